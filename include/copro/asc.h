@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The Apple ASC mailbox host driver: a CREDIT-mode mailbox controller
+ * with one bidirectional channel (#mbox-cells = <0>) whose messages are
+ * struct copro_asc_msg.
+ */
+#ifndef COPRO_ASC_H
+#define COPRO_ASC_H
+
+#include <stdint.h>
+
+#include <copro/mbox_controller.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* One 96-bit mailbox message. RTKit puts the endpoint in msg1 7:0. */
+struct copro_asc_msg {
+	uint64_t msg0;
+	uint32_t msg1;
+};
+
+struct copro_asc;
+
+/*
+ * Probe an "apple,asc-mailbox" (or "apple,asc-mailbox-v4") node: map its
+ * reg, request "recv-not-empty" and "send-empty", and register the
+ * controller under the node (and under `name`, NULL: the node's name).
+ */
+int copro_asc_probe(struct copro_platform *p, int node,
+		    struct copro_asc **out);
+void copro_asc_remove(struct copro_asc *asc);
+struct copro_mbox_controller *copro_asc_controller(struct copro_asc *asc);
+
+/* Probe every enabled ASC mailbox node of the board. */
+#define COPRO_ASC_COMPATIBLE "apple,asc-mailbox"
+#define COPRO_ASC_COMPATIBLE_V4 "apple,asc-mailbox-v4"
+
+#ifdef __cplusplus
+}
+#endif
+#endif

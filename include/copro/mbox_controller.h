@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The mailbox framework, controller side: what a mailbox driver
+ * implements and the calls it makes back into the framework.
+ */
+#ifndef COPRO_MBOX_CONTROLLER_H
+#define COPRO_MBOX_CONTROLLER_H
+
+#include <copro/mbox.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A CREDIT controller's send: accepted, and the hardware queue is now full. */
+#define COPRO_MBOX_SENT_FULL 1
+
+struct copro_mbox_controller_ops {
+	/*
+	 * Translate devicetree argument cells (#mbox-cells of them) into a
+	 * channel id. NULL: the first cell, or 0 with no cells.
+	 */
+	int (*xlate)(void *ctx, const uint32_t *args, unsigned nargs,
+		     uint64_t *chan_id);
+	/*
+	 * A client binds channel `id`: check it exists, set up, and report
+	 * its COPRO_MBOX_DIR_* flags. May use copro_mbox_chan_set_priv().
+	 */
+	int (*startup)(void *ctx, struct copro_mbox_chan *chan, uint64_t id,
+		       unsigned *dir);
+	/* The client is gone: stop interrupts for this channel. */
+	void (*shutdown)(void *ctx, struct copro_mbox_chan *chan);
+	/*
+	 * Hand one message to the hardware; never blocks. len 0 is a
+	 * doorbell. Returns 0 when accepted, -EBUSY when the hardware has
+	 * no room (the framework keeps the message and retries once room
+	 * returns), another negative error to fail the message. CREDIT
+	 * controllers may return COPRO_MBOX_SENT_FULL (accepted, no room for
+	 * another); on -EBUSY or SENT_FULL they must arm the interrupt that
+	 * calls copro_mbox_chan_tx_room(). SYNC controllers complete the
+	 * transfer before returning.
+	 */
+	int (*send)(void *ctx, struct copro_mbox_chan *chan, const void *msg,
+		    size_t len);
+	/* SYNC: send and return the reply. NULL: replies are empty. */
+	int (*call)(void *ctx, struct copro_mbox_chan *chan, const void *msg,
+		    size_t len, void *reply, size_t *reply_len);
+	/* POLL: has the message in flight left? */
+	bool (*last_tx_done)(void *ctx, struct copro_mbox_chan *chan);
+	/*
+	 * The deferred ring had been full and now has room: re-enable the
+	 * receive interrupt that was disabled when copro_mbox_chan_rx()
+	 * returned -ENOSPC.
+	 */
+	void (*rx_resume)(void *ctx, struct copro_mbox_chan *chan);
+};
+
+struct copro_mbox_controller_desc {
+	/* Run-time name for copro_mbox_request(); unique per platform. */
+	const char *name;
+	/* The devicetree node clients' "mboxes" point at, or -1. */
+	int node;
+	const struct copro_mbox_controller_ops *ops;
+	void *ctx;
+	enum copro_mbox_txdone txdone;
+	size_t mtu;		/* largest message, bytes */
+	bool doorbell;		/* accepts zero-length messages */
+	uint64_t poll_ns;	/* POLL: interval (0: 10 us) */
+};
+
+int copro_mbox_controller_register(struct copro_platform *p,
+				   const struct copro_mbox_controller_desc *d,
+				   struct copro_mbox_controller **out);
+/* Every channel must have been freed. */
+void copro_mbox_controller_unregister(struct copro_mbox_controller *ctrl);
+
+void copro_mbox_chan_set_priv(struct copro_mbox_chan *chan, void *priv);
+void *copro_mbox_chan_priv(const struct copro_mbox_chan *chan);
+
+/* IRQ mode: the message in flight is done (interrupt context). */
+void copro_mbox_chan_txdone(struct copro_mbox_chan *chan, int status);
+/* CREDIT mode: the hardware has room again (interrupt context). */
+void copro_mbox_chan_tx_room(struct copro_mbox_chan *chan);
+/*
+ * A message arrived (interrupt context). 0 when taken; -ENOSPC when the
+ * client's deferred ring is full: the controller must leave further
+ * messages in the hardware and disable its receive interrupt until
+ * ops->rx_resume. Check copro_mbox_chan_rx_room() before popping a
+ * hardware FIFO so that no message is ever held by nobody.
+ */
+int copro_mbox_chan_rx(struct copro_mbox_chan *chan, const void *msg,
+		       size_t len);
+bool copro_mbox_chan_rx_room(struct copro_mbox_chan *chan);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The small OS layer: monotonic time, mutexes, an event count (the one
+ * wait/wake primitive everything else is built on), completions with
+ * timeouts, and threads. Nothing outside src/base calls the OS for these.
+ *
+ * Waits spin for a short, configurable time before sleeping: a reply
+ * that arrives within the spin window costs no system call on either side.
+ */
+#ifndef COPRO_OS_H
+#define COPRO_OS_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Timeouts are in nanoseconds: 0 never waits, COPRO_FOREVER never expires. */
+#define COPRO_FOREVER ((int64_t)-1)
+#define COPRO_NSEC_PER_USEC 1000LL
+#define COPRO_NSEC_PER_MSEC 1000000LL
+#define COPRO_NSEC_PER_SEC 1000000000LL
+
+/* Default spin before sleeping in copro_event_wait(). */
+#define COPRO_SPIN_DEFAULT_NS (20 * COPRO_NSEC_PER_USEC)
+
+/* CLOCK_MONOTONIC in nanoseconds. */
+uint64_t copro_time_ns(void);
+/* Sleeps at least ns nanoseconds. */
+void copro_sleep_ns(uint64_t ns);
+/* A pause instruction for spin loops. */
+void copro_cpu_relax(void);
+
+struct copro_mutex {
+	pthread_mutex_t m;
+};
+int copro_mutex_init(struct copro_mutex *mu);
+void copro_mutex_destroy(struct copro_mutex *mu);
+void copro_mutex_lock(struct copro_mutex *mu);
+void copro_mutex_unlock(struct copro_mutex *mu);
+bool copro_mutex_trylock(struct copro_mutex *mu);
+
+struct copro_rwlock {
+	pthread_rwlock_t l;
+};
+int copro_rwlock_init(struct copro_rwlock *l);
+void copro_rwlock_destroy(struct copro_rwlock *l);
+void copro_rwlock_rdlock(struct copro_rwlock *l);
+void copro_rwlock_wrlock(struct copro_rwlock *l);
+void copro_rwlock_unlock(struct copro_rwlock *l);
+
+/*
+ * Event count: lost-wakeup-free waiting on any condition.
+ *
+ *   uint32_t key = copro_event_prepare(&ev);
+ *   if (!condition())
+ *           copro_event_wait(&ev, key, timeout, spin);
+ *
+ * and on the other side: make the condition true, then copro_event_signal().
+ * copro_event_wait returns 0 when signalled after prepare (or spuriously:
+ * callers re-check their condition), -ETIMEDOUT when the timeout passed.
+ */
+struct copro_event {
+	_Atomic uint32_t seq;
+	_Atomic uint32_t sleepers;
+};
+void copro_event_init(struct copro_event *ev);
+uint32_t copro_event_prepare(struct copro_event *ev);
+/* spin_ns: how long to spin before sleeping (0: sleep at once). */
+int copro_event_wait(struct copro_event *ev, uint32_t key, int64_t timeout_ns,
+		     uint64_t spin_ns);
+void copro_event_signal(struct copro_event *ev);
+
+/*
+ * Completion: a counted "it happened" signal. complete() releases one
+ * waiter (or the next wait), complete_all() every present and future
+ * waiter until reinit().
+ */
+struct copro_completion {
+	_Atomic uint32_t done;
+	struct copro_event ev;
+};
+void copro_completion_init(struct copro_completion *c);
+void copro_completion_reinit(struct copro_completion *c);
+void copro_completion_complete(struct copro_completion *c);
+void copro_completion_complete_all(struct copro_completion *c);
+bool copro_completion_done(struct copro_completion *c);
+/* 0 when completed, -ETIMEDOUT otherwise. Spins COPRO_SPIN_DEFAULT_NS. */
+int copro_completion_wait(struct copro_completion *c, int64_t timeout_ns);
+
+struct copro_thread {
+	pthread_t t;
+	bool started;
+};
+/* name: at most 15 characters are kept (the kernel's limit). */
+int copro_thread_start(struct copro_thread *th, const char *name,
+		       void *(*fn)(void *arg), void *arg);
+/* Waits for the thread to return. No-op for a thread never started. */
+void copro_thread_join(struct copro_thread *th);
+
+/* Deadline helpers for loops that wait in several steps. */
+uint64_t copro_deadline(int64_t timeout_ns); /* UINT64_MAX for FOREVER */
+/* Remaining time until a deadline: 0 once passed, FOREVER for UINT64_MAX. */
+int64_t copro_deadline_left(uint64_t deadline);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The platform: everything a driver may ask of the machine it runs on,
+ * and nothing else. This is the seam between the host side (drivers) and
+ * the device side (models, or one day real registers).
+ *
+ * On an emulated board an MMIO access calls the model's handler
+ * synchronously in the caller's thread, like a trapped access. Interrupt
+ * handlers run in "interrupt context" (they must not block) on the
+ * platform's interrupt thread, or from copro_platform_poll() when the
+ * platform runs without threads.
+ *
+ * The model-facing half of this interface is <copro/bus.h>.
+ */
+#ifndef COPRO_PLATFORM_H
+#define COPRO_PLATFORM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <copro/dt.h>
+#include <copro/log.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct copro_platform;
+
+struct copro_platform_config {
+	/* The board. The platform borrows it; it must outlive the platform. */
+	const struct copro_dt *dt;
+	struct copro_log *log;
+	/*
+	 * false: no host threads at all. Interrupt handlers run only from
+	 * copro_platform_poll(), and frameworks defer work to their own
+	 * poll calls.
+	 */
+	bool threaded;
+	/* How long the interrupt thread spins before sleeping (0: default). */
+	uint64_t irq_spin_ns;
+};
+
+int copro_platform_create(const struct copro_platform_config *cfg,
+			  struct copro_platform **out);
+/* Every region, line, buffer and provider must have been released. */
+void copro_platform_destroy(struct copro_platform *p);
+
+const struct copro_dt *copro_platform_dt(const struct copro_platform *p);
+struct copro_log *copro_platform_log(const struct copro_platform *p);
+bool copro_platform_threaded(const struct copro_platform *p);
+
+/*
+ * Polled mode: run the handlers of every asserted, enabled interrupt line
+ * (repeatedly while they stay asserted, at most a bounded number of
+ * rounds). Returns the number of handler calls. Safe from any thread;
+ * handlers never run concurrently with themselves.
+ */
+int copro_platform_poll(struct copro_platform *p);
+
+/* ---- MMIO ---------------------------------------------------------- */
+
+struct copro_mmio;
+
+/* Map [phys, phys + size): must lie inside one device's region. */
+int copro_mmio_map(struct copro_platform *p, uint64_t phys, uint64_t size,
+		   struct copro_mmio **out);
+/* Map a node's reg entry, by "reg-names" name or (name NULL) index. */
+int copro_mmio_map_dt(struct copro_platform *p, int node, const char *name,
+		      unsigned index, struct copro_mmio **out);
+void copro_mmio_unmap(struct copro_mmio *m);
+uint64_t copro_mmio_phys(const struct copro_mmio *m);
+uint64_t copro_mmio_size(const struct copro_mmio *m);
+
+/*
+ * Accessors. An offset outside the mapping, or a misaligned one, is a bus
+ * error: it is logged, reads return all ones and writes are dropped.
+ */
+uint32_t copro_readl(const struct copro_mmio *m, uint64_t off);
+void copro_writel(const struct copro_mmio *m, uint64_t off, uint32_t val);
+uint64_t copro_readq(const struct copro_mmio *m, uint64_t off);
+void copro_writeq(const struct copro_mmio *m, uint64_t off, uint64_t val);
+
+/* ---- interrupts ---------------------------------------------------- */
+
+struct copro_irq;
+typedef void (*copro_irq_handler_t)(void *ctx);
+
+/*
+ * Request a level-triggered line. The handler runs whenever the line is
+ * asserted and enabled, again and again while it stays asserted: it must
+ * clear the cause or disable the line. Lines start enabled.
+ */
+int copro_irq_request(struct copro_platform *p, unsigned line,
+		      copro_irq_handler_t handler, void *ctx, const char *name,
+		      struct copro_irq **out);
+/* By "interrupt-names" name or (name NULL) index of the node. */
+int copro_irq_request_dt(struct copro_platform *p, int node, const char *name,
+			 unsigned index, copro_irq_handler_t handler,
+			 void *ctx, struct copro_irq **out);
+/* Disables the line and waits until its handler is not running. */
+void copro_irq_free(struct copro_irq *irq);
+/* Safe from any context, including the line's own handler. */
+void copro_irq_enable(struct copro_irq *irq);
+void copro_irq_disable(struct copro_irq *irq);
+unsigned copro_irq_line(const struct copro_irq *irq);
+
+/* ---- DMA memory ------------------------------------------------------ */
+
+/*
+ * Emulated physical memory. A buffer is host memory with a physical
+ * address that device models translate back; models reaching outside
+ * every registered buffer take a bus fault instead of a wild pointer.
+ */
+struct copro_dma_buf {
+	void *cpu;
+	uint64_t phys;
+	size_t size;
+};
+
+/* Zeroed, page-aligned (4 KiB) coherent memory with a physical address. */
+int copro_dma_alloc(struct copro_platform *p, size_t size,
+		    struct copro_dma_buf *out);
+void copro_dma_free(struct copro_platform *p, struct copro_dma_buf *buf);
+/*
+ * Zero-copy: give caller memory a physical address. The address keeps
+ * the pointer's offset within its 4 KiB page.
+ */
+int copro_dma_register(struct copro_platform *p, void *ptr, size_t size,
+		       uint64_t *phys);
+int copro_dma_unregister(struct copro_platform *p, uint64_t phys);
+
+/* ---- reset lines and power domains ---------------------------------- */
+
+struct copro_reset;
+struct copro_power;
+
+/* Entry `index` of the node's "resets" / "power-domains". */
+int copro_reset_get_dt(struct copro_platform *p, int node, unsigned index,
+		       struct copro_reset **out);
+void copro_reset_put(struct copro_reset *r);
+int copro_reset_assert(struct copro_reset *r);
+int copro_reset_deassert(struct copro_reset *r);
+
+int copro_power_get_dt(struct copro_platform *p, int node, unsigned index,
+		       struct copro_power **out);
+void copro_power_put(struct copro_power *pd);
+/* Reference counted: the domain is on while any user has it on. */
+int copro_power_on(struct copro_power *pd);
+int copro_power_off(struct copro_power *pd);
+
+/* ---- providers ---------------------------------------------------- */
+
+/*
+ * Frameworks register the providers drivers bind to (mailbox controllers,
+ * SARTs) under the devicetree node that describes them, so a phandle
+ * finds its provider. `kind` is a static string ("mbox", "sart").
+ */
+int copro_platform_provider_add(struct copro_platform *p, const char *kind,
+				int node, void *provider);
+void copro_platform_provider_remove(struct copro_platform *p, const char *kind,
+				    int node);
+/* NULL when no provider of that kind is registered for the node. */
+void *copro_platform_provider_find(struct copro_platform *p, const char *kind,
+				   int node);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Device model of an Apple ASC: the mailbox block (SPEC section 1: two
+ * 16-entry FIFOs, the registers with their exact side effects, four level
+ * interrupt lines) and the coprocessor CPU, whose CPU_CONTROL.RUN bit
+ * (ASC base + 0x44) starts and stops a firmware thread.
+ *
+ * Instantiated from an "apple,asc-mailbox" node: the mailbox registers at
+ * the node's reg, the CPU control block at reg - 0x8000 (the ASC base).
+ */
+#ifndef COPRO_SIM_ASC_MODEL_H
+#define COPRO_SIM_ASC_MODEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <copro/asc.h>
+#include <copro/platform.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct copro_sim_asc;
+
+/*
+ * The firmware the coprocessor CPU runs. run() is the CPU thread's body:
+ * it talks through the copro_sim_asc_iop_* calls and returns once they
+ * report -ESHUTDOWN (RUN was cleared).
+ */
+struct copro_sim_asc_fw {
+	const char *name;
+	void (*run)(void *ctx, struct copro_sim_asc *asc);
+	void *ctx;
+};
+
+int copro_sim_asc_create(struct copro_platform *p, int node,
+			 struct copro_sim_asc **out);
+/* Stops the CPU thread if running and leaves the bus. */
+void copro_sim_asc_destroy(struct copro_sim_asc *asc);
+/* Only while the CPU is stopped; the struct is copied. NULL: no firmware
+ * (RUN then starts a CPU that does nothing). */
+int copro_sim_asc_set_firmware(struct copro_sim_asc *asc,
+			       const struct copro_sim_asc_fw *fw);
+bool copro_sim_asc_cpu_running(const struct copro_sim_asc *asc);
+int copro_sim_asc_node(const struct copro_sim_asc *asc);
+const char *copro_sim_asc_name(const struct copro_sim_asc *asc);
+struct copro_platform *copro_sim_asc_platform(const struct copro_sim_asc *asc);
+
+/*
+ * The coprocessor's side of the FIFOs, for firmware. Waits spin briefly,
+ * then sleep. Both return -ESHUTDOWN once RUN has been cleared,
+ * -ETIMEDOUT when the timeout passed.
+ */
+int copro_sim_asc_iop_recv(struct copro_sim_asc *asc, struct copro_asc_msg *msg,
+			   int64_t timeout_ns);
+int copro_sim_asc_iop_send(struct copro_sim_asc *asc,
+			   const struct copro_asc_msg *msg, int64_t timeout_ns);
+bool copro_sim_asc_iop_stopping(const struct copro_sim_asc *asc);
+
+struct copro_sim_asc_stats {
+	uint64_t a2i_pushed, a2i_popped, a2i_overflows, a2i_underflows;
+	uint64_t i2a_pushed, i2a_popped, i2a_overflows, i2a_underflows;
+	uint64_t bad_accesses; /* unknown offsets, wrong widths, read-only writes */
+	uint64_t cpu_starts, cpu_stops;
+};
+void copro_sim_asc_get_stats(const struct copro_sim_asc *asc,
+			     struct copro_sim_asc_stats *out);
+
+/* The echo firmware: sends every message back unchanged. */
+const struct copro_sim_asc_fw *copro_sim_fw_echo(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

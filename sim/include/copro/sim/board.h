@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * An emulated board: a devicetree, the platform built from it, and a
+ * device model for every enabled node the simulator knows. Two boards
+ * can live in one process.
+ */
+#ifndef COPRO_SIM_BOARD_H
+#define COPRO_SIM_BOARD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <copro/platform.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct copro_board;
+struct copro_sim_asc;
+
+struct copro_board_config {
+	/* Built-in board name or .dtb path; NULL: COPRO_DT_DEFAULT_BOARD. */
+	const char *board;
+	struct copro_log *log; /* NULL: stderr, warnings and errors */
+	bool threaded;	       /* see struct copro_platform_config */
+	uint64_t irq_spin_ns;
+};
+
+int copro_board_create(const struct copro_board_config *cfg,
+		       struct copro_board **out);
+/* Stops every model; drivers must have been removed first. */
+void copro_board_destroy(struct copro_board *b);
+
+struct copro_platform *copro_board_platform(const struct copro_board *b);
+const struct copro_dt *copro_board_dt(const struct copro_board *b);
+
+/*
+ * The ASC model of an "apple,asc-mailbox" node (NULL if none). Every ASC
+ * model starts with the echo firmware until another is set.
+ */
+struct copro_sim_asc *copro_board_asc(const struct copro_board *b, int node);
+/* The first ASC model on the board (NULL if none). */
+struct copro_sim_asc *copro_board_first_asc(const struct copro_board *b);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

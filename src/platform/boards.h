@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: MIT */
+/* The boards compiled into libcopro (generated from boards/ at build time). */
+#ifndef COPRO_PLATFORM_BOARDS_H
+#define COPRO_PLATFORM_BOARDS_H
+
+#include <stddef.h>
+
+struct copro_builtin_board {
+	const char *name;
+	const unsigned char *dtb;
+	size_t size;
+};
+
+/* Terminated by an entry with a NULL name. */
+extern const struct copro_builtin_board copro_builtin_boards[];
+
+#endif
