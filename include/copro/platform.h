@@ -99,9 +99,17 @@ int copro_irq_request(struct copro_platform *p, unsigned line,
 int copro_irq_request_dt(struct copro_platform *p, int node, const char *name,
 			 unsigned index, copro_irq_handler_t handler,
 			 void *ctx, struct copro_irq **out);
-/* Disables the line and waits until its handler is not running. */
+/*
+ * Disables the line and waits until its handler is not running (no wait
+ * when called from that handler itself).
+ */
 void copro_irq_free(struct copro_irq *irq);
-/* Safe from any context, including the line's own handler. */
+/*
+ * Safe from any context. disable, like Linux's disable_irq, also waits
+ * for a running handler of the line to return, except when called from
+ * that handler: after it returns, the handler is not running and will
+ * not run until enable.
+ */
 void copro_irq_enable(struct copro_irq *irq);
 void copro_irq_disable(struct copro_irq *irq);
 unsigned copro_irq_line(const struct copro_irq *irq);

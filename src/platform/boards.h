@@ -13,5 +13,7 @@ struct copro_builtin_board {
 
 /* Terminated by an entry with a NULL name. */
 extern const struct copro_builtin_board copro_builtin_boards[];
+/* The same boards' names, NULL-terminated. */
+extern const char *const copro_builtin_board_names[];
 
 #endif

@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Emulated physical memory. Every buffer a driver allocates or registers
+ * gets a physical address in the board's DRAM window (the /memory node);
+ * models translate addresses back through a sorted range table, and an
+ * access that does not fall inside one buffer is a bus fault.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libfdt.h>
+
+#include "platform/platform_internal.h"
+
+#define PAGE_MASK ((uint64_t)COPRO_PAGE_SIZE - 1)
+
+static uint64_t page_down(uint64_t v)
+{
+	return v & ~PAGE_MASK;
+}
+
+static uint64_t page_up(uint64_t v)
+{
+	return (v + PAGE_MASK) & ~PAGE_MASK;
+}
+
+int copro_plat_dma_init(struct copro_platform *p)
+{
+	struct platform_dma *d = &p->dma;
+	uint64_t base, size;
+	int node, rc;
+
+	atomic_init(&d->faults, 0);
+	/*
+	 * A board without /memory (a mailbox-only test board) still has
+	 * MMIO and interrupts; its first DMA allocation fails instead.
+	 */
+	node = fdt_path_offset(copro_dt_blob(p->dt), "/memory");
+	if (node < 0)
+		return copro_rwlock_init(&d->lock);
+	rc = copro_dt_reg(p->dt, node, 0, &base, &size);
+	if (rc)
+		return rc;
+	/* copro_dt_reg has ruled out wrapping; page_up must not wrap either. */
+	d->base = page_up(base);
+	d->end = page_down(base + size);
+	if (d->base < base || d->base >= d->end) {
+		copro_dev_err(&p->ld,
+			      "dma: /memory reg [0x%llx, +0x%llx) holds no whole page",
+			      (unsigned long long)base, (unsigned long long)size);
+		return -EINVAL;
+	}
+	return copro_rwlock_init(&d->lock);
+}
+
+void copro_plat_dma_fini(struct copro_platform *p)
+{
+	struct platform_dma *d = &p->dma;
+
+	for (size_t i = 0; i < d->n; i++) {
+		copro_dev_err(&p->ld,
+			      "platform destroyed with DMA buffer [0x%llx, +0x%llx) still %s",
+			      (unsigned long long)d->v[i].phys,
+			      (unsigned long long)d->v[i].size,
+			      d->v[i].owned ? "allocated" : "registered");
+		if (d->v[i].owned)
+			free(d->v[i].cpu);
+	}
+	free(d->v);
+	copro_rwlock_destroy(&d->lock);
+}
+
+/* Index of the first range starting above `phys`. */
+static size_t upper_bound(const struct platform_dma *d, uint64_t phys)
+{
+	size_t lo = 0, hi = d->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (d->v[mid].phys <= phys)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* First fit of `len` bytes (a page multiple) in the DRAM window. */
+static int find_gap(const struct platform_dma *d, uint64_t len, uint64_t *out)
+{
+	uint64_t cursor = d->base;
+
+	for (size_t i = 0; i < d->n; i++) {
+		uint64_t lo = page_down(d->v[i].phys);
+
+		if (lo >= cursor && lo - cursor >= len)
+			break;
+		if (page_up(d->v[i].phys + d->v[i].size) > cursor)
+			cursor = page_up(d->v[i].phys + d->v[i].size);
+	}
+	if (cursor > d->end || d->end - cursor < len)
+		return -ENOMEM;
+	*out = cursor;
+	return 0;
+}
+
+static int dma_no_room(struct copro_platform *p, uint64_t len)
+{
+	if (p->dma.base == p->dma.end) {
+		copro_dev_err(&p->ld,
+			      "dma: the board has no /memory node, so there is no DRAM window for DMA buffers");
+		return -ENOMEM;
+	}
+	copro_dev_err(&p->ld,
+		      "dma: no room for 0x%llx bytes in the DRAM window [0x%llx, 0x%llx)",
+		      (unsigned long long)len, (unsigned long long)p->dma.base,
+		      (unsigned long long)p->dma.end);
+	return -ENOMEM;
+}
+
+/* Places a buffer of `size` bytes starting `off` into its first page. */
+static int dma_insert(struct copro_platform *p, unsigned char *cpu,
+		      uint64_t off, uint64_t size, bool owned, uint64_t *phys)
+{
+	struct platform_dma *d = &p->dma;
+	uint64_t base, len = page_up(off + size);
+	size_t i;
+	int rc;
+
+	if (len < size) {
+		copro_dev_err(&p->ld, "dma: a buffer of 0x%llx bytes cannot have an address",
+			      (unsigned long long)size);
+		return -EINVAL;
+	}
+	copro_rwlock_wrlock(&d->lock);
+	rc = find_gap(d, len, &base);
+	if (!rc)
+		rc = copro_plat_grow((void **)&d->v, &d->cap, d->n,
+				     sizeof(*d->v));
+	if (!rc) {
+		i = upper_bound(d, base + off);
+		memmove(&d->v[i + 1], &d->v[i], (d->n - i) * sizeof(*d->v));
+		d->v[i] = (struct dma_range){ base + off, size, cpu, owned };
+		d->n++;
+		*phys = base + off;
+	}
+	copro_rwlock_unlock(&d->lock);
+	return rc == -ENOMEM ? dma_no_room(p, len) : rc;
+}
+
+int copro_dma_alloc(struct copro_platform *p, size_t size,
+		    struct copro_dma_buf *out)
+{
+	unsigned char *cpu;
+	uint64_t phys, len = page_up(size);
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!size || len < size) {
+		copro_dev_err(&p->ld, "dma: cannot allocate a buffer of 0x%zx bytes",
+			      size);
+		return -EINVAL;
+	}
+	if (len > p->dma.end - p->dma.base)
+		return dma_no_room(p, len);
+	cpu = aligned_alloc(COPRO_PAGE_SIZE, len);
+	if (!cpu)
+		return -ENOMEM;
+	memset(cpu, 0, len);
+	rc = dma_insert(p, cpu, 0, len, true, &phys);
+	if (rc) {
+		free(cpu);
+		return rc;
+	}
+	*out = (struct copro_dma_buf){ cpu, phys, size };
+	return 0;
+}
+
+/* Removes the range starting exactly at phys; returns it in *r. */
+static int dma_remove(struct copro_platform *p, uint64_t phys, bool owned,
+		      const void *cpu, struct dma_range *r)
+{
+	struct platform_dma *d = &p->dma;
+	size_t i;
+	int rc = -ENOENT;
+
+	copro_rwlock_wrlock(&d->lock);
+	i = upper_bound(d, phys);
+	if (i > 0 && d->v[i - 1].phys == phys && d->v[i - 1].owned == owned &&
+	    (!cpu || d->v[i - 1].cpu == cpu)) {
+		*r = d->v[i - 1];
+		memmove(&d->v[i - 1], &d->v[i], (d->n - i) * sizeof(*d->v));
+		d->n--;
+		rc = 0;
+	}
+	copro_rwlock_unlock(&d->lock);
+	if (rc)
+		copro_dev_err(&p->ld, "dma: no %s buffer at 0x%llx to %s",
+			      owned ? "allocated" : "registered",
+			      (unsigned long long)phys,
+			      owned ? "free" : "unregister");
+	return rc;
+}
+
+void copro_dma_free(struct copro_platform *p, struct copro_dma_buf *buf)
+{
+	struct dma_range r;
+
+	if (!buf || !buf->cpu)
+		return;
+	if (!dma_remove(p, buf->phys, true, buf->cpu, &r))
+		free(r.cpu);
+	memset(buf, 0, sizeof(*buf));
+}
+
+int copro_dma_register(struct copro_platform *p, void *ptr, size_t size,
+		       uint64_t *phys)
+{
+	if (!ptr || !size) {
+		copro_dev_err(&p->ld, "dma: cannot register %zu bytes at %p",
+			      size, ptr);
+		return -EINVAL;
+	}
+	/* Keep the in-page offset, as an IOMMU mapping of that page would. */
+	return dma_insert(p, ptr, (uintptr_t)ptr & PAGE_MASK, size, false,
+			  phys);
+}
+
+int copro_dma_unregister(struct copro_platform *p, uint64_t phys)
+{
+	struct dma_range r;
+
+	return dma_remove(p, phys, false, NULL, &r);
+}
+
+/* ---- the device's view ---- */
+
+int copro_bus_dma_map(struct copro_platform *p, const char *who,
+		      uint64_t phys, size_t len, void **ptr)
+{
+	struct platform_dma *d = &p->dma;
+	struct dma_range r = { 0 };
+	bool found = false, ok = false;
+	size_t i;
+
+	copro_rwlock_rdlock(&d->lock);
+	i = upper_bound(d, phys);
+	if (i > 0 && phys - d->v[i - 1].phys < d->v[i - 1].size) {
+		r = d->v[i - 1];
+		found = true;
+		ok = len <= r.size - (phys - r.phys);
+	}
+	copro_rwlock_unlock(&d->lock);
+
+	if (ok) {
+		*ptr = r.cpu + (phys - r.phys);
+		return 0;
+	}
+	*ptr = NULL;
+	atomic_fetch_add(&d->faults, 1);
+	if (found)
+		copro_dev_err(&p->ld,
+			      "dma: bus fault: %s accessed [0x%llx, +0x%zx), which runs past the end of the buffer [0x%llx, +0x%llx)",
+			      who ? who : "a device", (unsigned long long)phys,
+			      len, (unsigned long long)r.phys,
+			      (unsigned long long)r.size);
+	else
+		copro_dev_err(&p->ld,
+			      "dma: bus fault: %s accessed [0x%llx, +0x%zx), which is not in any DMA buffer",
+			      who ? who : "a device", (unsigned long long)phys,
+			      len);
+	return -COPRO_EBUSFAULT;
+}
+
+int copro_bus_dma_read(struct copro_platform *p, const char *who,
+		       uint64_t phys, void *dst, size_t len)
+{
+	void *src;
+	int rc = copro_bus_dma_map(p, who, phys, len, &src);
+
+	if (!rc && len)
+		memcpy(dst, src, len);
+	return rc;
+}
+
+int copro_bus_dma_write(struct copro_platform *p, const char *who,
+			uint64_t phys, const void *src, size_t len)
+{
+	void *dst;
+	int rc = copro_bus_dma_map(p, who, phys, len, &dst);
+
+	if (!rc && len)
+		memcpy(dst, src, len);
+	return rc;
+}
+
+uint64_t copro_bus_dma_faults(const struct copro_platform *p)
+{
+	return atomic_load(&((struct copro_platform *)p)->dma.faults);
+}

@@ -1,0 +1,1222 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The emulated platform: MMIO regions and accessors, interrupt lines in
+ * threaded and polled mode, emulated DMA memory, reset lines and power
+ * domains, providers, leak reports, and two boards side by side.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libfdt.h>
+
+#include "copro/bus.h"
+#include "copro/error.h"
+#include "copro/os.h"
+#include "copro/platform.h"
+#include "testutil.h"
+
+struct fx {
+	struct test_logcap cap;
+	struct copro_dt *dt;
+	struct copro_platform *p;
+};
+
+static void expect_log(struct fx *fx, const char *text)
+{
+	if (!test_logcap_contains(&fx->cap, text)) {
+		test_logcap_dump(&fx->cap);
+		fail_msg("log lacks: %s", text);
+	}
+}
+
+static size_t errors(struct fx *fx)
+{
+	return test_logcap_count(&fx->cap, "err: ");
+}
+
+/* ---- a second, tiny board built with libfdt ---- */
+
+struct tb {
+	char buf[8192];
+};
+
+static void ok(int rc)
+{
+	if (rc)
+		fail_msg("libfdt: %s", fdt_strerror(rc));
+}
+
+static void cells(struct tb *t, const char *name, unsigned n, ...)
+{
+	fdt32_t v[16];
+	va_list ap;
+
+	va_start(ap, n);
+	for (unsigned i = 0; i < n; i++)
+		v[i] = cpu_to_fdt32(va_arg(ap, uint32_t));
+	va_end(ap);
+	ok(fdt_property(t->buf, name, v, (int)(n * 4)));
+}
+
+#define PS_PH 2
+#define PS2_PH 3
+
+/*
+ * DRAM at 0x100000000; /soc/ps (0 cells) and /soc/ps2 (1 cell) provide
+ * power domains and resets; /soc/dev uses both.
+ */
+static void tiny_board(struct tb *t, bool with_memory)
+{
+	ok(fdt_create(t->buf, sizeof(t->buf)));
+	ok(fdt_finish_reservemap(t->buf));
+	ok(fdt_begin_node(t->buf, ""));
+	cells(t, "#address-cells", 1, 2);
+	cells(t, "#size-cells", 1, 2);
+	if (with_memory) {
+		ok(fdt_begin_node(t->buf, "memory@100000000"));
+		ok(fdt_property_string(t->buf, "device_type", "memory"));
+		cells(t, "reg", 4, 0x1, 0x0, 0x0, 0x100000);
+		ok(fdt_end_node(t->buf));
+	}
+	ok(fdt_begin_node(t->buf, "soc"));
+	cells(t, "#address-cells", 1, 2);
+	cells(t, "#size-cells", 1, 2);
+	ok(fdt_property(t->buf, "ranges", NULL, 0));
+	ok(fdt_begin_node(t->buf, "ps"));
+	cells(t, "#power-domain-cells", 1, 0);
+	cells(t, "#reset-cells", 1, 0);
+	cells(t, "phandle", 1, PS_PH);
+	ok(fdt_end_node(t->buf));
+	ok(fdt_begin_node(t->buf, "ps2"));
+	cells(t, "#power-domain-cells", 1, 1);
+	cells(t, "#reset-cells", 1, 1);
+	cells(t, "phandle", 1, PS2_PH);
+	ok(fdt_end_node(t->buf));
+	ok(fdt_begin_node(t->buf, "dev"));
+	cells(t, "power-domains", 3, PS_PH, PS2_PH, 5);
+	cells(t, "resets", 3, PS_PH, PS2_PH, 7);
+	ok(fdt_end_node(t->buf));
+	ok(fdt_end_node(t->buf));
+	ok(fdt_end_node(t->buf));
+	ok(fdt_finish(t->buf));
+}
+
+static int open_tiny(struct fx *fx, struct copro_dt **dt)
+{
+	struct tb t;
+
+	tiny_board(&t, true);
+	return copro_dt_open(t.buf, fdt_totalsize(t.buf), "tiny",
+			     test_logcap_log(&fx->cap), dt);
+}
+
+static int make_platform(struct fx *fx, struct copro_dt *dt, bool threaded,
+			 struct copro_platform **p)
+{
+	struct copro_platform_config cfg = {
+		.dt = dt,
+		.log = test_logcap_log(&fx->cap),
+		.threaded = threaded,
+	};
+
+	return copro_platform_create(&cfg, p);
+}
+
+/* ---- fixtures ---- */
+
+static int setup_common(void **state, bool tiny, bool threaded)
+{
+	struct fx *fx = calloc(1, sizeof(*fx));
+
+	if (!fx || test_logcap_init(&fx->cap))
+		return -1;
+	if (tiny ? open_tiny(fx, &fx->dt)
+		 : copro_dt_open_board("t8103", test_logcap_log(&fx->cap),
+				       &fx->dt))
+		return -1;
+	if (make_platform(fx, fx->dt, threaded, &fx->p))
+		return -1;
+	*state = fx;
+	return 0;
+}
+
+static int setup_polled(void **state)
+{
+	return setup_common(state, false, false);
+}
+
+static int setup_threaded(void **state)
+{
+	return setup_common(state, false, true);
+}
+
+static int setup_tiny(void **state)
+{
+	return setup_common(state, true, false);
+}
+
+static int setup_bare(void **state)
+{
+	struct fx *fx = calloc(1, sizeof(*fx));
+
+	if (!fx || test_logcap_init(&fx->cap))
+		return -1;
+	*state = fx;
+	return 0;
+}
+
+/* Every test releases what it took: destroy must find nothing left. */
+static int teardown(void **state)
+{
+	struct fx *fx = *state;
+	int rc = 0;
+
+	copro_platform_destroy(fx->p);
+	if (test_logcap_count(&fx->cap, "platform destroyed with")) {
+		test_logcap_dump(&fx->cap);
+		rc = -1;
+	}
+	copro_dt_close(fx->dt);
+	test_logcap_destroy(&fx->cap);
+	free(fx);
+	return rc;
+}
+
+/* ---- MMIO ---- */
+
+struct fake {
+	unsigned char regs[0x200];
+	_Atomic unsigned reads, writes;
+	uint64_t last_off;
+	unsigned last_width;
+};
+
+static uint64_t fake_read(void *ctx, uint64_t off, unsigned width)
+{
+	struct fake *f = ctx;
+	uint64_t v = 0;
+
+	f->reads++;
+	f->last_off = off;
+	f->last_width = width;
+	memcpy(&v, f->regs + off, width);
+	return v;
+}
+
+static void fake_write(void *ctx, uint64_t off, uint64_t val, unsigned width)
+{
+	struct fake *f = ctx;
+
+	f->writes++;
+	f->last_off = off;
+	f->last_width = width;
+	memcpy(f->regs + off, &val, width);
+}
+
+static const struct copro_mmio_ops fake_ops = { fake_read, fake_write };
+
+#define FAKE_BASE 0x10000ull
+
+static void test_mmio_map_and_access(void **state)
+{
+	struct fx *fx = *state;
+	struct fake f = { 0 };
+	struct copro_mmio *m;
+
+	assert_int_equal(copro_bus_add_mmio(fx->p, FAKE_BASE, sizeof(f.regs),
+					    &fake_ops, &f, "fake"), 0);
+	assert_int_equal(copro_mmio_map(fx->p, FAKE_BASE + 0x100, 0x80, &m), 0);
+	assert_int_equal(copro_mmio_phys(m), FAKE_BASE + 0x100);
+	assert_int_equal(copro_mmio_size(m), 0x80);
+
+	copro_writel(m, 0x4, 0xdeadbeef);
+	assert_int_equal(f.last_off, 0x104);
+	assert_int_equal(f.last_width, 4);
+	assert_int_equal(copro_readl(m, 0x4), 0xdeadbeef);
+	copro_writeq(m, 0x78, 0x0123456789abcdefull);
+	assert_int_equal(f.last_off, 0x178);
+	assert_int_equal(f.last_width, 8);
+	assert_int_equal(copro_readq(m, 0x78), 0x0123456789abcdefull);
+	assert_int_equal(copro_readl(m, 0x7c), 0x01234567);
+	assert_int_equal(f.reads, 3);
+	assert_int_equal(f.writes, 2);
+	assert_int_equal(errors(fx), 0);
+
+	copro_mmio_unmap(m);
+	copro_bus_remove_mmio(fx->p, FAKE_BASE);
+}
+
+static void test_mmio_bad_access(void **state)
+{
+	struct fx *fx = *state;
+	struct fake f = { 0 };
+	struct copro_mmio *m;
+
+	memset(f.regs, 0x11, sizeof(f.regs));
+	assert_int_equal(copro_bus_add_mmio(fx->p, FAKE_BASE, sizeof(f.regs),
+					    &fake_ops, &f, "fake"), 0);
+	assert_int_equal(copro_mmio_map(fx->p, FAKE_BASE + 0x100, 0x80, &m), 0);
+
+	assert_int_equal(copro_readl(m, 0x80), UINT32_MAX);
+	expect_log(fx, "err: t8103: mmio: bus error: 4-byte read at offset 0x80 of 'fake' mapping [0x10100, +0x80): outside the mapping");
+	assert_int_equal(copro_readq(m, 0x7c), UINT64_MAX);
+	expect_log(fx, "8-byte read at offset 0x7c of 'fake' mapping [0x10100, +0x80): outside the mapping");
+	assert_int_equal(copro_readl(m, 0x2), UINT32_MAX);
+	expect_log(fx, "4-byte read at offset 0x2 of 'fake' mapping [0x10100, +0x80): misaligned");
+	assert_int_equal(copro_readq(m, 0x4), UINT64_MAX);
+	expect_log(fx, "8-byte read at offset 0x4 of 'fake' mapping [0x10100, +0x80): misaligned");
+	assert_int_equal(copro_readl(m, UINT64_MAX - 1), UINT32_MAX);
+	copro_writel(m, 0x1000, 1);
+	expect_log(fx, "4-byte write at offset 0x1000 of 'fake'");
+	copro_writeq(m, 0x3, 1);
+	expect_log(fx, "8-byte write at offset 0x3 of 'fake'");
+
+	/* None of them reached the model. */
+	assert_int_equal(f.reads, 0);
+	assert_int_equal(f.writes, 0);
+	assert_int_equal(errors(fx), 7);
+
+	copro_mmio_unmap(m);
+	copro_bus_remove_mmio(fx->p, FAKE_BASE);
+}
+
+static void test_mmio_overlap_and_bad_maps(void **state)
+{
+	struct fx *fx = *state;
+	struct fake a = { 0 }, b = { 0 };
+	struct copro_mmio *m;
+
+	assert_int_equal(copro_bus_add_mmio(fx->p, FAKE_BASE, 0x200, &fake_ops,
+					    &a, "first"), 0);
+	assert_int_equal(copro_bus_add_mmio(fx->p, FAKE_BASE + 0x1f0, 0x100,
+					    &fake_ops, &b, "second"),
+			 -EEXIST);
+	expect_log(fx, "err: t8103: mmio: region 'second' [0x101f0, +0x100) overlaps region 'first' [0x10000, +0x200)");
+	assert_int_equal(copro_bus_add_mmio(fx->p, FAKE_BASE - 0x10, 0x20,
+					    &fake_ops, &b, "before"),
+			 -EEXIST);
+	expect_log(fx, "region 'before' [0xfff0, +0x20) overlaps region 'first'");
+	/* Adjacent on both sides is fine. */
+	assert_int_equal(copro_bus_add_mmio(fx->p, FAKE_BASE + 0x200, 0x200,
+					    &fake_ops, &b, "second"), 0);
+	assert_int_equal(copro_bus_add_mmio(fx->p, FAKE_BASE - 0x200, 0x200,
+					    &fake_ops, &b, "third"), 0);
+	assert_int_equal(copro_bus_add_mmio(fx->p, 0x20000, 0, &fake_ops, &b,
+					    "empty"), -EINVAL);
+
+	assert_int_equal(copro_mmio_map(fx->p, FAKE_BASE + 0x100, 0x200, &m),
+			 -ENXIO);
+	assert_null(m);
+	expect_log(fx, "mmio: cannot map [0x10100, +0x200): not inside region 'first' [0x10000, +0x200)");
+	assert_int_equal(copro_mmio_map(fx->p, 0x40000, 4, &m), -ENXIO);
+	expect_log(fx, "mmio: cannot map [0x40000, +0x4): no device there");
+	assert_int_equal(copro_mmio_map(fx->p, FAKE_BASE, 0, &m), -EINVAL);
+
+	copro_bus_remove_mmio(fx->p, FAKE_BASE);
+	copro_bus_remove_mmio(fx->p, FAKE_BASE + 0x200);
+	copro_bus_remove_mmio(fx->p, FAKE_BASE - 0x200);
+	copro_bus_remove_mmio(fx->p, FAKE_BASE);
+	expect_log(fx, "mmio: no region starts at 0x10000");
+}
+
+static void test_mmio_map_dt(void **state)
+{
+	struct fx *fx = *state;
+	struct fake f = { 0 };
+	struct copro_mmio *m;
+	int mbox = copro_dt_next_compatible(fx->dt, -1, "apple,asc-mailbox");
+
+	assert_true(mbox >= 0);
+	assert_int_equal(copro_mmio_map_dt(fx->p, mbox, NULL, 0, &m), -ENXIO);
+	assert_int_equal(copro_bus_add_mmio(fx->p, 0x277408000, 0x4000,
+					    &fake_ops, &f, "asc-mbox"), 0);
+	assert_int_equal(copro_mmio_map_dt(fx->p, mbox, NULL, 0, &m), 0);
+	assert_int_equal(copro_mmio_phys(m), 0x277408000);
+	assert_int_equal(copro_mmio_size(m), 0x4000);
+	copro_writel(m, 0x110, 5);
+	assert_int_equal(f.last_off, 0x110);
+	copro_mmio_unmap(m);
+
+	assert_int_equal(copro_mmio_map_dt(fx->p, mbox, "mbox", 0, &m), -ENOENT);
+	expect_log(fx, "err: t8103: /soc/mbox@277408000: missing property 'reg-names'");
+	copro_bus_remove_mmio(fx->p, 0x277408000);
+}
+
+static void test_mmio_remove_while_mapped(void **state)
+{
+	struct fx *fx = *state;
+	struct fake f = { 0 };
+	struct copro_mmio *m1, *m2;
+
+	assert_int_equal(copro_bus_add_mmio(fx->p, FAKE_BASE, 0x200, &fake_ops,
+					    &f, "fake"), 0);
+	assert_int_equal(copro_mmio_map(fx->p, FAKE_BASE, 0x10, &m1), 0);
+	assert_int_equal(copro_mmio_map(fx->p, FAKE_BASE + 0x10, 0x10, &m2), 0);
+	copro_mmio_unmap(m1);
+	copro_bus_remove_mmio(fx->p, FAKE_BASE);
+	expect_log(fx, "err: t8103: mmio: region 'fake' removed with 1 live mappings (drivers must unmap first)");
+	/* Gone from the bus at once; the late unmap frees it (ASan checks). */
+	assert_int_equal(copro_mmio_map(fx->p, FAKE_BASE, 0x10, &m1), -ENXIO);
+	copro_mmio_unmap(m2);
+}
+
+/* ---- interrupts ---- */
+
+struct line_ctx {
+	struct copro_platform *p;
+	unsigned line;
+	struct copro_irq *irq;
+	_Atomic int calls;
+	bool clear;	   /* deassert the line (clear the cause) */
+	bool disable_self; /* mask the line from its own handler */
+	bool free_self;	   /* free the line from its own handler */
+	bool reenable;	   /* re-enable the line on the way out */
+	_Atomic int inside;
+	_Atomic bool overlap; /* ran concurrently with itself */
+	/* Blocks inside the handler until released. */
+	bool block;
+	_Atomic bool entered, release, finished;
+};
+
+static void line_handler(void *arg)
+{
+	struct line_ctx *c = arg;
+
+	if (atomic_fetch_add(&c->inside, 1))
+		atomic_store(&c->overlap, true);
+	c->calls++;
+	if (c->block) {
+		atomic_store(&c->entered, true);
+		uint64_t deadline = copro_deadline(TEST_TIMEOUT_NS);
+
+		while (!atomic_load(&c->release) && copro_deadline_left(deadline))
+			copro_cpu_relax();
+	}
+	for (volatile int i = 0; i < 50; i++)
+		; /* widen any overlap window */
+	if (c->clear)
+		copro_bus_irq_set(c->p, c->line, false);
+	if (c->disable_self)
+		copro_irq_disable(c->irq);
+	if (c->free_self)
+		copro_irq_free(c->irq);
+	if (c->reenable)
+		copro_irq_enable(c->irq);
+	atomic_store(&c->finished, true);
+	atomic_fetch_sub(&c->inside, 1);
+}
+
+static void request(struct fx *fx, struct line_ctx *c, unsigned line)
+{
+	c->p = fx->p;
+	c->line = line;
+	assert_int_equal(copro_irq_request(fx->p, line, line_handler, c, "test",
+					   &c->irq), 0);
+	assert_int_equal(copro_irq_line(c->irq), line);
+}
+
+static void test_irq_polled_level(void **state)
+{
+	struct fx *fx = *state;
+	struct line_ctx c = { .clear = true };
+
+	request(fx, &c, 10);
+	assert_int_equal(copro_platform_poll(fx->p), 0);
+	copro_bus_irq_set(fx->p, 10, true);
+	assert_true(copro_bus_irq_get(fx->p, 10));
+	assert_int_equal(copro_platform_poll(fx->p), 1);
+	assert_int_equal(c.calls, 1);
+	assert_false(copro_bus_irq_get(fx->p, 10));
+	assert_int_equal(copro_platform_poll(fx->p), 0);
+
+	/* Asserted before anyone listened: the handler runs once requested. */
+	copro_bus_irq_set(fx->p, 11, true);
+	struct line_ctx d = { .clear = true };
+
+	request(fx, &d, 11);
+	assert_int_equal(copro_platform_poll(fx->p), 1);
+	assert_int_equal(d.calls, 1);
+	copro_irq_free(c.irq);
+	copro_irq_free(d.irq);
+}
+
+static void test_irq_stuck_line_is_bounded(void **state)
+{
+	struct fx *fx = *state;
+	struct line_ctx c = { .clear = false };
+	int n;
+
+	request(fx, &c, 12);
+	copro_bus_irq_set(fx->p, 12, true);
+	/* Level semantics: it runs again and again, but poll returns. */
+	n = copro_platform_poll(fx->p);
+	assert_true(n > 1);
+	assert_int_equal(c.calls, n);
+	assert_int_equal(copro_platform_poll(fx->p), n);
+	copro_irq_free(c.irq);
+	assert_int_equal(copro_platform_poll(fx->p), 0);
+}
+
+static void test_irq_disable_enable(void **state)
+{
+	struct fx *fx = *state;
+	struct line_ctx c = { .clear = true };
+	struct line_ctx s = { .disable_self = true };
+
+	request(fx, &c, 13);
+	copro_irq_disable(c.irq);
+	copro_bus_irq_set(fx->p, 13, true);
+	assert_int_equal(copro_platform_poll(fx->p), 0);
+	copro_irq_enable(c.irq);
+	assert_int_equal(copro_platform_poll(fx->p), 1);
+	assert_int_equal(c.calls, 1);
+
+	/* A handler that masks itself runs once; enabling re-runs it. */
+	request(fx, &s, 14);
+	copro_bus_irq_set(fx->p, 14, true);
+	assert_int_equal(copro_platform_poll(fx->p), 1);
+	assert_int_equal(copro_platform_poll(fx->p), 0);
+	assert_true(copro_bus_irq_get(fx->p, 14));
+	copro_irq_enable(s.irq);
+	assert_int_equal(copro_platform_poll(fx->p), 1);
+	assert_int_equal(s.calls, 2);
+
+	copro_irq_free(c.irq);
+	copro_irq_free(s.irq);
+}
+
+static void test_irq_request_errors(void **state)
+{
+	struct fx *fx = *state;
+	struct line_ctx c = { .clear = true }, d = { 0 };
+	struct copro_irq *irq;
+
+	request(fx, &c, 15);
+	assert_int_equal(copro_irq_request(fx->p, 15, line_handler, &d, "other",
+					   &irq), -EBUSY);
+	assert_null(irq);
+	expect_log(fx, "err: t8103: irq: line 15 requested for 'other' is already held by 'test'");
+	assert_int_equal(copro_irq_request(fx->p, 4096, line_handler, &d, "big",
+					   &irq), -EINVAL);
+	expect_log(fx, "irq: cannot request line 4096 for 'big': no such line");
+	assert_int_equal(copro_irq_request(fx->p, 16, NULL, &d, "nohandler",
+					   &irq), -EINVAL);
+
+	/* Freed lines can be requested again, by someone else. */
+	copro_irq_free(c.irq);
+	d.clear = true;
+	request(fx, &d, 15);
+	copro_bus_irq_set(fx->p, 15, true);
+	assert_int_equal(copro_platform_poll(fx->p), 1);
+	assert_int_equal(c.calls, 0);
+	assert_int_equal(d.calls, 1);
+	copro_irq_free(d.irq);
+	copro_bus_irq_set(fx->p, 5000, true);
+	expect_log(fx, "irq: a model drove line 5000");
+	assert_false(copro_bus_irq_get(fx->p, 5000));
+}
+
+static void test_irq_request_dt(void **state)
+{
+	struct fx *fx = *state;
+	struct line_ctx c = { .clear = true };
+	struct copro_irq *a, *b, *dup;
+	int mbox = copro_dt_next_compatible(fx->dt, -1, "apple,asc-mailbox");
+
+	c.p = fx->p;
+	c.line = 586;
+	assert_int_equal(copro_irq_request_dt(fx->p, mbox, "recv-not-empty", 0,
+					      line_handler, &c, &a), 0);
+	assert_int_equal(copro_irq_line(a), 586);
+	assert_int_equal(copro_irq_request_dt(fx->p, mbox, NULL, 0, line_handler,
+					      &c, &b), 0);
+	assert_int_equal(copro_irq_line(b), 583);
+	assert_int_equal(copro_irq_request_dt(fx->p, mbox, NULL, 0, line_handler,
+					      &c, &dup), -EBUSY);
+	assert_null(dup);
+	expect_log(fx, "irq: line 583 requested for 'mbox@277408000:0' is already held by 'mbox@277408000:0'");
+	assert_int_equal(copro_irq_request_dt(fx->p, mbox, "bogus", 0,
+					      line_handler, &c, &dup), -ENOENT);
+	expect_log(fx, "/soc/mbox@277408000: property 'interrupt-names' has no entry 'bogus'");
+
+	copro_bus_irq_set(fx->p, 586, true);
+	assert_int_equal(copro_platform_poll(fx->p), 1);
+	copro_irq_free(a);
+	copro_irq_free(b);
+}
+
+static void test_irq_free_from_own_handler(void **state)
+{
+	struct fx *fx = *state;
+	struct line_ctx c = { .free_self = true };
+	struct line_ctx d = { .clear = true };
+
+	request(fx, &c, 17);
+	copro_bus_irq_set(fx->p, 17, true);
+	assert_int_equal(copro_platform_poll(fx->p), 1);
+	assert_int_equal(copro_platform_poll(fx->p), 0);
+	request(fx, &d, 17);
+	assert_int_equal(copro_platform_poll(fx->p), 1);
+	copro_irq_free(d.irq);
+}
+
+struct poller {
+	struct copro_platform *p;
+	int rounds;
+};
+
+static void *poll_thread(void *arg)
+{
+	struct poller *pl = arg;
+
+	for (int i = 0; i < pl->rounds; i++)
+		copro_platform_poll(pl->p);
+	return NULL;
+}
+
+static void test_irq_poll_from_two_threads(void **state)
+{
+	struct fx *fx = *state;
+	struct line_ctx c = { .clear = false };
+	struct poller pl = { fx->p, 100 };
+	struct copro_thread t1 = { 0 }, t2 = { 0 };
+
+	request(fx, &c, 18);
+	copro_bus_irq_set(fx->p, 18, true);
+	assert_int_equal(copro_thread_start(&t1, "poll1", poll_thread, &pl), 0);
+	assert_int_equal(copro_thread_start(&t2, "poll2", poll_thread, &pl), 0);
+	copro_thread_join(&t1);
+	copro_thread_join(&t2);
+	assert_true(c.calls > 0);
+	assert_false(atomic_load(&c.overlap));
+	copro_irq_free(c.irq);
+}
+
+static bool calls_at_least(void *arg)
+{
+	struct line_ctx *c = arg;
+
+	return atomic_load(&c->calls) >= 1;
+}
+
+static bool entered(void *arg)
+{
+	return atomic_load(&((struct line_ctx *)arg)->entered);
+}
+
+static void test_irq_threaded(void **state)
+{
+	struct fx *fx = *state;
+	struct line_ctx c = { .clear = true };
+
+	assert_true(copro_platform_threaded(fx->p));
+	request(fx, &c, 20);
+	copro_bus_irq_set(fx->p, 20, true);
+	assert_true(test_wait_until(calls_at_least, &c, TEST_TIMEOUT_NS));
+
+	/* Masked while asserted: enabling must deliver it. */
+	copro_irq_disable(c.irq);
+	c.calls = 0;
+	copro_bus_irq_set(fx->p, 20, true);
+	copro_irq_enable(c.irq);
+	assert_true(test_wait_until(calls_at_least, &c, TEST_TIMEOUT_NS));
+	copro_irq_free(c.irq);
+}
+
+static bool line_low(void *arg)
+{
+	struct line_ctx *c = arg;
+
+	return !copro_bus_irq_get(c->p, c->line);
+}
+
+static void test_irq_threaded_many_edges(void **state)
+{
+	struct fx *fx = *state;
+	struct line_ctx c = { .clear = true };
+
+	request(fx, &c, 21);
+	for (int i = 0; i < 200; i++) {
+		copro_bus_irq_set(fx->p, 21, true);
+		assert_true(test_wait_until(line_low, &c, TEST_TIMEOUT_NS));
+	}
+	assert_int_equal(c.calls, 200);
+	copro_irq_free(c.irq);
+}
+
+struct freer {
+	struct line_ctx *c;
+	_Atomic bool done;
+	bool saw_finished;
+};
+
+static void *free_thread(void *arg)
+{
+	struct freer *f = arg;
+
+	copro_irq_free(f->c->irq);
+	f->saw_finished = atomic_load(&f->c->finished);
+	atomic_store(&f->done, true);
+	return NULL;
+}
+
+static bool freer_done(void *arg)
+{
+	return atomic_load(&((struct freer *)arg)->done);
+}
+
+static void test_irq_free_waits_for_handler(void **state)
+{
+	struct fx *fx = *state;
+	struct line_ctx c = { .clear = true, .block = true };
+	struct freer f = { .c = &c };
+	struct copro_thread t = { 0 };
+
+	request(fx, &c, 22);
+	copro_bus_irq_set(fx->p, 22, true);
+	assert_true(test_wait_until(entered, &c, TEST_TIMEOUT_NS));
+	assert_int_equal(copro_thread_start(&t, "freer", free_thread, &f), 0);
+	copro_sleep_ns(5 * COPRO_NSEC_PER_MSEC);
+	assert_false(atomic_load(&f.done)); /* still inside the handler */
+	atomic_store(&c.release, true);
+	assert_true(test_wait_until(freer_done, &f, TEST_TIMEOUT_NS));
+	copro_thread_join(&t);
+	assert_true(f.saw_finished);
+}
+
+struct disabler {
+	struct line_ctx *c;
+	_Atomic bool done;
+	bool saw_finished;
+	int calls_at_return;
+};
+
+static void *disable_thread(void *arg)
+{
+	struct disabler *d = arg;
+
+	copro_irq_disable(d->c->irq);
+	d->saw_finished = atomic_load(&d->c->finished);
+	d->calls_at_return = atomic_load(&d->c->calls);
+	atomic_store(&d->done, true);
+	return NULL;
+}
+
+static bool disabler_done(void *arg)
+{
+	return atomic_load(&((struct disabler *)arg)->done);
+}
+
+/*
+ * Like Linux's disable_irq: disable waits out a running handler, and a
+ * handler re-enabling its still-asserted line on the way out does not
+ * win over it.
+ */
+static void test_irq_disable_waits_for_handler(void **state)
+{
+	struct fx *fx = *state;
+	struct line_ctx c = { .block = true, .reenable = true };
+	struct disabler d = { .c = &c };
+	struct copro_thread t = { 0 };
+
+	request(fx, &c, 23);
+	copro_bus_irq_set(fx->p, 23, true);
+	assert_true(test_wait_until(entered, &c, TEST_TIMEOUT_NS));
+	assert_int_equal(copro_thread_start(&t, "disabler", disable_thread, &d),
+			 0);
+	copro_sleep_ns(5 * COPRO_NSEC_PER_MSEC);
+	assert_false(atomic_load(&d.done));
+	atomic_store(&c.release, true);
+	assert_true(test_wait_until(disabler_done, &d, TEST_TIMEOUT_NS));
+	copro_thread_join(&t);
+	assert_true(d.saw_finished);
+	/* Still asserted, but masked: the handler stays quiet. */
+	copro_sleep_ns(5 * COPRO_NSEC_PER_MSEC);
+	assert_true(copro_bus_irq_get(fx->p, 23));
+	assert_int_equal(atomic_load(&c.calls), d.calls_at_return);
+	copro_bus_irq_set(fx->p, 23, false);
+	copro_irq_free(c.irq);
+}
+
+/* ---- DMA ---- */
+
+static void test_dma_alloc(void **state)
+{
+	struct fx *fx = *state;
+	struct copro_dma_buf a, b, c;
+
+	assert_int_equal(copro_dma_alloc(fx->p, 100, &a), 0);
+	assert_int_equal(a.size, 100);
+	assert_int_equal((uintptr_t)a.cpu & 0xfff, 0);
+	assert_int_equal(a.phys & 0xfff, 0);
+	assert_true(a.phys >= 0x800000000 && a.phys < 0xa00000000);
+	for (size_t i = 0; i < 4096; i++)
+		assert_int_equal(((unsigned char *)a.cpu)[i], 0);
+
+	assert_int_equal(copro_dma_alloc(fx->p, 5000, &b), 0);
+	assert_true(b.phys >= a.phys + 4096 || b.phys + 8192 <= a.phys);
+	/* First fit: a freed range is reused. */
+	copro_dma_free(fx->p, &a);
+	assert_null(a.cpu);
+	assert_int_equal(copro_dma_alloc(fx->p, 4096, &c), 0);
+	assert_int_equal(c.phys, 0x800000000);
+
+	assert_int_equal(copro_dma_alloc(fx->p, 0, &a), -EINVAL);
+	expect_log(fx, "err: t8103: dma: cannot allocate a buffer of 0x0 bytes");
+	assert_int_equal(copro_dma_alloc(fx->p, (size_t)16 << 30, &a), -ENOMEM);
+	expect_log(fx, "err: t8103: dma: no room for 0x400000000 bytes in the DRAM window [0x800000000, 0xa00000000)");
+	copro_dma_free(fx->p, &b);
+	copro_dma_free(fx->p, &c);
+	assert_int_equal(errors(fx), 2);
+}
+
+static void test_dma_register_and_round_trip(void **state)
+{
+	struct fx *fx = *state;
+	unsigned char *mem = aligned_alloc(4096, 8192);
+	char out[16] = { 0 };
+	uint64_t phys;
+	void *ptr;
+
+	assert_non_null(mem);
+	memset(mem, 0, 8192);
+	assert_int_equal(copro_dma_register(fx->p, mem + 0x123, 100, &phys), 0);
+	assert_int_equal(phys & 0xfff, 0x123);
+
+	assert_int_equal(copro_bus_dma_write(fx->p, "dev", phys + 4, "hello", 6),
+			 0);
+	assert_string_equal((char *)mem + 0x127, "hello");
+	assert_int_equal(copro_bus_dma_read(fx->p, "dev", phys + 4, out, 6), 0);
+	assert_string_equal(out, "hello");
+	assert_int_equal(copro_bus_dma_map(fx->p, "dev", phys, 100, &ptr), 0);
+	assert_ptr_equal(ptr, mem + 0x123);
+	/* One byte past the registered end is a fault, page or not. */
+	assert_int_equal(copro_bus_dma_read(fx->p, "dev", phys + 99, out, 2),
+			 -COPRO_EBUSFAULT);
+	assert_int_equal(copro_bus_dma_faults(fx->p), 1);
+
+	assert_int_equal(copro_dma_unregister(fx->p, phys), 0);
+	assert_int_equal(copro_bus_dma_read(fx->p, "dev", phys, out, 1),
+			 -COPRO_EBUSFAULT);
+	assert_int_equal(copro_dma_unregister(fx->p, phys), -ENOENT);
+	expect_log(fx, "dma: no registered buffer at");
+	assert_int_equal(copro_dma_register(fx->p, mem, 0, &phys), -EINVAL);
+	free(mem);
+}
+
+static void test_dma_bus_faults(void **state)
+{
+	struct fx *fx = *state;
+	struct copro_dma_buf a, b;
+	unsigned char tmp[8];
+	void *ptr;
+
+	assert_int_equal(copro_dma_alloc(fx->p, 4096, &a), 0);
+	assert_int_equal(copro_dma_alloc(fx->p, 4096, &b), 0);
+	assert_int_equal(b.phys, a.phys + 4096);
+
+	/* Contiguous buffers are still two buffers. */
+	assert_int_equal(copro_bus_dma_read(fx->p, "sart0", a.phys + 4092, tmp,
+					    8), -COPRO_EBUSFAULT);
+	expect_log(fx, "err: t8103: dma: bus fault: sart0 accessed [0x800000ffc, +0x8), which runs past the end of the buffer [0x800000000, +0x1000)");
+	assert_int_equal(copro_bus_dma_faults(fx->p), 1);
+
+	assert_int_equal(copro_bus_dma_write(fx->p, "ans2", 0x1000, tmp, 8),
+			 -COPRO_EBUSFAULT);
+	expect_log(fx, "dma: bus fault: ans2 accessed [0x1000, +0x8), which is not in any DMA buffer");
+	assert_int_equal(copro_bus_dma_map(fx->p, "ans2", a.phys + 8192, 1, &ptr),
+			 -COPRO_EBUSFAULT);
+	assert_null(ptr);
+	assert_int_equal(copro_bus_dma_faults(fx->p), 3);
+
+	/* An empty access is fine at a valid address only. */
+	assert_int_equal(copro_bus_dma_map(fx->p, "ans2", a.phys + 10, 0, &ptr),
+			 0);
+	assert_ptr_equal(ptr, (char *)a.cpu + 10);
+	assert_int_equal(copro_bus_dma_map(fx->p, "ans2", 0x10, 0, &ptr),
+			 -COPRO_EBUSFAULT);
+	assert_int_equal(copro_bus_dma_map(fx->p, "ans2", b.phys, 4096, &ptr), 0);
+	assert_int_equal(copro_bus_dma_map(fx->p, "ans2", b.phys, SIZE_MAX, &ptr),
+			 -COPRO_EBUSFAULT);
+	assert_int_equal(copro_bus_dma_faults(fx->p), 5);
+	assert_int_equal(errors(fx), 5);
+
+	uint64_t freed = a.phys;
+
+	copro_dma_free(fx->p, &a);
+	assert_int_equal(copro_bus_dma_map(fx->p, "late", freed, 1, &ptr),
+			 -COPRO_EBUSFAULT);
+	expect_log(fx, "late accessed [0x800000000, +0x1), which is not in any DMA buffer");
+	copro_dma_free(fx->p, &b);
+}
+
+static void test_no_memory_node(void **state)
+{
+	struct fx *fx = *state;
+	struct copro_dma_buf buf;
+	char mem[64];
+	uint64_t phys;
+	struct tb t;
+
+	/* MMIO and interrupts work; DMA memory does not exist. */
+	tiny_board(&t, false);
+	assert_int_equal(copro_dt_open(t.buf, fdt_totalsize(t.buf), "nomem",
+				       test_logcap_log(&fx->cap), &fx->dt), 0);
+	assert_int_equal(make_platform(fx, fx->dt, false, &fx->p), 0);
+	assert_int_equal(copro_dma_alloc(fx->p, 64, &buf), -ENOMEM);
+	expect_log(fx, "err: nomem: dma: the board has no /memory node, so there is no DRAM window for DMA buffers");
+	assert_int_equal(copro_dma_register(fx->p, mem, sizeof(mem), &phys),
+			 -ENOMEM);
+	assert_int_equal(copro_bus_dma_read(fx->p, "dev", 0, mem, 1),
+			 -COPRO_EBUSFAULT);
+}
+
+/* ---- reset lines and power domains ---- */
+
+struct event {
+	int node;
+	uint32_t arg;
+	bool on;
+};
+
+struct recorder {
+	struct copro_platform *p;
+	struct event ev[16];
+	int n;
+	bool saw_on_in_callback;
+	struct copro_power *nested; /* turned on from the callback */
+	bool unwatch_self;
+	struct copro_bus_watch *self;
+};
+
+static void record(void *ctx, int node, uint32_t arg, bool on)
+{
+	struct recorder *r = ctx;
+
+	assert_true(r->n < 16);
+	r->ev[r->n++] = (struct event){ node, arg, on };
+	/* Watchers run with no platform lock held: they may ask. */
+	r->saw_on_in_callback = copro_bus_power_is_on(r->p, node, arg);
+	if (r->nested && on)
+		assert_int_equal(copro_power_on(r->nested), 0);
+	if (r->unwatch_self)
+		copro_bus_unwatch(r->p, node, r->self);
+}
+
+static int node_at(struct fx *fx, const char *path)
+{
+	int n = copro_dt_path(fx->dt, path);
+
+	assert_true(n >= 0);
+	return n;
+}
+
+static void test_power_refcount(void **state)
+{
+	struct fx *fx = *state;
+	struct recorder r = { .p = fx->p };
+	struct copro_bus_watch w = { record, &r };
+	int dev = node_at(fx, "/soc/dev"), ps = node_at(fx, "/soc/ps");
+	struct copro_power *a, *b;
+
+	assert_int_equal(copro_bus_watch_power(fx->p, ps, &w), 0);
+	assert_int_equal(copro_power_get_dt(fx->p, dev, 0, &a), 0);
+	assert_int_equal(copro_power_get_dt(fx->p, dev, 0, &b), 0);
+	assert_false(copro_bus_power_is_on(fx->p, ps, 0));
+
+	assert_int_equal(copro_power_on(a), 0);
+	assert_int_equal(r.n, 1);
+	assert_true(r.ev[0].on);
+	assert_int_equal(r.ev[0].node, ps);
+	assert_true(r.saw_on_in_callback);
+	assert_int_equal(copro_power_on(b), 0);
+	assert_int_equal(copro_power_off(a), 0);
+	assert_int_equal(r.n, 1);
+	assert_true(copro_bus_power_is_on(fx->p, ps, 0));
+	assert_int_equal(copro_power_off(b), 0);
+	assert_int_equal(r.n, 2);
+	assert_false(r.ev[1].on);
+	assert_false(r.saw_on_in_callback);
+	assert_false(copro_bus_power_is_on(fx->p, ps, 0));
+
+	assert_int_equal(copro_power_off(b), -EINVAL);
+	expect_log(fx, "err: tiny: power: domain /soc/ps:0 turned off more often than on");
+
+	/* Putting a handle that is still on turns its share off. */
+	assert_int_equal(copro_power_on(a), 0);
+	copro_power_put(a);
+	assert_int_equal(r.n, 4);
+	assert_false(r.ev[3].on);
+	expect_log(fx, "warn: tiny: power: domain /soc/ps:0 put while still on; turning it off");
+	copro_power_put(b);
+	copro_bus_unwatch(fx->p, ps, &w);
+}
+
+static void test_power_with_argument_and_nesting(void **state)
+{
+	struct fx *fx = *state;
+	int dev = node_at(fx, "/soc/dev"), ps = node_at(fx, "/soc/ps"),
+	    ps2 = node_at(fx, "/soc/ps2");
+	struct copro_power *a, *b, *none;
+	struct recorder r1 = { .p = fx->p }, r2 = { .p = fx->p };
+	struct copro_bus_watch w1 = { record, &r1 }, w2 = { record, &r2 };
+
+	assert_int_equal(copro_power_get_dt(fx->p, dev, 0, &a), 0);
+	assert_int_equal(copro_power_get_dt(fx->p, dev, 1, &b), 0);
+	assert_int_equal(copro_power_get_dt(fx->p, dev, 2, &none), -ENOENT);
+	assert_null(none);
+	assert_int_equal(copro_bus_watch_power(fx->p, ps, &w1), 0);
+	assert_int_equal(copro_bus_watch_power(fx->p, ps2, &w2), 0);
+
+	/* Powering ps turns ps2:5 on from inside the watcher. */
+	r1.nested = b;
+	assert_int_equal(copro_power_on(a), 0);
+	assert_int_equal(r1.n, 1);
+	assert_int_equal(r2.n, 1);
+	assert_int_equal(r2.ev[0].node, ps2);
+	assert_int_equal(r2.ev[0].arg, 5);
+	assert_true(copro_bus_power_is_on(fx->p, ps2, 5));
+	assert_false(copro_bus_power_is_on(fx->p, ps2, 6));
+
+	/* Unwatching, even from inside a callback, stops the calls. */
+	r2.unwatch_self = true;
+	r2.self = &w2;
+	assert_int_equal(copro_power_off(b), 0);
+	assert_int_equal(r2.n, 2);
+	assert_int_equal(copro_power_on(b), 0);
+	assert_int_equal(r2.n, 2);
+	copro_bus_unwatch(fx->p, ps, &w1);
+	assert_int_equal(copro_power_off(a), 0);
+	assert_int_equal(r1.n, 1);
+
+	assert_int_equal(copro_power_off(b), 0);
+	copro_power_put(a);
+	copro_power_put(b);
+	assert_int_equal(copro_bus_watch_power(fx->p, dev, &w1), -EINVAL);
+	expect_log(fx, "err: tiny: /soc/dev: cannot watch: not a power domain provider (no '#power-domain-cells')");
+}
+
+static void test_resets(void **state)
+{
+	struct fx *fx = *state;
+	int dev = node_at(fx, "/soc/dev"), ps2 = node_at(fx, "/soc/ps2");
+	struct recorder r = { .p = fx->p };
+	struct copro_bus_watch w = { record, &r };
+	struct copro_reset *rst, *rst0;
+
+	assert_int_equal(copro_bus_watch_reset(fx->p, ps2, &w), 0);
+	assert_int_equal(copro_reset_get_dt(fx->p, dev, 1, &rst), 0);
+	assert_int_equal(copro_reset_get_dt(fx->p, dev, 0, &rst0), 0);
+	assert_false(copro_bus_reset_asserted(fx->p, ps2, 7));
+
+	assert_int_equal(copro_reset_assert(rst), 0);
+	assert_true(copro_bus_reset_asserted(fx->p, ps2, 7));
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.ev[0].arg, 7);
+	assert_true(r.ev[0].on);
+	assert_int_equal(copro_reset_assert(rst), 0);
+	assert_int_equal(r.n, 1);
+	/* A reset of another provider is not this watcher's business. */
+	assert_int_equal(copro_reset_assert(rst0), 0);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(copro_reset_deassert(rst), 0);
+	assert_int_equal(r.n, 2);
+	assert_false(r.ev[1].on);
+	assert_false(copro_bus_reset_asserted(fx->p, ps2, 7));
+
+	copro_bus_unwatch(fx->p, ps2, &w);
+	copro_bus_unwatch(fx->p, ps2, &w);
+	expect_log(fx, "warn: tiny: /soc/ps2: unwatch of a watcher never added");
+	copro_reset_put(rst);
+	copro_reset_put(rst0);
+	assert_int_equal(copro_reset_get_dt(fx->p, node_at(fx, "/soc/ps"), 0,
+					    &rst), -ENOENT);
+	expect_log(fx, "err: tiny: /soc/ps: missing property 'resets'");
+}
+
+/* ---- providers ---- */
+
+static void test_providers(void **state)
+{
+	struct fx *fx = *state;
+	int a = node_at(fx, "/soc/ps"), b = node_at(fx, "/soc/ps2");
+	int x, y;
+
+	assert_int_equal(copro_platform_provider_add(fx->p, "mbox", a, &x), 0);
+	assert_int_equal(copro_platform_provider_add(fx->p, "sart", a, &y), 0);
+	assert_int_equal(copro_platform_provider_add(fx->p, "mbox", a, &y),
+			 -EEXIST);
+	expect_log(fx, "err: tiny: /soc/ps: a mbox provider is already registered");
+	assert_ptr_equal(copro_platform_provider_find(fx->p, "mbox", a), &x);
+	assert_ptr_equal(copro_platform_provider_find(fx->p, "sart", a), &y);
+	assert_null(copro_platform_provider_find(fx->p, "mbox", b));
+	copro_platform_provider_remove(fx->p, "mbox", a);
+	assert_null(copro_platform_provider_find(fx->p, "mbox", a));
+	assert_ptr_equal(copro_platform_provider_find(fx->p, "sart", a), &y);
+	copro_platform_provider_remove(fx->p, "sart", a);
+	copro_platform_provider_remove(fx->p, "sart", a);
+	expect_log(fx, "warn: tiny: /soc/ps: no sart provider to remove");
+}
+
+/* ---- lifetime ---- */
+
+static void test_destroy_reports_leaks(void **state)
+{
+	struct fx *fx = *state;
+	struct fake f = { 0 };
+	struct copro_dma_buf buf;
+	struct copro_mmio *m;
+	struct copro_irq *irq;
+	struct copro_power *pd;
+	struct recorder r = { .p = fx->p };
+	struct copro_bus_watch w = { record, &r };
+	int dev = node_at(fx, "/soc/dev"), ps = node_at(fx, "/soc/ps");
+	int prov;
+
+	assert_int_equal(copro_bus_add_mmio(fx->p, FAKE_BASE, 0x200, &fake_ops,
+					    &f, "leaky"), 0);
+	assert_int_equal(copro_mmio_map(fx->p, FAKE_BASE, 4, &m), 0);
+	assert_int_equal(copro_irq_request(fx->p, 3, line_handler, NULL,
+					   "leaky-irq", &irq), 0);
+	assert_int_equal(copro_dma_alloc(fx->p, 10, &buf), 0);
+	assert_int_equal(copro_power_get_dt(fx->p, dev, 0, &pd), 0);
+	assert_int_equal(copro_bus_watch_power(fx->p, ps, &w), 0);
+	assert_int_equal(copro_platform_provider_add(fx->p, "mbox", ps, &prov),
+			 0);
+
+	copro_platform_destroy(fx->p);
+	fx->p = NULL;
+	expect_log(fx, "err: tiny: platform destroyed with MMIO region 'leaky' [0x10000, +0x200) still on the bus (1 mappings)");
+	expect_log(fx, "platform destroyed with interrupt line 3 ('leaky-irq') still requested");
+	expect_log(fx, "platform destroyed with DMA buffer [0x100000000, +0x1000) still allocated");
+	expect_log(fx, "platform destroyed with 1 reset/power handles not put");
+	expect_log(fx, "platform destroyed with a power watcher of /soc/ps still registered");
+	expect_log(fx, "platform destroyed with the mbox provider of /soc/ps still registered");
+	/* The leaked handles went with the platform (ASan checks). */
+	(void)m;
+	(void)pd;
+	test_logcap_clear(&fx->cap);
+}
+
+struct board_side {
+	struct copro_dt *dt;
+	struct copro_platform *p;
+	struct line_ctx line;
+	struct fake regs;
+	struct copro_mmio *m;
+	struct copro_dma_buf buf;
+};
+
+static void test_two_boards_in_one_process(void **state)
+{
+	struct fx *fx = *state;
+	struct board_side s[2];
+
+	memset(s, 0, sizeof(s));
+	assert_int_equal(copro_dt_open_board("t8103", test_logcap_log(&fx->cap),
+					     &s[0].dt), 0);
+	assert_int_equal(open_tiny(fx, &s[1].dt), 0);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(make_platform(fx, s[i].dt, true, &s[i].p), 0);
+		/* Same address, same line number: separate machines. */
+		assert_int_equal(copro_bus_add_mmio(s[i].p, FAKE_BASE, 0x200,
+						    &fake_ops, &s[i].regs,
+						    "regs"), 0);
+		assert_int_equal(copro_mmio_map(s[i].p, FAKE_BASE, 0x200,
+						&s[i].m), 0);
+		s[i].line.clear = true;
+		s[i].line.p = s[i].p;
+		s[i].line.line = 7;
+		assert_int_equal(copro_irq_request(s[i].p, 7, line_handler,
+						   &s[i].line, "shared-number",
+						   &s[i].line.irq), 0);
+		assert_int_equal(copro_dma_alloc(s[i].p, 64, &s[i].buf), 0);
+	}
+	assert_int_equal(s[0].buf.phys, 0x800000000);
+	assert_int_equal(s[1].buf.phys, 0x100000000);
+
+	copro_writel(s[0].m, 0, 0xaaaa);
+	copro_writel(s[1].m, 0, 0xbbbb);
+	assert_int_equal(copro_readl(s[0].m, 0), 0xaaaa);
+	assert_int_equal(copro_readl(s[1].m, 0), 0xbbbb);
+
+	copro_bus_irq_set(s[1].p, 7, true);
+	assert_true(test_wait_until(calls_at_least, &s[1].line, TEST_TIMEOUT_NS));
+	copro_bus_irq_set(s[0].p, 7, true);
+	assert_true(test_wait_until(calls_at_least, &s[0].line, TEST_TIMEOUT_NS));
+	assert_int_equal(s[0].line.calls, 1);
+	assert_int_equal(s[1].line.calls, 1);
+
+	/* Each board's messages carry its own name. */
+	copro_readl(s[0].m, 0x1000);
+	copro_readl(s[1].m, 0x1000);
+	expect_log(fx, "err: t8103: mmio: bus error");
+	expect_log(fx, "err: tiny: mmio: bus error");
+	assert_int_equal(copro_bus_dma_faults(s[0].p), 0);
+	uint64_t phys1 = s[1].buf.phys;
+	char b;
+
+	assert_int_equal(copro_bus_dma_read(s[0].p, "x", phys1, &b, 1),
+			 -COPRO_EBUSFAULT);
+	assert_int_equal(copro_bus_dma_faults(s[0].p), 1);
+	assert_int_equal(copro_bus_dma_faults(s[1].p), 0);
+
+	for (int i = 0; i < 2; i++) {
+		copro_dma_free(s[i].p, &s[i].buf);
+		copro_irq_free(s[i].line.irq);
+		copro_mmio_unmap(s[i].m);
+		copro_bus_remove_mmio(s[i].p, FAKE_BASE);
+		copro_platform_destroy(s[i].p);
+		copro_dt_close(s[i].dt);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define P(fn) cmocka_unit_test_setup_teardown(fn, setup_polled, teardown)
+#define TH(fn) cmocka_unit_test_setup_teardown(fn, setup_threaded, teardown)
+#define TINY(fn) cmocka_unit_test_setup_teardown(fn, setup_tiny, teardown)
+#define BARE(fn) cmocka_unit_test_setup_teardown(fn, setup_bare, teardown)
+		P(test_mmio_map_and_access),
+		P(test_mmio_bad_access),
+		P(test_mmio_overlap_and_bad_maps),
+		P(test_mmio_map_dt),
+		P(test_mmio_remove_while_mapped),
+		P(test_irq_polled_level),
+		P(test_irq_stuck_line_is_bounded),
+		P(test_irq_disable_enable),
+		P(test_irq_request_errors),
+		P(test_irq_request_dt),
+		P(test_irq_free_from_own_handler),
+		P(test_irq_poll_from_two_threads),
+		TH(test_irq_threaded),
+		TH(test_irq_threaded_many_edges),
+		TH(test_irq_free_waits_for_handler),
+		TH(test_irq_disable_waits_for_handler),
+		P(test_dma_alloc),
+		P(test_dma_register_and_round_trip),
+		P(test_dma_bus_faults),
+		BARE(test_no_memory_node),
+		TINY(test_power_refcount),
+		TINY(test_power_with_argument_and_nesting),
+		TINY(test_resets),
+		TINY(test_providers),
+		TINY(test_destroy_reports_leaks),
+		BARE(test_two_boards_in_one_process),
+#undef P
+#undef TH
+#undef TINY
+#undef BARE
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
