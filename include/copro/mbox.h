@@ -98,8 +98,11 @@ int copro_mbox_request(struct copro_platform *p, const char *controller,
 		       struct copro_mbox_chan **out);
 /*
  * Unbind. Queued, unsent messages are cancelled (tx_done gets
- * -ECANCELED) and counted in the log; waits until no callback for this
- * channel is running. The channel can then be bound again.
+ * -ECANCELED) and counted in the log, and so is a message already handed
+ * to the hardware (whether it left is unknowable); waits until no callback
+ * for this channel is running, so it must not be called from this
+ * channel's own rx or tx_done callback. The channel can then be bound
+ * again.
  */
 void copro_mbox_free(struct copro_mbox_chan *chan);
 
@@ -121,8 +124,8 @@ int copro_mbox_send(struct copro_mbox_chan *chan, const void *msg, size_t len,
 int copro_mbox_ring(struct copro_mbox_chan *chan, int64_t timeout_ns);
 /*
  * SYNC controllers: send and wait for the transfer, returning the reply
- * (up to *reply_len bytes; *reply_len is updated). Other modes:
- * -EOPNOTSUPP.
+ * (up to *reply_len bytes; *reply_len is updated) and the transfer's
+ * status; tx_done is not called. Other modes: -EOPNOTSUPP.
  */
 int copro_mbox_call(struct copro_mbox_chan *chan, const void *msg, size_t len,
 		    void *reply, size_t *reply_len);

@@ -28,7 +28,11 @@ struct copro_mbox_controller_ops {
 	 */
 	int (*startup)(void *ctx, struct copro_mbox_chan *chan, uint64_t id,
 		       unsigned *dir);
-	/* The client is gone: stop interrupts for this channel. */
+	/*
+	 * The client is gone: stop interrupts for this channel. On return
+	 * the controller's handlers must be done with `chan` (disable the
+	 * lines: copro_irq_disable waits for a running handler).
+	 */
 	void (*shutdown)(void *ctx, struct copro_mbox_chan *chan);
 	/*
 	 * Hand one message to the hardware; never blocks. len 0 is a
@@ -79,7 +83,11 @@ void *copro_mbox_chan_priv(const struct copro_mbox_chan *chan);
 
 /* IRQ mode: the message in flight is done (interrupt context). */
 void copro_mbox_chan_txdone(struct copro_mbox_chan *chan, int status);
-/* CREDIT mode: the hardware has room again (interrupt context). */
+/*
+ * CREDIT mode: the hardware has room again (interrupt context). Accepted
+ * in every mode: a controller that refused a send with -EBUSY calls it to
+ * have the framework retry.
+ */
 void copro_mbox_chan_tx_room(struct copro_mbox_chan *chan);
 /*
  * A message arrived (interrupt context). 0 when taken; -ENOSPC when the

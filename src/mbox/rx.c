@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The mailbox framework's receiving side: delivery in interrupt context,
+ * or through a bounded lock-free ring with one producer (the controller's
+ * interrupt handler) and one consumer at a time (the worker, or whoever
+ * calls copro_mbox_poll). A full ring pushes back on the controller
+ * instead of dropping: it returns -ENOSPC (or rx_room says no), the
+ * channel is marked stalled, and the consumer calls ops->rx_resume once
+ * it has made room.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <copro/error.h>
+
+#include "mbox/mbox_internal.h"
+
+/* A slot: the length, then the payload, 8-byte aligned. */
+#define RX_HDR 8
+
+int mbox_rx_init(struct copro_mbox_chan *chan, unsigned entries)
+{
+	chan->rx_cap = entries;
+	if (!entries)
+		return 0;
+	chan->rx_stride = RX_HDR + ((chan->mtu + 7) & ~(size_t)7);
+	chan->rx_buf = calloc(entries, chan->rx_stride);
+	return chan->rx_buf ? 0 : -ENOMEM;
+}
+
+void mbox_rx_fini(struct copro_mbox_chan *chan)
+{
+	free(chan->rx_buf);
+	chan->rx_buf = NULL;
+}
+
+static uint8_t *rx_slot(const struct copro_mbox_chan *chan, uint32_t i)
+{
+	return chan->rx_buf +
+	       (size_t)mbox_ring_slot(i, chan->rx_cap) * chan->rx_stride;
+}
+
+bool mbox_rx_pending(struct copro_mbox_chan *chan)
+{
+	return chan->rx_buf &&
+	       atomic_load_explicit(&chan->rx_head, memory_order_acquire) !=
+		       atomic_load_explicit(&chan->rx_tail,
+					    memory_order_relaxed);
+}
+
+/* ---- producer (the controller's interrupt context) ----------------------- */
+
+/* Full, as far as the producer can tell? Refreshes its view of the tail. */
+static bool rx_full(struct copro_mbox_chan *chan, uint32_t head)
+{
+	if (mbox_ring_used(head, chan->rx_tail_cache, chan->rx_cap) <
+	    chan->rx_cap)
+		return false;
+	chan->rx_tail_cache =
+		atomic_load_explicit(&chan->rx_tail, memory_order_acquire);
+	return mbox_ring_used(head, chan->rx_tail_cache, chan->rx_cap) ==
+	       chan->rx_cap;
+}
+
+/*
+ * The ring looked full: mark the channel stalled, then look again. The
+ * consumer publishes its tail and then looks at the mark; with a full
+ * fence on both sides, either it sees the mark (and resumes us) or we see
+ * the room it made.
+ */
+static bool rx_stall(struct copro_mbox_chan *chan, uint32_t head)
+{
+	bool was = atomic_exchange(&chan->rx_stalled, true);
+
+	atomic_thread_fence(memory_order_seq_cst);
+	if (!rx_full(chan, head)) {
+		/* Room after all; unmark unless the consumer took the mark. */
+		if (!was)
+			atomic_exchange(&chan->rx_stalled, false);
+		return false;
+	}
+	if (!was)
+		mbox_stat_add(&chan->rx_stalls, 1);
+	return true;
+}
+
+bool copro_mbox_chan_rx_room(struct copro_mbox_chan *chan)
+{
+	if (!chan->rx_buf)
+		return true;
+	if (atomic_load_explicit(&chan->shutting, memory_order_relaxed))
+		return false;
+
+	uint32_t head = atomic_load_explicit(&chan->rx_head,
+					     memory_order_relaxed);
+
+	return !rx_full(chan, head) || !rx_stall(chan, head);
+}
+
+int copro_mbox_chan_rx(struct copro_mbox_chan *chan, const void *msg,
+		       size_t len)
+{
+	if (!chan->cl.rx) {
+		copro_dev_err(&chan->ctrl->ld,
+			      "channel %" PRIu64
+			      ": message received on a channel that does"
+			      " not receive",
+			      chan->id);
+		return -EOPNOTSUPP;
+	}
+	if (len && !msg)
+		return -EINVAL;
+	if (len > chan->mtu) {
+		copro_dev_err(&chan->ctrl->ld,
+			      "channel %" PRIu64
+			      ": received %zu bytes, above the MTU of %zu",
+			      chan->id, len, chan->mtu);
+		return -EMSGSIZE;
+	}
+	if (!mbox_chan_enter(chan, &chan->irq_users))
+		return -ESHUTDOWN;
+
+	if (!chan->rx_buf) {
+		chan->cl.rx(chan->cl.ctx, chan, msg, len);
+		mbox_stat_add(&chan->received, 1);
+		mbox_chan_leave(chan, &chan->irq_users);
+		return 0;
+	}
+
+	uint32_t head = atomic_load_explicit(&chan->rx_head,
+					     memory_order_relaxed);
+
+	if (rx_full(chan, head) && rx_stall(chan, head)) {
+		mbox_chan_leave(chan, &chan->irq_users);
+		return -ENOSPC;
+	}
+
+	uint8_t *slot = rx_slot(chan, head);
+	uint32_t len32 = (uint32_t)len;
+
+	memcpy(slot, &len32, sizeof(len32));
+	if (len)
+		memcpy(slot + RX_HDR, msg, len);
+	atomic_store_explicit(&chan->rx_head, mbox_ring_next(head, chan->rx_cap),
+			      memory_order_release);
+	mbox_ctrl_kick(chan->ctrl);
+	mbox_chan_leave(chan, &chan->irq_users);
+	return 0;
+}
+
+/* ---- consumer -------------------------------------------------------------- */
+
+static void rx_resume(struct copro_mbox_chan *chan)
+{
+	struct copro_mbox_controller *ctrl = chan->ctrl;
+
+	if (atomic_exchange(&chan->rx_stalled, false) &&
+	    ctrl->d.ops->rx_resume)
+		ctrl->d.ops->rx_resume(ctrl->d.ctx, chan);
+}
+
+/*
+ * Delivers in place: a slot is handed back only after the client's rx
+ * returns. A stalled controller is resumed once the ring is half empty,
+ * so it refills while we drain instead of once per message.
+ */
+static unsigned rx_consume(struct copro_mbox_chan *chan)
+{
+	uint32_t cap = chan->rx_cap;
+	uint32_t tail = atomic_load_explicit(&chan->rx_tail,
+					     memory_order_relaxed);
+	uint32_t head = atomic_load_explicit(&chan->rx_head,
+					     memory_order_acquire);
+	unsigned n = 0;
+
+	while (tail != head &&
+	       !atomic_load_explicit(&chan->shutting, memory_order_relaxed)) {
+		const uint8_t *slot = rx_slot(chan, tail);
+		uint32_t len;
+
+		memcpy(&len, slot, sizeof(len));
+		chan->cl.rx(chan->cl.ctx, chan, slot + RX_HDR, len);
+		n++;
+		tail = mbox_ring_next(tail, cap);
+		atomic_store_explicit(&chan->rx_tail, tail,
+				      memory_order_release);
+		if (atomic_load_explicit(&chan->rx_stalled,
+					 memory_order_relaxed) &&
+		    mbox_ring_used(head, tail, cap) <= cap / 2)
+			rx_resume(chan);
+		if (tail == head)
+			head = atomic_load_explicit(&chan->rx_head,
+						    memory_order_acquire);
+	}
+	mbox_stat_add(&chan->received, n);
+	atomic_thread_fence(memory_order_seq_cst);
+	if (atomic_load_explicit(&chan->rx_stalled, memory_order_relaxed))
+		rx_resume(chan);
+	return n;
+}
+
+unsigned mbox_rx_drain(struct copro_mbox_chan *chan)
+{
+	unsigned n = 0;
+
+	if (!chan->rx_buf)
+		return 0;
+	/*
+	 * One consumer at a time. A loser just leaves; the winner looks
+	 * again after letting go, so nothing pushed meanwhile waits for
+	 * the next wake-up.
+	 */
+	while (!atomic_exchange_explicit(&chan->rx_consuming, true,
+					 memory_order_acquire)) {
+		n += rx_consume(chan);
+		atomic_store(&chan->rx_consuming, false);
+		if (!mbox_rx_pending(chan) ||
+		    atomic_load_explicit(&chan->shutting, memory_order_relaxed))
+			break;
+	}
+	return n;
+}
+
+/* Messages copro_mbox_free found undelivered (no consumer is left). */
+uint32_t mbox_rx_undelivered(struct copro_mbox_chan *chan)
+{
+	if (!chan->rx_buf)
+		return 0;
+	return mbox_ring_used(atomic_load(&chan->rx_head),
+			      atomic_load(&chan->rx_tail), chan->rx_cap);
+}
+
+/* ---- polling ---------------------------------------------------------------- */
+
+int copro_mbox_poll(struct copro_mbox_chan *chan)
+{
+	uint64_t before;
+	int n;
+
+	if (!chan)
+		return -EINVAL;
+	if (!mbox_chan_enter(chan, &chan->api_users))
+		return -ESHUTDOWN;
+	before = atomic_load_explicit(&chan->received, memory_order_relaxed);
+	copro_platform_poll(chan->ctrl->p);
+	if (atomic_load(&chan->tx_polling))
+		mbox_tx_poll(chan);
+	if (chan->rx_buf) {
+		n = (int)mbox_rx_drain(chan);
+	} else {
+		/* Interrupt-context delivery happened inside the poll. */
+		n = (int)(atomic_load_explicit(&chan->received,
+					       memory_order_relaxed) -
+			  before);
+	}
+	mbox_chan_leave(chan, &chan->api_users);
+	return n;
+}

@@ -1,0 +1,368 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The mailbox framework's receiving side on a threaded and a polled t8103
+ * platform: delivery in interrupt context, deferred delivery (worker or
+ * copro_mbox_poll), ring overflow without loss, and unbinding while a
+ * callback runs.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <string.h>
+
+#include <copro/error.h>
+#include <copro/mbox_controller.h>
+
+#include "test_mbox_ctrl.h"
+
+#define CHAN 1
+
+struct fixture {
+	struct tenv *e;
+	struct tctrl *t;
+	struct trec r;
+	struct copro_mbox_chan *chan;
+};
+
+static void fx_open(struct fixture *f, void **state, bool rx_use_room,
+		    enum copro_mbox_rx_mode mode, unsigned rx_ring)
+{
+	struct tctrl_config cfg = {
+		.name = "tc",
+		.mode = COPRO_MBOX_TXDONE_IRQ,
+		.line = TCTRL_LINE_BASE + 1,
+		.node = -1,
+		.rx_use_room = rx_use_room,
+	};
+	struct copro_mbox_client cl;
+
+	f->e = *state;
+	assert_int_equal(tctrl_create(f->e->p, &cfg, &f->t), 0);
+	trec_init(&f->r);
+	cl = trec_client(&f->r, mode, rx_ring, 0);
+	assert_int_equal(copro_mbox_request(f->e->p, "tc", CHAN, &cl,
+					    &f->chan),
+			 0);
+	f->r.chan = f->chan;
+}
+
+static void fx_close(struct fixture *f)
+{
+	copro_mbox_free(f->chan);
+	tctrl_destroy(f->t);
+	trec_fini(&f->r);
+}
+
+static void inject_seq(struct tctrl *t, unsigned id, uint32_t from,
+		       uint32_t to)
+{
+	for (uint32_t i = from; i < to; i++) {
+		struct tmsg m = { .seq = i };
+
+		tctrl_inject(t, id, &m, sizeof(m));
+	}
+}
+
+static void check_rx_order(struct trec *r, unsigned n)
+{
+	assert_int_equal(trec_nrx(r), n);
+	for (unsigned i = 0; i < n; i++)
+		assert_int_equal(tmsg_seq(&r->rx[i]), i);
+}
+
+struct rx_arg {
+	struct trec *r;
+	unsigned n;
+};
+
+static bool rx_has(void *arg)
+{
+	struct rx_arg *a = arg;
+
+	return trec_nrx(a->r) >= a->n;
+}
+
+/* ---- interrupt context ------------------------------------------------------ */
+
+static void test_rx_irq_context(void **state)
+{
+	struct copro_mbox_stats st;
+	struct fixture f;
+
+	fx_open(&f, state, false, COPRO_MBOX_RX_IRQ, 0);
+	inject_seq(f.t, CHAN, 0, 20);
+	if (!f.e->threaded) {
+		/* Nothing moves until polled; the poll reports deliveries. */
+		assert_int_equal(trec_nrx(&f.r), 0);
+		assert_int_equal(copro_mbox_poll(f.chan), 20);
+	}
+	struct rx_arg a = { &f.r, 20 };
+
+	assert_true(tenv_wait(f.e, NULL, rx_has, &a));
+	check_rx_order(&f.r, 20);
+	/* Straight from the controller's handler. */
+	assert_int_equal(f.r.rx_in_handler, 20);
+	copro_mbox_get_stats(f.chan, &st);
+	assert_int_equal(st.received, 20);
+	fx_close(&f);
+}
+
+/* ---- deferred ------------------------------------------------------------------- */
+
+static void test_rx_deferred(void **state)
+{
+	struct copro_mbox_stats st;
+	struct fixture f;
+
+	fx_open(&f, state, false, COPRO_MBOX_RX_DEFERRED, 0);
+	inject_seq(f.t, CHAN, 0, 50);
+	if (f.e->threaded) {
+		struct rx_arg a = { &f.r, 50 };
+
+		/* Nobody polls: the controller's worker delivers. */
+		assert_true(test_wait_until(rx_has, &a, TEST_TIMEOUT_NS));
+	} else {
+		unsigned got = 0;
+
+		for (int i = 0; i < 1000 && got < 50; i++) {
+			int n = copro_mbox_poll(f.chan);
+
+			assert_true(n >= 0);
+			got += (unsigned)n;
+		}
+		assert_int_equal(got, 50);
+		assert_int_equal(copro_mbox_poll(f.chan), 0);
+	}
+	check_rx_order(&f.r, 50);
+	/* Not in interrupt context. */
+	assert_int_equal(f.r.rx_in_handler, 0);
+	copro_mbox_get_stats(f.chan, &st);
+	assert_int_equal(st.received, 50);
+	assert_int_equal(st.rx_stalls, 0);
+	fx_close(&f);
+}
+
+/* ---- a full ring stops the controller, nothing is lost ------------------------ */
+
+#define OVF_N 100
+#define OVF_RING 8
+
+static bool stalled(void *arg)
+{
+	struct copro_mbox_stats st;
+
+	copro_mbox_get_stats(arg, &st);
+	return st.rx_stalls >= 1;
+}
+
+static void run_overflow(void **state, bool rx_use_room)
+{
+	struct copro_mbox_stats st;
+	struct fixture f;
+
+	fx_open(&f, state, rx_use_room, COPRO_MBOX_RX_DEFERRED, OVF_RING);
+	if (f.e->threaded) {
+		/* The worker blocks on the first message; the ring fills. */
+		atomic_store(&f.r.gate_closed, true);
+		inject_seq(f.t, CHAN, 0, OVF_N);
+		assert_true(test_wait_until(stalled, f.chan, TEST_TIMEOUT_NS));
+	} else {
+		inject_seq(f.t, CHAN, 0, OVF_N);
+		copro_platform_poll(f.e->p);
+	}
+	/* The ring holds 8 (one of them being delivered), 92 stay put. */
+	assert_int_equal(tctrl_rx_pending(f.t, CHAN), OVF_N - OVF_RING);
+	copro_mbox_get_stats(f.chan, &st);
+	assert_int_equal(st.rx_stalls, 1);
+	assert_int_equal(tctrl_rx_resumes(f.t, CHAN), 0);
+	assert_int_equal(tctrl_rx_errors(f.t, CHAN), 0);
+
+	trec_open_gate(&f.r);
+	struct rx_arg a = { &f.r, OVF_N };
+
+	assert_true(tenv_wait(f.e, f.e->threaded ? NULL : f.chan, rx_has, &a));
+	check_rx_order(&f.r, OVF_N);
+	assert_int_equal(tctrl_rx_pending(f.t, CHAN), 0);
+	assert_true(tctrl_rx_resumes(f.t, CHAN) >= 1);
+	copro_mbox_get_stats(f.chan, &st);
+	assert_int_equal(st.received, OVF_N);
+	assert_true(st.rx_stalls >= 1);
+	fx_close(&f);
+}
+
+static void test_rx_overflow_enospc(void **state)
+{
+	run_overflow(state, false);
+}
+
+static void test_rx_overflow_room(void **state)
+{
+	run_overflow(state, true);
+}
+
+/* ---- replying from the rx callback ----------------------------------------------- */
+
+struct echo {
+	_Atomic unsigned n;
+	_Atomic int err;
+};
+
+static void echo_rx(void *ctx, struct copro_mbox_chan *chan, const void *msg,
+		    size_t len)
+{
+	struct echo *e = ctx;
+	/* A reply from the callback: no framework lock may be held here. */
+	int ret = copro_mbox_send(chan, msg, len, 0);
+
+	if (ret)
+		atomic_store(&e->err, ret);
+	atomic_fetch_add(&e->n, 1);
+}
+
+struct echo_arg {
+	struct tctrl *t;
+	struct echo *e;
+	unsigned n;
+};
+
+static bool echoed(void *arg)
+{
+	struct echo_arg *a = arg;
+
+	return atomic_load(&a->e->err) ||
+	       (atomic_load(&a->e->n) >= a->n &&
+		tctrl_hw_count(a->t, CHAN) >= a->n);
+}
+
+static void run_echo(void **state, enum copro_mbox_rx_mode mode)
+{
+	struct tctrl_config cfg = {
+		.name = "tc",
+		.mode = COPRO_MBOX_TXDONE_CREDIT,
+		.line = TCTRL_LINE_BASE + 1,
+		.node = -1,
+		.credit_depth = 16,
+	};
+	struct tenv *e = *state;
+	struct echo ec = { 0 };
+	struct copro_mbox_client cl = {
+		.ctx = &ec,
+		.rx = echo_rx,
+		.rx_mode = mode,
+		.tx_queue = 64,
+	};
+	struct copro_mbox_chan *chan;
+	struct tctrl *t;
+
+	assert_int_equal(tctrl_create(e->p, &cfg, &t), 0);
+	assert_int_equal(copro_mbox_request(e->p, "tc", CHAN, &cl, &chan), 0);
+	inject_seq(t, CHAN, 0, 40);
+	struct echo_arg a = { t, &ec, 40 };
+
+	assert_true(tenv_wait(e, chan, echoed, &a));
+	assert_int_equal(atomic_load(&ec.err), 0);
+	for (unsigned i = 0; i < 40; i++) {
+		struct tctrl_msg m = tctrl_hw_msg(t, CHAN, i);
+
+		assert_int_equal(tmsg_seq(&m), i);
+	}
+	copro_mbox_free(chan);
+	tctrl_destroy(t);
+}
+
+static void test_echo_irq(void **state)
+{
+	run_echo(state, COPRO_MBOX_RX_IRQ);
+}
+
+static void test_echo_deferred(void **state)
+{
+	run_echo(state, COPRO_MBOX_RX_DEFERRED);
+}
+
+/* ---- unbinding waits for a running callback ------------------------------------- */
+
+struct freer {
+	struct copro_mbox_chan *chan;
+	_Atomic bool done;
+};
+
+static void *free_thread(void *arg)
+{
+	struct freer *fr = arg;
+
+	copro_mbox_free(fr->chan);
+	atomic_store(&fr->done, true);
+	return NULL;
+}
+
+static bool in_rx(void *arg)
+{
+	return atomic_load(&((struct trec *)arg)->in_rx) == 1;
+}
+
+struct shut_arg {
+	struct tctrl *t;
+};
+
+static bool shut_down(void *arg)
+{
+	return tctrl_shutdowns(((struct shut_arg *)arg)->t, CHAN) == 1;
+}
+
+static void test_free_waits_for_callback(void **state)
+{
+	struct fixture f;
+	struct copro_thread th;
+
+	fx_open(&f, state, false, COPRO_MBOX_RX_DEFERRED, 4);
+	atomic_store(&f.r.gate_closed, true);
+	inject_seq(f.t, CHAN, 0, 3);
+	/* The worker is inside the client's rx, held at the gate. */
+	assert_true(test_wait_until(in_rx, &f.r, TEST_TIMEOUT_NS));
+
+	struct freer fr = { .chan = f.chan };
+	struct shut_arg sa = { f.t };
+
+	assert_int_equal(copro_thread_start(&th, "free", free_thread, &fr), 0);
+	assert_true(test_wait_until(shut_down, &sa, TEST_TIMEOUT_NS));
+	/* Past shutdown, yet it must not return while the callback runs. */
+	copro_sleep_ns(20 * COPRO_NSEC_PER_MSEC);
+	assert_false(atomic_load(&fr.done));
+	assert_int_equal(atomic_load(&f.r.in_rx), 1);
+	trec_open_gate(&f.r);
+	copro_thread_join(&th);
+	assert_true(atomic_load(&fr.done));
+	assert_int_equal(atomic_load(&f.r.in_rx), 0);
+	/* Delivery stopped with the unbinding: the rest was dropped. */
+	assert_true(trec_nrx(&f.r) >= 1);
+	assert_true(trec_nrx(&f.r) <= 3);
+
+	tctrl_destroy(f.t);
+	trec_fini(&f.r);
+}
+
+#define BOTH(fn)                                                            \
+	{ #fn " (threaded)", fn, tenv_setup_threaded, tenv_teardown, NULL }, \
+	{ #fn " (polled)", fn, tenv_setup_polled, tenv_teardown, NULL }
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		BOTH(test_rx_irq_context),
+		BOTH(test_rx_deferred),
+		BOTH(test_rx_overflow_enospc),
+		BOTH(test_rx_overflow_room),
+		BOTH(test_echo_irq),
+		BOTH(test_echo_deferred),
+		cmocka_unit_test_setup_teardown(test_free_waits_for_callback,
+						tenv_setup_threaded,
+						tenv_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
