@@ -26,14 +26,15 @@ struct copro_asc;
 /*
  * Probe an "apple,asc-mailbox" (or "apple,asc-mailbox-v4") node: map its
  * reg, request "recv-not-empty" and "send-empty", and register the
- * controller under the node (and under `name`, NULL: the node's name).
+ * controller under the node and, for run-time binding, under the node's
+ * name ("mbox@277408000").
  */
 int copro_asc_probe(struct copro_platform *p, int node,
 		    struct copro_asc **out);
 void copro_asc_remove(struct copro_asc *asc);
 struct copro_mbox_controller *copro_asc_controller(struct copro_asc *asc);
 
-/* Probe every enabled ASC mailbox node of the board. */
+/* The compatibles the driver binds to. */
 #define COPRO_ASC_COMPATIBLE "apple,asc-mailbox"
 #define COPRO_ASC_COMPATIBLE_V4 "apple,asc-mailbox-v4"
 

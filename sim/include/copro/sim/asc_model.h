@@ -49,8 +49,8 @@ struct copro_platform *copro_sim_asc_platform(const struct copro_sim_asc *asc);
 
 /*
  * The coprocessor's side of the FIFOs, for firmware. Waits spin briefly,
- * then sleep. Both return -ESHUTDOWN once RUN has been cleared,
- * -ETIMEDOUT when the timeout passed.
+ * then sleep. Both return -ESHUTDOWN while the CPU is not running (RUN
+ * clear, or cleared during the wait), -ETIMEDOUT when the timeout passed.
  */
 int copro_sim_asc_iop_recv(struct copro_sim_asc *asc, struct copro_asc_msg *msg,
 			   int64_t timeout_ns);

@@ -1,0 +1,700 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Device model of an Apple ASC (SPEC section 1): the mailbox's two
+ * 16-entry FIFOs with their registers and four level interrupt lines, and
+ * the coprocessor CPU as a thread running a firmware's run().
+ *
+ * Locking: one mutex per FIFO covers its entries, counters and interrupt
+ * levels, so a line's level always matches the FIFO it describes. The CPU
+ * lock only serialises starting and stopping the CPU thread; the firmware
+ * never takes it, which is what makes joining under it safe.
+ *
+ * The IOP side waits on one event per FIFO, signalled by the host-side
+ * operation it waits for: an A2I push (the firmware waits for data) and
+ * an I2A pop (the firmware waits for room). The host side never waits in
+ * the model: it learns of both through the interrupt lines.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <copro/bus.h>
+#include <copro/error.h>
+#include <copro/log.h>
+#include <copro/os.h>
+#include <copro/regs/asc.h>
+#include <copro/sim/asc_model.h>
+
+/*
+ * RECV1 bookkeeping (SPEC gives only the field positions; this is the
+ * model's definition, fixed here and tested):
+ *   INPTR  43:40  slot the next push will fill (write index mod 16)
+ *   OUTPTR 47:44  slot of the entry this read pops (read index mod 16)
+ *   INCNT  51:48  entries left in the FIFO after this pop (0..15: a FIFO
+ *                 cannot be full right after a pop, so 4 bits suffice)
+ *   OUTCNT 56:52  entries in the FIFO before this pop (1..16: 5 bits)
+ * An underflowing read reports both pointers, both counts 0 and msg 0.
+ */
+#define RECV1_PTR_MASK 0xfull
+#define RECV1_INCNT_MASK 0xfull
+#define RECV1_OUTCNT_MASK 0x1full
+
+#define FIFO_MASK (ASC_FIFO_DEPTH - 1)
+
+/*
+ * How long a firmware wait spins before sleeping: a host that answers
+ * within it costs the firmware no system call.
+ */
+#define IOP_SPIN_NS COPRO_SPIN_DEFAULT_NS
+
+struct asc_fifo {
+	struct copro_mutex lock;
+	struct copro_asc_msg ent[ASC_FIFO_DEPTH];
+	/* Free-running indices: wr - rd is the fill level. */
+	uint32_t rd, wr;
+	/* The SEND0 latch; SEND1 pushes {latch, value}. */
+	_Atomic uint64_t latch;
+	/* The IOP side's waiter (see the top of the file). */
+	struct copro_event iop_ev;
+	unsigned line_empty, line_not_empty;
+	bool empty_level;
+	uint64_t pushed, popped, overflows, underflows;
+	const char *name;
+};
+
+struct copro_sim_asc {
+	struct copro_logdev ld;
+	struct copro_platform *p;
+	int node;
+	const char *node_name;
+	uint64_t mbox_phys, mbox_size, cpu_phys;
+	char mbox_region_name[80], cpu_region_name[80];
+
+	struct asc_fifo a2i, i2a;
+	_Atomic uint64_t bad_accesses;
+
+	/* CPU: cpu_lock serialises start/stop and the firmware copy. */
+	struct copro_mutex cpu_lock;
+	struct copro_thread cpu_thread;
+	struct copro_sim_asc_fw fw;
+	bool have_fw;
+	_Atomic uint32_t cpu_control;
+	_Atomic bool running;
+	_Atomic bool stopping;
+	/* Atomic, so that nothing a firmware may call takes cpu_lock. */
+	_Atomic uint64_t cpu_starts, cpu_stops;
+};
+
+/* ---- FIFOs ---------------------------------------------------------- */
+
+/* Called with f->lock held after every push and pop. */
+static void fifo_update_lines(struct copro_sim_asc *asc, struct asc_fifo *f)
+{
+	bool empty = f->wr == f->rd;
+
+	if (empty == f->empty_level)
+		return;
+	f->empty_level = empty;
+	copro_bus_irq_set(asc->p, f->line_empty, empty);
+	copro_bus_irq_set(asc->p, f->line_not_empty, !empty);
+}
+
+static bool fifo_full(const struct asc_fifo *f)
+{
+	return f->wr - f->rd >= ASC_FIFO_DEPTH;
+}
+
+/* f->lock held; the caller has checked that there is room. */
+static void fifo_push_locked(struct copro_sim_asc *asc, struct asc_fifo *f,
+			     const struct copro_asc_msg *msg)
+{
+	f->ent[f->wr & FIFO_MASK] = *msg;
+	f->wr++;
+	f->pushed++;
+	fifo_update_lines(asc, f);
+}
+
+/* f->lock held: RECV1's upper bits for a pop about to happen (see top). */
+static uint64_t recv1_bookkeeping(const struct asc_fifo *f)
+{
+	uint32_t before = f->wr - f->rd;
+	uint64_t bk = (uint64_t)(f->wr & RECV1_PTR_MASK) << ASC_RECV1_INPTR_SHIFT |
+		      (uint64_t)(f->rd & RECV1_PTR_MASK) << ASC_RECV1_OUTPTR_SHIFT;
+
+	if (before)
+		bk |= (uint64_t)((before - 1) & RECV1_INCNT_MASK)
+			      << ASC_RECV1_INCNT_SHIFT |
+		      (uint64_t)(before & RECV1_OUTCNT_MASK)
+			      << ASC_RECV1_OUTCNT_SHIFT;
+	return bk;
+}
+
+/* f->lock held; the caller has checked that the FIFO is not empty. */
+static uint64_t fifo_pop_locked(struct copro_sim_asc *asc, struct asc_fifo *f,
+				struct copro_asc_msg *msg)
+{
+	uint64_t bk = recv1_bookkeeping(f);
+
+	*msg = f->ent[f->rd & FIFO_MASK];
+	f->rd++;
+	f->popped++;
+	fifo_update_lines(asc, f);
+	return bk;
+}
+
+/* A SEND1 write: a full FIFO loses the message, as the hardware does. */
+static void fifo_mmio_push(struct copro_sim_asc *asc, struct asc_fifo *f,
+			   uint64_t val)
+{
+	struct copro_asc_msg msg = {
+		.msg0 = atomic_load_explicit(&f->latch, memory_order_relaxed),
+		.msg1 = (uint32_t)val,
+	};
+	uint64_t lost;
+
+	copro_mutex_lock(&f->lock);
+	if (fifo_full(f)) {
+		lost = ++f->overflows;
+		copro_mutex_unlock(&f->lock);
+		copro_dev_warn(&asc->ld,
+			       "%s FIFO overflow: message 0x%016" PRIx64
+			       " 0x%08" PRIx32 " lost (%" PRIu64 " so far)",
+			       f->name, msg.msg0, msg.msg1, lost);
+		return;
+	}
+	fifo_push_locked(asc, f, &msg);
+	copro_mutex_unlock(&f->lock);
+	if (f == &asc->a2i)
+		copro_event_signal(&f->iop_ev);
+}
+
+/* A RECV1 read: an empty FIFO pops nothing and reads as message 0. */
+static uint64_t fifo_mmio_pop(struct copro_sim_asc *asc, struct asc_fifo *f)
+{
+	struct copro_asc_msg msg;
+	uint64_t bk, n;
+
+	copro_mutex_lock(&f->lock);
+	if (f->wr == f->rd) {
+		bk = recv1_bookkeeping(f);
+		n = ++f->underflows;
+		copro_mutex_unlock(&f->lock);
+		copro_dev_warn(&asc->ld,
+			       "%s FIFO underflow: RECV1 read while empty"
+			       " (%" PRIu64 " so far)",
+			       f->name, n);
+		return bk;
+	}
+	bk = fifo_pop_locked(asc, f, &msg);
+	copro_mutex_unlock(&f->lock);
+	if (f == &asc->i2a)
+		copro_event_signal(&f->iop_ev);
+	return bk | msg.msg1;
+}
+
+static uint64_t fifo_mmio_peek(struct asc_fifo *f)
+{
+	uint64_t v = 0;
+
+	copro_mutex_lock(&f->lock);
+	if (f->wr != f->rd)
+		v = f->ent[f->rd & FIFO_MASK].msg0;
+	copro_mutex_unlock(&f->lock);
+	return v;
+}
+
+static uint32_t fifo_control(struct asc_fifo *f)
+{
+	uint32_t v = 0;
+
+	copro_mutex_lock(&f->lock);
+	if (f->wr == f->rd)
+		v |= ASC_CONTROL_EMPTY;
+	else if (fifo_full(f))
+		v |= ASC_CONTROL_FULL;
+	copro_mutex_unlock(&f->lock);
+	return v;
+}
+
+static int fifo_init(struct copro_sim_asc *asc, struct asc_fifo *f,
+		     const char *name)
+{
+	int ret = copro_mutex_init(&f->lock);
+
+	if (ret < 0)
+		return ret;
+	f->name = name;
+	atomic_init(&f->latch, 0);
+	copro_event_init(&f->iop_ev);
+	f->empty_level = true;
+	copro_bus_irq_set(asc->p, f->line_empty, true);
+	copro_bus_irq_set(asc->p, f->line_not_empty, false);
+	return 0;
+}
+
+static void fifo_fini(struct copro_sim_asc *asc, struct asc_fifo *f)
+{
+	copro_bus_irq_set(asc->p, f->line_empty, false);
+	copro_bus_irq_set(asc->p, f->line_not_empty, false);
+	copro_mutex_destroy(&f->lock);
+}
+
+/* ---- MMIO ----------------------------------------------------------- */
+
+static void bad_access(struct copro_sim_asc *asc, const char *block,
+		       const char *what, uint64_t off, unsigned width)
+{
+	atomic_fetch_add_explicit(&asc->bad_accesses, 1, memory_order_relaxed);
+	copro_dev_warn(&asc->ld, "bad %u-byte %s of %s register 0x%" PRIx64,
+		       width, what, block, off);
+}
+
+static uint64_t mbox_read(void *ctx, uint64_t off, unsigned width)
+{
+	struct copro_sim_asc *asc = ctx;
+
+	switch (off) {
+	case ASC_A2I_CONTROL:
+	case ASC_I2A_CONTROL:
+		if (width != 4)
+			break;
+		return fifo_control(off == ASC_A2I_CONTROL ? &asc->a2i
+							   : &asc->i2a);
+	case ASC_A2I_RECV0:
+	case ASC_I2A_RECV0:
+		if (width != 8)
+			break;
+		return fifo_mmio_peek(off == ASC_A2I_RECV0 ? &asc->a2i
+							   : &asc->i2a);
+	case ASC_A2I_RECV1:
+	case ASC_I2A_RECV1:
+		if (width != 8)
+			break;
+		return fifo_mmio_pop(asc, off == ASC_A2I_RECV1 ? &asc->a2i
+								: &asc->i2a);
+	}
+	bad_access(asc, "mailbox", "read", off, width);
+	return 0;
+}
+
+static void mbox_write(void *ctx, uint64_t off, uint64_t val, unsigned width)
+{
+	struct copro_sim_asc *asc = ctx;
+	struct asc_fifo *f;
+
+	switch (off) {
+	case ASC_A2I_SEND0:
+	case ASC_I2A_SEND0:
+		if (width != 8)
+			break;
+		f = off == ASC_A2I_SEND0 ? &asc->a2i : &asc->i2a;
+		atomic_store_explicit(&f->latch, val, memory_order_relaxed);
+		return;
+	case ASC_A2I_SEND1:
+	case ASC_I2A_SEND1:
+		if (width != 8)
+			break;
+		fifo_mmio_push(asc, off == ASC_A2I_SEND1 ? &asc->a2i
+							 : &asc->i2a,
+			       val);
+		return;
+	}
+	/* Including the read-only CONTROL registers. */
+	bad_access(asc, "mailbox", "write", off, width);
+}
+
+static const struct copro_mmio_ops mbox_ops = {
+	.read = mbox_read,
+	.write = mbox_write,
+};
+
+/* ---- the coprocessor CPU --------------------------------------------- */
+
+static void *cpu_thread_main(void *arg)
+{
+	struct copro_sim_asc *asc = arg;
+
+	if (asc->have_fw && asc->fw.run)
+		asc->fw.run(asc->fw.ctx, asc);
+	return NULL;
+}
+
+/* cpu_lock held. */
+static int cpu_start(struct copro_sim_asc *asc)
+{
+	char name[16];
+	int ret;
+
+	snprintf(name, sizeof(name), "cpu:%s",
+		 asc->have_fw && asc->fw.name ? asc->fw.name : "idle");
+	atomic_store(&asc->stopping, false);
+	ret = copro_thread_start(&asc->cpu_thread, name, cpu_thread_main, asc);
+	if (ret < 0) {
+		copro_dev_err(&asc->ld, "cannot start the CPU thread: %s",
+			      copro_strerror(ret));
+		return ret;
+	}
+	atomic_store(&asc->running, true);
+	atomic_fetch_add(&asc->cpu_starts, 1);
+	copro_dev_dbg(&asc->ld, "CPU started (firmware %s)",
+		      asc->have_fw && asc->fw.name ? asc->fw.name : "none");
+	return 0;
+}
+
+/*
+ * cpu_lock held, but no FIFO lock: the firmware may need those to reach
+ * its -ESHUTDOWN, and never takes cpu_lock, so joining here is safe.
+ */
+static void cpu_stop(struct copro_sim_asc *asc)
+{
+	atomic_store(&asc->stopping, true);
+	copro_event_signal(&asc->a2i.iop_ev);
+	copro_event_signal(&asc->i2a.iop_ev);
+	copro_thread_join(&asc->cpu_thread);
+	atomic_store(&asc->running, false);
+	atomic_fetch_add(&asc->cpu_stops, 1);
+	copro_dev_dbg(&asc->ld, "CPU stopped");
+}
+
+static void cpu_control_write(struct copro_sim_asc *asc, uint32_t val)
+{
+	bool run = val & ASC_CPU_CONTROL_RUN;
+
+	copro_mutex_lock(&asc->cpu_lock);
+	if (run && !atomic_load(&asc->running)) {
+		if (cpu_start(asc) < 0)
+			val &= ~ASC_CPU_CONTROL_RUN;
+	} else if (!run && atomic_load(&asc->running)) {
+		cpu_stop(asc);
+	}
+	atomic_store(&asc->cpu_control, val);
+	copro_mutex_unlock(&asc->cpu_lock);
+}
+
+static uint64_t cpu_read(void *ctx, uint64_t off, unsigned width)
+{
+	struct copro_sim_asc *asc = ctx;
+
+	if (off == ASC_CPU_CONTROL && width == 4)
+		return atomic_load(&asc->cpu_control);
+	bad_access(asc, "CPU", "read", off, width);
+	return 0;
+}
+
+static void cpu_write(void *ctx, uint64_t off, uint64_t val, unsigned width)
+{
+	struct copro_sim_asc *asc = ctx;
+
+	if (off == ASC_CPU_CONTROL && width == 4) {
+		cpu_control_write(asc, (uint32_t)val);
+		return;
+	}
+	bad_access(asc, "CPU", "write", off, width);
+}
+
+static const struct copro_mmio_ops cpu_ops = {
+	.read = cpu_read,
+	.write = cpu_write,
+};
+
+/* ---- the IOP side, for firmware -------------------------------------- */
+
+/*
+ * Retry try_op (with f->lock held: it does the transfer when it can)
+ * until it succeeds, the CPU is stopping or the timeout passes, sleeping
+ * on f->iop_ev in between.
+ */
+static int iop_wait(struct copro_sim_asc *asc, struct asc_fifo *f,
+		    int64_t timeout_ns,
+		    bool (*try_op)(struct copro_sim_asc *, struct asc_fifo *,
+				   void *),
+		    void *arg)
+{
+	uint64_t deadline = 0;
+	bool ok;
+
+	for (;;) {
+		uint32_t key = copro_event_prepare(&f->iop_ev);
+		int64_t left;
+
+		if (atomic_load_explicit(&asc->stopping, memory_order_acquire))
+			return -ESHUTDOWN;
+		copro_mutex_lock(&f->lock);
+		ok = try_op(asc, f, arg);
+		copro_mutex_unlock(&f->lock);
+		if (ok)
+			return 0;
+		if (timeout_ns == 0)
+			return -ETIMEDOUT;
+		if (!deadline)
+			deadline = copro_deadline(timeout_ns);
+		left = copro_deadline_left(deadline);
+		if (left == 0)
+			return -ETIMEDOUT;
+		copro_event_wait(&f->iop_ev, key, left, IOP_SPIN_NS);
+	}
+}
+
+static bool try_recv(struct copro_sim_asc *asc, struct asc_fifo *f, void *arg)
+{
+	if (f->wr == f->rd)
+		return false;
+	fifo_pop_locked(asc, f, arg);
+	return true;
+}
+
+static bool try_send(struct copro_sim_asc *asc, struct asc_fifo *f, void *arg)
+{
+	if (fifo_full(f))
+		return false;
+	fifo_push_locked(asc, f, arg);
+	return true;
+}
+
+int copro_sim_asc_iop_recv(struct copro_sim_asc *asc, struct copro_asc_msg *msg,
+			   int64_t timeout_ns)
+{
+	return iop_wait(asc, &asc->a2i, timeout_ns, try_recv, msg);
+}
+
+int copro_sim_asc_iop_send(struct copro_sim_asc *asc,
+			   const struct copro_asc_msg *msg, int64_t timeout_ns)
+{
+	struct copro_asc_msg copy = *msg;
+
+	return iop_wait(asc, &asc->i2a, timeout_ns, try_send, &copy);
+}
+
+bool copro_sim_asc_iop_stopping(const struct copro_sim_asc *asc)
+{
+	return atomic_load(&asc->stopping);
+}
+
+/* ---- lifecycle ------------------------------------------------------- */
+
+static int lookup_lines(struct copro_sim_asc *asc, const struct copro_dt *dt)
+{
+	const struct {
+		const char *name;
+		unsigned *line;
+	} lines[] = {
+		{ ASC_IRQ_SEND_EMPTY, &asc->a2i.line_empty },
+		{ ASC_IRQ_SEND_NOT_EMPTY, &asc->a2i.line_not_empty },
+		{ ASC_IRQ_RECV_EMPTY, &asc->i2a.line_empty },
+		{ ASC_IRQ_RECV_NOT_EMPTY, &asc->i2a.line_not_empty },
+	};
+
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		int ret = copro_dt_irq_by_name(dt, asc->node, lines[i].name,
+					       lines[i].line);
+
+		if (ret < 0) {
+			char path[256];
+
+			copro_dev_err(&asc->ld,
+				      "%s: %s: no \"%s\" interrupt in interrupts/"
+				      "interrupt-names: %s",
+				      copro_dt_name(dt),
+				      copro_dt_node_path(dt, asc->node, path,
+							 sizeof(path)),
+				      lines[i].name, copro_strerror(ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+static int lookup_reg(struct copro_sim_asc *asc, const struct copro_dt *dt)
+{
+	char path[256];
+	int ret = copro_dt_reg(dt, asc->node, 0, &asc->mbox_phys,
+			       &asc->mbox_size);
+
+	copro_dt_node_path(dt, asc->node, path, sizeof(path));
+	if (ret < 0) {
+		copro_dev_err(&asc->ld, "%s: %s: no usable reg: %s",
+			      copro_dt_name(dt), path, copro_strerror(ret));
+		return ret;
+	}
+	if (asc->mbox_size < ASC_I2A_RECV1 + 8 ||
+	    asc->mbox_phys < ASC_MBOX_OFFSET) {
+		copro_dev_err(&asc->ld,
+			      "%s: %s: reg <0x%" PRIx64 " 0x%" PRIx64
+			      "> cannot hold the mailbox (needs at least 0x%x"
+			      " bytes, 0x%x above the ASC base)",
+			      copro_dt_name(dt), path, asc->mbox_phys,
+			      asc->mbox_size, ASC_I2A_RECV1 + 8,
+			      ASC_MBOX_OFFSET);
+		return -EINVAL;
+	}
+	asc->cpu_phys = asc->mbox_phys - ASC_MBOX_OFFSET;
+	return 0;
+}
+
+int copro_sim_asc_create(struct copro_platform *p, int node,
+			 struct copro_sim_asc **out)
+{
+	const struct copro_dt *dt = copro_platform_dt(p);
+	struct copro_sim_asc *asc;
+	int ret;
+
+	*out = NULL;
+	asc = calloc(1, sizeof(*asc));
+	if (!asc)
+		return -ENOMEM;
+	asc->p = p;
+	asc->node = node;
+	asc->node_name = copro_dt_node_name(dt, node);
+	/* The IOP side exists only while the CPU runs. */
+	atomic_init(&asc->stopping, true);
+	atomic_init(&asc->running, false);
+	atomic_init(&asc->cpu_control, 0);
+	atomic_init(&asc->bad_accesses, 0);
+	atomic_init(&asc->cpu_starts, 0);
+	atomic_init(&asc->cpu_stops, 0);
+	copro_logdev_init(&asc->ld, copro_platform_log(p), "sim:%s",
+			  asc->node_name);
+
+	ret = lookup_reg(asc, dt);
+	if (ret < 0)
+		goto err_free;
+	ret = lookup_lines(asc, dt);
+	if (ret < 0)
+		goto err_free;
+
+	ret = copro_mutex_init(&asc->cpu_lock);
+	if (ret < 0)
+		goto err_free;
+	ret = fifo_init(asc, &asc->a2i, "A2I");
+	if (ret < 0)
+		goto err_cpu_lock;
+	ret = fifo_init(asc, &asc->i2a, "I2A");
+	if (ret < 0)
+		goto err_a2i;
+
+	snprintf(asc->mbox_region_name, sizeof(asc->mbox_region_name),
+		 "%s mailbox", asc->node_name);
+	snprintf(asc->cpu_region_name, sizeof(asc->cpu_region_name),
+		 "%s CPU control", asc->node_name);
+	ret = copro_bus_add_mmio(p, asc->mbox_phys, asc->mbox_size, &mbox_ops,
+				 asc, asc->mbox_region_name);
+	if (ret < 0) {
+		copro_dev_err(&asc->ld,
+			      "cannot add the mailbox registers at 0x%" PRIx64
+			      ": %s",
+			      asc->mbox_phys, copro_strerror(ret));
+		goto err_i2a;
+	}
+	ret = copro_bus_add_mmio(p, asc->cpu_phys, ASC_CPU_REGION_SIZE,
+				 &cpu_ops, asc, asc->cpu_region_name);
+	if (ret < 0) {
+		copro_dev_err(&asc->ld,
+			      "cannot add the CPU control block at 0x%" PRIx64
+			      " (mailbox reg - 0x%x): %s",
+			      asc->cpu_phys, ASC_MBOX_OFFSET,
+			      copro_strerror(ret));
+		goto err_mbox;
+	}
+	*out = asc;
+	return 0;
+
+err_mbox:
+	copro_bus_remove_mmio(p, asc->mbox_phys);
+err_i2a:
+	fifo_fini(asc, &asc->i2a);
+err_a2i:
+	fifo_fini(asc, &asc->a2i);
+err_cpu_lock:
+	copro_mutex_destroy(&asc->cpu_lock);
+err_free:
+	free(asc);
+	return ret;
+}
+
+void copro_sim_asc_destroy(struct copro_sim_asc *asc)
+{
+	if (!asc)
+		return;
+	/* No register access can start or stop the CPU once these are gone. */
+	copro_bus_remove_mmio(asc->p, asc->cpu_phys);
+	copro_bus_remove_mmio(asc->p, asc->mbox_phys);
+	copro_mutex_lock(&asc->cpu_lock);
+	if (atomic_load(&asc->running))
+		cpu_stop(asc);
+	copro_mutex_unlock(&asc->cpu_lock);
+	fifo_fini(asc, &asc->i2a);
+	fifo_fini(asc, &asc->a2i);
+	copro_mutex_destroy(&asc->cpu_lock);
+	free(asc);
+}
+
+int copro_sim_asc_set_firmware(struct copro_sim_asc *asc,
+			       const struct copro_sim_asc_fw *fw)
+{
+	int ret = 0;
+
+	copro_mutex_lock(&asc->cpu_lock);
+	if (atomic_load(&asc->running)) {
+		copro_dev_err(&asc->ld,
+			      "cannot load firmware %s while the CPU runs",
+			      fw && fw->name ? fw->name : "(none)");
+		ret = -EBUSY;
+	} else if (fw) {
+		asc->fw = *fw;
+		asc->have_fw = true;
+	} else {
+		memset(&asc->fw, 0, sizeof(asc->fw));
+		asc->have_fw = false;
+	}
+	copro_mutex_unlock(&asc->cpu_lock);
+	return ret;
+}
+
+bool copro_sim_asc_cpu_running(const struct copro_sim_asc *asc)
+{
+	return atomic_load(&asc->running);
+}
+
+int copro_sim_asc_node(const struct copro_sim_asc *asc)
+{
+	return asc->node;
+}
+
+const char *copro_sim_asc_name(const struct copro_sim_asc *asc)
+{
+	return asc->node_name;
+}
+
+struct copro_platform *copro_sim_asc_platform(const struct copro_sim_asc *asc)
+{
+	return asc->p;
+}
+
+static void fifo_stats(struct asc_fifo *f, uint64_t *pushed, uint64_t *popped,
+		       uint64_t *overflows, uint64_t *underflows)
+{
+	copro_mutex_lock(&f->lock);
+	*pushed = f->pushed;
+	*popped = f->popped;
+	*overflows = f->overflows;
+	*underflows = f->underflows;
+	copro_mutex_unlock(&f->lock);
+}
+
+void copro_sim_asc_get_stats(const struct copro_sim_asc *asc,
+			     struct copro_sim_asc_stats *out)
+{
+	/* The locks are the only thing written; the counters are read. */
+	struct copro_sim_asc *m = (struct copro_sim_asc *)asc;
+
+	memset(out, 0, sizeof(*out));
+	fifo_stats(&m->a2i, &out->a2i_pushed, &out->a2i_popped,
+		   &out->a2i_overflows, &out->a2i_underflows);
+	fifo_stats(&m->i2a, &out->i2a_pushed, &out->i2a_popped,
+		   &out->i2a_overflows, &out->i2a_underflows);
+	out->bad_accesses = atomic_load(&m->bad_accesses);
+	out->cpu_starts = atomic_load(&m->cpu_starts);
+	out->cpu_stops = atomic_load(&m->cpu_stops);
+}

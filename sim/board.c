@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * An emulated board: the devicetree, the platform built from it, and one
+ * device model per enabled node the simulator knows. Which compatible
+ * gets which model is the table below; a new model is a new row.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include <copro/error.h>
+#include <copro/log.h>
+#include <copro/sim/asc_model.h>
+#include <copro/sim/board.h>
+
+struct model_kind {
+	const char *name;
+	const char *const *compatibles; /* NULL-terminated */
+	int (*create)(struct copro_platform *p, int node, void **out);
+	void (*destroy)(void *model);
+};
+
+struct board_model {
+	const struct model_kind *kind;
+	int node;
+	void *model;
+};
+
+struct copro_board {
+	struct copro_logdev ld;
+	struct copro_dt *dt;
+	struct copro_platform *p;
+	struct board_model *models;
+	size_t nmodels;
+};
+
+/* ---- the models ------------------------------------------------------ */
+
+static int asc_create(struct copro_platform *p, int node, void **out)
+{
+	struct copro_sim_asc *asc;
+	int ret = copro_sim_asc_create(p, node, &asc);
+
+	if (ret < 0)
+		return ret;
+	ret = copro_sim_asc_set_firmware(asc, copro_sim_fw_echo());
+	if (ret < 0) {
+		copro_sim_asc_destroy(asc);
+		return ret;
+	}
+	*out = asc;
+	return 0;
+}
+
+static void asc_destroy(void *model)
+{
+	copro_sim_asc_destroy(model);
+}
+
+/* "apple,t8103-asc-mailbox" nodes also list one of these. */
+static const char *const asc_compatibles[] = {
+	"apple,asc-mailbox-v4",
+	"apple,asc-mailbox",
+	NULL,
+};
+
+enum { KIND_ASC };
+
+static const struct model_kind model_kinds[] = {
+	[KIND_ASC] = { "ASC", asc_compatibles, asc_create, asc_destroy },
+};
+
+#define NKINDS (sizeof(model_kinds) / sizeof(model_kinds[0]))
+
+/* ---- instantiation ---------------------------------------------------- */
+
+static struct board_model *find_model(const struct copro_board *b, int node)
+{
+	for (size_t i = 0; i < b->nmodels; i++)
+		if (b->models[i].node == node)
+			return &b->models[i];
+	return NULL;
+}
+
+/* Nodes matching several compatibles of the table are visited once each. */
+static int count_nodes(const struct copro_board *b)
+{
+	int n = 0;
+
+	for (size_t k = 0; k < NKINDS; k++)
+		for (const char *const *c = model_kinds[k].compatibles; *c; c++)
+			for (int node = copro_dt_next_compatible(b->dt, -1, *c);
+			     node >= 0;
+			     node = copro_dt_next_compatible(b->dt, node, *c))
+				n++;
+	return n;
+}
+
+static int instantiate(struct copro_board *b, const struct model_kind *kind,
+		       int node)
+{
+	struct board_model *m = &b->models[b->nmodels];
+	char path[256];
+	int ret;
+
+	if (find_model(b, node))
+		return 0;
+	ret = kind->create(b->p, node, &m->model);
+	if (ret < 0) {
+		copro_dev_err(&b->ld, "cannot instantiate the %s model of %s: %s",
+			      kind->name,
+			      copro_dt_node_path(b->dt, node, path,
+						 sizeof(path)),
+			      copro_strerror(ret));
+		return ret;
+	}
+	m->kind = kind;
+	m->node = node;
+	b->nmodels++;
+	return 0;
+}
+
+static int instantiate_all(struct copro_board *b)
+{
+	int n = count_nodes(b);
+
+	b->models = calloc(n ? (size_t)n : 1, sizeof(*b->models));
+	if (!b->models)
+		return -ENOMEM;
+	for (size_t k = 0; k < NKINDS; k++) {
+		const struct model_kind *kind = &model_kinds[k];
+
+		for (const char *const *c = kind->compatibles; *c; c++) {
+			for (int node = copro_dt_next_compatible(b->dt, -1, *c);
+			     node >= 0;
+			     node = copro_dt_next_compatible(b->dt, node, *c)) {
+				int ret = instantiate(b, kind, node);
+
+				if (ret < 0)
+					return ret;
+			}
+		}
+	}
+	return 0;
+}
+
+static void destroy_models(struct copro_board *b)
+{
+	while (b->nmodels > 0) {
+		struct board_model *m = &b->models[--b->nmodels];
+
+		m->kind->destroy(m->model);
+	}
+	free(b->models);
+	b->models = NULL;
+}
+
+int copro_board_create(const struct copro_board_config *cfg,
+		       struct copro_board **out)
+{
+	static const struct copro_board_config defaults;
+
+	if (!cfg)
+		cfg = &defaults;
+
+	const char *name = cfg->board ? cfg->board : COPRO_DT_DEFAULT_BOARD;
+	struct copro_platform_config pcfg = {
+		.log = cfg->log,
+		.threaded = cfg->threaded,
+		.irq_spin_ns = cfg->irq_spin_ns,
+	};
+	struct copro_board *b;
+	int ret;
+
+	*out = NULL;
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	copro_logdev_init(&b->ld, cfg->log, "board:%s", name);
+
+	ret = copro_dt_open_board(name, cfg->log, &b->dt);
+	if (ret < 0)
+		goto err_free;
+	ret = copro_dt_validate(b->dt);
+	if (ret < 0)
+		goto err_dt;
+	pcfg.dt = b->dt;
+	ret = copro_platform_create(&pcfg, &b->p);
+	if (ret < 0) {
+		copro_dev_err(&b->ld, "cannot create the platform: %s",
+			      copro_strerror(ret));
+		goto err_dt;
+	}
+	ret = instantiate_all(b);
+	if (ret < 0)
+		goto err_models;
+	*out = b;
+	return 0;
+
+err_models:
+	destroy_models(b);
+	copro_platform_destroy(b->p);
+err_dt:
+	copro_dt_close(b->dt);
+err_free:
+	free(b);
+	return ret;
+}
+
+void copro_board_destroy(struct copro_board *b)
+{
+	if (!b)
+		return;
+	destroy_models(b);
+	copro_platform_destroy(b->p);
+	copro_dt_close(b->dt);
+	free(b);
+}
+
+struct copro_platform *copro_board_platform(const struct copro_board *b)
+{
+	return b->p;
+}
+
+const struct copro_dt *copro_board_dt(const struct copro_board *b)
+{
+	return b->dt;
+}
+
+struct copro_sim_asc *copro_board_asc(const struct copro_board *b, int node)
+{
+	struct board_model *m = find_model(b, node);
+
+	if (!m || m->kind != &model_kinds[KIND_ASC])
+		return NULL;
+	return m->model;
+}
+
+/* "First" in devicetree order, whichever compatible found it. */
+struct copro_sim_asc *copro_board_first_asc(const struct copro_board *b)
+{
+	const struct board_model *first = NULL;
+
+	for (size_t i = 0; i < b->nmodels; i++) {
+		const struct board_model *m = &b->models[i];
+
+		if (m->kind == &model_kinds[KIND_ASC] &&
+		    (!first || m->node < first->node))
+			first = m;
+	}
+	return first ? first->model : NULL;
+}

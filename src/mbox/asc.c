@@ -1,0 +1,312 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The Apple ASC mailbox driver (SPEC section 1): a CREDIT controller with
+ * one bidirectional channel.
+ *
+ * TX: a send writes straight into the A2I FIFO while A2I_CONTROL says it
+ * is not full. When it is full the send pushes back (-EBUSY) and enables
+ * "send-empty", the only "room again" signal the hardware has; its
+ * handler disables the line and lets the framework refill the FIFO.
+ *
+ * RX: "recv-not-empty" drains the I2A FIFO into the framework, but only
+ * while the client's ring has room, so that a popped message always has
+ * somewhere to go. With the ring full the line is disabled until the
+ * framework calls rx_resume.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <copro/asc.h>
+#include <copro/error.h>
+#include <copro/log.h>
+#include <copro/mbox_controller.h>
+#include <copro/platform.h>
+#include <copro/regs/asc.h>
+
+struct copro_asc {
+	struct copro_logdev ld;
+	struct copro_platform *p;
+	int node;
+	struct copro_mmio *mmio;
+	struct copro_irq *irq_recv; /* recv-not-empty */
+	struct copro_irq *irq_send; /* send-empty */
+	struct copro_mbox_controller *ctrl;
+	/* The bound channel, NULL while none is: the handlers read it. */
+	struct copro_mbox_chan *_Atomic chan;
+	char name[64];
+};
+
+/* ---- interrupts ------------------------------------------------------ */
+
+static void asc_send_empty(void *ctx)
+{
+	struct copro_asc *asc = ctx;
+	struct copro_mbox_chan *chan = atomic_load(&asc->chan);
+
+	/* Level-triggered: it stays asserted until the host sends again. */
+	copro_irq_disable(asc->irq_send);
+	if (chan)
+		copro_mbox_chan_tx_room(chan);
+}
+
+static void asc_recv_not_empty(void *ctx)
+{
+	struct copro_asc *asc = ctx;
+	struct copro_mbox_chan *chan = atomic_load(&asc->chan);
+	struct copro_asc_msg msg;
+	int ret;
+
+	if (!chan) {
+		/* Nobody to deliver to: leave the messages in the FIFO. */
+		copro_irq_disable(asc->irq_recv);
+		return;
+	}
+	for (;;) {
+		if (!copro_mbox_chan_rx_room(chan)) {
+			copro_irq_disable(asc->irq_recv);
+			/*
+			 * The ring may have drained (and rx_resume run) between
+			 * the check and the disable; re-check so the line is
+			 * never left off with room available.
+			 */
+			if (!copro_mbox_chan_rx_room(chan))
+				return;
+			copro_irq_enable(asc->irq_recv);
+		}
+		if (copro_readl(asc->mmio, ASC_I2A_CONTROL) & ASC_CONTROL_EMPTY)
+			return;
+		msg.msg0 = copro_readq(asc->mmio, ASC_I2A_RECV0);
+		msg.msg1 = (uint32_t)(copro_readq(asc->mmio, ASC_I2A_RECV1) &
+				      ASC_RECV1_MSG_MASK);
+		ret = copro_mbox_chan_rx(chan, &msg, sizeof(msg));
+		if (ret < 0) {
+			/*
+			 * A ring cannot fill after reporting room; a channel
+			 * being unbound can refuse. Never drop silently.
+			 */
+			copro_dev_log(&asc->ld,
+				      ret == -ESHUTDOWN ? COPRO_LOG_DEBUG
+							: COPRO_LOG_ERR,
+				      "message 0x%016" PRIx64 " 0x%08" PRIx32
+				      " dropped: %s",
+				      msg.msg0, msg.msg1, copro_strerror(ret));
+		}
+	}
+}
+
+/* ---- controller ops -------------------------------------------------- */
+
+static int asc_xlate(void *ctx, const uint32_t *args, unsigned nargs,
+		     uint64_t *chan_id)
+{
+	struct copro_asc *asc = ctx;
+
+	(void)args;
+	if (nargs != 0) {
+		copro_dev_err(&asc->ld,
+			      "mboxes reference with %u argument cells, the"
+			      " ASC mailbox has #mbox-cells = <0>",
+			      nargs);
+		return -EINVAL;
+	}
+	*chan_id = 0;
+	return 0;
+}
+
+static int asc_startup(void *ctx, struct copro_mbox_chan *chan, uint64_t id,
+		       unsigned *dir)
+{
+	struct copro_asc *asc = ctx;
+
+	if (id != 0) {
+		copro_dev_err(&asc->ld,
+			      "no channel %" PRIu64 ": the ASC mailbox has"
+			      " only channel 0",
+			      id);
+		return -ENOENT;
+	}
+	*dir = COPRO_MBOX_DIR_BIDI;
+	atomic_store(&asc->chan, chan);
+	copro_irq_enable(asc->irq_recv);
+	return 0;
+}
+
+static void asc_shutdown(void *ctx, struct copro_mbox_chan *chan)
+{
+	struct copro_asc *asc = ctx;
+
+	(void)chan;
+	copro_irq_disable(asc->irq_recv);
+	copro_irq_disable(asc->irq_send);
+	atomic_store(&asc->chan, NULL);
+}
+
+static int asc_send(void *ctx, struct copro_mbox_chan *chan, const void *data,
+		    size_t len)
+{
+	struct copro_asc *asc = ctx;
+	struct copro_asc_msg msg;
+
+	(void)chan;
+	if (len != sizeof(msg)) {
+		copro_dev_err(&asc->ld,
+			      "message of %zu bytes, expected %zu"
+			      " (struct copro_asc_msg)",
+			      len, sizeof(msg));
+		return -EINVAL;
+	}
+	memcpy(&msg, data, sizeof(msg));
+	if (copro_readl(asc->mmio, ASC_A2I_CONTROL) & ASC_CONTROL_FULL) {
+		/* Level-triggered: if it drained meanwhile, it fires at once. */
+		copro_irq_enable(asc->irq_send);
+		return -EBUSY;
+	}
+	copro_writeq(asc->mmio, ASC_A2I_SEND0, msg.msg0);
+	copro_writeq(asc->mmio, ASC_A2I_SEND1, msg.msg1);
+	return 0;
+}
+
+static void asc_rx_resume(void *ctx, struct copro_mbox_chan *chan)
+{
+	struct copro_asc *asc = ctx;
+
+	(void)chan;
+	copro_irq_enable(asc->irq_recv);
+}
+
+static const struct copro_mbox_controller_ops asc_ops = {
+	.xlate = asc_xlate,
+	.startup = asc_startup,
+	.shutdown = asc_shutdown,
+	.send = asc_send,
+	.rx_resume = asc_rx_resume,
+};
+
+/* ---- probe ----------------------------------------------------------- */
+
+static int request_line(struct copro_asc *asc, const char *name,
+			copro_irq_handler_t handler, struct copro_irq **out)
+{
+	const struct copro_dt *dt = copro_platform_dt(asc->p);
+	char path[256];
+	int ret = copro_irq_request_dt(asc->p, asc->node, name, 0, handler, asc,
+				       out);
+
+	if (ret < 0) {
+		copro_dev_err(&asc->ld,
+			      "%s: %s: no usable \"%s\" interrupt"
+			      " (interrupts/interrupt-names): %s",
+			      copro_dt_name(dt),
+			      copro_dt_node_path(dt, asc->node, path,
+						 sizeof(path)),
+			      name, copro_strerror(ret));
+		return ret;
+	}
+	/* Enabled when a client binds (recv) or the FIFO fills (send). */
+	copro_irq_disable(*out);
+	return 0;
+}
+
+int copro_asc_probe(struct copro_platform *p, int node,
+		    struct copro_asc **out)
+{
+	const struct copro_dt *dt = copro_platform_dt(p);
+	struct copro_mbox_controller_desc desc = {
+		.node = node,
+		.ops = &asc_ops,
+		.txdone = COPRO_MBOX_TXDONE_CREDIT,
+		.mtu = sizeof(struct copro_asc_msg),
+	};
+	struct copro_asc *asc;
+	char path[256];
+	int ret;
+
+	*out = NULL;
+	asc = calloc(1, sizeof(*asc));
+	if (!asc)
+		return -ENOMEM;
+	asc->p = p;
+	asc->node = node;
+	snprintf(asc->name, sizeof(asc->name), "%s",
+		 copro_dt_node_name(dt, node));
+	copro_logdev_init(&asc->ld, copro_platform_log(p), "%s", asc->name);
+	atomic_init(&asc->chan, NULL);
+
+	if (!copro_dt_is_compatible(dt, node, COPRO_ASC_COMPATIBLE) &&
+	    !copro_dt_is_compatible(dt, node, COPRO_ASC_COMPATIBLE_V4)) {
+		copro_dev_err(&asc->ld,
+			      "%s: %s: compatible lists neither \"%s\" nor"
+			      " \"%s\"",
+			      copro_dt_name(dt),
+			      copro_dt_node_path(dt, node, path, sizeof(path)),
+			      COPRO_ASC_COMPATIBLE, COPRO_ASC_COMPATIBLE_V4);
+		ret = -ENODEV;
+		goto err_free;
+	}
+	ret = copro_mmio_map_dt(p, node, NULL, 0, &asc->mmio);
+	if (ret < 0) {
+		copro_dev_err(&asc->ld, "%s: %s: cannot map reg: %s",
+			      copro_dt_name(dt),
+			      copro_dt_node_path(dt, node, path, sizeof(path)),
+			      copro_strerror(ret));
+		goto err_free;
+	}
+	if (copro_mmio_size(asc->mmio) < ASC_I2A_RECV1 + 8) {
+		copro_dev_err(&asc->ld,
+			      "%s: %s: reg size 0x%" PRIx64
+			      " too small for the mailbox (0x%x)",
+			      copro_dt_name(dt),
+			      copro_dt_node_path(dt, node, path, sizeof(path)),
+			      copro_mmio_size(asc->mmio), ASC_I2A_RECV1 + 8);
+		ret = -EINVAL;
+		goto err_unmap;
+	}
+	ret = request_line(asc, ASC_IRQ_RECV_NOT_EMPTY, asc_recv_not_empty,
+			   &asc->irq_recv);
+	if (ret < 0)
+		goto err_unmap;
+	ret = request_line(asc, ASC_IRQ_SEND_EMPTY, asc_send_empty,
+			   &asc->irq_send);
+	if (ret < 0)
+		goto err_irq_recv;
+
+	desc.name = asc->name;
+	desc.ctx = asc;
+	ret = copro_mbox_controller_register(p, &desc, &asc->ctrl);
+	if (ret < 0) {
+		copro_dev_err(&asc->ld, "cannot register the controller: %s",
+			      copro_strerror(ret));
+		goto err_irq_send;
+	}
+	*out = asc;
+	return 0;
+
+err_irq_send:
+	copro_irq_free(asc->irq_send);
+err_irq_recv:
+	copro_irq_free(asc->irq_recv);
+err_unmap:
+	copro_mmio_unmap(asc->mmio);
+err_free:
+	free(asc);
+	return ret;
+}
+
+void copro_asc_remove(struct copro_asc *asc)
+{
+	if (!asc)
+		return;
+	copro_mbox_controller_unregister(asc->ctrl);
+	copro_irq_free(asc->irq_send);
+	copro_irq_free(asc->irq_recv);
+	copro_mmio_unmap(asc->mmio);
+	free(asc);
+}
+
+struct copro_mbox_controller *copro_asc_controller(struct copro_asc *asc)
+{
+	return asc->ctrl;
+}

@@ -1,0 +1,772 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The ASC model through real MMIO on the t8103 board: every register's
+ * side effects, the FIFO limits, the RECV1 bookkeeping, the four
+ * interrupt lines, and the coprocessor CPU's RUN bit with firmware.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <copro/bus.h>
+#include <copro/error.h>
+#include <copro/regs/asc.h>
+#include <copro/sim/asc_model.h>
+#include <copro/sim/board.h>
+
+#include "testutil.h"
+
+enum { SEND_EMPTY, SEND_NOT_EMPTY, RECV_EMPTY, RECV_NOT_EMPTY, NLINES };
+
+static const char *const line_names[NLINES] = {
+	ASC_IRQ_SEND_EMPTY,
+	ASC_IRQ_SEND_NOT_EMPTY,
+	ASC_IRQ_RECV_EMPTY,
+	ASC_IRQ_RECV_NOT_EMPTY,
+};
+
+struct fx {
+	struct test_logcap cap;
+	struct copro_board *b;
+	struct copro_platform *p;
+	struct copro_sim_asc *asc;
+	struct copro_mmio *mbox, *cpu;
+	unsigned line[NLINES];
+};
+
+static void fx_open(struct fx *f)
+{
+	struct copro_board_config cfg = { .log = test_logcap_log(&f->cap) };
+	const struct copro_dt *dt;
+	uint64_t phys, size;
+	int node;
+
+	assert_int_equal(copro_board_create(&cfg, &f->b), 0);
+	f->p = copro_board_platform(f->b);
+	f->asc = copro_board_first_asc(f->b);
+	assert_non_null(f->asc);
+	dt = copro_board_dt(f->b);
+	node = copro_sim_asc_node(f->asc);
+	assert_ptr_equal(copro_board_asc(f->b, node), f->asc);
+	assert_int_equal(copro_dt_reg(dt, node, 0, &phys, &size), 0);
+	assert_int_equal(copro_mmio_map(f->p, phys, size, &f->mbox), 0);
+	assert_int_equal(copro_mmio_map(f->p, phys - ASC_MBOX_OFFSET,
+					ASC_CPU_REGION_SIZE, &f->cpu),
+			 0);
+	for (int i = 0; i < NLINES; i++)
+		assert_int_equal(copro_dt_irq_by_name(dt, node, line_names[i],
+						      &f->line[i]),
+				 0);
+}
+
+static void fx_close(struct fx *f)
+{
+	copro_mmio_unmap(f->cpu);
+	copro_mmio_unmap(f->mbox);
+	copro_board_destroy(f->b);
+}
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	assert_int_equal(test_logcap_init(&f->cap), 0);
+	fx_open(f);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	fx_close(f);
+	test_logcap_destroy(&f->cap);
+	free(f);
+	return 0;
+}
+
+static struct copro_sim_asc_stats stats(struct fx *f)
+{
+	struct copro_sim_asc_stats s;
+
+	copro_sim_asc_get_stats(f->asc, &s);
+	return s;
+}
+
+/* The AP pushes into A2I, the IOP side (through its registers) into I2A. */
+static void a2i_push(struct fx *f, uint64_t msg0, uint32_t msg1)
+{
+	copro_writeq(f->mbox, ASC_A2I_SEND0, msg0);
+	copro_writeq(f->mbox, ASC_A2I_SEND1, msg1);
+}
+
+static void i2a_push(struct fx *f, uint64_t msg0, uint32_t msg1)
+{
+	copro_writeq(f->mbox, ASC_I2A_SEND0, msg0);
+	copro_writeq(f->mbox, ASC_I2A_SEND1, msg1);
+}
+
+static void pop(struct fx *f, bool a2i, uint64_t *msg0, uint64_t *recv1)
+{
+	*msg0 = copro_readq(f->mbox, a2i ? ASC_A2I_RECV0 : ASC_I2A_RECV0);
+	*recv1 = copro_readq(f->mbox, a2i ? ASC_A2I_RECV1 : ASC_I2A_RECV1);
+}
+
+static bool level(struct fx *f, int which)
+{
+	return copro_bus_irq_get(f->p, f->line[which]);
+}
+
+/* ---- registers ------------------------------------------------------- */
+
+static void test_send1_pushes_send0_does_not(void **state)
+{
+	struct fx *f = *state;
+	uint64_t m0, r1;
+
+	copro_writeq(f->mbox, ASC_A2I_SEND0, 0x1122334455667788ull);
+	assert_int_equal(stats(f).a2i_pushed, 0);
+	assert_int_equal(copro_readl(f->mbox, ASC_A2I_CONTROL),
+			 ASC_CONTROL_EMPTY);
+
+	/* Only the low 32 bits of SEND1 are the message. */
+	copro_writeq(f->mbox, ASC_A2I_SEND1, 0xdeadbeef000000abull);
+	assert_int_equal(stats(f).a2i_pushed, 1);
+	assert_int_equal(copro_readl(f->mbox, ASC_A2I_CONTROL), 0);
+
+	/* The latch stays: a second SEND1 pushes the same msg0 again. */
+	copro_writeq(f->mbox, ASC_A2I_SEND1, 0xcd);
+	assert_int_equal(stats(f).a2i_pushed, 2);
+
+	pop(f, true, &m0, &r1);
+	assert_int_equal(m0, 0x1122334455667788ull);
+	assert_int_equal(r1 & ASC_RECV1_MSG_MASK, 0xab);
+	pop(f, true, &m0, &r1);
+	assert_int_equal(m0, 0x1122334455667788ull);
+	assert_int_equal(r1 & ASC_RECV1_MSG_MASK, 0xcd);
+	assert_int_equal(stats(f).a2i_popped, 2);
+	assert_int_equal(copro_readl(f->mbox, ASC_A2I_CONTROL),
+			 ASC_CONTROL_EMPTY);
+	/* Nothing leaked into the other direction. */
+	assert_int_equal(stats(f).i2a_pushed, 0);
+	assert_int_equal(copro_readl(f->mbox, ASC_I2A_CONTROL),
+			 ASC_CONTROL_EMPTY);
+}
+
+static void test_recv0_peeks_recv1_pops(void **state)
+{
+	struct fx *f = *state;
+
+	i2a_push(f, 0xaaaa, 1);
+	i2a_push(f, 0xbbbb, 2);
+	assert_int_equal(copro_readq(f->mbox, ASC_I2A_RECV0), 0xaaaa);
+	assert_int_equal(copro_readq(f->mbox, ASC_I2A_RECV0), 0xaaaa);
+	assert_int_equal(stats(f).i2a_popped, 0);
+	assert_int_equal(copro_readq(f->mbox, ASC_I2A_RECV1) &
+				 ASC_RECV1_MSG_MASK,
+			 1);
+	assert_int_equal(stats(f).i2a_popped, 1);
+	assert_int_equal(copro_readq(f->mbox, ASC_I2A_RECV0), 0xbbbb);
+	assert_int_equal(copro_readq(f->mbox, ASC_I2A_RECV1) &
+				 ASC_RECV1_MSG_MASK,
+			 2);
+	/* An empty FIFO peeks as 0 and counts nothing. */
+	assert_int_equal(copro_readq(f->mbox, ASC_I2A_RECV0), 0);
+	assert_int_equal(stats(f).i2a_underflows, 0);
+}
+
+static void check_control_at(struct fx *f, bool a2i)
+{
+	uint64_t ctl = a2i ? ASC_A2I_CONTROL : ASC_I2A_CONTROL;
+	uint64_t m0, r1;
+
+	assert_int_equal(copro_readl(f->mbox, ctl), ASC_CONTROL_EMPTY);
+	for (int n = 1; n <= ASC_FIFO_DEPTH; n++) {
+		if (a2i)
+			a2i_push(f, (uint64_t)n, (uint32_t)n);
+		else
+			i2a_push(f, (uint64_t)n, (uint32_t)n);
+		if (n == ASC_FIFO_DEPTH)
+			assert_int_equal(copro_readl(f->mbox, ctl),
+					 ASC_CONTROL_FULL);
+		else
+			assert_int_equal(copro_readl(f->mbox, ctl), 0);
+	}
+	for (int n = ASC_FIFO_DEPTH - 1; n >= 0; n--) {
+		pop(f, a2i, &m0, &r1);
+		assert_int_equal(copro_readl(f->mbox, ctl),
+				 n == 0 ? ASC_CONTROL_EMPTY : 0);
+	}
+}
+
+static void test_control_bits(void **state)
+{
+	struct fx *f = *state;
+
+	check_control_at(f, true);
+	check_control_at(f, false);
+}
+
+static void test_overflow_loses_the_17th(void **state)
+{
+	struct fx *f = *state;
+	struct copro_sim_asc_stats s;
+	uint64_t m0, r1;
+
+	for (uint32_t i = 0; i < ASC_FIFO_DEPTH + 1; i++)
+		a2i_push(f, 0x100 + i, i);
+	s = stats(f);
+	assert_int_equal(s.a2i_pushed, ASC_FIFO_DEPTH);
+	assert_int_equal(s.a2i_overflows, 1);
+	assert_true(test_logcap_contains(&f->cap, "A2I FIFO overflow"));
+	assert_true(test_logcap_contains(&f->cap, "0x00000010 lost"));
+
+	for (uint32_t i = 0; i < ASC_FIFO_DEPTH; i++) {
+		pop(f, true, &m0, &r1);
+		assert_int_equal(m0, 0x100 + i);
+		assert_int_equal(r1 & ASC_RECV1_MSG_MASK, i);
+	}
+	assert_int_equal(copro_readl(f->mbox, ASC_A2I_CONTROL),
+			 ASC_CONTROL_EMPTY);
+
+	/* The I2A direction fails the same way. */
+	for (uint32_t i = 0; i < ASC_FIFO_DEPTH + 2; i++)
+		i2a_push(f, i, i);
+	assert_int_equal(stats(f).i2a_overflows, 2);
+	assert_int_equal(stats(f).i2a_pushed, ASC_FIFO_DEPTH);
+}
+
+static void test_underflow(void **state)
+{
+	struct fx *f = *state;
+	uint64_t r1 = copro_readq(f->mbox, ASC_I2A_RECV1);
+
+	assert_int_equal(r1 & ASC_RECV1_MSG_MASK, 0);
+	assert_int_equal((r1 >> ASC_RECV1_OUTCNT_SHIFT) & 0x1f, 0);
+	assert_int_equal(stats(f).i2a_underflows, 1);
+	assert_int_equal(stats(f).i2a_popped, 0);
+	assert_true(test_logcap_contains(&f->cap, "I2A FIFO underflow"));
+
+	r1 = copro_readq(f->mbox, ASC_A2I_RECV1);
+	assert_int_equal(r1 & ASC_RECV1_MSG_MASK, 0);
+	assert_int_equal(stats(f).a2i_underflows, 1);
+	/* The FIFO still works afterwards. */
+	i2a_push(f, 5, 6);
+	assert_int_equal(copro_readq(f->mbox, ASC_I2A_RECV1) &
+				 ASC_RECV1_MSG_MASK,
+			 6);
+}
+
+struct bk {
+	unsigned inptr, outptr, incnt, outcnt;
+};
+
+static struct bk decode(uint64_t r1)
+{
+	return (struct bk){
+		.inptr = (r1 >> ASC_RECV1_INPTR_SHIFT) & 0xf,
+		.outptr = (r1 >> ASC_RECV1_OUTPTR_SHIFT) & 0xf,
+		.incnt = (r1 >> ASC_RECV1_INCNT_SHIFT) & 0xf,
+		.outcnt = (r1 >> ASC_RECV1_OUTCNT_SHIFT) & 0x1f,
+	};
+}
+
+static void test_recv1_bookkeeping(void **state)
+{
+	struct fx *f = *state;
+	uint64_t m0, r1;
+	struct bk k;
+
+	/* Three in, the first out: next write slot 3, reading slot 0. */
+	for (uint32_t i = 0; i < 3; i++)
+		i2a_push(f, i, 0x40 + i);
+	pop(f, false, &m0, &r1);
+	k = decode(r1);
+	assert_int_equal(r1 & ASC_RECV1_MSG_MASK, 0x40);
+	assert_int_equal(k.inptr, 3);
+	assert_int_equal(k.outptr, 0);
+	assert_int_equal(k.outcnt, 3);
+	assert_int_equal(k.incnt, 2);
+	/* Bits between the fields stay clear. */
+	assert_int_equal(r1 & ~(ASC_RECV1_MSG_MASK | (0x1ffffull << 40)), 0);
+
+	pop(f, false, &m0, &r1);
+	k = decode(r1);
+	assert_int_equal(k.outptr, 1);
+	assert_int_equal(k.outcnt, 2);
+	assert_int_equal(k.incnt, 1);
+	pop(f, false, &m0, &r1);
+	k = decode(r1);
+	assert_int_equal(k.outptr, 2);
+	assert_int_equal(k.outcnt, 1);
+	assert_int_equal(k.incnt, 0);
+
+	/* Full: 16 entries need OUTCNT's fifth bit; the write index wraps. */
+	for (uint32_t i = 0; i < ASC_FIFO_DEPTH; i++)
+		i2a_push(f, i, i);
+	pop(f, false, &m0, &r1);
+	k = decode(r1);
+	assert_int_equal(k.outcnt, 16);
+	assert_int_equal(k.incnt, 15);
+	assert_int_equal(k.outptr, 3);
+	assert_int_equal(k.inptr, (3 + 16) % 16);
+	for (unsigned i = 1; i < ASC_FIFO_DEPTH; i++) {
+		pop(f, false, &m0, &r1);
+		k = decode(r1);
+		assert_int_equal(k.outptr, (3 + i) % 16);
+		assert_int_equal(k.outcnt, 16 - i);
+		assert_int_equal(k.incnt, 15 - i);
+	}
+
+	/* An underflow reports the pointers and zero counts. */
+	r1 = copro_readq(f->mbox, ASC_I2A_RECV1);
+	k = decode(r1);
+	assert_int_equal(k.inptr, 3);
+	assert_int_equal(k.outptr, 3);
+	assert_int_equal(k.incnt, 0);
+	assert_int_equal(k.outcnt, 0);
+}
+
+static void check_lines(struct fx *f, bool a2i_empty, bool i2a_empty)
+{
+	assert_int_equal(level(f, SEND_EMPTY), a2i_empty);
+	assert_int_equal(level(f, SEND_NOT_EMPTY), !a2i_empty);
+	assert_int_equal(level(f, RECV_EMPTY), i2a_empty);
+	assert_int_equal(level(f, RECV_NOT_EMPTY), !i2a_empty);
+}
+
+static void test_interrupt_levels(void **state)
+{
+	struct fx *f = *state;
+	uint64_t m0, r1;
+
+	check_lines(f, true, true);
+	a2i_push(f, 1, 1);
+	check_lines(f, false, true);
+	for (int i = 1; i < ASC_FIFO_DEPTH; i++)
+		a2i_push(f, 1, 1);
+	check_lines(f, false, true);
+	/* An overflow changes nothing. */
+	a2i_push(f, 1, 1);
+	check_lines(f, false, true);
+
+	i2a_push(f, 2, 2);
+	check_lines(f, false, false);
+	for (int i = 1; i < ASC_FIFO_DEPTH; i++) {
+		pop(f, true, &m0, &r1);
+		check_lines(f, false, false);
+	}
+	pop(f, true, &m0, &r1);
+	check_lines(f, true, false);
+	/* An underflow changes nothing either. */
+	pop(f, true, &m0, &r1);
+	check_lines(f, true, false);
+	pop(f, false, &m0, &r1);
+	check_lines(f, true, true);
+	i2a_push(f, 3, 3);
+	check_lines(f, true, false);
+	pop(f, false, &m0, &r1);
+	check_lines(f, true, true);
+}
+
+static void test_bad_accesses(void **state)
+{
+	struct fx *f = *state;
+
+	/* Writes to the status registers are ignored. */
+	copro_writel(f->mbox, ASC_A2I_CONTROL, ASC_CONTROL_FULL);
+	copro_writel(f->mbox, ASC_I2A_CONTROL, 0);
+	assert_int_equal(copro_readl(f->mbox, ASC_A2I_CONTROL),
+			 ASC_CONTROL_EMPTY);
+	assert_int_equal(stats(f).bad_accesses, 2);
+	assert_true(test_logcap_contains(&f->cap, "write of mailbox register"
+						  " 0x110"));
+
+	/* Wrong widths. */
+	assert_int_equal(copro_readq(f->mbox, ASC_A2I_CONTROL), 0);
+	copro_writel(f->mbox, ASC_A2I_SEND0, 1);
+	copro_writel(f->mbox, ASC_A2I_SEND1, 1);
+	assert_int_equal(copro_readl(f->mbox, ASC_I2A_RECV1), 0);
+	assert_int_equal(stats(f).bad_accesses, 6);
+	assert_int_equal(stats(f).a2i_pushed, 0);
+
+	/* Write-only and unknown registers. */
+	assert_int_equal(copro_readq(f->mbox, ASC_A2I_SEND0), 0);
+	assert_int_equal(copro_readl(f->mbox, 0), 0);
+	copro_writeq(f->mbox, ASC_I2A_RECV0, 1);
+	copro_writeq(f->mbox, 0x1000, 1);
+	assert_int_equal(stats(f).bad_accesses, 10);
+
+	/* The CPU block knows only CPU_CONTROL, 32 bits wide. */
+	assert_int_equal(copro_readl(f->cpu, 0x40), 0);
+	assert_int_equal(copro_readq(f->cpu, ASC_CPU_CONTROL - 4), 0);
+	copro_writeq(f->cpu, 0x48, ASC_CPU_CONTROL_RUN);
+	assert_int_equal(stats(f).bad_accesses, 13);
+	assert_false(copro_sim_asc_cpu_running(f->asc));
+	assert_true(test_logcap_contains(&f->cap, "CPU register 0x40"));
+
+	/* None of it disturbed the FIFOs. */
+	check_lines(f, true, true);
+	assert_int_equal(stats(f).a2i_underflows + stats(f).i2a_underflows, 0);
+}
+
+/* ---- the CPU ----------------------------------------------------------- */
+
+static void cpu_run(struct fx *f, bool run)
+{
+	copro_writel(f->cpu, ASC_CPU_CONTROL, run ? ASC_CPU_CONTROL_RUN : 0);
+}
+
+static bool i2a_has(void *arg)
+{
+	struct fx *f = arg;
+
+	return !(copro_readl(f->mbox, ASC_I2A_CONTROL) & ASC_CONTROL_EMPTY);
+}
+
+struct i2a_count {
+	struct fx *f;
+	uint64_t n;
+};
+
+static bool i2a_pushed_reached(void *arg)
+{
+	struct i2a_count *c = arg;
+
+	return stats(c->f).i2a_pushed >= c->n;
+}
+
+static void expect_echo(struct fx *f, uint64_t msg0, uint32_t msg1)
+{
+	uint64_t m0, r1;
+
+	assert_true(test_wait_until(i2a_has, f, TEST_TIMEOUT_NS));
+	pop(f, false, &m0, &r1);
+	assert_int_equal(m0, msg0);
+	assert_int_equal(r1 & ASC_RECV1_MSG_MASK, msg1);
+}
+
+static void test_cpu_run_echo(void **state)
+{
+	struct fx *f = *state;
+	struct copro_sim_asc_stats s;
+
+	assert_int_equal(copro_readl(f->cpu, ASC_CPU_CONTROL), 0);
+	assert_false(copro_sim_asc_cpu_running(f->asc));
+
+	/* Other bits read back as written. */
+	copro_writel(f->cpu, ASC_CPU_CONTROL, ASC_CPU_CONTROL_RUN | 0x1);
+	assert_int_equal(copro_readl(f->cpu, ASC_CPU_CONTROL),
+			 ASC_CPU_CONTROL_RUN | 0x1);
+	assert_true(copro_sim_asc_cpu_running(f->asc));
+	a2i_push(f, 0xfeedface, 0x20);
+	expect_echo(f, 0xfeedface, 0x20);
+
+	/* Writing RUN again does not start a second CPU. */
+	cpu_run(f, true);
+	assert_int_equal(stats(f).cpu_starts, 1);
+
+	cpu_run(f, false);
+	assert_false(copro_sim_asc_cpu_running(f->asc));
+	assert_int_equal(copro_readl(f->cpu, ASC_CPU_CONTROL), 0);
+	/* A stopped CPU echoes nothing. */
+	a2i_push(f, 7, 7);
+	assert_false(i2a_has(f));
+
+	cpu_run(f, true);
+	expect_echo(f, 7, 7);
+	cpu_run(f, false);
+	s = stats(f);
+	assert_int_equal(s.cpu_starts, 2);
+	assert_int_equal(s.cpu_stops, 2);
+	/* Stopping a stopped CPU is a no-op. */
+	cpu_run(f, false);
+	assert_int_equal(stats(f).cpu_stops, 2);
+}
+
+/* A firmware that records what it receives and how its waits end. */
+#define REC_MAX 64
+struct rec_fw {
+	struct copro_asc_msg got[REC_MAX];
+	_Atomic unsigned n;
+	_Atomic int last_ret;
+	_Atomic unsigned runs, returns;
+	/* Before receiving, push this many messages into I2A. */
+	unsigned burst;
+	_Atomic int burst_ret;
+	_Atomic bool saw_stopping;
+};
+
+static void rec_run(void *ctx, struct copro_sim_asc *asc)
+{
+	struct rec_fw *r = ctx;
+	struct copro_asc_msg m;
+	int ret;
+
+	atomic_fetch_add(&r->runs, 1);
+	for (unsigned i = 0; i < r->burst; i++) {
+		m = (struct copro_asc_msg){ .msg0 = 0xb000 + i, .msg1 = i };
+		ret = copro_sim_asc_iop_send(asc, &m, COPRO_FOREVER);
+		atomic_store(&r->burst_ret, ret);
+		if (ret < 0)
+			break;
+	}
+	for (;;) {
+		ret = copro_sim_asc_iop_recv(asc, &m, COPRO_FOREVER);
+		if (ret < 0)
+			break;
+		unsigned n = atomic_load(&r->n);
+
+		r->got[n % REC_MAX] = m;
+		atomic_store(&r->n, n + 1);
+	}
+	atomic_store(&r->last_ret, ret);
+	atomic_store(&r->saw_stopping, copro_sim_asc_iop_stopping(asc));
+	atomic_fetch_add(&r->returns, 1);
+}
+
+static bool rec_started(void *arg)
+{
+	struct rec_fw *r = arg;
+
+	return atomic_load(&r->runs) >= 1;
+}
+
+static bool rec_has(void *arg)
+{
+	struct rec_fw *r = arg;
+
+	return atomic_load(&r->n) >= 3;
+}
+
+static void test_cpu_recording_firmware(void **state)
+{
+	struct fx *f = *state;
+	struct rec_fw *r = calloc(1, sizeof(*r));
+	struct copro_sim_asc_fw fw = { .name = "rec", .run = rec_run, .ctx = r };
+
+	assert_non_null(r);
+	assert_int_equal(copro_sim_asc_set_firmware(f->asc, &fw), 0);
+	cpu_run(f, true);
+	assert_true(test_wait_until(rec_started, r, TEST_TIMEOUT_NS));
+	/* The firmware cannot be swapped under a running CPU. */
+	assert_int_equal(copro_sim_asc_set_firmware(f->asc,
+						    copro_sim_fw_echo()),
+			 -EBUSY);
+
+	for (uint32_t i = 0; i < 3; i++)
+		a2i_push(f, 0xa0 + i, 0x20 + i);
+	assert_true(test_wait_until(rec_has, r, TEST_TIMEOUT_NS));
+	for (uint32_t i = 0; i < 3; i++) {
+		assert_int_equal(r->got[i].msg0, 0xa0 + i);
+		assert_int_equal(r->got[i].msg1, 0x20 + i);
+	}
+	assert_int_equal(stats(f).a2i_popped, 3);
+
+	/* Stop wakes the firmware out of its wait; it sees -ESHUTDOWN. */
+	cpu_run(f, false);
+	assert_int_equal(atomic_load(&r->returns), 1);
+	assert_int_equal(atomic_load(&r->last_ret), -ESHUTDOWN);
+	assert_true(atomic_load(&r->saw_stopping));
+
+	cpu_run(f, true);
+	cpu_run(f, false);
+	assert_int_equal(atomic_load(&r->runs), 2);
+	assert_int_equal(atomic_load(&r->returns), 2);
+	free(r);
+}
+
+static void test_cpu_stop_wakes_blocked_send(void **state)
+{
+	struct fx *f = *state;
+	struct rec_fw *r = calloc(1, sizeof(*r));
+	struct copro_sim_asc_fw fw = { .name = "burst", .run = rec_run,
+				       .ctx = r };
+	struct i2a_count full = { f, ASC_FIFO_DEPTH };
+
+	assert_non_null(r);
+	r->burst = ASC_FIFO_DEPTH + 4;
+	assert_int_equal(copro_sim_asc_set_firmware(f->asc, &fw), 0);
+	cpu_run(f, true);
+	/* The firmware fills I2A and waits for room: no overflow. */
+	assert_true(test_wait_until(i2a_pushed_reached, &full,
+				    TEST_TIMEOUT_NS));
+	assert_int_equal(copro_readl(f->mbox, ASC_I2A_CONTROL),
+			 ASC_CONTROL_FULL);
+	cpu_run(f, false);
+	assert_int_equal(atomic_load(&r->burst_ret), -ESHUTDOWN);
+	assert_int_equal(atomic_load(&r->returns), 1);
+	assert_int_equal(stats(f).i2a_overflows, 0);
+	assert_int_equal(stats(f).i2a_pushed, ASC_FIFO_DEPTH);
+	free(r);
+}
+
+static void test_fifo_contents_survive_stop(void **state)
+{
+	struct fx *f = *state;
+
+	/* Messages sent to a stopped CPU wait for it. */
+	for (uint32_t i = 0; i < 5; i++)
+		a2i_push(f, 0x500 + i, i);
+	cpu_run(f, true);
+	for (uint32_t i = 0; i < 5; i++)
+		expect_echo(f, 0x500 + i, i);
+
+	/* Replies sent before a stop stay readable after it... */
+	a2i_push(f, 0x600, 1);
+	a2i_push(f, 0x601, 2);
+	struct i2a_count two = { f, 7 };
+	assert_true(test_wait_until(i2a_pushed_reached, &two, TEST_TIMEOUT_NS));
+	cpu_run(f, false);
+	/* ...and requests sent while stopped are served after a restart. */
+	a2i_push(f, 0x602, 3);
+	assert_int_equal(copro_readl(f->mbox, ASC_A2I_CONTROL), 0);
+	expect_echo(f, 0x600, 1);
+	expect_echo(f, 0x601, 2);
+	assert_false(i2a_has(f));
+	cpu_run(f, true);
+	expect_echo(f, 0x602, 3);
+	cpu_run(f, false);
+}
+
+static void idle_run(void *ctx, struct copro_sim_asc *asc)
+{
+	(void)ctx;
+	(void)asc;
+}
+
+static void test_iop_calls(void **state)
+{
+	struct fx *f = *state;
+	struct copro_sim_asc_fw fw = { .name = "idle", .run = idle_run };
+	struct copro_asc_msg m = { .msg0 = 9, .msg1 = 9 };
+
+	/* A CPU that is not running has no IOP side to speak of. */
+	assert_true(copro_sim_asc_iop_stopping(f->asc));
+	assert_int_equal(copro_sim_asc_iop_recv(f->asc, &m, 0), -ESHUTDOWN);
+
+	/* A firmware that returns at once leaves the test to play the IOP. */
+	assert_int_equal(copro_sim_asc_set_firmware(f->asc, &fw), 0);
+	cpu_run(f, true);
+	assert_false(copro_sim_asc_iop_stopping(f->asc));
+	assert_int_equal(copro_sim_asc_iop_recv(f->asc, &m, 0), -ETIMEDOUT);
+	assert_int_equal(copro_sim_asc_iop_recv(f->asc, &m,
+						COPRO_NSEC_PER_MSEC),
+			 -ETIMEDOUT);
+	a2i_push(f, 0x77, 0x78);
+	assert_int_equal(copro_sim_asc_iop_recv(f->asc, &m, 0), 0);
+	assert_int_equal(m.msg0, 0x77);
+	assert_int_equal(m.msg1, 0x78);
+
+	for (int i = 0; i < ASC_FIFO_DEPTH; i++)
+		assert_int_equal(copro_sim_asc_iop_send(f->asc, &m, 0), 0);
+	assert_int_equal(copro_sim_asc_iop_send(f->asc, &m, 0), -ETIMEDOUT);
+	assert_int_equal(copro_sim_asc_iop_send(f->asc, &m,
+						COPRO_NSEC_PER_MSEC),
+			 -ETIMEDOUT);
+	assert_int_equal(stats(f).i2a_overflows, 0);
+	check_lines(f, true, false);
+	cpu_run(f, false);
+	assert_int_equal(copro_sim_asc_iop_send(f->asc, &m, 0), -ESHUTDOWN);
+
+	/* No firmware at all: RUN starts a CPU that does nothing. */
+	assert_int_equal(copro_sim_asc_set_firmware(f->asc, NULL), 0);
+	cpu_run(f, true);
+	assert_true(copro_sim_asc_cpu_running(f->asc));
+	cpu_run(f, false);
+}
+
+static void test_identity(void **state)
+{
+	struct fx *f = *state;
+
+	assert_ptr_equal(copro_sim_asc_platform(f->asc), f->p);
+	assert_string_equal(copro_sim_asc_name(f->asc), "mbox@277408000");
+	assert_true(copro_dt_is_compatible(copro_board_dt(f->b),
+					   copro_sim_asc_node(f->asc),
+					   COPRO_ASC_COMPATIBLE));
+	assert_null(copro_board_asc(f->b, 0));
+}
+
+static void test_two_boards(void **state)
+{
+	struct fx *a = *state;
+	struct fx *b = calloc(1, sizeof(*b));
+
+	assert_non_null(b);
+	assert_int_equal(test_logcap_init(&b->cap), 0);
+	fx_open(b);
+	assert_ptr_not_equal(a->asc, b->asc);
+
+	cpu_run(a, true);
+	cpu_run(b, true);
+	a2i_push(a, 0xa, 1);
+	a2i_push(b, 0xb, 2);
+	a2i_push(b, 0xbb, 3);
+	expect_echo(a, 0xa, 1);
+	expect_echo(b, 0xb, 2);
+	expect_echo(b, 0xbb, 3);
+	assert_false(i2a_has(a));
+	assert_int_equal(stats(a).a2i_pushed, 1);
+	assert_int_equal(stats(b).a2i_pushed, 2);
+
+	/* Stopping one leaves the other running. */
+	cpu_run(a, false);
+	a2i_push(b, 0xc, 4);
+	expect_echo(b, 0xc, 4);
+	cpu_run(b, false);
+
+	fx_close(b);
+	test_logcap_destroy(&b->cap);
+	free(b);
+}
+
+/* Destroying a board whose CPU runs stops the CPU. */
+static void test_destroy_running(void **state)
+{
+	(void)state;
+	struct fx *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	assert_int_equal(test_logcap_init(&f->cap), 0);
+	fx_open(f);
+	cpu_run(f, true);
+	a2i_push(f, 1, 1);
+	fx_close(f);
+	test_logcap_destroy(&f->cap);
+	free(f);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_send1_pushes_send0_does_not),
+		T(test_recv0_peeks_recv1_pops),
+		T(test_control_bits),
+		T(test_overflow_loses_the_17th),
+		T(test_underflow),
+		T(test_recv1_bookkeeping),
+		T(test_interrupt_levels),
+		T(test_bad_accesses),
+		T(test_cpu_run_echo),
+		T(test_cpu_recording_firmware),
+		T(test_cpu_stop_wakes_blocked_send),
+		T(test_fifo_contents_survive_stop),
+		T(test_iop_calls),
+		T(test_identity),
+		T(test_two_boards),
+		cmocka_unit_test(test_destroy_running),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
