@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "bench_util.h"
+
+int bench_samples_init(struct bench_samples *s, size_t cap)
+{
+	s->ns = calloc(cap ? cap : 1, sizeof(*s->ns));
+	s->n = 0;
+	s->cap = cap;
+	return s->ns ? 0 : -ENOMEM;
+}
+
+void bench_samples_free(struct bench_samples *s)
+{
+	free(s->ns);
+	s->ns = NULL;
+	s->n = s->cap = 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+double bench_percentile(struct bench_samples *s, double p)
+{
+	if (!s->n)
+		return 0;
+	qsort(s->ns, s->n, sizeof(*s->ns), cmp_u64);
+	size_t i = (size_t)ceil(p / 100.0 * (double)s->n);
+	if (i > 0)
+		i--;
+	if (i >= s->n)
+		i = s->n - 1;
+	return (double)s->ns[i];
+}
+
+void bench_row(FILE *out, const char *what, double value, const char *unit,
+	       const char *baseline_name, double baseline)
+{
+	fprintf(out, "  %-34s %12.1f %-7s  %-28s %12.1f %-7s  ratio %6.2f\n",
+		what, value, unit, baseline_name, baseline, unit,
+		baseline > 0 ? value / baseline : 0.0);
+}
+
+void bench_json_begin(struct bench_json *j, FILE *out)
+{
+	j->out = out;
+	j->first = true;
+	fputc('{', out);
+}
+
+static void sep(struct bench_json *j)
+{
+	if (!j->first)
+		fputs(", ", j->out);
+	j->first = false;
+}
+
+void bench_json_num(struct bench_json *j, const char *key, double v)
+{
+	sep(j);
+	if (isfinite(v))
+		fprintf(j->out, "\"%s\": %.6g", key, v);
+	else
+		fprintf(j->out, "\"%s\": null", key);
+}
+
+void bench_json_str(struct bench_json *j, const char *key, const char *v)
+{
+	sep(j);
+	fprintf(j->out, "\"%s\": \"", key);
+	for (; *v; v++) {
+		if (*v == '"' || *v == '\\')
+			fputc('\\', j->out);
+		if ((unsigned char)*v < 0x20)
+			fprintf(j->out, "\\u%04x", *v);
+		else
+			fputc(*v, j->out);
+	}
+	fputc('"', j->out);
+}
+
+void bench_json_end(struct bench_json *j)
+{
+	fputs("}\n", j->out);
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/* Latency samples, percentiles, and side-by-side reporting for benchmarks. */
+#ifndef COPRO_BENCH_UTIL_H
+#define COPRO_BENCH_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct bench_samples {
+	uint64_t *ns;
+	size_t n, cap;
+};
+
+int bench_samples_init(struct bench_samples *s, size_t cap);
+void bench_samples_free(struct bench_samples *s);
+static inline void bench_samples_add(struct bench_samples *s, uint64_t ns)
+{
+	if (s->n < s->cap)
+		s->ns[s->n++] = ns;
+}
+/* Sorts the samples; p in [0, 100]. 0 when empty. */
+double bench_percentile(struct bench_samples *s, double p);
+
+/* One figure of a report, printed beside its baseline with the ratio. */
+void bench_row(FILE *out, const char *what, double value, const char *unit,
+	       const char *baseline_name, double baseline);
+
+/* Minimal JSON object writer (flat: numbers and strings). */
+struct bench_json {
+	FILE *out;
+	bool first;
+};
+void bench_json_begin(struct bench_json *j, FILE *out);
+void bench_json_num(struct bench_json *j, const char *key, double v);
+void bench_json_str(struct bench_json *j, const char *key, const char *v);
+void bench_json_end(struct bench_json *j);
+
+#endif

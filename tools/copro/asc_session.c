@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: MIT */
+#include <string.h>
+
+#include <copro/error.h>
+#include <copro/regs/asc.h>
+
+#include "asc_session.h"
+
+int asc_session_open(const struct asc_session_config *cfg,
+		     struct asc_session *s)
+{
+	struct copro_board_config bc = {
+		.board = cfg->board,
+		.log = cfg->log,
+		.threaded = cfg->threaded,
+		.irq_spin_ns = cfg->irq_spin_ns,
+	};
+	uint64_t base, size;
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	ret = copro_board_create(&bc, &s->board);
+	if (ret)
+		return ret;
+	s->p = copro_board_platform(s->board);
+	const struct copro_dt *dt = copro_board_dt(s->board);
+
+	s->node = copro_dt_next_compatible(dt, -1, COPRO_ASC_COMPATIBLE);
+	if (s->node < 0) {
+		copro_logf(cfg->log, COPRO_LOG_ERR, NULL,
+			   "board %s has no enabled '%s' node", copro_dt_name(dt),
+			   COPRO_ASC_COMPATIBLE);
+		ret = -ENODEV;
+		goto fail;
+	}
+	copro_dt_node_path(dt, s->node, s->path, sizeof(s->path));
+	s->model = copro_board_asc(s->board, s->node);
+
+	ret = copro_dt_reg(dt, s->node, 0, &base, &size);
+	if (ret)
+		goto fail;
+	/* The CPU control block sits at the ASC base, below the mailbox. */
+	ret = copro_mmio_map(s->p, base - ASC_MBOX_OFFSET, ASC_CPU_REGION_SIZE,
+			     &s->cpu);
+	if (ret)
+		goto fail;
+	ret = copro_asc_probe(s->p, s->node, &s->asc);
+	if (ret)
+		goto fail;
+	ret = copro_mbox_request(s->p, copro_dt_node_name(dt, s->node), 0,
+				 cfg->client, &s->chan);
+	if (ret) {
+		copro_logf(cfg->log, COPRO_LOG_ERR, NULL,
+			   "%s: cannot bind mailbox channel 0: %s", s->path,
+			   copro_strerror(ret));
+		goto fail;
+	}
+	return 0;
+fail:
+	asc_session_close(s);
+	return ret;
+}
+
+void asc_session_cpu_run(struct asc_session *s, bool run)
+{
+	copro_writel(s->cpu, ASC_CPU_CONTROL, run ? ASC_CPU_CONTROL_RUN : 0);
+}
+
+void asc_session_close(struct asc_session *s)
+{
+	if (s->cpu)
+		asc_session_cpu_run(s, false);
+	if (s->chan)
+		copro_mbox_free(s->chan);
+	if (s->asc)
+		copro_asc_remove(s->asc);
+	if (s->cpu)
+		copro_mmio_unmap(s->cpu);
+	if (s->board)
+		copro_board_destroy(s->board);
+	memset(s, 0, sizeof(*s));
+}
