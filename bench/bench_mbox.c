@@ -32,7 +32,11 @@
 enum wait_mode {
 	/* No host threads: the waiting thread polls the mailbox itself. */
 	WAIT_POLLED,
-	/* Interrupt thread; the waiter spins briefly, then sleeps. */
+	/*
+	 * Interrupt thread; the waiter busy-polls the mailbox for a short
+	 * window (as SO_BUSY_POLL does for sockets), then sleeps until the
+	 * interrupt thread delivers.
+	 */
 	WAIT_SPIN_THEN_SLEEP,
 };
 
@@ -86,6 +90,16 @@ static int wait_received(struct asc_session *s, struct probe *pr,
 {
 	uint64_t deadline = copro_deadline(WAIT_TIMEOUT_NS);
 
+	if (mode == WAIT_SPIN_THEN_SLEEP) {
+		uint64_t spin_end = copro_time_ns() + spin_ns;
+
+		while (atomic_load_explicit(&pr->received, memory_order_acquire) <
+		       target) {
+			if (copro_time_ns() > spin_end)
+				break;
+			copro_mbox_poll(s->chan);
+		}
+	}
 	for (;;) {
 		uint32_t key = copro_event_prepare(&pr->ev);
 		if (atomic_load_explicit(&pr->received, memory_order_acquire) >= target)
@@ -96,7 +110,7 @@ static int wait_received(struct asc_session *s, struct probe *pr,
 		if (mode == WAIT_POLLED)
 			copro_mbox_poll(s->chan);
 		else
-			copro_event_wait(&pr->ev, key, left, spin_ns);
+			copro_event_wait(&pr->ev, key, left, 0);
 	}
 }
 
@@ -112,7 +126,11 @@ static int open_session(const struct opts *o, enum wait_mode mode,
 	const struct asc_session_config cfg = {
 		.board = o->board,
 		.threaded = mode != WAIT_POLLED,
-		.irq_spin_ns = o->spin_ns,
+		/*
+		 * The waiter does the spinning; an interrupt thread spinning
+		 * too would leave three busy threads on a two-core machine.
+		 */
+		.irq_spin_ns = 1,
 		.client = &client,
 	};
 

@@ -52,8 +52,14 @@
 struct asc_fifo {
 	struct copro_mutex lock;
 	struct copro_asc_msg ent[ASC_FIFO_DEPTH];
-	/* Free-running indices: wr - rd is the fill level. */
-	uint32_t rd, wr;
+	/*
+	 * Free-running indices: wr - rd is the fill level. Changed only
+	 * under the lock, but atomic so that CONTROL reads and RECV0 peeks,
+	 * the most frequent accesses, take no lock: the lock's cache line
+	 * would otherwise bounce between the AP and the IOP on every read.
+	 * The producer stores an entry before publishing wr (release).
+	 */
+	_Atomic uint32_t rd, wr;
 	/* The SEND0 latch; SEND1 pushes {latch, value}. */
 	_Atomic uint64_t latch;
 	/* The IOP side's waiter (see the top of the file). */
@@ -110,8 +116,10 @@ static bool fifo_full(const struct asc_fifo *f)
 static void fifo_push_locked(struct copro_sim_asc *asc, struct asc_fifo *f,
 			     const struct copro_asc_msg *msg)
 {
-	f->ent[f->wr & FIFO_MASK] = *msg;
-	f->wr++;
+	uint32_t wr = atomic_load_explicit(&f->wr, memory_order_relaxed);
+
+	f->ent[wr & FIFO_MASK] = *msg;
+	atomic_store_explicit(&f->wr, wr + 1, memory_order_release);
 	f->pushed++;
 	fifo_update_lines(asc, f);
 }
@@ -137,8 +145,10 @@ static uint64_t fifo_pop_locked(struct copro_sim_asc *asc, struct asc_fifo *f,
 {
 	uint64_t bk = recv1_bookkeeping(f);
 
-	*msg = f->ent[f->rd & FIFO_MASK];
-	f->rd++;
+	uint32_t rd = atomic_load_explicit(&f->rd, memory_order_relaxed);
+
+	*msg = f->ent[rd & FIFO_MASK];
+	atomic_store_explicit(&f->rd, rd + 1, memory_order_release);
 	f->popped++;
 	fifo_update_lines(asc, f);
 	return bk;
@@ -194,28 +204,26 @@ static uint64_t fifo_mmio_pop(struct copro_sim_asc *asc, struct asc_fifo *f)
 	return bk | msg.msg1;
 }
 
+/*
+ * Lock-free: only the FIFO's one reader pops, so the head entry cannot
+ * change under it; a concurrent push only makes a later entry visible.
+ */
 static uint64_t fifo_mmio_peek(struct asc_fifo *f)
 {
-	uint64_t v = 0;
+	uint32_t rd = atomic_load_explicit(&f->rd, memory_order_relaxed);
+	uint32_t wr = atomic_load_explicit(&f->wr, memory_order_acquire);
 
-	copro_mutex_lock(&f->lock);
-	if (f->wr != f->rd)
-		v = f->ent[f->rd & FIFO_MASK].msg0;
-	copro_mutex_unlock(&f->lock);
-	return v;
+	return wr != rd ? f->ent[rd & FIFO_MASK].msg0 : 0;
 }
 
 static uint32_t fifo_control(struct asc_fifo *f)
 {
-	uint32_t v = 0;
+	uint32_t rd = atomic_load_explicit(&f->rd, memory_order_acquire);
+	uint32_t wr = atomic_load_explicit(&f->wr, memory_order_acquire);
 
-	copro_mutex_lock(&f->lock);
-	if (f->wr == f->rd)
-		v |= ASC_CONTROL_EMPTY;
-	else if (fifo_full(f))
-		v |= ASC_CONTROL_FULL;
-	copro_mutex_unlock(&f->lock);
-	return v;
+	if (wr == rd)
+		return ASC_CONTROL_EMPTY;
+	return wr - rd >= ASC_FIFO_DEPTH ? ASC_CONTROL_FULL : 0;
 }
 
 static int fifo_init(struct copro_sim_asc *asc, struct asc_fifo *f,
