@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,5 +159,13 @@ bool test_wait_until(bool (*pred)(void *arg), void *arg, int64_t timeout_ns)
 		if (copro_deadline_left(deadline) == 0)
 			return pred(arg);
 		copro_sleep_ns(100 * COPRO_NSEC_PER_USEC);
+	}
+}
+
+void test_logcap_expect(struct test_logcap *cap, const char *substr)
+{
+	if (!test_logcap_contains(cap, substr)) {
+		test_logcap_dump(cap);
+		fail_msg("log lacks: %s", substr);
 	}
 }

@@ -59,6 +59,8 @@ struct copro_log *test_logcap_log(struct test_logcap *cap);
 bool test_logcap_contains(struct test_logcap *cap, const char *substr);
 /* How many captured lines contain substr (each line counts once). */
 size_t test_logcap_count(struct test_logcap *cap, const char *substr);
+/* Fails the current cmocka test, dumping the log, unless it holds substr. */
+void test_logcap_expect(struct test_logcap *cap, const char *substr);
 /* Forget everything captured so far. */
 void test_logcap_clear(struct test_logcap *cap);
 /* Print everything captured to stderr, e.g. before failing an assertion. */

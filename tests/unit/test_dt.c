@@ -53,10 +53,7 @@ static int teardown(void **state)
 
 static void expect_log(struct fx *fx, const char *text)
 {
-	if (!test_logcap_contains(&fx->cap, text)) {
-		test_logcap_dump(&fx->cap);
-		fail_msg("log lacks: %s", text);
-	}
+	test_logcap_expect(&fx->cap, text);
 }
 
 static size_t errors(struct fx *fx)
