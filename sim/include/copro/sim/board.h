@@ -18,6 +18,9 @@ extern "C" {
 
 struct copro_board;
 struct copro_sim_asc;
+struct copro_sim_rtkit;
+struct copro_sim_sart;
+struct copro_sim_ans2;
 
 struct copro_board_config {
 	/* Built-in board name or .dtb path; NULL: COPRO_DT_DEFAULT_BOARD. */
@@ -25,6 +28,10 @@ struct copro_board_config {
 	struct copro_log *log; /* NULL: stderr, warnings and errors */
 	bool threaded;	       /* see struct copro_platform_config */
 	uint64_t irq_spin_ns;
+	/* The ANS2 NVMe model's namespace (struct copro_sim_ans2_config). */
+	const char *disk_path;	/* NULL: an anonymous temporary file */
+	uint64_t disk_size;	/* bytes; 0: the file's size (or 64 MiB new) */
+	bool slow_flush;
 };
 
 int copro_board_create(const struct copro_board_config *cfg,
@@ -42,6 +49,19 @@ const struct copro_dt *copro_board_dt(const struct copro_board *b);
 struct copro_sim_asc *copro_board_asc(const struct copro_board *b, int node);
 /* The first ASC model on the board (NULL if none). */
 struct copro_sim_asc *copro_board_first_asc(const struct copro_board *b);
+
+/* The SART model of a SART node (NULL if none). */
+struct copro_sim_sart *copro_board_sart(const struct copro_board *b, int node);
+/*
+ * The RTKit firmware model running on the ASC an "apple,nvme-ans2" node's
+ * mailbox points at (NULL if none), and the ANS2 model of that node.
+ */
+struct copro_sim_rtkit *copro_board_rtkit(const struct copro_board *b,
+					  int nvme_node);
+struct copro_sim_ans2 *copro_board_ans2(const struct copro_board *b,
+					int nvme_node);
+/* The first "apple,nvme-ans2" node, or -ENOENT. */
+int copro_board_nvme_node(const struct copro_board *b);
 
 #ifdef __cplusplus
 }

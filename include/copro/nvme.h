@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The Apple ANS2 NVMe host driver (SPEC section 4): RTKit brings the
+ * coprocessor up, then an NVMe controller with a linear submission queue,
+ * NVMMU transfer control blocks and one 64-tag space shared by the admin
+ * queue (2 tags) and the single I/O queue (62 tags).
+ *
+ * I/O is asynchronous: copro_nvme_submit() takes a request and calls its
+ * done() once, from the completion path (interrupt context on a threaded
+ * platform, or the caller of copro_nvme_poll() in polled mode). Blocking
+ * wrappers wait for that. All calls are thread-safe.
+ *
+ * Failure model: a request that times out first re-polls the completion
+ * queue (the interrupt may have been lost); only then is the controller
+ * reset, and what was outstanding is retried (up to cfg.retries) or
+ * failed. A coprocessor crash fails every outstanding and every new
+ * request with -ECONNRESET at once and logs the decoded crashlog; nothing
+ * hangs.
+ */
+#ifndef COPRO_NVME_H
+#define COPRO_NVME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <copro/platform.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct copro_nvme;
+struct copro_rtkit;
+
+#define COPRO_NVME_COMPATIBLE "apple,nvme-ans2"
+#define COPRO_NVME_MAX_TRANSFER (4096u * 1024u) /* bytes per command */
+#define COPRO_NVME_MAX_SEGMENTS 127u
+#define COPRO_NVME_IO_TAGS 62u
+
+struct copro_nvme_config {
+	int64_t io_timeout_ns;	 /* per command; 0: 5 s */
+	unsigned retries;	 /* per request after a reset; default 0 */
+	/* No host threads (the platform must be unthreaded too). */
+	bool polled;
+};
+
+/*
+ * Probe an "apple,nvme-ans2" node: power domains on, map "nvme" and
+ * "ans", RTKit over its mailbox with SART-filtered buffers, the full
+ * bring-up of SPEC 4 and Identify. Every failure is a clear error
+ * (logged with the step and the value) and leaves nothing behind.
+ */
+int copro_nvme_probe(struct copro_platform *p, int node,
+		     const struct copro_nvme_config *cfg,
+		     struct copro_nvme **out);
+/* Clean shutdown (controller shutdown, RTKit shutdown, CPU stop, power off). */
+void copro_nvme_remove(struct copro_nvme *nvme);
+
+struct copro_nvme_info {
+	char model[41], serial[21], firmware[9]; /* trimmed, NUL-terminated */
+	uint32_t lba_size;	/* bytes */
+	uint64_t lba_count;
+	bool volatile_cache;	/* flush needed for durability */
+	uint32_t max_transfer;	/* bytes per command */
+};
+void copro_nvme_get_info(const struct copro_nvme *nvme,
+			 struct copro_nvme_info *out);
+
+enum copro_nvme_op {
+	COPRO_NVME_READ,
+	COPRO_NVME_WRITE,
+	COPRO_NVME_FLUSH,
+};
+
+/*
+ * One request. The caller owns the memory until done() ran. offset and
+ * len are bytes, multiples of the LBA size, len <= max_transfer; buf may
+ * be any memory (bounced) or lie inside a registered buffer (zero-copy).
+ */
+struct copro_nvme_req {
+	enum copro_nvme_op op;
+	uint64_t offset;
+	size_t len;
+	void *buf;
+	bool fua;		/* writes: durable when done */
+	void (*done)(struct copro_nvme_req *req, int status);
+	void *ctx;
+	/* driver-private */
+	unsigned attempts_;
+	uint64_t deadline_;
+};
+
+/*
+ * Queue a request. Waits for a free tag (up to the I/O timeout) when all
+ * are taken. -EINVAL for a misaligned or oversized request (done() is
+ * not called), -ECONNRESET after a crash, -ESHUTDOWN while suspended or
+ * removed.
+ */
+int copro_nvme_submit(struct copro_nvme *nvme, struct copro_nvme_req *req);
+/* Polled mode: reap completions and run timeouts. Returns completions. */
+int copro_nvme_poll(struct copro_nvme *nvme);
+
+/* Blocking wrappers. */
+int copro_nvme_read(struct copro_nvme *nvme, uint64_t offset, void *buf,
+		    size_t len);
+int copro_nvme_write(struct copro_nvme *nvme, uint64_t offset,
+		     const void *buf, size_t len, bool fua);
+int copro_nvme_flush(struct copro_nvme *nvme);
+
+/*
+ * Zero-copy: I/O whose buffer lies inside a registered range skips the
+ * bounce buffer. Register before use, unregister when done.
+ */
+int copro_nvme_register_buffer(struct copro_nvme *nvme, void *buf,
+			       size_t len);
+int copro_nvme_unregister_buffer(struct copro_nvme *nvme, void *buf);
+
+/*
+ * Apple's vendor admin command (0xD8): `buf` is allowed in the SART for
+ * the duration of the command; cdw10..15 as given.
+ */
+int copro_nvme_vendor_cmd(struct copro_nvme *nvme, const uint32_t cdw[6],
+			  void *buf, size_t len, bool to_device,
+			  uint32_t *result);
+
+/* Full reset sequence (SPEC 4) now; outstanding I/O retried or failed. */
+int copro_nvme_reset(struct copro_nvme *nvme);
+int copro_nvme_suspend(struct copro_nvme *nvme);
+int copro_nvme_resume(struct copro_nvme *nvme);
+
+/* The coprocessor crashed; the device is dead until removed. */
+bool copro_nvme_is_dead(const struct copro_nvme *nvme);
+struct copro_rtkit *copro_nvme_rtkit(struct copro_nvme *nvme);
+
+struct copro_nvme_stats {
+	uint64_t submitted, completed, errors;
+	uint64_t timeouts;	  /* requests past their deadline */
+	uint64_t repolled;	  /* completions found by a timeout's re-poll */
+	uint64_t resets;
+	uint64_t retried, failed; /* after resets and crashes */
+	uint64_t bounced_bytes, zero_copy_bytes;
+};
+void copro_nvme_get_stats(const struct copro_nvme *nvme,
+			  struct copro_nvme_stats *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ANS2 NVMe controller registers and the NVMMU TCB (SPEC section 4),
+ * shared by the host driver and the controller model. Standard NVMe
+ * structures (commands, completions, Identify) are in <copro/regs/nvme.h>.
+ */
+#ifndef COPRO_REGS_ANS2_H
+#define COPRO_REGS_ANS2_H
+
+#include <stdint.h>
+
+/* Region "nvme": standard registers. */
+#define ANS2_NVME_CAP 0x00   /* 64-bit */
+#define ANS2_NVME_VS 0x08
+#define ANS2_NVME_CC 0x14
+#define ANS2_NVME_CSTS 0x1c
+#define ANS2_NVME_AQA 0x24
+#define ANS2_NVME_ASQ 0x28   /* 64-bit */
+#define ANS2_NVME_ACQ 0x30   /* 64-bit */
+#define ANS2_NVME_REGION_SIZE 0x40000
+
+#define ANS2_CC_EN (1u << 0)
+#define ANS2_CC_SHN_SHIFT 14
+#define ANS2_CC_SHN_MASK (3u << 14)
+#define ANS2_CC_SHN_NORMAL (1u << 14)
+#define ANS2_CSTS_RDY (1u << 0)
+#define ANS2_CSTS_CFS (1u << 1)
+#define ANS2_CSTS_SHST_MASK (3u << 2)
+#define ANS2_CSTS_SHST_CMPLT (2u << 2)
+
+/* Apple additions. */
+#define ANS2_ACQ_DB 0x1004
+#define ANS2_IOCQ_DB 0x100c
+#define ANS2_MAX_PEND_CMDS 0x1210
+#define ANS2_BOOT_STATUS 0x1300
+#define ANS2_BOOT_STATUS_OK 0xde71ce55u
+#define ANS2_MODESEL 0x1304
+#define ANS2_UNKNOWN_CTRL 0x24008
+#define ANS2_PRP_NULL_CHECK (1u << 11)
+#define ANS2_LINEAR_SQ_CTRL 0x24908
+#define ANS2_LINEAR_SQ_EN (1u << 0)
+#define ANS2_LINEAR_ASQ_DB 0x2490c
+#define ANS2_LINEAR_IOSQ_DB 0x24910
+#define ANS2_NVMMU_NUM_TCBS 0x28100
+#define ANS2_NVMMU_ASQ_TCB_BASE 0x28108 /* 64-bit */
+#define ANS2_NVMMU_IOSQ_TCB_BASE 0x28110 /* 64-bit */
+#define ANS2_NVMMU_TCB_INVAL 0x28118
+#define ANS2_NVMMU_TCB_STAT 0x28120
+
+#define ANS2_MAX_TAGS 64
+#define ANS2_ADMIN_DEPTH 2
+#define ANS2_IO_DEPTH 64 /* queue entries; tags 0-1 belong to admin */
+#define ANS2_MAX_PEND_VALUE (64u | (64u << 16))
+#define ANS2_NUM_TCBS_VALUE 63u
+#define ANS2_VENDOR_OPC 0xd8
+
+/* Transfer Control Block, 128 bytes. */
+struct ans2_tcb {
+	uint8_t opcode;
+	uint8_t dma_flags;
+	uint8_t command_id;
+	uint8_t unk0;
+	uint32_t length;
+	uint64_t unk1[2];
+	uint64_t prp1;
+	uint64_t prp2;
+	uint64_t unk2[2];
+	uint64_t aes_iv;
+	uint8_t aes_unk[64];
+};
+_Static_assert(sizeof(struct ans2_tcb) == 128, "TCB is 128 bytes");
+#define ANS2_TCB_DMA_FROM_DEVICE (1u << 0)
+#define ANS2_TCB_DMA_TO_DEVICE (1u << 1)
+
+#endif

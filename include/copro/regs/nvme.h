@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Standard NVMe structures (NVM Express base specification): the 64-byte
+ * submission queue entry, the 16-byte completion, the opcodes, status
+ * codes and Identify fields copro uses. Little-endian on the wire; copro
+ * runs little-endian hosts only (checked at build time).
+ */
+#ifndef COPRO_REGS_NVME_H
+#define COPRO_REGS_NVME_H
+
+#include <stdint.h>
+
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+	       "NVMe structures are little-endian");
+
+struct nvme_sqe {
+	uint8_t opcode;
+	uint8_t flags;
+	uint16_t cid;
+	uint32_t nsid;
+	uint64_t rsvd;
+	uint64_t mptr;
+	uint64_t prp1;
+	uint64_t prp2;
+	uint32_t cdw10, cdw11, cdw12, cdw13, cdw14, cdw15;
+};
+_Static_assert(sizeof(struct nvme_sqe) == 64, "SQE is 64 bytes");
+
+struct nvme_cqe {
+	uint32_t result;
+	uint32_t rsvd;
+	uint16_t sq_head;
+	uint16_t sq_id;
+	uint16_t cid;
+	uint16_t status; /* bit 0 phase, 15:1 status field */
+};
+_Static_assert(sizeof(struct nvme_cqe) == 16, "CQE is 16 bytes");
+
+#define NVME_CQE_PHASE 1u
+#define NVME_CQE_SC(status) (((status) >> 1) & 0xff)	/* status code */
+#define NVME_CQE_SCT(status) (((status) >> 9) & 0x7)	/* status code type */
+#define NVME_CQE_DNR (1u << 15)
+
+/* Admin opcodes. */
+#define NVME_ADMIN_DELETE_SQ 0x00
+#define NVME_ADMIN_CREATE_SQ 0x01
+#define NVME_ADMIN_DELETE_CQ 0x04
+#define NVME_ADMIN_CREATE_CQ 0x05
+#define NVME_ADMIN_IDENTIFY 0x06
+#define NVME_ADMIN_ABORT 0x08
+#define NVME_ADMIN_SET_FEATURES 0x09
+#define NVME_ADMIN_GET_FEATURES 0x0a
+#define NVME_ADMIN_ASYNC_EVENT 0x0c
+
+/* I/O opcodes. */
+#define NVME_CMD_FLUSH 0x00
+#define NVME_CMD_WRITE 0x01
+#define NVME_CMD_READ 0x02
+
+#define NVME_RW_FUA (1u << 30) /* cdw12 */
+
+/* Identify CNS. */
+#define NVME_ID_CNS_NS 0x00
+#define NVME_ID_CNS_CTRL 0x01
+#define NVME_ID_CNS_NS_LIST 0x02
+
+/* Features. */
+#define NVME_FEAT_VOLATILE_WC 0x06
+#define NVME_FEAT_NUM_QUEUES 0x07
+
+/* Create queue flags (cdw11). */
+#define NVME_QUEUE_PHYS_CONTIG (1u << 0)
+#define NVME_CQ_IRQ_ENABLED (1u << 1)
+
+/* Generic status codes (SCT 0). */
+#define NVME_SC_SUCCESS 0x00
+#define NVME_SC_INVALID_OPCODE 0x01
+#define NVME_SC_INVALID_FIELD 0x02
+#define NVME_SC_CMDID_CONFLICT 0x03
+#define NVME_SC_DATA_XFER_ERROR 0x04
+#define NVME_SC_INTERNAL 0x06
+#define NVME_SC_INVALID_NS 0x0b
+#define NVME_SC_LBA_RANGE 0x80
+/* Command specific (SCT 1). */
+#define NVME_SC_QID_INVALID 0x01
+#define NVME_SC_QUEUE_SIZE 0x02
+
+/* Identify Controller offsets used here. */
+#define NVME_IDCTRL_SN 4	/* 20 bytes */
+#define NVME_IDCTRL_MN 24	/* 40 bytes */
+#define NVME_IDCTRL_FR 64	/* 8 bytes */
+#define NVME_IDCTRL_MDTS 77
+#define NVME_IDCTRL_NN 516	/* u32 */
+#define NVME_IDCTRL_VWC 525
+/* Identify Namespace. */
+#define NVME_IDNS_NSZE 0	/* u64 */
+#define NVME_IDNS_NCAP 8
+#define NVME_IDNS_NUSE 16
+#define NVME_IDNS_NLBAF 25
+#define NVME_IDNS_FLBAS 26
+#define NVME_IDNS_LBAF0 128	/* u32: 23:16 LBADS */
+
+#define NVME_PAGE_SIZE 4096u
+
+#endif

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Device model of the Apple ANS2 NVMe controller (SPEC section 4): the
+ * "nvme" register region with the CC/CSTS state machine, linear
+ * submission queues, the NVMMU and its TCBs, one admin and one I/O queue
+ * sharing 64 tags, and a namespace stored in a backing file (4096-byte
+ * LBAs). It is the application side of the ANS2 coprocessor's RTKit
+ * firmware model: BOOT_STATUS reads 0xde71ce55 only after that firmware
+ * booted, and a coprocessor crash stops the controller.
+ *
+ * The model enforces what the hardware enforces (tags < 64 over both
+ * queues, a valid TCB for every command, DMA only to the PRPs its TCB
+ * allows, the PRP null check until cleared, linear doorbells only in
+ * linear mode, one I/O queue pair, no Abort) and can be told to fail the
+ * ways the hardware fails (faults below).
+ */
+#ifndef COPRO_SIM_ANS2_MODEL_H
+#define COPRO_SIM_ANS2_MODEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <copro/platform.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct copro_sim_ans2;
+struct copro_sim_rtkit;
+struct copro_sim_sart;
+
+struct copro_sim_ans2_config {
+	/* Backing file: created if missing, grown to `size` if smaller. */
+	const char *disk_path;	/* NULL: an anonymous temporary file */
+	uint64_t size;		/* bytes, multiple of 4096; 0: file size */
+	/* Emulate the real 17-18 ms flush. */
+	bool slow_flush;
+};
+
+/*
+ * Instantiate from an "apple,nvme-ans2" node. `fw` is the RTKit firmware
+ * model of the node's mailbox (the model plugs its endpoints into it),
+ * `sart` the model of its apple,sart (vendor command DMA goes through it).
+ * Identify strings come from the node's "apple,model", "apple,serial",
+ * "apple,firmware" properties, or defaults.
+ */
+int copro_sim_ans2_create(struct copro_platform *p, int node,
+			  struct copro_sim_rtkit *fw,
+			  struct copro_sim_sart *sart,
+			  const struct copro_sim_ans2_config *cfg,
+			  struct copro_sim_ans2 **out);
+void copro_sim_ans2_destroy(struct copro_sim_ans2 *m);
+
+/* Faults, armed until cleared; counts say how many commands they hit. */
+enum copro_sim_ans2_fault {
+	/* The next N completions raise no interrupt (still in the CQ). */
+	COPRO_SIM_ANS2_FAULT_LOST_IRQ,
+	/* A doorbell during completion processing loses the interrupt. */
+	COPRO_SIM_ANS2_FAULT_DOORBELL_RACE,
+	/* The next N commands never complete. */
+	COPRO_SIM_ANS2_FAULT_STUCK,
+	/* The next N commands' data DMA faults (error completion). */
+	COPRO_SIM_ANS2_FAULT_DMA,
+	/* After N more commands, the coprocessor crashes (with crashlog). */
+	COPRO_SIM_ANS2_FAULT_CRASH,
+	/* BOOT_STATUS never reads OK. */
+	COPRO_SIM_ANS2_FAULT_NO_BOOT_STATUS,
+	/* Identify Controller fails. */
+	COPRO_SIM_ANS2_FAULT_IDENTIFY,
+	/* Set Features Number of Queues grants two. */
+	COPRO_SIM_ANS2_FAULT_QUEUE_COUNT,
+	COPRO_SIM_ANS2_FAULT_COUNT
+};
+/* count 0 disarms; for the boolean faults any non-zero count arms. */
+void copro_sim_ans2_set_fault(struct copro_sim_ans2 *m,
+			      enum copro_sim_ans2_fault f, unsigned count);
+
+struct copro_sim_ans2_stats {
+	uint64_t commands, errors;
+	uint64_t reads, writes, flushes, fdatasyncs;
+	uint64_t bytes_read, bytes_written;
+	uint64_t tcb_missing, tcb_invalidations, prp_violations;
+	uint64_t tag_errors, lost_irqs, stuck;
+};
+void copro_sim_ans2_get_stats(const struct copro_sim_ans2 *m,
+			      struct copro_sim_ans2_stats *out);
+uint64_t copro_sim_ans2_size(const struct copro_sim_ans2 *m);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
