@@ -90,7 +90,9 @@ int rtk_boot_begin(struct copro_rtkit *rtk)
 	if (atomic_load(&rtk->crashed)) {
 		ret = -ECONNRESET;
 	} else if (rtk->phase == RTK_RUNNING) {
-		ret = -EBUSY;
+		/* Finished on its own, from a HELLO that came first. */
+		ret = rtk->boot_claimed ? -EBUSY : 1;
+		rtk->boot_claimed = true;
 	} else if (rtk->phase == RTK_FAILED) {
 		/* A handshake that failed before anyone waited for it. */
 		ret = rtk->boot_err;
@@ -191,10 +193,10 @@ static int set_pwr(struct copro_rtkit *rtk, bool ap, unsigned state)
 
 static int end_boot(struct copro_rtkit *rtk, int ret)
 {
-	if (ret == 0)
-		return 0;
 	copro_mutex_lock(&rtk->lock);
-	if (rtk->phase != RTK_RUNNING || ret < 0)
+	if (ret == 0 && rtk->phase == RTK_RUNNING)
+		rtk->boot_claimed = true;
+	else if (rtk->phase != RTK_RUNNING || ret < 0)
 		rtk_set_phase(rtk, RTK_IDLE);
 	copro_mutex_unlock(&rtk->lock);
 	return ret;
@@ -211,6 +213,8 @@ int copro_rtkit_boot(struct copro_rtkit *rtk)
 		copro_dev_err(&rtk->ld, "boot: already running");
 	if (ret < 0)
 		return ret;
+	if (ret > 0)
+		return 0;
 	return end_boot(rtk, wait_for(rtk, boot_check, NULL, "the boot handshake"));
 }
 

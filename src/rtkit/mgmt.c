@@ -34,6 +34,8 @@ static bool state_on(unsigned state)
 void rtk_set_phase(struct copro_rtkit *rtk, enum rtk_phase phase)
 {
 	rtk->phase = phase;
+	if (phase != RTK_RUNNING)
+		rtk->boot_claimed = false;
 	atomic_store(&rtk->running, phase == RTK_RUNNING);
 	copro_event_signal(&rtk->ev);
 }

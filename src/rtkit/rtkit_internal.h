@@ -126,6 +126,8 @@ struct copro_rtkit {
 	enum rtk_phase phase;
 	int boot_err;
 	bool iop_on_seen; /* this handshake saw IOP ON */
+	/* A boot() or wake() returned this run; a second boot() is -EBUSY. */
+	bool boot_claimed;
 	unsigned version;
 	unsigned iop_state, ap_state;
 	struct rtk_pwr_wait ap_wait, iop_wait;
@@ -173,6 +175,7 @@ void rtk_boot_fail(struct copro_rtkit *rtk, int err);
 void rtk_set_phase(struct copro_rtkit *rtk, enum rtk_phase phase);
 
 /* lifecycle.c: the steps, without their waits (the fuzz target's way in) */
+/* rtk_boot_begin: 1 when a handshake already finished on its own. */
 int rtk_boot_begin(struct copro_rtkit *rtk);
 int rtk_wake_begin(struct copro_rtkit *rtk);
 int rtk_pwr_begin(struct copro_rtkit *rtk, bool ap, unsigned state);
