@@ -470,6 +470,22 @@ bool test_rtk_wait_ap(struct test_rtk *t, size_t *cursor, uint8_t ep, int type,
 			     polled ? poll_rtk : NULL, t->rtk);
 }
 
+int test_rtk_iop_send(struct test_rtk *t, uint8_t ep, uint64_t msg)
+{
+	struct copro_asc_msg m = { .msg0 = msg, .msg1 = ep };
+	uint64_t deadline = copro_deadline(TEST_TIMEOUT_NS);
+	int ret;
+
+	if (t->threaded)
+		return test_iop_send(t->iop, ep, msg);
+	for (;;) {
+		ret = copro_sim_asc_iop_send(t->model, &m, 0);
+		if (ret != -ETIMEDOUT || !copro_deadline_left(deadline))
+			return ret;
+		copro_rtkit_poll(t->rtk);
+	}
+}
+
 struct wait_arg {
 	struct test_rtk *t;
 	bool (*cond)(void *);

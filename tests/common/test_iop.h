@@ -124,6 +124,11 @@ int test_rtk_boot(struct test_rtk *t);
 /* test_iop_wait on t's IOP, polling the host when it has no threads. */
 bool test_rtk_wait_ap(struct test_rtk *t, size_t *cursor, uint8_t ep, int type,
 		      uint64_t *msg);
+/*
+ * test_iop_send that keeps the host polling while the coprocessor's FIFO
+ * is full (a polled host drains it only when polled).
+ */
+int test_rtk_iop_send(struct test_rtk *t, uint8_t ep, uint64_t msg);
 /* Waits until cond(arg), polling the host when it has no threads. */
 bool test_rtk_wait(struct test_rtk *t, bool (*cond)(void *), void *arg);
 void test_rtk_close(struct test_rtk *t);
