@@ -132,7 +132,7 @@ static void crash(struct test_rtk *t, const void *log, size_t len)
 
 struct more_arg {
 	struct copro_rtkit *rtk;
-	uint64_t received;
+	uint64_t received; /* refusals so far */
 };
 
 static bool received_more(void *arg)
@@ -141,7 +141,7 @@ static bool received_more(void *arg)
 	struct copro_rtkit_stats st;
 
 	copro_rtkit_get_stats(a->rtk, &st);
-	return st.received > a->received;
+	return st.refused > a->received;
 }
 
 static void expect_dead(struct test_rtk *t)
@@ -167,7 +167,7 @@ static void expect_dead(struct test_rtk *t)
 	copro_rtkit_get_stats(t->rtk, &st);
 	test_iop_send(t->iop, COPRO_RTKIT_EP_IOREPORT, sys_msg(8, 0));
 	struct copro_rtkit_stats now;
-	struct more_arg a = { t->rtk, st.received };
+	struct more_arg a = { t->rtk, st.refused };
 
 	assert_true(test_rtk_wait(t, received_more, &a));
 	copro_rtkit_get_stats(t->rtk, &now);
