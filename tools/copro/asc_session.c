@@ -35,6 +35,15 @@ int asc_session_open(const struct asc_session_config *cfg,
 	}
 	copro_dt_node_path(dt, s->node, s->path, sizeof(s->path));
 	s->model = copro_board_asc(s->board, s->node);
+	/*
+	 * The board runs RTKit firmware on a mailbox an NVMe node uses; a
+	 * session talks raw mailbox messages, so it loads the echo firmware.
+	 */
+	ret = s->model ? copro_sim_asc_set_firmware(s->model,
+						    copro_sim_fw_echo())
+		       : -ENODEV;
+	if (ret)
+		goto fail;
 
 	ret = copro_dt_reg(dt, s->node, 0, &base, &size);
 	if (ret)
