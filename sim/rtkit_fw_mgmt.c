@@ -310,13 +310,14 @@ static void rx_set_ap(struct copro_sim_rtkit *fw, uint64_t msg)
 		fw->boot_counted = true;
 		fw_stat_inc(fw, boots);
 	}
+	/* In effect before the ACK: whoever sees the ACK sees the state. */
+	fw_set_up(fw, s == FW_PWR_ON);
 	if (fw_fault(fw, COPRO_SIM_RTKIT_FAULT_NO_AP_ACK))
 		copro_dev_dbg(&fw->ld, "fault: AP %s not acknowledged",
 			      fw_pwr_name(s));
 	else
 		mgmt_send(fw, RTK_MGMT_SET_AP_PWR_STATE,
 			  RTK_PWR_STATE_MAKE(s));
-	fw_set_up(fw, s == FW_PWR_ON);
 }
 
 void fw_mgmt_rx(struct copro_sim_rtkit *fw, uint64_t msg)

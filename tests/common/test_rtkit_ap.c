@@ -30,9 +30,12 @@ static void ap_rx(void *ctx, struct copro_mbox_chan *chan, const void *msg,
 	(void)len;
 	copro_mutex_lock(&ap->lock);
 	if (ap->n < TEST_AP_RING) {
-		ap->ring[(ap->head + ap->n++) % TEST_AP_RING] =
-			(struct test_ap_msg){ .ep = m->msg1 & RTK_ASC_EP_MASK,
-					      .msg = m->msg0 };
+		struct test_ap_msg got = { .ep = m->msg1 & RTK_ASC_EP_MASK,
+					   .msg = m->msg0 };
+
+		ap->ring[(ap->head + ap->n++) % TEST_AP_RING] = got;
+		if (ap->n_recv < TEST_AP_LOG)
+			ap->recv_log[ap->n_recv++] = got;
 		atomic_fetch_add(&ap->received, 1);
 	}
 	copro_mutex_unlock(&ap->lock);
@@ -150,6 +153,10 @@ void test_ap_send(struct test_ap *ap, uint8_t ep, uint64_t msg)
 {
 	struct copro_asc_msg m = { .msg0 = msg, .msg1 = ep };
 
+	copro_mutex_lock(&ap->lock);
+	if (ap->n_sent < TEST_AP_LOG)
+		ap->sent_log[ap->n_sent++] = (struct test_ap_msg){ ep, msg };
+	copro_mutex_unlock(&ap->lock);
 	assert_int_equal(copro_mbox_send(ap->chan, &m, sizeof(m),
 					 TEST_TIMEOUT_NS),
 			 0);
@@ -463,6 +470,25 @@ void test_ap_pump_until(struct test_ap *ap, uint8_t ep, uint64_t msg)
 			fail_msg("unexpected ep 0x%02x msg 0x%016" PRIx64
 				 " while waiting for ep 0x%02x msg 0x%016"
 				 PRIx64, got_ep, got, ep, msg);
+		}
+	}
+}
+
+void test_ap_pump_lines(struct test_ap *ap, unsigned lines)
+{
+	while (ap->syslog_lines < lines) {
+		uint8_t ep;
+		uint64_t msg;
+
+		if (!test_ap_recv(ap, &ep, &msg)) {
+			test_logcap_dump(&ap->cap);
+			fail_msg("%u syslog lines, waiting for %u",
+				 ap->syslog_lines, lines);
+		}
+		if (!test_ap_handle(ap, ep, msg)) {
+			test_logcap_dump(&ap->cap);
+			fail_msg("unexpected ep 0x%02x msg 0x%016" PRIx64
+				 " while waiting for syslog lines", ep, msg);
 		}
 	}
 }

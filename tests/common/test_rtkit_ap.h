@@ -32,6 +32,7 @@
 #include "testutil.h"
 
 #define TEST_AP_RING 512
+#define TEST_AP_LOG 1024
 
 /* The buffer-owning system endpoints, in the firmware's slot order. */
 enum { TEST_AP_CRASHLOG, TEST_AP_SYSLOG, TEST_AP_IOREPORT, TEST_AP_OSLOG,
@@ -69,6 +70,9 @@ struct test_ap {
 	struct test_ap_msg ring[TEST_AP_RING];
 	unsigned head, n;
 	_Atomic uint64_t received;
+	/* Every message, each direction in order (the first TEST_AP_LOG). */
+	struct test_ap_msg sent_log[TEST_AP_LOG], recv_log[TEST_AP_LOG];
+	unsigned n_sent, n_recv;
 
 	/* What the helpers learnt and set up. */
 	uint8_t map[32];
@@ -152,6 +156,9 @@ void test_ap_reinit(struct test_ap *ap);
 bool test_ap_handle(struct test_ap *ap, uint8_t ep, uint64_t msg);
 /* Receive and handle until (ep, msg) arrives (which is not handled). */
 void test_ap_pump_until(struct test_ap *ap, uint8_t ep, uint64_t msg);
+
+/* Receive and handle until `lines` syslog lines were read in all. */
+void test_ap_pump_lines(struct test_ap *ap, unsigned lines);
 
 /* Read a buffer as the AP sees it (SRAM through 32-bit MMIO reads). */
 void test_ap_read_buf(struct test_ap *ap, int buf, uint64_t off, void *dst,
