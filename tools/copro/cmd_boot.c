@@ -11,8 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <errno.h>
+
+#include <copro/crashlog.h>
 #include <copro/error.h>
 #include <copro/os.h>
+#include <copro/sim/rtkit_fw.h>
 
 #include "boot_trace.h"
 #include "cli.h"
@@ -20,6 +24,7 @@
 
 /* Syslog lines the firmware sends around boot arrive asynchronously. */
 #define BOOT_SETTLE_NS (50 * COPRO_NSEC_PER_MSEC)
+#define BOOT_CRASH_TIMEOUT_NS (2 * COPRO_NSEC_PER_SEC)
 
 void cmd_boot_usage(FILE *out)
 {
@@ -33,6 +38,9 @@ void cmd_boot_usage(FILE *out)
 		"  -t, --trace            print every mailbox message, decoded\n"
 		"  -j, --json             print one JSON object instead: version,\n"
 		"                         endpoints, boot_us, round_trips, syslog\n"
+		"  -c, --crash FILE       after boot, make the firmware crash (crash\n"
+		"                         injection), print the decoded crashlog and\n"
+		"                         save the raw crashlog buffer to FILE\n"
 		"  -p, --polled           no host threads: poll the mailbox instead\n"
 		"  -v, --verbose          log at debug level\n"
 		"  -h, --help             show this help and exit\n");
@@ -62,27 +70,92 @@ static void print_text(const struct boot_trace *t, const char *board,
 		printf("  %s\n", t->syslog[i]);
 }
 
+/*
+ * The firmware writes a crashlog (with the real mailbox history) and
+ * reports the crash; the host decodes it. The raw buffer is saved for
+ * `copro crashlog FILE`.
+ */
+static int crash_and_save(struct rtkit_session *s, const char *path,
+			  bool polled)
+{
+	struct copro_sim_rtkit *fw = copro_board_rtkit(s->board, s->node);
+	uint64_t deadline = copro_deadline(BOOT_CRASH_TIMEOUT_NS);
+	int ret;
+
+	if (!fw) {
+		fprintf(stderr, "copro boot: %s runs no RTKit firmware model\n",
+			s->path);
+		return -ENODEV;
+	}
+	ret = copro_sim_rtkit_crash(fw, "copro boot --crash: injected panic", -1);
+	if (ret) {
+		fprintf(stderr, "copro boot: crash injection: %s\n",
+			copro_strerror(ret));
+		return ret;
+	}
+	while (!copro_rtkit_crashlog(s->rtk)) {
+		if (copro_deadline_left(deadline) == 0) {
+			fprintf(stderr, "copro boot: %s: no crash reported within %d s\n",
+				s->path, (int)(BOOT_CRASH_TIMEOUT_NS / COPRO_NSEC_PER_SEC));
+			return -ETIMEDOUT;
+		}
+		if (polled)
+			copro_rtkit_poll(s->rtk);
+		else
+			copro_sleep_ns(COPRO_NSEC_PER_MSEC);
+	}
+	printf("the coprocessor crashed; decoded crashlog:\n\n");
+	copro_crashlog_print(copro_rtkit_crashlog(s->rtk), stdout);
+
+	const struct copro_rtkit_shmem *buf =
+		copro_rtkit_shmem(s->rtk, COPRO_RTKIT_EP_CRASHLOG);
+	if (!buf || !buf->buffer) {
+		fprintf(stderr, "copro boot: %s: no crashlog buffer to save\n",
+			s->path);
+		return -ENOENT;
+	}
+	FILE *f = fopen(path, "wb");
+	if (!f || fwrite(buf->buffer, 1, buf->size, f) != buf->size) {
+		ret = -errno;
+		fprintf(stderr, "copro boot: cannot write %s: %s\n", path,
+			strerror(errno));
+		if (f)
+			fclose(f);
+		return ret ? ret : -EIO;
+	}
+	if (fclose(f)) {
+		fprintf(stderr, "copro boot: cannot write %s: %s\n", path,
+			strerror(errno));
+		return -errno;
+	}
+	printf("\nraw crashlog buffer (%zu bytes) saved to %s; decode it with\n"
+	       "  copro crashlog %s\n", buf->size, path, path);
+	return 0;
+}
+
 int cmd_boot(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "board", required_argument, NULL, 'b' },
 		{ "trace", no_argument, NULL, 't' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "crash", required_argument, NULL, 'c' },
 		{ "polled", no_argument, NULL, 'p' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *board = NULL;
+	const char *board = NULL, *crash_file = NULL;
 	bool trace = false, json = false, polled = false, verbose = false;
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "b:tjpvh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "b:tjc:pvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'b': board = optarg; break;
 		case 't': trace = true; break;
 		case 'j': json = true; break;
+		case 'c': crash_file = optarg; break;
 		case 'p': polled = true; break;
 		case 'v': verbose = true; break;
 		case 'h': cmd_boot_usage(stdout); return 0;
@@ -136,6 +209,11 @@ int cmd_boot(int argc, char **argv)
 			copro_rtkit_poll(s.rtk);
 		else
 			copro_sleep_ns(COPRO_NSEC_PER_MSEC);
+	}
+	if (crash_file) {
+		ret = crash_and_save(&s, crash_file, polled);
+		rtkit_session_close(&s);
+		goto out;
 	}
 	ret = copro_rtkit_shutdown(s.rtk);
 	if (ret)
