@@ -319,11 +319,31 @@ static void wait_ap(struct test_ap *ap, unsigned s)
 	assert_true(test_wait_until(ap_is, &a, TEST_TIMEOUT_NS));
 }
 
-/* Shutdown, then wake: the firmware announces itself again from HELLO. */
-static void check_sleep_wake(unsigned iop_sleep, unsigned wake_state)
+/* The ANS2 configuration the boards use, with a choice of wake. */
+static void open_ans(struct test_ap *ap, bool wake_rehello)
 {
-	struct test_ap *ap = ap_new(NULL, NULL);
+	struct copro_sim_rtkit_config cfg = {
+		.crashlog_buf = COPRO_SIM_RTKIT_BUF_HOST,
+		.syslog_buf = COPRO_SIM_RTKIT_BUF_HOST,
+		.ioreport_buf = COPRO_SIM_RTKIT_BUF_HOST,
+		.app_eps = { 0x20 },
+		.wake_rehello = wake_rehello,
+	};
 
+	test_ap_open(ap, NULL, NULL);
+	cfg.sart = copro_board_sart(ap->b, copro_sart_node(ap->sart));
+	assert_non_null(cfg.sart);
+	test_ap_replace_fw(ap, &cfg);
+}
+
+/* Shutdown or quiesce, then wake, as SPEC 2.2 or as Linux sees it. */
+static void check_sleep_wake(unsigned iop_sleep, unsigned wake_state,
+			     bool rehello)
+{
+	struct test_ap *ap = calloc(1, sizeof(*ap));
+
+	assert_non_null(ap);
+	open_ans(ap, rehello);
 	test_ap_boot(ap);
 	test_ap_ap_state(ap, QUIESCED);
 	assert_false(copro_sim_rtkit_is_up(ap->fw));
@@ -339,28 +359,56 @@ static void check_sleep_wake(unsigned iop_sleep, unsigned wake_state)
 	test_logcap_expect(&ap->cap, "AP ON before boot completed (IOP not on)");
 
 	test_ap_send(ap, 0, SET_IOP(wake_state));
-	test_ap_expect(ap, 0, MGMT(RTK_MGMT_HELLO, RTK_HELLO_MAKE(11, 12)));
-	test_ap_send(ap, 0, MGMT(RTK_MGMT_HELLO_REPLY, RTK_HELLO_MAKE(12, 12)));
-	test_ap_epmap(ap);
-	/* The buffers are asked for again: the AP freed them. */
-	test_ap_start_system(ap);
-	assert_true(ap->bufs[TEST_AP_SYSLOG].set);
+	if (rehello) {
+		/* The buffers are asked for again: the AP freed them. */
+		test_ap_expect(ap, 0, MGMT(RTK_MGMT_HELLO,
+					   RTK_HELLO_MAKE(11, 12)));
+		test_ap_send(ap, 0, MGMT(RTK_MGMT_HELLO_REPLY,
+					 RTK_HELLO_MAKE(12, 12)));
+		test_ap_epmap(ap);
+		test_ap_start_system(ap);
+		assert_true(ap->bufs[TEST_AP_SYSLOG].set);
+	} else {
+		test_ap_expect(ap, 0, IOP_ACK(ON));
+	}
 	test_ap_ap_state(ap, ON);
 	assert_true(copro_sim_rtkit_is_up(ap->fw));
-	assert_int_equal(test_ap_stats(ap).boots, 2);
+	assert_int_equal(test_ap_stats(ap).boots, rehello ? 2 : 1);
+	/* Application endpoints must be started again either way. */
+	test_ap_send(ap, 0x20, 1);
+	test_ap_wait_refused(ap, 3);
+	test_logcap_expect(&ap->cap, "endpoint 0x20 was not started");
+	if (!rehello) {
+		/* Without buffers, no syslog line; without a map, no more. */
+		assert_int_equal(copro_sim_rtkit_syslog(ap->fw, "c", "x"), 0);
+		wait_log(ap, "syslog line dropped: no syslog buffer set up");
+	}
+	test_ap_expect_none(ap);
 	ap_free(ap);
 }
 
 static void test_shutdown_wake(void **state)
 {
 	(void)state;
-	check_sleep_wake(SLEEP, ON);
+	check_sleep_wake(SLEEP, ON, false);
 }
 
 static void test_quiesce_wake_init(void **state)
 {
 	(void)state;
-	check_sleep_wake(QUIESCED, INIT);
+	check_sleep_wake(QUIESCED, INIT, false);
+}
+
+static void test_shutdown_wake_rehello(void **state)
+{
+	(void)state;
+	check_sleep_wake(SLEEP, ON, true);
+}
+
+static void test_quiesce_wake_rehello(void **state)
+{
+	(void)state;
+	check_sleep_wake(QUIESCED, INIT, true);
 }
 
 static void test_poweroff_refuses_wake(void **state)
@@ -514,10 +562,8 @@ static void test_fault_lost_acks(void **state)
 	/* A wake's IOP ON is an answer too: lost as well. */
 	test_ap_reinit(ap);
 	test_ap_send(ap, 0, SET_IOP(ON));
-	test_ap_expect(ap, 0, MGMT(RTK_MGMT_HELLO, RTK_HELLO_MAKE(11, 12)));
-	test_ap_send(ap, 0, MGMT(RTK_MGMT_HELLO_REPLY, RTK_HELLO_MAKE(12, 12)));
-	test_ap_epmap(ap);
-	start_without_iop_on(ap);
+	wait_iop(ap, ON);
+	test_ap_expect_none(ap);
 	ap_free(ap);
 }
 
@@ -701,6 +747,8 @@ int main(void)
 		cmocka_unit_test(test_refusals_before_boot),
 		cmocka_unit_test(test_shutdown_wake),
 		cmocka_unit_test(test_quiesce_wake_init),
+		cmocka_unit_test(test_shutdown_wake_rehello),
+		cmocka_unit_test(test_quiesce_wake_rehello),
 		cmocka_unit_test(test_poweroff_refuses_wake),
 		cmocka_unit_test(test_idle_and_back),
 		cmocka_unit_test(test_fault_no_hello),

@@ -83,6 +83,15 @@ struct copro_sim_rtkit_config {
 	 * unechoed before the firmware stalls; 0: 1 s.
 	 */
 	uint64_t ioreport_timeout_ns;
+	/*
+	 * Wake (IOP ON or INIT while asleep). false: as SPEC 2.2 has it, the
+	 * firmware reports IOP ON and takes AP ON, its system endpoints
+	 * still started, their buffers gone with the AP's reinit. true: it
+	 * starts over from HELLO, re-announcing the map and asking for its
+	 * buffers again, which is what Linux's apple_rtkit_wake() waits for
+	 * (a new EPMAP).
+	 */
+	bool wake_rehello;
 };
 
 /*
