@@ -96,8 +96,10 @@ struct copro_sim_rtkit_config {
 
 /*
  * Install the model as `asc`'s firmware (the CPU must be stopped). The
- * config is copied. copro_sim_rtkit_destroy after the ASC's CPU stopped
- * (or the ASC model is destroyed) and before the ASC model goes.
+ * config is copied. copro_sim_rtkit_destroy before the ASC model goes:
+ * it stops the CPU if it still runs (warning) and unloads the firmware,
+ * so the ASC is left with none. In MMIO mode the SRAM window is on the
+ * bus from create to destroy.
  */
 int copro_sim_rtkit_create(struct copro_sim_asc *asc,
 			   const struct copro_sim_rtkit_config *cfg,
