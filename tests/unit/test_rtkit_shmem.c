@@ -166,7 +166,6 @@ static void test_sart_mode(void **state)
 	test_rtk_open(&t, *(bool *)*state, NULL);
 	node = copro_dt_next_compatible(t.dt, -1, "apple,t8103-sart");
 	assert_true(node >= 0);
-	/* The board's SART model: the test IOP's DMA goes through it. */
 	model = copro_board_sart(t.b, node);
 	assert_non_null(model);
 	assert_int_equal(copro_sart_probe(t.p, node, &sart), 0);
