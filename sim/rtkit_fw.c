@@ -22,7 +22,8 @@
 
 #define FW_DEFAULT_VER_MIN 11
 #define FW_DEFAULT_VER_MAX 12
-#define FW_DEFAULT_IOREPORT_TIMEOUT_NS COPRO_NSEC_PER_SEC
+/* Generous: a busy host must not stall a firmware it does echo. */
+#define FW_DEFAULT_IOREPORT_TIMEOUT_NS (2 * COPRO_NSEC_PER_SEC)
 
 static const uint8_t system_eps[] = { FW_EP_CRASHLOG, FW_EP_SYSLOG,
 				      FW_EP_DEBUG, FW_EP_IOREPORT,
@@ -59,7 +60,7 @@ void fw_refuse(struct copro_sim_rtkit *fw, uint8_t ep, uint64_t msg,
 
 uint32_t fw_timestamp(const struct copro_sim_rtkit *fw)
 {
-	return (uint32_t)((copro_time_ns() - fw->start_ns) /
+	return (uint32_t)((copro_time_ns() - atomic_load(&fw->start_ns)) /
 			  COPRO_NSEC_PER_USEC);
 }
 
@@ -166,7 +167,7 @@ static void build_map(struct copro_sim_rtkit *fw)
 
 static void boot_reset(struct copro_sim_rtkit *fw)
 {
-	fw->start_ns = copro_time_ns();
+	atomic_store(&fw->start_ns, copro_time_ns());
 	memset(fw->started, 0, sizeof(fw->started));
 	fw->version = 0;
 	fw->up_reported = false;

@@ -113,7 +113,6 @@ struct copro_sim_rtkit {
 	unsigned version;
 	unsigned epmap_base, epmap_last; /* chunk in flight, last chunk */
 	uint64_t epmap_sent;		/* the chunk in flight, to check replies */
-	uint64_t start_ns;		/* CPU start, for timestamps */
 	bool up_reported;		/* app told "up" */
 	bool waking;			/* handshake answers a wake request */
 	bool boot_counted;		/* stats.boots counted this handshake */
@@ -131,6 +130,7 @@ struct copro_sim_rtkit {
 	uint64_t next_ioreport_ns;
 
 	/* ---- published ---- */
+	_Atomic uint64_t start_ns;	/* CPU start, for history timestamps */
 	_Atomic unsigned iop_state, ap_state;
 	_Atomic bool up, crashed, stalled, crashlog_ready;
 	_Atomic uint32_t faults;	/* bit per enum copro_sim_rtkit_fault */

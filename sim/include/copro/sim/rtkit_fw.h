@@ -80,7 +80,7 @@ struct copro_sim_rtkit_config {
 	uint8_t app_eps[8];		/* its endpoints (0 ends the list) */
 	/*
 	 * How long an ioreport message that needs an echo may stay
-	 * unechoed before the firmware stalls; 0: 1 s.
+	 * unechoed before the firmware stalls; 0: 2 s.
 	 */
 	uint64_t ioreport_timeout_ns;
 	/*
