@@ -4,10 +4,11 @@
  * the version range, the endpoint map in chunks, STARTEP, and the two
  * power states.
  *
- * A wake (IOP ON or INIT while asleep) restarts the handshake from HELLO,
- * as real RTKit does: the AP forgot the map and freed the buffers when it
- * reinitialised, so they must be announced and requested again. Only a
- * CPU restart leaves OFF.
+ * Sleep (IOP SLEEP or QUIESCED) drops the buffers: the AP frees them when
+ * it reinitialises. A wake (IOP ON or INIT while asleep) then either
+ * reports IOP ON at once, the system endpoints still started (SPEC 2.2),
+ * or, with cfg.wake_rehello, starts over from HELLO as Linux expects of
+ * real firmware. Only a CPU restart leaves OFF.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -245,10 +246,11 @@ static void rx_set_iop(struct copro_sim_rtkit *fw, uint64_t msg)
 		if (fw->phase == PH_ASLEEP) {
 			copro_dev_dbg(&fw->ld, "waking from %s",
 				      fw_pwr_name(atomic_load(&fw->iop_state)));
-			fw_buf_reset(fw);
-			fw_log_reset(fw);
 			fw->waking = true;
-			fw_mgmt_boot(fw);
+			if (fw->cfg.wake_rehello)
+				fw_mgmt_boot(fw);
+			else
+				check_started(fw);
 			return;
 		}
 		if (fw->phase == PH_BOOTED) {
@@ -265,7 +267,9 @@ static void rx_set_iop(struct copro_sim_rtkit *fw, uint64_t msg)
 		/* The AP frees the buffers when it reinitialises. */
 		fw_buf_reset(fw);
 		fw_log_reset(fw);
-		memset(fw->started, 0, sizeof(fw->started));
+		/* And forgets the map: application endpoints start again. */
+		memset(fw->started + FW_APP_EP_START / 8, 0,
+		       sizeof(fw->started) - FW_APP_EP_START / 8);
 		atomic_store(&fw->iop_state, s);
 		fw->phase = s == FW_PWR_OFF ? PH_OFF : PH_ASLEEP;
 		iop_ack(fw, s);

@@ -250,6 +250,26 @@ struct copro_sim_rtkit_stats test_ap_stats(struct test_ap *ap)
 	return s;
 }
 
+struct log_arg {
+	struct test_ap *ap;
+	const char *what;
+};
+
+static bool log_has(void *arg)
+{
+	struct log_arg *l = arg;
+
+	return test_logcap_contains(&l->ap->cap, l->what);
+}
+
+void test_ap_wait_log(struct test_ap *ap, const char *what)
+{
+	struct log_arg l = { ap, what };
+
+	if (!test_wait_until(log_has, &l, TEST_TIMEOUT_NS))
+		test_logcap_expect(&ap->cap, what);
+}
+
 struct refused_arg {
 	struct test_ap *ap;
 	uint64_t n;

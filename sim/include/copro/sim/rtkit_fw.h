@@ -80,15 +80,26 @@ struct copro_sim_rtkit_config {
 	uint8_t app_eps[8];		/* its endpoints (0 ends the list) */
 	/*
 	 * How long an ioreport message that needs an echo may stay
-	 * unechoed before the firmware stalls; 0: 1 s.
+	 * unechoed before the firmware stalls; 0: 2 s.
 	 */
 	uint64_t ioreport_timeout_ns;
+	/*
+	 * Wake (IOP ON or INIT while asleep). false: as SPEC 2.2 has it, the
+	 * firmware reports IOP ON and takes AP ON, its system endpoints
+	 * still started, their buffers gone with the AP's reinit. true: it
+	 * starts over from HELLO, re-announcing the map and asking for its
+	 * buffers again, which is what Linux's apple_rtkit_wake() waits for
+	 * (a new EPMAP).
+	 */
+	bool wake_rehello;
 };
 
 /*
  * Install the model as `asc`'s firmware (the CPU must be stopped). The
- * config is copied. copro_sim_rtkit_destroy after the ASC's CPU stopped
- * (or the ASC model is destroyed) and before the ASC model goes.
+ * config is copied. copro_sim_rtkit_destroy before the ASC model goes:
+ * it stops the CPU if it still runs (warning) and unloads the firmware,
+ * so the ASC is left with none. In MMIO mode the SRAM window is on the
+ * bus from create to destroy.
  */
 int copro_sim_rtkit_create(struct copro_sim_asc *asc,
 			   const struct copro_sim_rtkit_config *cfg,
