@@ -209,7 +209,8 @@ static inline void h_submit(struct host *h, unsigned q, unsigned tag,
 			    struct nvme_sqe s)
 {
 	s.cid = (uint16_t)tag;
-	h_fill_tcb(h, q, tag, &s);
+	if (tag < ANS2_MAX_TAGS)
+		h_fill_tcb(h, q, tag, &s);
 	h_ring(h, q, tag, &s);
 }
 
