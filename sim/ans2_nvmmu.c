@@ -5,7 +5,8 @@
  *
  * A TCB describes a command when its command id is the tag and its
  * opcode, PRP1, PRP2, length (cdw12 15:0) and DMA direction flags agree
- * with the submission queue entry. The NVMMU reads a tag's TCB when the
+ * with the submission queue entry. Apple's vendor command needs a TCB
+ * with its tag and opcode only: its buffer is no PRP, the SART filters it. The NVMMU reads a tag's TCB when the
  * tag's command starts and keeps that copy until the host writes the
  * tag to NVMMU_TCB_INVAL, so a host that reuses a tag without
  * invalidating runs the new command against the old TCB.
@@ -46,8 +47,6 @@ static uint8_t needed_flags(uint8_t opcode)
 {
 	uint8_t need = 0;
 
-	if (opcode == ANS2_VENDOR_OPC)
-		return 0; /* its buffer goes through the SART instead */
 	if (opcode & NVME_OPC_HOST_TO_CTRL)
 		need |= ANS2_TCB_DMA_TO_DEVICE;
 	if (opcode & NVME_OPC_CTRL_TO_HOST)
@@ -105,6 +104,9 @@ uint16_t ans2_nvmmu_check(struct copro_sim_ans2 *m, struct ans2_cmd *c)
 			       tcb->opcode);
 		return tcb_missing(m);
 	}
+	/* The vendor command's buffer is no PRP: the SART governs it. */
+	if (s->opcode == ANS2_VENDOR_OPC)
+		return 0;
 	if (tcb->prp1 != s->prp1 || tcb->prp2 != s->prp2) {
 		copro_dev_warn(&m->ld,
 			       "%s tag %u: PRP1 0x%" PRIx64 " PRP2 0x%" PRIx64

@@ -422,6 +422,21 @@ static void test_vendor_command(void **state)
 					  ANS2_VENDOR_AREA_SIZE - 32),
 			       NULL),
 			 H_ERR(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD));
+	/* Its TCB names tag and opcode; PRPs there are not looked at. */
+	{
+		struct nvme_sqe v = vendor_sqe(h->data.phys, 64,
+					       ANS2_VENDOR_OP_READ, 0);
+
+		v.cid = 1;
+		h_fill_tcb(h, 0, 1, &v);
+		h_tcb(h, 0, 1)->prp1 = h_tcb(h, 0, 1)->prp2 = 0;
+		h_ring(h, 0, 1, &v);
+		assert_int_equal(h_reap(h, 0).status & ~NVME_CQE_PHASE, 0);
+		h_tcb(h, 0, 1)->command_id = 0;
+		h_ring(h, 0, 1, &v);
+		assert_int_equal(h_reap(h, 0).status & ~NVME_CQE_PHASE,
+				 H_ERR(NVME_SCT_GENERIC, NVME_SC_INTERNAL));
+	}
 	/* The vendor command is admin only. */
 	assert_int_equal(h_cmd(h, 1, 5,
 			       vendor_sqe(h->data.phys, 64,

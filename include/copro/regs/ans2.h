@@ -82,7 +82,8 @@
  * ANS2_VENDOR_AREA_SIZE bytes inside the controller (kept until the
  * model is destroyed). Its buffer is no PRP: PRP1 holds the buffer's
  * bus address, which the SART must allow (the NVMMU does not translate
- * it), but the command still needs a TCB like every other.
+ * it), but the command still needs a TCB like every other: one with its
+ * tag and opcode (the TCB's PRPs, length and flags are not looked at).
  *   cdw10  NDT: transfer length in dwords (the NVMe convention for
  *          vendor commands; Identify Controller NVSCC bit 0 says so)
  *   cdw12  ANS2_VENDOR_OP_READ (area to buffer) or _WRITE (buffer to area)
