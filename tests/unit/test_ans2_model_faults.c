@@ -293,6 +293,11 @@ static void test_full_cq_holds_completions(void **state)
 	assert_false(line(h));
 }
 
+static bool stuck_two(void *arg)
+{
+	return h_stats(arg).stuck == 2;
+}
+
 static void test_power_off_mid_io(void **state)
 {
 	struct host *h = *state;
@@ -301,6 +306,7 @@ static void test_power_off_mid_io(void **state)
 	copro_sim_ans2_set_fault(h->m, COPRO_SIM_ANS2_FAULT_STUCK, 2);
 	h_submit(h, 1, 2, read1(h, 0));
 	h_submit(h, 1, 3, read1(h, 0));
+	assert_true(test_wait_until(stuck_two, h, TEST_TIMEOUT_NS));
 	for (unsigned tag = 4; tag < 20; tag++)
 		h_submit(h, 1, tag, read1(h, tag * 4096));
 	assert_int_equal(copro_power_off(h->pd), 0);
