@@ -102,6 +102,7 @@ struct ans2_disk {
 struct ans2_worker {
 	struct copro_sim_ans2 *m;
 	unsigned id;
+	struct copro_event ev;	/* woken alone, by wake_one */
 	struct iovec iov[ANS2_MAX_PAGES];
 	unsigned niov;
 	size_t len;
@@ -162,7 +163,11 @@ struct copro_sim_ans2 {
 
 	struct copro_thread workers[ANS2_WORKERS];
 	struct ans2_worker wk[ANS2_WORKERS];
-	struct copro_event work_ev, idle_ev;
+	struct copro_event idle_ev;
+	/* Workers asleep (bit per worker), and awake looking for work. */
+	_Atomic uint32_t sleeping;
+	_Atomic unsigned searching;
+	/* Workers inside a command (see ans2_quiesce). */
 	_Atomic unsigned active;
 	_Atomic bool exiting;
 
@@ -216,6 +221,8 @@ void ans2_crash_now(struct copro_sim_ans2 *m);
 /* ans2_worker.c */
 int ans2_workers_start(struct copro_sim_ans2 *m);
 void ans2_workers_stop(struct copro_sim_ans2 *m);
+/* New pending work: make sure a worker will look at it. */
+void ans2_kick(struct copro_sim_ans2 *m);
 /* Under ctl_lock: stop accepting, wait for the workers to go idle. */
 void ans2_quiesce(struct copro_sim_ans2 *m);
 

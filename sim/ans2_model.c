@@ -651,7 +651,6 @@ static int init_locks(struct copro_sim_ans2 *m)
 			return ret;
 		}
 	}
-	copro_event_init(&m->work_ev);
 	copro_event_init(&m->idle_ev);
 	return 0;
 }

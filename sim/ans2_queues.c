@@ -269,9 +269,8 @@ void ans2_sq_doorbell(struct copro_sim_ans2 *m, unsigned q, uint32_t val)
 	atomic_store_explicit(&t->q, q, memory_order_relaxed);
 	atomic_store_explicit(&t->epoch, atomic_load(&m->epoch),
 			      memory_order_relaxed);
-	atomic_fetch_or_explicit(&m->pending, 1ull << val,
-				 memory_order_release);
-	copro_event_signal(&m->work_ev);
+	atomic_fetch_or(&m->pending, 1ull << val);
+	ans2_kick(m);
 }
 
 /* ---- queue setup ------------------------------------------------------ */

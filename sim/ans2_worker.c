@@ -7,6 +7,12 @@
  * commands therefore run at once, as on the real controller, and the
  * host's submitting thread never waits for the disk.
  *
+ * Waking is targeted: a doorbell wakes one sleeping worker only when no
+ * worker is awake looking for work, and a worker that takes a tag while
+ * more are pending wakes one helper. So a trickle of commands keeps one
+ * thread busy and a queue of slow ones (a blocking read, an emulated
+ * 18 ms flush) spreads over the pool, with no herd of wake-ups.
+ *
  * Stopping (disable, reset, power off, crash) bumps the epoch and waits
  * until no worker is inside a command: a command that started before
  * the stop finishes its DMA but posts nothing, so no completion and no
@@ -119,26 +125,82 @@ static void run_tag(struct copro_sim_ans2 *m, struct ans2_worker *w,
 		ans2_crash_now(m);
 }
 
+/* Wake one sleeping worker, if any. */
+static void wake_one(struct copro_sim_ans2 *m)
+{
+	uint32_t mask = atomic_load(&m->sleeping);
+
+	while (mask) {
+		unsigned i = (unsigned)__builtin_ctz(mask);
+
+		if (atomic_compare_exchange_weak(&m->sleeping, &mask,
+						 mask & ~(1u << i))) {
+			copro_event_signal(&m->wk[i].ev);
+			return;
+		}
+	}
+}
+
+/*
+ * Every step is seq_cst: a kick either sees a worker searching (which
+ * then sees the pending bit before it sleeps) or sees it asleep.
+ */
+void ans2_kick(struct copro_sim_ans2 *m)
+{
+	if (!atomic_load(&m->searching))
+		wake_one(m);
+}
+
+/* Spin a little for new work before sleeping. */
+static bool search(struct copro_sim_ans2 *m)
+{
+	uint64_t until = copro_time_ns() + WORKER_SPIN_NS;
+	bool found = false;
+
+	atomic_fetch_add(&m->searching, 1);
+	for (unsigned i = 0; !found; i++) {
+		found = atomic_load_explicit(&m->pending, memory_order_relaxed) ||
+			atomic_load_explicit(&m->exiting, memory_order_relaxed);
+		if (!found && i % 32 == 31 && copro_time_ns() >= until)
+			break;
+		copro_cpu_relax();
+	}
+	atomic_fetch_sub(&m->searching, 1);
+	return found;
+}
+
+static void sleep_until_kicked(struct copro_sim_ans2 *m, struct ans2_worker *w)
+{
+	uint32_t key = copro_event_prepare(&w->ev), bit = 1u << w->id;
+
+	atomic_fetch_or(&m->sleeping, bit);
+	if (!atomic_load(&m->pending) && !atomic_load(&m->exiting))
+		copro_event_wait(&w->ev, key, COPRO_FOREVER, 0);
+	atomic_fetch_and(&m->sleeping, ~bit);
+}
+
 static void *worker_main(void *arg)
 {
 	struct ans2_worker *w = arg;
 	struct copro_sim_ans2 *m = w->m;
 
-	for (;;) {
-		uint32_t key = copro_event_prepare(&m->work_ev);
+	while (!atomic_load(&m->exiting)) {
 		int tag;
 
-		if (atomic_load(&m->exiting))
-			break;
+		/* Counted before taking a tag: see ans2_quiesce. */
 		atomic_fetch_add(&m->active, 1);
 		tag = take_pending(m);
-		if (tag >= 0)
+		if (tag >= 0) {
+			/* More waits and nobody looks: get a helper. */
+			if (atomic_load(&m->pending) &&
+			    !atomic_load(&m->searching))
+				wake_one(m);
 			run_tag(m, w, (unsigned)tag);
+		}
 		if (atomic_fetch_sub(&m->active, 1) == 1)
 			copro_event_signal(&m->idle_ev);
-		if (tag < 0)
-			copro_event_wait(&m->work_ev, key, COPRO_FOREVER,
-					 WORKER_SPIN_NS);
+		if (tag < 0 && !search(m))
+			sleep_until_kicked(m, w);
 	}
 	return NULL;
 }
@@ -153,6 +215,7 @@ int ans2_workers_start(struct copro_sim_ans2 *m)
 
 		w->m = m;
 		w->id = i;
+		copro_event_init(&w->ev);
 		snprintf(name, sizeof(name), "ans2-%u", i);
 		ret = copro_thread_start(&m->workers[i], name, worker_main, w);
 		if (ret < 0) {
@@ -168,7 +231,8 @@ int ans2_workers_start(struct copro_sim_ans2 *m)
 void ans2_workers_stop(struct copro_sim_ans2 *m)
 {
 	atomic_store(&m->exiting, true);
-	copro_event_signal(&m->work_ev);
+	for (unsigned i = 0; i < ANS2_WORKERS; i++)
+		copro_event_signal(&m->wk[i].ev);
 	for (unsigned i = 0; i < ANS2_WORKERS; i++)
 		copro_thread_join(&m->workers[i]);
 }

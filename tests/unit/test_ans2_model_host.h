@@ -125,8 +125,13 @@ static inline void h_open_cfg(struct host *h, bool slow_flush)
 	h_alloc(h, &h->prp, 4 * NVME_PAGE_SIZE);
 }
 
+/* The controller stops before the memory it may write goes away. */
 static inline void h_close(struct host *h)
 {
+	copro_mmio_unmap(h->sart_regs);
+	copro_mmio_unmap(h->r);
+	copro_sim_ans2_destroy(h->m);
+	copro_sim_sart_destroy(h->sart);
 	for (int q = 0; q < 2; q++) {
 		copro_dma_free(h->p, &h->sq[q]);
 		copro_dma_free(h->p, &h->cq[q]);
@@ -136,10 +141,6 @@ static inline void h_close(struct host *h)
 	copro_dma_free(h->p, &h->prp);
 	copro_power_put(h->pd);
 	copro_reset_put(h->rst);
-	copro_mmio_unmap(h->sart_regs);
-	copro_mmio_unmap(h->r);
-	copro_sim_ans2_destroy(h->m);
-	copro_sim_sart_destroy(h->sart);
 	copro_board_destroy(h->b);
 	unlink(h->path);
 }

@@ -177,6 +177,11 @@ static void test_prp_null_check(void **state)
 	assert_int_equal(h_stats(h).errors, 2);
 }
 
+static bool stuck_one(void *arg)
+{
+	return h_stats(arg).stuck == 1;
+}
+
 static void test_tags(void **state)
 {
 	struct host *h = *state;
@@ -201,6 +206,7 @@ static void test_tags(void **state)
 	copro_sim_ans2_set_fault(h->m, COPRO_SIM_ANS2_FAULT_STUCK, 1);
 	h_submit(h, 0, 1, h_admin_sqe(NVME_ADMIN_GET_FEATURES,
 				      NVME_FEAT_VOLATILE_WC, 0, 0));
+	assert_true(test_wait_until(stuck_one, h, TEST_TIMEOUT_NS));
 	/* ... so tag 1 on the I/O queue collides across queues. */
 	h_submit(h, 1, 1, s);
 	c = h_reap_nodb(h, 1);
