@@ -7,6 +7,8 @@
  */
 #include "test_ans2_model_host.h"
 
+#include <libfdt.h>
+
 static void test_registers_and_power(void **state)
 {
 	struct host *h = *state;
@@ -126,6 +128,82 @@ static void test_bringup_and_identify(void **state)
 	s = h_admin_sqe(NVME_ADMIN_GET_FEATURES, 0x02, 0, 0);
 	assert_int_equal(h_cmd(h, 0, 0, s, NULL),
 			 H_ERR(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD));
+}
+
+/* The t8103 board with properties set on its NVMe node, as a .dtb file. */
+static void write_board(const char *path, const char *const *props)
+{
+	struct copro_dt *dt;
+	static char buf[256 * 1024];
+	FILE *f;
+	int node;
+
+	assert_int_equal(copro_dt_open_board("t8103", NULL, &dt), 0);
+	assert_int_equal(fdt_open_into(copro_dt_blob(dt), buf, sizeof(buf)), 0);
+	copro_dt_close(dt);
+	node = fdt_node_offset_by_compatible(buf, -1, "apple,nvme-ans2");
+	assert_true(node >= 0);
+	for (; props[0]; props += 2)
+		assert_int_equal(fdt_setprop_string(buf, node, props[0],
+						    props[1]), 0);
+	assert_int_equal(fdt_pack(buf), 0);
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(buf, 1, fdt_totalsize(buf), f),
+			 fdt_totalsize(buf));
+	fclose(f);
+}
+
+static void test_identify_strings_from_dt(void **state)
+{
+	static const char *const good[] = {
+		"apple,model", "copro test disk",
+		"apple,serial", "SN-0123456789ABCDEFG",
+		"apple,firmware", "9.99",
+		NULL,
+	};
+	static const char *const bad[] = {
+		"apple,model", "a model name far longer than forty characters",
+		NULL,
+	};
+	struct host *h = *state;
+	char path[] = "/tmp/copro-ans2-dtb-XXXXXX";
+	struct copro_board_config bcfg = { .board = path,
+					   .log = test_logcap_log(&h->cap) };
+	uint8_t *d;
+	struct copro_board *b;
+	struct copro_sim_ans2 *m = NULL;
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	close(fd);
+	write_board(path, good);
+	h_close(h);
+	h_open_board(h, path, false);
+	h_bringup(h);
+	d = h->data.cpu;
+	assert_int_equal(h_cmd(h, 0, 0,
+			       h_admin_sqe(NVME_ADMIN_IDENTIFY, NVME_ID_CNS_CTRL,
+					   0, h->data.phys),
+			       NULL),
+			 0);
+	assert_memory_equal(d + NVME_IDCTRL_MN, "copro test disk          ", 25);
+	assert_memory_equal(d + NVME_IDCTRL_SN, "SN-0123456789ABCDEFG", 20);
+	assert_memory_equal(d + NVME_IDCTRL_FR, "9.99    ", 8);
+
+	/* A value that does not fit its field is refused at creation. */
+	write_board(path, bad);
+	assert_int_equal(copro_board_create(&bcfg, &b), 0);
+	assert_int_equal(copro_sim_ans2_create(
+				 copro_board_platform(b),
+				 copro_dt_next_compatible(copro_board_dt(b), -1,
+							  "apple,nvme-ans2"),
+				 NULL, NULL, NULL, &m),
+			 -EINVAL);
+	assert_null(m);
+	test_logcap_expect(&h->cap, "\"apple,model\" = \"a model name far");
+	copro_board_destroy(b);
+	unlink(path);
 }
 
 static void test_read_write(void **state)
@@ -493,6 +571,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_registers_and_power,
 						h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_bringup_and_identify,
+						h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_identify_strings_from_dt,
 						h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_read_write, h_setup,
 						h_teardown),

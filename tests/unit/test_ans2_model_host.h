@@ -82,10 +82,15 @@ static inline void h_alloc(struct host *h, struct copro_dma_buf *b,
 	assert_int_equal(copro_dma_alloc(h->p, size, b), 0);
 }
 
-/* A board, the SART model and the ANS2 model on a fresh backing file. */
-static inline void h_open_cfg(struct host *h, bool slow_flush)
+/*
+ * A board (built-in t8103 or a .dtb path), the SART model and the ANS2
+ * model on a fresh backing file.
+ */
+static inline void h_open_board(struct host *h, const char *board,
+				bool slow_flush)
 {
-	struct copro_board_config bcfg = { .log = test_logcap_log(&h->cap) };
+	struct copro_board_config bcfg = { .board = board,
+					   .log = test_logcap_log(&h->cap) };
 	struct copro_sim_ans2_config cfg = { 0 };
 	struct copro_dt_ref ref;
 	uint64_t phys, size;
@@ -123,6 +128,11 @@ static inline void h_open_cfg(struct host *h, bool slow_flush)
 	}
 	h_alloc(h, &h->data, H_DATA_SIZE);
 	h_alloc(h, &h->prp, 4 * NVME_PAGE_SIZE);
+}
+
+static inline void h_open_cfg(struct host *h, bool slow_flush)
+{
+	h_open_board(h, NULL, slow_flush);
 }
 
 /* The controller stops before the memory it may write goes away. */
