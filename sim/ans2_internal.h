@@ -138,7 +138,8 @@ struct copro_sim_ans2 {
 	uint64_t asq, acq;
 	_Atomic uint32_t csts, linear, tcb_stat, unknown_ctrl, num_tcbs;
 	_Atomic uint64_t tcb_base[ANS2_NQ];
-	bool off_warned;
+	/* An access while off was logged (once per power-off). */
+	_Atomic bool off_warned;
 
 	/* Supplies on and reset deasserted. */
 	_Atomic bool powered;

@@ -238,7 +238,7 @@ static void supplies_changed(void *ctx, int node, uint32_t arg, bool on)
 		atomic_store(&m->crashed, false);
 		copro_dev_dbg(&m->ld, "powered off or held in reset");
 	} else if (!atomic_load(&m->powered) && now) {
-		m->off_warned = false;
+		atomic_store(&m->off_warned, false);
 		atomic_store(&m->powered, true);
 		copro_dev_dbg(&m->ld, "powered and out of reset");
 	}
@@ -258,14 +258,8 @@ static void bad_access(struct copro_sim_ans2 *m, const char *what,
 static void off_access(struct copro_sim_ans2 *m, const char *what,
 		       uint64_t off)
 {
-	bool warned;
-
 	ans2_count(&m->st.bad_accesses, 1);
-	copro_mutex_lock(&m->lock);
-	warned = m->off_warned;
-	m->off_warned = true;
-	copro_mutex_unlock(&m->lock);
-	if (!warned)
+	if (!atomic_exchange(&m->off_warned, true))
 		copro_dev_warn(&m->ld, "%s of register 0x%" PRIx64
 			       " while powered off or held in reset", what,
 			       off);
