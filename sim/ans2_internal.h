@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The ANS2 NVMe controller model's state, shared by its files:
- *   ans2_model.c   lifecycle, registers, CC/CSTS, power, reset, firmware
+ *   ans2_model.c   lifecycle, devicetree, power and reset, faults, stats
+ *   ans2_regs.c    the register file, CC/CSTS, the firmware's state
  *   ans2_queues.c  doorbells, tags, completion rings, the interrupt
+ *   ans2_qsetup.c  creating and deleting queues
  *   ans2_worker.c  the controller's threads executing commands
  *   ans2_nvmmu.c   TCBs and PRPs
  *   ans2_cmds.c    admin and I/O commands
@@ -204,13 +206,12 @@ static inline void ans2_count(_Atomic uint64_t *c, uint64_t n)
 	atomic_fetch_add_explicit(c, n, memory_order_relaxed);
 }
 
-/* ans2_model.c */
-/* Counted faults: take one hit (true if one was armed). */
-bool ans2_fault_take(struct copro_sim_ans2 *m, enum copro_sim_ans2_fault f);
-/* Counted down per command: true for the one that reaches zero. */
-bool ans2_fault_countdown(struct copro_sim_ans2 *m,
-			  enum copro_sim_ans2_fault f);
-bool ans2_fault_armed(struct copro_sim_ans2 *m, enum copro_sim_ans2_fault f);
+/* ans2_regs.c */
+extern const struct copro_mmio_ops ans2_nvme_ops;
+/* Under ctl_lock: every register to its reset value. */
+void ans2_regs_reset(struct copro_sim_ans2 *m);
+/* Under ctl_lock: stop every command, forget queues, tags and TCBs. */
+void ans2_stop(struct copro_sim_ans2 *m);
 /* Controller Fatal Status from a worker: stop taking commands. */
 void ans2_fatal(struct copro_sim_ans2 *m);
 /* The firmware side (the RTKit app callbacks, or tests of the core). */
@@ -218,6 +219,14 @@ void ans2_fw_up(struct copro_sim_ans2 *m);
 void ans2_fw_down(struct copro_sim_ans2 *m, bool crashed);
 /* FAULT_CRASH fired in a worker: stop now, make the firmware crash. */
 void ans2_crash_now(struct copro_sim_ans2 *m);
+
+/* ans2_model.c */
+/* Counted faults: take one hit (true if one was armed). */
+bool ans2_fault_take(struct copro_sim_ans2 *m, enum copro_sim_ans2_fault f);
+/* Counted down per command: true for the one that reaches zero. */
+bool ans2_fault_countdown(struct copro_sim_ans2 *m,
+			  enum copro_sim_ans2_fault f);
+bool ans2_fault_armed(struct copro_sim_ans2 *m, enum copro_sim_ans2_fault f);
 
 /* ans2_worker.c */
 int ans2_workers_start(struct copro_sim_ans2 *m);
@@ -228,11 +237,9 @@ void ans2_kick(struct copro_sim_ans2 *m);
 void ans2_quiesce(struct copro_sim_ans2 *m);
 
 /* ans2_queues.c */
-/* Under ctl_lock, after ans2_quiesce: forget queues, tags, TCBs. */
-void ans2_queues_reset(struct copro_sim_ans2 *m);
 void ans2_irq_update(struct copro_sim_ans2 *m);
-/* Admin queue setup from AQA/ASQ/ACQ at enable; NULL or the reason. */
-const char *ans2_admin_setup(struct copro_sim_ans2 *m);
+/* cq->lock held: the CQ's share of the line, after it changed. */
+void ans2_cq_set_level(struct copro_sim_ans2 *m, struct ans2_cq *cq);
 void ans2_sq_doorbell(struct copro_sim_ans2 *m, unsigned q, uint32_t val);
 void ans2_cq_doorbell(struct copro_sim_ans2 *m, unsigned q, uint32_t val);
 /* Post the command's completion; its tag is free again. */
@@ -251,6 +258,11 @@ uint16_t ans2_prp_map(struct copro_sim_ans2 *m, struct ans2_worker *w,
 /* Copy between a flat buffer and the mapped w->iov. */
 void ans2_iov_to(struct ans2_worker *w, const void *src, size_t len);
 void ans2_iov_from(struct ans2_worker *w, void *dst, size_t len);
+/* ans2_qsetup.c */
+/* Under ctl_lock, after ans2_quiesce: forget queues, tags, TCBs. */
+void ans2_queues_reset(struct copro_sim_ans2 *m);
+/* Admin queue setup from AQA/ASQ/ACQ at enable; NULL or the reason. */
+const char *ans2_admin_setup(struct copro_sim_ans2 *m);
 /* Queue creation and deletion for the admin commands. */
 uint16_t ans2_create_cq(struct copro_sim_ans2 *m, const struct ans2_cmd *c);
 uint16_t ans2_create_sq(struct copro_sim_ans2 *m, const struct ans2_cmd *c);
