@@ -9,6 +9,7 @@
  *   ans2_nvmmu.c   TCBs and PRPs
  *   ans2_cmds.c    admin and I/O commands
  *   ans2_disk.c    the backing file
+ *   ans2_fw.c      the link to the coprocessor's RTKit firmware model
  *
  * Locks, outermost first:
  *   ctl_lock  state transitions (enable, disable, reset, power, firmware);
@@ -184,7 +185,7 @@ struct copro_sim_ans2 {
 		_Atomic uint64_t bytes_read, bytes_written;
 		_Atomic uint64_t tcb_missing, tcb_invalidations, prp_violations;
 		_Atomic uint64_t tag_errors, lost_irqs, stuck;
-		_Atomic uint64_t bad_accesses, doorbells_ignored;
+		_Atomic uint64_t bad_accesses, doorbells_ignored, app_messages;
 	} st;
 };
 
@@ -227,6 +228,12 @@ bool ans2_fault_take(struct copro_sim_ans2 *m, enum copro_sim_ans2_fault f);
 bool ans2_fault_countdown(struct copro_sim_ans2 *m,
 			  enum copro_sim_ans2_fault f);
 bool ans2_fault_armed(struct copro_sim_ans2 *m, enum copro_sim_ans2_fault f);
+
+/* ans2_fw.c: the RTKit firmware model's app (nothing when fw is NULL). */
+int ans2_fw_attach(struct copro_sim_ans2 *m);
+void ans2_fw_detach(struct copro_sim_ans2 *m);
+/* Make the firmware crash (it writes its crashlog and tells the host). */
+void ans2_fw_crash(struct copro_sim_ans2 *m, const char *why);
 
 /* ans2_worker.c */
 int ans2_workers_start(struct copro_sim_ans2 *m);

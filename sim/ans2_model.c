@@ -336,9 +336,14 @@ int copro_sim_ans2_create(struct copro_platform *p, int node,
 			      PRIx64 ": %s", m->phys, copro_strerror(ret));
 		goto err_watch;
 	}
+	ret = ans2_fw_attach(m);
+	if (ret < 0)
+		goto err_mmio;
 	*out = m;
 	return 0;
 
+err_mmio:
+	copro_bus_remove_mmio(p, m->phys);
 err_watch:
 	unwatch_all(m);
 	ans2_workers_stop(m);
@@ -355,6 +360,7 @@ void copro_sim_ans2_destroy(struct copro_sim_ans2 *m)
 {
 	if (!m)
 		return;
+	ans2_fw_detach(m);
 	copro_bus_remove_mmio(m->p, m->phys);
 	unwatch_all(m);
 	copro_mutex_lock(&m->ctl_lock);
@@ -394,4 +400,5 @@ void copro_sim_ans2_get_stats(const struct copro_sim_ans2 *m,
 	out->stuck = atomic_load(&mm->st.stuck);
 	out->bad_accesses = atomic_load(&mm->st.bad_accesses);
 	out->doorbells_ignored = atomic_load(&mm->st.doorbells_ignored);
+	out->app_messages = atomic_load(&mm->st.app_messages);
 }

@@ -117,6 +117,7 @@ void ans2_complete(struct copro_sim_ans2 *m, const struct ans2_cmd *c)
 	unsigned q = c->q;
 	struct ans2_cq *cq = &m->cq[q];
 	struct ans2_tag *t = &m->tags[c->tag];
+	bool crash = false;
 	struct nvme_cqe cqe = {
 		.result = c->result,
 		.sq_id = (uint16_t)q,
@@ -142,8 +143,13 @@ void ans2_complete(struct copro_sim_ans2 *m, const struct ans2_cmd *c)
 	atomic_store(&t->state, TAG_FREE);
 	if (cq_write(m, cq, &cqe) < 0)
 		cq_fault(m, q);
+	else
+		crash = ans2_fault_countdown(m, COPRO_SIM_ANS2_FAULT_CRASH);
 	ans2_cq_set_level(m, cq);
 	copro_mutex_unlock(&cq->lock);
+	/* FAULT_CRASH counts completions the host can see. */
+	if (crash)
+		ans2_crash_now(m);
 }
 
 /* A completion owned by no tag (a refused doorbell). */

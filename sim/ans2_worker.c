@@ -75,7 +75,6 @@ static void run_tag(struct copro_sim_ans2 *m, struct ans2_worker *w,
 	};
 	struct ans2_sq *sq = &m->sq[c.q];
 	uint64_t addr;
-	bool crash;
 
 	if (!atomic_load(&m->ready) || c.epoch != atomic_load(&m->epoch)) {
 		atomic_store(&t->state, TAG_FREE);
@@ -119,10 +118,7 @@ static void run_tag(struct copro_sim_ans2 *m, struct ans2_worker *w,
 	}
 	if (!c.status)
 		ans2_exec(m, w, &c);
-	crash = ans2_fault_countdown(m, COPRO_SIM_ANS2_FAULT_CRASH);
 	ans2_complete(m, &c);
-	if (crash)
-		ans2_crash_now(m);
 }
 
 /* Wake one sleeping worker, if any. */

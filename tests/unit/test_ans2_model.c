@@ -17,7 +17,7 @@ static void test_registers_and_power(void **state)
 	/* The power domain starts off: the block is not there. */
 	assert_int_equal(h_rd(h, ANS2_NVME_CSTS), 0xffffffffu);
 	h_wr(h, ANS2_NVME_CC, ANS2_CC_EN);
-	test_logcap_expect(&h->cap, "while powered off or held in reset");
+	test_logcap_expect(h->cap, "while powered off or held in reset");
 	assert_int_equal(copro_power_on(h->pd), 0);
 
 	/* Reset values. */
@@ -41,7 +41,7 @@ static void test_registers_and_power(void **state)
 	assert_int_equal(h_rd(h, ANS2_MAX_PEND_CMDS), ANS2_MAX_PEND_VALUE);
 	h_wr(h, ANS2_MODESEL, 0);
 	h_wr(h, ANS2_NVMMU_NUM_TCBS, 100);
-	test_logcap_expect(&h->cap, "NVMMU_NUM_TCBS 100 exceeds");
+	test_logcap_expect(h->cap, "NVMMU_NUM_TCBS 100 exceeds");
 	assert_int_equal(h_rd(h, ANS2_NVMMU_NUM_TCBS), 100 & 63);
 
 	/* Unknown offsets, wrong widths, read-only registers. */
@@ -52,12 +52,12 @@ static void test_registers_and_power(void **state)
 	h_wr(h, ANS2_BOOT_STATUS, ANS2_BOOT_STATUS_OK);
 	assert_int_equal(h_stats(h).bad_accesses, st.bad_accesses + 4);
 	assert_int_equal(h_rd(h, ANS2_BOOT_STATUS), 0);
-	test_logcap_expect(&h->cap, "bad 8-byte read of register 0x8");
+	test_logcap_expect(h->cap, "bad 8-byte read of register 0x8");
 
-	/* BOOT_STATUS only once the firmware is up. */
-	ans2_fw_up(h->m);
+	/* BOOT_STATUS only once the RTKit firmware booted, until it stops. */
+	h_boot(h);
 	assert_int_equal(h_rd(h, ANS2_BOOT_STATUS), ANS2_BOOT_STATUS_OK);
-	ans2_fw_down(h->m, false);
+	h_cpu_stop(h);
 	assert_int_equal(h_rd(h, ANS2_BOOT_STATUS), 0);
 
 	/* Powering off forgets everything. */
@@ -168,8 +168,7 @@ static void test_identify_strings_from_dt(void **state)
 	};
 	struct host *h = *state;
 	char path[] = "/tmp/copro-ans2-dtb-XXXXXX";
-	struct copro_board_config bcfg = { .board = path,
-					   .log = test_logcap_log(&h->cap) };
+	struct copro_board_config bcfg = { .board = path };
 	uint8_t *d;
 	struct copro_board *b;
 	struct copro_sim_ans2 *m = NULL;
@@ -193,6 +192,7 @@ static void test_identify_strings_from_dt(void **state)
 
 	/* A value that does not fit its field is refused at creation. */
 	write_board(path, bad);
+	bcfg.log = test_logcap_log(h->cap);
 	assert_int_equal(copro_board_create(&bcfg, &b), 0);
 	assert_int_equal(copro_sim_ans2_create(
 				 copro_board_platform(b),
@@ -201,7 +201,7 @@ static void test_identify_strings_from_dt(void **state)
 				 NULL, NULL, NULL, &m),
 			 -EINVAL);
 	assert_null(m);
-	test_logcap_expect(&h->cap, "\"apple,model\" = \"a model name far");
+	test_logcap_expect(h->cap, "\"apple,model\" = \"a model name far");
 	copro_board_destroy(b);
 	unlink(path);
 }
@@ -290,12 +290,12 @@ static void test_io_errors(void **state)
 	s = h_rw_sqe(NVME_CMD_READ, 0, 1, 0x1000, h->data.phys);
 	assert_int_equal(h_cmd(h, 1, 4, s, NULL),
 			 H_ERR(NVME_SCT_GENERIC, NVME_SC_DATA_XFER_ERROR));
-	test_logcap_expect(&h->cap, "bus fault");
+	test_logcap_expect(h->cap, "bus fault");
 	/* Write Zeroes and friends are not supported. */
 	s = h_rw_sqe(0x08, 0, 1, h->data.phys, h->data.phys);
 	assert_int_equal(h_cmd(h, 1, 4, s, NULL),
 			 H_ERR(NVME_SCT_GENERIC, NVME_SC_INVALID_OPCODE));
-	test_logcap_expect(&h->cap, "opcode 0x08 is not supported");
+	test_logcap_expect(h->cap, "opcode 0x08 is not supported");
 	assert_int_equal(h_stats(h).errors, 8);
 }
 
@@ -371,12 +371,12 @@ static void test_disable_and_reenable(void **state)
 	h_submit(h, 1, 5, s);
 	assert_int_equal(h_stats(h).doorbells_ignored,
 			 st.doorbells_ignored + 1);
-	test_logcap_expect(&h->cap, "controller not ready");
+	test_logcap_expect(h->cap, "controller not ready");
 	/* AQA, ASQ and ACQ survive; a new enable starts clean. */
 	h_enable(h);
 	assert_int_equal(h_rd(h, ANS2_NVME_AQA), ANS2_AQA_VALUE);
 	h_submit(h, 1, 5, s);
-	test_logcap_expect(&h->cap, "no such queue");
+	test_logcap_expect(h->cap, "no such queue");
 	assert_int_equal(h_create_cq(h, 16), 0);
 	assert_int_equal(h_create_sq(h, 16), 0);
 	assert_int_equal(h_io(h, NVME_CMD_READ, 5, 0, 1, 0, false), 0);
@@ -384,7 +384,7 @@ static void test_disable_and_reenable(void **state)
 	st = h_stats(h);
 	h_submit(h, 1, 16, s);
 	assert_int_equal(h_stats(h).tag_errors, st.tag_errors + 1);
-	test_logcap_expect(&h->cap, "the queue holds tags 0 to 15");
+	test_logcap_expect(h->cap, "the queue holds tags 0 to 15");
 }
 
 static void test_enable_needs_firmware_and_valid_aqa(void **state)
@@ -392,17 +392,17 @@ static void test_enable_needs_firmware_and_valid_aqa(void **state)
 	struct host *h = *state;
 
 	h_prepare(h);
-	ans2_fw_down(h->m, false);
+	h_cpu_stop(h);
 	h_wr(h, ANS2_NVME_CC, ANS2_CC_EN);
 	assert_int_equal(h_rd(h, ANS2_NVME_CSTS), 0);
-	test_logcap_expect(&h->cap, "before the firmware booted");
+	test_logcap_expect(h->cap, "before the firmware booted");
 	h_wr(h, ANS2_NVME_CC, 0);
 
-	ans2_fw_up(h->m);
+	h_boot(h);
 	h_wr(h, ANS2_NVME_AQA, 3 | 3 << 16);
 	h_wr(h, ANS2_NVME_CC, ANS2_CC_EN);
 	assert_int_equal(h_rd(h, ANS2_NVME_CSTS), ANS2_CSTS_CFS);
-	test_logcap_expect(&h->cap, "AQA: both admin queues must hold 2");
+	test_logcap_expect(h->cap, "AQA: both admin queues must hold 2");
 	h_wr(h, ANS2_NVME_CC, 0);
 	assert_int_equal(h_rd(h, ANS2_NVME_CSTS), 0);
 
@@ -410,7 +410,7 @@ static void test_enable_needs_firmware_and_valid_aqa(void **state)
 	copro_writeq(h->r, ANS2_NVME_ACQ, h->cq[0].phys + 16);
 	h_wr(h, ANS2_NVME_CC, ANS2_CC_EN);
 	assert_int_equal(h_rd(h, ANS2_NVME_CSTS), ANS2_CSTS_CFS);
-	test_logcap_expect(&h->cap, "ACQ is not a page-aligned address");
+	test_logcap_expect(h->cap, "ACQ is not a page-aligned address");
 	h_wr(h, ANS2_NVME_CC, 0);
 	copro_writeq(h->r, ANS2_NVME_ACQ, h->cq[0].phys);
 	h_enable(h);
@@ -436,17 +436,6 @@ static void test_reset_line(void **state)
 	assert_int_equal(h_io(h, NVME_CMD_READ, 2, 0, 1, 0, false), 0);
 }
 
-/* Allow [phys, phys + size) in SART entry `i` (v2 layout). */
-static void sart_allow(struct host *h, unsigned i, uint64_t phys,
-		       uint64_t size)
-{
-	copro_writel(h->sart_regs, SART_ADDR(i),
-		     (uint32_t)(phys >> SART_ADDR_SHIFT));
-	copro_writel(h->sart_regs, SART_CONFIG(i),
-		     SART2_FLAGS_ALLOW << SART2_CONFIG_FLAGS_SHIFT |
-			     (uint32_t)(size >> SART_SIZE_SHIFT));
-}
-
 static struct nvme_sqe vendor_sqe(uint64_t buf, uint32_t len, uint32_t op,
 				  uint32_t off)
 {
@@ -463,9 +452,11 @@ static void test_vendor_command(void **state)
 	uint8_t *d = h->data.cpu;
 	uint8_t want[6000];
 	uint32_t result = 0;
+	struct copro_sart_handle allowed;
 
 	h_bringup(h);
-	sart_allow(h, 0, h->data.phys, 2 * NVME_PAGE_SIZE);
+	assert_int_equal(copro_sart_add(h->ap.sart, h->data.phys,
+					2 * NVME_PAGE_SIZE, &allowed), 0);
 
 	h_fill(want, sizeof(want), 9);
 	memcpy(d, want, sizeof(want));
@@ -490,7 +481,7 @@ static void test_vendor_command(void **state)
 					  64, ANS2_VENDOR_OP_READ, 0),
 			       NULL),
 			 H_ERR(NVME_SCT_GENERIC, NVME_SC_DATA_XFER_ERROR));
-	test_logcap_expect(&h->cap, "blocked DMA write");
+	test_logcap_expect(h->cap, "blocked DMA write");
 	assert_int_equal(h_cmd(h, 0, 1,
 			       vendor_sqe(h->data.phys, 64, 3, 0), NULL),
 			 H_ERR(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD));
@@ -521,6 +512,13 @@ static void test_vendor_command(void **state)
 					  ANS2_VENDOR_OP_READ, 0),
 			       NULL),
 			 H_ERR(NVME_SCT_GENERIC, NVME_SC_INVALID_OPCODE));
+	/* Disallowed again: the same buffer is blocked. */
+	assert_int_equal(copro_sart_remove(h->ap.sart, &allowed), 0);
+	assert_int_equal(h_cmd(h, 0, 1,
+			       vendor_sqe(h->data.phys, 64,
+					  ANS2_VENDOR_OP_READ, 0),
+			       NULL),
+			 H_ERR(NVME_SCT_GENERIC, NVME_SC_DATA_XFER_ERROR));
 }
 
 static void test_queue_depth_32(void **state)

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A minimal hand-written ANS2 host for the model's tests: it drives the
- * "nvme" registers of the t8103 board directly, builds queues, TCBs and
- * PRP lists in DMA memory by hand and reads completions out of the rings,
- * so every rule of the model can be poked at from outside.
+ * A minimal hand-written ANS2 host for the model's tests: it boots the
+ * coprocessor's RTKit firmware model with the hand-written AP of
+ * tests/common/test_rtkit_ap, drives the "nvme" registers of the t8103
+ * board directly, builds queues, TCBs and PRP lists in DMA memory by hand
+ * and reads completions out of the rings, so every rule of the model can
+ * be poked at from outside.
  *
  * Included by the tests/unit/test_ans2_model*.c files only; everything
  * is static inline so each test uses what it needs.
@@ -28,12 +30,13 @@
 #include <copro/error.h>
 #include <copro/regs/ans2.h>
 #include <copro/regs/nvme.h>
-#include <copro/regs/sart.h>
+#include <copro/sart.h>
 #include <copro/sim/ans2_model.h>
 #include <copro/sim/board.h>
+#include <copro/sim/rtkit_fw.h>
 #include <copro/sim/sart_model.h>
 
-#include "ans2_internal.h"
+#include "test_rtkit_ap.h"
 #include "testutil.h"
 
 #define H_DISK_SIZE (16u << 20)
@@ -42,14 +45,16 @@
 #define H_ADMIN_TAG 0u
 
 struct host {
-	struct test_logcap cap;
+	struct test_ap ap;	/* board, RTKit over the mailbox, SART driver */
+	struct test_logcap *cap;
 	struct copro_board *b;
 	struct copro_platform *p;
 	const struct copro_dt *dt;
 	int node, sart_node;
+	struct copro_sim_rtkit *fw;
 	struct copro_sim_sart *sart;
 	struct copro_sim_ans2 *m;
-	struct copro_mmio *r, *sart_regs;
+	struct copro_mmio *r;
 	struct copro_power *pd;
 	struct copro_reset *rst;
 	unsigned line;
@@ -83,17 +88,15 @@ static inline void h_alloc(struct host *h, struct copro_dma_buf *b,
 }
 
 /*
- * A board (built-in t8103 or a .dtb path), the SART model and the ANS2
- * model on a fresh backing file.
+ * A board (built-in t8103 or a .dtb path) with its RTKit firmware and
+ * SART models, a hand-written AP for RTKit (tests/common/test_rtkit_ap),
+ * and the ANS2 model on a fresh backing file.
  */
 static inline void h_open_board(struct host *h, const char *board,
 				bool slow_flush)
 {
-	struct copro_board_config bcfg = { .board = board,
-					   .log = test_logcap_log(&h->cap) };
 	struct copro_sim_ans2_config cfg = { 0 };
 	struct copro_dt_ref ref;
-	uint64_t phys, size;
 	int fd;
 
 	snprintf(h->path, sizeof(h->path), "/tmp/copro-ans2-test-XXXXXX");
@@ -104,20 +107,21 @@ static inline void h_open_board(struct host *h, const char *board,
 	cfg.size = H_DISK_SIZE;
 	cfg.slow_flush = slow_flush;
 
-	assert_int_equal(copro_board_create(&bcfg, &h->b), 0);
-	h->p = copro_board_platform(h->b);
+	test_ap_open(&h->ap, board, NULL);
+	h->cap = &h->ap.cap;
+	h->b = h->ap.b;
+	h->p = h->ap.p;
 	h->dt = copro_board_dt(h->b);
-	h->node = copro_dt_next_compatible(h->dt, -1, "apple,nvme-ans2");
-	assert_true(h->node >= 0);
+	h->node = h->ap.nvme;
+	h->fw = h->ap.fw;
 	assert_int_equal(copro_dt_ref(h->dt, h->node, "apple,sart", NULL, 0,
 				      &ref), 0);
 	h->sart_node = ref.node;
-	assert_int_equal(copro_sim_sart_create(h->p, h->sart_node, &h->sart), 0);
-	assert_int_equal(copro_sim_ans2_create(h->p, h->node, NULL, h->sart,
+	h->sart = copro_board_sart(h->b, h->sart_node);
+	assert_non_null(h->sart);
+	assert_int_equal(copro_sim_ans2_create(h->p, h->node, h->fw, h->sart,
 					       &cfg, &h->m), 0);
 	assert_int_equal(copro_mmio_map_dt(h->p, h->node, "nvme", 0, &h->r), 0);
-	assert_int_equal(copro_dt_reg(h->dt, h->sart_node, 0, &phys, &size), 0);
-	assert_int_equal(copro_mmio_map(h->p, phys, size, &h->sart_regs), 0);
 	assert_int_equal(copro_dt_irq(h->dt, h->node, 0, &h->line), 0);
 	assert_int_equal(copro_power_get_dt(h->p, h->node, 0, &h->pd), 0);
 	assert_int_equal(copro_reset_get_dt(h->p, h->node, 0, &h->rst), 0);
@@ -135,13 +139,15 @@ static inline void h_open_cfg(struct host *h, bool slow_flush)
 	h_open_board(h, NULL, slow_flush);
 }
 
-/* The controller stops before the memory it may write goes away. */
+/*
+ * The coprocessor stops, then the controller goes, before the memory it
+ * may write.
+ */
 static inline void h_close(struct host *h)
 {
-	copro_mmio_unmap(h->sart_regs);
+	test_ap_cpu(&h->ap, false);
 	copro_mmio_unmap(h->r);
 	copro_sim_ans2_destroy(h->m);
-	copro_sim_sart_destroy(h->sart);
 	for (int q = 0; q < 2; q++) {
 		copro_dma_free(h->p, &h->sq[q]);
 		copro_dma_free(h->p, &h->cq[q]);
@@ -151,7 +157,7 @@ static inline void h_close(struct host *h)
 	copro_dma_free(h->p, &h->prp);
 	copro_power_put(h->pd);
 	copro_reset_put(h->rst);
-	copro_board_destroy(h->b);
+	test_ap_close(&h->ap);
 	unlink(h->path);
 }
 
@@ -160,7 +166,6 @@ static inline int h_setup(void **state)
 	struct host *h = calloc(1, sizeof(*h));
 
 	assert_non_null(h);
-	assert_int_equal(test_logcap_init(&h->cap), 0);
 	h_open_cfg(h, false);
 	*state = h;
 	return 0;
@@ -171,9 +176,24 @@ static inline int h_teardown(void **state)
 	struct host *h = *state;
 
 	h_close(h);
-	test_logcap_destroy(&h->cap);
 	free(h);
 	return 0;
+}
+
+/* RTKit boot (SPEC 2.2), from a stopped or dead coprocessor. */
+static inline void h_boot(struct host *h)
+{
+	if (copro_sim_rtkit_is_up(h->fw))
+		return;
+	test_ap_cpu(&h->ap, false);
+	test_ap_reinit(&h->ap);
+	test_ap_boot(&h->ap);
+}
+
+/* Stop the coprocessor CPU: the firmware leaves ON. */
+static inline void h_cpu_stop(struct host *h)
+{
+	test_ap_cpu(&h->ap, false);
 }
 
 /* ---- the rings -------------------------------------------------------- */
@@ -255,7 +275,7 @@ static inline struct nvme_cqe h_reap_nodb(struct host *h, unsigned q)
 	struct nvme_cqe c;
 
 	if (!test_wait_until(h_poll_pred, &hp, TEST_TIMEOUT_NS)) {
-		test_logcap_dump(&h->cap);
+		test_logcap_dump(h->cap);
 		fail_msg("no completion on queue %u", q);
 	}
 	memcpy(&c, (const void *)h_cq_head(h, q), sizeof(c));
@@ -318,7 +338,7 @@ static inline bool h_boot_ok(void *arg)
 static inline void h_prepare(struct host *h)
 {
 	assert_int_equal(copro_power_on(h->pd), 0);
-	ans2_fw_up(h->m);
+	h_boot(h);
 	assert_true(test_wait_until(h_boot_ok, h, TEST_TIMEOUT_NS));
 	h_wr(h, ANS2_LINEAR_SQ_CTRL, ANS2_LINEAR_SQ_EN);
 	h_wr(h, ANS2_MAX_PEND_CMDS, ANS2_MAX_PEND_VALUE);

@@ -68,6 +68,8 @@
 #define ANS2_MAX_PEND_VALUE (64u | (64u << 16))
 #define ANS2_NUM_TCBS_VALUE 63u
 #define ANS2_VENDOR_OPC 0xd8
+/* The ANS2 firmware's RTKit application endpoint (nothing uses it). */
+#define ANS2_RTKIT_APP_EP 0x20
 
 /* Namespace 1 only, 4096-byte LBAs; 4 MiB per command (MDTS 10). */
 #define ANS2_NSID 1u

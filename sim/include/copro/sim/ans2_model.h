@@ -62,6 +62,12 @@ struct copro_sim_ans2_config {
  * `sart` the model of its apple,sart (vendor command DMA goes through it).
  * Identify strings come from the node's "apple,model", "apple,serial",
  * "apple,firmware" properties, or defaults.
+ *
+ * The firmware's CPU must be stopped at creation (the model becomes its
+ * application, endpoint ANS2_RTKIT_APP_EP). With fw NULL there is no
+ * firmware: BOOT_STATUS never reads OK and the controller never becomes
+ * ready. Destroy while the CPU is stopped; a CPU still running is
+ * stopped through the node's "ans" region first (logged).
  */
 int copro_sim_ans2_create(struct copro_platform *p, int node,
 			  struct copro_sim_rtkit *fw,
@@ -105,6 +111,8 @@ struct copro_sim_ans2_stats {
 	/* Doorbells dropped: linear mode off, controller not ready, no
 	 * such queue, bad CQ head. */
 	uint64_t doorbells_ignored;
+	/* Messages on the firmware's application endpoint (dropped). */
+	uint64_t app_messages;
 };
 void copro_sim_ans2_get_stats(const struct copro_sim_ans2 *m,
 			      struct copro_sim_ans2_stats *out);
