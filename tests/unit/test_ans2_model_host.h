@@ -146,7 +146,8 @@ static inline void h_open_cfg(struct host *h, bool slow_flush)
 static inline void h_close(struct host *h)
 {
 	test_ap_cpu(&h->ap, false);
-	copro_mmio_unmap(h->r);
+	if (h->r)
+		copro_mmio_unmap(h->r);
 	copro_sim_ans2_destroy(h->m);
 	for (int q = 0; q < 2; q++) {
 		copro_dma_free(h->p, &h->sq[q]);
