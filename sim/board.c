@@ -192,6 +192,12 @@ int copro_board_create(const struct copro_board_config *cfg,
 	if (!b)
 		return -ENOMEM;
 	copro_logdev_init(&b->ld, cfg->log, "board:%s", name);
+	b->disk = (struct copro_sim_ans2_config){
+		.disk_path = cfg->disk_path,
+		.size = cfg->disk_size,
+		.slow_flush = cfg->slow_flush,
+	};
+	b->firmware_only = cfg->firmware_only;
 
 	ret = copro_dt_open_board(name, cfg->log, &b->dt);
 	if (ret < 0)

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include <copro/error.h>
 #include <copro/log.h>
@@ -23,9 +24,13 @@ struct fw_kind {
 	const char *compatible; /* of the client node */
 	void (*configure)(const struct copro_board *b, int node,
 			  struct copro_sim_rtkit_config *cfg);
+	/* Optional: the hardware model the firmware's app side drives. */
+	int (*attach)(struct copro_board *b, struct board_fw *f);
+	void (*detach)(struct board_fw *f);
 };
 
 #define ANS2_APP_EP 0x20
+#define BOARD_DEFAULT_DISK_SIZE (64ull << 20)
 
 /*
  * The ANS2 NVMe coprocessor: RTKit 11-12, the system endpoints 1, 2, 3,
@@ -48,8 +53,29 @@ static void ans2_configure(const struct copro_board *b, int node,
 	cfg->app_eps[0] = ANS2_APP_EP;
 }
 
+/* The NVMe controller behind the coprocessor, with the board's disk. */
+static int ans2_attach(struct copro_board *b, struct board_fw *f)
+{
+	struct copro_sim_ans2_config disk = b->disk;
+	struct stat st;
+
+	/* A new (or empty) disk of unspecified size gets the default. */
+	if (!disk.size && (!disk.disk_path || stat(disk.disk_path, &st) ||
+			   st.st_size == 0))
+		disk.size = BOARD_DEFAULT_DISK_SIZE;
+	return copro_sim_ans2_create(b->p, f->node, f->rtkit, f->sart, &disk,
+				     &f->ans2);
+}
+
+static void ans2_detach(struct board_fw *f)
+{
+	if (f->ans2)
+		copro_sim_ans2_destroy(f->ans2);
+	f->ans2 = NULL;
+}
+
 static const struct fw_kind fw_kinds[] = {
-	{ "ANS2", "apple,nvme-ans2", ans2_configure },
+	{ "ANS2", "apple,nvme-ans2", ans2_configure, ans2_attach, ans2_detach },
 };
 
 #define NFWKINDS (sizeof(fw_kinds) / sizeof(fw_kinds[0]))
@@ -126,7 +152,18 @@ static int instantiate_fw(struct copro_board *b, const struct fw_kind *kind,
 	}
 	f->node = node;
 	f->asc = asc;
+	f->sart = cfg.sart;
+	f->kind = kind;
 	b->nfws++;
+	if (kind->attach && !b->firmware_only) {
+		ret = kind->attach(b, f);
+		if (ret < 0) {
+			copro_dev_err(&b->ld, "%s: cannot create the %s hardware"
+				      " model: %s", path, kind->name,
+				      copro_strerror(ret));
+			return ret;
+		}
+	}
 	return 0;
 }
 
@@ -160,8 +197,13 @@ int board_fws_create(struct copro_board *b)
 
 void board_fws_destroy(struct copro_board *b)
 {
-	while (b->nfws > 0)
-		copro_sim_rtkit_destroy(b->fws[--b->nfws].rtkit);
+	while (b->nfws > 0) {
+		struct board_fw *f = &b->fws[--b->nfws];
+
+		if (f->kind->detach)
+			f->kind->detach(f);
+		copro_sim_rtkit_destroy(f->rtkit);
+	}
 	free(b->fws);
 	b->fws = NULL;
 }
@@ -180,4 +222,13 @@ int copro_board_nvme_node(const struct copro_board *b)
 	int node = copro_dt_next_compatible(b->dt, -1, "apple,nvme-ans2");
 
 	return node >= 0 ? node : -ENOENT;
+}
+
+struct copro_sim_ans2 *copro_board_ans2(const struct copro_board *b,
+					int nvme_node)
+{
+	for (size_t i = 0; i < b->nfws; i++)
+		if (b->fws[i].node == nvme_node)
+			return b->fws[i].ans2;
+	return NULL;
 }

@@ -10,9 +10,12 @@
 
 #include <copro/log.h>
 #include <copro/platform.h>
+#include <copro/sim/ans2_model.h>
 
 struct copro_sim_asc;
 struct copro_sim_rtkit;
+struct copro_sim_sart;
+struct fw_kind;
 
 struct model_kind {
 	const char *name;
@@ -32,6 +35,9 @@ struct board_fw {
 	int node;	/* the client node ("apple,nvme-ans2") */
 	struct copro_sim_asc *asc;
 	struct copro_sim_rtkit *rtkit;
+	struct copro_sim_sart *sart;	/* filtering it, or NULL */
+	const struct fw_kind *kind;
+	struct copro_sim_ans2 *ans2;	/* the hardware its app side drives */
 };
 
 struct copro_board {
@@ -42,6 +48,8 @@ struct copro_board {
 	size_t nmodels;
 	struct board_fw *fws;
 	size_t nfws;
+	struct copro_sim_ans2_config disk; /* from the board config */
+	bool firmware_only;
 };
 
 enum board_kind { KIND_ASC, KIND_SART };

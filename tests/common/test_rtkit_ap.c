@@ -54,7 +54,10 @@ static int ref_node(struct test_ap *ap, const char *prop, const char *cells)
 void test_ap_open(struct test_ap *ap, const char *board,
 		  const struct copro_sim_rtkit_config *cfg)
 {
-	struct copro_board_config bc = { .board = board, .threaded = true };
+	/* The ANS2 model's tests create their own controller model. */
+	struct copro_board_config bc = {
+		.board = board, .threaded = true, .firmware_only = true,
+	};
 	const struct copro_mbox_client client = {
 		.ctx = ap,
 		.rx = ap_rx,
