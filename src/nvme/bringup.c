@@ -26,6 +26,9 @@
 static int wait_reg(struct copro_nvme *nvme, uint32_t reg, uint32_t mask,
 		    uint32_t want, int64_t timeout_ns, uint32_t *last)
 {
+	/* BOOT_STATUS is polled at the period Linux uses; the rest finer. */
+	uint64_t period = reg == ANS2_BOOT_STATUS ? BOOT_STATUS_PERIOD_NS
+						  : BOOT_STATUS_PERIOD_NS / 10;
 	uint64_t deadline = copro_deadline(timeout_ns);
 
 	for (;;) {
@@ -38,7 +41,7 @@ static int wait_reg(struct copro_nvme *nvme, uint32_t reg, uint32_t mask,
 			return -ETIMEDOUT;
 		if (nvme->cfg.polled && nvme->rtk)
 			copro_rtkit_poll(nvme->rtk);
-		copro_sleep_ns(BOOT_STATUS_PERIOD_NS / 10);
+		copro_sleep_ns(period);
 	}
 }
 

@@ -231,6 +231,7 @@ int copro_nvme_unregister_buffer(struct copro_nvme *nvme, void *buf)
 static int check_req(struct copro_nvme *nvme, const struct copro_nvme_req *r)
 {
 	uint64_t mask = nvme->info.lba_size - 1;
+	uint64_t cap = nvme->info.lba_count * nvme->info.lba_size;
 	const char *bad = NULL;
 
 	if (!r || !r->done) {
@@ -246,18 +247,14 @@ static int check_req(struct copro_nvme *nvme, const struct copro_nvme_req *r)
 		bad = "buf";
 	else if (!r->len || (r->len & mask) || r->len > nvme->info.max_transfer)
 		bad = "len";
-	else if ((r->offset & mask) || r->offset > nvme->info.lba_count *
-							   nvme->info.lba_size -
-						   r->len)
+	else if ((r->offset & mask) || r->len > cap || r->offset > cap - r->len)
 		bad = "offset";
 	if (!bad)
 		return 0;
 	copro_dev_err(&nvme->ld,
 		      "refused request: bad %s (op %d, offset 0x%llx, len 0x%zx; LBA size %u, capacity 0x%llx, max transfer 0x%x)",
 		      bad, (int)r->op, (unsigned long long)r->offset, r->len,
-		      nvme->info.lba_size,
-		      (unsigned long long)(nvme->info.lba_count *
-					   nvme->info.lba_size),
+		      nvme->info.lba_size, (unsigned long long)cap,
 		      nvme->info.max_transfer);
 	return -EINVAL;
 }
