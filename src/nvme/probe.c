@@ -74,33 +74,34 @@ static void power_down(struct copro_nvme *nvme)
 		copro_power_put(nvme->power[--nvme->npower]);
 }
 
-/* The SART behind "apple,sart", probed here if its driver is not up. */
+/* The mailbox framework's provider kind (src/mbox/core.c). */
+#define MBOX_PROVIDER "mbox"
+
+/*
+ * The SART behind "apple,sart", and the ASC mailbox behind "mboxes":
+ * probed here when no driver has claimed them yet. Looking for the
+ * provider first keeps the expected case out of the error log.
+ */
 static int get_sart(struct copro_nvme *nvme)
 {
 	const struct copro_dt *dt = copro_platform_dt(nvme->p);
 	struct copro_dt_ref ref;
 	int rc;
 
-	rc = copro_sart_get_dt(nvme->p, nvme->node, &nvme->sart);
-	if (rc != -ENODEV) {
-		if (rc)
-			copro_dev_err(&nvme->ld, "no usable apple,sart: %s",
-				      copro_strerror(rc));
-		return rc;
-	}
 	rc = copro_dt_ref(dt, nvme->node, "apple,sart", NULL, 0, &ref);
-	if (!rc)
+	if (!rc && !copro_platform_provider_find(nvme->p, COPRO_SART_PROVIDER,
+						 ref.node)) {
 		rc = copro_sart_probe(nvme->p, ref.node, &nvme->sart);
-	if (rc) {
-		copro_dev_err(&nvme->ld, "cannot probe the SART: %s",
-			      copro_strerror(rc));
-		return rc;
+		nvme->own_sart = !rc;
+	} else if (!rc) {
+		rc = copro_sart_get_dt(nvme->p, nvme->node, &nvme->sart);
 	}
-	nvme->own_sart = true;
-	return 0;
+	if (rc)
+		copro_dev_err(&nvme->ld, "no usable apple,sart: %s",
+			      copro_strerror(rc));
+	return rc;
 }
 
-/* RTKit over the node's mailbox, probing the ASC controller if need be. */
 static int get_rtkit(struct copro_nvme *nvme)
 {
 	const struct copro_dt *dt = copro_platform_dt(nvme->p);
@@ -114,16 +115,13 @@ static int get_rtkit(struct copro_nvme *nvme)
 	struct copro_dt_ref ref;
 	int rc;
 
-	rc = copro_rtkit_create(nvme->p, nvme->node, &rc_cfg, &nvme->rtk);
-	if (rc != -ENODEV)
-		goto out;
 	rc = copro_dt_ref(dt, nvme->node, "mboxes", "#mbox-cells", 0, &ref);
-	if (!rc)
+	if (!rc && !copro_platform_provider_find(nvme->p, MBOX_PROVIDER,
+						 ref.node))
 		rc = copro_asc_probe(nvme->p, ref.node, &nvme->asc);
 	if (!rc)
 		rc = copro_rtkit_create(nvme->p, nvme->node, &rc_cfg,
 					&nvme->rtk);
-out:
 	if (rc)
 		copro_dev_err(&nvme->ld, "cannot set up RTKit over the mailbox: %s",
 			      copro_strerror(rc));
