@@ -78,6 +78,15 @@ struct copro_mbox_client {
 	 * the sending thread; never with a framework lock held.
 	 */
 	void (*tx_done)(void *ctx, struct copro_mbox_chan *chan, int status);
+	/*
+	 * Optional, DEFERRED mode only: sees each received message first,
+	 * in interrupt context (must not block), and returns true to
+	 * consume it; otherwise the message is queued for rx as usual.
+	 * Messages keep their order only among those that take the same
+	 * path. Setting it with RX_IRQ mode is an error (-EINVAL).
+	 */
+	bool (*rx_early)(void *ctx, struct copro_mbox_chan *chan,
+			 const void *msg, size_t len);
 	enum copro_mbox_rx_mode rx_mode;
 	unsigned rx_ring;  /* deferred ring entries; 0: default */
 	unsigned tx_queue; /* queued sends; 0: default */
@@ -145,7 +154,8 @@ int copro_mbox_poll(struct copro_mbox_chan *chan);
 struct copro_mbox_stats {
 	uint64_t sent;		/* handed to the controller */
 	uint64_t tx_done;	/* completed */
-	uint64_t received;	/* delivered to the client */
+	uint64_t received;	/* delivered to the client (rx or rx_early) */
+	uint64_t rx_early;	/* of which consumed by rx_early */
 	uint64_t backpressure;	/* sends that found the queue full */
 	uint64_t rx_stalls;	/* times a full ring stopped the controller */
 };

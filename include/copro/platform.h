@@ -130,6 +130,14 @@ struct copro_dma_buf {
 /* Zeroed, page-aligned (4 KiB) coherent memory with a physical address. */
 int copro_dma_alloc(struct copro_platform *p, size_t size,
 		    struct copro_dma_buf *out);
+/*
+ * The same, at exactly `phys` (a coprocessor-chosen IOVA on a machine
+ * whose IOMMU maps it 1:1): phys 4 KiB aligned, [phys, phys + size)
+ * inside the DRAM window (-EINVAL otherwise), -EBUSY when it overlaps a
+ * buffer that exists. Freed with copro_dma_free.
+ */
+int copro_dma_alloc_at(struct copro_platform *p, uint64_t phys, size_t size,
+		       struct copro_dma_buf *out);
 void copro_dma_free(struct copro_platform *p, struct copro_dma_buf *buf);
 /*
  * Zero-copy: give caller memory a physical address. The address keeps

@@ -103,6 +103,13 @@ struct copro_rtkit_shmem {
  *           DMA memory at exactly that IOVA, which must lie inside
  *           [iova_base, iova_base + iova_size) (the display coprocessor).
  *           An IOVA of 0 still gets ordinary DMA memory.
+ *
+ * Every request is validated first: size 0 or above shmem_max, a second
+ * request for the same endpoint, an IOVA that is not 4 KiB aligned, an
+ * IOVA in DMA or SART mode, IOVA 0 in MMIO mode, and a buffer outside
+ * the window are refused: logged, counted in stats.refused, and not
+ * answered. Accepted requests are answered with the buffer's IOVA and
+ * size, except in MMIO mode, where the coprocessor manages the buffer.
  */
 enum copro_rtkit_shmem_mode {
 	COPRO_RTKIT_SHMEM_DMA,
@@ -122,22 +129,34 @@ struct copro_rtkit_ops {
 	 * Deferred context. Sends are refused from now on.
 	 */
 	void (*crashed)(void *ctx, const struct copro_crashlog *cl);
-	/* An application endpoint's message, deferred context. */
+	/*
+	 * An application endpoint's message, deferred context. Only from
+	 * endpoints the client started; others are refused.
+	 */
 	void (*recv_message)(void *ctx, uint8_t ep, uint64_t msg);
-	/* Optional: interrupt context; true = consumed. Must not block. */
+	/*
+	 * Optional: interrupt context; true = consumed. Must not block.
+	 * Started application endpoints only, and only while not crashed.
+	 */
 	bool (*recv_message_early)(void *ctx, uint8_t ep, uint64_t msg);
 	/*
 	 * Optional pair replacing the built-in buffer modes. setup fills
 	 * buffer or iomem (and may change iova when it was 0); a negative
-	 * return refuses the request (logged).
+	 * return refuses the request (logged). The size, duplicate and
+	 * alignment checks still apply; the mode's IOVA rules do not.
+	 * Called with the library's lock held: they must not call back
+	 * into copro_rtkit_*. A request is answered unless it had an IOVA
+	 * and setup gave iomem (a buffer the coprocessor manages).
 	 */
 	int (*shmem_setup)(void *ctx, struct copro_rtkit_shmem *buf);
 	void (*shmem_destroy)(void *ctx, struct copro_rtkit_shmem *buf);
 	/* Optional: every syslog line, after it was logged. */
 	void (*syslog)(void *ctx, const char *context, const char *text);
 	/*
-	 * Optional: every message, both directions, as it is sent or
-	 * received (before any validation). For traces.
+	 * Optional: every message, both directions, once it was handed to
+	 * the mailbox or as it is received (before any validation). For
+	 * traces. Messages taken by recv_message_early are traced in
+	 * interrupt context, after the callback took them.
 	 */
 	void (*trace)(void *ctx, bool to_iop, uint8_t ep, uint64_t msg,
 		      uint64_t time_ns);
@@ -177,15 +196,23 @@ void copro_rtkit_destroy(struct copro_rtkit *rtk);
  * Errors: -EPROTONOSUPPORT (version range), -ETIMEDOUT (a step's wait),
  * -EPROTO (a message out of sequence), -ECONNRESET (crashed), -EBUSY
  * (already running). On error the coprocessor is left not running.
+ * The handshake is driven by the coprocessor's messages: a HELLO that
+ * arrives before this call starts it all the same (as in Linux), and
+ * boot() then returns its outcome.
  */
 int copro_rtkit_boot(struct copro_rtkit *rtk);
-/* AP QUIESCED, IOP SLEEP, then reinit. */
+/*
+ * AP QUIESCED, IOP SLEEP, then reinit. Like every power-state change:
+ * -ETIMEDOUT when an ACK does not come, -EPROTO when it names another
+ * state, -ECONNRESET once crashed; the coprocessor is not running from
+ * the first request on, whatever the outcome.
+ */
 int copro_rtkit_shutdown(struct copro_rtkit *rtk);
 /* AP and IOP QUIESCED, reinit, both recorded as QUIESCED. */
 int copro_rtkit_quiesce(struct copro_rtkit *rtk);
 /* IOP ON (or INIT), then boot from step 4. -EPERM after poweroff. */
 int copro_rtkit_wake(struct copro_rtkit *rtk);
-/* AP IDLE. */
+/* AP IDLE; the coprocessor is not running until copro_rtkit_wake. */
 int copro_rtkit_idle(struct copro_rtkit *rtk);
 /* AP and IOP OFF, then reinit; the coprocessor will not wake again. */
 int copro_rtkit_poweroff(struct copro_rtkit *rtk);
@@ -205,12 +232,14 @@ bool copro_rtkit_is_crashed(const struct copro_rtkit *rtk);
 int copro_rtkit_start_ep(struct copro_rtkit *rtk, uint8_t ep);
 /*
  * Send to an application endpoint. timeout_ns 0: -EAGAIN at once when the
- * mailbox is full; otherwise block until the mailbox accepted it.
- * -ENOTCONN when not running, -ECONNRESET once crashed.
+ * mailbox is full; otherwise block until the mailbox accepted it
+ * (-ETIMEDOUT). -EINVAL for a system, unmapped or not started endpoint,
+ * -ENOTCONN when not running, -ECONNRESET once crashed (also ending a
+ * blocked send within a millisecond or so).
  */
 int copro_rtkit_send_message(struct copro_rtkit *rtk, uint8_t ep,
 			     uint64_t msg, int64_t timeout_ns);
-/* Wait until every message sent has left the mailbox. */
+/* Wait until every message sent has left the mailbox; -ECONNRESET once crashed. */
 int copro_rtkit_flush(struct copro_rtkit *rtk, int64_t timeout_ns);
 /*
  * Polled mode: dispatch interrupts and handle received messages in the

@@ -343,6 +343,8 @@ static int client_check(struct copro_mbox_controller *ctrl,
 	if (cl->rx_mode != COPRO_MBOX_RX_DEFERRED &&
 	    cl->rx_mode != COPRO_MBOX_RX_IRQ)
 		why = "unknown rx_mode";
+	else if (cl->rx_early && cl->rx_mode != COPRO_MBOX_RX_DEFERRED)
+		why = "rx_early without deferred rx_mode";
 	else if (cl->rx_ring > MBOX_MAX_ENTRIES)
 		why = "rx_ring above 2^20 entries";
 	else if (cl->tx_queue > MBOX_MAX_ENTRIES)
@@ -621,8 +623,11 @@ void copro_mbox_get_stats(const struct copro_mbox_chan *chan,
 	out->sent = atomic_load_explicit(&c->sent, memory_order_relaxed);
 	out->tx_done =
 		atomic_load_explicit(&c->tx_done_count, memory_order_relaxed);
+	out->rx_early =
+		atomic_load_explicit(&c->rx_early, memory_order_relaxed);
 	out->received =
-		atomic_load_explicit(&c->received, memory_order_relaxed);
+		atomic_load_explicit(&c->received, memory_order_relaxed) +
+		out->rx_early;
 	out->backpressure =
 		atomic_load_explicit(&c->backpressure, memory_order_relaxed);
 	out->rx_stalls =

@@ -128,6 +128,7 @@ struct copro_mbox_chan {
 	_Atomic uint32_t rx_head;
 	uint32_t rx_tail_cache;
 	_Atomic uint64_t rx_stalls;
+	_Atomic uint64_t rx_early; /* consumed by the client's rx_early */
 
 	/* RX ring, consumer side. */
 	char pad_cons[MBOX_CACHELINE];

@@ -129,6 +129,14 @@ int copro_mbox_chan_rx(struct copro_mbox_chan *chan, const void *msg,
 		return 0;
 	}
 
+	/* Ahead of the ring: a message the client takes needs no slot. */
+	if (chan->cl.rx_early &&
+	    chan->cl.rx_early(chan->cl.ctx, chan, msg, len)) {
+		mbox_stat_add(&chan->rx_early, 1);
+		mbox_chan_leave(chan, &chan->irq_users);
+		return 0;
+	}
+
 	uint32_t head = atomic_load_explicit(&chan->rx_head,
 					     memory_order_relaxed);
 

@@ -178,6 +178,76 @@ int copro_dma_alloc(struct copro_platform *p, size_t size,
 	return 0;
 }
 
+/* Does [lo, hi) overlap a buffer's pages? d->lock held. */
+static bool dma_overlaps(const struct platform_dma *d, uint64_t lo,
+			 uint64_t hi)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		uint64_t a = page_down(d->v[i].phys);
+		uint64_t b = page_up(d->v[i].phys + d->v[i].size);
+
+		if (a < hi && lo < b)
+			return true;
+	}
+	return false;
+}
+
+int copro_dma_alloc_at(struct copro_platform *p, uint64_t phys, size_t size,
+		       struct copro_dma_buf *out)
+{
+	struct platform_dma *d = &p->dma;
+	uint64_t len = page_up(size);
+	unsigned char *cpu;
+	size_t i;
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!size || len < size || (phys & PAGE_MASK)) {
+		copro_dev_err(&p->ld,
+			      "dma: cannot allocate 0x%zx bytes at 0x%llx: %s",
+			      size, (unsigned long long)phys,
+			      (phys & PAGE_MASK) ? "address not page aligned"
+						 : "bad size");
+		return -EINVAL;
+	}
+	if (phys < d->base || phys >= d->end || len > d->end - phys) {
+		copro_dev_err(&p->ld,
+			      "dma: [0x%llx, +0x%llx) is outside the DRAM window [0x%llx, 0x%llx)",
+			      (unsigned long long)phys, (unsigned long long)len,
+			      (unsigned long long)d->base,
+			      (unsigned long long)d->end);
+		return -EINVAL;
+	}
+	cpu = aligned_alloc(COPRO_PAGE_SIZE, len);
+	if (!cpu)
+		return -ENOMEM;
+	memset(cpu, 0, len);
+	copro_rwlock_wrlock(&d->lock);
+	if (dma_overlaps(d, phys, phys + len))
+		rc = -EBUSY;
+	if (!rc)
+		rc = copro_plat_grow((void **)&d->v, &d->cap, d->n,
+				     sizeof(*d->v));
+	if (!rc) {
+		i = upper_bound(d, phys);
+		memmove(&d->v[i + 1], &d->v[i], (d->n - i) * sizeof(*d->v));
+		d->v[i] = (struct dma_range){ phys, len, cpu, true };
+		d->n++;
+	}
+	copro_rwlock_unlock(&d->lock);
+	if (rc) {
+		if (rc == -EBUSY)
+			copro_dev_err(&p->ld,
+				      "dma: [0x%llx, +0x%llx) overlaps a buffer that exists",
+				      (unsigned long long)phys,
+				      (unsigned long long)len);
+		free(cpu);
+		return rc;
+	}
+	*out = (struct copro_dma_buf){ cpu, phys, size };
+	return 0;
+}
+
 /* Removes the range starting exactly at phys; returns it in *r. */
 static int dma_remove(struct copro_platform *p, uint64_t phys, bool owned,
 		      const void *cpu, struct dma_range *r)

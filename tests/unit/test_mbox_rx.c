@@ -146,6 +146,97 @@ static void test_rx_deferred(void **state)
 	fx_close(&f);
 }
 
+/* ---- interrupt-context pre-filter of a deferred client -------------------------- */
+
+struct early {
+	struct trec *r;
+	_Atomic unsigned seen, taken, in_handler;
+	uint32_t taken_seq[64];
+};
+
+/* Takes the odd messages, leaves the even ones to the ring. */
+static bool early_rx(void *ctx, struct copro_mbox_chan *chan, const void *msg,
+		     size_t len)
+{
+	struct early *e = ctx;
+	struct tmsg m;
+
+	(void)chan;
+	assert_int_equal(len, sizeof(m));
+	memcpy(&m, msg, sizeof(m));
+	atomic_fetch_add(&e->seen, 1);
+	if (tctrl_in_handler())
+		atomic_fetch_add(&e->in_handler, 1);
+	if (!(m.seq & 1))
+		return false;
+	e->taken_seq[atomic_load(&e->taken) % 64] = m.seq;
+	atomic_fetch_add(&e->taken, 1);
+	return true;
+}
+
+static void early_trec_rx(void *ctx, struct copro_mbox_chan *chan,
+			  const void *msg, size_t len)
+{
+	struct early *e = ctx;
+
+	trec_client(e->r, COPRO_MBOX_RX_DEFERRED, 0, 0).rx(e->r, chan, msg,
+							   len);
+}
+
+static void test_rx_early(void **state)
+{
+	struct tctrl_config cfg = {
+		.name = "tc",
+		.mode = COPRO_MBOX_TXDONE_IRQ,
+		.line = TCTRL_LINE_BASE + 1,
+		.node = -1,
+	};
+	struct tenv *env = *state;
+	struct copro_mbox_stats st;
+	struct early e = { 0 };
+	struct trec r;
+	struct copro_mbox_client cl = {
+		.ctx = &e,
+		.rx = early_trec_rx,
+		.rx_early = early_rx,
+		.rx_mode = COPRO_MBOX_RX_DEFERRED,
+	};
+	struct copro_mbox_chan *chan;
+	struct tctrl *t;
+
+	trec_init(&r);
+	e.r = &r;
+	assert_int_equal(tctrl_create(env->p, &cfg, &t), 0);
+	assert_int_equal(copro_mbox_request(env->p, "tc", CHAN, &cl, &chan), 0);
+	r.chan = chan;
+	inject_seq(t, CHAN, 0, 40);
+	struct rx_arg a = { &r, 20 };
+
+	assert_true(tenv_wait(env, env->threaded ? NULL : chan, rx_has, &a));
+	/* Every message was offered; only the even ones reached rx, in order. */
+	assert_int_equal(atomic_load(&e.seen), 40);
+	assert_int_equal(atomic_load(&e.taken), 20);
+	assert_int_equal(trec_nrx(&r), 20);
+	for (unsigned i = 0; i < 20; i++) {
+		assert_int_equal(tmsg_seq(&r.rx[i]), 2 * i);
+		assert_int_equal(e.taken_seq[i], 2 * i + 1);
+	}
+	/* Offered in the controller's handler; rx itself was deferred. */
+	assert_int_equal(atomic_load(&e.in_handler), 40);
+	assert_int_equal(r.rx_in_handler, 0);
+	copro_mbox_get_stats(chan, &st);
+	assert_int_equal(st.received, 40);
+	assert_int_equal(st.rx_early, 20);
+	copro_mbox_free(chan);
+
+	/* Interrupt-context clients have nothing to pre-filter. */
+	cl.rx_mode = COPRO_MBOX_RX_IRQ;
+	assert_int_equal(copro_mbox_request(env->p, "tc", CHAN, &cl, &chan),
+			 -EINVAL);
+	tctrl_destroy(t);
+	trec_fini(&r);
+}
+
 /* ---- a full ring stops the controller, nothing is lost ------------------------ */
 
 #define OVF_N 100
@@ -355,6 +446,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		BOTH(test_rx_irq_context),
 		BOTH(test_rx_deferred),
+		BOTH(test_rx_early),
 		BOTH(test_rx_overflow_enospc),
 		BOTH(test_rx_overflow_room),
 		BOTH(test_echo_irq),

@@ -775,6 +775,59 @@ static void test_dma_alloc(void **state)
 	assert_int_equal(errors(fx), 2);
 }
 
+static void test_dma_alloc_at(void **state)
+{
+	struct fx *fx = *state;
+	struct copro_dma_buf a, b, c;
+	unsigned char tmp[4] = { 1, 2, 3, 4 }, out[4];
+	uint64_t at = 0x900000000ull;
+
+	assert_int_equal(copro_dma_alloc_at(fx->p, at, 5000, &a), 0);
+	assert_int_equal(a.phys, at);
+	assert_int_equal(a.size, 5000);
+	assert_int_equal((uintptr_t)a.cpu & 0xfff, 0);
+	for (size_t i = 0; i < 8192; i++)
+		assert_int_equal(((unsigned char *)a.cpu)[i], 0);
+	/* A device sees it there, and only there. */
+	assert_int_equal(copro_bus_dma_write(fx->p, "dev", at + 4996, tmp, 4),
+			 0);
+	memcpy(out, (unsigned char *)a.cpu + 4996, 4);
+	assert_memory_equal(out, tmp, 4);
+
+	/* Overlaps, counting whole pages: the second page is taken. */
+	assert_int_equal(copro_dma_alloc_at(fx->p, at + 4096, 4096, &b), -EBUSY);
+	expect_log(fx, "dma: [0x900001000, +0x1000) overlaps a buffer that exists");
+	assert_null(b.cpu);
+	assert_int_equal(copro_dma_alloc_at(fx->p, at - 4096, 8192, &b), -EBUSY);
+	assert_int_equal(copro_dma_alloc_at(fx->p, at - 4096, 4096, &b), 0);
+	assert_int_equal(copro_dma_alloc_at(fx->p, at + 8192, 4096, &c), 0);
+
+	/* Unaligned, empty, outside DRAM or running off its end. */
+	struct copro_dma_buf e, d;
+
+	assert_int_equal(copro_dma_alloc_at(fx->p, at + 0x10123, 16, &e), -EINVAL);
+	expect_log(fx, "dma: cannot allocate 0x10 bytes at 0x900010123: address not page aligned");
+	assert_int_equal(copro_dma_alloc_at(fx->p, at + 0x20000, 0, &e), -EINVAL);
+	assert_int_equal(copro_dma_alloc_at(fx->p, 0x1000, 4096, &e), -EINVAL);
+	expect_log(fx, "dma: [0x1000, +0x1000) is outside the DRAM window [0x800000000, 0xa00000000)");
+	assert_int_equal(copro_dma_alloc_at(fx->p, 0x9fffff000ull, 8192, &e),
+			 -EINVAL);
+	assert_int_equal(copro_dma_alloc_at(fx->p, 0xa00000000ull, 4096, &e),
+			 -EINVAL);
+	assert_null(e.cpu);
+
+	/* Ordinary allocations steer around it; freeing makes room again. */
+	copro_dma_free(fx->p, &b);
+	assert_int_equal(copro_dma_alloc(fx->p, 3 * 4096, &d), 0);
+	assert_true(d.phys + 3 * 4096 <= at - 4096 || d.phys >= at + 3 * 4096);
+	assert_int_equal(copro_dma_alloc_at(fx->p, at + 8192, 4096, &e), -EBUSY);
+	copro_dma_free(fx->p, &a);
+	assert_int_equal(copro_dma_alloc_at(fx->p, at, 8192, &a), 0);
+	copro_dma_free(fx->p, &a);
+	copro_dma_free(fx->p, &c);
+	copro_dma_free(fx->p, &d);
+}
+
 static void test_dma_register_and_round_trip(void **state)
 {
 	struct fx *fx = *state;
@@ -1200,6 +1253,7 @@ int main(void)
 		TH(test_irq_free_waits_for_handler),
 		TH(test_irq_disable_waits_for_handler),
 		P(test_dma_alloc),
+		P(test_dma_alloc_at),
 		P(test_dma_register_and_round_trip),
 		P(test_dma_bus_faults),
 		BARE(test_no_memory_node),

@@ -1,0 +1,373 @@
+// SPDX-License-Identifier: MIT
+/*
+ * One RTKit coprocessor, host side: creation over the mailbox of a
+ * devicetree node, sending, and the state getters. The protocol itself
+ * lives in the files listed in rtkit_internal.h.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <copro/asc.h>
+#include <copro/error.h>
+#include <copro/regs/rtkit.h>
+
+#include "rtkit/rtkit_internal.h"
+
+static const struct copro_rtkit_ops no_ops;
+
+void rtk_stat_inc(_Atomic uint64_t *c)
+{
+	atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
+}
+
+bool rtk_has_ep(const struct copro_rtkit *rtk, uint8_t ep)
+{
+	return ep == COPRO_RTKIT_EP_MGMT ||
+	       (rtk->eps[ep / 64] >> (ep % 64)) & 1;
+}
+
+bool rtk_ep_started(struct copro_rtkit *rtk, uint8_t ep)
+{
+	return (atomic_load_explicit(&rtk->started[ep / 64],
+				     memory_order_acquire) >>
+		(ep % 64)) & 1;
+}
+
+void rtk_refuse(struct copro_rtkit *rtk, uint8_t ep, uint64_t msg,
+		const char *fmt, ...)
+{
+	char why[192];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	rtk_stat_inc(&rtk->st.refused);
+	copro_dev_err(&rtk->ld, "%s: refused message 0x%016llx: %s",
+		      copro_rtkit_ep_name(ep), (unsigned long long)msg, why);
+}
+
+int rtk_send(struct copro_rtkit *rtk, uint8_t ep, uint64_t msg,
+	     int64_t timeout_ns)
+{
+	int ret;
+
+	if (atomic_load(&rtk->crashed))
+		return -ECONNRESET;
+	ret = rtk->io->send(rtk->io_ctx, ep, msg, timeout_ns);
+	if (ret < 0) {
+		if (ret != -EAGAIN && ret != -ETIMEDOUT)
+			copro_dev_err(&rtk->ld, "%s: cannot send 0x%016llx: %s",
+				      copro_rtkit_ep_name(ep),
+				      (unsigned long long)msg,
+				      copro_strerror(ret));
+		return ret;
+	}
+	rtk_stat_inc(&rtk->st.sent);
+	if (rtk->ops->trace)
+		rtk->ops->trace(rtk->cfg.ctx, true, ep, msg, copro_time_ns());
+	return 0;
+}
+
+/* ---- creation ---------------------------------------------------------- */
+
+static int config_check(struct copro_rtkit *rtk,
+			const struct copro_rtkit_config *c)
+{
+	const char *why = NULL;
+
+	if (c->shmem_mode > COPRO_RTKIT_SHMEM_IOVA)
+		why = "unknown shmem_mode";
+	else if (c->shmem_mode == COPRO_RTKIT_SHMEM_SART && !c->sart &&
+		 !(c->ops && c->ops->shmem_setup))
+		why = "SART mode without a SART";
+	else if ((c->shmem_mode == COPRO_RTKIT_SHMEM_MMIO ||
+		  c->shmem_mode == COPRO_RTKIT_SHMEM_IOVA) &&
+		 (!c->iova_size || c->iova_base + c->iova_size < c->iova_base))
+		why = "an empty or wrapping iova window";
+	else if (c->timeout_ns < 0)
+		why = "a negative timeout (every wait needs one)";
+	else if (c->wake_iop_state && c->wake_iop_state != COPRO_RTKIT_PWR_ON &&
+		 c->wake_iop_state != COPRO_RTKIT_PWR_INIT)
+		why = "a wake state other than ON or INIT";
+	else if (c->ops && (!c->ops->shmem_setup != !c->ops->shmem_destroy))
+		why = "only one of shmem_setup and shmem_destroy";
+	if (!why)
+		return 0;
+	copro_dev_err(&rtk->ld, "bad configuration: %s", why);
+	return -EINVAL;
+}
+
+int rtk_create(struct copro_platform *p, const struct copro_rtkit_config *cfg,
+	       const char *name, const struct rtk_io *io, void *io_ctx,
+	       struct copro_rtkit **out)
+{
+	struct copro_rtkit *rtk;
+	int ret;
+
+	*out = NULL;
+	if (!p || !cfg || !io)
+		return -EINVAL;
+	rtk = calloc(1, sizeof(*rtk));
+	if (!rtk)
+		return -ENOMEM;
+	snprintf(rtk->name, sizeof(rtk->name), "%s", name ? name : "rtkit");
+	copro_logdev_init(&rtk->ld, copro_platform_log(p), "%s", rtk->name);
+	ret = config_check(rtk, cfg);
+	if (ret < 0) {
+		free(rtk);
+		return ret;
+	}
+	ret = copro_mutex_init(&rtk->lock);
+	if (ret < 0) {
+		free(rtk);
+		return ret;
+	}
+	copro_event_init(&rtk->ev);
+	rtk->p = p;
+	rtk->cfg = *cfg;
+	rtk->cfg.name = rtk->name;
+	rtk->ops = cfg->ops ? cfg->ops : &no_ops;
+	if (!rtk->cfg.shmem_max)
+		rtk->cfg.shmem_max = RTK_DEFAULT_SHMEM_MAX;
+	if (!rtk->cfg.timeout_ns)
+		rtk->cfg.timeout_ns = RTK_DEFAULT_TIMEOUT_NS;
+	if (!rtk->cfg.wake_iop_state)
+		rtk->cfg.wake_iop_state = COPRO_RTKIT_PWR_ON;
+	rtk->io = io;
+	rtk->io_ctx = io_ctx;
+	rtk->polled = cfg->polled || !copro_platform_threaded(p);
+	copro_mutex_lock(&rtk->lock);
+	rtk_reinit_locked(rtk);
+	copro_mutex_unlock(&rtk->lock);
+	*out = rtk;
+	return 0;
+}
+
+void rtk_destroy(struct copro_rtkit *rtk)
+{
+	copro_mutex_lock(&rtk->lock);
+	rtk_reinit_locked(rtk);
+	copro_mutex_unlock(&rtk->lock);
+	copro_mutex_destroy(&rtk->lock);
+	free(rtk);
+}
+
+/* ---- the mailbox ------------------------------------------------------- */
+
+static int mbox_send(void *ctx, uint8_t ep, uint64_t msg, int64_t timeout_ns)
+{
+	struct copro_rtkit *rtk = ctx;
+	struct copro_asc_msg m = { .msg0 = msg, .msg1 = ep };
+
+	return copro_mbox_send(rtk->chan, &m, sizeof(m), timeout_ns);
+}
+
+static int mbox_poll(void *ctx)
+{
+	return copro_mbox_poll(((struct copro_rtkit *)ctx)->chan);
+}
+
+static int mbox_flush(void *ctx, int64_t timeout_ns)
+{
+	return copro_mbox_flush(((struct copro_rtkit *)ctx)->chan, timeout_ns);
+}
+
+static const struct rtk_io mbox_io = {
+	.send = mbox_send,
+	.poll = mbox_poll,
+	.flush = mbox_flush,
+};
+
+static bool mbox_msg(struct copro_rtkit *rtk, const void *msg, size_t len,
+		     struct copro_asc_msg *m)
+{
+	if (len != sizeof(*m)) {
+		rtk_stat_inc(&rtk->st.refused);
+		copro_dev_err(&rtk->ld,
+			      "mailbox delivered %zu bytes, not a %zu-byte ASC message",
+			      len, sizeof(*m));
+		return false;
+	}
+	memcpy(m, msg, sizeof(*m));
+	return true;
+}
+
+static void mbox_rx(void *ctx, struct copro_mbox_chan *chan, const void *msg,
+		    size_t len)
+{
+	struct copro_rtkit *rtk = ctx;
+	struct copro_asc_msg m;
+
+	(void)chan;
+	if (mbox_msg(rtk, msg, len, &m))
+		rtk_handle(rtk, (uint8_t)(m.msg1 & RTK_ASC_EP_MASK), m.msg0);
+}
+
+static bool mbox_rx_early(void *ctx, struct copro_mbox_chan *chan,
+			  const void *msg, size_t len)
+{
+	struct copro_rtkit *rtk = ctx;
+	struct copro_asc_msg m;
+
+	(void)chan;
+	if (len != sizeof(m))
+		return false; /* rx refuses it, with a log line */
+	memcpy(&m, msg, sizeof(m));
+	return rtk_app_rx_early(rtk, (uint8_t)(m.msg1 & RTK_ASC_EP_MASK),
+				m.msg0);
+}
+
+int copro_rtkit_create(struct copro_platform *p, int node,
+		       const struct copro_rtkit_config *cfg,
+		       struct copro_rtkit **out)
+{
+	struct copro_mbox_client cl = {
+		.rx = mbox_rx,
+		.rx_mode = COPRO_MBOX_RX_DEFERRED,
+	};
+	struct copro_rtkit *rtk;
+	const char *name;
+	int ret;
+
+	if (!out)
+		return -EINVAL;
+	*out = NULL;
+	if (!p || !cfg)
+		return -EINVAL;
+	name = cfg->name ? cfg->name
+			 : copro_dt_node_name(copro_platform_dt(p), node);
+	ret = rtk_create(p, cfg, name, &mbox_io, NULL, &rtk);
+	if (ret < 0)
+		return ret;
+	rtk->io_ctx = rtk;
+	cl.ctx = rtk;
+	if (rtk->ops->recv_message_early)
+		cl.rx_early = mbox_rx_early;
+	ret = copro_mbox_request_dt(p, node, cfg->mbox_name, 0, &cl,
+				    &rtk->chan);
+	if (ret < 0) {
+		copro_dev_err(&rtk->ld, "cannot bind the mailbox%s%s: %s",
+			      cfg->mbox_name ? " " : "",
+			      cfg->mbox_name ? cfg->mbox_name : "",
+			      copro_strerror(ret));
+		rtk_destroy(rtk);
+		return ret;
+	}
+	if (copro_mbox_mtu(rtk->chan) < sizeof(struct copro_asc_msg)) {
+		copro_dev_err(&rtk->ld,
+			      "the mailbox carries %zu bytes, not an ASC message",
+			      copro_mbox_mtu(rtk->chan));
+		copro_mbox_free(rtk->chan);
+		rtk_destroy(rtk);
+		return -EINVAL;
+	}
+	*out = rtk;
+	return 0;
+}
+
+void copro_rtkit_destroy(struct copro_rtkit *rtk)
+{
+	if (!rtk)
+		return;
+	/* No callback may run once the buffers are gone. */
+	if (rtk->chan)
+		copro_mbox_free(rtk->chan);
+	rtk_destroy(rtk);
+}
+
+/* ---- state ---------------------------------------------------------------- */
+
+/* Getters take a const handle; the lock is not part of the state. */
+static struct copro_rtkit *lock_state(const struct copro_rtkit *rtk)
+{
+	struct copro_rtkit *r = (struct copro_rtkit *)rtk;
+
+	copro_mutex_lock(&r->lock);
+	return r;
+}
+
+static unsigned locked_uint(const struct copro_rtkit *rtk, const unsigned *v)
+{
+	struct copro_rtkit *r = lock_state(rtk);
+	unsigned val = *v;
+
+	copro_mutex_unlock(&r->lock);
+	return val;
+}
+
+bool copro_rtkit_is_running(const struct copro_rtkit *rtk)
+{
+	return atomic_load(&rtk->running) && !atomic_load(&rtk->crashed);
+}
+
+bool copro_rtkit_is_crashed(const struct copro_rtkit *rtk)
+{
+	return atomic_load(&rtk->crashed);
+}
+
+unsigned copro_rtkit_version(const struct copro_rtkit *rtk)
+{
+	return locked_uint(rtk, &rtk->version);
+}
+
+bool copro_rtkit_has_ep(const struct copro_rtkit *rtk, uint8_t ep)
+{
+	struct copro_rtkit *r = lock_state(rtk);
+	bool has = rtk_has_ep(r, ep);
+
+	copro_mutex_unlock(&r->lock);
+	return has;
+}
+
+unsigned copro_rtkit_iop_state(const struct copro_rtkit *rtk)
+{
+	return locked_uint(rtk, &rtk->iop_state);
+}
+
+unsigned copro_rtkit_ap_state(const struct copro_rtkit *rtk)
+{
+	return locked_uint(rtk, &rtk->ap_state);
+}
+
+const char *copro_rtkit_name(const struct copro_rtkit *rtk)
+{
+	return rtk->name;
+}
+
+const struct copro_crashlog *copro_rtkit_crashlog(const struct copro_rtkit *rtk)
+{
+	struct copro_rtkit *r = lock_state(rtk);
+	const struct copro_crashlog *cl = r->crashlog;
+
+	copro_mutex_unlock(&r->lock);
+	return cl;
+}
+
+const struct copro_rtkit_shmem *copro_rtkit_shmem(const struct copro_rtkit *rtk,
+						  uint8_t ep)
+{
+	struct copro_rtkit *r = lock_state(rtk);
+	const struct copro_rtkit_shmem *s = NULL;
+
+	if (ep < RTK_SYS_EPS && r->bufs[ep].used)
+		s = &r->bufs[ep].pub;
+	copro_mutex_unlock(&r->lock);
+	return s;
+}
+
+void copro_rtkit_get_stats(const struct copro_rtkit *rtk,
+			   struct copro_rtkit_stats *out)
+{
+	struct copro_rtkit *r = (struct copro_rtkit *)rtk;
+
+	out->sent = atomic_load(&r->st.sent);
+	out->received = atomic_load(&r->st.received);
+	out->refused = atomic_load(&r->st.refused);
+	out->syslog_lines = atomic_load(&r->st.syslog_lines);
+	out->ioreport_echoed = atomic_load(&r->st.ioreport_echoed);
+	out->crashes = atomic_load(&r->st.crashes);
+}

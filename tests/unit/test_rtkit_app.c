@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: MIT
+/*
+ * RTKit host library, application endpoints: starting them (refused
+ * before the map, for system endpoints, when not running), blocking and
+ * non-blocking sends with back-pressure, receiving in deferred context
+ * and through the interrupt-context recv_message_early, and traces.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <string.h>
+
+#include <copro/regs/rtkit.h>
+#include <copro/rtkit.h>
+
+#include "test_iop.h"
+
+#define EP TEST_IOP_APP_EP
+#define N_MSGS 40
+
+struct client {
+	struct copro_mutex lock;
+	uint64_t got[N_MSGS];
+	unsigned n;
+	_Atomic unsigned early_seen, early_taken;
+	uint64_t early[N_MSGS];
+	_Atomic unsigned traced_in, traced_out;
+};
+
+static void on_recv(void *ctx, uint8_t ep, uint64_t msg)
+{
+	struct client *c = ctx;
+
+	assert_int_equal(ep, EP);
+	copro_mutex_lock(&c->lock);
+	if (c->n < N_MSGS)
+		c->got[c->n] = msg;
+	c->n++;
+	copro_mutex_unlock(&c->lock);
+}
+
+/* Takes the odd messages in interrupt context. */
+static bool on_early(void *ctx, uint8_t ep, uint64_t msg)
+{
+	struct client *c = ctx;
+
+	assert_int_equal(ep, EP);
+	atomic_fetch_add(&c->early_seen, 1);
+	if (!(msg & 1))
+		return false;
+	c->early[atomic_load(&c->early_taken) % N_MSGS] = msg;
+	atomic_fetch_add(&c->early_taken, 1);
+	return true;
+}
+
+static void on_trace(void *ctx, bool to_iop, uint8_t ep, uint64_t msg,
+		     uint64_t time_ns)
+{
+	struct client *c = ctx;
+
+	(void)ep;
+	(void)msg;
+	assert_true(time_ns > 0);
+	atomic_fetch_add(to_iop ? &c->traced_out : &c->traced_in, 1);
+}
+
+static const struct copro_rtkit_ops recv_ops = {
+	.recv_message = on_recv,
+	.trace = on_trace,
+};
+static const struct copro_rtkit_ops early_ops = {
+	.recv_message = on_recv,
+	.recv_message_early = on_early,
+};
+
+static void open_app(struct test_rtk *t, void **state, struct client *c,
+		     const struct copro_rtkit_ops *ops)
+{
+	struct copro_rtkit_config cfg = { .ops = ops, .ctx = c };
+
+	memset(c, 0, sizeof(*c));
+	copro_mutex_init(&c->lock);
+	test_rtk_open(t, *(bool *)*state, NULL);
+	assert_int_equal(test_rtk_create(t, &cfg), 0);
+}
+
+static unsigned received(struct client *c)
+{
+	copro_mutex_lock(&c->lock);
+	unsigned n = c->n;
+	copro_mutex_unlock(&c->lock);
+	return n;
+}
+
+struct recv_arg {
+	struct client *c;
+	unsigned n;
+};
+
+static bool got_all(void *arg)
+{
+	struct recv_arg *a = arg;
+
+	return received(a->c) + atomic_load(&a->c->early_taken) >= a->n;
+}
+
+static void test_start_and_talk(void **state)
+{
+	struct test_rtk t;
+	struct client c;
+	struct copro_rtkit_stats st;
+	size_t cur;
+	uint64_t got;
+
+	open_app(&t, state, &c, &recv_ops);
+	/* Nothing is mapped before boot. */
+	assert_int_equal(copro_rtkit_start_ep(t.rtk, EP), -EINVAL);
+	assert_int_equal(copro_rtkit_send_message(t.rtk, EP, 1, 0), -EINVAL);
+	assert_int_equal(test_rtk_boot(&t), 0);
+	assert_int_equal(copro_rtkit_start_ep(t.rtk, COPRO_RTKIT_EP_SYSLOG),
+			 -EINVAL);
+	assert_int_equal(copro_rtkit_start_ep(t.rtk, 0x21), -EINVAL);
+	test_logcap_expect(&t.cap, "start: endpoint 0x21 is not in the endpoint map");
+	assert_int_equal(copro_rtkit_send_message(t.rtk, 0x02, 1, 0), -EINVAL);
+	/* Mapped but not started: not to be talked to yet, either way. */
+	assert_int_equal(copro_rtkit_send_message(t.rtk, EP, 1, 0), -EINVAL);
+	cur = test_iop_count(t.iop);
+	test_iop_send(t.iop, EP, 0x77);
+	test_iop_send(t.iop, COPRO_RTKIT_EP_IOREPORT, RTK_EP_TYPE_MAKE(8));
+	assert_true(test_rtk_wait_ap(&t, &cur, COPRO_RTKIT_EP_IOREPORT, 8, NULL));
+	assert_int_equal(received(&c), 0);
+	test_logcap_expect(&t.cap, "endpoint 0x20 was not started");
+
+	cur = test_iop_count(t.iop);
+	assert_int_equal(copro_rtkit_start_ep(t.rtk, EP), 0);
+	assert_true(test_rtk_wait_ap(&t, &cur, 0, RTK_MGMT_STARTEP, &got));
+	assert_int_equal(got, RTK_MGMT_TYPE_MAKE(RTK_MGMT_STARTEP) |
+				      RTK_STARTEP_MAKE(EP));
+
+	/* Both ways, in order. */
+	for (uint64_t i = 0; i < N_MSGS; i++)
+		assert_int_equal(copro_rtkit_send_message(t.rtk, EP, 0x1000 + i,
+							  TEST_TIMEOUT_NS),
+				 0);
+	assert_int_equal(copro_rtkit_flush(t.rtk, TEST_TIMEOUT_NS), 0);
+	for (uint64_t i = 0; i < N_MSGS; i++) {
+		assert_true(test_rtk_wait_ap(&t, &cur, EP, -1, &got));
+		assert_int_equal(got, 0x1000 + i);
+	}
+	for (uint64_t i = 0; i < N_MSGS; i++)
+		assert_int_equal(test_rtk_iop_send(&t, EP, 0x2000 + i), 0);
+	struct recv_arg a = { &c, N_MSGS };
+
+	assert_true(test_rtk_wait(&t, got_all, &a));
+	for (unsigned i = 0; i < N_MSGS; i++)
+		assert_int_equal(c.got[i], 0x2000 + i);
+
+	copro_rtkit_get_stats(t.rtk, &st);
+	assert_int_equal(atomic_load(&c.traced_out), st.sent);
+	assert_int_equal(atomic_load(&c.traced_in), st.received);
+	test_rtk_close(&t);
+	copro_mutex_destroy(&c.lock);
+}
+
+static void test_back_pressure(void **state)
+{
+	struct test_rtk t;
+	struct client c;
+	int ret = 0;
+	unsigned sent = 0;
+
+	open_app(&t, state, &c, &recv_ops);
+	assert_int_equal(test_rtk_boot(&t), 0);
+	assert_int_equal(copro_rtkit_start_ep(t.rtk, EP), 0);
+	/* A coprocessor that stops reading: the mailbox fills up. */
+	test_rtk_cpu(&t, false);
+	while (sent < 1000) {
+		ret = copro_rtkit_send_message(t.rtk, EP, sent, 0);
+		if (ret)
+			break;
+		sent++;
+	}
+	assert_int_equal(ret, -EAGAIN);
+	assert_true(sent >= 16);
+	assert_int_equal(copro_rtkit_send_message(t.rtk, EP, 0,
+						  50 * COPRO_NSEC_PER_MSEC),
+			 -ETIMEDOUT);
+	assert_int_equal(copro_rtkit_flush(t.rtk, 50 * COPRO_NSEC_PER_MSEC),
+			 -ETIMEDOUT);
+	test_rtk_close(&t);
+	copro_mutex_destroy(&c.lock);
+}
+
+static void test_recv_early(void **state)
+{
+	struct test_rtk t;
+	struct client c;
+	struct copro_rtkit_stats st;
+
+	open_app(&t, state, &c, &early_ops);
+	assert_int_equal(test_rtk_boot(&t), 0);
+	assert_int_equal(copro_rtkit_start_ep(t.rtk, EP), 0);
+	for (uint64_t i = 0; i < N_MSGS; i++)
+		assert_int_equal(test_rtk_iop_send(&t, EP, i), 0);
+	struct recv_arg a = { &c, N_MSGS };
+
+	assert_true(test_rtk_wait(&t, got_all, &a));
+	/* Every message was offered early; the odd ones stayed there. */
+	assert_int_equal(atomic_load(&c.early_seen), N_MSGS);
+	assert_int_equal(atomic_load(&c.early_taken), N_MSGS / 2);
+	assert_int_equal(received(&c), N_MSGS / 2);
+	for (unsigned i = 0; i < N_MSGS / 2; i++) {
+		assert_int_equal(c.early[i], 2 * i + 1);
+		assert_int_equal(c.got[i], 2 * i);
+	}
+	copro_rtkit_get_stats(t.rtk, &st);
+	/* Handshake messages plus all 40. */
+	assert_true(st.received >= N_MSGS);
+
+	/* System messages are never offered early. */
+	unsigned seen = atomic_load(&c.early_seen);
+	size_t cur = test_iop_count(t.iop);
+
+	test_iop_send(t.iop, COPRO_RTKIT_EP_IOREPORT, RTK_EP_TYPE_MAKE(8) | 1);
+	assert_true(test_rtk_wait_ap(&t, &cur, COPRO_RTKIT_EP_IOREPORT, 8, NULL));
+	assert_int_equal(atomic_load(&c.early_seen), seen);
+	test_rtk_close(&t);
+	copro_mutex_destroy(&c.lock);
+}
+
+static void test_decode(void **state)
+{
+	char buf[128];
+
+	(void)state;
+	copro_rtkit_decode(buf, sizeof(buf), false, 0,
+			   RTK_MGMT_TYPE_MAKE(RTK_MGMT_HELLO) |
+				   RTK_HELLO_MAKE(11, 12));
+	assert_string_equal(buf, "mgmt HELLO min=11 max=12");
+	copro_rtkit_decode(buf, sizeof(buf), true, 0,
+			   RTK_MGMT_TYPE_MAKE(RTK_MGMT_EPMAP) |
+				   RTK_EPMAP_BASE_MAKE(2) | RTK_EPMAP_MORE);
+	assert_string_equal(buf, "mgmt EPMAP_REPLY base=2 MORE");
+	copro_rtkit_decode(buf, sizeof(buf), false, 0,
+			   RTK_MGMT_TYPE_MAKE(RTK_MGMT_SET_AP_PWR_STATE) | 0x20);
+	assert_string_equal(buf, "mgmt SET_AP_PWR_STATE_ACK state=ON (0x20)");
+	copro_rtkit_decode(buf, sizeof(buf), false, 2,
+			   RTK_EP_TYPE_MAKE(8) | RTK_SYSLOG_INIT_MAKE(8, 0x80));
+	assert_string_equal(buf, "syslog INIT entries=8 msg_size=128");
+	copro_rtkit_decode(buf, sizeof(buf), false, 0x8f, 0x1234);
+	assert_string_equal(buf, "app 0x8f msg=0x0000000000001234");
+	copro_rtkit_decode(buf, 10, false, 1,
+			   RTK_EP_TYPE_MAKE(1) | RTK_BUF_SIZE_MAKE(4));
+	assert_string_equal(buf, "crashlog ");
+	/* Any value decodes to something. */
+	for (unsigned ep = 0; ep < 0x100; ep++) {
+		copro_rtkit_decode(buf, sizeof(buf), ep & 1, (uint8_t)ep,
+				   ~0ull - ep);
+		assert_true(strlen(buf) > 0);
+		assert_non_null(copro_rtkit_ep_name((uint8_t)ep));
+	}
+	assert_string_equal(copro_rtkit_ep_name(0x20), "app 0x20");
+	assert_string_equal(copro_rtkit_ep_name(0x0a), "tracekit");
+	assert_string_equal(copro_rtkit_pwr_state_name(0x220), "INIT");
+	assert_string_equal(copro_rtkit_pwr_state_name(0x7), "unknown");
+	assert_string_equal(copro_rtkit_shmem_mode_name(COPRO_RTKIT_SHMEM_IOVA),
+			    "IOVA");
+}
+
+static bool threaded = true, polled;
+
+#define BOTH(fn)                                                    \
+	{ #fn " (threaded)", fn, NULL, NULL, &threaded },          \
+	{ #fn " (polled)", fn, NULL, NULL, &polled }
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		BOTH(test_start_and_talk),
+		BOTH(test_back_pressure),
+		BOTH(test_recv_early),
+		cmocka_unit_test(test_decode),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
