@@ -243,9 +243,14 @@ int copro_nvme_issue(struct copro_nvme *nvme, unsigned tag, bool internal)
 
 void copro_nvme_issue_parked_locked(struct copro_nvme *nvme)
 {
-	for (unsigned tag = NVME_IO_TAG0; tag < ANS2_MAX_TAGS; tag++)
-		if (atomic_load(&nvme->tags[tag].state) == TAG_PARKED)
+	for (unsigned tag = NVME_IO_TAG0; tag < ANS2_MAX_TAGS; tag++) {
+		int expect = TAG_PARKED;
+
+		/* Claimed like a completion: a failing path may own it already. */
+		if (atomic_compare_exchange_strong(&nvme->tags[tag].state,
+						   &expect, TAG_ALLOC))
 			ring_locked(nvme, tag);
+	}
 }
 
 /* ---- completion ------------------------------------------------------ */
