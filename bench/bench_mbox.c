@@ -179,6 +179,18 @@ static int measure_rtt(const struct opts *o, enum wait_mode mode,
 	return ret;
 }
 
+int bench_mbox_rtt(const char *board, bool polled, uint64_t rounds,
+		   struct bench_samples *rtt)
+{
+	const struct opts o = {
+		.board = board,
+		.rounds = rounds,
+		.spin_ns = 50 * COPRO_NSEC_PER_USEC,
+	};
+
+	return measure_rtt(&o, polled ? WAIT_POLLED : WAIT_SPIN_THEN_SLEEP, rtt);
+}
+
 static int measure_stream(const struct opts *o, enum wait_mode mode,
 			  double *msgs_per_s)
 {

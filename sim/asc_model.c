@@ -89,6 +89,7 @@ struct copro_sim_asc {
 	_Atomic uint32_t cpu_control;
 	_Atomic bool running;
 	_Atomic bool stopping;
+	_Atomic bool kicked; /* see copro_sim_asc_iop_kick */
 	/* Atomic, so that nothing a firmware may call takes cpu_lock. */
 	_Atomic uint64_t cpu_starts, cpu_stops;
 };
@@ -434,6 +435,9 @@ static int iop_wait(struct copro_sim_asc *asc, struct asc_fifo *f,
 		copro_mutex_unlock(&f->lock);
 		if (ok)
 			return 0;
+		/* Only receives are interruptible: a send must not be lost. */
+		if (f == &asc->a2i && atomic_exchange(&asc->kicked, false))
+			return -EINTR;
 		if (timeout_ns == 0)
 			return -ETIMEDOUT;
 		if (!deadline)
@@ -478,6 +482,18 @@ int copro_sim_asc_iop_send(struct copro_sim_asc *asc,
 bool copro_sim_asc_iop_stopping(const struct copro_sim_asc *asc)
 {
 	return atomic_load(&asc->stopping);
+}
+
+void copro_sim_asc_iop_kick(struct copro_sim_asc *asc)
+{
+	atomic_store(&asc->kicked, true);
+	copro_event_signal(&asc->a2i.iop_ev);
+}
+
+void copro_sim_asc_cpu_stop(struct copro_sim_asc *asc)
+{
+	cpu_control_write(asc, atomic_load(&asc->cpu_control) &
+				       ~ASC_CPU_CONTROL_RUN);
 }
 
 /* ---- lifecycle ------------------------------------------------------- */
@@ -558,6 +574,7 @@ int copro_sim_asc_create(struct copro_platform *p, int node,
 	/* The IOP side exists only while the CPU runs. */
 	atomic_init(&asc->stopping, true);
 	atomic_init(&asc->running, false);
+	atomic_init(&asc->kicked, false);
 	atomic_init(&asc->cpu_control, 0);
 	atomic_init(&asc->bad_accesses, 0);
 	atomic_init(&asc->cpu_starts, 0);

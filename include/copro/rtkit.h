@@ -186,6 +186,11 @@ struct copro_rtkit_config {
 int copro_rtkit_create(struct copro_platform *p, int node,
 		       const struct copro_rtkit_config *cfg,
 		       struct copro_rtkit **out);
+/*
+ * Change the timeout of every wait from now on (0: 1 s; negative:
+ * -EINVAL), e.g. a long one for boot and a short one afterwards.
+ */
+int copro_rtkit_set_timeout(struct copro_rtkit *rtk, int64_t timeout_ns);
 /* Frees buffers and the channel; does not talk to the coprocessor. */
 void copro_rtkit_destroy(struct copro_rtkit *rtk);
 

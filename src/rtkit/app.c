@@ -87,7 +87,7 @@ int copro_rtkit_start_ep(struct copro_rtkit *rtk, uint8_t ep)
 	ret = rtk_send(rtk, COPRO_RTKIT_EP_MGMT,
 		       RTK_MGMT_TYPE_MAKE(RTK_MGMT_STARTEP) |
 			       RTK_STARTEP_MAKE(ep),
-		       rtk->cfg.timeout_ns);
+		       rtk_timeout(rtk));
 	if (ret < 0)
 		return ret;
 	atomic_fetch_or(&rtk->started[ep / 64], 1ull << (ep % 64));

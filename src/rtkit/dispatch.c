@@ -62,7 +62,7 @@ static void run_out(struct copro_rtkit *rtk, struct rtk_out *out)
 
 	for (unsigned i = 0; i < out->n && !err; i++)
 		err = rtk_send(rtk, out->m[i].ep, out->m[i].msg,
-			       rtk->cfg.timeout_ns);
+			       rtk_timeout(rtk));
 	if (err && out->boot_step) {
 		copro_mutex_lock(&rtk->lock);
 		rtk_boot_fail(rtk, err);

@@ -23,7 +23,8 @@ typedef int (*rtk_check_fn)(struct copro_rtkit *rtk, void *arg);
 static int wait_for(struct copro_rtkit *rtk, rtk_check_fn check, void *arg,
 		    const char *what)
 {
-	uint64_t deadline = copro_deadline(rtk->cfg.timeout_ns);
+	int64_t timeout = rtk_timeout(rtk);
+	uint64_t deadline = copro_deadline(timeout);
 
 	for (;;) {
 		uint32_t key = copro_event_prepare(&rtk->ev);
@@ -39,8 +40,7 @@ static int wait_for(struct copro_rtkit *rtk, rtk_check_fn check, void *arg,
 		left = copro_deadline_left(deadline);
 		if (left == 0) {
 			copro_dev_err(&rtk->ld, "timed out after %lld ms waiting for %s",
-				      (long long)(rtk->cfg.timeout_ns /
-						  COPRO_NSEC_PER_MSEC),
+				      (long long)(timeout / COPRO_NSEC_PER_MSEC),
 				      what);
 			return -ETIMEDOUT;
 		}
@@ -130,7 +130,7 @@ int rtk_wake_begin(struct copro_rtkit *rtk)
 	ret = rtk_send(rtk, COPRO_RTKIT_EP_MGMT,
 		       RTK_MGMT_TYPE_MAKE(RTK_MGMT_SET_IOP_PWR_STATE) |
 			       RTK_PWR_STATE_MAKE(rtk->cfg.wake_iop_state),
-		       rtk->cfg.timeout_ns);
+		       rtk_timeout(rtk));
 	if (ret < 0) {
 		copro_mutex_lock(&rtk->lock);
 		rtk_set_phase(rtk, RTK_IDLE);
@@ -161,7 +161,7 @@ int rtk_pwr_begin(struct copro_rtkit *rtk, bool ap, unsigned state)
 		       RTK_MGMT_TYPE_MAKE(ap ? RTK_MGMT_SET_AP_PWR_STATE
 					     : RTK_MGMT_SET_IOP_PWR_STATE) |
 			       RTK_PWR_STATE_MAKE(state),
-		       rtk->cfg.timeout_ns);
+		       rtk_timeout(rtk));
 	if (ret < 0) {
 		copro_mutex_lock(&rtk->lock);
 		w->pending = false;

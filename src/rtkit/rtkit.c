@@ -29,6 +29,20 @@ bool rtk_has_ep(const struct copro_rtkit *rtk, uint8_t ep)
 	       (rtk->eps[ep / 64] >> (ep % 64)) & 1;
 }
 
+int64_t rtk_timeout(struct copro_rtkit *rtk)
+{
+	return atomic_load_explicit(&rtk->timeout_ns, memory_order_relaxed);
+}
+
+int copro_rtkit_set_timeout(struct copro_rtkit *rtk, int64_t timeout_ns)
+{
+	if (!rtk || timeout_ns < 0)
+		return -EINVAL;
+	atomic_store(&rtk->timeout_ns,
+		     timeout_ns ? timeout_ns : RTK_DEFAULT_TIMEOUT_NS);
+	return 0;
+}
+
 bool rtk_ep_started(struct copro_rtkit *rtk, uint8_t ep)
 {
 	return (atomic_load_explicit(&rtk->started[ep / 64],
@@ -135,6 +149,7 @@ int rtk_create(struct copro_platform *p, const struct copro_rtkit_config *cfg,
 		rtk->cfg.shmem_max = RTK_DEFAULT_SHMEM_MAX;
 	if (!rtk->cfg.timeout_ns)
 		rtk->cfg.timeout_ns = RTK_DEFAULT_TIMEOUT_NS;
+	atomic_store(&rtk->timeout_ns, rtk->cfg.timeout_ns);
 	if (!rtk->cfg.wake_iop_state)
 		rtk->cfg.wake_iop_state = COPRO_RTKIT_PWR_ON;
 	rtk->io = io;

@@ -141,6 +141,7 @@ struct copro_rtkit {
 	_Atomic bool crashed;
 	_Atomic bool running;
 	_Atomic bool discard; /* reinit drops what is still queued */
+	_Atomic int64_t timeout_ns; /* every wait; cfg's, or set later */
 	_Atomic uint64_t started[COPRO_RTKIT_MAX_EPS / 64];
 
 	struct {
@@ -159,6 +160,7 @@ void rtk_destroy(struct copro_rtkit *rtk);
 int rtk_send(struct copro_rtkit *rtk, uint8_t ep, uint64_t msg,
 	     int64_t timeout_ns);
 bool rtk_has_ep(const struct copro_rtkit *rtk, uint8_t ep);
+int64_t rtk_timeout(struct copro_rtkit *rtk);
 bool rtk_ep_started(struct copro_rtkit *rtk, uint8_t ep);
 void rtk_stat_inc(_Atomic uint64_t *c);
 /* Counts a refused message and logs why. */

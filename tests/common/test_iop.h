@@ -116,7 +116,10 @@ struct test_rtk {
 /* Board, ASC driver and IOP; the CPU stays stopped. */
 void test_rtk_open(struct test_rtk *t, bool threaded,
 		   const struct test_iop_config *icfg);
-/* The host library with this config (name defaults to "rtk"). */
+/*
+ * The host library with this config (name defaults to "rtk", the
+ * timeout to TEST_TIMEOUT_NS).
+ */
 int test_rtk_create(struct test_rtk *t, const struct copro_rtkit_config *cfg);
 void test_rtk_cpu(struct test_rtk *t, bool run);
 /* Starts the CPU and boots. */

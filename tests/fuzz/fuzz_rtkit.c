@@ -143,7 +143,7 @@ static int setup(void)
 	fz.p = copro_board_platform(fz.b);
 	node = copro_dt_next_compatible(copro_board_dt(fz.b), -1,
 					"apple,t8103-sart");
-	if (node < 0 || copro_sim_sart_create(fz.p, node, &fz.sart_model) ||
+	if (node < 0 || !(fz.sart_model = copro_board_sart(fz.b, node)) ||
 	    copro_sart_probe(fz.p, node, &fz.sart))
 		return -1;
 	if (copro_bus_add_mmio(fz.p, SRAM_PHYS, SRAM_SIZE, &sram_ops, NULL,

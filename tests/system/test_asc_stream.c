@@ -124,8 +124,9 @@ static void stream_open(struct stream *st, bool threaded)
 	st->p = copro_board_platform(st->b);
 	st->model = copro_board_first_asc(st->b);
 	assert_non_null(st->model);
-	/* The board runs RTKit on the NVMe coprocessor; this test wants echo. */
-	assert_int_equal(copro_sim_asc_set_firmware(st->model, copro_sim_fw_echo()),
+	/* The board runs RTKit on the ANS mailbox; the stream wants echoes. */
+	assert_int_equal(copro_sim_asc_set_firmware(st->model,
+						    copro_sim_fw_echo()),
 			 0);
 	dt = copro_board_dt(st->b);
 	node = copro_sim_asc_node(st->model);

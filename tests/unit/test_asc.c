@@ -99,8 +99,9 @@ static void fx_open(struct fx *f, bool threaded)
 	assert_true(node >= 0);
 	f->model = copro_board_asc(f->b, node);
 	assert_non_null(f->model);
-	/* The board runs RTKit on the NVMe coprocessor; these tests want echo. */
-	assert_int_equal(copro_sim_asc_set_firmware(f->model, copro_sim_fw_echo()),
+	/* The board runs RTKit on the ANS mailbox; these tests want echoes. */
+	assert_int_equal(copro_sim_asc_set_firmware(f->model,
+						    copro_sim_fw_echo()),
 			 0);
 	assert_int_equal(copro_dt_reg(dt, node, 0, &phys, &size), 0);
 	assert_int_equal(copro_mmio_map(f->p, phys - ASC_MBOX_OFFSET,

@@ -51,7 +51,7 @@ static void fx_open(struct fx *f)
 	f->p = copro_board_platform(f->b);
 	f->asc = copro_board_first_asc(f->b);
 	assert_non_null(f->asc);
-	/* The board runs RTKit on the NVMe coprocessor; these tests want echo. */
+	/* The board runs RTKit on the ANS mailbox; these tests want echoes. */
 	assert_int_equal(copro_sim_asc_set_firmware(f->asc, copro_sim_fw_echo()),
 			 0);
 	dt = copro_board_dt(f->b);

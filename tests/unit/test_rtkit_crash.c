@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,7 +26,7 @@
 #define SRAM_SIZE 0x10000ull
 
 struct seen {
-	int crashes;
+	_Atomic int crashes; /* last: the callback's other fields come first */
 	bool had_log;
 	char str[COPRO_CRASHLOG_STR_MAX];
 };
@@ -34,13 +35,22 @@ static void on_crashed(void *ctx, const struct copro_crashlog *cl)
 {
 	struct seen *s = ctx;
 
-	s->crashes++;
 	s->had_log = cl != NULL;
 	if (cl && cl->has_str)
 		snprintf(s->str, sizeof(s->str), "%s", cl->str);
+	atomic_fetch_add(&s->crashes, 1);
 }
 
 static const struct copro_rtkit_ops crash_ops = { .crashed = on_crashed };
+
+/* Each test's client state, found from its bench. */
+static struct seen *current_seen;
+
+static struct seen *seen_of(struct test_rtk *t)
+{
+	(void)t;
+	return current_seen;
+}
 
 static uint64_t sys_msg(unsigned type, uint64_t fields)
 {
@@ -84,6 +94,7 @@ static void boot_with_crashlog(struct test_rtk *t, void **state,
 	cfg.ops = &crash_ops;
 	cfg.ctx = s;
 	memset(s, 0, sizeof(*s));
+	current_seen = s;
 	test_rtk_open(t, *(bool *)*state, icfg);
 	assert_int_equal(test_rtk_create(t, &cfg), 0);
 	assert_int_equal(test_rtk_boot(t), 0);
@@ -95,9 +106,15 @@ static void boot_with_crashlog(struct test_rtk *t, void **state,
 	assert_non_null(copro_rtkit_shmem(t->rtk, COPRO_RTKIT_EP_CRASHLOG));
 }
 
-static bool is_crashed(void *arg)
+static struct seen *seen_of(struct test_rtk *t);
+
+/* Crashed, and the client told (waiters may return before the callback). */
+static bool told(void *arg)
 {
-	return copro_rtkit_is_crashed(arg);
+	struct test_rtk *t = arg;
+
+	return copro_rtkit_is_crashed(t->rtk) &&
+	       atomic_load(&seen_of(t)->crashes) > 0;
 }
 
 static void crash(struct test_rtk *t, const void *log, size_t len)
@@ -110,7 +127,21 @@ static void crash(struct test_rtk *t, const void *log, size_t len)
 	assert_int_equal(test_iop_send(t->iop, COPRO_RTKIT_EP_CRASHLOG,
 				       sys_msg(RTK_CRASHLOG_CRASH, 0)),
 			 0);
-	assert_true(test_rtk_wait(t, is_crashed, t->rtk));
+	assert_true(test_rtk_wait(t, told, t));
+}
+
+struct more_arg {
+	struct copro_rtkit *rtk;
+	uint64_t received; /* refusals so far */
+};
+
+static bool received_more(void *arg)
+{
+	struct more_arg *a = arg;
+	struct copro_rtkit_stats st;
+
+	copro_rtkit_get_stats(a->rtk, &st);
+	return st.refused > a->received;
 }
 
 static void expect_dead(struct test_rtk *t)
@@ -136,12 +167,11 @@ static void expect_dead(struct test_rtk *t)
 	copro_rtkit_get_stats(t->rtk, &st);
 	test_iop_send(t->iop, COPRO_RTKIT_EP_IOREPORT, sys_msg(8, 0));
 	struct copro_rtkit_stats now;
+	struct more_arg a = { t->rtk, st.refused };
 
-	do {
-		if (!t->threaded)
-			copro_rtkit_poll(t->rtk);
-		copro_rtkit_get_stats(t->rtk, &now);
-	} while (now.received == st.received);
+	assert_true(test_rtk_wait(t, received_more, &a));
+	copro_rtkit_get_stats(t->rtk, &now);
+	assert_int_equal(now.refused, st.refused + 1);
 	assert_int_equal(test_iop_count(t->iop), cur);
 	assert_int_equal(now.crashes, 1);
 }
@@ -233,6 +263,7 @@ static void test_crash_mmio(void **state)
 	test_rtk_open(&t, *(bool *)*state, NULL);
 	assert_int_equal(test_sram_create(t.p, SRAM_PHYS, SRAM_SIZE, &sram), 0);
 	memset(&s, 0, sizeof(s));
+	current_seen = &s;
 	cfg.ops = &crash_ops;
 	cfg.ctx = &s;
 	assert_int_equal(test_rtk_create(&t, &cfg), 0);
@@ -248,7 +279,7 @@ static void test_crash_mmio(void **state)
 	assert_int_equal(test_iop_send(t.iop, COPRO_RTKIT_EP_CRASHLOG,
 				       sys_msg(RTK_CRASHLOG_CRASH, 0)),
 			 0);
-	assert_true(test_rtk_wait(&t, is_crashed, t.rtk));
+	assert_true(test_rtk_wait(&t, told, &t));
 	assert_string_equal(s.str, "SMC down");
 	assert_int_equal(test_sram_reads(sram), CL_PAGES * 4096 / 4);
 	assert_int_equal(test_sram_bad_accesses(sram), 0);
@@ -287,6 +318,7 @@ static void test_crash_wakes_waiter(void **state)
 
 	assert_int_equal(test_iop_dma_write(t.iop, sh->iova, log, len), 0);
 	assert_int_equal(copro_rtkit_shutdown(t.rtk), -ECONNRESET);
+	assert_true(test_rtk_wait(&t, told, &t));
 	assert_int_equal(s.crashes, 1);
 	assert_string_equal(s.str, "mid-shutdown");
 	free(log);

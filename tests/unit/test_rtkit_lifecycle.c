@@ -223,10 +223,10 @@ static void run_lost_ack(void **state, unsigned type, unsigned pstate,
 {
 	struct drop d = { type, pstate };
 	struct test_iop_config icfg = { .hook = drop_hook, .hook_ctx = &d };
-	struct copro_rtkit_config cfg = { .timeout_ns = SHORT_TIMEOUT_NS };
 	struct test_rtk t;
 
-	boot_bench(&t, state, &icfg, &cfg);
+	boot_bench(&t, state, &icfg, NULL);
+	assert_int_equal(copro_rtkit_set_timeout(t.rtk, SHORT_TIMEOUT_NS), 0);
 	assert_int_equal(op(t.rtk), -ETIMEDOUT);
 	assert_false(copro_rtkit_is_running(t.rtk));
 	test_logcap_expect(&t.cap, what);
@@ -261,11 +261,12 @@ static void test_wake_lost_iop_on(void **state)
 {
 	struct drop d = { RTK_MGMT_SET_IOP_PWR_STATE, COPRO_RTKIT_PWR_ON };
 	struct test_iop_config icfg = { .hook = drop_hook, .hook_ctx = &d };
-	struct copro_rtkit_config cfg = { .timeout_ns = SHORT_TIMEOUT_NS };
 	struct test_rtk t;
 
-	boot_bench(&t, state, &icfg, &cfg);
+	boot_bench(&t, state, &icfg, NULL);
 	assert_int_equal(copro_rtkit_quiesce(t.rtk), 0);
+	assert_int_equal(copro_rtkit_set_timeout(t.rtk, SHORT_TIMEOUT_NS), 0);
+	assert_int_equal(copro_rtkit_set_timeout(t.rtk, -1), -EINVAL);
 	assert_int_equal(copro_rtkit_wake(t.rtk), -ETIMEDOUT);
 	assert_false(copro_rtkit_is_running(t.rtk));
 	test_logcap_expect(&t.cap, "waiting for IOP ON and AP ON");

@@ -19,6 +19,7 @@
 #include <copro/regs/rtkit.h>
 #include <copro/rtkit.h>
 #include <copro/sart.h>
+#include <copro/sim/board.h>
 #include <copro/sim/sart_model.h>
 
 #include "test_iop.h"
@@ -165,8 +166,8 @@ static void test_sart_mode(void **state)
 	test_rtk_open(&t, *(bool *)*state, NULL);
 	node = copro_dt_next_compatible(t.dt, -1, "apple,t8103-sart");
 	assert_true(node >= 0);
-	/* The board does not instantiate the SART model yet. */
-	assert_int_equal(copro_sim_sart_create(t.p, node, &model), 0);
+	model = copro_board_sart(t.b, node);
+	assert_non_null(model);
 	assert_int_equal(copro_sart_probe(t.p, node, &sart), 0);
 	test_iop_destroy(t.iop);
 	assert_int_equal(test_iop_create(t.model,
@@ -207,7 +208,6 @@ static void test_sart_mode(void **state)
 	copro_rtkit_destroy(t.rtk);
 	t.rtk = NULL;
 	copro_sart_destroy(sart);
-	copro_sim_sart_destroy(model);
 	test_rtk_close(&t);
 }
 

@@ -36,10 +36,12 @@ int asc_session_open(const struct asc_session_config *cfg,
 	copro_dt_node_path(dt, s->node, s->path, sizeof(s->path));
 	s->model = copro_board_asc(s->board, s->node);
 	/*
-	 * The board may run RTKit on this coprocessor (the NVMe one does);
-	 * the mailbox demo and benchmark talk to the echo firmware.
+	 * The board runs RTKit firmware on a mailbox an NVMe node uses; a
+	 * session talks raw mailbox messages, so it loads the echo firmware.
 	 */
-	ret = copro_sim_asc_set_firmware(s->model, copro_sim_fw_echo());
+	ret = s->model ? copro_sim_asc_set_firmware(s->model,
+						    copro_sim_fw_echo())
+		       : -ENODEV;
 	if (ret)
 		goto fail;
 

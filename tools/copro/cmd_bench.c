@@ -13,6 +13,8 @@ static const struct {
 } benches[] = {
 	{ "mbox", "ASC mailbox round trip and streaming vs spin and eventfd ping-pong",
 	  bench_mbox_main, bench_mbox_usage },
+	{ "boot", "RTKit boot handshake vs its round trips x the mailbox round trip",
+	  bench_boot_main, bench_boot_usage },
 };
 #define NBENCHES (sizeof(benches) / sizeof(benches[0]))
 

@@ -14,9 +14,11 @@
 static const struct cli_cmd commands[] = {
 	{ "demo", "boot the default board and show messages crossing the ASC mailbox",
 	  cmd_demo, cmd_demo_usage },
+	{ "boot", "boot the NVMe coprocessor's RTKit, trace the handshake, shut down",
+	  cmd_boot, cmd_boot_usage },
 	{ "crashlog", "decode an RTKit crashlog dump file",
 	  cmd_crashlog, cmd_crashlog_usage },
-	{ "bench", "run a benchmark beside its baselines (mbox)",
+	{ "bench", "run a benchmark beside its baselines (mbox, boot)",
 	  cmd_bench, cmd_bench_usage },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -57,6 +57,18 @@ int copro_sim_asc_iop_recv(struct copro_sim_asc *asc, struct copro_asc_msg *msg,
 int copro_sim_asc_iop_send(struct copro_sim_asc *asc,
 			   const struct copro_asc_msg *msg, int64_t timeout_ns);
 bool copro_sim_asc_iop_stopping(const struct copro_sim_asc *asc);
+/*
+ * Interrupt the firmware's copro_sim_asc_iop_recv wait (or, when it is
+ * not waiting, its next one): the wait returns -EINTR instead of a
+ * message. For firmware that also takes work from other threads. Any
+ * thread; kicks do not accumulate.
+ */
+void copro_sim_asc_iop_kick(struct copro_sim_asc *asc);
+/*
+ * Stop the CPU as clearing CPU_CONTROL.RUN would, without a register
+ * access: for owners tearing a board down. Not from the CPU thread.
+ */
+void copro_sim_asc_cpu_stop(struct copro_sim_asc *asc);
 
 struct copro_sim_asc_stats {
 	uint64_t a2i_pushed, a2i_popped, a2i_overflows, a2i_underflows;

@@ -78,6 +78,11 @@ struct copro_sim_rtkit_config {
 	/* Application endpoints' owner; may be NULL. */
 	const struct copro_sim_rtkit_app *app;
 	uint8_t app_eps[8];		/* its endpoints (0 ends the list) */
+	/*
+	 * How long an ioreport message that needs an echo may stay
+	 * unechoed before the firmware stalls; 0: 1 s.
+	 */
+	uint64_t ioreport_timeout_ns;
 };
 
 /*
@@ -92,7 +97,8 @@ void copro_sim_rtkit_destroy(struct copro_sim_rtkit *fw);
 /*
  * Plug in (or, with NULL, remove) the application side after creation,
  * while the CPU is stopped; `eps` lists its endpoints, 0-terminated, at
- * most 8. -EBUSY while the CPU runs.
+ * most 8 (NULL: keep the config's app_eps). -EBUSY while the CPU runs,
+ * -EINVAL for a system endpoint in `eps`.
  */
 int copro_sim_rtkit_set_app(struct copro_sim_rtkit *fw,
 			    const struct copro_sim_rtkit_app *app,

@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * copro bench boot: the RTKit boot handshake's wall time (CPU_CONTROL.RUN
+ * to AP ON acknowledged) beside its limit measured in the same run: the
+ * number of sequential round trips the handshake needs times the ASC
+ * mailbox round trip through the echo firmware. A handshake can be no
+ * faster than its round trips; the ratio says what the protocol layers
+ * (RTKit, buffer setup, the firmware model) add on top.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <copro/error.h>
+#include <copro/os.h>
+
+#include "bench.h"
+#include "bench_util.h"
+#include "boot_trace.h"
+#include "cli.h"
+#include "rtkit_session.h"
+
+struct opts {
+	const char *board;
+	uint64_t boots, rounds;
+	bool json;
+};
+
+struct mode_figures {
+	double boot_p50, boot_p99, rtt_p50;
+	unsigned round_trips;
+};
+
+void bench_boot_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: copro bench boot [OPTION]...\n"
+		"Measure the RTKit boot handshake of the NVMe coprocessor (CPU start\n"
+		"to AP ON) beside its round trips times the mailbox round trip (the\n"
+		"limit), with the interrupt thread and with a polled host.\n"
+		"\n"
+		"  -b, --board NAME|FILE  board (default t8103)\n"
+		"  -n, --boots N          boots per mode (default 200)\n"
+		"  -r, --rounds N         mailbox round trips for the limit (default 20k)\n"
+		"      --json             print one JSON object instead of the table\n"
+		"  -h, --help             show this help and exit\n");
+}
+
+static int parse(int argc, char **argv, struct opts *o)
+{
+	static const struct option lopts[] = {
+		{ "board", required_argument, NULL, 'b' },
+		{ "boots", required_argument, NULL, 'n' },
+		{ "rounds", required_argument, NULL, 'r' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	*o = (struct opts){ .boots = 200, .rounds = 20000 };
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "b:n:r:h", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'b': o->board = optarg; break;
+		case 'n':
+			if (cli_parse_count("bench boot", "--boots", optarg, &o->boots))
+				return CLI_EXIT_USAGE;
+			break;
+		case 'r':
+			if (cli_parse_count("bench boot", "--rounds", optarg, &o->rounds))
+				return CLI_EXIT_USAGE;
+			break;
+		case 'j': o->json = true; break;
+		case 'h': bench_boot_usage(stdout); return -1;
+		default: return cli_usage_error("bench boot", "invalid option");
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("bench boot", "unexpected argument '%s'",
+				       argv[optind]);
+	if (o->boots == 0 || o->rounds == 0)
+		return cli_usage_error("bench boot", "--boots and --rounds must be > 0");
+	return 0;
+}
+
+/* Boot, shut down, stop the CPU; `boots` times on one session. */
+static int measure_boots(const struct opts *o, bool polled,
+			 struct bench_samples *boot, unsigned *round_trips)
+{
+	struct copro_log *log;
+	struct boot_trace *t = boot_trace_create();
+	struct rtkit_session s;
+	int ret;
+
+	if (!t)
+		return -ENOMEM;
+	ret = copro_log_create(NULL, COPRO_LOG_WARN, &log);
+	if (ret) {
+		boot_trace_destroy(t);
+		return ret;
+	}
+	const struct rtkit_session_config cfg = {
+		.board = o->board, .log = log, .polled = polled,
+		.ops = boot_trace_ops(), .ctx = t,
+	};
+	ret = rtkit_session_open(&cfg, &s);
+	for (uint64_t i = 0; !ret && i < o->boots; i++) {
+		uint64_t t0 = copro_time_ns();
+
+		boot_trace_start(t, t0);
+		rtkit_session_cpu_run(&s, true);
+		ret = copro_rtkit_boot(s.rtk);
+		uint64_t ns = copro_time_ns() - t0;
+		boot_trace_mark_booted(t, s.rtk);
+		if (ret)
+			break;
+		bench_samples_add(boot, ns);
+		*round_trips = boot_trace_round_trips(t);
+		ret = copro_rtkit_shutdown(s.rtk);
+		rtkit_session_cpu_run(&s, false);
+	}
+	if (s.board)
+		rtkit_session_close(&s);
+	boot_trace_destroy(t);
+	copro_log_destroy(log);
+	return ret;
+}
+
+static int measure_mode(const struct opts *o, bool polled,
+			struct mode_figures *f)
+{
+	struct bench_samples boot, rtt;
+	int ret;
+
+	if (bench_samples_init(&boot, (size_t)o->boots))
+		return -ENOMEM;
+	if (bench_samples_init(&rtt, (size_t)o->rounds)) {
+		bench_samples_free(&boot);
+		return -ENOMEM;
+	}
+	ret = measure_boots(o, polled, &boot, &f->round_trips);
+	if (!ret)
+		ret = bench_mbox_rtt(o->board, polled, o->rounds, &rtt);
+	if (!ret) {
+		f->boot_p50 = bench_percentile(&boot, 50);
+		f->boot_p99 = bench_percentile(&boot, 99);
+		f->rtt_p50 = bench_percentile(&rtt, 50);
+	}
+	bench_samples_free(&boot);
+	bench_samples_free(&rtt);
+	return ret;
+}
+
+static double limit(const struct mode_figures *f)
+{
+	return f->rtt_p50 * f->round_trips;
+}
+
+static void report_table(const struct opts *o, const struct mode_figures *irq,
+			 const struct mode_figures *poll)
+{
+	printf("copro bench boot: %" PRIu64 " boots per mode, %" PRIu64
+	       " mailbox round trips for the limit\n\n", o->boots, o->rounds);
+	printf("boot handshake, median (us); limit = round trips x mailbox round trip\n");
+	printf("  interrupt thread: %u round trips x %.2f us\n", irq->round_trips,
+	       irq->rtt_p50 / 1e3);
+	bench_row(stdout, "boot, interrupt thread", irq->boot_p50 / 1e3, "us",
+		  "round trips x mailbox RTT", limit(irq) / 1e3);
+	printf("  polled host: %u round trips x %.2f us\n", poll->round_trips,
+	       poll->rtt_p50 / 1e3);
+	bench_row(stdout, "boot, polled host", poll->boot_p50 / 1e3, "us",
+		  "round trips x mailbox RTT", limit(poll) / 1e3);
+	printf("boot handshake, p99 (us)\n");
+	bench_row(stdout, "boot, interrupt thread", irq->boot_p99 / 1e3, "us",
+		  "round trips x mailbox RTT", limit(irq) / 1e3);
+	bench_row(stdout, "boot, polled host", poll->boot_p99 / 1e3, "us",
+		  "round trips x mailbox RTT", limit(poll) / 1e3);
+}
+
+static void report_json(const struct mode_figures *irq,
+			const struct mode_figures *poll)
+{
+	struct bench_json j;
+
+	bench_json_begin(&j, stdout);
+	bench_json_num(&j, "boot_us", irq->boot_p50 / 1e3);
+	bench_json_num(&j, "boot_p99_us", irq->boot_p99 / 1e3);
+	bench_json_num(&j, "round_trips", irq->round_trips);
+	bench_json_num(&j, "mbox_rtt_us", irq->rtt_p50 / 1e3);
+	bench_json_num(&j, "boot_limit_us", limit(irq) / 1e3);
+	bench_json_num(&j, "boot_ratio_to_limit", irq->boot_p50 / limit(irq));
+	bench_json_num(&j, "boot_polled_us", poll->boot_p50 / 1e3);
+	bench_json_num(&j, "boot_polled_p99_us", poll->boot_p99 / 1e3);
+	bench_json_num(&j, "round_trips_polled", poll->round_trips);
+	bench_json_num(&j, "mbox_rtt_polled_us", poll->rtt_p50 / 1e3);
+	bench_json_num(&j, "boot_polled_limit_us", limit(poll) / 1e3);
+	bench_json_num(&j, "boot_polled_ratio_to_limit",
+		       poll->boot_p50 / limit(poll));
+	bench_json_end(&j);
+}
+
+int bench_boot_main(int argc, char **argv)
+{
+	struct opts o;
+	struct mode_figures irq = { 0 }, poll = { 0 };
+	int ret = parse(argc, argv, &o);
+
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	if (!o.json)
+		fprintf(stderr, "measuring: boots and mailbox round trips, interrupt thread, then polled...\n");
+	const char *step = "interrupt thread";
+	ret = measure_mode(&o, false, &irq);
+	if (!ret) {
+		step = "polled host";
+		ret = measure_mode(&o, true, &poll);
+	}
+	if (ret) {
+		fprintf(stderr, "copro bench boot: %s: %s\n", step, copro_strerror(ret));
+		return CLI_EXIT_FAILURE;
+	}
+	if (o.json)
+		report_json(&irq, &poll);
+	else
+		report_table(&o, &irq, &poll);
+	return 0;
+}
