@@ -19,7 +19,22 @@
 #define ANS2_NVME_ACQ 0x30   /* 64-bit */
 #define ANS2_NVME_REGION_SIZE 0x40000
 
+/* CAP: MQES 15:0 (0-based), CQR 16, TO 31:24 (500 ms units), CSS 44:37,
+ * MPSMIN 51:48, MPSMAX 55:52. */
+#define ANS2_CAP_MQES_MASK 0xffffull
+#define ANS2_CAP_CQR (1ull << 16)
+#define ANS2_CAP_TO_SHIFT 24
+#define ANS2_CAP_CSS_NVM (1ull << 37)
+#define ANS2_VS_VALUE 0x00010100u /* NVMe 1.1 */
+
+/* AQA: admin SQ size 11:0 and CQ size 27:16, both 0-based. */
+#define ANS2_AQA_ASQS(aqa) ((aqa) & 0xfffu)
+#define ANS2_AQA_ACQS(aqa) (((aqa) >> 16) & 0xfffu)
+#define ANS2_AQA_VALUE ((ANS2_ADMIN_DEPTH - 1) | (ANS2_ADMIN_DEPTH - 1) << 16)
+
 #define ANS2_CC_EN (1u << 0)
+#define ANS2_CC_MPS_SHIFT 7	/* 10:7, host page size 2^(12 + MPS) */
+#define ANS2_CC_MPS_MASK (0xfu << 7)
 #define ANS2_CC_SHN_SHIFT 14
 #define ANS2_CC_SHN_MASK (3u << 14)
 #define ANS2_CC_SHN_NORMAL (1u << 14)
@@ -53,6 +68,33 @@
 #define ANS2_MAX_PEND_VALUE (64u | (64u << 16))
 #define ANS2_NUM_TCBS_VALUE 63u
 #define ANS2_VENDOR_OPC 0xd8
+/* The ANS2 firmware's RTKit application endpoint (nothing uses it). */
+#define ANS2_RTKIT_APP_EP 0x20
+
+/* Namespace 1 only, 4096-byte LBAs; 4 MiB per command (MDTS 10). */
+#define ANS2_NSID 1u
+#define ANS2_LBA_SHIFT 12
+#define ANS2_LBA_SIZE (1u << ANS2_LBA_SHIFT)
+#define ANS2_MAX_TRANSFER (4096u * 1024u)
+#define ANS2_MDTS 10
+
+/*
+ * Apple's vendor admin command (0xD8). What it does on real hardware is
+ * not public; in copro it reads and writes a vendor area of
+ * ANS2_VENDOR_AREA_SIZE bytes inside the controller (kept until the
+ * model is destroyed). Its buffer is no PRP: PRP1 holds the buffer's
+ * bus address, which the SART must allow (the NVMMU does not translate
+ * it), but the command still needs a TCB like every other: one with its
+ * tag and opcode (the TCB's PRPs, length and flags are not looked at).
+ *   cdw10  NDT: transfer length in dwords (the NVMe convention for
+ *          vendor commands; Identify Controller NVSCC bit 0 says so)
+ *   cdw12  ANS2_VENDOR_OP_READ (area to buffer) or _WRITE (buffer to area)
+ *   cdw13  byte offset into the area, dword aligned
+ * The completion's result is the number of bytes moved.
+ */
+#define ANS2_VENDOR_AREA_SIZE (64u * 1024u)
+#define ANS2_VENDOR_OP_READ 1u
+#define ANS2_VENDOR_OP_WRITE 2u
 
 /* Transfer Control Block, 128 bytes. */
 struct ans2_tcb {

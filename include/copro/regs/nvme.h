@@ -40,6 +40,17 @@ _Static_assert(sizeof(struct nvme_cqe) == 16, "CQE is 16 bytes");
 #define NVME_CQE_SC(status) (((status) >> 1) & 0xff)	/* status code */
 #define NVME_CQE_SCT(status) (((status) >> 9) & 0x7)	/* status code type */
 #define NVME_CQE_DNR (1u << 15)
+/* A CQE status field (without the phase bit) from its type and code. */
+#define NVME_CQE_STATUS(sct, sc) ((uint16_t)(((sct) & 0x7) << 9 | ((sc) & 0xff) << 1))
+
+/* Status code types. */
+#define NVME_SCT_GENERIC 0
+#define NVME_SCT_CMD_SPECIFIC 1
+#define NVME_SCT_MEDIA 2
+
+/* Opcode bits 1:0: the data direction (NVM command set, figure 18). */
+#define NVME_OPC_HOST_TO_CTRL (1u << 0)
+#define NVME_OPC_CTRL_TO_HOST (1u << 1)
 
 /* Admin opcodes. */
 #define NVME_ADMIN_DELETE_SQ 0x00
@@ -71,6 +82,14 @@ _Static_assert(sizeof(struct nvme_cqe) == 16, "CQE is 16 bytes");
 /* Create queue flags (cdw11). */
 #define NVME_QUEUE_PHYS_CONTIG (1u << 0)
 #define NVME_CQ_IRQ_ENABLED (1u << 1)
+/* Create/Delete queue fields: cdw10 qid 15:0, 0-based size 31:16; cdw11
+ * 31:16 the SQ's CQ id or the CQ's interrupt vector. */
+#define NVME_QUEUE_QID(cdw10) ((cdw10) & 0xffffu)
+#define NVME_QUEUE_QSIZE(cdw10) ((cdw10) >> 16)
+#define NVME_QUEUE_CDW11_HI(cdw11) ((cdw11) >> 16)
+
+/* Read/Write: cdw12 15:0 the 0-based block count. */
+#define NVME_RW_NLB(cdw12) ((cdw12) & 0xffffu)
 
 /* Generic status codes (SCT 0). */
 #define NVME_SC_SUCCESS 0x00
@@ -80,18 +99,38 @@ _Static_assert(sizeof(struct nvme_cqe) == 16, "CQE is 16 bytes");
 #define NVME_SC_DATA_XFER_ERROR 0x04
 #define NVME_SC_INTERNAL 0x06
 #define NVME_SC_INVALID_NS 0x0b
+#define NVME_SC_ABORT_SQ_DELETED 0x08
+#define NVME_SC_PRP_OFFSET_INVALID 0x13
 #define NVME_SC_LBA_RANGE 0x80
 /* Command specific (SCT 1). */
+#define NVME_SC_CQ_INVALID 0x00
 #define NVME_SC_QID_INVALID 0x01
 #define NVME_SC_QUEUE_SIZE 0x02
+#define NVME_SC_INVALID_VECTOR 0x08
+#define NVME_SC_INVALID_QUEUE_DELETION 0x0c
+/* Media and data integrity errors (SCT 2). */
+#define NVME_SC_WRITE_FAULT 0x80
+#define NVME_SC_READ_ERROR 0x81
+
+/* Identify data is one 4 KiB page. */
+#define NVME_IDENTIFY_SIZE 4096u
 
 /* Identify Controller offsets used here. */
+#define NVME_IDCTRL_VID 0	/* u16 */
+#define NVME_IDCTRL_SSVID 2	/* u16 */
 #define NVME_IDCTRL_SN 4	/* 20 bytes */
 #define NVME_IDCTRL_MN 24	/* 40 bytes */
 #define NVME_IDCTRL_FR 64	/* 8 bytes */
 #define NVME_IDCTRL_MDTS 77
+#define NVME_IDCTRL_CNTLID 78	/* u16 */
+#define NVME_IDCTRL_VER 80	/* u32 */
+#define NVME_IDCTRL_ACL 258	/* 0-based */
+#define NVME_IDCTRL_AERL 259	/* 0-based */
+#define NVME_IDCTRL_SQES 512
+#define NVME_IDCTRL_CQES 513
 #define NVME_IDCTRL_NN 516	/* u32 */
 #define NVME_IDCTRL_VWC 525
+#define NVME_IDCTRL_NVSCC 530	/* bit 0: vendor commands use NDT/NDM */
 /* Identify Namespace. */
 #define NVME_IDNS_NSZE 0	/* u64 */
 #define NVME_IDNS_NCAP 8

@@ -13,6 +13,24 @@
  * allows, the PRP null check until cleared, linear doorbells only in
  * linear mode, one I/O queue pair, no Abort) and can be told to fail the
  * ways the hardware fails (faults below).
+ *
+ * Where the public record does not say what the hardware does, the
+ * model chooses, and sticks to it:
+ *  - A linear doorbell naming a tag >= 64 or outside its queue's array is
+ *    ignored (logged, tag_errors). A tag still in flight in either queue
+ *    gets a completion on the doorbell's queue with Command ID Conflict
+ *    (DNR) and CID = the tag; the command in flight is not disturbed.
+ *  - Linear doorbells while LINEAR_SQ_CTRL is off are ignored (logged,
+ *    doorbells_ignored); ring submission is not modelled.
+ *  - The NVMMU reads a tag's TCB when its command starts and keeps that
+ *    copy until NVMMU_TCB_INVAL; invalidating a tag in flight fails
+ *    (NVMMU_TCB_STAT 1) and keeps the TCB.
+ *  - Status codes: no TCB or a TCB for another command: Internal Error;
+ *    PRPs, length or direction not what the TCB allows: Data Transfer
+ *    Error; the PRP null check: Invalid Field; all with DNR. A data DMA
+ *    bus fault (or the injected one) is a Data Transfer Error.
+ *  - Completions carry SQ head 0 (a linear queue has no head).
+ *  - The vendor command's layout is in <copro/regs/ans2.h>.
  */
 #ifndef COPRO_SIM_ANS2_MODEL_H
 #define COPRO_SIM_ANS2_MODEL_H
@@ -44,6 +62,12 @@ struct copro_sim_ans2_config {
  * `sart` the model of its apple,sart (vendor command DMA goes through it).
  * Identify strings come from the node's "apple,model", "apple,serial",
  * "apple,firmware" properties, or defaults.
+ *
+ * The firmware's CPU must be stopped at creation (the model becomes its
+ * application, endpoint ANS2_RTKIT_APP_EP). With fw NULL there is no
+ * firmware: BOOT_STATUS never reads OK and the controller never becomes
+ * ready. Destroy while the CPU is stopped; a CPU still running is
+ * stopped through the node's "ans" region first (logged).
  */
 int copro_sim_ans2_create(struct copro_platform *p, int node,
 			  struct copro_sim_rtkit *fw,
@@ -82,6 +106,13 @@ struct copro_sim_ans2_stats {
 	uint64_t bytes_read, bytes_written;
 	uint64_t tcb_missing, tcb_invalidations, prp_violations;
 	uint64_t tag_errors, lost_irqs, stuck;
+	/* Accesses to unknown registers, wrong widths, or while off. */
+	uint64_t bad_accesses;
+	/* Doorbells dropped: linear mode off, controller not ready, no
+	 * such queue, bad CQ head. */
+	uint64_t doorbells_ignored;
+	/* Messages on the firmware's application endpoint (dropped). */
+	uint64_t app_messages;
 };
 void copro_sim_ans2_get_stats(const struct copro_sim_ans2 *m,
 			      struct copro_sim_ans2_stats *out);

@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The ANS2 model's namespace: a backing file of 4096-byte LBAs. Data
+ * moves with preadv/pwritev straight between the file and the host's
+ * DMA memory (the iovecs point into it), so a command costs no copy.
+ * A write has completed when pwritev returned; durability is fdatasync,
+ * which Flush, FUA and a disabled write cache ask for.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <copro/error.h>
+#include <copro/os.h>
+
+#include "ans2_internal.h"
+
+/* A namespace when neither the config nor the file gives a size. */
+#define DEFAULT_SIZE (64ull << 20)
+/* Real ANS2 flushes take 17 to 18 ms. */
+#define SLOW_FLUSH_NS (17 * COPRO_NSEC_PER_MSEC)
+#define SLOW_FLUSH_JITTER_NS COPRO_NSEC_PER_MSEC
+
+static int open_anonymous(struct copro_sim_ans2 *m)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[PATH_MAX];
+	int fd;
+
+	if (!dir || !*dir)
+		dir = "/tmp";
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		return fd;
+	/* Filesystems without O_TMPFILE: create, then unlink at once. */
+	snprintf(path, sizeof(path), "%s/copro-ans2-XXXXXX", dir);
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd < 0) {
+		int err = -errno;
+
+		copro_dev_err(&m->ld, "cannot create a temporary disk in %s: %s",
+			      dir, copro_strerror(err));
+		return err;
+	}
+	unlink(path);
+	return fd;
+}
+
+static int size_disk(struct copro_sim_ans2 *m, int fd, const char *what,
+		     uint64_t want)
+{
+	struct stat st;
+	uint64_t have;
+
+	if (fstat(fd, &st) < 0) {
+		int err = -errno;
+
+		copro_dev_err(&m->ld, "cannot stat the disk %s: %s", what,
+			      copro_strerror(err));
+		return err;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		copro_dev_err(&m->ld, "the disk %s is not a regular file", what);
+		return -EINVAL;
+	}
+	have = (uint64_t)st.st_size;
+	if (!want)
+		want = have ? have & ~(uint64_t)(ANS2_LBA_SIZE - 1)
+			    : DEFAULT_SIZE;
+	if (!want) {
+		copro_dev_err(&m->ld,
+			      "the disk %s holds %" PRIu64
+			      " bytes, less than one %u-byte LBA",
+			      what, have, ANS2_LBA_SIZE);
+		return -EINVAL;
+	}
+	/* Grown sparse; a larger file keeps its tail, unused. */
+	if (have < want && ftruncate(fd, (off_t)want) < 0) {
+		int err = -errno;
+
+		copro_dev_err(&m->ld, "cannot grow the disk %s to %" PRIu64
+			      " bytes: %s", what, want, copro_strerror(err));
+		return err;
+	}
+	m->disk.size = want;
+	return 0;
+}
+
+int ans2_disk_open(struct copro_sim_ans2 *m,
+		   const struct copro_sim_ans2_config *cfg)
+{
+	const char *what = cfg->disk_path ? cfg->disk_path : "(temporary)";
+	int fd, ret;
+
+	m->disk.fd = -1;
+	if (cfg->size % ANS2_LBA_SIZE) {
+		copro_dev_err(&m->ld,
+			      "disk size %" PRIu64
+			      " is not a multiple of the %u-byte LBA",
+			      cfg->size, ANS2_LBA_SIZE);
+		return -EINVAL;
+	}
+	if (cfg->disk_path) {
+		fd = open(cfg->disk_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			ret = -errno;
+			copro_dev_err(&m->ld, "cannot open the disk %s: %s",
+				      cfg->disk_path, copro_strerror(ret));
+			return ret;
+		}
+	} else {
+		fd = open_anonymous(m);
+		if (fd < 0)
+			return fd;
+	}
+	ret = size_disk(m, fd, what, cfg->size);
+	if (ret < 0) {
+		close(fd);
+		return ret;
+	}
+	m->disk.fd = fd;
+	m->disk.slow_flush = cfg->slow_flush;
+	atomic_init(&m->disk.rng, 0x9e3779b9u ^ (uint32_t)m->phys);
+	copro_dev_dbg(&m->ld, "disk %s: %" PRIu64 " bytes, %" PRIu64 " LBAs",
+		      what, m->disk.size, m->disk.size >> ANS2_LBA_SHIFT);
+	return 0;
+}
+
+void ans2_disk_close(struct copro_sim_ans2 *m)
+{
+	if (m->disk.fd >= 0)
+		close(m->disk.fd);
+	m->disk.fd = -1;
+}
+
+/* Consume n bytes from the front of an iovec array. */
+static void iov_advance(struct iovec **iov, unsigned *niov, size_t n)
+{
+	while (n && *niov) {
+		if (n < (*iov)->iov_len) {
+			(*iov)->iov_base = (char *)(*iov)->iov_base + n;
+			(*iov)->iov_len -= n;
+			return;
+		}
+		n -= (*iov)->iov_len;
+		(*iov)++;
+		(*niov)--;
+	}
+}
+
+/*
+ * Short transfers are retried; reading past the end of a file that
+ * shrank behind the model's back returns zeros, as unwritten LBAs do.
+ * The iovecs are the caller's scratch and are consumed.
+ */
+static int rw_all(struct copro_sim_ans2 *m, struct iovec *iov, unsigned niov,
+		  uint64_t off, size_t len, bool write)
+{
+	while (len) {
+		int cnt = niov > IOV_MAX ? IOV_MAX : (int)niov;
+		ssize_t n = write ? pwritev(m->disk.fd, iov, cnt, (off_t)off)
+				  : preadv(m->disk.fd, iov, cnt, (off_t)off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0) {
+			if (write)
+				return -EIO;
+			for (unsigned i = 0; i < niov; i++)
+				memset(iov[i].iov_base, 0, iov[i].iov_len);
+			return 0;
+		}
+		iov_advance(&iov, &niov, (size_t)n);
+		off += (uint64_t)n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int ans2_disk_read(struct copro_sim_ans2 *m, struct iovec *iov,
+		   unsigned niov, uint64_t off, size_t len)
+{
+	int ret = rw_all(m, iov, niov, off, len, false);
+
+	if (ret < 0)
+		copro_dev_err(&m->ld, "read of %zu bytes at %" PRIu64
+			      " failed: %s", len, off, copro_strerror(ret));
+	return ret;
+}
+
+int ans2_disk_write(struct copro_sim_ans2 *m, struct iovec *iov,
+		    unsigned niov, uint64_t off, size_t len)
+{
+	int ret = rw_all(m, iov, niov, off, len, true);
+
+	if (ret < 0)
+		copro_dev_err(&m->ld, "write of %zu bytes at %" PRIu64
+			      " failed: %s", len, off, copro_strerror(ret));
+	return ret;
+}
+
+static uint64_t flush_jitter(struct ans2_disk *d)
+{
+	uint32_t x = atomic_load_explicit(&d->rng, memory_order_relaxed);
+
+	/* xorshift32; a lost update between workers only repeats a value. */
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	atomic_store_explicit(&d->rng, x, memory_order_relaxed);
+	return x % SLOW_FLUSH_JITTER_NS;
+}
+
+int ans2_disk_sync(struct copro_sim_ans2 *m, bool flush_cmd)
+{
+	uint64_t start = copro_time_ns(), target, now;
+	int ret = 0;
+
+	if (fdatasync(m->disk.fd) < 0) {
+		ret = -errno;
+		copro_dev_err(&m->ld, "fdatasync of the disk failed: %s",
+			      copro_strerror(ret));
+	}
+	ans2_count(&m->st.fdatasyncs, 1);
+	if (!flush_cmd || !m->disk.slow_flush)
+		return ret;
+	target = start + SLOW_FLUSH_NS + flush_jitter(&m->disk);
+	now = copro_time_ns();
+	if (now < target)
+		copro_sleep_ns(target - now);
+	return ret;
+}

@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The ANS2 NVMe controller model's state, shared by its files:
+ *   ans2_model.c   lifecycle, devicetree, power and reset, faults, stats
+ *   ans2_regs.c    the register file, CC/CSTS, the firmware's state
+ *   ans2_queues.c  doorbells, tags, completion rings, the interrupt
+ *   ans2_qsetup.c  creating and deleting queues
+ *   ans2_worker.c  the controller's threads executing commands
+ *   ans2_nvmmu.c   TCBs and PRPs
+ *   ans2_cmds.c    admin and I/O commands
+ *   ans2_disk.c    the backing file
+ *   ans2_fw.c      the link to the coprocessor's RTKit firmware model
+ *
+ * Locks, outermost first:
+ *   ctl_lock  state transitions (enable, disable, reset, power, firmware);
+ *             held while waiting for the workers to go idle, so workers
+ *             never take it
+ *   lock      registers and queue configuration, short sections only
+ *   cq.lock   one completion queue
+ *   irq_lock  recomputing the interrupt line from both CQs
+ * The doorbell path takes none of them: tags move between states with
+ * atomics and a 64-bit pending mask hands them to the workers.
+ */
+#ifndef COPRO_SIM_ANS2_INTERNAL_H
+#define COPRO_SIM_ANS2_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include <copro/bus.h>
+#include <copro/log.h>
+#include <copro/os.h>
+#include <copro/regs/ans2.h>
+#include <copro/regs/nvme.h>
+#include <copro/sim/ans2_model.h>
+
+#define ANS2_NQ 2
+enum { ANS2_QA = 0, ANS2_QIO = 1 };
+
+/* Controller threads executing commands. */
+#define ANS2_WORKERS 3
+/* Data pages of the largest transfer, which need not start page-aligned. */
+#define ANS2_MAX_PAGES (ANS2_MAX_TRANSFER / NVME_PAGE_SIZE + 1)
+#define ANS2_SUPPLIES 4
+
+enum ans2_tag_state {
+	TAG_FREE,
+	TAG_PENDING,	/* doorbell rung, waiting for a worker */
+	TAG_RUNNING,	/* a worker executes it */
+	TAG_STUCK,	/* FAULT_STUCK: it never completes */
+	TAG_CQ_WAIT,	/* done; its completion waits for room in the CQ */
+};
+
+struct ans2_tag {
+	_Atomic uint32_t state;
+	/* Written by the doorbell before the tag is published as pending. */
+	_Atomic unsigned q;
+	_Atomic uint32_t epoch;
+	/*
+	 * The NVMMU's copy of the TCB, loaded when a command of this tag
+	 * starts and kept until the host invalidates it: a tag reused
+	 * without NVMMU_TCB_INVAL runs against the stale copy.
+	 */
+	_Atomic bool tcb_loaded;
+	struct ans2_tcb tcb;
+	struct nvme_cqe cqe;	/* TAG_CQ_WAIT */
+};
+
+struct ans2_sq {
+	_Atomic unsigned depth;	/* 0: no queue */
+	_Atomic uint64_t base;
+};
+
+struct ans2_cq {
+	struct copro_mutex lock;
+	unsigned depth;		/* 0: no queue */
+	uint64_t base;
+	bool ien;
+	unsigned head, tail;
+	uint16_t phase;
+	/*
+	 * Free-running counts behind the interrupt: entries posted, entries
+	 * the head doorbell acknowledged, and the count up to which posted
+	 * entries raised the interrupt (a lost interrupt does not move it).
+	 */
+	uint64_t posted, acked, irq_mark;
+	/* Tags whose completions wait for room, in order. */
+	uint8_t wait[ANS2_MAX_TAGS];
+	unsigned nwait;
+	_Atomic bool level;
+	/* Entries posted and not yet acknowledged (the doorbell race). */
+	_Atomic bool busy;
+};
+
+struct ans2_disk {
+	int fd;
+	uint64_t size;
+	bool slow_flush;
+	_Atomic uint32_t rng;	/* jitter of the emulated slow flush */
+};
+
+/* A worker's scratch space: no allocation on the I/O path. */
+struct ans2_worker {
+	struct copro_sim_ans2 *m;
+	unsigned id;
+	struct copro_event ev;	/* woken alone, by wake_one */
+	struct iovec iov[ANS2_MAX_PAGES];
+	unsigned niov;
+	size_t len;
+	uint8_t page[NVME_PAGE_SIZE] __attribute__((aligned(8)));
+};
+
+struct ans2_supply {
+	int node;
+	uint32_t arg;
+};
+
+struct copro_sim_ans2 {
+	struct copro_logdev ld;
+	struct copro_platform *p;
+	int node;
+	const char *node_name;
+	struct copro_sim_rtkit *fw;
+	struct copro_sim_sart *sart;
+	uint64_t phys, size;
+	unsigned line;
+	char region_name[80];
+	char model[41], serial[21], firmware[9];
+	struct ans2_disk disk;
+
+	struct ans2_supply power[ANS2_SUPPLIES], reset[ANS2_SUPPLIES];
+	unsigned npower, nreset;
+	struct copro_bus_watch watch;
+
+	struct copro_mutex ctl_lock;
+	struct copro_mutex lock;
+	/* Registers, under lock; the atomic ones are read without it. */
+	uint32_t cc, aqa, max_pend, modesel;
+	uint64_t asq, acq;
+	_Atomic uint32_t csts, linear, tcb_stat, unknown_ctrl, num_tcbs;
+	_Atomic uint64_t tcb_base[ANS2_NQ];
+	/* An access while off was logged (once per power-off). */
+	_Atomic bool off_warned;
+
+	/* Supplies on and reset deasserted. */
+	_Atomic bool powered;
+	/* The RTKit firmware is up (its app's up() ran, no down() since). */
+	_Atomic bool fw_up;
+	/* The coprocessor crashed: dead until power or reset cycles. */
+	_Atomic bool crashed;
+	/* Commands are accepted: RDY, no CFS, firmware up. */
+	_Atomic bool ready;
+	/* Bumped by every start and stop; commands carry theirs. */
+	_Atomic uint32_t epoch;
+	_Atomic bool wce;
+
+	struct ans2_sq sq[ANS2_NQ];
+	struct ans2_cq cq[ANS2_NQ];
+	struct copro_mutex irq_lock;
+	struct ans2_tag tags[ANS2_MAX_TAGS];
+	_Atomic uint64_t pending;
+	_Atomic unsigned cursor;
+	/* FAULT_DOORBELL_RACE: the next completion loses its interrupt. */
+	_Atomic bool race_lost;
+
+	struct copro_thread workers[ANS2_WORKERS];
+	struct ans2_worker wk[ANS2_WORKERS];
+	struct copro_event idle_ev;
+	/* Workers asleep (bit per worker), and awake looking for work. */
+	_Atomic uint32_t sleeping;
+	_Atomic unsigned searching;
+	/* Workers inside a command (see ans2_quiesce). */
+	_Atomic unsigned active;
+	_Atomic bool exiting;
+
+	struct copro_mutex vendor_lock;
+	uint8_t vendor[ANS2_VENDOR_AREA_SIZE];
+
+	_Atomic unsigned faults[COPRO_SIM_ANS2_FAULT_COUNT];
+	struct {
+		_Atomic uint64_t commands, errors;
+		_Atomic uint64_t reads, writes, flushes, fdatasyncs;
+		_Atomic uint64_t bytes_read, bytes_written;
+		_Atomic uint64_t tcb_missing, tcb_invalidations, prp_violations;
+		_Atomic uint64_t tag_errors, lost_irqs, stuck;
+		_Atomic uint64_t bad_accesses, doorbells_ignored, app_messages;
+	} st;
+};
+
+/* One command as a worker executes it. */
+struct ans2_cmd {
+	unsigned tag, q;
+	uint32_t epoch;
+	struct nvme_sqe sqe;
+	const struct ans2_tcb *tcb;
+	uint32_t result;
+	uint16_t status;	/* NVME_CQE_STATUS, maybe | NVME_CQE_DNR */
+};
+
+
+#define ANS2_ERR(sct, sc) (NVME_CQE_STATUS(sct, sc) | NVME_CQE_DNR)
+
+static inline void ans2_count(_Atomic uint64_t *c, uint64_t n)
+{
+	atomic_fetch_add_explicit(c, n, memory_order_relaxed);
+}
+
+/* ans2_regs.c */
+extern const struct copro_mmio_ops ans2_nvme_ops;
+/* Under ctl_lock: every register to its reset value. */
+void ans2_regs_reset(struct copro_sim_ans2 *m);
+/* Under ctl_lock: stop every command, forget queues, tags and TCBs. */
+void ans2_stop(struct copro_sim_ans2 *m);
+/* Controller Fatal Status from a worker: stop taking commands. */
+void ans2_fatal(struct copro_sim_ans2 *m);
+/* The firmware side (the RTKit app callbacks, or tests of the core). */
+void ans2_fw_up(struct copro_sim_ans2 *m);
+void ans2_fw_down(struct copro_sim_ans2 *m, bool crashed);
+/* FAULT_CRASH fired in a worker: stop now, make the firmware crash. */
+void ans2_crash_now(struct copro_sim_ans2 *m);
+
+/* ans2_model.c */
+/* Counted faults: take one hit (true if one was armed). */
+bool ans2_fault_take(struct copro_sim_ans2 *m, enum copro_sim_ans2_fault f);
+/* Counted down per command: true for the one that reaches zero. */
+bool ans2_fault_countdown(struct copro_sim_ans2 *m,
+			  enum copro_sim_ans2_fault f);
+bool ans2_fault_armed(struct copro_sim_ans2 *m, enum copro_sim_ans2_fault f);
+
+/* ans2_fw.c: the RTKit firmware model's app (nothing when fw is NULL). */
+int ans2_fw_attach(struct copro_sim_ans2 *m);
+void ans2_fw_detach(struct copro_sim_ans2 *m);
+/* Make the firmware crash (it writes its crashlog and tells the host). */
+void ans2_fw_crash(struct copro_sim_ans2 *m, const char *why);
+
+/* ans2_worker.c */
+int ans2_workers_start(struct copro_sim_ans2 *m);
+void ans2_workers_stop(struct copro_sim_ans2 *m);
+/* New pending work: make sure a worker will look at it. */
+void ans2_kick(struct copro_sim_ans2 *m);
+/* Under ctl_lock: stop accepting, wait for the workers to go idle. */
+void ans2_quiesce(struct copro_sim_ans2 *m);
+
+/* ans2_queues.c */
+void ans2_irq_update(struct copro_sim_ans2 *m);
+/* cq->lock held: the CQ's share of the line, after it changed. */
+void ans2_cq_set_level(struct copro_sim_ans2 *m, struct ans2_cq *cq);
+void ans2_sq_doorbell(struct copro_sim_ans2 *m, unsigned q, uint32_t val);
+void ans2_cq_doorbell(struct copro_sim_ans2 *m, unsigned q, uint32_t val);
+/* Post the command's completion; its tag is free again. */
+void ans2_complete(struct copro_sim_ans2 *m, const struct ans2_cmd *c);
+
+/* ans2_nvmmu.c */
+/* Does the tag's TCB describe the command? 0 or a CQE status. */
+uint16_t ans2_nvmmu_check(struct copro_sim_ans2 *m, struct ans2_cmd *c);
+void ans2_tcb_inval(struct copro_sim_ans2 *m, uint32_t val);
+/*
+ * Map the command's data through its PRPs (checked against the TCB by
+ * the caller) into w->iov. Returns 0 or a CQE status.
+ */
+uint16_t ans2_prp_map(struct copro_sim_ans2 *m, struct ans2_worker *w,
+		      const struct ans2_cmd *c, size_t len);
+/* Copy between a flat buffer and the mapped w->iov. */
+void ans2_iov_to(struct ans2_worker *w, const void *src, size_t len);
+void ans2_iov_from(struct ans2_worker *w, void *dst, size_t len);
+/* ans2_qsetup.c */
+/* Under ctl_lock, after ans2_quiesce: forget queues, tags, TCBs. */
+void ans2_queues_reset(struct copro_sim_ans2 *m);
+/* Admin queue setup from AQA/ASQ/ACQ at enable; NULL or the reason. */
+const char *ans2_admin_setup(struct copro_sim_ans2 *m);
+/* Queue creation and deletion for the admin commands. */
+uint16_t ans2_create_cq(struct copro_sim_ans2 *m, const struct ans2_cmd *c);
+uint16_t ans2_create_sq(struct copro_sim_ans2 *m, const struct ans2_cmd *c);
+uint16_t ans2_delete_sq(struct copro_sim_ans2 *m, const struct ans2_cmd *c);
+uint16_t ans2_delete_cq(struct copro_sim_ans2 *m, const struct ans2_cmd *c);
+
+/* ans2_cmds.c: fills c->status and c->result. */
+void ans2_exec(struct copro_sim_ans2 *m, struct ans2_worker *w,
+	       struct ans2_cmd *c);
+
+/* ans2_disk.c */
+int ans2_disk_open(struct copro_sim_ans2 *m,
+		   const struct copro_sim_ans2_config *cfg);
+void ans2_disk_close(struct copro_sim_ans2 *m);
+/*
+ * Whole transfers at a byte offset; 0 or a negative errno. The iovecs
+ * are scratch: they are consumed.
+ */
+int ans2_disk_read(struct copro_sim_ans2 *m, struct iovec *iov,
+		   unsigned niov, uint64_t off, size_t len);
+int ans2_disk_write(struct copro_sim_ans2 *m, struct iovec *iov,
+		    unsigned niov, uint64_t off, size_t len);
+int ans2_disk_sync(struct copro_sim_ans2 *m, bool flush_cmd);
+
+#endif
