@@ -98,12 +98,12 @@ static void rx_hello_reply(struct copro_sim_rtkit *fw, uint64_t msg)
 		return;
 	}
 	if (v < fw->cfg.ver_min || v > fw->cfg.ver_max) {
-		fw_stat_inc(fw, refused);
 		copro_dev_err(&fw->ld,
 			      "HELLO_REPLY chose version %u, outside this"
 			      " firmware's [%u, %u]: not booting",
 			      v, fw->cfg.ver_min, fw->cfg.ver_max);
 		fw_go_silent(fw);
+		fw_stat_inc(fw, refused);
 		return;
 	}
 	fw->version = v;
@@ -237,10 +237,10 @@ static void rx_set_iop(struct copro_sim_rtkit *fw, uint64_t msg)
 	case FW_PWR_ON:
 	case FW_PWR_INIT:
 		if (fw->phase == PH_OFF) {
-			fw_stat_inc(fw, refused);
 			copro_dev_err(&fw->ld, "SET_IOP_PWR_STATE(%s) after OFF:"
 				      " the coprocessor does not wake from OFF",
 				      fw_pwr_name(s));
+			fw_stat_inc(fw, refused);
 			return;
 		}
 		if (fw->phase == PH_ASLEEP) {

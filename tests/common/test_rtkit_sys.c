@@ -184,6 +184,26 @@ bool test_sys_wait(struct test_sys *s, bool (*pred)(void *), void *arg)
 	return true;
 }
 
+struct log_arg {
+	struct test_sys *s;
+	const char *what;
+};
+
+static bool log_has(void *arg)
+{
+	struct log_arg *l = arg;
+
+	return test_logcap_contains(&l->s->cap, l->what);
+}
+
+void test_sys_wait_log(struct test_sys *s, const char *what)
+{
+	struct log_arg l = { s, what };
+
+	if (!test_sys_wait(s, log_has, &l))
+		test_logcap_expect(&s->cap, what);
+}
+
 struct lines_arg {
 	struct test_sys *s;
 	unsigned n;

@@ -78,6 +78,8 @@ int test_sys_boot(struct test_sys *s);
  * host library is polled meanwhile.
  */
 bool test_sys_wait(struct test_sys *s, bool (*pred)(void *), void *arg);
+/* Wait until the captured log holds `what` (asserted). */
+void test_sys_wait_log(struct test_sys *s, const char *what);
 /* Wait for the firmware model's and the client's syslog counts. */
 void test_sys_wait_lines(struct test_sys *s, unsigned lines);
 struct copro_sim_rtkit_stats test_sys_fw_stats(struct test_sys *s);

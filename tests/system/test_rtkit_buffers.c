@@ -215,7 +215,7 @@ static void test_system_endpoints(void **state)
 	assert_int_equal(test_sys_boot(s), 0);
 	assert_true(copro_rtkit_has_ep(s->rtk, 0x0a));
 	test_logcap_expect(&s->cap, "endpoint 0x03 started"); /* debug */
-	test_logcap_expect(&s->cap, "oslog INIT acknowledged");
+	test_sys_wait_log(s, "oslog INIT acknowledged");
 
 	/* syslog: periodic lines and one on demand, all acknowledged. */
 	test_sys_wait_lines(s, 3);

@@ -13,7 +13,12 @@
  *
  * All calls are thread-safe; injections are queued to the CPU thread and
  * happen while the firmware runs (they are dropped, and counted, while
- * the CPU is stopped).
+ * the CPU is stopped). An injection call returns 0 once queued,
+ * -ESHUTDOWN when dropped, -EAGAIN when 32 are already waiting.
+ *
+ * For observers: a state change (power states, up, stalled, crashed) is
+ * in effect before the message that announces it is sent, and a count
+ * (refused, sart_blocked) moves only after its log line was written.
  */
 #ifndef COPRO_SIM_RTKIT_FW_H
 #define COPRO_SIM_RTKIT_FW_H
@@ -172,7 +177,13 @@ void copro_sim_rtkit_set_fault(struct copro_sim_rtkit *fw,
  * `message`, Cver, Ctim, Cmbx with the real recent mailbox history,
  * Crg8), corrupted with an enum copro_sim_crashlog_corruption kind
  * unless `corrupt` is negative, and send the crash message. The firmware then stops
- * answering. -ENOENT when no crashlog buffer was set up (it still dies).
+ * answering. -ENOENT when no crashlog buffer was set up (it still dies,
+ * without telling the AP); judged when called, the crash itself runs on
+ * the CPU thread right after.
+ *
+ * Cmbx holds the last 32 messages, both directions, oldest first, and
+ * its index word the number of entries; msg1 is the mailbox's msg1
+ * (endpoint in 7:0) with bit 32 set for messages the coprocessor sent.
  */
 int copro_sim_rtkit_crash(struct copro_sim_rtkit *fw, const char *message,
 			  int corrupt);
