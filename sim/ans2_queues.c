@@ -63,19 +63,29 @@ static bool cq_full(const struct ans2_cq *cq)
 
 /*
  * cq->lock held, room checked. The phase bit is stored last, with
- * release order, so a host that sees the new phase sees the whole entry.
+ * release order, so a host that sees the new phase sees the whole entry,
+ * and everything the model counts about it.
  */
 static int cq_write(struct copro_sim_ans2 *m, struct ans2_cq *cq,
 		    const struct nvme_cqe *cqe)
 {
 	uint64_t addr = cq->base + (uint64_t)cq->tail * sizeof(*cqe);
 	struct nvme_cqe *slot;
+	bool lost;
 	int ret;
 
 	ret = copro_bus_dma_map(m->p, m->ld.name, addr, sizeof(*cqe),
 				(void **)&slot);
 	if (ret < 0)
 		return ret;
+	lost = ans2_fault_take(m, COPRO_SIM_ANS2_FAULT_LOST_IRQ) ||
+	       atomic_exchange(&m->race_lost, false);
+	if (lost) {
+		ans2_count(&m->st.lost_irqs, 1);
+		copro_dev_dbg(&m->ld, "completion of CID %u: interrupt lost",
+			      cqe->cid);
+	}
+	atomic_store(&cq->busy, true);
 	memcpy(slot, cqe, offsetof(struct nvme_cqe, status));
 	__atomic_store_n(&slot->status,
 			 (uint16_t)((cqe->status & ~NVME_CQE_PHASE) | cq->phase),
@@ -85,15 +95,8 @@ static int cq_write(struct copro_sim_ans2 *m, struct ans2_cq *cq,
 		cq->phase ^= 1;
 	}
 	cq->posted++;
-	if (ans2_fault_take(m, COPRO_SIM_ANS2_FAULT_LOST_IRQ) ||
-	    atomic_exchange(&m->race_lost, false)) {
-		ans2_count(&m->st.lost_irqs, 1);
-		copro_dev_dbg(&m->ld, "completion of CID %u: interrupt lost",
-			      cqe->cid);
-	} else {
+	if (!lost)
 		cq->irq_mark = cq->posted;
-	}
-	atomic_store(&cq->busy, true);
 	return 0;
 }
 

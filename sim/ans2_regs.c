@@ -153,9 +153,9 @@ void ans2_fw_down(struct copro_sim_ans2 *m, bool crashed)
 
 void ans2_crash_now(struct copro_sim_ans2 *m)
 {
+	copro_dev_err(&m->ld, "injected coprocessor crash");
 	atomic_store(&m->crashed, true);
 	ans2_fatal(m);
-	copro_dev_err(&m->ld, "injected coprocessor crash");
 	ans2_fw_crash(m, "ANS2: injected crash in the middle of I/O");
 }
 

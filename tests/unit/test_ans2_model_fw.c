@@ -7,7 +7,6 @@
  */
 #include "test_ans2_model_host.h"
 
-#include <copro/regs/rtkit.h>
 #include <copro/rtkit.h>
 
 static struct nvme_sqe read1(struct host *h, size_t off)
@@ -32,8 +31,6 @@ static void test_firmware_crash_mid_io(void **state)
 {
 	struct host *h = *state;
 	struct copro_sim_ans2_stats st;
-	uint64_t msg;
-	uint8_t ep;
 
 	h_bringup(h);
 	/* Two commands the controller holds when the firmware dies. */
@@ -43,13 +40,7 @@ static void test_firmware_crash_mid_io(void **state)
 	assert_true(test_wait_until(stuck_two, h, TEST_TIMEOUT_NS));
 
 	assert_int_equal(copro_sim_rtkit_crash(h->fw, "test crash", -1), 0);
-	for (;;) {
-		assert_true(test_ap_recv(&h->ap, &ep, &msg));
-		if (ep == COPRO_RTKIT_EP_CRASHLOG &&
-		    RTK_EP_TYPE(msg) == RTK_CRASHLOG_CRASH)
-			break;
-		test_ap_handle(&h->ap, ep, msg);
-	}
+	h_expect_crash(h, "test crash");
 	/* By the time the host hears of it, the controller is dead. */
 	assert_true(cfs_set(h));
 	assert_int_equal(h_rd(h, ANS2_BOOT_STATUS), 0);
@@ -76,8 +67,7 @@ static void test_firmware_sleep_and_wake(void **state)
 
 	h_bringup(h);
 	/* The RTKit shutdown sequence takes the firmware out of ON. */
-	test_ap_ap_state(&h->ap, COPRO_RTKIT_PWR_QUIESCED);
-	test_ap_iop_state(&h->ap, COPRO_RTKIT_PWR_SLEEP);
+	assert_int_equal(copro_rtkit_shutdown(h->rtk), 0);
 	assert_int_equal(h_rd(h, ANS2_BOOT_STATUS), 0);
 	assert_int_equal(h_rd(h, ANS2_NVME_CSTS) & ANS2_CSTS_RDY, 0);
 	st = h_stats(h);
@@ -106,10 +96,10 @@ static void test_app_endpoint(void **state)
 	struct host *h = *state;
 
 	h_bringup(h);
-	test_ap_send(&h->ap, COPRO_RTKIT_EP_MGMT,
-		     RTK_MGMT_TYPE_MAKE(RTK_MGMT_STARTEP) |
-			     RTK_STARTEP_MAKE(ANS2_RTKIT_APP_EP));
-	test_ap_send(&h->ap, ANS2_RTKIT_APP_EP, 0x1234);
+	assert_int_equal(copro_rtkit_start_ep(h->rtk, ANS2_RTKIT_APP_EP), 0);
+	assert_int_equal(copro_rtkit_send_message(h->rtk, ANS2_RTKIT_APP_EP,
+						  0x1234, TEST_TIMEOUT_NS),
+			 0);
 	assert_true(test_wait_until(app_msg_seen, h, TEST_TIMEOUT_NS));
 	test_logcap_expect(h->cap, "message 0x0000000000001234 on endpoint"
 			   " 0x20 ignored");

@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A minimal hand-written ANS2 host for the model's tests: it boots the
- * coprocessor's RTKit firmware model with the hand-written AP of
- * tests/common/test_rtkit_ap, drives the "nvme" registers of the t8103
- * board directly, builds queues, TCBs and PRP lists in DMA memory by hand
+ * coprocessor's RTKit firmware model with the host RTKit library, drives
+ * the "nvme" registers of the t8103 board directly, builds queues, TCBs and PRP lists in DMA memory by hand
  * and reads completions out of the rings, so every rule of the model can
  * be poked at from outside.
  *
@@ -34,9 +33,11 @@
 #include <copro/sim/ans2_model.h>
 #include <copro/sim/board.h>
 #include <copro/sim/rtkit_fw.h>
+#include <copro/asc.h>
+#include <copro/regs/asc.h>
+#include <copro/rtkit.h>
 #include <copro/sim/sart_model.h>
 
-#include "test_rtkit_ap.h"
 #include "testutil.h"
 
 #define H_DISK_SIZE (16u << 20)
@@ -45,16 +46,22 @@
 #define H_ADMIN_TAG 0u
 
 struct host {
-	struct test_ap ap;	/* board, RTKit over the mailbox, SART driver */
+	struct test_logcap logcap;
 	struct test_logcap *cap;
 	struct copro_board *b;
 	struct copro_platform *p;
 	const struct copro_dt *dt;
-	int node, sart_node;
-	struct copro_sim_rtkit *fw;
-	struct copro_sim_sart *sart;
+	int node, sart_node, mbox_node;
+	struct copro_sim_rtkit *fw;	/* the board's firmware model */
+	struct copro_sim_sart *sart;	/* the board's SART model */
 	struct copro_sim_ans2 *m;
-	struct copro_mmio *r;
+	/* The host side of RTKit: mailbox and SART drivers, the library. */
+	struct copro_asc *asc;
+	struct copro_sart *sart_drv;
+	struct copro_rtkit *rtk;
+	_Atomic bool crashed;
+	char crash_str[COPRO_CRASHLOG_STR_MAX];
+	struct copro_mmio *r, *ans;
 	struct copro_power *pd;
 	struct copro_reset *rst;
 	unsigned line;
@@ -87,44 +94,79 @@ static inline void h_alloc(struct host *h, struct copro_dma_buf *b,
 	assert_int_equal(copro_dma_alloc(h->p, size, b), 0);
 }
 
+/* RTKit's crash report: keep the crashlog's message. */
+static inline void h_crashed(void *ctx, const struct copro_crashlog *cl)
+{
+	struct host *h = ctx;
+
+	if (cl && cl->has_str)
+		snprintf(h->crash_str, sizeof(h->crash_str), "%s", cl->str);
+	atomic_store(&h->crashed, true);
+}
+
+static inline int h_ref(struct host *h, const char *prop, const char *cells)
+{
+	struct copro_dt_ref ref;
+
+	assert_int_equal(copro_dt_ref(h->dt, h->node, prop, cells, 0, &ref), 0);
+	return ref.node;
+}
+
 /*
  * A board (built-in t8103 or a .dtb path) with its RTKit firmware and
- * SART models, a hand-written AP for RTKit (tests/common/test_rtkit_ap),
- * and the ANS2 model on a fresh backing file.
+ * SART models, the ANS2 model on a fresh backing file, and the host's
+ * RTKit library over the ASC mailbox driver with SART-filtered buffers.
  */
 static inline void h_open_board(struct host *h, const char *board,
 				bool slow_flush)
 {
+	static const struct copro_rtkit_ops ops = { .crashed = h_crashed };
+	struct copro_board_config bcfg = { .board = board, .threaded = true };
 	struct copro_sim_ans2_config cfg = { 0 };
-	struct copro_dt_ref ref;
+	struct copro_rtkit_config rcfg = {
+		.ops = &ops,
+		.ctx = h,
+		.shmem_mode = COPRO_RTKIT_SHMEM_SART,
+	};
 	int fd;
 
 	snprintf(h->path, sizeof(h->path), "/tmp/copro-ans2-test-XXXXXX");
 	fd = mkstemp(h->path);
 	assert_true(fd >= 0);
 	close(fd);
-	cfg.disk_path = h->path;
-	cfg.size = H_DISK_SIZE;
-	cfg.slow_flush = slow_flush;
+	cfg.disk_path = bcfg.disk_path = h->path;
+	cfg.size = bcfg.disk_size = H_DISK_SIZE;
+	cfg.slow_flush = bcfg.slow_flush = slow_flush;
 
-	test_ap_open(&h->ap, board, NULL);
-	h->cap = &h->ap.cap;
-	h->b = h->ap.b;
-	h->p = h->ap.p;
+	assert_int_equal(test_logcap_init(&h->logcap), 0);
+	h->cap = &h->logcap;
+	bcfg.log = test_logcap_log(h->cap);
+	assert_int_equal(copro_board_create(&bcfg, &h->b), 0);
+	h->p = copro_board_platform(h->b);
 	h->dt = copro_board_dt(h->b);
-	h->node = h->ap.nvme;
-	h->fw = h->ap.fw;
-	assert_int_equal(copro_dt_ref(h->dt, h->node, "apple,sart", NULL, 0,
-				      &ref), 0);
-	h->sart_node = ref.node;
+	h->node = copro_board_nvme_node(h->b);
+	assert_true(h->node >= 0);
+	h->fw = copro_board_rtkit(h->b, h->node);
+	assert_non_null(h->fw);
+	h->sart_node = h_ref(h, "apple,sart", NULL);
+	h->mbox_node = h_ref(h, "mboxes", "#mbox-cells");
 	h->sart = copro_board_sart(h->b, h->sart_node);
 	assert_non_null(h->sart);
+	/*
+	 * The board does not instantiate the ANS2 model (yet): the test
+	 * does, on the board's firmware and SART models.
+	 */
 	assert_int_equal(copro_sim_ans2_create(h->p, h->node, h->fw, h->sart,
 					       &cfg, &h->m), 0);
 	assert_int_equal(copro_mmio_map_dt(h->p, h->node, "nvme", 0, &h->r), 0);
+	assert_int_equal(copro_mmio_map_dt(h->p, h->node, "ans", 0, &h->ans), 0);
 	assert_int_equal(copro_dt_irq(h->dt, h->node, 0, &h->line), 0);
 	assert_int_equal(copro_power_get_dt(h->p, h->node, 0, &h->pd), 0);
 	assert_int_equal(copro_reset_get_dt(h->p, h->node, 0, &h->rst), 0);
+	assert_int_equal(copro_asc_probe(h->p, h->mbox_node, &h->asc), 0);
+	assert_int_equal(copro_sart_probe(h->p, h->sart_node, &h->sart_drv), 0);
+	rcfg.sart = h->sart_drv;
+	assert_int_equal(copro_rtkit_create(h->p, h->node, &rcfg, &h->rtk), 0);
 	for (int q = 0; q < 2; q++) {
 		h_alloc(h, &h->sq[q], H_IO_DEPTH * sizeof(struct nvme_sqe));
 		h_alloc(h, &h->cq[q], H_IO_DEPTH * sizeof(struct nvme_cqe));
@@ -139,16 +181,27 @@ static inline void h_open_cfg(struct host *h, bool slow_flush)
 	h_open_board(h, NULL, slow_flush);
 }
 
+/* Stop the coprocessor CPU: the firmware leaves ON. */
+static inline void h_cpu_stop(struct host *h)
+{
+	copro_writel(h->ans, ASC_CPU_CONTROL, 0);
+}
+
 /*
  * The coprocessor stops, then the controller goes, before the memory it
  * may write.
  */
 static inline void h_close(struct host *h)
 {
-	test_ap_cpu(&h->ap, false);
+	h_cpu_stop(h);
 	if (h->r)
 		copro_mmio_unmap(h->r);
 	copro_sim_ans2_destroy(h->m);
+	copro_rtkit_destroy(h->rtk);
+	copro_sart_shutdown(h->sart_drv);
+	copro_sart_destroy(h->sart_drv);
+	copro_asc_remove(h->asc);
+	copro_mmio_unmap(h->ans);
 	for (int q = 0; q < 2; q++) {
 		copro_dma_free(h->p, &h->sq[q]);
 		copro_dma_free(h->p, &h->cq[q]);
@@ -158,7 +211,8 @@ static inline void h_close(struct host *h)
 	copro_dma_free(h->p, &h->prp);
 	copro_power_put(h->pd);
 	copro_reset_put(h->rst);
-	test_ap_close(&h->ap);
+	copro_board_destroy(h->b);
+	test_logcap_destroy(&h->logcap);
 	unlink(h->path);
 }
 
@@ -181,20 +235,30 @@ static inline int h_teardown(void **state)
 	return 0;
 }
 
-/* RTKit boot (SPEC 2.2), from a stopped or dead coprocessor. */
+static inline bool h_crash_seen(void *arg)
+{
+	return atomic_load(&((struct host *)arg)->crashed);
+}
+
+/* The host heard of a crash whose crashlog says `text`. */
+static inline void h_expect_crash(struct host *h, const char *text)
+{
+	assert_true(test_wait_until(h_crash_seen, h, TEST_TIMEOUT_NS));
+	if (!strstr(h->crash_str, text))
+		fail_msg("crashlog message \"%s\" lacks \"%s\"", h->crash_str,
+			 text);
+}
+
+/* RTKit boot as SPEC 4 step 2 and 3 do it, from any coprocessor state. */
 static inline void h_boot(struct host *h)
 {
 	if (copro_sim_rtkit_is_up(h->fw))
 		return;
-	test_ap_cpu(&h->ap, false);
-	test_ap_reinit(&h->ap);
-	test_ap_boot(&h->ap);
-}
-
-/* Stop the coprocessor CPU: the firmware leaves ON. */
-static inline void h_cpu_stop(struct host *h)
-{
-	test_ap_cpu(&h->ap, false);
+	h_cpu_stop(h);
+	assert_int_equal(copro_rtkit_reinit(h->rtk), 0);
+	atomic_store(&h->crashed, false);
+	copro_writel(h->ans, ASC_CPU_CONTROL, ASC_CPU_CONTROL_RUN);
+	assert_int_equal(copro_rtkit_boot(h->rtk), 0);
 }
 
 /* ---- the rings -------------------------------------------------------- */
