@@ -14,9 +14,19 @@
 
 #include "ans2_internal.h"
 
+/* What the real ANS2 firmware's syslog says once it is up, in short. */
+static const char *const boot_lines[] = {
+	"ANS2 coprocessor up (RTKit_iOS-1843.120.3 copro-sim)",
+	"NVMe: linear SQ, NVMMU with 64 TCBs, one I/O queue pair",
+	"NVMe: waiting for the host to enable the controller",
+};
+
 static void app_up(void *ctx, struct copro_sim_rtkit *fw)
 {
 	ans2_fw_up(ctx);
+	/* Queued: the lines go out after the AP ON acknowledgement. */
+	for (size_t i = 0; i < sizeof(boot_lines) / sizeof(boot_lines[0]); i++)
+		copro_sim_rtkit_syslog(fw, "ans2", boot_lines[i]);
 }
 
 static void app_down(void *ctx, struct copro_sim_rtkit *fw)

@@ -71,7 +71,9 @@ static int ref_node(struct test_sys *s, const char *prop, const char *cells)
 
 void test_sys_open(struct test_sys *s, const char *board, bool threaded)
 {
-	struct copro_board_config bc = { .board = board, .threaded = threaded };
+	/* RTKit against its firmware model; no NVMe controller behind it. */
+	struct copro_board_config bc = { .board = board, .threaded = threaded,
+					 .firmware_only = true };
 	const struct copro_dt *dt;
 	uint64_t phys, size;
 	int mbox, mem;

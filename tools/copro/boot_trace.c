@@ -2,6 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <copro/regs/rtkit.h>
+
 #include "boot_trace.h"
 
 static void on_trace(void *ctx, bool to_iop, uint8_t ep, uint64_t msg,
@@ -87,6 +89,20 @@ void boot_trace_mark_booted(struct boot_trace *t, const struct copro_rtkit *rtk)
 {
 	copro_mutex_lock(&t->lock);
 	t->booted_at = t->nmsgs;
+	/*
+	 * The handshake ends with the ACK of AP ON; syslog lines the
+	 * firmware prints right after it may already be in the trace.
+	 */
+	for (size_t i = 0; i < t->nmsgs; i++) {
+		const struct boot_trace_msg *m = &t->msgs[i];
+
+		if (!m->to_iop && m->ep == COPRO_RTKIT_EP_MGMT &&
+		    RTK_MGMT_TYPE(m->msg) == RTK_MGMT_SET_AP_PWR_STATE &&
+		    RTK_PWR_STATE(m->msg) == COPRO_RTKIT_PWR_ON) {
+			t->booted_at = i + 1;
+			break;
+		}
+	}
 	copro_mutex_unlock(&t->lock);
 	t->version = copro_rtkit_version(rtk);
 	t->neps = 0;

@@ -226,7 +226,7 @@ int cmd_boot(int argc, char **argv)
 	else {
 		print_text(t, name, &s, boot_ns, trace);
 		if (trace) {
-			printf("\nshutdown:\n");
+			printf("\nafter boot (syslog, then shutdown):\n");
 			boot_trace_print(t, t->booted_at, SIZE_MAX, stdout);
 		}
 		if (!ret)
