@@ -44,6 +44,8 @@ check-asan: deps
 
 bench: build
 	./$(BUILD)/copro bench mbox
+	./$(BUILD)/copro bench boot
+	./$(BUILD)/copro bench nvme
 
 fuzz: deps
 	cmake -S . -B $(FUZZDIR) $(CMAKE_GEN) -DCMAKE_C_COMPILER=clang \
