@@ -19,5 +19,7 @@ int bench_mbox_rtt(const char *board, bool polled, uint64_t rounds,
 		   struct bench_samples *rtt);
 int bench_boot_main(int argc, char **argv);
 void bench_boot_usage(FILE *out);
+int bench_nvme_main(int argc, char **argv);
+void bench_nvme_usage(FILE *out);
 
 #endif

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The RTKit firmware model: lifecycle, the CPU thread's main loop,
- * sending, state and the injection queue. The protocol itself is in the
- * other rtkit_fw_*.c files (see rtkit_fw_internal.h for the map).
+ * sending and state. The protocol itself is in the other rtkit_fw_*.c
+ * files (see rtkit_fw_internal.h for the map).
  *
  * Each CPU start is a fresh firmware boot: HELLO, the endpoint map, the
  * system endpoints' buffer requests, IOP ON. Clearing RUN ends fw_run();
@@ -22,7 +22,8 @@
 
 #define FW_DEFAULT_VER_MIN 11
 #define FW_DEFAULT_VER_MAX 12
-#define FW_DEFAULT_IOREPORT_TIMEOUT_NS COPRO_NSEC_PER_SEC
+/* Generous: a busy host must not stall a firmware it does echo. */
+#define FW_DEFAULT_IOREPORT_TIMEOUT_NS (2 * COPRO_NSEC_PER_SEC)
 
 static const uint8_t system_eps[] = { FW_EP_CRASHLOG, FW_EP_SYSLOG,
 				      FW_EP_DEBUG, FW_EP_IOREPORT,
@@ -52,14 +53,15 @@ void fw_refuse(struct copro_sim_rtkit *fw, uint8_t ep, uint64_t msg,
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	fw_stat_inc(fw, refused);
 	copro_dev_warn(&fw->ld, "refused ep 0x%02x msg 0x%016" PRIx64 ": %s",
 		       ep, msg, why);
+	/* Counted after the line: whoever sees the count finds the line. */
+	fw_stat_inc(fw, refused);
 }
 
 uint32_t fw_timestamp(const struct copro_sim_rtkit *fw)
 {
-	return (uint32_t)((copro_time_ns() - fw->start_ns) /
+	return (uint32_t)((copro_time_ns() - atomic_load(&fw->start_ns)) /
 			  COPRO_NSEC_PER_USEC);
 }
 
@@ -144,87 +146,6 @@ static void rx(struct copro_sim_rtkit *fw, const struct copro_asc_msg *m)
 		rx_app(fw, ep, m->msg0);
 }
 
-/* ---- injections ------------------------------------------------------- */
-
-static int enqueue(struct copro_sim_rtkit *fw, const struct fw_inj *inj)
-{
-	int ret = 0;
-
-	copro_mutex_lock(&fw->q_lock);
-	/*
-	 * `stopping` is set before fw_run can return, and fw_run drains the
-	 * queue under this lock on its way out: nothing queued here can
-	 * outlive the run it was meant for.
-	 */
-	if (!copro_sim_asc_cpu_running(fw->asc) ||
-	    copro_sim_asc_iop_stopping(fw->asc)) {
-		fw_stat_inc(fw, injections_dropped);
-		ret = -ESHUTDOWN;
-	} else if (fw->q_n == FW_QUEUE_LEN) {
-		ret = -EAGAIN;
-	} else {
-		fw->q[(fw->q_head + fw->q_n++) % FW_QUEUE_LEN] = *inj;
-	}
-	copro_mutex_unlock(&fw->q_lock);
-	if (ret == 0)
-		copro_sim_asc_iop_kick(fw->asc);
-	else if (ret == -ESHUTDOWN)
-		copro_dev_dbg(&fw->ld, "injection dropped: the CPU is stopped");
-	else
-		copro_dev_warn(&fw->ld, "injection refused: %u already queued",
-			       FW_QUEUE_LEN);
-	return ret;
-}
-
-static bool dequeue(struct copro_sim_rtkit *fw, struct fw_inj *out)
-{
-	bool got = false;
-
-	copro_mutex_lock(&fw->q_lock);
-	if (fw->q_n) {
-		*out = fw->q[fw->q_head];
-		fw->q_head = (fw->q_head + 1) % FW_QUEUE_LEN;
-		fw->q_n--;
-		got = true;
-	}
-	copro_mutex_unlock(&fw->q_lock);
-	return got;
-}
-
-static void run_injections(struct copro_sim_rtkit *fw)
-{
-	struct fw_inj inj;
-
-	while (dequeue(fw, &inj)) {
-		if (fw->phase == PH_SILENT) {
-			copro_dev_dbg(&fw->ld, "silent: injection ignored");
-			continue;
-		}
-		switch (inj.kind) {
-		case INJ_SYSLOG:
-			fw_syslog_line(fw, inj.context, inj.text);
-			break;
-		case INJ_IOREPORT:
-			fw_ioreport_send(fw, (unsigned)inj.arg);
-			break;
-		case INJ_CRASH:
-			fw_crash(fw, inj.text, inj.arg);
-			break;
-		case INJ_HOSTILE:
-			fw_hostile(fw, (enum copro_sim_rtkit_hostile)inj.arg);
-			break;
-		}
-	}
-}
-
-static void drain_injections(struct copro_sim_rtkit *fw)
-{
-	copro_mutex_lock(&fw->q_lock);
-	atomic_fetch_add(&fw->st.injections_dropped, fw->q_n);
-	fw->q_n = 0;
-	copro_mutex_unlock(&fw->q_lock);
-}
-
 /* ---- the CPU thread --------------------------------------------------- */
 
 static void build_map(struct copro_sim_rtkit *fw)
@@ -247,7 +168,7 @@ static void build_map(struct copro_sim_rtkit *fw)
 
 static void boot_reset(struct copro_sim_rtkit *fw)
 {
-	fw->start_ns = copro_time_ns();
+	atomic_store(&fw->start_ns, copro_time_ns());
 	memset(fw->started, 0, sizeof(fw->started));
 	fw->version = 0;
 	fw->up_reported = false;
@@ -284,10 +205,10 @@ static void fw_run(void *ctx, struct copro_sim_asc *asc)
 			break;
 		if (ret == 0)
 			rx(fw, &m);
-		run_injections(fw);
+		fw_run_injections(fw);
 	}
 	fw_set_up(fw, false);
-	drain_injections(fw);
+	fw_drain_injections(fw);
 	copro_dev_dbg(&fw->ld, "CPU stopped: firmware halted");
 }
 
@@ -507,66 +428,4 @@ void copro_sim_rtkit_get_stats(const struct copro_sim_rtkit *fw,
 		.injections_dropped = atomic_load(&fw->st.injections_dropped),
 		.app_messages = atomic_load(&fw->st.app_messages),
 	};
-}
-
-/* ---- on-demand traffic and faults --------------------------------------- */
-
-int copro_sim_rtkit_syslog(struct copro_sim_rtkit *fw, const char *context,
-			   const char *text)
-{
-	struct fw_inj inj = { .kind = INJ_SYSLOG };
-
-	snprintf(inj.context, sizeof(inj.context), "%s",
-		 context ? context : "");
-	snprintf(inj.text, sizeof(inj.text), "%s", text ? text : "");
-	return enqueue(fw, &inj);
-}
-
-int copro_sim_rtkit_ioreport(struct copro_sim_rtkit *fw, unsigned type)
-{
-	struct fw_inj inj = { .kind = INJ_IOREPORT, .arg = (int)type };
-
-	/* Type 1 is the buffer request, not a report. */
-	if (type > 0xff || type == RTK_BUFFER_REQUEST)
-		return -EINVAL;
-	return enqueue(fw, &inj);
-}
-
-void copro_sim_rtkit_set_fault(struct copro_sim_rtkit *fw,
-			       enum copro_sim_rtkit_fault f, bool on)
-{
-	if ((unsigned)f >= COPRO_SIM_RTKIT_FAULT_COUNT)
-		return;
-	if (on)
-		atomic_fetch_or(&fw->faults, 1u << f);
-	else
-		atomic_fetch_and(&fw->faults, ~(1u << f));
-}
-
-int copro_sim_rtkit_crash(struct copro_sim_rtkit *fw, const char *message,
-			  int corrupt)
-{
-	struct fw_inj inj = { .kind = INJ_CRASH, .arg = corrupt };
-	int ret;
-
-	if (corrupt > COPRO_SIM_CRASHLOG_SHORT_CRG8)
-		return -EINVAL;
-	snprintf(inj.text, sizeof(inj.text), "%s", message ? message : "");
-	/* Sampled now: the CPU thread may not have run the crash yet. */
-	bool have_log = atomic_load(&fw->crashlog_ready);
-
-	ret = enqueue(fw, &inj);
-	if (ret < 0)
-		return ret;
-	return have_log ? 0 : -ENOENT;
-}
-
-int copro_sim_rtkit_hostile(struct copro_sim_rtkit *fw,
-			    enum copro_sim_rtkit_hostile kind)
-{
-	struct fw_inj inj = { .kind = INJ_HOSTILE, .arg = (int)kind };
-
-	if ((unsigned)kind >= COPRO_SIM_RTKIT_HOSTILE_COUNT)
-		return -EINVAL;
-	return enqueue(fw, &inj);
 }

@@ -346,10 +346,10 @@ static int dma(struct copro_sim_rtkit *fw, uint64_t iova, void *buf,
 	if (fw->cfg.sart) {
 		ret = copro_sim_sart_check(fw->cfg.sart, iova, len, write);
 		if (ret < 0) {
-			fw_stat_inc(fw, sart_blocked);
 			copro_dev_warn(&fw->ld, "DMA %s of 0x%zx bytes at 0x%"
 				       PRIx64 " blocked by the SART",
 				       write ? "write" : "read", len, iova);
+			fw_stat_inc(fw, sart_blocked);
 			return ret;
 		}
 	}

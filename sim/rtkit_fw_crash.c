@@ -97,7 +97,7 @@ static int write_crashlog(struct copro_sim_rtkit *fw, const char *message,
 		.str_id = CRASH_STR_ID,
 		.version_str = CRASH_VERSION_STR,
 		.has_time = true,
-		.time = copro_time_ns() - fw->start_ns,
+		.time = copro_time_ns() - atomic_load(&fw->start_ns),
 		.has_mbx = true,
 		.mbx = mbx,
 		.regs = &regs,
@@ -136,11 +136,12 @@ void fw_crash(struct copro_sim_rtkit *fw, const char *message, int corrupt)
 	const struct fw_buf *b = &fw->bufs[FWB_CRASHLOG];
 	int ret;
 
+	/* Before the app hears "down", so it can tell a crash from sleep. */
 	atomic_store(&fw->crashed, true);
 	if (b->state != FB_READY) {
+		fw_go_silent(fw);
 		copro_dev_err(&fw->ld, "crashed: %s (no crashlog buffer: the"
 			      " AP is not told)", message);
-		fw_go_silent(fw);
 		return;
 	}
 	copro_dev_err(&fw->ld, "crashed: %s", message);

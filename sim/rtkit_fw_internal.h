@@ -2,6 +2,7 @@
 /*
  * The RTKit firmware model's insides, shared by its files:
  *   rtkit_fw.c          lifecycle, the CPU thread's loop, sending, state
+ *   rtkit_fw_inject.c   the injection queue and the on-demand calls
  *   rtkit_fw_mgmt.c     management endpoint: boot handshake, power states
  *   rtkit_fw_buf.c      shared buffers in their four modes, DMA, SRAM
  *   rtkit_fw_log.c      syslog, ioreport, oslog
@@ -112,7 +113,6 @@ struct copro_sim_rtkit {
 	unsigned version;
 	unsigned epmap_base, epmap_last; /* chunk in flight, last chunk */
 	uint64_t epmap_sent;		/* the chunk in flight, to check replies */
-	uint64_t start_ns;		/* CPU start, for timestamps */
 	bool up_reported;		/* app told "up" */
 	bool waking;			/* handshake answers a wake request */
 	bool boot_counted;		/* stats.boots counted this handshake */
@@ -130,6 +130,7 @@ struct copro_sim_rtkit {
 	uint64_t next_ioreport_ns;
 
 	/* ---- published ---- */
+	_Atomic uint64_t start_ns;	/* CPU start, for history timestamps */
 	_Atomic unsigned iop_state, ap_state;
 	_Atomic bool up, crashed, stalled, crashlog_ready;
 	_Atomic uint32_t faults;	/* bit per enum copro_sim_rtkit_fault */
@@ -183,6 +184,10 @@ uint32_t fw_timestamp(const struct copro_sim_rtkit *fw);
 void fw_set_up(struct copro_sim_rtkit *fw, bool up);
 void fw_go_silent(struct copro_sim_rtkit *fw);
 bool fw_is_app_ep(const struct copro_sim_rtkit *fw, uint8_t ep);
+
+/* rtkit_fw_inject.c */
+void fw_run_injections(struct copro_sim_rtkit *fw);
+void fw_drain_injections(struct copro_sim_rtkit *fw);
 
 /* rtkit_fw_mgmt.c */
 void fw_mgmt_boot(struct copro_sim_rtkit *fw);

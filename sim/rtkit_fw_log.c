@@ -217,8 +217,9 @@ void fw_log_timers(struct copro_sim_rtkit *fw, uint64_t now,
 				      fw->echoes[i].msg,
 				      fw->cfg.ioreport_timeout_ns /
 					      (uint64_t)COPRO_NSEC_PER_MSEC);
-			atomic_store(&fw->stalled, true);
+			/* Silent before it says so: stalled() means down. */
 			fw_go_silent(fw);
+			atomic_store(&fw->stalled, true);
 			*next_wake = UINT64_MAX;
 			return;
 		}

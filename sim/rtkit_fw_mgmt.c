@@ -4,10 +4,11 @@
  * the version range, the endpoint map in chunks, STARTEP, and the two
  * power states.
  *
- * A wake (IOP ON or INIT while asleep) restarts the handshake from HELLO,
- * as real RTKit does: the AP forgot the map and freed the buffers when it
- * reinitialised, so they must be announced and requested again. Only a
- * CPU restart leaves OFF.
+ * Sleep (IOP SLEEP or QUIESCED) drops the buffers: the AP frees them when
+ * it reinitialises. A wake (IOP ON or INIT while asleep) then either
+ * reports IOP ON at once, the system endpoints still started (SPEC 2.2),
+ * or, with cfg.wake_rehello, starts over from HELLO as Linux expects of
+ * real firmware. Only a CPU restart leaves OFF.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -97,12 +98,12 @@ static void rx_hello_reply(struct copro_sim_rtkit *fw, uint64_t msg)
 		return;
 	}
 	if (v < fw->cfg.ver_min || v > fw->cfg.ver_max) {
-		fw_stat_inc(fw, refused);
 		copro_dev_err(&fw->ld,
 			      "HELLO_REPLY chose version %u, outside this"
 			      " firmware's [%u, %u]: not booting",
 			      v, fw->cfg.ver_min, fw->cfg.ver_max);
 		fw_go_silent(fw);
+		fw_stat_inc(fw, refused);
 		return;
 	}
 	fw->version = v;
@@ -236,19 +237,20 @@ static void rx_set_iop(struct copro_sim_rtkit *fw, uint64_t msg)
 	case FW_PWR_ON:
 	case FW_PWR_INIT:
 		if (fw->phase == PH_OFF) {
-			fw_stat_inc(fw, refused);
 			copro_dev_err(&fw->ld, "SET_IOP_PWR_STATE(%s) after OFF:"
 				      " the coprocessor does not wake from OFF",
 				      fw_pwr_name(s));
+			fw_stat_inc(fw, refused);
 			return;
 		}
 		if (fw->phase == PH_ASLEEP) {
 			copro_dev_dbg(&fw->ld, "waking from %s",
 				      fw_pwr_name(atomic_load(&fw->iop_state)));
-			fw_buf_reset(fw);
-			fw_log_reset(fw);
 			fw->waking = true;
-			fw_mgmt_boot(fw);
+			if (fw->cfg.wake_rehello)
+				fw_mgmt_boot(fw);
+			else
+				check_started(fw);
 			return;
 		}
 		if (fw->phase == PH_BOOTED) {
@@ -265,7 +267,9 @@ static void rx_set_iop(struct copro_sim_rtkit *fw, uint64_t msg)
 		/* The AP frees the buffers when it reinitialises. */
 		fw_buf_reset(fw);
 		fw_log_reset(fw);
-		memset(fw->started, 0, sizeof(fw->started));
+		/* And forgets the map: application endpoints start again. */
+		memset(fw->started + FW_APP_EP_START / 8, 0,
+		       sizeof(fw->started) - FW_APP_EP_START / 8);
 		atomic_store(&fw->iop_state, s);
 		fw->phase = s == FW_PWR_OFF ? PH_OFF : PH_ASLEEP;
 		iop_ack(fw, s);

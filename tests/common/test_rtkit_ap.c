@@ -54,7 +54,10 @@ static int ref_node(struct test_ap *ap, const char *prop, const char *cells)
 void test_ap_open(struct test_ap *ap, const char *board,
 		  const struct copro_sim_rtkit_config *cfg)
 {
-	struct copro_board_config bc = { .board = board, .threaded = true };
+	/* The ANS2 model's tests create their own controller model. */
+	struct copro_board_config bc = {
+		.board = board, .threaded = true, .firmware_only = true,
+	};
 	const struct copro_mbox_client client = {
 		.ctx = ap,
 		.rx = ap_rx,
@@ -248,6 +251,26 @@ struct copro_sim_rtkit_stats test_ap_stats(struct test_ap *ap)
 
 	copro_sim_rtkit_get_stats(ap->fw, &s);
 	return s;
+}
+
+struct log_arg {
+	struct test_ap *ap;
+	const char *what;
+};
+
+static bool log_has(void *arg)
+{
+	struct log_arg *l = arg;
+
+	return test_logcap_contains(&l->ap->cap, l->what);
+}
+
+void test_ap_wait_log(struct test_ap *ap, const char *what)
+{
+	struct log_arg l = { ap, what };
+
+	if (!test_wait_until(log_has, &l, TEST_TIMEOUT_NS))
+		test_logcap_expect(&ap->cap, what);
 }
 
 struct refused_arg {

@@ -123,6 +123,8 @@ void test_ap_settle(struct test_ap *ap);
 /* Settle, then assert that nothing is queued. */
 void test_ap_expect_none(struct test_ap *ap);
 struct copro_sim_rtkit_stats test_ap_stats(struct test_ap *ap);
+/* Wait until the captured log holds `what` (asserted). */
+void test_ap_wait_log(struct test_ap *ap, const char *what);
 /* Wait until stats.refused reaches n (asserted), then settle. */
 void test_ap_wait_refused(struct test_ap *ap, uint64_t n);
 

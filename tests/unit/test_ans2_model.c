@@ -168,7 +168,7 @@ static void test_identify_strings_from_dt(void **state)
 	};
 	struct host *h = *state;
 	char path[] = "/tmp/copro-ans2-dtb-XXXXXX";
-	struct copro_board_config bcfg = { .board = path };
+	struct copro_board_config bcfg = { .board = path, .firmware_only = true };
 	uint8_t *d;
 	struct copro_board *b;
 	struct copro_sim_ans2 *m = NULL;

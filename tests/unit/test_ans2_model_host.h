@@ -130,7 +130,9 @@ static inline void h_open_board(struct host *h, const char *board,
 				bool slow_flush)
 {
 	static const struct copro_rtkit_ops ops = { .crashed = h_crashed };
-	struct copro_board_config bcfg = { .board = board, .threaded = true };
+	/* The test creates and owns the controller model. */
+	struct copro_board_config bcfg = { .board = board, .threaded = true,
+					   .firmware_only = true };
 	struct copro_sim_ans2_config cfg = { 0 };
 	struct copro_rtkit_config rcfg = {
 		.ops = &ops,

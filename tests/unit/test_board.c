@@ -17,6 +17,7 @@
 #include <copro/error.h>
 #include <copro/regs/asc.h>
 #include <copro/sim/asc_model.h>
+#include <copro/sim/ans2_model.h>
 #include <copro/sim/board.h>
 #include <copro/sim/rtkit_fw.h>
 #include <copro/sim/sart_model.h>
@@ -89,6 +90,11 @@ static void check_models(struct fx *f, const struct expect *e)
 	assert_false(copro_sim_asc_cpu_running(asc));
 	assert_false(copro_sim_rtkit_is_up(fw));
 	assert_int_equal(copro_sim_rtkit_iop_state(fw), 0);
+	/* The NVMe controller model, with the default 64 MiB disk. */
+	assert_non_null(copro_board_ans2(f->b, nvme));
+	assert_int_equal(copro_sim_ans2_size(copro_board_ans2(f->b, nvme)),
+			 64ull << 20);
+	assert_null(copro_board_ans2(f->b, mbox));
 
 	/* Accessors answer only for the right kind of node. */
 	assert_null(copro_board_asc(f->b, sart));
@@ -102,6 +108,22 @@ static void check_models(struct fx *f, const struct expect *e)
 			 0);
 	assert_true(buf.phys >= e->dma_above);
 	copro_dma_free(copro_board_platform(f->b), &buf);
+}
+
+/* Firmware-only boards leave the controller model to the test. */
+static void test_firmware_only(void **state)
+{
+	struct copro_board_config cfg = { .firmware_only = true };
+	struct copro_board *b;
+	int nvme;
+
+	(void)state;
+	assert_int_equal(copro_board_create(&cfg, &b), 0);
+	nvme = copro_board_nvme_node(b);
+	assert_true(nvme >= 0);
+	assert_non_null(copro_board_rtkit(b, nvme));
+	assert_null(copro_board_ans2(b, nvme));
+	copro_board_destroy(b);
 }
 
 static void test_t8103(void **state)
@@ -194,6 +216,7 @@ int main(void)
 		cmocka_unit_test(test_t8103),
 		cmocka_unit_test(test_t6000),
 		cmocka_unit_test(test_default_board),
+		cmocka_unit_test(test_firmware_only),
 		cmocka_unit_test(test_two_boards),
 		cmocka_unit_test(test_destroy_running),
 	};

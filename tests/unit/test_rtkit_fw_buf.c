@@ -123,9 +123,8 @@ static void test_syslog_ring_full(void **state)
 	for (int i = 0; i < 9; i++)
 		assert_int_equal(copro_sim_rtkit_syslog(ap->fw, "c", "line"), 0);
 	test_ap_pump_lines(ap, 8);
+	test_ap_wait_log(ap, "all 8 entries await the AP's acknowledgement");
 	test_ap_expect_none(ap);
-	test_logcap_expect(&ap->cap, "all 8 entries await the AP's"
-				     " acknowledgement");
 	assert_int_equal(test_ap_stats(ap).syslog_sent, 8);
 
 	/* Acknowledge entry 5: the next line goes there. */
@@ -197,16 +196,17 @@ static bool stalled(void *arg)
 	return copro_sim_rtkit_stalled(arg);
 }
 
-static void test_ioreport(void **state)
+static void test_ioreport_echo(void **state)
 {
 	struct copro_sim_rtkit_config cfg = all_modes(COPRO_SIM_RTKIT_BUF_HOST);
 	struct test_ap *ap;
 	struct stat_arg a;
 	uint8_t ep;
-	uint64_t m8, m10, mc;
+	uint64_t m8, m10;
 
 	(void)state;
-	cfg.ioreport_timeout_ns = 50 * COPRO_NSEC_PER_MSEC;
+	/* Long enough that a slow test never stalls the firmware here. */
+	cfg.ioreport_timeout_ns = TEST_TIMEOUT_NS;
 	ap = ap_new(NULL, &cfg);
 	test_ap_boot(ap);
 	ap->no_ioreport_echo = true;
@@ -217,6 +217,7 @@ static void test_ioreport(void **state)
 	assert_int_equal(ep, 4);
 	assert_int_equal(RTK_EP_TYPE(m8), 8);
 	assert_int_equal(RTK_EP_TYPE(m10), 0x10);
+	assert_int_equal(m8 >> 52, 8);
 	/* A changed echo is no echo; then the right one. */
 	test_ap_send(ap, 4, m8 ^ 1);
 	test_ap_wait_refused(ap, 1);
@@ -224,20 +225,38 @@ static void test_ioreport(void **state)
 	test_ap_send(ap, 4, m8);
 	a = (struct stat_arg){ ap, 1 };
 	assert_true(test_wait_until(echoed_reached, &a, TEST_TIMEOUT_NS));
-	/* Type 0x10 needs no echo: the firmware did not stall over it. */
+	/* Echoing a message twice is refused too. */
+	test_ap_send(ap, 4, m8);
+	test_ap_wait_refused(ap, 2);
 	assert_false(copro_sim_rtkit_stalled(ap->fw));
+	assert_int_equal(test_ap_stats(ap).ioreport_sent, 2);
+	ap_free(ap);
+}
 
-	/* 0xc without its echo: the firmware stalls and falls silent. */
+/* 0xc without its echo: the firmware stalls and falls silent. */
+static void test_ioreport_stall(void **state)
+{
+	struct copro_sim_rtkit_config cfg = all_modes(COPRO_SIM_RTKIT_BUF_HOST);
+	struct test_ap *ap;
+	uint8_t ep;
+	uint64_t mc;
+
+	(void)state;
+	cfg.ioreport_timeout_ns = 20 * COPRO_NSEC_PER_MSEC;
+	ap = ap_new(NULL, &cfg);
+	test_ap_boot(ap);
 	assert_int_equal(copro_sim_rtkit_ioreport(ap->fw, 0xc), 0);
 	assert_true(test_ap_recv(ap, &ep, &mc));
 	assert_int_equal(RTK_EP_TYPE(mc), 0xc);
 	assert_true(test_wait_until(stalled, ap->fw, TEST_TIMEOUT_NS));
 	assert_false(copro_sim_rtkit_is_up(ap->fw));
-	test_logcap_expect(&ap->cap, "not echoed within 50 ms: firmware stalled");
+	test_logcap_expect(&ap->cap, "not echoed within 20 ms: firmware stalled");
+	/* Too late: nothing is answered any more. */
 	test_ap_send(ap, 4, mc);
 	test_ap_send(ap, 0, RTK_MGMT_TYPE_MAKE(RTK_MGMT_SET_AP_PWR_STATE) | 0x10);
+	test_ap_wait_log(ap, "silent: ignored ep 0x00");
 	test_ap_expect_none(ap);
-	assert_int_equal(test_ap_stats(ap).ioreport_echoed, 1);
+	assert_int_equal(test_ap_stats(ap).ioreport_echoed, 0);
 	ap_free(ap);
 }
 
@@ -455,7 +474,8 @@ int main(void)
 		cmocka_unit_test(test_syslog_lines),
 		cmocka_unit_test(test_syslog_ring_full),
 		cmocka_unit_test(test_periodic_traffic),
-		cmocka_unit_test(test_ioreport),
+		cmocka_unit_test(test_ioreport_echo),
+		cmocka_unit_test(test_ioreport_stall),
 		cmocka_unit_test(test_oslog_old_scheme),
 		cmocka_unit_test(test_oslog_new_scheme),
 		cmocka_unit_test(test_buffer_answers),

@@ -53,26 +53,6 @@ static bool crashed(void *arg)
 	return copro_sim_rtkit_crashed(arg);
 }
 
-struct log_arg {
-	struct test_ap *ap;
-	const char *what;
-};
-
-static bool log_has(void *arg)
-{
-	struct log_arg *l = arg;
-
-	return test_logcap_contains(&l->ap->cap, l->what);
-}
-
-static void wait_log(struct test_ap *ap, const char *what)
-{
-	struct log_arg l = { ap, what };
-
-	if (!test_wait_until(log_has, &l, TEST_TIMEOUT_NS))
-		test_logcap_expect(&ap->cap, what);
-}
-
 /* Crash, expect the crash message, and decode the buffer as a host would. */
 static int crash_and_parse(struct test_ap *ap, int corrupt,
 			   struct copro_crashlog *cl)
@@ -164,9 +144,9 @@ static void test_crash_decodes(void **state)
 
 	/* Dead: nothing is answered, nothing injected comes out. */
 	test_ap_send(ap, 0, RTK_MGMT_TYPE_MAKE(RTK_MGMT_SET_AP_PWR_STATE) | 0x10);
-	wait_log(ap, "silent: ignored ep 0x00");
+	test_ap_wait_log(ap, "silent: ignored ep 0x00");
 	assert_int_equal(copro_sim_rtkit_syslog(ap->fw, "c", "ghost"), 0);
-	wait_log(ap, "silent: injection ignored");
+	test_ap_wait_log(ap, "silent: injection ignored");
 	test_ap_expect_none(ap);
 
 	/* A CPU restart is a new firmware boot. */
@@ -240,7 +220,7 @@ static void test_crash_without_buffer(void **state)
 	assert_false(ap->bufs[TEST_AP_CRASHLOG].set);
 	assert_int_equal(copro_sim_rtkit_crash(ap->fw, "no log", -1), -ENOENT);
 	assert_true(test_wait_until(crashed, ap->fw, TEST_TIMEOUT_NS));
-	wait_log(ap, "no crashlog buffer: the AP is not told");
+	test_ap_wait_log(ap, "no crashlog buffer: the AP is not told");
 	test_ap_expect_none(ap);
 	assert_false(copro_sim_rtkit_is_up(ap->fw));
 	ap_free(ap);

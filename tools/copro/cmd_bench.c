@@ -15,6 +15,8 @@ static const struct {
 	  bench_mbox_main, bench_mbox_usage },
 	{ "boot", "RTKit boot handshake vs its round trips x the mailbox round trip",
 	  bench_boot_main, bench_boot_usage },
+	{ "nvme", "NVMe disk I/O through the ANS2 driver vs fio psync and io_uring",
+	  bench_nvme_main, bench_nvme_usage },
 };
 #define NBENCHES (sizeof(benches) / sizeof(benches[0]))
 

@@ -32,6 +32,12 @@ struct copro_board_config {
 	const char *disk_path;	/* NULL: an anonymous temporary file */
 	uint64_t disk_size;	/* bytes; 0: the file's size (or 64 MiB new) */
 	bool slow_flush;
+	/*
+	 * Coprocessors get their firmware model but not the hardware its
+	 * application side drives (no ANS2 controller model): for tests
+	 * that create and own that model themselves.
+	 */
+	bool firmware_only;
 };
 
 int copro_board_create(const struct copro_board_config *cfg,

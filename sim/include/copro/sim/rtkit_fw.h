@@ -13,7 +13,12 @@
  *
  * All calls are thread-safe; injections are queued to the CPU thread and
  * happen while the firmware runs (they are dropped, and counted, while
- * the CPU is stopped).
+ * the CPU is stopped). An injection call returns 0 once queued,
+ * -ESHUTDOWN when dropped, -EAGAIN when 32 are already waiting.
+ *
+ * For observers: a state change (power states, up, stalled, crashed) is
+ * in effect before the message that announces it is sent, and a count
+ * (refused, sart_blocked) moves only after its log line was written.
  */
 #ifndef COPRO_SIM_RTKIT_FW_H
 #define COPRO_SIM_RTKIT_FW_H
@@ -80,15 +85,26 @@ struct copro_sim_rtkit_config {
 	uint8_t app_eps[8];		/* its endpoints (0 ends the list) */
 	/*
 	 * How long an ioreport message that needs an echo may stay
-	 * unechoed before the firmware stalls; 0: 1 s.
+	 * unechoed before the firmware stalls; 0: 2 s.
 	 */
 	uint64_t ioreport_timeout_ns;
+	/*
+	 * Wake (IOP ON or INIT while asleep). false: as SPEC 2.2 has it, the
+	 * firmware reports IOP ON and takes AP ON, its system endpoints
+	 * still started, their buffers gone with the AP's reinit. true: it
+	 * starts over from HELLO, re-announcing the map and asking for its
+	 * buffers again, which is what Linux's apple_rtkit_wake() waits for
+	 * (a new EPMAP).
+	 */
+	bool wake_rehello;
 };
 
 /*
  * Install the model as `asc`'s firmware (the CPU must be stopped). The
- * config is copied. copro_sim_rtkit_destroy after the ASC's CPU stopped
- * (or the ASC model is destroyed) and before the ASC model goes.
+ * config is copied. copro_sim_rtkit_destroy before the ASC model goes:
+ * it stops the CPU if it still runs (warning) and unloads the firmware,
+ * so the ASC is left with none. In MMIO mode the SRAM window is on the
+ * bus from create to destroy.
  */
 int copro_sim_rtkit_create(struct copro_sim_asc *asc,
 			   const struct copro_sim_rtkit_config *cfg,
@@ -161,7 +177,13 @@ void copro_sim_rtkit_set_fault(struct copro_sim_rtkit *fw,
  * `message`, Cver, Ctim, Cmbx with the real recent mailbox history,
  * Crg8), corrupted with an enum copro_sim_crashlog_corruption kind
  * unless `corrupt` is negative, and send the crash message. The firmware then stops
- * answering. -ENOENT when no crashlog buffer was set up (it still dies).
+ * answering. -ENOENT when no crashlog buffer was set up (it still dies,
+ * without telling the AP); judged when called, the crash itself runs on
+ * the CPU thread right after.
+ *
+ * Cmbx holds the last 32 messages, both directions, oldest first, and
+ * its index word the number of entries; msg1 is the mailbox's msg1
+ * (endpoint in 7:0) with bit 32 set for messages the coprocessor sent.
  */
 int copro_sim_rtkit_crash(struct copro_sim_rtkit *fw, const char *message,
 			  int corrupt);

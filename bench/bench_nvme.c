@@ -1,0 +1,462 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * copro bench nvme: the emulated ANS2 disk through the whole stack (NVMe
+ * driver, NVMMU, PRPs, RTKit-booted controller model, backing file),
+ * 4 KiB random reads and writes at queue depth 1 and 32 and 1 MiB
+ * sequential reads, each beside fio on the same backing file in the same
+ * run: the psync engine (one thread per queue slot) and io_uring.
+ *
+ * Both sides use buffered I/O on a prefilled file whose pages are in the
+ * page cache, so the comparison is of the I/O paths, not of the storage
+ * under them. Our buffers are registered for zero-copy, as a serious
+ * client of the driver would do.
+ */
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <copro/error.h>
+#include <copro/nvme.h>
+#include <copro/os.h>
+#include <copro/sim/board.h>
+
+#include "bench.h"
+#include "bench_util.h"
+#include "cli.h"
+
+#define DISK_SIZE (256ull * 1024 * 1024)
+#define MAX_QD 32u
+#define WAIT_SLICE_NS (100 * COPRO_NSEC_PER_MSEC)
+
+struct opts {
+	const char *disk;
+	uint64_t seconds;
+	bool json;
+};
+
+void bench_nvme_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: copro bench nvme [OPTION]...\n"
+		"Measure the emulated NVMe disk through the ANS2 driver (4 KiB random\n"
+		"read and write at queue depth 1 and 32, 1 MiB sequential read) beside\n"
+		"fio's psync and io_uring engines on the same backing file.\n"
+		"\n"
+		"      --disk FILE    backing file (default: a temporary one); grown to\n"
+		"                     256 MiB and filled if smaller\n"
+		"      --seconds N    seconds per figure and engine (default 2)\n"
+		"      --json         print one JSON object instead of the table\n"
+		"  -h, --help         show this help and exit\n");
+}
+
+/* ---- the workloads ---------------------------------------------------- */
+
+struct workload {
+	const char *name, *key;
+	const char *fio_rw;	/* fio --rw */
+	enum copro_nvme_op op;
+	bool sequential;
+	size_t bs;
+	unsigned qd;
+};
+
+static const struct workload workloads[] = {
+	{ "4k random read, QD1", "randread_qd1", "randread", COPRO_NVME_READ, false, 4096, 1 },
+	{ "4k random read, QD32", "randread_qd32", "randread", COPRO_NVME_READ, false, 4096, 32 },
+	{ "4k random write, QD1", "randwrite_qd1", "randwrite", COPRO_NVME_WRITE, false, 4096, 1 },
+	{ "4k random write, QD32", "randwrite_qd32", "randwrite", COPRO_NVME_WRITE, false, 4096, 32 },
+	{ "1M sequential read, QD1", "seqread_1m", "read", COPRO_NVME_READ, true, 1024 * 1024, 1 },
+};
+#define NWORK (sizeof(workloads) / sizeof(workloads[0]))
+
+struct result {
+	double ours, psync, uring; /* IOPS */
+};
+
+/* ---- in-process runner -------------------------------------------- */
+
+struct runner {
+	struct copro_nvme *nvme;
+	const struct workload *w;
+	struct copro_nvme_req req[MAX_QD];
+	uint8_t *buf;
+	_Atomic uint64_t free_mask; /* slots not in flight */
+	_Atomic uint64_t done;
+	_Atomic int error;
+	struct copro_event ev;
+	uint64_t rng, next_off;
+};
+
+static void run_done(struct copro_nvme_req *req, int status)
+{
+	struct runner *r = req->ctx;
+
+	if (status)
+		atomic_store(&r->error, status);
+	atomic_fetch_add_explicit(&r->done, 1, memory_order_relaxed);
+	atomic_fetch_or(&r->free_mask, 1ull << (req - r->req));
+	copro_event_signal(&r->ev);
+}
+
+static uint64_t next_offset(struct runner *r)
+{
+	uint64_t blocks = DISK_SIZE / r->w->bs, off;
+
+	if (r->w->sequential) {
+		off = r->next_off;
+		r->next_off = (r->next_off + r->w->bs) % DISK_SIZE;
+		return off;
+	}
+	r->rng ^= r->rng << 13;
+	r->rng ^= r->rng >> 7;
+	r->rng ^= r->rng << 17;
+	return (r->rng % blocks) * r->w->bs;
+}
+
+static int run_ours(struct copro_nvme *nvme, uint8_t *buf,
+		    const struct workload *w, uint64_t seconds, double *iops)
+{
+	struct runner *r = calloc(1, sizeof(*r));
+	uint64_t start, deadline, all = (1ull << w->qd) - 1;
+	int rc = 0;
+
+	if (!r)
+		return -ENOMEM;
+	r->nvme = nvme;
+	r->w = w;
+	r->buf = buf;
+	r->rng = 0x9e3779b97f4a7c15ull;
+	atomic_init(&r->free_mask, all);
+	copro_event_init(&r->ev);
+	for (unsigned i = 0; i < w->qd; i++)
+		r->req[i] = (struct copro_nvme_req){
+			.op = w->op, .len = w->bs, .buf = buf + i * w->bs,
+			.done = run_done, .ctx = r,
+		};
+	start = copro_time_ns();
+	deadline = start + seconds * COPRO_NSEC_PER_SEC;
+	while (copro_time_ns() < deadline && !atomic_load(&r->error)) {
+		uint32_t key = copro_event_prepare(&r->ev);
+		uint64_t m = atomic_exchange(&r->free_mask, 0);
+
+		if (!m) {
+			copro_event_wait(&r->ev, key, WAIT_SLICE_NS,
+					 COPRO_SPIN_DEFAULT_NS);
+			continue;
+		}
+		while (m) {
+			unsigned i = (unsigned)__builtin_ctzll(m);
+
+			m &= m - 1;
+			r->req[i].offset = next_offset(r);
+			rc = copro_nvme_submit(nvme, &r->req[i]);
+			if (rc) {
+				atomic_store(&r->error, rc);
+				atomic_fetch_or(&r->free_mask, 1ull << i);
+			}
+		}
+	}
+	/* Let what is in flight land before the buffers are reused. */
+	while (atomic_load(&r->free_mask) != all) {
+		uint32_t key = copro_event_prepare(&r->ev);
+
+		if (atomic_load(&r->free_mask) == all)
+			break;
+		copro_event_wait(&r->ev, key, WAIT_SLICE_NS, COPRO_SPIN_DEFAULT_NS);
+	}
+	*iops = (double)atomic_load(&r->done) * 1e9 /
+		(double)(copro_time_ns() - start);
+	rc = atomic_load(&r->error);
+	free(r);
+	return rc;
+}
+
+/* ---- fio ------------------------------------------------------------ */
+
+/* The number after "key" inside the section that follows "section". */
+static double json_number(const char *json, const char *section,
+			  const char *key)
+{
+	char pat[64];
+	const char *s = strstr(json, "\"jobs\"");
+
+	if (!s)
+		return -1;
+	snprintf(pat, sizeof(pat), "\"%s\"", section);
+	s = strstr(s, pat);
+	if (!s)
+		return -1;
+	snprintf(pat, sizeof(pat), "\"%s\"", key);
+	s = strstr(s, pat);
+	if (!s)
+		return -1;
+	s = strchr(s + strlen(pat), ':');
+	return s ? strtod(s + 1, NULL) : -1;
+}
+
+static double run_fio(const char *disk, const struct workload *w,
+		      bool uring, uint64_t seconds)
+{
+	char rw[32], bs[32], depth[32], jobs[32], runtime[32], size[32];
+	char fname[4200], *argv[24], *out = NULL;
+	size_t len = 0, cap = 0;
+	int pipefd[2], status, n = 0;
+	double iops;
+	pid_t pid;
+
+	snprintf(fname, sizeof(fname), "--filename=%s", disk);
+	snprintf(rw, sizeof(rw), "--rw=%s", w->fio_rw);
+	snprintf(bs, sizeof(bs), "--bs=%zu", w->bs);
+	/* psync has one request per thread: QD32 is 32 threads. */
+	snprintf(depth, sizeof(depth), "--iodepth=%u", uring ? w->qd : 1);
+	snprintf(jobs, sizeof(jobs), "--numjobs=%u", uring ? 1 : w->qd);
+	snprintf(runtime, sizeof(runtime), "--runtime=%llu",
+		 (unsigned long long)seconds);
+	snprintf(size, sizeof(size), "--size=%llu", (unsigned long long)DISK_SIZE);
+	argv[n++] = "fio";
+	argv[n++] = "--name=copro-bench";
+	argv[n++] = fname;
+	argv[n++] = rw;
+	argv[n++] = bs;
+	argv[n++] = uring ? "--ioengine=io_uring" : "--ioengine=psync";
+	argv[n++] = depth;
+	argv[n++] = jobs;
+	argv[n++] = "--thread";
+	argv[n++] = "--group_reporting";
+	argv[n++] = "--direct=0";
+	argv[n++] = "--time_based";
+	argv[n++] = runtime;
+	argv[n++] = size;
+	argv[n++] = "--randrepeat=0";
+	argv[n++] = "--norandommap";
+	argv[n++] = "--output-format=json";
+	argv[n] = NULL;
+
+	if (pipe(pipefd))
+		return -1;
+	pid = fork();
+	if (pid < 0) {
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_WRONLY);
+
+		dup2(pipefd[1], 1);
+		if (devnull >= 0)
+			dup2(devnull, 2);
+		close(pipefd[0]);
+		close(pipefd[1]);
+		execvp("fio", argv);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	for (;;) {
+		if (len + 4096 > cap) {
+			char *grown = realloc(out, cap = cap * 2 + 8192);
+
+			if (!grown)
+				break;
+			out = grown;
+		}
+		ssize_t got = read(pipefd[0], out + len, cap - len - 1);
+
+		if (got <= 0)
+			break;
+		len += (size_t)got;
+	}
+	close(pipefd[0]);
+	waitpid(pid, &status, 0);
+	if (!out || !WIFEXITED(status) || WEXITSTATUS(status)) {
+		free(out);
+		return -1;
+	}
+	out[len] = '\0';
+	iops = json_number(out, w->op == COPRO_NVME_READ ? "read" : "write",
+			   "iops");
+	free(out);
+	return iops;
+}
+
+/* ---- setup ------------------------------------------------------------ */
+
+/* Grows and fills the file so reads return data, not holes. */
+static int prepare_disk(const char *path)
+{
+	struct stat sb;
+	uint8_t *chunk;
+	int fd, rc = 0;
+
+	fd = open(path, O_RDWR | O_CREAT, 0600);
+	if (fd < 0)
+		return -errno;
+	if (!fstat(fd, &sb) && (uint64_t)sb.st_size >= DISK_SIZE) {
+		close(fd);
+		return 0;
+	}
+	chunk = malloc(1 << 20);
+	if (!chunk) {
+		close(fd);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < (1 << 20); i++)
+		chunk[i] = (uint8_t)(i * 131 + 7);
+	for (uint64_t off = 0; off < DISK_SIZE && !rc; off += 1 << 20)
+		if (pwrite(fd, chunk, 1 << 20, (off_t)off) != 1 << 20)
+			rc = -EIO;
+	free(chunk);
+	close(fd);
+	return rc;
+}
+
+static int parse(int argc, char **argv, struct opts *o)
+{
+	static const struct option lopts[] = {
+		{ "disk", required_argument, NULL, 'd' },
+		{ "seconds", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c;
+
+	*o = (struct opts){ .seconds = 2 };
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'd': o->disk = optarg; break;
+		case 's':
+			if (cli_parse_count("bench nvme", "--seconds", optarg,
+					    &o->seconds))
+				return CLI_EXIT_USAGE;
+			break;
+		case 'j': o->json = true; break;
+		case 'h': bench_nvme_usage(stdout); return -1;
+		default: return cli_usage_error("bench nvme", "invalid option");
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("bench nvme", "unexpected argument '%s'",
+				       argv[optind]);
+	if (!o->seconds || o->seconds > 3600)
+		return cli_usage_error("bench nvme", "--seconds must be 1 to 3600");
+	return 0;
+}
+
+static void report(const struct opts *o, const struct result *res)
+{
+	struct bench_json j;
+
+	if (o->json) {
+		bench_json_begin(&j, stdout);
+		for (unsigned i = 0; i < NWORK; i++) {
+			char key[64];
+			const struct workload *w = &workloads[i];
+
+			snprintf(key, sizeof(key), "%s_iops", w->key);
+			bench_json_num(&j, key, res[i].ours);
+			snprintf(key, sizeof(key), "%s_fio_psync_iops", w->key);
+			bench_json_num(&j, key, res[i].psync);
+			snprintf(key, sizeof(key), "%s_fio_io_uring_iops", w->key);
+			bench_json_num(&j, key, res[i].uring);
+			snprintf(key, sizeof(key), "%s_ratio_to_io_uring", w->key);
+			bench_json_num(&j, key, res[i].uring > 0 ?
+					       res[i].ours / res[i].uring : 0);
+		}
+		bench_json_end(&j);
+		fputc('\n', stdout);
+		return;
+	}
+	printf("copro bench nvme: %llu s per figure, 256 MiB backing file, buffered I/O\n",
+	       (unsigned long long)o->seconds);
+	for (unsigned i = 0; i < NWORK; i++) {
+		printf("%s\n", workloads[i].name);
+		bench_row(stdout, "copro NVMe (zero-copy)", res[i].ours, "IOPS",
+			  "fio psync", res[i].psync);
+		bench_row(stdout, "copro NVMe (zero-copy)", res[i].ours, "IOPS",
+			  "fio io_uring", res[i].uring);
+	}
+	printf("(a fio figure of -1 means fio could not run)\n");
+}
+
+int bench_nvme_main(int argc, char **argv)
+{
+	char tmp[] = "/tmp/copro-bench-nvme-XXXXXX";
+	struct copro_board_config bc = { .board = "t8103", .threaded = true };
+	struct copro_board *b = NULL;
+	struct copro_nvme *nvme = NULL;
+	struct result res[NWORK];
+	const char *step = "";
+	uint8_t *buf = NULL;
+	size_t buflen = MAX_QD * 1024 * 1024;
+	struct opts o;
+	int rc, node;
+
+	rc = parse(argc, argv, &o);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	if (!o.disk) {
+		int fd = mkstemp(tmp);
+
+		if (fd < 0) {
+			perror("copro bench nvme: temporary disk");
+			return CLI_EXIT_FAILURE;
+		}
+		close(fd);
+		o.disk = tmp;
+	}
+	if (!o.json)
+		fprintf(stderr, "preparing %s...\n", o.disk);
+	step = "preparing the disk";
+	rc = prepare_disk(o.disk);
+	bc.disk_path = o.disk;
+	bc.disk_size = DISK_SIZE;
+	if (!rc) {
+		step = "creating the board";
+		rc = copro_board_create(&bc, &b);
+	}
+	if (!rc) {
+		step = "probing the NVMe driver";
+		node = copro_board_nvme_node(b);
+		rc = node < 0 ? node
+			      : copro_nvme_probe(copro_board_platform(b), node,
+						 NULL, &nvme);
+	}
+	if (!rc) {
+		step = "registering buffers";
+		buf = aligned_alloc(4096, buflen);
+		rc = buf ? copro_nvme_register_buffer(nvme, buf, buflen) : -ENOMEM;
+	}
+	for (unsigned i = 0; i < NWORK && !rc; i++) {
+		const struct workload *w = &workloads[i];
+
+		if (!o.json)
+			fprintf(stderr, "measuring %s...\n", w->name);
+		step = w->name;
+		rc = run_ours(nvme, buf, w, o.seconds, &res[i].ours);
+		res[i].psync = run_fio(o.disk, w, false, o.seconds);
+		res[i].uring = run_fio(o.disk, w, true, o.seconds);
+	}
+	if (buf && nvme)
+		copro_nvme_unregister_buffer(nvme, buf);
+	if (nvme)
+		copro_nvme_remove(nvme);
+	if (b)
+		copro_board_destroy(b);
+	free(buf);
+	if (o.disk == tmp)
+		unlink(tmp);
+	if (rc) {
+		fprintf(stderr, "copro bench nvme: %s failed: %s\n", step,
+			copro_strerror(rc));
+		return CLI_EXIT_FAILURE;
+	}
+	report(&o, res);
+	return 0;
+}

@@ -1,0 +1,425 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The I/O API: request checks, tags, zero-copy or bounce data, the read,
+ * write and flush commands, and the blocking wrappers. Nothing here
+ * allocates: tags, bounce chunks and PRP list pages are all preallocated.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <copro/error.h>
+
+#include "nvme/nvme_internal.h"
+
+/* Slices of a wait whose real bound is the driver's own timeout handling. */
+#define WAIT_SLICE_NS (100 * COPRO_NSEC_PER_MSEC)
+
+static void wait_a_little(struct copro_nvme *nvme, struct copro_event *ev,
+			  uint32_t key, uint64_t deadline)
+{
+	int64_t left = copro_deadline_left(deadline);
+
+	if (nvme->cfg.polled) {
+		/* No threads: make the progress we are waiting for ourselves. */
+		copro_nvme_poll(nvme);
+		copro_cpu_relax();
+		return;
+	}
+	if (left < 0 || left > WAIT_SLICE_NS)
+		left = WAIT_SLICE_NS;
+	copro_event_wait(ev, key, left, COPRO_SPIN_DEFAULT_NS);
+}
+
+/* Refusals that do not depend on the request. */
+static int submit_state_errno(struct copro_nvme *nvme)
+{
+	switch (nvme_state(nvme)) {
+	case NVME_DEAD:
+		return -ECONNRESET;
+	case NVME_FAILED:
+		return nvme->fail_status ? nvme->fail_status : -EIO;
+	case NVME_QUIESCING:
+	case NVME_SUSPENDED:
+	case NVME_REMOVED:
+		return -ESHUTDOWN;
+	default:
+		return 0;
+	}
+}
+
+static int get_tag(struct copro_nvme *nvme, uint64_t deadline)
+{
+	for (;;) {
+		uint32_t key = copro_event_prepare(&nvme->tag_ev);
+		int tag = copro_nvme_tag_get(nvme), rc;
+
+		if (tag >= 0)
+			return tag;
+		rc = submit_state_errno(nvme);
+		if (rc)
+			return rc;
+		if (!copro_deadline_left(deadline)) {
+			copro_dev_err(&nvme->ld,
+				      "no I/O tag came free within %lld ms (all %u taken)",
+				      (long long)(copro_nvme_timeout(nvme) /
+						  COPRO_NSEC_PER_MSEC),
+				      COPRO_NVME_IO_TAGS);
+			return -ETIMEDOUT;
+		}
+		wait_a_little(nvme, &nvme->tag_ev, key, deadline);
+	}
+}
+
+/* ---- bounce chunks ---------------------------------------------------- */
+
+static void *chunk_cpu(struct copro_nvme *nvme, unsigned c)
+{
+	return (char *)nvme->chunks.cpu + (size_t)c * NVME_CHUNK_SIZE;
+}
+
+static int chunks_get(struct copro_nvme *nvme, struct nvme_tag *t,
+		      unsigned tag, unsigned n, uint64_t deadline)
+{
+	t->chunk[0] = (uint16_t)(tag - NVME_IO_TAG0);
+	t->nchunks = 1;
+	while (n > 1) {
+		uint32_t key = copro_event_prepare(&nvme->pool_ev);
+		bool got = false;
+		int rc;
+
+		/* All or nothing, so two large transfers never deadlock. */
+		copro_mutex_lock(&nvme->pool_lock);
+		if (nvme->pool_n >= n - 1) {
+			for (unsigned i = 1; i < n; i++)
+				t->chunk[i] = nvme->pool[--nvme->pool_n];
+			got = true;
+		}
+		copro_mutex_unlock(&nvme->pool_lock);
+		if (got) {
+			t->nchunks = n;
+			return 0;
+		}
+		rc = submit_state_errno(nvme);
+		if (rc)
+			return rc;
+		if (!copro_deadline_left(deadline)) {
+			copro_dev_err(&nvme->ld,
+				      "no bounce memory for a %u KiB transfer came free in time",
+				      n * (NVME_CHUNK_SIZE / 1024));
+			return -ETIMEDOUT;
+		}
+		wait_a_little(nvme, &nvme->pool_ev, key, deadline);
+	}
+	return 0;
+}
+
+void copro_nvme_chunks_put(struct copro_nvme *nvme, struct nvme_tag *t)
+{
+	if (t->nchunks > 1) {
+		copro_mutex_lock(&nvme->pool_lock);
+		for (unsigned i = 1; i < t->nchunks; i++)
+			nvme->pool[nvme->pool_n++] = t->chunk[i];
+		copro_mutex_unlock(&nvme->pool_lock);
+		copro_event_signal(&nvme->pool_ev);
+	}
+	t->nchunks = 0;
+}
+
+static void bounce_in(struct copro_nvme *nvme, struct nvme_tag *t,
+		      const void *buf, size_t len)
+{
+	for (unsigned i = 0; len; i++) {
+		size_t n = len < NVME_CHUNK_SIZE ? len : NVME_CHUNK_SIZE;
+
+		memcpy(chunk_cpu(nvme, t->chunk[i]),
+		       (const char *)buf + (size_t)i * NVME_CHUNK_SIZE, n);
+		len -= n;
+	}
+}
+
+void copro_nvme_bounce_out(struct copro_nvme *nvme, struct nvme_tag *t)
+{
+	size_t len = t->req->len;
+
+	for (unsigned i = 0; len; i++) {
+		size_t n = len < NVME_CHUNK_SIZE ? len : NVME_CHUNK_SIZE;
+
+		memcpy((char *)t->req->buf + (size_t)i * NVME_CHUNK_SIZE,
+		       chunk_cpu(nvme, t->chunk[i]), n);
+		len -= n;
+	}
+}
+
+/* ---- zero-copy registry ---------------------------------------------- */
+
+static bool zc_lookup(struct copro_nvme *nvme, const void *buf, size_t len,
+		      uint64_t *phys)
+{
+	uintptr_t a = (uintptr_t)buf;
+	bool found = false;
+
+	copro_rwlock_rdlock(&nvme->reg_lock);
+	for (unsigned i = 0; i < nvme->nregs; i++) {
+		const struct nvme_reg *r = &nvme->regs_zc[i];
+
+		if (a >= r->start && a - r->start <= r->len &&
+		    len <= r->len - (a - r->start)) {
+			*phys = r->phys + (a - r->start);
+			found = true;
+			break;
+		}
+	}
+	copro_rwlock_unlock(&nvme->reg_lock);
+	/* PRP1 must be dword-aligned; anything else goes through a bounce. */
+	return found && !(*phys & 3);
+}
+
+int copro_nvme_register_buffer(struct copro_nvme *nvme, void *buf, size_t len)
+{
+	uintptr_t a = (uintptr_t)buf;
+	uint64_t phys;
+	int rc = 0;
+
+	if (!buf || !len || a + len < a) {
+		copro_dev_err(&nvme->ld, "cannot register %zu bytes at %p", len,
+			      buf);
+		return -EINVAL;
+	}
+	copro_rwlock_wrlock(&nvme->reg_lock);
+	for (unsigned i = 0; i < nvme->nregs && !rc; i++) {
+		const struct nvme_reg *r = &nvme->regs_zc[i];
+
+		if (a < r->start + r->len && r->start < a + len)
+			rc = -EEXIST;
+	}
+	if (!rc && nvme->nregs == NVME_MAX_REGS)
+		rc = -ENOSPC;
+	if (!rc)
+		rc = copro_dma_register(nvme->p, buf, len, &phys);
+	if (!rc)
+		nvme->regs_zc[nvme->nregs++] = (struct nvme_reg){ a, len, phys };
+	copro_rwlock_unlock(&nvme->reg_lock);
+	if (rc == -EEXIST || rc == -ENOSPC)
+		copro_dev_err(&nvme->ld, "cannot register %zu bytes at %p: %s",
+			      len, buf,
+			      rc == -EEXIST ? "overlaps a registered buffer"
+					    : "too many registered buffers");
+	return rc;
+}
+
+int copro_nvme_unregister_buffer(struct copro_nvme *nvme, void *buf)
+{
+	int rc = -ENOENT;
+
+	copro_rwlock_wrlock(&nvme->reg_lock);
+	for (unsigned i = 0; i < nvme->nregs; i++) {
+		if (nvme->regs_zc[i].start != (uintptr_t)buf)
+			continue;
+		rc = copro_dma_unregister(nvme->p, nvme->regs_zc[i].phys);
+		nvme->regs_zc[i] = nvme->regs_zc[--nvme->nregs];
+		break;
+	}
+	copro_rwlock_unlock(&nvme->reg_lock);
+	if (rc == -ENOENT)
+		copro_dev_err(&nvme->ld, "no registered buffer starts at %p",
+			      buf);
+	return rc;
+}
+
+/* ---- submission ------------------------------------------------------- */
+
+static int check_req(struct copro_nvme *nvme, const struct copro_nvme_req *r)
+{
+	uint64_t mask = nvme->info.lba_size - 1;
+	uint64_t cap = nvme->info.lba_count * nvme->info.lba_size;
+	const char *bad = NULL;
+
+	if (!r || !r->done) {
+		copro_dev_err(&nvme->ld, "request %p has no done() callback",
+			      (const void *)r);
+		return -EINVAL;
+	}
+	if (r->op == COPRO_NVME_FLUSH)
+		return 0;
+	if (r->op != COPRO_NVME_READ && r->op != COPRO_NVME_WRITE)
+		bad = "op";
+	else if (!r->buf)
+		bad = "buf";
+	else if (!r->len || (r->len & mask) || r->len > nvme->info.max_transfer)
+		bad = "len";
+	else if ((r->offset & mask) || r->len > cap || r->offset > cap - r->len)
+		bad = "offset";
+	if (!bad)
+		return 0;
+	copro_dev_err(&nvme->ld,
+		      "refused request: bad %s (op %d, offset 0x%llx, len 0x%zx; LBA size %u, capacity 0x%llx, max transfer 0x%x)",
+		      bad, (int)r->op, (unsigned long long)r->offset, r->len,
+		      nvme->info.lba_size, (unsigned long long)cap,
+		      nvme->info.max_transfer);
+	return -EINVAL;
+}
+
+/* Fills the slot's SQE and data for `req`. */
+static int prepare(struct copro_nvme *nvme, unsigned tag,
+		   struct copro_nvme_req *req, uint64_t deadline)
+{
+	struct nvme_tag *t = &nvme->tags[tag];
+	struct nvme_sqe *sqe = &t->sqe;
+	struct nvme_seg segs[NVME_MAX_CHUNKS];
+	unsigned nsegs = 0;
+	uint64_t phys, nlb;
+	int rc;
+
+	memset(sqe, 0, sizeof(*sqe));
+	sqe->cid = (uint16_t)tag;
+	sqe->nsid = NVME_NSID;
+	t->nchunks = 0;
+	if (req->op == COPRO_NVME_FLUSH) {
+		sqe->opcode = NVME_CMD_FLUSH;
+		return 0;
+	}
+	if (zc_lookup(nvme, req->buf, req->len, &phys)) {
+		segs[nsegs++] = (struct nvme_seg){ phys, req->len };
+		nvme_stat_add(&nvme->st.zero_copy_bytes, req->len);
+	} else {
+		unsigned n = (unsigned)((req->len + NVME_CHUNK_SIZE - 1) /
+					NVME_CHUNK_SIZE);
+		size_t left = req->len;
+
+		rc = chunks_get(nvme, t, tag, n, deadline);
+		if (rc)
+			return rc;
+		for (unsigned i = 0; i < n; i++) {
+			size_t len = left < NVME_CHUNK_SIZE ? left : NVME_CHUNK_SIZE;
+
+			segs[nsegs++] = (struct nvme_seg){
+				nvme->chunks.phys +
+					(uint64_t)t->chunk[i] * NVME_CHUNK_SIZE,
+				len
+			};
+			left -= len;
+		}
+		if (req->op == COPRO_NVME_WRITE)
+			bounce_in(nvme, t, req->buf, req->len);
+		nvme_stat_add(&nvme->st.bounced_bytes, req->len);
+	}
+	rc = copro_nvme_prp_build(segs, nsegs, t->prp, NVME_PRP_PAGES,
+				  &sqe->prp1, &sqe->prp2);
+	if (rc < 0) {
+		copro_dev_err(&nvme->ld,
+			      "cannot describe a %zu-byte transfer at %p in PRPs: %s",
+			      req->len, req->buf, copro_strerror(rc));
+		copro_nvme_chunks_put(nvme, t);
+		return rc;
+	}
+	nlb = (req->len >> nvme->lba_shift) - 1;
+	sqe->opcode = req->op == COPRO_NVME_READ ? NVME_CMD_READ
+						 : NVME_CMD_WRITE;
+	sqe->cdw10 = (uint32_t)(req->offset >> nvme->lba_shift);
+	sqe->cdw11 = (uint32_t)((req->offset >> nvme->lba_shift) >> 32);
+	sqe->cdw12 = (uint32_t)nlb;
+	if (req->fua && req->op == COPRO_NVME_WRITE)
+		sqe->cdw12 |= NVME_RW_FUA;
+	return 0;
+}
+
+int copro_nvme_submit(struct copro_nvme *nvme, struct copro_nvme_req *req)
+{
+	uint64_t deadline = copro_deadline(copro_nvme_timeout(nvme));
+	int rc, tag;
+
+	rc = check_req(nvme, req);
+	if (!rc)
+		rc = submit_state_errno(nvme);
+	if (rc)
+		return rc;
+	tag = get_tag(nvme, deadline);
+	if (tag < 0)
+		return tag;
+	nvme->tags[tag].req = req;
+	req->attempts_ = 0;
+	req->deadline_ = 0;
+	rc = prepare(nvme, (unsigned)tag, req, deadline);
+	if (!rc)
+		rc = copro_nvme_issue(nvme, (unsigned)tag, false);
+	if (rc) {
+		copro_nvme_chunks_put(nvme, &nvme->tags[tag]);
+		copro_nvme_tag_put(nvme, (unsigned)tag);
+		return rc;
+	}
+	nvme_stat_add(&nvme->st.submitted, 1);
+	return 0;
+}
+
+/* ---- blocking wrappers ------------------------------------------------ */
+
+struct sync_req {
+	struct copro_nvme_req req;
+	struct copro_nvme *nvme;
+	int status;
+	_Atomic bool done;
+};
+
+static void sync_done(struct copro_nvme_req *req, int status)
+{
+	struct sync_req *s = req->ctx;
+	struct copro_nvme *nvme = s->nvme;
+
+	s->status = status;
+	/* The waiter may return (and its stack go) as soon as it sees this. */
+	atomic_store_explicit(&s->done, true, memory_order_release);
+	copro_event_signal(&nvme->sync_ev);
+}
+
+/*
+ * Waits for done(). No deadline of its own: the watchdog (or, polled,
+ * our own polling) times the request out, resets and fails or retries
+ * it, and done() always runs; returning earlier would hand the caller
+ * back a buffer the controller may still write.
+ */
+static int sync_run(struct copro_nvme *nvme, struct sync_req *s)
+{
+	int rc;
+
+	s->nvme = nvme;
+	atomic_init(&s->done, false);
+	s->req.done = sync_done;
+	s->req.ctx = s;
+	rc = copro_nvme_submit(nvme, &s->req);
+	if (rc)
+		return rc;
+	for (;;) {
+		uint32_t key = copro_event_prepare(&nvme->sync_ev);
+
+		if (atomic_load_explicit(&s->done, memory_order_acquire))
+			break;
+		wait_a_little(nvme, &nvme->sync_ev, key, UINT64_MAX);
+	}
+	return s->status;
+}
+
+int copro_nvme_read(struct copro_nvme *nvme, uint64_t offset, void *buf,
+		    size_t len)
+{
+	struct sync_req s = { .req = { .op = COPRO_NVME_READ, .offset = offset,
+				       .len = len, .buf = buf } };
+
+	return sync_run(nvme, &s);
+}
+
+int copro_nvme_write(struct copro_nvme *nvme, uint64_t offset,
+		     const void *buf, size_t len, bool fua)
+{
+	struct sync_req s = { .req = { .op = COPRO_NVME_WRITE, .offset = offset,
+				       .len = len, .buf = (void *)buf,
+				       .fua = fua } };
+
+	return sync_run(nvme, &s);
+}
+
+int copro_nvme_flush(struct copro_nvme *nvme)
+{
+	struct sync_req s = { .req = { .op = COPRO_NVME_FLUSH } };
+
+	return sync_run(nvme, &s);
+}

@@ -1,0 +1,432 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The two queues, the tag space and the completion path (SPEC 4).
+ *
+ * Submission queues are linear: an array indexed by tag, a command is
+ * issued by writing its tag to the queue's doorbell, after its TCB was
+ * written. Completion queues are ordinary phase-bit rings. The doorbell
+ * write and completion processing share cq_lock: without that the real
+ * controller sometimes posts a completion without raising the interrupt.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <copro/error.h>
+#include <copro/rtkit.h>
+
+#include "nvme/nvme_internal.h"
+
+#define IO_TAG_MASK (~0ull << NVME_IO_TAG0)
+
+static int queue_alloc(struct copro_nvme *nvme, struct nvme_queue *q,
+		       unsigned depth, unsigned lo, unsigned hi, uint32_t sq_db,
+		       uint32_t cq_db)
+{
+	int rc;
+
+	/* SQEs and TCBs are indexed by tag, so both cover the whole space. */
+	rc = copro_dma_alloc(nvme->p, ANS2_MAX_TAGS * sizeof(struct nvme_sqe),
+			     &q->sq);
+	if (!rc)
+		rc = copro_dma_alloc(nvme->p, depth * sizeof(struct nvme_cqe),
+				     &q->cq);
+	if (!rc)
+		rc = copro_dma_alloc(nvme->p,
+				     ANS2_MAX_TAGS * sizeof(struct ans2_tcb),
+				     &q->tcb);
+	if (rc)
+		return rc;
+	q->sqes = q->sq.cpu;
+	q->cqes = q->cq.cpu;
+	q->tcbs = q->tcb.cpu;
+	q->depth = depth;
+	q->head = 0;
+	q->phase = 1;
+	q->sq_db = sq_db;
+	q->cq_db = cq_db;
+	q->tag_lo = lo;
+	q->tag_hi = hi;
+	return 0;
+}
+
+static void queue_free(struct copro_nvme *nvme, struct nvme_queue *q)
+{
+	copro_dma_free(nvme->p, &q->sq);
+	copro_dma_free(nvme->p, &q->cq);
+	copro_dma_free(nvme->p, &q->tcb);
+}
+
+int copro_nvme_queues_alloc(struct copro_nvme *nvme)
+{
+	unsigned nio = ANS2_MAX_TAGS - NVME_IO_TAG0;
+	unsigned nchunks = nio + NVME_SHARED_CHUNKS;
+	int rc;
+
+	rc = queue_alloc(nvme, &nvme->adminq, ANS2_ADMIN_DEPTH, NVME_ADMIN_TAG0,
+			 NVME_IO_TAG0, ANS2_LINEAR_ASQ_DB, ANS2_ACQ_DB);
+	if (!rc)
+		rc = queue_alloc(nvme, &nvme->ioq, ANS2_IO_DEPTH, NVME_IO_TAG0,
+				 ANS2_MAX_TAGS, ANS2_LINEAR_IOSQ_DB,
+				 ANS2_IOCQ_DB);
+	/*
+	 * Preallocated so the I/O path never allocates: each I/O tag owns
+	 * one bounce chunk and the list pages of a 4 MiB transfer; larger
+	 * bounced transfers borrow from a shared pool of chunks.
+	 */
+	if (!rc)
+		rc = copro_dma_alloc(nvme->p, (size_t)nchunks * NVME_CHUNK_SIZE,
+				     &nvme->chunks);
+	if (!rc)
+		rc = copro_dma_alloc(nvme->p,
+				     (size_t)nio * NVME_PRP_PAGES * NVME_PAGE_SIZE,
+				     &nvme->prp_pages);
+	if (rc) {
+		copro_nvme_queues_free(nvme);
+		return rc;
+	}
+	for (unsigned t = 0; t < ANS2_MAX_TAGS; t++) {
+		struct nvme_tag *tag = &nvme->tags[t];
+
+		atomic_init(&tag->state, TAG_FREE);
+		atomic_init(&tag->deadline, 0);
+		tag->admin = t < NVME_IO_TAG0;
+		if (tag->admin)
+			continue;
+		for (unsigned i = 0; i < NVME_PRP_PAGES; i++) {
+			size_t off = ((size_t)(t - NVME_IO_TAG0) * NVME_PRP_PAGES +
+				      i) * NVME_PAGE_SIZE;
+
+			tag->prp[i].cpu =
+				(uint64_t *)((char *)nvme->prp_pages.cpu + off);
+			tag->prp[i].phys = nvme->prp_pages.phys + off;
+		}
+	}
+	nvme->pool_n = 0;
+	for (unsigned c = nio; c < nchunks; c++)
+		nvme->pool[nvme->pool_n++] = (uint16_t)c;
+	atomic_init(&nvme->io_free, IO_TAG_MASK);
+	atomic_init(&nvme->inflight, 0);
+	return 0;
+}
+
+void copro_nvme_queues_free(struct copro_nvme *nvme)
+{
+	queue_free(nvme, &nvme->adminq);
+	queue_free(nvme, &nvme->ioq);
+	copro_dma_free(nvme->p, &nvme->chunks);
+	copro_dma_free(nvme->p, &nvme->prp_pages);
+}
+
+void copro_nvme_queues_reset(struct copro_nvme *nvme)
+{
+	struct nvme_queue *qs[] = { &nvme->adminq, &nvme->ioq };
+
+	copro_mutex_lock(&nvme->cq_lock);
+	for (unsigned i = 0; i < 2; i++) {
+		memset(qs[i]->cqes, 0, qs[i]->depth * sizeof(struct nvme_cqe));
+		memset(qs[i]->tcbs, 0, ANS2_MAX_TAGS * sizeof(struct ans2_tcb));
+		qs[i]->head = 0;
+		qs[i]->phase = 1;
+	}
+	copro_mutex_unlock(&nvme->cq_lock);
+}
+
+/* ---- tags ------------------------------------------------------------ */
+
+int copro_nvme_tag_get(struct copro_nvme *nvme)
+{
+	uint64_t free = atomic_load(&nvme->io_free);
+
+	while (free) {
+		unsigned t = (unsigned)__builtin_ctzll(free);
+
+		if (atomic_compare_exchange_weak(&nvme->io_free, &free,
+						 free & ~(1ull << t))) {
+			atomic_fetch_add(&nvme->inflight, 1);
+			atomic_store(&nvme->tags[t].state, TAG_ALLOC);
+			return (int)t;
+		}
+	}
+	return -EAGAIN;
+}
+
+void copro_nvme_tag_put(struct copro_nvme *nvme, unsigned tag)
+{
+	struct nvme_tag *t = &nvme->tags[tag];
+
+	t->req = NULL;
+	atomic_store(&t->state, TAG_FREE);
+	atomic_fetch_or(&nvme->io_free, 1ull << tag);
+	atomic_fetch_sub(&nvme->inflight, 1);
+	copro_event_signal(&nvme->tag_ev);
+}
+
+/* ---- issue ----------------------------------------------------------- */
+
+static struct nvme_queue *tag_queue(struct copro_nvme *nvme, unsigned tag)
+{
+	return tag < NVME_IO_TAG0 ? &nvme->adminq : &nvme->ioq;
+}
+
+/*
+ * The TCB repeats the command's PRPs: the NVMMU lets the controller DMA
+ * only there, in the direction the opcode implies. Apple's vendor
+ * command moves its data through the SART instead, so its TCB allows no
+ * PRP DMA.
+ */
+static void tcb_write(struct ans2_tcb *tcb, const struct nvme_sqe *sqe,
+		      unsigned tag)
+{
+	memset(tcb, 0, sizeof(*tcb));
+	tcb->opcode = sqe->opcode;
+	if (sqe->opcode & 1)
+		tcb->dma_flags |= ANS2_TCB_DMA_TO_DEVICE;
+	if (sqe->opcode & 2)
+		tcb->dma_flags |= ANS2_TCB_DMA_FROM_DEVICE;
+	tcb->command_id = (uint8_t)tag;
+	tcb->length = sqe->cdw12 & 0xffff;
+	if (sqe->opcode != ANS2_VENDOR_OPC) {
+		tcb->prp1 = sqe->prp1;
+		tcb->prp2 = sqe->prp2;
+	}
+}
+
+/* cq_lock held: TCB and SQE, then the doorbell. */
+static void ring_locked(struct copro_nvme *nvme, unsigned tag)
+{
+	struct nvme_tag *t = &nvme->tags[tag];
+	struct nvme_queue *q = tag_queue(nvme, tag);
+
+	tcb_write(&q->tcbs[tag], &t->sqe, tag);
+	q->sqes[tag] = t->sqe;
+	atomic_store(&t->deadline,
+		     copro_time_ns() + (uint64_t)copro_nvme_timeout(nvme));
+	atomic_store(&t->state, TAG_INFLIGHT);
+	/* The platform's MMIO write orders the DMA memory writes above. */
+	atomic_thread_fence(memory_order_release);
+	copro_writel(nvme->regs, q->sq_db, tag);
+}
+
+static int state_errno(enum nvme_state s, int fail_status)
+{
+	switch (s) {
+	case NVME_DEAD:
+		return -ECONNRESET;
+	case NVME_FAILED:
+		return fail_status ? fail_status : -EIO;
+	case NVME_QUIESCING:
+	case NVME_SUSPENDED:
+	case NVME_REMOVED:
+		return -ESHUTDOWN;
+	default:
+		return 0;
+	}
+}
+
+int copro_nvme_issue(struct copro_nvme *nvme, unsigned tag, bool internal)
+{
+	struct nvme_tag *t = &nvme->tags[tag];
+	enum nvme_state s;
+	int rc = 0;
+
+	copro_mutex_lock(&nvme->cq_lock);
+	s = nvme_state(nvme);
+	if (internal || s == NVME_LIVE)
+		ring_locked(nvme, tag);
+	else if (s == NVME_RESETTING)
+		atomic_store(&t->state, TAG_PARKED);
+	else
+		rc = state_errno(s, nvme->fail_status);
+	copro_mutex_unlock(&nvme->cq_lock);
+	return rc;
+}
+
+void copro_nvme_issue_parked_locked(struct copro_nvme *nvme)
+{
+	for (unsigned tag = NVME_IO_TAG0; tag < ANS2_MAX_TAGS; tag++) {
+		int expect = TAG_PARKED;
+
+		/* Claimed like a completion: a failing path may own it already. */
+		if (atomic_compare_exchange_strong(&nvme->tags[tag].state,
+						   &expect, TAG_ALLOC))
+			ring_locked(nvme, tag);
+	}
+}
+
+/* ---- completion ------------------------------------------------------ */
+
+int copro_nvme_status_errno(uint16_t status)
+{
+	unsigned sct = NVME_CQE_SCT(status), sc = NVME_CQE_SC(status);
+
+	if (!sct && !sc)
+		return 0;
+	if (sct == 0) {
+		switch (sc) {
+		case NVME_SC_INVALID_OPCODE:
+		case NVME_SC_INVALID_FIELD:
+		case NVME_SC_INVALID_NS:
+			return -EINVAL;
+		case NVME_SC_LBA_RANGE:
+			return -ERANGE;
+		case NVME_SC_CMDID_CONFLICT:
+			return -EBUSY;
+		default:
+			break;
+		}
+	}
+	return -EIO;
+}
+
+static const char *op_name(const struct nvme_tag *t)
+{
+	if (t->admin)
+		return "admin command";
+	switch (t->sqe.opcode) {
+	case NVME_CMD_READ:
+		return "read";
+	case NVME_CMD_WRITE:
+		return "write";
+	case NVME_CMD_FLUSH:
+		return "flush";
+	default:
+		return "command";
+	}
+}
+
+struct reaped {
+	uint8_t tag;
+	uint16_t status;
+	uint32_t result;
+};
+
+/* cq_lock held. Claims the completed slots into `out`. */
+static unsigned reap_queue_locked(struct copro_nvme *nvme,
+				  struct nvme_queue *q, struct reaped *out,
+				  unsigned max)
+{
+	unsigned n = 0, seen = 0;
+	bool dead = nvme_state(nvme) == NVME_DEAD;
+
+	while (n < max && seen < q->depth) {
+		struct nvme_cqe *cqe = &q->cqes[q->head];
+		uint16_t status = __atomic_load_n(&cqe->status, __ATOMIC_ACQUIRE);
+		unsigned cid;
+		uint32_t stat;
+		int expect = TAG_INFLIGHT;
+
+		if ((status & NVME_CQE_PHASE) != q->phase)
+			break;
+		cid = __atomic_load_n(&cqe->cid, __ATOMIC_RELAXED);
+		out[n].result = __atomic_load_n(&cqe->result, __ATOMIC_RELAXED);
+		seen++;
+		if (++q->head == q->depth) {
+			q->head = 0;
+			q->phase ^= 1;
+		}
+		/* The controller is not trusted to name a tag it was given. */
+		if (cid < q->tag_lo || cid >= q->tag_hi) {
+			copro_dev_err(&nvme->ld,
+				      "completion names tag %u, outside the %s queue's tags %u-%u; ignored",
+				      cid, q == &nvme->adminq ? "admin" : "I/O",
+				      q->tag_lo, q->tag_hi - 1);
+			nvme_stat_add(&nvme->st.errors, 1);
+			continue;
+		}
+		copro_writel(nvme->regs, ANS2_NVMMU_TCB_INVAL, cid);
+		stat = copro_readl(nvme->regs, ANS2_NVMMU_TCB_STAT);
+		if (stat)
+			copro_dev_warn(&nvme->ld,
+				       "NVMMU_TCB_STAT 0x%x after invalidating the TCB of tag %u",
+				       stat, cid);
+		if (!atomic_compare_exchange_strong(&nvme->tags[cid].state,
+						    &expect, TAG_DONE)) {
+			if (dead)
+				continue;
+			copro_dev_err(&nvme->ld,
+				      "completion for tag %u, which is not in flight (state %d); ignored",
+				      cid, expect);
+			nvme_stat_add(&nvme->st.errors, 1);
+			continue;
+		}
+		out[n].tag = (uint8_t)cid;
+		out[n].status = status;
+		n++;
+	}
+	if (seen)
+		copro_writel(nvme->regs, q->cq_db, q->head);
+	return n;
+}
+
+static void finish_claimed(struct copro_nvme *nvme, unsigned tag, int status,
+			   uint32_t result);
+
+int copro_nvme_reap(struct copro_nvme *nvme)
+{
+	struct reaped done[ANS2_MAX_TAGS];
+	unsigned n;
+
+	copro_mutex_lock(&nvme->cq_lock);
+	n = reap_queue_locked(nvme, &nvme->adminq, done, ANS2_ADMIN_DEPTH);
+	n += reap_queue_locked(nvme, &nvme->ioq, done + n, ANS2_MAX_TAGS - n);
+	copro_mutex_unlock(&nvme->cq_lock);
+
+	for (unsigned i = 0; i < n; i++) {
+		struct nvme_tag *t = &nvme->tags[done[i].tag];
+		int err = copro_nvme_status_errno(done[i].status);
+
+		if (err) {
+			copro_dev_err(&nvme->ld,
+				      "%s (opcode 0x%02x) on tag %u failed: status type %u code 0x%02x%s",
+				      op_name(t), t->sqe.opcode, done[i].tag,
+				      NVME_CQE_SCT(done[i].status),
+				      NVME_CQE_SC(done[i].status),
+				      done[i].status & NVME_CQE_DNR ? " (do not retry)" : "");
+			nvme_stat_add(&nvme->st.errors, 1);
+		}
+		finish_claimed(nvme, done[i].tag, err, done[i].result);
+	}
+	return (int)n;
+}
+
+void copro_nvme_irq(void *ctx)
+{
+	copro_nvme_reap(ctx);
+}
+
+static void finish_claimed(struct copro_nvme *nvme, unsigned tag, int status,
+			   uint32_t result)
+{
+	struct nvme_tag *t = &nvme->tags[tag];
+	struct copro_nvme_req *req;
+
+	if (t->admin) {
+		t->status = status;
+		t->result = result;
+		atomic_store(&t->state, TAG_FREE);
+		copro_completion_complete(&nvme->admin_comp);
+		return;
+	}
+	req = t->req;
+	if (!status && req->op == COPRO_NVME_READ && t->nchunks)
+		copro_nvme_bounce_out(nvme, t);
+	copro_nvme_chunks_put(nvme, t);
+	if (!status)
+		nvme_stat_add(&nvme->st.completed, 1);
+	copro_nvme_tag_put(nvme, tag);
+	req->done(req, status);
+}
+
+bool copro_nvme_tag_finish(struct copro_nvme *nvme, unsigned tag,
+			   unsigned from_mask, int status, uint32_t result)
+{
+	int s = atomic_load(&nvme->tags[tag].state);
+
+	do {
+		if (!(from_mask & (1u << s)))
+			return false;
+	} while (!atomic_compare_exchange_weak(&nvme->tags[tag].state, &s,
+					       TAG_DONE));
+	finish_claimed(nvme, tag, status, result);
+	return true;
+}

@@ -1,0 +1,355 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The host RTKit library against the RTKit firmware model on the boards:
+ * boot on both boards, threaded and polled, version ranges, shutdown and
+ * boot again, quiesce and wake, idle, poweroff, lost acknowledgements,
+ * and an application endpoint.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <copro/error.h>
+#include <copro/rtkit.h>
+#include <copro/sim/rtkit_fw.h>
+
+#include "test_rtkit_sys.h"
+
+#define SHORT_NS (50 * COPRO_NSEC_PER_MSEC)
+
+static struct test_sys *sys_new(const char *board, bool threaded)
+{
+	struct test_sys *s = calloc(1, sizeof(*s));
+
+	assert_non_null(s);
+	test_sys_open(s, board, threaded);
+	return s;
+}
+
+static void sys_free(struct test_sys *s)
+{
+	test_sys_close(s);
+	free(s);
+}
+
+static bool two_echoes(void *arg)
+{
+	return test_sys_fw_stats(arg).ioreport_echoed == 2;
+}
+
+/* Boot, a syslog line and an ioreport round trip, shutdown, boot again. */
+static void check_board(const char *board, bool threaded)
+{
+	struct test_sys *s = sys_new(board, threaded);
+	struct copro_rtkit_config cfg = {
+		.shmem_mode = COPRO_RTKIT_SHMEM_SART,
+	};
+	bool t6000 = strcmp(board, "t6000") == 0;
+
+	assert_int_equal(test_sys_create(s, &cfg), 0);
+	assert_int_equal(test_sys_boot(s), 0);
+	assert_true(copro_rtkit_is_running(s->rtk));
+	assert_true(copro_sim_rtkit_is_up(s->fw));
+	assert_int_equal(copro_rtkit_version(s->rtk), 12);
+	for (unsigned ep = 0; ep < 0x100; ep++)
+		assert_int_equal(copro_rtkit_has_ep(s->rtk, (uint8_t)ep),
+				 ep <= 4 || ep == 8 || ep == 0x20);
+	/* crashlog, syslog, ioreport; oslog too on the newer firmware. */
+	assert_non_null(copro_rtkit_shmem(s->rtk, COPRO_RTKIT_EP_CRASHLOG));
+	assert_non_null(copro_rtkit_shmem(s->rtk, COPRO_RTKIT_EP_SYSLOG));
+	assert_non_null(copro_rtkit_shmem(s->rtk, COPRO_RTKIT_EP_IOREPORT));
+	assert_int_equal(copro_rtkit_shmem(s->rtk, COPRO_RTKIT_EP_OSLOG) != NULL,
+			 t6000);
+	assert_int_equal(copro_sart_entry_count_used(s->sart), t6000 ? 4 : 3);
+	if (!t6000)
+		test_sys_wait_log(s, "oslog INIT acknowledged");
+
+	assert_int_equal(copro_sim_rtkit_syslog(s->fw, "ans", "booted"), 0);
+	test_sys_wait_lines(s, 1);
+	assert_string_equal(s->last_context, "ans");
+	assert_string_equal(s->last_text, "booted");
+	assert_int_equal(copro_sim_rtkit_ioreport(s->fw, 8), 0);
+	assert_int_equal(copro_sim_rtkit_ioreport(s->fw, 0xc), 0);
+	assert_true(test_sys_wait(s, two_echoes, s));
+	assert_int_equal(test_sys_host_stats(s).ioreport_echoed, 2);
+
+	/* Shutdown, reset, and boot again from a stopped CPU. */
+	assert_int_equal(copro_rtkit_shutdown(s->rtk), 0);
+	assert_false(copro_rtkit_is_running(s->rtk));
+	assert_int_equal(copro_sim_rtkit_iop_state(s->fw), 1);
+	assert_int_equal(copro_sart_entry_count_used(s->sart), 0);
+	test_sys_cpu(s, false);
+	assert_int_equal(copro_rtkit_reinit(s->rtk), 0);
+	assert_int_equal(test_sys_boot(s), 0);
+	assert_true(copro_rtkit_is_running(s->rtk));
+	assert_int_equal(test_sys_fw_stats(s).boots, 2);
+	assert_int_equal(copro_sim_rtkit_syslog(s->fw, "ans", "again"), 0);
+	test_sys_wait_lines(s, 2);
+	assert_string_equal(s->last_text, "again");
+
+	/* Neither side refused anything. */
+	assert_int_equal(test_sys_fw_stats(s).refused, 0);
+	assert_int_equal(test_sys_host_stats(s).refused, 0);
+	sys_free(s);
+}
+
+static void test_t8103_threaded(void **state)
+{
+	(void)state;
+	check_board("t8103", true);
+}
+
+static void test_t8103_polled(void **state)
+{
+	(void)state;
+	check_board("t8103", false);
+}
+
+static void test_t6000_threaded(void **state)
+{
+	(void)state;
+	check_board("t6000", true);
+}
+
+static void test_t6000_polled(void **state)
+{
+	(void)state;
+	check_board("t6000", false);
+}
+
+/* ---- versions ------------------------------------------------------------ */
+
+static void test_versions(void **state)
+{
+	static const struct {
+		unsigned min, max;
+		int ret;
+		unsigned version;
+	} cases[] = {
+		{ 11, 11, 0, 11 },
+		{ 12, 12, 0, 12 },
+		{ 11, 12, 0, 12 },
+		{ 10, 14, 0, 12 },
+		{ 13, 14, -EPROTONOSUPPORT, 0 },   /* min > 12 */
+		{ 9, 10, -EPROTONOSUPPORT, 0 },    /* max < 11 */
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct test_sys *s = sys_new("t8103", true);
+		struct copro_sim_rtkit_config fcfg = test_sys_ans_cfg(s);
+		struct copro_rtkit_config cfg = {
+			.shmem_mode = COPRO_RTKIT_SHMEM_SART,
+		};
+
+		fcfg.ver_min = cases[i].min;
+		fcfg.ver_max = cases[i].max;
+		test_sys_replace_fw(s, &fcfg);
+		assert_int_equal(test_sys_create(s, &cfg), 0);
+		assert_int_equal(test_sys_boot(s), cases[i].ret);
+		assert_int_equal(copro_rtkit_is_running(s->rtk),
+				 cases[i].ret == 0);
+		assert_int_equal(copro_sim_rtkit_is_up(s->fw), cases[i].ret == 0);
+		if (cases[i].ret == 0)
+			assert_int_equal(copro_rtkit_version(s->rtk),
+					 cases[i].version);
+		sys_free(s);
+	}
+}
+
+/* ---- power states ----------------------------------------------------------- */
+
+static void check_quiesce_wake(unsigned wake_state)
+{
+	struct test_sys *s = sys_new("t8103", true);
+	struct copro_rtkit_config cfg = {
+		.shmem_mode = COPRO_RTKIT_SHMEM_SART,
+		.wake_iop_state = wake_state,
+	};
+
+	assert_int_equal(test_sys_create(s, &cfg), 0);
+	assert_int_equal(test_sys_boot(s), 0);
+	assert_int_equal(copro_rtkit_quiesce(s->rtk), 0);
+	assert_false(copro_sim_rtkit_is_up(s->fw));
+	assert_int_equal(copro_sim_rtkit_iop_state(s->fw), 0x10);
+	assert_int_equal(copro_rtkit_iop_state(s->rtk), 0x10);
+	assert_int_equal(copro_rtkit_wake(s->rtk), 0);
+	assert_true(copro_rtkit_is_running(s->rtk));
+	assert_true(copro_sim_rtkit_is_up(s->fw));
+	/* Idle and back. */
+	assert_int_equal(copro_rtkit_idle(s->rtk), 0);
+	assert_false(copro_rtkit_is_running(s->rtk));
+	assert_int_equal(copro_sim_rtkit_ap_state(s->fw), 0x201);
+	assert_int_equal(copro_rtkit_wake(s->rtk), 0);
+	assert_true(copro_sim_rtkit_is_up(s->fw));
+	assert_int_equal(test_sys_fw_stats(s).refused, 0);
+	assert_int_equal(test_sys_host_stats(s).refused, 0);
+	sys_free(s);
+}
+
+static void test_quiesce_wake_on(void **state)
+{
+	(void)state;
+	check_quiesce_wake(0x20);
+}
+
+static void test_quiesce_wake_init(void **state)
+{
+	(void)state;
+	check_quiesce_wake(0x220);
+}
+
+static void test_poweroff(void **state)
+{
+	struct test_sys *s = sys_new("t6000", true);
+	struct copro_rtkit_config cfg = {
+		.shmem_mode = COPRO_RTKIT_SHMEM_SART,
+	};
+
+	(void)state;
+	assert_int_equal(test_sys_create(s, &cfg), 0);
+	assert_int_equal(test_sys_boot(s), 0);
+	assert_int_equal(copro_rtkit_poweroff(s->rtk), 0);
+	assert_int_equal(copro_sim_rtkit_iop_state(s->fw), 0);
+	assert_int_equal(copro_sim_rtkit_ap_state(s->fw), 0);
+	assert_int_equal(copro_rtkit_wake(s->rtk), -EPERM);
+	assert_false(copro_sim_rtkit_is_up(s->fw));
+	sys_free(s);
+}
+
+/* ---- lost acknowledgements --------------------------------------------------- */
+
+static void check_fault(enum copro_sim_rtkit_fault fault, bool at_boot)
+{
+	struct test_sys *s = sys_new("t8103", true);
+	struct copro_rtkit_config cfg = {
+		.shmem_mode = COPRO_RTKIT_SHMEM_SART,
+	};
+	int ret;
+
+	assert_int_equal(test_sys_create(s, &cfg), 0);
+	copro_sim_rtkit_set_fault(s->fw, fault, true);
+	if (at_boot) {
+		assert_int_equal(copro_rtkit_set_timeout(s->rtk, SHORT_NS), 0);
+		ret = test_sys_boot(s);
+		/* An endless map may be cut short by the host, or time out. */
+		assert_true(ret == -ETIMEDOUT ||
+			    (fault == COPRO_SIM_RTKIT_FAULT_NO_EPMAP_LAST &&
+			     ret == -EPROTO));
+	} else {
+		assert_int_equal(test_sys_boot(s), 0);
+		assert_int_equal(copro_rtkit_set_timeout(s->rtk, SHORT_NS), 0);
+		assert_int_equal(copro_rtkit_shutdown(s->rtk), -ETIMEDOUT);
+	}
+	assert_false(copro_rtkit_is_running(s->rtk));
+
+	/* Cleared and restarted, the same coprocessor boots. */
+	copro_sim_rtkit_set_fault(s->fw, fault, false);
+	test_sys_cpu(s, false);
+	assert_int_equal(copro_rtkit_reinit(s->rtk), 0);
+	assert_int_equal(copro_rtkit_set_timeout(s->rtk, TEST_TIMEOUT_NS), 0);
+	assert_int_equal(test_sys_boot(s), 0);
+	sys_free(s);
+}
+
+static void test_fault_no_hello(void **state)
+{
+	(void)state;
+	check_fault(COPRO_SIM_RTKIT_FAULT_NO_HELLO, true);
+}
+
+static void test_fault_endless_map(void **state)
+{
+	(void)state;
+	check_fault(COPRO_SIM_RTKIT_FAULT_NO_EPMAP_LAST, true);
+}
+
+static void test_fault_no_iop_on(void **state)
+{
+	(void)state;
+	check_fault(COPRO_SIM_RTKIT_FAULT_NO_IOP_ON, true);
+}
+
+static void test_fault_no_ap_ack(void **state)
+{
+	(void)state;
+	check_fault(COPRO_SIM_RTKIT_FAULT_NO_AP_ACK, true);
+}
+
+static void test_fault_no_iop_ack(void **state)
+{
+	(void)state;
+	check_fault(COPRO_SIM_RTKIT_FAULT_NO_IOP_ACK, false);
+}
+
+/* ---- an application endpoint ------------------------------------------------- */
+
+static void app_recv(void *ctx, struct copro_sim_rtkit *fw, uint8_t ep,
+		     uint64_t msg)
+{
+	(void)ctx;
+	copro_sim_rtkit_send(fw, ep, msg * 2);
+}
+
+static bool app_answered(void *arg)
+{
+	return atomic_load(&((struct test_sys *)arg)->app_msgs) == 1;
+}
+
+static bool two_app_messages(void *arg)
+{
+	return test_sys_fw_stats(arg).app_messages == 2;
+}
+
+static void test_app_endpoint(void **state)
+{
+	const struct copro_sim_rtkit_app app = { .recv = app_recv };
+	struct test_sys *s = sys_new("t6000", true);
+	struct copro_rtkit_config cfg = {
+		.shmem_mode = COPRO_RTKIT_SHMEM_SART,
+	};
+
+	(void)state;
+	/* The board reserved 0x20 for the NVMe side; this app takes it. */
+	assert_int_equal(copro_sim_rtkit_set_app(s->fw, &app, NULL), 0);
+	assert_int_equal(test_sys_create(s, &cfg), 0);
+	/* Before boot the host has no map: the endpoint is unknown. */
+	assert_int_equal(copro_rtkit_start_ep(s->rtk, 0x20), -EINVAL);
+	assert_int_equal(test_sys_boot(s), 0);
+	assert_int_equal(copro_rtkit_start_ep(s->rtk, 0x20), 0);
+	assert_int_equal(copro_rtkit_send_message(s->rtk, 0x20, 21,
+						  TEST_TIMEOUT_NS),
+			 0);
+	assert_true(test_sys_wait(s, app_answered, s));
+	assert_int_equal(atomic_load(&s->last_app_msg), 42);
+	/* Counted once the app's send returned, maybe after the host saw it. */
+	assert_true(test_sys_wait(s, two_app_messages, s));
+	sys_free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_t8103_threaded),
+		cmocka_unit_test(test_t8103_polled),
+		cmocka_unit_test(test_t6000_threaded),
+		cmocka_unit_test(test_t6000_polled),
+		cmocka_unit_test(test_versions),
+		cmocka_unit_test(test_quiesce_wake_on),
+		cmocka_unit_test(test_quiesce_wake_init),
+		cmocka_unit_test(test_poweroff),
+		cmocka_unit_test(test_fault_no_hello),
+		cmocka_unit_test(test_fault_endless_map),
+		cmocka_unit_test(test_fault_no_iop_on),
+		cmocka_unit_test(test_fault_no_ap_ack),
+		cmocka_unit_test(test_fault_no_iop_ack),
+		cmocka_unit_test(test_app_endpoint),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
