@@ -28,7 +28,6 @@ static const uint64_t cap_value =
 	(uint64_t)2 << ANS2_CAP_TO_SHIFT | /* 1 s */
 	ANS2_CAP_CSS_NVM;
 
-
 /* ---- state transitions (ctl_lock held) ------------------------------- */
 
 /* Everything a power-off or reset forgets. */
@@ -57,6 +56,8 @@ void ans2_stop(struct copro_sim_ans2 *m)
 static void enable(struct copro_sim_ans2 *m, uint32_t cc)
 {
 	const char *why = NULL;
+	uint64_t asq, acq;
+	uint32_t aqa;
 
 	if (atomic_load(&m->crashed)) {
 		copro_dev_err(&m->ld, "CC.EN: the coprocessor has crashed,"
@@ -68,18 +69,20 @@ static void enable(struct copro_sim_ans2 *m, uint32_t cc)
 			       " (BOOT_STATUS not OK): CSTS.RDY stays clear");
 		return;
 	}
+	copro_mutex_lock(&m->lock);
 	if (cc & ANS2_CC_MPS_MASK)
 		why = "CC.MPS: only 4 KiB host pages are supported";
-	if (!why) {
-		copro_mutex_lock(&m->lock);
+	else
 		why = ans2_admin_setup(m);
-		copro_mutex_unlock(&m->lock);
-	}
+	aqa = m->aqa;
+	asq = m->asq;
+	acq = m->acq;
+	copro_mutex_unlock(&m->lock);
 	if (why) {
 		copro_dev_err(&m->ld, "cannot enable: %s (CC 0x%" PRIx32
 			      ", AQA 0x%" PRIx32 ", ASQ 0x%" PRIx64
 			      ", ACQ 0x%" PRIx64 "): controller fatal status",
-			      why, cc, m->aqa, m->asq, m->acq);
+			      why, cc, aqa, asq, acq);
 		atomic_fetch_or(&m->csts, ANS2_CSTS_CFS);
 		return;
 	}

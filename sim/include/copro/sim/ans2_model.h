@@ -80,19 +80,26 @@ void copro_sim_ans2_destroy(struct copro_sim_ans2 *m);
 enum copro_sim_ans2_fault {
 	/* The next N completions raise no interrupt (still in the CQ). */
 	COPRO_SIM_ANS2_FAULT_LOST_IRQ,
-	/* A doorbell during completion processing loses the interrupt. */
+	/*
+	 * A doorbell during completion processing loses the interrupt
+	 * (boolean): while armed, a submission doorbell written while a CQ
+	 * holds unacknowledged entries makes the next completion posted
+	 * raise no interrupt.
+	 */
 	COPRO_SIM_ANS2_FAULT_DOORBELL_RACE,
-	/* The next N commands never complete. */
+	/* The next N commands never complete (a reset frees their tags). */
 	COPRO_SIM_ANS2_FAULT_STUCK,
-	/* The next N commands' data DMA faults (error completion). */
+	/* The next N commands' data DMA faults (error completion); commands
+	 * that move no data do not use it up. */
 	COPRO_SIM_ANS2_FAULT_DMA,
-	/* After N more commands, the coprocessor crashes (with crashlog). */
+	/* After N more completions, the coprocessor crashes (with
+	 * crashlog): what is still in flight never completes. */
 	COPRO_SIM_ANS2_FAULT_CRASH,
-	/* BOOT_STATUS never reads OK. */
+	/* BOOT_STATUS never reads OK (boolean). */
 	COPRO_SIM_ANS2_FAULT_NO_BOOT_STATUS,
-	/* Identify Controller fails. */
+	/* Identify Controller fails with Internal Error (boolean). */
 	COPRO_SIM_ANS2_FAULT_IDENTIFY,
-	/* Set Features Number of Queues grants two. */
+	/* Set Features Number of Queues grants two (boolean). */
 	COPRO_SIM_ANS2_FAULT_QUEUE_COUNT,
 	COPRO_SIM_ANS2_FAULT_COUNT
 };
