@@ -111,6 +111,16 @@ void boot_trace_mark_booted(struct boot_trace *t, const struct copro_rtkit *rtk)
 			t->eps[t->neps++] = (uint8_t)ep;
 }
 
+size_t boot_trace_count(struct boot_trace *t)
+{
+	size_t n;
+
+	copro_mutex_lock(&t->lock);
+	n = t->nmsgs + t->dropped;
+	copro_mutex_unlock(&t->lock);
+	return n;
+}
+
 unsigned boot_trace_round_trips(const struct boot_trace *t)
 {
 	unsigned n = 0;

@@ -55,6 +55,8 @@ void boot_trace_mark_booted(struct boot_trace *t, const struct copro_rtkit *rtk)
  */
 unsigned boot_trace_round_trips(const struct boot_trace *t);
 
+/* Messages recorded so far. */
+size_t boot_trace_count(struct boot_trace *t);
 /* Messages [first, end) (end clamped to what was recorded). */
 void boot_trace_print(const struct boot_trace *t, size_t first, size_t end,
 		      FILE *out);

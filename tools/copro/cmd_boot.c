@@ -22,8 +22,13 @@
 #include "cli.h"
 #include "rtkit_session.h"
 
-/* Syslog lines the firmware sends around boot arrive asynchronously. */
-#define BOOT_SETTLE_NS (50 * COPRO_NSEC_PER_MSEC)
+/*
+ * Syslog lines the firmware sends around boot arrive asynchronously: wait
+ * until the mailbox has been quiet for a while (bounded, for firmware
+ * that keeps talking).
+ */
+#define BOOT_QUIET_NS (50 * COPRO_NSEC_PER_MSEC)
+#define BOOT_SETTLE_MAX_NS (2 * COPRO_NSEC_PER_SEC)
 #define BOOT_CRASH_TIMEOUT_NS (2 * COPRO_NSEC_PER_SEC)
 
 void cmd_boot_usage(FILE *out)
@@ -44,6 +49,26 @@ void cmd_boot_usage(FILE *out)
 		"  -p, --polled           no host threads: poll the mailbox instead\n"
 		"  -v, --verbose          log at debug level\n"
 		"  -h, --help             show this help and exit\n");
+}
+
+static void settle(struct boot_trace *t, struct rtkit_session *s, bool polled)
+{
+	uint64_t end = copro_deadline(BOOT_SETTLE_MAX_NS);
+	uint64_t quiet_since = copro_time_ns();
+	size_t seen = boot_trace_count(t);
+
+	while (copro_deadline_left(end) > 0 &&
+	       copro_time_ns() - quiet_since < BOOT_QUIET_NS) {
+		if (polled)
+			copro_rtkit_poll(s->rtk);
+		else
+			copro_sleep_ns(COPRO_NSEC_PER_MSEC);
+		size_t now = boot_trace_count(t);
+		if (now != seen) {
+			seen = now;
+			quiet_since = copro_time_ns();
+		}
+	}
 }
 
 static void print_text(const struct boot_trace *t, const char *board,
@@ -203,13 +228,7 @@ int cmd_boot(int argc, char **argv)
 		goto out;
 	}
 	/* Let the firmware's boot-time syslog lines arrive. */
-	uint64_t deadline = copro_deadline(BOOT_SETTLE_NS);
-	while (copro_deadline_left(deadline) > 0) {
-		if (polled)
-			copro_rtkit_poll(s.rtk);
-		else
-			copro_sleep_ns(COPRO_NSEC_PER_MSEC);
-	}
+	settle(t, &s, polled);
 	if (crash_file) {
 		ret = crash_and_save(&s, crash_file, polled);
 		rtkit_session_close(&s);
