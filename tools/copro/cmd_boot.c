@@ -27,7 +27,7 @@
  * until the mailbox has been quiet for a while (bounded, for firmware
  * that keeps talking).
  */
-#define BOOT_QUIET_NS (50 * COPRO_NSEC_PER_MSEC)
+#define BOOT_QUIET_NS (200 * COPRO_NSEC_PER_MSEC)
 #define BOOT_SETTLE_MAX_NS (2 * COPRO_NSEC_PER_SEC)
 #define BOOT_CRASH_TIMEOUT_NS (2 * COPRO_NSEC_PER_SEC)
 
