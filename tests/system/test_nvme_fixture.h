@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The t8103 board with a temporary disk file and the NVMe driver on it,
+ * shared by the NVMe system tests.
+ */
+#ifndef TEST_NVME_FIXTURE_H
+#define TEST_NVME_FIXTURE_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <copro/dt.h>
+#include <copro/error.h>
+#include <copro/nvme.h>
+#include <copro/sim/ans2_model.h>
+#include <copro/sim/board.h>
+
+#include "testutil.h"
+
+#define FX_LBA 4096u
+#define FX_DISK_SIZE (16u * 1024 * 1024)
+
+struct fx {
+	struct test_logcap cap;
+	char path[64];
+	int fd;			/* the backing file, to check it directly */
+	struct copro_board *b;
+	struct copro_platform *p;
+	int node;
+	struct copro_sim_ans2 *m;
+	struct copro_nvme *nvme;
+};
+
+static inline void fx_board(struct fx *f, bool threaded)
+{
+	struct copro_board_config bc = {
+		.board = "t8103",
+		.threaded = threaded,
+		.disk_size = FX_DISK_SIZE,
+	};
+
+	memset(f, 0, sizeof(*f));
+	assert_int_equal(test_logcap_init(&f->cap), 0);
+	copro_log_set_level(test_logcap_log(&f->cap), COPRO_LOG_INFO);
+	snprintf(f->path, sizeof(f->path), "/tmp/copro-nvme-test-XXXXXX");
+	f->fd = mkstemp(f->path);
+	assert_true(f->fd >= 0);
+	bc.disk_path = f->path;
+	bc.log = test_logcap_log(&f->cap);
+	assert_int_equal(copro_board_create(&bc, &f->b), 0);
+	f->p = copro_board_platform(f->b);
+	f->node = copro_board_nvme_node(f->b);
+	assert_true(f->node >= 0);
+	f->m = copro_board_ans2(f->b, f->node);
+	assert_non_null(f->m);
+}
+
+static inline int fx_probe(struct fx *f, const struct copro_nvme_config *cfg)
+{
+	return copro_nvme_probe(f->p, f->node, cfg, &f->nvme);
+}
+
+static inline void fx_up(struct fx *f, bool threaded,
+			 const struct copro_nvme_config *cfg)
+{
+	int rc;
+
+	fx_board(f, threaded);
+	rc = fx_probe(f, cfg);
+	if (rc)
+		test_logcap_dump(&f->cap);
+	assert_int_equal(rc, 0);
+}
+
+/* Nothing may be left behind: the platform complains about leaks. */
+static inline void fx_down(struct fx *f)
+{
+	if (f->nvme)
+		copro_nvme_remove(f->nvme);
+	f->nvme = NULL;
+	copro_board_destroy(f->b);
+	if (test_logcap_contains(&f->cap, "still")) {
+		test_logcap_dump(&f->cap);
+		fail_msg("the board was left with resources held");
+	}
+	close(f->fd);
+	unlink(f->path);
+	test_logcap_destroy(&f->cap);
+}
+
+/* Deterministic content for block `lba` as written in round `gen`. */
+static inline void fx_fill(void *buf, size_t len, uint64_t lba, uint32_t gen)
+{
+	uint32_t *w = buf;
+
+	for (size_t i = 0; i < len / 4; i++)
+		w[i] = (uint32_t)((lba + i / (FX_LBA / 4)) * 0x9e3779b1u) ^
+		       (uint32_t)i * 0x85ebca6bu ^ gen;
+}
+
+static inline void *fx_alloc(size_t len)
+{
+	void *p = aligned_alloc(4096, len);
+
+	assert_non_null(p);
+	return p;
+}
+
+#endif
