@@ -1,7 +1,7 @@
 # The everyday commands. CMake does the building; see README.md.
 #
 #   make          install missing dependencies, build into build/
-#   make run      ... and run the main job on the default board
+#   make run      ... and serve the default board's NVMe disk over NBD
 #   make check    ... build and run the whole suite: normal (gcc), then
 #                 AddressSanitizer + UndefinedBehaviorSanitizer (clang)
 #   make bench    run the benchmarks (prints figures beside baselines)
@@ -27,7 +27,7 @@ build: deps
 	cmake --build $(BUILD) -j $(JOBS)
 
 run: build
-	./$(BUILD)/copro demo
+	./$(BUILD)/copro serve
 
 check: check-normal check-asan
 

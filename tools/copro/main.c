@@ -12,6 +12,8 @@
 #endif
 
 static const struct cli_cmd commands[] = {
+	{ "serve", "serve the emulated NVMe coprocessor's disk over NBD (nbdkit)",
+	  cmd_serve, cmd_serve_usage },
 	{ "demo", "boot the default board and show messages crossing the ASC mailbox",
 	  cmd_demo, cmd_demo_usage },
 	{ "boot", "boot the NVMe coprocessor's RTKit, trace the handshake, shut down",

@@ -1,0 +1,50 @@
+# Shared by the client tests: real NBD clients against `copro serve`.
+#   COPRO    the copro binary (set by CTest)
+#   SERVE_TIMEOUT  seconds one served run may take (default 120)
+# Each test works in its own temporary directory, removed on exit.
+set -eu
+
+: "${COPRO:?COPRO must point at the copro binary}"
+SERVE_TIMEOUT=${SERVE_TIMEOUT:-120}
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/copro-client.XXXXXX")
+trap 'rm -rf "$work"' EXIT INT TERM
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+# A missing client is a skip (CTest SKIP_RETURN_CODE 77), not a failure.
+need() {
+	for tool in "$@"; do
+		if ! command -v "$tool" >/dev/null 2>&1; then
+			echo "SKIP: $tool is not installed (scripts/deps.sh installs it)"
+			exit 77
+		fi
+	done
+}
+
+# serve LOG ARGS... : `copro serve ARGS` with its output in LOG, bounded
+# by SERVE_TIMEOUT; --run inside ARGS gives the client its $uri. Returns
+# copro serve's status (124 on timeout).
+serve() {
+	log=$1
+	shift
+	status=0
+	timeout -k 10 "$SERVE_TIMEOUT" "$COPRO" serve "$@" >"$log" 2>&1 || status=$?
+	cat "$log"
+	if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+		fail "copro serve $* did not finish within $SERVE_TIMEOUT s"
+	fi
+	# nbdkit's exit status does not carry a sanitized plugin's findings.
+	if grep -Eq "ERROR: (Address|Leak|Thread)Sanitizer|runtime error:" "$log"; then
+		fail "the sanitizers found an error in the server"
+	fi
+	return "$status"
+}
+
+# random FILE MIB : MIB MiB of random bytes.
+random_file() {
+	head -c "$(($2 * 1024 * 1024))" /dev/urandom >"$1"
+}
