@@ -21,5 +21,7 @@ int bench_boot_main(int argc, char **argv);
 void bench_boot_usage(FILE *out);
 int bench_nvme_main(int argc, char **argv);
 void bench_nvme_usage(FILE *out);
+int bench_nbd_main(int argc, char **argv);
+void bench_nbd_usage(FILE *out);
 
 #endif

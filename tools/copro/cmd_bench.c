@@ -17,6 +17,8 @@ static const struct {
 	  bench_boot_main, bench_boot_usage },
 	{ "nvme", "NVMe disk I/O through the ANS2 driver vs fio psync and io_uring",
 	  bench_nvme_main, bench_nvme_usage },
+	{ "nbd", "fio over NBD against copro serve vs against nbdkit file",
+	  bench_nbd_main, bench_nbd_usage },
 };
 #define NBENCHES (sizeof(benches) / sizeof(benches[0]))
 

@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <copro/os.h>
+
+#include "bench_proc.h"
+
+extern char **environ;
+
+#define POLL_STEP_NS (10 * COPRO_NSEC_PER_MSEC)
+
+bool bench_which(const char *name, char *buf, size_t len)
+{
+	const char *path = getenv("PATH");
+
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	while (*path) {
+		size_t n = strcspn(path, ":");
+		int w = snprintf(buf, len, "%.*s/%s", (int)(n ? n : 1),
+				 n ? path : ".", name);
+
+		if (w > 0 && (size_t)w < len && access(buf, X_OK) == 0)
+			return true;
+		path += n + (path[n] == ':');
+	}
+	return false;
+}
+
+static int spawn_fds(char *const argv[], const char *log, int out_fd,
+		     pid_t *pid)
+{
+	posix_spawn_file_actions_t fa;
+	int ret;
+
+	ret = posix_spawn_file_actions_init(&fa);
+	if (ret)
+		return -ret;
+	ret = posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null",
+					       O_RDONLY, 0);
+	if (!ret && log)
+		ret = posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, log,
+						       O_WRONLY | O_CREAT | O_APPEND,
+						       0644);
+	if (!ret && out_fd >= 0)
+		ret = posix_spawn_file_actions_adddup2(&fa, out_fd, STDOUT_FILENO);
+	else if (!ret && log)
+		ret = posix_spawn_file_actions_adddup2(&fa, STDERR_FILENO,
+						       STDOUT_FILENO);
+	if (!ret)
+		ret = posix_spawn(pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	return -ret;
+}
+
+int bench_spawn(char *const argv[], const char *log, pid_t *pid)
+{
+	return spawn_fds(argv, log, -1, pid);
+}
+
+static int status_of(int st)
+{
+	if (WIFEXITED(st))
+		return WEXITSTATUS(st);
+	return 128 + WTERMSIG(st);
+}
+
+int bench_wait(pid_t pid, int64_t timeout_ns)
+{
+	uint64_t deadline = copro_deadline(timeout_ns);
+	int st;
+
+	for (;;) {
+		pid_t r = waitpid(pid, &st, WNOHANG);
+
+		if (r == pid)
+			return status_of(st);
+		if (r < 0 && errno != EINTR)
+			return -errno;
+		if (copro_deadline_left(deadline) == 0) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &st, 0);
+			return -ETIMEDOUT;
+		}
+		copro_sleep_ns(POLL_STEP_NS);
+	}
+}
+
+void bench_stop(pid_t pid)
+{
+	if (pid <= 0)
+		return;
+	kill(pid, SIGTERM);
+	/* bench_wait kills it outright when the grace period runs out. */
+	bench_wait(pid, 10 * COPRO_NSEC_PER_SEC);
+}
+
+int bench_run_capture(char *const argv[], const char *log, int64_t timeout_ns,
+		      char **out)
+{
+	uint64_t deadline = copro_deadline(timeout_ns);
+	size_t len = 0, cap = 4096;
+	char *buf = malloc(cap);
+	int fds[2], ret;
+	pid_t pid;
+
+	*out = NULL;
+	if (!buf)
+		return -ENOMEM;
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		free(buf);
+		return -errno;
+	}
+	ret = spawn_fds(argv, log, fds[1], &pid);
+	close(fds[1]);
+	if (ret < 0) {
+		close(fds[0]);
+		free(buf);
+		return ret;
+	}
+	for (;;) {
+		struct pollfd pfd = { .fd = fds[0], .events = POLLIN };
+		int64_t left = copro_deadline_left(deadline);
+
+		if (left == 0) {
+			ret = -ETIMEDOUT;
+			break;
+		}
+		if (poll(&pfd, 1, (int)(left / COPRO_NSEC_PER_MSEC) + 1) <= 0)
+			continue;
+		if (len + 1 >= cap) {
+			char *nb = realloc(buf, cap * 2);
+			if (!nb) {
+				ret = -ENOMEM;
+				break;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		ssize_t n = read(fds[0], buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fds[0]);
+	if (ret < 0) {
+		kill(pid, SIGKILL);
+		bench_wait(pid, COPRO_NSEC_PER_SEC);
+		free(buf);
+		return ret;
+	}
+	ret = bench_wait(pid, copro_deadline_left(deadline) + COPRO_NSEC_PER_SEC);
+	buf[len] = '\0';
+	*out = buf;
+	return ret;
+}
+
+int bench_wait_socket(const char *path, pid_t server, int64_t timeout_ns)
+{
+	uint64_t deadline = copro_deadline(timeout_ns);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int st;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	for (;;) {
+		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		if (fd < 0)
+			return -errno;
+		int ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+		close(fd);
+		if (ok)
+			return 0;
+		if (waitpid(server, &st, WNOHANG) == server)
+			return -ECHILD;
+		if (copro_deadline_left(deadline) == 0)
+			return -ETIMEDOUT;
+		copro_sleep_ns(POLL_STEP_NS);
+	}
+}
+
+void bench_print_log_tail(const char *log, int lines)
+{
+	FILE *f = fopen(log, "r");
+	char line[512], ring[16][512];
+	int n = 0;
+
+	if (!f)
+		return;
+	if (lines > 16)
+		lines = 16;
+	while (fgets(line, sizeof(line), f))
+		snprintf(ring[n++ % lines], sizeof(ring[0]), "%s", line);
+	fclose(f);
+	for (int i = n > lines ? n - lines : 0; i < n; i++)
+		fprintf(stderr, "    %s", ring[i % lines]);
+}
