@@ -229,6 +229,12 @@ static int copro_plugin_after_fork(void)
 		.board = cp.board_name,
 		.log = cp.log,
 		.threaded = true,
+		/*
+		 * The interrupt thread sleeps at once: spinning, it competes
+		 * with nbdkit's threads and the controller model's workers
+		 * for few cores (see NBD_IO_SPIN_NS).
+		 */
+		.irq_spin_ns = 1,
 		.disk_path = cp.disk,
 		.disk_size = (uint64_t)cp.size,
 		.slow_flush = cp.slow_flush,

@@ -22,6 +22,7 @@ struct nbd_io {
 	struct copro_nvme *nvme;
 	uint32_t lba_size;
 	uint32_t max_transfer;	/* bytes per NVMe command, LBA multiple */
+	uint32_t split;		/* chunk size of large requests, LBA multiple */
 	uint64_t size;		/* bytes */
 	/* How long a request may take before we force a controller reset. */
 	int64_t wait_timeout_ns;
@@ -40,7 +41,7 @@ struct nbd_io {
 	/* Waiters are reused, never freed while requests can complete. */
 	struct copro_mutex pool_lock;
 	struct nbd_waiter *free_waiters, *all_waiters;
-	void *zeros;		/* max_transfer bytes, read-only */
+	void *zeros;		/* `split` bytes, read-only */
 	_Atomic bool dead_reported;
 };
 
