@@ -4,7 +4,9 @@
 . "$(dirname "$0")/lib.sh"
 need nbdinfo
 
-serve "$work/out" --disk "$work/disk.img" --size 32M --run '
+# The answers go to a file of their own (the server logs to the other).
+serve "$work/log" --disk "$work/disk.img" --size 32M --run '
+	exec >"'"$work/out"'"
 	nbdinfo --size "$uri" &&
 	nbdinfo --can flush "$uri" && echo can_flush=yes &&
 	nbdinfo --can fua "$uri" && echo can_fua=yes &&
@@ -12,6 +14,7 @@ serve "$work/out" --disk "$work/disk.img" --size 32M --run '
 	nbdinfo --can trim "$uri" || echo can_trim=no
 	nbdinfo --json "$uri"
 ' || fail "copro serve exited with status $?"
+cat "$work/out"
 
 grep -qx 33554432 "$work/out" || fail "size is not 32 MiB"
 for f in can_flush=yes can_fua=yes can_multi_conn=yes can_trim=no; do

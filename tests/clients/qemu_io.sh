@@ -4,7 +4,10 @@
 . "$(dirname "$0")/lib.sh"
 need qemu-io
 
+# The client's output goes to a file of its own (the server logs to the other).
+status=0
 serve "$work/log" --disk "$work/disk.img" --size 16M --run '
+	exec >"'"$work/out"'" 2>&1
 	qemu-io -f raw "$uri" \
 		-c "write -P 0xab 0 1M" \
 		-c "write -f -P 0x5a 1M 256k" \
@@ -21,10 +24,12 @@ serve "$work/log" --disk "$work/disk.img" --size 16M --run '
 		-c "read -P 0x5a 1M 256k" \
 		-c "read -P 0 2M 64k" \
 		-c "read -P 0 3145828 4000"
-' || fail "qemu-io failed (copro serve status $?)"
+' || status=$?
+cat "$work/out"
+[ "$status" -eq 0 ] || fail "qemu-io failed (copro serve status $status)"
 
-if grep -Eq "Pattern verification failed|error|failed" "$work/log"; then
+if grep -Eq "Pattern verification failed|error|failed" "$work/out"; then
 	fail "qemu-io reported an error"
 fi
-[ "$(grep -c '^read ' "$work/log")" -eq 8 ] || fail "not every read completed"
+[ "$(grep -c '^read ' "$work/out")" -eq 8 ] || fail "not every read completed"
 echo PASS
