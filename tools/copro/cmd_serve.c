@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <copro/dt.h>
@@ -316,6 +318,49 @@ static int sanitizer_env(void)
 }
 #endif
 
+/*
+ * A socket left behind by a server that died would make nbdkit fail with
+ * "Address already in use": remove it if nobody listens on it; refuse if
+ * someone does, or if the path is something else.
+ */
+static int check_socket(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "copro serve: socket path %s is too long (at most %zu bytes)\n",
+			path, sizeof(sa.sun_path) - 1);
+		return -ENAMETOOLONG;
+	}
+	if (lstat(path, &st) < 0)
+		return 0;
+	if (!S_ISSOCK(st.st_mode)) {
+		fprintf(stderr, "copro serve: %s exists and is not a socket\n", path);
+		return -EEXIST;
+	}
+	strcpy(sa.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	int in_use = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 ||
+		     errno != ECONNREFUSED;
+	close(fd);
+	if (in_use) {
+		fprintf(stderr, "copro serve: socket %s is in use by another server\n",
+			path);
+		return -EADDRINUSE;
+	}
+	if (unlink(path) < 0) {
+		int err = errno;
+		fprintf(stderr, "copro serve: cannot remove stale socket %s: %s\n",
+			path, strerror(err));
+		return -err;
+	}
+	fprintf(stderr, "copro serve: removed stale socket %s\n", path);
+	return 0;
+}
+
 static void banner(FILE *out, const struct serve_opts *o, const char *disk,
 		   uint64_t size, const char *uri)
 {
@@ -347,6 +392,19 @@ int cmd_serve(int argc, char **argv)
 
 	if (ret)
 		return ret < 0 ? 0 : ret;
+	if (o.socket) {
+		/* nbdkit changes directory; the URI must work from anywhere. */
+		char cwd[PATH_MAX];
+		int w = o.socket[0] == '/' ?
+			snprintf(sock, sizeof(sock), "%s", o.socket) :
+			snprintf(sock, sizeof(sock), "%s/%s",
+				 getcwd(cwd, sizeof(cwd)) ? cwd : ".", o.socket);
+		if (w < 0 || (size_t)w >= sizeof(sock))
+			return cli_usage_error("serve", "invalid value '%s' for --socket (path too long)",
+					       o.socket);
+		if (check_socket(sock) < 0)
+			return CLI_EXIT_FAILURE;
+	}
 	if (!find_in_path("nbdkit", nbdkit, sizeof(nbdkit))) {
 		fprintf(stderr, "copro serve: nbdkit is not installed (not found in PATH); "
 			"install it with scripts/deps.sh or 'apt-get install nbdkit'\n");
@@ -368,15 +426,6 @@ int cmd_serve(int argc, char **argv)
 	if (o.verbose)
 		args[n++] = "--verbose";
 	if (o.socket) {
-		/* nbdkit changes directory; the URI must work from anywhere. */
-		char cwd[PATH_MAX];
-		int w = o.socket[0] == '/' ?
-			snprintf(sock, sizeof(sock), "%s", o.socket) :
-			snprintf(sock, sizeof(sock), "%s/%s",
-				 getcwd(cwd, sizeof(cwd)) ? cwd : ".", o.socket);
-		if (w < 0 || (size_t)w >= sizeof(sock))
-			return cli_usage_error("serve", "invalid value '%s' for --socket (path too long)",
-					       o.socket);
 		args[n++] = "--unix";
 		args[n++] = sock;
 		snprintf(uri, sizeof(uri), "nbd+unix:///?socket=%s", sock);
