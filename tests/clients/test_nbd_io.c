@@ -153,6 +153,36 @@ static void test_zero_keeps_neighbours(void **state)
 	assert_memory_equal(want, back, sizeof(back));
 }
 
+static uint64_t fdatasyncs(struct fx *f)
+{
+	struct copro_sim_ans2_stats st;
+
+	copro_sim_ans2_get_stats(f->m, &st);
+	return st.fdatasyncs;
+}
+
+/* FUA and flush reach the model as durability; plain writes do not. */
+static void test_fua_and_flush(void **state)
+{
+	struct fx *f = *state;
+	uint8_t buf[4096];
+	uint64_t n;
+
+	fill(buf, sizeof(buf), 4);
+	n = fdatasyncs(f);
+	assert_int_equal(nbd_io_write(&f->io, buf, sizeof(buf), 0, false), 0);
+	assert_int_equal(fdatasyncs(f), n);
+	assert_int_equal(nbd_io_write(&f->io, buf, sizeof(buf), 0, true), 0);
+	assert_true(fdatasyncs(f) > n);
+	n = fdatasyncs(f);
+	assert_int_equal(nbd_io_flush(&f->io), 0);
+	assert_true(fdatasyncs(f) > n);
+	/* An unaligned FUA write is durable too (its write-back carries it). */
+	n = fdatasyncs(f);
+	assert_int_equal(nbd_io_write(&f->io, buf, 10, 4000, true), 0);
+	assert_true(fdatasyncs(f) > n);
+}
+
 /*
  * Threads write interleaved 3-byte slots that share blocks, every write
  * a read-modify-write. Without the gate, two RMWs of one block lose one
@@ -259,6 +289,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_large_unaligned_round_trip,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_zero_keeps_neighbours, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_fua_and_flush, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_rmw, setup,
 						teardown),
