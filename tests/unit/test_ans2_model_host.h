@@ -55,7 +55,6 @@ struct host {
 	struct copro_sim_rtkit *fw;	/* the board's firmware model */
 	struct copro_sim_sart *sart;	/* the board's SART model */
 	struct copro_sim_ans2 *m;
-	bool own_model;		/* created by the test, not the board */
 	/* The host side of RTKit: mailbox and SART drivers, the library. */
 	struct copro_asc *asc;
 	struct copro_sart *sart_drv;
@@ -137,9 +136,9 @@ static inline void h_open_board(struct host *h, const char *board,
 	fd = mkstemp(h->path);
 	assert_true(fd >= 0);
 	close(fd);
-	cfg.disk_path = bcfg.disk_path = h->path;
-	cfg.size = bcfg.disk_size = H_DISK_SIZE;
-	cfg.slow_flush = bcfg.slow_flush = slow_flush;
+	cfg.disk_path = h->path;
+	cfg.size = H_DISK_SIZE;
+	cfg.slow_flush = slow_flush;
 
 	assert_int_equal(test_logcap_init(&h->logcap), 0);
 	h->cap = &h->logcap;
@@ -155,13 +154,9 @@ static inline void h_open_board(struct host *h, const char *board,
 	h->mbox_node = h_ref(h, "mboxes", "#mbox-cells");
 	h->sart = copro_board_sart(h->b, h->sart_node);
 	assert_non_null(h->sart);
-	/* A firmware-only board leaves the controller model to the test. */
-	h->m = copro_board_ans2(h->b, h->node);
-	h->own_model = !h->m;
-	if (h->own_model)
-		assert_int_equal(copro_sim_ans2_create(h->p, h->node, h->fw,
-						       h->sart, &cfg, &h->m),
-				 0);
+	assert_null(copro_board_ans2(h->b, h->node));
+	assert_int_equal(copro_sim_ans2_create(h->p, h->node, h->fw, h->sart,
+					       &cfg, &h->m), 0);
 	assert_int_equal(copro_mmio_map_dt(h->p, h->node, "nvme", 0, &h->r), 0);
 	assert_int_equal(copro_mmio_map_dt(h->p, h->node, "ans", 0, &h->ans), 0);
 	assert_int_equal(copro_dt_irq(h->dt, h->node, 0, &h->line), 0);
@@ -200,8 +195,7 @@ static inline void h_close(struct host *h)
 	h_cpu_stop(h);
 	if (h->r)
 		copro_mmio_unmap(h->r);
-	if (h->own_model)
-		copro_sim_ans2_destroy(h->m);
+	copro_sim_ans2_destroy(h->m);
 	copro_rtkit_destroy(h->rtk);
 	copro_sart_shutdown(h->sart_drv);
 	copro_sart_destroy(h->sart_drv);

@@ -14,6 +14,14 @@
  * linear mode, one I/O queue pair, no Abort) and can be told to fail the
  * ways the hardware fails (faults below).
  *
+ * Commands run on the model's own threads (a small pool), several at
+ * once, never in the thread that rang the doorbell; data moves with
+ * preadv/pwritev straight between the file and the host's DMA memory. A
+ * write has completed when it is in the file; Flush, FUA and a disabled
+ * volatile write cache add fdatasync. While one of the node's power
+ * domains is off or its reset asserted, the registers read all ones and
+ * take no writes; turning either off resets the controller.
+ *
  * Where the public record does not say what the hardware does, the
  * model chooses, and sticks to it:
  *  - A linear doorbell naming a tag >= 64 or outside its queue's array is
@@ -51,7 +59,8 @@ struct copro_sim_sart;
 struct copro_sim_ans2_config {
 	/* Backing file: created if missing, grown to `size` if smaller. */
 	const char *disk_path;	/* NULL: an anonymous temporary file */
-	uint64_t size;		/* bytes, multiple of 4096; 0: file size */
+	/* Bytes, a multiple of 4096; 0: the file's size (64 MiB new). */
+	uint64_t size;
 	/* Emulate the real 17-18 ms flush. */
 	bool slow_flush;
 };
