@@ -46,6 +46,7 @@ bench: build
 	./$(BUILD)/copro bench mbox
 	./$(BUILD)/copro bench boot
 	./$(BUILD)/copro bench nvme
+	./$(BUILD)/copro bench nbd
 
 fuzz: deps
 	cmake -S . -B $(FUZZDIR) $(CMAKE_GEN) -DCMAKE_C_COMPILER=clang \
