@@ -231,6 +231,9 @@ int copro_nvme_reap(struct copro_nvme *nvme);
  */
 bool copro_nvme_tag_finish(struct copro_nvme *nvme, unsigned tag,
 			   unsigned from_mask, int status, uint32_t result);
+/* The same for a request the driver gives up on: counted as failed. */
+bool copro_nvme_tag_fail(struct copro_nvme *nvme, unsigned tag,
+			 unsigned from_mask, int status);
 /* NVMe status of a completion to an errno. */
 int copro_nvme_status_errno(uint16_t status);
 void copro_nvme_irq(void *ctx);

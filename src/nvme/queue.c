@@ -417,8 +417,8 @@ static void finish_claimed(struct copro_nvme *nvme, unsigned tag, int status,
 	req->done(req, status);
 }
 
-bool copro_nvme_tag_finish(struct copro_nvme *nvme, unsigned tag,
-			   unsigned from_mask, int status, uint32_t result)
+static bool tag_claim(struct copro_nvme *nvme, unsigned tag,
+		      unsigned from_mask)
 {
 	int s = atomic_load(&nvme->tags[tag].state);
 
@@ -427,6 +427,25 @@ bool copro_nvme_tag_finish(struct copro_nvme *nvme, unsigned tag,
 			return false;
 	} while (!atomic_compare_exchange_weak(&nvme->tags[tag].state, &s,
 					       TAG_DONE));
+	return true;
+}
+
+bool copro_nvme_tag_finish(struct copro_nvme *nvme, unsigned tag,
+			   unsigned from_mask, int status, uint32_t result)
+{
+	if (!tag_claim(nvme, tag, from_mask))
+		return false;
 	finish_claimed(nvme, tag, status, result);
+	return true;
+}
+
+/* Counted before done() runs, so a woken caller sees it in the stats. */
+bool copro_nvme_tag_fail(struct copro_nvme *nvme, unsigned tag,
+			 unsigned from_mask, int status)
+{
+	if (!tag_claim(nvme, tag, from_mask))
+		return false;
+	nvme_stat_add(&nvme->st.failed, 1);
+	finish_claimed(nvme, tag, status, 0);
 	return true;
 }

@@ -46,11 +46,10 @@ unsigned copro_nvme_fail_all(struct copro_nvme *nvme, int status)
 	unsigned n = 0;
 
 	for (unsigned tag = 0; tag < ANS2_MAX_TAGS; tag++)
-		if (copro_nvme_tag_finish(nvme, tag,
-					  FROM(TAG_INFLIGHT) | FROM(TAG_PARKED),
-					  status, 0))
+		if (copro_nvme_tag_fail(nvme, tag,
+					FROM(TAG_INFLIGHT) | FROM(TAG_PARKED),
+					status))
 			n++;
-	nvme_stat_add(&nvme->st.failed, n);
 	return n;
 }
 
@@ -88,10 +87,9 @@ static void sort_outstanding(struct copro_nvme *nvme)
 		copro_dev_warn(&nvme->ld, "retrying %u request(s) after the reset",
 			       retried);
 	for (unsigned tag = 0; tag < ANS2_MAX_TAGS && nfail; tag++) {
-		if (fail[tag] &&
-		    copro_nvme_tag_finish(nvme, tag, FROM(TAG_INFLIGHT),
-					  fail[tag], 0))
-			nvme_stat_add(&nvme->st.failed, 1);
+		if (fail[tag])
+			copro_nvme_tag_fail(nvme, tag, FROM(TAG_INFLIGHT),
+					    fail[tag]);
 	}
 }
 
