@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <copro/error.h>
@@ -126,6 +127,22 @@ void test_ap_reinit(struct test_ap *ap)
 	ap->version = 0;
 	ap->syslog_entries = ap->syslog_msg_size = 0;
 	ap->oslog_acked = false;
+}
+
+struct test_ap *test_ap_new(const char *board,
+			    const struct copro_sim_rtkit_config *cfg)
+{
+	struct test_ap *ap = calloc(1, sizeof(*ap));
+
+	assert_non_null(ap);
+	test_ap_open(ap, board, cfg);
+	return ap;
+}
+
+void test_ap_free(struct test_ap *ap)
+{
+	test_ap_close(ap);
+	free(ap);
 }
 
 void test_ap_close(struct test_ap *ap)

@@ -102,6 +102,10 @@ struct test_ap {
 void test_ap_open(struct test_ap *ap, const char *board,
 		  const struct copro_sim_rtkit_config *cfg);
 void test_ap_close(struct test_ap *ap);
+/* The same on the heap (a test_ap is too large for some stacks). */
+struct test_ap *test_ap_new(const char *board,
+			    const struct copro_sim_rtkit_config *cfg);
+void test_ap_free(struct test_ap *ap);
 /* Replace the board's firmware model by the test's own (CPU stopped). */
 void test_ap_replace_fw(struct test_ap *ap,
 			const struct copro_sim_rtkit_config *cfg);

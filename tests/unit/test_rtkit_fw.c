@@ -22,42 +22,13 @@
 #include <copro/sim/rtkit_fw.h>
 
 #include "test_rtkit_ap.h"
-
-#define MGMT(t, v) (RTK_MGMT_TYPE_MAKE(t) | (v))
-#define IOP_ACK(s) MGMT(RTK_MGMT_SET_IOP_PWR_STATE_ACK, RTK_PWR_STATE_MAKE(s))
-#define SET_IOP(s) MGMT(RTK_MGMT_SET_IOP_PWR_STATE, RTK_PWR_STATE_MAKE(s))
-#define SET_AP(s) MGMT(RTK_MGMT_SET_AP_PWR_STATE, RTK_PWR_STATE_MAKE(s))
-#define STARTEP(ep) MGMT(RTK_MGMT_STARTEP, RTK_STARTEP_MAKE(ep))
-
-enum { OFF = 0, SLEEP = 1, QUIESCED = 0x10, ON = 0x20, IDLE = 0x201,
-       INIT = 0x220 };
-
-static struct test_ap *ap_new(const char *board,
-			      const struct copro_sim_rtkit_config *cfg)
-{
-	struct test_ap *ap = calloc(1, sizeof(*ap));
-
-	assert_non_null(ap);
-	test_ap_open(ap, board, cfg);
-	return ap;
-}
-
-static void ap_free(struct test_ap *ap)
-{
-	test_ap_close(ap);
-	free(ap);
-}
-
-static bool has(const uint8_t *map, unsigned ep)
-{
-	return map[ep / 8] & (1u << (ep % 8));
-}
+#include "test_rtkit_msg.h"
 
 /* ---- boot --------------------------------------------------------------- */
 
 static void check_board_boot(const char *board)
 {
-	struct test_ap *ap = ap_new(board, NULL);
+	struct test_ap *ap = test_ap_new(board, NULL);
 	struct copro_sim_rtkit_stats s;
 
 	test_ap_hello(ap, 11, 12, 12);
@@ -85,7 +56,7 @@ static void check_board_boot(const char *board)
 	assert_int_equal(s.boots, 1);
 	assert_int_equal(s.refused, 0);
 	test_ap_expect_none(ap);
-	ap_free(ap);
+	test_ap_free(ap);
 }
 
 static void test_boot_t8103(void **state)
@@ -105,7 +76,7 @@ static void test_boot_t6000(void **state)
 static void test_version_outside_range_is_silent(void **state)
 {
 	struct copro_sim_rtkit_config cfg = { .ver_min = 13, .ver_max = 14 };
-	struct test_ap *ap = ap_new(NULL, &cfg);
+	struct test_ap *ap = test_ap_new(NULL, &cfg);
 
 	(void)state;
 	/* A host that only speaks 12 answers 12 anyway: the firmware balks. */
@@ -118,13 +89,13 @@ static void test_version_outside_range_is_silent(void **state)
 	test_ap_send(ap, 0, SET_AP(ON));
 	test_ap_expect_none(ap);
 	assert_int_equal(test_ap_stats(ap).refused, 1);
-	ap_free(ap);
+	test_ap_free(ap);
 }
 
 static void test_version_checks(void **state)
 {
 	struct copro_sim_rtkit_config cfg = { .ver_min = 11, .ver_max = 11 };
-	struct test_ap *ap = ap_new(NULL, &cfg);
+	struct test_ap *ap = test_ap_new(NULL, &cfg);
 
 	(void)state;
 	test_ap_cpu(ap, true);
@@ -141,7 +112,7 @@ static void test_version_checks(void **state)
 	test_ap_start_system(ap);
 	test_ap_ap_state(ap, ON);
 	assert_true(copro_sim_rtkit_is_up(ap->fw));
-	ap_free(ap);
+	test_ap_free(ap);
 }
 
 /* A map reaching endpoint 0xff takes all eight chunks. */
@@ -156,7 +127,7 @@ static void test_epmap_chunks(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(eps); i++)
 		cfg.endpoints[eps[i] / 8] |= (uint8_t)(1u << (eps[i] % 8));
-	ap = ap_new(NULL, &cfg);
+	ap = test_ap_new(NULL, &cfg);
 	test_ap_hello(ap, 11, 12, 12);
 
 	/* A reply for the wrong chunk, then one without MORE: refused. */
@@ -187,12 +158,12 @@ static void test_epmap_chunks(void **state)
 	/* 0x0a (tracekit) is in the map but not needed to boot. */
 	test_ap_start_system(ap);
 	test_ap_ap_state(ap, ON);
-	ap_free(ap);
+	test_ap_free(ap);
 }
 
 static void test_refusals_before_boot(void **state)
 {
-	struct test_ap *ap = ap_new(NULL, NULL);
+	struct test_ap *ap = test_ap_new(NULL, NULL);
 	uint64_t refused = 0;
 
 	(void)state;
@@ -262,13 +233,13 @@ static void test_refusals_before_boot(void **state)
 	test_ap_send(ap, 0, STARTEP(0));
 	test_ap_wait_refused(ap, refused += 1);
 	assert_int_equal(test_ap_stats(ap).refused, refused);
-	ap_free(ap);
+	test_ap_free(ap);
 }
 
 /* Injections need a running CPU; while it is stopped they are dropped. */
 static void test_injections_dropped_while_stopped(void **state)
 {
-	struct test_ap *ap = ap_new(NULL, NULL);
+	struct test_ap *ap = test_ap_new(NULL, NULL);
 
 	(void)state;
 	assert_int_equal(copro_sim_rtkit_syslog(ap->fw, "c", "t"), -ESHUTDOWN);
@@ -287,12 +258,12 @@ static void test_injections_dropped_while_stopped(void **state)
 	assert_int_equal(copro_sim_rtkit_crash(ap->fw, "x", 99), -EINVAL);
 	test_ap_boot(ap);
 	test_ap_expect_none(ap);
-	ap_free(ap);
+	test_ap_free(ap);
 }
 
 static void test_bad_configs(void **state)
 {
-	struct test_ap *ap = ap_new(NULL, NULL);
+	struct test_ap *ap = test_ap_new(NULL, NULL);
 	struct copro_sim_rtkit *fw;
 	const struct copro_sim_rtkit_config bad[] = {
 		{ .ver_min = 12, .ver_max = 11 },
@@ -316,14 +287,14 @@ static void test_bad_configs(void **state)
 	test_logcap_expect(&ap->cap, "app endpoint 0x1f is a system endpoint");
 	/* The board's model is still the one loaded. */
 	test_ap_boot(ap);
-	ap_free(ap);
+	test_ap_free(ap);
 }
 
 /* Two boards, two coprocessors booted side by side. */
 static void test_two_boards(void **state)
 {
-	struct test_ap *a = ap_new("t8103", NULL);
-	struct test_ap *b = ap_new("t6000", NULL);
+	struct test_ap *a = test_ap_new("t8103", NULL);
+	struct test_ap *b = test_ap_new("t6000", NULL);
 
 	(void)state;
 	test_ap_boot(a);
@@ -334,8 +305,8 @@ static void test_two_boards(void **state)
 	test_ap_pump_lines(b, 1);
 	assert_string_equal(a->last_text, "from a");
 	assert_string_equal(b->last_text, "from b");
-	ap_free(b);
-	ap_free(a);
+	test_ap_free(b);
+	test_ap_free(a);
 }
 int main(void)
 {

@@ -22,32 +22,12 @@
 #include <copro/sim/sart_model.h>
 
 #include "test_rtkit_ap.h"
+#include "test_rtkit_msg.h"
 
 #define BUF_SIZE (4 * 4096u)
 #define SRAM_PHYS 0x23fe00000ull /* the t8103 SMC's SRAM, unused here */
 #define SRAM_SIZE 0x100000ull
 #define SYSLOG_LOG(i) (RTK_EP_TYPE_MAKE(RTK_SYSLOG_LOG) | (i))
-#define BUFREQ(pages, iova)                                                  \
-	(RTK_EP_TYPE_MAKE(RTK_BUFFER_REQUEST) | RTK_BUF_SIZE_MAKE(pages) |   \
-	 RTK_BUF_IOVA_MAKE(iova))
-#define STARTEP(ep)                                                          \
-	(RTK_MGMT_TYPE_MAKE(RTK_MGMT_STARTEP) | RTK_STARTEP_MAKE(ep))
-
-static struct test_ap *ap_new(const char *board,
-			      const struct copro_sim_rtkit_config *cfg)
-{
-	struct test_ap *ap = calloc(1, sizeof(*ap));
-
-	assert_non_null(ap);
-	test_ap_open(ap, board, cfg);
-	return ap;
-}
-
-static void ap_free(struct test_ap *ap)
-{
-	test_ap_close(ap);
-	free(ap);
-}
 
 static struct copro_sim_rtkit_config all_modes(enum copro_sim_rtkit_buf m)
 {
@@ -80,7 +60,7 @@ static void wait_acked(struct test_ap *ap, uint64_t n)
 
 static void test_syslog_lines(void **state)
 {
-	struct test_ap *ap = ap_new(NULL, NULL);
+	struct test_ap *ap = test_ap_new(NULL, NULL);
 	uint8_t ctx[RTK_SYSLOG_CONTEXT_SIZE], text[0x80];
 	char longtext[300];
 
@@ -109,13 +89,13 @@ static void test_syslog_lines(void **state)
 	wait_acked(ap, 2);
 	assert_int_equal(test_ap_stats(ap).syslog_sent, 2);
 	assert_int_equal(test_ap_stats(ap).refused, 0);
-	ap_free(ap);
+	test_ap_free(ap);
 }
 
 /* Entries stay busy until acknowledged; a full ring drops new lines. */
 static void test_syslog_ring_full(void **state)
 {
-	struct test_ap *ap = ap_new(NULL, NULL);
+	struct test_ap *ap = test_ap_new(NULL, NULL);
 
 	(void)state;
 	test_ap_boot(ap);
@@ -144,7 +124,7 @@ static void test_syslog_ring_full(void **state)
 				     " none");
 	test_logcap_expect(&ap->cap, "acknowledgement of entry 5, which awaits"
 				     " none");
-	ap_free(ap);
+	test_ap_free(ap);
 }
 
 static void test_periodic_traffic(void **state)
@@ -155,7 +135,7 @@ static void test_periodic_traffic(void **state)
 	(void)state;
 	cfg.syslog_period_ns = 2 * COPRO_NSEC_PER_MSEC;
 	cfg.ioreport_period_ns = 2 * COPRO_NSEC_PER_MSEC;
-	ap = ap_new(NULL, &cfg);
+	ap = test_ap_new(NULL, &cfg);
 	test_ap_boot(ap);
 	test_ap_pump_lines(ap, 3);
 	assert_string_equal(ap->last_context, "tick");
@@ -179,7 +159,7 @@ static void test_periodic_traffic(void **state)
 	copro_sleep_ns(10 * COPRO_NSEC_PER_MSEC);
 	test_ap_expect_none(ap);
 	assert_int_equal(test_ap_stats(ap).syslog_sent, sent);
-	ap_free(ap);
+	test_ap_free(ap);
 }
 
 /* ---- ioreport -------------------------------------------------------------- */
@@ -207,7 +187,7 @@ static void test_ioreport_echo(void **state)
 	(void)state;
 	/* Long enough that a slow test never stalls the firmware here. */
 	cfg.ioreport_timeout_ns = TEST_TIMEOUT_NS;
-	ap = ap_new(NULL, &cfg);
+	ap = test_ap_new(NULL, &cfg);
 	test_ap_boot(ap);
 	ap->no_ioreport_echo = true;
 	assert_int_equal(copro_sim_rtkit_ioreport(ap->fw, 8), 0);
@@ -230,7 +210,7 @@ static void test_ioreport_echo(void **state)
 	test_ap_wait_refused(ap, 2);
 	assert_false(copro_sim_rtkit_stalled(ap->fw));
 	assert_int_equal(test_ap_stats(ap).ioreport_sent, 2);
-	ap_free(ap);
+	test_ap_free(ap);
 }
 
 /* 0xc without its echo: the firmware stalls and falls silent. */
@@ -243,7 +223,7 @@ static void test_ioreport_stall(void **state)
 
 	(void)state;
 	cfg.ioreport_timeout_ns = 20 * COPRO_NSEC_PER_MSEC;
-	ap = ap_new(NULL, &cfg);
+	ap = test_ap_new(NULL, &cfg);
 	test_ap_boot(ap);
 	assert_int_equal(copro_sim_rtkit_ioreport(ap->fw, 0xc), 0);
 	assert_true(test_ap_recv(ap, &ep, &mc));
@@ -257,14 +237,14 @@ static void test_ioreport_stall(void **state)
 	test_ap_wait_log(ap, "silent: ignored ep 0x00");
 	test_ap_expect_none(ap);
 	assert_int_equal(test_ap_stats(ap).ioreport_echoed, 0);
-	ap_free(ap);
+	test_ap_free(ap);
 }
 
 /* ---- oslog --------------------------------------------------------------------- */
 
 static void test_oslog_old_scheme(void **state)
 {
-	struct test_ap *ap = ap_new("t8103", NULL);
+	struct test_ap *ap = test_ap_new("t8103", NULL);
 
 	(void)state;
 	test_ap_boot(ap);
@@ -275,12 +255,12 @@ static void test_oslog_old_scheme(void **state)
 	test_ap_wait_refused(ap, 2);
 	test_logcap_expect(&ap->cap, "oslog ACK without an INIT");
 	test_logcap_expect(&ap->cap, "oslog type 0x5 is not the ACK of INIT");
-	ap_free(ap);
+	test_ap_free(ap);
 }
 
 static void test_oslog_new_scheme(void **state)
 {
-	struct test_ap *ap = ap_new("t6000", NULL);
+	struct test_ap *ap = test_ap_new("t6000", NULL);
 
 	(void)state;
 	test_ap_boot(ap);
@@ -292,7 +272,7 @@ static void test_oslog_new_scheme(void **state)
 	test_ap_send(ap, 8, RTK_OSLOG_TYPE_MAKE(RTK_OSLOG_ACK));
 	test_ap_wait_refused(ap, 1);
 	test_logcap_expect(&ap->cap, "oslog type 0x3 is not a buffer answer");
-	ap_free(ap);
+	test_ap_free(ap);
 }
 
 /* ---- answers the firmware refuses ------------------------------------------------ */
@@ -300,7 +280,7 @@ static void test_oslog_new_scheme(void **state)
 static void test_buffer_answers(void **state)
 {
 	struct copro_sim_rtkit_config cfg = all_modes(COPRO_SIM_RTKIT_BUF_HOST);
-	struct test_ap *ap = ap_new(NULL, &cfg);
+	struct test_ap *ap = test_ap_new(NULL, &cfg);
 	struct copro_dma_buf mem;
 	unsigned refused = 0;
 
@@ -330,7 +310,7 @@ static void test_buffer_answers(void **state)
 	test_ap_expect_none(ap);
 	test_ap_cpu(ap, false);
 	copro_dma_free(ap->p, &mem);
-	ap_free(ap);
+	test_ap_free(ap);
 }
 
 /* ---- IOVA mode ------------------------------------------------------------------------ */
@@ -338,7 +318,7 @@ static void test_buffer_answers(void **state)
 static void test_iova_mode(void **state)
 {
 	struct copro_sim_rtkit_config cfg = all_modes(COPRO_SIM_RTKIT_BUF_IOVA);
-	struct test_ap *ap = ap_new(NULL, NULL);
+	struct test_ap *ap = test_ap_new(NULL, NULL);
 	uint8_t ep;
 	uint64_t msg;
 
@@ -378,7 +358,7 @@ static void test_iova_mode(void **state)
 				    RTK_SYSLOG_TEXT_OFF,
 			    "placed");
 	assert_int_equal(test_ap_stats(ap).refused, 1);
-	ap_free(ap);
+	test_ap_free(ap);
 }
 
 /* ---- SRAM (MMIO) mode ------------------------------------------------------------------ */
@@ -392,7 +372,7 @@ static void test_mmio_mode(void **state)
 	(void)state;
 	cfg.sram_phys = SRAM_PHYS;
 	cfg.sram_size = SRAM_SIZE;
-	ap = ap_new(NULL, &cfg);
+	ap = test_ap_new(NULL, &cfg);
 	test_ap_boot(ap);
 	/* No answers were needed: the buffers are in the SRAM window. */
 	for (int b = 0; b < TEST_AP_NBUFS; b++) {
@@ -419,7 +399,7 @@ static void test_mmio_mode(void **state)
 	test_ap_send(ap, 2, BUFREQ(4, SRAM_PHYS + BUF_SIZE));
 	test_ap_send(ap, 2, BUFREQ(4, SRAM_PHYS));
 	test_ap_wait_refused(ap, 1);
-	ap_free(ap);
+	test_ap_free(ap);
 }
 
 /* ---- the SART filter -------------------------------------------------------------------- */
@@ -431,7 +411,7 @@ static bool blocked_once(void *arg)
 
 static void test_sart_blocks(void **state)
 {
-	struct test_ap *ap = ap_new("t6000", NULL);
+	struct test_ap *ap = test_ap_new("t6000", NULL);
 	struct copro_sim_sart_stats ss;
 	struct copro_sim_sart *sart;
 	struct test_ap_buf *b;
@@ -465,7 +445,7 @@ static void test_sart_blocks(void **state)
 	assert_int_equal(copro_sim_rtkit_dma_read(ap->fw, b->iova, word, 4), 0);
 	assert_int_equal(word[3], 4);
 	assert_int_equal(test_ap_stats(ap).sart_blocked, 2);
-	ap_free(ap);
+	test_ap_free(ap);
 }
 
 int main(void)

@@ -21,6 +21,7 @@
 #include <copro/sim/rtkit_fw.h>
 
 #include "test_rtkit_ap.h"
+#include "test_rtkit_msg.h"
 
 #define BUF_SIZE (4 * 4096u)
 #define HISTORY 32		/* entries the firmware keeps */
@@ -28,25 +29,6 @@
 #define CRASH_MSG(iova)                                                      \
 	(RTK_EP_TYPE_MAKE(RTK_CRASHLOG_CRASH) | RTK_BUF_SIZE_MAKE(4) |       \
 	 RTK_BUF_IOVA_MAKE(iova))
-#define BUFREQ(pages, iova)                                                  \
-	(RTK_EP_TYPE_MAKE(RTK_BUFFER_REQUEST) | RTK_BUF_SIZE_MAKE(pages) |   \
-	 RTK_BUF_IOVA_MAKE(iova))
-
-static struct test_ap *ap_new(const char *board,
-			      const struct copro_sim_rtkit_config *cfg)
-{
-	struct test_ap *ap = calloc(1, sizeof(*ap));
-
-	assert_non_null(ap);
-	test_ap_open(ap, board, cfg);
-	return ap;
-}
-
-static void ap_free(struct test_ap *ap)
-{
-	test_ap_close(ap);
-	free(ap);
-}
 
 static bool crashed(void *arg)
 {
@@ -104,7 +86,7 @@ static void check_tail(const struct test_ap_msg *seen, unsigned n_seen,
 
 static void test_crash_decodes(void **state)
 {
-	struct test_ap *ap = ap_new("t8103", NULL);
+	struct test_ap *ap = test_ap_new("t8103", NULL);
 	struct copro_crashlog *cl = malloc(sizeof(*cl));
 	struct test_ap_msg dir[HISTORY];
 	unsigned before, n;
@@ -155,7 +137,7 @@ static void test_crash_decodes(void **state)
 	test_ap_boot(ap);
 	assert_false(copro_sim_rtkit_crashed(ap->fw));
 	free(cl);
-	ap_free(ap);
+	test_ap_free(ap);
 }
 
 static const struct {
@@ -187,7 +169,7 @@ static void test_crash_corrupted(void **state)
 	assert_non_null(cl);
 	for (size_t i = 0; i < sizeof(corruptions) / sizeof(corruptions[0]);
 	     i++) {
-		struct test_ap *ap = ap_new("t6000", NULL);
+		struct test_ap *ap = test_ap_new("t6000", NULL);
 		int ret;
 
 		test_ap_boot(ap);
@@ -202,7 +184,7 @@ static void test_crash_corrupted(void **state)
 			assert_false(cl->has_footer);
 		if (corruptions[i].kind == COPRO_SIM_CRASHLOG_UNTERMINATED_CSTR)
 			assert_true(cl->str_unterminated);
-		ap_free(ap);
+		test_ap_free(ap);
 	}
 	free(cl);
 }
@@ -213,7 +195,7 @@ static void test_crash_without_buffer(void **state)
 		.syslog_buf = COPRO_SIM_RTKIT_BUF_HOST,
 		.ioreport_buf = COPRO_SIM_RTKIT_BUF_HOST,
 	};
-	struct test_ap *ap = ap_new(NULL, &cfg);
+	struct test_ap *ap = test_ap_new(NULL, &cfg);
 
 	(void)state;
 	test_ap_boot(ap);
@@ -223,7 +205,7 @@ static void test_crash_without_buffer(void **state)
 	test_ap_wait_log(ap, "no crashlog buffer: the AP is not told");
 	test_ap_expect_none(ap);
 	assert_false(copro_sim_rtkit_is_up(ap->fw));
-	ap_free(ap);
+	test_ap_free(ap);
 }
 
 static void test_crash_in_sram(void **state)
@@ -234,7 +216,7 @@ static void test_crash_in_sram(void **state)
 		.sram_size = 0x100000,
 	};
 	struct copro_crashlog *cl = malloc(sizeof(*cl));
-	struct test_ap *ap = ap_new(NULL, &cfg);
+	struct test_ap *ap = test_ap_new(NULL, &cfg);
 
 	(void)state;
 	assert_non_null(cl);
@@ -244,13 +226,13 @@ static void test_crash_in_sram(void **state)
 	assert_string_equal(cl->str, "ASSERT: queue stuck\nat ans.c:42");
 	assert_true(cl->has_mbx && cl->has_regs && cl->has_footer);
 	free(cl);
-	ap_free(ap);
+	test_ap_free(ap);
 }
 
 /* The SART stops the crashlog write: the host gets the message, no log. */
 static void test_crash_blocked_by_sart(void **state)
 {
-	struct test_ap *ap = ap_new("t8103", NULL);
+	struct test_ap *ap = test_ap_new("t8103", NULL);
 	struct copro_crashlog *cl = malloc(sizeof(*cl));
 
 	(void)state;
@@ -261,7 +243,7 @@ static void test_crash_blocked_by_sart(void **state)
 	assert_int_equal(test_ap_stats(ap).sart_blocked, 1);
 	test_logcap_expect(&ap->cap, "writing the crashlog failed");
 	free(cl);
-	ap_free(ap);
+	test_ap_free(ap);
 }
 
 /* ---- hostile traffic ---------------------------------------------------- */
@@ -269,7 +251,7 @@ static void test_crash_blocked_by_sart(void **state)
 static struct test_ap *hostile(const char *board,
 			       enum copro_sim_rtkit_hostile kind)
 {
-	struct test_ap *ap = ap_new(board, NULL);
+	struct test_ap *ap = test_ap_new(board, NULL);
 
 	test_ap_boot(ap);
 	assert_int_equal(copro_sim_rtkit_hostile(ap->fw, kind), 0);
@@ -287,7 +269,7 @@ static void still_fine(struct test_ap *ap, uint64_t refused)
 	assert_string_equal(ap->last_text, "still here");
 	test_ap_expect_none(ap);
 	assert_int_equal(test_ap_stats(ap).refused, refused);
-	ap_free(ap);
+	test_ap_free(ap);
 }
 
 static void test_hostile_unknown_ep(void **state)

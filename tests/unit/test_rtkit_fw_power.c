@@ -20,36 +20,7 @@
 #include <copro/sim/rtkit_fw.h>
 
 #include "test_rtkit_ap.h"
-
-#define MGMT(t, v) (RTK_MGMT_TYPE_MAKE(t) | (v))
-#define IOP_ACK(s) MGMT(RTK_MGMT_SET_IOP_PWR_STATE_ACK, RTK_PWR_STATE_MAKE(s))
-#define SET_IOP(s) MGMT(RTK_MGMT_SET_IOP_PWR_STATE, RTK_PWR_STATE_MAKE(s))
-#define SET_AP(s) MGMT(RTK_MGMT_SET_AP_PWR_STATE, RTK_PWR_STATE_MAKE(s))
-#define STARTEP(ep) MGMT(RTK_MGMT_STARTEP, RTK_STARTEP_MAKE(ep))
-
-enum { OFF = 0, SLEEP = 1, QUIESCED = 0x10, ON = 0x20, IDLE = 0x201,
-       INIT = 0x220 };
-
-static struct test_ap *ap_new(const char *board,
-			      const struct copro_sim_rtkit_config *cfg)
-{
-	struct test_ap *ap = calloc(1, sizeof(*ap));
-
-	assert_non_null(ap);
-	test_ap_open(ap, board, cfg);
-	return ap;
-}
-
-static void ap_free(struct test_ap *ap)
-{
-	test_ap_close(ap);
-	free(ap);
-}
-
-static bool has(const uint8_t *map, unsigned ep)
-{
-	return map[ep / 8] & (1u << (ep % 8));
-}
+#include "test_rtkit_msg.h"
 
 /* ---- power states -------------------------------------------------------- */
 
@@ -151,7 +122,7 @@ static void check_sleep_wake(unsigned iop_sleep, unsigned wake_state,
 		test_ap_wait_log(ap, "syslog line dropped: no syslog buffer set up");
 	}
 	test_ap_expect_none(ap);
-	ap_free(ap);
+	test_ap_free(ap);
 }
 
 static void test_shutdown_wake(void **state)
@@ -180,7 +151,7 @@ static void test_quiesce_wake_rehello(void **state)
 
 static void test_poweroff_refuses_wake(void **state)
 {
-	struct test_ap *ap = ap_new(NULL, NULL);
+	struct test_ap *ap = test_ap_new(NULL, NULL);
 
 	(void)state;
 	test_ap_boot(ap);
@@ -199,12 +170,12 @@ static void test_poweroff_refuses_wake(void **state)
 	test_ap_cpu(ap, false);
 	test_ap_boot(ap);
 	assert_int_equal(test_ap_stats(ap).boots, 2);
-	ap_free(ap);
+	test_ap_free(ap);
 }
 
 static void test_idle_and_back(void **state)
 {
-	struct test_ap *ap = ap_new(NULL, NULL);
+	struct test_ap *ap = test_ap_new(NULL, NULL);
 
 	(void)state;
 	test_ap_boot(ap);
@@ -221,14 +192,14 @@ static void test_idle_and_back(void **state)
 	test_logcap_expect(&ap->cap, "SET_IOP_PWR_STATE: unknown state 0x77");
 	test_logcap_expect(&ap->cap, "SET_AP_PWR_STATE: unknown state 0x88");
 	assert_int_equal(test_ap_stats(ap).boots, 1);
-	ap_free(ap);
+	test_ap_free(ap);
 }
 
 /* ---- faults -------------------------------------------------------------- */
 
 static void test_fault_no_hello(void **state)
 {
-	struct test_ap *ap = ap_new(NULL, NULL);
+	struct test_ap *ap = test_ap_new(NULL, NULL);
 
 	(void)state;
 	copro_sim_rtkit_set_fault(ap->fw, COPRO_SIM_RTKIT_FAULT_NO_HELLO, true);
@@ -240,12 +211,12 @@ static void test_fault_no_hello(void **state)
 	test_ap_cpu(ap, false);
 	copro_sim_rtkit_set_fault(ap->fw, COPRO_SIM_RTKIT_FAULT_NO_HELLO, false);
 	test_ap_boot(ap);
-	ap_free(ap);
+	test_ap_free(ap);
 }
 
 static void test_fault_endless_epmap(void **state)
 {
-	struct test_ap *ap = ap_new(NULL, NULL);
+	struct test_ap *ap = test_ap_new(NULL, NULL);
 	uint8_t ep;
 	uint64_t msg;
 
@@ -271,7 +242,7 @@ static void test_fault_endless_epmap(void **state)
 				  false);
 	memset(ap->map, 0, sizeof(ap->map));
 	test_ap_boot(ap);
-	ap_free(ap);
+	test_ap_free(ap);
 }
 
 /* STARTEP everything, handle what comes, and see no IOP ON. */
@@ -295,19 +266,19 @@ static void start_without_iop_on(struct test_ap *ap)
 
 static void test_fault_no_iop_on(void **state)
 {
-	struct test_ap *ap = ap_new(NULL, NULL);
+	struct test_ap *ap = test_ap_new(NULL, NULL);
 
 	(void)state;
 	copro_sim_rtkit_set_fault(ap->fw, COPRO_SIM_RTKIT_FAULT_NO_IOP_ON, true);
 	test_ap_hello(ap, 11, 12, 12);
 	test_ap_epmap(ap);
 	start_without_iop_on(ap);
-	ap_free(ap);
+	test_ap_free(ap);
 }
 
 static void test_fault_lost_acks(void **state)
 {
-	struct test_ap *ap = ap_new(NULL, NULL);
+	struct test_ap *ap = test_ap_new(NULL, NULL);
 
 	(void)state;
 	copro_sim_rtkit_set_fault(ap->fw, COPRO_SIM_RTKIT_FAULT_NO_AP_ACK, true);
@@ -331,7 +302,7 @@ static void test_fault_lost_acks(void **state)
 	test_ap_send(ap, 0, SET_IOP(ON));
 	wait_iop(ap, ON);
 	test_ap_expect_none(ap);
-	ap_free(ap);
+	test_ap_free(ap);
 }
 
 /* ---- the application side ------------------------------------------------ */
@@ -395,7 +366,7 @@ static void test_app(void **state)
 	};
 	const uint8_t eps[] = { 0x20, 0x21, 0 };
 	const uint8_t bad_eps[] = { 0x20, 0x08, 0 };
-	struct test_ap *ap = ap_new(NULL, NULL);
+	struct test_ap *ap = test_ap_new(NULL, NULL);
 
 	(void)state;
 	assert_non_null(r);
@@ -434,7 +405,7 @@ static void test_app(void **state)
 	test_ap_wait_refused(ap, 2);
 	test_ap_cpu(ap, false);
 	assert_int_equal(copro_sim_rtkit_set_app(ap->fw, NULL, NULL), 0);
-	ap_free(ap);
+	test_ap_free(ap);
 	free(r);
 }
 
