@@ -13,11 +13,11 @@
  */
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <copro/error.h>
@@ -26,6 +26,7 @@
 #include <copro/sim/board.h>
 
 #include "bench.h"
+#include "bench_proc.h"
 #include "bench_util.h"
 #include "cli.h"
 
@@ -178,6 +179,9 @@ static int run_ours(struct copro_nvme *nvme, uint8_t *buf,
 
 /* ---- fio ------------------------------------------------------------ */
 
+/* fio's start-up and reporting beyond --runtime; then it is killed. */
+#define FIO_SLACK_S 60
+
 /* The number after "key" inside the section that follows "section". */
 static double json_number(const char *json, const char *section,
 			  const char *key)
@@ -203,11 +207,9 @@ static double run_fio(const char *disk, const struct workload *w,
 		      bool uring, uint64_t seconds)
 {
 	char rw[32], bs[32], depth[32], jobs[32], runtime[32], size[32];
-	char fname[4200], *argv[24], *out = NULL;
-	size_t len = 0, cap = 0;
-	int pipefd[2], status, n = 0;
+	char fname[4200], fio[PATH_MAX], *argv[24], *out = NULL;
+	int status, n = 0;
 	double iops;
-	pid_t pid;
 
 	snprintf(fname, sizeof(fname), "--filename=%s", disk);
 	snprintf(rw, sizeof(rw), "--rw=%s", w->fio_rw);
@@ -237,47 +239,18 @@ static double run_fio(const char *disk, const struct workload *w,
 	argv[n++] = "--output-format=json";
 	argv[n] = NULL;
 
-	if (pipe(pipefd))
+	if (!bench_which("fio", fio, sizeof(fio)))
 		return -1;
-	pid = fork();
-	if (pid < 0) {
-		close(pipefd[0]);
-		close(pipefd[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		int devnull = open("/dev/null", O_WRONLY);
-
-		dup2(pipefd[1], 1);
-		if (devnull >= 0)
-			dup2(devnull, 2);
-		close(pipefd[0]);
-		close(pipefd[1]);
-		execvp("fio", argv);
-		_exit(127);
-	}
-	close(pipefd[1]);
-	for (;;) {
-		if (len + 4096 > cap) {
-			char *grown = realloc(out, cap = cap * 2 + 8192);
-
-			if (!grown)
-				break;
-			out = grown;
-		}
-		ssize_t got = read(pipefd[0], out + len, cap - len - 1);
-
-		if (got <= 0)
-			break;
-		len += (size_t)got;
-	}
-	close(pipefd[0]);
-	waitpid(pid, &status, 0);
-	if (!out || !WIFEXITED(status) || WEXITSTATUS(status)) {
+	argv[0] = fio;
+	/* fio's stderr is noise here; a failed run shows as -1. */
+	status = bench_run_capture(argv, "/dev/null",
+				   (int64_t)(seconds + FIO_SLACK_S) *
+					   COPRO_NSEC_PER_SEC,
+				   &out);
+	if (status != 0) {
 		free(out);
 		return -1;
 	}
-	out[len] = '\0';
 	iops = json_number(out, w->op == COPRO_NVME_READ ? "read" : "write",
 			   "iops");
 	free(out);
