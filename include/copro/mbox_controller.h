@@ -12,6 +12,12 @@
 extern "C" {
 #endif
 
+/*
+ * The provider kind a registered controller is found under, by its
+ * devicetree node (what a client's "mboxes" points at).
+ */
+#define COPRO_MBOX_PROVIDER "mbox"
+
 /* A CREDIT controller's send: accepted, and the hardware queue is now full. */
 #define COPRO_MBOX_SENT_FULL 1
 

@@ -23,7 +23,6 @@
 
 #include "mbox/mbox_internal.h"
 
-#define MBOX_PROVIDER "mbox"
 #define MBOX_NAME_PREFIX "mbox:"
 #define MBOX_NAME_NODE 0 /* the root node */
 #define MBOX_NAME_MAX 64
@@ -246,7 +245,7 @@ int copro_mbox_controller_register(struct copro_platform *p,
 		goto err_mutex;
 	}
 	if (d->node >= 0) {
-		ret = copro_platform_provider_add(p, MBOX_PROVIDER, d->node,
+		ret = copro_platform_provider_add(p, COPRO_MBOX_PROVIDER, d->node,
 						  ctrl);
 		if (ret < 0) {
 			copro_dev_err(&ctrl->ld,
@@ -279,7 +278,7 @@ int copro_mbox_controller_register(struct copro_platform *p,
 
 err_node:
 	if (d->node >= 0)
-		copro_platform_provider_remove(p, MBOX_PROVIDER, d->node);
+		copro_platform_provider_remove(p, COPRO_MBOX_PROVIDER, d->node);
 err_name:
 	copro_platform_provider_remove(p, ctrl->name, MBOX_NAME_NODE);
 err_mutex:
@@ -317,7 +316,7 @@ void copro_mbox_controller_unregister(struct copro_mbox_controller *ctrl)
 		copro_thread_join(&ctrl->worker);
 	}
 	if (ctrl->d.node >= 0)
-		copro_platform_provider_remove(ctrl->p, MBOX_PROVIDER,
+		copro_platform_provider_remove(ctrl->p, COPRO_MBOX_PROVIDER,
 					       ctrl->d.node);
 	copro_platform_provider_remove(ctrl->p, ctrl->name, MBOX_NAME_NODE);
 	copro_dev_dbg(&ctrl->ld, "unregistered");
@@ -532,7 +531,7 @@ int copro_mbox_request_dt(struct copro_platform *p, int client_node,
 			   &ref);
 	if (ret < 0)
 		return ret;
-	ctrl = copro_platform_provider_find(p, MBOX_PROVIDER, ref.node);
+	ctrl = copro_platform_provider_find(p, COPRO_MBOX_PROVIDER, ref.node);
 	if (!ctrl) {
 		/* Usually a probe-order matter: the caller may retry later. */
 		copro_logf(copro_platform_log(p), COPRO_LOG_DEBUG, "mbox",

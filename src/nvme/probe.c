@@ -74,9 +74,6 @@ static void power_down(struct copro_nvme *nvme)
 		copro_power_put(nvme->power[--nvme->npower]);
 }
 
-/* The mailbox framework's provider kind (src/mbox/core.c). */
-#define MBOX_PROVIDER "mbox"
-
 /*
  * The SART behind "apple,sart", and the ASC mailbox behind "mboxes":
  * probed here when no driver has claimed them yet. Looking for the
@@ -116,7 +113,7 @@ static int get_rtkit(struct copro_nvme *nvme)
 	int rc;
 
 	rc = copro_dt_ref(dt, nvme->node, "mboxes", "#mbox-cells", 0, &ref);
-	if (!rc && !copro_platform_provider_find(nvme->p, MBOX_PROVIDER,
+	if (!rc && !copro_platform_provider_find(nvme->p, COPRO_MBOX_PROVIDER,
 						 ref.node))
 		rc = copro_asc_probe(nvme->p, ref.node, &nvme->asc);
 	if (!rc)
