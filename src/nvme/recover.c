@@ -275,13 +275,10 @@ void copro_nvme_crashed(void *ctx, const struct copro_crashlog *cl)
 
 	set_state(nvme, NVME_DEAD);
 	n = copro_nvme_fail_all(nvme, -ECONNRESET);
+	/* RTKit has logged the decoded crashlog under this device already. */
 	copro_dev_err(&nvme->ld,
 		      "the NVMe coprocessor crashed; %u outstanding request(s) failed, and every new one will",
 		      n);
-	if (cl)
-		copro_crashlog_log(cl, &nvme->ld, COPRO_LOG_ERR);
-	else
-		copro_dev_err(&nvme->ld, "no readable crashlog");
 	wake_all(nvme);
 }
 
