@@ -31,7 +31,11 @@ struct copro_asc;
  */
 int copro_asc_probe(struct copro_platform *p, int node,
 		    struct copro_asc **out);
-void copro_asc_remove(struct copro_asc *asc);
+/*
+ * -EBUSY (logged; nothing changes, the mailbox keeps working) while a
+ * client has its channel bound.
+ */
+int copro_asc_remove(struct copro_asc *asc);
 struct copro_mbox_controller *copro_asc_controller(struct copro_asc *asc);
 
 /* The compatibles the driver binds to. */

@@ -53,16 +53,20 @@ int copro_sart_probe(struct copro_platform *p, int node,
 		     struct copro_sart **out);
 /*
  * Unregister and free. Leaves the hardware as it is (call
- * copro_sart_shutdown first to clear it); clients must be gone.
+ * copro_sart_shutdown first to clear it). -EBUSY (logged; nothing
+ * changes) while a client holds a reference from copro_sart_get_dt.
  */
-void copro_sart_destroy(struct copro_sart *sart);
+int copro_sart_destroy(struct copro_sart *sart);
 
 /*
- * The SART a client node points at with `apple,sart = <&sart>`.
- * -ENOENT without the property, -ENODEV when that SART is not probed.
+ * The SART a client node points at with `apple,sart = <&sart>`, with a
+ * reference the client drops with copro_sart_put when done; any number
+ * of clients may share one SART. -ENOENT without the property, -ENODEV
+ * when that SART is not probed.
  */
 int copro_sart_get_dt(struct copro_platform *p, int client_node,
 		      struct copro_sart **out);
+void copro_sart_put(struct copro_sart *sart);
 
 /*
  * Allow DMA to [phys, phys + size). Both 4 KiB aligned, size > 0, the

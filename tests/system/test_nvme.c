@@ -320,6 +320,7 @@ static void test_vendor_cmd(void **state)
 	assert_true(copro_nvme_vendor_cmd(f.nvme, cdw, in, sizeof(in), false,
 					  &result) < 0);
 	assert_int_equal(copro_sart_entry_count_used(sart), used);
+	copro_sart_put(sart);
 	roundtrip(&f, 0, FX_LBA, 3, false);
 	fx_down(&f);
 }
