@@ -42,6 +42,10 @@ struct copro_mbox_controller *copro_asc_controller(struct copro_asc *asc);
 #define COPRO_ASC_COMPATIBLE "apple,asc-mailbox"
 #define COPRO_ASC_COMPATIBLE_V4 "apple,asc-mailbox-v4"
 
+/* The driver table for the probe-all pass (<copro/devices.h>). */
+struct copro_driver;
+extern const struct copro_driver copro_asc_driver;
+
 #ifdef __cplusplus
 }
 #endif

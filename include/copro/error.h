@@ -22,6 +22,7 @@ enum {
 	COPRO_ECRASHED,		/* the coprocessor has crashed */
 	COPRO_ENOTRUNNING,	/* the coprocessor is not running */
 	COPRO_EDT,		/* malformed devicetree */
+	COPRO_EPROBE_DEFER,	/* a provider is not there yet: probe again later */
 };
 
 /* Human-readable text for a negative (or positive) error code. Never NULL. */

@@ -33,6 +33,13 @@ struct copro_sart;
 #define COPRO_SART_PROVIDER "sart"
 
 /*
+ * The driver table for the probe-all pass (<copro/devices.h>): every
+ * layout above; removal clears the unprotected entries.
+ */
+struct copro_driver;
+extern const struct copro_driver copro_sart_driver;
+
+/*
  * What copro_sart_add gives back and copro_sart_remove takes. A value the
  * caller keeps; the generation makes a stale handle (already removed, or
  * cleared by shutdown) fail instead of removing someone else's entry.

@@ -13,6 +13,7 @@ static const char *const copro_err_text[] = {
 	[COPRO_ECRASHED - COPRO_ERR_BASE] = "coprocessor has crashed",
 	[COPRO_ENOTRUNNING - COPRO_ERR_BASE] = "coprocessor is not running",
 	[COPRO_EDT - COPRO_ERR_BASE] = "malformed devicetree",
+	[COPRO_EPROBE_DEFER - COPRO_ERR_BASE] = "probe deferred: a provider is not there yet",
 };
 
 #define COPRO_ERR_COUNT (sizeof(copro_err_text) / sizeof(copro_err_text[0]))

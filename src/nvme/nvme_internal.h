@@ -34,7 +34,6 @@
 #include "nvme/cq.h"
 
 struct copro_rtkit;
-struct copro_asc;
 struct copro_crashlog;
 
 #define NVME_ADMIN_TAG0 0u
@@ -145,9 +144,7 @@ struct copro_nvme {
 	struct copro_mmio *regs, *ans;
 	struct copro_irq *irq;
 	struct copro_rtkit *rtk;
-	struct copro_sart *sart;
-	bool own_sart;
-	struct copro_asc *asc; /* probed by us, or NULL */
+	struct copro_sart *sart; /* a reference */
 
 	struct copro_mutex reset_lock;
 	struct copro_mutex cq_lock;

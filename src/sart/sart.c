@@ -186,7 +186,7 @@ err_free:
 	return ret;
 }
 
-int copro_sart_destroy(struct copro_sart *sart)
+int copro_sart_release(struct copro_sart *sart, bool clear)
 {
 	unsigned used;
 	int ret;
@@ -201,6 +201,9 @@ int copro_sart_destroy(struct copro_sart *sart)
 		if (ret == -EBUSY)
 			return ret;
 	}
+	/* Nobody can reach it any more: clearing races with no client. */
+	if (clear)
+		copro_sart_shutdown(sart);
 	used = popcount16(sart->used_mask);
 	if (used)
 		copro_dev_warn(&sart->ld,
@@ -210,6 +213,11 @@ int copro_sart_destroy(struct copro_sart *sart)
 	copro_mmio_unmap(sart->mmio);
 	free(sart);
 	return 0;
+}
+
+int copro_sart_destroy(struct copro_sart *sart)
+{
+	return copro_sart_release(sart, false);
 }
 
 int copro_sart_get_dt(struct copro_platform *p, int client_node,
