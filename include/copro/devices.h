@@ -27,7 +27,6 @@
 #ifndef COPRO_DEVICES_H
 #define COPRO_DEVICES_H
 
-#include <copro/driver.h>
 #include <copro/platform.h>
 
 #ifdef __cplusplus
@@ -35,6 +34,9 @@ extern "C" {
 #endif
 
 struct copro_devices;
+/* Driver side: <copro/driver/device.h>. */
+struct copro_device;
+struct copro_driver;
 
 /* Configuration handed to one driver's probe (copro_device_config). */
 struct copro_driver_config {

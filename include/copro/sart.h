@@ -40,7 +40,7 @@ struct copro_driver;
 extern const struct copro_driver copro_sart_driver;
 
 /*
- * What copro_sart_add gives back and copro_sart_remove takes. A value the
+ * What copro_sart_allow gives back and copro_sart_revoke takes. A value the
  * caller keeps; the generation makes a stale handle (already removed, or
  * cleared by shutdown) fail instead of removing someone else's entry.
  */
@@ -63,7 +63,7 @@ int copro_sart_probe(struct copro_platform *p, int node,
  * copro_sart_shutdown first to clear it). -EBUSY (logged; nothing
  * changes) while a client holds a reference from copro_sart_get_dt.
  */
-int copro_sart_destroy(struct copro_sart *sart);
+int copro_sart_remove(struct copro_sart *sart);
 
 /*
  * The SART a client node points at with `apple,sart = <&sart>`, with a
@@ -82,15 +82,15 @@ void copro_sart_put(struct copro_sart *sart);
  * entry's range is written before its flags, so the filter never allows
  * a half-written range.
  */
-int copro_sart_add(struct copro_sart *sart, uint64_t phys, size_t size,
+int copro_sart_allow(struct copro_sart *sart, uint64_t phys, size_t size,
 		   struct copro_sart_handle *out);
 /*
- * Disallow an entry added by copro_sart_add: flags first, then the range.
+ * Disallow an entry added by copro_sart_allow: flags first, then the range.
  * Resets *h. -ENOENT for a handle that no longer holds an entry.
  */
-int copro_sart_remove(struct copro_sart *sart, struct copro_sart_handle *h);
+int copro_sart_revoke(struct copro_sart *sart, struct copro_sart_handle *h);
 /* Remove the entry with exactly this address and size (-ENOENT if none). */
-int copro_sart_remove_range(struct copro_sart *sart, uint64_t phys,
+int copro_sart_revoke_range(struct copro_sart *sart, uint64_t phys,
 			    size_t size);
 /* Clear every entry that is not protected; outstanding handles go stale. */
 void copro_sart_shutdown(struct copro_sart *sart);

@@ -10,7 +10,7 @@
 #include <stddef.h>
 
 #include <copro/devices.h>
-#include <copro/driver.h>
+#include <copro/driver/device.h>
 #include <copro/log.h>
 
 #define DEV_PATH_MAX 256

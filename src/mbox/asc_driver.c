@@ -5,7 +5,7 @@
  * a client still has the channel bound.
  */
 #include <copro/asc.h>
-#include <copro/driver.h>
+#include <copro/driver/device.h>
 
 static const char *const compatibles[] = {
 	COPRO_ASC_COMPATIBLE_V4,

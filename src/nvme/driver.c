@@ -6,8 +6,8 @@
  * driver gets the SART); it never probes or frees either. Its
  * configuration is a struct copro_nvme_config.
  */
-#include <copro/driver.h>
-#include <copro/mbox_controller.h>
+#include <copro/driver/device.h>
+#include <copro/driver/mbox_controller.h>
 #include <copro/nvme.h>
 #include <copro/sart.h>
 

@@ -4,7 +4,7 @@
  * client that names it in "apple,sart", removed after the last; removal
  * clears every entry the bootloader did not set, as a shutdown would.
  */
-#include <copro/driver.h>
+#include <copro/driver/device.h>
 #include <copro/sart.h>
 
 #include "sart/sart_internal.h"

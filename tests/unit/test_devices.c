@@ -26,7 +26,7 @@
 
 #include <copro/asc.h>
 #include <copro/devices.h>
-#include <copro/driver.h>
+#include <copro/driver/device.h>
 #include <copro/error.h>
 #include <copro/nvme.h>
 #include <copro/sart.h>
@@ -695,7 +695,7 @@ static int sc_probe(struct copro_device *dev)
 	if (!rc)
 		rc = copro_dma_alloc(p, 4096, &c->buf);
 	if (!rc)
-		rc = copro_sart_add(c->sart, c->buf.phys, c->buf.size, &c->h);
+		rc = copro_sart_allow(c->sart, c->buf.phys, c->buf.size, &c->h);
 	assert_int_equal(rc, 0);
 	copro_device_set_data(dev, c);
 	return 0;
@@ -705,7 +705,7 @@ static int sc_remove(struct copro_device *dev)
 {
 	struct sart_client *c = copro_device_data(dev);
 
-	ok(copro_sart_remove(c->sart, &c->h));
+	ok(copro_sart_revoke(c->sart, &c->h));
 	copro_dma_free(copro_device_platform(dev), &c->buf);
 	copro_sart_put(c->sart);
 	free(c);

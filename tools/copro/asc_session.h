@@ -14,9 +14,9 @@
 
 #include <copro/asc.h>
 #include <copro/devices.h>
+#include <copro/driver/platform.h>
 #include <copro/log.h>
 #include <copro/mbox.h>
-#include <copro/platform.h>
 #include <copro/sim/asc_model.h>
 #include <copro/sim/board.h>
 

@@ -103,7 +103,6 @@ int rtkit_session_open(const struct rtkit_session_config *cfg,
 		.ctx = cfg->ctx,
 		.shmem_mode = COPRO_RTKIT_SHMEM_SART,
 		.sart = s->sart,
-		.polled = cfg->polled,
 	};
 	ret = copro_rtkit_create(s->p, s->node, &rc, &s->rtk);
 	if (ret) {

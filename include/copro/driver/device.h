@@ -14,13 +14,13 @@
  * waited for by returning copro_device_defer() from probe. See
  * docs/drivers.md.
  */
-#ifndef COPRO_DRIVER_H
-#define COPRO_DRIVER_H
+#ifndef COPRO_DRIVER_DEVICE_H
+#define COPRO_DRIVER_DEVICE_H
 
 #include <stdbool.h>
 
+#include <copro/driver/platform.h>
 #include <copro/error.h>
-#include <copro/platform.h>
 
 #ifdef __cplusplus
 extern "C" {
