@@ -241,8 +241,11 @@ int copro_mbox_controller_register(struct copro_platform *p,
 	}
 	if (ret < 0) {
 		copro_dev_err(&ctrl->ld, "cannot register for %s: %s",
-			      copro_dt_node_path(copro_platform_dt(p), d->node,
-						 path, sizeof(path)),
+			      d->node >= 0
+				      ? copro_dt_node_path(copro_platform_dt(p),
+							   d->node, path,
+							   sizeof(path))
+				      : "(no node)",
 			      copro_strerror(ret));
 		goto err_mutex;
 	}
