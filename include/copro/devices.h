@@ -21,8 +21,8 @@
  * none can be. Probe order is therefore provider before consumer, and
  * removal runs it backwards.
  *
- * Lookups may run from any thread; probe-all, remove and remove-all must
- * not run concurrently on one set.
+ * A set is not locked: lookups may run concurrently with each other,
+ * but not with a removal, and removals not with each other.
  */
 #ifndef COPRO_DEVICES_H
 #define COPRO_DEVICES_H
@@ -82,8 +82,9 @@ int copro_devices_remove_all(struct copro_devices *devs);
 
 /*
  * Remove one device: -EBUSY (logged; nothing changes) while another bound
- * device needs what it provides, or its driver refuses. The device is
- * gone from the set on success.
+ * device needs what it provides, or its driver refuses. On success the
+ * lookups no longer find it; the pointer itself stays valid (and
+ * useless) until the set is freed.
  */
 int copro_device_remove(struct copro_device *dev);
 
