@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# make install DESTDIR=$tmp PREFIX=/usr as a packager runs it (its own
+# build directory, no tests), then programs built against the installed
+# tree: with pkg-config (copro, copro-sim) and with find_package(copro)
+# (examples/, which then runs).
+#
+# install.sh SOURCE_DIR
+set -euo pipefail
+src=$1
+here=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+root=$tmp/root
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+echo "== make install DESTDIR=$root PREFIX=/usr"
+make -C "$src" --no-print-directory install BUILD="$tmp/build" \
+	DESTDIR="$root" PREFIX=/usr JOBS=2 CMAKE_FLAGS=-DCOPRO_TESTS=OFF \
+	>"$tmp/install.log" 2>&1 || { tail -40 "$tmp/install.log" >&2; fail "make install"; }
+if grep -q -- '-Werror' "$tmp/build/compile_commands.json"; then
+	fail "a packager's build uses -Werror"
+fi
+
+for f in usr/bin/copro usr/include/copro/rtkit.h usr/include/copro/driver/platform.h \
+	 usr/include/copro/sim/raw.h; do
+	[ -e "$root/$f" ] || fail "$f is not installed"
+done
+[ ! -e "$root/usr/include/copro/os.h" ] || fail "the internal os.h is installed"
+[ ! -e "$root/usr/include/copro/regs" ] || fail "the internal regs/ are installed"
+libdir=$(dirname "$(find "$root/usr" -name 'libcopro.so.*.*' | head -1)")
+[ -d "$libdir" ] || fail "libcopro.so is not installed"
+for f in libcopro.so libcopro.so.0 libcopro.a libcopro-sim.so libcopro-sim.so.0 \
+	 libcopro-sim.a pkgconfig/copro.pc pkgconfig/copro-sim.pc \
+	 cmake/copro/coproConfig.cmake cmake/copro/coproTargets.cmake; do
+	[ -e "$libdir/$f" ] || fail "$libdir/$f is not installed"
+done
+plugindir=$(pkg-config --variable=plugindir nbdkit 2>/dev/null || true)
+if [ -n "$plugindir" ]; then
+	[ -e "$root$plugindir/nbdkit-copro-plugin.so" ] ||
+		fail "the nbdkit plugin is not in nbdkit's plugin directory ($root$plugindir)"
+fi
+
+export PKG_CONFIG_PATH=$libdir/pkgconfig
+export LD_LIBRARY_PATH=$libdir
+echo "== pkg-config copro: $(pkg-config --cflags --libs copro)"
+# shellcheck disable=SC2046
+cc -std=c11 -Wall -Wextra -Werror -o "$tmp/consumer" "$here/consumer.c" \
+	$(pkg-config --cflags --libs copro) || fail "building against copro.pc"
+"$tmp/consumer" || fail "the copro consumer"
+if readelf -d "$tmp/consumer" | grep NEEDED | grep -q copro-sim; then
+	fail "a libcopro program needs libcopro-sim"
+fi
+readelf -d "$tmp/consumer" | grep -q 'NEEDED.*libcopro.so.0' ||
+	fail "the consumer does not use libcopro.so.0"
+
+echo "== pkg-config copro-sim: $(pkg-config --cflags --libs copro-sim)"
+# shellcheck disable=SC2046
+cc -std=c11 -Wall -Wextra -Werror -o "$tmp/sim_consumer" "$here/sim_consumer.c" \
+	$(pkg-config --cflags --libs copro-sim) || fail "building against copro-sim.pc"
+"$tmp/sim_consumer" || fail "the copro-sim consumer"
+
+echo "== find_package(copro): examples/"
+cmake -S "$src/examples" -B "$tmp/examples" -DCMAKE_PREFIX_PATH="$root/usr" \
+	-DCMAKE_C_FLAGS="-Wall -Wextra -Werror" -DCMAKE_EXPORT_COMPILE_COMMANDS=ON >"$tmp/examples.log" 2>&1 ||
+	{ cat "$tmp/examples.log" >&2; fail "configuring examples/ with find_package(copro)"; }
+cmake --build "$tmp/examples" >>"$tmp/examples.log" 2>&1 ||
+	{ cat "$tmp/examples.log" >&2; fail "building examples/"; }
+if grep -q -- "-I$src" "$tmp/examples/compile_commands.json"; then
+	fail "examples/ were built against the source tree"
+fi
+"$tmp/examples/bare_nvme" || fail "examples/bare_nvme against the installed libraries"
+echo "install: ok"
