@@ -60,6 +60,38 @@ cc -std=c11 -Wall -Wextra -Werror -o "$tmp/sim_consumer" "$here/sim_consumer.c" 
 	$(pkg-config --cflags --libs copro-sim) || fail "building against copro-sim.pc"
 "$tmp/sim_consumer" || fail "the copro-sim consumer"
 
+echo "== the static archives: the same names as the shared libraries"
+for l in libcopro libcopro-sim; do
+	nm -g --defined-only "$libdir/$l.a" | awk 'NF == 3 {print $3}' | sort -u >"$tmp/$l.a.syms"
+	nm -D --defined-only "$libdir/$l.so" | awk '{print $NF}' | sort -u >"$tmp/$l.so.syms"
+	cmp -s "$tmp/$l.a.syms" "$tmp/$l.so.syms" || {
+		diff "$tmp/$l.a.syms" "$tmp/$l.so.syms" | head -20 >&2
+		fail "$l.a defines global names $l.so does not export"
+	}
+done
+cc -std=c11 -Wall -Wextra -Werror -o "$tmp/sim_static" "$here/sim_consumer.c" \
+	-I"$root/usr/include" "$libdir/libcopro-sim.a" "$libdir/libcopro.a" -lfdt -pthread ||
+	fail "linking the static archives"
+if readelf -d "$tmp/sim_static" | grep NEEDED | grep -q copro; then
+	fail "the static build needs a copro shared library"
+fi
+"$tmp/sim_static" || fail "the statically linked copro-sim consumer"
+
+mkdir -p "$tmp/cmake-static"
+cp "$here/sim_consumer.c" "$tmp/cmake-static/"
+cat >"$tmp/cmake-static/CMakeLists.txt" <<'CMAKE'
+cmake_minimum_required(VERSION 3.20)
+project(static_consumer C)
+find_package(copro 0.1 REQUIRED)
+add_executable(sim_consumer sim_consumer.c)
+target_link_libraries(sim_consumer PRIVATE copro::copro-sim-static)
+CMAKE
+cmake -S "$tmp/cmake-static" -B "$tmp/cmake-static/build" \
+	-DCMAKE_PREFIX_PATH="$root/usr" >"$tmp/static.log" 2>&1 &&
+	cmake --build "$tmp/cmake-static/build" >>"$tmp/static.log" 2>&1 ||
+	{ cat "$tmp/static.log" >&2; fail "find_package(copro) with copro::copro-sim-static"; }
+"$tmp/cmake-static/build/sim_consumer" || fail "the copro::copro-sim-static consumer"
+
 echo "== find_package(copro): examples/"
 cmake -S "$src/examples" -B "$tmp/examples" -DCMAKE_PREFIX_PATH="$root/usr" \
 	-DCMAKE_C_FLAGS="-Wall -Wextra -Werror" -DCMAKE_EXPORT_COMPILE_COMMANDS=ON >"$tmp/examples.log" 2>&1 ||
