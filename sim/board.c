@@ -196,7 +196,9 @@ int copro_board_create(const struct copro_board_config *cfg,
 	if (!cfg)
 		cfg = &defaults;
 
-	const char *name = cfg->board ? cfg->board : COPRO_BOARD_DEFAULT;
+	const char *name = cfg->board ? cfg->board
+			   : cfg->dtb  ? "dtb"
+				       : COPRO_BOARD_DEFAULT;
 	struct copro_bus_config bcfg = {
 		.log = cfg->log,
 		.threaded = cfg->threaded,
@@ -217,7 +219,9 @@ int copro_board_create(const struct copro_board_config *cfg,
 	};
 	b->firmware_only = cfg->firmware_only;
 
-	ret = copro_board_dt_open(name, cfg->log, &b->dt);
+	ret = cfg->dtb ? copro_dt_open(cfg->dtb, cfg->dtb_size, name, cfg->log,
+				       &b->dt)
+		       : copro_board_dt_open(name, cfg->log, &b->dt);
 	if (ret < 0)
 		goto err_free;
 	ret = copro_dt_validate(b->dt);

@@ -1,26 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * An embedder's program, built against an installed copro with
- * `pkg-config --cflags --libs copro`: every public header compiles on its
- * own, and libcopro works without libcopro-sim.
+ * `pkg-config --cflags --libs copro`: libcopro works without libcopro-sim.
  */
 #include <stdio.h>
 #include <string.h>
 
-#include <copro/asc.h>
-#include <copro/crashlog.h>
-#include <copro/driver/backend.h>
-#include <copro/driver/mbox_controller.h>
-#include <copro/driver/platform.h>
-#include <copro/dt.h>
 #include <copro/error.h>
-#include <copro/export.h>
 #include <copro/log.h>
-#include <copro/mbox.h>
-#include <copro/nvme.h>
-#include <copro/platform.h>
 #include <copro/rtkit.h>
-#include <copro/sart.h>
 #include <copro/time.h>
 
 int main(void)

@@ -41,6 +41,20 @@ if [ -n "$plugindir" ]; then
 		fail "the nbdkit plugin is not in nbdkit's plugin directory ($root$plugindir)"
 fi
 
+echo "== every installed header compiles on its own, as C11 and as C++"
+n=0
+for h in $(cd "$root/usr/include" && find copro -name '*.h' | sort); do
+	printf '#include <%s>\nint copro_header_check;\n' "$h" >"$tmp/h.c"
+	gcc -std=c11 -Wall -Wextra -Werror -pedantic -fsyntax-only \
+		-I"$root/usr/include" "$tmp/h.c" || fail "$h does not compile on its own"
+	if command -v g++ >/dev/null; then
+		g++ -std=c++17 -Wall -Wextra -Werror -fsyntax-only -x c++ \
+			-I"$root/usr/include" "$tmp/h.c" || fail "$h does not compile as C++"
+	fi
+	n=$((n + 1))
+done
+echo "$n headers"
+
 export PKG_CONFIG_PATH=$libdir/pkgconfig
 export LD_LIBRARY_PATH=$libdir
 echo "== pkg-config copro: $(pkg-config --cflags --libs copro)"

@@ -6,14 +6,8 @@
  */
 #include <stdio.h>
 
-#include <copro/sim/ans2_model.h>
-#include <copro/sim/asc_model.h>
 #include <copro/sim/board.h>
-#include <copro/sim/bus.h>
-#include <copro/sim/crashlog_writer.h>
 #include <copro/sim/raw.h>
-#include <copro/sim/rtkit_fw.h>
-#include <copro/sim/sart_model.h>
 
 int main(void)
 {

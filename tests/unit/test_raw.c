@@ -92,6 +92,49 @@ static void test_pmgr_power_and_reset(void **state)
 	fx_down(&f);
 }
 
+static uint32_t be32(const void *p)
+{
+	const uint8_t *b = p;
+
+	return (uint32_t)b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3];
+}
+
+/* A board from a devicetree blob in memory, as a test harness builds one. */
+static void test_board_from_a_blob(void **state)
+{
+	struct copro_board_config cfg = { 0 };
+	struct test_logcap cap;
+	struct copro_board *b;
+	struct copro_dt *dt;
+	const void *blob;
+	size_t size;
+
+	assert_int_equal(test_logcap_init(&cap), 0);
+	assert_int_equal(copro_board_dt_open("t8103", NULL, &dt), 0);
+	blob = copro_dt_blob(dt);
+	size = be32((const char *)blob + 4); /* the FDT header's totalsize */
+	cfg.dtb = blob;
+	cfg.dtb_size = size;
+	cfg.log = test_logcap_log(&cap);
+	assert_int_equal(copro_board_create(&cfg, &b), 0);
+	copro_dt_close(dt); /* copied */
+	assert_string_equal(copro_dt_name(copro_board_dt(b)), "dtb");
+	copro_raw_write32(copro_board_bus(b), PS_ANS2, 0xf);
+	assert_int_equal(copro_raw_read32(copro_board_bus(b), PS_ANS2), 0xff);
+	copro_board_destroy(b);
+
+	/* A blob cut short is refused like a bad file. */
+	assert_int_equal(copro_board_dt_open("t8103", NULL, &dt), 0);
+	cfg.dtb = copro_dt_blob(dt);
+	cfg.dtb_size = size / 2;
+	cfg.board = "half";
+	assert_int_equal(copro_board_create(&cfg, &b), -COPRO_EDT);
+	assert_null(b);
+	test_logcap_expect(&cap, "half");
+	copro_dt_close(dt);
+	test_logcap_destroy(&cap);
+}
+
 static void test_registers_nobody_answers(void **state)
 {
 	struct fx f;
@@ -261,6 +304,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pmgr_power_and_reset),
+		cmocka_unit_test(test_board_from_a_blob),
 		cmocka_unit_test(test_registers_nobody_answers),
 		cmocka_unit_test(test_dma_at_an_address),
 		cmocka_unit_test(test_dma_identity),

@@ -8,6 +8,7 @@
 #define COPRO_SIM_BOARD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <copro/export.h>
@@ -41,6 +42,12 @@ COPRO_API const char *const *copro_board_names(void);
 struct copro_board_config {
 	/* Built-in board name or .dtb path; NULL: COPRO_BOARD_DEFAULT. */
 	const char *board;
+	/*
+	 * Or a devicetree blob in memory (copied, and checked like a file):
+	 * when set, `board` only names it in messages.
+	 */
+	const void *dtb;
+	size_t dtb_size;
 	struct copro_log *log; /* NULL: stderr, warnings and errors */
 	bool threaded;	       /* see struct copro_bus_config */
 	uint64_t irq_spin_ns;
