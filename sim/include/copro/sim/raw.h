@@ -92,9 +92,12 @@ COPRO_API void copro_raw_dma_free(struct copro_bus *bus,
  * line's level with copro_bus_irq_get().
  *
  * A hook runs on every level change of its line, in the thread of the
- * model that changed it, with the bus's hook lock shared: it must not
- * block, nor add or remove hooks; it may read and write registers. One
- * hook per line; -EBUSY when the line has one.
+ * model that changed it and possibly with that model's locks held, like
+ * an interrupt controller latching an edge: it must not block, touch any
+ * device's registers (the model may be in the middle of an access), nor
+ * add or remove hooks. Note the edge and return (set a flag, wake a
+ * thread); the driver's own thread does the work. One hook per line;
+ * -EBUSY when the line has one.
  */
 typedef void (*copro_raw_irq_fn)(void *ctx, unsigned line, bool level);
 COPRO_API int copro_raw_irq_hook(struct copro_bus *bus, unsigned line,
