@@ -471,7 +471,7 @@ static int nvme_cmd(struct drv *d, int q, uint8_t tag, struct sqe cmd,
 	struct sqe *sqe = (struct sqe *)d->sq[q].cpu + tag;
 	struct tcb *tcb = (struct tcb *)d->tcbs[q].cpu + tag;
 	unsigned depth = q == QA ? ADMIN_DEPTH : IO_DEPTH;
-	volatile struct cqe *cqe;
+	struct cqe *cqe;
 	uint64_t end = now_ns() + TIMEOUT_NS;
 	uint16_t status;
 
@@ -492,8 +492,14 @@ static int nvme_cmd(struct drv *d, int q, uint8_t tag, struct sqe cmd,
 	/* Linear submission: the queue is indexed by tag; ring with the tag. */
 	wr32(d, NVME_BASE + (q == QA ? LINEAR_ASQ_DB : LINEAR_IOSQ_DB), tag);
 
-	cqe = (volatile struct cqe *)d->cq[q].cpu + d->cq_head[q];
-	while ((cqe->status & 1) != d->phase[q]) {
+	/*
+	 * The controller writes the entry, then its status word (the phase
+	 * bit) last; an acquire load of the status orders the reads of the
+	 * rest after it, as a barrier after the phase check does on the CPU.
+	 */
+	cqe = (struct cqe *)d->cq[q].cpu + d->cq_head[q];
+	while ((__atomic_load_n(&cqe->status, __ATOMIC_ACQUIRE) & 1) !=
+	       d->phase[q]) {
 		int64_t left = (int64_t)(end - now_ns());
 
 		if (left <= 0)
@@ -503,7 +509,6 @@ static int nvme_cmd(struct drv *d, int q, uint8_t tag, struct sqe cmd,
 		copro_raw_irq_wait(d->bus, IRQ_NVME, true,
 				   left < 10000000 ? left : 10000000);
 	}
-	atomic_thread_fence(memory_order_acquire);
 	status = cqe->status >> 1;
 	if (cqe->cid != tag)
 		return say("completion for tag %u, expected %u", cqe->cid, tag);
