@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 
+#include <copro/export.h>
 #include <copro/mbox.h>
 #include <copro/platform.h>
 
@@ -30,14 +31,15 @@ struct copro_asc;
  * controller under the node and, for run-time binding, under the node's
  * name ("mbox@277408000").
  */
-int copro_asc_probe(struct copro_platform *p, int node,
-		    struct copro_asc **out);
+COPRO_API int copro_asc_probe(struct copro_platform *p, int node,
+			      struct copro_asc **out);
 /*
  * -EBUSY (logged; nothing changes, the mailbox keeps working) while a
  * client has its channel bound.
  */
-int copro_asc_remove(struct copro_asc *asc);
-struct copro_mbox_controller *copro_asc_controller(struct copro_asc *asc);
+COPRO_API int copro_asc_remove(struct copro_asc *asc);
+COPRO_API struct copro_mbox_controller *
+copro_asc_controller(struct copro_asc *asc);
 
 /* The compatibles the driver binds to. */
 #define COPRO_ASC_COMPATIBLE "apple,asc-mailbox"
@@ -45,7 +47,7 @@ struct copro_mbox_controller *copro_asc_controller(struct copro_asc *asc);
 
 /* The driver table for the probe-all pass (<copro/devices.h>). */
 struct copro_driver;
-extern const struct copro_driver copro_asc_driver;
+COPRO_API const struct copro_driver *copro_asc_driver(void);
 
 #ifdef __cplusplus
 }

@@ -27,6 +27,7 @@
 #ifndef COPRO_DEVICES_H
 #define COPRO_DEVICES_H
 
+#include <copro/export.h>
 #include <copro/platform.h>
 
 #ifdef __cplusplus
@@ -56,7 +57,10 @@ struct copro_devices_config {
 };
 
 /* Every driver in libcopro, NULL-terminated. */
-const struct copro_driver *const *copro_builtin_drivers(void);
+COPRO_API const struct copro_driver *const *copro_builtin_drivers(void);
+/* The built-in drivers' tables, one by one: <copro/asc.h>
+ * copro_asc_driver(), <copro/sart.h> copro_sart_driver(), <copro/nvme.h>
+ * copro_nvme_driver(). */
 
 /*
  * Probe every device of the platform's devicetree (cfg may be NULL).
@@ -68,9 +72,9 @@ const struct copro_driver *const *copro_builtin_drivers(void);
  * waiting device is logged with the property, entry, phandle and node it
  * waits for, and why that provider is not there.
  */
-int copro_devices_probe_all(struct copro_platform *p,
-			    const struct copro_devices_config *cfg,
-			    struct copro_devices **out);
+COPRO_API int copro_devices_probe_all(struct copro_platform *p,
+				      const struct copro_devices_config *cfg,
+				      struct copro_devices **out);
 /*
  * Remove every device, last probed first, and free the set: 0. A device
  * whose remove refuses (a provider somebody outside still holds by
@@ -78,7 +82,7 @@ int copro_devices_probe_all(struct copro_platform *p,
  * the set stays valid with what is left; release the references and
  * call again.
  */
-int copro_devices_remove_all(struct copro_devices *devs);
+COPRO_API int copro_devices_remove_all(struct copro_devices *devs);
 
 /*
  * Remove one device: -EBUSY (logged; nothing changes) while another bound
@@ -86,19 +90,20 @@ int copro_devices_remove_all(struct copro_devices *devs);
  * lookups no longer find it; the pointer itself stays valid (and
  * useless) until the set is freed.
  */
-int copro_device_remove(struct copro_device *dev);
+COPRO_API int copro_device_remove(struct copro_device *dev);
 
 /* The device of a node, or NULL. */
-struct copro_device *copro_devices_find(struct copro_devices *devs, int node);
+COPRO_API struct copro_device *copro_devices_find(struct copro_devices *devs,
+						 int node);
 /*
  * The next bound device after `prev` (NULL: the first), in probe order,
  * whose node lists `compatible` (NULL: any).
  */
-struct copro_device *copro_devices_find_compatible(struct copro_devices *devs,
-						   const char *compatible,
-						   struct copro_device *prev);
+COPRO_API struct copro_device *
+copro_devices_find_compatible(struct copro_devices *devs,
+			      const char *compatible, struct copro_device *prev);
 /* Bound devices. */
-unsigned copro_devices_count(const struct copro_devices *devs);
+COPRO_API unsigned copro_devices_count(const struct copro_devices *devs);
 
 #ifdef __cplusplus
 }

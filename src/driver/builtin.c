@@ -1,19 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The drivers libcopro has, for a probe-all pass that names none. A new
- * driver (the SMC mailbox, the SCMI agent, ...) is its table and a line
- * here; providers need not come before their consumers, the pass orders
- * the probes.
+ * driver (the SMC mailbox, the SCMI agent, ...) is its table, a line in
+ * builtin.h and one here, and an accessor in its public header;
+ * providers need not come before their consumers, the pass orders the
+ * probes.
  */
-#include <copro/asc.h>
 #include <copro/devices.h>
-#include <copro/nvme.h>
-#include <copro/sart.h>
+
+#include "driver/builtin.h"
 
 static const struct copro_driver *const builtin[] = {
-	&copro_asc_driver,
-	&copro_sart_driver,
-	&copro_nvme_driver,
+	&copro_asc_driver_table,
+	&copro_sart_driver_table,
+	&copro_nvme_driver_table,
 	NULL,
 };
 

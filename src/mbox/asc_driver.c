@@ -7,6 +7,8 @@
 #include <copro/asc.h>
 #include <copro/driver/device.h>
 
+#include "driver/builtin.h"
+
 static const char *const compatibles[] = {
 	COPRO_ASC_COMPATIBLE_V4,
 	COPRO_ASC_COMPATIBLE,
@@ -29,9 +31,14 @@ static int remove_(struct copro_device *dev)
 	return copro_asc_remove(copro_device_data(dev));
 }
 
-const struct copro_driver copro_asc_driver = {
+const struct copro_driver copro_asc_driver_table = {
 	.name = "asc",
 	.compatible = compatibles,
 	.probe = probe,
 	.remove = remove_,
 };
+
+const struct copro_driver *copro_asc_driver(void)
+{
+	return &copro_asc_driver_table;
+}

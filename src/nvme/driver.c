@@ -11,6 +11,8 @@
 #include <copro/nvme.h>
 #include <copro/sart.h>
 
+#include "driver/builtin.h"
+
 static const char *const compatibles[] = {
 	COPRO_NVME_COMPATIBLE,
 	NULL,
@@ -40,7 +42,7 @@ static int remove_(struct copro_device *dev)
 	return 0;
 }
 
-const struct copro_driver copro_nvme_driver = {
+const struct copro_driver copro_nvme_driver_table = {
 	.name = "nvme",
 	.compatible = compatibles,
 	.needs = needs,
@@ -48,9 +50,14 @@ const struct copro_driver copro_nvme_driver = {
 	.remove = remove_,
 };
 
+const struct copro_driver *copro_nvme_driver(void)
+{
+	return &copro_nvme_driver_table;
+}
+
 struct copro_nvme *copro_nvme_from_device(const struct copro_device *dev)
 {
-	if (!dev || copro_device_driver(dev) != &copro_nvme_driver)
+	if (!dev || copro_device_driver(dev) != &copro_nvme_driver_table)
 		return NULL;
 	return copro_device_data(dev);
 }

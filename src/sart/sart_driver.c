@@ -7,6 +7,7 @@
 #include <copro/driver/device.h>
 #include <copro/sart.h>
 
+#include "driver/builtin.h"
 #include "sart/sart_internal.h"
 
 static const char *const compatibles[] = {
@@ -32,9 +33,14 @@ static int remove_(struct copro_device *dev)
 	return copro_sart_release(copro_device_data(dev), true);
 }
 
-const struct copro_driver copro_sart_driver = {
+const struct copro_driver copro_sart_driver_table = {
 	.name = "sart",
 	.compatible = compatibles,
 	.probe = probe,
 	.remove = remove_,
 };
+
+const struct copro_driver *copro_sart_driver(void)
+{
+	return &copro_sart_driver_table;
+}

@@ -412,6 +412,7 @@ static void test_providers_first(void **state)
 	assert_non_null(a);
 	assert_non_null(p1);
 	assert_ptr_equal(copro_device_driver(a), &cons_drv);
+	assert_string_equal(copro_device_driver(p1)->name, "prov");
 	assert_string_equal(copro_device_compatible(a), "copro,test-consumer");
 	assert_string_equal(copro_device_name(p1), "p1");
 	assert_ptr_equal(copro_device_platform(a), f.p);
@@ -763,9 +764,9 @@ static void write_board(char *path, size_t len)
  */
 static void test_t8103_shared_sart(void **state)
 {
-	static const struct copro_driver *const drivers[] = {
-		&copro_nvme_driver, &sc_drv, &copro_sart_driver,
-		&copro_asc_driver, NULL,
+	const struct copro_driver *const drivers[] = {
+		copro_nvme_driver(), &sc_drv, copro_sart_driver(),
+		copro_asc_driver(), NULL,
 	};
 	const struct copro_devices_config dc = { .drivers = drivers };
 	struct copro_board_config bc = { .threaded = true };
@@ -864,7 +865,10 @@ static void test_builtin_drivers(void **state)
 		ok(copro_devices_remove_all(devs));
 		copro_board_destroy(b);
 	}
-	assert_ptr_equal(copro_builtin_drivers()[0], &copro_asc_driver);
+	assert_ptr_equal(copro_builtin_drivers()[0], copro_asc_driver());
+	assert_ptr_equal(copro_builtin_drivers()[1], copro_sart_driver());
+	assert_ptr_equal(copro_builtin_drivers()[2], copro_nvme_driver());
+	assert_null(copro_builtin_drivers()[3]);
 }
 
 int main(void)

@@ -6,11 +6,6 @@
 
 #include "asc_session.h"
 
-static const struct copro_driver *const mailbox_drivers[] = {
-	&copro_asc_driver,
-	NULL,
-};
-
 int asc_session_open(const struct asc_session_config *cfg,
 		     struct asc_session *s)
 {
@@ -20,7 +15,10 @@ int asc_session_open(const struct asc_session_config *cfg,
 		.threaded = cfg->threaded,
 		.irq_spin_ns = cfg->irq_spin_ns,
 	};
-	const struct copro_devices_config dc = { .drivers = mailbox_drivers };
+	/* The session is the mailbox's client: the ASC driver alone. */
+	const struct copro_driver *const drivers[] = { copro_asc_driver(),
+						       NULL };
+	const struct copro_devices_config dc = { .drivers = drivers };
 	uint64_t base, size;
 	int ret;
 

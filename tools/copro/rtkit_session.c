@@ -15,17 +15,6 @@ static void say(const struct rtkit_session_config *cfg, int err,
 		   copro_strerror(err));
 }
 
-/*
- * The providers the NVMe driver would find probed: the ASC mailbox and
- * the SART, through the same probe-all pass, without the NVMe driver
- * itself (the session plays its part at the RTKit level).
- */
-static const struct copro_driver *const provider_drivers[] = {
-	&copro_asc_driver,
-	&copro_sart_driver,
-	NULL,
-};
-
 static int power_on(const struct rtkit_session_config *cfg,
 		    struct rtkit_session *s)
 {
@@ -61,7 +50,15 @@ int rtkit_session_open(const struct rtkit_session_config *cfg,
 		.log = cfg->log,
 		.threaded = !cfg->polled,
 	};
-	const struct copro_devices_config dc = { .drivers = provider_drivers };
+	/*
+	 * The providers the NVMe driver would find probed: the ASC mailbox
+	 * and the SART, through the same probe-all pass, without the NVMe
+	 * driver itself (the session plays its part at the RTKit level).
+	 */
+	const struct copro_driver *const drivers[] = {
+		copro_asc_driver(), copro_sart_driver(), NULL,
+	};
+	const struct copro_devices_config dc = { .drivers = drivers };
 	int ret;
 
 	memset(s, 0, sizeof(*s));

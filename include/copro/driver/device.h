@@ -21,6 +21,7 @@
 
 #include <copro/driver/platform.h>
 #include <copro/error.h>
+#include <copro/export.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -62,26 +63,30 @@ struct copro_driver {
 	int (*remove)(struct copro_device *dev);
 };
 
-struct copro_platform *copro_device_platform(const struct copro_device *dev);
-int copro_device_node(const struct copro_device *dev);
+COPRO_API struct copro_platform *
+copro_device_platform(const struct copro_device *dev);
+COPRO_API int copro_device_node(const struct copro_device *dev);
 /* The node's name ("nvme@27bcc0000"). */
-const char *copro_device_name(const struct copro_device *dev);
+COPRO_API const char *copro_device_name(const struct copro_device *dev);
 /* The compatible string it was matched by. */
-const char *copro_device_compatible(const struct copro_device *dev);
-const struct copro_driver *copro_device_driver(const struct copro_device *dev);
+COPRO_API const char *
+copro_device_compatible(const struct copro_device *dev);
+COPRO_API const struct copro_driver *
+copro_device_driver(const struct copro_device *dev);
 /* The configuration given for this driver to probe-all, or NULL. */
-const void *copro_device_config(const struct copro_device *dev);
+COPRO_API const void *
+copro_device_config(const struct copro_device *dev);
 /* The driver's object (struct copro_nvme *, ...), set by probe. */
-void copro_device_set_data(struct copro_device *dev, void *data);
-void *copro_device_data(const struct copro_device *dev);
+COPRO_API void copro_device_set_data(struct copro_device *dev, void *data);
+COPRO_API void *copro_device_data(const struct copro_device *dev);
 
 /*
  * From probe: wait for something the declared needs cannot say. Records
  * the reason (printf-style), reported if the pass ends without it, and
  * returns -COPRO_EPROBE_DEFER for probe to return.
  */
-int copro_device_defer(struct copro_device *dev, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+COPRO_API int copro_device_defer(struct copro_device *dev, const char *fmt,
+				 ...) __attribute__((format(printf, 2, 3)));
 
 #ifdef __cplusplus
 }
