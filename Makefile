@@ -8,6 +8,7 @@
 #                 normal (gcc), then AddressSanitizer + UndefinedBehavior-
 #                 Sanitizer (clang)
 #   make bench    run the benchmarks (prints figures beside baselines)
+#   make bench-quick  one short point of each benchmark (under a minute)
 #   make fuzz     build the libFuzzer targets and run each briefly
 #   make install  build and install under PREFIX (default /usr/local),
 #                 staged under DESTDIR: headers, libcopro and libcopro-sim
@@ -26,7 +27,7 @@ DESTDIR  ?=
 # Extra cmake -D flags for every configure (e.g. -DCOPRO_TESTS=OFF).
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build run check check-normal check-asan bench fuzz install clean
+.PHONY: all deps build run check check-normal check-asan bench bench-quick fuzz install clean
 
 all: build
 
@@ -66,6 +67,13 @@ bench: deps
 	./$(BUILD)/copro bench boot
 	./$(BUILD)/copro bench nvme
 	./$(BUILD)/copro bench nbd
+
+bench-quick: deps
+	@$(MAKE) --no-print-directory build
+	./$(BUILD)/copro bench mbox --rounds 20000 --stream 100000
+	./$(BUILD)/copro bench boot --boots 20 --rounds 2000
+	./$(BUILD)/copro bench nvme --quick --seconds 1
+	./$(BUILD)/copro bench nbd --quick --seconds 2 --size 64
 
 fuzz: deps
 	cmake -S . -B $(FUZZDIR) $(CMAKE_GEN) -DCMAKE_C_COMPILER=clang \

@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <copro/error.h>
+#include <copro/os.h>
+
+#include "bench_fio.h"
+#include "bench_proc.h"
+
+/* fio's start-up and reporting beyond --runtime; then it is killed. */
+#define FIO_SLACK_S 60
+
+/*
+ * The number of key `key` that follows `from` in fio's JSON report
+ * (fio prints `"key" : value`), or -1. Keys are searched in the order
+ * fio prints them, which is what makes a plain search enough.
+ */
+static double json_after(const char *from, const char *key, const char **at)
+{
+	char pat[64];
+	const char *s;
+
+	if (!from)
+		return -1;
+	snprintf(pat, sizeof(pat), "\"%s\" :", key);
+	s = strstr(from, pat);
+	if (!s)
+		return -1;
+	if (at)
+		*at = s + strlen(pat);
+	return strtod(s + strlen(pat), NULL);
+}
+
+static int parse_report(const char *out, bool write,
+			struct bench_fio_result *r)
+{
+	const char *job = strstr(out, "\"jobs\" :");
+	const char *sec = NULL, *lat = NULL;
+	double runtime_ms, usr, sys;
+
+	if (!job)
+		return -EPROTO;
+	sec = strstr(job, write ? "\"write\" : {" : "\"read\" : {");
+	if (!sec)
+		return -EPROTO;
+	r->iops = json_after(sec, "iops", NULL);
+	r->mib_s = json_after(sec, "bw_bytes", NULL) / (1024.0 * 1024.0);
+	runtime_ms = json_after(sec, "runtime", NULL);
+	r->ios = (uint64_t)json_after(sec, "total_ios", NULL);
+	if (json_after(sec, "lat_ns", &lat) >= -1 && lat)
+		r->lat_us = json_after(lat, "mean", NULL) / 1e3;
+	usr = json_after(job, "usr_cpu", NULL);
+	sys = json_after(job, "sys_cpu", NULL);
+	if (r->iops <= 0 || runtime_ms <= 0 || !r->ios || usr < 0 || sys < 0)
+		return -EPROTO;
+	/* usr_cpu and sys_cpu are percent of one CPU over the job's runtime. */
+	r->cpu_us_per_io = (usr + sys) / 100.0 * runtime_ms * 1e3 /
+			   (double)r->ios;
+	return 0;
+}
+
+int bench_fio_run(const struct bench_fio_job *job,
+		  struct bench_fio_result *r)
+{
+	char target[PATH_MAX + 32], rw[32], bs[32], engine[32], depth[32];
+	char runtime[32], size[32], fio[PATH_MAX], *argv[24], *out = NULL;
+	bool write = strstr(job->rw, "write") != NULL;
+	int n = 0, ret;
+
+	memset(r, 0, sizeof(*r));
+	if (!bench_which("fio", fio, sizeof(fio))) {
+		fprintf(stderr, "copro bench: fio is not in PATH (scripts/deps.sh installs it)\n");
+		return -ENOENT;
+	}
+	snprintf(target, sizeof(target), "%s%s",
+		 job->nbd ? "--uri=" : "--filename=", job->target);
+	snprintf(rw, sizeof(rw), "--rw=%s", job->rw);
+	snprintf(bs, sizeof(bs), "--bs=%zu", job->bs);
+	snprintf(engine, sizeof(engine), "--ioengine=%s", job->engine);
+	snprintf(depth, sizeof(depth), "--iodepth=%u", job->iodepth);
+	snprintf(runtime, sizeof(runtime), "--runtime=%" PRIu64, job->seconds);
+	snprintf(size, sizeof(size), "--size=%" PRIu64, job->size);
+	argv[n++] = fio;
+	argv[n++] = "--name=copro-bench";
+	/* Before the target: the nbd engine's --uri exists only after it. */
+	argv[n++] = engine;
+	argv[n++] = target;
+	argv[n++] = rw;
+	argv[n++] = bs;
+	argv[n++] = depth;
+	argv[n++] = "--numjobs=1";
+	argv[n++] = "--thread";
+	argv[n++] = "--time_based";
+	argv[n++] = runtime;
+	argv[n++] = size;
+	argv[n++] = "--randrepeat=0";
+	argv[n++] = "--norandommap";
+	if (!job->nbd) {
+		/*
+		 * Buffered, and the page cache left alone: fio's default
+		 * invalidate=1 drops the file's pages before the job, which
+		 * turns a page-cache benchmark into a disk benchmark.
+		 */
+		argv[n++] = "--direct=0";
+		argv[n++] = "--invalidate=0";
+	}
+	argv[n++] = "--output-format=json";
+	argv[n] = NULL;
+
+	ret = bench_run_capture(argv, job->log ? job->log : "/dev/null",
+				(int64_t)(job->seconds + FIO_SLACK_S) *
+					COPRO_NSEC_PER_SEC,
+				&out);
+	if (ret > 0)
+		ret = -EIO;
+	if (!ret)
+		ret = parse_report(out, write, r);
+	if (ret < 0) {
+		fprintf(stderr, "copro bench: fio %s %s bs=%zu iodepth=%u on %s failed: %s\n",
+			job->engine, job->rw, job->bs, job->iodepth, job->target,
+			copro_strerror(ret));
+		if (job->log)
+			bench_print_log_tail(job->log, 8);
+	}
+	free(out);
+	return ret;
+}
+
+void bench_fio_describe(const struct bench_fio_job *job, char *buf,
+			size_t len)
+{
+	if (job->nbd)
+		snprintf(buf, len,
+			 "fio --ioengine=nbd --numjobs=1 --iodepth=%u --time_based --runtime=%" PRIu64
+			 " --norandommap",
+			 job->iodepth, job->seconds);
+	else
+		snprintf(buf, len,
+			 "fio --ioengine=%s --numjobs=1 --iodepth=%u --thread --direct=0 --invalidate=0"
+			 " --time_based --runtime=%" PRIu64
+			 " --norandommap, file read once beforehand (page cache warm)",
+			 job->engine, job->iodepth, job->seconds);
+}
+
+int bench_fio_warm_file(const char *path)
+{
+	char *buf = malloc(1 << 20);
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ret = 0;
+	ssize_t n;
+
+	if (fd < 0 || !buf) {
+		ret = fd < 0 ? -errno : -ENOMEM;
+		goto out;
+	}
+	while ((n = read(fd, buf, 1 << 20)) > 0)
+		;
+	if (n < 0)
+		ret = -errno;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return ret;
+}
