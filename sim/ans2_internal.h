@@ -41,6 +41,11 @@ enum { ANS2_QA = 0, ANS2_QIO = 1 };
 
 /* Controller threads executing commands. */
 #define ANS2_WORKERS 3
+/*
+ * Commands that may run in doorbell-ringing threads at once (each needs
+ * a worker's scratch space); more go to the workers.
+ */
+#define ANS2_INLINE_SLOTS 16
 /* Data pages of the largest transfer, which need not start page-aligned. */
 #define ANS2_MAX_PAGES (ANS2_MAX_TRANSFER / NVME_PAGE_SIZE + 1)
 #define ANS2_SUPPLIES 4
@@ -167,6 +172,11 @@ struct copro_sim_ans2 {
 
 	struct copro_thread workers[ANS2_WORKERS];
 	struct ans2_worker wk[ANS2_WORKERS];
+	/* Every command goes to the workers (the configuration). */
+	bool workers_only;
+	/* Scratch for commands run in the doorbell's thread; bit i: free. */
+	struct ans2_worker inl[ANS2_INLINE_SLOTS];
+	_Atomic uint32_t inl_free;
 	struct copro_event idle_ev;
 	/* Workers asleep (bit per worker), and awake looking for work. */
 	_Atomic uint32_t sleeping;
@@ -186,6 +196,7 @@ struct copro_sim_ans2 {
 		_Atomic uint64_t tcb_missing, tcb_invalidations, prp_violations;
 		_Atomic uint64_t tag_errors, lost_irqs, stuck;
 		_Atomic uint64_t bad_accesses, doorbells_ignored, app_messages;
+		_Atomic uint64_t inline_commands;
 	} st;
 };
 
@@ -240,6 +251,12 @@ int ans2_workers_start(struct copro_sim_ans2 *m);
 void ans2_workers_stop(struct copro_sim_ans2 *m);
 /* New pending work: make sure a worker will look at it. */
 void ans2_kick(struct copro_sim_ans2 *m);
+/*
+ * The doorbell of `tag` (PENDING, not yet published to the workers) on
+ * queue q: run it here and now when nothing about it is slow. False
+ * when it must go to the workers instead.
+ */
+bool ans2_run_inline(struct copro_sim_ans2 *m, unsigned tag, unsigned q);
 /* Under ctl_lock: stop accepting, wait for the workers to go idle. */
 void ans2_quiesce(struct copro_sim_ans2 *m);
 

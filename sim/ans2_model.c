@@ -317,6 +317,7 @@ int copro_sim_ans2_create(struct copro_bus *bus, int node,
 	if (ret < 0)
 		goto err_free;
 	ans2_regs_reset(m);
+	m->workers_only = cfg->workers_only;
 	ret = ans2_disk_open(m, cfg);
 	if (ret < 0)
 		goto err_locks;
@@ -401,4 +402,5 @@ void copro_sim_ans2_get_stats(const struct copro_sim_ans2 *m,
 	out->bad_accesses = atomic_load(&mm->st.bad_accesses);
 	out->doorbells_ignored = atomic_load(&mm->st.doorbells_ignored);
 	out->app_messages = atomic_load(&mm->st.app_messages);
+	out->inline_commands = atomic_load(&mm->st.inline_commands);
 }

@@ -286,6 +286,8 @@ void ans2_sq_doorbell(struct copro_sim_ans2 *m, unsigned q, uint32_t val)
 	atomic_store_explicit(&t->q, q, memory_order_relaxed);
 	atomic_store_explicit(&t->epoch, atomic_load(&m->epoch),
 			      memory_order_relaxed);
+	if (ans2_run_inline(m, val, q))
+		return;
 	atomic_fetch_or(&m->pending, 1ull << val);
 	ans2_kick(m);
 }

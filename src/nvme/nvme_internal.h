@@ -180,6 +180,13 @@ struct copro_nvme {
 	struct copro_nvme_info info;
 	uint32_t lba_shift;
 
+	/*
+	 * Submitters polling the I/O CQ right now: while there are any, the
+	 * interrupt line is masked, so a completion they will find
+	 * themselves wakes no interrupt thread (see poll_own_cq in io.c).
+	 */
+	_Atomic unsigned pollers;
+
 	struct copro_thread watchdog;
 	_Atomic bool stop;
 	struct copro_event watch_ev;
@@ -227,6 +234,8 @@ void copro_nvme_issue_parked_locked(struct copro_nvme *nvme);
  * cq_lock is dropped. Returns completions handled.
  */
 int copro_nvme_reap(struct copro_nvme *nvme);
+/* Whether this thread is inside copro_nvme_reap (running done()s). */
+bool copro_nvme_reaping(void);
 /*
  * Claims a slot in one of the states in `from_mask` (bit per state) and
  * finishes it with `status`: copies a read's bounce data back, frees the

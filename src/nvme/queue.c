@@ -384,6 +384,18 @@ static unsigned reap_queue_locked(struct copro_nvme *nvme,
 static void finish_claimed(struct copro_nvme *nvme, unsigned tag, int status,
 			   uint32_t result);
 
+/*
+ * Depth of copro_nvme_reap in this thread: a done() that submits must
+ * not reap (and so call done()s) again from inside the submit, or a
+ * client resubmitting from done() would recurse once per request.
+ */
+static _Thread_local unsigned tl_reaping;
+
+bool copro_nvme_reaping(void)
+{
+	return tl_reaping != 0;
+}
+
 int copro_nvme_reap(struct copro_nvme *nvme)
 {
 	struct reaped done[ANS2_MAX_TAGS];
@@ -394,6 +406,7 @@ int copro_nvme_reap(struct copro_nvme *nvme)
 	n += reap_queue_locked(nvme, &nvme->ioq, done + n, ANS2_MAX_TAGS - n);
 	copro_mutex_unlock(&nvme->cq_lock);
 
+	tl_reaping++;
 	for (unsigned i = 0; i < n; i++) {
 		struct nvme_tag *t = &nvme->tags[done[i].tag];
 		int err = copro_nvme_status_errno(done[i].status);
@@ -402,6 +415,7 @@ int copro_nvme_reap(struct copro_nvme *nvme)
 			report_status(nvme, t, done[i].tag, done[i].status);
 		finish_claimed(nvme, done[i].tag, err, done[i].result);
 	}
+	tl_reaping--;
 	return (int)n;
 }
 

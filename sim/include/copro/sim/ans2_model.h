@@ -15,7 +15,10 @@
  * ways the hardware fails (faults below).
  *
  * Commands run on the model's own threads (a small pool), several at
- * once, never in the thread that rang the doorbell; data moves with
+ * once; a command nothing makes slow (a read, or a write that needs no
+ * fdatasync, on the I/O queue, while no I/O fault is armed) runs in the
+ * thread that rang its doorbell instead, unless the configuration says
+ * workers_only. Data moves with
  * preadv/pwritev straight between the file and the host's DMA memory. A
  * write has completed when it is in the file; Flush, FUA and a disabled
  * volatile write cache add fdatasync. While one of the node's power
@@ -64,6 +67,12 @@ struct copro_sim_ans2_config {
 	uint64_t size;
 	/* Emulate the real 17-18 ms flush. */
 	bool slow_flush;
+	/*
+	 * Every command on the model's worker threads, never in the thread
+	 * that rang its doorbell (the asynchronous path real hardware always
+	 * takes, with its thread hand-overs).
+	 */
+	bool workers_only;
 };
 
 /*
@@ -131,6 +140,8 @@ struct copro_sim_ans2_stats {
 	uint64_t doorbells_ignored;
 	/* Messages on the firmware's application endpoint (dropped). */
 	uint64_t app_messages;
+	/* Commands run in the thread that rang their doorbell. */
+	uint64_t inline_commands;
 };
 COPRO_API void copro_sim_ans2_get_stats(const struct copro_sim_ans2 *m,
 					struct copro_sim_ans2_stats *out);
