@@ -396,7 +396,7 @@ int copro_nvme_submit(struct copro_nvme *nvme, struct copro_nvme_req *req)
 	 * command's completion for us. Bounded; the interrupt takes the rest.
 	 */
 	for (unsigned i = 0; !rc && i < POLL_ROUNDS; i++)
-		if (copro_nvme_reap(nvme) <= 0)
+		if (copro_nvme_reap_try(nvme) <= 0)
 			break;
 	poll_end(nvme);
 	return rc;

@@ -6,8 +6,15 @@
  *   reset_lock  one bring-up/reset/suspend/resume/admin command at a time
  *   reg_lock    the zero-copy registry (read-mostly)
  *   pool_lock   the shared bounce chunks
- *   cq_lock     completion processing and every doorbell write (the
- *               lost-interrupt quirk), and the device state
+ *   cq_lock     completion processing and the device state; with
+ *     db_lock   (a reader-writer lock) exclusive for both, as every
+ *               doorbell write holds it shared (the lost-interrupt
+ *               quirk: no doorbell while completions are processed).
+ *               A submitter takes db_lock shared before it lets go of
+ *               cq_lock and rings after: doorbells do not exclude each
+ *               other (a controller model answering inside the write
+ *               takes a while), only completion processing and state
+ *               changes (which wait for the doorbells in progress).
  * done() callbacks never run under any of them, so they may submit.
  *
  * Tags: 0-1 admin, 2-63 I/O. A tag's slot (SQE copy, bounce chunks,
@@ -150,6 +157,7 @@ struct copro_nvme {
 
 	struct copro_mutex reset_lock;
 	struct copro_mutex cq_lock;
+	struct copro_rwlock db_lock;
 	_Atomic int state;	/* enum nvme_state; written under cq_lock */
 	int fail_status;	/* what FAILED requests get */
 
@@ -212,6 +220,10 @@ const char *copro_nvme_state_name(enum nvme_state s);
 
 /* ---- queues, tags, completion (queue.c) ------------------------------ */
 
+/* cq_lock with db_lock exclusive: no doorbell is being written. */
+void copro_nvme_cq_lock(struct copro_nvme *nvme);
+void copro_nvme_cq_unlock(struct copro_nvme *nvme);
+
 int copro_nvme_queues_alloc(struct copro_nvme *nvme);
 void copro_nvme_queues_free(struct copro_nvme *nvme);
 /* Empties both CQs for a fresh controller (no tag may be INFLIGHT). */
@@ -234,6 +246,11 @@ void copro_nvme_issue_parked_locked(struct copro_nvme *nvme);
  * cq_lock is dropped. Returns completions handled.
  */
 int copro_nvme_reap(struct copro_nvme *nvme);
+/*
+ * The same unless a doorbell is being written right now (0 then): its
+ * writer polls after it, or the interrupt comes.
+ */
+int copro_nvme_reap_try(struct copro_nvme *nvme);
 /* Whether this thread is inside copro_nvme_reap (running done()s). */
 bool copro_nvme_reaping(void);
 /*

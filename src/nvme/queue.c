@@ -4,9 +4,10 @@
  *
  * Submission queues are linear: an array indexed by tag, a command is
  * issued by writing its tag to the queue's doorbell, after its TCB was
- * written. Completion queues are ordinary phase-bit rings. The doorbell
- * write and completion processing share cq_lock: without that the real
- * controller sometimes posts a completion without raising the interrupt.
+ * written. Completion queues are ordinary phase-bit rings. A doorbell
+ * write never overlaps completion processing (db_lock, see
+ * nvme_internal.h): without that the real controller sometimes posts a
+ * completion without raising the interrupt.
  */
 #include <errno.h>
 #include <string.h>
@@ -120,14 +121,38 @@ void copro_nvme_queues_reset(struct copro_nvme *nvme)
 {
 	struct nvme_queue *qs[] = { &nvme->adminq, &nvme->ioq };
 
-	copro_mutex_lock(&nvme->cq_lock);
+	copro_nvme_cq_lock(nvme);
 	for (unsigned i = 0; i < 2; i++) {
 		memset(qs[i]->cqes, 0,
 		       qs[i]->cur.depth * sizeof(struct nvme_cqe));
 		memset(qs[i]->tcbs, 0, ANS2_MAX_TAGS * sizeof(struct ans2_tcb));
 		copro_nvme_cq_reset(&qs[i]->cur);
 	}
+	copro_nvme_cq_unlock(nvme);
+}
+
+/* ---- locking ---------------------------------------------------------- */
+
+void copro_nvme_cq_lock(struct copro_nvme *nvme)
+{
+	copro_mutex_lock(&nvme->cq_lock);
+	/* No new doorbell starts under cq_lock: only those in progress. */
+	copro_rwlock_wrlock(&nvme->db_lock);
+}
+
+void copro_nvme_cq_unlock(struct copro_nvme *nvme)
+{
+	copro_rwlock_unlock(&nvme->db_lock);
 	copro_mutex_unlock(&nvme->cq_lock);
+}
+
+static bool cq_trylock(struct copro_nvme *nvme)
+{
+	copro_mutex_lock(&nvme->cq_lock);
+	if (copro_rwlock_trywrlock(&nvme->db_lock))
+		return true;
+	copro_mutex_unlock(&nvme->cq_lock);
+	return false;
 }
 
 /* ---- tags ------------------------------------------------------------ */
@@ -190,8 +215,8 @@ static void tcb_write(struct ans2_tcb *tcb, const struct nvme_sqe *sqe,
 	}
 }
 
-/* cq_lock held: TCB and SQE, then the doorbell. */
-static void ring_locked(struct copro_nvme *nvme, unsigned tag)
+/* cq_lock held: TCB and SQE, the tag in flight; the doorbell is next. */
+static void ring_prepare(struct copro_nvme *nvme, unsigned tag)
 {
 	struct nvme_tag *t = &nvme->tags[tag];
 	struct nvme_queue *q = tag_queue(nvme, tag);
@@ -202,9 +227,21 @@ static void ring_locked(struct copro_nvme *nvme, unsigned tag)
 	atomic_store(&t->deadline,
 		     copro_time_ns() + (uint64_t)copro_nvme_timeout(nvme));
 	atomic_store(&t->state, TAG_INFLIGHT);
-	/* The platform's MMIO write orders the DMA memory writes above. */
+}
+
+/* db_lock held (either way): no completion processing runs. */
+static void ring(struct copro_nvme *nvme, unsigned tag)
+{
+	/* The platform's MMIO write orders the DMA memory writes before. */
 	atomic_thread_fence(memory_order_release);
-	copro_writel(nvme->regs, q->sq_db, tag);
+	copro_writel(nvme->regs, tag_queue(nvme, tag)->sq_db, tag);
+}
+
+/* cq_lock and db_lock exclusive (copro_nvme_cq_lock). */
+static void ring_locked(struct copro_nvme *nvme, unsigned tag)
+{
+	ring_prepare(nvme, tag);
+	ring(nvme, tag);
 }
 
 static int state_errno(enum nvme_state s, int fail_status)
@@ -231,9 +268,20 @@ int copro_nvme_issue(struct copro_nvme *nvme, unsigned tag, bool internal)
 
 	copro_mutex_lock(&nvme->cq_lock);
 	s = nvme_state(nvme);
-	if (internal || s == NVME_LIVE)
-		ring_locked(nvme, tag);
-	else if (s == NVME_RESETTING)
+	if (internal || s == NVME_LIVE) {
+		ring_prepare(nvme, tag);
+		/*
+		 * Shared before cq_lock goes: whoever takes both exclusively
+		 * next (completions, a state change) waits for this doorbell,
+		 * and other doorbells may be written beside it.
+		 */
+		copro_rwlock_rdlock(&nvme->db_lock);
+		copro_mutex_unlock(&nvme->cq_lock);
+		ring(nvme, tag);
+		copro_rwlock_unlock(&nvme->db_lock);
+		return 0;
+	}
+	if (s == NVME_RESETTING)
 		atomic_store(&t->state, TAG_PARKED);
 	else
 		rc = state_errno(s, nvme->fail_status);
@@ -396,15 +444,20 @@ bool copro_nvme_reaping(void)
 	return tl_reaping != 0;
 }
 
-int copro_nvme_reap(struct copro_nvme *nvme)
+static int reap(struct copro_nvme *nvme, bool wait)
 {
 	struct reaped done[ANS2_MAX_TAGS];
 	unsigned n;
 
-	copro_mutex_lock(&nvme->cq_lock);
+	if (!wait) {
+		if (!cq_trylock(nvme))
+			return 0;
+	} else {
+		copro_nvme_cq_lock(nvme);
+	}
 	n = reap_queue_locked(nvme, &nvme->adminq, done, ANS2_ADMIN_DEPTH);
 	n += reap_queue_locked(nvme, &nvme->ioq, done + n, ANS2_MAX_TAGS - n);
-	copro_mutex_unlock(&nvme->cq_lock);
+	copro_nvme_cq_unlock(nvme);
 
 	tl_reaping++;
 	for (unsigned i = 0; i < n; i++) {
@@ -417,6 +470,16 @@ int copro_nvme_reap(struct copro_nvme *nvme)
 	}
 	tl_reaping--;
 	return (int)n;
+}
+
+int copro_nvme_reap(struct copro_nvme *nvme)
+{
+	return reap(nvme, true);
+}
+
+int copro_nvme_reap_try(struct copro_nvme *nvme)
+{
+	return reap(nvme, false);
 }
 
 void copro_nvme_irq(void *ctx)
