@@ -16,10 +16,11 @@
  *             held while waiting for the workers to go idle, so workers
  *             never take it
  *   lock      registers and queue configuration, short sections only
- *   cq.lock   one completion queue
- *   irq_lock  recomputing the interrupt line from both CQs
+ *   cq.lock   one completion queue (the interrupt line, the OR of both
+ *             CQs' levels, is driven without a lock: ans2_irq_update)
  * The doorbell path takes none of them: tags move between states with
- * atomics and a 64-bit pending mask hands them to the workers.
+ * atomics and a 64-bit pending mask hands them to the workers (or the
+ * doorbell's own thread runs the command: ans2_run_inline).
  */
 #ifndef COPRO_SIM_ANS2_INTERNAL_H
 #define COPRO_SIM_ANS2_INTERNAL_H
@@ -163,7 +164,6 @@ struct copro_sim_ans2 {
 
 	struct ans2_sq sq[ANS2_NQ];
 	struct ans2_cq cq[ANS2_NQ];
-	struct copro_mutex irq_lock;
 	struct ans2_tag tags[ANS2_MAX_TAGS];
 	_Atomic uint64_t pending;
 	_Atomic unsigned cursor;

@@ -256,7 +256,7 @@ static int watch_all(struct copro_sim_ans2 *m)
 static int init_locks(struct copro_sim_ans2 *m)
 {
 	struct copro_mutex *locks[] = {
-		&m->ctl_lock, &m->lock, &m->irq_lock, &m->vendor_lock,
+		&m->ctl_lock, &m->lock, &m->vendor_lock,
 		&m->cq[0].lock, &m->cq[1].lock,
 	};
 	size_t n = sizeof(locks) / sizeof(locks[0]);
@@ -279,7 +279,6 @@ static void fini_locks(struct copro_sim_ans2 *m)
 	copro_mutex_destroy(&m->cq[1].lock);
 	copro_mutex_destroy(&m->cq[0].lock);
 	copro_mutex_destroy(&m->vendor_lock);
-	copro_mutex_destroy(&m->irq_lock);
 	copro_mutex_destroy(&m->lock);
 	copro_mutex_destroy(&m->ctl_lock);
 }

@@ -70,8 +70,13 @@ static void finish(struct copro_sim_ans2 *m, struct ans2_cmd *c,
 	ans2_complete(m, c);
 }
 
+/*
+ * `fetched`: the entry, already read from the queue by the caller (the
+ * doorbell's thread read it to see whether the command is quick); NULL:
+ * read it here.
+ */
 static void run_tag(struct copro_sim_ans2 *m, struct ans2_worker *w,
-		    unsigned tag)
+		    unsigned tag, const struct nvme_sqe *fetched)
 {
 	struct ans2_tag *t = &m->tags[tag];
 	struct ans2_cmd c = {
@@ -102,8 +107,10 @@ static void run_tag(struct copro_sim_ans2 *m, struct ans2_worker *w,
 		return;
 	}
 	addr = atomic_load(&sq->base) + (uint64_t)tag * sizeof(c.sqe);
-	if (copro_bus_dma_read(m->bus, m->ld.name, addr, &c.sqe,
-			       sizeof(c.sqe)) < 0) {
+	if (fetched) {
+		c.sqe = *fetched;
+	} else if (copro_bus_dma_read(m->bus, m->ld.name, addr, &c.sqe,
+				      sizeof(c.sqe)) < 0) {
 		copro_dev_warn(&m->ld, "%s tag %u: cannot read its entry at"
 			       " 0x%" PRIx64, qname[c.q], tag, addr);
 		finish(m, &c, ANS2_ERR(NVME_SCT_GENERIC,
@@ -194,7 +201,7 @@ bool ans2_run_inline(struct copro_sim_ans2 *m, unsigned tag, unsigned q)
 	/* Counted before anything else: see ans2_quiesce. */
 	atomic_fetch_add(&m->active, 1);
 	base = atomic_load(&m->sq[q].base);
-	/* A peek: the command itself reads its entry again, as a worker does. */
+	/* The fetch: run_tag takes the entry as read here. */
 	if (copro_bus_dma_read(m->bus, m->ld.name,
 			       base + (uint64_t)tag * sizeof(sqe), &sqe,
 			       sizeof(sqe)) < 0 ||
@@ -204,7 +211,7 @@ bool ans2_run_inline(struct copro_sim_ans2 *m, unsigned tag, unsigned q)
 		return false;
 	}
 	ans2_count(&m->st.inline_commands, 1);
-	run_tag(m, &m->inl[slot], tag);
+	run_tag(m, &m->inl[slot], tag, &sqe);
 	active_put(m);
 	inline_slot_put(m, (unsigned)slot);
 	return true;
@@ -282,7 +289,7 @@ static void *worker_main(void *arg)
 			if (atomic_load(&m->pending) &&
 			    !atomic_load(&m->searching))
 				wake_one(m);
-			run_tag(m, w, (unsigned)tag);
+			run_tag(m, w, (unsigned)tag, NULL);
 		}
 		active_put(m);
 		if (tag < 0 && !search(m))

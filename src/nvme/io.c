@@ -386,18 +386,29 @@ int copro_nvme_submit(struct copro_nvme *nvme, struct copro_nvme_req *req)
 		copro_nvme_tag_put(nvme, (unsigned)tag);
 		return rc;
 	}
-	/* Inside a done(): the reap running it finds this one too. */
-	if (nvme->cfg.irq_only || copro_nvme_reaping())
+	if (nvme->cfg.irq_only)
 		return issue(nvme, (unsigned)tag);
+	/* Inside a done(): the poll running it looks again afterwards. */
+	if (copro_nvme_reaping()) {
+		rc = issue(nvme, (unsigned)tag);
+		if (!rc)
+			copro_nvme_note_resubmit();
+		return rc;
+	}
 	poll_begin(nvme);
 	rc = issue(nvme, (unsigned)tag);
 	/*
-	 * Again while it finds something: a done() that submitted left its
-	 * command's completion for us. Bounded; the interrupt takes the rest.
+	 * Again while a done() run by the poll submitted: that command's
+	 * completion is ours to find too. Bounded; the interrupt takes the
+	 * rest.
 	 */
-	for (unsigned i = 0; !rc && i < POLL_ROUNDS; i++)
-		if (copro_nvme_reap_try(nvme) <= 0)
+	for (unsigned i = 0; !rc && i < POLL_ROUNDS; i++) {
+		unsigned before = copro_nvme_resubmits();
+
+		if (copro_nvme_reap_try(nvme) <= 0 ||
+		    copro_nvme_resubmits() == before)
 			break;
+	}
 	poll_end(nvme);
 	return rc;
 }

@@ -253,6 +253,9 @@ int copro_nvme_reap(struct copro_nvme *nvme);
 int copro_nvme_reap_try(struct copro_nvme *nvme);
 /* Whether this thread is inside copro_nvme_reap (running done()s). */
 bool copro_nvme_reaping(void);
+/* A done() submitted; the count of those, per thread. */
+void copro_nvme_note_resubmit(void);
+unsigned copro_nvme_resubmits(void);
 /*
  * Claims a slot in one of the states in `from_mask` (bit per state) and
  * finishes it with `status`: copies a read's bounce data back, frees the

@@ -438,10 +438,22 @@ static void finish_claimed(struct copro_nvme *nvme, unsigned tag, int status,
  * client resubmitting from done() would recurse once per request.
  */
 static _Thread_local unsigned tl_reaping;
+/* Commands a done() of this thread submitted (for the outer poll). */
+static _Thread_local unsigned tl_resubmitted;
 
 bool copro_nvme_reaping(void)
 {
 	return tl_reaping != 0;
+}
+
+void copro_nvme_note_resubmit(void)
+{
+	tl_resubmitted++;
+}
+
+unsigned copro_nvme_resubmits(void)
+{
+	return tl_resubmitted;
 }
 
 static int reap(struct copro_nvme *nvme, bool wait)
