@@ -84,6 +84,9 @@ struct copro_sim_asc {
 	/* CPU: cpu_lock serialises start/stop and the firmware copy. */
 	struct copro_mutex cpu_lock;
 	struct copro_thread cpu_thread;
+	_Atomic int cpu_cmd;		/* enum cpu_cmd, for the CPU thread */
+	struct copro_event cpu_ev;	/* cpu_cmd changed */
+	struct copro_completion cpu_halted; /* the firmware's run() returned */
 	struct copro_sim_asc_fw fw;
 	bool have_fw;
 	_Atomic uint32_t cpu_control;
@@ -321,31 +324,69 @@ static const struct copro_mmio_ops mbox_ops = {
 
 /* ---- the coprocessor CPU --------------------------------------------- */
 
+/*
+ * The CPU is a thread that exists from the model's creation to its
+ * destruction and runs the firmware each time CPU_CONTROL.RUN is set:
+ * starting a coprocessor costs a wake-up, not a thread creation (which
+ * was most of an RTKit boot's time).
+ */
+enum cpu_cmd { CPU_HALT, CPU_RUN, CPU_EXIT };
+
 static void *cpu_thread_main(void *arg)
 {
 	struct copro_sim_asc *asc = arg;
 
-	if (asc->have_fw && asc->fw.run)
-		asc->fw.run(asc->fw.ctx, asc);
+	for (;;) {
+		uint32_t key = copro_event_prepare(&asc->cpu_ev);
+		int cmd = atomic_load_explicit(&asc->cpu_cmd,
+					       memory_order_acquire);
+
+		if (cmd == CPU_EXIT)
+			break;
+		if (cmd != CPU_RUN) {
+			copro_event_wait(&asc->cpu_ev, key, COPRO_FOREVER, 0);
+			continue;
+		}
+		if (asc->have_fw && asc->fw.run)
+			asc->fw.run(asc->fw.ctx, asc);
+		atomic_store_explicit(&asc->cpu_cmd, CPU_HALT,
+				      memory_order_release);
+		copro_completion_complete(&asc->cpu_halted);
+	}
 	return NULL;
+}
+
+static int cpu_thread_create(struct copro_sim_asc *asc)
+{
+	char name[16];
+	int ret;
+
+	snprintf(name, sizeof(name), "cpu:%s", asc->node_name);
+	copro_event_init(&asc->cpu_ev);
+	copro_completion_init(&asc->cpu_halted);
+	atomic_init(&asc->cpu_cmd, CPU_HALT);
+	ret = copro_thread_start(&asc->cpu_thread, name, cpu_thread_main, asc);
+	if (ret < 0)
+		copro_dev_err(&asc->ld, "cannot start the CPU thread: %s",
+			      copro_strerror(ret));
+	return ret;
+}
+
+static void cpu_thread_destroy(struct copro_sim_asc *asc)
+{
+	atomic_store(&asc->cpu_cmd, CPU_EXIT);
+	copro_event_signal(&asc->cpu_ev);
+	copro_thread_join(&asc->cpu_thread);
 }
 
 /* cpu_lock held. */
 static int cpu_start(struct copro_sim_asc *asc)
 {
-	char name[16];
-	int ret;
-
-	snprintf(name, sizeof(name), "cpu:%s",
-		 asc->have_fw && asc->fw.name ? asc->fw.name : "idle");
 	atomic_store(&asc->stopping, false);
-	ret = copro_thread_start(&asc->cpu_thread, name, cpu_thread_main, asc);
-	if (ret < 0) {
-		copro_dev_err(&asc->ld, "cannot start the CPU thread: %s",
-			      copro_strerror(ret));
-		return ret;
-	}
+	copro_completion_reinit(&asc->cpu_halted);
 	atomic_store(&asc->running, true);
+	atomic_store_explicit(&asc->cpu_cmd, CPU_RUN, memory_order_release);
+	copro_event_signal(&asc->cpu_ev);
 	atomic_fetch_add(&asc->cpu_starts, 1);
 	copro_dev_dbg(&asc->ld, "CPU started (firmware %s)",
 		      asc->have_fw && asc->fw.name ? asc->fw.name : "none");
@@ -354,14 +395,15 @@ static int cpu_start(struct copro_sim_asc *asc)
 
 /*
  * cpu_lock held, but no FIFO lock: the firmware may need those to reach
- * its -ESHUTDOWN, and never takes cpu_lock, so joining here is safe.
+ * its -ESHUTDOWN, and never takes cpu_lock, so waiting here is safe.
  */
 static void cpu_stop(struct copro_sim_asc *asc)
 {
 	atomic_store(&asc->stopping, true);
 	copro_event_signal(&asc->a2i.iop_ev);
 	copro_event_signal(&asc->i2a.iop_ev);
-	copro_thread_join(&asc->cpu_thread);
+	while (copro_completion_wait(&asc->cpu_halted, COPRO_FOREVER) != 0)
+		;
 	atomic_store(&asc->running, false);
 	atomic_fetch_add(&asc->cpu_stops, 1);
 	copro_dev_dbg(&asc->ld, "CPU stopped");
@@ -598,6 +640,9 @@ int copro_sim_asc_create(struct copro_bus *bus, int node,
 	ret = fifo_init(asc, &asc->i2a, "I2A");
 	if (ret < 0)
 		goto err_a2i;
+	ret = cpu_thread_create(asc);
+	if (ret < 0)
+		goto err_i2a;
 
 	snprintf(asc->mbox_region_name, sizeof(asc->mbox_region_name),
 		 "%s mailbox", asc->node_name);
@@ -610,7 +655,7 @@ int copro_sim_asc_create(struct copro_bus *bus, int node,
 			      "cannot add the mailbox registers at 0x%" PRIx64
 			      ": %s",
 			      asc->mbox_phys, copro_strerror(ret));
-		goto err_i2a;
+		goto err_cpu;
 	}
 	ret = copro_bus_add_mmio(bus, asc->cpu_phys, ASC_CPU_REGION_SIZE,
 				 &cpu_ops, asc, asc->cpu_region_name);
@@ -627,6 +672,8 @@ int copro_sim_asc_create(struct copro_bus *bus, int node,
 
 err_mbox:
 	copro_bus_remove_mmio(bus, asc->mbox_phys);
+err_cpu:
+	cpu_thread_destroy(asc);
 err_i2a:
 	fifo_fini(asc, &asc->i2a);
 err_a2i:
@@ -649,6 +696,7 @@ void copro_sim_asc_destroy(struct copro_sim_asc *asc)
 	if (atomic_load(&asc->running))
 		cpu_stop(asc);
 	copro_mutex_unlock(&asc->cpu_lock);
+	cpu_thread_destroy(asc);
 	fifo_fini(asc, &asc->i2a);
 	fifo_fini(asc, &asc->a2i);
 	copro_mutex_destroy(&asc->cpu_lock);
