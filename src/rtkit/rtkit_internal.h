@@ -46,6 +46,8 @@
 #define RTK_DEFAULT_SHMEM_MAX (4u << 20)
 /* Polled waits sleep this long when a poll found nothing. */
 #define RTK_POLL_IDLE_NS (20 * COPRO_NSEC_PER_USEC)
+/* A polled waiter polls without sleeping this long after the last message. */
+#define RTK_POLL_SPIN_NS (50 * COPRO_NSEC_PER_USEC)
 /* Blocking sends look for a crash at least this often. */
 #define RTK_SEND_SLICE_NS COPRO_NSEC_PER_MSEC
 /* Syslog text after escaping: every byte may become "\xNN". */
