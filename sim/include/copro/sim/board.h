@@ -14,6 +14,7 @@
 #include <copro/log.h>
 #include <copro/platform.h>
 #include <copro/sim/bus.h>
+#include <copro/trace.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -53,6 +54,13 @@ struct copro_board_config {
 	 * that create and own that model themselves.
 	 */
 	bool firmware_only;
+	/*
+	 * Record everything the board's drivers do (<copro/trace.h>): the
+	 * platform goes over a tracer writing this file, which is complete
+	 * once the board is destroyed. NULL: no recording.
+	 */
+	const char *record_path;
+	size_t record_buffer; /* per-thread buffer bytes (0: default) */
 };
 
 int copro_board_create(const struct copro_board_config *cfg,
@@ -63,6 +71,8 @@ void copro_board_destroy(struct copro_board *b);
 struct copro_platform *copro_board_platform(const struct copro_board *b);
 /* The emulated machine the board's models sit on. */
 struct copro_bus *copro_board_bus(const struct copro_board *b);
+/* The tracer recording the board (record_path), or NULL. */
+struct copro_trace *copro_board_trace(const struct copro_board *b);
 const struct copro_dt *copro_board_dt(const struct copro_board *b);
 
 /*
