@@ -58,6 +58,7 @@ int rtkit_session_open(const struct rtkit_session_config *cfg,
 		.board = cfg->board,
 		.log = cfg->log,
 		.threaded = !cfg->polled,
+		.record_path = cfg->record,
 	};
 	int ret, mbox, sart;
 
