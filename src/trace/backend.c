@@ -159,9 +159,16 @@ static int tr_irq_request(void *be, unsigned line, copro_irq_handler_t handler,
 	*q = (struct tr_irq){ .t = t, .fn = handler, .ctx = ctx,
 			      .id = atomic_fetch_add(&t->next_irq, 1) };
 	p = trace_ev(ev, COPRO_TRACE_IRQ_REQUEST, 0, 0, trace_now(t));
+	/*
+	 * The handler may run, and disable its own line through the
+	 * driver's handle, before the inner request returns: the handle
+	 * must lead to us by then, as the inner one leads to it.
+	 */
+	*cookie = q;
 	rc = t->ops->irq_request(t->be, line, tr_irq_handler, q, name,
 				 &q->inner);
 	if (rc) {
+		*cookie = NULL;
 		free(q);
 		return rc;
 	}
@@ -171,7 +178,6 @@ static int tr_irq_request(void *be, unsigned line, copro_irq_handler_t handler,
 	      trace_put_str(p + TRF_EV_IRQ_REQUEST, name);
 	trf_put16(ev + 2, (uint16_t)len);
 	trace_put(t, ev, len);
-	*cookie = q;
 	return 0;
 }
 

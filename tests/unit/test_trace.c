@@ -94,10 +94,11 @@ static int teardown(void **state)
 }
 
 /* bus -> tracer -> platform, polled, with a register file at the SART. */
-static void machine_up(struct fx *fx, size_t buffer_size)
+static void machine_up_mode(struct fx *fx, size_t buffer_size, bool threaded)
 {
 	const struct copro_bus_config bcfg = {
 		.dt = fx->dt, .log = test_logcap_log(&fx->cap),
+		.threaded = threaded,
 	};
 	struct copro_trace_config tcfg = {
 		.ops = copro_bus_backend(), .path = fx->path, .dt = fx->dt,
@@ -114,6 +115,11 @@ static void machine_up(struct fx *fx, size_t buffer_size)
 		.ops = copro_trace_backend(), .backend = fx->tr,
 	};
 	assert_int_equal(copro_platform_create(&pcfg, &fx->p), 0);
+}
+
+static void machine_up(struct fx *fx, size_t buffer_size)
+{
+	machine_up_mode(fx, buffer_size, false);
 }
 
 static void machine_down(struct fx *fx)
@@ -320,6 +326,54 @@ static void test_every_kind(void **state)
 	/* Time order throughout. */
 	for (size_t k = 1; k < in_->nevents; k++)
 		assert_true(in_->events[k - 1].ns <= in_->events[k].ns);
+	copro_trace_file_free(f);
+}
+
+/*
+ * A line already asserted when requested: the interrupt thread runs the
+ * handler at once, and the handler disables its line through the handle
+ * the request is still filling in, as the ASC driver's send-empty does.
+ */
+struct self_disable {
+	struct copro_irq *irq;
+	_Atomic int calls;
+};
+
+static void self_disabling(void *arg)
+{
+	struct self_disable *s = arg;
+
+	copro_irq_disable(s->irq);
+	atomic_fetch_add(&s->calls, 1);
+}
+
+static bool called(void *arg)
+{
+	return atomic_load(&((struct self_disable *)arg)->calls) > 0;
+}
+
+static void test_handler_at_request(void **state)
+{
+	struct fx *fx = *state;
+	struct self_disable s = { 0 };
+
+	machine_up_mode(fx, 0, true);
+	copro_bus_irq_set(fx->bus, NVME_LINE, true);
+	assert_int_equal(copro_irq_request(fx->p, NVME_LINE, self_disabling, &s,
+					   "early", &s.irq), 0);
+	assert_true(test_wait_until(called, &s, TEST_TIMEOUT_NS));
+	copro_irq_free(s.irq);
+	assert_int_equal(atomic_load(&s.calls), 1);
+	copro_bus_irq_set(fx->bus, NVME_LINE, false);
+	machine_down(fx);
+
+	struct copro_trace_file *f = load(fx);
+	const struct copro_trace_info *in = copro_trace_file_info(f);
+	size_t i = 0;
+
+	next_of(in, &i, COPRO_TRACE_IRQ_HANDLER);
+	i = 0;
+	next_of(in, &i, COPRO_TRACE_IRQ_DISABLE);
 	copro_trace_file_free(f);
 }
 
@@ -621,6 +675,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_every_kind, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_handler_at_request, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threads_keep_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outer_observer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_truncated, setup, teardown),
