@@ -190,12 +190,13 @@ static bool nvme(struct trace_decode *d, const struct copro_trace_event *e,
 			snprintf(n->text, sizeof(n->text), "NVMe %s CQ head %llu",
 				 reg[0] == 'A' ? "admin" : "I/O",
 				 (unsigned long long)v);
-		else if (!strcmp(reg, "CC"))
+		else if (!strcmp(reg, "CC") &&
+			 (v & ANS2_CC_SHN_MASK) == ANS2_CC_SHN_NORMAL)
 			snprintf(n->text, sizeof(n->text),
-				 "NVMe controller %s%s",
-				 v & ANS2_CC_EN ? "enable" : "disable",
-				 (v & ANS2_CC_SHN_MASK) == ANS2_CC_SHN_NORMAL
-					 ? ", normal shutdown" : "");
+				 "NVMe controller shutdown requested (normal)");
+		else if (!strcmp(reg, "CC"))
+			snprintf(n->text, sizeof(n->text), "NVMe controller %s",
+				 v & ANS2_CC_EN ? "enable" : "disable");
 		else if (!strcmp(reg, "CPU_CONTROL"))
 			snprintf(n->text, sizeof(n->text), "coprocessor CPU %s",
 				 v & ASC_CPU_CONTROL_RUN ? "run" : "stop");
