@@ -2,7 +2,7 @@
 /*
  * Recording what drivers do to a machine, and reading it back.
  *
- * The tracing backend wraps any other backend (<copro/backend.h>): every
+ * The tracing backend wraps any other backend (<copro/driver/backend.h>): every
  * MMIO access, interrupt edge and handler run, DMA allocation, bus fault,
  * reset and power change and firmware call passes through to the inner
  * backend and is written, timestamped and tagged with its thread, to a
@@ -32,13 +32,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <copro/backend.h>
 #include <copro/dt.h>
 #include <copro/log.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* <copro/driver/backend.h>, for whoever creates a platform. */
+struct copro_backend_ops;
 
 /* The version this library writes; the reader accepts exactly this one. */
 #define COPRO_TRACE_VERSION 1

@@ -15,6 +15,7 @@
 #include <zlib.h>
 
 #include <copro/error.h>
+#include <copro/driver/platform.h>
 #include <copro/trace.h>
 
 #include "trace/trace_format.h"

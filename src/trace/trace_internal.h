@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <copro/backend.h>
+#include <copro/driver/backend.h>
 #include <copro/log.h>
 #include <copro/os.h>
 #include <copro/trace.h>

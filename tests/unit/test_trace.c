@@ -19,7 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "copro/backend.h"
+#include "copro/driver/backend.h"
 #include "copro/error.h"
 #include "copro/os.h"
 #include "copro/platform.h"
