@@ -78,6 +78,25 @@ static const char *str_in(const unsigned char *p, size_t room)
 	return room && memchr(p, '\0', room) ? (const char *)p : NULL;
 }
 
+/*
+ * Strings end up on terminals and in JSON: anything but printable ASCII
+ * (a control character, a byte of broken UTF-8) becomes '?'. The bytes
+ * are the reader's own copy. NULs, which end strings, stay.
+ */
+static void printable(const void *s, size_t len)
+{
+	unsigned char *p = (unsigned char *)(uintptr_t)s;
+
+	for (size_t i = 0; i < len; i++)
+		if (p[i] && (p[i] < 0x20 || p[i] > 0x7e))
+			p[i] = '?';
+}
+
+static void printable_str(const char *s)
+{
+	printable(s, strlen(s));
+}
+
 /* A run of NUL-terminated strings filling exactly [p, p + len). */
 static bool strlist_ok(const unsigned char *p, size_t len)
 {
@@ -96,6 +115,8 @@ static int rec_info(struct parse *ps, size_t off, const unsigned char *p,
 	backend = str_in(p + strlen(board) + 1, len - strlen(board) - 1);
 	if (!backend)
 		return bad(ps, off, "INFO record: the backend name has no terminator");
+	printable_str(board);
+	printable_str(backend);
 	ps->f->info.board = board;
 	ps->f->info.backend = backend;
 	return 0;
@@ -129,6 +150,8 @@ static int rec_device(struct parse *ps, size_t off, const unsigned char *p,
 	if (!strlist_ok(c, clen) || !strlist_ok(c + clen, rlen))
 		return bad(ps, off, "device %u: a string list without its terminator",
 			   id);
+	printable_str(path);
+	printable(c, clen + rlen);
 	if (grow((void **)&f->devices, &ps->cap_devices, f->info.ndevices,
 		 sizeof(*f->devices)))
 		return -ENOMEM;
@@ -160,6 +183,7 @@ static int rec_line(struct parse *ps, size_t off, const unsigned char *p,
 	if (dev != COPRO_TRACE_NO_DEVICE && dev >= f->info.ndevices)
 		return bad(ps, off, "line %u names device %u; the file describes %zu",
 			   trf_get32(p), dev, f->info.ndevices);
+	printable_str(name);
 	if (grow((void **)&f->lines, &ps->cap_lines, f->info.nlines,
 		 sizeof(*f->lines)))
 		return -ENOMEM;
@@ -269,6 +293,7 @@ static int event(struct parse *ps, size_t off, const unsigned char *e,
 		    TRF_EV_HDR + fixed + strlen(s) + 1 != len)
 			return bad(ps, off, "%s event of %zu bytes: its string does not end the event",
 				   copro_trace_kind_name(kind), len);
+		printable_str(s);
 	} else if (len != TRF_EV_HDR + fixed) {
 		return bad(ps, off, "%s event of %zu bytes (expected %zu)",
 			   copro_trace_kind_name(kind), len, TRF_EV_HDR + fixed);
@@ -417,6 +442,7 @@ static int rec_chunk(struct parse *ps, size_t off, const unsigned char *p,
 	if (!memchr(p + 4, '\0', TRF_THREAD_NAME))
 		return bad(ps, off, "chunk of thread %u: the thread name has no terminator",
 			   tid);
+	printable_str((const char *)p + 4);
 	thread = thread_index(ps, tid, (const char *)p + 4, &rc);
 	if (rc)
 		return rc;

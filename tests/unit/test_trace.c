@@ -622,6 +622,15 @@ static void test_corrupt(void **state)
 
 	/* Intact again. */
 	assert_int_equal(parse(fx, d, len), 0);
+
+	/* A terminal escape in a name is read, made harmless. */
+	size_t dev = find_record(d, len, 2);
+	struct copro_trace_file *f;
+	d[dev + 8 + 12 + 1] = 0x1b;
+	assert_int_equal(copro_trace_parse(d, len, "esc.trace",
+					   test_logcap_log(&fx->cap), &f), 0);
+	assert_int_equal(copro_trace_file_info(f)->devices[0].path[1], '?');
+	copro_trace_file_free(f);
 	free(d);
 }
 
