@@ -130,6 +130,12 @@ struct copro_trace_event {
 			uint64_t val;
 			uint8_t width; /* 4 or 8 */
 			bool write;
+			/*
+			 * Reads only: how many more times the thread read
+			 * the same value from the same register right after
+			 * (a spinning driver's polls, kept as a count).
+			 */
+			uint32_t repeat;
 		} mmio;
 		/* IRQ_*: index into copro_trace_info.irqs. */
 		struct {

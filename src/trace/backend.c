@@ -34,7 +34,10 @@ static void put_mmio(struct tr_map *m, uint64_t ns, uint64_t off, uint64_t val,
 	trf_put32(p + 4, 0);
 	trf_put64(p + 8, off);
 	trf_put64(p + 16, val);
-	trace_put(m->t, ev, sizeof(ev));
+	if (write)
+		trace_put(m->t, ev, sizeof(ev));
+	else
+		trace_put_read(m->t, ev);
 }
 
 static uint64_t tr_read(void *ctx, uint64_t off, unsigned width)

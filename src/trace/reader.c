@@ -325,6 +325,10 @@ static int event(struct parse *ps, size_t off, const unsigned char *e,
 		ev->u.mmio.val = trf_get64(p + 16);
 		ev->u.mmio.width = (uint8_t)width;
 		ev->u.mmio.write = flags & TRF_MMIO_WRITE;
+		ev->u.mmio.repeat = trf_get32(p + 4);
+		if (ev->u.mmio.write && ev->u.mmio.repeat)
+			return bad(ps, off, "an MMIO write with a repeat count (%u)",
+				   ev->u.mmio.repeat);
 		if (width == 4 && ev->u.mmio.val > UINT32_MAX)
 			return bad(ps, off, "4-byte MMIO of value 0x%llx",
 				   (unsigned long long)ev->u.mmio.val);

@@ -53,7 +53,9 @@ enum trf_record {
 #define TRF_EV_MAP 40	      /* u32 id, u32 device, u32 reg, u32 0,
 				 u64 phys, u64 size, u64 reg_off, name\0 */
 #define TRF_EV_ID 4	      /* UNMAP, IRQ_FREE/ENABLE/DISABLE: u32 id */
-#define TRF_EV_MMIO 24	      /* u32 region, u32 0, u64 off, u64 val */
+#define TRF_EV_MMIO 24	      /* u32 region, u32 repeats, u64 off, u64 val;
+				 repeats: reads after this one of the same
+				 register with the same value, back to back */
 #define TRF_EV_IRQ_REQUEST 8  /* u32 id, u32 line, name\0 */
 #define TRF_EV_LEVEL 4	      /* u32 line; flags bit 0: level */
 #define TRF_EV_HANDLER 16     /* u32 id, u32 0, u64 duration */

@@ -31,8 +31,12 @@ struct trace_buf {
 	char name[TRF_THREAD_NAME];
 	uint32_t nevents;
 	size_t used;
+	/* Where the last event starts if it is an MMIO read, else NO_READ. */
+	size_t last_read;
 	unsigned char data[];
 };
+
+#define NO_READ SIZE_MAX
 
 /* A devicetree node the file describes, and its registers. */
 struct trace_dev {
@@ -93,6 +97,13 @@ static inline unsigned char *trace_ev(unsigned char *ev, unsigned kind,
 
 /* Append one event to the calling thread's buffer. */
 void trace_put(struct copro_trace *t, const unsigned char *ev, size_t len);
+/*
+ * An MMIO read (a whole TRF_EV_MMIO event): when the thread's last event
+ * is a read of the same register that returned the same value, that
+ * event's repeat count goes up instead, so a driver spinning on a
+ * status register costs no space (only the first read's time is kept).
+ */
+void trace_put_read(struct copro_trace *t, const unsigned char *ev);
 /* Copy a string of at most TRF_NAME_MAX bytes and its NUL; its length + 1. */
 size_t trace_put_str(unsigned char *p, const char *s);
 

@@ -112,6 +112,7 @@ static void buf_flush(struct copro_trace *t, struct trace_buf *b)
 	copro_mutex_unlock(&t->file_lock);
 	b->used = 0;
 	b->nevents = 0;
+	b->last_read = NO_READ;
 }
 
 /* ---- per-thread buffers ----------------------------------------------- */
@@ -153,6 +154,7 @@ static struct trace_buf *buf_new(struct copro_trace *t)
 		return NULL;
 	}
 	b->t = t;
+	b->last_read = NO_READ;
 	b->tid = (uint32_t)gettid();
 	if (pthread_getname_np(pthread_self(), b->name, sizeof(b->name)))
 		snprintf(b->name, sizeof(b->name), "thread %u", b->tid);
@@ -173,23 +175,68 @@ static struct trace_buf *buf_new(struct copro_trace *t)
 	return b;
 }
 
-void trace_put(struct copro_trace *t, const unsigned char *ev, size_t len)
+static struct trace_buf *this_buf(struct copro_trace *t)
 {
 	struct trace_buf *b = pthread_getspecific(t->key);
 
 	if (__builtin_expect(!b, 0)) {
 		b = buf_new(t);
-		if (!b) {
+		if (!b)
 			copro_dev_err(&t->ld, "out of memory for a thread's trace buffer: event lost");
-			return;
-		}
 	}
-	copro_mutex_lock(&b->lock);
+	return b;
+}
+
+/* Under b->lock. */
+static void append(struct copro_trace *t, struct trace_buf *b,
+		   const unsigned char *ev, size_t len)
+{
 	if (__builtin_expect(t->buf_size - b->used < len, 0))
 		buf_flush(t, b);
 	memcpy(b->data + b->used, ev, len);
 	b->used += len;
 	b->nevents++;
+}
+
+void trace_put(struct copro_trace *t, const unsigned char *ev, size_t len)
+{
+	struct trace_buf *b = this_buf(t);
+
+	if (!b)
+		return;
+	copro_mutex_lock(&b->lock);
+	append(t, b, ev, len);
+	b->last_read = NO_READ;
+	copro_mutex_unlock(&b->lock);
+}
+
+/* Offsets in an MMIO event: flags, then region, repeats, offset, value. */
+#define RD_FLAGS 1
+#define RD_REGION TRF_EV_HDR
+#define RD_REPEAT (TRF_EV_HDR + 4)
+#define RD_REST (TRF_EV_HDR + 8)
+
+void trace_put_read(struct copro_trace *t, const unsigned char *ev)
+{
+	struct trace_buf *b = this_buf(t);
+	unsigned char *last;
+
+	if (!b)
+		return;
+	copro_mutex_lock(&b->lock);
+	if (b->last_read != NO_READ) {
+		last = b->data + b->last_read;
+		if (last[RD_FLAGS] == ev[RD_FLAGS] &&
+		    !memcmp(last + RD_REGION, ev + RD_REGION, 4) &&
+		    !memcmp(last + RD_REST, ev + RD_REST, 16) &&
+		    trf_get32(last + RD_REPEAT) < UINT32_MAX) {
+			trf_put32(last + RD_REPEAT, trf_get32(last + RD_REPEAT) + 1);
+			copro_mutex_unlock(&b->lock);
+			return;
+		}
+	}
+	append(t, b, ev, TRF_EV_HDR + TRF_EV_MMIO);
+	b->last_read = b->used - (TRF_EV_HDR + TRF_EV_MMIO);
 	copro_mutex_unlock(&b->lock);
 }
 

@@ -377,6 +377,53 @@ static void test_handler_at_request(void **state)
 	copro_trace_file_free(f);
 }
 
+/* A driver spinning on a status register: one event and a count. */
+static void test_spinning_reads(void **state)
+{
+	struct fx *fx = *state;
+	struct copro_mmio *m;
+
+	machine_up(fx, 1024);
+	assert_int_equal(copro_mmio_map(fx->p, SART_PHYS, SART_SIZE, &m), 0);
+	for (int i = 0; i < 100; i++)
+		(void)copro_readl(m, SART_ADDR(1));
+	/* Across a buffer's worth of them too. */
+	for (int i = 0; i < 5000; i++)
+		(void)copro_readl(m, SART_ADDR(2));
+	copro_writel(m, SART_ADDR(2), 5);
+	(void)copro_readl(m, SART_ADDR(2));
+	(void)copro_readl(m, SART_ADDR(2));
+	copro_writel(m, SART_ADDR(2), 6);
+	(void)copro_readl(m, SART_ADDR(2));
+	(void)copro_readl(m, SART_ADDR(1));
+	copro_mmio_unmap(m);
+	machine_down(fx);
+
+	struct copro_trace_file *f = load(fx);
+	const struct copro_trace_info *in = copro_trace_file_info(f);
+	const struct { uint64_t off, val; bool write; uint32_t repeat; } want[] = {
+		{ SART_ADDR(1), 0, false, 99 },
+		{ SART_ADDR(2), 0, false, 4999 },
+		{ SART_ADDR(2), 5, true, 0 },
+		{ SART_ADDR(2), 5, false, 1 },
+		{ SART_ADDR(2), 6, true, 0 },
+		{ SART_ADDR(2), 6, false, 0 },
+		{ SART_ADDR(1), 0, false, 0 },
+	};
+	size_t i = 0;
+
+	for (size_t k = 0; k < sizeof(want) / sizeof(want[0]); k++) {
+		const struct copro_trace_event *e = next_of(in, &i, COPRO_TRACE_MMIO);
+
+		assert_int_equal(e->u.mmio.off, want[k].off);
+		assert_int_equal(e->u.mmio.val, want[k].val);
+		assert_int_equal(e->u.mmio.write, want[k].write);
+		assert_int_equal(e->u.mmio.repeat, want[k].repeat);
+	}
+	assert_int_equal(in->nevents, 2 + sizeof(want) / sizeof(want[0]));
+	copro_trace_file_free(f);
+}
+
 /* ---- threads --------------------------------------------------------- */
 
 #define NTHREADS 4
@@ -685,6 +732,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_every_kind, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handler_at_request, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_spinning_reads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threads_keep_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outer_observer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_truncated, setup, teardown),

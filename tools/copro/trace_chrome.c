@@ -156,9 +156,10 @@ static void mmio(struct chrome *c, const struct copro_trace_event *e,
 		snprintf(name, sizeof(name), "%s +0x%" PRIx64,
 			 e->u.mmio.write ? "write" : "read", e->u.mmio.off);
 	emit(c, base(c, "i", name, "mmio", pid, tid, e->ns,
-		     json_pack("{s:o, s:o, s:I, s:s}", "offset", hex(e->u.mmio.off),
-			       "value", hex(e->u.mmio.val), "width",
-			       (json_int_t)e->u.mmio.width, "window", r->name)));
+		     json_pack("{s:o, s:o, s:I, s:s, s:I}", "offset",
+			       hex(e->u.mmio.off), "value", hex(e->u.mmio.val),
+			       "width", (json_int_t)e->u.mmio.width, "window",
+			       r->name, "repeat", (json_int_t)e->u.mmio.repeat)));
 }
 
 static void note(struct chrome *c, const struct copro_trace_event *e,

@@ -89,10 +89,11 @@ void trace_event_text(const struct copro_trace_info *in,
 			snprintf(l, sizeof(l), "%s", reg);
 		else
 			snprintf(l, sizeof(l), "+0x%" PRIx64, e->u.mmio.off);
-		snprintf(buf, len, "%-5s %-20s %s 0x%0*" PRIx64,
+		snprintf(res, sizeof(res), " (%u more times)", e->u.mmio.repeat);
+		snprintf(buf, len, "%-5s %-20s %s 0x%0*" PRIx64 "%s",
 			 e->u.mmio.write ? "write" : "read", l,
 			 e->u.mmio.write ? "<-" : "->", 2 * e->u.mmio.width,
-			 e->u.mmio.val);
+			 e->u.mmio.val, e->u.mmio.repeat ? res : "");
 		return;
 	case COPRO_TRACE_IRQ_REQUEST:
 	case COPRO_TRACE_IRQ_FREE:
