@@ -33,6 +33,7 @@
 #include <stdint.h>
 
 #include <copro/dt.h>
+#include <copro/export.h>
 #include <copro/log.h>
 
 #ifdef __cplusplus
@@ -66,27 +67,27 @@ struct copro_trace_config {
 	size_t buffer_size;
 };
 
-int copro_trace_create(const struct copro_trace_config *cfg,
+COPRO_API int copro_trace_create(const struct copro_trace_config *cfg,
 		       struct copro_trace **out);
 /*
  * The backend to create the platform over, with the tracer as `backend`.
  * Its observer hook forwards to an observer of the caller's own.
  */
-const struct copro_backend_ops *copro_trace_backend(void);
+COPRO_API const struct copro_backend_ops *copro_trace_backend(void);
 /*
  * Writes every thread's buffered events to the file now. 0, or the
  * first write error since the tracer was created (also logged).
  */
-int copro_trace_flush(struct copro_trace *t);
+COPRO_API int copro_trace_flush(struct copro_trace *t);
 /* Events recorded so far (written, or buffered to be). */
-uint64_t copro_trace_events(struct copro_trace *t);
+COPRO_API uint64_t copro_trace_events(struct copro_trace *t);
 /*
  * Flushes, writes the end record and closes the file; returns what the
  * last flush returns. Every platform over the tracer must be destroyed,
  * and every thread of the inner backend that reports to its observer
  * stopped, first.
  */
-int copro_trace_destroy(struct copro_trace *t);
+COPRO_API int copro_trace_destroy(struct copro_trace *t);
 
 /* ---- reading ----------------------------------------------------------- */
 
@@ -238,13 +239,13 @@ struct copro_trace_file;
  * anything but a complete, well-formed trace of COPRO_TRACE_VERSION;
  * -ENOMEM.
  */
-int copro_trace_parse(const void *data, size_t len, const char *name,
+COPRO_API int copro_trace_parse(const void *data, size_t len, const char *name,
 		      struct copro_log *log, struct copro_trace_file **out);
 /* The same from a file (-errno when it cannot be read). */
-int copro_trace_load(const char *path, struct copro_log *log,
+COPRO_API int copro_trace_load(const char *path, struct copro_log *log,
 		     struct copro_trace_file **out);
-void copro_trace_file_free(struct copro_trace_file *f);
-const struct copro_trace_info *copro_trace_file_info(
+COPRO_API void copro_trace_file_free(struct copro_trace_file *f);
+COPRO_API const struct copro_trace_info *copro_trace_file_info(
 	const struct copro_trace_file *f);
 
 /*
@@ -252,14 +253,14 @@ const struct copro_trace_info *copro_trace_file_info(
  * headers of its device's kind (ASC mailbox, ASC CPU control, ANS2 NVMe,
  * SART v0/v2/v3). NULL when unknown.
  */
-const char *copro_trace_reg_name(const struct copro_trace_info *info,
+COPRO_API const char *copro_trace_reg_name(const struct copro_trace_info *info,
 				 const struct copro_trace_region *r,
 				 uint64_t off);
 /* The line's entry from the board, or NULL. */
-const struct copro_trace_line *copro_trace_line_find(
+COPRO_API const struct copro_trace_line *copro_trace_line_find(
 	const struct copro_trace_info *info, uint32_t line);
 /* "mmio", "irq-level", ... */
-const char *copro_trace_kind_name(enum copro_trace_kind kind);
+COPRO_API const char *copro_trace_kind_name(enum copro_trace_kind kind);
 
 #ifdef __cplusplus
 }
