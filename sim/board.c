@@ -196,10 +196,13 @@ int copro_board_create(const struct copro_board_config *cfg,
 		.disk_path = cfg->disk_path,
 		.size = cfg->disk_size,
 		.slow_flush = cfg->slow_flush,
+		.read_only = cfg->disk_read_only,
 	};
 	b->firmware_only = cfg->firmware_only;
 
-	ret = copro_dt_open_board(name, cfg->log, &b->dt);
+	ret = cfg->dtb ? copro_dt_open(cfg->dtb, cfg->dtb_len, name, cfg->log,
+				       &b->dt)
+		       : copro_dt_open_board(name, cfg->log, &b->dt);
 	if (ret < 0)
 		goto err_free;
 	ret = copro_dt_validate(b->dt);

@@ -8,6 +8,7 @@
 #define COPRO_SIM_BOARD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <copro/platform.h>
@@ -25,6 +26,9 @@ struct copro_sim_ans2;
 struct copro_board_config {
 	/* Built-in board name or .dtb path; NULL: COPRO_DT_DEFAULT_BOARD. */
 	const char *board;
+	/* A devicetree blob to use instead (`board` then only names it). */
+	const void *dtb;
+	size_t dtb_len;
 	struct copro_log *log; /* NULL: stderr, warnings and errors */
 	bool threaded;	       /* see struct copro_platform_config */
 	uint64_t irq_spin_ns;
@@ -32,6 +36,7 @@ struct copro_board_config {
 	const char *disk_path;	/* NULL: an anonymous temporary file */
 	uint64_t disk_size;	/* bytes; 0: the file's size (or 64 MiB new) */
 	bool slow_flush;
+	bool disk_read_only;	/* the namespace is write protected */
 	/*
 	 * Coprocessors get their firmware model but not the hardware its
 	 * application side drives (no ANS2 controller model): for tests
