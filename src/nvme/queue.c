@@ -269,6 +269,10 @@ int copro_nvme_status_errno(uint16_t status)
 			return -EINVAL;
 		case NVME_SC_LBA_RANGE:
 			return -ERANGE;
+		case NVME_SC_CAP_EXCEEDED:
+			return -ENOSPC;	/* as Linux: BLK_STS_NOSPC */
+		case NVME_SC_NS_WRITE_PROTECTED:
+			return -EROFS;
 		case NVME_SC_CMDID_CONFLICT:
 			return -EBUSY;
 		default:
@@ -289,6 +293,10 @@ static const char *op_name(const struct nvme_tag *t)
 		return "write";
 	case NVME_CMD_FLUSH:
 		return "flush";
+	case NVME_CMD_DSM:
+		return "deallocate";
+	case NVME_CMD_WRITE_ZEROES:
+		return "write zeroes";
 	default:
 		return "command";
 	}
