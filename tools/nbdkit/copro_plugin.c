@@ -399,9 +399,11 @@ static bool final_flush(void)
 		control_send(&cp.ctl, "final ok");
 		return false;
 	}
-	nbdkit_error("the final flush of %s failed: %s; data written since the "
-		     "last successful flush may not be on the disk",
-		     cp.disk, copro_strerror(ret));
+	/* Under copro serve, copro serve says it (once). */
+	if (cp.ctl.fd < 0)
+		nbdkit_error("the final flush of %s failed: %s; data written since "
+			     "the last successful flush may not be on the disk",
+			     cp.disk, copro_strerror(ret));
 	control_send(&cp.ctl, "final failed %s", copro_strerror(ret));
 	return true;
 }
