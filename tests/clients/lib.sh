@@ -12,7 +12,7 @@ SERVE_TIMEOUT=${SERVE_TIMEOUT:-120}
 BOARD=${BOARD:-t8103}
 work=$(mktemp -d "${TMPDIR:-/tmp}/copro-client.XXXXXX")
 cleanup_extra=:
-trap 'eval "$cleanup_extra"; rm -rf "$work"' EXIT INT TERM
+trap 'st=$?; eval "$cleanup_extra" || true; rm -rf "$work"; exit $st' EXIT INT TERM
 
 fail() {
 	echo "FAIL: $*" >&2

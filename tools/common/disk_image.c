@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Opening a disk image to serve it (see disk_image.h). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -92,6 +93,55 @@ const char *disk_image_bad_type(const struct stat *st, bool block_ok)
 	}
 }
 
+/*
+ * OFD locks belong to open files, not processes, so /proc/locks may show
+ * their PID as -1; every file descriptor's fdinfo lists the locks on its
+ * open file ("lock:\t1: OFDLCK ADVISORY  WRITE -1 fe:00:1234 0 EOF"), so
+ * the process holding one is found there.
+ */
+static long holder_from_fdinfo(const char *want)
+{
+	DIR *proc = opendir("/proc");
+	struct dirent *p;
+	long pid = -1, self = (long)getpid();
+
+	if (!proc)
+		return -1;
+	while (pid < 0 && (p = readdir(proc))) {
+		char path[300];
+		long cand = strtol(p->d_name, NULL, 10);
+
+		if (cand <= 0 || cand == self)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/fdinfo", cand);
+		DIR *fds = opendir(path);
+		struct dirent *f;
+
+		if (!fds)
+			continue;
+		while (pid < 0 && (f = readdir(fds))) {
+			char fp[600], line[256];
+			FILE *in;
+
+			if (f->d_name[0] < '0' || f->d_name[0] > '9')
+				continue;
+			snprintf(fp, sizeof(fp), "%s/%s", path, f->d_name);
+			in = fopen(fp, "re");
+			if (!in)
+				continue;
+			while (fgets(line, sizeof(line), in))
+				if (!strncmp(line, "lock:", 5) && strstr(line, want)) {
+					pid = cand;
+					break;
+				}
+			fclose(in);
+		}
+		closedir(fds);
+	}
+	closedir(proc);
+	return pid;
+}
+
 /* /proc/locks: "1: OFDLCK ADVISORY  WRITE 1234 fd:01:5678 0 EOF". */
 void disk_image_lock_holder(int fd, char *buf, size_t len)
 {
@@ -118,6 +168,16 @@ void disk_image_lock_holder(int fd, char *buf, size_t len)
 			pid = p;
 	}
 	fclose(f);
+	if (pid < 0) {
+		/* Matched with a space after, so 1234 does not match 12345. */
+		size_t n = strlen(want);
+
+		if (n + 1 < sizeof(want)) {
+			want[n] = ' ';
+			want[n + 1] = '\0';
+		}
+		pid = holder_from_fdinfo(want);
+	}
 	if (pid < 0)
 		return;
 

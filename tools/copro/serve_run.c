@@ -8,11 +8,13 @@
  * waiting; `--run`'s command runs only then, in a process group of its
  * own that we end should the server die under it.
  *
- * Stopping: SIGTERM makes nbdkit stop accepting and wait for the clients
- * still connected; we say how many. A second Ctrl-C (or the shutdown
- * timeout) asks the plugin to disconnect them; nbdkit then exits through
- * the plugin's cleanup, whose final flush decides the exit status. Only
- * if that hangs too is nbdkit killed.
+ * Stopping: with no client connected, SIGTERM to nbdkit. With clients,
+ * the plugin is told to refuse new connections and we say how many we
+ * wait for (nbdkit on SIGTERM would cut a busy client at its next
+ * request), then SIGTERM once the last has gone. A second Ctrl-C (or the
+ * shutdown timeout) asks the plugin to disconnect them; nbdkit then exits
+ * through the plugin's cleanup, whose final flush decides the exit
+ * status. Only if that hangs too is nbdkit killed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -57,7 +59,7 @@ struct sup {
 	int nbdkit_status, cmd_status;	/* -1 while running */
 	int status_fd, err_fd, sig_fd;
 	int daemon_fd;			/* tells the waiting parent we serve */
-	bool detached, said_something, ready, cmd_tty, cmd_signalled;
+	bool detached, said_something, ready, cmd_tty, cmd_signalled, termed;
 	unsigned clients;
 	bool final_seen, final_failed;
 	int64_t deadline;		/* ms, 0: none */
@@ -449,6 +451,7 @@ static void detach(struct sup *s)
 }
 
 static void stop(struct sup *s);
+static void term_nbdkit(struct sup *s);
 
 static void on_ready(struct sup *s)
 {
@@ -484,7 +487,9 @@ static void handle_line(struct sup *s, char *line)
 		s->clients = n;
 		if (!n)
 			s->have_prev = false;
-		/* Everyone left after Ctrl-C: nbdkit exits by itself now. */
+		/* The last client left after Ctrl-C: now nbdkit may go. */
+		if (!n && s->state == STOPPING)
+			term_nbdkit(s);
 	} else if (!strncmp(line, "stats ", 6)) {
 		on_stats(s, line + 6);
 	} else if (!strcmp(line, "final ok")) {
@@ -545,21 +550,32 @@ static void relay_errors(struct sup *s)
 		(void)!write(STDERR_FILENO, buf, (size_t)n);
 }
 
+static void term_nbdkit(struct sup *s)
+{
+	if (!s->termed && s->nbdkit_status < 0)
+		kill(s->nbdkit, SIGTERM);
+	s->termed = true;
+}
+
 /* First Ctrl-C, SIGTERM, the end of --run's command, a failure. */
 static void stop(struct sup *s)
 {
+	bool serving = s->state == SERVING;
+
 	if (s->state == STOPPING || s->state == FORCING || s->state == KILLED)
 		return;
-	if (s->nbdkit_status < 0)
-		kill(s->nbdkit, SIGTERM);
+	s->state = STOPPING;
+	s->deadline = now_ms() + (int64_t)s->c->o.shutdown_timeout * 1000;
+	if (!serving || !s->clients) {
+		term_nbdkit(s);
+		return;
+	}
+	ctl(s, "drain\n");
 	/*
 	 * After --run's command, its own connections may still be closing:
 	 * only clients still there a moment later are worth a word.
 	 */
-	if (s->state == SERVING)
-		s->wait_msg_at = now_ms() + (s->cmd_status >= 0 ? 1000 : 0);
-	s->state = STOPPING;
-	s->deadline = now_ms() + (int64_t)s->c->o.shutdown_timeout * 1000;
+	s->wait_msg_at = now_ms() + (s->cmd_status >= 0 ? 1000 : 0);
 }
 
 /* Second Ctrl-C, or the shutdown timeout: end the connections. */
@@ -575,6 +591,7 @@ static void force(struct sup *s)
 	if (s->clients)
 		say(s, "disconnecting %u client%s", s->clients,
 		    s->clients == 1 ? "" : "s");
+	term_nbdkit(s);
 	ctl(s, "disconnect\n");
 	s->state = FORCING;
 	s->deadline = now_ms() + FORCE_TIMEOUT_MS;

@@ -60,6 +60,9 @@ void control_clients(struct control *c, int delta)
 				 : atomic_fetch_sub(&c->clients, 1) - 1;
 
 	control_send(c, "clients %u", now);
+	/* The first second of a busy spell has a baseline. */
+	if (delta > 0 && now == 1 && atomic_load(&c->stats))
+		control_send_stats(c);
 }
 
 void control_send_stats(struct control *c)
@@ -117,6 +120,8 @@ static void handle_line(struct control *c, const char *line)
 {
 	if (!strcmp(line, "stats"))
 		atomic_store(&c->stats, true);
+	else if (!strcmp(line, "drain"))
+		atomic_store(&c->draining, true);
 	else if (!strcmp(line, "disconnect"))
 		disconnect_all(c);
 }

@@ -18,6 +18,7 @@
  *                            the flush at shutdown
  * copro serve -> plugin
  *   stats                    start sending stats
+ *   drain                    refuse new connections (shutting down)
  *   disconnect               end every client connection now (shutdown
  *                            of their sockets; nbdkit then exits as
  *                            after a normal disconnect)
@@ -41,7 +42,7 @@ struct control {
 	struct copro_thread thread;
 	struct nbd_io *io;
 	_Atomic unsigned clients;
-	_Atomic bool stats;
+	_Atomic bool stats, draining;
 	struct copro_mutex send_lock;
 };
 

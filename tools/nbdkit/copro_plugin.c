@@ -478,6 +478,11 @@ static void *copro_plugin_open(int readonly)
 		nbdkit_error("the NVMe device is not up");
 		return NULL;
 	}
+	if (atomic_load(&cp.ctl.draining)) {
+		nbdkit_error("the server is shutting down: no new connections");
+		nbdkit_set_error(ESHUTDOWN);
+		return NULL;
+	}
 	control_clients(&cp.ctl, +1);
 	/* Every connection shares the one device. */
 	return &cp;
