@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <copro/dt.h>
+#include <copro/sim/board.h>
 
 #include "board_file.h"
 #include "disk_image.h"
@@ -40,7 +41,7 @@ static int fail(char *err, size_t len, int ret, const char *fmt, ...)
 
 static bool builtin(const char *name)
 {
-	for (const char *const *n = copro_dt_board_names(); *n; n++)
+	for (const char *const *n = copro_board_names(); *n; n++)
 		if (!strcmp(*n, name))
 			return true;
 	return false;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <copro/dt.h>
+#include <copro/sim/board.h>
 
 #include "cli.h"
 #include "cli_size.h"
@@ -24,7 +25,7 @@ void serve_banner(FILE *out, const struct serve_ctx *c)
 	char size[CLI_SIZE_BUF], q[PATH_MAX * 3 + 70];
 
 	fprintf(out, "copro serve: board %s, NVMe namespace on %s (%s%s%s%s)\n",
-		o->board ? o->board : COPRO_DT_DEFAULT_BOARD, c->disk,
+		o->board ? o->board : COPRO_BOARD_DEFAULT, c->disk,
 		cli_format_size(c->size, size, sizeof(size)),
 		c->block_device ? ", block device" : "",
 		o->read_only ? ", read-only" : "",

@@ -98,7 +98,7 @@ int serve_find_programs(struct serve_ctx *c)
 
 static bool builtin_board(const char *name)
 {
-	for (const char *const *n = copro_dt_board_names(); *n; n++)
+	for (const char *const *n = copro_board_names(); *n; n++)
 		if (!strcmp(*n, name))
 			return true;
 	return false;
@@ -126,7 +126,7 @@ static void keep_first(void *ctx, enum copro_log_level level,
  */
 int serve_check_board(struct serve_ctx *c)
 {
-	const char *name = c->o.board ? c->o.board : COPRO_DT_DEFAULT_BOARD;
+	const char *name = c->o.board ? c->o.board : COPRO_BOARD_DEFAULT;
 	struct first_err fe = { "" };
 	const struct copro_log_sink sink = { .write = keep_first, .ctx = &fe };
 	char err[BOARD_FILE_ERR];

@@ -100,7 +100,7 @@ static void teardown(void);
 /* Anything but a built-in board's name is a .dtb file. */
 static bool board_is_builtin(const char *s)
 {
-	for (const char *const *n = copro_dt_board_names(); *n; n++)
+	for (const char *const *n = copro_board_names(); *n; n++)
 		if (!strcmp(*n, s))
 			return true;
 	return false;
@@ -242,7 +242,7 @@ static int open_disk(void)
 static int check_board(void)
 {
 	struct copro_dt *dt;
-	const char *name = cp.board_name ? cp.board_name : COPRO_DT_DEFAULT_BOARD;
+	const char *name = cp.board_name ? cp.board_name : COPRO_BOARD_DEFAULT;
 	char err[BOARD_FILE_ERR];
 	int ret = board_file_load(cp.board_name, &cp.dtb, err, sizeof(err));
 
@@ -251,7 +251,7 @@ static int check_board(void)
 		return -1;
 	}
 	ret = cp.dtb.dtb ? copro_dt_open(cp.dtb.dtb, cp.dtb.len, name, cp.log, &dt)
-			 : copro_dt_open_board(name, cp.log, &dt);
+			 : copro_board_dt_open(name, cp.log, &dt);
 
 	if (ret < 0) {
 		nbdkit_error("board %s: %s", name, copro_strerror(ret));
@@ -316,7 +316,7 @@ static int copro_plugin_after_fork(void)
 	ret = copro_board_create(&bcfg, &cp.board);
 	if (ret < 0) {
 		nbdkit_error("cannot create board %s: %s",
-			     cp.board_name ? cp.board_name : COPRO_DT_DEFAULT_BOARD,
+			     cp.board_name ? cp.board_name : COPRO_BOARD_DEFAULT,
 			     copro_strerror(ret));
 		return -1;
 	}
