@@ -234,7 +234,7 @@ static int spawn(pid_t *pid, const char *path, char *const argv[],
  * the immediate caller, since nbdkit frames sit above every plugin frame.
  * Only nbdkit's environment gets them, not --run's command.
  */
-static char **sanitizer_env(void)
+static char **sanitizer_env(size_t *own)
 {
 	size_t n = 0;
 	const char *old = getenv("LSAN_OPTIONS");
@@ -250,10 +250,15 @@ static char **sanitizer_env(void)
 		if (strncmp(environ[i], "LD_PRELOAD=", 11) &&
 		    strncmp(environ[i], "LSAN_OPTIONS=", 13))
 			env[k++] = environ[i];
-	if (asprintf(&env[k++], "LSAN_OPTIONS=%s%ssuppressions=%s:malloc_context_size=2",
+	*own = k; /* the entries from here on are ours to free */
+	if (asprintf(&env[k], "LSAN_OPTIONS=%s%ssuppressions=%s:malloc_context_size=2",
 		     old ? old : "", old && *old ? ":" : "",
-		     COPRO_SANITIZER_LSAN_SUPP) < 0 ||
-	    asprintf(&env[k++], "LD_PRELOAD=%s", COPRO_SANITIZER_PRELOAD) < 0) {
+		     COPRO_SANITIZER_LSAN_SUPP) < 0) {
+		free(env);
+		return NULL;
+	}
+	if (asprintf(&env[k + 1], "LD_PRELOAD=%s", COPRO_SANITIZER_PRELOAD) < 0) {
+		free(env[k]);
 		free(env);
 		return NULL;
 	}
@@ -278,15 +283,19 @@ static int start_nbdkit(struct sup *s)
 	fcntl(sp[0], F_SETFD, FD_CLOEXEC);
 	nbdkit_argv(s->c, sp[1], &a);
 #ifdef COPRO_SANITIZER_PRELOAD
-	env = sanitizer_env();
+	size_t own = 0;
+	env = sanitizer_env(&own);
 	if (!env)
 		env = environ;
 #endif
 	ret = spawn(&s->nbdkit, s->c->nbdkit, (char *const *)a.v, env, ep[1],
 		    NULL, 0);
 #ifdef COPRO_SANITIZER_PRELOAD
-	if (env != environ)
+	if (env != environ) {
+		for (size_t i = own; env[i]; i++)
+			free(env[i]);
 		free(env);
+	}
 #endif
 	close(sp[1]);
 	close(ep[1]);
