@@ -72,7 +72,7 @@ int rtkit_session_open(const struct rtkit_session_config *cfg,
 		return ret;
 	}
 	bc.dtb = bf.dtb;
-	bc.dtb_len = bf.len;
+	bc.dtb_size = bf.len;
 	ret = copro_board_create(&bc, &s->board);
 	board_file_free(&bf);
 	if (ret)

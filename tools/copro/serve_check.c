@@ -146,7 +146,7 @@ int serve_check_board(struct serve_ctx *c)
 	const struct copro_board_config bc = {
 		.board = c->o.board,
 		.dtb = c->dtb.dtb,
-		.dtb_len = c->dtb.len,
+		.dtb_size = c->dtb.len,
 		.log = log,
 		.threaded = true,
 		.disk_size = 64ull << 20, /* anonymous scratch disk */

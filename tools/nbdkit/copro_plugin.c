@@ -296,7 +296,7 @@ static int copro_plugin_after_fork(void)
 	const struct copro_board_config bcfg = {
 		.board = cp.board_name,
 		.dtb = cp.dtb.dtb,
-		.dtb_len = cp.dtb.len,
+		.dtb_size = cp.dtb.len,
 		.log = cp.log,
 		.threaded = true,
 		/*
