@@ -19,6 +19,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <copro/devices.h>
 #include <copro/dt.h>
 #include <copro/error.h>
 #include <copro/log.h>
@@ -132,7 +133,7 @@ int serve_check_board(struct serve_ctx *c)
 	char err[BOARD_FILE_ERR];
 	struct copro_log *log = NULL;
 	struct copro_board *b = NULL;
-	struct copro_nvme *nvme = NULL;
+	struct copro_devices *devs = NULL;
 	int node, ret;
 
 	ret = board_file_load(c->o.board, &c->dtb, err, sizeof(err));
@@ -160,11 +161,16 @@ int serve_check_board(struct serve_ctx *c)
 				 COPRO_NVME_COMPATIBLE);
 			ret = node;
 		} else {
-			ret = copro_nvme_probe(copro_board_platform(b), node, NULL,
-					       &nvme);
+			/* Every device, as the plugin brings them up. */
+			ret = copro_devices_probe_all(copro_board_platform(b), NULL,
+						      &devs);
+			if (!ret && !copro_nvme_from_device(
+					    copro_devices_find(devs, node)))
+				ret = -ENODEV;
 		}
 	}
-	copro_nvme_remove(nvme);
+	if (devs)
+		copro_devices_remove_all(devs);
 	copro_board_destroy(b);
 	copro_log_destroy(log);
 	if (ret < 0) {

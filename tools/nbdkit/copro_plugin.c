@@ -31,6 +31,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <copro/devices.h>
 #include <copro/dt.h>
 #include <copro/error.h>
 #include <copro/log.h>
@@ -70,6 +71,7 @@ struct copro_plugin {
 	/* After after_fork. */
 	struct copro_log *log;
 	struct copro_board *board;
+	struct copro_devices *devs; /* the host side: mailbox, SART, NVMe */
 	struct copro_nvme *nvme;
 	struct nbd_io io;
 	bool io_ready;
@@ -338,8 +340,19 @@ static int copro_plugin_after_fork(void)
 			copro_sim_ans2_set_fault(m, COPRO_SIM_ANS2_FAULT_FLUSH,
 						 cp.fault_flush);
 	}
-	ret = copro_nvme_probe(copro_board_platform(cp.board), node, &ncfg,
-			       &cp.nvme);
+	const struct copro_driver_config dcfg[] = {
+		{ "nvme", &ncfg },
+		{ NULL, NULL },
+	};
+	const struct copro_devices_config dc = { .configs = dcfg };
+
+	ret = copro_devices_probe_all(copro_board_platform(cp.board), &dc,
+				      &cp.devs);
+	cp.nvme = ret < 0 ? NULL
+			  : copro_nvme_from_device(
+				    copro_devices_find(cp.devs, node));
+	if (ret == 0 && !cp.nvme)
+		ret = -ENODEV;
 	if (ret < 0) {
 		nbdkit_error("NVMe coprocessor bring-up failed: %s",
 			     copro_strerror(ret));
@@ -414,10 +427,15 @@ static void teardown(void)
 	control_stop(&cp.ctl);
 	if (cp.io_ready)
 		control_send_stats(&cp.ctl);
-	if (cp.nvme) {
+	if (cp.devs) {
 		final_flush();
-		/* Controller shutdown, RTKit shutdown, CPU stop, power off. */
-		copro_nvme_remove(cp.nvme);
+		/*
+		 * Controller shutdown, RTKit shutdown, CPU stop, power off,
+		 * then the SART and the mailbox.
+		 */
+		if (copro_devices_remove_all(cp.devs) < 0)
+			nbdkit_error("the board's devices did not all come down");
+		cp.devs = NULL;
 		cp.nvme = NULL;
 	}
 	if (cp.io_ready) {
