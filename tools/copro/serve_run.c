@@ -43,6 +43,8 @@ extern char **environ;
 #define START_TIMEOUT_MS 60000	/* the plugin's bring-up */
 #define FORCE_TIMEOUT_MS 10000	/* disconnected clients to nbdkit's exit */
 #define ORPHAN_GRACE_MS 5000	/* --run's command after the server died */
+/* nbdkit past its final flush is only exiting (slowly under LeakSanitizer). */
+#define EXIT_GRACE_MS 60000
 
 enum state { STARTING, SERVING, STOPPING, FORCING, KILLED };
 
@@ -60,6 +62,7 @@ struct sup {
 	int status_fd, err_fd, sig_fd;
 	int daemon_fd;			/* tells the waiting parent we serve */
 	bool detached, said_something, ready, cmd_tty, cmd_signalled, termed;
+	bool exit_grace;		/* the deadline was extended once */
 	unsigned clients;
 	bool final_seen, final_failed;
 	int64_t deadline;		/* ms, 0: none */
@@ -588,10 +591,17 @@ static void stop(struct sup *s)
 }
 
 /* Second Ctrl-C, or the shutdown timeout: end the connections. */
-static void force(struct sup *s)
+static void force(struct sup *s, bool by_user)
 {
 	if (s->state == FORCING) {
-		say(s, "nbdkit did not exit; killing it (the final flush did not run)");
+		/* Flushed and shut down: nbdkit is only exiting; give it time. */
+		if (!by_user && s->final_seen && !s->exit_grace) {
+			s->exit_grace = true;
+			s->deadline = now_ms() + EXIT_GRACE_MS;
+			return;
+		}
+		say(s, "nbdkit did not exit; killing it%s", s->final_seen ? ""
+		    : " (the final flush did not run)");
 		kill(s->nbdkit, SIGKILL);
 		s->state = KILLED;
 		s->deadline = 0;
@@ -627,7 +637,7 @@ static void on_signal(struct sup *s, int sig)
 	if (s->state == STARTING || s->state == SERVING)
 		stop(s);
 	else
-		force(s);
+		force(s, true);
 }
 
 static void reap(struct sup *s)
@@ -662,7 +672,7 @@ static void on_deadline(struct sup *s)
 		break;
 	case STOPPING:
 	case FORCING:
-		force(s);
+		force(s, false);
 		break;
 	default:
 		break;
