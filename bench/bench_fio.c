@@ -112,6 +112,8 @@ int bench_fio_run(const struct bench_fio_job *job,
 		argv[n++] = "--invalidate=0";
 	}
 	argv[n++] = "--output-format=json";
+	if (job->read_only)
+		argv[n++] = "--readonly";
 	argv[n] = NULL;
 
 	ret = bench_run_capture(argv, job->log ? job->log : "/dev/null",

@@ -22,6 +22,7 @@ struct bench_fio_job {
 	uint64_t seconds;
 	uint64_t size;		/* bytes of the file or export */
 	const char *log;	/* fio's stderr (NULL: discarded) */
+	bool read_only;		/* fio --readonly: the file is the user's */
 };
 
 struct bench_fio_result {
