@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdalign.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,24 +50,33 @@
  */
 #define IOP_SPIN_NS COPRO_SPIN_DEFAULT_NS
 
+/*
+ * Laid out by who writes what, a cache line each, so a message costs as
+ * few line transfers between the AP's and the IOP's cores as it can:
+ * the lock with both indices (every push and pop), the IOP waiter's
+ * event (signalled by the host side, spun on by the firmware: apart, so
+ * the spinning does not pull the lock's line away from a push in
+ * progress), the entries, the SEND0 latch (the producer's alone), and
+ * the rest (written on transitions and errors only).
+ */
 struct asc_fifo {
-	struct copro_mutex lock;
-	struct copro_asc_msg ent[ASC_FIFO_DEPTH];
+	alignas(64) struct copro_mutex lock;
 	/*
-	 * Free-running indices: wr - rd is the fill level. Changed only
-	 * under the lock, but atomic so that CONTROL reads and RECV0 peeks,
-	 * the most frequent accesses, take no lock: the lock's cache line
-	 * would otherwise bounce between the AP and the IOP on every read.
-	 * The producer stores an entry before publishing wr (release).
+	 * Free-running indices: wr - rd is the fill level, and they are the
+	 * pushed and popped counts. Changed only under the lock, but atomic
+	 * so that CONTROL reads and RECV0 peeks, the most frequent accesses,
+	 * take no lock. The producer stores an entry before publishing wr
+	 * (release).
 	 */
-	_Atomic uint32_t rd, wr;
-	/* The SEND0 latch; SEND1 pushes {latch, value}. */
-	_Atomic uint64_t latch;
+	_Atomic uint64_t rd, wr;
 	/* The IOP side's waiter (see the top of the file). */
-	struct copro_event iop_ev;
-	unsigned line_empty, line_not_empty;
+	alignas(64) struct copro_event iop_ev;
+	alignas(64) struct copro_asc_msg ent[ASC_FIFO_DEPTH];
+	/* The SEND0 latch; SEND1 pushes {latch, value}. */
+	alignas(64) _Atomic uint64_t latch;
+	alignas(64) unsigned line_empty, line_not_empty;
 	bool empty_level;
-	uint64_t pushed, popped, overflows, underflows;
+	uint64_t overflows, underflows;
 	const char *name;
 };
 
@@ -120,18 +130,17 @@ static bool fifo_full(const struct asc_fifo *f)
 static void fifo_push_locked(struct copro_sim_asc *asc, struct asc_fifo *f,
 			     const struct copro_asc_msg *msg)
 {
-	uint32_t wr = atomic_load_explicit(&f->wr, memory_order_relaxed);
+	uint64_t wr = atomic_load_explicit(&f->wr, memory_order_relaxed);
 
 	f->ent[wr & FIFO_MASK] = *msg;
 	atomic_store_explicit(&f->wr, wr + 1, memory_order_release);
-	f->pushed++;
 	fifo_update_lines(asc, f);
 }
 
 /* f->lock held: RECV1's upper bits for a pop about to happen (see top). */
 static uint64_t recv1_bookkeeping(const struct asc_fifo *f)
 {
-	uint32_t before = f->wr - f->rd;
+	uint64_t before = f->wr - f->rd;
 	uint64_t bk = (uint64_t)(f->wr & RECV1_PTR_MASK) << ASC_RECV1_INPTR_SHIFT |
 		      (uint64_t)(f->rd & RECV1_PTR_MASK) << ASC_RECV1_OUTPTR_SHIFT;
 
@@ -149,11 +158,10 @@ static uint64_t fifo_pop_locked(struct copro_sim_asc *asc, struct asc_fifo *f,
 {
 	uint64_t bk = recv1_bookkeeping(f);
 
-	uint32_t rd = atomic_load_explicit(&f->rd, memory_order_relaxed);
+	uint64_t rd = atomic_load_explicit(&f->rd, memory_order_relaxed);
 
 	*msg = f->ent[rd & FIFO_MASK];
 	atomic_store_explicit(&f->rd, rd + 1, memory_order_release);
-	f->popped++;
 	fifo_update_lines(asc, f);
 	return bk;
 }
@@ -214,16 +222,16 @@ static uint64_t fifo_mmio_pop(struct copro_sim_asc *asc, struct asc_fifo *f)
  */
 static uint64_t fifo_mmio_peek(struct asc_fifo *f)
 {
-	uint32_t rd = atomic_load_explicit(&f->rd, memory_order_relaxed);
-	uint32_t wr = atomic_load_explicit(&f->wr, memory_order_acquire);
+	uint64_t rd = atomic_load_explicit(&f->rd, memory_order_relaxed);
+	uint64_t wr = atomic_load_explicit(&f->wr, memory_order_acquire);
 
 	return wr != rd ? f->ent[rd & FIFO_MASK].msg0 : 0;
 }
 
 static uint32_t fifo_control(struct asc_fifo *f)
 {
-	uint32_t rd = atomic_load_explicit(&f->rd, memory_order_acquire);
-	uint32_t wr = atomic_load_explicit(&f->wr, memory_order_acquire);
+	uint64_t rd = atomic_load_explicit(&f->rd, memory_order_acquire);
+	uint64_t wr = atomic_load_explicit(&f->wr, memory_order_acquire);
 
 	if (wr == rd)
 		return ASC_CONTROL_EMPTY;
@@ -607,9 +615,13 @@ int copro_sim_asc_create(struct copro_bus *bus, int node,
 	int ret;
 
 	*out = NULL;
-	asc = calloc(1, sizeof(*asc));
+	/* Its FIFOs are cache-line aligned (see struct asc_fifo). */
+	asc = aligned_alloc(alignof(struct copro_sim_asc),
+			    (sizeof(*asc) + alignof(struct copro_sim_asc) - 1) &
+				    ~(alignof(struct copro_sim_asc) - 1));
 	if (!asc)
 		return -ENOMEM;
+	memset(asc, 0, sizeof(*asc));
 	asc->bus = bus;
 	asc->node = node;
 	asc->node_name = copro_dt_node_name(dt, node);
@@ -749,8 +761,8 @@ static void fifo_stats(struct asc_fifo *f, uint64_t *pushed, uint64_t *popped,
 		       uint64_t *overflows, uint64_t *underflows)
 {
 	copro_mutex_lock(&f->lock);
-	*pushed = f->pushed;
-	*popped = f->popped;
+	*pushed = atomic_load(&f->wr);
+	*popped = atomic_load(&f->rd);
 	*overflows = f->overflows;
 	*underflows = f->underflows;
 	copro_mutex_unlock(&f->lock);
