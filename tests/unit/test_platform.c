@@ -4,6 +4,7 @@
  * threaded and polled mode, emulated DMA memory, reset lines and power
  * domains, providers, leak reports, and two boards side by side.
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -907,6 +908,58 @@ static void test_dma_bus_faults(void **state)
 	copro_dma_free(fx->p, &b);
 }
 
+/*
+ * Models look DMA addresses up without a lock while drivers allocate and
+ * free (the table shifting and growing under them): a buffer that stays
+ * put is found at every look, at the same address, never a fault.
+ */
+struct dma_churn {
+	struct fx *fx;
+	_Atomic bool stop;
+	_Atomic unsigned rounds;
+};
+
+static void *dma_churn_thread(void *arg)
+{
+	struct dma_churn *c = arg;
+	struct copro_dma_buf b[40];
+
+	while (!atomic_load(&c->stop)) {
+		/* Enough at once to outgrow the table's array, then all go. */
+		for (unsigned i = 0; i < 40; i++)
+			assert_int_equal(copro_dma_alloc(c->fx->p, 4096, &b[i]), 0);
+		for (unsigned i = 0; i < 40; i++)
+			copro_dma_free(c->fx->p, &b[(i * 7) % 40]);
+		atomic_fetch_add(&c->rounds, 1);
+	}
+	return NULL;
+}
+
+static void test_dma_lookups_while_the_table_changes(void **state)
+{
+	struct fx *fx = *state;
+	struct dma_churn c = { .fx = fx };
+	struct copro_dma_buf keep;
+	pthread_t th;
+	uint64_t faults;
+
+	assert_int_equal(copro_dma_alloc(fx->p, 3 * 4096, &keep), 0);
+	faults = copro_bus_dma_faults(fx->bus);
+	assert_int_equal(pthread_create(&th, NULL, dma_churn_thread, &c), 0);
+	for (unsigned n = 0; n < 200000 || atomic_load(&c.rounds) < 20; n++) {
+		uint64_t off = (n * 4093u) % (3 * 4096);
+		void *ptr;
+
+		assert_int_equal(copro_bus_dma_map(fx->bus, "dev", keep.phys + off,
+						   1, &ptr), 0);
+		assert_ptr_equal(ptr, (char *)keep.cpu + off);
+	}
+	atomic_store(&c.stop, true);
+	pthread_join(th, NULL);
+	assert_int_equal(copro_bus_dma_faults(fx->bus), faults);
+	copro_dma_free(fx->p, &keep);
+}
+
 static void test_no_memory_node(void **state)
 {
 	struct fx *fx = *state;
@@ -1718,6 +1771,7 @@ int main(void)
 		P(test_dma_alloc_at),
 		P(test_dma_register_and_round_trip),
 		P(test_dma_bus_faults),
+		P(test_dma_lookups_while_the_table_changes),
 		BARE(test_no_memory_node),
 		TINY(test_power_refcount),
 		TINY(test_power_with_argument_and_nesting),
