@@ -27,6 +27,7 @@
 #include <copro/sim/board.h>
 
 #include "testutil.h"
+#include "test_modes.h"
 
 #define T8103_MBOX "mbox@277408000"
 
@@ -139,8 +140,9 @@ static void fx_close(struct fx *f)
 	copro_board_destroy(f->b);
 }
 
-static int setup_common(void **state, bool threaded)
+static int setup(void **state)
 {
+	bool threaded = test_threaded(state);
 	struct fx *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
@@ -148,16 +150,6 @@ static int setup_common(void **state, bool threaded)
 	fx_open(f, threaded);
 	*state = f;
 	return 0;
-}
-
-static int setup_threaded(void **state)
-{
-	return setup_common(state, true);
-}
-
-static int setup_polled(void **state)
-{
-	return setup_common(state, false);
 }
 
 static int teardown(void **state)
@@ -704,9 +696,6 @@ static void test_no_such_channel(void **state)
 	assert_true(test_logcap_contains(&f->cap, "only channel 0"));
 }
 
-#define TT(fn) { #fn "/threaded", fn, setup_threaded, teardown, NULL }
-#define TP(fn) { #fn "/polled", fn, setup_polled, teardown, NULL }
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -714,18 +703,13 @@ int main(void)
 		cmocka_unit_test(test_probe_no_recv_irq),
 		cmocka_unit_test(test_probe_not_asc),
 		cmocka_unit_test(test_dt_bind),
-		TT(test_no_such_channel),
-		TP(test_send_wrong_length),
-		TT(test_round_trip),
-		TP(test_round_trip),
-		TT(test_rx_before_bind),
-		TP(test_rx_before_bind),
-		TT(test_credit_backpressure),
-		TP(test_credit_backpressure),
-		TT(test_credit_queue_full),
-		TP(test_credit_queue_full),
-		TT(test_rx_ring_full_no_loss),
-		TP(test_rx_ring_full_no_loss),
+		TEST_THREADED(test_no_such_channel, setup, teardown),
+		TEST_POLLED(test_send_wrong_length, setup, teardown),
+		TEST_BOTH(test_round_trip, setup, teardown),
+		TEST_BOTH(test_rx_before_bind, setup, teardown),
+		TEST_BOTH(test_credit_backpressure, setup, teardown),
+		TEST_BOTH(test_credit_queue_full, setup, teardown),
+		TEST_BOTH(test_rx_ring_full_no_loss, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

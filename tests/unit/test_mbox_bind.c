@@ -20,6 +20,7 @@
 #include <copro/mbox_controller.h>
 
 #include "test_mbox_ctrl.h"
+#include "test_modes.h"
 
 static struct tctrl_config cfg_of(const char *name,
 				  enum copro_mbox_txdone mode, unsigned line)
@@ -219,14 +220,9 @@ static void run_dt_env(bool threaded)
 	test_logcap_destroy(&e.cap);
 }
 
-static void test_request_dt_threaded(void **state)
+static void test_request_dt(void **state)
 {
-	run_dt_env(true);
-}
-
-static void test_request_dt_polled(void **state)
-{
-	run_dt_env(false);
+	run_dt_env(test_threaded(state));
 }
 
 /* ---- unbinding ---------------------------------------------------------------------- */
@@ -428,14 +424,14 @@ static void test_unregister_with_channels(void **state)
 static void test_two_platforms(void **state)
 {
 	struct tenv *e = *state;
-	void *state2 = NULL;
+	void *state2 = test_mode_state(true);
 	struct tctrl_config cfg = cfg_of("tc", COPRO_MBOX_TXDONE_CREDIT, 0);
 	struct copro_mbox_chan *c1, *c2;
 	struct copro_mbox_client cl;
 	struct tctrl *t1, *t2;
 	struct trec r;
 
-	assert_int_equal(tenv_setup_threaded(&state2), 0);
+	assert_int_equal(tenv_setup(&state2), 0);
 	struct tenv *e2 = state2;
 
 	trec_init(&r);
@@ -475,21 +471,16 @@ static void test_txdone_names(void **state)
 			    "unknown");
 }
 
-#define BOTH(fn)                                                            \
-	{ #fn " (threaded)", fn, tenv_setup_threaded, tenv_teardown, NULL }, \
-	{ #fn " (polled)", fn, tenv_setup_polled, tenv_teardown, NULL }
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		BOTH(test_request_by_name),
-		cmocka_unit_test(test_request_dt_threaded),
-		cmocka_unit_test(test_request_dt_polled),
-		BOTH(test_unbind_cancels),
-		BOTH(test_free_wakes_blocked_sender),
-		BOTH(test_register_checks),
-		BOTH(test_unregister_with_channels),
-		BOTH(test_two_platforms),
+		TEST_BOTH(test_request_by_name, tenv_setup, tenv_teardown),
+		TEST_BOTH(test_request_dt, NULL, NULL),
+		TEST_BOTH(test_unbind_cancels, tenv_setup, tenv_teardown),
+		TEST_BOTH(test_free_wakes_blocked_sender, tenv_setup, tenv_teardown),
+		TEST_BOTH(test_register_checks, tenv_setup, tenv_teardown),
+		TEST_BOTH(test_unregister_with_channels, tenv_setup, tenv_teardown),
+		TEST_BOTH(test_two_platforms, tenv_setup, tenv_teardown),
 		cmocka_unit_test(test_txdone_names),
 	};
 

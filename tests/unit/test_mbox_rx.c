@@ -18,6 +18,7 @@
 #include <copro/mbox_controller.h>
 
 #include "test_mbox_ctrl.h"
+#include "test_modes.h"
 
 #define CHAN 1
 
@@ -449,23 +450,18 @@ static void test_free_waits_for_callback(void **state)
 	trec_fini(&f.r);
 }
 
-#define BOTH(fn)                                                            \
-	{ #fn " (threaded)", fn, tenv_setup_threaded, tenv_teardown, NULL }, \
-	{ #fn " (polled)", fn, tenv_setup_polled, tenv_teardown, NULL }
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		BOTH(test_rx_irq_context),
-		BOTH(test_rx_deferred),
-		BOTH(test_rx_early),
-		BOTH(test_rx_overflow_enospc),
-		BOTH(test_rx_overflow_room),
-		BOTH(test_echo_irq),
-		BOTH(test_echo_deferred),
-		cmocka_unit_test_setup_teardown(test_free_waits_for_callback,
-						tenv_setup_threaded,
-						tenv_teardown),
+		TEST_BOTH(test_rx_irq_context, tenv_setup, tenv_teardown),
+		TEST_BOTH(test_rx_deferred, tenv_setup, tenv_teardown),
+		TEST_BOTH(test_rx_early, tenv_setup, tenv_teardown),
+		TEST_BOTH(test_rx_overflow_enospc, tenv_setup, tenv_teardown),
+		TEST_BOTH(test_rx_overflow_room, tenv_setup, tenv_teardown),
+		TEST_BOTH(test_echo_irq, tenv_setup, tenv_teardown),
+		TEST_BOTH(test_echo_deferred, tenv_setup, tenv_teardown),
+		TEST_THREADED(test_free_waits_for_callback, tenv_setup,
+			      tenv_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -25,6 +25,7 @@
 #include "copro/os.h"
 #include "copro/platform.h"
 #include "testutil.h"
+#include "test_modes.h"
 
 struct fx {
 	struct test_logcap cap;
@@ -144,14 +145,10 @@ static int setup_common(void **state, bool tiny, bool threaded)
 	return 0;
 }
 
-static int setup_polled(void **state)
+/* The t8103 board, in the case's mode. */
+static int setup(void **state)
 {
-	return setup_common(state, false, false);
-}
-
-static int setup_threaded(void **state)
-{
-	return setup_common(state, false, true);
+	return setup_common(state, false, test_threaded(state));
 }
 
 static int setup_tiny(void **state)
@@ -1603,8 +1600,8 @@ static void test_two_boards_in_one_process(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-#define P(fn) cmocka_unit_test_setup_teardown(fn, setup_polled, teardown)
-#define TH(fn) cmocka_unit_test_setup_teardown(fn, setup_threaded, teardown)
+#define P(fn) TEST_POLLED(fn, setup, teardown)
+#define TH(fn) TEST_THREADED(fn, setup, teardown)
 #define TINY(fn) cmocka_unit_test_setup_teardown(fn, setup_tiny, teardown)
 #define BARE(fn) cmocka_unit_test_setup_teardown(fn, setup_bare, teardown)
 		P(test_mmio_map_and_access),
