@@ -12,13 +12,13 @@
 #include <cmocka.h>
 
 #include <errno.h>
-#include <libfdt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <copro/error.h>
 #include <copro/mbox_controller.h>
 
+#include "test_dtb.h"
 #include "test_mbox_ctrl.h"
 #include "test_modes.h"
 
@@ -88,63 +88,39 @@ static void test_request_by_name(void **state)
  *       client { mboxes = <&ctrl 3>, <&ctrl 5>; mbox-names = "tx", "rx"; };
  *       lonely { mboxes = <&orphan>; }; }
  */
-static void *build_dtb(void)
+static struct test_dtb *build_dtb(void)
 {
-	const size_t cap = 4096;
-	void *fdt = malloc(cap);
-	const uint32_t mboxes[] = { cpu_to_fdt32(1), cpu_to_fdt32(3),
-				    cpu_to_fdt32(1), cpu_to_fdt32(5) };
-	const uint32_t orphan_ref[] = { cpu_to_fdt32(2) };
-	const uint32_t memory_reg[] = { cpu_to_fdt32(0x8), 0, 0,
-					cpu_to_fdt32(0x10000000) };
-	static const char names[] = "tx\0rx";
+	struct test_dtb *b = test_dtb_new();
 
-	assert_non_null(fdt);
-	assert_int_equal(fdt_create(fdt, (int)cap), 0);
-	assert_int_equal(fdt_finish_reservemap(fdt), 0);
-	assert_int_equal(fdt_begin_node(fdt, ""), 0);
-	assert_int_equal(fdt_property_string(fdt, "compatible", "copro,test"),
-			 0);
-	assert_int_equal(fdt_property_u32(fdt, "#address-cells", 2), 0);
-	assert_int_equal(fdt_property_u32(fdt, "#size-cells", 2), 0);
-
+	test_dtb_begin(b, "");
+	test_dtb_str(b, "compatible", "copro,test");
+	test_dtb_u32(b, "#address-cells", 2);
+	test_dtb_u32(b, "#size-cells", 2);
 	/* The platform wants a DRAM window for DMA. */
-	assert_int_equal(fdt_begin_node(fdt, "memory@800000000"), 0);
-	assert_int_equal(fdt_property_string(fdt, "device_type", "memory"), 0);
-	assert_int_equal(fdt_property(fdt, "reg", memory_reg,
-				      sizeof(memory_reg)),
-			 0);
-	assert_int_equal(fdt_end_node(fdt), 0);
+	test_dtb_memory(b, 0x800000000, 0x10000000);
 
-	assert_int_equal(fdt_begin_node(fdt, "mbox-ctrl"), 0);
-	assert_int_equal(fdt_property_string(fdt, "compatible",
-					     "copro,test-mbox"),
-			 0);
-	assert_int_equal(fdt_property_u32(fdt, "#mbox-cells", 1), 0);
-	assert_int_equal(fdt_property_u32(fdt, "phandle", 1), 0);
-	assert_int_equal(fdt_end_node(fdt), 0);
+	test_dtb_begin(b, "mbox-ctrl");
+	test_dtb_str(b, "compatible", "copro,test-mbox");
+	test_dtb_u32(b, "#mbox-cells", 1);
+	test_dtb_phandle(b, 1);
+	test_dtb_end(b);
 
-	assert_int_equal(fdt_begin_node(fdt, "mbox-orphan"), 0);
-	assert_int_equal(fdt_property_u32(fdt, "#mbox-cells", 0), 0);
-	assert_int_equal(fdt_property_u32(fdt, "phandle", 2), 0);
-	assert_int_equal(fdt_end_node(fdt), 0);
+	test_dtb_begin(b, "mbox-orphan");
+	test_dtb_u32(b, "#mbox-cells", 0);
+	test_dtb_phandle(b, 2);
+	test_dtb_end(b);
 
-	assert_int_equal(fdt_begin_node(fdt, "client"), 0);
-	assert_int_equal(fdt_property(fdt, "mboxes", mboxes, sizeof(mboxes)),
-			 0);
-	assert_int_equal(fdt_property(fdt, "mbox-names", names, sizeof(names)),
-			 0);
-	assert_int_equal(fdt_end_node(fdt), 0);
+	test_dtb_begin(b, "client");
+	test_dtb_cells(b, "mboxes", 4, 1, 3, 1, 5);
+	TEST_DTB_STRS(b, "mbox-names", "tx\0rx");
+	test_dtb_end(b);
 
-	assert_int_equal(fdt_begin_node(fdt, "lonely"), 0);
-	assert_int_equal(fdt_property(fdt, "mboxes", orphan_ref,
-				      sizeof(orphan_ref)),
-			 0);
-	assert_int_equal(fdt_end_node(fdt), 0);
+	test_dtb_begin(b, "lonely");
+	test_dtb_u32(b, "mboxes", 2);
+	test_dtb_end(b);
 
-	assert_int_equal(fdt_end_node(fdt), 0);
-	assert_int_equal(fdt_finish(fdt), 0);
-	return fdt;
+	test_dtb_end(b);
+	return b;
 }
 
 static void run_request_dt(struct tenv *e, bool use_xlate)
@@ -205,13 +181,11 @@ static void run_dt_env(bool threaded)
 {
 	struct copro_dt *dt;
 	struct tenv e = { 0 };
-	void *blob = build_dtb();
 
 	assert_int_equal(test_logcap_init(&e.cap), 0);
-	assert_int_equal(copro_dt_open(blob, fdt_totalsize(blob), "mbox-test",
+	assert_int_equal(test_dtb_open(build_dtb(), "mbox-test",
 				       test_logcap_log(&e.cap), &dt),
 			 0);
-	free(blob);
 	assert_int_equal(tenv_init_dt(&e, dt, threaded), 0);
 	run_request_dt(&e, false);
 	run_request_dt(&e, true);
