@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The two queues, the tag space and the completion path (SPEC 4).
+ * The two queues, the tag space and the completion path (hardware.md 4).
  *
  * Submission queues are linear: an array indexed by tag, a command is
  * issued by writing its tag to the queue's doorbell, after its TCB was

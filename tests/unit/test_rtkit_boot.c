@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * RTKit host library, the boot handshake (SPEC 2.1, 2.2) against a
+ * RTKit host library, the boot handshake (hardware.md 2.1, 2.2) against a
  * scripted coprocessor on the t8103 board: versions, endpoint maps in one
  * and several chunks, lost answers (timeouts), messages out of sequence,
  * with the platform's threads and fully polled.

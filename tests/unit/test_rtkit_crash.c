@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * RTKit host library, crashes (SPEC 2.4): the crashlog buffer, then the
+ * RTKit host library, crashes (hardware.md 2.4): the crashlog buffer, then the
  * crash message: the log copied and decoded, crashed() called, every send
  * refused, waiters woken with -ECONNRESET, and reinit bringing it back.
  */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * RTKit host library, the lifecycle after boot (SPEC 2.2): shutdown and
+ * RTKit host library, the lifecycle after boot (hardware.md 2.2): shutdown and
  * boot again, quiesce and wake, idle, poweroff (after which wake is
  * refused), reinit, and lost ACKs, threaded and polled.
  */

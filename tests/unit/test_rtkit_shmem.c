@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * RTKit host library, shared buffers (SPEC 2.3) in all four modes (DMA,
+ * RTKit host library, shared buffers (hardware.md 2.3) in all four modes (DMA,
  * SART, MMIO, IOVA) and the client's own setup, and every malformed
  * buffer request: refused (not answered), logged, counted, and the
  * coprocessor's accesses stay inside what the host gave it.

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * ANS2 NVMe controller registers and the NVMMU TCB (SPEC section 4),
+ * ANS2 NVMe controller registers and the NVMMU TCB (hardware.md 4),
  * shared by the host driver and the controller model. Standard NVMe
  * structures (commands, completions, Identify) are in <copro/regs/nvme.h>.
  */
