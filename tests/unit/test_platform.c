@@ -18,10 +18,10 @@
 
 #include "copro/sim/board.h"
 #include "copro/sim/bus.h"
-#include "copro/backend.h"
+#include "copro/driver/backend.h"
 #include "copro/error.h"
 #include "copro/os.h"
-#include "copro/platform.h"
+#include "copro/driver/platform.h"
 #include "test_dtb.h"
 #include "testutil.h"
 #include "test_modes.h"
