@@ -275,33 +275,126 @@ int test_dtb_open(struct test_dtb *b, const char *name, struct copro_log *log,
 	return rc;
 }
 
-void *test_dtb_board_with(const char *board, const char *compatible,
-			  const char *const *props, size_t *len)
+struct test_dtb_edit {
+	void *buf;
+	int size;
+	const char *board;
+};
+
+/* Runs one libfdt edit, growing the blob while it is out of room. */
+#define EDIT(e, call, what)                                                  \
+	do {                                                                 \
+		int rc_;                                                     \
+		while ((rc_ = (call)) == -FDT_ERR_NOSPACE)                   \
+			edit_grow(e);                                        \
+		check(rc_ < 0 ? rc_ : 0, what);                              \
+	} while (0)
+
+static void edit_grow(struct test_dtb_edit *e)
 {
+	int size = e->size * 2;
+	void *nb = malloc((size_t)size);
+
+	if (!nb)
+		fail_msg("test_dtb: out of memory for %d bytes", size);
+	check(fdt_open_into(e->buf, nb, size), e->board);
+	free(e->buf);
+	e->buf = nb;
+	e->size = size;
+}
+
+struct test_dtb_edit *test_dtb_edit_board(const char *board)
+{
+	struct test_dtb_edit *e = calloc(1, sizeof(*e));
 	struct copro_dt *dt;
 	const void *src;
-	void *buf;
-	int size, node, rc;
+	int rc;
 
+	if (!e)
+		fail_msg("test_dtb: out of memory");
 	if (copro_board_dt_open(board, NULL, &dt))
 		fail_msg("test_dtb: no built-in board %s", board);
 	src = copro_dt_blob(dt);
-	size = (int)fdt_totalsize(src) + 4096;
-	for (const char *const *p = props; p[0]; p += 2)
-		size += (int)(strlen(p[0]) + strlen(p[1])) + 32;
-	buf = malloc((size_t)size);
-	if (!buf)
+	e->board = board;
+	e->size = (int)fdt_totalsize(src) + DTB_START_SIZE;
+	e->buf = malloc((size_t)e->size);
+	if (!e->buf)
 		fail_msg("test_dtb: out of memory");
-	rc = fdt_open_into(src, buf, size);
+	rc = fdt_open_into(src, e->buf, e->size);
 	copro_dt_close(dt);
 	check(rc, board);
-	node = fdt_node_offset_by_compatible(buf, -1, compatible);
+	return e;
+}
+
+int test_dtb_edit_node(struct test_dtb_edit *e, const char *path)
+{
+	int node = fdt_path_offset(e->buf, path);
+
 	if (node < 0)
-		fail_msg("test_dtb: %s has no node compatible with %s", board,
+		fail_msg("test_dtb: %s has no node %s", e->board, path);
+	return node;
+}
+
+int test_dtb_edit_compatible(struct test_dtb_edit *e, const char *compatible)
+{
+	int node = fdt_node_offset_by_compatible(e->buf, -1, compatible);
+
+	if (node < 0)
+		fail_msg("test_dtb: %s has no node compatible with %s", e->board,
 			 compatible);
+	return node;
+}
+
+void test_dtb_edit_add(struct test_dtb_edit *e, const char *parent,
+		       const char *name)
+{
+	EDIT(e, fdt_add_subnode(e->buf, test_dtb_edit_node(e, parent), name),
+	     name);
+}
+
+void test_dtb_edit_str(struct test_dtb_edit *e, const char *path,
+		       const char *prop, const char *v)
+{
+	EDIT(e, fdt_setprop_string(e->buf, test_dtb_edit_node(e, path), prop, v),
+	     prop);
+}
+
+void test_dtb_edit_u32(struct test_dtb_edit *e, const char *path,
+		       const char *prop, uint32_t v)
+{
+	EDIT(e, fdt_setprop_u32(e->buf, test_dtb_edit_node(e, path), prop, v),
+	     prop);
+}
+
+uint32_t test_dtb_edit_phandle(struct test_dtb_edit *e, const char *path)
+{
+	uint32_t ph = fdt_get_phandle(e->buf, test_dtb_edit_node(e, path));
+
+	if (!ph)
+		fail_msg("test_dtb: %s: %s has no phandle", e->board, path);
+	return ph;
+}
+
+void *test_dtb_edit_finish(struct test_dtb_edit *e, size_t *len)
+{
+	void *blob = e->buf;
+
+	check(fdt_pack(blob), "pack");
+	if (len)
+		*len = fdt_totalsize(blob);
+	free(e);
+	return blob;
+}
+
+void *test_dtb_board_with(const char *board, const char *compatible,
+			  const char *const *props, size_t *len)
+{
+	struct test_dtb_edit *e = test_dtb_edit_board(board);
+	char path[256];
+	int node = test_dtb_edit_compatible(e, compatible);
+
+	check(fdt_get_path(e->buf, node, path, sizeof(path)), compatible);
 	for (; props[0]; props += 2)
-		check(fdt_setprop_string(buf, node, props[0], props[1]), props[0]);
-	check(fdt_pack(buf), "pack");
-	*len = fdt_totalsize(buf);
-	return buf;
+		test_dtb_edit_str(e, path, props[0], props[1]);
+	return test_dtb_edit_finish(e, len);
 }

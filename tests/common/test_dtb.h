@@ -85,6 +85,32 @@ int test_dtb_open(struct test_dtb *b, const char *name, struct copro_log *log,
 		  struct copro_dt **dt);
 
 /*
+ * Editing a built-in board: nodes named by path, added or given
+ * properties, then the edited blob (malloc'd; *len its size).
+ *
+ *   struct test_dtb_edit *e = test_dtb_edit_board("t8103");
+ *   uint32_t ph = test_dtb_edit_phandle(e, "/soc/iommu@27bc50000");
+ *   test_dtb_edit_add(e, "/soc", "client");
+ *   test_dtb_edit_u32(e, "/soc/client", "apple,sart", ph);
+ *   blob = test_dtb_edit_finish(e, &len);
+ */
+struct test_dtb_edit;
+
+struct test_dtb_edit *test_dtb_edit_board(const char *board);
+/* The node at path, or the first compatible with `compatible`. */
+int test_dtb_edit_node(struct test_dtb_edit *e, const char *path);
+int test_dtb_edit_compatible(struct test_dtb_edit *e, const char *compatible);
+void test_dtb_edit_add(struct test_dtb_edit *e, const char *parent,
+		       const char *name);
+void test_dtb_edit_str(struct test_dtb_edit *e, const char *path,
+		       const char *prop, const char *v);
+void test_dtb_edit_u32(struct test_dtb_edit *e, const char *path,
+		       const char *prop, uint32_t v);
+/* The node's phandle; fails the test when it has none. */
+uint32_t test_dtb_edit_phandle(struct test_dtb_edit *e, const char *path);
+void *test_dtb_edit_finish(struct test_dtb_edit *e, size_t *len);
+
+/*
  * A built-in board with string properties set on the first node
  * compatible with `compatible`: props is {name, value, ..., NULL}.
  * The blob is malloc'd; *len its size.
