@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The tests' devicetree builder (tests/common/test_dtb.h): what it writes
- * is what the tests built on it think they wrote. Checked through libfdt
+ * The tests' devicetree builder and board editor (tests/common/test_dtb.h):
+ * what they write is what the tests built on them think they wrote. Checked through libfdt
  * itself, byte for byte, not through copro's own DT layer.
  */
 #include <stdarg.h>
@@ -179,6 +179,34 @@ static void test_board_with(void **state)
 	free(blob);
 }
 
+/* A node added to a built-in board, pointing at one that was there. */
+static void test_edit(void **state)
+{
+	struct test_dtb_edit *e = test_dtb_edit_board("t8103");
+	uint32_t ph = test_dtb_edit_phandle(e, "/soc/iommu@27bc50000");
+	size_t len;
+	void *blob;
+	int node;
+
+	(void)state;
+	assert_true(ph != 0);
+	test_dtb_edit_add(e, "/soc", "client");
+	test_dtb_edit_str(e, "/soc/client", "compatible", "copro,test");
+	test_dtb_edit_u32(e, "/soc/client", "apple,sart", ph);
+	blob = test_dtb_edit_finish(e, &len);
+
+	assert_int_equal(fdt_check_full(blob, len), 0);
+	node = fdt_path_offset(blob, "/soc/client");
+	assert_true(node >= 0);
+	assert_string_equal(fdt_getprop(blob, node, "compatible", NULL),
+			    "copro,test");
+	expect_cells(blob, "/soc/client", "apple,sart", 1,
+		     (const uint32_t[]){ ph });
+	assert_int_equal(fdt_node_offset_by_phandle(blob, ph),
+			 fdt_path_offset(blob, "/soc/iommu@27bc50000"));
+	free(blob);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -186,6 +214,7 @@ int main(void)
 		cmocka_unit_test(test_properties),
 		cmocka_unit_test(test_grows),
 		cmocka_unit_test(test_board_with),
+		cmocka_unit_test(test_edit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
