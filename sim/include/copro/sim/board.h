@@ -66,6 +66,9 @@ struct copro_sim_rtkit *copro_board_rtkit(const struct copro_board *b,
 					  int nvme_node);
 struct copro_sim_ans2 *copro_board_ans2(const struct copro_board *b,
 					int nvme_node);
+/* The Gunyah hypervisor model of a "gunyah" board (NULL if none). */
+struct copro_sim_hyp;
+struct copro_sim_hyp *copro_board_hyp(const struct copro_board *b);
 /* The first "apple,nvme-ans2" node, or -ENOENT. */
 int copro_board_nvme_node(const struct copro_board *b);
 
