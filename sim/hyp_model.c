@@ -631,7 +631,7 @@ static int primary_rm_desc(struct copro_sim_hyp *h, int node,
 {
 	const struct copro_dt *dt = copro_platform_dt(h->p);
 	int rm = copro_dt_next_compatible(dt, node, COPRO_SIM_HYP_RM_COMPATIBLE);
-	uint64_t base, size;
+	uint64_t base;
 	char path[256];
 	int ret;
 
@@ -642,11 +642,11 @@ static int primary_rm_desc(struct copro_sim_hyp *h, int node,
 			      COPRO_SIM_HYP_RM_COMPATIBLE);
 		return -ENODEV;
 	}
-	ret = copro_dt_reg(dt, rm, 0, &base, &size);
+	ret = copro_dt_reg_raw(dt, rm, 0, &base);
 	if (!ret)
 		d->tx_capid = base;
 	if (!ret)
-		ret = copro_dt_reg(dt, rm, 1, &base, &size);
+		ret = copro_dt_reg_raw(dt, rm, 1, &base);
 	if (!ret)
 		d->rx_capid = base;
 	if (!ret)
