@@ -136,6 +136,9 @@ static int rx_mask(struct copro_gh_bell *db, struct bell_res *res)
 {
 	int64_t e = copro_gh_bell_mask(db->p, res->r.capid, res->mask, 0);
 
+	/* A doorbell that is gone has nothing left to mask. */
+	if (e == COPRO_GH_CSPACE_CAP_REVOKED && !res->nbound)
+		return 0;
 	if (e)
 		copro_dev_err(&db->ld,
 			      "doorbell cap 0x%" PRIx64 ": bell_mask(0x%016" PRIx64

@@ -20,7 +20,9 @@ static const struct cli_cmd commands[] = {
 	  cmd_boot, cmd_boot_usage },
 	{ "crashlog", "decode an RTKit crashlog dump file",
 	  cmd_crashlog, cmd_crashlog_usage },
-	{ "bench", "run a benchmark beside its baselines (mbox, boot)",
+	{ "hyp", "Gunyah hypervisor model: VMs, message queues, doorbells, RM RPC (demo)",
+	  cmd_hyp, cmd_hyp_usage },
+	{ "bench", "run a benchmark beside its baselines (mbox, boot, nvme, nbd, msgq)",
 	  cmd_bench, cmd_bench_usage },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
