@@ -41,13 +41,29 @@ int copro_gh_msgq_probe(struct copro_platform *p, const char *name,
 			struct copro_gh_msgq **out);
 /* Every channel must have been freed. */
 void copro_gh_msgq_remove(struct copro_gh_msgq *mq);
+/* How a queue end is driven; zeroes are the hypervisor's defaults. */
+struct copro_gh_msgq_opts {
+	/* TX: send every message with PUSH (the receiver is interrupted
+	 * at once, whatever its threshold). */
+	bool push;
+	/*
+	 * TX: the not-full threshold (default depth - 1: an interrupt as
+	 * soon as one slot frees, so a full queue refills one message per
+	 * interrupt). Lower, the queue refills in batches.
+	 */
+	uint32_t not_full_thres;
+	/* RX: the not-empty threshold (default 1). Needs PUSH senders for
+	 * the tail of a burst. */
+	uint32_t not_empty_thres;
+};
 /*
- * Offer a MSGQ_TX or MSGQ_RX resource for binding. `push`: send every
- * message with PUSH (the receiver is interrupted at once, whatever its
- * threshold). -EEXIST for a capability already offered.
+ * Offer a MSGQ_TX or MSGQ_RX resource for binding; opts NULL for the
+ * defaults (set with the configure hypercalls at bind time). -EEXIST for
+ * a capability already offered.
  */
 int copro_gh_msgq_add(struct copro_gh_msgq *mq,
-		      const struct copro_gh_resource *r, bool push);
+		      const struct copro_gh_resource *r,
+		      const struct copro_gh_msgq_opts *opts);
 /*
  * Withdraw a resource (its VM is gone). A bound channel stays the
  * client's: its pending sends fail with -ENODEV, later sends return

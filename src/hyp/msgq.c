@@ -36,7 +36,7 @@ struct mq_res {
 	struct mq_res *next;
 	struct copro_gh_msgq *mq;
 	struct copro_gh_resource r;
-	bool push;
+	struct copro_gh_msgq_opts o;
 	_Atomic bool withdrawn; /* copro_gh_msgq_del while bound */
 	struct copro_irq *irq;
 	struct copro_mbox_chan *_Atomic chan;
@@ -139,6 +139,30 @@ static void mq_rx_irq(void *ctx)
 
 /* ---- controller ops ----------------------------------------------------- */
 
+/* The thresholds the client asked for, before anything flows. */
+static int configure(struct copro_gh_msgq *mq, struct mq_res *res)
+{
+	bool tx = res->r.type == COPRO_GH_RSC_MSGQ_TX;
+	uint32_t thres = tx ? res->o.not_full_thres : res->o.not_empty_thres;
+	int64_t e;
+
+	if (!thres)
+		return 0;
+	e = tx ? copro_gh_msgq_configure_send(mq->p, res->r.capid, thres,
+					      COPRO_GH_MSGQ_UNCHANGED)
+	       : copro_gh_msgq_configure_recv(mq->p, res->r.capid, thres,
+					      COPRO_GH_MSGQ_UNCHANGED);
+	if (e) {
+		copro_dev_err(&mq->ld,
+			      "queue cap 0x%" PRIx64 ": %s threshold %" PRIu32
+			      " refused: %s",
+			      res->r.capid, tx ? "not-full" : "not-empty",
+			      thres, copro_gh_error_name(e));
+		return copro_gh_errno(e);
+	}
+	return 0;
+}
+
 static int mq_startup(void *ctx, struct copro_mbox_chan *chan, uint64_t id,
 		      unsigned *dir)
 {
@@ -167,6 +191,9 @@ static int mq_startup(void *ctx, struct copro_mbox_chan *chan, uint64_t id,
 			      id);
 		return -ENXIO;
 	}
+	ret = configure(mq, res);
+	if (ret < 0)
+		return ret;
 	copro_mbox_chan_set_priv(chan, res);
 	atomic_store(&res->chan, chan);
 	if (res->r.virq != COPRO_GH_VIRQ_NONE) {
@@ -225,7 +252,7 @@ static int mq_send(void *ctx, struct copro_mbox_chan *chan, const void *msg,
 	if (res->withdrawn)
 		return -ENODEV;
 	e = copro_gh_msgq_send(mq->p, res->r.capid, msg, len,
-			       res->push ? COPRO_GH_MSGQ_SEND_PUSH : 0,
+			       res->o.push ? COPRO_GH_MSGQ_SEND_PUSH : 0,
 			       &not_full);
 	if (e == COPRO_GH_OK && not_full)
 		return 0;
@@ -263,7 +290,8 @@ static const struct copro_mbox_controller_ops mq_ops = {
 /* ---- resources ------------------------------------------------------------ */
 
 int copro_gh_msgq_add(struct copro_gh_msgq *mq,
-		      const struct copro_gh_resource *r, bool push)
+		      const struct copro_gh_resource *r,
+		      const struct copro_gh_msgq_opts *opts)
 {
 	struct mq_res *res;
 	int ret = 0;
@@ -280,7 +308,8 @@ int copro_gh_msgq_add(struct copro_gh_msgq *mq,
 		return -ENOMEM;
 	res->mq = mq;
 	res->r = *r;
-	res->push = push;
+	if (opts)
+		res->o = *opts;
 	atomic_init(&res->chan, NULL);
 	snprintf(res->name, sizeof(res->name), "msgq-%s-0x%" PRIx64,
 		 r->type == COPRO_GH_RSC_MSGQ_TX ? "tx" : "rx", r->capid);

@@ -406,6 +406,7 @@ int copro_gh_rm_open(struct copro_platform *p,
 					.virq = cfg->rx_virq };
 	const char *mq = cfg->mq_name ? cfg->mq_name : COPRO_GH_MSGQ_CONTROLLER;
 	struct copro_mbox_client cl_tx = { 0 }, cl_rx = { 0 };
+	static const struct copro_gh_msgq_opts push = { .push = true };
 	struct copro_gh_rm *rm;
 	int ret;
 
@@ -431,10 +432,10 @@ int copro_gh_rm_open(struct copro_platform *p,
 	if (ret < 0)
 		goto err_lock;
 	/* Every fragment pushed: the RM hears a request as soon as it ends. */
-	ret = copro_gh_msgq_add(cfg->mq, &tx, true);
+	ret = copro_gh_msgq_add(cfg->mq, &tx, &push);
 	if (ret < 0)
 		goto err_send_lock;
-	ret = copro_gh_msgq_add(cfg->mq, &rx, false);
+	ret = copro_gh_msgq_add(cfg->mq, &rx, NULL);
 	if (ret < 0)
 		goto err_add_tx;
 	cl_tx.ctx = rm;

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <copro/bus.h>
 #include <copro/mbox.h>
 #include <copro/os.h>
 
@@ -85,8 +86,8 @@ static int setup(void **state)
 	v = t->f.vm[0].vmid;
 	assert_int_equal(hyp_fix_res(&t->f.prim, v, COPRO_GH_RSC_MSGQ_TX, &t->ptx), 0);
 	assert_int_equal(hyp_fix_res(&t->f.vm[0], 3, COPRO_GH_RSC_MSGQ_RX, &t->vrx), 0);
-	assert_int_equal(copro_gh_msgq_add(t->f.prim.mq, &t->ptx, false), 0);
-	assert_int_equal(copro_gh_msgq_add(t->f.vm[0].mq, &t->vrx, false), 0);
+	assert_int_equal(copro_gh_msgq_add(t->f.prim.mq, &t->ptx, NULL), 0);
+	assert_int_equal(copro_gh_msgq_add(t->f.vm[0].mq, &t->vrx, NULL), 0);
 	ctx.ctx = &t->txr;
 	ctx.tx_done = rec_tx_done;
 	assert_int_equal(copro_mbox_request(t->f.prim.p, COPRO_GH_MSGQ_CONTROLLER,
@@ -266,6 +267,7 @@ static void test_peer_disappears_mid_conversation(void **state)
 	struct copro_mbox_client ca = { 0 }, cb = { 0 };
 	struct copro_mbox_chan *tx, *rx;
 	struct rec ra = { 0 }, rb = { 0 };
+	static const struct copro_gh_msgq_opts push = { .push = true };
 	uint8_t m[16];
 
 	assert_int_equal(hyp_fix_vm_up(&t->f, 1), 0);
@@ -273,8 +275,8 @@ static void test_peer_disappears_mid_conversation(void **state)
 	/* VM 1 was started after VM 0: the RM linked them. */
 	assert_int_equal(hyp_fix_res(a, b->vmid, COPRO_GH_RSC_MSGQ_TX, &atx), 0);
 	assert_int_equal(hyp_fix_res(b, a->vmid, COPRO_GH_RSC_MSGQ_RX, &brx), 0);
-	assert_int_equal(copro_gh_msgq_add(a->mq, &atx, true), 0);
-	assert_int_equal(copro_gh_msgq_add(b->mq, &brx, false), 0);
+	assert_int_equal(copro_gh_msgq_add(a->mq, &atx, &push), 0);
+	assert_int_equal(copro_gh_msgq_add(b->mq, &brx, NULL), 0);
 	ca.ctx = &ra;
 	ca.tx_done = rec_tx_done;
 	cb.ctx = &rb;
@@ -308,6 +310,48 @@ static void test_peer_disappears_mid_conversation(void **state)
 	msg16(m, 0);
 	assert_int_equal(copro_mbox_send(t->tx, m, sizeof(m), TEST_TIMEOUT_NS), 0);
 	assert_true(wait_count(&t->rxr.n, 1));
+}
+
+/* Thresholds the client asks for are set at bind time. */
+static void test_thresholds_from_the_client(void **state)
+{
+	struct t *t = *state;
+	struct hyp_side *v = &t->f.vm[0];
+	struct copro_gh_resource vtx, prx;
+	struct copro_gh_msgq_opts four = { .not_empty_thres = 4 };
+	struct copro_gh_msgq_opts bad = { .not_empty_thres = 17 };
+	struct copro_mbox_client cl = { .ctx = &t->rxr, .rx = rec_rx };
+	struct copro_mbox_client ct = { 0 };
+	struct copro_mbox_chan *rx, *tx;
+	uint8_t m[16];
+
+	assert_int_equal(hyp_fix_res(v, 3, COPRO_GH_RSC_MSGQ_TX, &vtx), 0);
+	assert_int_equal(hyp_fix_res(&t->f.prim, v->vmid, COPRO_GH_RSC_MSGQ_RX, &prx), 0);
+	/* Deeper than the queue: the hypervisor refuses, so does the bind. */
+	assert_int_equal(copro_gh_msgq_add(t->f.prim.mq, &prx, &bad), 0);
+	assert_int_equal(copro_mbox_request(t->f.prim.p, COPRO_GH_MSGQ_CONTROLLER,
+					    prx.capid, &cl, &rx), -EINVAL);
+	test_logcap_expect(&t->f.cap, "not-empty threshold 17 refused: ARGUMENT_INVALID");
+	assert_int_equal(copro_gh_msgq_del(t->f.prim.mq, prx.capid), 0);
+	assert_int_equal(copro_gh_msgq_add(t->f.prim.mq, &prx, &four), 0);
+	assert_int_equal(copro_mbox_request(t->f.prim.p, COPRO_GH_MSGQ_CONTROLLER,
+					    prx.capid, &cl, &rx), 0);
+	assert_int_equal(copro_gh_msgq_add(v->mq, &vtx, NULL), 0);
+	assert_int_equal(copro_mbox_request(v->p, COPRO_GH_MSGQ_CONTROLLER,
+					    vtx.capid, &ct, &tx), 0);
+	for (uint32_t i = 0; i < 3; i++) {
+		msg16(m, i);
+		assert_int_equal(copro_mbox_send(tx, m, sizeof(m), TEST_TIMEOUT_NS), 0);
+		/* Below the threshold: no interrupt, so nothing delivered. */
+		assert_false(copro_bus_irq_get(t->f.prim.p, prx.virq));
+	}
+	assert_int_equal(atomic_load(&t->rxr.n), 0);
+	msg16(m, 3);
+	assert_int_equal(copro_mbox_send(tx, m, sizeof(m), TEST_TIMEOUT_NS), 0);
+	assert_true(wait_count(&t->rxr.n, 4));
+	assert_int_equal(atomic_load(&t->rxr.bad), 0);
+	copro_mbox_free(tx);
+	copro_mbox_free(rx);
 }
 
 static void test_doorbell_channels(void **state)
@@ -387,6 +431,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_send_to_destroyed_queue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vms_come_and_go_during_traffic, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_peer_disappears_mid_conversation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_thresholds_from_the_client, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_doorbell_channels, setup, teardown),
 	};
 

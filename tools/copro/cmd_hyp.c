@@ -125,6 +125,7 @@ static int link_open(struct demo *d, struct link *l, struct hyp_vm_side *me,
 	struct copro_mbox_client rx = { .ctx = l, .rx = link_rx };
 	struct copro_mbox_client brx = { .ctx = l, .rx = bell_rx };
 	struct copro_mbox_client btx = { .ctx = l };
+	static const struct copro_gh_msgq_opts push = { .push = true };
 	int ret;
 
 	l->me = me;
@@ -145,9 +146,9 @@ static int link_open(struct demo *d, struct link *l, struct hyp_vm_side *me,
 	    me->name, me->vmid, peer->name, peer->vmid, l->qtx.capid,
 	    l->qtx.virq, l->qrx.capid, l->qrx.virq, l->btx.capid,
 	    l->brx.capid, l->brx.virq);
-	ret = copro_gh_msgq_add(me->mq, &l->qtx, true);
+	ret = copro_gh_msgq_add(me->mq, &l->qtx, &push);
 	if (!ret)
-		ret = copro_gh_msgq_add(me->mq, &l->qrx, false);
+		ret = copro_gh_msgq_add(me->mq, &l->qrx, NULL);
 	if (!ret)
 		ret = copro_gh_bell_add(me->db, &l->btx);
 	if (!ret)
