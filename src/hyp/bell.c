@@ -149,14 +149,44 @@ static int rx_mask(struct copro_gh_bell *db, struct bell_res *res)
 
 /* ---- controller ops ------------------------------------------------------ */
 
+/*
+ * Forget one channel (db->lock held). The last one takes the interrupt
+ * with it (returned, for the caller to free unlocked: freeing waits for
+ * a running handler); a withdrawn resource is unlinked (*gone).
+ */
+static struct copro_irq *unbind_locked(struct copro_gh_bell *db,
+				       struct bell_res *res, unsigned bit,
+				       bool *gone)
+{
+	struct copro_irq *irq = NULL;
+
+	if (bit == COPRO_GH_BELL_ALL) {
+		atomic_store(&res->all, NULL);
+		res->mask = 0;
+	} else {
+		atomic_store(&res->bits[bit], NULL);
+		res->mask &= ~(1ull << bit);
+	}
+	*gone = false;
+	if (!--res->nbound) {
+		irq = res->irq;
+		res->irq = NULL;
+		*gone = atomic_load(&res->withdrawn);
+		if (*gone)
+			res_unlink(db, res);
+	}
+	return irq;
+}
+
 static int db_startup(void *ctx, struct copro_mbox_chan *chan, uint64_t id,
 		      unsigned *dir)
 {
 	struct copro_gh_bell *db = ctx;
 	uint64_t capid = id >> 7;
 	unsigned bit = chan_bit(id);
+	struct copro_irq *irq = NULL;
 	struct bell_res *res;
-	bool rx;
+	bool rx, gone = false;
 	int ret = 0;
 
 	copro_mutex_lock(&db->lock);
@@ -192,8 +222,13 @@ static int db_startup(void *ctx, struct copro_mbox_chan *chan, uint64_t id,
 		res->nbound++;
 		if (rx)
 			ret = rx_mask(db, res);
+		if (ret < 0)
+			irq = unbind_locked(db, res, bit, &gone);
 	}
 	copro_mutex_unlock(&db->lock);
+	/* A failed bind leaves nothing behind: the framework frees chan. */
+	if (irq)
+		copro_irq_free(irq);
 	if (ret < 0) {
 		copro_dev_err(&db->ld,
 			      "doorbell cap 0x%" PRIx64 " %s %u: cannot bind: %s",
@@ -217,21 +252,9 @@ static void db_shutdown(void *ctx, struct copro_mbox_chan *chan)
 	if (!res)
 		return;
 	copro_mutex_lock(&db->lock);
-	if (bit == COPRO_GH_BELL_ALL) {
-		atomic_store(&res->all, NULL);
-		res->mask = 0;
-	} else {
-		atomic_store(&res->bits[bit], NULL);
-		res->mask &= ~(1ull << bit);
-	}
-	if (!--res->nbound) {
-		irq = res->irq;
-		res->irq = NULL;
-		gone = atomic_load(&res->withdrawn);
-		if (gone)
-			res_unlink(db, res);
-	}
-	if (res->r.type == COPRO_GH_RSC_BELL_RX && !atomic_load(&res->withdrawn))
+	irq = unbind_locked(db, res, bit, &gone);
+	if (res->r.type == COPRO_GH_RSC_BELL_RX && !gone &&
+	    !atomic_load(&res->withdrawn))
 		rx_mask(db, res);
 	copro_mutex_unlock(&db->lock);
 	/* Waits for a running handler, which may still look at the bits. */
