@@ -12,10 +12,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <copro/bus.h>
 #include <copro/gunyah.h>
 #include <copro/log.h>
 #include <copro/os.h>
+#include <copro/sim/bus.h>
 #include <copro/sim/hyp.h>
 
 #define HYP_MAX_VMS 16
@@ -85,7 +85,7 @@ enum hyp_vm_state { VM_ALLOCATED, VM_RUNNING, VM_EXITED };
 struct hyp_port {
 	struct copro_sim_hyp *h;
 	uint16_t vmid;
-	struct copro_platform *p;
+	struct copro_bus *bus;
 	struct hyp_port *next; /* on ports_dead */
 };
 
@@ -123,7 +123,7 @@ struct hyp_vm {
 };
 
 struct copro_sim_hyp {
-	struct copro_platform *p; /* the primary VM's machine */
+	struct copro_bus *bus; /* the primary VM's machine */
 	struct copro_logdev ld;
 	struct copro_mutex lock;
 	struct hyp_vm *vms[HYP_MAX_VMS];

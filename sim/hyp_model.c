@@ -80,7 +80,7 @@ void hyp_virq_set(struct copro_sim_hyp *h, struct hyp_virq *v, bool level)
 	hyp_tracef(h, "vm %u: virq %u %s", v->vm->vmid, v->line,
 		   level ? "asserted" : "deasserted");
 	if (v->vm->port)
-		copro_bus_irq_set(v->vm->port->p, v->line, level);
+		copro_bus_irq_set(v->vm->port->bus, v->line, level);
 }
 
 unsigned hyp_virq_alloc(struct hyp_vm *vm)
@@ -447,7 +447,7 @@ static void hyp_fwcall(void *ctx, enum copro_conduit conduit,
 /* ---- machines ---------------------------------------------------------- */
 
 static int port_open(struct copro_sim_hyp *h, struct hyp_vm *vm,
-		     struct copro_platform *p)
+		     struct copro_bus *bus)
 {
 	struct hyp_port *port = calloc(1, sizeof(*port));
 	int ret;
@@ -456,8 +456,8 @@ static int port_open(struct copro_sim_hyp *h, struct hyp_vm *vm,
 		return -ENOMEM;
 	port->h = h;
 	port->vmid = vm->vmid;
-	port->p = p;
-	ret = copro_bus_add_fwcall(p, COPRO_CONDUIT_HVC, COPRO_GH_OWNER,
+	port->bus = bus;
+	ret = copro_bus_add_fwcall(bus, COPRO_CONDUIT_HVC, COPRO_GH_OWNER,
 				   hyp_fwcall, port);
 	if (ret < 0) {
 		free(port);
@@ -470,7 +470,7 @@ static int port_open(struct copro_sim_hyp *h, struct hyp_vm *vm,
 /* Caller holds no lock: removing the handler waits for calls in flight. */
 static void port_close(struct copro_sim_hyp *h, struct hyp_port *port)
 {
-	copro_bus_remove_fwcall(port->p, COPRO_CONDUIT_HVC, COPRO_GH_OWNER);
+	copro_bus_remove_fwcall(port->bus, COPRO_CONDUIT_HVC, COPRO_GH_OWNER);
 	(void)h;
 	free(port);
 }
@@ -489,13 +489,13 @@ static void lines_replay(struct copro_sim_hyp *h, struct hyp_vm *vm)
 		}
 		for (unsigned i = 0; i < 2; i++)
 			if (v[i] && v[i]->vm == vm && v[i]->pending)
-				copro_bus_irq_set(vm->port->p, v[i]->line,
+				copro_bus_irq_set(vm->port->bus, v[i]->line,
 						  true);
 	}
 }
 
 int copro_sim_hyp_attach(struct copro_sim_hyp *h, uint16_t vmid,
-			 struct copro_platform *p,
+			 struct copro_bus *bus,
 			 struct copro_sim_hyp_rm_desc *out)
 {
 	struct hyp_vm *vm;
@@ -508,7 +508,7 @@ int copro_sim_hyp_attach(struct copro_sim_hyp *h, uint16_t vmid,
 	else if (vm->port)
 		ret = -EBUSY;
 	else
-		ret = port_open(h, vm, p);
+		ret = port_open(h, vm, bus);
 	if (!ret) {
 		lines_replay(h, vm);
 		if (out)
@@ -629,7 +629,7 @@ int copro_sim_hyp_vm_crash(struct copro_sim_hyp *h, uint16_t vmid)
 static int primary_rm_desc(struct copro_sim_hyp *h, int node,
 			   struct copro_sim_hyp_rm_desc *d)
 {
-	const struct copro_dt *dt = copro_platform_dt(h->p);
+	const struct copro_dt *dt = copro_bus_dt(h->bus);
 	int rm = copro_dt_next_compatible(dt, node, COPRO_SIM_HYP_RM_COMPATIBLE);
 	uint64_t base;
 	char path[256];
@@ -663,7 +663,7 @@ static int primary_rm_desc(struct copro_sim_hyp *h, int node,
 	return ret;
 }
 
-int copro_sim_hyp_create(struct copro_platform *p, int node,
+int copro_sim_hyp_create(struct copro_bus *bus, int node,
 			 struct copro_sim_hyp **out)
 {
 	struct copro_sim_hyp *h;
@@ -675,10 +675,10 @@ int copro_sim_hyp_create(struct copro_platform *p, int node,
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return -ENOMEM;
-	h->p = p;
+	h->bus = bus;
 	h->link_depth = HYP_LINK_DEPTH;
 	h->link_size = HYP_LINK_MSG_SIZE;
-	copro_logdev_init(&h->ld, copro_platform_log(p), "gunyah");
+	copro_logdev_init(&h->ld, copro_bus_log(bus), "gunyah");
 	copro_event_init(&h->rm_ev);
 	ret = copro_mutex_init(&h->lock);
 	if (ret < 0) {
@@ -698,7 +698,7 @@ int copro_sim_hyp_create(struct copro_platform *p, int node,
 		vm->rm_desc = d;
 		ret = hyp_rm_queues(h, vm);
 		if (!ret)
-			ret = port_open(h, vm, p);
+			ret = port_open(h, vm, bus);
 	}
 	copro_mutex_unlock(&h->lock);
 	if (ret < 0)

@@ -75,6 +75,7 @@ int hyp_fix_init(struct hyp_fix *f, bool threaded)
 	if (!f->hyp)
 		return -ENODEV;
 	f->prim.p = copro_board_platform(f->b);
+	f->prim.bus = copro_board_bus(f->b);
 	f->prim.vmid = COPRO_SIM_HYP_PRIMARY_VMID;
 	/* The primary reads its RM queues from its devicetree, as Linux. */
 	dt = copro_board_dt(f->b);
@@ -100,7 +101,7 @@ int hyp_fix_init(struct hyp_fix *f, bool threaded)
 int hyp_fix_vm_up(struct hyp_fix *f, unsigned i)
 {
 	struct hyp_side *s = &f->vm[i];
-	struct copro_platform_config pc = {
+	struct copro_bus_config bc = {
 		.dt = copro_board_dt(f->b),
 		.log = test_logcap_log(&f->cap),
 		.threaded = copro_platform_threaded(f->prim.p),
@@ -110,11 +111,14 @@ int hyp_fix_vm_up(struct hyp_fix *f, unsigned i)
 
 	if (ret < 0)
 		return ret;
-	ret = copro_platform_create(&pc, &s->p);
+	ret = copro_bus_create(&bc, &s->bus);
+	if (ret < 0)
+		return ret;
+	ret = copro_bus_platform_create(s->bus, &s->p);
 	if (ret < 0)
 		return ret;
 	s->own_platform = true;
-	ret = copro_sim_hyp_attach(f->hyp, s->vmid, s->p, &d);
+	ret = copro_sim_hyp_attach(f->hyp, s->vmid, s->bus, &d);
 	if (!ret)
 		ret = side_open(s, &d);
 	if (!ret)
@@ -133,6 +137,7 @@ void hyp_fix_vm_down(struct hyp_fix *f, unsigned i)
 	copro_gh_rm_dealloc_vmid(f->prim.rm, s->vmid);
 	copro_sim_hyp_detach(f->hyp, s->vmid);
 	copro_platform_destroy(s->p);
+	copro_bus_destroy(s->bus);
 	memset(s, 0, sizeof(*s));
 }
 

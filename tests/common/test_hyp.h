@@ -16,6 +16,7 @@
 #include <copro/gunyah_msgq.h>
 #include <copro/gunyah_rm.h>
 #include <copro/sim/board.h>
+#include <copro/sim/bus.h>
 #include <copro/sim/hyp.h>
 
 #include "testutil.h"
@@ -23,6 +24,7 @@
 #define HYP_FIX_VMS 3
 
 struct hyp_side {
+	struct copro_bus *bus; /* the VM's machine */
 	struct copro_platform *p;
 	bool own_platform;
 	uint16_t vmid;

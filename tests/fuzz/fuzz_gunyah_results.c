@@ -30,7 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <copro/bus.h>
+#include <copro/sim/bus.h>
 #include <copro/gunyah.h>
 #include <copro/gunyah_msgq.h>
 #include <copro/log.h>
@@ -162,6 +162,7 @@ static struct copro_board *board(void)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct copro_platform *p = copro_board_platform(board());
+	struct copro_bus *bus = copro_board_bus(board());
 	struct input script = { data, size / 2 };
 	struct input ans = { data + size / 2, size - size / 2 };
 	struct copro_gh_resource tx = { COPRO_GH_RSC_MSGQ_TX, 1, 0, TX_CAP, TX_VIRQ };
@@ -180,7 +181,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned sent = 0;
 	uint8_t msg[COPRO_GH_MSGQ_MAX_MSG_SIZE] = { 0 };
 
-	if (copro_bus_add_fwcall(p, COPRO_CONDUIT_HVC, COPRO_GH_OWNER, fake_hyp,
+	if (copro_bus_add_fwcall(bus, COPRO_CONDUIT_HVC, COPRO_GH_OWNER, fake_hyp,
 				 &ans) < 0)
 		abort();
 	if (copro_gh_msgq_probe(p, NULL, &mq) < 0 ||
@@ -208,11 +209,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				sent++;
 			break;
 		case 1: case 2:
-			copro_bus_irq_set(p, RX_VIRQ, op == 1);
+			copro_bus_irq_set(bus, RX_VIRQ, op == 1);
 			copro_platform_poll(p);
 			break;
 		case 3: case 4:
-			copro_bus_irq_set(p, TX_VIRQ, op == 3);
+			copro_bus_irq_set(bus, TX_VIRQ, op == 3);
 			copro_platform_poll(p);
 			break;
 		case 5:
@@ -220,7 +221,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				copro_mbox_ring(cbt, 0);
 			break;
 		case 6: case 7:
-			copro_bus_irq_set(p, BELL_VIRQ, op == 6);
+			copro_bus_irq_set(bus, BELL_VIRQ, op == 6);
 			copro_platform_poll(p);
 			break;
 		case 8:
@@ -234,9 +235,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 	}
-	copro_bus_irq_set(p, RX_VIRQ, false);
-	copro_bus_irq_set(p, TX_VIRQ, false);
-	copro_bus_irq_set(p, BELL_VIRQ, false);
+	copro_bus_irq_set(bus, RX_VIRQ, false);
+	copro_bus_irq_set(bus, TX_VIRQ, false);
+	copro_bus_irq_set(bus, BELL_VIRQ, false);
 	copro_mbox_free(ctx_);
 	/* Every accepted message was reported exactly once (or cancelled). */
 	if (ctx_ && x.done < sent)
@@ -246,6 +247,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	copro_mbox_free(cbr);
 	copro_gh_bell_remove(db);
 	copro_gh_msgq_remove(mq);
-	copro_bus_remove_fwcall(p, COPRO_CONDUIT_HVC, COPRO_GH_OWNER);
+	copro_bus_remove_fwcall(bus, COPRO_CONDUIT_HVC, COPRO_GH_OWNER);
 	return 0;
 }

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <copro/bus.h>
+#include <copro/sim/bus.h>
 
 #include "test_hyp.h"
 
@@ -56,6 +56,9 @@ static int teardown(void **state)
 
 #define P(t) ((t)->f.prim.p)
 #define V(t) ((t)->f.vm[0].p)
+/* The machines, where the interrupt lines are. */
+#define PB(t) ((t)->f.prim.bus)
+#define VB(t) ((t)->f.vm[0].bus)
 
 static void test_identify(void **state)
 {
@@ -159,16 +162,16 @@ static void test_msgq_full_and_not_full_irq(void **state)
 	assert_int_equal(sent, 16); /* the model's link depth */
 	assert_int_equal(copro_gh_msgq_send(P(t), t->ptx.capid, m, 1, 0, &nf),
 			 COPRO_GH_MSGQUEUE_FULL);
-	assert_false(copro_bus_irq_get(P(t), t->ptx.virq));
+	assert_false(copro_bus_irq_get(PB(t), t->ptx.virq));
 	/* One receive brings it to depth - 1: the sender's line rises. */
 	assert_int_equal(copro_gh_msgq_recv(V(t), t->vrx.capid, m, sizeof(m), &n, &ne), 0);
 	assert_int_equal(m[0], 0);
 	assert_true(ne);
-	assert_true(copro_bus_irq_get(P(t), t->ptx.virq));
+	assert_true(copro_bus_irq_get(PB(t), t->ptx.virq));
 	/* Back above the threshold: it falls again. */
 	assert_int_equal(copro_gh_msgq_send(P(t), t->ptx.capid, m, 1, 0, &nf), 0);
 	assert_false(nf);
-	assert_false(copro_bus_irq_get(P(t), t->ptx.virq));
+	assert_false(copro_bus_irq_get(PB(t), t->ptx.virq));
 	/* A lower not-full threshold: the line waits for more room. */
 	assert_int_equal(copro_gh_msgq_configure_send(P(t), t->ptx.capid, 4,
 						      COPRO_GH_MSGQ_UNCHANGED), 0);
@@ -176,10 +179,10 @@ static void test_msgq_full_and_not_full_irq(void **state)
 		assert_int_equal(copro_gh_msgq_recv(V(t), t->vrx.capid, m,
 						    sizeof(m), &n, &ne), 0);
 		assert_int_equal(m[0], i); /* in order */
-		assert_false(copro_bus_irq_get(P(t), t->ptx.virq));
+		assert_false(copro_bus_irq_get(PB(t), t->ptx.virq));
 	}
 	assert_int_equal(copro_gh_msgq_recv(V(t), t->vrx.capid, m, sizeof(m), &n, &ne), 0);
-	assert_true(copro_bus_irq_get(P(t), t->ptx.virq));
+	assert_true(copro_bus_irq_get(PB(t), t->ptx.virq));
 	/* Invalid configurations. */
 	assert_int_equal(copro_gh_msgq_configure_send(P(t), t->ptx.capid, 16,
 						      COPRO_GH_MSGQ_UNCHANGED),
@@ -208,31 +211,31 @@ static void test_msgq_push_and_threshold(void **state)
 						      COPRO_GH_MSGQ_UNCHANGED), 0);
 	for (int i = 0; i < 3; i++) {
 		assert_int_equal(copro_gh_msgq_send(P(t), t->ptx.capid, m, 1, 0, &nf), 0);
-		assert_false(copro_bus_irq_get(V(t), t->vrx.virq));
+		assert_false(copro_bus_irq_get(VB(t), t->vrx.virq));
 	}
 	assert_int_equal(copro_gh_msgq_send(P(t), t->ptx.capid, m, 1, 0, &nf), 0);
-	assert_true(copro_bus_irq_get(V(t), t->vrx.virq));
+	assert_true(copro_bus_irq_get(VB(t), t->vrx.virq));
 	/* Below the threshold again: the line falls. */
 	assert_int_equal(copro_gh_msgq_recv(V(t), t->vrx.capid, m, 16, &n, &ne), 0);
-	assert_false(copro_bus_irq_get(V(t), t->vrx.virq));
+	assert_false(copro_bus_irq_get(VB(t), t->vrx.virq));
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(copro_gh_msgq_recv(V(t), t->vrx.capid, m, 16, &n, &ne), 0);
 	assert_false(ne);
 	/* PUSH interrupts at once, whatever the threshold. */
 	assert_int_equal(copro_gh_msgq_send(P(t), t->ptx.capid, m, 1,
 					    COPRO_GH_MSGQ_SEND_PUSH, &nf), 0);
-	assert_true(copro_bus_irq_get(V(t), t->vrx.virq));
+	assert_true(copro_bus_irq_get(VB(t), t->vrx.virq));
 	assert_int_equal(copro_gh_msgq_recv(V(t), t->vrx.capid, m, 16, &n, &ne), 0);
-	assert_false(copro_bus_irq_get(V(t), t->vrx.virq));
+	assert_false(copro_bus_irq_get(VB(t), t->vrx.virq));
 	/* Lowering the threshold under a waiting count asserts at once. */
 	assert_int_equal(copro_gh_msgq_send(P(t), t->ptx.capid, m, 1, 0, &nf), 0);
 	assert_int_equal(copro_gh_msgq_send(P(t), t->ptx.capid, m, 1, 0, &nf), 0);
-	assert_false(copro_bus_irq_get(V(t), t->vrx.virq));
+	assert_false(copro_bus_irq_get(VB(t), t->vrx.virq));
 	assert_int_equal(copro_gh_msgq_configure_recv(V(t), t->vrx.capid, 2,
 						      COPRO_GH_MSGQ_UNCHANGED), 0);
-	assert_true(copro_bus_irq_get(V(t), t->vrx.virq));
+	assert_true(copro_bus_irq_get(VB(t), t->vrx.virq));
 	assert_int_equal(copro_gh_msgq_flush(V(t), t->vrx.capid), 0);
-	assert_false(copro_bus_irq_get(V(t), t->vrx.virq));
+	assert_false(copro_bus_irq_get(VB(t), t->vrx.virq));
 }
 
 static void test_doorbell(void **state)
@@ -249,41 +252,41 @@ static void test_doorbell(void **state)
 	/* send ORs and returns the old flags; the level line follows. */
 	assert_int_equal(copro_gh_bell_send(P(t), tx, 0x5, &old), 0);
 	assert_int_equal(old, 0);
-	assert_true(copro_bus_irq_get(V(t), line));
+	assert_true(copro_bus_irq_get(VB(t), line));
 	assert_int_equal(copro_gh_bell_send(P(t), tx, 0x30, &old), 0);
 	assert_int_equal(old, 0x5);
 	/* receive clears what it is told and returns what was there. */
 	assert_int_equal(copro_gh_bell_recv(V(t), rx, 0x1, &old), 0);
 	assert_int_equal(old, 0x35);
-	assert_true(copro_bus_irq_get(V(t), line));
+	assert_true(copro_bus_irq_get(VB(t), line));
 	assert_int_equal(copro_gh_bell_recv(V(t), rx, ~0ull, &old), 0);
 	assert_int_equal(old, 0x34);
-	assert_false(copro_bus_irq_get(V(t), line));
+	assert_false(copro_bus_irq_get(VB(t), line));
 	/* A disabled flag is kept but does not interrupt... */
 	assert_int_equal(copro_gh_bell_mask(V(t), rx, 0xf0, 0), 0);
 	assert_int_equal(copro_gh_bell_send(P(t), tx, 0x1, &old), 0);
-	assert_false(copro_bus_irq_get(V(t), line));
+	assert_false(copro_bus_irq_get(VB(t), line));
 	/* ...until the mask enables it. */
 	assert_int_equal(copro_gh_bell_mask(V(t), rx, 0xff, 0), 0);
-	assert_true(copro_bus_irq_get(V(t), line));
+	assert_true(copro_bus_irq_get(VB(t), line));
 	assert_int_equal(copro_gh_bell_mask(V(t), rx, 0xf0, 0), 0);
-	assert_false(copro_bus_irq_get(V(t), line));
+	assert_false(copro_bus_irq_get(VB(t), line));
 	/* Auto-acknowledge: the flag is cleared as the interrupt asserts. */
 	assert_int_equal(copro_gh_bell_mask(V(t), rx, 0xff, 0x80), 0);
 	assert_int_equal(copro_gh_bell_send(P(t), tx, 0x80, &old), 0);
 	assert_int_equal(old, 0x1);
-	assert_true(copro_bus_irq_get(V(t), line));
+	assert_true(copro_bus_irq_get(VB(t), line));
 	/* 0x80 was acknowledged as it asserted; 0x1 (not in ack) stays. */
 	assert_int_equal(copro_gh_bell_recv(V(t), rx, ~0ull, &old), 0);
 	assert_int_equal(old, 0x1);
 	/* reset: no flags, everything enabled, no acknowledge. */
 	assert_int_equal(copro_gh_bell_mask(V(t), rx, 0, 0), 0);
 	assert_int_equal(copro_gh_bell_send(P(t), tx, 0x2, &old), 0);
-	assert_false(copro_bus_irq_get(V(t), line));
+	assert_false(copro_bus_irq_get(VB(t), line));
 	assert_int_equal(copro_gh_bell_reset(V(t), rx), 0);
 	assert_int_equal(copro_gh_bell_send(P(t), tx, 0x4, &old), 0);
 	assert_int_equal(old, 0);
-	assert_true(copro_bus_irq_get(V(t), line));
+	assert_true(copro_bus_irq_get(VB(t), line));
 	assert_int_equal(copro_gh_bell_recv(V(t), rx, 0x4, &old), 0);
 	assert_int_equal(old, 0x4);
 }

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <copro/bus.h>
+#include <copro/sim/bus.h>
 #include <copro/mbox.h>
 #include <copro/os.h>
 
@@ -343,7 +343,7 @@ static void test_thresholds_from_the_client(void **state)
 		msg16(m, i);
 		assert_int_equal(copro_mbox_send(tx, m, sizeof(m), TEST_TIMEOUT_NS), 0);
 		/* Below the threshold: no interrupt, so nothing delivered. */
-		assert_false(copro_bus_irq_get(t->f.prim.p, prx.virq));
+		assert_false(copro_bus_irq_get(t->f.prim.bus, prx.virq));
 	}
 	assert_int_equal(atomic_load(&t->rxr.n), 0);
 	msg16(m, 3);

@@ -71,6 +71,7 @@ int hyp_session_open(struct hyp_session *s, struct copro_log *log)
 		return -ENODEV;
 	s->prim.name = "primary";
 	s->prim.p = copro_board_platform(s->b);
+	s->prim.bus = copro_board_bus(s->b);
 	s->prim.vmid = COPRO_SIM_HYP_PRIMARY_VMID;
 	/* As a Linux guest: the RM's queues are in the devicetree. */
 	dt = copro_board_dt(s->b);
@@ -94,7 +95,7 @@ int hyp_session_open(struct hyp_session *s, struct copro_log *log)
 int hyp_session_vm_create(struct hyp_session *s, struct hyp_vm_side *vm,
 			  const char *name)
 {
-	struct copro_platform_config pc = {
+	struct copro_bus_config bc = {
 		.dt = copro_board_dt(s->b),
 		.log = s->log,
 		.threaded = true,
@@ -106,11 +107,14 @@ int hyp_session_vm_create(struct hyp_session *s, struct hyp_vm_side *vm,
 	ret = copro_gh_rm_alloc_vmid(s->prim.rm, 0, &vm->vmid);
 	if (ret < 0)
 		return ret;
-	ret = copro_platform_create(&pc, &vm->p);
+	ret = copro_bus_create(&bc, &vm->bus);
+	if (ret < 0)
+		return ret;
+	ret = copro_bus_platform_create(vm->bus, &vm->p);
 	if (ret < 0)
 		return ret;
 	vm->own_platform = true;
-	ret = copro_sim_hyp_attach(s->hyp, vm->vmid, vm->p, &d);
+	ret = copro_sim_hyp_attach(s->hyp, vm->vmid, vm->bus, &d);
 	return ret < 0 ? ret : side_open(vm, &d);
 }
 
@@ -129,7 +133,9 @@ void hyp_session_vm_destroy(struct hyp_session *s, struct hyp_vm_side *vm)
 	copro_gh_rm_dealloc_vmid(s->prim.rm, vm->vmid);
 	copro_sim_hyp_detach(s->hyp, vm->vmid);
 	copro_platform_destroy(vm->p);
+	copro_bus_destroy(vm->bus);
 	vm->p = NULL;
+	vm->bus = NULL;
 }
 
 void hyp_session_close(struct hyp_session *s)

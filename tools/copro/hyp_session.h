@@ -17,10 +17,12 @@
 #include <copro/gunyah_rm.h>
 #include <copro/log.h>
 #include <copro/sim/board.h>
+#include <copro/sim/bus.h>
 #include <copro/sim/hyp.h>
 
 struct hyp_vm_side {
 	const char *name;
+	struct copro_bus *bus; /* the VM's machine */
 	struct copro_platform *p;
 	bool own_platform;
 	uint16_t vmid;

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include <copro/platform.h>
+#include <copro/sim/bus.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -34,7 +35,7 @@ struct copro_sim_hyp;
  * child gives the primary VM's RM queues (reg: TX and RX capability ids)
  * and their interrupts, as a Linux guest reads them.
  */
-int copro_sim_hyp_create(struct copro_platform *p, int node,
+int copro_sim_hyp_create(struct copro_bus *bus, int node,
 			 struct copro_sim_hyp **out);
 void copro_sim_hyp_destroy(struct copro_sim_hyp *h);
 
@@ -44,14 +45,14 @@ struct copro_sim_hyp_rm_desc {
 	unsigned tx_virq, rx_virq;
 };
 /*
- * Give VM `vmid` (allocated by the RM) its machine: hypercalls from `p`'s
- * HVC conduit act as that VM, its interrupts drive `p`'s lines. -ENOENT
- * for no such VM, -EBUSY when it has one.
+ * Give VM `vmid` (allocated by the RM) its machine: hypercalls through
+ * `bus`'s HVC conduit act as that VM, its interrupts drive `bus`'s lines.
+ * -ENOENT for no such VM, -EBUSY when it has one.
  */
 int copro_sim_hyp_attach(struct copro_sim_hyp *h, uint16_t vmid,
-			 struct copro_platform *p,
+			 struct copro_bus *bus,
 			 struct copro_sim_hyp_rm_desc *out);
-/* Take the machine away again (before destroying that platform). */
+/* Take the machine away again (before destroying that bus). */
 void copro_sim_hyp_detach(struct copro_sim_hyp *h, uint16_t vmid);
 
 /*
