@@ -539,6 +539,7 @@ void copro_sim_hyp_detach(struct copro_sim_hyp *h, uint16_t vmid)
 		if ((*pp)->vmid == vmid) {
 			port = *pp;
 			*pp = port->next;
+			break;
 		}
 	}
 	copro_mutex_unlock(&h->lock);

@@ -438,6 +438,19 @@ static uint32_t do_resources(struct copro_sim_hyp *h, struct rm_req *r)
 	return COPRO_RM_OK;
 }
 
+static const char *msg_name(uint32_t msg_id)
+{
+	switch (msg_id) {
+	case COPRO_RM_VM_ALLOC_VMID: return "VM_ALLOC_VMID";
+	case COPRO_RM_VM_DEALLOC_VMID: return "VM_DEALLOC_VMID";
+	case COPRO_RM_VM_START: return "VM_START";
+	case COPRO_RM_VM_STOP: return "VM_STOP";
+	case COPRO_RM_VM_GET_HYP_RESOURCES: return "VM_GET_HYP_RESOURCES";
+	case COPRO_RM_VM_GET_VMID: return "VM_GET_VMID";
+	}
+	return "unknown";
+}
+
 static void rm_handle(struct copro_sim_hyp *h, struct hyp_vm *vm, uint16_t seq,
 		      uint32_t msg_id, const uint8_t *p, size_t len)
 {
@@ -473,9 +486,10 @@ static void rm_handle(struct copro_sim_hyp *h, struct hyp_vm *vm, uint16_t seq,
 		e = COPRO_RM_UNIMPLEMENTED;
 		break;
 	}
-	hyp_tracef(h, "rm: request 0x%08" PRIx32 " seq %u from vm %u -> 0x%" PRIx32
-		   ", %zu bytes",
-		   msg_id, seq, vmid, e, e ? (size_t)0 : r.out_len);
+	hyp_tracef(h, "rm: request 0x%08" PRIx32 " (%s) seq %u from vm %u ->"
+		   " error 0x%" PRIx32 ", %zu-byte reply",
+		   msg_id, msg_name(msg_id), seq, vmid, e,
+		   e ? (size_t)0 : r.out_len);
 	rm_send(h, vmid, COPRO_RM_REPLY, seq, msg_id, e, r.out,
 		e ? 0 : r.out_len);
 	if (r.out != small)
@@ -544,6 +558,11 @@ static bool rm_pass(struct copro_sim_hyp *h)
 		struct rm_notif *n = h->notifs;
 
 		h->notifs = n->next;
+		hyp_tracef(h, "rm: notification 0x%08" PRIx32 " (%s) to vm %u",
+			   n->msg_id,
+			   n->msg_id == COPRO_RM_NOTIF_VM_EXITED ? "VM_EXITED"
+								: "VM_STATUS",
+			   n->to);
 		rm_send(h, n->to, COPRO_RM_NOTIF, 0, n->msg_id, 0, n->payload,
 			sizeof(n->payload));
 		free(n);

@@ -129,7 +129,8 @@ static void test_reassembly_roundtrip(void **state)
 		assert_int_equal(m.msg_id, 0x56000020);
 		assert_int_equal(m.err, 0x6);
 		assert_int_equal(m.len, sizes[s]);
-		assert_memory_equal(m.payload, x->payload, sizes[s] ? sizes[s] : 1);
+		if (sizes[s])
+			assert_memory_equal(m.payload, x->payload, sizes[s]);
 	}
 	/* A notification, too. */
 	encode(x, COPRO_RM_NOTIF, 0, COPRO_RM_NOTIF_VM_STATUS, 8);

@@ -367,7 +367,7 @@ static int hyp_demo(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct demo *dp = calloc(1, sizeof(*dp));
+	struct demo *dp;
 	struct copro_log *log = NULL;
 	uint64_t n = 8;
 	bool crash = false, json = false, verbose = false;
@@ -402,6 +402,7 @@ static int hyp_demo(int argc, char **argv)
 	if (optind != argc)
 		return cli_usage_error("hyp demo", "unexpected argument '%s'",
 				       argv[optind]);
+	dp = calloc(1, sizeof(*dp));
 	if (!dp || copro_mutex_init(&dp->out_lock) < 0 ||
 	    copro_log_create(NULL, verbose ? COPRO_LOG_DEBUG : COPRO_LOG_WARN,
 			     &log) < 0) {
