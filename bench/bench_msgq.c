@@ -25,7 +25,7 @@
 #include <string.h>
 
 #include <copro/error.h>
-#include <copro/mbox_controller.h>
+#include <copro/driver/mbox_controller.h>
 #include <copro/os.h>
 
 #include "bench.h"

@@ -16,15 +16,17 @@
  * client. It only takes flags when every bound channel has room.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <copro/error.h>
+#include <copro/os.h>
 #include <copro/gunyah_msgq.h>
 #include <copro/log.h>
-#include <copro/mbox_controller.h>
+#include <copro/driver/mbox_controller.h>
 
 #define CAPID_MAX (1ull << 57)
 

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include <copro/driver/platform.h>
 #include <copro/gunyah.h>
 
 static int64_t hvc(struct copro_platform *p, unsigned call,

@@ -18,15 +18,17 @@
  * it to its client; the resource is freed when the channel is.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <copro/error.h>
+#include <copro/os.h>
 #include <copro/gunyah_msgq.h>
 #include <copro/log.h>
-#include <copro/mbox_controller.h>
+#include <copro/driver/mbox_controller.h>
 
 /* At most this many receives per interrupt: a hypervisor that always
  * says "not empty" must not hold the interrupt thread forever. */

@@ -11,6 +11,7 @@
  * more (its call timed out) is counted and dropped.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
