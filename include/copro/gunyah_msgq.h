@@ -72,6 +72,15 @@ int copro_gh_msgq_add(struct copro_gh_msgq *mq,
  */
 int copro_gh_msgq_del(struct copro_gh_msgq *mq, uint64_t capid);
 
+/*
+ * Retry a TX queue that waits for its not-full interrupt: for a client
+ * whose send or flush timed out because that interrupt was lost. The
+ * framework hands over what is queued; if the queue is still full, the
+ * interrupt is armed again. Nothing is lost or reordered either way.
+ * -ENOENT when no channel is bound to capid.
+ */
+int copro_gh_msgq_kick(struct copro_gh_msgq *mq, uint64_t capid);
+
 struct copro_gh_msgq_stats {
 	uint64_t full;	      /* sends that found the queue full */
 	uint64_t tx_irqs;     /* not-full interrupts taken */

@@ -357,6 +357,24 @@ int copro_gh_msgq_del(struct copro_gh_msgq *mq, uint64_t capid)
 	return 0;
 }
 
+int copro_gh_msgq_kick(struct copro_gh_msgq *mq, uint64_t capid)
+{
+	struct copro_mbox_chan *chan = NULL;
+	struct mq_res *res;
+
+	copro_mutex_lock(&mq->lock);
+	res = res_find(mq, capid);
+	if (res && res->r.type == COPRO_GH_RSC_MSGQ_TX &&
+	    !atomic_load(&res->withdrawn))
+		chan = atomic_load(&res->chan);
+	copro_mutex_unlock(&mq->lock);
+	if (!chan)
+		return -ENOENT;
+	/* As if the interrupt had come: the framework sends again. */
+	copro_mbox_chan_tx_room(chan);
+	return 0;
+}
+
 void copro_gh_msgq_get_stats(struct copro_gh_msgq *mq,
 			     struct copro_gh_msgq_stats *out)
 {

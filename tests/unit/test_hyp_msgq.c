@@ -182,6 +182,34 @@ static void test_full_pushback_nothing_lost(void **state)
 	assert_int_equal(ms.hyp_errors, 0);
 }
 
+/* The not-full interrupt is lost: the sender times out, a kick recovers. */
+static void test_lost_not_full_interrupt(void **state)
+{
+	struct t *t = *state;
+	uint8_t m[16];
+	uint32_t i;
+
+	assert_int_equal(copro_sim_hyp_msgq_stall(t->f.hyp, t->f.vm[0].vmid,
+						  t->vrx.capid, true), 0);
+	msg16(m, 0);
+	for (i = 0; copro_mbox_send(t->tx, m, sizeof(m), 0) == 0; i++)
+		msg16(m, i + 1);
+	assert_int_equal(i, 16 + COPRO_MBOX_DEFAULT_QUEUE);
+	copro_sim_hyp_lose_irqs(t->f.hyp, COPRO_SIM_HYP_PRIMARY_VMID, 1);
+	assert_int_equal(copro_sim_hyp_msgq_stall(t->f.hyp, t->f.vm[0].vmid,
+						  t->vrx.capid, false), 0);
+	/* The receiver drains the hypervisor's queue; the sender never hears. */
+	assert_true(wait_count(&t->rxr.n, 16));
+	assert_int_equal(copro_mbox_flush(t->tx, 50 * COPRO_NSEC_PER_MSEC),
+			 -ETIMEDOUT);
+	assert_int_equal(atomic_load(&t->rxr.n), 16);
+	assert_int_equal(copro_gh_msgq_kick(t->f.prim.mq, t->ptx.capid), 0);
+	assert_int_equal(copro_mbox_flush(t->tx, TEST_TIMEOUT_NS), 0);
+	assert_true(wait_count(&t->rxr.n, i));
+	assert_int_equal(atomic_load(&t->rxr.bad), 0);
+	assert_int_equal(copro_gh_msgq_kick(t->f.prim.mq, t->vrx.capid), -ENOENT);
+}
+
 static void test_withdraw_fails_pending(void **state)
 {
 	struct t *t = *state;
@@ -427,6 +455,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_full_pushback_nothing_lost, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lost_not_full_interrupt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_withdraw_fails_pending, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_send_to_destroyed_queue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vms_come_and_go_during_traffic, setup, teardown),
