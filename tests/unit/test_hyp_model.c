@@ -291,6 +291,13 @@ static void test_doorbell(void **state)
 	assert_int_equal(old, 0x4);
 }
 
+static bool exited_told(void *arg)
+{
+	struct hyp_side *s = arg;
+
+	return atomic_load(&s->exited) > 0;
+}
+
 static void test_caps_vanish_with_vm(void **state)
 {
 	struct pair *t = *state;
@@ -310,7 +317,8 @@ static void test_caps_vanish_with_vm(void **state)
 	/* ...and in the stopped VM's own. */
 	assert_int_equal(copro_gh_msgq_recv(V(t), t->vrx.capid, m, 4, &n, &b),
 			 COPRO_GH_CSPACE_CAP_REVOKED);
-	/* The RM told the owner. */
+	/* The RM tells the owner (after its reply: wait for it). */
+	assert_true(test_wait_until(exited_told, &t->f.prim, TEST_TIMEOUT_NS));
 	assert_int_equal(atomic_load(&t->f.prim.last_exited), vm->vmid);
 	/* Deallocated: the VM's table is gone with it. */
 	assert_int_equal(copro_gh_rm_dealloc_vmid(t->f.prim.rm, vm->vmid), 0);
