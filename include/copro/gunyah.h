@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <copro/export.h>
+
 #include <copro/platform.h>
 
 #ifdef __cplusplus
@@ -74,14 +76,14 @@ enum copro_gh_error {
 	/* copro's own, never from a hypervisor: its answer was malformed. */
 	COPRO_GH_BAD_RESULT = -100,
 };
-const char *copro_gh_error_name(int64_t err);
+COPRO_API const char *copro_gh_error_name(int64_t err);
 /*
  * A hypercall result as a negative errno: a capability that is null or
  * revoked is -ENODEV (the object is gone: Linux says -EACCES), wrong type
  * or rights -EACCES, FULL/EMPTY -EAGAIN, sizes -EMSGSIZE, unimplemented
  * -EOPNOTSUPP, anything unknown -EPROTO.
  */
-int copro_gh_errno(int64_t err);
+COPRO_API int copro_gh_errno(int64_t err);
 
 /* Message queues. */
 #define COPRO_GH_MSGQ_MAX_DEPTH 256    /* depth must be below */
@@ -130,28 +132,28 @@ struct copro_gh_resource {
 struct copro_gh_identity {
 	uint64_t api_info, flags[3];
 };
-int64_t copro_gh_identify(struct copro_platform *p,
-			  struct copro_gh_identity *out);
-int64_t copro_gh_msgq_send(struct copro_platform *p, uint64_t capid,
-			   const void *msg, size_t size, uint32_t flags,
-			   bool *not_full);
-int64_t copro_gh_msgq_recv(struct copro_platform *p, uint64_t capid,
-			   void *buf, size_t max, size_t *size,
-			   bool *not_empty);
-int64_t copro_gh_msgq_flush(struct copro_platform *p, uint64_t capid);
-int64_t copro_gh_msgq_configure_send(struct copro_platform *p, uint64_t capid,
-				     uint32_t not_full_thres,
-				     uint32_t not_full_delay);
-int64_t copro_gh_msgq_configure_recv(struct copro_platform *p, uint64_t capid,
-				     uint32_t not_empty_thres,
-				     uint32_t not_empty_delay);
-int64_t copro_gh_bell_send(struct copro_platform *p, uint64_t capid,
-			   uint64_t flags, uint64_t *old);
-int64_t copro_gh_bell_recv(struct copro_platform *p, uint64_t capid,
-			   uint64_t clear, uint64_t *old);
-int64_t copro_gh_bell_mask(struct copro_platform *p, uint64_t capid,
-			   uint64_t enable, uint64_t ack);
-int64_t copro_gh_bell_reset(struct copro_platform *p, uint64_t capid);
+COPRO_API int64_t copro_gh_identify(struct copro_platform *p,
+				    struct copro_gh_identity *out);
+COPRO_API int64_t copro_gh_msgq_send(struct copro_platform *p, uint64_t capid,
+				     const void *msg, size_t size, uint32_t flags,
+				     bool *not_full);
+COPRO_API int64_t copro_gh_msgq_recv(struct copro_platform *p, uint64_t capid,
+				     void *buf, size_t max, size_t *size,
+				     bool *not_empty);
+COPRO_API int64_t copro_gh_msgq_flush(struct copro_platform *p, uint64_t capid);
+COPRO_API int64_t copro_gh_msgq_configure_send(struct copro_platform *p, uint64_t capid,
+					       uint32_t not_full_thres,
+					       uint32_t not_full_delay);
+COPRO_API int64_t copro_gh_msgq_configure_recv(struct copro_platform *p, uint64_t capid,
+					       uint32_t not_empty_thres,
+					       uint32_t not_empty_delay);
+COPRO_API int64_t copro_gh_bell_send(struct copro_platform *p, uint64_t capid,
+				     uint64_t flags, uint64_t *old);
+COPRO_API int64_t copro_gh_bell_recv(struct copro_platform *p, uint64_t capid,
+				     uint64_t clear, uint64_t *old);
+COPRO_API int64_t copro_gh_bell_mask(struct copro_platform *p, uint64_t capid,
+				     uint64_t enable, uint64_t ack);
+COPRO_API int64_t copro_gh_bell_reset(struct copro_platform *p, uint64_t capid);
 
 /* ---- resource manager RPC ------------------------------------------- */
 
@@ -183,20 +185,18 @@ enum copro_rm_type {
 #define COPRO_RM_NOTIF_VM_EXITED 0x56100001u
 #define COPRO_RM_NOTIF_VM_STATUS 0x56100008u
 
-/* RM error codes (replies). */
-enum copro_rm_error {
-	COPRO_RM_OK = 0x0,
-	COPRO_RM_NOMEM = 0x1,
-	COPRO_RM_NORESOURCE = 0x2,
-	COPRO_RM_DENIED = 0x3,
-	COPRO_RM_INVALID = 0x4,
-	COPRO_RM_BUSY = 0x5,
-	COPRO_RM_ARGUMENT_INVALID = 0x6,
-	COPRO_RM_HANDLE_INVALID = 0x7,
-	COPRO_RM_VMID_INVALID = 0xd,
-	COPRO_RM_UNIMPLEMENTED = 0xffffffffu,
-};
-int copro_rm_errno(uint32_t rm_error);
+/* RM error codes (replies, le32; UNIMPLEMENTED is above int's range). */
+#define COPRO_RM_OK 0x0u
+#define COPRO_RM_NOMEM 0x1u
+#define COPRO_RM_NORESOURCE 0x2u
+#define COPRO_RM_DENIED 0x3u
+#define COPRO_RM_INVALID 0x4u
+#define COPRO_RM_BUSY 0x5u
+#define COPRO_RM_ARGUMENT_INVALID 0x6u
+#define COPRO_RM_HANDLE_INVALID 0x7u
+#define COPRO_RM_VMID_INVALID 0xdu
+#define COPRO_RM_UNIMPLEMENTED 0xffffffffu
+/* copro_rm_errno (an RM error as an errno) is in <copro/gunyah_rm.h>. */
 
 /* VM status (VM_STATUS notification). */
 enum copro_rm_vm_status {

@@ -23,6 +23,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <copro/export.h>
+
 #include <copro/gunyah.h>
 #include <copro/mbox.h>
 
@@ -37,10 +39,10 @@ struct copro_gh_msgq;
 struct copro_gh_bell;
 
 /* name NULL: COPRO_GH_MSGQ_CONTROLLER. */
-int copro_gh_msgq_probe(struct copro_platform *p, const char *name,
-			struct copro_gh_msgq **out);
+COPRO_API int copro_gh_msgq_probe(struct copro_platform *p, const char *name,
+				  struct copro_gh_msgq **out);
 /* Every channel must have been freed. */
-void copro_gh_msgq_remove(struct copro_gh_msgq *mq);
+COPRO_API void copro_gh_msgq_remove(struct copro_gh_msgq *mq);
 /* How a queue end is driven; zeroes are the hypervisor's defaults. */
 struct copro_gh_msgq_opts {
 	/* TX: send every message with PUSH (the receiver is interrupted
@@ -61,16 +63,16 @@ struct copro_gh_msgq_opts {
  * defaults (set with the configure hypercalls at bind time). -EEXIST for
  * a capability already offered.
  */
-int copro_gh_msgq_add(struct copro_gh_msgq *mq,
-		      const struct copro_gh_resource *r,
-		      const struct copro_gh_msgq_opts *opts);
+COPRO_API int copro_gh_msgq_add(struct copro_gh_msgq *mq,
+				const struct copro_gh_resource *r,
+				const struct copro_gh_msgq_opts *opts);
 /*
  * Withdraw a resource (its VM is gone). A bound channel stays the
  * client's: its pending sends fail with -ENODEV, later sends return
  * -ENODEV, its interrupt is released; copro_mbox_free still frees it.
  * -ENOENT if not offered.
  */
-int copro_gh_msgq_del(struct copro_gh_msgq *mq, uint64_t capid);
+COPRO_API int copro_gh_msgq_del(struct copro_gh_msgq *mq, uint64_t capid);
 
 /*
  * Retry a TX queue that waits for its not-full interrupt: for a client
@@ -79,7 +81,7 @@ int copro_gh_msgq_del(struct copro_gh_msgq *mq, uint64_t capid);
  * interrupt is armed again. Nothing is lost or reordered either way.
  * -ENOENT when no channel is bound to capid.
  */
-int copro_gh_msgq_kick(struct copro_gh_msgq *mq, uint64_t capid);
+COPRO_API int copro_gh_msgq_kick(struct copro_gh_msgq *mq, uint64_t capid);
 
 struct copro_gh_msgq_stats {
 	uint64_t full;	      /* sends that found the queue full */
@@ -87,8 +89,8 @@ struct copro_gh_msgq_stats {
 	uint64_t rx_irqs;     /* not-empty interrupts taken */
 	uint64_t hyp_errors;  /* hypercalls that failed otherwise */
 };
-void copro_gh_msgq_get_stats(struct copro_gh_msgq *mq,
-			     struct copro_gh_msgq_stats *out);
+COPRO_API void copro_gh_msgq_get_stats(struct copro_gh_msgq *mq,
+				       struct copro_gh_msgq_stats *out);
 
 #define COPRO_GH_BELL_ALL 64
 /* The channel id of one flag bit (0..63) or of COPRO_GH_BELL_ALL. */
@@ -97,14 +99,14 @@ static inline uint64_t copro_gh_bell_chan(uint64_t capid, unsigned bit)
 	return capid << 7 | (bit > 63 ? 0 : bit + 1);
 }
 
-int copro_gh_bell_probe(struct copro_platform *p, const char *name,
-			struct copro_gh_bell **out);
-void copro_gh_bell_remove(struct copro_gh_bell *db);
+COPRO_API int copro_gh_bell_probe(struct copro_platform *p, const char *name,
+				  struct copro_gh_bell **out);
+COPRO_API void copro_gh_bell_remove(struct copro_gh_bell *db);
 /* A BELL_TX or BELL_RX resource; capid below 2^57. */
-int copro_gh_bell_add(struct copro_gh_bell *db,
-		      const struct copro_gh_resource *r);
+COPRO_API int copro_gh_bell_add(struct copro_gh_bell *db,
+				const struct copro_gh_resource *r);
 /* As copro_gh_msgq_del, for every channel on the doorbell. */
-int copro_gh_bell_del(struct copro_gh_bell *db, uint64_t capid);
+COPRO_API int copro_gh_bell_del(struct copro_gh_bell *db, uint64_t capid);
 
 #ifdef __cplusplus
 }

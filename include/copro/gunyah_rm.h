@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <copro/export.h>
+
 #include <copro/gunyah.h>
 #include <copro/gunyah_msgq.h>
 
@@ -34,9 +36,9 @@ extern "C" {
  */
 typedef int (*copro_rm_emit_fn)(void *ctx, const void *frag, size_t len,
 				bool last);
-int copro_rm_encode(enum copro_rm_type type, uint16_t seq, uint32_t msg_id,
-		    uint32_t err, const void *payload, size_t len,
-		    copro_rm_emit_fn emit, void *ctx);
+COPRO_API int copro_rm_encode(enum copro_rm_type type, uint16_t seq, uint32_t msg_id,
+			      uint32_t err, const void *payload, size_t len,
+			      copro_rm_emit_fn emit, void *ctx);
 
 enum copro_rm_rx_status {
 	COPRO_RM_RX_MORE = 0,	/* a fragment taken, the message goes on */
@@ -49,7 +51,7 @@ enum copro_rm_rx_status {
 	COPRO_RM_RX_OUT_OF_ORDER = -5, /* a continuation with none begun */
 	COPRO_RM_RX_INTERLEAVED = -6,  /* a continuation of another message */
 };
-const char *copro_rm_rx_status_name(int status);
+COPRO_API const char *copro_rm_rx_status_name(int status);
 
 struct copro_rm_msg {
 	enum copro_rm_type type; /* REPLY or NOTIF (or REQUEST if accepted) */
@@ -77,14 +79,14 @@ struct copro_rm_rx {
 	struct copro_rm_msg aborted_msg;
 	uint64_t truncated; /* messages cut short so far */
 };
-int copro_rm_rx_init(struct copro_rm_rx *rx, bool accept_requests);
-void copro_rm_rx_fini(struct copro_rm_rx *rx);
+COPRO_API int copro_rm_rx_init(struct copro_rm_rx *rx, bool accept_requests);
+COPRO_API void copro_rm_rx_fini(struct copro_rm_rx *rx);
 /* One received fragment: enum copro_rm_rx_status. */
-int copro_rm_rx_feed(struct copro_rm_rx *rx, const void *frag, size_t len,
-		     struct copro_rm_msg *msg);
+COPRO_API int copro_rm_rx_feed(struct copro_rm_rx *rx, const void *frag, size_t len,
+			       struct copro_rm_msg *msg);
 
 /* An RM error as a negative errno (0 for OK). */
-int copro_rm_errno(uint32_t rm_error);
+COPRO_API int copro_rm_errno(uint32_t rm_error);
 
 /* ---- client ----------------------------------------------------------------- */
 
@@ -104,11 +106,11 @@ struct copro_gh_rm_config {
 	void *ctx;
 };
 
-int copro_gh_rm_open(struct copro_platform *p,
-		     const struct copro_gh_rm_config *cfg,
-		     struct copro_gh_rm **out);
+COPRO_API int copro_gh_rm_open(struct copro_platform *p,
+			       const struct copro_gh_rm_config *cfg,
+			       struct copro_gh_rm **out);
 /* No call may still be in flight (a waiting one is woken, -ESHUTDOWN). */
-void copro_gh_rm_close(struct copro_gh_rm *rm);
+COPRO_API void copro_gh_rm_close(struct copro_gh_rm *rm);
 
 /*
  * One request and its reply: the reply payload is malloc'd into *resp
@@ -116,33 +118,33 @@ void copro_gh_rm_close(struct copro_gh_rm *rm);
  * negative errno from copro_rm_errno (*rm_err, if given, holds the code).
  * -ETIMEDOUT when no reply came in time (a late one is discarded).
  */
-int copro_gh_rm_call(struct copro_gh_rm *rm, uint32_t msg_id,
-		     const void *req, size_t req_len, void **resp,
-		     size_t *resp_len, uint32_t *rm_err);
+COPRO_API int copro_gh_rm_call(struct copro_gh_rm *rm, uint32_t msg_id,
+			       const void *req, size_t req_len, void **resp,
+			       size_t *resp_len, uint32_t *rm_err);
 
 /* VM management (each a copro_gh_rm_call). */
-int copro_gh_rm_alloc_vmid(struct copro_gh_rm *rm, uint16_t want,
-			   uint16_t *vmid);
-int copro_gh_rm_vm_start(struct copro_gh_rm *rm, uint16_t vmid);
-int copro_gh_rm_vm_stop(struct copro_gh_rm *rm, uint16_t vmid);
-int copro_gh_rm_dealloc_vmid(struct copro_gh_rm *rm, uint16_t vmid);
-int copro_gh_rm_get_vmid(struct copro_gh_rm *rm, uint16_t *vmid);
+COPRO_API int copro_gh_rm_alloc_vmid(struct copro_gh_rm *rm, uint16_t want,
+				     uint16_t *vmid);
+COPRO_API int copro_gh_rm_vm_start(struct copro_gh_rm *rm, uint16_t vmid);
+COPRO_API int copro_gh_rm_vm_stop(struct copro_gh_rm *rm, uint16_t vmid);
+COPRO_API int copro_gh_rm_dealloc_vmid(struct copro_gh_rm *rm, uint16_t vmid);
+COPRO_API int copro_gh_rm_get_vmid(struct copro_gh_rm *rm, uint16_t *vmid);
 /*
  * The caller's resources towards `vmid` (all of them when it names
  * itself), decoded and checked: *out is malloc'd, *n entries.
  */
-int copro_gh_rm_get_resources(struct copro_gh_rm *rm, uint16_t vmid,
-			      struct copro_gh_resource **out, size_t *n);
+COPRO_API int copro_gh_rm_get_resources(struct copro_gh_rm *rm, uint16_t vmid,
+					struct copro_gh_resource **out, size_t *n);
 /* Decode a VM_GET_HYP_RESOURCES reply payload (fuzzed). */
-int copro_gh_rm_parse_resources(const uint8_t *p, size_t len,
-				struct copro_gh_resource **out, size_t *n);
+COPRO_API int copro_gh_rm_parse_resources(const uint8_t *p, size_t len,
+					  struct copro_gh_resource **out, size_t *n);
 
 struct copro_gh_rm_stats {
 	uint64_t calls, replies, timeouts, unmatched, notifications;
 	uint64_t rx_rejected, truncated;
 };
-void copro_gh_rm_get_stats(struct copro_gh_rm *rm,
-			   struct copro_gh_rm_stats *out);
+COPRO_API void copro_gh_rm_get_stats(struct copro_gh_rm *rm,
+				     struct copro_gh_rm_stats *out);
 
 #ifdef __cplusplus
 }

@@ -16,6 +16,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <copro/export.h>
+
 #include <copro/platform.h>
 #include <copro/sim/bus.h>
 
@@ -35,9 +37,9 @@ struct copro_sim_hyp;
  * child gives the primary VM's RM queues (reg: TX and RX capability ids)
  * and their interrupts, as a Linux guest reads them.
  */
-int copro_sim_hyp_create(struct copro_bus *bus, int node,
-			 struct copro_sim_hyp **out);
-void copro_sim_hyp_destroy(struct copro_sim_hyp *h);
+COPRO_API int copro_sim_hyp_create(struct copro_bus *bus, int node,
+				   struct copro_sim_hyp **out);
+COPRO_API void copro_sim_hyp_destroy(struct copro_sim_hyp *h);
 
 /* What the RM tells a VM about its own RM queues (its devicetree node). */
 struct copro_sim_hyp_rm_desc {
@@ -49,19 +51,19 @@ struct copro_sim_hyp_rm_desc {
  * `bus`'s HVC conduit act as that VM, its interrupts drive `bus`'s lines.
  * -ENOENT for no such VM, -EBUSY when it has one.
  */
-int copro_sim_hyp_attach(struct copro_sim_hyp *h, uint16_t vmid,
-			 struct copro_bus *bus,
-			 struct copro_sim_hyp_rm_desc *out);
+COPRO_API int copro_sim_hyp_attach(struct copro_sim_hyp *h, uint16_t vmid,
+				   struct copro_bus *bus,
+				   struct copro_sim_hyp_rm_desc *out);
 /* Take the machine away again (before destroying that bus). */
-void copro_sim_hyp_detach(struct copro_sim_hyp *h, uint16_t vmid);
+COPRO_API void copro_sim_hyp_detach(struct copro_sim_hyp *h, uint16_t vmid);
 
 /*
  * Links between VMs the RM starts: a message queue each way and a
  * doorbell each way. Depth < 256, message size < 1024 (-EINVAL
  * otherwise, as the hypervisor's configure refuses them).
  */
-int copro_sim_hyp_set_link_queues(struct copro_sim_hyp *h, unsigned depth,
-				  unsigned msg_size);
+COPRO_API int copro_sim_hyp_set_link_queues(struct copro_sim_hyp *h, unsigned depth,
+					    unsigned msg_size);
 
 /* ---- fault injection ------------------------------------------------- */
 
@@ -69,24 +71,24 @@ int copro_sim_hyp_set_link_queues(struct copro_sim_hyp *h, unsigned depth,
  * The queue behind `capid` in `vmid`'s table stalls: receive answers
  * EMPTY and the receive interrupt stays low until it is released.
  */
-int copro_sim_hyp_msgq_stall(struct copro_sim_hyp *h, uint16_t vmid,
-			     uint64_t capid, bool stall);
+COPRO_API int copro_sim_hyp_msgq_stall(struct copro_sim_hyp *h, uint16_t vmid,
+				       uint64_t capid, bool stall);
 /* The next `n` interrupt assertions towards `vmid` are lost. */
-void copro_sim_hyp_lose_irqs(struct copro_sim_hyp *h, uint16_t vmid,
-			     unsigned n);
+COPRO_API void copro_sim_hyp_lose_irqs(struct copro_sim_hyp *h, uint16_t vmid,
+				       unsigned n);
 /*
  * `vmid` disappears now, as if it crashed: its objects go, every
  * capability to them is revoked, and the RM tells its owner and peers
  * (VM_EXITED, VM_STATUS). -ENOENT if not running.
  */
-int copro_sim_hyp_vm_crash(struct copro_sim_hyp *h, uint16_t vmid);
+COPRO_API int copro_sim_hyp_vm_crash(struct copro_sim_hyp *h, uint16_t vmid);
 
 /* ---- observation ------------------------------------------------------ */
 
 /* One line per hypercall, virq edge and RM message, from any thread. */
 typedef void (*copro_sim_hyp_trace_fn)(void *ctx, const char *line);
-void copro_sim_hyp_set_trace(struct copro_sim_hyp *h, copro_sim_hyp_trace_fn fn,
-			     void *ctx);
+COPRO_API void copro_sim_hyp_set_trace(struct copro_sim_hyp *h, copro_sim_hyp_trace_fn fn,
+				       void *ctx);
 
 struct copro_sim_hyp_stats {
 	uint64_t hypercalls, hypercall_errors;
@@ -96,8 +98,8 @@ struct copro_sim_hyp_stats {
 	uint64_t rm_requests, rm_replies, rm_notifications, rm_dropped;
 	uint64_t vms_created, vms_destroyed;
 };
-void copro_sim_hyp_get_stats(struct copro_sim_hyp *h,
-			     struct copro_sim_hyp_stats *out);
+COPRO_API void copro_sim_hyp_get_stats(struct copro_sim_hyp *h,
+				       struct copro_sim_hyp_stats *out);
 
 #ifdef __cplusplus
 }
