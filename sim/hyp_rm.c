@@ -18,7 +18,7 @@
  *   VM_GET_VMID     the caller's own id
  * Requests from a VM the RM cannot parse are dropped and counted, as a
  * real RM ignores malformed messages; a VM that never drains its replies
- * makes the RM drop them after RM_SEND_WAIT_NS rather than stall forever.
+ * makes the RM drop them after RM_SEND_WAIT_NS (5 s) rather than stall forever.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -29,7 +29,7 @@
 
 #include "hyp_internal.h"
 
-#define RM_SEND_WAIT_NS (1000 * COPRO_NSEC_PER_MSEC)
+#define RM_SEND_WAIT_NS (5 * COPRO_NSEC_PER_SEC)
 #define RM_IDLE_WAIT_NS (100 * COPRO_NSEC_PER_MSEC)
 #define RM_FIRST_VMID 0x45
 #define RM_FIRST_REPLY (COPRO_RM_MSGQ_SIZE - COPRO_RM_REPLY_HDR_SIZE)

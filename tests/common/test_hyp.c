@@ -34,7 +34,8 @@ static int side_open(struct hyp_side *s,
 		.rx_virq = d->rx_virq,
 		.notify = notify,
 		.ctx = s,
-		.timeout_ns = 2 * COPRO_NSEC_PER_SEC,
+		/* Generous: CI runs this under sanitizers on a busy machine. */
+		.timeout_ns = 5 * COPRO_NSEC_PER_SEC,
 	};
 	int ret = copro_gh_msgq_probe(s->p, NULL, &s->mq);
 

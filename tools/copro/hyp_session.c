@@ -32,6 +32,8 @@ static int side_open(struct hyp_vm_side *s,
 		.rx_virq = d->rx_virq,
 		.notify = notify,
 		.ctx = s,
+		/* A busy machine must not turn into a failed demo. */
+		.timeout_ns = 10 * COPRO_NSEC_PER_SEC,
 	};
 	int ret = copro_gh_msgq_probe(s->p, NULL, &s->mq);
 
