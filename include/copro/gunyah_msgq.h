@@ -41,8 +41,11 @@ struct copro_gh_bell;
 /* name NULL: COPRO_GH_MSGQ_CONTROLLER. */
 COPRO_API int copro_gh_msgq_probe(struct copro_platform *p, const char *name,
 				  struct copro_gh_msgq **out);
-/* Every channel must have been freed. */
-COPRO_API void copro_gh_msgq_remove(struct copro_gh_msgq *mq);
+/*
+ * -EBUSY (logged; everything stays working) while a channel is bound:
+ * free the channels first.
+ */
+COPRO_API int copro_gh_msgq_remove(struct copro_gh_msgq *mq);
 /* How a queue end is driven; zeroes are the hypervisor's defaults. */
 struct copro_gh_msgq_opts {
 	/* TX: send every message with PUSH (the receiver is interrupted
@@ -101,7 +104,8 @@ static inline uint64_t copro_gh_bell_chan(uint64_t capid, unsigned bit)
 
 COPRO_API int copro_gh_bell_probe(struct copro_platform *p, const char *name,
 				  struct copro_gh_bell **out);
-COPRO_API void copro_gh_bell_remove(struct copro_gh_bell *db);
+/* As copro_gh_msgq_remove. */
+COPRO_API int copro_gh_bell_remove(struct copro_gh_bell *db);
 /* A BELL_TX or BELL_RX resource; capid below 2^57. */
 COPRO_API int copro_gh_bell_add(struct copro_gh_bell *db,
 				const struct copro_gh_resource *r);

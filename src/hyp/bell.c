@@ -441,11 +441,15 @@ int copro_gh_bell_probe(struct copro_platform *p, const char *name,
 	return 0;
 }
 
-void copro_gh_bell_remove(struct copro_gh_bell *db)
+int copro_gh_bell_remove(struct copro_gh_bell *db)
 {
+	int ret;
+
 	if (!db)
-		return;
-	copro_mbox_controller_unregister(db->ctrl);
+		return 0;
+	ret = copro_mbox_controller_unregister(db->ctrl);
+	if (ret < 0)
+		return ret;
 	while (db->res) {
 		struct bell_res *r = db->res;
 
@@ -454,4 +458,5 @@ void copro_gh_bell_remove(struct copro_gh_bell *db)
 	}
 	copro_mutex_destroy(&db->lock);
 	free(db);
+	return 0;
 }

@@ -423,11 +423,16 @@ int copro_gh_msgq_probe(struct copro_platform *p, const char *name,
 	return 0;
 }
 
-void copro_gh_msgq_remove(struct copro_gh_msgq *mq)
+int copro_gh_msgq_remove(struct copro_gh_msgq *mq)
 {
+	int ret;
+
 	if (!mq)
-		return;
-	copro_mbox_controller_unregister(mq->ctrl);
+		return 0;
+	/* A bound client keeps the controller, resources and all. */
+	ret = copro_mbox_controller_unregister(mq->ctrl);
+	if (ret < 0)
+		return ret;
 	while (mq->res) {
 		struct mq_res *r = mq->res;
 
@@ -436,4 +441,5 @@ void copro_gh_msgq_remove(struct copro_gh_msgq *mq)
 	}
 	copro_mutex_destroy(&mq->lock);
 	free(mq);
+	return 0;
 }

@@ -228,8 +228,10 @@ static void test_withdraw_fails_pending(void **state)
 	assert_int_equal(atomic_load(&t->txr.tx_enodev), 24);
 	assert_int_equal(copro_mbox_send(t->tx, m, sizeof(m), 0), -ENODEV);
 	assert_int_equal(copro_gh_msgq_del(t->f.prim.mq, t->ptx.capid), -ENOENT);
-	/* The channel is still the client's to free (teardown does). */
+	/* The channel is still the client's to free (teardown does)... */
 	assert_int_equal(copro_mbox_dir(t->tx), COPRO_MBOX_DIR_TX);
+	/* ...and it holds the controller: removal refuses meanwhile. */
+	assert_int_equal(copro_gh_msgq_remove(t->f.prim.mq), -EBUSY);
 }
 
 static void test_send_to_destroyed_queue(void **state)
