@@ -65,6 +65,8 @@ static void say(struct demo *d, const char *fmt, ...)
 	vprintf(fmt, ap);
 	va_end(ap);
 	fputc('\n', stdout);
+	/* Whole lines: the log's errors go to stderr in between. */
+	fflush(stdout);
 	copro_mutex_unlock(&d->out_lock);
 }
 
