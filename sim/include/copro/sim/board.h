@@ -56,6 +56,7 @@ struct copro_board_config {
 	const char *disk_path;	/* NULL: an anonymous temporary file */
 	uint64_t disk_size;	/* bytes; 0: the file's size (or 64 MiB new) */
 	bool slow_flush;
+	bool disk_read_only;	/* the namespace is write protected */
 	/*
 	 * Coprocessors get their firmware model but not the hardware its
 	 * application side drives (no ANS2 controller model): for tests
@@ -105,6 +106,9 @@ COPRO_API struct copro_sim_rtkit *copro_board_rtkit(const struct copro_board *b,
 						    int nvme_node);
 COPRO_API struct copro_sim_ans2 *copro_board_ans2(const struct copro_board *b,
 						  int nvme_node);
+/* The Gunyah hypervisor model of a "gunyah" board (NULL if none). */
+struct copro_sim_hyp;
+COPRO_API struct copro_sim_hyp *copro_board_hyp(const struct copro_board *b);
 /* The first "apple,nvme-ans2" node, or -ENOENT. */
 COPRO_API int copro_board_nvme_node(const struct copro_board *b);
 
