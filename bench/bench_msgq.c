@@ -31,6 +31,7 @@
 #include "bench.h"
 #include "bench_util.h"
 #include "cli.h"
+#include "cli_json.h"
 #include "hyp_session.h"
 
 #define MSG_SIZE 64
@@ -333,13 +334,14 @@ int bench_msgq_main(int argc, char **argv)
 	if (ret < 0) {
 		fprintf(stderr, "copro bench msgq: %s\n", copro_strerror(ret));
 	} else if (o.json) {
-		struct bench_json j;
+		json_t *j = json_object();
+		int err = 0;
 
-		bench_json_begin(&j, stdout);
-		bench_json_num(&j, "credit_msgs_per_s", credit);
-		bench_json_num(&j, "one_in_flight_msgs_per_s", one_rate);
-		bench_json_num(&j, "speedup", credit / one_rate);
-		bench_json_end(&j);
+		err |= cli_json_num(j, "credit_msgs_per_s", credit);
+		err |= cli_json_num(j, "one_in_flight_msgs_per_s", one_rate);
+		err |= cli_json_num(j, "speedup", credit / one_rate);
+		if (cli_json_print("bench msgq", j, err, stdout))
+			ret = -EIO;
 	} else {
 		printf("Gunyah message queue, %" PRIu64 " x %d-byte messages,"
 		       " primary VM -> VM %u:\n",

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The Gunyah hypervisor's guest ABI (SPEC section 6): hypercall numbers,
+ * The Gunyah hypervisor's guest ABI (hardware.md 6): hypercall numbers,
  * error codes, message queue and doorbell calls, and the resource
  * manager's RPC constants. Shared by the host-side drivers and the
  * hypervisor model; no state here.

@@ -24,6 +24,7 @@
 #include <copro/os.h>
 
 #include "cli.h"
+#include "cli_json.h"
 #include "hyp_session.h"
 
 #define WAIT_NS (5 * COPRO_NSEC_PER_SEC)
@@ -340,23 +341,28 @@ static int demo_run(struct demo *d, uint32_t n, bool crash)
 	return 0;
 }
 
-static void demo_json(struct demo *d)
+static int demo_json(struct demo *d)
 {
 	struct copro_sim_hyp_stats hs;
+	json_t *j = json_object();
+	int err = 0;
 
 	copro_sim_hyp_get_stats(d->s.hyp, &hs);
-	printf("{\"hypercalls\": %" PRIu64 ", \"hypercall_errors\": %" PRIu64
-	       ", \"msgq_sent\": %" PRIu64 ", \"msgq_received\": %" PRIu64
-	       ", \"doorbells_sent\": %" PRIu64 ", \"virq_asserted\": %" PRIu64
-	       ", \"rm_requests\": %" PRIu64 ", \"rm_replies\": %" PRIu64
-	       ", \"rm_notifications\": %" PRIu64 ", \"vms_created\": %" PRIu64
-	       ", \"requests_answered\": %u, \"sends_failed\": %u}\n",
-	       hs.hypercalls, hs.hypercall_errors, hs.msgq_sent,
-	       hs.msgq_received, hs.bell_sent, hs.virq_asserted,
-	       hs.rm_requests, hs.rm_replies, hs.rm_notifications,
-	       hs.vms_created,
-	       atomic_load(&d->la.answered) + atomic_load(&d->lb.answered),
-	       atomic_load(&d->la.tx_failed));
+	err |= cli_json_int(j, "hypercalls", (long long)hs.hypercalls);
+	err |= cli_json_int(j, "hypercall_errors", (long long)hs.hypercall_errors);
+	err |= cli_json_int(j, "msgq_sent", (long long)hs.msgq_sent);
+	err |= cli_json_int(j, "msgq_received", (long long)hs.msgq_received);
+	err |= cli_json_int(j, "doorbells_sent", (long long)hs.bell_sent);
+	err |= cli_json_int(j, "virq_asserted", (long long)hs.virq_asserted);
+	err |= cli_json_int(j, "rm_requests", (long long)hs.rm_requests);
+	err |= cli_json_int(j, "rm_replies", (long long)hs.rm_replies);
+	err |= cli_json_int(j, "rm_notifications", (long long)hs.rm_notifications);
+	err |= cli_json_int(j, "vms_created", (long long)hs.vms_created);
+	err |= cli_json_int(j, "requests_answered",
+			    atomic_load(&d->la.answered) +
+				    atomic_load(&d->lb.answered));
+	err |= cli_json_int(j, "sends_failed", atomic_load(&d->la.tx_failed));
+	return cli_json_print("hyp demo", j, err, stdout);
 }
 
 static int hyp_demo(int argc, char **argv)
@@ -422,8 +428,8 @@ static int hyp_demo(int argc, char **argv)
 	}
 	if (ret < 0)
 		fprintf(stderr, "copro hyp demo: %s\n", copro_strerror(ret));
-	else if (json)
-		demo_json(d);
+	else if (json && demo_json(d))
+		ret = -EIO;
 	if (d->s.hyp)
 		copro_sim_hyp_set_trace(d->s.hyp, NULL, NULL);
 	link_close(&d->la);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The Gunyah hypervisor model (SPEC section 6, docs/hyp.md): VMs with
+ * The Gunyah hypervisor model (hardware.md 6, docs/hyp.md): VMs with
  * capability tables, message queues and doorbells reached by hypercall
  * through each VM's HVC conduit, level virtual interrupts on each VM's
  * interrupt lines, and a resource-manager VM (a thread, the RM's CPU)
