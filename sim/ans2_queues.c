@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The ANS2 queues: linear submission queues (arrays indexed by tag, a
- * command issued by writing its tag to the queue's doorbell), ordinary
- * completion rings with phase bits and head doorbells, and the one level
- * interrupt line they share.
+ * The ANS2 queues: the M1's linear submission queues (arrays indexed by
+ * tag, a command issued by writing its tag to the queue's doorbell; the
+ * A11's ring queues are ans2_ring.c), ordinary completion rings with
+ * phase bits and head doorbells, and the one level interrupt line they
+ * share.
  *
  * Tags: one space of 64 over both queues. A doorbell naming a tag at or
  * above 64 or outside its queue's array has no entry to read: it is
@@ -55,6 +56,13 @@ void ans2_cq_set_level(struct copro_sim_ans2 *m, struct ans2_cq *cq)
 }
 
 /* ---- completions ------------------------------------------------------ */
+
+/* What a completion reports as its SQ's head: a linear queue has none. */
+static uint16_t sq_head(struct copro_sim_ans2 *m, unsigned q)
+{
+	return m->gen->linear ? 0
+			      : (uint16_t)atomic_load(&m->sq[q].head);
+}
 
 static bool cq_full(const struct ans2_cq *cq)
 {
@@ -123,6 +131,7 @@ void ans2_complete(struct copro_sim_ans2 *m, const struct ans2_cmd *c)
 	bool crash = false;
 	struct nvme_cqe cqe = {
 		.result = c->result,
+		.sq_head = sq_head(m, q),
 		.sq_id = (uint16_t)q,
 		.cid = c->sqe.cid,
 		.status = c->status,
@@ -153,14 +162,16 @@ void ans2_complete(struct copro_sim_ans2 *m, const struct ans2_cmd *c)
 	/* FAULT_CRASH counts completions the host can see. */
 	if (crash)
 		ans2_crash_now(m);
+	else if (!m->gen->linear)
+		ans2_ring_refill(m, q);
 }
 
-/* A completion owned by no tag (a refused doorbell). */
-static void complete_untagged(struct copro_sim_ans2 *m, unsigned q,
-			      uint16_t cid, uint16_t status)
+void ans2_complete_untagged(struct copro_sim_ans2 *m, unsigned q,
+			    uint16_t cid, uint16_t status)
 {
 	struct ans2_cq *cq = &m->cq[q];
-	struct nvme_cqe cqe = { .sq_id = (uint16_t)q, .cid = cid,
+	struct nvme_cqe cqe = { .sq_head = sq_head(m, q),
+				.sq_id = (uint16_t)q, .cid = cid,
 				.status = status };
 
 	ans2_count(&m->st.errors, 1);
@@ -179,7 +190,8 @@ static void complete_untagged(struct copro_sim_ans2 *m, unsigned q,
 void ans2_cq_doorbell(struct copro_sim_ans2 *m, unsigned q, uint32_t val)
 {
 	struct ans2_cq *cq = &m->cq[q];
-	unsigned adv, outstanding;
+	unsigned adv, outstanding, nwait_before;
+	bool posted_waiting;
 
 	copro_mutex_lock(&cq->lock);
 	if (!cq->depth) {
@@ -204,6 +216,7 @@ void ans2_cq_doorbell(struct copro_sim_ans2 *m, unsigned q, uint32_t val)
 	}
 	cq->head = val;
 	cq->acked += adv;
+	nwait_before = cq->nwait;
 	/* Waiting completions take the room, oldest first. */
 	while (cq->nwait && !cq_full(cq)) {
 		struct ans2_tag *t = &m->tags[cq->wait[0]];
@@ -218,7 +231,11 @@ void ans2_cq_doorbell(struct copro_sim_ans2 *m, unsigned q, uint32_t val)
 	}
 	atomic_store(&cq->busy, cq->acked != cq->posted);
 	ans2_cq_set_level(m, cq);
+	posted_waiting = nwait_before != cq->nwait;
 	copro_mutex_unlock(&cq->lock);
+	/* Completions that waited for room freed their slots. */
+	if (posted_waiting && !m->gen->linear)
+		ans2_ring_refill(m, q);
 }
 
 /* ---- submission ------------------------------------------------------- */
@@ -270,7 +287,7 @@ void ans2_sq_doorbell(struct copro_sim_ans2 *m, unsigned q, uint32_t val)
 			       qname[atomic_load_explicit(&t->q,
 							  memory_order_relaxed)]);
 		ans2_count(&m->st.tag_errors, 1);
-		complete_untagged(m, q, (uint16_t)val,
+		ans2_complete_untagged(m, q, (uint16_t)val,
 				  ANS2_ERR(NVME_SCT_GENERIC,
 					   NVME_SC_CMDID_CONFLICT));
 		return;

@@ -226,9 +226,9 @@ static int check_board(const char *board)
 	if (ret < 0)
 		fprintf(stderr, "copro serve: board '%s' is not valid: %s\n", name,
 			copro_strerror(ret));
-	else if (copro_dt_next_compatible(dt, -1, COPRO_NVME_COMPATIBLE) < 0) {
-		fprintf(stderr, "copro serve: board '%s' has no NVMe coprocessor (no \"%s\" node)\n",
-			name, COPRO_NVME_COMPATIBLE);
+	else if (copro_nvme_next(dt, -1) < 0) {
+		fprintf(stderr, "copro serve: board '%s' has no NVMe coprocessor (no \"%s\" or \"%s\" node)\n",
+			name, COPRO_NVME_COMPATIBLE, COPRO_NVME_COMPATIBLE_T8015);
 		ret = -ENOENT;
 	}
 	copro_dt_close(dt);

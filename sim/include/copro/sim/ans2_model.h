@@ -131,10 +131,14 @@ struct copro_sim_ans2_stats {
 	uint64_t doorbells_ignored;
 	/* Messages on the firmware's application endpoint (dropped). */
 	uint64_t app_messages;
+	/* A11: entries whose CID was already in flight on their queue. */
+	uint64_t cid_conflicts;
 };
 COPRO_API void copro_sim_ans2_get_stats(const struct copro_sim_ans2 *m,
 					struct copro_sim_ans2_stats *out);
 COPRO_API uint64_t copro_sim_ans2_size(const struct copro_sim_ans2 *m);
+/* "t8103" (the M1's controller, also t6000's) or "t8015" (the A11's). */
+COPRO_API const char *copro_sim_ans2_generation(const struct copro_sim_ans2 *m);
 
 #ifdef __cplusplus
 }
