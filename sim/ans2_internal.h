@@ -69,6 +69,8 @@ struct ans2_gen {
 /* Data pages of the largest transfer, which need not start page-aligned. */
 #define ANS2_MAX_PAGES (ANS2_MAX_TRANSFER / NVME_PAGE_SIZE + 1)
 #define ANS2_SUPPLIES 4
+/* Completions of no slot that can wait for CQ room (ans2_queues.c). */
+#define ANS2_UWAIT 32
 
 enum ans2_tag_state {
 	TAG_FREE,
@@ -124,6 +126,12 @@ struct ans2_cq {
 	/* Tags whose completions wait for room, in order. */
 	uint8_t wait[ANS2_MAX_TAGS];
 	unsigned nwait;
+	/*
+	 * Completions owned by no slot (refused or aborted entries) waiting
+	 * for room, after the tags' ones.
+	 */
+	struct nvme_cqe uwait[ANS2_UWAIT];
+	unsigned nuwait;
 	_Atomic bool level;
 	/* Entries posted and not yet acknowledged (the doorbell race). */
 	_Atomic bool busy;

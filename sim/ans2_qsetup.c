@@ -32,6 +32,7 @@ static void cq_init(struct ans2_cq *cq, uint64_t base, unsigned depth,
 	cq->phase = 1;
 	cq->posted = cq->acked = cq->irq_mark = 0;
 	cq->nwait = 0;
+	cq->nuwait = 0;
 	cq->depth = depth;
 	atomic_store(&cq->busy, false);
 	atomic_store(&cq->level, false);
@@ -238,6 +239,7 @@ uint16_t ans2_delete_cq(struct copro_sim_ans2 *m, const struct ans2_cmd *c)
 		for (unsigned i = 0; i < cq->nwait; i++)
 			atomic_store(&m->tags[cq->wait[i]].state, TAG_FREE);
 		cq->nwait = 0;
+		cq->nuwait = 0;
 		cq->depth = 0;
 		ans2_cq_set_level(m, cq);
 	}
@@ -263,6 +265,7 @@ void ans2_queues_reset(struct copro_sim_ans2 *m)
 		copro_mutex_lock(&cq->lock);
 		cq->depth = 0;
 		cq->nwait = 0;
+		cq->nuwait = 0;
 		atomic_store(&cq->level, false);
 		atomic_store(&cq->busy, false);
 		copro_mutex_unlock(&cq->lock);

@@ -176,10 +176,19 @@ void ans2_complete_untagged(struct copro_sim_ans2 *m, unsigned q,
 
 	ans2_count(&m->st.errors, 1);
 	copro_mutex_lock(&cq->lock);
-	if (!cq->depth || cq_full(cq)) {
+	if (!cq->depth) {
 		copro_dev_warn(&m->ld,
-			       "no room in the %s CQ for the refusal of CID %u",
+			       "no %s CQ for the completion of CID %u",
 			       qname[q], cid);
+	} else if (cq_full(cq) || cq->nwait || cq->nuwait) {
+		/* Behind whatever already waits for room. */
+		if (cq->nuwait < ANS2_UWAIT)
+			cq->uwait[cq->nuwait++] = cqe;
+		else
+			copro_dev_warn(&m->ld,
+				       "%s CQ full and %u completions waiting:"
+				       " the one of CID %u is lost",
+				       qname[q], ANS2_UWAIT, cid);
 	} else if (cq_write(m, cq, &cqe) < 0) {
 		cq_fault(m, q);
 	}
@@ -224,6 +233,16 @@ void ans2_cq_doorbell(struct copro_sim_ans2 *m, unsigned q, uint32_t val)
 
 		memmove(cq->wait, cq->wait + 1, --cq->nwait);
 		atomic_store(&t->state, TAG_FREE);
+		if (cq_write(m, cq, &cqe) < 0) {
+			cq_fault(m, q);
+			break;
+		}
+	}
+	while (!cq->nwait && cq->nuwait && !cq_full(cq)) {
+		struct nvme_cqe cqe = cq->uwait[0];
+
+		memmove(cq->uwait, cq->uwait + 1,
+			--cq->nuwait * sizeof(cq->uwait[0]));
 		if (cq_write(m, cq, &cqe) < 0) {
 			cq_fault(m, q);
 			break;
