@@ -36,9 +36,13 @@ struct copro_asc;
  */
 COPRO_API int copro_asc_probe(struct copro_platform *p, int node,
 			      struct copro_asc **out);
-COPRO_API void copro_asc_remove(struct copro_asc *asc);
-COPRO_API struct copro_mbox_controller
-*copro_asc_controller(struct copro_asc *asc);
+/*
+ * -EBUSY (logged; nothing changes, the mailbox keeps working) while a
+ * client has its channel bound.
+ */
+COPRO_API int copro_asc_remove(struct copro_asc *asc);
+COPRO_API struct copro_mbox_controller *
+copro_asc_controller(struct copro_asc *asc);
 /*
  * The next enabled node after `from` (-1: the first) that the driver
  * binds to, in devicetree order, or -ENOENT.
@@ -50,6 +54,10 @@ COPRO_API int copro_asc_next(const struct copro_dt *dt, int from);
 #define COPRO_ASC_COMPATIBLE_V4 "apple,asc-mailbox-v4"
 #define COPRO_ASC_COMPATIBLE_T8015 "apple,t8015-asc-mailbox"
 #define COPRO_ASC_COMPATIBLE_M3 "apple,m3-mailbox-v2"
+
+/* The driver table for the probe-all pass (<copro/devices.h>). */
+struct copro_driver;
+COPRO_API const struct copro_driver *copro_asc_driver(void);
 
 #ifdef __cplusplus
 }

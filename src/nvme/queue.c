@@ -27,8 +27,9 @@ static uint64_t io_tag_mask(const struct copro_nvme *nvme)
 }
 
 static int queue_alloc(struct copro_nvme *nvme, struct nvme_queue *q,
-		       unsigned depth, size_t entry, unsigned lo, unsigned hi,
-		       uint32_t sq_db, uint32_t cq_db)
+		       const char *name, unsigned depth, size_t entry,
+		       uint16_t qid, unsigned lo, unsigned hi, uint32_t sq_db,
+		       uint32_t cq_db)
 {
 	const struct nvme_hw *hw = nvme->hw;
 	int rc;
@@ -48,19 +49,17 @@ static int queue_alloc(struct copro_nvme *nvme, struct nvme_queue *q,
 		rc = copro_dma_alloc(nvme->p,
 				     ANS2_MAX_TAGS * sizeof(struct ans2_tcb),
 				     &q->tcb);
+	if (!rc)
+		rc = copro_nvme_cq_init(&q->cur, depth, qid, lo, hi);
 	if (rc)
 		return rc;
 	q->cqes = q->cq.cpu;
 	q->sq_depth = depth;
 	q->sq_entry = entry;
 	q->sq_tail = 0;
-	q->depth = depth;
-	q->head = 0;
-	q->phase = 1;
+	q->name = name;
 	q->sq_db = sq_db;
 	q->cq_db = cq_db;
-	q->tag_lo = lo;
-	q->tag_hi = hi;
 	return 0;
 }
 
@@ -78,13 +77,14 @@ int copro_nvme_queues_alloc(struct copro_nvme *nvme)
 	unsigned nchunks = nio + NVME_SHARED_CHUNKS;
 	int rc;
 
-	rc = queue_alloc(nvme, &nvme->adminq, hw->admin_depth,
-			 sizeof(struct nvme_sqe), NVME_ADMIN_TAG0,
-			 nvme->io_tag0, hw->asq_db, ANS2_ACQ_DB);
+	rc = queue_alloc(nvme, &nvme->adminq, "admin", hw->admin_depth,
+			 sizeof(struct nvme_sqe), NVME_ADMIN_QID,
+			 NVME_ADMIN_TAG0, nvme->io_tag0, hw->asq_db,
+			 ANS2_ACQ_DB);
 	if (!rc)
-		rc = queue_alloc(nvme, &nvme->ioq, hw->io_depth, hw->iosq_entry,
-				 nvme->io_tag0, hw->ntags, hw->iosq_db,
-				 ANS2_IOCQ_DB);
+		rc = queue_alloc(nvme, &nvme->ioq, "I/O", hw->io_depth,
+				 hw->iosq_entry, NVME_IO_QID, nvme->io_tag0,
+				 hw->ntags, hw->iosq_db, ANS2_IOCQ_DB);
 	/*
 	 * Preallocated so the I/O path never allocates: each I/O tag owns
 	 * one bounce chunk and the list pages of a 4 MiB transfer; larger
@@ -140,14 +140,14 @@ void copro_nvme_queues_reset(struct copro_nvme *nvme)
 
 	copro_mutex_lock(&nvme->cq_lock);
 	for (unsigned i = 0; i < 2; i++) {
-		memset(qs[i]->cqes, 0, qs[i]->depth * sizeof(struct nvme_cqe));
+		memset(qs[i]->cqes, 0,
+		       qs[i]->cur.depth * sizeof(struct nvme_cqe));
 		if (qs[i]->tcb.cpu)
 			memset(qs[i]->tcb.cpu, 0,
 			       ANS2_MAX_TAGS * sizeof(struct ans2_tcb));
 		/* A fresh controller's rings start at entry 0. */
 		qs[i]->sq_tail = 0;
-		qs[i]->head = 0;
-		qs[i]->phase = 1;
+		copro_nvme_cq_reset(&qs[i]->cur);
 	}
 	copro_mutex_unlock(&nvme->cq_lock);
 }
@@ -193,11 +193,13 @@ static struct nvme_queue *tag_queue(struct copro_nvme *nvme, unsigned tag)
 static void ring_locked(struct copro_nvme *nvme, unsigned tag)
 {
 	struct nvme_tag *t = &nvme->tags[tag];
+	struct nvme_queue *q = tag_queue(nvme, tag);
 
+	copro_nvme_cq_issue(&q->cur, tag);
 	atomic_store(&t->deadline,
 		     copro_time_ns() + (uint64_t)copro_nvme_timeout(nvme));
 	atomic_store(&t->state, TAG_INFLIGHT);
-	nvme->hw->submit(nvme, tag_queue(nvme, tag), tag, &t->sqe);
+	nvme->hw->submit(nvme, q, tag, &t->sqe);
 }
 
 static int state_errno(enum nvme_state s, int fail_status)
@@ -248,29 +250,6 @@ void copro_nvme_issue_parked_locked(struct copro_nvme *nvme)
 
 /* ---- completion ------------------------------------------------------ */
 
-int copro_nvme_status_errno(uint16_t status)
-{
-	unsigned sct = NVME_CQE_SCT(status), sc = NVME_CQE_SC(status);
-
-	if (!sct && !sc)
-		return 0;
-	if (sct == 0) {
-		switch (sc) {
-		case NVME_SC_INVALID_OPCODE:
-		case NVME_SC_INVALID_FIELD:
-		case NVME_SC_INVALID_NS:
-			return -EINVAL;
-		case NVME_SC_LBA_RANGE:
-			return -ERANGE;
-		case NVME_SC_CMDID_CONFLICT:
-			return -EBUSY;
-		default:
-			break;
-		}
-	}
-	return -EIO;
-}
-
 static const char *op_name(const struct nvme_tag *t)
 {
 	if (t->admin)
@@ -287,11 +266,64 @@ static const char *op_name(const struct nvme_tag *t)
 	}
 }
 
+/* A failed command, decoded: type, code, its name when known, DNR. */
+static void report_status(struct copro_nvme *nvme, const struct nvme_tag *t,
+			  unsigned tag, uint16_t status)
+{
+	const char *name = copro_nvme_status_name(status);
+	struct nvme_status_info si;
+
+	copro_nvme_status_decode(status, &si);
+	copro_dev_err(&nvme->ld,
+		      "%s (opcode 0x%02x) on tag %u failed: status type %u code 0x%02x%s%s%s%s",
+		      op_name(t), t->sqe.opcode, tag, si.sct, si.sc,
+		      name ? " (" : "", name ? name : "", name ? ")" : "",
+		      si.dnr ? " (do not retry)" : "");
+	nvme_stat_add(&nvme->st.errors, 1);
+}
+
 struct reaped {
 	uint8_t tag;
 	uint16_t status;
 	uint32_t result;
 };
+
+/*
+ * The entry at the head, copied out of DMA memory: the status (with the
+ * phase) first, with acquire order, so the rest is the controller's
+ * finished write when the phase says the entry is new.
+ */
+static void cqe_snapshot(const struct nvme_queue *q, struct nvme_cqe *out)
+{
+	const struct nvme_cqe *e = &q->cqes[q->cur.head];
+
+	out->status = __atomic_load_n(&e->status, __ATOMIC_ACQUIRE);
+	out->cid = __atomic_load_n(&e->cid, __ATOMIC_RELAXED);
+	out->sq_id = __atomic_load_n(&e->sq_id, __ATOMIC_RELAXED);
+	out->result = __atomic_load_n(&e->result, __ATOMIC_RELAXED);
+}
+
+/* A bad entry: said once, counted; quiet once the coprocessor is dead. */
+static void cqe_refuse(struct copro_nvme *nvme, const struct nvme_queue *q,
+		       enum nvme_cqe_verdict v, const struct nvme_cqe_info *i,
+		       bool dead)
+{
+	if (dead && (v == NVME_CQE_DUPLICATE || v == NVME_CQE_NOT_ISSUED))
+		return;
+	if (v == NVME_CQE_TAG_RANGE)
+		copro_dev_err(&nvme->ld,
+			      "completion names tag %u, outside the %s queue's tags %u-%u; ignored",
+			      i->cid, q->name, q->cur.tag_lo, q->cur.tag_hi - 1);
+	else if (v == NVME_CQE_WRONG_SQ)
+		copro_dev_err(&nvme->ld,
+			      "completion %u on the %s CQ names SQ %u, not %u (tag %u); ignored",
+			      i->index, q->name, i->sq_id, q->cur.sq_id, i->cid);
+	else
+		copro_dev_err(&nvme->ld,
+			      "completion for tag %u, which is not in flight (%s); ignored",
+			      i->cid, copro_nvme_cqe_verdict_name(v));
+	nvme_stat_add(&nvme->st.errors, 1);
+}
 
 /* cq_lock held. Claims the completed slots into `out`. */
 static unsigned reap_queue_locked(struct copro_nvme *nvme,
@@ -301,47 +333,40 @@ static unsigned reap_queue_locked(struct copro_nvme *nvme,
 	unsigned n = 0, seen = 0;
 	bool dead = nvme_state(nvme) == NVME_DEAD;
 
-	while (n < max && seen < q->depth) {
-		struct nvme_cqe *cqe = &q->cqes[q->head];
-		uint16_t status = __atomic_load_n(&cqe->status, __ATOMIC_ACQUIRE);
-		unsigned cid;
+	while (n < max && seen < q->cur.depth) {
+		struct nvme_cqe e;
+		struct nvme_cqe_info i;
+		enum nvme_cqe_verdict v;
 		int expect = TAG_INFLIGHT;
 
-		if ((status & NVME_CQE_PHASE) != q->phase)
+		cqe_snapshot(q, &e);
+		v = copro_nvme_cq_take(&q->cur, &e, &i);
+		if (v == NVME_CQE_EMPTY)
 			break;
-		cid = __atomic_load_n(&cqe->cid, __ATOMIC_RELAXED);
-		out[n].result = __atomic_load_n(&cqe->result, __ATOMIC_RELAXED);
 		seen++;
-		if (++q->head == q->depth) {
-			q->head = 0;
-			q->phase ^= 1;
-		}
-		/* The controller is not trusted to name a tag it was given. */
-		if (cid < q->tag_lo || cid >= q->tag_hi) {
-			copro_dev_err(&nvme->ld,
-				      "completion names tag %u, outside the %s queue's tags %u-%u; ignored",
-				      cid, q == &nvme->adminq ? "admin" : "I/O",
-				      q->tag_lo, q->tag_hi - 1);
-			nvme_stat_add(&nvme->st.errors, 1);
+		if (v != NVME_CQE_OK) {
+			cqe_refuse(nvme, q, v, &i, dead);
 			continue;
 		}
-		nvme->hw->retire(nvme, cid);
-		if (!atomic_compare_exchange_strong(&nvme->tags[cid].state,
+		nvme->hw->retire(nvme, i.cid);
+		/* The host may have given up on it (timeout, crash). */
+		if (!atomic_compare_exchange_strong(&nvme->tags[i.cid].state,
 						    &expect, TAG_DONE)) {
 			if (dead)
 				continue;
 			copro_dev_err(&nvme->ld,
 				      "completion for tag %u, which is not in flight (state %d); ignored",
-				      cid, expect);
+				      i.cid, expect);
 			nvme_stat_add(&nvme->st.errors, 1);
 			continue;
 		}
-		out[n].tag = (uint8_t)cid;
-		out[n].status = status;
+		out[n].tag = (uint8_t)i.cid;
+		out[n].status = i.status;
+		out[n].result = i.result;
 		n++;
 	}
 	if (seen)
-		copro_writel(nvme->regs, q->cq_db, q->head);
+		copro_writel(nvme->regs, q->cq_db, q->cur.head);
 	return n;
 }
 
@@ -362,15 +387,8 @@ int copro_nvme_reap(struct copro_nvme *nvme)
 		struct nvme_tag *t = &nvme->tags[done[i].tag];
 		int err = copro_nvme_status_errno(done[i].status);
 
-		if (err) {
-			copro_dev_err(&nvme->ld,
-				      "%s (opcode 0x%02x) on tag %u failed: status type %u code 0x%02x%s",
-				      op_name(t), t->sqe.opcode, done[i].tag,
-				      NVME_CQE_SCT(done[i].status),
-				      NVME_CQE_SC(done[i].status),
-				      done[i].status & NVME_CQE_DNR ? " (do not retry)" : "");
-			nvme_stat_add(&nvme->st.errors, 1);
-		}
+		if (err)
+			report_status(nvme, t, done[i].tag, done[i].status);
 		finish_claimed(nvme, done[i].tag, err, done[i].result);
 	}
 	return (int)n;
