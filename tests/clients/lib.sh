@@ -1,5 +1,7 @@
 # Shared by the client tests: real NBD clients against `copro serve`.
 #   COPRO    the copro binary (set by CTest)
+#   BOARD    the board to serve from (default t8103; CTest runs the
+#            client tests on every board)
 #   SERVE_TIMEOUT  seconds one served run may take (default 120)
 # Each test works in its own temporary directory, removed on exit.
 set -eu
@@ -7,6 +9,7 @@ set -eu
 : "${COPRO:?COPRO must point at the copro binary}"
 SERVE_TIMEOUT=${SERVE_TIMEOUT:-120}
 
+BOARD=${BOARD:-t8103}
 work=$(mktemp -d "${TMPDIR:-/tmp}/copro-client.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
 
@@ -32,7 +35,8 @@ serve() {
 	log=$1
 	shift
 	status=0
-	timeout -k 10 "$SERVE_TIMEOUT" "$COPRO" serve "$@" >"$log" 2>&1 || status=$?
+	timeout -k 10 "$SERVE_TIMEOUT" "$COPRO" serve --board "$BOARD" "$@" \
+		>"$log" 2>&1 || status=$?
 	cat "$log"
 	if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
 		fail "copro serve $* did not finish within $SERVE_TIMEOUT s"
