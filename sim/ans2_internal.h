@@ -231,6 +231,8 @@ struct copro_sim_ans2 {
 		_Atomic uint64_t tag_errors, lost_irqs, stuck;
 		_Atomic uint64_t bad_accesses, doorbells_ignored, app_messages;
 		_Atomic uint64_t cid_conflicts;
+		/* Ring queues: the most commands a queue had at once. */
+		_Atomic uint64_t inflight_max[ANS2_NQ];
 	} st;
 };
 

@@ -430,4 +430,6 @@ void copro_sim_ans2_get_stats(const struct copro_sim_ans2 *m,
 	out->doorbells_ignored = atomic_load(&mm->st.doorbells_ignored);
 	out->app_messages = atomic_load(&mm->st.app_messages);
 	out->cid_conflicts = atomic_load(&mm->st.cid_conflicts);
+	out->inflight_max_admin = atomic_load(&mm->st.inflight_max[ANS2_QA]);
+	out->inflight_max_io = atomic_load(&mm->st.inflight_max[ANS2_QIO]);
 }

@@ -55,6 +55,16 @@ static int free_slot(struct copro_sim_ans2 *m, unsigned q)
 	return -1;
 }
 
+/* sq.lock held: queue q's commands in flight (slots not free). */
+static unsigned slots_used(struct copro_sim_ans2 *m, unsigned q)
+{
+	unsigned n = 0;
+
+	for (unsigned i = slot_lo(q); i < slot_lo(q) + ANS2_T8015_DEPTH; i++)
+		n += atomic_load(&m->tags[i].state) != TAG_FREE;
+	return n;
+}
+
 /* sq.lock held: is `cid` in flight on queue q? */
 static bool cid_in_flight(struct copro_sim_ans2 *m, unsigned q, uint16_t cid)
 {
@@ -92,7 +102,7 @@ static unsigned fetch_locked(struct copro_sim_ans2 *m, unsigned q,
 			     uint16_t *refused)
 {
 	struct ans2_sq *sq = &m->sq[q];
-	unsigned depth = atomic_load(&sq->depth), nref = 0, fetched = 0;
+	unsigned depth = atomic_load(&sq->depth), nref = 0, fetched = 0, used;
 	uint32_t epoch = atomic_load(&m->epoch);
 
 	if (!depth || !atomic_load(&m->ready))
@@ -125,6 +135,10 @@ static unsigned fetch_locked(struct copro_sim_ans2 *m, unsigned q,
 		atomic_store_explicit(&t->epoch, epoch, memory_order_relaxed);
 		atomic_fetch_or(&m->pending, 1ull << slot);
 		fetched++;
+		/* Only this queue's fetches, under its lock, move its mark. */
+		used = slots_used(m, q);
+		if (used > atomic_load(&m->st.inflight_max[q]))
+			atomic_store(&m->st.inflight_max[q], used);
 	}
 	if (fetched)
 		ans2_kick(m);

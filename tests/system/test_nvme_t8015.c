@@ -169,6 +169,21 @@ static void deep(struct fx *f, bool threaded)
 	free(d);
 }
 
+/*
+ * The tag bitmap holds the driver to fifteen I/O commands and one admin
+ * command at once, with sixty-four requests queued; the model saw the
+ * I/O queue really run several at once.
+ */
+static void check_depths(struct fx *f)
+{
+	struct copro_sim_ans2_stats st;
+
+	copro_sim_ans2_get_stats(f->m, &st);
+	assert_int_equal(st.inflight_max_admin, 1);
+	assert_true(st.inflight_max_io <= ANS2_T8015_DEPTH - 1);
+	assert_true(st.inflight_max_io >= 2);
+}
+
 static void test_deep_async_t8015(void **state)
 {
 	struct fx f;
@@ -177,6 +192,7 @@ static void test_deep_async_t8015(void **state)
 	use_board("t8015");
 	fx_up(&f, true, NULL);
 	deep(&f, true);
+	check_depths(&f);
 	fx_down(&f);
 }
 
@@ -188,6 +204,7 @@ static void test_deep_async_t8015_polled(void **state)
 	use_board("t8015");
 	fx_up(&f, false, NULL);
 	deep(&f, false);
+	check_depths(&f);
 	fx_down(&f);
 }
 

@@ -328,6 +328,9 @@ static void test_fifteen_in_flight(void **state)
 		seen[c.cid] = true;
 	}
 	h_cq_db(h, 1);
+	/* One doorbell, fifteen entries: all fetched at once. */
+	assert_int_equal(h_stats(h).inflight_max_io, 15);
+	assert_int_equal(h_stats(h).inflight_max_admin, 1);
 	assert_no_refusals(r);
 }
 
@@ -456,6 +459,8 @@ static void test_slots_overrun_and_delete(void **state)
 		seen[c.cid - 100] = true;
 	}
 	assert_int_equal(h_stats(h).stuck, R_DEPTH);
+	/* Sixteen in flight at most, though nineteen were submitted. */
+	assert_int_equal(h_stats(h).inflight_max_io, R_DEPTH);
 	assert_int_equal(r_cmd(r, 0, 5,
 			       h_admin_sqe(NVME_ADMIN_DELETE_CQ, 1, 0, 0), NULL,
 			       NULL),

@@ -142,6 +142,8 @@ struct copro_sim_ans2_stats {
 	uint64_t app_messages;
 	/* A11: entries whose CID was already in flight on their queue. */
 	uint64_t cid_conflicts;
+	/* A11: the most commands each queue had in flight at once. */
+	uint64_t inflight_max_admin, inflight_max_io;
 };
 COPRO_API void copro_sim_ans2_get_stats(const struct copro_sim_ans2 *m,
 					struct copro_sim_ans2_stats *out);
