@@ -11,7 +11,8 @@ SERVE_TIMEOUT=${SERVE_TIMEOUT:-120}
 
 BOARD=${BOARD:-t8103}
 work=$(mktemp -d "${TMPDIR:-/tmp}/copro-client.XXXXXX")
-trap 'rm -rf "$work"' EXIT INT TERM
+cleanup_extra=:
+trap 'st=$?; eval "$cleanup_extra" || true; rm -rf "$work"; exit $st' EXIT INT TERM
 
 fail() {
 	echo "FAIL: $*" >&2
@@ -51,4 +52,24 @@ serve() {
 # random FILE MIB : MIB MiB of random bytes.
 random_file() {
 	head -c "$(($2 * 1024 * 1024))" /dev/urandom >"$1"
+}
+
+# allocated FILE : bytes the file really occupies on disk.
+allocated() {
+	echo $(($(stat -c %b "$1") * $(stat -c %B "$1")))
+}
+
+# wait_for CMD... : retry CMD for up to 30 s.
+wait_for() {
+	tries=0
+	until "$@" >/dev/null 2>&1; do
+		tries=$((tries + 1))
+		[ "$tries" -lt 300 ] || return 1
+		sleep 0.1
+	done
+}
+
+# serving SOCKET : a server answers on the Unix socket.
+serving() {
+	[ -S "$1" ] && nbdinfo --size "nbd+unix:///?socket=$1" >/dev/null 2>&1
 }
