@@ -66,6 +66,7 @@ bench: deps
 	./$(BUILD)/copro bench boot
 	./$(BUILD)/copro bench nvme
 	./$(BUILD)/copro bench nbd
+	./$(BUILD)/copro bench msgq
 
 fuzz: deps
 	cmake -S . -B $(FUZZDIR) $(CMAKE_GEN) -DCMAKE_C_COMPILER=clang \
