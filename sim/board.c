@@ -41,10 +41,15 @@ static void asc_destroy(void *model)
 	copro_sim_asc_destroy(model);
 }
 
-/* "apple,t8103-asc-mailbox" nodes also list one of these. */
+/*
+ * The mailbox layouts of <copro/regs/asc.h> ("apple,t8103-asc-mailbox"
+ * nodes also list v4; the A11's has only its own compatible).
+ */
 static const char *const asc_compatibles[] = {
 	"apple,asc-mailbox-v4",
 	"apple,asc-mailbox",
+	"apple,t8015-asc-mailbox",
+	"apple,m3-mailbox-v2",
 	NULL,
 };
 
