@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include <copro/error.h>
 #include <copro/os.h>
 
@@ -17,53 +19,52 @@
 /* fio's start-up and reporting beyond --runtime; then it is killed. */
 #define FIO_SLACK_S 60
 
-/*
- * The number of key `key` that follows `from` in fio's JSON report
- * (fio prints `"key" : value`), or -1. Keys are searched in the order
- * fio prints them, which is what makes a plain search enough.
- */
-static double json_after(const char *from, const char *key, const char **at)
+/* obj[key] as a number, or -1 when it is missing or not a number. */
+static double num(const json_t *obj, const char *key)
 {
-	char pat[64];
-	const char *s;
+	const json_t *v = json_object_get(obj, key);
 
-	if (!from)
-		return -1;
-	snprintf(pat, sizeof(pat), "\"%s\" :", key);
-	s = strstr(from, pat);
-	if (!s)
-		return -1;
-	if (at)
-		*at = s + strlen(pat);
-	return strtod(s + strlen(pat), NULL);
+	return json_is_number(v) ? json_number_value(v) : -1;
 }
 
+/*
+ * jobs[0] of fio's --output-format=json report (one job). fio may print
+ * notes before the JSON object, so parsing starts at the first '{'.
+ */
 static int parse_report(const char *out, bool write,
 			struct bench_fio_result *r)
 {
-	const char *job = strstr(out, "\"jobs\" :");
-	const char *sec = NULL, *lat = NULL;
+	const char *start = strchr(out, '{');
+	json_t *root, *job, *sec;
+	json_error_t error;
 	double runtime_ms, usr, sys;
+	int ret = 0;
 
-	if (!job)
+	if (!start)
 		return -EPROTO;
-	sec = strstr(job, write ? "\"write\" : {" : "\"read\" : {");
-	if (!sec)
+	root = json_loads(start, JSON_DISABLE_EOF_CHECK, &error);
+	if (!root) {
+		fprintf(stderr, "copro bench: fio's report is not JSON: line %d: %s\n",
+			error.line, error.text);
 		return -EPROTO;
-	r->iops = json_after(sec, "iops", NULL);
-	r->mib_s = json_after(sec, "bw_bytes", NULL) / (1024.0 * 1024.0);
-	runtime_ms = json_after(sec, "runtime", NULL);
-	r->ios = (uint64_t)json_after(sec, "total_ios", NULL);
-	if (json_after(sec, "lat_ns", &lat) >= -1 && lat)
-		r->lat_us = json_after(lat, "mean", NULL) / 1e3;
-	usr = json_after(job, "usr_cpu", NULL);
-	sys = json_after(job, "sys_cpu", NULL);
+	}
+	job = json_array_get(json_object_get(root, "jobs"), 0);
+	sec = json_object_get(job, write ? "write" : "read");
+	r->iops = num(sec, "iops");
+	r->mib_s = num(sec, "bw_bytes") / (1024.0 * 1024.0);
+	runtime_ms = num(sec, "runtime");
+	r->ios = num(sec, "total_ios") > 0 ? (uint64_t)num(sec, "total_ios") : 0;
+	r->lat_us = num(json_object_get(sec, "lat_ns"), "mean") / 1e3;
+	usr = num(job, "usr_cpu");
+	sys = num(job, "sys_cpu");
 	if (r->iops <= 0 || runtime_ms <= 0 || !r->ios || usr < 0 || sys < 0)
-		return -EPROTO;
-	/* usr_cpu and sys_cpu are percent of one CPU over the job's runtime. */
-	r->cpu_us_per_io = (usr + sys) / 100.0 * runtime_ms * 1e3 /
-			   (double)r->ios;
-	return 0;
+		ret = -EPROTO;
+	else
+		/* usr_cpu and sys_cpu: percent of one CPU over the runtime. */
+		r->cpu_us_per_io = (usr + sys) / 100.0 * runtime_ms * 1e3 /
+				   (double)r->ios;
+	json_decref(root);
+	return ret;
 }
 
 int bench_fio_run(const struct bench_fio_job *job,

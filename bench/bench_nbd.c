@@ -29,6 +29,7 @@
 #include "bench_proc.h"
 #include "bench_util.h"
 #include "cli.h"
+#include "cli_json.h"
 #include "cli_size.h"
 
 #define NBD_SERVER_START_NS (30 * COPRO_NSEC_PER_SEC)
@@ -284,43 +285,43 @@ static void report_table(const struct bench *b, const struct result *cp,
 	}
 }
 
-static void report_json(const struct bench *b, const struct result *cp,
-			const struct result *fl, size_t npoints)
+static int report_json(const struct bench *b, const struct result *cp,
+		       const struct result *fl, size_t npoints)
 {
-	struct bench_json j;
+	json_t *j = json_object();
 	char key[64], base[1024];
 	double worst_cpu = 0;
+	int err = 0;
 
-	bench_json_begin(&j, stdout);
 	for (size_t i = 0; i < npoints; i++) {
 		const struct point *pt = &points[i];
 		const char *unit = pt->bandwidth ? "mib_s" : "iops";
 		double cpu = ratio(cp[i].cpu_us_per_io, fl[i].cpu_us_per_io);
 
 		snprintf(key, sizeof(key), "%s_ratio", pt->key);
-		bench_json_num(&j, key, ratio(cp[i].value, fl[i].value));
+		err |= cli_json_num(j, key, ratio(cp[i].value, fl[i].value));
 		snprintf(key, sizeof(key), "%s_%s", pt->key, unit);
-		bench_json_num(&j, key, cp[i].value);
+		err |= cli_json_num(j, key, cp[i].value);
 		snprintf(key, sizeof(key), "%s_file_%s", pt->key, unit);
-		bench_json_num(&j, key, fl[i].value);
+		err |= cli_json_num(j, key, fl[i].value);
 		snprintf(key, sizeof(key), "%s_lat_us", pt->key);
-		bench_json_num(&j, key, cp[i].lat_us);
+		err |= cli_json_num(j, key, cp[i].lat_us);
 		snprintf(key, sizeof(key), "%s_file_lat_us", pt->key);
-		bench_json_num(&j, key, fl[i].lat_us);
+		err |= cli_json_num(j, key, fl[i].lat_us);
 		snprintf(key, sizeof(key), "%s_cpu_us_per_io", pt->key);
-		bench_json_num(&j, key, cp[i].cpu_us_per_io);
+		err |= cli_json_num(j, key, cp[i].cpu_us_per_io);
 		snprintf(key, sizeof(key), "%s_file_cpu_us_per_io", pt->key);
-		bench_json_num(&j, key, fl[i].cpu_us_per_io);
+		err |= cli_json_num(j, key, fl[i].cpu_us_per_io);
 		snprintf(key, sizeof(key), "%s_cpu_ratio", pt->key);
-		bench_json_num(&j, key, cpu);
+		err |= cli_json_num(j, key, cpu);
 		if (cpu > worst_cpu)
 			worst_cpu = cpu;
 	}
-	bench_json_num(&j, "cpu_per_io_ratio", worst_cpu);
-	bench_json_num(&j, "seconds_per_run", (double)b->o.seconds);
+	err |= cli_json_num(j, "cpu_per_io_ratio", worst_cpu);
+	err |= cli_json_int(j, "seconds_per_run", (long long)b->o.seconds);
 	baseline_text(b, base, sizeof(base));
-	bench_json_str(&j, "baseline", base);
-	bench_json_end(&j);
+	err |= cli_json_str(j, "baseline", base);
+	return cli_json_print("bench nbd", j, err, stdout);
 }
 
 static int setup(struct bench *b)
@@ -405,12 +406,12 @@ int bench_nbd_main(int argc, char **argv)
 		if (!ret)
 			ret = run_fio(&b, &b.copro, &points[i], &cp[i]);
 	}
-	if (!ret) {
-		if (b.o.json)
-			report_json(&b, cp, fl, npoints);
-		else
-			report_table(&b, cp, fl, npoints);
-	}
+	int rc = ret ? CLI_EXIT_FAILURE : 0;
+
+	if (!ret && b.o.json)
+		rc = report_json(&b, cp, fl, npoints);
+	else if (!ret)
+		report_table(&b, cp, fl, npoints);
 	cleanup(&b);
-	return ret ? CLI_EXIT_FAILURE : 0;
+	return rc;
 }

@@ -37,6 +37,7 @@
 #include "bench_proc.h"
 #include "bench_util.h"
 #include "cli.h"
+#include "cli_json.h"
 #include "disk_image.h"
 
 #define DISK_SIZE (256ull * 1024 * 1024)
@@ -369,39 +370,38 @@ static void baseline_text(const struct opts *o, char *buf, size_t len)
 	snprintf(buf, len,
 		 "same 256 MiB file as the model's disk; QD1: %s; QD32: %s; "
 		 "fio's CPU per I/O from its usr_cpu + sys_cpu, ours from "
-		 "getrusage of the whole process%s",
-		 a, b, "");
+		 "getrusage of the whole process",
+		 a, b);
 }
 
-static void report(const struct opts *o, const struct result *res,
-		   unsigned nwork)
+static int report(const struct opts *o, const struct result *res,
+		  unsigned nwork)
 {
 	char base[1024];
 
 	baseline_text(o, base, sizeof(base));
 	if (o->json) {
-		struct bench_json j;
+		json_t *j = json_object();
+		int err = 0;
 
-		bench_json_begin(&j, stdout);
 		for (unsigned i = 0; i < nwork; i++) {
 			char key[64];
 			const struct workload *w = &workloads[i];
 
 			snprintf(key, sizeof(key), "%s_ratio", w->key);
-			bench_json_num(&j, key, ratio(res[i].ours, res[i].fio));
+			err |= cli_json_num(j, key, ratio(res[i].ours, res[i].fio));
 			snprintf(key, sizeof(key), "%s_iops", w->key);
-			bench_json_num(&j, key, res[i].ours);
+			err |= cli_json_num(j, key, res[i].ours);
 			snprintf(key, sizeof(key), "%s_fio_iops", w->key);
-			bench_json_num(&j, key, res[i].fio);
+			err |= cli_json_num(j, key, res[i].fio);
 			snprintf(key, sizeof(key), "%s_cpu_us_per_io", w->key);
-			bench_json_num(&j, key, res[i].ours_cpu);
+			err |= cli_json_num(j, key, res[i].ours_cpu);
 			snprintf(key, sizeof(key), "%s_fio_cpu_us_per_io", w->key);
-			bench_json_num(&j, key, res[i].fio_cpu);
+			err |= cli_json_num(j, key, res[i].fio_cpu);
 		}
-		bench_json_num(&j, "seconds_per_run", (double)o->seconds);
-		bench_json_str(&j, "baseline", base);
-		bench_json_end(&j);
-		return;
+		err |= cli_json_int(j, "seconds_per_run", (long long)o->seconds);
+		err |= cli_json_str(j, "baseline", base);
+		return cli_json_print("bench nvme", j, err, stdout);
 	}
 	printf("copro bench nvme: %llu s per figure, 256 MiB backing file, buffered I/O\n"
 	       "baseline: %s\n",
@@ -419,6 +419,7 @@ static void report(const struct opts *o, const struct result *res,
 	printf("(a fio figure of -1 means fio could not run%s)\n",
 	       o->read_only ? "; writes were skipped: --disk is read-only "
 			      "without --force" : "");
+	return 0;
 }
 
 int bench_nvme_main(int argc, char **argv)
@@ -522,6 +523,5 @@ int bench_nvme_main(int argc, char **argv)
 			copro_strerror(rc));
 		return CLI_EXIT_FAILURE;
 	}
-	report(&o, res, nwork);
-	return 0;
+	return report(&o, res, nwork);
 }

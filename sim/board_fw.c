@@ -37,6 +37,9 @@ struct fw_kind {
  * 4, 8, host-allocated buffers whose DMA the SART filters, syslog, and
  * endpoint 0x20 kept for the NVMe side. The M1 Pro/Max firmware asks for
  * an oslog buffer (the newer scheme); the M1's sends INIT and wants ACK.
+ * The A11's RTKit is driven by the same Linux code, whose 2025 oslog
+ * rework drops INIT/ACK as never seen on supported firmware: it asks
+ * for a buffer too.
  */
 static void ans2_configure(const struct copro_board *b, int node,
 			   struct copro_sim_rtkit_config *cfg)
@@ -47,7 +50,10 @@ static void ans2_configure(const struct copro_board *b, int node,
 	cfg->syslog_buf = COPRO_SIM_RTKIT_BUF_HOST;
 	cfg->ioreport_buf = COPRO_SIM_RTKIT_BUF_HOST;
 	cfg->oslog_buf = copro_dt_is_compatible(b->dt, node,
-						"apple,t6000-nvme-ans2")
+						"apple,t6000-nvme-ans2") ||
+					 copro_dt_is_compatible(
+						 b->dt, node,
+						 "apple,t8015-nvme-ans2")
 				 ? COPRO_SIM_RTKIT_BUF_HOST
 				 : COPRO_SIM_RTKIT_BUF_NONE;
 	cfg->app_eps[0] = ANS2_APP_EP;
@@ -75,8 +81,11 @@ static void ans2_detach(struct board_fw *f)
 	f->ans2 = NULL;
 }
 
+/* The A11's NVMe node has no "apple,nvme-ans2" fallback: a row of its own. */
 static const struct fw_kind fw_kinds[] = {
 	{ "ANS2", "apple,nvme-ans2", ans2_configure, ans2_attach, ans2_detach },
+	{ "ANS2", "apple,t8015-nvme-ans2", ans2_configure, ans2_attach,
+	  ans2_detach },
 };
 
 #define NFWKINDS (sizeof(fw_kinds) / sizeof(fw_kinds[0]))
@@ -218,11 +227,19 @@ struct copro_sim_rtkit *copro_board_rtkit(const struct copro_board *b,
 	return NULL;
 }
 
+/* In devicetree order, whichever generation. */
 int copro_board_nvme_node(const struct copro_board *b)
 {
-	int node = copro_dt_next_compatible(b->dt, -1, "apple,nvme-ans2");
+	int best = -ENOENT;
 
-	return node >= 0 ? node : -ENOENT;
+	for (size_t k = 0; k < NFWKINDS; k++) {
+		int node = copro_dt_next_compatible(b->dt, -1,
+						    fw_kinds[k].compatible);
+
+		if (node >= 0 && (best < 0 || node < best))
+			best = node;
+	}
+	return best;
 }
 
 struct copro_sim_ans2 *copro_board_ans2(const struct copro_board *b,

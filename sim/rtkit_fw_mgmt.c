@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The management endpoint, coprocessor side (SPEC 2.1, 2.2): HELLO with
+ * The management endpoint, coprocessor side (hardware.md 2.1, 2.2): HELLO with
  * the version range, the endpoint map in chunks, STARTEP, and the two
  * power states.
  *
  * Sleep (IOP SLEEP or QUIESCED) drops the buffers: the AP frees them when
  * it reinitialises. A wake (IOP ON or INIT while asleep) then either
- * reports IOP ON at once, the system endpoints still started (SPEC 2.2),
+ * reports IOP ON at once, the system endpoints still started (hardware.md 2.2),
  * or, with cfg.wake_rehello, starts over from HELLO as Linux expects of
  * real firmware. Only a CPU restart leaves OFF.
  */

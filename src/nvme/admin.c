@@ -182,7 +182,7 @@ static int identify_ns(struct copro_nvme *nvme, struct copro_nvme_info *in)
 }
 
 /*
- * SPEC 4 steps 7 and 8: Identify Controller, the I/O queue pair, then
+ * hardware.md 4 steps 7 and 8: Identify Controller, the I/O queue pair, then
  * Identify Namespace. The first bring-up keeps the answers; later ones
  * must find the same namespace.
  */
@@ -221,7 +221,7 @@ int copro_nvme_configure(struct copro_nvme *nvme)
 
 int copro_nvme_create_io_queues(struct copro_nvme *nvme)
 {
-	const uint32_t qsize = ANS2_IO_DEPTH - 1, qid = NVME_IO_QID;
+	const uint32_t qsize = nvme->hw->io_depth - 1, qid = NVME_IO_QID;
 	struct nvme_sqe cq = {
 		.opcode = NVME_ADMIN_CREATE_CQ,
 		.prp1 = nvme->ioq.cq.phys,

@@ -15,9 +15,12 @@
  *               other (a controller model answering inside the write
  *               takes a while), only completion processing and state
  *               changes (which wait for the doorbells in progress).
+ *               The A11's tail doorbells move in order: they are
+ *               written under cq_lock instead.
  * done() callbacks never run under any of them, so they may submit.
  *
- * Tags: 0-1 admin, 2-63 I/O. A tag's slot (SQE copy, bounce chunks,
+ * Tags are the CIDs: on the M1 0-1 admin, 2-63 I/O; on the A11 0 admin,
+ * 1-15 I/O (hw.c). A tag's slot (SQE copy, bounce chunks,
  * request) belongs to whoever moved its state away from FREE; the
  * completion path, the crash path and resets race for INFLIGHT and
  * PARKED slots with a compare-and-swap, and only the winner finishes.
@@ -44,11 +47,43 @@ struct copro_rtkit;
 struct copro_crashlog;
 
 #define NVME_ADMIN_TAG0 0u
-#define NVME_IO_TAG0 ANS2_ADMIN_DEPTH
 #define NVME_NSID 1u
 /* Submission queue ids: what completions name in their SQ id field. */
 #define NVME_ADMIN_QID 0u
 #define NVME_IO_QID 1u
+
+struct copro_nvme;
+struct nvme_queue;
+
+/*
+ * What differs between the controller generations (hw.c): the M1's
+ * linear queues with the NVMMU, and the A11's rings.
+ */
+struct nvme_hw {
+	const char *compatible;
+	const char *name;	/* "t8103", "t8015" */
+	bool linear;		/* linear SQs and the NVMMU */
+	unsigned admin_depth;	/* admin queue entries (AQA) */
+	unsigned admin_tags;	/* admin tags: 0 to admin_tags - 1 */
+	unsigned io_depth;	/* I/O queue entries */
+	unsigned ntags;		/* I/O tags: admin_tags to ntags - 1 */
+	size_t iosq_entry;	/* bytes per I/O SQ entry */
+	uint32_t asq_db, iosq_db; /* the SQ doorbells */
+	/*
+	 * Writes the command where the controller fetches it; cq_lock held.
+	 * Returns what the queue's doorbell (sq_db) is to be written with
+	 * (M1: the tag; A11: the new tail), which the caller writes next.
+	 */
+	uint32_t (*submit)(struct copro_nvme *nvme, struct nvme_queue *q,
+			   unsigned tag, const struct nvme_sqe *sqe);
+	/* After a completion of `tag` was taken (M1: invalidate its TCB). */
+	void (*retire)(struct copro_nvme *nvme, unsigned tag);
+	/* Bring-up, before the admin queue is set: the generation's registers. */
+	void (*setup)(struct copro_nvme *nvme);
+};
+
+/* The generation a node is, or NULL. */
+const struct nvme_hw *copro_nvme_hw_match(const struct copro_dt *dt, int node);
 
 /* ---- PRPs (prp.c) ---------------------------------------------------- */
 
@@ -112,10 +147,11 @@ struct nvme_tag {
 };
 
 struct nvme_queue {
-	struct copro_dma_buf sq, cq, tcb;
-	struct nvme_sqe *sqes;	/* indexed by tag (linear queue) */
+	struct copro_dma_buf sq, cq, tcb; /* tcb: M1 only */
 	struct nvme_cqe *cqes;
-	struct ans2_tcb *tcbs;	/* indexed by tag */
+	/* Ring SQs (A11): entries, their size, the tail (under cq_lock). */
+	unsigned sq_depth, sq_tail;
+	size_t sq_entry;
 	/* Ring position, phase and issued tags (cq.h); under cq_lock. */
 	struct nvme_cq_cursor cur;
 	uint32_t sq_db, cq_db;	/* register offsets */
@@ -143,6 +179,8 @@ struct copro_nvme {
 	struct copro_logdev ld;
 	struct copro_platform *p;
 	int node;
+	const struct nvme_hw *hw;
+	unsigned io_tag0;	/* hw->admin_tags: the first I/O tag */
 	struct copro_nvme_config cfg;
 	/* The platform is unthreaded: completions only from copro_nvme_poll. */
 	bool polled;
@@ -300,7 +338,7 @@ int copro_nvme_create_io_queues(struct copro_nvme *nvme);
 
 /* ---- bring-up and recovery (bringup.c, recover.c) -------------------- */
 
-/* The SPEC 4 sequence from coprocessor stop to live queues. reset_lock. */
+/* hardware.md 4: from coprocessor stop to live queues. reset_lock. */
 int copro_nvme_bringup(struct copro_nvme *nvme, bool first);
 /* Controller disable (shn: shutdown notification); best effort. */
 void copro_nvme_ctrl_disable(struct copro_nvme *nvme, bool shn);

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The two queues, the tag space and the completion path (SPEC 4).
+ * The two queues, the tag space and the completion path (hardware.md 4).
  *
- * Submission queues are linear: an array indexed by tag, a command is
- * issued by writing its tag to the queue's doorbell, after its TCB was
- * written. Completion queues are ordinary phase-bit rings. A doorbell
- * write never overlaps completion processing (db_lock, see
- * nvme_internal.h): without that the real controller sometimes posts a
- * completion without raising the interrupt.
+ * How a command reaches the controller is the generation's (hw.c): on
+ * the M1 a linear queue indexed by tag and the NVMMU's TCB, on the A11 a
+ * ring with a tail doorbell. Completion queues are ordinary phase-bit
+ * rings on both. A doorbell write never overlaps completion processing
+ * (db_lock, see nvme_internal.h): without that the real controller
+ * sometimes posts a completion without raising the interrupt. The M1's
+ * doorbells (a tag each) may be written side by side; the A11's tail
+ * moves in order, so its doorbell is written under cq_lock.
  */
 #include <errno.h>
 #include <string.h>
@@ -17,21 +19,35 @@
 
 #include "nvme/nvme_internal.h"
 
-#define IO_TAG_MASK (~0ull << NVME_IO_TAG0)
+/* I/O tags io_tag0 to ntags - 1, as bits. */
+static uint64_t io_tag_mask(const struct copro_nvme *nvme)
+{
+	uint64_t all = nvme->hw->ntags >= 64 ? ~0ull
+					     : (1ull << nvme->hw->ntags) - 1;
+
+	return all & (~0ull << nvme->io_tag0);
+}
 
 static int queue_alloc(struct copro_nvme *nvme, struct nvme_queue *q,
-		       const char *name, unsigned depth, uint16_t qid,
-		       unsigned lo, unsigned hi, uint32_t sq_db, uint32_t cq_db)
+		       const char *name, unsigned depth, size_t entry,
+		       uint16_t qid, unsigned lo, unsigned hi, uint32_t sq_db,
+		       uint32_t cq_db)
 {
+	const struct nvme_hw *hw = nvme->hw;
 	int rc;
 
-	/* SQEs and TCBs are indexed by tag, so both cover the whole space. */
-	rc = copro_dma_alloc(nvme->p, ANS2_MAX_TAGS * sizeof(struct nvme_sqe),
+	/*
+	 * Linear SQEs and TCBs are indexed by tag, so both cover the whole
+	 * tag space; a ring holds its entries.
+	 */
+	rc = copro_dma_alloc(nvme->p,
+			     hw->linear ? ANS2_MAX_TAGS * sizeof(struct nvme_sqe)
+					: depth * entry,
 			     &q->sq);
 	if (!rc)
 		rc = copro_dma_alloc(nvme->p, depth * sizeof(struct nvme_cqe),
 				     &q->cq);
-	if (!rc)
+	if (!rc && hw->linear)
 		rc = copro_dma_alloc(nvme->p,
 				     ANS2_MAX_TAGS * sizeof(struct ans2_tcb),
 				     &q->tcb);
@@ -39,9 +55,10 @@ static int queue_alloc(struct copro_nvme *nvme, struct nvme_queue *q,
 		rc = copro_nvme_cq_init(&q->cur, depth, qid, lo, hi);
 	if (rc)
 		return rc;
-	q->sqes = q->sq.cpu;
 	q->cqes = q->cq.cpu;
-	q->tcbs = q->tcb.cpu;
+	q->sq_depth = depth;
+	q->sq_entry = entry;
+	q->sq_tail = 0;
 	q->name = name;
 	q->sq_db = sq_db;
 	q->cq_db = cq_db;
@@ -57,17 +74,19 @@ static void queue_free(struct copro_nvme *nvme, struct nvme_queue *q)
 
 int copro_nvme_queues_alloc(struct copro_nvme *nvme)
 {
-	unsigned nio = ANS2_MAX_TAGS - NVME_IO_TAG0;
+	const struct nvme_hw *hw = nvme->hw;
+	unsigned nio = hw->ntags - nvme->io_tag0;
 	unsigned nchunks = nio + NVME_SHARED_CHUNKS;
 	int rc;
 
-	rc = queue_alloc(nvme, &nvme->adminq, "admin", ANS2_ADMIN_DEPTH,
-			 NVME_ADMIN_QID, NVME_ADMIN_TAG0, NVME_IO_TAG0,
-			 ANS2_LINEAR_ASQ_DB, ANS2_ACQ_DB);
+	rc = queue_alloc(nvme, &nvme->adminq, "admin", hw->admin_depth,
+			 sizeof(struct nvme_sqe), NVME_ADMIN_QID,
+			 NVME_ADMIN_TAG0, nvme->io_tag0, hw->asq_db,
+			 ANS2_ACQ_DB);
 	if (!rc)
-		rc = queue_alloc(nvme, &nvme->ioq, "I/O", ANS2_IO_DEPTH,
-				 NVME_IO_QID, NVME_IO_TAG0, ANS2_MAX_TAGS,
-				 ANS2_LINEAR_IOSQ_DB, ANS2_IOCQ_DB);
+		rc = queue_alloc(nvme, &nvme->ioq, "I/O", hw->io_depth,
+				 hw->iosq_entry, NVME_IO_QID, nvme->io_tag0,
+				 hw->ntags, hw->iosq_db, ANS2_IOCQ_DB);
 	/*
 	 * Preallocated so the I/O path never allocates: each I/O tag owns
 	 * one bounce chunk and the list pages of a 4 MiB transfer; larger
@@ -89,11 +108,11 @@ int copro_nvme_queues_alloc(struct copro_nvme *nvme)
 
 		atomic_init(&tag->state, TAG_FREE);
 		atomic_init(&tag->deadline, 0);
-		tag->admin = t < NVME_IO_TAG0;
-		if (tag->admin)
+		tag->admin = t < nvme->io_tag0;
+		if (tag->admin || t >= hw->ntags)
 			continue;
 		for (unsigned i = 0; i < NVME_PRP_PAGES; i++) {
-			size_t off = ((size_t)(t - NVME_IO_TAG0) * NVME_PRP_PAGES +
+			size_t off = ((size_t)(t - nvme->io_tag0) * NVME_PRP_PAGES +
 				      i) * NVME_PAGE_SIZE;
 
 			tag->prp[i].cpu =
@@ -104,7 +123,7 @@ int copro_nvme_queues_alloc(struct copro_nvme *nvme)
 	nvme->pool_n = 0;
 	for (unsigned c = nio; c < nchunks; c++)
 		nvme->pool[nvme->pool_n++] = (uint16_t)c;
-	atomic_init(&nvme->io_free, IO_TAG_MASK);
+	atomic_init(&nvme->io_free, io_tag_mask(nvme));
 	atomic_init(&nvme->inflight, 0);
 	return 0;
 }
@@ -125,7 +144,11 @@ void copro_nvme_queues_reset(struct copro_nvme *nvme)
 	for (unsigned i = 0; i < 2; i++) {
 		memset(qs[i]->cqes, 0,
 		       qs[i]->cur.depth * sizeof(struct nvme_cqe));
-		memset(qs[i]->tcbs, 0, ANS2_MAX_TAGS * sizeof(struct ans2_tcb));
+		if (qs[i]->tcb.cpu)
+			memset(qs[i]->tcb.cpu, 0,
+			       ANS2_MAX_TAGS * sizeof(struct ans2_tcb));
+		/* A fresh controller's rings start at entry 0. */
+		qs[i]->sq_tail = 0;
 		copro_nvme_cq_reset(&qs[i]->cur);
 	}
 	copro_nvme_cq_unlock(nvme);
@@ -189,59 +212,38 @@ void copro_nvme_tag_put(struct copro_nvme *nvme, unsigned tag)
 
 static struct nvme_queue *tag_queue(struct copro_nvme *nvme, unsigned tag)
 {
-	return tag < NVME_IO_TAG0 ? &nvme->adminq : &nvme->ioq;
+	return tag < nvme->io_tag0 ? &nvme->adminq : &nvme->ioq;
 }
 
 /*
- * The TCB repeats the command's PRPs: the NVMMU lets the controller DMA
- * only there, in the direction the opcode implies. Apple's vendor
- * command moves its data through the SART instead, so its TCB allows no
- * PRP DMA.
+ * cq_lock held: the tag in flight (deadline first) and the generation's
+ * entry written; returns the value for the queue's doorbell, which is
+ * next.
  */
-static void tcb_write(struct ans2_tcb *tcb, const struct nvme_sqe *sqe,
-		      unsigned tag)
-{
-	memset(tcb, 0, sizeof(*tcb));
-	tcb->opcode = sqe->opcode;
-	if (sqe->opcode & 1)
-		tcb->dma_flags |= ANS2_TCB_DMA_TO_DEVICE;
-	if (sqe->opcode & 2)
-		tcb->dma_flags |= ANS2_TCB_DMA_FROM_DEVICE;
-	tcb->command_id = (uint8_t)tag;
-	tcb->length = sqe->cdw12 & 0xffff;
-	if (sqe->opcode != ANS2_VENDOR_OPC) {
-		tcb->prp1 = sqe->prp1;
-		tcb->prp2 = sqe->prp2;
-	}
-}
-
-/* cq_lock held: TCB and SQE, the tag in flight; the doorbell is next. */
-static void ring_prepare(struct copro_nvme *nvme, unsigned tag)
+static uint32_t ring_prepare(struct copro_nvme *nvme, unsigned tag)
 {
 	struct nvme_tag *t = &nvme->tags[tag];
 	struct nvme_queue *q = tag_queue(nvme, tag);
 
-	tcb_write(&q->tcbs[tag], &t->sqe, tag);
-	q->sqes[tag] = t->sqe;
 	copro_nvme_cq_issue(&q->cur, tag);
 	atomic_store(&t->deadline,
 		     copro_time_ns() + (uint64_t)copro_nvme_timeout(nvme));
 	atomic_store(&t->state, TAG_INFLIGHT);
+	return nvme->hw->submit(nvme, q, tag, &t->sqe);
 }
 
 /* db_lock held (either way): no completion processing runs. */
-static void ring(struct copro_nvme *nvme, unsigned tag)
+static void ring(struct copro_nvme *nvme, unsigned tag, uint32_t db)
 {
 	/* The platform's MMIO write orders the DMA memory writes before. */
 	atomic_thread_fence(memory_order_release);
-	copro_writel(nvme->regs, tag_queue(nvme, tag)->sq_db, tag);
+	copro_writel(nvme->regs, tag_queue(nvme, tag)->sq_db, db);
 }
 
-/* cq_lock and db_lock exclusive (copro_nvme_cq_lock). */
+/* cq_lock held, and db_lock exclusive or cq_lock taken by a submitter. */
 static void ring_locked(struct copro_nvme *nvme, unsigned tag)
 {
-	ring_prepare(nvme, tag);
-	ring(nvme, tag);
+	ring(nvme, tag, ring_prepare(nvme, tag));
 }
 
 static int state_errno(enum nvme_state s, int fail_status)
@@ -269,7 +271,14 @@ int copro_nvme_issue(struct copro_nvme *nvme, unsigned tag, bool internal)
 	copro_mutex_lock(&nvme->cq_lock);
 	s = nvme_state(nvme);
 	if (internal || s == NVME_LIVE) {
-		ring_prepare(nvme, tag);
+		uint32_t db = ring_prepare(nvme, tag);
+
+		if (!nvme->hw->linear) {
+			/* The A11's tail: doorbells in the order of the tails. */
+			ring(nvme, tag, db);
+			copro_mutex_unlock(&nvme->cq_lock);
+			return 0;
+		}
 		/*
 		 * Shared before cq_lock goes: whoever takes both exclusively
 		 * next (completions, a state change) waits for this doorbell,
@@ -277,7 +286,7 @@ int copro_nvme_issue(struct copro_nvme *nvme, unsigned tag, bool internal)
 		 */
 		copro_rwlock_rdlock(&nvme->db_lock);
 		copro_mutex_unlock(&nvme->cq_lock);
-		ring(nvme, tag);
+		ring(nvme, tag, db);
 		copro_rwlock_unlock(&nvme->db_lock);
 		return 0;
 	}
@@ -291,7 +300,7 @@ int copro_nvme_issue(struct copro_nvme *nvme, unsigned tag, bool internal)
 
 void copro_nvme_issue_parked_locked(struct copro_nvme *nvme)
 {
-	for (unsigned tag = NVME_IO_TAG0; tag < ANS2_MAX_TAGS; tag++) {
+	for (unsigned tag = nvme->io_tag0; tag < nvme->hw->ntags; tag++) {
 		int expect = TAG_PARKED;
 
 		/* Claimed like a completion: a failing path may own it already. */
@@ -348,13 +357,20 @@ struct reaped {
 /*
  * The entry at the head, copied out of DMA memory: the status (with the
  * phase) first, with acquire order, so the rest is the controller's
- * finished write when the phase says the entry is new.
+ * finished write when the phase says the entry is new. An entry out of
+ * phase is left unread past its status: the controller may be writing it
+ * right now (ThreadSanitizer saw the model's write of the next lap's
+ * entry race with this read), and copro_nvme_cq_take calls it empty on
+ * the status alone.
  */
 static void cqe_snapshot(const struct nvme_queue *q, struct nvme_cqe *out)
 {
 	const struct nvme_cqe *e = &q->cqes[q->cur.head];
 
+	memset(out, 0, sizeof(*out));
 	out->status = __atomic_load_n(&e->status, __ATOMIC_ACQUIRE);
+	if ((out->status & NVME_CQE_PHASE) != q->cur.phase)
+		return;
 	out->cid = __atomic_load_n(&e->cid, __ATOMIC_RELAXED);
 	out->sq_id = __atomic_load_n(&e->sq_id, __ATOMIC_RELAXED);
 	out->result = __atomic_load_n(&e->result, __ATOMIC_RELAXED);
@@ -394,7 +410,6 @@ static unsigned reap_queue_locked(struct copro_nvme *nvme,
 		struct nvme_cqe e;
 		struct nvme_cqe_info i;
 		enum nvme_cqe_verdict v;
-		uint32_t stat;
 		int expect = TAG_INFLIGHT;
 
 		cqe_snapshot(q, &e);
@@ -406,12 +421,7 @@ static unsigned reap_queue_locked(struct copro_nvme *nvme,
 			cqe_refuse(nvme, q, v, &i, dead);
 			continue;
 		}
-		copro_writel(nvme->regs, ANS2_NVMMU_TCB_INVAL, i.cid);
-		stat = copro_readl(nvme->regs, ANS2_NVMMU_TCB_STAT);
-		if (stat)
-			copro_dev_warn(&nvme->ld,
-				       "NVMMU_TCB_STAT 0x%x after invalidating the TCB of tag %u",
-				       stat, i.cid);
+		nvme->hw->retire(nvme, i.cid);
 		/* The host may have given up on it (timeout, crash). */
 		if (!atomic_compare_exchange_strong(&nvme->tags[i.cid].state,
 						    &expect, TAG_DONE)) {
@@ -471,7 +481,7 @@ static int reap(struct copro_nvme *nvme, bool wait)
 	} else {
 		copro_nvme_cq_lock(nvme);
 	}
-	n = reap_queue_locked(nvme, &nvme->adminq, done, ANS2_ADMIN_DEPTH);
+	n = reap_queue_locked(nvme, &nvme->adminq, done, nvme->io_tag0);
 	n += reap_queue_locked(nvme, &nvme->ioq, done + n, ANS2_MAX_TAGS - n);
 	copro_nvme_cq_unlock(nvme);
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The crashlog endpoint (SPEC 2.4). Type 1 asks for the buffer while
+ * The crashlog endpoint (hardware.md 2.4). Type 1 asks for the buffer while
  * there is none and means "crashed" once there is one. On a crash the
  * whole buffer is copied first (the coprocessor may still be writing,
  * and MMIO buffers take 32-bit reads only), then parsed from the copy,

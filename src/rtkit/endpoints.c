@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The smaller system endpoints: ioreport (SPEC 2.6), oslog (2.7), and
+ * The smaller system endpoints: ioreport (hardware.md 2.6), oslog (2.7), and
  * debug and tracekit, which the host starts (or sees) but has no
  * protocol for.
  */

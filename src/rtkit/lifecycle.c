@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The lifecycle (SPEC 2.2): boot, shutdown, quiesce, wake, idle,
+ * The lifecycle (hardware.md 2.2): boot, shutdown, quiesce, wake, idle,
  * poweroff and reinit. Each is a "begin" (state change and the message
  * that starts it, no waiting) and a wait; mgmt.c moves the state on as
  * the coprocessor answers. Every wait has the configured timeout, ends

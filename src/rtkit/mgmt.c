@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The management endpoint (SPEC 2.1, 2.2): HELLO and the endpoint map
+ * The management endpoint (hardware.md 2.1, 2.2): HELLO and the endpoint map
  * drive the boot handshake forward, power-state ACKs complete the
  * requests lifecycle.c sent. A message that does not fit where the
  * handshake stands fails the handshake (-EPROTO) if one is under way, and

@@ -53,7 +53,7 @@
 /* Syslog text after escaping: every byte may become "\xNN". */
 #define RTK_SYSLOG_TEXT_MAX (4 * 255 + 1)
 
-/* Where the boot handshake (SPEC 2.2) stands. */
+/* Where the boot handshake (hardware.md 2.2) stands. */
 enum rtk_phase {
 	RTK_IDLE,	  /* not running, nothing expected */
 	RTK_WAIT_HELLO,	  /* boot() waits for HELLO */
@@ -201,7 +201,7 @@ struct rtk_buf *rtk_shmem_get(struct copro_rtkit *rtk, uint8_t ep);
 /* Copies [off, off + len) out of a buffer; 32-bit reads for MMIO. */
 int rtk_shmem_read(struct copro_rtkit *rtk, const struct rtk_buf *b,
 		   uint64_t off, void *dst, size_t len);
-/* The type-1 request of crashlog, syslog and ioreport (SPEC 2.3). */
+/* The type-1 request of crashlog, syslog and ioreport (hardware.md 2.3). */
 void rtk_shmem_request_msg(struct copro_rtkit *rtk, uint8_t ep, uint64_t msg,
 			   struct rtk_out *out);
 

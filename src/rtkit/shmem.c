@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Shared buffers of the system endpoints (SPEC 2.3): validating the
+ * Shared buffers of the system endpoints (hardware.md 2.3): validating the
  * coprocessor's requests and providing the buffers in the client's mode.
  *
  * A request is refused (logged, counted, not answered) when its size is 0

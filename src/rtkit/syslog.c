@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The syslog endpoint (SPEC 2.5): INIT gives the ring's geometry, each
+ * The syslog endpoint (hardware.md 2.5): INIT gives the ring's geometry, each
  * LOG names an entry of the shared buffer, which is logged as
  * "<name>: syslog [<context>] <text>" and acknowledged by sending the
  * message back. The entry bytes are the coprocessor's: text is cut at its

@@ -74,7 +74,7 @@ static void open_ans(struct test_ap *ap, bool wake_rehello)
 	test_ap_replace_fw(ap, &cfg);
 }
 
-/* Shutdown or quiesce, then wake, as SPEC 2.2 or as Linux sees it. */
+/* Shutdown or quiesce, then wake, as hardware.md 2.2 or as Linux sees it. */
 static void check_sleep_wake(unsigned iop_sleep, unsigned wake_state,
 			     bool rehello)
 {

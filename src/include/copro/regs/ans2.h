@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * ANS2 NVMe controller registers and the NVMMU TCB (SPEC section 4),
+ * ANS2 NVMe controller registers and the NVMMU TCB (hardware.md 4),
  * shared by the host driver and the controller model. Standard NVMe
  * structures (commands, completions, Identify) are in <copro/regs/nvme.h>.
  */
@@ -21,7 +21,7 @@
 
 /*
  * Region "ans": the coprocessor's CPU control block (the ASC block's,
- * SPEC 1), which the NVMe driver drives itself to stop and start the
+ * hardware.md 1), which the NVMe driver drives itself to stop and start the
  * coprocessor, as Linux's driver does with its own constants.
  */
 #define ANS2_CPU_CONTROL 0x44
@@ -51,9 +51,17 @@
 #define ANS2_CSTS_SHST_MASK (3u << 2)
 #define ANS2_CSTS_SHST_CMPLT (2u << 2)
 
-/* Apple additions. */
+/*
+ * Doorbells at the standard places (CAP.DSTRD 0): SQ y tail at
+ * 0x1000 + 8y, CQ y head at 0x1004 + 8y. The M1 uses only the CQ heads
+ * (its SQs are linear); the A11 uses all four.
+ */
+#define ANS2_ASQ_DB 0x1000
 #define ANS2_ACQ_DB 0x1004
+#define ANS2_IOSQ_DB 0x1008
 #define ANS2_IOCQ_DB 0x100c
+
+/* Apple additions (M1 generation; the A11 has none but BOOT_STATUS). */
 #define ANS2_MAX_PEND_CMDS 0x1210
 #define ANS2_BOOT_STATUS 0x1300
 #define ANS2_BOOT_STATUS_OK 0xde71ce55u
@@ -69,6 +77,15 @@
 #define ANS2_NVMMU_IOSQ_TCB_BASE 0x28110 /* 64-bit */
 #define ANS2_NVMMU_TCB_INVAL 0x28118
 #define ANS2_NVMMU_TCB_STAT 0x28120
+
+/*
+ * The A11 (t8015) generation, from Linux's apple.c: no linear SQ and no
+ * NVMMU; both queues are rings of at most 16 entries ("max_queue_depth");
+ * I/O SQ entries are 128 bytes (APPLE_NVME_IOSQES 7), the NVMe command in
+ * the first 64, admin SQ entries the standard 64.
+ */
+#define ANS2_T8015_DEPTH 16
+#define ANS2_T8015_IOSQ_ENTRY 128
 
 #define ANS2_MAX_TAGS 64
 #define ANS2_ADMIN_DEPTH 2
