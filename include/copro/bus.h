@@ -74,6 +74,21 @@ bool copro_bus_reset_asserted(struct copro_platform *p, int provider_node,
 bool copro_bus_power_is_on(struct copro_platform *p, int provider_node,
 			   uint32_t arg);
 
+/*
+ * Firmware models answer SMC/HVC calls: calls through `conduit` whose
+ * function id has SMCCC owning entity `owner` (bits 29:24, 0..63) go to
+ * fn, in the calling thread. -EEXIST if taken. A call nobody handles
+ * returns SMCCC NOT_SUPPORTED (-1) in x0. `out` starts as a copy of `in`.
+ */
+typedef void (*copro_bus_fwcall_fn)(void *ctx, enum copro_conduit conduit,
+				    const struct copro_smccc_regs *in,
+				    struct copro_smccc_regs *out);
+int copro_bus_add_fwcall(struct copro_platform *p, enum copro_conduit conduit,
+			 unsigned owner, copro_bus_fwcall_fn fn, void *ctx);
+/* Waits until no call to fn is in flight. */
+void copro_bus_remove_fwcall(struct copro_platform *p,
+			     enum copro_conduit conduit, unsigned owner);
+
 #ifdef __cplusplus
 }
 #endif

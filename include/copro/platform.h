@@ -166,6 +166,25 @@ void copro_power_put(struct copro_power *pd);
 int copro_power_on(struct copro_power *pd);
 int copro_power_off(struct copro_power *pd);
 
+/* ---- firmware calls (SMCCC) ------------------------------------------ */
+
+enum copro_conduit { COPRO_CONDUIT_SMC = 1, COPRO_CONDUIT_HVC = 2 };
+#define COPRO_SMCCC_NREGS 18
+struct copro_smccc_regs {
+	uint64_t x[COPRO_SMCCC_NREGS]; /* x0..x17 */
+};
+/*
+ * Execute SMC or HVC: in->x[0] is the function id, x1.. the arguments;
+ * *out receives x0..x17 as the firmware left them (out may equal in).
+ * 0 when the call was made (the firmware's result is in out->x[0]);
+ * -EOPNOTSUPP when the platform has no such conduit. On an emulated
+ * board the call enters the firmware model synchronously in the
+ * caller's thread.
+ */
+int copro_fw_call(struct copro_platform *p, enum copro_conduit conduit,
+		  const struct copro_smccc_regs *in,
+		  struct copro_smccc_regs *out);
+
 /* ---- providers ---------------------------------------------------- */
 
 /*

@@ -62,14 +62,19 @@ int copro_platform_create(const struct copro_platform_config *cfg,
 	rc = copro_plat_pr_init(p);
 	if (rc)
 		goto err_dma;
+	rc = copro_rwlock_init(&p->fw.lock);
+	if (rc)
+		goto err_pr;
 	if (p->threaded) {
 		rc = copro_plat_irq_start(p);
 		if (rc)
-			goto err_pr;
+			goto err_fw;
 	}
 	*out = p;
 	return 0;
 
+err_fw:
+	copro_rwlock_destroy(&p->fw.lock);
 err_pr:
 	copro_plat_pr_fini(p);
 err_dma:
@@ -99,6 +104,14 @@ void copro_platform_destroy(struct copro_platform *p)
 						 sizeof(path)));
 	free(p->prov);
 	copro_mutex_destroy(&p->prov_lock);
+	for (unsigned c = 0; c < 2; c++)
+		for (unsigned o = 0; o < COPRO_FW_OWNERS; o++)
+			if (p->fw.h[c][o].fn)
+				copro_dev_err(&p->ld,
+					      "platform destroyed with a firmware"
+					      " call handler for %s owner %u",
+					      c ? "HVC" : "SMC", o);
+	copro_rwlock_destroy(&p->fw.lock);
 	copro_plat_pr_fini(p);
 	copro_plat_irq_fini(p);
 	copro_plat_mmio_fini(p);

@@ -141,6 +141,21 @@ struct platform_pr {
 	unsigned notify_depth;
 };
 
+/* ---- firmware calls ---- */
+
+#define COPRO_FW_OWNERS 64
+
+struct fw_handler {
+	copro_bus_fwcall_fn fn;
+	void *ctx;
+};
+
+struct platform_fw {
+	/* Readers are calls in flight; remove takes it for writing. */
+	struct copro_rwlock lock;
+	struct fw_handler h[2][COPRO_FW_OWNERS]; /* [conduit - 1][owner] */
+};
+
 /* ---- providers ---- */
 
 struct provider {
@@ -158,6 +173,7 @@ struct copro_platform {
 	struct platform_irq irq;
 	struct platform_dma dma;
 	struct platform_pr pr;
+	struct platform_fw fw;
 
 	struct copro_mutex prov_lock;
 	struct provider *prov;
