@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The SMC/HVC mailbox controller ("arm,smc-mbox" / "arm,hvc-mbox"): a
+ * mailbox whose send is one firmware call, so TX completes in SYNC mode
+ * and copro_mbox_call() returns the firmware's reply registers. It is a
+ * generic mailbox: it knows nothing of what travels over it.
+ *
+ * Devicetree: `arm,func-id` (a fast call id), `#mbox-cells = <1>` (the
+ * channel id, passed to the firmware in x1), optional `interrupts` (one
+ * line announcing events on receive channels). A channel sends when the
+ * firmware says it can; it also receives when the firmware says it has
+ * events for it and the node has the interrupt. The call convention is
+ * in <copro/regs/smc_mbox.h>.
+ *
+ * Messages are up to 24 bytes; a zero-length message is a doorbell.
+ */
+#ifndef COPRO_SMC_MBOX_H
+#define COPRO_SMC_MBOX_H
+
+#include <stdint.h>
+
+#include <copro/mbox.h>
+#include <copro/platform.h>
+#include <copro/regs/smc_mbox.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define COPRO_SMC_MBOX_COMPATIBLE "arm,smc-mbox"
+#define COPRO_HVC_MBOX_COMPATIBLE "arm,hvc-mbox"
+
+/* What copro_mbox_call() returns: the firmware's x0..x3. */
+struct copro_smc_mbox_reply {
+	uint64_t x[4];
+};
+
+struct copro_smc_mbox;
+
+int copro_smc_mbox_probe(struct copro_platform *p, int node,
+			 struct copro_smc_mbox **out);
+/* Every channel must have been freed. */
+void copro_smc_mbox_remove(struct copro_smc_mbox *m);
+struct copro_mbox_controller *copro_smc_mbox_controller(struct copro_smc_mbox *m);
+enum copro_conduit copro_smc_mbox_conduit(const struct copro_smc_mbox *m);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

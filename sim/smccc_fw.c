@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The EL3/EL2 call dispatcher: see <copro/sim/smccc_fw.h>. It takes every
+ * owning entity that has a service (and owner 0, the Arm architecture
+ * calls) on the bus; a call then finds its service in a small table.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdlib.h>
+
+#include <copro/bus.h>
+#include <copro/error.h>
+#include <copro/log.h>
+#include <copro/os.h>
+#include <copro/sim/smccc_fw.h>
+#include <copro/smccc.h>
+
+#define SMCCC_OWNERS 64
+#define SMCCC_MAX_SERVICES 32
+
+struct service {
+	uint32_t fid;
+	copro_sim_smccc_fn fn;
+	void *ctx;
+};
+
+struct copro_sim_smccc {
+	struct copro_platform *p;
+	struct copro_logdev ld;
+	enum copro_conduit conduit;
+	/* Calls in flight hold it for reading; add/remove for writing. */
+	struct copro_rwlock lock;
+	/*
+	 * Serialises add/remove, which take owners on the bus outside
+	 * `lock`: the bus waits for calls in flight, which may wait for
+	 * `lock`.
+	 */
+	struct copro_mutex reg_lock;
+	struct service svc[SMCCC_MAX_SERVICES];
+	unsigned nsvc;
+	unsigned owner_refs[SMCCC_OWNERS]; /* services per owner (0: +1) */
+	_Atomic uint64_t calls, not_supported;
+};
+
+/* A return code in the width of the call's convention. */
+static uint64_t ret_val(uint32_t fid, int32_t v)
+{
+	return copro_smccc_is_64(fid) ? (uint64_t)(int64_t)v : (uint32_t)v;
+}
+
+static void answer_arch(struct copro_sim_smccc *d, uint32_t fid,
+			const struct copro_smccc_regs *in,
+			struct copro_smccc_regs *out)
+{
+	uint32_t q = (uint32_t)in->x[1];
+
+	switch (fid) {
+	case COPRO_SMCCC_VERSION:
+		out->x[0] = COPRO_SMCCC_VERSION_1_2;
+		return;
+	case COPRO_SMCCC_ARCH_FEATURES:
+		/* Only the architecture calls this firmware implements. */
+		out->x[0] = q == COPRO_SMCCC_VERSION ||
+					    q == COPRO_SMCCC_ARCH_FEATURES
+				    ? 0
+				    : ret_val(fid, COPRO_SMCCC_NOT_SUPPORTED);
+		return;
+	}
+	atomic_fetch_add_explicit(&d->not_supported, 1, memory_order_relaxed);
+	out->x[0] = ret_val(fid, COPRO_SMCCC_NOT_SUPPORTED);
+}
+
+static void dispatch(void *ctx, enum copro_conduit conduit,
+		     const struct copro_smccc_regs *in,
+		     struct copro_smccc_regs *out)
+{
+	struct copro_sim_smccc *d = ctx;
+	/* The function id is w0, whatever the caller left above it. */
+	uint32_t fid = (uint32_t)in->x[0];
+	struct copro_smccc_regs w;
+	const struct copro_smccc_regs *args = in;
+
+	(void)conduit;
+	atomic_fetch_add_explicit(&d->calls, 1, memory_order_relaxed);
+	if (copro_smccc_fid_check(fid) < 0)
+		goto not_supported;
+	if (!copro_smccc_is_64(fid)) {
+		w = *in;
+		for (unsigned i = 0; i < COPRO_SMCCC_NREGS; i++)
+			w.x[i] = (uint32_t)w.x[i];
+		args = &w;
+		*out = w;
+	}
+	if (copro_smccc_owner(fid) == COPRO_SMCCC_OWNER_ARCH) {
+		answer_arch(d, fid, args, out);
+		return;
+	}
+	copro_rwlock_rdlock(&d->lock);
+	for (unsigned i = 0; i < d->nsvc; i++) {
+		if (d->svc[i].fid == fid) {
+			struct service s = d->svc[i];
+
+			s.fn(s.ctx, args, out);
+			copro_rwlock_unlock(&d->lock);
+			return;
+		}
+	}
+	copro_rwlock_unlock(&d->lock);
+not_supported:
+	atomic_fetch_add_explicit(&d->not_supported, 1, memory_order_relaxed);
+	copro_dev_dbg(&d->ld, "function id 0x%08" PRIx32 ": NOT_SUPPORTED",
+		      fid);
+	out->x[0] = ret_val(fid, COPRO_SMCCC_NOT_SUPPORTED);
+}
+
+static int owner_get(struct copro_sim_smccc *d, unsigned owner)
+{
+	int ret;
+
+	if (d->owner_refs[owner]++)
+		return 0;
+	ret = copro_bus_add_fwcall(d->p, d->conduit, owner, dispatch, d);
+	if (ret < 0) {
+		d->owner_refs[owner]--;
+		copro_dev_err(&d->ld,
+			      "cannot take %s calls of owner %u (%s): %s",
+			      copro_conduit_name(d->conduit), owner,
+			      copro_smccc_owner_name(owner), copro_strerror(ret));
+	}
+	return ret;
+}
+
+static void owner_put(struct copro_sim_smccc *d, unsigned owner)
+{
+	if (d->owner_refs[owner] && !--d->owner_refs[owner])
+		copro_bus_remove_fwcall(d->p, d->conduit, owner);
+}
+
+int copro_sim_smccc_create(struct copro_platform *p, enum copro_conduit conduit,
+			   struct copro_sim_smccc **out)
+{
+	struct copro_sim_smccc *d;
+	int ret;
+
+	*out = NULL;
+	if (conduit != COPRO_CONDUIT_SMC && conduit != COPRO_CONDUIT_HVC)
+		return -EINVAL;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	d->p = p;
+	d->conduit = conduit;
+	copro_logdev_init(&d->ld, copro_platform_log(p), "%s",
+			  conduit == COPRO_CONDUIT_SMC ? "el3-firmware"
+						       : "el2-hypervisor");
+	ret = copro_rwlock_init(&d->lock);
+	if (ret < 0) {
+		free(d);
+		return ret;
+	}
+	ret = copro_mutex_init(&d->reg_lock);
+	if (ret < 0) {
+		copro_rwlock_destroy(&d->lock);
+		free(d);
+		return ret;
+	}
+	ret = owner_get(d, COPRO_SMCCC_OWNER_ARCH);
+	if (ret < 0) {
+		copro_mutex_destroy(&d->reg_lock);
+		copro_rwlock_destroy(&d->lock);
+		free(d);
+		return ret;
+	}
+	*out = d;
+	return 0;
+}
+
+void copro_sim_smccc_destroy(struct copro_sim_smccc *d)
+{
+	if (!d)
+		return;
+	if (d->nsvc)
+		copro_dev_err(&d->ld, "destroyed with %u service(s) left",
+			      d->nsvc);
+	for (unsigned o = 0; o < SMCCC_OWNERS; o++)
+		if (d->owner_refs[o])
+			copro_bus_remove_fwcall(d->p, d->conduit, o);
+	copro_mutex_destroy(&d->reg_lock);
+	copro_rwlock_destroy(&d->lock);
+	free(d);
+}
+
+enum copro_conduit copro_sim_smccc_conduit(const struct copro_sim_smccc *d)
+{
+	return d->conduit;
+}
+
+int copro_sim_smccc_add(struct copro_sim_smccc *d, uint32_t fid,
+			copro_sim_smccc_fn fn, void *ctx)
+{
+	char desc[96];
+	int ret = 0;
+
+	if (!fn || copro_smccc_fid_check(fid) < 0 ||
+	    copro_smccc_owner(fid) == COPRO_SMCCC_OWNER_ARCH) {
+		copro_dev_err(&d->ld, "cannot serve %s: not a usable service id",
+			      copro_smccc_fid_describe(fid, desc, sizeof(desc)));
+		return -EINVAL;
+	}
+	copro_mutex_lock(&d->reg_lock);
+	for (unsigned i = 0; i < d->nsvc; i++)
+		if (d->svc[i].fid == fid)
+			ret = -EEXIST;
+	if (!ret && d->nsvc == SMCCC_MAX_SERVICES)
+		ret = -ENOSPC;
+	if (ret == -EEXIST || ret == -ENOSPC)
+		copro_dev_err(&d->ld, "cannot serve %s: %s",
+			      copro_smccc_fid_describe(fid, desc, sizeof(desc)),
+			      ret == -EEXIST ? "already served"
+					     : "too many services");
+	if (!ret)
+		ret = owner_get(d, copro_smccc_owner(fid));
+	if (!ret) {
+		copro_rwlock_wrlock(&d->lock);
+		d->svc[d->nsvc++] = (struct service){ fid, fn, ctx };
+		copro_rwlock_unlock(&d->lock);
+	}
+	copro_mutex_unlock(&d->reg_lock);
+	return ret;
+}
+
+void copro_sim_smccc_remove(struct copro_sim_smccc *d, uint32_t fid)
+{
+	bool found = false;
+
+	copro_mutex_lock(&d->reg_lock);
+	copro_rwlock_wrlock(&d->lock);
+	for (unsigned i = 0; i < d->nsvc; i++) {
+		if (d->svc[i].fid == fid) {
+			d->svc[i] = d->svc[--d->nsvc];
+			found = true;
+			break;
+		}
+	}
+	/* From here no call reaches the service. */
+	copro_rwlock_unlock(&d->lock);
+	if (found)
+		owner_put(d, copro_smccc_owner(fid));
+	copro_mutex_unlock(&d->reg_lock);
+}
+
+void copro_sim_smccc_stats(const struct copro_sim_smccc *d,
+			   struct copro_sim_smccc_stats *out)
+{
+	struct copro_sim_smccc *m = (struct copro_sim_smccc *)d;
+
+	out->calls = atomic_load(&m->calls);
+	out->not_supported = atomic_load(&m->not_supported);
+}
