@@ -13,6 +13,7 @@
 #include <copro/sim/asc_model.h>
 #include <copro/sim/board.h>
 #include <copro/sim/sart_model.h>
+#include <copro/sim/sram_model.h>
 
 #include "board_internal.h"
 
@@ -64,9 +65,25 @@ static const char *const sart_compatibles[] = {
 	NULL,
 };
 
+static int sram_create(struct copro_platform *p, int node, void **out)
+{
+	return copro_sim_sram_create(p, node, (struct copro_sim_sram **)out);
+}
+
+static void sram_destroy(void *model)
+{
+	copro_sim_sram_destroy(model);
+}
+
+static const char *const sram_compatibles[] = {
+	"mmio-sram",
+	NULL,
+};
+
 static const struct model_kind model_kinds[] = {
 	[KIND_ASC] = { "ASC", asc_compatibles, asc_create, asc_destroy },
 	[KIND_SART] = { "SART", sart_compatibles, sart_create, sart_destroy },
+	[KIND_SRAM] = { "SRAM", sram_compatibles, sram_create, sram_destroy },
 };
 
 #define NKINDS (sizeof(model_kinds) / sizeof(model_kinds[0]))
@@ -218,11 +235,15 @@ int copro_board_create(const struct copro_board_config *cfg,
 	ret = board_fws_create(b);
 	if (ret < 0)
 		goto err_models;
+	ret = board_scmi_create(b);
+	if (ret < 0)
+		goto err_models;
 	*out = b;
 	return 0;
 
 err_models:
 	stop_cpus(b);
+	board_scmi_destroy(b);
 	board_fws_destroy(b);
 	destroy_models(b);
 	copro_platform_destroy(b->p);
@@ -238,6 +259,7 @@ void copro_board_destroy(struct copro_board *b)
 	if (!b)
 		return;
 	stop_cpus(b);
+	board_scmi_destroy(b);
 	board_fws_destroy(b);
 	destroy_models(b);
 	copro_platform_destroy(b->p);

@@ -106,7 +106,9 @@ int copro_dt_reg_by_name(const struct copro_dt *dt, int node,
  * Interrupt `index` (or by "interrupt-names") resolved through
  * interrupt-parent to a line number of that controller. With an
  * "apple,aic" parent (3 cells: type, number, flags) the line is the
- * number; with any other parent it is the first cell.
+ * number; with an Arm GIC ("arm,gic-v3", "arm,gic-400") it is the
+ * interrupt id (SPI n: 32 + n, PPI n: 16 + n); with any other parent it
+ * is the first cell.
  */
 int copro_dt_irq(const struct copro_dt *dt, int node, unsigned index,
 		 unsigned *line);

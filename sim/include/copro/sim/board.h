@@ -21,6 +21,8 @@ struct copro_sim_asc;
 struct copro_sim_rtkit;
 struct copro_sim_sart;
 struct copro_sim_ans2;
+struct copro_sim_scmi;
+struct copro_sim_smccc;
 
 struct copro_board_config {
 	/* Built-in board name or .dtb path; NULL: COPRO_DT_DEFAULT_BOARD. */
@@ -68,6 +70,15 @@ struct copro_sim_ans2 *copro_board_ans2(const struct copro_board *b,
 					int nvme_node);
 /* The first "apple,nvme-ans2" node, or -ENOENT. */
 int copro_board_nvme_node(const struct copro_board *b);
+
+/*
+ * The SCMI platform of the board's first "copro,scmi-platform" node (NULL
+ * if none), and the firmware answering a conduit's calls (NULL if the
+ * board has none: such calls answer NOT_SUPPORTED).
+ */
+struct copro_sim_scmi *copro_board_scmi(const struct copro_board *b);
+struct copro_sim_smccc *copro_board_smccc(const struct copro_board *b,
+					  enum copro_conduit conduit);
 
 #ifdef __cplusplus
 }
