@@ -73,7 +73,7 @@ int ans2_fw_attach(struct copro_sim_ans2 *m)
  */
 void ans2_fw_detach(struct copro_sim_ans2 *m)
 {
-	struct copro_mmio *ans;
+	uint64_t ans, size;
 	int ret;
 
 	if (!m->fw)
@@ -83,14 +83,15 @@ void ans2_fw_detach(struct copro_sim_ans2 *m)
 		return;
 	copro_dev_warn(&m->ld, "destroyed while the coprocessor runs:"
 		       " stopping its CPU");
-	ret = copro_mmio_map_dt(m->p, m->node, "ans", 0, &ans);
+	ret = copro_dt_reg_by_name(copro_bus_dt(m->bus), m->node, "ans", &ans,
+				   &size);
+	if (!ret)
+		ret = copro_bus_write(m->bus, ans + ASC_CPU_CONTROL, 4, 0);
 	if (ret < 0) {
-		copro_dev_err(&m->ld, "cannot map \"ans\" to stop the CPU: %s",
+		copro_dev_err(&m->ld, "cannot stop the CPU through \"ans\": %s",
 			      copro_strerror(ret));
 		return;
 	}
-	copro_writel(ans, ASC_CPU_CONTROL, 0);
-	copro_mmio_unmap(ans);
 	ret = copro_sim_rtkit_set_app(m->fw, NULL, NULL);
 	if (ret < 0)
 		copro_dev_err(&m->ld, "cannot unplug from the RTKit firmware"

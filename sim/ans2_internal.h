@@ -29,7 +29,7 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
-#include <copro/bus.h>
+#include <copro/sim/bus.h>
 #include <copro/log.h>
 #include <copro/os.h>
 #include <copro/regs/ans2.h>
@@ -119,7 +119,7 @@ struct ans2_supply {
 
 struct copro_sim_ans2 {
 	struct copro_logdev ld;
-	struct copro_platform *p;
+	struct copro_bus *bus;
 	int node;
 	const char *node_name;
 	struct copro_sim_rtkit *fw;

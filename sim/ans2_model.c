@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <copro/bus.h>
+#include <copro/sim/bus.h>
 #include <copro/dt.h>
 #include <copro/error.h>
 #include <copro/sim/ans2_model.h>
@@ -72,11 +72,11 @@ void copro_sim_ans2_set_fault(struct copro_sim_ans2 *m,
 static bool supplies_ok(struct copro_sim_ans2 *m)
 {
 	for (unsigned i = 0; i < m->npower; i++)
-		if (!copro_bus_power_is_on(m->p, m->power[i].node,
+		if (!copro_bus_power_is_on(m->bus, m->power[i].node,
 					   m->power[i].arg))
 			return false;
 	for (unsigned i = 0; i < m->nreset; i++)
-		if (copro_bus_reset_asserted(m->p, m->reset[i].node,
+		if (copro_bus_reset_asserted(m->bus, m->reset[i].node,
 					     m->reset[i].arg))
 			return false;
 	return true;
@@ -227,7 +227,7 @@ static void unwatch_all(struct copro_sim_ans2 *m)
 			for (unsigned j = 0; j < n; j++)
 				dup |= done[j] == s[i].node;
 			if (!dup) {
-				copro_bus_unwatch(m->p, s[i].node, &m->watch);
+				copro_bus_unwatch(m->bus, s[i].node, &m->watch);
 				done[n++] = s[i].node;
 			}
 		}
@@ -242,11 +242,11 @@ static int watch_all(struct copro_sim_ans2 *m)
 	m->watch.ctx = m;
 	for (unsigned i = 0; i < m->npower && !ret; i++)
 		if (!seen_before(m->power, i, m->power[i].node))
-			ret = copro_bus_watch_power(m->p, m->power[i].node,
+			ret = copro_bus_watch_power(m->bus, m->power[i].node,
 						    &m->watch);
 	for (unsigned i = 0; i < m->nreset && !ret; i++)
 		if (!seen_before(m->reset, i, m->reset[i].node))
-			ret = copro_bus_watch_reset(m->p, m->reset[i].node,
+			ret = copro_bus_watch_reset(m->bus, m->reset[i].node,
 						    &m->watch);
 	return ret;
 }
@@ -284,14 +284,14 @@ static void fini_locks(struct copro_sim_ans2 *m)
 	copro_mutex_destroy(&m->ctl_lock);
 }
 
-int copro_sim_ans2_create(struct copro_platform *p, int node,
+int copro_sim_ans2_create(struct copro_bus *bus, int node,
 			  struct copro_sim_rtkit *fw,
 			  struct copro_sim_sart *sart,
 			  const struct copro_sim_ans2_config *cfg,
 			  struct copro_sim_ans2 **out)
 {
 	static const struct copro_sim_ans2_config defaults;
-	const struct copro_dt *dt = copro_platform_dt(p);
+	const struct copro_dt *dt = copro_bus_dt(bus);
 	struct copro_sim_ans2 *m;
 	int ret;
 
@@ -301,12 +301,12 @@ int copro_sim_ans2_create(struct copro_platform *p, int node,
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
-	m->p = p;
+	m->bus = bus;
 	m->node = node;
 	m->fw = fw;
 	m->sart = sart;
 	m->node_name = copro_dt_node_name(dt, node);
-	copro_logdev_init(&m->ld, copro_platform_log(p), "sim:%s",
+	copro_logdev_init(&m->ld, copro_bus_log(bus), "sim:%s",
 			  m->node_name);
 	m->disk.fd = -1;
 
@@ -329,7 +329,7 @@ int copro_sim_ans2_create(struct copro_platform *p, int node,
 	atomic_store(&m->powered, supplies_ok(m));
 	snprintf(m->region_name, sizeof(m->region_name), "%s nvme",
 		 m->node_name);
-	ret = copro_bus_add_mmio(p, m->phys, m->size, &ans2_nvme_ops, m,
+	ret = copro_bus_add_mmio(bus, m->phys, m->size, &ans2_nvme_ops, m,
 				 m->region_name);
 	if (ret < 0) {
 		copro_dev_err(&m->ld, "cannot add the nvme registers at 0x%"
@@ -343,7 +343,7 @@ int copro_sim_ans2_create(struct copro_platform *p, int node,
 	return 0;
 
 err_mmio:
-	copro_bus_remove_mmio(p, m->phys);
+	copro_bus_remove_mmio(bus, m->phys);
 err_watch:
 	unwatch_all(m);
 	ans2_workers_stop(m);
@@ -361,13 +361,13 @@ void copro_sim_ans2_destroy(struct copro_sim_ans2 *m)
 	if (!m)
 		return;
 	ans2_fw_detach(m);
-	copro_bus_remove_mmio(m->p, m->phys);
+	copro_bus_remove_mmio(m->bus, m->phys);
 	unwatch_all(m);
 	copro_mutex_lock(&m->ctl_lock);
 	ans2_stop(m);
 	copro_mutex_unlock(&m->ctl_lock);
 	ans2_workers_stop(m);
-	copro_bus_irq_set(m->p, m->line, false);
+	copro_bus_irq_set(m->bus, m->line, false);
 	ans2_disk_close(m);
 	fini_locks(m);
 	free(m);

@@ -21,7 +21,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include <copro/bus.h>
+#include <copro/sim/bus.h>
 #include <copro/error.h>
 
 #include "ans2_internal.h"
@@ -73,7 +73,7 @@ static bool load_tcb(struct copro_sim_ans2 *m, const struct ans2_cmd *c,
 		return false;
 	}
 	addr = base + (uint64_t)c->tag * sizeof(struct ans2_tcb);
-	if (copro_bus_dma_read(m->p, m->ld.name, addr, &t->tcb,
+	if (copro_bus_dma_read(m->bus, m->ld.name, addr, &t->tcb,
 			       sizeof(t->tcb)) < 0) {
 		copro_dev_warn(&m->ld,
 			       "%s tag %u: its TCB at 0x%" PRIx64
@@ -177,7 +177,7 @@ static uint16_t add_seg(struct copro_sim_ans2 *m, struct ans2_worker *w,
 	struct iovec *last = w->niov ? &w->iov[w->niov - 1] : NULL;
 	void *ptr;
 
-	if (copro_bus_dma_map(m->p, m->ld.name, phys, len, &ptr) < 0)
+	if (copro_bus_dma_map(m->bus, m->ld.name, phys, len, &ptr) < 0)
 		return ANS2_ERR(NVME_SCT_GENERIC, NVME_SC_DATA_XFER_ERROR);
 	if (last && (char *)last->iov_base + last->iov_len == ptr) {
 		last->iov_len += len;
@@ -203,7 +203,7 @@ static uint16_t walk_list(struct copro_sim_ans2 *m, struct ans2_worker *w,
 	while (left) {
 		size_t n = (NVME_PAGE_SIZE - (list & PAGE_MASK)) / 8;
 
-		if (copro_bus_dma_read(m->p, m->ld.name, list, ent, n * 8) < 0)
+		if (copro_bus_dma_read(m->bus, m->ld.name, list, ent, n * 8) < 0)
 			return ANS2_ERR(NVME_SCT_GENERIC,
 					NVME_SC_DATA_XFER_ERROR);
 		for (size_t i = 0; i < n && left; i++) {

@@ -9,7 +9,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include <copro/bus.h>
+#include <copro/sim/bus.h>
 #include <copro/error.h>
 
 #include "ans2_internal.h"
@@ -18,7 +18,7 @@ static bool dma_ok(struct copro_sim_ans2 *m, uint64_t base, size_t len)
 {
 	void *ptr;
 
-	return copro_bus_dma_map(m->p, m->ld.name, base, len, &ptr) == 0;
+	return copro_bus_dma_map(m->bus, m->ld.name, base, len, &ptr) == 0;
 }
 
 static void cq_init(struct ans2_cq *cq, uint64_t base, unsigned depth,

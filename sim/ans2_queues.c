@@ -23,7 +23,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include <copro/bus.h>
+#include <copro/sim/bus.h>
 #include <copro/error.h>
 
 #include "ans2_internal.h"
@@ -39,7 +39,7 @@ void ans2_irq_update(struct copro_sim_ans2 *m)
 	copro_mutex_lock(&m->irq_lock);
 	level = atomic_load(&m->cq[ANS2_QA].level) ||
 		atomic_load(&m->cq[ANS2_QIO].level);
-	copro_bus_irq_set(m->p, m->line, level);
+	copro_bus_irq_set(m->bus, m->line, level);
 	copro_mutex_unlock(&m->irq_lock);
 }
 
@@ -74,7 +74,7 @@ static int cq_write(struct copro_sim_ans2 *m, struct ans2_cq *cq,
 	bool lost;
 	int ret;
 
-	ret = copro_bus_dma_map(m->p, m->ld.name, addr, sizeof(*cqe),
+	ret = copro_bus_dma_map(m->bus, m->ld.name, addr, sizeof(*cqe),
 				(void **)&slot);
 	if (ret < 0)
 		return ret;

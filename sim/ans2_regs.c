@@ -18,7 +18,7 @@
  */
 #include <inttypes.h>
 
-#include <copro/bus.h>
+#include <copro/sim/bus.h>
 #include <copro/error.h>
 
 #include "ans2_internal.h"

@@ -21,7 +21,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-#include <copro/bus.h>
+#include <copro/sim/bus.h>
 #include <copro/error.h>
 
 #include "ans2_internal.h"
@@ -96,7 +96,7 @@ static void run_tag(struct copro_sim_ans2 *m, struct ans2_worker *w,
 		return;
 	}
 	addr = atomic_load(&sq->base) + (uint64_t)tag * sizeof(c.sqe);
-	if (copro_bus_dma_read(m->p, m->ld.name, addr, &c.sqe,
+	if (copro_bus_dma_read(m->bus, m->ld.name, addr, &c.sqe,
 			       sizeof(c.sqe)) < 0) {
 		copro_dev_warn(&m->ld, "%s tag %u: cannot read its entry at"
 			       " 0x%" PRIx64, qname[c.q], tag, addr);

@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <copro/bus.h>
+#include <copro/sim/bus.h>
 #include <copro/error.h>
 #include <copro/log.h>
 #include <copro/os.h>
@@ -72,7 +72,7 @@ struct asc_fifo {
 
 struct copro_sim_asc {
 	struct copro_logdev ld;
-	struct copro_platform *p;
+	struct copro_bus *bus;
 	int node;
 	const char *node_name;
 	uint64_t mbox_phys, mbox_size, cpu_phys;
@@ -104,8 +104,8 @@ static void fifo_update_lines(struct copro_sim_asc *asc, struct asc_fifo *f)
 	if (empty == f->empty_level)
 		return;
 	f->empty_level = empty;
-	copro_bus_irq_set(asc->p, f->line_empty, empty);
-	copro_bus_irq_set(asc->p, f->line_not_empty, !empty);
+	copro_bus_irq_set(asc->bus, f->line_empty, empty);
+	copro_bus_irq_set(asc->bus, f->line_not_empty, !empty);
 }
 
 static bool fifo_full(const struct asc_fifo *f)
@@ -238,15 +238,15 @@ static int fifo_init(struct copro_sim_asc *asc, struct asc_fifo *f,
 	atomic_init(&f->latch, 0);
 	copro_event_init(&f->iop_ev);
 	f->empty_level = true;
-	copro_bus_irq_set(asc->p, f->line_empty, true);
-	copro_bus_irq_set(asc->p, f->line_not_empty, false);
+	copro_bus_irq_set(asc->bus, f->line_empty, true);
+	copro_bus_irq_set(asc->bus, f->line_not_empty, false);
 	return 0;
 }
 
 static void fifo_fini(struct copro_sim_asc *asc, struct asc_fifo *f)
 {
-	copro_bus_irq_set(asc->p, f->line_empty, false);
-	copro_bus_irq_set(asc->p, f->line_not_empty, false);
+	copro_bus_irq_set(asc->bus, f->line_empty, false);
+	copro_bus_irq_set(asc->bus, f->line_not_empty, false);
 	copro_mutex_destroy(&f->lock);
 }
 
@@ -557,10 +557,10 @@ static int lookup_reg(struct copro_sim_asc *asc, const struct copro_dt *dt)
 	return 0;
 }
 
-int copro_sim_asc_create(struct copro_platform *p, int node,
+int copro_sim_asc_create(struct copro_bus *bus, int node,
 			 struct copro_sim_asc **out)
 {
-	const struct copro_dt *dt = copro_platform_dt(p);
+	const struct copro_dt *dt = copro_bus_dt(bus);
 	struct copro_sim_asc *asc;
 	int ret;
 
@@ -568,7 +568,7 @@ int copro_sim_asc_create(struct copro_platform *p, int node,
 	asc = calloc(1, sizeof(*asc));
 	if (!asc)
 		return -ENOMEM;
-	asc->p = p;
+	asc->bus = bus;
 	asc->node = node;
 	asc->node_name = copro_dt_node_name(dt, node);
 	/* The IOP side exists only while the CPU runs. */
@@ -579,7 +579,7 @@ int copro_sim_asc_create(struct copro_platform *p, int node,
 	atomic_init(&asc->bad_accesses, 0);
 	atomic_init(&asc->cpu_starts, 0);
 	atomic_init(&asc->cpu_stops, 0);
-	copro_logdev_init(&asc->ld, copro_platform_log(p), "sim:%s",
+	copro_logdev_init(&asc->ld, copro_bus_log(bus), "sim:%s",
 			  asc->node_name);
 
 	ret = lookup_reg(asc, dt);
@@ -603,7 +603,7 @@ int copro_sim_asc_create(struct copro_platform *p, int node,
 		 "%s mailbox", asc->node_name);
 	snprintf(asc->cpu_region_name, sizeof(asc->cpu_region_name),
 		 "%s CPU control", asc->node_name);
-	ret = copro_bus_add_mmio(p, asc->mbox_phys, asc->mbox_size, &mbox_ops,
+	ret = copro_bus_add_mmio(bus, asc->mbox_phys, asc->mbox_size, &mbox_ops,
 				 asc, asc->mbox_region_name);
 	if (ret < 0) {
 		copro_dev_err(&asc->ld,
@@ -612,7 +612,7 @@ int copro_sim_asc_create(struct copro_platform *p, int node,
 			      asc->mbox_phys, copro_strerror(ret));
 		goto err_i2a;
 	}
-	ret = copro_bus_add_mmio(p, asc->cpu_phys, ASC_CPU_REGION_SIZE,
+	ret = copro_bus_add_mmio(bus, asc->cpu_phys, ASC_CPU_REGION_SIZE,
 				 &cpu_ops, asc, asc->cpu_region_name);
 	if (ret < 0) {
 		copro_dev_err(&asc->ld,
@@ -626,7 +626,7 @@ int copro_sim_asc_create(struct copro_platform *p, int node,
 	return 0;
 
 err_mbox:
-	copro_bus_remove_mmio(p, asc->mbox_phys);
+	copro_bus_remove_mmio(bus, asc->mbox_phys);
 err_i2a:
 	fifo_fini(asc, &asc->i2a);
 err_a2i:
@@ -643,8 +643,8 @@ void copro_sim_asc_destroy(struct copro_sim_asc *asc)
 	if (!asc)
 		return;
 	/* No register access can start or stop the CPU once these are gone. */
-	copro_bus_remove_mmio(asc->p, asc->cpu_phys);
-	copro_bus_remove_mmio(asc->p, asc->mbox_phys);
+	copro_bus_remove_mmio(asc->bus, asc->cpu_phys);
+	copro_bus_remove_mmio(asc->bus, asc->mbox_phys);
 	copro_mutex_lock(&asc->cpu_lock);
 	if (atomic_load(&asc->running))
 		cpu_stop(asc);
@@ -692,9 +692,9 @@ const char *copro_sim_asc_name(const struct copro_sim_asc *asc)
 	return asc->node_name;
 }
 
-struct copro_platform *copro_sim_asc_platform(const struct copro_sim_asc *asc)
+struct copro_bus *copro_sim_asc_bus(const struct copro_sim_asc *asc)
 {
-	return asc->p;
+	return asc->bus;
 }
 
 static void fifo_stats(struct asc_fifo *f, uint64_t *pushed, uint64_t *popped,

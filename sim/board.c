@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * An emulated board: the devicetree, the platform built from it, and one
- * device model per enabled node the simulator knows. Which compatible
+ * An emulated board: the devicetree, the bus built from it with one device
+ * model per enabled node the simulator knows, and a platform over the bus. Which compatible
  * gets which model is the table below; a new model is a new row. The
  * coprocessors' firmware comes after, from board_fw.c.
  */
@@ -19,10 +19,10 @@
 
 /* ---- the models ------------------------------------------------------ */
 
-static int asc_create(struct copro_platform *p, int node, void **out)
+static int asc_create(struct copro_bus *bus, int node, void **out)
 {
 	struct copro_sim_asc *asc;
-	int ret = copro_sim_asc_create(p, node, &asc);
+	int ret = copro_sim_asc_create(bus, node, &asc);
 
 	if (ret < 0)
 		return ret;
@@ -47,9 +47,9 @@ static const char *const asc_compatibles[] = {
 	NULL,
 };
 
-static int sart_create(struct copro_platform *p, int node, void **out)
+static int sart_create(struct copro_bus *bus, int node, void **out)
 {
-	return copro_sim_sart_create(p, node, (struct copro_sim_sart **)out);
+	return copro_sim_sart_create(bus, node, (struct copro_sim_sart **)out);
 }
 
 static void sart_destroy(void *model)
@@ -65,9 +65,9 @@ static const char *const sart_compatibles[] = {
 	NULL,
 };
 
-static int sram_create(struct copro_platform *p, int node, void **out)
+static int sram_create(struct copro_bus *bus, int node, void **out)
 {
-	return copro_sim_sram_create(p, node, (struct copro_sim_sram **)out);
+	return copro_sim_sram_create(bus, node, (struct copro_sim_sram **)out);
 }
 
 static void sram_destroy(void *model)
@@ -137,7 +137,7 @@ static int instantiate(struct copro_board *b, const struct model_kind *kind,
 
 	if (find_model(b, node))
 		return 0;
-	ret = kind->create(b->p, node, &m->model);
+	ret = kind->create(b->bus, node, &m->model);
 	if (ret < 0) {
 		copro_dev_err(&b->ld, "cannot instantiate the %s model of %s: %s",
 			      kind->name,
@@ -195,8 +195,8 @@ int copro_board_create(const struct copro_board_config *cfg,
 	if (!cfg)
 		cfg = &defaults;
 
-	const char *name = cfg->board ? cfg->board : COPRO_DT_DEFAULT_BOARD;
-	struct copro_platform_config pcfg = {
+	const char *name = cfg->board ? cfg->board : COPRO_BOARD_DEFAULT;
+	struct copro_bus_config bcfg = {
 		.log = cfg->log,
 		.threaded = cfg->threaded,
 		.irq_spin_ns = cfg->irq_spin_ns,
@@ -216,18 +216,24 @@ int copro_board_create(const struct copro_board_config *cfg,
 	};
 	b->firmware_only = cfg->firmware_only;
 
-	ret = copro_dt_open_board(name, cfg->log, &b->dt);
+	ret = copro_board_dt_open(name, cfg->log, &b->dt);
 	if (ret < 0)
 		goto err_free;
 	ret = copro_dt_validate(b->dt);
 	if (ret < 0)
 		goto err_dt;
-	pcfg.dt = b->dt;
-	ret = copro_platform_create(&pcfg, &b->p);
+	bcfg.dt = b->dt;
+	ret = copro_bus_create(&bcfg, &b->bus);
+	if (ret < 0) {
+		copro_dev_err(&b->ld, "cannot create the bus: %s",
+			      copro_strerror(ret));
+		goto err_dt;
+	}
+	ret = copro_bus_platform_create(b->bus, &b->p);
 	if (ret < 0) {
 		copro_dev_err(&b->ld, "cannot create the platform: %s",
 			      copro_strerror(ret));
-		goto err_dt;
+		goto err_bus;
 	}
 	ret = instantiate_all(b);
 	if (ret < 0)
@@ -247,6 +253,8 @@ err_models:
 	board_fws_destroy(b);
 	destroy_models(b);
 	copro_platform_destroy(b->p);
+err_bus:
+	copro_bus_destroy(b->bus);
 err_dt:
 	copro_dt_close(b->dt);
 err_free:
@@ -263,6 +271,7 @@ void copro_board_destroy(struct copro_board *b)
 	board_fws_destroy(b);
 	destroy_models(b);
 	copro_platform_destroy(b->p);
+	copro_bus_destroy(b->bus);
 	copro_dt_close(b->dt);
 	free(b);
 }
@@ -270,6 +279,11 @@ void copro_board_destroy(struct copro_board *b)
 struct copro_platform *copro_board_platform(const struct copro_board *b)
 {
 	return b->p;
+}
+
+struct copro_bus *copro_board_bus(const struct copro_board *b)
+{
+	return b->bus;
 }
 
 const struct copro_dt *copro_board_dt(const struct copro_board *b)

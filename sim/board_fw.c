@@ -63,7 +63,7 @@ static int ans2_attach(struct copro_board *b, struct board_fw *f)
 	if (!disk.size && (!disk.disk_path || stat(disk.disk_path, &st) ||
 			   st.st_size == 0))
 		disk.size = BOARD_DEFAULT_DISK_SIZE;
-	return copro_sim_ans2_create(b->p, f->node, f->rtkit, f->sart, &disk,
+	return copro_sim_ans2_create(b->bus, f->node, f->rtkit, f->sart, &disk,
 				     &f->ans2);
 }
 

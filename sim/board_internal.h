@@ -10,6 +10,7 @@
 
 #include <copro/log.h>
 #include <copro/platform.h>
+#include <copro/sim/bus.h>
 #include <copro/sim/ans2_model.h>
 
 struct copro_sim_asc;
@@ -25,7 +26,7 @@ struct fw_kind;
 struct model_kind {
 	const char *name;
 	const char *const *compatibles; /* NULL-terminated */
-	int (*create)(struct copro_platform *p, int node, void **out);
+	int (*create)(struct copro_bus *bus, int node, void **out);
 	void (*destroy)(void *model);
 };
 
@@ -48,6 +49,7 @@ struct board_fw {
 struct copro_board {
 	struct copro_logdev ld;
 	struct copro_dt *dt;
+	struct copro_bus *bus;
 	struct copro_platform *p;
 	struct board_model *models;
 	size_t nmodels;

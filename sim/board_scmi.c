@@ -36,7 +36,7 @@ static struct copro_sim_smccc *env_dispatcher(void *ctx,
 
 	if (conduit != COPRO_CONDUIT_SMC && conduit != COPRO_CONDUIT_HVC)
 		return NULL;
-	if (!b->disp[i] && copro_sim_smccc_create(b->p, conduit, &b->disp[i]))
+	if (!b->disp[i] && copro_sim_smccc_create(b->bus, conduit, &b->disp[i]))
 		return NULL;
 	return b->disp[i];
 }
@@ -56,7 +56,7 @@ static struct copro_sim_smc_mbox *env_smc_mbox(void *ctx, int node)
 	if (b->nsmc_mbox == BOARD_MAX_SMC_MBOX)
 		return NULL;
 	d = env_dispatcher(b, conduit);
-	if (!d || copro_sim_smc_mbox_create(b->p, d, node,
+	if (!d || copro_sim_smc_mbox_create(b->bus, d, node,
 					    &b->smc_mbox[b->nsmc_mbox].m))
 		return NULL;
 	b->smc_mbox[b->nsmc_mbox++].node = node;
@@ -66,7 +66,7 @@ static struct copro_sim_smc_mbox *env_smc_mbox(void *ctx, int node)
 int board_scmi_create(struct copro_board *b)
 {
 	const struct copro_sim_scmi_env env = {
-		.p = b->p,
+		.bus = b->bus,
 		.ctx = b,
 		.sram = env_sram,
 		.dispatcher = env_dispatcher,

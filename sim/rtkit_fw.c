@@ -271,13 +271,13 @@ int copro_sim_rtkit_create(struct copro_sim_asc *asc,
 	if (!fw)
 		return -ENOMEM;
 	fw->asc = asc;
-	fw->p = copro_sim_asc_platform(asc);
+	fw->bus = copro_sim_asc_bus(asc);
 	fw->cfg = *cfg;
 	snprintf(fw->name, sizeof(fw->name), "%s",
 		 cfg->name ? cfg->name : copro_sim_asc_name(asc));
 	fw->cfg.name = fw->name;
 	snprintf(fw->who, sizeof(fw->who), "rtkit firmware of %s", fw->name);
-	copro_logdev_init(&fw->ld, copro_platform_log(fw->p), "sim:%s:rtkit",
+	copro_logdev_init(&fw->ld, copro_bus_log(fw->bus), "sim:%s:rtkit",
 			  fw->name);
 
 	ret = check_config(fw);

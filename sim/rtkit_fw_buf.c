@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <copro/bus.h>
+#include <copro/sim/bus.h>
 #include <copro/error.h>
 #include <copro/sim/sart_model.h>
 
@@ -210,7 +210,7 @@ int fw_sram_add(struct copro_sim_rtkit *fw)
 		return -ENOMEM;
 	snprintf(fw->sram_region_name, sizeof(fw->sram_region_name),
 		 "%s coprocessor SRAM", fw->name);
-	ret = copro_bus_add_mmio(fw->p, fw->cfg.sram_phys, fw->cfg.sram_size,
+	ret = copro_bus_add_mmio(fw->bus, fw->cfg.sram_phys, fw->cfg.sram_size,
 				 &sram_ops, fw, fw->sram_region_name);
 	if (ret < 0) {
 		copro_dev_err(&fw->ld, "cannot put the SRAM window [0x%" PRIx64
@@ -228,7 +228,7 @@ int fw_sram_add(struct copro_sim_rtkit *fw)
 void fw_sram_remove(struct copro_sim_rtkit *fw)
 {
 	if (fw->sram_on_bus)
-		copro_bus_remove_mmio(fw->p, fw->cfg.sram_phys);
+		copro_bus_remove_mmio(fw->bus, fw->cfg.sram_phys);
 	fw->sram_on_bus = false;
 	free(fw->sram);
 	fw->sram = NULL;
@@ -353,8 +353,8 @@ static int dma(struct copro_sim_rtkit *fw, uint64_t iova, void *buf,
 			return ret;
 		}
 	}
-	return write ? copro_bus_dma_write(fw->p, fw->who, iova, buf, len)
-		     : copro_bus_dma_read(fw->p, fw->who, iova, buf, len);
+	return write ? copro_bus_dma_write(fw->bus, fw->who, iova, buf, len)
+		     : copro_bus_dma_read(fw->bus, fw->who, iova, buf, len);
 }
 
 int copro_sim_rtkit_dma_read(struct copro_sim_rtkit *fw, uint64_t iova,

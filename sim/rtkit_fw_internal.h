@@ -94,7 +94,7 @@ struct fw_echo {
 struct copro_sim_rtkit {
 	struct copro_logdev ld;
 	struct copro_sim_asc *asc;
-	struct copro_platform *p;
+	struct copro_bus *bus;
 	struct copro_sim_rtkit_config cfg; /* defaults filled in */
 	char name[64];
 	char who[96];			/* DMA master, for bus and SART logs */

@@ -18,7 +18,7 @@
 
 #include <libfdt.h>
 
-#include <copro/bus.h>
+#include <copro/sim/bus.h>
 #include <copro/error.h>
 #include <copro/log.h>
 #include <copro/os.h>
@@ -81,7 +81,7 @@ static const struct sim_layout layouts[] = {
 
 struct copro_sim_sart {
 	struct copro_logdev ld;
-	struct copro_platform *p;
+	struct copro_bus *bus;
 	int node;
 	const struct sim_layout *lay;
 	uint64_t phys, size;
@@ -186,7 +186,7 @@ int copro_sim_sart_dma_read(struct copro_sim_sart *s, const char *who,
 
 	if (ret < 0)
 		return ret;
-	return copro_bus_dma_read(s->p, who, phys, dst, len);
+	return copro_bus_dma_read(s->bus, who, phys, dst, len);
 }
 
 int copro_sim_sart_dma_write(struct copro_sim_sart *s, const char *who,
@@ -196,7 +196,7 @@ int copro_sim_sart_dma_write(struct copro_sim_sart *s, const char *who,
 
 	if (ret < 0)
 		return ret;
-	return copro_bus_dma_write(s->p, who, phys, src, len);
+	return copro_bus_dma_write(s->bus, who, phys, src, len);
 }
 
 int copro_sim_sart_get_entry(struct copro_sim_sart *s, unsigned index,
@@ -364,10 +364,10 @@ static int load_boot_entries(struct copro_sim_sart *s,
 	return 0;
 }
 
-int copro_sim_sart_create(struct copro_platform *p, int node,
+int copro_sim_sart_create(struct copro_bus *bus, int node,
 			  struct copro_sim_sart **out)
 {
-	const struct copro_dt *dt = copro_platform_dt(p);
+	const struct copro_dt *dt = copro_bus_dt(bus);
 	struct copro_sim_sart *s;
 	char path[256];
 	const char *compat = NULL;
@@ -377,13 +377,13 @@ int copro_sim_sart_create(struct copro_platform *p, int node,
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	s->p = p;
+	s->bus = bus;
 	s->node = node;
 	atomic_init(&s->allowed, 0);
 	atomic_init(&s->blocked, 0);
 	atomic_init(&s->reg_writes, 0);
 	atomic_init(&s->bad_accesses, 0);
-	copro_logdev_init(&s->ld, copro_platform_log(p), "sim:%s",
+	copro_logdev_init(&s->ld, copro_bus_log(bus), "sim:%s",
 			  copro_dt_node_name(dt, node));
 	copro_dt_node_path(dt, node, path, sizeof(path));
 
@@ -422,7 +422,7 @@ int copro_sim_sart_create(struct copro_platform *p, int node,
 
 	snprintf(s->region_name, sizeof(s->region_name), "%s %s",
 		 copro_dt_node_name(dt, node), s->lay->name);
-	ret = copro_bus_add_mmio(p, s->phys, s->size, &sart_mmio_ops, s,
+	ret = copro_bus_add_mmio(bus, s->phys, s->size, &sart_mmio_ops, s,
 				 s->region_name);
 	if (ret < 0) {
 		copro_dev_err(&s->ld,
@@ -444,7 +444,7 @@ void copro_sim_sart_destroy(struct copro_sim_sart *s)
 {
 	if (!s)
 		return;
-	copro_bus_remove_mmio(s->p, s->phys);
+	copro_bus_remove_mmio(s->bus, s->phys);
 	copro_mutex_destroy(&s->lock);
 	free(s);
 }

@@ -16,7 +16,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include <copro/bus.h>
+#include <copro/sim/bus.h>
 #include <copro/error.h>
 #include <copro/log.h>
 #include <copro/sim/smc_mbox_fw.h>
@@ -43,7 +43,7 @@ static void a2p_irq_set(struct sp_chan *c, bool level)
 	if (c->a2p_irq < 0 || c->irq_level == level)
 		return;
 	c->irq_level = level;
-	copro_bus_irq_set(c->s->p, (unsigned)c->a2p_irq, level);
+	copro_bus_irq_set(c->s->bus, (unsigned)c->a2p_irq, level);
 }
 
 /* Write what the fault leaves of a response (channel lock held). */
@@ -249,8 +249,8 @@ static void smc_trigger(void *ctx, const struct copro_smccc_regs *in,
 		      " offset 0x%" PRIx64 ": no such channel", fid, in->x[1],
 		      in->x[2]);
 	out->x[0] = copro_smccc_is_64(fid)
-			    ? (uint64_t)(int64_t)COPRO_SMCCC_INVALID_PARAMETER
-			    : (uint32_t)COPRO_SMCCC_INVALID_PARAMETER;
+			    ? (uint64_t)(int64_t)COPRO_SMCCC_RET_INVALID_PARAMETER
+			    : (uint32_t)COPRO_SMCCC_RET_INVALID_PARAMETER;
 }
 
 static int smc_attach(struct copro_sim_scmi *s, struct sp_chan *c)
@@ -364,7 +364,7 @@ void sp_chans_detach(struct copro_sim_scmi *s)
 				copro_sim_smc_mbox_remove_chan(c->mbox,
 							       c->mbox_chan);
 			if (c->irq_level)
-				copro_bus_irq_set(s->p, (unsigned)c->a2p_irq,
+				copro_bus_irq_set(s->bus, (unsigned)c->a2p_irq,
 						  false);
 			c->irq_level = false;
 		}

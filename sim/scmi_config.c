@@ -668,7 +668,7 @@ static int agent_one(struct cfg *c, int node)
 
 int sp_config(struct copro_sim_scmi *s)
 {
-	struct cfg c = { .s = s, .dt = copro_platform_dt(s->p) };
+	struct cfg c = { .s = s, .dt = copro_bus_dt(s->bus) };
 	int g, child, ret;
 	unsigned n;
 

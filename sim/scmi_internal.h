@@ -209,7 +209,7 @@ struct sp_job {
 
 struct copro_sim_scmi {
 	struct copro_sim_scmi_env env;
-	struct copro_platform *p;
+	struct copro_bus *bus;
 	struct copro_logdev ld;
 	int node;
 	char vendor[SCMI_NAME_LEN], sub_vendor[SCMI_NAME_LEN];

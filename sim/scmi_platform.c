@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <copro/bus.h>
 #include <copro/error.h>
 #include <copro/log.h>
 
@@ -137,17 +136,17 @@ int copro_sim_scmi_create(const struct copro_sim_scmi_env *env, int node,
 	int ret;
 
 	*out = NULL;
-	if (!env || !env->p || !env->sram || !env->dispatcher ||
+	if (!env || !env->bus || !env->sram || !env->dispatcher ||
 	    !env->smc_mbox)
 		return -EINVAL;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
 	s->env = *env;
-	s->p = env->p;
+	s->bus = env->bus;
 	s->node = node;
 	s->rng = 0x9e3779b97f4a7c15ull ^ (uint64_t)node;
-	copro_logdev_init(&s->ld, copro_platform_log(s->p), "scmi-platform");
+	copro_logdev_init(&s->ld, copro_bus_log(s->bus), "scmi-platform");
 	copro_event_init(&s->wake);
 	atomic_init(&s->stop, false);
 	ret = copro_mutex_init(&s->lock);

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <copro/bus.h>
+#include <copro/sim/bus.h>
 #include <copro/error.h>
 #include <copro/log.h>
 #include <copro/os.h>
@@ -41,7 +41,7 @@ struct chan {
 };
 
 struct copro_sim_smc_mbox {
-	struct copro_platform *p;
+	struct copro_bus *bus;
 	struct copro_sim_smccc *disp;
 	struct copro_logdev ld;
 	int node;
@@ -73,7 +73,7 @@ static void update_irq(struct copro_sim_smc_mbox *m)
 			level = true;
 	if (level != m->level) {
 		m->level = level;
-		copro_bus_irq_set(m->p, (unsigned)m->irq, level);
+		copro_bus_irq_set(m->bus, (unsigned)m->irq, level);
 	}
 }
 
@@ -106,7 +106,7 @@ static void do_send(struct copro_sim_smc_mbox *m, struct chan *c,
 
 	if (!(c->can & COPRO_SMC_MBOX_CAN_SEND) || len > COPRO_SMC_MBOX_MTU) {
 		copro_mutex_unlock(&m->lock);
-		set_ret(out, m->fid, COPRO_SMCCC_INVALID_PARAMETER);
+		set_ret(out, m->fid, COPRO_SMCCC_RET_INVALID_PARAMETER);
 		return;
 	}
 	words_to_bytes(&in->x[4], msg, (size_t)len);
@@ -125,11 +125,11 @@ static void do_recv(struct copro_sim_smc_mbox *m, struct chan *c,
 		    struct copro_smccc_regs *out)
 {
 	if (!(c->can & COPRO_SMC_MBOX_CAN_RECV)) {
-		set_ret(out, m->fid, COPRO_SMCCC_INVALID_PARAMETER);
+		set_ret(out, m->fid, COPRO_SMCCC_RET_INVALID_PARAMETER);
 		return;
 	}
 	if (!c->count) {
-		set_ret(out, m->fid, COPRO_SMCCC_NOT_REQUIRED);
+		set_ret(out, m->fid, COPRO_SMCCC_RET_NOT_REQUIRED);
 		return;
 	}
 	struct event *e = &c->q[c->head];
@@ -155,7 +155,7 @@ static void mbox_call(void *ctx, const struct copro_smccc_regs *in,
 		copro_mutex_unlock(&m->lock);
 		copro_dev_dbg(&m->ld, "call for channel %" PRIu32
 			      ", which does not exist", id);
-		set_ret(out, m->fid, COPRO_SMCCC_INVALID_PARAMETER);
+		set_ret(out, m->fid, COPRO_SMCCC_RET_INVALID_PARAMETER);
 		return;
 	}
 	switch (in->x[2]) {
@@ -168,7 +168,7 @@ static void mbox_call(void *ctx, const struct copro_smccc_regs *in,
 	case COPRO_SMC_MBOX_RX_ENABLE:
 	case COPRO_SMC_MBOX_RX_DISABLE:
 		if (!(c->can & COPRO_SMC_MBOX_CAN_RECV)) {
-			set_ret(out, m->fid, COPRO_SMCCC_INVALID_PARAMETER);
+			set_ret(out, m->fid, COPRO_SMCCC_RET_INVALID_PARAMETER);
 			break;
 		}
 		c->rx_enabled = in->x[2] == COPRO_SMC_MBOX_RX_ENABLE;
@@ -180,17 +180,17 @@ static void mbox_call(void *ctx, const struct copro_smccc_regs *in,
 		out->x[1] = c->can;
 		break;
 	default:
-		set_ret(out, m->fid, COPRO_SMCCC_INVALID_PARAMETER);
+		set_ret(out, m->fid, COPRO_SMCCC_RET_INVALID_PARAMETER);
 		break;
 	}
 	copro_mutex_unlock(&m->lock);
 }
 
-int copro_sim_smc_mbox_create(struct copro_platform *p,
+int copro_sim_smc_mbox_create(struct copro_bus *bus,
 			      struct copro_sim_smccc *disp, int node,
 			      struct copro_sim_smc_mbox **out)
 {
-	const struct copro_dt *dt = copro_platform_dt(p);
+	const struct copro_dt *dt = copro_bus_dt(bus);
 	struct copro_sim_smc_mbox *m;
 	char path[256], desc[96];
 	unsigned line;
@@ -200,11 +200,11 @@ int copro_sim_smc_mbox_create(struct copro_platform *p,
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
-	m->p = p;
+	m->bus = bus;
 	m->disp = disp;
 	m->node = node;
 	m->irq = -1;
-	copro_logdev_init(&m->ld, copro_platform_log(p), "smc-mbox-fw:%s",
+	copro_logdev_init(&m->ld, copro_bus_log(bus), "smc-mbox-fw:%s",
 			  copro_dt_node_name(dt, node));
 	copro_dt_node_path(dt, node, path, sizeof(path));
 	ret = copro_dt_u32(dt, node, "arm,func-id", &m->fid);
@@ -251,7 +251,7 @@ void copro_sim_smc_mbox_destroy(struct copro_sim_smc_mbox *m)
 			copro_dev_err(&m->ld, "destroyed with channel %" PRIu32
 				      " still attached", m->ch[i].id);
 	if (m->level)
-		copro_bus_irq_set(m->p, (unsigned)m->irq, false);
+		copro_bus_irq_set(m->bus, (unsigned)m->irq, false);
 	copro_mutex_destroy(&m->lock);
 	free(m);
 }

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
-#include <copro/bus.h>
+#include <copro/sim/bus.h>
 #include <copro/error.h>
 #include <copro/log.h>
 #include <copro/os.h>
@@ -27,7 +27,7 @@ struct service {
 };
 
 struct copro_sim_smccc {
-	struct copro_platform *p;
+	struct copro_bus *bus;
 	struct copro_logdev ld;
 	enum copro_conduit conduit;
 	/* Calls in flight hold it for reading; add/remove for writing. */
@@ -65,11 +65,11 @@ static void answer_arch(struct copro_sim_smccc *d, uint32_t fid,
 		out->x[0] = q == COPRO_SMCCC_VERSION ||
 					    q == COPRO_SMCCC_ARCH_FEATURES
 				    ? 0
-				    : ret_val(fid, COPRO_SMCCC_NOT_SUPPORTED);
+				    : ret_val(fid, COPRO_SMCCC_RET_NOT_SUPPORTED);
 		return;
 	}
 	atomic_fetch_add_explicit(&d->not_supported, 1, memory_order_relaxed);
-	out->x[0] = ret_val(fid, COPRO_SMCCC_NOT_SUPPORTED);
+	out->x[0] = ret_val(fid, COPRO_SMCCC_RET_NOT_SUPPORTED);
 }
 
 static void dispatch(void *ctx, enum copro_conduit conduit,
@@ -112,7 +112,7 @@ not_supported:
 	atomic_fetch_add_explicit(&d->not_supported, 1, memory_order_relaxed);
 	copro_dev_dbg(&d->ld, "function id 0x%08" PRIx32 ": NOT_SUPPORTED",
 		      fid);
-	out->x[0] = ret_val(fid, COPRO_SMCCC_NOT_SUPPORTED);
+	out->x[0] = ret_val(fid, COPRO_SMCCC_RET_NOT_SUPPORTED);
 }
 
 static int owner_get(struct copro_sim_smccc *d, unsigned owner)
@@ -121,7 +121,7 @@ static int owner_get(struct copro_sim_smccc *d, unsigned owner)
 
 	if (d->owner_refs[owner]++)
 		return 0;
-	ret = copro_bus_add_fwcall(d->p, d->conduit, owner, dispatch, d);
+	ret = copro_bus_add_fwcall(d->bus, d->conduit, owner, dispatch, d);
 	if (ret < 0) {
 		d->owner_refs[owner]--;
 		copro_dev_err(&d->ld,
@@ -135,10 +135,10 @@ static int owner_get(struct copro_sim_smccc *d, unsigned owner)
 static void owner_put(struct copro_sim_smccc *d, unsigned owner)
 {
 	if (d->owner_refs[owner] && !--d->owner_refs[owner])
-		copro_bus_remove_fwcall(d->p, d->conduit, owner);
+		copro_bus_remove_fwcall(d->bus, d->conduit, owner);
 }
 
-int copro_sim_smccc_create(struct copro_platform *p, enum copro_conduit conduit,
+int copro_sim_smccc_create(struct copro_bus *bus, enum copro_conduit conduit,
 			   struct copro_sim_smccc **out)
 {
 	struct copro_sim_smccc *d;
@@ -150,9 +150,9 @@ int copro_sim_smccc_create(struct copro_platform *p, enum copro_conduit conduit,
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return -ENOMEM;
-	d->p = p;
+	d->bus = bus;
 	d->conduit = conduit;
-	copro_logdev_init(&d->ld, copro_platform_log(p), "%s",
+	copro_logdev_init(&d->ld, copro_bus_log(bus), "%s",
 			  conduit == COPRO_CONDUIT_SMC ? "el3-firmware"
 						       : "el2-hypervisor");
 	ret = copro_rwlock_init(&d->lock);
@@ -186,7 +186,7 @@ void copro_sim_smccc_destroy(struct copro_sim_smccc *d)
 			      d->nsvc);
 	for (unsigned o = 0; o < SMCCC_OWNERS; o++)
 		if (d->owner_refs[o])
-			copro_bus_remove_fwcall(d->p, d->conduit, o);
+			copro_bus_remove_fwcall(d->bus, d->conduit, o);
 	copro_mutex_destroy(&d->reg_lock);
 	copro_rwlock_destroy(&d->lock);
 	free(d);

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <copro/bus.h>
+#include <copro/sim/bus.h>
 #include <copro/error.h>
 #include <copro/log.h>
 #include <copro/sim/sram_model.h>
@@ -16,7 +16,7 @@
 #define SRAM_MAX_SIZE (16u << 20)
 
 struct copro_sim_sram {
-	struct copro_platform *p;
+	struct copro_bus *bus;
 	struct copro_logdev ld;
 	int node;
 	uint64_t phys, size;
@@ -48,10 +48,10 @@ static const struct copro_mmio_ops sram_ops = {
 	.write = sram_mmio_write,
 };
 
-int copro_sim_sram_create(struct copro_platform *p, int node,
+int copro_sim_sram_create(struct copro_bus *bus, int node,
 			  struct copro_sim_sram **out)
 {
-	const struct copro_dt *dt = copro_platform_dt(p);
+	const struct copro_dt *dt = copro_bus_dt(bus);
 	struct copro_sim_sram *s;
 	char path[256];
 	int ret;
@@ -60,9 +60,9 @@ int copro_sim_sram_create(struct copro_platform *p, int node,
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	s->p = p;
+	s->bus = bus;
 	s->node = node;
-	copro_logdev_init(&s->ld, copro_platform_log(p), "sram:%s",
+	copro_logdev_init(&s->ld, copro_bus_log(bus), "sram:%s",
 			  copro_dt_node_name(dt, node));
 	ret = copro_dt_reg(dt, node, 0, &s->phys, &s->size);
 	if (ret < 0)
@@ -84,7 +84,7 @@ int copro_sim_sram_create(struct copro_platform *p, int node,
 		ret = -ENOMEM;
 		goto err;
 	}
-	ret = copro_bus_add_mmio(p, s->phys, s->size, &sram_ops, s,
+	ret = copro_bus_add_mmio(bus, s->phys, s->size, &sram_ops, s,
 				 copro_dt_node_name(dt, node));
 	if (ret < 0) {
 		copro_dev_err(&s->ld, "cannot add the region at 0x%" PRIx64
@@ -103,7 +103,7 @@ void copro_sim_sram_destroy(struct copro_sim_sram *s)
 {
 	if (!s)
 		return;
-	copro_bus_remove_mmio(s->p, s->phys);
+	copro_bus_remove_mmio(s->bus, s->phys);
 	free(s->w);
 	free(s);
 }

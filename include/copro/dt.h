@@ -41,15 +41,6 @@ int copro_dt_open(const void *blob, size_t len, const char *name,
 /* Reads a .dtb file. */
 int copro_dt_open_file(const char *path, struct copro_log *log,
 		       struct copro_dt **out);
-/*
- * A built-in board by name ("t8103"), else a .dtb file path. The built-in
- * names are listed by copro_dt_board_names().
- */
-int copro_dt_open_board(const char *name_or_path, struct copro_log *log,
-			struct copro_dt **out);
-const char *const *copro_dt_board_names(void); /* NULL-terminated */
-/* The built-in board used when none is named. */
-#define COPRO_DT_DEFAULT_BOARD "t8103"
 void copro_dt_close(struct copro_dt *dt);
 
 const void *copro_dt_blob(const struct copro_dt *dt);

@@ -2,15 +2,15 @@
 /*
  * The platform: everything a driver may ask of the machine it runs on,
  * and nothing else. This is the seam between the host side (drivers) and
- * the device side (models, or one day real registers).
+ * the machine: a front end over a backend ops table (<copro/backend.h>)
+ * chosen by whoever creates the platform: the emulated machine of
+ * libcopro-sim (<copro/sim/bus.h>), or one of the caller's own.
  *
  * On an emulated board an MMIO access calls the model's handler
  * synchronously in the caller's thread, like a trapped access. Interrupt
  * handlers run in "interrupt context" (they must not block) on the
- * platform's interrupt thread, or from copro_platform_poll() when the
- * platform runs without threads.
- *
- * The model-facing half of this interface is <copro/bus.h>.
+ * backend's interrupt thread, or from copro_platform_poll() when it runs
+ * without threads.
  */
 #ifndef COPRO_PLATFORM_H
 #define COPRO_PLATFORM_H
@@ -27,28 +27,32 @@ extern "C" {
 #endif
 
 struct copro_platform;
+struct copro_backend_ops;
 
 struct copro_platform_config {
 	/* The board. The platform borrows it; it must outlive the platform. */
 	const struct copro_dt *dt;
 	struct copro_log *log;
-	/*
-	 * false: no host threads at all. Interrupt handlers run only from
-	 * copro_platform_poll(), and frameworks defer work to their own
-	 * poll calls.
-	 */
-	bool threaded;
-	/* How long the interrupt thread spins before sleeping (0: default). */
-	uint64_t irq_spin_ns;
+	/* The machine; borrowed, it must outlive the platform. */
+	const struct copro_backend_ops *ops;
+	void *backend;
 };
 
 int copro_platform_create(const struct copro_platform_config *cfg,
 			  struct copro_platform **out);
-/* Every region, line, buffer and provider must have been released. */
+/*
+ * Every region, line, buffer, reset/power handle and provider must have
+ * been released. The backend is the creator's to destroy, afterwards.
+ */
 void copro_platform_destroy(struct copro_platform *p);
 
 const struct copro_dt *copro_platform_dt(const struct copro_platform *p);
 struct copro_log *copro_platform_log(const struct copro_platform *p);
+/*
+ * false: no host threads at all. Interrupt handlers run only from
+ * copro_platform_poll(), and frameworks defer work to their own poll
+ * calls. The backend decides.
+ */
 bool copro_platform_threaded(const struct copro_platform *p);
 
 /*
@@ -166,20 +170,27 @@ void copro_power_put(struct copro_power *pd);
 int copro_power_on(struct copro_power *pd);
 int copro_power_off(struct copro_power *pd);
 
-/* ---- firmware calls (SMCCC) ------------------------------------------ */
+/* ---- firmware calls (the SMCCC conduit) ------------------------------ */
 
-enum copro_conduit { COPRO_CONDUIT_SMC = 1, COPRO_CONDUIT_HVC = 2 };
+enum copro_conduit {
+	COPRO_CONDUIT_SMC = 1, /* to EL3 firmware */
+	COPRO_CONDUIT_HVC = 2, /* to the hypervisor at EL2 */
+};
+
+/* x0..x17: SMCCC v1.2 passes arguments and results in up to 18 registers. */
 #define COPRO_SMCCC_NREGS 18
 struct copro_smccc_regs {
-	uint64_t x[COPRO_SMCCC_NREGS]; /* x0..x17 */
+	uint64_t x[COPRO_SMCCC_NREGS];
 };
+
 /*
  * Execute SMC or HVC: in->x[0] is the function id, x1.. the arguments;
  * *out receives x0..x17 as the firmware left them (out may equal in).
  * 0 when the call was made (the firmware's result is in out->x[0]);
- * -EOPNOTSUPP when the platform has no such conduit. On an emulated
- * board the call enters the firmware model synchronously in the
- * caller's thread.
+ * -EOPNOTSUPP when the machine has no such conduit (on hardware the
+ * instruction would be undefined). On an emulated board the call enters
+ * the firmware model synchronously in the caller's thread, as the
+ * instruction would. May block as long as the firmware takes.
  */
 int copro_fw_call(struct copro_platform *p, enum copro_conduit conduit,
 		  const struct copro_smccc_regs *in,

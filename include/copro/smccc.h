@@ -43,10 +43,10 @@ enum copro_smccc_owner {
 };
 
 /* Standard return codes (x0, or w0 for SMC32). */
-#define COPRO_SMCCC_SUCCESS 0
-#define COPRO_SMCCC_NOT_SUPPORTED (-1)
-#define COPRO_SMCCC_NOT_REQUIRED (-2)
-#define COPRO_SMCCC_INVALID_PARAMETER (-3)
+#define COPRO_SMCCC_RET_SUCCESS 0
+#define COPRO_SMCCC_RET_NOT_SUPPORTED (-1)
+#define COPRO_SMCCC_RET_NOT_REQUIRED (-2)
+#define COPRO_SMCCC_RET_INVALID_PARAMETER (-3)
 
 /* Arm architecture calls (owner 0). */
 #define COPRO_SMCCC_VERSION 0x80000000u

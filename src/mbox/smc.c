@@ -83,7 +83,7 @@ static void rx_drain(struct copro_smc_mbox *m, struct copro_mbox_chan *chan)
 			return;
 		int64_t ret = ret_of(m, &r);
 
-		if (ret == COPRO_SMCCC_NOT_REQUIRED)
+		if (ret == COPRO_SMCCC_RET_NOT_REQUIRED)
 			return;
 		if (ret != 0 || r.x[1] > COPRO_SMC_MBOX_MTU) {
 			/* The firmware broke the convention: stop listening. */
@@ -157,7 +157,7 @@ static int smc_startup(void *ctx, struct copro_mbox_chan *chan, uint64_t id,
 	if (rc < 0)
 		return rc;
 	ret = ret_of(m, &r);
-	if (ret == COPRO_SMCCC_NOT_SUPPORTED) {
+	if (ret == COPRO_SMCCC_RET_NOT_SUPPORTED) {
 		copro_dev_err(&m->ld,
 			      "the firmware does not implement function id"
 			      " 0x%08" PRIx32 " (%s)",
@@ -251,12 +251,12 @@ static int do_call(struct copro_smc_mbox *m, struct copro_mbox_chan *chan,
 	if (rc < 0)
 		return rc;
 	ret = ret_of(m, r);
-	if (ret == COPRO_SMCCC_NOT_SUPPORTED) {
+	if (ret == COPRO_SMCCC_RET_NOT_SUPPORTED) {
 		copro_dev_err(&m->ld, "channel %" PRIu32 ": the firmware no"
 			      " longer implements 0x%08" PRIx32, sc->id, m->fid);
 		return -EOPNOTSUPP;
 	}
-	if (ret == COPRO_SMCCC_INVALID_PARAMETER) {
+	if (ret == COPRO_SMCCC_RET_INVALID_PARAMETER) {
 		copro_dev_err(&m->ld, "channel %" PRIu32 ": the firmware"
 			      " refused a %zu-byte message", sc->id, len);
 		return -EINVAL;

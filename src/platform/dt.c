@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "platform/boards.h"
 #include "platform/dt_internal.h"
 
 /* No real board comes near this; a bigger header is corrupt or hostile. */
@@ -156,8 +155,8 @@ static int read_file(const char *path, void **data, size_t *len)
 int copro_dt_open_file(const char *path, struct copro_log *log,
 		       struct copro_dt **out)
 {
-	void *data;
-	size_t len;
+	void *data = NULL;
+	size_t len = 0;
 	int rc;
 
 	*out = NULL;
@@ -173,54 +172,6 @@ int copro_dt_open_file(const char *path, struct copro_log *log,
 	rc = copro_dt_open(data, len, path, log, out);
 	free(data);
 	return rc;
-}
-
-int copro_dt_open_board(const char *name_or_path, struct copro_log *log,
-			struct copro_dt **out)
-{
-	const struct copro_builtin_board *b;
-	struct copro_logdev ld;
-	void *data;
-	size_t len;
-	int rc;
-
-	*out = NULL;
-	if (!name_or_path)
-		name_or_path = COPRO_DT_DEFAULT_BOARD;
-	for (b = copro_builtin_boards; b->name; b++)
-		if (!strcmp(b->name, name_or_path))
-			return copro_dt_open(b->dtb, b->size, b->name, log, out);
-
-	rc = read_file(name_or_path, &data, &len);
-	if (rc) {
-		char known[256] = "";
-		size_t used = 0;
-
-		for (b = copro_builtin_boards; b->name && used < sizeof(known);
-		     b++)
-			used += (size_t)snprintf(known + used,
-						 sizeof(known) - used, "%s%s",
-						 used ? ", " : "", b->name);
-		copro_logdev_init(&ld, log, "%s", name_or_path);
-		copro_dev_err(&ld,
-			      "not a built-in board (%s) and not a readable .dtb file: %s",
-			      known[0] ? known : "none", copro_strerror(rc));
-		return rc == -ENOENT ? -ENOENT : rc;
-	}
-	rc = copro_dt_open(data, len, name_or_path, log, out);
-	free(data);
-	return rc;
-}
-
-/*
- * The names live in the generated table; the NULL-terminated array the
- * API promises is built once and kept for the life of the process. It is
- * a cache of constants, so racing first callers build identical arrays
- * and the loser frees its own.
- */
-const char *const *copro_dt_board_names(void)
-{
-	return copro_builtin_board_names;
 }
 
 void copro_dt_close(struct copro_dt *dt)

@@ -1,16 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
- * The emulated platform: lifetime, polling and the provider table. MMIO,
- * interrupts, DMA memory and reset/power live in their own files.
+ * The platform front end: lifetime, polling, DMA memory and firmware
+ * calls (straight to the backend), and the provider table. MMIO,
+ * interrupts and reset/power handles live in their own files.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "platform/platform_internal.h"
-
-/* A line stuck asserted must not keep a polling caller forever. */
-#define POLL_MAX_ROUNDS 64
 
 int copro_plat_grow(void **v, size_t *cap, size_t n, size_t elem)
 {
@@ -28,6 +26,16 @@ int copro_plat_grow(void **v, size_t *cap, size_t n, size_t elem)
 	return 0;
 }
 
+/* Every op the front end calls without checking for NULL. */
+static bool ops_complete(const struct copro_backend_ops *o)
+{
+	return o->threaded && o->poll && o->mmio_map && o->mmio_unmap &&
+	       o->irq_request && o->irq_free && o->irq_enable &&
+	       o->irq_disable && o->dma_alloc && o->dma_alloc_at &&
+	       o->dma_free && o->dma_register && o->dma_unregister &&
+	       o->reset_set && o->power_set;
+}
+
 int copro_platform_create(const struct copro_platform_config *cfg,
 			  struct copro_platform **out)
 {
@@ -35,13 +43,15 @@ int copro_platform_create(const struct copro_platform_config *cfg,
 	int rc;
 
 	*out = NULL;
-	if (!cfg || !cfg->dt)
+	if (!cfg || !cfg->dt || !cfg->ops || !ops_complete(cfg->ops))
 		return -EINVAL;
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
 	p->dt = cfg->dt;
-	p->threaded = cfg->threaded;
+	p->ops = cfg->ops;
+	p->be = cfg->backend;
+	p->threaded = cfg->ops->threaded(cfg->backend);
 	copro_logdev_init(&p->ld, cfg->log, "%s", copro_dt_name(cfg->dt));
 
 	rc = copro_mutex_init(&p->prov_lock);
@@ -49,44 +59,15 @@ int copro_platform_create(const struct copro_platform_config *cfg,
 		free(p);
 		return rc;
 	}
-	rc = copro_plat_mmio_init(p);
-	if (rc)
-		goto err_prov;
-	rc = copro_plat_irq_init(p, cfg->irq_spin_ns ? cfg->irq_spin_ns
-						     : COPRO_SPIN_DEFAULT_NS);
-	if (rc)
-		goto err_mmio;
-	rc = copro_plat_dma_init(p);
-	if (rc)
-		goto err_irq;
-	rc = copro_plat_pr_init(p);
-	if (rc)
-		goto err_dma;
-	rc = copro_rwlock_init(&p->fw.lock);
-	if (rc)
-		goto err_pr;
-	if (p->threaded) {
-		rc = copro_plat_irq_start(p);
-		if (rc)
-			goto err_fw;
+	rc = copro_mutex_init(&p->pr_lock);
+	if (rc) {
+		copro_mutex_destroy(&p->prov_lock);
+		free(p);
+		return rc;
 	}
+	p->handles.prev = p->handles.next = &p->handles;
 	*out = p;
 	return 0;
-
-err_fw:
-	copro_rwlock_destroy(&p->fw.lock);
-err_pr:
-	copro_plat_pr_fini(p);
-err_dma:
-	copro_plat_dma_fini(p);
-err_irq:
-	copro_plat_irq_fini(p);
-err_mmio:
-	copro_plat_mmio_fini(p);
-err_prov:
-	copro_mutex_destroy(&p->prov_lock);
-	free(p);
-	return rc;
 }
 
 void copro_platform_destroy(struct copro_platform *p)
@@ -95,7 +76,6 @@ void copro_platform_destroy(struct copro_platform *p)
 
 	if (!p)
 		return;
-	copro_plat_irq_stop(p);
 	for (size_t i = 0; i < p->nprov; i++)
 		copro_dev_err(&p->ld,
 			      "platform destroyed with the %s provider of %s still registered",
@@ -104,18 +84,8 @@ void copro_platform_destroy(struct copro_platform *p)
 						 sizeof(path)));
 	free(p->prov);
 	copro_mutex_destroy(&p->prov_lock);
-	for (unsigned c = 0; c < 2; c++)
-		for (unsigned o = 0; o < COPRO_FW_OWNERS; o++)
-			if (p->fw.h[c][o].fn)
-				copro_dev_err(&p->ld,
-					      "platform destroyed with a firmware"
-					      " call handler for %s owner %u",
-					      c ? "HVC" : "SMC", o);
-	copro_rwlock_destroy(&p->fw.lock);
-	copro_plat_pr_fini(p);
-	copro_plat_irq_fini(p);
-	copro_plat_mmio_fini(p);
-	copro_plat_dma_fini(p);
+	copro_plat_handles_fini(p);
+	copro_mutex_destroy(&p->pr_lock);
 	free(p);
 }
 
@@ -136,17 +106,55 @@ bool copro_platform_threaded(const struct copro_platform *p)
 
 int copro_platform_poll(struct copro_platform *p)
 {
-	unsigned total = 0;
+	return p->ops->poll(p->be);
+}
 
-	for (int round = 0; round < POLL_MAX_ROUNDS; round++) {
-		bool busy;
-		unsigned n = copro_plat_irq_dispatch(p, &busy);
+/* ---- DMA memory ---- */
 
-		if (!n)
-			break;
-		total += n;
-	}
-	return total > INT32_MAX ? INT32_MAX : (int)total;
+int copro_dma_alloc(struct copro_platform *p, size_t size,
+		    struct copro_dma_buf *out)
+{
+	memset(out, 0, sizeof(*out));
+	return p->ops->dma_alloc(p->be, size, out);
+}
+
+int copro_dma_alloc_at(struct copro_platform *p, uint64_t phys, size_t size,
+		       struct copro_dma_buf *out)
+{
+	memset(out, 0, sizeof(*out));
+	return p->ops->dma_alloc_at(p->be, phys, size, out);
+}
+
+void copro_dma_free(struct copro_platform *p, struct copro_dma_buf *buf)
+{
+	if (!buf || !buf->cpu)
+		return;
+	p->ops->dma_free(p->be, buf);
+	memset(buf, 0, sizeof(*buf));
+}
+
+int copro_dma_register(struct copro_platform *p, void *ptr, size_t size,
+		       uint64_t *phys)
+{
+	return p->ops->dma_register(p->be, ptr, size, phys);
+}
+
+int copro_dma_unregister(struct copro_platform *p, uint64_t phys)
+{
+	return p->ops->dma_unregister(p->be, phys);
+}
+
+/* ---- firmware calls ---- */
+
+int copro_fw_call(struct copro_platform *p, enum copro_conduit conduit,
+		  const struct copro_smccc_regs *in,
+		  struct copro_smccc_regs *out)
+{
+	if (conduit != COPRO_CONDUIT_SMC && conduit != COPRO_CONDUIT_HVC)
+		return -EINVAL;
+	if (!p->ops->fw_call)
+		return -EOPNOTSUPP;
+	return p->ops->fw_call(p->be, conduit, in, out);
 }
 
 /* ---- providers ---- */
@@ -215,4 +223,58 @@ void *copro_platform_provider_find(struct copro_platform *p, const char *kind,
 	ptr = pv ? pv->ptr : NULL;
 	copro_mutex_unlock(&p->prov_lock);
 	return ptr;
+}
+
+/* ---- handles ---- */
+
+void copro_plat_handle_add(struct copro_platform *p, struct plat_handle *h,
+			   enum plat_handle_kind kind)
+{
+	h->kind = kind;
+	h->next = &p->handles;
+	h->prev = p->handles.prev;
+	h->prev->next = h;
+	p->handles.prev = h;
+}
+
+void copro_plat_handle_del(struct copro_platform *p, struct plat_handle *h)
+{
+	(void)p;
+	h->prev->next = h->next;
+	h->next->prev = h->prev;
+}
+
+void copro_plat_handles_fini(struct copro_platform *p)
+{
+	unsigned pr_leaked = 0;
+
+	while (p->handles.next != &p->handles) {
+		struct plat_handle *h = p->handles.next;
+
+		copro_plat_handle_del(p, h);
+		if (h->kind == PH_MMIO) {
+			struct copro_mmio *m = (struct copro_mmio *)h;
+
+			copro_dev_err(&p->ld,
+				      "platform destroyed with MMIO mapping [0x%llx, +0x%llx) of '%s' still mapped",
+				      (unsigned long long)m->phys,
+				      (unsigned long long)m->size, m->w.name);
+			p->ops->mmio_unmap(p->be, m->w.cookie);
+		} else if (h->kind == PH_IRQ) {
+			struct copro_irq *irq = (struct copro_irq *)h;
+
+			copro_dev_err(&p->ld,
+				      "platform destroyed with interrupt line %u ('%s') still requested",
+				      irq->line, irq->name);
+			p->ops->irq_free(p->be, irq->cookie);
+		} else {
+			pr_leaked++;
+		}
+		free(h);
+	}
+	if (pr_leaked)
+		copro_dev_err(&p->ld,
+			      "platform destroyed with %u reset/power handles not put",
+			      pr_leaked);
+	free(p->lines);
 }

@@ -45,10 +45,10 @@ const char *copro_conduit_name(enum copro_conduit c)
 const char *copro_smccc_ret_name(int64_t ret)
 {
 	switch (ret) {
-	case COPRO_SMCCC_SUCCESS: return "SUCCESS";
-	case COPRO_SMCCC_NOT_SUPPORTED: return "NOT_SUPPORTED";
-	case COPRO_SMCCC_NOT_REQUIRED: return "NOT_REQUIRED";
-	case COPRO_SMCCC_INVALID_PARAMETER: return "INVALID_PARAMETER";
+	case COPRO_SMCCC_RET_SUCCESS: return "SUCCESS";
+	case COPRO_SMCCC_RET_NOT_SUPPORTED: return "NOT_SUPPORTED";
+	case COPRO_SMCCC_RET_NOT_REQUIRED: return "NOT_REQUIRED";
+	case COPRO_SMCCC_RET_INVALID_PARAMETER: return "INVALID_PARAMETER";
 	}
 	return NULL;
 }
@@ -75,10 +75,10 @@ int copro_smccc_fid_check(uint32_t fid)
 int copro_smccc_errno(int64_t ret)
 {
 	switch (ret) {
-	case COPRO_SMCCC_SUCCESS: return 0;
-	case COPRO_SMCCC_NOT_SUPPORTED: return -EOPNOTSUPP;
-	case COPRO_SMCCC_NOT_REQUIRED: return -EALREADY;
-	case COPRO_SMCCC_INVALID_PARAMETER: return -EINVAL;
+	case COPRO_SMCCC_RET_SUCCESS: return 0;
+	case COPRO_SMCCC_RET_NOT_SUPPORTED: return -EOPNOTSUPP;
+	case COPRO_SMCCC_RET_NOT_REQUIRED: return -EALREADY;
+	case COPRO_SMCCC_RET_INVALID_PARAMETER: return -EINVAL;
 	}
 	return -EIO;
 }
@@ -160,7 +160,7 @@ int copro_smccc_version(struct copro_platform *p, enum copro_conduit conduit,
 
 	if (ret < 0)
 		return ret;
-	if ((int32_t)r.x[0] == COPRO_SMCCC_NOT_SUPPORTED)
+	if ((int32_t)r.x[0] == COPRO_SMCCC_RET_NOT_SUPPORTED)
 		*version = COPRO_SMCCC_VERSION_1_0;
 	else if ((int32_t)r.x[0] < 0)
 		return -EIO;

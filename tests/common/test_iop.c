@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <copro/bus.h>
+#include <copro/sim/bus.h>
 #include <copro/error.h>
 #include <copro/regs/asc.h>
 #include <copro/regs/rtkit.h>
@@ -285,7 +285,7 @@ int test_iop_dma_write(struct test_iop *iop, uint64_t iova, const void *src,
 	if (iop->cfg.sart)
 		return copro_sim_sart_dma_write(iop->cfg.sart, "test-iop", iova,
 						src, len);
-	return copro_bus_dma_write(copro_sim_asc_platform(iop->asc), "test-iop",
+	return copro_bus_dma_write(copro_sim_asc_bus(iop->asc), "test-iop",
 				   iova, src, len);
 }
 
@@ -295,14 +295,14 @@ int test_iop_dma_read(struct test_iop *iop, uint64_t iova, void *dst,
 	if (iop->cfg.sart)
 		return copro_sim_sart_dma_read(iop->cfg.sart, "test-iop", iova,
 					       dst, len);
-	return copro_bus_dma_read(copro_sim_asc_platform(iop->asc), "test-iop",
+	return copro_bus_dma_read(copro_sim_asc_bus(iop->asc), "test-iop",
 				  iova, dst, len);
 }
 
 /* ---- SRAM ---------------------------------------------------------------- */
 
 struct test_sram {
-	struct copro_platform *p;
+	struct copro_bus *bus;
 	uint64_t phys, size;
 	uint8_t *mem;
 	struct copro_mutex lock;
@@ -343,7 +343,7 @@ static const struct copro_mmio_ops sram_ops = {
 	.write = sram_write,
 };
 
-int test_sram_create(struct copro_platform *p, uint64_t phys, uint64_t size,
+int test_sram_create(struct copro_bus *bus, uint64_t phys, uint64_t size,
 		     struct test_sram **out)
 {
 	struct test_sram *s = calloc(1, sizeof(*s));
@@ -356,11 +356,11 @@ int test_sram_create(struct copro_platform *p, uint64_t phys, uint64_t size,
 		free(s);
 		return -ENOMEM;
 	}
-	s->p = p;
+	s->bus = bus;
 	s->phys = phys;
 	s->size = size;
 	copro_mutex_init(&s->lock);
-	ret = copro_bus_add_mmio(p, phys, size, &sram_ops, s, "test-sram");
+	ret = copro_bus_add_mmio(bus, phys, size, &sram_ops, s, "test-sram");
 	if (ret < 0) {
 		copro_mutex_destroy(&s->lock);
 		free(s->mem);
@@ -375,7 +375,7 @@ void test_sram_destroy(struct test_sram *s)
 {
 	if (!s)
 		return;
-	copro_bus_remove_mmio(s->p, s->phys);
+	copro_bus_remove_mmio(s->bus, s->phys);
 	copro_mutex_destroy(&s->lock);
 	free(s->mem);
 	free(s);
@@ -421,6 +421,7 @@ void test_rtk_open(struct test_rtk *t, bool threaded,
 	bc.log = test_logcap_log(&t->cap);
 	assert_int_equal(copro_board_create(&bc, &t->b), 0);
 	t->p = copro_board_platform(t->b);
+	t->bus = copro_board_bus(t->b);
 	t->dt = copro_board_dt(t->b);
 	t->node = copro_dt_next_compatible(t->dt, -1, "apple,nvme-ans2");
 	assert_true(t->node >= 0);

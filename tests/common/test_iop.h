@@ -89,7 +89,7 @@ int test_iop_dma_read(struct test_iop *iop, uint64_t iova, void *dst,
  * counted as bad, reads 0 and writes nothing), like the real thing.
  */
 struct test_sram;
-int test_sram_create(struct copro_platform *p, uint64_t phys, uint64_t size,
+int test_sram_create(struct copro_bus *bus, uint64_t phys, uint64_t size,
 		     struct test_sram **out);
 void test_sram_destroy(struct test_sram *s);
 void test_sram_write(struct test_sram *s, uint64_t off, const void *src,
@@ -103,6 +103,7 @@ struct test_rtk {
 	struct test_logcap cap;
 	struct copro_board *b;
 	struct copro_platform *p;
+	struct copro_bus *bus;
 	const struct copro_dt *dt;
 	struct copro_sim_asc *model;
 	struct copro_asc *asc;

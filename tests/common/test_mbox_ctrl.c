@@ -10,7 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <copro/bus.h>
+#include <copro/sim/board.h>
+#include <copro/sim/bus.h>
 #include <copro/error.h>
 
 #include "test_mbox_ctrl.h"
@@ -35,6 +36,7 @@ struct tctrl_chan {
 
 struct tctrl {
 	struct copro_platform *p;
+	struct copro_bus *bus;
 	struct copro_mbox_controller *ctrl;
 	struct copro_irq *irq;
 	struct tctrl_config cfg;
@@ -91,7 +93,7 @@ static void update_line(struct tctrl *t)
 
 	for (unsigned i = 0; i < TCTRL_CHANS; i++)
 		level |= chan_wants_irq(t, &t->ch[i]);
-	copro_bus_irq_set(t->p, t->cfg.line, level);
+	copro_bus_irq_set(t->bus, t->cfg.line, level);
 }
 
 /* ---- the interrupt handler ---------------------------------------------- */
@@ -425,7 +427,8 @@ static const struct copro_mbox_controller_ops tctrl_ops_xlate = {
 
 /* ---- lifetime ---------------------------------------------------------- */
 
-int tctrl_create(struct copro_platform *p, const struct tctrl_config *cfg,
+int tctrl_create(struct copro_platform *p, struct copro_bus *bus,
+		 const struct tctrl_config *cfg,
 		 struct tctrl **out)
 {
 	struct tctrl *t = calloc(1, sizeof(*t));
@@ -433,6 +436,7 @@ int tctrl_create(struct copro_platform *p, const struct tctrl_config *cfg,
 
 	assert_non_null(t);
 	t->p = p;
+	t->bus = bus;
 	t->cfg = *cfg;
 	if (!t->cfg.mtu)
 		t->cfg.mtu = TCTRL_MTU;
@@ -473,7 +477,7 @@ void tctrl_destroy(struct tctrl *t)
 		return;
 	copro_mbox_controller_unregister(t->ctrl);
 	copro_irq_free(t->irq);
-	copro_bus_irq_set(t->p, t->cfg.line, false);
+	copro_bus_irq_set(t->bus, t->cfg.line, false);
 	copro_mutex_destroy(&t->lock);
 	free(t);
 }
@@ -593,20 +597,16 @@ unsigned tctrl_shutdowns(struct tctrl *t, unsigned id)
 
 int tenv_init_dt(struct tenv *e, struct copro_dt *dt, bool threaded)
 {
-	struct copro_platform_config cfg = {
-		.dt = dt,
-		.log = test_logcap_log(&e->cap),
-		.threaded = threaded,
-	};
-
 	e->threaded = threaded;
-	return copro_platform_create(&cfg, &e->p);
+	return test_platform_create(dt, test_logcap_log(&e->cap), threaded,
+				    &e->bus, &e->p);
 }
 
 void tenv_fini(struct tenv *e)
 {
-	copro_platform_destroy(e->p);
+	test_platform_destroy(e->bus, e->p);
 	e->p = NULL;
+	e->bus = NULL;
 }
 
 static int tenv_setup(void **state, bool threaded)
@@ -615,7 +615,7 @@ static int tenv_setup(void **state, bool threaded)
 
 	if (!e || test_logcap_init(&e->cap) < 0)
 		return -1;
-	if (copro_dt_open_board("t8103", test_logcap_log(&e->cap), &e->dt) < 0)
+	if (copro_board_dt_open("t8103", test_logcap_log(&e->cap), &e->dt) < 0)
 		return -1;
 	if (tenv_init_dt(e, e->dt, threaded) < 0)
 		return -1;

@@ -77,7 +77,8 @@ struct tctrl_config {
 
 struct tctrl;
 
-int tctrl_create(struct copro_platform *p, const struct tctrl_config *cfg,
+int tctrl_create(struct copro_platform *p, struct copro_bus *bus,
+		 const struct tctrl_config *cfg,
 		 struct tctrl **out);
 void tctrl_destroy(struct tctrl *t);
 struct copro_mbox_controller *tctrl_controller(struct tctrl *t);
@@ -115,6 +116,7 @@ bool tctrl_in_handler(void);
 struct tenv {
 	struct test_logcap cap;
 	struct copro_dt *dt;
+	struct copro_bus *bus;
 	struct copro_platform *p;
 	bool threaded;
 };

@@ -169,3 +169,32 @@ void test_logcap_expect(struct test_logcap *cap, const char *substr)
 		fail_msg("log lacks: %s", substr);
 	}
 }
+
+int test_platform_create(const struct copro_dt *dt, struct copro_log *log,
+			 bool threaded, struct copro_bus **bus,
+			 struct copro_platform **p)
+{
+	struct copro_bus_config cfg = {
+		.dt = dt,
+		.log = log,
+		.threaded = threaded,
+	};
+	int ret;
+
+	*p = NULL;
+	ret = copro_bus_create(&cfg, bus);
+	if (ret < 0)
+		return ret;
+	ret = copro_bus_platform_create(*bus, p);
+	if (ret < 0) {
+		copro_bus_destroy(*bus);
+		*bus = NULL;
+	}
+	return ret;
+}
+
+void test_platform_destroy(struct copro_bus *bus, struct copro_platform *p)
+{
+	copro_platform_destroy(p);
+	copro_bus_destroy(bus);
+}

@@ -30,6 +30,8 @@
 
 #include "copro/log.h"
 #include "copro/os.h"
+#include "copro/platform.h"
+#include "copro/sim/bus.h"
 
 /* A generous timeout for waits that should finish almost at once. */
 #define TEST_TIMEOUT_NS (10 * COPRO_NSEC_PER_SEC)
@@ -72,5 +74,16 @@ void test_logcap_dump(struct test_logcap *cap);
  * COPRO_FOREVER is allowed but a test should not use it.
  */
 bool test_wait_until(bool (*pred)(void *arg), void *arg, int64_t timeout_ns);
+
+/*
+ * An emulated machine for `dt` and a platform over it: what a test that
+ * puts models on a bus of its own (no board) drives. 0 or the error of
+ * the step that failed (nothing is left behind).
+ */
+int test_platform_create(const struct copro_dt *dt, struct copro_log *log,
+			 bool threaded, struct copro_bus **bus,
+			 struct copro_platform **p);
+/* The platform, then the bus; either may be NULL. */
+void test_platform_destroy(struct copro_bus *bus, struct copro_platform *p);
 
 #endif

@@ -14,7 +14,7 @@
 
 #include <libfdt.h>
 
-#include "copro/bus.h"
+#include "copro/sim/bus.h"
 #include "copro/dt.h"
 #include "copro/log.h"
 #include "copro/platform.h"
@@ -95,7 +95,8 @@ static void irq_handler(void *ctx)
 	copro_irq_disable(*irq);
 }
 
-static void exercise_platform(struct copro_platform *p, int node)
+static void exercise_platform(struct copro_bus *bus, struct copro_platform *p,
+			      int node)
 {
 	struct copro_reset *rst;
 	struct copro_power *pd;
@@ -112,9 +113,9 @@ static void exercise_platform(struct copro_platform *p, int node)
 		copro_power_put(pd);
 	}
 	if (!copro_irq_request_dt(p, node, NULL, 0, irq_handler, &irq, &irq)) {
-		copro_bus_irq_set(p, copro_irq_line(irq), true);
+		copro_bus_irq_set(bus, copro_irq_line(irq), true);
 		copro_platform_poll(p);
-		copro_bus_irq_set(p, copro_irq_line(irq), false);
+		copro_bus_irq_set(bus, copro_irq_line(irq), false);
 		copro_irq_free(irq);
 	}
 }
@@ -123,6 +124,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const struct copro_log_sink sink = { discard, NULL };
 	struct copro_platform *p = NULL;
+	struct copro_bus *bus = NULL;
 	struct copro_log *log;
 	struct copro_dt *dt;
 	int nodes = 0;
@@ -136,9 +138,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	copro_dt_validate(dt);
 	copro_dt_path(dt, "/memory");
 
-	struct copro_platform_config cfg = { .dt = dt, .log = log };
+	struct copro_bus_config cfg = { .dt = dt, .log = log };
 
-	if (copro_platform_create(&cfg, &p))
+	if (copro_bus_create(&cfg, &bus) == 0 &&
+	    copro_bus_platform_create(bus, &p))
 		p = NULL;
 	if (p) {
 		struct copro_dma_buf buf;
@@ -151,9 +154,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	     node = fdt_next_node(copro_dt_blob(dt), node, NULL), nodes++) {
 		walk_node(dt, node);
 		if (p)
-			exercise_platform(p, node);
+			exercise_platform(bus, p, node);
 	}
 	copro_platform_destroy(p);
+	copro_bus_destroy(bus);
 	copro_dt_close(dt);
 	copro_log_destroy(log);
 	return 0;

@@ -20,7 +20,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <copro/bus.h>
+#include <copro/sim/bus.h>
 #include <copro/log.h>
 #include <copro/regs/rtkit.h>
 #include <copro/rtkit.h>
@@ -146,7 +146,7 @@ static int setup(void)
 	if (node < 0 || !(fz.sart_model = copro_board_sart(fz.b, node)) ||
 	    copro_sart_probe(fz.p, node, &fz.sart))
 		return -1;
-	if (copro_bus_add_mmio(fz.p, SRAM_PHYS, SRAM_SIZE, &sram_ops, NULL,
+	if (copro_bus_add_mmio(copro_board_bus(fz.b), SRAM_PHYS, SRAM_SIZE, &sram_ops, NULL,
 			       "fuzz-sram"))
 		return -1;
 	for (int m = 0; m < MODES; m++) {

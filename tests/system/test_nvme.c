@@ -10,7 +10,7 @@
 #include <copro/dt.h>
 #include <copro/regs/ans2.h>
 #include <copro/sart.h>
-#include <copro/bus.h>
+#include <copro/sim/bus.h>
 
 #include "test_nvme_fixture.h"
 
@@ -54,10 +54,10 @@ static void test_probe_identify_remove(void **state)
 	assert_int_equal(copro_dt_ref(copro_board_dt(f.b), f.node,
 				      "power-domains", "#power-domain-cells", 0,
 				      &pd), 0);
-	assert_true(copro_bus_power_is_on(f.p, pd.node, 0));
+	assert_true(copro_bus_power_is_on(copro_board_bus(f.b), pd.node, 0));
 	copro_nvme_remove(f.nvme);
 	f.nvme = NULL;
-	assert_false(copro_bus_power_is_on(f.p, pd.node, 0));
+	assert_false(copro_bus_power_is_on(copro_board_bus(f.b), pd.node, 0));
 
 	/* A clean remove leaves a device that probes again. */
 	assert_int_equal(fx_probe(&f, NULL), 0);

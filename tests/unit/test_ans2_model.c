@@ -9,6 +9,8 @@
 
 #include <libfdt.h>
 
+#include <copro/sim/board.h>
+
 static void test_registers_and_power(void **state)
 {
 	struct host *h = *state;
@@ -77,7 +79,7 @@ static void test_bringup_and_identify(void **state)
 	struct nvme_sqe s;
 
 	h_bringup(h);
-	assert_false(copro_bus_irq_get(h->p, h->line));
+	assert_false(copro_bus_irq_get(h->bus, h->line));
 
 	s = h_admin_sqe(NVME_ADMIN_IDENTIFY, NVME_ID_CNS_CTRL, 0,
 			h->data.phys);
@@ -138,7 +140,7 @@ static void write_board(const char *path, const char *const *props)
 	FILE *f;
 	int node;
 
-	assert_int_equal(copro_dt_open_board("t8103", NULL, &dt), 0);
+	assert_int_equal(copro_board_dt_open("t8103", NULL, &dt), 0);
 	assert_int_equal(fdt_open_into(copro_dt_blob(dt), buf, sizeof(buf)), 0);
 	copro_dt_close(dt);
 	node = fdt_node_offset_by_compatible(buf, -1, "apple,nvme-ans2");
@@ -195,7 +197,7 @@ static void test_identify_strings_from_dt(void **state)
 	write_board(path, bad);
 	bcfg.log = test_logcap_log(h->cap);
 	assert_int_equal(copro_board_create(&bcfg, &b), 0);
-	assert_int_equal(copro_sim_ans2_create(copro_board_platform(b),
+	assert_int_equal(copro_sim_ans2_create(copro_board_bus(b),
 					       copro_board_nvme_node(b), NULL,
 					       NULL, NULL, &m),
 			 -EINVAL);

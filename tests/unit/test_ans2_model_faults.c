@@ -16,7 +16,7 @@ static struct nvme_sqe read1(struct host *h, size_t off)
 
 static bool line(struct host *h)
 {
-	return copro_bus_irq_get(h->p, h->line);
+	return copro_bus_irq_get(h->bus, h->line);
 }
 
 static bool line_up(void *arg)

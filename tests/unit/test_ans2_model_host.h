@@ -25,7 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <copro/bus.h>
+#include <copro/sim/bus.h>
 #include <copro/error.h>
 #include <copro/regs/ans2.h>
 #include <copro/regs/nvme.h>
@@ -50,6 +50,7 @@ struct host {
 	struct test_logcap *cap;
 	struct copro_board *b;
 	struct copro_platform *p;
+	struct copro_bus *bus;
 	const struct copro_dt *dt;
 	int node, sart_node, mbox_node;
 	struct copro_sim_rtkit *fw;	/* the board's firmware model */
@@ -145,6 +146,7 @@ static inline void h_open_board(struct host *h, const char *board,
 	bcfg.log = test_logcap_log(h->cap);
 	assert_int_equal(copro_board_create(&bcfg, &h->b), 0);
 	h->p = copro_board_platform(h->b);
+	h->bus = copro_board_bus(h->b);
 	h->dt = copro_board_dt(h->b);
 	h->node = copro_board_nvme_node(h->b);
 	assert_true(h->node >= 0);
@@ -155,7 +157,7 @@ static inline void h_open_board(struct host *h, const char *board,
 	h->sart = copro_board_sart(h->b, h->sart_node);
 	assert_non_null(h->sart);
 	assert_null(copro_board_ans2(h->b, h->node));
-	assert_int_equal(copro_sim_ans2_create(h->p, h->node, h->fw, h->sart,
+	assert_int_equal(copro_sim_ans2_create(h->bus, h->node, h->fw, h->sart,
 					       &cfg, &h->m), 0);
 	assert_int_equal(copro_mmio_map_dt(h->p, h->node, "nvme", 0, &h->r), 0);
 	assert_int_equal(copro_mmio_map_dt(h->p, h->node, "ans", 0, &h->ans), 0);

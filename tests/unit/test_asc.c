@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include <copro/asc.h>
-#include <copro/bus.h>
+#include <copro/sim/bus.h>
 #include <copro/error.h>
 #include <copro/mbox.h>
 #include <copro/regs/asc.h>
@@ -527,30 +527,29 @@ struct small {
 	struct test_logcap cap;
 	void *blob;
 	struct copro_dt *dt;
+	struct copro_bus *bus;
 	struct copro_platform *p;
 	int node;
 };
 
 static void small_open(struct small *s, const struct dtb_opts *o)
 {
-	struct copro_platform_config cfg = { 0 };
-
 	assert_int_equal(test_logcap_init(&s->cap), 0);
 	s->blob = build_dtb(o);
 	assert_int_equal(copro_dt_open(s->blob, fdt_totalsize(s->blob),
 				       "small", test_logcap_log(&s->cap),
 				       &s->dt),
 			 0);
-	cfg.dt = s->dt;
-	cfg.log = test_logcap_log(&s->cap);
-	assert_int_equal(copro_platform_create(&cfg, &s->p), 0);
+	assert_int_equal(test_platform_create(s->dt, test_logcap_log(&s->cap),
+					      false, &s->bus, &s->p),
+			 0);
 	s->node = copro_dt_path(s->dt, "/mbox@10008000");
 	assert_true(s->node >= 0);
 }
 
 static void small_close(struct small *s)
 {
-	copro_platform_destroy(s->p);
+	test_platform_destroy(s->bus, s->p);
 	copro_dt_close(s->dt);
 	free(s->blob);
 	test_logcap_destroy(&s->cap);
@@ -600,7 +599,7 @@ static void test_probe_no_recv_irq(void **state)
 	(void)state;
 	small_open(&s, &o);
 	/* Registers to map, so that only the interrupt is missing. */
-	assert_int_equal(copro_bus_add_mmio(s.p, SMALL_MBOX_PHYS,
+	assert_int_equal(copro_bus_add_mmio(s.bus, SMALL_MBOX_PHYS,
 					    ASC_MBOX_REGION_SIZE, &dummy_ops,
 					    NULL, "dummy"),
 			 0);
@@ -611,9 +610,9 @@ static void test_probe_no_recv_irq(void **state)
 	/* And the model refuses such a node too. */
 	struct copro_sim_asc *model = (void *)1;
 
-	assert_true(copro_sim_asc_create(s.p, s.node, &model) < 0);
+	assert_true(copro_sim_asc_create(s.bus, s.node, &model) < 0);
 	assert_null(model);
-	copro_bus_remove_mmio(s.p, SMALL_MBOX_PHYS);
+	copro_bus_remove_mmio(s.bus, SMALL_MBOX_PHYS);
 	small_close(&s);
 }
 
@@ -650,7 +649,7 @@ static void check_dt_bind(uint32_t mbox_cells, int want)
 
 	assert_non_null(rx);
 	small_open(&s, &o);
-	assert_int_equal(copro_sim_asc_create(s.p, s.node, &model), 0);
+	assert_int_equal(copro_sim_asc_create(s.bus, s.node, &model), 0);
 	assert_int_equal(copro_sim_asc_set_firmware(model, copro_sim_fw_echo()),
 			 0);
 	assert_int_equal(copro_asc_probe(s.p, s.node, &asc), 0);

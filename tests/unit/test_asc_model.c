@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <copro/bus.h>
+#include <copro/sim/bus.h>
 #include <copro/error.h>
 #include <copro/regs/asc.h>
 #include <copro/sim/asc_model.h>
@@ -35,6 +35,7 @@ struct fx {
 	struct test_logcap cap;
 	struct copro_board *b;
 	struct copro_platform *p;
+	struct copro_bus *bus;
 	struct copro_sim_asc *asc;
 	struct copro_mmio *mbox, *cpu;
 	unsigned line[NLINES];
@@ -49,6 +50,7 @@ static void fx_open(struct fx *f)
 
 	assert_int_equal(copro_board_create(&cfg, &f->b), 0);
 	f->p = copro_board_platform(f->b);
+	f->bus = copro_board_bus(f->b);
 	f->asc = copro_board_first_asc(f->b);
 	assert_non_null(f->asc);
 	/* The board runs RTKit on the ANS mailbox; these tests want echoes. */
@@ -125,7 +127,7 @@ static void pop(struct fx *f, bool a2i, uint64_t *msg0, uint64_t *recv1)
 
 static bool level(struct fx *f, int which)
 {
-	return copro_bus_irq_get(f->p, f->line[which]);
+	return copro_bus_irq_get(f->bus, f->line[which]);
 }
 
 /* ---- registers ------------------------------------------------------- */
@@ -691,7 +693,7 @@ static void test_identity(void **state)
 {
 	struct fx *f = *state;
 
-	assert_ptr_equal(copro_sim_asc_platform(f->asc), f->p);
+	assert_ptr_equal(copro_sim_asc_bus(f->asc), f->bus);
 	assert_string_equal(copro_sim_asc_name(f->asc), "mbox@277408000");
 	assert_true(copro_dt_is_compatible(copro_board_dt(f->b),
 					   copro_sim_asc_node(f->asc),

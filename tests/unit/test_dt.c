@@ -20,6 +20,7 @@
 #include <libfdt.h>
 
 #include "copro/dt.h"
+#include "copro/sim/board.h"
 #include "copro/error.h"
 #include "testutil.h"
 
@@ -168,15 +169,15 @@ static int path(struct fx *fx, const char *p)
 static void test_t8103_validates(void **state)
 {
 	struct fx *fx = *state;
-	const char *const *names = copro_dt_board_names();
+	const char *const *names = copro_board_names();
 	bool found = false;
 
 	for (size_t i = 0; names[i]; i++)
 		found |= !strcmp(names[i], "t8103");
 	assert_true(found);
-	assert_ptr_equal(copro_dt_board_names(), names);
+	assert_ptr_equal(copro_board_names(), names);
 
-	assert_int_equal(copro_dt_open_board("t8103", test_logcap_log(&fx->cap),
+	assert_int_equal(copro_board_dt_open("t8103", test_logcap_log(&fx->cap),
 					     &fx->dt), 0);
 	assert_string_equal(copro_dt_name(fx->dt), "t8103");
 	assert_int_equal(copro_dt_validate(fx->dt), 0);
@@ -188,9 +189,9 @@ static void test_default_board(void **state)
 {
 	struct fx *fx = *state;
 
-	assert_int_equal(copro_dt_open_board(NULL, test_logcap_log(&fx->cap),
+	assert_int_equal(copro_board_dt_open(NULL, test_logcap_log(&fx->cap),
 					     &fx->dt), 0);
-	assert_string_equal(copro_dt_name(fx->dt), COPRO_DT_DEFAULT_BOARD);
+	assert_string_equal(copro_dt_name(fx->dt), COPRO_BOARD_DEFAULT);
 }
 
 static void test_t8103_ans_mailbox(void **state)
@@ -202,7 +203,7 @@ static void test_t8103_ans_mailbox(void **state)
 	unsigned line;
 	int mbox;
 
-	assert_int_equal(copro_dt_open_board("t8103", test_logcap_log(&fx->cap),
+	assert_int_equal(copro_board_dt_open("t8103", test_logcap_log(&fx->cap),
 					     &fx->dt), 0);
 	mbox = copro_dt_next_compatible(fx->dt, -1, "apple,asc-mailbox-v4");
 	assert_true(mbox >= 0);
@@ -317,7 +318,7 @@ static void test_open_board_unknown_and_file(void **state)
 	FILE *f;
 	int fd;
 
-	assert_int_equal(copro_dt_open_board("no-such-board",
+	assert_int_equal(copro_board_dt_open("no-such-board",
 					     test_logcap_log(&fx->cap), &fx->dt),
 			 -ENOENT);
 	expect_log(fx, "err: no-such-board: not a built-in board (t6000, t8103)");
@@ -328,7 +329,7 @@ static void test_open_board_unknown_and_file(void **state)
 	expect_log(fx, "err: /nonexistent/x.dtb: cannot read devicetree blob");
 
 	/* The built-in blob, written to a file and opened by path. */
-	assert_int_equal(copro_dt_open_board("t8103", NULL, &dt), 0);
+	assert_int_equal(copro_board_dt_open("t8103", NULL, &dt), 0);
 	builtin = dt;
 	fd = mkstemp(tmpl);
 	assert_true(fd >= 0);
@@ -342,7 +343,7 @@ static void test_open_board_unknown_and_file(void **state)
 	fclose(f);
 	copro_dt_close(dt);
 
-	assert_int_equal(copro_dt_open_board(file, test_logcap_log(&fx->cap),
+	assert_int_equal(copro_board_dt_open(file, test_logcap_log(&fx->cap),
 					     &fx->dt), 0);
 	assert_string_equal(copro_dt_name(fx->dt), file);
 	assert_int_equal(copro_dt_validate(fx->dt), 0);
@@ -356,7 +357,7 @@ static void test_open_unaligned_copy(void **state)
 	size_t size;
 	char *buf;
 
-	assert_int_equal(copro_dt_open_board("t8103", NULL, &dt), 0);
+	assert_int_equal(copro_board_dt_open("t8103", NULL, &dt), 0);
 	size = fdt_totalsize(copro_dt_blob(dt));
 	buf = malloc(size + 1);
 	assert_non_null(buf);

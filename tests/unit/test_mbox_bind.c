@@ -50,7 +50,7 @@ static void test_request_by_name(void **state)
 	assert_int_equal(copro_mbox_request(e->p, "tc", 3, &cl, &a), -ENODEV);
 	assert_null(a);
 
-	assert_int_equal(tctrl_create(e->p, &cfg, &t), 0);
+	assert_int_equal(tctrl_create(e->p, e->bus, &cfg, &t), 0);
 	assert_int_equal(copro_mbox_request(e->p, "tc", 3, &cl, &a), 0);
 	assert_int_equal(copro_mbox_chan_id(a), 3);
 	assert_int_equal(copro_mbox_mtu(a), TCTRL_MTU);
@@ -169,7 +169,7 @@ static void run_request_dt(struct tenv *e, bool use_xlate)
 
 	cfg.node = ctrl_node;
 	cfg.use_xlate = use_xlate;
-	assert_int_equal(tctrl_create(e->p, &cfg, &t), 0);
+	assert_int_equal(tctrl_create(e->p, e->bus, &cfg, &t), 0);
 	/* By name, and by index; the cell is the channel id. */
 	assert_int_equal(copro_mbox_request_dt(e->p, client, "rx", 7, &cl, &rx),
 			 0);
@@ -241,7 +241,7 @@ static void test_unbind_cancels(void **state)
 	struct trec r, r2;
 
 	cfg.stalled = true;
-	assert_int_equal(tctrl_create(e->p, &cfg, &t), 0);
+	assert_int_equal(tctrl_create(e->p, e->bus, &cfg, &t), 0);
 	trec_init(&r);
 	cl = trec_client(&r, COPRO_MBOX_RX_DEFERRED, 0, 8);
 	assert_int_equal(copro_mbox_request(e->p, "tc", 2, &cl, &chan), 0);
@@ -313,7 +313,7 @@ static void test_free_wakes_blocked_sender(void **state)
 	struct trec r;
 
 	cfg.stalled = true;
-	assert_int_equal(tctrl_create(e->p, &cfg, &t), 0);
+	assert_int_equal(tctrl_create(e->p, e->bus, &cfg, &t), 0);
 	trec_init(&r);
 	cl = trec_client(&r, COPRO_MBOX_RX_DEFERRED, 0, 2);
 	assert_int_equal(copro_mbox_request(e->p, "tc", 2, &cl, &chan), 0);
@@ -386,10 +386,10 @@ static void test_register_checks(void **state)
 	struct tctrl_config cfg2 = cfg_of("tc", COPRO_MBOX_TXDONE_ACK, 1);
 	struct tctrl *t, *t2;
 
-	assert_int_equal(tctrl_create(e->p, &cfg, &t), 0);
-	assert_int_equal(tctrl_create(e->p, &cfg2, &t2), -EEXIST);
+	assert_int_equal(tctrl_create(e->p, e->bus, &cfg, &t), 0);
+	assert_int_equal(tctrl_create(e->p, e->bus, &cfg2, &t2), -EEXIST);
 	cfg2.name = "tc2";
-	assert_int_equal(tctrl_create(e->p, &cfg2, &t2), 0);
+	assert_int_equal(tctrl_create(e->p, e->bus, &cfg2, &t2), 0);
 	tctrl_destroy(t2);
 	tctrl_destroy(t);
 }
@@ -403,7 +403,7 @@ static void test_unregister_with_channels(void **state)
 	struct tctrl *t;
 	struct trec r;
 
-	assert_int_equal(tctrl_create(e->p, &cfg, &t), 0);
+	assert_int_equal(tctrl_create(e->p, e->bus, &cfg, &t), 0);
 	trec_init(&r);
 	cl = trec_client(&r, COPRO_MBOX_RX_DEFERRED, 0, 0);
 	assert_int_equal(copro_mbox_request(e->p, "tc", 1, &cl, &chan), 0);
@@ -440,8 +440,8 @@ static void test_two_platforms(void **state)
 
 	trec_init(&r);
 	cl = trec_client(&r, COPRO_MBOX_RX_DEFERRED, 0, 0);
-	assert_int_equal(tctrl_create(e->p, &cfg, &t1), 0);
-	assert_int_equal(tctrl_create(e2->p, &cfg, &t2), 0);
+	assert_int_equal(tctrl_create(e->p, e->bus, &cfg, &t1), 0);
+	assert_int_equal(tctrl_create(e2->p, e2->bus, &cfg, &t2), 0);
 	assert_int_equal(copro_mbox_request(e->p, "tc", 0, &cl, &c1), 0);
 	assert_int_equal(copro_mbox_request(e2->p, "tc", 0, &cl, &c2), 0);
 	assert_int_equal(tsend(c1, 1, 0, TEST_TIMEOUT_NS), 0);

@@ -41,7 +41,7 @@ static void fx_open(struct fixture *f, void **state, bool rx_use_room,
 	struct copro_mbox_client cl;
 
 	f->e = *state;
-	assert_int_equal(tctrl_create(f->e->p, &cfg, &f->t), 0);
+	assert_int_equal(tctrl_create(f->e->p, f->e->bus, &cfg, &f->t), 0);
 	trec_init(&f->r);
 	cl = trec_client(&f->r, mode, rx_ring, 0);
 	assert_int_equal(copro_mbox_request(f->e->p, "tc", CHAN, &cl,
@@ -206,7 +206,7 @@ static void test_rx_early(void **state)
 
 	trec_init(&r);
 	e.r = &r;
-	assert_int_equal(tctrl_create(env->p, &cfg, &t), 0);
+	assert_int_equal(tctrl_create(env->p, env->bus, &cfg, &t), 0);
 	assert_int_equal(copro_mbox_request(env->p, "tc", CHAN, &cl, &chan), 0);
 	r.chan = chan;
 	inject_seq(t, CHAN, 0, 40);
@@ -361,7 +361,7 @@ static void run_echo(void **state, enum copro_mbox_rx_mode mode)
 	struct copro_mbox_chan *chan;
 	struct tctrl *t;
 
-	assert_int_equal(tctrl_create(e->p, &cfg, &t), 0);
+	assert_int_equal(tctrl_create(e->p, e->bus, &cfg, &t), 0);
 	assert_int_equal(copro_mbox_request(e->p, "tc", CHAN, &cl, &chan), 0);
 	inject_seq(t, CHAN, 0, 40);
 	struct echo_arg a = { t, &ec, 40 };

@@ -33,7 +33,7 @@ static void fx_open(struct fixture *f, void **state,
 	struct copro_mbox_client cl;
 
 	f->e = *state;
-	assert_int_equal(tctrl_create(f->e->p, cfg, &f->t), 0);
+	assert_int_equal(tctrl_create(f->e->p, f->e->bus, cfg, &f->t), 0);
 	trec_init(&f->r);
 	cl = trec_client(&f->r, COPRO_MBOX_RX_DEFERRED, 0, tx_queue);
 	assert_int_equal(copro_mbox_request(f->e->p, cfg->name, CHAN, &cl,
@@ -586,7 +586,7 @@ static void run_chain(void **state, enum copro_mbox_txdone mode)
 	struct copro_mbox_chan *chan;
 	struct tctrl *t;
 
-	assert_int_equal(tctrl_create(e->p, &cfg, &t), 0);
+	assert_int_equal(tctrl_create(e->p, e->bus, &cfg, &t), 0);
 	assert_int_equal(copro_mbox_request(e->p, "tc", TCTRL_CHAN_TX_ONLY,
 					    &cl, &chan),
 			 0);

@@ -13,11 +13,14 @@
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <libfdt.h>
 
-#include "copro/bus.h"
+#include "copro/sim/board.h"
+#include "copro/sim/bus.h"
+#include "copro/backend.h"
 #include "copro/error.h"
 #include "copro/os.h"
 #include "copro/platform.h"
@@ -26,6 +29,7 @@
 struct fx {
 	struct test_logcap cap;
 	struct copro_dt *dt;
+	struct copro_bus *bus;
 	struct copro_platform *p;
 };
 
@@ -116,15 +120,10 @@ static int open_tiny(struct fx *fx, struct copro_dt **dt)
 }
 
 static int make_platform(struct fx *fx, struct copro_dt *dt, bool threaded,
-			 struct copro_platform **p)
+			 struct copro_bus **bus, struct copro_platform **p)
 {
-	struct copro_platform_config cfg = {
-		.dt = dt,
-		.log = test_logcap_log(&fx->cap),
-		.threaded = threaded,
-	};
-
-	return copro_platform_create(&cfg, p);
+	return test_platform_create(dt, test_logcap_log(&fx->cap), threaded,
+				    bus, p);
 }
 
 /* ---- fixtures ---- */
@@ -136,10 +135,10 @@ static int setup_common(void **state, bool tiny, bool threaded)
 	if (!fx || test_logcap_init(&fx->cap))
 		return -1;
 	if (tiny ? open_tiny(fx, &fx->dt)
-		 : copro_dt_open_board("t8103", test_logcap_log(&fx->cap),
+		 : copro_board_dt_open("t8103", test_logcap_log(&fx->cap),
 				       &fx->dt))
 		return -1;
-	if (make_platform(fx, fx->dt, threaded, &fx->p))
+	if (make_platform(fx, fx->dt, threaded, &fx->bus, &fx->p))
 		return -1;
 	*state = fx;
 	return 0;
@@ -176,8 +175,8 @@ static int teardown(void **state)
 	struct fx *fx = *state;
 	int rc = 0;
 
-	copro_platform_destroy(fx->p);
-	if (test_logcap_count(&fx->cap, "platform destroyed with")) {
+	test_platform_destroy(fx->bus, fx->p);
+	if (test_logcap_count(&fx->cap, "destroyed with")) {
 		test_logcap_dump(&fx->cap);
 		rc = -1;
 	}
@@ -228,7 +227,7 @@ static void test_mmio_map_and_access(void **state)
 	struct fake f = { 0 };
 	struct copro_mmio *m;
 
-	assert_int_equal(copro_bus_add_mmio(fx->p, FAKE_BASE, sizeof(f.regs),
+	assert_int_equal(copro_bus_add_mmio(fx->bus, FAKE_BASE, sizeof(f.regs),
 					    &fake_ops, &f, "fake"), 0);
 	assert_int_equal(copro_mmio_map(fx->p, FAKE_BASE + 0x100, 0x80, &m), 0);
 	assert_int_equal(copro_mmio_phys(m), FAKE_BASE + 0x100);
@@ -248,7 +247,7 @@ static void test_mmio_map_and_access(void **state)
 	assert_int_equal(errors(fx), 0);
 
 	copro_mmio_unmap(m);
-	copro_bus_remove_mmio(fx->p, FAKE_BASE);
+	copro_bus_remove_mmio(fx->bus, FAKE_BASE);
 }
 
 static void test_mmio_bad_access(void **state)
@@ -258,7 +257,7 @@ static void test_mmio_bad_access(void **state)
 	struct copro_mmio *m;
 
 	memset(f.regs, 0x11, sizeof(f.regs));
-	assert_int_equal(copro_bus_add_mmio(fx->p, FAKE_BASE, sizeof(f.regs),
+	assert_int_equal(copro_bus_add_mmio(fx->bus, FAKE_BASE, sizeof(f.regs),
 					    &fake_ops, &f, "fake"), 0);
 	assert_int_equal(copro_mmio_map(fx->p, FAKE_BASE + 0x100, 0x80, &m), 0);
 
@@ -282,7 +281,7 @@ static void test_mmio_bad_access(void **state)
 	assert_int_equal(errors(fx), 7);
 
 	copro_mmio_unmap(m);
-	copro_bus_remove_mmio(fx->p, FAKE_BASE);
+	copro_bus_remove_mmio(fx->bus, FAKE_BASE);
 }
 
 static void test_mmio_overlap_and_bad_maps(void **state)
@@ -291,22 +290,22 @@ static void test_mmio_overlap_and_bad_maps(void **state)
 	struct fake a = { 0 }, b = { 0 };
 	struct copro_mmio *m;
 
-	assert_int_equal(copro_bus_add_mmio(fx->p, FAKE_BASE, 0x200, &fake_ops,
+	assert_int_equal(copro_bus_add_mmio(fx->bus, FAKE_BASE, 0x200, &fake_ops,
 					    &a, "first"), 0);
-	assert_int_equal(copro_bus_add_mmio(fx->p, FAKE_BASE + 0x1f0, 0x100,
+	assert_int_equal(copro_bus_add_mmio(fx->bus, FAKE_BASE + 0x1f0, 0x100,
 					    &fake_ops, &b, "second"),
 			 -EEXIST);
 	expect_log(fx, "err: t8103: mmio: region 'second' [0x101f0, +0x100) overlaps region 'first' [0x10000, +0x200)");
-	assert_int_equal(copro_bus_add_mmio(fx->p, FAKE_BASE - 0x10, 0x20,
+	assert_int_equal(copro_bus_add_mmio(fx->bus, FAKE_BASE - 0x10, 0x20,
 					    &fake_ops, &b, "before"),
 			 -EEXIST);
 	expect_log(fx, "region 'before' [0xfff0, +0x20) overlaps region 'first'");
 	/* Adjacent on both sides is fine. */
-	assert_int_equal(copro_bus_add_mmio(fx->p, FAKE_BASE + 0x200, 0x200,
+	assert_int_equal(copro_bus_add_mmio(fx->bus, FAKE_BASE + 0x200, 0x200,
 					    &fake_ops, &b, "second"), 0);
-	assert_int_equal(copro_bus_add_mmio(fx->p, FAKE_BASE - 0x200, 0x200,
+	assert_int_equal(copro_bus_add_mmio(fx->bus, FAKE_BASE - 0x200, 0x200,
 					    &fake_ops, &b, "third"), 0);
-	assert_int_equal(copro_bus_add_mmio(fx->p, 0x20000, 0, &fake_ops, &b,
+	assert_int_equal(copro_bus_add_mmio(fx->bus, 0x20000, 0, &fake_ops, &b,
 					    "empty"), -EINVAL);
 
 	assert_int_equal(copro_mmio_map(fx->p, FAKE_BASE + 0x100, 0x200, &m),
@@ -317,10 +316,10 @@ static void test_mmio_overlap_and_bad_maps(void **state)
 	expect_log(fx, "mmio: cannot map [0x40000, +0x4): no device there");
 	assert_int_equal(copro_mmio_map(fx->p, FAKE_BASE, 0, &m), -EINVAL);
 
-	copro_bus_remove_mmio(fx->p, FAKE_BASE);
-	copro_bus_remove_mmio(fx->p, FAKE_BASE + 0x200);
-	copro_bus_remove_mmio(fx->p, FAKE_BASE - 0x200);
-	copro_bus_remove_mmio(fx->p, FAKE_BASE);
+	copro_bus_remove_mmio(fx->bus, FAKE_BASE);
+	copro_bus_remove_mmio(fx->bus, FAKE_BASE + 0x200);
+	copro_bus_remove_mmio(fx->bus, FAKE_BASE - 0x200);
+	copro_bus_remove_mmio(fx->bus, FAKE_BASE);
 	expect_log(fx, "mmio: no region starts at 0x10000");
 }
 
@@ -333,7 +332,7 @@ static void test_mmio_map_dt(void **state)
 
 	assert_true(mbox >= 0);
 	assert_int_equal(copro_mmio_map_dt(fx->p, mbox, NULL, 0, &m), -ENXIO);
-	assert_int_equal(copro_bus_add_mmio(fx->p, 0x277408000, 0x4000,
+	assert_int_equal(copro_bus_add_mmio(fx->bus, 0x277408000, 0x4000,
 					    &fake_ops, &f, "asc-mbox"), 0);
 	assert_int_equal(copro_mmio_map_dt(fx->p, mbox, NULL, 0, &m), 0);
 	assert_int_equal(copro_mmio_phys(m), 0x277408000);
@@ -344,7 +343,7 @@ static void test_mmio_map_dt(void **state)
 
 	assert_int_equal(copro_mmio_map_dt(fx->p, mbox, "mbox", 0, &m), -ENOENT);
 	expect_log(fx, "err: t8103: /soc/mbox@277408000: missing property 'reg-names'");
-	copro_bus_remove_mmio(fx->p, 0x277408000);
+	copro_bus_remove_mmio(fx->bus, 0x277408000);
 }
 
 static void test_mmio_remove_while_mapped(void **state)
@@ -353,12 +352,12 @@ static void test_mmio_remove_while_mapped(void **state)
 	struct fake f = { 0 };
 	struct copro_mmio *m1, *m2;
 
-	assert_int_equal(copro_bus_add_mmio(fx->p, FAKE_BASE, 0x200, &fake_ops,
+	assert_int_equal(copro_bus_add_mmio(fx->bus, FAKE_BASE, 0x200, &fake_ops,
 					    &f, "fake"), 0);
 	assert_int_equal(copro_mmio_map(fx->p, FAKE_BASE, 0x10, &m1), 0);
 	assert_int_equal(copro_mmio_map(fx->p, FAKE_BASE + 0x10, 0x10, &m2), 0);
 	copro_mmio_unmap(m1);
-	copro_bus_remove_mmio(fx->p, FAKE_BASE);
+	copro_bus_remove_mmio(fx->bus, FAKE_BASE);
 	expect_log(fx, "err: t8103: mmio: region 'fake' removed with 1 live mappings (drivers must unmap first)");
 	/* Gone from the bus at once; the late unmap frees it (ASan checks). */
 	assert_int_equal(copro_mmio_map(fx->p, FAKE_BASE, 0x10, &m1), -ENXIO);
@@ -368,7 +367,7 @@ static void test_mmio_remove_while_mapped(void **state)
 /* ---- interrupts ---- */
 
 struct line_ctx {
-	struct copro_platform *p;
+	struct copro_bus *bus;
 	unsigned line;
 	struct copro_irq *irq;
 	_Atomic int calls;
@@ -400,7 +399,7 @@ static void line_handler(void *arg)
 	for (volatile int i = 0; i < 50; i++)
 		; /* widen any overlap window */
 	if (c->clear)
-		copro_bus_irq_set(c->p, c->line, false);
+		copro_bus_irq_set(c->bus, c->line, false);
 	if (c->disable_self)
 		copro_irq_disable(c->irq);
 	if (c->free_self)
@@ -413,7 +412,7 @@ static void line_handler(void *arg)
 
 static void request(struct fx *fx, struct line_ctx *c, unsigned line)
 {
-	c->p = fx->p;
+	c->bus = fx->bus;
 	c->line = line;
 	assert_int_equal(copro_irq_request(fx->p, line, line_handler, c, "test",
 					   &c->irq), 0);
@@ -427,15 +426,15 @@ static void test_irq_polled_level(void **state)
 
 	request(fx, &c, 10);
 	assert_int_equal(copro_platform_poll(fx->p), 0);
-	copro_bus_irq_set(fx->p, 10, true);
-	assert_true(copro_bus_irq_get(fx->p, 10));
+	copro_bus_irq_set(fx->bus, 10, true);
+	assert_true(copro_bus_irq_get(fx->bus, 10));
 	assert_int_equal(copro_platform_poll(fx->p), 1);
 	assert_int_equal(c.calls, 1);
-	assert_false(copro_bus_irq_get(fx->p, 10));
+	assert_false(copro_bus_irq_get(fx->bus, 10));
 	assert_int_equal(copro_platform_poll(fx->p), 0);
 
 	/* Asserted before anyone listened: the handler runs once requested. */
-	copro_bus_irq_set(fx->p, 11, true);
+	copro_bus_irq_set(fx->bus, 11, true);
 	struct line_ctx d = { .clear = true };
 
 	request(fx, &d, 11);
@@ -452,7 +451,7 @@ static void test_irq_stuck_line_is_bounded(void **state)
 	int n;
 
 	request(fx, &c, 12);
-	copro_bus_irq_set(fx->p, 12, true);
+	copro_bus_irq_set(fx->bus, 12, true);
 	/* Level semantics: it runs again and again, but poll returns. */
 	n = copro_platform_poll(fx->p);
 	assert_true(n > 1);
@@ -470,7 +469,7 @@ static void test_irq_disable_enable(void **state)
 
 	request(fx, &c, 13);
 	copro_irq_disable(c.irq);
-	copro_bus_irq_set(fx->p, 13, true);
+	copro_bus_irq_set(fx->bus, 13, true);
 	assert_int_equal(copro_platform_poll(fx->p), 0);
 	copro_irq_enable(c.irq);
 	assert_int_equal(copro_platform_poll(fx->p), 1);
@@ -478,10 +477,10 @@ static void test_irq_disable_enable(void **state)
 
 	/* A handler that masks itself runs once; enabling re-runs it. */
 	request(fx, &s, 14);
-	copro_bus_irq_set(fx->p, 14, true);
+	copro_bus_irq_set(fx->bus, 14, true);
 	assert_int_equal(copro_platform_poll(fx->p), 1);
 	assert_int_equal(copro_platform_poll(fx->p), 0);
-	assert_true(copro_bus_irq_get(fx->p, 14));
+	assert_true(copro_bus_irq_get(fx->bus, 14));
 	copro_irq_enable(s.irq);
 	assert_int_equal(copro_platform_poll(fx->p), 1);
 	assert_int_equal(s.calls, 2);
@@ -511,14 +510,14 @@ static void test_irq_request_errors(void **state)
 	copro_irq_free(c.irq);
 	d.clear = true;
 	request(fx, &d, 15);
-	copro_bus_irq_set(fx->p, 15, true);
+	copro_bus_irq_set(fx->bus, 15, true);
 	assert_int_equal(copro_platform_poll(fx->p), 1);
 	assert_int_equal(c.calls, 0);
 	assert_int_equal(d.calls, 1);
 	copro_irq_free(d.irq);
-	copro_bus_irq_set(fx->p, 5000, true);
+	copro_bus_irq_set(fx->bus, 5000, true);
 	expect_log(fx, "irq: a model drove line 5000");
-	assert_false(copro_bus_irq_get(fx->p, 5000));
+	assert_false(copro_bus_irq_get(fx->bus, 5000));
 }
 
 static void test_irq_request_dt(void **state)
@@ -528,7 +527,7 @@ static void test_irq_request_dt(void **state)
 	struct copro_irq *a, *b, *dup;
 	int mbox = copro_dt_next_compatible(fx->dt, -1, "apple,asc-mailbox");
 
-	c.p = fx->p;
+	c.bus = fx->bus;
 	c.line = 586;
 	assert_int_equal(copro_irq_request_dt(fx->p, mbox, "recv-not-empty", 0,
 					      line_handler, &c, &a), 0);
@@ -544,7 +543,7 @@ static void test_irq_request_dt(void **state)
 					      line_handler, &c, &dup), -ENOENT);
 	expect_log(fx, "/soc/mbox@277408000: property 'interrupt-names' has no entry 'bogus'");
 
-	copro_bus_irq_set(fx->p, 586, true);
+	copro_bus_irq_set(fx->bus, 586, true);
 	assert_int_equal(copro_platform_poll(fx->p), 1);
 	copro_irq_free(a);
 	copro_irq_free(b);
@@ -557,7 +556,7 @@ static void test_irq_free_from_own_handler(void **state)
 	struct line_ctx d = { .clear = true };
 
 	request(fx, &c, 17);
-	copro_bus_irq_set(fx->p, 17, true);
+	copro_bus_irq_set(fx->bus, 17, true);
 	assert_int_equal(copro_platform_poll(fx->p), 1);
 	assert_int_equal(copro_platform_poll(fx->p), 0);
 	request(fx, &d, 17);
@@ -587,7 +586,7 @@ static void test_irq_poll_from_two_threads(void **state)
 	struct copro_thread t1 = { 0 }, t2 = { 0 };
 
 	request(fx, &c, 18);
-	copro_bus_irq_set(fx->p, 18, true);
+	copro_bus_irq_set(fx->bus, 18, true);
 	assert_int_equal(copro_thread_start(&t1, "poll1", poll_thread, &pl), 0);
 	assert_int_equal(copro_thread_start(&t2, "poll2", poll_thread, &pl), 0);
 	copro_thread_join(&t1);
@@ -616,13 +615,13 @@ static void test_irq_threaded(void **state)
 
 	assert_true(copro_platform_threaded(fx->p));
 	request(fx, &c, 20);
-	copro_bus_irq_set(fx->p, 20, true);
+	copro_bus_irq_set(fx->bus, 20, true);
 	assert_true(test_wait_until(calls_at_least, &c, TEST_TIMEOUT_NS));
 
 	/* Masked while asserted: enabling must deliver it. */
 	copro_irq_disable(c.irq);
 	c.calls = 0;
-	copro_bus_irq_set(fx->p, 20, true);
+	copro_bus_irq_set(fx->bus, 20, true);
 	copro_irq_enable(c.irq);
 	assert_true(test_wait_until(calls_at_least, &c, TEST_TIMEOUT_NS));
 	copro_irq_free(c.irq);
@@ -632,7 +631,7 @@ static bool line_low(void *arg)
 {
 	struct line_ctx *c = arg;
 
-	return !copro_bus_irq_get(c->p, c->line);
+	return !copro_bus_irq_get(c->bus, c->line);
 }
 
 static void test_irq_threaded_many_edges(void **state)
@@ -642,7 +641,7 @@ static void test_irq_threaded_many_edges(void **state)
 
 	request(fx, &c, 21);
 	for (int i = 0; i < 200; i++) {
-		copro_bus_irq_set(fx->p, 21, true);
+		copro_bus_irq_set(fx->bus, 21, true);
 		assert_true(test_wait_until(line_low, &c, TEST_TIMEOUT_NS));
 	}
 	assert_int_equal(c.calls, 200);
@@ -678,7 +677,7 @@ static void test_irq_free_waits_for_handler(void **state)
 	struct copro_thread t = { 0 };
 
 	request(fx, &c, 22);
-	copro_bus_irq_set(fx->p, 22, true);
+	copro_bus_irq_set(fx->bus, 22, true);
 	assert_true(test_wait_until(entered, &c, TEST_TIMEOUT_NS));
 	assert_int_equal(copro_thread_start(&t, "freer", free_thread, &f), 0);
 	copro_sleep_ns(5 * COPRO_NSEC_PER_MSEC);
@@ -725,7 +724,7 @@ static void test_irq_disable_waits_for_handler(void **state)
 	struct copro_thread t = { 0 };
 
 	request(fx, &c, 23);
-	copro_bus_irq_set(fx->p, 23, true);
+	copro_bus_irq_set(fx->bus, 23, true);
 	assert_true(test_wait_until(entered, &c, TEST_TIMEOUT_NS));
 	assert_int_equal(copro_thread_start(&t, "disabler", disable_thread, &d),
 			 0);
@@ -737,9 +736,9 @@ static void test_irq_disable_waits_for_handler(void **state)
 	assert_true(d.saw_finished);
 	/* Still asserted, but masked: the handler stays quiet. */
 	copro_sleep_ns(5 * COPRO_NSEC_PER_MSEC);
-	assert_true(copro_bus_irq_get(fx->p, 23));
+	assert_true(copro_bus_irq_get(fx->bus, 23));
 	assert_int_equal(atomic_load(&c.calls), d.calls_at_return);
-	copro_bus_irq_set(fx->p, 23, false);
+	copro_bus_irq_set(fx->bus, 23, false);
 	copro_irq_free(c.irq);
 }
 
@@ -789,7 +788,7 @@ static void test_dma_alloc_at(void **state)
 	for (size_t i = 0; i < 8192; i++)
 		assert_int_equal(((unsigned char *)a.cpu)[i], 0);
 	/* A device sees it there, and only there. */
-	assert_int_equal(copro_bus_dma_write(fx->p, "dev", at + 4996, tmp, 4),
+	assert_int_equal(copro_bus_dma_write(fx->bus, "dev", at + 4996, tmp, 4),
 			 0);
 	memcpy(out, (unsigned char *)a.cpu + 4996, 4);
 	assert_memory_equal(out, tmp, 4);
@@ -841,20 +840,20 @@ static void test_dma_register_and_round_trip(void **state)
 	assert_int_equal(copro_dma_register(fx->p, mem + 0x123, 100, &phys), 0);
 	assert_int_equal(phys & 0xfff, 0x123);
 
-	assert_int_equal(copro_bus_dma_write(fx->p, "dev", phys + 4, "hello", 6),
+	assert_int_equal(copro_bus_dma_write(fx->bus, "dev", phys + 4, "hello", 6),
 			 0);
 	assert_string_equal((char *)mem + 0x127, "hello");
-	assert_int_equal(copro_bus_dma_read(fx->p, "dev", phys + 4, out, 6), 0);
+	assert_int_equal(copro_bus_dma_read(fx->bus, "dev", phys + 4, out, 6), 0);
 	assert_string_equal(out, "hello");
-	assert_int_equal(copro_bus_dma_map(fx->p, "dev", phys, 100, &ptr), 0);
+	assert_int_equal(copro_bus_dma_map(fx->bus, "dev", phys, 100, &ptr), 0);
 	assert_ptr_equal(ptr, mem + 0x123);
 	/* One byte past the registered end is a fault, page or not. */
-	assert_int_equal(copro_bus_dma_read(fx->p, "dev", phys + 99, out, 2),
+	assert_int_equal(copro_bus_dma_read(fx->bus, "dev", phys + 99, out, 2),
 			 -COPRO_EBUSFAULT);
-	assert_int_equal(copro_bus_dma_faults(fx->p), 1);
+	assert_int_equal(copro_bus_dma_faults(fx->bus), 1);
 
 	assert_int_equal(copro_dma_unregister(fx->p, phys), 0);
-	assert_int_equal(copro_bus_dma_read(fx->p, "dev", phys, out, 1),
+	assert_int_equal(copro_bus_dma_read(fx->bus, "dev", phys, out, 1),
 			 -COPRO_EBUSFAULT);
 	assert_int_equal(copro_dma_unregister(fx->p, phys), -ENOENT);
 	expect_log(fx, "dma: no registered buffer at");
@@ -874,35 +873,35 @@ static void test_dma_bus_faults(void **state)
 	assert_int_equal(b.phys, a.phys + 4096);
 
 	/* Contiguous buffers are still two buffers. */
-	assert_int_equal(copro_bus_dma_read(fx->p, "sart0", a.phys + 4092, tmp,
+	assert_int_equal(copro_bus_dma_read(fx->bus, "sart0", a.phys + 4092, tmp,
 					    8), -COPRO_EBUSFAULT);
 	expect_log(fx, "err: t8103: dma: bus fault: sart0 accessed [0x800000ffc, +0x8), which runs past the end of the buffer [0x800000000, +0x1000)");
-	assert_int_equal(copro_bus_dma_faults(fx->p), 1);
+	assert_int_equal(copro_bus_dma_faults(fx->bus), 1);
 
-	assert_int_equal(copro_bus_dma_write(fx->p, "ans2", 0x1000, tmp, 8),
+	assert_int_equal(copro_bus_dma_write(fx->bus, "ans2", 0x1000, tmp, 8),
 			 -COPRO_EBUSFAULT);
 	expect_log(fx, "dma: bus fault: ans2 accessed [0x1000, +0x8), which is not in any DMA buffer");
-	assert_int_equal(copro_bus_dma_map(fx->p, "ans2", a.phys + 8192, 1, &ptr),
+	assert_int_equal(copro_bus_dma_map(fx->bus, "ans2", a.phys + 8192, 1, &ptr),
 			 -COPRO_EBUSFAULT);
 	assert_null(ptr);
-	assert_int_equal(copro_bus_dma_faults(fx->p), 3);
+	assert_int_equal(copro_bus_dma_faults(fx->bus), 3);
 
 	/* An empty access is fine at a valid address only. */
-	assert_int_equal(copro_bus_dma_map(fx->p, "ans2", a.phys + 10, 0, &ptr),
+	assert_int_equal(copro_bus_dma_map(fx->bus, "ans2", a.phys + 10, 0, &ptr),
 			 0);
 	assert_ptr_equal(ptr, (char *)a.cpu + 10);
-	assert_int_equal(copro_bus_dma_map(fx->p, "ans2", 0x10, 0, &ptr),
+	assert_int_equal(copro_bus_dma_map(fx->bus, "ans2", 0x10, 0, &ptr),
 			 -COPRO_EBUSFAULT);
-	assert_int_equal(copro_bus_dma_map(fx->p, "ans2", b.phys, 4096, &ptr), 0);
-	assert_int_equal(copro_bus_dma_map(fx->p, "ans2", b.phys, SIZE_MAX, &ptr),
+	assert_int_equal(copro_bus_dma_map(fx->bus, "ans2", b.phys, 4096, &ptr), 0);
+	assert_int_equal(copro_bus_dma_map(fx->bus, "ans2", b.phys, SIZE_MAX, &ptr),
 			 -COPRO_EBUSFAULT);
-	assert_int_equal(copro_bus_dma_faults(fx->p), 5);
+	assert_int_equal(copro_bus_dma_faults(fx->bus), 5);
 	assert_int_equal(errors(fx), 5);
 
 	uint64_t freed = a.phys;
 
 	copro_dma_free(fx->p, &a);
-	assert_int_equal(copro_bus_dma_map(fx->p, "late", freed, 1, &ptr),
+	assert_int_equal(copro_bus_dma_map(fx->bus, "late", freed, 1, &ptr),
 			 -COPRO_EBUSFAULT);
 	expect_log(fx, "late accessed [0x800000000, +0x1), which is not in any DMA buffer");
 	copro_dma_free(fx->p, &b);
@@ -920,12 +919,12 @@ static void test_no_memory_node(void **state)
 	tiny_board(&t, false);
 	assert_int_equal(copro_dt_open(t.buf, fdt_totalsize(t.buf), "nomem",
 				       test_logcap_log(&fx->cap), &fx->dt), 0);
-	assert_int_equal(make_platform(fx, fx->dt, false, &fx->p), 0);
+	assert_int_equal(make_platform(fx, fx->dt, false, &fx->bus, &fx->p), 0);
 	assert_int_equal(copro_dma_alloc(fx->p, 64, &buf), -ENOMEM);
 	expect_log(fx, "err: nomem: dma: the board has no /memory node, so there is no DRAM window for DMA buffers");
 	assert_int_equal(copro_dma_register(fx->p, mem, sizeof(mem), &phys),
 			 -ENOMEM);
-	assert_int_equal(copro_bus_dma_read(fx->p, "dev", 0, mem, 1),
+	assert_int_equal(copro_bus_dma_read(fx->bus, "dev", 0, mem, 1),
 			 -COPRO_EBUSFAULT);
 }
 
@@ -938,7 +937,7 @@ struct event {
 };
 
 struct recorder {
-	struct copro_platform *p;
+	struct copro_bus *bus;
 	struct event ev[16];
 	int n;
 	bool saw_on_in_callback;
@@ -954,11 +953,11 @@ static void record(void *ctx, int node, uint32_t arg, bool on)
 	assert_true(r->n < 16);
 	r->ev[r->n++] = (struct event){ node, arg, on };
 	/* Watchers run with no platform lock held: they may ask. */
-	r->saw_on_in_callback = copro_bus_power_is_on(r->p, node, arg);
+	r->saw_on_in_callback = copro_bus_power_is_on(r->bus, node, arg);
 	if (r->nested && on)
 		assert_int_equal(copro_power_on(r->nested), 0);
 	if (r->unwatch_self)
-		copro_bus_unwatch(r->p, node, r->self);
+		copro_bus_unwatch(r->bus, node, r->self);
 }
 
 static int node_at(struct fx *fx, const char *path)
@@ -972,15 +971,15 @@ static int node_at(struct fx *fx, const char *path)
 static void test_power_refcount(void **state)
 {
 	struct fx *fx = *state;
-	struct recorder r = { .p = fx->p };
+	struct recorder r = { .bus = fx->bus };
 	struct copro_bus_watch w = { record, &r };
 	int dev = node_at(fx, "/soc/dev"), ps = node_at(fx, "/soc/ps");
 	struct copro_power *a, *b;
 
-	assert_int_equal(copro_bus_watch_power(fx->p, ps, &w), 0);
+	assert_int_equal(copro_bus_watch_power(fx->bus, ps, &w), 0);
 	assert_int_equal(copro_power_get_dt(fx->p, dev, 0, &a), 0);
 	assert_int_equal(copro_power_get_dt(fx->p, dev, 0, &b), 0);
-	assert_false(copro_bus_power_is_on(fx->p, ps, 0));
+	assert_false(copro_bus_power_is_on(fx->bus, ps, 0));
 
 	assert_int_equal(copro_power_on(a), 0);
 	assert_int_equal(r.n, 1);
@@ -990,12 +989,12 @@ static void test_power_refcount(void **state)
 	assert_int_equal(copro_power_on(b), 0);
 	assert_int_equal(copro_power_off(a), 0);
 	assert_int_equal(r.n, 1);
-	assert_true(copro_bus_power_is_on(fx->p, ps, 0));
+	assert_true(copro_bus_power_is_on(fx->bus, ps, 0));
 	assert_int_equal(copro_power_off(b), 0);
 	assert_int_equal(r.n, 2);
 	assert_false(r.ev[1].on);
 	assert_false(r.saw_on_in_callback);
-	assert_false(copro_bus_power_is_on(fx->p, ps, 0));
+	assert_false(copro_bus_power_is_on(fx->bus, ps, 0));
 
 	assert_int_equal(copro_power_off(b), -EINVAL);
 	expect_log(fx, "err: tiny: power: domain /soc/ps:0 turned off more often than on");
@@ -1007,7 +1006,7 @@ static void test_power_refcount(void **state)
 	assert_false(r.ev[3].on);
 	expect_log(fx, "warn: tiny: power: domain /soc/ps:0 put while still on; turning it off");
 	copro_power_put(b);
-	copro_bus_unwatch(fx->p, ps, &w);
+	copro_bus_unwatch(fx->bus, ps, &w);
 }
 
 static void test_power_with_argument_and_nesting(void **state)
@@ -1016,15 +1015,15 @@ static void test_power_with_argument_and_nesting(void **state)
 	int dev = node_at(fx, "/soc/dev"), ps = node_at(fx, "/soc/ps"),
 	    ps2 = node_at(fx, "/soc/ps2");
 	struct copro_power *a, *b, *none;
-	struct recorder r1 = { .p = fx->p }, r2 = { .p = fx->p };
+	struct recorder r1 = { .bus = fx->bus }, r2 = { .bus = fx->bus };
 	struct copro_bus_watch w1 = { record, &r1 }, w2 = { record, &r2 };
 
 	assert_int_equal(copro_power_get_dt(fx->p, dev, 0, &a), 0);
 	assert_int_equal(copro_power_get_dt(fx->p, dev, 1, &b), 0);
 	assert_int_equal(copro_power_get_dt(fx->p, dev, 2, &none), -ENOENT);
 	assert_null(none);
-	assert_int_equal(copro_bus_watch_power(fx->p, ps, &w1), 0);
-	assert_int_equal(copro_bus_watch_power(fx->p, ps2, &w2), 0);
+	assert_int_equal(copro_bus_watch_power(fx->bus, ps, &w1), 0);
+	assert_int_equal(copro_bus_watch_power(fx->bus, ps2, &w2), 0);
 
 	/* Powering ps turns ps2:5 on from inside the watcher. */
 	r1.nested = b;
@@ -1033,8 +1032,8 @@ static void test_power_with_argument_and_nesting(void **state)
 	assert_int_equal(r2.n, 1);
 	assert_int_equal(r2.ev[0].node, ps2);
 	assert_int_equal(r2.ev[0].arg, 5);
-	assert_true(copro_bus_power_is_on(fx->p, ps2, 5));
-	assert_false(copro_bus_power_is_on(fx->p, ps2, 6));
+	assert_true(copro_bus_power_is_on(fx->bus, ps2, 5));
+	assert_false(copro_bus_power_is_on(fx->bus, ps2, 6));
 
 	/* Unwatching, even from inside a callback, stops the calls. */
 	r2.unwatch_self = true;
@@ -1043,14 +1042,14 @@ static void test_power_with_argument_and_nesting(void **state)
 	assert_int_equal(r2.n, 2);
 	assert_int_equal(copro_power_on(b), 0);
 	assert_int_equal(r2.n, 2);
-	copro_bus_unwatch(fx->p, ps, &w1);
+	copro_bus_unwatch(fx->bus, ps, &w1);
 	assert_int_equal(copro_power_off(a), 0);
 	assert_int_equal(r1.n, 1);
 
 	assert_int_equal(copro_power_off(b), 0);
 	copro_power_put(a);
 	copro_power_put(b);
-	assert_int_equal(copro_bus_watch_power(fx->p, dev, &w1), -EINVAL);
+	assert_int_equal(copro_bus_watch_power(fx->bus, dev, &w1), -EINVAL);
 	expect_log(fx, "err: tiny: /soc/dev: cannot watch: not a power domain provider (no '#power-domain-cells')");
 }
 
@@ -1058,17 +1057,17 @@ static void test_resets(void **state)
 {
 	struct fx *fx = *state;
 	int dev = node_at(fx, "/soc/dev"), ps2 = node_at(fx, "/soc/ps2");
-	struct recorder r = { .p = fx->p };
+	struct recorder r = { .bus = fx->bus };
 	struct copro_bus_watch w = { record, &r };
 	struct copro_reset *rst, *rst0;
 
-	assert_int_equal(copro_bus_watch_reset(fx->p, ps2, &w), 0);
+	assert_int_equal(copro_bus_watch_reset(fx->bus, ps2, &w), 0);
 	assert_int_equal(copro_reset_get_dt(fx->p, dev, 1, &rst), 0);
 	assert_int_equal(copro_reset_get_dt(fx->p, dev, 0, &rst0), 0);
-	assert_false(copro_bus_reset_asserted(fx->p, ps2, 7));
+	assert_false(copro_bus_reset_asserted(fx->bus, ps2, 7));
 
 	assert_int_equal(copro_reset_assert(rst), 0);
-	assert_true(copro_bus_reset_asserted(fx->p, ps2, 7));
+	assert_true(copro_bus_reset_asserted(fx->bus, ps2, 7));
 	assert_int_equal(r.n, 1);
 	assert_int_equal(r.ev[0].arg, 7);
 	assert_true(r.ev[0].on);
@@ -1080,10 +1079,10 @@ static void test_resets(void **state)
 	assert_int_equal(copro_reset_deassert(rst), 0);
 	assert_int_equal(r.n, 2);
 	assert_false(r.ev[1].on);
-	assert_false(copro_bus_reset_asserted(fx->p, ps2, 7));
+	assert_false(copro_bus_reset_asserted(fx->bus, ps2, 7));
 
-	copro_bus_unwatch(fx->p, ps2, &w);
-	copro_bus_unwatch(fx->p, ps2, &w);
+	copro_bus_unwatch(fx->bus, ps2, &w);
+	copro_bus_unwatch(fx->bus, ps2, &w);
 	expect_log(fx, "warn: tiny: /soc/ps2: unwatch of a watcher never added");
 	copro_reset_put(rst);
 	copro_reset_put(rst0);
@@ -1126,38 +1125,410 @@ static void test_destroy_reports_leaks(void **state)
 	struct copro_mmio *m;
 	struct copro_irq *irq;
 	struct copro_power *pd;
-	struct recorder r = { .p = fx->p };
+	struct recorder r = { .bus = fx->bus };
 	struct copro_bus_watch w = { record, &r };
 	int dev = node_at(fx, "/soc/dev"), ps = node_at(fx, "/soc/ps");
 	int prov;
 
-	assert_int_equal(copro_bus_add_mmio(fx->p, FAKE_BASE, 0x200, &fake_ops,
+	assert_int_equal(copro_bus_add_mmio(fx->bus, FAKE_BASE, 0x200, &fake_ops,
 					    &f, "leaky"), 0);
 	assert_int_equal(copro_mmio_map(fx->p, FAKE_BASE, 4, &m), 0);
 	assert_int_equal(copro_irq_request(fx->p, 3, line_handler, NULL,
 					   "leaky-irq", &irq), 0);
 	assert_int_equal(copro_dma_alloc(fx->p, 10, &buf), 0);
 	assert_int_equal(copro_power_get_dt(fx->p, dev, 0, &pd), 0);
-	assert_int_equal(copro_bus_watch_power(fx->p, ps, &w), 0);
+	assert_int_equal(copro_bus_watch_power(fx->bus, ps, &w), 0);
 	assert_int_equal(copro_platform_provider_add(fx->p, "mbox", ps, &prov),
 			 0);
 
+	/* The front end releases the driver's leftovers to the backend... */
 	copro_platform_destroy(fx->p);
 	fx->p = NULL;
-	expect_log(fx, "err: tiny: platform destroyed with MMIO region 'leaky' [0x10000, +0x200) still on the bus (1 mappings)");
+	expect_log(fx, "err: tiny: platform destroyed with MMIO mapping [0x10000, +0x4) of 'leaky' still mapped");
 	expect_log(fx, "platform destroyed with interrupt line 3 ('leaky-irq') still requested");
-	expect_log(fx, "platform destroyed with DMA buffer [0x100000000, +0x1000) still allocated");
 	expect_log(fx, "platform destroyed with 1 reset/power handles not put");
-	expect_log(fx, "platform destroyed with a power watcher of /soc/ps still registered");
 	expect_log(fx, "platform destroyed with the mbox provider of /soc/ps still registered");
+	/* ... and the bus reports the models' and the memory's. */
+	copro_bus_destroy(fx->bus);
+	fx->bus = NULL;
+	expect_log(fx, "err: tiny: bus destroyed with MMIO region 'leaky' [0x10000, +0x200) still on the bus (0 mappings)");
+	expect_log(fx, "bus destroyed with DMA buffer [0x100000000, +0x1000) still allocated");
+	expect_log(fx, "bus destroyed with a power watcher of /soc/ps still registered");
+	assert_int_equal(test_logcap_count(&fx->cap, "still requested"), 1);
 	/* The leaked handles went with the platform (ASan checks). */
 	(void)m;
 	(void)pd;
 	test_logcap_clear(&fx->cap);
 }
 
+
+/* ---- firmware calls ---- */
+
+struct fw_model {
+	unsigned calls;
+	enum copro_conduit conduit;
+	uint64_t seen_x1;
+};
+
+/* Adds x1 and x2 into x0, leaves x3 alone, swaps x4 and x5. */
+static void fw_handler(void *ctx, enum copro_conduit conduit,
+		       const struct copro_smccc_regs *in,
+		       struct copro_smccc_regs *out)
+{
+	struct fw_model *m = ctx;
+
+	m->calls++;
+	m->conduit = conduit;
+	m->seen_x1 = in->x[1];
+	out->x[0] = in->x[1] + in->x[2];
+	out->x[4] = in->x[5];
+	out->x[5] = in->x[4];
+}
+
+static void test_fw_call_routing(void **state)
+{
+	struct fx *fx = *state;
+	struct fw_model sip = { 0 }, hyp = { 0 };
+	struct copro_smccc_regs r = { { 0 } }, out;
+
+	/* A SiP fast SMC64 call: owner 2. */
+	r.x[0] = 0xc2000010;
+	r.x[1] = 40;
+	r.x[2] = 2;
+	r.x[3] = 0x33;
+	r.x[4] = 4;
+	r.x[5] = 5;
+	/* Nobody answers yet: NOT_SUPPORTED, the rest untouched. */
+	assert_int_equal(copro_fw_call(fx->p, COPRO_CONDUIT_SMC, &r, &out), 0);
+	assert_int_equal((int64_t)out.x[0], -1);
+	assert_int_equal(out.x[1], 40);
+
+	assert_int_equal(copro_bus_add_fwcall(fx->bus, COPRO_CONDUIT_SMC, 2,
+					      fw_handler, &sip), 0);
+	assert_int_equal(copro_bus_add_fwcall(fx->bus, COPRO_CONDUIT_HVC, 6,
+					      fw_handler, &hyp), 0);
+	assert_int_equal(copro_bus_add_fwcall(fx->bus, COPRO_CONDUIT_SMC, 2,
+					      fw_handler, &hyp), -EEXIST);
+	expect_log(fx, "SMC owner 2 already has a handler");
+	assert_int_equal(copro_bus_add_fwcall(fx->bus, COPRO_CONDUIT_SMC, 64,
+					      fw_handler, &hyp), -EINVAL);
+	expect_log(fx, "cannot add a handler for conduit 1 owner 64");
+
+	assert_int_equal(copro_fw_call(fx->p, COPRO_CONDUIT_SMC, &r, &out), 0);
+	assert_int_equal(out.x[0], 42);
+	assert_int_equal(out.x[3], 0x33);
+	assert_int_equal(out.x[4], 5);
+	assert_int_equal(out.x[5], 4);
+	assert_int_equal(sip.calls, 1);
+	assert_int_equal(sip.conduit, COPRO_CONDUIT_SMC);
+	assert_int_equal(hyp.calls, 0);
+
+	/* The same owner through the other conduit is another firmware. */
+	assert_int_equal(copro_fw_call(fx->p, COPRO_CONDUIT_HVC, &r, &out), 0);
+	assert_int_equal((int64_t)out.x[0], -1);
+	assert_int_equal(sip.calls, 1);
+
+	/* In place: the handler still reads the arguments it was given. */
+	r.x[0] = 0xc6000001;
+	assert_int_equal(copro_fw_call(fx->p, COPRO_CONDUIT_HVC, &r, &r), 0);
+	assert_int_equal(r.x[0], 42);
+	assert_int_equal(r.x[4], 5);
+	assert_int_equal(r.x[5], 4);
+	assert_int_equal(hyp.seen_x1, 40);
+	assert_int_equal(hyp.conduit, COPRO_CONDUIT_HVC);
+
+	assert_int_equal(copro_fw_call(fx->p, (enum copro_conduit)3, &r, &out),
+			 -EINVAL);
+
+	copro_bus_remove_fwcall(fx->bus, COPRO_CONDUIT_SMC, 2);
+	copro_bus_remove_fwcall(fx->bus, COPRO_CONDUIT_HVC, 6);
+	r.x[0] = 0xc2000010;
+	assert_int_equal(copro_fw_call(fx->p, COPRO_CONDUIT_SMC, &r, &out), 0);
+	assert_int_equal((int64_t)out.x[0], -1);
+	copro_bus_remove_fwcall(fx->bus, COPRO_CONDUIT_SMC, 2);
+	expect_log(fx, "no SMC handler of owner 2 to remove");
+}
+
+/* ---- raw bus accesses ---- */
+
+static void test_bus_raw_access(void **state)
+{
+	struct fx *fx = *state;
+	struct fake f = { 0 };
+	uint64_t v;
+
+	assert_int_equal(copro_bus_add_mmio(fx->bus, FAKE_BASE, sizeof(f.regs),
+					    &fake_ops, &f, "raw"), 0);
+	assert_int_equal(copro_bus_write(fx->bus, FAKE_BASE + 0x10, 4,
+					 0x12345678), 0);
+	assert_int_equal(f.last_off, 0x10);
+	assert_int_equal(copro_bus_read(fx->bus, FAKE_BASE + 0x10, 4, &v), 0);
+	assert_int_equal(v, 0x12345678);
+	assert_int_equal(copro_bus_write(fx->bus, FAKE_BASE + 0x18, 8,
+					 0x1122334455667788ull), 0);
+	assert_int_equal(copro_bus_read(fx->bus, FAKE_BASE + 0x18, 8, &v), 0);
+	assert_int_equal(v, 0x1122334455667788ull);
+	assert_int_equal(f.last_width, 8);
+
+	assert_int_equal(copro_bus_read(fx->bus, FAKE_BASE + 0x12, 4, &v),
+			 -EINVAL);
+	assert_int_equal(v, UINT32_MAX);
+	expect_log(fx, "4-byte read at 0x10012: misaligned");
+	assert_int_equal(copro_bus_write(fx->bus, FAKE_BASE, 2, 0), -EINVAL);
+	expect_log(fx, "width must be 4 or 8");
+	assert_int_equal(copro_bus_read(fx->bus, 0x90000, 4, &v), -ENXIO);
+	expect_log(fx, "no device there");
+	copro_bus_remove_mmio(fx->bus, FAKE_BASE);
+}
+
+/* ---- a backend of the test's own ---- */
+
+/*
+ * A machine with one 32-bit register at 0x1000, no interrupts, no
+ * memory, no conduit, and resets it records: enough to show that the
+ * front end needs nothing of the emulated bus.
+ */
+struct own_be {
+	uint32_t reg;
+	unsigned maps, unmaps, resets, power_ons, power_offs;
+};
+
+static uint64_t own_read(void *ctx, uint64_t off, unsigned width)
+{
+	return off == 0 ? ((struct own_be *)ctx)->reg : 0;
+}
+
+static void own_write(void *ctx, uint64_t off, uint64_t val, unsigned width)
+{
+	if (off == 0)
+		((struct own_be *)ctx)->reg = (uint32_t)val;
+}
+
+static bool own_threaded(void *be)
+{
+	return false;
+}
+
+static int own_poll(void *be)
+{
+	return 0;
+}
+
+static int own_map(void *be, uint64_t phys, uint64_t size,
+		   struct copro_mmio_window *w)
+{
+	struct own_be *o = be;
+
+	if (phys != 0x1000 || size > 4)
+		return -ENXIO;
+	o->maps++;
+	w->read = own_read;
+	w->write = own_write;
+	w->ctx = o;
+	w->base = 0;
+	w->cookie = o;
+	snprintf(w->name, sizeof(w->name), "own");
+	return 0;
+}
+
+static void own_unmap(void *be, void *cookie)
+{
+	((struct own_be *)be)->unmaps++;
+}
+
+static int own_irq_request(void *be, unsigned line, copro_irq_handler_t h,
+			   void *ctx, const char *name, void **cookie)
+{
+	return -ENODEV;
+}
+
+static void own_irq_nop(void *be, void *cookie)
+{
+}
+
+static int own_dma_alloc(void *be, size_t size, struct copro_dma_buf *out)
+{
+	return -ENOMEM;
+}
+
+static int own_dma_alloc_at(void *be, uint64_t phys, size_t size,
+			    struct copro_dma_buf *out)
+{
+	return -ENOMEM;
+}
+
+static void own_dma_free(void *be, const struct copro_dma_buf *buf)
+{
+}
+
+static int own_dma_register(void *be, void *ptr, size_t size, uint64_t *phys)
+{
+	return -ENOMEM;
+}
+
+static int own_dma_unregister(void *be, uint64_t phys)
+{
+	return -ENOENT;
+}
+
+static int own_reset_set(void *be, int provider, uint32_t arg, bool asserted)
+{
+	((struct own_be *)be)->resets++;
+	return 0;
+}
+
+static int own_power_set(void *be, int provider, uint32_t arg, bool on)
+{
+	struct own_be *o = be;
+
+	if (on)
+		o->power_ons++;
+	else
+		o->power_offs++;
+	return 0;
+}
+
+static const struct copro_backend_ops own_ops = {
+	.name = "own",
+	.threaded = own_threaded,
+	.poll = own_poll,
+	.mmio_map = own_map,
+	.mmio_unmap = own_unmap,
+	.irq_request = own_irq_request,
+	.irq_free = own_irq_nop,
+	.irq_enable = own_irq_nop,
+	.irq_disable = own_irq_nop,
+	.dma_alloc = own_dma_alloc,
+	.dma_alloc_at = own_dma_alloc_at,
+	.dma_free = own_dma_free,
+	.dma_register = own_dma_register,
+	.dma_unregister = own_dma_unregister,
+	.reset_set = own_reset_set,
+	.power_set = own_power_set,
+};
+
+static void test_own_backend(void **state)
+{
+	struct fx *fx = *state;
+	struct own_be o = { 0 };
+	struct copro_platform_config cfg = {
+		.dt = fx->dt,
+		.log = test_logcap_log(&fx->cap),
+		.ops = &own_ops,
+		.backend = &o,
+	};
+	struct copro_backend_ops partial = own_ops;
+	struct copro_smccc_regs r = { { 0 } };
+	int dev = node_at(fx, "/soc/dev");
+	struct copro_platform *p;
+	struct copro_power *pd1, *pd2;
+	struct copro_reset *rst;
+	struct copro_dma_buf buf;
+	struct copro_irq *irq;
+	struct copro_mmio *m;
+
+	partial.power_set = NULL;
+	cfg.ops = &partial;
+	assert_int_equal(copro_platform_create(&cfg, &p), -EINVAL);
+	cfg.ops = &own_ops;
+	assert_int_equal(copro_platform_create(&cfg, &p), 0);
+	assert_false(copro_platform_threaded(p));
+
+	assert_int_equal(copro_mmio_map(p, 0x1000, 4, &m), 0);
+	copro_writel(m, 0, 0xfeed);
+	assert_int_equal(copro_readl(m, 0), 0xfeed);
+	assert_int_equal(o.reg, 0xfeed);
+	/* The front end's checks hold whatever the backend. */
+	assert_int_equal(copro_readl(m, 4), UINT32_MAX);
+	expect_log(fx, "mmio: bus error: 4-byte read at offset 0x4 of 'own'");
+	copro_mmio_unmap(m);
+	assert_int_equal(o.unmaps, 1);
+	assert_int_equal(copro_mmio_map(p, 0x2000, 4, &m), -ENXIO);
+
+	assert_int_equal(copro_irq_request(p, 1, line_handler, NULL, "x", &irq),
+			 -ENODEV);
+	assert_null(irq);
+	assert_int_equal(copro_dma_alloc(p, 64, &buf), -ENOMEM);
+	assert_null(buf.cpu);
+	assert_int_equal(copro_fw_call(p, COPRO_CONDUIT_SMC, &r, &r),
+			 -EOPNOTSUPP);
+
+	/* Two users of one domain: the backend hears one on and one off. */
+	assert_int_equal(copro_power_get_dt(p, dev, 0, &pd1), 0);
+	assert_int_equal(copro_power_get_dt(p, dev, 0, &pd2), 0);
+	assert_int_equal(copro_power_on(pd1), 0);
+	assert_int_equal(copro_power_on(pd2), 0);
+	assert_int_equal(copro_power_off(pd1), 0);
+	assert_int_equal(o.power_ons, 1);
+	assert_int_equal(o.power_offs, 0);
+	assert_int_equal(copro_power_off(pd2), 0);
+	assert_int_equal(o.power_offs, 1);
+	copro_power_put(pd1);
+	copro_power_put(pd2);
+	assert_int_equal(copro_reset_get_dt(p, dev, 0, &rst), 0);
+	assert_int_equal(copro_reset_assert(rst), 0);
+	assert_int_equal(copro_reset_deassert(rst), 0);
+	assert_int_equal(o.resets, 2);
+	copro_reset_put(rst);
+	copro_platform_destroy(p);
+}
+
+/* ---- the observer ---- */
+
+struct obs_rec {
+	unsigned rises, falls, faults;
+	unsigned last_line;
+	uint64_t last_phys;
+};
+
+static void obs_irq(void *ctx, unsigned line, bool level)
+{
+	struct obs_rec *r = ctx;
+
+	if (level)
+		r->rises++;
+	else
+		r->falls++;
+	r->last_line = line;
+}
+
+static void obs_fault(void *ctx, const char *who, uint64_t phys, size_t len)
+{
+	struct obs_rec *r = ctx;
+
+	r->faults++;
+	r->last_phys = phys;
+}
+
+static void test_bus_observer(void **state)
+{
+	struct fx *fx = *state;
+	struct obs_rec r = { 0 };
+	const struct copro_backend_observer obs = { obs_irq, obs_fault, &r };
+	char byte;
+
+	copro_bus_backend()->observe(fx->bus, &obs);
+	copro_bus_irq_set(fx->bus, 9, true);
+	copro_bus_irq_set(fx->bus, 9, true); /* no edge: not reported */
+	copro_bus_irq_set(fx->bus, 9, false);
+	assert_int_equal(r.rises, 1);
+	assert_int_equal(r.falls, 1);
+	assert_int_equal(r.last_line, 9);
+	assert_int_equal(copro_bus_dma_read(fx->bus, "obs", 0x1234, &byte, 1),
+			 -COPRO_EBUSFAULT);
+	expect_log(fx, "dma: bus fault: obs accessed [0x1234, +0x1)");
+	assert_int_equal(r.faults, 1);
+	assert_int_equal(r.last_phys, 0x1234);
+
+	copro_bus_backend()->observe(fx->bus, NULL);
+	copro_bus_irq_set(fx->bus, 9, true);
+	copro_bus_irq_set(fx->bus, 9, false);
+	assert_int_equal(r.rises, 1);
+}
+
 struct board_side {
 	struct copro_dt *dt;
+	struct copro_bus *bus;
 	struct copro_platform *p;
 	struct line_ctx line;
 	struct fake regs;
@@ -1171,19 +1542,19 @@ static void test_two_boards_in_one_process(void **state)
 	struct board_side s[2];
 
 	memset(s, 0, sizeof(s));
-	assert_int_equal(copro_dt_open_board("t8103", test_logcap_log(&fx->cap),
+	assert_int_equal(copro_board_dt_open("t8103", test_logcap_log(&fx->cap),
 					     &s[0].dt), 0);
 	assert_int_equal(open_tiny(fx, &s[1].dt), 0);
 	for (int i = 0; i < 2; i++) {
-		assert_int_equal(make_platform(fx, s[i].dt, true, &s[i].p), 0);
+		assert_int_equal(make_platform(fx, s[i].dt, true, &s[i].bus, &s[i].p), 0);
 		/* Same address, same line number: separate machines. */
-		assert_int_equal(copro_bus_add_mmio(s[i].p, FAKE_BASE, 0x200,
+		assert_int_equal(copro_bus_add_mmio(s[i].bus, FAKE_BASE, 0x200,
 						    &fake_ops, &s[i].regs,
 						    "regs"), 0);
 		assert_int_equal(copro_mmio_map(s[i].p, FAKE_BASE, 0x200,
 						&s[i].m), 0);
 		s[i].line.clear = true;
-		s[i].line.p = s[i].p;
+		s[i].line.bus = s[i].bus;
 		s[i].line.line = 7;
 		assert_int_equal(copro_irq_request(s[i].p, 7, line_handler,
 						   &s[i].line, "shared-number",
@@ -1198,9 +1569,9 @@ static void test_two_boards_in_one_process(void **state)
 	assert_int_equal(copro_readl(s[0].m, 0), 0xaaaa);
 	assert_int_equal(copro_readl(s[1].m, 0), 0xbbbb);
 
-	copro_bus_irq_set(s[1].p, 7, true);
+	copro_bus_irq_set(s[1].bus, 7, true);
 	assert_true(test_wait_until(calls_at_least, &s[1].line, TEST_TIMEOUT_NS));
-	copro_bus_irq_set(s[0].p, 7, true);
+	copro_bus_irq_set(s[0].bus, 7, true);
 	assert_true(test_wait_until(calls_at_least, &s[0].line, TEST_TIMEOUT_NS));
 	assert_int_equal(s[0].line.calls, 1);
 	assert_int_equal(s[1].line.calls, 1);
@@ -1210,21 +1581,21 @@ static void test_two_boards_in_one_process(void **state)
 	copro_readl(s[1].m, 0x1000);
 	expect_log(fx, "err: t8103: mmio: bus error");
 	expect_log(fx, "err: tiny: mmio: bus error");
-	assert_int_equal(copro_bus_dma_faults(s[0].p), 0);
+	assert_int_equal(copro_bus_dma_faults(s[0].bus), 0);
 	uint64_t phys1 = s[1].buf.phys;
 	char b;
 
-	assert_int_equal(copro_bus_dma_read(s[0].p, "x", phys1, &b, 1),
+	assert_int_equal(copro_bus_dma_read(s[0].bus, "x", phys1, &b, 1),
 			 -COPRO_EBUSFAULT);
-	assert_int_equal(copro_bus_dma_faults(s[0].p), 1);
-	assert_int_equal(copro_bus_dma_faults(s[1].p), 0);
+	assert_int_equal(copro_bus_dma_faults(s[0].bus), 1);
+	assert_int_equal(copro_bus_dma_faults(s[1].bus), 0);
 
 	for (int i = 0; i < 2; i++) {
 		copro_dma_free(s[i].p, &s[i].buf);
 		copro_irq_free(s[i].line.irq);
 		copro_mmio_unmap(s[i].m);
-		copro_bus_remove_mmio(s[i].p, FAKE_BASE);
-		copro_platform_destroy(s[i].p);
+		copro_bus_remove_mmio(s[i].bus, FAKE_BASE);
+		test_platform_destroy(s[i].bus, s[i].p);
 		copro_dt_close(s[i].dt);
 	}
 }
@@ -1262,6 +1633,10 @@ int main(void)
 		TINY(test_resets),
 		TINY(test_providers),
 		TINY(test_destroy_reports_leaks),
+		P(test_fw_call_routing),
+		P(test_bus_raw_access),
+		TINY(test_own_backend),
+		P(test_bus_observer),
 		BARE(test_two_boards_in_one_process),
 #undef P
 #undef TH

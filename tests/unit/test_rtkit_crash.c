@@ -261,7 +261,7 @@ static void test_crash_mmio(void **state)
 	void *log = make_crashlog("SMC down", -1, &len);
 
 	test_rtk_open(&t, *(bool *)*state, NULL);
-	assert_int_equal(test_sram_create(t.p, SRAM_PHYS, SRAM_SIZE, &sram), 0);
+	assert_int_equal(test_sram_create(t.bus, SRAM_PHYS, SRAM_SIZE, &sram), 0);
 	memset(&s, 0, sizeof(s));
 	current_seen = &s;
 	cfg.ops = &crash_ops;

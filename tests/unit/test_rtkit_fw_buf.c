@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <copro/bus.h>
+#include <copro/sim/bus.h>
 #include <copro/error.h>
 #include <copro/regs/rtkit.h>
 #include <copro/sim/rtkit_fw.h>

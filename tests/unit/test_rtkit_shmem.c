@@ -14,7 +14,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include <copro/bus.h>
+#include <copro/sim/bus.h>
 #include <copro/error.h>
 #include <copro/regs/rtkit.h>
 #include <copro/rtkit.h>
@@ -222,7 +222,7 @@ static void test_mmio_mode(void **state)
 	struct test_rtk t;
 
 	test_rtk_open(&t, *(bool *)*state, NULL);
-	assert_int_equal(test_sram_create(t.p, SRAM_PHYS, SRAM_SIZE, &sram), 0);
+	assert_int_equal(test_sram_create(t.bus, SRAM_PHYS, SRAM_SIZE, &sram), 0);
 	boot(&t, &cfg);
 
 	/* Placed by the coprocessor in its SRAM: mapped, not answered. */

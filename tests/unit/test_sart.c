@@ -20,7 +20,7 @@
 
 #include <libfdt.h>
 
-#include <copro/bus.h>
+#include <copro/sim/bus.h>
 #include <copro/error.h>
 #include <copro/os.h>
 #include <copro/platform.h>
@@ -204,6 +204,7 @@ struct fx {
 	const struct ver *v;
 	struct test_logcap cap;
 	struct copro_dt *dt;
+	struct copro_bus *bus;
 	struct copro_platform *p;
 	struct copro_sim_sart *model;
 	struct copro_sart *sart;
@@ -226,7 +227,6 @@ static void on_write(void *ctx, uint64_t off, uint32_t val)
 /* Board, platform and model; the driver only when `probe`. */
 static void fx_open(struct fx *f, const struct board_opts *o, bool probe)
 {
-	struct copro_platform_config cfg = { 0 };
 	size_t len;
 	void *blob = build_board(o, &len);
 
@@ -234,13 +234,12 @@ static void fx_open(struct fx *f, const struct board_opts *o, bool probe)
 				       test_logcap_log(&f->cap), &f->dt),
 			 0);
 	free(blob);
-	cfg.dt = f->dt;
-	cfg.log = test_logcap_log(&f->cap);
-	cfg.threaded = false;
-	assert_int_equal(copro_platform_create(&cfg, &f->p), 0);
+	assert_int_equal(test_platform_create(f->dt, test_logcap_log(&f->cap),
+					      false, &f->bus, &f->p),
+			 0);
 	f->node = copro_dt_path(f->dt, "/soc/" SART_NAME);
 	assert_true(f->node >= 0);
-	assert_int_equal(copro_sim_sart_create(f->p, f->node, &f->model), 0);
+	assert_int_equal(copro_sim_sart_create(f->bus, f->node, &f->model), 0);
 	assert_int_equal(copro_mmio_map(f->p, SART_PHYS, SART_REG_SIZE,
 					&f->regs),
 			 0);
@@ -256,7 +255,7 @@ static void fx_close(struct fx *f)
 	f->sart = NULL;
 	copro_mmio_unmap(f->regs);
 	copro_sim_sart_destroy(f->model);
-	copro_platform_destroy(f->p);
+	test_platform_destroy(f->bus, f->p);
 	copro_dt_close(f->dt);
 }
 
@@ -357,7 +356,6 @@ static void test_unknown_compatible(void **state)
 	fx_close(f);
 	/* The model refuses the node too, so build the rest by hand. */
 	{
-		struct copro_platform_config cfg = { 0 };
 		size_t len;
 		void *blob = build_board(&o, &len);
 
@@ -366,9 +364,10 @@ static void test_unknown_compatible(void **state)
 					       &f->dt),
 				 0);
 		free(blob);
-		cfg.dt = f->dt;
-		cfg.log = test_logcap_log(&f->cap);
-		assert_int_equal(copro_platform_create(&cfg, &f->p), 0);
+		assert_int_equal(test_platform_create(f->dt,
+						      test_logcap_log(&f->cap),
+						      false, &f->bus, &f->p),
+				 0);
 	}
 	f->node = copro_dt_path(f->dt, "/soc/" SART_NAME);
 	assert_true(f->node >= 0);
@@ -377,14 +376,14 @@ static void test_unknown_compatible(void **state)
 	assert_null(s);
 	assert_true(test_logcap_contains(&f->cap, "/soc/" SART_NAME));
 	assert_true(test_logcap_contains(&f->cap, "\"apple,t9999-sart\""));
-	assert_int_equal(copro_sim_sart_create(f->p, f->node, &m), -ENODEV);
+	assert_int_equal(copro_sim_sart_create(f->bus, f->node, &m), -ENODEV);
 	assert_null(m);
 	assert_true(test_logcap_count(&f->cap, "apple,t9999-sart") >= 2);
 
 	/* No provider was left behind. */
 	assert_null(copro_platform_provider_find(f->p, COPRO_SART_PROVIDER,
 						 f->node));
-	copro_platform_destroy(f->p);
+	test_platform_destroy(f->bus, f->p);
 	copro_dt_close(f->dt);
 
 	/* Reopen normally so teardown has something to close. */
@@ -760,7 +759,6 @@ static void test_bad_bootloader_entries(void **state)
 		{ twice, 12, "index listed twice" },
 		{ wide_flags, 6, "wider than the flags field" },
 	};
-	struct copro_platform_config cfg = { 0 };
 	struct copro_sim_sart *m;
 
 	fx_close(f);
@@ -776,17 +774,18 @@ static void test_bad_bootloader_entries(void **state)
 					       &f->dt),
 				 0);
 		free(blob);
-		cfg.dt = f->dt;
-		cfg.log = test_logcap_log(&f->cap);
-		assert_int_equal(copro_platform_create(&cfg, &f->p), 0);
+		assert_int_equal(test_platform_create(f->dt,
+						      test_logcap_log(&f->cap),
+						      false, &f->bus, &f->p),
+				 0);
 		f->node = copro_dt_path(f->dt, "/soc/" SART_NAME);
 		test_logcap_clear(&f->cap);
-		assert_int_equal(copro_sim_sart_create(f->p, f->node, &m),
+		assert_int_equal(copro_sim_sart_create(f->bus, f->node, &m),
 				 -EINVAL);
 		assert_true(test_logcap_contains(&f->cap,
 						 COPRO_SIM_SART_BOOT_ENTRIES));
 		assert_true(test_logcap_contains(&f->cap, bad[i].why));
-		copro_platform_destroy(f->p);
+		test_platform_destroy(f->bus, f->p);
 		copro_dt_close(f->dt);
 	}
 	o.boot = NULL;
@@ -950,7 +949,7 @@ static void test_filtered_dma(void **state)
 	uint64_t faults;
 
 	assert_int_equal(copro_dma_alloc(f->p, 0x2000, &buf), 0);
-	faults = copro_bus_dma_faults(f->p);
+	faults = copro_bus_dma_faults(f->bus);
 
 	assert_int_equal(copro_sim_sart_dma_write(f->model, "ans", buf.phys,
 						  msg, sizeof(msg)),
@@ -978,7 +977,7 @@ static void test_filtered_dma(void **state)
 						 back, sizeof(back)),
 			 -COPRO_EBUSFAULT);
 	/* The SART stopped them before the bus saw them. */
-	assert_int_equal(copro_bus_dma_faults(f->p), faults);
+	assert_int_equal(copro_bus_dma_faults(f->bus), faults);
 	assert_int_equal(mstats(f).blocked, 3);
 	copro_dma_free(f->p, &buf);
 }

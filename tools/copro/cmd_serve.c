@@ -23,6 +23,7 @@
 #include <copro/dt.h>
 #include <copro/error.h>
 #include <copro/nvme.h>
+#include <copro/sim/board.h>
 
 #include "cli.h"
 
@@ -212,9 +213,9 @@ static int find_plugin(char *buf, size_t len)
 /* The board must open, validate and have an NVMe node. */
 static int check_board(const char *board)
 {
-	const char *name = board ? board : COPRO_DT_DEFAULT_BOARD;
+	const char *name = board ? board : COPRO_BOARD_DEFAULT;
 	struct copro_dt *dt;
-	int ret = copro_dt_open_board(name, NULL, &dt);
+	int ret = copro_board_dt_open(name, NULL, &dt);
 
 	if (ret < 0) {
 		fprintf(stderr, "copro serve: cannot open board '%s': %s\n", name,
@@ -365,7 +366,7 @@ static void banner(FILE *out, const struct serve_opts *o, const char *disk,
 		   uint64_t size, const char *uri)
 {
 	fprintf(out, "copro serve: board %s, NVMe namespace on %s (%" PRIu64 " MiB)%s\n",
-		o->board ? o->board : COPRO_DT_DEFAULT_BOARD, disk, size >> 20,
+		o->board ? o->board : COPRO_BOARD_DEFAULT, disk, size >> 20,
 		o->slow_flush ? ", slow flushes" : "");
 	if (!uri) {
 		fprintf(out, "running: %s (the command finds the server in $uri)\n",

@@ -78,7 +78,7 @@ static void teardown(void);
 /* Anything but a built-in board's name is a .dtb file. */
 static bool board_is_builtin(const char *s)
 {
-	for (const char *const *n = copro_dt_board_names(); *n; n++)
+	for (const char *const *n = copro_board_names(); *n; n++)
 		if (!strcmp(*n, s))
 			return true;
 	return false;
@@ -188,8 +188,8 @@ static int check_disk(void)
 static int check_board(void)
 {
 	struct copro_dt *dt;
-	const char *name = cp.board_name ? cp.board_name : COPRO_DT_DEFAULT_BOARD;
-	int ret = copro_dt_open_board(name, cp.log, &dt);
+	const char *name = cp.board_name ? cp.board_name : COPRO_BOARD_DEFAULT;
+	int ret = copro_board_dt_open(name, cp.log, &dt);
 
 	if (ret < 0) {
 		nbdkit_error("board %s: %s", name, copro_strerror(ret));
@@ -245,7 +245,7 @@ static int copro_plugin_after_fork(void)
 	ret = copro_board_create(&bcfg, &cp.board);
 	if (ret < 0) {
 		nbdkit_error("cannot create board %s: %s",
-			     cp.board_name ? cp.board_name : COPRO_DT_DEFAULT_BOARD,
+			     cp.board_name ? cp.board_name : COPRO_BOARD_DEFAULT,
 			     copro_strerror(ret));
 		return -1;
 	}

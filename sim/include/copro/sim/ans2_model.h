@@ -46,7 +46,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <copro/platform.h>
+#include <copro/sim/bus.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -78,7 +78,7 @@ struct copro_sim_ans2_config {
  * ready. Destroy while the CPU is stopped; a CPU still running is
  * stopped through the node's "ans" region first (logged).
  */
-int copro_sim_ans2_create(struct copro_platform *p, int node,
+int copro_sim_ans2_create(struct copro_bus *bus, int node,
 			  struct copro_sim_rtkit *fw,
 			  struct copro_sim_sart *sart,
 			  const struct copro_sim_ans2_config *cfg,

@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #include <copro/asc.h>
-#include <copro/platform.h>
+#include <copro/sim/bus.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -34,7 +34,7 @@ struct copro_sim_asc_fw {
 	void *ctx;
 };
 
-int copro_sim_asc_create(struct copro_platform *p, int node,
+int copro_sim_asc_create(struct copro_bus *bus, int node,
 			 struct copro_sim_asc **out);
 /* Stops the CPU thread if running and leaves the bus. */
 void copro_sim_asc_destroy(struct copro_sim_asc *asc);
@@ -45,7 +45,7 @@ int copro_sim_asc_set_firmware(struct copro_sim_asc *asc,
 bool copro_sim_asc_cpu_running(const struct copro_sim_asc *asc);
 int copro_sim_asc_node(const struct copro_sim_asc *asc);
 const char *copro_sim_asc_name(const struct copro_sim_asc *asc);
-struct copro_platform *copro_sim_asc_platform(const struct copro_sim_asc *asc);
+struct copro_bus *copro_sim_asc_bus(const struct copro_sim_asc *asc);
 
 /*
  * The coprocessor's side of the FIFOs, for firmware. Waits spin briefly,

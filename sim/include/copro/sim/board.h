@@ -10,7 +10,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <copro/dt.h>
+#include <copro/log.h>
 #include <copro/platform.h>
+#include <copro/sim/bus.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -24,11 +27,23 @@ struct copro_sim_ans2;
 struct copro_sim_scmi;
 struct copro_sim_smccc;
 
+/* The built-in board used when none is named. */
+#define COPRO_BOARD_DEFAULT "t8103"
+
+/*
+ * A built-in board's devicetree by name ("t8103"), else a .dtb file path.
+ * NULL: COPRO_BOARD_DEFAULT.
+ */
+int copro_board_dt_open(const char *name_or_path, struct copro_log *log,
+			struct copro_dt **out);
+/* The built-in boards' names, NULL-terminated. */
+const char *const *copro_board_names(void);
+
 struct copro_board_config {
-	/* Built-in board name or .dtb path; NULL: COPRO_DT_DEFAULT_BOARD. */
+	/* Built-in board name or .dtb path; NULL: COPRO_BOARD_DEFAULT. */
 	const char *board;
 	struct copro_log *log; /* NULL: stderr, warnings and errors */
-	bool threaded;	       /* see struct copro_platform_config */
+	bool threaded;	       /* see struct copro_bus_config */
 	uint64_t irq_spin_ns;
 	/* The ANS2 NVMe model's namespace (struct copro_sim_ans2_config). */
 	const char *disk_path;	/* NULL: an anonymous temporary file */
@@ -48,6 +63,8 @@ int copro_board_create(const struct copro_board_config *cfg,
 void copro_board_destroy(struct copro_board *b);
 
 struct copro_platform *copro_board_platform(const struct copro_board *b);
+/* The emulated machine the board's models sit on. */
+struct copro_bus *copro_board_bus(const struct copro_board *b);
 const struct copro_dt *copro_board_dt(const struct copro_board *b);
 
 /*

@@ -35,7 +35,7 @@
 #include <stdint.h>
 
 #include <copro/dt.h>
-#include <copro/platform.h>
+#include <copro/sim/bus.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -49,7 +49,7 @@ struct copro_sim_sart;
 bool copro_sim_sart_matches(const struct copro_dt *dt, int node);
 
 /* -ENODEV for an unknown compatible, -EINVAL for bad bootloader entries. */
-int copro_sim_sart_create(struct copro_platform *p, int node,
+int copro_sim_sart_create(struct copro_bus *bus, int node,
 			  struct copro_sim_sart **out);
 /* Leaves the bus; whoever DMAs through it must have stopped. */
 void copro_sim_sart_destroy(struct copro_sim_sart *s);

@@ -28,7 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <copro/platform.h>
+#include <copro/sim/bus.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -41,7 +41,7 @@ struct copro_sim_sram;
 
 /* What the platform needs from the board it runs on. */
 struct copro_sim_scmi_env {
-	struct copro_platform *p;
+	struct copro_bus *bus;
 	void *ctx;
 	/* The SRAM model of an "mmio-sram" node (NULL if none). */
 	struct copro_sim_sram *(*sram)(void *ctx, int node);

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <copro/platform.h>
+#include <copro/sim/bus.h>
 #include <copro/regs/smc_mbox.h>
 #include <copro/sim/smccc_fw.h>
 
@@ -39,7 +39,7 @@ struct copro_sim_smc_mbox_chan_ops {
  * of the matching conduit: `arm,func-id`, and the interrupt (optional)
  * from `interrupts`.
  */
-int copro_sim_smc_mbox_create(struct copro_platform *p,
+int copro_sim_smc_mbox_create(struct copro_bus *bus,
 			      struct copro_sim_smccc *disp, int node,
 			      struct copro_sim_smc_mbox **out);
 /* Every channel must have been removed. */

@@ -15,7 +15,7 @@
 
 #include <stdint.h>
 
-#include <copro/platform.h>
+#include <copro/sim/bus.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -27,7 +27,7 @@ struct copro_sim_smccc;
 typedef void (*copro_sim_smccc_fn)(void *ctx, const struct copro_smccc_regs *in,
 				   struct copro_smccc_regs *out);
 
-int copro_sim_smccc_create(struct copro_platform *p, enum copro_conduit conduit,
+int copro_sim_smccc_create(struct copro_bus *bus, enum copro_conduit conduit,
 			   struct copro_sim_smccc **out);
 /* Every service must have been removed. */
 void copro_sim_smccc_destroy(struct copro_sim_smccc *d);

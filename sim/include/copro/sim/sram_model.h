@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <copro/platform.h>
+#include <copro/sim/bus.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -25,7 +25,7 @@ extern "C" {
 struct copro_sim_sram;
 
 /* The node's first reg entry becomes the region. Zero-filled. */
-int copro_sim_sram_create(struct copro_platform *p, int node,
+int copro_sim_sram_create(struct copro_bus *bus, int node,
 			  struct copro_sim_sram **out);
 void copro_sim_sram_destroy(struct copro_sim_sram *s);
 uint64_t copro_sim_sram_phys(const struct copro_sim_sram *s);

@@ -11,7 +11,7 @@
 
 #include <libfdt.h>
 
-#include "platform/platform_internal.h"
+#include "bus_internal.h"
 
 #define PAGE_MASK ((uint64_t)COPRO_PAGE_SIZE - 1)
 
@@ -25,9 +25,9 @@ static uint64_t page_up(uint64_t v)
 	return (v + PAGE_MASK) & ~PAGE_MASK;
 }
 
-int copro_plat_dma_init(struct copro_platform *p)
+int copro_bus_dma_init(struct copro_bus *bus)
 {
-	struct platform_dma *d = &p->dma;
+	struct bus_dma *d = &bus->dma;
 	uint64_t base, size;
 	int node, rc;
 
@@ -36,17 +36,17 @@ int copro_plat_dma_init(struct copro_platform *p)
 	 * A board without /memory (a mailbox-only test board) still has
 	 * MMIO and interrupts; its first DMA allocation fails instead.
 	 */
-	node = fdt_path_offset(copro_dt_blob(p->dt), "/memory");
+	node = fdt_path_offset(copro_dt_blob(bus->dt), "/memory");
 	if (node < 0)
 		return copro_rwlock_init(&d->lock);
-	rc = copro_dt_reg(p->dt, node, 0, &base, &size);
+	rc = copro_dt_reg(bus->dt, node, 0, &base, &size);
 	if (rc)
 		return rc;
 	/* copro_dt_reg has ruled out wrapping; page_up must not wrap either. */
 	d->base = page_up(base);
 	d->end = page_down(base + size);
 	if (d->base < base || d->base >= d->end) {
-		copro_dev_err(&p->ld,
+		copro_dev_err(&bus->ld,
 			      "dma: /memory reg [0x%llx, +0x%llx) holds no whole page",
 			      (unsigned long long)base, (unsigned long long)size);
 		return -EINVAL;
@@ -54,13 +54,13 @@ int copro_plat_dma_init(struct copro_platform *p)
 	return copro_rwlock_init(&d->lock);
 }
 
-void copro_plat_dma_fini(struct copro_platform *p)
+void copro_bus_dma_fini(struct copro_bus *bus)
 {
-	struct platform_dma *d = &p->dma;
+	struct bus_dma *d = &bus->dma;
 
 	for (size_t i = 0; i < d->n; i++) {
-		copro_dev_err(&p->ld,
-			      "platform destroyed with DMA buffer [0x%llx, +0x%llx) still %s",
+		copro_dev_err(&bus->ld,
+			      "bus destroyed with DMA buffer [0x%llx, +0x%llx) still %s",
 			      (unsigned long long)d->v[i].phys,
 			      (unsigned long long)d->v[i].size,
 			      d->v[i].owned ? "allocated" : "registered");
@@ -72,7 +72,7 @@ void copro_plat_dma_fini(struct copro_platform *p)
 }
 
 /* Index of the first range starting above `phys`. */
-static size_t upper_bound(const struct platform_dma *d, uint64_t phys)
+static size_t upper_bound(const struct bus_dma *d, uint64_t phys)
 {
 	size_t lo = 0, hi = d->n;
 
@@ -88,7 +88,7 @@ static size_t upper_bound(const struct platform_dma *d, uint64_t phys)
 }
 
 /* First fit of `len` bytes (a page multiple) in the DRAM window. */
-static int find_gap(const struct platform_dma *d, uint64_t len, uint64_t *out)
+static int find_gap(const struct bus_dma *d, uint64_t len, uint64_t *out)
 {
 	uint64_t cursor = d->base;
 
@@ -106,38 +106,38 @@ static int find_gap(const struct platform_dma *d, uint64_t len, uint64_t *out)
 	return 0;
 }
 
-static int dma_no_room(struct copro_platform *p, uint64_t len)
+static int dma_no_room(struct copro_bus *bus, uint64_t len)
 {
-	if (p->dma.base == p->dma.end) {
-		copro_dev_err(&p->ld,
+	if (bus->dma.base == bus->dma.end) {
+		copro_dev_err(&bus->ld,
 			      "dma: the board has no /memory node, so there is no DRAM window for DMA buffers");
 		return -ENOMEM;
 	}
-	copro_dev_err(&p->ld,
+	copro_dev_err(&bus->ld,
 		      "dma: no room for 0x%llx bytes in the DRAM window [0x%llx, 0x%llx)",
-		      (unsigned long long)len, (unsigned long long)p->dma.base,
-		      (unsigned long long)p->dma.end);
+		      (unsigned long long)len, (unsigned long long)bus->dma.base,
+		      (unsigned long long)bus->dma.end);
 	return -ENOMEM;
 }
 
 /* Places a buffer of `size` bytes starting `off` into its first page. */
-static int dma_insert(struct copro_platform *p, unsigned char *cpu,
+static int dma_insert(struct copro_bus *bus, unsigned char *cpu,
 		      uint64_t off, uint64_t size, bool owned, uint64_t *phys)
 {
-	struct platform_dma *d = &p->dma;
+	struct bus_dma *d = &bus->dma;
 	uint64_t base, len = page_up(off + size);
 	size_t i;
 	int rc;
 
 	if (len < size) {
-		copro_dev_err(&p->ld, "dma: a buffer of 0x%llx bytes cannot have an address",
+		copro_dev_err(&bus->ld, "dma: a buffer of 0x%llx bytes cannot have an address",
 			      (unsigned long long)size);
 		return -EINVAL;
 	}
 	copro_rwlock_wrlock(&d->lock);
 	rc = find_gap(d, len, &base);
 	if (!rc)
-		rc = copro_plat_grow((void **)&d->v, &d->cap, d->n,
+		rc = copro_bus_grow((void **)&d->v, &d->cap, d->n,
 				     sizeof(*d->v));
 	if (!rc) {
 		i = upper_bound(d, base + off);
@@ -147,29 +147,29 @@ static int dma_insert(struct copro_platform *p, unsigned char *cpu,
 		*phys = base + off;
 	}
 	copro_rwlock_unlock(&d->lock);
-	return rc == -ENOMEM ? dma_no_room(p, len) : rc;
+	return rc == -ENOMEM ? dma_no_room(bus, len) : rc;
 }
 
-int copro_dma_alloc(struct copro_platform *p, size_t size,
-		    struct copro_dma_buf *out)
+int bus_be_dma_alloc(void *be, size_t size, struct copro_dma_buf *out)
 {
+	struct copro_bus *bus = be;
 	unsigned char *cpu;
 	uint64_t phys, len = page_up(size);
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if (!size || len < size) {
-		copro_dev_err(&p->ld, "dma: cannot allocate a buffer of 0x%zx bytes",
+		copro_dev_err(&bus->ld, "dma: cannot allocate a buffer of 0x%zx bytes",
 			      size);
 		return -EINVAL;
 	}
-	if (len > p->dma.end - p->dma.base)
-		return dma_no_room(p, len);
+	if (len > bus->dma.end - bus->dma.base)
+		return dma_no_room(bus, len);
 	cpu = aligned_alloc(COPRO_PAGE_SIZE, len);
 	if (!cpu)
 		return -ENOMEM;
 	memset(cpu, 0, len);
-	rc = dma_insert(p, cpu, 0, len, true, &phys);
+	rc = dma_insert(bus, cpu, 0, len, true, &phys);
 	if (rc) {
 		free(cpu);
 		return rc;
@@ -179,7 +179,7 @@ int copro_dma_alloc(struct copro_platform *p, size_t size,
 }
 
 /* Does [lo, hi) overlap a buffer's pages? d->lock held. */
-static bool dma_overlaps(const struct platform_dma *d, uint64_t lo,
+static bool dma_overlaps(const struct bus_dma *d, uint64_t lo,
 			 uint64_t hi)
 {
 	for (size_t i = 0; i < d->n; i++) {
@@ -192,10 +192,11 @@ static bool dma_overlaps(const struct platform_dma *d, uint64_t lo,
 	return false;
 }
 
-int copro_dma_alloc_at(struct copro_platform *p, uint64_t phys, size_t size,
-		       struct copro_dma_buf *out)
+int bus_be_dma_alloc_at(void *be, uint64_t phys, size_t size,
+			struct copro_dma_buf *out)
 {
-	struct platform_dma *d = &p->dma;
+	struct copro_bus *bus = be;
+	struct bus_dma *d = &bus->dma;
 	uint64_t len = page_up(size);
 	unsigned char *cpu;
 	size_t i;
@@ -203,7 +204,7 @@ int copro_dma_alloc_at(struct copro_platform *p, uint64_t phys, size_t size,
 
 	memset(out, 0, sizeof(*out));
 	if (!size || len < size || (phys & PAGE_MASK)) {
-		copro_dev_err(&p->ld,
+		copro_dev_err(&bus->ld,
 			      "dma: cannot allocate 0x%zx bytes at 0x%llx: %s",
 			      size, (unsigned long long)phys,
 			      (phys & PAGE_MASK) ? "address not page aligned"
@@ -211,7 +212,7 @@ int copro_dma_alloc_at(struct copro_platform *p, uint64_t phys, size_t size,
 		return -EINVAL;
 	}
 	if (phys < d->base || phys >= d->end || len > d->end - phys) {
-		copro_dev_err(&p->ld,
+		copro_dev_err(&bus->ld,
 			      "dma: [0x%llx, +0x%llx) is outside the DRAM window [0x%llx, 0x%llx)",
 			      (unsigned long long)phys, (unsigned long long)len,
 			      (unsigned long long)d->base,
@@ -226,7 +227,7 @@ int copro_dma_alloc_at(struct copro_platform *p, uint64_t phys, size_t size,
 	if (dma_overlaps(d, phys, phys + len))
 		rc = -EBUSY;
 	if (!rc)
-		rc = copro_plat_grow((void **)&d->v, &d->cap, d->n,
+		rc = copro_bus_grow((void **)&d->v, &d->cap, d->n,
 				     sizeof(*d->v));
 	if (!rc) {
 		i = upper_bound(d, phys);
@@ -237,7 +238,7 @@ int copro_dma_alloc_at(struct copro_platform *p, uint64_t phys, size_t size,
 	copro_rwlock_unlock(&d->lock);
 	if (rc) {
 		if (rc == -EBUSY)
-			copro_dev_err(&p->ld,
+			copro_dev_err(&bus->ld,
 				      "dma: [0x%llx, +0x%llx) overlaps a buffer that exists",
 				      (unsigned long long)phys,
 				      (unsigned long long)len);
@@ -249,10 +250,10 @@ int copro_dma_alloc_at(struct copro_platform *p, uint64_t phys, size_t size,
 }
 
 /* Removes the range starting exactly at phys; returns it in *r. */
-static int dma_remove(struct copro_platform *p, uint64_t phys, bool owned,
+static int dma_remove(struct copro_bus *bus, uint64_t phys, bool owned,
 		      const void *cpu, struct dma_range *r)
 {
-	struct platform_dma *d = &p->dma;
+	struct bus_dma *d = &bus->dma;
 	size_t i;
 	int rc = -ENOENT;
 
@@ -267,50 +268,48 @@ static int dma_remove(struct copro_platform *p, uint64_t phys, bool owned,
 	}
 	copro_rwlock_unlock(&d->lock);
 	if (rc)
-		copro_dev_err(&p->ld, "dma: no %s buffer at 0x%llx to %s",
+		copro_dev_err(&bus->ld, "dma: no %s buffer at 0x%llx to %s",
 			      owned ? "allocated" : "registered",
 			      (unsigned long long)phys,
 			      owned ? "free" : "unregister");
 	return rc;
 }
 
-void copro_dma_free(struct copro_platform *p, struct copro_dma_buf *buf)
+void bus_be_dma_free(void *be, const struct copro_dma_buf *buf)
 {
 	struct dma_range r;
 
-	if (!buf || !buf->cpu)
-		return;
-	if (!dma_remove(p, buf->phys, true, buf->cpu, &r))
+	if (!dma_remove(be, buf->phys, true, buf->cpu, &r))
 		free(r.cpu);
-	memset(buf, 0, sizeof(*buf));
 }
 
-int copro_dma_register(struct copro_platform *p, void *ptr, size_t size,
-		       uint64_t *phys)
+int bus_be_dma_register(void *be, void *ptr, size_t size, uint64_t *phys)
 {
+	struct copro_bus *bus = be;
+
 	if (!ptr || !size) {
-		copro_dev_err(&p->ld, "dma: cannot register %zu bytes at %p",
+		copro_dev_err(&bus->ld, "dma: cannot register %zu bytes at %p",
 			      size, ptr);
 		return -EINVAL;
 	}
 	/* Keep the in-page offset, as an IOMMU mapping of that page would. */
-	return dma_insert(p, ptr, (uintptr_t)ptr & PAGE_MASK, size, false,
+	return dma_insert(bus, ptr, (uintptr_t)ptr & PAGE_MASK, size, false,
 			  phys);
 }
 
-int copro_dma_unregister(struct copro_platform *p, uint64_t phys)
+int bus_be_dma_unregister(void *be, uint64_t phys)
 {
 	struct dma_range r;
 
-	return dma_remove(p, phys, false, NULL, &r);
+	return dma_remove(be, phys, false, NULL, &r);
 }
 
 /* ---- the device's view ---- */
 
-int copro_bus_dma_map(struct copro_platform *p, const char *who,
+int copro_bus_dma_map(struct copro_bus *bus, const char *who,
 		      uint64_t phys, size_t len, void **ptr)
 {
-	struct platform_dma *d = &p->dma;
+	struct bus_dma *d = &bus->dma;
 	struct dma_range r = { 0 };
 	bool found = false, ok = false;
 	size_t i;
@@ -330,43 +329,46 @@ int copro_bus_dma_map(struct copro_platform *p, const char *who,
 	}
 	*ptr = NULL;
 	atomic_fetch_add(&d->faults, 1);
+	if (atomic_load_explicit(&bus->observed, memory_order_acquire) &&
+	    bus->obs.dma_fault)
+		bus->obs.dma_fault(bus->obs.ctx, who, phys, len);
 	if (found)
-		copro_dev_err(&p->ld,
+		copro_dev_err(&bus->ld,
 			      "dma: bus fault: %s accessed [0x%llx, +0x%zx), which runs past the end of the buffer [0x%llx, +0x%llx)",
 			      who ? who : "a device", (unsigned long long)phys,
 			      len, (unsigned long long)r.phys,
 			      (unsigned long long)r.size);
 	else
-		copro_dev_err(&p->ld,
+		copro_dev_err(&bus->ld,
 			      "dma: bus fault: %s accessed [0x%llx, +0x%zx), which is not in any DMA buffer",
 			      who ? who : "a device", (unsigned long long)phys,
 			      len);
 	return -COPRO_EBUSFAULT;
 }
 
-int copro_bus_dma_read(struct copro_platform *p, const char *who,
+int copro_bus_dma_read(struct copro_bus *bus, const char *who,
 		       uint64_t phys, void *dst, size_t len)
 {
 	void *src;
-	int rc = copro_bus_dma_map(p, who, phys, len, &src);
+	int rc = copro_bus_dma_map(bus, who, phys, len, &src);
 
 	if (!rc && len)
 		memcpy(dst, src, len);
 	return rc;
 }
 
-int copro_bus_dma_write(struct copro_platform *p, const char *who,
+int copro_bus_dma_write(struct copro_bus *bus, const char *who,
 			uint64_t phys, const void *src, size_t len)
 {
 	void *dst;
-	int rc = copro_bus_dma_map(p, who, phys, len, &dst);
+	int rc = copro_bus_dma_map(bus, who, phys, len, &dst);
 
 	if (!rc && len)
 		memcpy(dst, src, len);
 	return rc;
 }
 
-uint64_t copro_bus_dma_faults(const struct copro_platform *p)
+uint64_t copro_bus_dma_faults(const struct copro_bus *bus)
 {
-	return atomic_load(&((struct copro_platform *)p)->dma.faults);
+	return atomic_load(&((struct copro_bus *)bus)->dma.faults);
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* The boards compiled into libcopro (generated from boards/ at build time). */
-#ifndef COPRO_PLATFORM_BOARDS_H
-#define COPRO_PLATFORM_BOARDS_H
+/* The boards compiled into libcopro-sim (generated from boards/ at build time). */
+#ifndef COPRO_SIM_BOARDS_H
+#define COPRO_SIM_BOARDS_H
 
 #include <stddef.h>
 

@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The emulated machine: its lifetime, the platform backend over it, and
+ * firmware calls. MMIO, interrupt lines, DMA memory and reset/power live
+ * in bus_mmio.c, bus_irq.c, bus_dma.c and bus_power.c.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bus_internal.h"
+
+int copro_bus_grow(void **v, size_t *cap, size_t n, size_t elem)
+{
+	size_t ncap;
+	void *nv;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 8;
+	nv = realloc(*v, ncap * elem);
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	*cap = ncap;
+	return 0;
+}
+
+int copro_bus_create(const struct copro_bus_config *cfg,
+		     struct copro_bus **out)
+{
+	struct copro_bus *bus;
+	int rc;
+
+	*out = NULL;
+	if (!cfg || !cfg->dt)
+		return -EINVAL;
+	bus = calloc(1, sizeof(*bus));
+	if (!bus)
+		return -ENOMEM;
+	bus->dt = cfg->dt;
+	bus->threaded = cfg->threaded;
+	atomic_init(&bus->observed, false);
+	copro_logdev_init(&bus->ld, cfg->log, "%s", copro_dt_name(cfg->dt));
+
+	rc = copro_bus_mmio_init(bus);
+	if (rc)
+		goto err_free;
+	rc = copro_bus_irq_init(bus, cfg->irq_spin_ns ? cfg->irq_spin_ns
+						      : COPRO_SPIN_DEFAULT_NS);
+	if (rc)
+		goto err_mmio;
+	rc = copro_bus_dma_init(bus);
+	if (rc)
+		goto err_irq;
+	rc = copro_bus_pr_init(bus);
+	if (rc)
+		goto err_dma;
+	rc = copro_bus_fw_init(bus);
+	if (rc)
+		goto err_pr;
+	if (bus->threaded) {
+		rc = copro_bus_irq_start(bus);
+		if (rc)
+			goto err_fw;
+	}
+	*out = bus;
+	return 0;
+
+err_fw:
+	copro_bus_fw_fini(bus);
+err_pr:
+	copro_bus_pr_fini(bus);
+err_dma:
+	copro_bus_dma_fini(bus);
+err_irq:
+	copro_bus_irq_fini(bus);
+err_mmio:
+	copro_bus_mmio_fini(bus);
+err_free:
+	free(bus);
+	return rc;
+}
+
+void copro_bus_destroy(struct copro_bus *bus)
+{
+	if (!bus)
+		return;
+	if (bus->threaded)
+		copro_bus_irq_stop(bus);
+	copro_bus_fw_fini(bus);
+	copro_bus_pr_fini(bus);
+	copro_bus_irq_fini(bus);
+	copro_bus_mmio_fini(bus);
+	copro_bus_dma_fini(bus);
+	free(bus);
+}
+
+const struct copro_dt *copro_bus_dt(const struct copro_bus *bus)
+{
+	return bus->dt;
+}
+
+struct copro_log *copro_bus_log(const struct copro_bus *bus)
+{
+	return bus->ld.log;
+}
+
+/* ---- firmware calls ---- */
+
+int copro_bus_fw_init(struct copro_bus *bus)
+{
+	return copro_rwlock_init(&bus->fw.lock);
+}
+
+void copro_bus_fw_fini(struct copro_bus *bus)
+{
+	for (unsigned c = 0; c < 2; c++)
+		for (unsigned o = 0; o < BUS_FW_OWNERS; o++)
+			if (bus->fw.by_owner[c][o].fn)
+				copro_dev_err(&bus->ld,
+					      "bus destroyed with the %s handler of owner %u still registered",
+					      c ? "HVC" : "SMC", o);
+	copro_rwlock_destroy(&bus->fw.lock);
+}
+
+static bool conduit_ok(enum copro_conduit c)
+{
+	return c == COPRO_CONDUIT_SMC || c == COPRO_CONDUIT_HVC;
+}
+
+int copro_bus_add_fwcall(struct copro_bus *bus, enum copro_conduit conduit,
+			 unsigned owner, copro_bus_fwcall_fn fn, void *ctx)
+{
+	struct bus_fwcall *slot;
+	int rc = 0;
+
+	if (!conduit_ok(conduit) || owner >= BUS_FW_OWNERS || !fn) {
+		copro_dev_err(&bus->ld,
+			      "fwcall: cannot add a handler for conduit %d owner %u%s",
+			      (int)conduit, owner, fn ? "" : " (no function)");
+		return -EINVAL;
+	}
+	copro_rwlock_wrlock(&bus->fw.lock);
+	slot = &bus->fw.by_owner[conduit - 1][owner];
+	if (slot->fn)
+		rc = -EEXIST;
+	else
+		*slot = (struct bus_fwcall){ fn, ctx };
+	copro_rwlock_unlock(&bus->fw.lock);
+	if (rc)
+		copro_dev_err(&bus->ld,
+			      "fwcall: %s owner %u already has a handler",
+			      conduit == COPRO_CONDUIT_SMC ? "SMC" : "HVC",
+			      owner);
+	return rc;
+}
+
+void copro_bus_remove_fwcall(struct copro_bus *bus, enum copro_conduit conduit,
+			     unsigned owner)
+{
+	bool found = false;
+
+	if (!conduit_ok(conduit) || owner >= BUS_FW_OWNERS)
+		return;
+	/* The write lock waits out every call in flight. */
+	copro_rwlock_wrlock(&bus->fw.lock);
+	found = bus->fw.by_owner[conduit - 1][owner].fn != NULL;
+	bus->fw.by_owner[conduit - 1][owner] = (struct bus_fwcall){ 0 };
+	copro_rwlock_unlock(&bus->fw.lock);
+	if (!found)
+		copro_dev_warn(&bus->ld,
+			       "fwcall: no %s handler of owner %u to remove",
+			       conduit == COPRO_CONDUIT_SMC ? "SMC" : "HVC",
+			       owner);
+}
+
+int bus_be_fw_call(void *be, enum copro_conduit conduit,
+		   const struct copro_smccc_regs *in,
+		   struct copro_smccc_regs *out)
+{
+	struct copro_bus *bus = be;
+	struct copro_smccc_regs args;
+	struct bus_fwcall h;
+
+	if (!conduit_ok(conduit))
+		return -EINVAL;
+	/* The handler may write *out while it still reads its arguments. */
+	args = *in;
+	*out = args;
+	copro_rwlock_rdlock(&bus->fw.lock);
+	h = bus->fw.by_owner[conduit - 1][COPRO_SMCCC_OWNER(args.x[0])];
+	if (h.fn)
+		h.fn(h.ctx, conduit, &args, out);
+	else
+		out->x[0] = COPRO_SMCCC_NOT_SUPPORTED;
+	copro_rwlock_unlock(&bus->fw.lock);
+	return 0;
+}
+
+/* ---- the backend ---- */
+
+static bool bus_be_threaded(void *be)
+{
+	return ((struct copro_bus *)be)->threaded;
+}
+
+static void bus_be_observe(void *be, const struct copro_backend_observer *obs)
+{
+	struct copro_bus *bus = be;
+
+	/*
+	 * Set before the flag is raised and left alone while it is up: a
+	 * device thread reading it sees a whole observer or none.
+	 */
+	atomic_store_explicit(&bus->observed, false, memory_order_release);
+	if (obs) {
+		bus->obs = *obs;
+		atomic_store_explicit(&bus->observed, true,
+				      memory_order_release);
+	}
+}
+
+static const struct copro_backend_ops bus_backend = {
+	.name = "emulated",
+	.threaded = bus_be_threaded,
+	.poll = bus_be_poll,
+	.mmio_map = bus_be_mmio_map,
+	.mmio_unmap = bus_be_mmio_unmap,
+	.irq_request = bus_be_irq_request,
+	.irq_free = bus_be_irq_free,
+	.irq_enable = bus_be_irq_enable,
+	.irq_disable = bus_be_irq_disable,
+	.dma_alloc = bus_be_dma_alloc,
+	.dma_alloc_at = bus_be_dma_alloc_at,
+	.dma_free = bus_be_dma_free,
+	.dma_register = bus_be_dma_register,
+	.dma_unregister = bus_be_dma_unregister,
+	.reset_set = bus_be_reset_set,
+	.power_set = bus_be_power_set,
+	.fw_call = bus_be_fw_call,
+	.observe = bus_be_observe,
+};
+
+const struct copro_backend_ops *copro_bus_backend(void)
+{
+	return &bus_backend;
+}
+
+int copro_bus_platform_create(struct copro_bus *bus,
+			      struct copro_platform **out)
+{
+	struct copro_platform_config cfg = {
+		.dt = bus->dt,
+		.log = bus->ld.log,
+		.ops = &bus_backend,
+		.backend = bus,
+	};
+
+	return copro_platform_create(&cfg, out);
+}

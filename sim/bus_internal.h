@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The emulated machine's state, shared by bus.c, bus_mmio.c, bus_irq.c,
+ * bus_dma.c, bus_power.c and bus_fwcall.c. Each part has its own lock;
+ * none is held while calling out to a model or a driver.
+ */
+#ifndef COPRO_SIM_BUS_INTERNAL_H
+#define COPRO_SIM_BUS_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <copro/error.h>
+#include <copro/log.h>
+#include <copro/os.h>
+#include <copro/sim/bus.h>
+
+#define COPRO_IRQ_LINES COPRO_BUS_IRQ_LINES
+#define COPRO_PAGE_SIZE 4096u
+
+/* ---- MMIO ---- */
+
+struct mmio_region {
+	uint64_t phys, size;
+	const struct copro_mmio_ops *ops;
+	void *ctx;
+	unsigned mappings;	  /* live copro_mmio handles, under the lock */
+	struct bus_map *maps;     /* ... and the mappings themselves */
+	struct mmio_region *next; /* on the removed list */
+	char name[48];
+};
+
+/* One driver mapping of a region: the cookie of its window. */
+struct bus_map {
+	struct mmio_region *region;
+	struct bus_map *prev, *next; /* the region's mappings */
+};
+
+struct bus_mmio {
+	struct copro_mutex lock;
+	struct mmio_region **v; /* sorted by phys, never overlapping */
+	size_t n, cap;
+	/* Removed while still mapped: kept so a late unmap stays safe. */
+	struct mmio_region *removed;
+};
+
+/* ---- interrupts ---- */
+
+/*
+ * Allocated on the first request of a line and kept until the bus
+ * goes away, so a dispatcher that raced with copro_irq_free() never
+ * touches freed memory; a re-request reuses it.
+ */
+struct bus_irq {
+	struct copro_bus *bus;
+	unsigned line;
+	copro_irq_handler_t handler;
+	void *ctx;
+	_Atomic bool requested;
+	_Atomic bool enabled;
+	_Atomic bool running; /* a dispatcher has claimed the handler */
+	char name[48];
+};
+
+struct bus_irq_lines {
+	_Atomic bool level[COPRO_IRQ_LINES];
+	struct bus_irq *_Atomic by_line[COPRO_IRQ_LINES];
+	/* Lines ever requested, append-only: what a dispatch pass scans. */
+	struct bus_irq *_Atomic active[COPRO_IRQ_LINES];
+	_Atomic unsigned nactive;
+	struct copro_mutex lock; /* request and free */
+	struct copro_event ev;	 /* wakes the interrupt thread */
+	_Atomic bool stop;
+	struct copro_thread thread;
+	uint64_t spin_ns;
+};
+
+/* ---- DMA ---- */
+
+struct dma_range {
+	uint64_t phys;
+	uint64_t size;
+	unsigned char *cpu;
+	bool owned; /* copro_dma_alloc'd (else registered caller memory) */
+};
+
+struct bus_dma {
+	struct copro_rwlock lock;
+	struct dma_range *v; /* sorted by phys */
+	size_t n, cap;
+	uint64_t base, end; /* the DRAM window, page aligned */
+	_Atomic uint64_t faults;
+};
+
+/* ---- reset lines and power domains ---- */
+
+enum pr_kind { PR_RESET, PR_POWER };
+
+struct pr_line {
+	int node;
+	uint32_t arg;
+	bool power_on;
+	bool reset_asserted;
+};
+
+struct pr_watch {
+	enum pr_kind kind;
+	int node;
+	struct copro_bus_watch w;
+	bool dead; /* unwatched during a notification; dropped afterwards */
+};
+
+struct bus_pr {
+	struct copro_mutex lock; /* the state below */
+	struct pr_line *lines;
+	size_t nlines, caplines;
+	/*
+	 * Serialises state changes with their notifications (so watchers
+	 * see them in order) and with watch/unwatch (so an unwatched
+	 * callback never runs afterwards). Watchers run under it, never
+	 * under `lock`.
+	 */
+	struct copro_mutex notify_lock;
+	struct pr_watch *watches;
+	size_t nwatches, capwatches;
+	unsigned notify_depth;
+};
+
+/* ---- firmware calls ---- */
+
+#define BUS_FW_OWNERS 64
+
+struct bus_fwcall {
+	copro_bus_fwcall_fn fn;
+	void *ctx;
+};
+
+struct bus_fw {
+	/* Calls hold it shared; add and remove exclusively. */
+	struct copro_rwlock lock;
+	struct bus_fwcall by_owner[2][BUS_FW_OWNERS]; /* [conduit - 1] */
+};
+
+struct copro_bus {
+	const struct copro_dt *dt;
+	struct copro_logdev ld; /* prefix: the board's name */
+	bool threaded;
+
+	struct bus_mmio mmio;
+	struct bus_irq_lines irq;
+	struct bus_dma dma;
+	struct bus_pr pr;
+	struct bus_fw fw;
+
+	/* A wrapping backend's view of device-side events. */
+	struct copro_backend_observer obs;
+	_Atomic bool observed;
+};
+
+/* Each part's setup and teardown (teardown reports what leaked). */
+int copro_bus_mmio_init(struct copro_bus *bus);
+void copro_bus_mmio_fini(struct copro_bus *bus);
+int copro_bus_irq_init(struct copro_bus *bus, uint64_t spin_ns);
+int copro_bus_irq_start(struct copro_bus *bus);
+void copro_bus_irq_stop(struct copro_bus *bus);
+void copro_bus_irq_fini(struct copro_bus *bus);
+int copro_bus_dma_init(struct copro_bus *bus);
+void copro_bus_dma_fini(struct copro_bus *bus);
+int copro_bus_pr_init(struct copro_bus *bus);
+void copro_bus_pr_fini(struct copro_bus *bus);
+int copro_bus_fw_init(struct copro_bus *bus);
+void copro_bus_fw_fini(struct copro_bus *bus);
+/*
+ * One dispatch pass over the requested lines; returns handler calls.
+ * *busy: a pending line was skipped because another thread runs it.
+ */
+unsigned copro_bus_irq_dispatch(struct copro_bus *bus, bool *busy);
+
+/* The backend ops, one file each part (bus.c gathers them). */
+int bus_be_poll(void *be);
+int bus_be_mmio_map(void *be, uint64_t phys, uint64_t size,
+		    struct copro_mmio_window *w);
+void bus_be_mmio_unmap(void *be, void *cookie);
+int bus_be_irq_request(void *be, unsigned line, copro_irq_handler_t handler,
+		       void *ctx, const char *name, void **cookie);
+void bus_be_irq_free(void *be, void *cookie);
+void bus_be_irq_enable(void *be, void *cookie);
+void bus_be_irq_disable(void *be, void *cookie);
+int bus_be_dma_alloc(void *be, size_t size, struct copro_dma_buf *out);
+int bus_be_dma_alloc_at(void *be, uint64_t phys, size_t size,
+			struct copro_dma_buf *out);
+void bus_be_dma_free(void *be, const struct copro_dma_buf *buf);
+int bus_be_dma_register(void *be, void *ptr, size_t size, uint64_t *phys);
+int bus_be_dma_unregister(void *be, uint64_t phys);
+int bus_be_reset_set(void *be, int provider, uint32_t arg, bool asserted);
+int bus_be_power_set(void *be, int provider, uint32_t arg, bool on);
+int bus_be_fw_call(void *be, enum copro_conduit conduit,
+		   const struct copro_smccc_regs *in,
+		   struct copro_smccc_regs *out);
+
+/* Grows *v (of *cap elements of `elem` bytes) to hold n + 1. */
+int copro_bus_grow(void **v, size_t *cap, size_t n, size_t elem);
+
+#endif

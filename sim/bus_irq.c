@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Level-triggered interrupt lines. A model sets a line's level with one
+ * atomic store; a rising edge on a line someone listens to wakes the
+ * dispatcher. The dispatcher (the interrupt thread, or whoever polls the
+ * platform) runs the handler of every line that is asserted,
+ * enabled and requested, and keeps doing so while any stays asserted.
+ *
+ * A handler never runs concurrently with itself: a dispatcher claims the
+ * line's `running` flag first, and others skip it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "bus_internal.h"
+
+/* A line stuck asserted must not keep a polling caller forever. */
+#define POLL_MAX_ROUNDS 64
+
+/*
+ * The line whose handler this thread is running, so that disabling or
+ * freeing the line from inside its handler does not wait for itself.
+ */
+static _Thread_local struct bus_irq *tl_running;
+
+int copro_bus_irq_init(struct copro_bus *bus, uint64_t spin_ns)
+{
+	struct bus_irq_lines *q = &bus->irq;
+
+	for (unsigned i = 0; i < COPRO_IRQ_LINES; i++) {
+		atomic_init(&q->level[i], false);
+		atomic_init(&q->by_line[i], NULL);
+		atomic_init(&q->active[i], NULL);
+	}
+	atomic_init(&q->nactive, 0);
+	atomic_init(&q->stop, false);
+	copro_event_init(&q->ev);
+	q->spin_ns = spin_ns;
+	return copro_mutex_init(&q->lock);
+}
+
+void copro_bus_irq_fini(struct copro_bus *bus)
+{
+	struct bus_irq_lines *q = &bus->irq;
+	unsigned n = atomic_load(&q->nactive);
+
+	for (unsigned i = 0; i < n; i++) {
+		struct bus_irq *irq = atomic_load(&q->active[i]);
+
+		if (atomic_load(&irq->requested))
+			copro_dev_err(&bus->ld,
+				      "bus destroyed with interrupt line %u ('%s') still requested",
+				      irq->line, irq->name);
+		free(irq);
+	}
+	copro_mutex_destroy(&q->lock);
+}
+
+/* ---- dispatch ---- */
+
+static bool irq_pending(const struct bus_irq *irq)
+{
+	return atomic_load(&irq->bus->irq.level[irq->line]) &&
+	       atomic_load(&irq->enabled) && atomic_load(&irq->requested);
+}
+
+unsigned copro_bus_irq_dispatch(struct copro_bus *bus, bool *busy)
+{
+	struct bus_irq_lines *q = &bus->irq;
+	unsigned n = atomic_load_explicit(&q->nactive, memory_order_acquire);
+	unsigned calls = 0;
+
+	*busy = false;
+	for (unsigned i = 0; i < n; i++) {
+		struct bus_irq *irq = atomic_load_explicit(
+			&q->active[i], memory_order_relaxed);
+		struct bus_irq *outer;
+
+		if (!irq_pending(irq))
+			continue;
+		if (atomic_exchange(&irq->running, true)) {
+			*busy = true; /* another dispatcher has it right now */
+			continue;
+		}
+		/* Re-check under the claim: copro_irq_free may have won. */
+		if (irq_pending(irq)) {
+			outer = tl_running;
+			tl_running = irq;
+			irq->handler(irq->ctx);
+			tl_running = outer;
+			calls++;
+		}
+		atomic_store(&irq->running, false);
+	}
+	return calls;
+}
+
+static void *irq_thread(void *arg)
+{
+	struct copro_bus *bus = arg;
+	struct bus_irq_lines *q = &bus->irq;
+
+	while (!atomic_load(&q->stop)) {
+		uint32_t key = copro_event_prepare(&q->ev);
+		bool busy;
+
+		/*
+		 * Level semantics: go round again while something ran, or
+		 * while a poller runs a handler whose line may stay asserted.
+		 */
+		if (copro_bus_irq_dispatch(bus, &busy))
+			continue;
+		if (busy) {
+			copro_cpu_relax();
+			continue;
+		}
+		if (atomic_load(&q->stop))
+			break;
+		copro_event_wait(&q->ev, key, COPRO_FOREVER, q->spin_ns);
+	}
+	return NULL;
+}
+
+int copro_bus_irq_start(struct copro_bus *bus)
+{
+	char name[16];
+
+	snprintf(name, sizeof(name), "irq-%s", copro_dt_name(bus->dt));
+	return copro_thread_start(&bus->irq.thread, name, irq_thread, bus);
+}
+
+void copro_bus_irq_stop(struct copro_bus *bus)
+{
+	atomic_store(&bus->irq.stop, true);
+	copro_event_signal(&bus->irq.ev);
+	copro_thread_join(&bus->irq.thread);
+}
+
+/* The dispatcher needs a look only on a rising edge of a live line. */
+static void irq_kick(struct copro_bus *bus)
+{
+	if (bus->threaded)
+		copro_event_signal(&bus->irq.ev);
+}
+
+/* ---- the model's side ---- */
+
+void copro_bus_irq_set(struct copro_bus *bus, unsigned line, bool level)
+{
+	struct bus_irq *irq;
+
+	if (line >= COPRO_IRQ_LINES) {
+		copro_dev_err(&bus->ld, "irq: a model drove line %u (lines are 0 to %u)",
+			      line, COPRO_IRQ_LINES - 1);
+		return;
+	}
+	/*
+	 * Models recompute their lines after every register access; an
+	 * unchanged level costs one plain load, not a locked exchange.
+	 */
+	if (atomic_load_explicit(&bus->irq.level[line], memory_order_relaxed) ==
+	    level)
+		return;
+	if (atomic_exchange(&bus->irq.level[line], level) == level)
+		return;
+	if (atomic_load_explicit(&bus->observed, memory_order_acquire) &&
+	    bus->obs.irq_level)
+		bus->obs.irq_level(bus->obs.ctx, line, level);
+	if (!level)
+		return;
+	irq = atomic_load(&bus->irq.by_line[line]);
+	if (irq && atomic_load(&irq->enabled) && atomic_load(&irq->requested))
+		irq_kick(bus);
+}
+
+bool copro_bus_irq_get(struct copro_bus *bus, unsigned line)
+{
+	return line < COPRO_IRQ_LINES && atomic_load(&bus->irq.level[line]);
+}
+
+/* ---- the driver's side ---- */
+
+int bus_be_irq_request(void *be, unsigned line, copro_irq_handler_t handler,
+		       void *ctx, const char *name, void **out)
+{
+	struct copro_bus *bus = be;
+	struct bus_irq_lines *q = &bus->irq;
+	struct bus_irq *irq;
+	int rc = 0;
+
+	if (line >= COPRO_IRQ_LINES) {
+		copro_dev_err(&bus->ld,
+			      "irq: cannot request line %u for '%s': no such line (lines are 0 to %u)",
+			      line, name, COPRO_IRQ_LINES - 1);
+		return -EINVAL;
+	}
+	copro_mutex_lock(&q->lock);
+	irq = atomic_load(&q->by_line[line]);
+	if (irq && atomic_load(&irq->requested)) {
+		copro_dev_err(&bus->ld,
+			      "irq: line %u requested for '%s' is already held by '%s'",
+			      line, name, irq->name);
+		rc = -EBUSY;
+	} else if (!irq) {
+		unsigned n = atomic_load(&q->nactive);
+
+		irq = calloc(1, sizeof(*irq));
+		if (!irq) {
+			rc = -ENOMEM;
+		} else {
+			irq->bus = bus;
+			irq->line = line;
+			/* Publish the slot before the count the scanners read. */
+			atomic_store(&q->active[n], irq);
+			atomic_store_explicit(&q->nactive, n + 1,
+					      memory_order_release);
+			atomic_store(&q->by_line[line], irq);
+		}
+	}
+	if (!rc) {
+		irq->handler = handler;
+		irq->ctx = ctx;
+		snprintf(irq->name, sizeof(irq->name), "%s", name);
+		/* The handler may use its handle as soon as it can run. */
+		*out = irq;
+		atomic_store(&irq->enabled, true);
+		atomic_store(&irq->requested, true);
+	}
+	copro_mutex_unlock(&q->lock);
+	if (!rc && atomic_load(&q->level[line]))
+		irq_kick(bus);
+	return rc;
+}
+
+/*
+ * Masks the line and, from outside its own handler, waits out a handler
+ * already running, as Linux's disable_irq() does: when this returns the
+ * handler is not running and will not start until the line is enabled
+ * again. Taking the dispatchers' own claim is what makes that hold even
+ * against a handler that re-enables its line on the way out.
+ */
+static void disable_sync(struct bus_irq *irq)
+{
+	atomic_store(&irq->enabled, false);
+	if (tl_running == irq)
+		return;
+	/* Handlers do not block, so a short spin usually sees one end. */
+	for (unsigned spins = 0; atomic_exchange(&irq->running, true);
+	     spins++) {
+		if (spins < 1000)
+			copro_cpu_relax();
+		else
+			copro_sleep_ns(10 * COPRO_NSEC_PER_USEC);
+	}
+	atomic_store(&irq->enabled, false);
+	atomic_store(&irq->running, false);
+}
+
+void bus_be_irq_free(void *be, void *cookie)
+{
+	struct bus_irq *irq = cookie;
+	struct bus_irq_lines *q = &irq->bus->irq;
+
+	copro_mutex_lock(&q->lock);
+	atomic_store(&irq->requested, false);
+	copro_mutex_unlock(&q->lock);
+	/* From inside its own handler there is nothing to wait for. */
+	disable_sync(irq);
+}
+
+void bus_be_irq_enable(void *be, void *cookie)
+{
+	struct bus_irq *irq = cookie;
+
+	atomic_store(&irq->enabled, true);
+	/* Level semantics: enabling a line that is still asserted fires it. */
+	if (atomic_load(&irq->bus->irq.level[irq->line]) &&
+	    atomic_load(&irq->requested))
+		irq_kick(irq->bus);
+}
+
+void bus_be_irq_disable(void *be, void *cookie)
+{
+	disable_sync(cookie);
+}
+
+int bus_be_poll(void *be)
+{
+	struct copro_bus *bus = be;
+	unsigned total = 0;
+
+	for (int round = 0; round < POLL_MAX_ROUNDS; round++) {
+		bool busy;
+		unsigned n = copro_bus_irq_dispatch(bus, &busy);
+
+		if (!n)
+			break;
+		total += n;
+	}
+	return total > INT32_MAX ? INT32_MAX : (int)total;
+}

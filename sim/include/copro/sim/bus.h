@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The emulated machine: the bus device models appear on, and the platform
+ * backend drivers reach them through. Models add register regions, drive
+ * level interrupt lines, reach emulated physical memory by address (with
+ * bus faults, never wild pointers), watch reset lines and power domains,
+ * and answer SMC/HVC firmware calls. Drivers never include this header.
+ */
+#ifndef COPRO_SIM_BUS_H
+#define COPRO_SIM_BUS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <copro/backend.h>
+#include <copro/dt.h>
+#include <copro/log.h>
+#include <copro/platform.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct copro_bus;
+
+struct copro_bus_config {
+	/* The board; borrowed, it must outlive the bus. */
+	const struct copro_dt *dt;
+	struct copro_log *log;
+	/*
+	 * false: no interrupt thread; handlers run only from the platform's
+	 * poll (and frameworks over it run without threads of their own).
+	 */
+	bool threaded;
+	/* How long the interrupt thread spins before sleeping (0: default). */
+	uint64_t irq_spin_ns;
+};
+
+int copro_bus_create(const struct copro_bus_config *cfg,
+		     struct copro_bus **out);
+/* Every region, line, buffer, watcher and firmware handler must be gone. */
+void copro_bus_destroy(struct copro_bus *bus);
+
+const struct copro_dt *copro_bus_dt(const struct copro_bus *bus);
+struct copro_log *copro_bus_log(const struct copro_bus *bus);
+
+/* The platform backend over this bus: pass with the bus as `backend`. */
+const struct copro_backend_ops *copro_bus_backend(void);
+/*
+ * Shorthand: a platform straight over the bus, for the bus's devicetree
+ * and log. Destroy it with copro_platform_destroy() before the bus.
+ */
+int copro_bus_platform_create(struct copro_bus *bus,
+			      struct copro_platform **out);
+
+/* ---- MMIO ---------------------------------------------------------- */
+
+/*
+ * A model's register block. Handlers run synchronously in the accessing
+ * thread, possibly several at once: the model does its own locking.
+ * `width` is 4 or 8; `off` is relative to the region base and already
+ * checked to be inside it and aligned to the width.
+ */
+struct copro_mmio_ops {
+	uint64_t (*read)(void *ctx, uint64_t off, unsigned width);
+	void (*write)(void *ctx, uint64_t off, uint64_t val, unsigned width);
+};
+
+/* -EEXIST when the range overlaps a region already on the bus. */
+int copro_bus_add_mmio(struct copro_bus *bus, uint64_t phys, uint64_t size,
+		       const struct copro_mmio_ops *ops, void *ctx,
+		       const char *name);
+/* Waits for no access to be in flight (the caller stops drivers first). */
+void copro_bus_remove_mmio(struct copro_bus *bus, uint64_t phys);
+
+/*
+ * A raw access by physical address, as a CPU with no driver framework
+ * makes one: width 4 or 8, naturally aligned, inside one region. 0, or
+ * -EINVAL (width, alignment) / -ENXIO (no device there), logged. Each
+ * access looks its region up: for bring-up code and other people's
+ * drivers, not hot paths (map a window through a platform for those).
+ */
+int copro_bus_read(struct copro_bus *bus, uint64_t phys, unsigned width,
+		   uint64_t *val);
+int copro_bus_write(struct copro_bus *bus, uint64_t phys, unsigned width,
+		    uint64_t val);
+
+/* ---- interrupt lines --------------------------------------------------- */
+
+/* Interrupt lines 0..COPRO_BUS_IRQ_LINES-1. */
+#define COPRO_BUS_IRQ_LINES 4096
+
+/* Drive a level-triggered line (any thread, never blocks). */
+void copro_bus_irq_set(struct copro_bus *bus, unsigned line, bool level);
+bool copro_bus_irq_get(struct copro_bus *bus, unsigned line);
+
+/* ---- DMA ------------------------------------------------------------- */
+
+/*
+ * DMA as a device sees it. _map returns a pointer valid while the buffer
+ * stays registered, only when [phys, phys + len) lies inside one
+ * registered buffer; otherwise it is a bus fault: logged (naming `who`
+ * and the address), counted, and -COPRO_EBUSFAULT returned.
+ */
+int copro_bus_dma_map(struct copro_bus *bus, const char *who, uint64_t phys,
+		      size_t len, void **ptr);
+int copro_bus_dma_read(struct copro_bus *bus, const char *who, uint64_t phys,
+		       void *dst, size_t len);
+int copro_bus_dma_write(struct copro_bus *bus, const char *who, uint64_t phys,
+			const void *src, size_t len);
+uint64_t copro_bus_dma_faults(const struct copro_bus *bus);
+
+/* ---- reset lines and power domains -------------------------------------- */
+
+/*
+ * Reset lines and power domains are provided by devicetree nodes with
+ * #reset-cells / #power-domain-cells (e.g. "apple,pmgr-pwrstate").
+ * Models watch them; the callback runs in the thread that changed the
+ * state, with no bus lock held.
+ */
+struct copro_bus_watch {
+	void (*changed)(void *ctx, int provider_node, uint32_t arg, bool on);
+	void *ctx;
+};
+int copro_bus_watch_reset(struct copro_bus *bus, int provider_node,
+			  const struct copro_bus_watch *w);
+int copro_bus_watch_power(struct copro_bus *bus, int provider_node,
+			  const struct copro_bus_watch *w);
+void copro_bus_unwatch(struct copro_bus *bus, int provider_node,
+		       const struct copro_bus_watch *w);
+/* Current state (a reset line starts deasserted, a domain off). */
+bool copro_bus_reset_asserted(struct copro_bus *bus, int provider_node,
+			      uint32_t arg);
+bool copro_bus_power_is_on(struct copro_bus *bus, int provider_node,
+			   uint32_t arg);
+
+/* ---- firmware calls ------------------------------------------------------ */
+
+/* The SMCCC owning entity of a function id (bits 29:24). */
+#define COPRO_SMCCC_OWNER(fid) ((unsigned)(((fid) >> 24) & 0x3f))
+/* SMCCC NOT_SUPPORTED: what x0 holds after a call nobody handles. */
+#define COPRO_SMCCC_NOT_SUPPORTED ((uint64_t)(int64_t)-1)
+
+typedef void (*copro_bus_fwcall_fn)(void *ctx, enum copro_conduit conduit,
+				    const struct copro_smccc_regs *in,
+				    struct copro_smccc_regs *out);
+/*
+ * Route calls through `conduit` whose function id has owning entity
+ * `owner` (0..63) to fn, in the calling thread. -EEXIST if taken. A call
+ * nobody handles returns NOT_SUPPORTED in x0, as real firmware does, and
+ * leaves x1.. as they were. `out` starts as a copy of `in`.
+ */
+int copro_bus_add_fwcall(struct copro_bus *bus, enum copro_conduit conduit,
+			 unsigned owner, copro_bus_fwcall_fn fn, void *ctx);
+/* Waits for calls in flight through that entry to return. */
+void copro_bus_remove_fwcall(struct copro_bus *bus, enum copro_conduit conduit,
+			     unsigned owner);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
