@@ -321,7 +321,9 @@ static void test_open_board_unknown_and_file(void **state)
 	assert_int_equal(copro_board_dt_open("no-such-board",
 					     test_logcap_log(&fx->cap), &fx->dt),
 			 -ENOENT);
-	expect_log(fx, "err: no-such-board: not a built-in board (t6000, t8103)");
+	/* The list grows with boards/; it names every built-in one. */
+	expect_log(fx, "err: no-such-board: not a built-in board (");
+	expect_log(fx, "t6000, t8103)");
 
 	assert_int_equal(copro_dt_open_file("/nonexistent/x.dtb",
 					    test_logcap_log(&fx->cap), &fx->dt),
