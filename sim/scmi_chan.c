@@ -321,6 +321,9 @@ int sp_chans_attach(struct copro_sim_scmi *s)
 			ret = copro_mutex_init(&c->lock);
 			if (ret)
 				return ret;
+			/* At boot every area is the agent's: free. */
+			wr(c->sram, c->off, SCMI_SHMEM_STATUS,
+			   SCMI_SHMEM_STATUS_FREE);
 			if (c->trig == SP_TRIG_MBOX)
 				ret = copro_sim_smc_mbox_add_chan(
 					c->mbox, c->mbox_chan,

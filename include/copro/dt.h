@@ -61,6 +61,9 @@ int copro_dt_path(const struct copro_dt *dt, const char *path);
 int copro_dt_next_compatible(const struct copro_dt *dt, int from,
 			     const char *compat);
 int copro_dt_by_phandle(const struct copro_dt *dt, uint32_t phandle);
+/* Children in order: the first, then each next; -ENOENT after the last. */
+int copro_dt_first_child(const struct copro_dt *dt, int node);
+int copro_dt_next_child(const struct copro_dt *dt, int child);
 bool copro_dt_is_compatible(const struct copro_dt *dt, int node,
 			    const char *compat);
 bool copro_dt_enabled(const struct copro_dt *dt, int node);

@@ -1,0 +1,304 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * An SCMI agent (Arm DEN0056): the OS's side of the System Control and
+ * Management Interface, over shared memory with either transport:
+ *
+ *  - "arm,scmi-smc" / "arm,scmi-smc-param": each command is one SMC (or
+ *    HVC, per the board's PSCI method) with `arm,smc-id`; the -param
+ *    variant passes the area's 4 KiB page in x1 and its offset in x2.
+ *    An "a2p" interrupt, when present, completes commands instead of the
+ *    call's return.
+ *  - "arm,scmi": any copro mailbox channel ("tx", and "rx" for delayed
+ *    responses and notifications) with the `shmem` areas beside it; here
+ *    the SMC/HVC mailbox.
+ *
+ * A protocol subnode with its own `shmem` (and interrupt or mailboxes)
+ * gets a channel of its own. Completion is by the call's return (SYNC
+ * transports, no interrupt), by interrupt, or by polling the area; every
+ * command has a timeout. Asynchronous commands get their delayed response
+ * matched by token on the receive channel; notifications go to
+ * subscribers.
+ *
+ * The platform is untrusted: every response is checked (length, header
+ * and token, status, reserved bits, counts against the payload) and a
+ * bad one is an error (-EPROTO), never a crash, an overread or a hang.
+ *
+ * Calls may block (they wait for the platform); they are thread-safe. A
+ * platform status becomes an errno: NOT_SUPPORTED -EOPNOTSUPP,
+ * INVALID_PARAMETERS -EINVAL, DENIED -EACCES, NOT_FOUND -ENOENT,
+ * OUT_OF_RANGE -ERANGE, BUSY -EBUSY, COMMS_ERROR -ECOMM, GENERIC_ERROR
+ * -EIO, HARDWARE_ERROR -EREMOTEIO, PROTOCOL_ERROR -EBADMSG; a response
+ * that breaks the protocol is -EPROTO; no answer in time -ETIMEDOUT.
+ */
+#ifndef COPRO_SCMI_H
+#define COPRO_SCMI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <copro/platform.h>
+#include <copro/regs/scmi.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct copro_scmi;
+
+#define COPRO_SCMI_COMPATIBLE "arm,scmi"
+#define COPRO_SCMI_SMC_COMPATIBLE "arm,scmi-smc"
+#define COPRO_SCMI_SMC_PARAM_COMPATIBLE "arm,scmi-smc-param"
+
+/* One message crossing a channel, for tracing. */
+struct copro_scmi_trace {
+	bool to_platform;
+	const char *channel;	/* "a2p", "perf a2p", "p2a" ... */
+	uint32_t header;
+	const uint8_t *payload; /* after the header (responses: the status) */
+	size_t len;
+};
+
+struct copro_scmi_config {
+	/* Per command; 0: 100 ms. A delayed response; 0: 2 s. */
+	int64_t timeout_ns;
+	int64_t delayed_timeout_ns;
+	/* Complete by polling the area even where an interrupt exists. */
+	bool poll;
+	/* Every message, both directions (any thread; must not block). */
+	void (*trace)(void *ctx, const struct copro_scmi_trace *t);
+	void *trace_ctx;
+};
+
+/* node: an "arm,scmi", "arm,scmi-smc" or "arm,scmi-smc-param" node. */
+int copro_scmi_probe(struct copro_platform *p, int node,
+		     const struct copro_scmi_config *cfg,
+		     struct copro_scmi **out);
+void copro_scmi_remove(struct copro_scmi *s);
+/* The n-th enabled SCMI node of the board (n from 0), or -ENOENT. */
+int copro_scmi_node(const struct copro_dt *dt, unsigned n);
+
+/* Names for messages: "SUCCESS", "clock", "CLOCK_RATE_SET"... */
+const char *copro_scmi_status_name(int32_t status);
+const char *copro_scmi_protocol_name(unsigned proto);
+const char *copro_scmi_message_name(unsigned proto, unsigned type,
+				    unsigned msg);
+/* A platform status as an errno (above). */
+int copro_scmi_status_errno(int32_t status);
+/*
+ * One message decoded into text ("clock CLOCK_RATE_SET token=3 flags=0x1
+ * clock_id=2 rate=..."). `is_response`: a command's response (payload
+ * starts with the status) rather than a command. Returns buf.
+ */
+const char *copro_scmi_describe(uint32_t header, const uint8_t *payload,
+				size_t len, bool is_response, char *buf,
+				size_t size);
+
+/* ---- Base --------------------------------------------------------------- */
+
+struct copro_scmi_base_info {
+	uint32_t version;
+	char vendor[SCMI_NAME_LEN];
+	char sub_vendor[SCMI_NAME_LEN];
+	uint32_t impl_version;
+	unsigned num_agents;
+	unsigned num_protocols;
+	uint8_t protocols[256];
+	uint32_t agent_id; /* this agent, as the platform numbers it */
+	char agent_name[SCMI_NAME_LEN];
+};
+
+/* Discovered at probe. */
+const struct copro_scmi_base_info *copro_scmi_base(const struct copro_scmi *s);
+bool copro_scmi_has_protocol(const struct copro_scmi *s, unsigned proto);
+/* DISCOVER_AGENT (COPRO_SCMI_AGENT_SELF: this agent; 0: the platform). */
+#define COPRO_SCMI_AGENT_SELF 0xffffffffu
+int copro_scmi_discover_agent(struct copro_scmi *s, uint32_t agent,
+			      uint32_t *id, char name[SCMI_NAME_LEN]);
+/* PROTOCOL_VERSION of any protocol the platform lists (cached). */
+int copro_scmi_protocol_version(struct copro_scmi *s, unsigned proto,
+				uint32_t *version);
+/* PROTOCOL_MESSAGE_ATTRIBUTES: -ENOENT when the message is not there. */
+int copro_scmi_message_attributes(struct copro_scmi *s, unsigned proto,
+				  unsigned msg, uint32_t *attributes);
+
+/* ---- Power domains --------------------------------------------------- */
+
+#define COPRO_SCMI_PD_ON SCMI_PD_STATE_ON
+#define COPRO_SCMI_PD_OFF SCMI_PD_STATE_OFF
+
+struct copro_scmi_pd_info {
+	char name[SCMI_NAME_LEN];
+	bool notify, async, sync;
+};
+
+int copro_scmi_pd_count(struct copro_scmi *s, unsigned *n);
+int copro_scmi_pd_attributes(struct copro_scmi *s, uint32_t id,
+			     struct copro_scmi_pd_info *out);
+/* async: acknowledged at once; the change shows later (notification). */
+int copro_scmi_pd_set(struct copro_scmi *s, uint32_t id, uint32_t state,
+		      bool async);
+int copro_scmi_pd_get(struct copro_scmi *s, uint32_t id, uint32_t *state);
+
+/* ---- Performance ------------------------------------------------------- */
+
+struct copro_scmi_perf_info {
+	char name[SCMI_NAME_LEN];
+	bool set_limits, set_level, limits_notify, level_notify;
+	uint32_t rate_limit_us, sustained_khz, sustained_level;
+};
+
+struct copro_scmi_perf_level {
+	uint32_t level, power, latency_us;
+};
+
+int copro_scmi_perf_count(struct copro_scmi *s, unsigned *n);
+int copro_scmi_perf_attributes(struct copro_scmi *s, uint32_t id,
+			       struct copro_scmi_perf_info *out);
+/* Every level (paged as the platform answers), ascending; free() them. */
+int copro_scmi_perf_levels(struct copro_scmi *s, uint32_t id,
+			   struct copro_scmi_perf_level **levels, size_t *n);
+int copro_scmi_perf_limits_set(struct copro_scmi *s, uint32_t id,
+			       uint32_t max, uint32_t min);
+int copro_scmi_perf_limits_get(struct copro_scmi *s, uint32_t id,
+			       uint32_t *max, uint32_t *min);
+int copro_scmi_perf_level_set(struct copro_scmi *s, uint32_t id,
+			      uint32_t level);
+int copro_scmi_perf_level_get(struct copro_scmi *s, uint32_t id,
+			      uint32_t *level);
+
+/* ---- Clocks -------------------------------------------------------------- */
+
+struct copro_scmi_clock_info {
+	char name[SCMI_NAME_LEN];
+	bool enabled;
+	bool rate_notify, rate_req_notify;
+	uint32_t enable_latency_us; /* version 2.0 on; 0 before */
+};
+
+struct copro_scmi_clock_rates {
+	bool range;
+	uint64_t min, max, step; /* range form */
+	uint64_t *rates;	 /* list form, ascending; free() it */
+	size_t n;
+};
+
+/* Rate-set flags: asynchronous, and the rounding the platform applies. */
+#define COPRO_SCMI_CLOCK_ASYNC SCMI_CLOCK_SET_ASYNC
+#define COPRO_SCMI_CLOCK_ROUND_UP SCMI_CLOCK_SET_ROUND_UP
+#define COPRO_SCMI_CLOCK_ROUND_AUTO SCMI_CLOCK_SET_ROUND_AUTO
+
+int copro_scmi_clock_count(struct copro_scmi *s, unsigned *n);
+/* The platform's outstanding asynchronous rate changes per agent. */
+int copro_scmi_clock_max_async(struct copro_scmi *s, unsigned *n);
+int copro_scmi_clock_attributes(struct copro_scmi *s, uint32_t id,
+				struct copro_scmi_clock_info *out);
+int copro_scmi_clock_rates(struct copro_scmi *s, uint32_t id,
+			   struct copro_scmi_clock_rates *out);
+int copro_scmi_clock_rate_get(struct copro_scmi *s, uint32_t id,
+			      uint64_t *rate);
+/*
+ * With COPRO_SCMI_CLOCK_ASYNC, returns once the delayed response
+ * (CLOCK_RATE_SET_COMPLETE) arrived; *set (optional) is the rate it
+ * reports. Without, *set is left alone.
+ */
+int copro_scmi_clock_rate_set(struct copro_scmi *s, uint32_t id,
+			      uint64_t rate, uint32_t flags, uint64_t *set);
+int copro_scmi_clock_enable(struct copro_scmi *s, uint32_t id, bool enable);
+
+/* ---- Resets ------------------------------------------------------------- */
+
+struct copro_scmi_reset_info {
+	char name[SCMI_NAME_LEN];
+	bool async, notify;
+	uint32_t latency_us; /* SCMI_RESET_LATENCY_UNKNOWN when unknown */
+};
+
+int copro_scmi_reset_count(struct copro_scmi *s, unsigned *n);
+int copro_scmi_reset_attributes(struct copro_scmi *s, uint32_t id,
+				struct copro_scmi_reset_info *out);
+/* An autonomous (cold) reset; async: wait for RESET_COMPLETE. */
+int copro_scmi_reset(struct copro_scmi *s, uint32_t id, bool async);
+/* Explicit control: assert and hold, or release. */
+int copro_scmi_reset_assert(struct copro_scmi *s, uint32_t id, bool assert);
+
+/* ---- Sensors --------------------------------------------------------------- */
+
+struct copro_scmi_sensor_info {
+	uint32_t id;
+	char name[SCMI_NAME_LEN];
+	uint8_t type;	/* SCMI_SENSOR_TYPE_* */
+	int scale;	/* value x 10^scale in the type's unit */
+	bool async;
+	unsigned trip_points;
+};
+
+int copro_scmi_sensor_count(struct copro_scmi *s, unsigned *n);
+/* Every sensor's description (paged as answered); free() them. */
+int copro_scmi_sensor_list(struct copro_scmi *s,
+			   struct copro_scmi_sensor_info **out, size_t *n);
+/* async: ask for SENSOR_READING_COMPLETE and wait for it. */
+int copro_scmi_sensor_read(struct copro_scmi *s, uint32_t id, bool async,
+			   int64_t *value);
+/* "degrees C", "volts", ...; "" for none or unknown. */
+const char *copro_scmi_sensor_unit(uint8_t type);
+
+/* ---- System power ---------------------------------------------------- */
+
+int copro_scmi_system_set(struct copro_scmi *s, uint32_t state,
+			  bool graceful);
+int copro_scmi_system_get(struct copro_scmi *s, uint32_t *state);
+
+/* ---- notifications ----------------------------------------------------- */
+
+struct copro_scmi_event {
+	uint8_t protocol, id; /* e.g. SCMI_PROTO_CLOCK, SCMI_CLOCK_EVT_* */
+	uint32_t agent_id;    /* who caused it (0: the platform) */
+	uint32_t src_id;      /* the resource (0 for system and base) */
+	union {
+		uint64_t rate;	     /* clock */
+		uint32_t state;	     /* power domain, reset */
+		uint32_t level;	     /* perf level */
+		struct {
+			uint32_t max, min;
+		} limits;	     /* perf limits */
+		struct {
+			uint32_t flags, state, timeout;
+		} system;
+		struct {
+			uint32_t status; /* fatal bit 31, count 9:0 */
+			uint64_t report; /* the first message report */
+		} error;
+	} u;
+};
+
+typedef void (*copro_scmi_event_fn)(void *ctx,
+				    const struct copro_scmi_event *ev);
+struct copro_scmi_sub;
+
+/*
+ * Ask the platform for event `evt` of `proto` about resource `src` (the
+ * NOTIFY command, sent when the first subscriber for it arrives) and call
+ * fn for each. fn runs on the receive channel's context (the mailbox
+ * worker, or copro_scmi_poll) with the agent's event lock held: it must
+ * not subscribe or unsubscribe, nor wait for a delayed response.
+ */
+int copro_scmi_subscribe(struct copro_scmi *s, unsigned proto, unsigned evt,
+			 uint32_t src, copro_scmi_event_fn fn, void *ctx,
+			 struct copro_scmi_sub **out);
+/* After it returns fn is not running and will not run. */
+void copro_scmi_unsubscribe(struct copro_scmi_sub *sub);
+
+/* No host threads: deliver what the receive channel holds. */
+int copro_scmi_poll(struct copro_scmi *s);
+
+struct copro_scmi_stats {
+	uint64_t commands, errors, timeouts, bad_responses;
+	uint64_t delayed, notifications, dropped; /* dropped: malformed P2A */
+};
+void copro_scmi_get_stats(struct copro_scmi *s, struct copro_scmi_stats *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
