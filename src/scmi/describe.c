@@ -199,7 +199,8 @@ const char *copro_scmi_describe(uint32_t header, const uint8_t *payload,
 	unsigned proto = scmi_hdr_proto(header), msg = scmi_hdr_msg(header);
 	unsigned type = scmi_hdr_type(header);
 	struct out o = { buf, size, 0 };
-	bool resp = is_response || type == SCMI_MSG_DELAYED_RESP;
+	bool resp = (is_response && type == SCMI_MSG_COMMAND) ||
+		    type == SCMI_MSG_DELAYED_RESP;
 	const char *spec;
 	size_t mark;
 
