@@ -60,7 +60,7 @@ struct copro_scmi_trace {
 };
 
 struct copro_scmi_config {
-	/* Per command; 0: 100 ms. A delayed response; 0: 2 s. */
+	/* Per command; 0: 500 ms. A delayed response; 0: 2 s. */
 	int64_t timeout_ns;
 	int64_t delayed_timeout_ns;
 	/* Complete by polling the area even where an interrupt exists. */

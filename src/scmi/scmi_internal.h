@@ -29,7 +29,7 @@
 #include <copro/platform.h>
 #include <copro/scmi.h>
 
-#define SCMI_DEFAULT_TIMEOUT_NS (100 * COPRO_NSEC_PER_MSEC)
+#define SCMI_DEFAULT_TIMEOUT_NS (500 * COPRO_NSEC_PER_MSEC)
 #define SCMI_DEFAULT_DELAYED_NS (2 * COPRO_NSEC_PER_SEC)
 #define SCMI_MAX_CHANS 8
 #define SCMI_MAX_PENDING 16	 /* commands awaiting a delayed response */

@@ -24,6 +24,8 @@ void cmd_boot_usage(FILE *out);
 int cmd_crashlog(int argc, char **argv);
 void cmd_crashlog_usage(FILE *out);
 int cmd_serve(int argc, char **argv);
+int cmd_scmi(int argc, char **argv);
+void cmd_scmi_usage(FILE *out);
 void cmd_serve_usage(FILE *out);
 
 /* Exit codes: 0 success, 1 failure, 2 usage error (GNU convention). */

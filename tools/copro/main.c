@@ -20,7 +20,9 @@ static const struct cli_cmd commands[] = {
 	  cmd_boot, cmd_boot_usage },
 	{ "crashlog", "decode an RTKit crashlog dump file",
 	  cmd_crashlog, cmd_crashlog_usage },
-	{ "bench", "run a benchmark beside its baselines (mbox, boot)",
+	{ "scmi", "talk SCMI to a board's platform firmware (SMC/HVC, shared memory)",
+	  cmd_scmi, cmd_scmi_usage },
+	{ "bench", "run a benchmark beside its baselines (mbox, boot, nvme, nbd, scmi)",
 	  cmd_bench, cmd_bench_usage },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <string.h>
+
+#include <copro/error.h>
+
+#include "scmi_session.h"
+
+static int probe_mboxes(const struct scmi_session_config *cfg,
+			struct scmi_session *s, const char *compat)
+{
+	const struct copro_dt *dt = copro_board_dt(s->board);
+
+	for (int node = copro_dt_next_compatible(dt, -1, compat); node >= 0;
+	     node = copro_dt_next_compatible(dt, node, compat)) {
+		int ret;
+
+		if (s->nmbox == SCMI_SESSION_MAX_MBOX)
+			return -ENOSPC;
+		ret = copro_smc_mbox_probe(s->p, node, &s->mbox[s->nmbox]);
+		if (ret) {
+			copro_logf(cfg->log, COPRO_LOG_ERR, NULL,
+				   "%s: cannot probe the mailbox %s: %s",
+				   copro_dt_name(dt),
+				   copro_dt_node_name(dt, node),
+				   copro_strerror(ret));
+			return ret;
+		}
+		s->nmbox++;
+	}
+	return 0;
+}
+
+int scmi_session_open(const struct scmi_session_config *cfg,
+		      struct scmi_session *s)
+{
+	struct copro_board_config bc = {
+		.board = cfg->board ? cfg->board : SCMI_SESSION_DEFAULT_BOARD,
+		.log = cfg->log,
+		.threaded = !cfg->polled,
+	};
+	const struct copro_dt *dt;
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	ret = copro_board_create(&bc, &s->board);
+	if (ret)
+		return ret;
+	s->p = copro_board_platform(s->board);
+	dt = copro_board_dt(s->board);
+	s->node = copro_scmi_node(dt, cfg->agent);
+	if (s->node < 0) {
+		copro_logf(cfg->log, COPRO_LOG_ERR, NULL,
+			   "board %s has no SCMI agent %u (its SCMI nodes are"
+			   " \"arm,scmi\", \"arm,scmi-smc\" and"
+			   " \"arm,scmi-smc-param\", counted from 0)",
+			   copro_dt_name(dt), cfg->agent);
+		ret = -ENODEV;
+		goto fail;
+	}
+	copro_dt_node_path(dt, s->node, s->path, sizeof(s->path));
+	ret = probe_mboxes(cfg, s, COPRO_SMC_MBOX_COMPATIBLE);
+	if (!ret)
+		ret = probe_mboxes(cfg, s, COPRO_HVC_MBOX_COMPATIBLE);
+	if (!ret)
+		ret = copro_scmi_probe(s->p, s->node, &cfg->scmi, &s->scmi);
+	if (ret)
+		goto fail;
+	return 0;
+fail:
+	scmi_session_close(s);
+	return ret;
+}
+
+void scmi_session_close(struct scmi_session *s)
+{
+	if (s->scmi)
+		copro_scmi_remove(s->scmi);
+	while (s->nmbox)
+		copro_smc_mbox_remove(s->mbox[--s->nmbox]);
+	if (s->board)
+		copro_board_destroy(s->board);
+	memset(s, 0, sizeof(*s));
+}
