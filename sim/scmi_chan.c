@@ -128,15 +128,16 @@ void sp_chan_process(struct sp_chan *c)
 	void *script_ctx;
 	bool faulty;
 
-	copro_mutex_lock(&c->lock);
+	/*
+	 * One lock for reading, answering and writing back: a second
+	 * trigger of the same channel meanwhile finds it FREE (spurious).
+	 */
+	copro_mutex_lock(&s->lock);
 	status = rd(c->sram, c->off, SCMI_SHMEM_STATUS);
 	if (status & SCMI_SHMEM_STATUS_FREE) {
 		/* Rung with nothing in the area: the agent still owns it. */
-		copro_mutex_lock(&s->lock);
 		s->stats.spurious++;
-		copro_mutex_unlock(&s->lock);
-		copro_mutex_unlock(&c->lock);
-		return;
+		goto out;
 	}
 	length = rd(c->sram, c->off, SCMI_SHMEM_LENGTH);
 	flags = rd(c->sram, c->off, SCMI_SHMEM_FLAGS);
@@ -146,20 +147,16 @@ void sp_chan_process(struct sp_chan *c)
 			      " CHANNEL_ERROR", a->id, c->phys, length, cap);
 		wr(c->sram, c->off, SCMI_SHMEM_STATUS,
 		   SCMI_SHMEM_STATUS_FREE | SCMI_SHMEM_STATUS_ERROR);
-		copro_mutex_lock(&s->lock);
 		s->stats.channel_errors++;
 		a2p_irq_set(c, flags & SCMI_SHMEM_FLAGS_INTR);
-		copro_mutex_unlock(&s->lock);
-		copro_mutex_unlock(&c->lock);
-		return;
+		goto out;
 	}
 	copro_sim_sram_read(c->sram, c->off + SCMI_SHMEM_HEADER, req, length);
-
-	copro_mutex_lock(&s->lock);
 	faulty = sp_fault_take(&a->fault, &f);
+	if (faulty)
+		s->stats.faults++;
 	script = a->script;
 	script_ctx = a->script_ctx;
-	copro_mutex_unlock(&s->lock);
 
 	if (script) {
 		struct copro_sim_scmi_area area = {
@@ -167,28 +164,35 @@ void sp_chan_process(struct sp_chan *c)
 			.flags = flags,
 		};
 
+		/* The script may ask the handler: it takes the lock. */
+		copro_mutex_unlock(&s->lock);
 		script(script_ctx, req, length, (size_t)c->size, &area);
+		copro_mutex_lock(&s->lock);
 		write_area(c, &area);
+		if (area.never_answer ||
+		    !(area.status & (SCMI_SHMEM_STATUS_FREE |
+				     SCMI_SHMEM_STATUS_ERROR)))
+			goto out;
 		goto done;
 	}
-	if (faulty && f.kind == COPRO_SIM_SCMI_FAULT_LATE && c->a2p_irq < 0)
+	if (faulty && f.kind == COPRO_SIM_SCMI_FAULT_LATE && c->a2p_irq < 0) {
+		/* The firmware is busy elsewhere; the caller waits in the SMC. */
+		copro_mutex_unlock(&s->lock);
 		copro_sleep_ns(f.param);
+		copro_mutex_lock(&s->lock);
+	}
 	if (faulty && f.kind == COPRO_SIM_SCMI_FAULT_NEVER)
 		goto out;
-	copro_mutex_lock(&s->lock);
 	n = sp_handle_locked(s, a, req, length, resp, cap);
-	copro_mutex_unlock(&s->lock);
 	write_response(c, resp, n, faulty ? &f : NULL);
-done:
 	if (faulty && f.kind == COPRO_SIM_SCMI_FAULT_LEAVE_BUSY)
 		goto out;
-	copro_mutex_lock(&s->lock);
+done:
 	/* The agent asked for an interrupt (not polling): raise a2p. */
 	if (flags & SCMI_SHMEM_FLAGS_INTR)
 		a2p_irq_set(c, true);
-	copro_mutex_unlock(&s->lock);
 out:
-	copro_mutex_unlock(&c->lock);
+	copro_mutex_unlock(&s->lock);
 }
 
 /* A trigger: answer now, or (a2p interrupt) from the firmware thread. */
@@ -318,9 +322,6 @@ int sp_chans_attach(struct copro_sim_scmi *s)
 		for (unsigned k = 0; k < a->nchans; k++) {
 			struct sp_chan *c = &a->chans[k];
 
-			ret = copro_mutex_init(&c->lock);
-			if (ret)
-				return ret;
 			/* At boot every area is the agent's: free. */
 			wr(c->sram, c->off, SCMI_SHMEM_STATUS,
 			   SCMI_SHMEM_STATUS_FREE);

@@ -11,10 +11,10 @@
  *   scmi_clock.c, scmi_sensor.c, scmi_reset.c   the protocols
  *
  * Locking: `s->lock` covers every resource's state, the agents'
- * subscriptions, the P2A queues and the job queue; a channel's `lock`
- * serialises what happens on that channel. Order: channel lock, then
- * s->lock. Nothing is called on the bus with s->lock held except
- * interrupt levels and mailbox posts, which never block.
+ * subscriptions, the P2A queues, the job queue, and a channel from the
+ * moment its request is read until its answer is written. Nothing is
+ * called on the bus with it held except interrupt levels and mailbox
+ * posts, which never block.
  */
 #ifndef COPRO_SIM_SCMI_INTERNAL_H
 #define COPRO_SIM_SCMI_INTERNAL_H
@@ -127,7 +127,6 @@ struct sp_chan {
 	uint32_t mbox_chan;
 	/* With an a2p interrupt the firmware thread answers, then raises it. */
 	int a2p_irq;
-	struct copro_mutex lock;
 	bool job_queued; /* under s->lock */
 	bool irq_level;	 /* under s->lock */
 };

@@ -184,9 +184,6 @@ void copro_sim_scmi_destroy(struct copro_sim_scmi *s)
 	atomic_store(&s->stop, true);
 	copro_event_signal(&s->wake);
 	copro_thread_join(&s->thread);
-	for (unsigned i = 0; i < s->nagents; i++)
-		for (unsigned k = 0; k < s->agents[i].nchans; k++)
-			copro_mutex_destroy(&s->agents[i].chans[k].lock);
 	sp_config_free(s);
 	copro_mutex_destroy(&s->lock);
 	free(s);

@@ -20,26 +20,27 @@
 #define SMCCC_OWNERS 64
 #define SMCCC_MAX_SERVICES 32
 
+/* A slot is published by storing fn last, and retired by clearing it. */
 struct service {
 	uint32_t fid;
-	copro_sim_smccc_fn fn;
 	void *ctx;
+	_Atomic(copro_sim_smccc_fn) fn;
 };
 
 struct copro_sim_smccc {
 	struct copro_bus *bus;
 	struct copro_logdev ld;
 	enum copro_conduit conduit;
-	/* Calls in flight hold it for reading; add/remove for writing. */
-	struct copro_rwlock lock;
 	/*
-	 * Serialises add/remove, which take owners on the bus outside
-	 * `lock`: the bus waits for calls in flight, which may wait for
-	 * `lock`.
+	 * Calls take no lock: they count themselves in `inflight` and read
+	 * the slots; remove retires a slot, then waits for the count to
+	 * drain, so no call still runs the service when it returns.
 	 */
+	_Atomic unsigned inflight;
+	/* Serialises add/remove (and the owners taken on the bus). */
 	struct copro_mutex reg_lock;
 	struct service svc[SMCCC_MAX_SERVICES];
-	unsigned nsvc;
+	unsigned nsvc; /* slots in use, under reg_lock */
 	unsigned owner_refs[SMCCC_OWNERS]; /* services per owner (0: +1) */
 	_Atomic uint64_t calls, not_supported;
 };
@@ -97,17 +98,18 @@ static void dispatch(void *ctx, enum copro_conduit conduit,
 		answer_arch(d, fid, args, out);
 		return;
 	}
-	copro_rwlock_rdlock(&d->lock);
-	for (unsigned i = 0; i < d->nsvc; i++) {
-		if (d->svc[i].fid == fid) {
-			struct service s = d->svc[i];
+	atomic_fetch_add(&d->inflight, 1);
+	for (unsigned i = 0; i < SMCCC_MAX_SERVICES; i++) {
+		copro_sim_smccc_fn fn = atomic_load_explicit(
+			&d->svc[i].fn, memory_order_acquire);
 
-			s.fn(s.ctx, args, out);
-			copro_rwlock_unlock(&d->lock);
+		if (fn && d->svc[i].fid == fid) {
+			fn(d->svc[i].ctx, args, out);
+			atomic_fetch_sub(&d->inflight, 1);
 			return;
 		}
 	}
-	copro_rwlock_unlock(&d->lock);
+	atomic_fetch_sub(&d->inflight, 1);
 not_supported:
 	atomic_fetch_add_explicit(&d->not_supported, 1, memory_order_relaxed);
 	copro_dev_dbg(&d->ld, "function id 0x%08" PRIx32 ": NOT_SUPPORTED",
@@ -155,21 +157,14 @@ int copro_sim_smccc_create(struct copro_bus *bus, enum copro_conduit conduit,
 	copro_logdev_init(&d->ld, copro_bus_log(bus), "%s",
 			  conduit == COPRO_CONDUIT_SMC ? "el3-firmware"
 						       : "el2-hypervisor");
-	ret = copro_rwlock_init(&d->lock);
-	if (ret < 0) {
-		free(d);
-		return ret;
-	}
 	ret = copro_mutex_init(&d->reg_lock);
 	if (ret < 0) {
-		copro_rwlock_destroy(&d->lock);
 		free(d);
 		return ret;
 	}
 	ret = owner_get(d, COPRO_SMCCC_OWNER_ARCH);
 	if (ret < 0) {
 		copro_mutex_destroy(&d->reg_lock);
-		copro_rwlock_destroy(&d->lock);
 		free(d);
 		return ret;
 	}
@@ -188,7 +183,6 @@ void copro_sim_smccc_destroy(struct copro_sim_smccc *d)
 		if (d->owner_refs[o])
 			copro_bus_remove_fwcall(d->bus, d->conduit, o);
 	copro_mutex_destroy(&d->reg_lock);
-	copro_rwlock_destroy(&d->lock);
 	free(d);
 }
 
@@ -210,8 +204,8 @@ int copro_sim_smccc_add(struct copro_sim_smccc *d, uint32_t fid,
 		return -EINVAL;
 	}
 	copro_mutex_lock(&d->reg_lock);
-	for (unsigned i = 0; i < d->nsvc; i++)
-		if (d->svc[i].fid == fid)
+	for (unsigned i = 0; i < SMCCC_MAX_SERVICES; i++)
+		if (atomic_load(&d->svc[i].fn) && d->svc[i].fid == fid)
 			ret = -EEXIST;
 	if (!ret && d->nsvc == SMCCC_MAX_SERVICES)
 		ret = -ENOSPC;
@@ -222,10 +216,14 @@ int copro_sim_smccc_add(struct copro_sim_smccc *d, uint32_t fid,
 					     : "too many services");
 	if (!ret)
 		ret = owner_get(d, copro_smccc_owner(fid));
-	if (!ret) {
-		copro_rwlock_wrlock(&d->lock);
-		d->svc[d->nsvc++] = (struct service){ fid, fn, ctx };
-		copro_rwlock_unlock(&d->lock);
+	for (unsigned i = 0; !ret && i < SMCCC_MAX_SERVICES; i++) {
+		if (atomic_load(&d->svc[i].fn))
+			continue;
+		d->svc[i].fid = fid;
+		d->svc[i].ctx = ctx;
+		atomic_store_explicit(&d->svc[i].fn, fn, memory_order_release);
+		d->nsvc++;
+		break;
 	}
 	copro_mutex_unlock(&d->reg_lock);
 	return ret;
@@ -236,16 +234,17 @@ void copro_sim_smccc_remove(struct copro_sim_smccc *d, uint32_t fid)
 	bool found = false;
 
 	copro_mutex_lock(&d->reg_lock);
-	copro_rwlock_wrlock(&d->lock);
-	for (unsigned i = 0; i < d->nsvc; i++) {
-		if (d->svc[i].fid == fid) {
-			d->svc[i] = d->svc[--d->nsvc];
+	for (unsigned i = 0; i < SMCCC_MAX_SERVICES; i++) {
+		if (atomic_load(&d->svc[i].fn) && d->svc[i].fid == fid) {
+			atomic_store(&d->svc[i].fn, NULL);
+			d->nsvc--;
 			found = true;
 			break;
 		}
 	}
-	/* From here no call reaches the service. */
-	copro_rwlock_unlock(&d->lock);
+	/* No new call reaches it; wait for the ones that already had. */
+	while (found && atomic_load(&d->inflight))
+		copro_sleep_ns(10 * COPRO_NSEC_PER_USEC);
 	if (found)
 		owner_put(d, copro_smccc_owner(fid));
 	copro_mutex_unlock(&d->reg_lock);

@@ -86,13 +86,11 @@ int scmi_base_discover(struct copro_scmi *s)
 {
 	struct copro_scmi_base_info *b = &s->base;
 	const struct scmi_proto *pi;
-	struct scmi_xfer *x = malloc(sizeof(*x));
+	struct scmi_xfer xs, *x = &xs;
 	struct scmi_rd r;
 	uint32_t self = SCMI_BASE_AGENT_SELF;
 	int ret;
 
-	if (!x)
-		return -ENOMEM;
 	ret = scmi_proto(s, B, &pi);
 	if (ret)
 		goto out;
@@ -148,7 +146,6 @@ int scmi_base_discover(struct copro_scmi *s)
 			      b->version & 0xffff, b->num_protocols,
 			      b->agent_id, b->agent_name, b->num_agents);
 out:
-	free(x);
 	return ret;
 }
 
@@ -170,12 +167,10 @@ bool copro_scmi_has_protocol(const struct copro_scmi *s, unsigned proto)
 int copro_scmi_discover_agent(struct copro_scmi *s, uint32_t agent,
 			      uint32_t *id, char name[SCMI_NAME_LEN])
 {
-	struct scmi_xfer *x = malloc(sizeof(*x));
+	struct scmi_xfer xs, *x = &xs;
 	struct scmi_rd r;
 	int ret;
 
-	if (!x)
-		return -ENOMEM;
 	ret = scmi_cmd(s, B, SCMI_BASE_DISCOVER_AGENT, &agent, 1, false, x);
 	if (!ret) {
 		rd_init(&r, x->rx, x->rx_len);
@@ -186,7 +181,6 @@ int copro_scmi_discover_agent(struct copro_scmi *s, uint32_t agent,
 		if (rd_end(&r))
 			ret = scmi_bad(s, B, SCMI_BASE_DISCOVER_AGENT, r.why);
 	}
-	free(x);
 	return ret;
 }
 
@@ -204,7 +198,7 @@ int copro_scmi_protocol_version(struct copro_scmi *s, unsigned proto,
 int copro_scmi_message_attributes(struct copro_scmi *s, unsigned proto,
 				  unsigned msg, uint32_t *attributes)
 {
-	struct scmi_xfer *x;
+	struct scmi_xfer xs, *x = &xs;
 	const struct scmi_proto *pi;
 	uint32_t id = msg;
 	struct scmi_rd r;
@@ -212,9 +206,6 @@ int copro_scmi_message_attributes(struct copro_scmi *s, unsigned proto,
 
 	if (ret)
 		return ret;
-	x = malloc(sizeof(*x));
-	if (!x)
-		return -ENOMEM;
 	ret = scmi_cmd(s, proto, SCMI_PROTOCOL_MESSAGE_ATTRIBUTES, &id, 1,
 		       false, x);
 	/* OP-TEE answers NOT_SUPPORTED where the specification says NOT_FOUND. */
@@ -227,6 +218,5 @@ int copro_scmi_message_attributes(struct copro_scmi *s, unsigned proto,
 			ret = scmi_bad(s, proto,
 				       SCMI_PROTOCOL_MESSAGE_ATTRIBUTES, r.why);
 	}
-	free(x);
 	return ret;
 }

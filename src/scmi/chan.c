@@ -299,7 +299,7 @@ int scmi_chan_exchange(struct scmi_chan *c, uint32_t header,
 		       struct scmi_msg *msg)
 {
 	struct copro_scmi *s = c->s;
-	uint64_t deadline = copro_deadline(timeout_ns);
+	uint64_t deadline = UINT64_MAX;
 	uint32_t token = scmi_hdr_token(header);
 	const char *why = NULL;
 	int ret;
@@ -307,7 +307,9 @@ int scmi_chan_exchange(struct scmi_chan *c, uint32_t header,
 	if (len > scmi_area_payload_max(&c->area))
 		return -EMSGSIZE;
 	/* A platform that answered late may still hold the area. */
-	if (!wait_for(c, area_free, 0, deadline)) {
+	if (!scmi_area_free(&c->area) &&
+	    !wait_for(c, area_free, 0,
+		      deadline = copro_deadline(timeout_ns))) {
 		copro_dev_err(&s->ld, "%s: the platform still holds the area"
 			      " at 0x%" PRIx64 " (status 0x%" PRIx32 ") after"
 			      " %" PRId64 " ms", c->name, c->area.phys,
@@ -330,6 +332,9 @@ int scmi_chan_exchange(struct scmi_chan *c, uint32_t header,
 		scmi_area_release(&c->area);
 		return ret;
 	}
+	/* Only waits need the clock. */
+	if (c->done_by != SCMI_DONE_RETURN && deadline == UINT64_MAX)
+		deadline = copro_deadline(timeout_ns);
 	switch (c->done_by) {
 	case SCMI_DONE_RETURN:
 		if (!(scmi_area_status(&c->area) &

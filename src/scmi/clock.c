@@ -44,7 +44,7 @@ int copro_scmi_clock_attributes(struct copro_scmi *s, uint32_t id,
 				struct copro_scmi_clock_info *out)
 {
 	const struct scmi_proto *pi;
-	struct scmi_xfer *x;
+	struct scmi_xfer xs, *x = &xs;
 	struct scmi_rd r;
 	uint32_t attr;
 	bool v2;
@@ -53,9 +53,6 @@ int copro_scmi_clock_attributes(struct copro_scmi *s, uint32_t id,
 	if (ret || (ret = scmi_proto(s, K, &pi)))
 		return ret;
 	v2 = SCMI_VERSION_MAJOR(pi->version) >= 2;
-	x = malloc(sizeof(*x));
-	if (!x)
-		return -ENOMEM;
 	ret = scmi_cmd(s, K, SCMI_CLOCK_ATTRIBUTES, &id, 1, false, x);
 	if (!ret) {
 		rd_init(&r, x->rx, x->rx_len);
@@ -77,23 +74,19 @@ int copro_scmi_clock_attributes(struct copro_scmi *s, uint32_t id,
 		if (rd_end(&r))
 			ret = scmi_bad(s, K, SCMI_CLOCK_ATTRIBUTES, r.why);
 	}
-	free(x);
 	return ret;
 }
 
 int copro_scmi_clock_rates(struct copro_scmi *s, uint32_t id,
 			   struct copro_scmi_clock_rates *out)
 {
-	struct scmi_xfer *x;
+	struct scmi_xfer xs, *x = &xs;
 	size_t total = 0;
 	int ret = clock_id(s, id);
 
 	memset(out, 0, sizeof(*out));
 	if (ret)
 		return ret;
-	x = malloc(sizeof(*x));
-	if (!x)
-		return -ENOMEM;
 	for (unsigned page = 0;; page++) {
 		uint32_t w[2] = { id, (uint32_t)out->n };
 		unsigned got, left;
@@ -157,7 +150,6 @@ int copro_scmi_clock_rates(struct copro_scmi *s, uint32_t id,
 		if (!left)
 			break;
 	}
-	free(x);
 	if (ret) {
 		free(out->rates);
 		memset(out, 0, sizeof(*out));
@@ -168,15 +160,12 @@ int copro_scmi_clock_rates(struct copro_scmi *s, uint32_t id,
 int copro_scmi_clock_rate_get(struct copro_scmi *s, uint32_t id,
 			      uint64_t *rate)
 {
-	struct scmi_xfer *x;
+	struct scmi_xfer xs, *x = &xs;
 	struct scmi_rd r;
 	int ret = clock_id(s, id);
 
 	if (ret)
 		return ret;
-	x = malloc(sizeof(*x));
-	if (!x)
-		return -ENOMEM;
 	ret = scmi_cmd(s, K, SCMI_CLOCK_RATE_GET, &id, 1, false, x);
 	if (!ret) {
 		rd_init(&r, x->rx, x->rx_len);
@@ -184,7 +173,6 @@ int copro_scmi_clock_rate_get(struct copro_scmi *s, uint32_t id,
 		if (rd_end(&r))
 			ret = scmi_bad(s, K, SCMI_CLOCK_RATE_GET, r.why);
 	}
-	free(x);
 	return ret;
 }
 
@@ -193,7 +181,7 @@ int copro_scmi_clock_rate_set(struct copro_scmi *s, uint32_t id,
 {
 	uint32_t w[4] = { flags, id, (uint32_t)rate, (uint32_t)(rate >> 32) };
 	bool async = flags & SCMI_CLOCK_SET_ASYNC;
-	struct scmi_xfer *x;
+	struct scmi_xfer xs, *x = &xs;
 	struct scmi_rd r;
 	int ret = clock_id(s, id);
 
@@ -202,9 +190,6 @@ int copro_scmi_clock_rate_set(struct copro_scmi *s, uint32_t id,
 	if (flags & ~(uint32_t)(SCMI_CLOCK_SET_ASYNC | SCMI_CLOCK_SET_ROUND_UP |
 				SCMI_CLOCK_SET_ROUND_AUTO))
 		return -EINVAL;
-	x = malloc(sizeof(*x));
-	if (!x)
-		return -ENOMEM;
 	ret = scmi_cmd(s, K, SCMI_CLOCK_RATE_SET, w, 4, async, x);
 	if (!ret && x->rx_len)
 		ret = scmi_bad(s, K, SCMI_CLOCK_RATE_SET, "a payload after SUCCESS");
@@ -220,24 +205,19 @@ int copro_scmi_clock_rate_set(struct copro_scmi *s, uint32_t id,
 		else if (set)
 			*set = got;
 	}
-	free(x);
 	return ret;
 }
 
 int copro_scmi_clock_enable(struct copro_scmi *s, uint32_t id, bool enable)
 {
 	uint32_t w[2] = { id, enable ? SCMI_CLOCK_CONFIG_ENABLE : 0 };
-	struct scmi_xfer *x;
+	struct scmi_xfer xs, *x = &xs;
 	int ret = clock_id(s, id);
 
 	if (ret)
 		return ret;
-	x = malloc(sizeof(*x));
-	if (!x)
-		return -ENOMEM;
 	ret = scmi_cmd(s, K, SCMI_CLOCK_CONFIG_SET, w, 2, false, x);
 	if (!ret && x->rx_len)
 		ret = scmi_bad(s, K, SCMI_CLOCK_CONFIG_SET, "a payload after SUCCESS");
-	free(x);
 	return ret;
 }

@@ -48,14 +48,12 @@ static unsigned notify_cmd(unsigned proto, unsigned evt, bool *has_src)
 static int notify_set(struct copro_scmi *s, unsigned proto, unsigned evt,
 		      uint32_t src, bool on)
 {
-	struct scmi_xfer *x = malloc(sizeof(*x));
+	struct scmi_xfer xs, *x = &xs;
 	uint32_t w[2];
 	bool has_src;
 	unsigned cmd = notify_cmd(proto, evt, &has_src);
 	int ret;
 
-	if (!x)
-		return -ENOMEM;
 	if (has_src) {
 		w[0] = src;
 		w[1] = on ? SCMI_NOTIFY_ENABLE : 0;
@@ -65,7 +63,6 @@ static int notify_set(struct copro_scmi *s, unsigned proto, unsigned evt,
 	ret = scmi_cmd(s, proto, cmd, w, has_src ? 2 : 1, false, x);
 	if (!ret && x->rx_len)
 		ret = scmi_bad(s, proto, cmd, "a NOTIFY answer with a payload");
-	free(x);
 	return ret;
 }
 
@@ -239,9 +236,8 @@ void scmi_notify_dispatch(struct copro_scmi *s, const struct scmi_msg *m)
 	unsigned delivered = 0;
 
 	if (decode(s, m, &ev)) {
-		copro_mutex_lock(&s->stats_lock);
-		s->stats.dropped++;
-		copro_mutex_unlock(&s->stats_lock);
+		atomic_fetch_add_explicit(&s->stats.dropped, 1,
+						  memory_order_relaxed);
 		return;
 	}
 	copro_mutex_lock(&s->sub_lock);
@@ -257,7 +253,6 @@ void scmi_notify_dispatch(struct copro_scmi *s, const struct scmi_msg *m)
 			      copro_scmi_message_name(ev.protocol,
 						      SCMI_MSG_NOTIFICATION,
 						      ev.id));
-	copro_mutex_lock(&s->stats_lock);
-	s->stats.notifications++;
-	copro_mutex_unlock(&s->stats_lock);
+	atomic_fetch_add_explicit(&s->stats.notifications, 1,
+					  memory_order_relaxed);
 }

@@ -50,9 +50,8 @@ static void p2a_rx(void *ctx, struct copro_mbox_chan *chan, const void *msg,
 	if (why) {
 		copro_dev_err(&s->ld, "p2a: dropped a message with %s (header"
 			      " 0x%08" PRIx32 ")", why, m->header);
-		copro_mutex_lock(&s->stats_lock);
-		s->stats.dropped++;
-		copro_mutex_unlock(&s->stats_lock);
+		atomic_fetch_add_explicit(&s->stats.dropped, 1,
+						  memory_order_relaxed);
 	}
 release:
 	{

@@ -33,16 +33,13 @@ static int domain(struct copro_scmi *s, uint32_t id)
 int copro_scmi_perf_attributes(struct copro_scmi *s, uint32_t id,
 			       struct copro_scmi_perf_info *out)
 {
-	struct scmi_xfer *x;
+	struct scmi_xfer xs, *x = &xs;
 	struct scmi_rd r;
 	uint32_t attr;
 	int ret = domain(s, id);
 
 	if (ret)
 		return ret;
-	x = malloc(sizeof(*x));
-	if (!x)
-		return -ENOMEM;
 	ret = scmi_cmd(s, F, SCMI_PERF_DOMAIN_ATTRIBUTES, &id, 1, false, x);
 	if (!ret) {
 		rd_init(&r, x->rx, x->rx_len);
@@ -60,7 +57,6 @@ int copro_scmi_perf_attributes(struct copro_scmi *s, uint32_t id,
 		if (rd_end(&r))
 			ret = scmi_bad(s, F, SCMI_PERF_DOMAIN_ATTRIBUTES, r.why);
 	}
-	free(x);
 	return ret;
 }
 
@@ -69,16 +65,13 @@ int copro_scmi_perf_levels(struct copro_scmi *s, uint32_t id,
 {
 	struct copro_scmi_perf_level *v = NULL;
 	size_t have = 0, total = 0;
-	struct scmi_xfer *x;
+	struct scmi_xfer xs, *x = &xs;
 	int ret = domain(s, id);
 
 	*levels = NULL;
 	*n = 0;
 	if (ret)
 		return ret;
-	x = malloc(sizeof(*x));
-	if (!x)
-		return -ENOMEM;
 	for (unsigned page = 0;; page++) {
 		uint32_t w[2] = { id, (uint32_t)have };
 		unsigned got, left;
@@ -129,7 +122,6 @@ int copro_scmi_perf_levels(struct copro_scmi *s, uint32_t id,
 		if (!left)
 			break;
 	}
-	free(x);
 	if (ret) {
 		free(v);
 		return ret;
@@ -143,33 +135,26 @@ int copro_scmi_perf_limits_set(struct copro_scmi *s, uint32_t id,
 			       uint32_t max, uint32_t min)
 {
 	uint32_t w[3] = { id, max, min };
-	struct scmi_xfer *x;
+	struct scmi_xfer xs, *x = &xs;
 	int ret = domain(s, id);
 
 	if (ret)
 		return ret;
-	x = malloc(sizeof(*x));
-	if (!x)
-		return -ENOMEM;
 	ret = scmi_cmd(s, F, SCMI_PERF_LIMITS_SET, w, 3, false, x);
 	if (!ret && x->rx_len)
 		ret = scmi_bad(s, F, SCMI_PERF_LIMITS_SET, "a payload after SUCCESS");
-	free(x);
 	return ret;
 }
 
 int copro_scmi_perf_limits_get(struct copro_scmi *s, uint32_t id,
 			       uint32_t *max, uint32_t *min)
 {
-	struct scmi_xfer *x;
+	struct scmi_xfer xs, *x = &xs;
 	struct scmi_rd r;
 	int ret = domain(s, id);
 
 	if (ret)
 		return ret;
-	x = malloc(sizeof(*x));
-	if (!x)
-		return -ENOMEM;
 	ret = scmi_cmd(s, F, SCMI_PERF_LIMITS_GET, &id, 1, false, x);
 	if (!ret) {
 		rd_init(&r, x->rx, x->rx_len);
@@ -180,7 +165,6 @@ int copro_scmi_perf_limits_get(struct copro_scmi *s, uint32_t id,
 		if (rd_end(&r))
 			ret = scmi_bad(s, F, SCMI_PERF_LIMITS_GET, r.why);
 	}
-	free(x);
 	return ret;
 }
 
@@ -188,33 +172,26 @@ int copro_scmi_perf_level_set(struct copro_scmi *s, uint32_t id,
 			      uint32_t level)
 {
 	uint32_t w[2] = { id, level };
-	struct scmi_xfer *x;
+	struct scmi_xfer xs, *x = &xs;
 	int ret = domain(s, id);
 
 	if (ret)
 		return ret;
-	x = malloc(sizeof(*x));
-	if (!x)
-		return -ENOMEM;
 	ret = scmi_cmd(s, F, SCMI_PERF_LEVEL_SET, w, 2, false, x);
 	if (!ret && x->rx_len)
 		ret = scmi_bad(s, F, SCMI_PERF_LEVEL_SET, "a payload after SUCCESS");
-	free(x);
 	return ret;
 }
 
 int copro_scmi_perf_level_get(struct copro_scmi *s, uint32_t id,
 			      uint32_t *level)
 {
-	struct scmi_xfer *x;
+	struct scmi_xfer xs, *x = &xs;
 	struct scmi_rd r;
 	int ret = domain(s, id);
 
 	if (ret)
 		return ret;
-	x = malloc(sizeof(*x));
-	if (!x)
-		return -ENOMEM;
 	ret = scmi_cmd(s, F, SCMI_PERF_LEVEL_GET, &id, 1, false, x);
 	if (!ret) {
 		rd_init(&r, x->rx, x->rx_len);
@@ -222,6 +199,5 @@ int copro_scmi_perf_level_get(struct copro_scmi *s, uint32_t id,
 		if (rd_end(&r))
 			ret = scmi_bad(s, F, SCMI_PERF_LEVEL_GET, r.why);
 	}
-	free(x);
 	return ret;
 }

@@ -29,16 +29,13 @@ int copro_scmi_pd_attributes(struct copro_scmi *s, uint32_t id,
 			     struct copro_scmi_pd_info *out)
 {
 	const struct scmi_proto *pi;
-	struct scmi_xfer *x;
+	struct scmi_xfer xs, *x = &xs;
 	struct scmi_rd r;
 	uint32_t attr;
 	int ret = domain(s, id);
 
 	if (ret || (ret = scmi_proto(s, P, &pi)))
 		return ret;
-	x = malloc(sizeof(*x));
-	if (!x)
-		return -ENOMEM;
 	ret = scmi_cmd(s, P, SCMI_PD_ATTRIBUTES, &id, 1, false, x);
 	if (!ret) {
 		rd_init(&r, x->rx, x->rx_len);
@@ -55,7 +52,6 @@ int copro_scmi_pd_attributes(struct copro_scmi *s, uint32_t id,
 		if (rd_end(&r))
 			ret = scmi_bad(s, P, SCMI_PD_ATTRIBUTES, r.why);
 	}
-	free(x);
 	return ret;
 }
 
@@ -63,35 +59,28 @@ int copro_scmi_pd_set(struct copro_scmi *s, uint32_t id, uint32_t state,
 		      bool async)
 {
 	uint32_t w[3] = { async ? SCMI_PD_SET_ASYNC : 0, id, state };
-	struct scmi_xfer *x;
+	struct scmi_xfer xs, *x = &xs;
 	int ret = domain(s, id);
 
 	if (ret)
 		return ret;
 	if (state & SCMI_PD_STATE_RESERVED)
 		return -EINVAL;
-	x = malloc(sizeof(*x));
-	if (!x)
-		return -ENOMEM;
 	/* No delayed response: an async change shows as a notification. */
 	ret = scmi_cmd(s, P, SCMI_PD_STATE_SET, w, 3, false, x);
 	if (!ret && x->rx_len)
 		ret = scmi_bad(s, P, SCMI_PD_STATE_SET, "a payload after SUCCESS");
-	free(x);
 	return ret;
 }
 
 int copro_scmi_pd_get(struct copro_scmi *s, uint32_t id, uint32_t *state)
 {
-	struct scmi_xfer *x;
+	struct scmi_xfer xs, *x = &xs;
 	struct scmi_rd r;
 	int ret = domain(s, id);
 
 	if (ret)
 		return ret;
-	x = malloc(sizeof(*x));
-	if (!x)
-		return -ENOMEM;
 	ret = scmi_cmd(s, P, SCMI_PD_STATE_GET, &id, 1, false, x);
 	if (!ret) {
 		rd_init(&r, x->rx, x->rx_len);
@@ -101,6 +90,5 @@ int copro_scmi_pd_get(struct copro_scmi *s, uint32_t id, uint32_t *state)
 		if (rd_end(&r))
 			ret = scmi_bad(s, P, SCMI_PD_STATE_GET, r.why);
 	}
-	free(x);
 	return ret;
 }

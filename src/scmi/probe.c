@@ -99,13 +99,11 @@ static void attr_layout(unsigned proto, uint32_t version, size_t *words,
 static int proto_fetch(struct copro_scmi *s, unsigned proto,
 		       struct scmi_proto *pi)
 {
-	struct scmi_xfer *x = malloc(sizeof(*x));
+	struct scmi_xfer xs, *x = &xs;
 	struct scmi_rd r;
 	uint32_t reserved;
 	int ret;
 
-	if (!x)
-		return -ENOMEM;
 	ret = scmi_cmd(s, proto, SCMI_PROTOCOL_VERSION, NULL, 0, false, x);
 	if (ret)
 		goto out;
@@ -136,7 +134,6 @@ static int proto_fetch(struct copro_scmi *s, unsigned proto,
 	if (rd_end(&r))
 		ret = scmi_bad(s, proto, SCMI_PROTOCOL_ATTRIBUTES, r.why);
 out:
-	free(x);
 	return ret;
 }
 
@@ -152,21 +149,21 @@ int scmi_proto(struct copro_scmi *s, unsigned proto,
 			      copro_scmi_protocol_name(proto), proto);
 		return -EOPNOTSUPP;
 	}
-	copro_mutex_lock(&s->lock);
-	if (pi->probed) {
-		copro_mutex_unlock(&s->lock);
+	if (atomic_load_explicit(&pi->probed, memory_order_acquire)) {
 		*out = pi;
 		return 0;
 	}
-	copro_mutex_unlock(&s->lock);
 	/* Two threads may both ask; they get the same answers. */
 	ret = proto_fetch(s, proto, &fresh);
 	if (ret)
 		return ret;
 	copro_mutex_lock(&s->lock);
-	if (!pi->probed) {
-		*pi = fresh;
-		pi->probed = true;
+	if (!atomic_load(&pi->probed)) {
+		pi->err = fresh.err;
+		pi->version = fresh.version;
+		memcpy(pi->attr, fresh.attr, sizeof(pi->attr));
+		pi->attr_words = fresh.attr_words;
+		atomic_store_explicit(&pi->probed, true, memory_order_release);
 	}
 	copro_mutex_unlock(&s->lock);
 	*out = pi;
@@ -262,9 +259,6 @@ int copro_scmi_probe(struct copro_platform *p, int node,
 	ret = copro_mutex_init(&s->sub_lock);
 	if (ret)
 		goto err_lock;
-	ret = copro_mutex_init(&s->stats_lock);
-	if (ret)
-		goto err_sub;
 	ret = channels(s, smc);
 	if (!ret)
 		ret = scmi_base_discover(s);
@@ -285,8 +279,6 @@ err_chans:
 	for (unsigned i = 0; i < SCMI_MAX_CHANS; i++)
 		if (s->chans[i].s)
 			scmi_chan_free(&s->chans[i]);
-	copro_mutex_destroy(&s->stats_lock);
-err_sub:
 	copro_mutex_destroy(&s->sub_lock);
 err_lock:
 	copro_mutex_destroy(&s->lock);
@@ -305,7 +297,6 @@ void copro_scmi_remove(struct copro_scmi *s)
 	for (unsigned i = 0; i < SCMI_MAX_CHANS; i++)
 		if (s->chans[i].s)
 			scmi_chan_free(&s->chans[i]);
-	copro_mutex_destroy(&s->stats_lock);
 	copro_mutex_destroy(&s->sub_lock);
 	copro_mutex_destroy(&s->lock);
 	free(s);
@@ -313,7 +304,11 @@ void copro_scmi_remove(struct copro_scmi *s)
 
 void copro_scmi_get_stats(struct copro_scmi *s, struct copro_scmi_stats *out)
 {
-	copro_mutex_lock(&s->stats_lock);
-	*out = s->stats;
-	copro_mutex_unlock(&s->stats_lock);
+	out->commands = atomic_load(&s->stats.commands);
+	out->errors = atomic_load(&s->stats.errors);
+	out->timeouts = atomic_load(&s->stats.timeouts);
+	out->bad_responses = atomic_load(&s->stats.bad_responses);
+	out->delayed = atomic_load(&s->stats.delayed);
+	out->notifications = atomic_load(&s->stats.notifications);
+	out->dropped = atomic_load(&s->stats.dropped);
 }

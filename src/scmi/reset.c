@@ -29,16 +29,13 @@ int copro_scmi_reset_attributes(struct copro_scmi *s, uint32_t id,
 				struct copro_scmi_reset_info *out)
 {
 	const struct scmi_proto *pi;
-	struct scmi_xfer *x;
+	struct scmi_xfer xs, *x = &xs;
 	struct scmi_rd r;
 	uint32_t attr;
 	int ret = domain(s, id);
 
 	if (ret || (ret = scmi_proto(s, R, &pi)))
 		return ret;
-	x = malloc(sizeof(*x));
-	if (!x)
-		return -ENOMEM;
 	ret = scmi_cmd(s, R, SCMI_RESET_DOMAIN_ATTRIBUTES, &id, 1, false, x);
 	if (!ret) {
 		rd_init(&r, x->rx, x->rx_len);
@@ -55,7 +52,6 @@ int copro_scmi_reset_attributes(struct copro_scmi *s, uint32_t id,
 		if (rd_end(&r))
 			ret = scmi_bad(s, R, SCMI_RESET_DOMAIN_ATTRIBUTES, r.why);
 	}
-	free(x);
 	return ret;
 }
 
@@ -63,15 +59,12 @@ static int reset_cmd(struct copro_scmi *s, uint32_t id, uint32_t flags)
 {
 	uint32_t w[3] = { id, flags, SCMI_RESET_STATE_COLD };
 	bool async = flags & SCMI_RESET_ASYNC;
-	struct scmi_xfer *x;
+	struct scmi_xfer xs, *x = &xs;
 	struct scmi_rd r;
 	int ret = domain(s, id);
 
 	if (ret)
 		return ret;
-	x = malloc(sizeof(*x));
-	if (!x)
-		return -ENOMEM;
 	ret = scmi_cmd(s, R, SCMI_RESET_RESET, w, 3, async, x);
 	if (!ret && x->rx_len)
 		ret = scmi_bad(s, R, SCMI_RESET_RESET, "a payload after SUCCESS");
@@ -83,7 +76,6 @@ static int reset_cmd(struct copro_scmi *s, uint32_t id, uint32_t flags)
 		if (rd_end(&r))
 			ret = scmi_bad(s, R, SCMI_RESET_RESET, r.why);
 	}
-	free(x);
 	return ret;
 }
 

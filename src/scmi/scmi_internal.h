@@ -222,7 +222,7 @@ int scmi_bad(struct copro_scmi *s, unsigned proto, unsigned msg,
 
 /* What each protocol's PROTOCOL_VERSION/ATTRIBUTES said (cached). */
 struct scmi_proto {
-	bool probed;
+	_Atomic bool probed; /* then the rest is fixed */
 	int err;
 	uint32_t version;
 	uint32_t attr[4];
@@ -269,7 +269,8 @@ struct copro_scmi {
 	bool has_p2a;
 
 	struct copro_mutex lock; /* tokens, pending, protocol cache */
-	uint32_t next_token;
+	_Atomic uint32_t next_token;
+	_Atomic unsigned npending;
 	struct scmi_pending pending[SCMI_MAX_PENDING];
 	struct scmi_proto protos[256];
 	struct copro_scmi_base_info base;
@@ -277,8 +278,10 @@ struct copro_scmi {
 	struct copro_mutex sub_lock; /* subscriptions and their dispatch */
 	struct copro_scmi_sub *subs;
 
-	struct copro_mutex stats_lock;
-	struct copro_scmi_stats stats;
+	struct {
+		_Atomic uint64_t commands, errors, timeouts, bad_responses;
+		_Atomic uint64_t delayed, notifications, dropped;
+	} stats;
 };
 
 int scmi_base_discover(struct copro_scmi *s);

@@ -41,7 +41,7 @@ int copro_scmi_sensor_list(struct copro_scmi *s,
 			   struct copro_scmi_sensor_info **out, size_t *n)
 {
 	struct copro_scmi_sensor_info *v = NULL;
-	struct scmi_xfer *x;
+	struct scmi_xfer xs, *x = &xs;
 	size_t have = 0;
 	unsigned total;
 	int ret = copro_scmi_sensor_count(s, &total);
@@ -56,8 +56,7 @@ int copro_scmi_sensor_list(struct copro_scmi *s,
 	x = malloc(sizeof(*x));
 	if (!v || !x) {
 		free(v);
-		free(x);
-		return -ENOMEM;
+			return -ENOMEM;
 	}
 	for (unsigned page = 0; have < total; page++) {
 		uint32_t idx = (uint32_t)have;
@@ -109,7 +108,6 @@ int copro_scmi_sensor_list(struct copro_scmi *s,
 		}
 		have += got;
 	}
-	free(x);
 	if (ret) {
 		free(v);
 		return ret;
@@ -123,16 +121,13 @@ int copro_scmi_sensor_read(struct copro_scmi *s, uint32_t id, bool async,
 			   int64_t *value)
 {
 	uint32_t w[2] = { id, async ? SCMI_SENSOR_READ_ASYNC : 0 };
-	struct scmi_xfer *x;
+	struct scmi_xfer xs, *x = &xs;
 	struct scmi_rd r;
 	unsigned n;
 	int ret = copro_scmi_sensor_count(s, &n);
 
 	if (ret || (ret = scmi_check_id(s, S, id, n)))
 		return ret;
-	x = malloc(sizeof(*x));
-	if (!x)
-		return -ENOMEM;
 	ret = scmi_cmd(s, S, SCMI_SENSOR_READING_GET, w, 2, async, x);
 	if (!ret) {
 		if (async) {
@@ -149,6 +144,5 @@ int copro_scmi_sensor_read(struct copro_scmi *s, uint32_t id, bool async,
 		if (rd_end(&r))
 			ret = scmi_bad(s, S, SCMI_SENSOR_READING_GET, r.why);
 	}
-	free(x);
 	return ret;
 }

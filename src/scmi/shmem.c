@@ -83,56 +83,97 @@ size_t scmi_area_payload_max(const struct scmi_area *a)
 	return a->size - SCMI_SHMEM_PAYLOAD;
 }
 
+/*
+ * Bytes to and from the area from offset `off` (8-byte aligned), in 64-bit
+ * accesses where whole words allow, 32-bit for a trailing half: as few
+ * bus accesses as the SRAM takes.
+ */
+static void area_put(const struct scmi_area *a, uint64_t off, const uint8_t *p,
+		     size_t len)
+{
+	uint8_t w[8];
+	size_t i = 0;
+
+	for (; len - i >= 8; i += 8)
+		copro_writeq(a->m, off + i,
+			     get32(p + i) | (uint64_t)get32(p + i + 4) << 32);
+	if (i < len) {
+		memset(w, 0, sizeof(w));
+		memcpy(w, p + i, len - i);
+		if (len - i <= 4)
+			copro_writel(a->m, off + i, get32(w));
+		else
+			copro_writeq(a->m, off + i,
+				     get32(w) | (uint64_t)get32(w + 4) << 32);
+	}
+}
+
+static void area_get(const struct scmi_area *a, uint64_t off, uint8_t *p,
+		     size_t len)
+{
+	uint8_t w[8];
+	size_t i = 0;
+
+	for (; len - i >= 8; i += 8) {
+		uint64_t v = copro_readq(a->m, off + i);
+
+		put32(p + i, (uint32_t)v);
+		put32(p + i + 4, (uint32_t)(v >> 32));
+	}
+	if (i < len) {
+		uint64_t v = len - i <= 4 ? copro_readl(a->m, off + i)
+					  : copro_readq(a->m, off + i);
+
+		put32(w, (uint32_t)v);
+		put32(w + 4, (uint32_t)(v >> 32));
+		memcpy(p + i, w, len - i);
+	}
+}
+
 void scmi_area_write_cmd(const struct scmi_area *a, uint32_t header,
 			 const void *payload, size_t len, bool want_irq)
 {
-	const uint8_t *p = payload;
-	uint8_t w[4];
+	uint8_t msg[4 + SCMI_MAX_MSG];
+	uint32_t flags = want_irq ? SCMI_SHMEM_FLAGS_INTR : 0;
 
 	/* Busy, error cleared: the area is the platform's from here. */
 	copro_writel(a->m, SCMI_SHMEM_STATUS, 0);
-	copro_writel(a->m, SCMI_SHMEM_FLAGS, want_irq ? SCMI_SHMEM_FLAGS_INTR : 0);
-	copro_writel(a->m, SCMI_SHMEM_LENGTH, (uint32_t)(4 + len));
-	copro_writel(a->m, SCMI_SHMEM_HEADER, header);
-	for (size_t i = 0; i < len; i += 4) {
-		memset(w, 0, sizeof(w));
-		memcpy(w, p + i, len - i < 4 ? len - i : 4);
-		copro_writel(a->m, SCMI_SHMEM_PAYLOAD + i, get32(w));
-	}
+	copro_writeq(a->m, SCMI_SHMEM_FLAGS,
+		     flags | (uint64_t)(uint32_t)(4 + len) << 32);
+	put32(msg, header);
+	if (len)
+		memcpy(msg + 4, payload, len);
+	area_put(a, SCMI_SHMEM_HEADER, msg, 4 + len);
 }
 
 int scmi_area_read(const struct scmi_area *a, size_t min,
 		   struct scmi_msg *msg, const char **why)
 {
-	uint32_t length;
+	uint8_t buf[4 + SCMI_MAX_MSG + 4];
+	uint64_t fl = copro_readq(a->m, SCMI_SHMEM_FLAGS);
+	uint32_t length = (uint32_t)(fl >> 32);
 
 	msg->status_word = scmi_area_status(a);
-	msg->flags = copro_readl(a->m, SCMI_SHMEM_FLAGS);
-	length = copro_readl(a->m, SCMI_SHMEM_LENGTH);
-	msg->header = copro_readl(a->m, SCMI_SHMEM_HEADER);
+	msg->flags = (uint32_t)fl;
 	msg->len = 0;
-	if (length < 4 + min) {
-		*why = length < 4 ? "a length below the header's 4 bytes"
-				  : "a length too short for its status";
+	if (length < 4) {
+		msg->header = copro_readl(a->m, SCMI_SHMEM_HEADER);
+		*why = "a length below the header's 4 bytes";
 		return -EPROTO;
 	}
 	if (length - 4 > scmi_area_payload_max(a) || length - 4 > SCMI_MAX_MSG) {
+		msg->header = copro_readl(a->m, SCMI_SHMEM_HEADER);
 		*why = "a length past the end of the area";
 		return -EPROTO;
 	}
-	msg->len = length - 4;
-	for (size_t i = 0; i < msg->len; i += 4) {
-		uint32_t v = copro_readl(a->m, SCMI_SHMEM_PAYLOAD + i);
-
-		if (msg->len - i >= 4) {
-			put32(msg->payload + i, v);
-		} else {
-			uint8_t w[4];
-
-			put32(w, v);
-			memcpy(msg->payload + i, w, msg->len - i);
-		}
+	area_get(a, SCMI_SHMEM_HEADER, buf, length);
+	msg->header = get32(buf);
+	if (length < 4 + min) {
+		*why = "a length too short for its status";
+		return -EPROTO;
 	}
+	msg->len = length - 4;
+	memcpy(msg->payload, buf + 4, msg->len);
 	return 0;
 }
 

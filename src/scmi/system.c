@@ -16,33 +16,26 @@ int copro_scmi_system_set(struct copro_scmi *s, uint32_t state,
 {
 	uint32_t w[2] = { graceful ? SCMI_SYS_SET_GRACEFUL : 0, state };
 	const struct scmi_proto *pi;
-	struct scmi_xfer *x;
+	struct scmi_xfer xs, *x = &xs;
 	int ret = scmi_proto(s, Y, &pi);
 
 	if (ret)
 		return ret;
-	x = malloc(sizeof(*x));
-	if (!x)
-		return -ENOMEM;
 	ret = scmi_cmd(s, Y, SCMI_SYS_STATE_SET, w, 2, false, x);
 	if (!ret && x->rx_len)
 		ret = scmi_bad(s, Y, SCMI_SYS_STATE_SET, "a payload after SUCCESS");
-	free(x);
 	return ret;
 }
 
 int copro_scmi_system_get(struct copro_scmi *s, uint32_t *state)
 {
 	const struct scmi_proto *pi;
-	struct scmi_xfer *x;
+	struct scmi_xfer xs, *x = &xs;
 	struct scmi_rd r;
 	int ret = scmi_proto(s, Y, &pi);
 
 	if (ret)
 		return ret;
-	x = malloc(sizeof(*x));
-	if (!x)
-		return -ENOMEM;
 	ret = scmi_cmd(s, Y, SCMI_SYS_STATE_GET, NULL, 0, false, x);
 	if (!ret) {
 		rd_init(&r, x->rx, x->rx_len);
@@ -50,6 +43,5 @@ int copro_scmi_system_get(struct copro_scmi *s, uint32_t *state)
 		if (rd_end(&r))
 			ret = scmi_bad(s, Y, SCMI_SYS_STATE_GET, r.why);
 	}
-	free(x);
 	return ret;
 }

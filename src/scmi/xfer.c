@@ -36,6 +36,12 @@ void scmi_trace(struct copro_scmi *s, const char *chan, bool to_platform,
 		s->cfg.trace(s->cfg.trace_ctx, &t);
 }
 
+static void count(struct copro_scmi *s, _Atomic uint64_t *field)
+{
+	(void)s;
+	atomic_fetch_add_explicit(field, 1, memory_order_relaxed);
+}
+
 int scmi_bad(struct copro_scmi *s, unsigned proto, unsigned msg,
 	     const char *why)
 {
@@ -43,24 +49,16 @@ int scmi_bad(struct copro_scmi *s, unsigned proto, unsigned msg,
 		      copro_scmi_protocol_name(proto),
 		      copro_scmi_message_name(proto, SCMI_MSG_COMMAND, msg),
 		      why);
-	copro_mutex_lock(&s->stats_lock);
-	s->stats.bad_responses++;
-	copro_mutex_unlock(&s->stats_lock);
+	count(s, &s->stats.bad_responses);
 	return -EPROTO;
 }
 
-static void count(struct copro_scmi *s, uint64_t *field)
-{
-	copro_mutex_lock(&s->stats_lock);
-	(*field)++;
-	copro_mutex_unlock(&s->stats_lock);
-}
 
 /* s->lock held: a token no pending delayed response uses. */
 static uint32_t token_take(struct copro_scmi *s)
 {
 	for (unsigned tries = 0; tries < SCMI_TOKENS; tries++) {
-		uint32_t t = s->next_token++ % SCMI_TOKENS;
+		uint32_t t = atomic_fetch_add(&s->next_token, 1) % SCMI_TOKENS;
 		bool busy = false;
 
 		for (unsigned i = 0; i < SCMI_MAX_PENDING; i++)
@@ -80,6 +78,7 @@ static struct scmi_pending *pending_add(struct copro_scmi *s, uint32_t hdr)
 
 		if (!p->used) {
 			p->used = true;
+			atomic_fetch_add(&s->npending, 1);
 			p->header = hdr;
 			p->len = 0;
 			p->err = 0;
@@ -154,7 +153,7 @@ int scmi_xfer(struct copro_scmi *s, struct scmi_xfer *x)
 	struct scmi_chan *c = s->proto_chan[x->proto] ? s->proto_chan[x->proto]
 						      : &s->chans[0];
 	struct scmi_pending *p = NULL;
-	struct scmi_msg *m = NULL;
+	struct scmi_msg msg, *m = &msg;
 	uint32_t hdr;
 	int ret;
 
@@ -167,20 +166,22 @@ int scmi_xfer(struct copro_scmi *s, struct scmi_xfer *x)
 			      copro_scmi_message_name(x->proto, 0, x->msg));
 		return -EOPNOTSUPP;
 	}
-	copro_mutex_lock(&s->lock);
-	hdr = scmi_hdr(x->proto, x->msg, SCMI_MSG_COMMAND, token_take(s));
-	if (x->async && !(p = pending_add(s, hdr))) {
+	if (!x->async && !atomic_load(&s->npending)) {
+		/* Nothing awaits a delayed response: no token is taken. */
+		hdr = scmi_hdr(x->proto, x->msg, SCMI_MSG_COMMAND,
+			       atomic_fetch_add(&s->next_token, 1) % SCMI_TOKENS);
+	} else {
+		copro_mutex_lock(&s->lock);
+		hdr = scmi_hdr(x->proto, x->msg, SCMI_MSG_COMMAND,
+			       token_take(s));
+		if (x->async && !(p = pending_add(s, hdr))) {
+			copro_mutex_unlock(&s->lock);
+			return -EBUSY;
+		}
 		copro_mutex_unlock(&s->lock);
-		return -EBUSY;
 	}
-	copro_mutex_unlock(&s->lock);
 	count(s, &s->stats.commands);
 
-	m = calloc(1, sizeof(*m));
-	if (!m) {
-		ret = -ENOMEM;
-		goto out;
-	}
 	copro_mutex_lock(&c->lock);
 	ret = scmi_chan_exchange(c, hdr, x->tx, x->tx_len, timeout(s), m);
 	copro_mutex_unlock(&c->lock);
@@ -243,10 +244,10 @@ int scmi_xfer(struct copro_scmi *s, struct scmi_xfer *x)
 			ret = copro_scmi_status_errno(x->dr_status);
 	}
 out:
-	free(m);
 	if (p) {
 		copro_mutex_lock(&s->lock);
 		p->used = false;
+		atomic_fetch_sub(&s->npending, 1);
 		copro_mutex_unlock(&s->lock);
 	}
 	return ret;

@@ -6,9 +6,10 @@
  * do. SCMI's shared-memory channels ("arm,scmi-shmem" children) live in
  * it.
  *
- * Words are atomic and sequentially consistent: a store by one side is
- * seen by the other in program order, which is what a shared-memory
- * protocol's "write the payload, then the status word" relies on.
+ * Words are atomic, stores release and loads acquire: once one side
+ * reads a word the other stored, it sees everything stored before it,
+ * which is what a shared-memory protocol's "write the payload, then the
+ * status word" relies on.
  */
 #ifndef COPRO_SIM_SRAM_MODEL_H
 #define COPRO_SIM_SRAM_MODEL_H
