@@ -38,6 +38,8 @@ struct copro_smc_mbox {
 	struct copro_mbox_controller *ctrl;
 	/* Receive channels, published for the handler. */
 	struct copro_mbox_chan *_Atomic rx[SMC_MBOX_MAX_RX];
+	/* The line is on while any is bound: no client, nobody to drain. */
+	_Atomic unsigned nrx;
 	char name[64];
 };
 
@@ -210,7 +212,8 @@ static int smc_startup(void *ctx, struct copro_mbox_chan *chan, uint64_t id,
 	if (sc->rx_slot >= 0) {
 		call(m, sc->id, COPRO_SMC_MBOX_RX_ENABLE, NULL, 0, &r);
 		/* Events queued before binding fire at once. */
-		copro_irq_enable(m->irq);
+		if (atomic_fetch_add(&m->nrx, 1) == 0)
+			copro_irq_enable(m->irq);
 	}
 	return 0;
 }
@@ -228,7 +231,8 @@ static void smc_shutdown(void *ctx, struct copro_mbox_chan *chan)
 		atomic_store(&m->rx[sc->rx_slot], NULL);
 		/* Wait for a handler that may still hold the channel. */
 		copro_irq_disable(m->irq);
-		copro_irq_enable(m->irq);
+		if (atomic_fetch_sub(&m->nrx, 1) > 1)
+			copro_irq_enable(m->irq);
 	}
 	copro_mbox_chan_set_priv(chan, NULL);
 	free(sc);
@@ -381,6 +385,8 @@ int copro_smc_mbox_probe(struct copro_platform *p, int node,
 				      copro_strerror(ret));
 			goto err_free;
 		}
+		/* On when a receive channel is bound. */
+		copro_irq_disable(m->irq);
 	}
 	desc.name = m->name;
 	desc.ctx = m;
