@@ -18,9 +18,10 @@
 
 #include <copro/error.h>
 #include <copro/os.h>
+#include <copro/regs/scmi.h>
 #include <copro/scmi.h>
 #include <copro/sim/scmi_platform.h>
-#include <copro/smccc.h>
+#include <copro/driver/smccc.h>
 
 #include "bench.h"
 #include "bench_util.h"

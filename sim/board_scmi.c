@@ -17,7 +17,7 @@
 #include <copro/sim/smc_mbox_fw.h>
 #include <copro/sim/smccc_fw.h>
 #include <copro/sim/sram_model.h>
-#include <copro/smccc.h>
+#include <copro/driver/smccc.h>
 
 #include "board_internal.h"
 

@@ -17,7 +17,7 @@
 #include <copro/error.h>
 #include <copro/log.h>
 #include <copro/sim/sram_model.h>
-#include <copro/smccc.h>
+#include <copro/driver/smccc.h>
 
 #include "scmi_internal.h"
 

@@ -19,7 +19,7 @@
 #include <copro/log.h>
 #include <copro/os.h>
 #include <copro/sim/smc_mbox_fw.h>
-#include <copro/smccc.h>
+#include <copro/driver/smccc.h>
 
 #define MAX_CHANS 32
 

@@ -15,7 +15,7 @@
 #include <copro/log.h>
 #include <copro/os.h>
 #include <copro/sim/smccc_fw.h>
-#include <copro/smccc.h>
+#include <copro/driver/smccc.h>
 
 #define SMCCC_OWNERS 64
 #define SMCCC_MAX_SERVICES 32

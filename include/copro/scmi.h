@@ -37,14 +37,39 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <copro/dt.h>
 #include <copro/platform.h>
-#include <copro/regs/scmi.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 struct copro_scmi;
+
+/* Protocol ids, and the event ids of copro_scmi_subscribe(). */
+enum copro_scmi_protocol {
+	COPRO_SCMI_BASE = 0x10,
+	COPRO_SCMI_POWER = 0x11,
+	COPRO_SCMI_SYSTEM = 0x12,
+	COPRO_SCMI_PERF = 0x13,
+	COPRO_SCMI_CLOCK = 0x14,
+	COPRO_SCMI_SENSOR = 0x15,
+	COPRO_SCMI_RESET = 0x16,
+};
+
+enum copro_scmi_event_id {
+	COPRO_SCMI_BASE_ERROR = 0,	      /* Base */
+	COPRO_SCMI_POWER_STATE_CHANGED = 0,   /* Power domain */
+	COPRO_SCMI_SYSTEM_NOTIFIER = 0,	      /* System power */
+	COPRO_SCMI_PERF_LIMITS_CHANGED = 0,   /* Performance */
+	COPRO_SCMI_PERF_LEVEL_CHANGED = 1,
+	COPRO_SCMI_CLOCK_RATE_CHANGED = 0,    /* Clock */
+	COPRO_SCMI_CLOCK_RATE_CHANGE_REQUESTED = 1,
+	COPRO_SCMI_RESET_ISSUED = 0,	      /* Reset */
+};
+
+/* Names in attributes and discovery: 16 bytes, NUL-terminated. */
+#define COPRO_SCMI_NAME_LEN 16
 
 #define COPRO_SCMI_COMPATIBLE "arm,scmi"
 #define COPRO_SCMI_SMC_COMPATIBLE "arm,scmi-smc"
@@ -98,14 +123,14 @@ const char *copro_scmi_describe(uint32_t header, const uint8_t *payload,
 
 struct copro_scmi_base_info {
 	uint32_t version;
-	char vendor[SCMI_NAME_LEN];
-	char sub_vendor[SCMI_NAME_LEN];
+	char vendor[COPRO_SCMI_NAME_LEN];
+	char sub_vendor[COPRO_SCMI_NAME_LEN];
 	uint32_t impl_version;
 	unsigned num_agents;
 	unsigned num_protocols;
 	uint8_t protocols[256];
 	uint32_t agent_id; /* this agent, as the platform numbers it */
-	char agent_name[SCMI_NAME_LEN];
+	char agent_name[COPRO_SCMI_NAME_LEN];
 };
 
 /* Discovered at probe. */
@@ -113,8 +138,10 @@ const struct copro_scmi_base_info *copro_scmi_base(const struct copro_scmi *s);
 bool copro_scmi_has_protocol(const struct copro_scmi *s, unsigned proto);
 /* DISCOVER_AGENT (COPRO_SCMI_AGENT_SELF: this agent; 0: the platform). */
 #define COPRO_SCMI_AGENT_SELF 0xffffffffu
+/* A protocol version: major 31:16, minor 15:0. */
+#define COPRO_SCMI_VERSION_MAJOR(v) ((v) >> 16)
 int copro_scmi_discover_agent(struct copro_scmi *s, uint32_t agent,
-			      uint32_t *id, char name[SCMI_NAME_LEN]);
+			      uint32_t *id, char name[COPRO_SCMI_NAME_LEN]);
 /* PROTOCOL_VERSION of any protocol the platform lists (cached). */
 int copro_scmi_protocol_version(struct copro_scmi *s, unsigned proto,
 				uint32_t *version);
@@ -124,11 +151,13 @@ int copro_scmi_message_attributes(struct copro_scmi *s, unsigned proto,
 
 /* ---- Power domains --------------------------------------------------- */
 
-#define COPRO_SCMI_PD_ON SCMI_PD_STATE_ON
-#define COPRO_SCMI_PD_OFF SCMI_PD_STATE_OFF
+/* States: bit 30 set means context lost (off); 27:0 the state's id. */
+#define COPRO_SCMI_PD_ON 0x00000000u
+#define COPRO_SCMI_PD_OFF 0x40000000u
+#define COPRO_SCMI_PD_CONTEXT_LOST 0x40000000u
 
 struct copro_scmi_pd_info {
-	char name[SCMI_NAME_LEN];
+	char name[COPRO_SCMI_NAME_LEN];
 	bool notify, async, sync;
 };
 
@@ -143,7 +172,7 @@ int copro_scmi_pd_get(struct copro_scmi *s, uint32_t id, uint32_t *state);
 /* ---- Performance ------------------------------------------------------- */
 
 struct copro_scmi_perf_info {
-	char name[SCMI_NAME_LEN];
+	char name[COPRO_SCMI_NAME_LEN];
 	bool set_limits, set_level, limits_notify, level_notify;
 	uint32_t rate_limit_us, sustained_khz, sustained_level;
 };
@@ -170,7 +199,7 @@ int copro_scmi_perf_level_get(struct copro_scmi *s, uint32_t id,
 /* ---- Clocks -------------------------------------------------------------- */
 
 struct copro_scmi_clock_info {
-	char name[SCMI_NAME_LEN];
+	char name[COPRO_SCMI_NAME_LEN];
 	bool enabled;
 	bool rate_notify, rate_req_notify;
 	uint32_t enable_latency_us; /* version 2.0 on; 0 before */
@@ -184,9 +213,9 @@ struct copro_scmi_clock_rates {
 };
 
 /* Rate-set flags: asynchronous, and the rounding the platform applies. */
-#define COPRO_SCMI_CLOCK_ASYNC SCMI_CLOCK_SET_ASYNC
-#define COPRO_SCMI_CLOCK_ROUND_UP SCMI_CLOCK_SET_ROUND_UP
-#define COPRO_SCMI_CLOCK_ROUND_AUTO SCMI_CLOCK_SET_ROUND_AUTO
+#define COPRO_SCMI_CLOCK_ASYNC (1u << 0)
+#define COPRO_SCMI_CLOCK_ROUND_UP (1u << 2)
+#define COPRO_SCMI_CLOCK_ROUND_AUTO (1u << 3)
 
 int copro_scmi_clock_count(struct copro_scmi *s, unsigned *n);
 /* The platform's outstanding asynchronous rate changes per agent. */
@@ -209,10 +238,12 @@ int copro_scmi_clock_enable(struct copro_scmi *s, uint32_t id, bool enable);
 /* ---- Resets ------------------------------------------------------------- */
 
 struct copro_scmi_reset_info {
-	char name[SCMI_NAME_LEN];
+	char name[COPRO_SCMI_NAME_LEN];
 	bool async, notify;
-	uint32_t latency_us; /* SCMI_RESET_LATENCY_UNKNOWN when unknown */
+	uint32_t latency_us; /* COPRO_SCMI_LATENCY_UNKNOWN when unknown */
 };
+
+#define COPRO_SCMI_LATENCY_UNKNOWN 0xffffffffu
 
 int copro_scmi_reset_count(struct copro_scmi *s, unsigned *n);
 int copro_scmi_reset_attributes(struct copro_scmi *s, uint32_t id,
@@ -226,8 +257,8 @@ int copro_scmi_reset_assert(struct copro_scmi *s, uint32_t id, bool assert);
 
 struct copro_scmi_sensor_info {
 	uint32_t id;
-	char name[SCMI_NAME_LEN];
-	uint8_t type;	/* SCMI_SENSOR_TYPE_* */
+	char name[COPRO_SCMI_NAME_LEN];
+	uint8_t type;	/* the specification's unit codes: 2 degrees C... */
 	int scale;	/* value x 10^scale in the type's unit */
 	bool async;
 	unsigned trip_points;
@@ -245,6 +276,14 @@ const char *copro_scmi_sensor_unit(uint8_t type);
 
 /* ---- System power ---------------------------------------------------- */
 
+/* System states; bit 31 set: vendor-defined. */
+#define COPRO_SCMI_SYSTEM_SHUTDOWN 0u
+#define COPRO_SCMI_SYSTEM_COLD_RESET 1u
+#define COPRO_SCMI_SYSTEM_WARM_RESET 2u
+#define COPRO_SCMI_SYSTEM_POWER_UP 3u
+#define COPRO_SCMI_SYSTEM_SUSPEND 4u
+#define COPRO_SCMI_SYSTEM_GRACEFUL (1u << 0) /* notifier flags */
+
 int copro_scmi_system_set(struct copro_scmi *s, uint32_t state,
 			  bool graceful);
 int copro_scmi_system_get(struct copro_scmi *s, uint32_t *state);
@@ -252,7 +291,7 @@ int copro_scmi_system_get(struct copro_scmi *s, uint32_t *state);
 /* ---- notifications ----------------------------------------------------- */
 
 struct copro_scmi_event {
-	uint8_t protocol, id; /* e.g. SCMI_PROTO_CLOCK, SCMI_CLOCK_EVT_* */
+	uint8_t protocol, id; /* e.g. COPRO_SCMI_CLOCK, COPRO_SCMI_CLOCK_RATE_CHANGED */
 	uint32_t agent_id;    /* who caused it (0: the platform) */
 	uint32_t src_id;      /* the resource (0 for system and base) */
 	union {

@@ -10,7 +10,7 @@
  * line announcing events on receive channels). A channel sends when the
  * firmware says it can; it also receives when the firmware says it has
  * events for it and the node has the interrupt. The call convention is
- * in <copro/regs/smc_mbox.h>.
+ * in docs/scmi.md (and the internal <copro/regs/smc_mbox.h>).
  *
  * Messages are up to 24 bytes; a zero-length message is a doorbell.
  */
@@ -21,11 +21,13 @@
 
 #include <copro/mbox.h>
 #include <copro/platform.h>
-#include <copro/regs/smc_mbox.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* The largest message: three 64-bit argument registers. */
+#define COPRO_SMC_MBOX_MTU 24u
 
 #define COPRO_SMC_MBOX_COMPATIBLE "arm,smc-mbox"
 #define COPRO_HVC_MBOX_COMPATIBLE "arm,hvc-mbox"

@@ -21,9 +21,11 @@
 
 #include <copro/error.h>
 #include <copro/log.h>
-#include <copro/mbox_controller.h>
+#include <copro/driver/mbox_controller.h>
+#include <copro/driver/platform.h>
+#include <copro/regs/smc_mbox.h>
 #include <copro/smc_mbox.h>
-#include <copro/smccc.h>
+#include <copro/driver/smccc.h>
 
 /* Bound receive channels the interrupt handler scans. */
 #define SMC_MBOX_MAX_RX 16

@@ -154,7 +154,7 @@ int rtk_create(struct copro_platform *p, const struct copro_rtkit_config *cfg,
 		rtk->cfg.wake_iop_state = COPRO_RTKIT_PWR_ON;
 	rtk->io = io;
 	rtk->io_ctx = io_ctx;
-	rtk->polled = cfg->polled || !copro_platform_threaded(p);
+	rtk->polled = !copro_platform_threaded(p);
 	copro_mutex_lock(&rtk->lock);
 	rtk_reinit_locked(rtk);
 	copro_mutex_unlock(&rtk->lock);

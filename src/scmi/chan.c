@@ -25,7 +25,9 @@
 #include <copro/error.h>
 #include <copro/log.h>
 #include <copro/mbox.h>
-#include <copro/smccc.h>
+#include <copro/driver/smccc.h>
+
+#include <copro/driver/platform.h>
 
 #include "scmi/scmi_internal.h"
 

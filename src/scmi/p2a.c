@@ -16,6 +16,8 @@
 #include <copro/error.h>
 #include <copro/log.h>
 
+#include <copro/driver/platform.h>
+
 #include "scmi/scmi_internal.h"
 
 static void p2a_rx(void *ctx, struct copro_mbox_chan *chan, const void *msg,

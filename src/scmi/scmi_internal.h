@@ -23,10 +23,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <copro/driver/platform.h>
 #include <copro/log.h>
 #include <copro/mbox.h>
 #include <copro/os.h>
 #include <copro/platform.h>
+#include <copro/regs/scmi.h>
 #include <copro/scmi.h>
 
 #define SCMI_DEFAULT_TIMEOUT_NS (500 * COPRO_NSEC_PER_MSEC)

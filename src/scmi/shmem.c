@@ -13,6 +13,8 @@
 #include <copro/error.h>
 #include <copro/log.h>
 
+#include <copro/driver/platform.h>
+
 #include "scmi/scmi_internal.h"
 
 int scmi_area_map(struct copro_scmi *s, int user, unsigned index,

@@ -10,7 +10,7 @@
 
 #include <copro/error.h>
 #include <copro/log.h>
-#include <copro/smccc.h>
+#include <copro/driver/smccc.h>
 
 const char *copro_smccc_owner_name(unsigned owner)
 {

@@ -17,7 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <copro/smccc.h>
+#include <copro/driver/smccc.h>
+#include <copro/regs/smc_mbox.h>
 #include <copro/sim/bus.h>
 
 #include "test_scmi.h"

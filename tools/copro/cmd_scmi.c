@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <copro/error.h>
+#include <copro/os.h>
 #include <copro/scmi.h>
 
 #include "cli.h"
@@ -132,7 +133,7 @@ static int do_list(struct ctx *c)
 			json_u64(&j, b->protocols[i]);
 		json_end(&j, ']');
 		json_ku64(&j, "base_version", b->version);
-		if (b->agent_id != SCMI_BASE_AGENT_SELF) {
+		if (b->agent_id != COPRO_SCMI_AGENT_SELF) {
 			json_ku64(&j, "agent_id", b->agent_id);
 			json_kstr(&j, "agent_name", b->agent_name);
 		}
@@ -148,7 +149,7 @@ static int do_list(struct ctx *c)
 	printf("implementation version: 0x%08" PRIx32 "\n", b->impl_version);
 	printf("base protocol:          %" PRIu32 ".%" PRIu32 "\n",
 	       b->version >> 16, b->version & 0xffff);
-	if (b->agent_id != SCMI_BASE_AGENT_SELF)
+	if (b->agent_id != COPRO_SCMI_AGENT_SELF)
 		printf("this agent:             %" PRIu32 " (%s) of %u\n",
 		       b->agent_id, b->agent_name, b->num_agents);
 	printf("protocols:\n");
@@ -321,7 +322,7 @@ static const char *pd_state_name(uint32_t st)
 		return "on";
 	if (st == COPRO_SCMI_PD_OFF)
 		return "off";
-	return (st & SCMI_PD_STATE_TYPE) ? "off (retention)" : "on (custom)";
+	return (st & COPRO_SCMI_PD_CONTEXT_LOST) ? "off (retention)" : "on (custom)";
 }
 
 static int pd_report(struct ctx *c, uint32_t id, uint32_t st,
@@ -337,7 +338,7 @@ static int pd_report(struct ctx *c, uint32_t id, uint32_t st,
 		json_ku64(j, "id", id);
 		json_kstr(j, "name", pi.name);
 		json_ku64(j, "state", st);
-		json_kbool(j, "on", !(st & SCMI_PD_STATE_TYPE));
+		json_kbool(j, "on", !(st & COPRO_SCMI_PD_CONTEXT_LOST));
 		json_end(j, '}');
 	} else {
 		printf("power domain %" PRIu32 " (%s): %s (0x%08" PRIx32 ")\n",

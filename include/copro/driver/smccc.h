@@ -9,14 +9,14 @@
  * and of x0..x3 on return, so a caller never reads what the firmware
  * left above bit 31.
  */
-#ifndef COPRO_SMCCC_H
-#define COPRO_SMCCC_H
+#ifndef COPRO_DRIVER_SMCCC_H
+#define COPRO_DRIVER_SMCCC_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <copro/driver/platform.h>
 #include <copro/dt.h>
-#include <copro/platform.h>
 
 #ifdef __cplusplus
 extern "C" {
