@@ -187,6 +187,7 @@ int scmi_xfer(struct copro_scmi *s, struct scmi_xfer *x)
 	copro_mutex_unlock(&c->lock);
 	if (ret) {
 		count(s, ret == -ETIMEDOUT ? &s->stats.timeouts
+			 : ret == -EPROTO  ? &s->stats.bad_responses
 					   : &s->stats.errors);
 		goto out;
 	}
