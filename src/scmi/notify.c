@@ -237,9 +237,11 @@ void scmi_notify_dispatch(struct copro_scmi *s, const struct scmi_msg *m)
 
 	if (decode(s, m, &ev)) {
 		atomic_fetch_add_explicit(&s->stats.dropped, 1,
-						  memory_order_relaxed);
+					  memory_order_relaxed);
 		return;
 	}
+	atomic_fetch_add_explicit(&s->stats.notifications, 1,
+				  memory_order_relaxed);
 	copro_mutex_lock(&s->sub_lock);
 	for (struct copro_scmi_sub *sub = s->subs; sub; sub = sub->next) {
 		if (same(sub, ev.protocol, ev.id, ev.src_id)) {
@@ -253,6 +255,4 @@ void scmi_notify_dispatch(struct copro_scmi *s, const struct scmi_msg *m)
 			      copro_scmi_message_name(ev.protocol,
 						      SCMI_MSG_NOTIFICATION,
 						      ev.id));
-	atomic_fetch_add_explicit(&s->stats.notifications, 1,
-					  memory_order_relaxed);
 }

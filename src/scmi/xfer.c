@@ -110,6 +110,8 @@ void scmi_xfer_delayed(struct copro_scmi *s, const struct scmi_msg *m)
 			p->len = m->len - 4;
 			memcpy(p->payload, m->payload + 4, p->len);
 		}
+		/* Counted before the waiter can see it. */
+		count(s, &s->stats.delayed);
 		copro_completion_complete(&p->done);
 		break;
 	}
@@ -119,8 +121,6 @@ void scmi_xfer_delayed(struct copro_scmi *s, const struct scmi_msg *m)
 			       " %u) matches no command waiting for one:"
 			       " dropped", m->header, token);
 		count(s, &s->stats.dropped);
-	} else {
-		count(s, &s->stats.delayed);
 	}
 }
 
