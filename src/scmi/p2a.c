@@ -53,7 +53,7 @@ static void p2a_rx(void *ctx, struct copro_mbox_chan *chan, const void *msg,
 		copro_dev_err(&s->ld, "p2a: dropped a message with %s (header"
 			      " 0x%08" PRIx32 ")", why, m->header);
 		atomic_fetch_add_explicit(&s->stats.dropped, 1,
-						  memory_order_relaxed);
+					  memory_order_relaxed);
 	}
 release:
 	{
