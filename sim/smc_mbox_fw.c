@@ -46,6 +46,7 @@ struct copro_sim_smc_mbox {
 	struct copro_logdev ld;
 	int node;
 	uint32_t fid;
+	size_t mtu; /* 24 bytes, 12 for an SMC32 id */
 	int irq;
 	struct copro_mutex lock;
 	struct copro_event idle; /* a send finished */
@@ -82,18 +83,21 @@ static void set_ret(struct copro_smccc_regs *out, uint32_t fid, int32_t v)
 	out->x[0] = copro_smccc_is_64(fid) ? (uint64_t)(int64_t)v : (uint32_t)v;
 }
 
-static void words_to_bytes(const uint64_t *w, uint8_t *b, size_t len)
+/* rb: bytes per register, 8 for SMC64 ids, 4 for SMC32 ones. */
+static void words_to_bytes(const uint64_t *w, uint8_t *b, size_t len,
+			   unsigned rb)
 {
 	for (size_t i = 0; i < len; i++)
-		b[i] = (uint8_t)(w[i / 8] >> (8 * (i % 8)));
+		b[i] = (uint8_t)(w[i / rb] >> (8 * (i % rb)));
 }
 
-static void bytes_to_words(const uint8_t *b, size_t len, uint64_t *w)
+static void bytes_to_words(const uint8_t *b, size_t len, uint64_t *w,
+			   unsigned rb)
 {
 	for (size_t i = 0; i < COPRO_SMC_MBOX_WORDS; i++)
 		w[i] = 0;
 	for (size_t i = 0; i < len; i++)
-		w[i / 8] |= (uint64_t)b[i] << (8 * (i % 8));
+		w[i / rb] |= (uint64_t)b[i] << (8 * (i % rb));
 }
 
 static void do_send(struct copro_sim_smc_mbox *m, struct chan *c,
@@ -104,12 +108,13 @@ static void do_send(struct copro_sim_smc_mbox *m, struct chan *c,
 	uint64_t len = in->x[3];
 	uint32_t id = c->id;
 
-	if (!(c->can & COPRO_SMC_MBOX_CAN_SEND) || len > COPRO_SMC_MBOX_MTU) {
+	if (!(c->can & COPRO_SMC_MBOX_CAN_SEND) || len > m->mtu) {
 		copro_mutex_unlock(&m->lock);
 		set_ret(out, m->fid, COPRO_SMCCC_RET_INVALID_PARAMETER);
 		return;
 	}
-	words_to_bytes(&in->x[4], msg, (size_t)len);
+	words_to_bytes(&in->x[4], msg, (size_t)len,
+		       copro_smc_mbox_reg_bytes(m->fid));
 	c->busy++;
 	copro_mutex_unlock(&m->lock);
 	for (unsigned i = 0; i < 4; i++)
@@ -136,7 +141,8 @@ static void do_recv(struct copro_sim_smc_mbox *m, struct chan *c,
 
 	out->x[0] = 0;
 	out->x[1] = e->len;
-	bytes_to_words(e->data, e->len, &out->x[2]);
+	bytes_to_words(e->data, e->len, &out->x[2],
+		       copro_smc_mbox_reg_bytes(m->fid));
 	c->head = (c->head + 1) % COPRO_SIM_SMC_MBOX_DEPTH;
 	c->count--;
 	update_irq(m);
@@ -219,6 +225,7 @@ int copro_sim_smc_mbox_create(struct copro_bus *bus,
 		ret = -EINVAL;
 		goto err;
 	}
+	m->mtu = COPRO_SMC_MBOX_WORDS * copro_smc_mbox_reg_bytes(m->fid);
 	if (copro_dt_has(dt, node, "interrupts")) {
 		ret = copro_dt_irq(dt, node, 0, &line);
 		if (ret < 0)
@@ -330,7 +337,7 @@ int copro_sim_smc_mbox_post(struct copro_sim_smc_mbox *m, uint32_t id,
 	struct chan *c;
 	int ret = 0;
 
-	if (len > COPRO_SMC_MBOX_MTU || (len && !msg))
+	if (len > m->mtu || (len && !msg))
 		return -EMSGSIZE;
 	copro_mutex_lock(&m->lock);
 	c = find(m, id);

@@ -12,7 +12,8 @@
  * events for it and the node has the interrupt. The call convention is
  * in docs/scmi.md (and the internal <copro/regs/smc_mbox.h>).
  *
- * Messages are up to 24 bytes; a zero-length message is a doorbell.
+ * Messages are up to 24 bytes (12 with an SMC32 id); a zero-length
+ * message is a doorbell.
  */
 #ifndef COPRO_SMC_MBOX_H
 #define COPRO_SMC_MBOX_H
@@ -26,7 +27,11 @@
 extern "C" {
 #endif
 
-/* The largest message: three 64-bit argument registers. */
+/*
+ * The largest message: three argument registers, 24 bytes with an SMC64
+ * function id; an SMC32 id's registers are 32-bit, so 12 bytes
+ * (copro_mbox_mtu() says which).
+ */
 #define COPRO_SMC_MBOX_MTU 24u
 
 #define COPRO_SMC_MBOX_COMPATIBLE "arm,smc-mbox"

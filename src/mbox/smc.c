@@ -100,9 +100,18 @@ static void rx_drain(struct copro_smc_mbox *m, struct copro_mbox_chan *chan)
 			return;
 		}
 		size_t len = (size_t)r.x[1];
+		unsigned rb = copro_smc_mbox_reg_bytes(m->fid);
 
+		if (len > COPRO_SMC_MBOX_WORDS * rb) {
+			copro_dev_err(&m->ld, "channel %" PRIu32 ": RECV of %zu"
+				      " bytes, more than %u registers hold;"
+				      " receive disabled", sc->id, len,
+				      COPRO_SMC_MBOX_WORDS);
+			call(m, sc->id, COPRO_SMC_MBOX_RX_DISABLE, NULL, 0, &r);
+			return;
+		}
 		for (size_t i = 0; i < len; i++)
-			msg[i] = (uint8_t)(r.x[2 + i / 8] >> (8 * (i % 8)));
+			msg[i] = (uint8_t)(r.x[2 + i / rb] >> (8 * (i % rb)));
 		int rc = copro_mbox_chan_rx(chan, msg, len);
 
 		if (rc < 0 && rc != -ESHUTDOWN)
@@ -245,14 +254,15 @@ static int do_call(struct copro_smc_mbox *m, struct copro_mbox_chan *chan,
 {
 	struct smc_chan *sc = copro_mbox_chan_priv(chan);
 	uint64_t words[1 + COPRO_SMC_MBOX_WORDS] = { len };
+	unsigned rb = copro_smc_mbox_reg_bytes(m->fid);
 	const uint8_t *b = msg;
 	int64_t ret;
 	int rc;
 
-	if (len > COPRO_SMC_MBOX_MTU)
+	if (len > COPRO_SMC_MBOX_WORDS * rb)
 		return -EMSGSIZE;
 	for (size_t i = 0; i < len; i++)
-		words[1 + i / 8] |= (uint64_t)b[i] << (8 * (i % 8));
+		words[1 + i / rb] |= (uint64_t)b[i] << (8 * (i % rb));
 	rc = call(m, sc->id, COPRO_SMC_MBOX_SEND, words, 4, r);
 	if (rc < 0)
 		return rc;
@@ -392,6 +402,7 @@ int copro_smc_mbox_probe(struct copro_platform *p, int node,
 	}
 	desc.name = m->name;
 	desc.ctx = m;
+	desc.mtu = COPRO_SMC_MBOX_WORDS * copro_smc_mbox_reg_bytes(m->fid);
 	ret = copro_mbox_controller_register(p, &desc, &m->ctrl);
 	if (ret < 0)
 		goto err_irq;

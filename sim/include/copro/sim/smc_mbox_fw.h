@@ -63,7 +63,7 @@ void copro_sim_smc_mbox_remove_chan(struct copro_sim_smc_mbox *m, uint32_t id);
 /*
  * Queue an event on a receive channel (any thread): -ENOSPC when its
  * queue is full, -ENOENT / -EOPNOTSUPP for no such receive channel,
- * -EMSGSIZE above 24 bytes.
+ * -EMSGSIZE above what the registers carry (24 bytes, 12 for SMC32).
  */
 int copro_sim_smc_mbox_post(struct copro_sim_smc_mbox *m, uint32_t id,
 			    const void *msg, size_t len);
