@@ -53,11 +53,8 @@ int copro_scmi_sensor_list(struct copro_scmi *s,
 	if (!total)
 		return 0;
 	v = calloc(total, sizeof(*v));
-	x = malloc(sizeof(*x));
-	if (!v || !x) {
-		free(v);
-			return -ENOMEM;
-	}
+	if (!v)
+		return -ENOMEM;
 	for (unsigned page = 0; have < total; page++) {
 		uint32_t idx = (uint32_t)have;
 		unsigned got, left;
