@@ -47,6 +47,7 @@ bench: build
 	./$(BUILD)/copro bench boot
 	./$(BUILD)/copro bench nvme
 	./$(BUILD)/copro bench nbd
+	./$(BUILD)/copro bench scmi
 
 fuzz: deps
 	cmake -S . -B $(FUZZDIR) $(CMAKE_GEN) -DCMAKE_C_COMPILER=clang \
