@@ -82,7 +82,7 @@ static int setup(void **state)
 static int setup_short(void **state)
 {
 	struct copro_scmi_config cfg = {
-		.delayed_timeout_ns = 200 * COPRO_NSEC_PER_MSEC,
+		.delayed_timeout_ns = 500 * COPRO_NSEC_PER_MSEC,
 	};
 
 	*state = open_agents(true, &cfg);

@@ -26,7 +26,7 @@
 
 #define PERF_AREA 0x50000080ull
 #define PERF_A2P_LINE (32 + 40)
-#define SHORT_NS (50 * COPRO_NSEC_PER_MSEC)
+#define SHORT_NS (300 * COPRO_NSEC_PER_MSEC)
 
 static struct test_scmi *open_agents(bool threaded,
 				     const struct copro_scmi_config *cfg)
