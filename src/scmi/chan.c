@@ -302,7 +302,7 @@ int scmi_chan_exchange(struct scmi_chan *c, uint32_t header,
 {
 	struct copro_scmi *s = c->s;
 	uint64_t deadline = UINT64_MAX;
-	uint32_t token = scmi_hdr_token(header);
+	uint32_t token = scmi_hdr_token(header), status = 0;
 	const char *why = NULL;
 	int ret;
 
@@ -339,11 +339,12 @@ int scmi_chan_exchange(struct scmi_chan *c, uint32_t header,
 		deadline = copro_deadline(timeout_ns);
 	switch (c->done_by) {
 	case SCMI_DONE_RETURN:
-		if (!(scmi_area_status(&c->area) &
+		status = scmi_area_status(&c->area);
+		if (!(status &
 		      (SCMI_SHMEM_STATUS_FREE | SCMI_SHMEM_STATUS_ERROR))) {
 			copro_dev_err(&s->ld, "%s: the call returned with the"
 				      " area still busy (status 0x%" PRIx32 ")",
-				      c->name, scmi_area_status(&c->area));
+				      c->name, status);
 			return -EPROTO;
 		}
 		break;
@@ -379,10 +380,11 @@ int scmi_chan_exchange(struct scmi_chan *c, uint32_t header,
 	}
 	if (ret)
 		return ret;
-	if (scmi_area_status(&c->area) & SCMI_SHMEM_STATUS_ERROR) {
+	if (c->done_by != SCMI_DONE_RETURN)
+		status = scmi_area_status(&c->area);
+	if (status & SCMI_SHMEM_STATUS_ERROR) {
 		copro_dev_err(&s->ld, "%s: the platform reported a channel"
-			      " error (status 0x%" PRIx32 ")", c->name,
-			      scmi_area_status(&c->area));
+			      " error (status 0x%" PRIx32 ")", c->name, status);
 		return -ECOMM;
 	}
 	ret = scmi_area_read(&c->area, 4, msg, &why);

@@ -90,7 +90,6 @@ struct scmi_area {
 
 /* What was found in an area after the platform answered. */
 struct scmi_msg {
-	uint32_t status_word; /* the channel status */
 	uint32_t flags;
 	uint32_t header;
 	size_t len;		      /* payload bytes after the header */
@@ -109,7 +108,7 @@ void scmi_area_write_cmd(const struct scmi_area *a, uint32_t header,
 /*
  * Read what the platform left: checks the length word against the area
  * (at least `min` bytes after the header, and inside the area); -EPROTO
- * with *why set otherwise. Does not look at the status word's bits.
+ * with *why set otherwise. The status word is the caller's to read.
  */
 int scmi_area_read(const struct scmi_area *a, size_t min,
 		   struct scmi_msg *msg, const char **why);

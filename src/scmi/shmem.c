@@ -155,7 +155,6 @@ int scmi_area_read(const struct scmi_area *a, size_t min,
 	uint64_t fl = copro_readq(a->m, SCMI_SHMEM_FLAGS);
 	uint32_t length = (uint32_t)(fl >> 32);
 
-	msg->status_word = scmi_area_status(a);
 	msg->flags = (uint32_t)fl;
 	msg->len = 0;
 	if (length < 4) {
