@@ -18,6 +18,7 @@
 #include <copro/error.h>
 #include <copro/log.h>
 #include <copro/os.h>
+#include <copro/regs/smc_mbox.h>
 #include <copro/sim/smc_mbox_fw.h>
 #include <copro/driver/smccc.h>
 

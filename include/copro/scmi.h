@@ -33,6 +33,7 @@
 #ifndef COPRO_SCMI_H
 #define COPRO_SCMI_H
 
+#include <copro/export.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -96,26 +97,26 @@ struct copro_scmi_config {
 };
 
 /* node: an "arm,scmi", "arm,scmi-smc" or "arm,scmi-smc-param" node. */
-int copro_scmi_probe(struct copro_platform *p, int node,
+COPRO_API int copro_scmi_probe(struct copro_platform *p, int node,
 		     const struct copro_scmi_config *cfg,
 		     struct copro_scmi **out);
-void copro_scmi_remove(struct copro_scmi *s);
+COPRO_API void copro_scmi_remove(struct copro_scmi *s);
 /* The n-th enabled SCMI node of the board (n from 0), or -ENOENT. */
-int copro_scmi_node(const struct copro_dt *dt, unsigned n);
+COPRO_API int copro_scmi_node(const struct copro_dt *dt, unsigned n);
 
 /* Names for messages: "SUCCESS", "clock", "CLOCK_RATE_SET"... */
-const char *copro_scmi_status_name(int32_t status);
-const char *copro_scmi_protocol_name(unsigned proto);
-const char *copro_scmi_message_name(unsigned proto, unsigned type,
+COPRO_API const char *copro_scmi_status_name(int32_t status);
+COPRO_API const char *copro_scmi_protocol_name(unsigned proto);
+COPRO_API const char *copro_scmi_message_name(unsigned proto, unsigned type,
 				    unsigned msg);
 /* A platform status as an errno (above). */
-int copro_scmi_status_errno(int32_t status);
+COPRO_API int copro_scmi_status_errno(int32_t status);
 /*
  * One message decoded into text ("clock CLOCK_RATE_SET token=3 flags=0x1
  * clock_id=2 rate=..."). `is_response`: a command's response (payload
  * starts with the status) rather than a command. Returns buf.
  */
-const char *copro_scmi_describe(uint32_t header, const uint8_t *payload,
+COPRO_API const char *copro_scmi_describe(uint32_t header, const uint8_t *payload,
 				size_t len, bool is_response, char *buf,
 				size_t size);
 
@@ -134,19 +135,19 @@ struct copro_scmi_base_info {
 };
 
 /* Discovered at probe. */
-const struct copro_scmi_base_info *copro_scmi_base(const struct copro_scmi *s);
-bool copro_scmi_has_protocol(const struct copro_scmi *s, unsigned proto);
+COPRO_API const struct copro_scmi_base_info *copro_scmi_base(const struct copro_scmi *s);
+COPRO_API bool copro_scmi_has_protocol(const struct copro_scmi *s, unsigned proto);
 /* DISCOVER_AGENT (COPRO_SCMI_AGENT_SELF: this agent; 0: the platform). */
 #define COPRO_SCMI_AGENT_SELF 0xffffffffu
 /* A protocol version: major 31:16, minor 15:0. */
 #define COPRO_SCMI_VERSION_MAJOR(v) ((v) >> 16)
-int copro_scmi_discover_agent(struct copro_scmi *s, uint32_t agent,
+COPRO_API int copro_scmi_discover_agent(struct copro_scmi *s, uint32_t agent,
 			      uint32_t *id, char name[COPRO_SCMI_NAME_LEN]);
 /* PROTOCOL_VERSION of any protocol the platform lists (cached). */
-int copro_scmi_protocol_version(struct copro_scmi *s, unsigned proto,
+COPRO_API int copro_scmi_protocol_version(struct copro_scmi *s, unsigned proto,
 				uint32_t *version);
 /* PROTOCOL_MESSAGE_ATTRIBUTES: -ENOENT when the message is not there. */
-int copro_scmi_message_attributes(struct copro_scmi *s, unsigned proto,
+COPRO_API int copro_scmi_message_attributes(struct copro_scmi *s, unsigned proto,
 				  unsigned msg, uint32_t *attributes);
 
 /* ---- Power domains --------------------------------------------------- */
@@ -161,13 +162,13 @@ struct copro_scmi_pd_info {
 	bool notify, async, sync;
 };
 
-int copro_scmi_pd_count(struct copro_scmi *s, unsigned *n);
-int copro_scmi_pd_attributes(struct copro_scmi *s, uint32_t id,
+COPRO_API int copro_scmi_pd_count(struct copro_scmi *s, unsigned *n);
+COPRO_API int copro_scmi_pd_attributes(struct copro_scmi *s, uint32_t id,
 			     struct copro_scmi_pd_info *out);
 /* async: acknowledged at once; the change shows later (notification). */
-int copro_scmi_pd_set(struct copro_scmi *s, uint32_t id, uint32_t state,
+COPRO_API int copro_scmi_pd_set(struct copro_scmi *s, uint32_t id, uint32_t state,
 		      bool async);
-int copro_scmi_pd_get(struct copro_scmi *s, uint32_t id, uint32_t *state);
+COPRO_API int copro_scmi_pd_get(struct copro_scmi *s, uint32_t id, uint32_t *state);
 
 /* ---- Performance ------------------------------------------------------- */
 
@@ -181,19 +182,19 @@ struct copro_scmi_perf_level {
 	uint32_t level, power, latency_us;
 };
 
-int copro_scmi_perf_count(struct copro_scmi *s, unsigned *n);
-int copro_scmi_perf_attributes(struct copro_scmi *s, uint32_t id,
+COPRO_API int copro_scmi_perf_count(struct copro_scmi *s, unsigned *n);
+COPRO_API int copro_scmi_perf_attributes(struct copro_scmi *s, uint32_t id,
 			       struct copro_scmi_perf_info *out);
 /* Every level (paged as the platform answers), ascending; free() them. */
-int copro_scmi_perf_levels(struct copro_scmi *s, uint32_t id,
+COPRO_API int copro_scmi_perf_levels(struct copro_scmi *s, uint32_t id,
 			   struct copro_scmi_perf_level **levels, size_t *n);
-int copro_scmi_perf_limits_set(struct copro_scmi *s, uint32_t id,
+COPRO_API int copro_scmi_perf_limits_set(struct copro_scmi *s, uint32_t id,
 			       uint32_t max, uint32_t min);
-int copro_scmi_perf_limits_get(struct copro_scmi *s, uint32_t id,
+COPRO_API int copro_scmi_perf_limits_get(struct copro_scmi *s, uint32_t id,
 			       uint32_t *max, uint32_t *min);
-int copro_scmi_perf_level_set(struct copro_scmi *s, uint32_t id,
+COPRO_API int copro_scmi_perf_level_set(struct copro_scmi *s, uint32_t id,
 			      uint32_t level);
-int copro_scmi_perf_level_get(struct copro_scmi *s, uint32_t id,
+COPRO_API int copro_scmi_perf_level_get(struct copro_scmi *s, uint32_t id,
 			      uint32_t *level);
 
 /* ---- Clocks -------------------------------------------------------------- */
@@ -217,23 +218,23 @@ struct copro_scmi_clock_rates {
 #define COPRO_SCMI_CLOCK_ROUND_UP (1u << 2)
 #define COPRO_SCMI_CLOCK_ROUND_AUTO (1u << 3)
 
-int copro_scmi_clock_count(struct copro_scmi *s, unsigned *n);
+COPRO_API int copro_scmi_clock_count(struct copro_scmi *s, unsigned *n);
 /* The platform's outstanding asynchronous rate changes per agent. */
-int copro_scmi_clock_max_async(struct copro_scmi *s, unsigned *n);
-int copro_scmi_clock_attributes(struct copro_scmi *s, uint32_t id,
+COPRO_API int copro_scmi_clock_max_async(struct copro_scmi *s, unsigned *n);
+COPRO_API int copro_scmi_clock_attributes(struct copro_scmi *s, uint32_t id,
 				struct copro_scmi_clock_info *out);
-int copro_scmi_clock_rates(struct copro_scmi *s, uint32_t id,
+COPRO_API int copro_scmi_clock_rates(struct copro_scmi *s, uint32_t id,
 			   struct copro_scmi_clock_rates *out);
-int copro_scmi_clock_rate_get(struct copro_scmi *s, uint32_t id,
+COPRO_API int copro_scmi_clock_rate_get(struct copro_scmi *s, uint32_t id,
 			      uint64_t *rate);
 /*
  * With COPRO_SCMI_CLOCK_ASYNC, returns once the delayed response
  * (CLOCK_RATE_SET_COMPLETE) arrived; *set (optional) is the rate it
  * reports. Without, *set is left alone.
  */
-int copro_scmi_clock_rate_set(struct copro_scmi *s, uint32_t id,
+COPRO_API int copro_scmi_clock_rate_set(struct copro_scmi *s, uint32_t id,
 			      uint64_t rate, uint32_t flags, uint64_t *set);
-int copro_scmi_clock_enable(struct copro_scmi *s, uint32_t id, bool enable);
+COPRO_API int copro_scmi_clock_enable(struct copro_scmi *s, uint32_t id, bool enable);
 
 /* ---- Resets ------------------------------------------------------------- */
 
@@ -245,13 +246,13 @@ struct copro_scmi_reset_info {
 
 #define COPRO_SCMI_LATENCY_UNKNOWN 0xffffffffu
 
-int copro_scmi_reset_count(struct copro_scmi *s, unsigned *n);
-int copro_scmi_reset_attributes(struct copro_scmi *s, uint32_t id,
+COPRO_API int copro_scmi_reset_count(struct copro_scmi *s, unsigned *n);
+COPRO_API int copro_scmi_reset_attributes(struct copro_scmi *s, uint32_t id,
 				struct copro_scmi_reset_info *out);
 /* An autonomous (cold) reset; async: wait for RESET_COMPLETE. */
-int copro_scmi_reset(struct copro_scmi *s, uint32_t id, bool async);
+COPRO_API int copro_scmi_reset(struct copro_scmi *s, uint32_t id, bool async);
 /* Explicit control: assert and hold, or release. */
-int copro_scmi_reset_assert(struct copro_scmi *s, uint32_t id, bool assert);
+COPRO_API int copro_scmi_reset_assert(struct copro_scmi *s, uint32_t id, bool assert);
 
 /* ---- Sensors --------------------------------------------------------------- */
 
@@ -264,15 +265,15 @@ struct copro_scmi_sensor_info {
 	unsigned trip_points;
 };
 
-int copro_scmi_sensor_count(struct copro_scmi *s, unsigned *n);
+COPRO_API int copro_scmi_sensor_count(struct copro_scmi *s, unsigned *n);
 /* Every sensor's description (paged as answered); free() them. */
-int copro_scmi_sensor_list(struct copro_scmi *s,
+COPRO_API int copro_scmi_sensor_list(struct copro_scmi *s,
 			   struct copro_scmi_sensor_info **out, size_t *n);
 /* async: ask for SENSOR_READING_COMPLETE and wait for it. */
-int copro_scmi_sensor_read(struct copro_scmi *s, uint32_t id, bool async,
+COPRO_API int copro_scmi_sensor_read(struct copro_scmi *s, uint32_t id, bool async,
 			   int64_t *value);
 /* "degrees C", "volts", ...; "" for none or unknown. */
-const char *copro_scmi_sensor_unit(uint8_t type);
+COPRO_API const char *copro_scmi_sensor_unit(uint8_t type);
 
 /* ---- System power ---------------------------------------------------- */
 
@@ -284,9 +285,9 @@ const char *copro_scmi_sensor_unit(uint8_t type);
 #define COPRO_SCMI_SYSTEM_SUSPEND 4u
 #define COPRO_SCMI_SYSTEM_GRACEFUL (1u << 0) /* notifier flags */
 
-int copro_scmi_system_set(struct copro_scmi *s, uint32_t state,
+COPRO_API int copro_scmi_system_set(struct copro_scmi *s, uint32_t state,
 			  bool graceful);
-int copro_scmi_system_get(struct copro_scmi *s, uint32_t *state);
+COPRO_API int copro_scmi_system_get(struct copro_scmi *s, uint32_t *state);
 
 /* ---- notifications ----------------------------------------------------- */
 
@@ -322,20 +323,20 @@ struct copro_scmi_sub;
  * worker, or copro_scmi_poll) with the agent's event lock held: it must
  * not subscribe or unsubscribe, nor wait for a delayed response.
  */
-int copro_scmi_subscribe(struct copro_scmi *s, unsigned proto, unsigned evt,
+COPRO_API int copro_scmi_subscribe(struct copro_scmi *s, unsigned proto, unsigned evt,
 			 uint32_t src, copro_scmi_event_fn fn, void *ctx,
 			 struct copro_scmi_sub **out);
 /* After it returns fn is not running and will not run. */
-void copro_scmi_unsubscribe(struct copro_scmi_sub *sub);
+COPRO_API void copro_scmi_unsubscribe(struct copro_scmi_sub *sub);
 
 /* No host threads: deliver what the receive channel holds. */
-int copro_scmi_poll(struct copro_scmi *s);
+COPRO_API int copro_scmi_poll(struct copro_scmi *s);
 
 struct copro_scmi_stats {
 	uint64_t commands, errors, timeouts, bad_responses;
 	uint64_t delayed, notifications, dropped; /* dropped: malformed P2A */
 };
-void copro_scmi_get_stats(struct copro_scmi *s, struct copro_scmi_stats *out);
+COPRO_API void copro_scmi_get_stats(struct copro_scmi *s, struct copro_scmi_stats *out);
 
 #ifdef __cplusplus
 }

@@ -18,6 +18,8 @@
 #ifndef COPRO_SMC_MBOX_H
 #define COPRO_SMC_MBOX_H
 
+#include <copro/export.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <copro/mbox.h>
@@ -44,12 +46,13 @@ struct copro_smc_mbox_reply {
 
 struct copro_smc_mbox;
 
-int copro_smc_mbox_probe(struct copro_platform *p, int node,
+COPRO_API int copro_smc_mbox_probe(struct copro_platform *p, int node,
 			 struct copro_smc_mbox **out);
 /* Every channel must have been freed. */
-void copro_smc_mbox_remove(struct copro_smc_mbox *m);
-struct copro_mbox_controller *copro_smc_mbox_controller(struct copro_smc_mbox *m);
-enum copro_conduit copro_smc_mbox_conduit(const struct copro_smc_mbox *m);
+COPRO_API void copro_smc_mbox_remove(struct copro_smc_mbox *m);
+COPRO_API struct copro_mbox_controller *copro_smc_mbox_controller(struct copro_smc_mbox *m);
+/* Its calls are HVC ("arm,hvc-mbox") rather than SMC. */
+COPRO_API bool copro_smc_mbox_is_hvc(const struct copro_smc_mbox *m);
 
 #ifdef __cplusplus
 }

@@ -436,7 +436,7 @@ struct copro_mbox_controller *copro_smc_mbox_controller(struct copro_smc_mbox *m
 	return m->ctrl;
 }
 
-enum copro_conduit copro_smc_mbox_conduit(const struct copro_smc_mbox *m)
+bool copro_smc_mbox_is_hvc(const struct copro_smc_mbox *m)
 {
-	return m->conduit;
+	return m->conduit == COPRO_CONDUIT_HVC;
 }

@@ -245,7 +245,7 @@ static void test_probe_checks(void **state)
 	struct fx *f = *state;
 	struct copro_smc_mbox *m;
 
-	assert_int_equal(copro_smc_mbox_conduit(f->drv), COPRO_CONDUIT_SMC);
+	assert_false(copro_smc_mbox_is_hvc(f->drv));
 	assert_non_null(copro_smc_mbox_controller(f->drv));
 	assert_int_equal(copro_smc_mbox_probe(f->p, node(f, "/bad-cells"), &m),
 			 -EINVAL);
@@ -408,7 +408,7 @@ static void test_hvc_and_missing_firmware(void **state)
 
 	assert_int_equal(copro_smc_mbox_probe(f->p, node(f, "/mbox-hvc"), &m),
 			 0);
-	assert_int_equal(copro_smc_mbox_conduit(m), COPRO_CONDUIT_HVC);
+	assert_true(copro_smc_mbox_is_hvc(m));
 	/* Nothing answers its id yet: the channel cannot start. */
 	assert_int_equal(copro_mbox_request(f->p, "mbox-hvc", 0, &cl, &c),
 			 -ENODEV);

@@ -12,6 +12,7 @@
 #ifndef COPRO_DRIVER_SMCCC_H
 #define COPRO_DRIVER_SMCCC_H
 
+#include <copro/export.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -83,20 +84,20 @@ static inline unsigned copro_smccc_number(uint32_t fid)
 	return fid & COPRO_SMCCC_NUMBER_MASK;
 }
 
-const char *copro_smccc_owner_name(unsigned owner);
-const char *copro_conduit_name(enum copro_conduit c);
+COPRO_API const char *copro_smccc_owner_name(unsigned owner);
+COPRO_API const char *copro_conduit_name(enum copro_conduit c);
 /* "NOT_SUPPORTED", ..., or NULL for a value that is not a standard code. */
-const char *copro_smccc_ret_name(int64_t ret);
+COPRO_API const char *copro_smccc_ret_name(int64_t ret);
 /*
  * Writes "0xc2000010 (fast SMC64, SiP, function 0x10)" into buf.
  * Returns buf.
  */
-const char *copro_smccc_fid_describe(uint32_t fid, char *buf, size_t len);
+COPRO_API const char *copro_smccc_fid_describe(uint32_t fid, char *buf, size_t len);
 /*
  * A function id a caller may use: fast calls with bits 23:16 zero, or
  * yielding calls (trusted OS owners only). -EINVAL otherwise.
  */
-int copro_smccc_fid_check(uint32_t fid);
+COPRO_API int copro_smccc_fid_check(uint32_t fid);
 
 /* x0 as a signed return value: w0 sign-extended for SMC32 calls. */
 static inline int64_t copro_smccc_ret(uint32_t fid, uint64_t x0)
@@ -110,7 +111,7 @@ static inline int64_t copro_smccc_ret(uint32_t fid, uint64_t x0)
  * SMCCC layer does). -ENOENT when neither says; -EINVAL for another
  * value. Errors are logged with the board, node and value.
  */
-int copro_smccc_conduit_dt(const struct copro_dt *dt, int node,
+COPRO_API int copro_smccc_conduit_dt(const struct copro_dt *dt, int node,
 			   enum copro_conduit *out);
 
 /*
@@ -119,7 +120,7 @@ int copro_smccc_conduit_dt(const struct copro_dt *dt, int node,
  * copro_fw_call()'s result (0: the call was made; the firmware's return
  * is in res->x[0]).
  */
-int copro_smccc_call(struct copro_platform *p, enum copro_conduit conduit,
+COPRO_API int copro_smccc_call(struct copro_platform *p, enum copro_conduit conduit,
 		     uint32_t fid, const uint64_t *args, unsigned nargs,
 		     struct copro_smccc_regs *res);
 
@@ -127,15 +128,15 @@ int copro_smccc_call(struct copro_platform *p, enum copro_conduit conduit,
  * SMCCC_VERSION. A firmware without it implements SMCCC 1.0 (*version is
  * then COPRO_SMCCC_VERSION_1_0 and the call still succeeds).
  */
-int copro_smccc_version(struct copro_platform *p, enum copro_conduit conduit,
+COPRO_API int copro_smccc_version(struct copro_platform *p, enum copro_conduit conduit,
 			uint32_t *version);
 /* SMCCC_ARCH_FEATURES(fid): the firmware's answer, sign-extended. */
-int copro_smccc_arch_features(struct copro_platform *p,
+COPRO_API int copro_smccc_arch_features(struct copro_platform *p,
 			      enum copro_conduit conduit, uint32_t fid,
 			      int32_t *result);
 
 /* A standard return code as an errno: 0, -EOPNOTSUPP, -EALREADY, -EINVAL; -EIO otherwise. */
-int copro_smccc_errno(int64_t ret);
+COPRO_API int copro_smccc_errno(int64_t ret);
 
 #ifdef __cplusplus
 }

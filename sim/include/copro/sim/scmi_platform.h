@@ -24,6 +24,7 @@
 #ifndef COPRO_SIM_SCMI_PLATFORM_H
 #define COPRO_SIM_SCMI_PLATFORM_H
 
+#include <copro/export.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -52,15 +53,15 @@ struct copro_sim_scmi_env {
 	struct copro_sim_smc_mbox *(*smc_mbox)(void *ctx, int node);
 };
 
-int copro_sim_scmi_create(const struct copro_sim_scmi_env *env, int node,
+COPRO_API int copro_sim_scmi_create(const struct copro_sim_scmi_env *env, int node,
 			  struct copro_sim_scmi **out);
 /* Stops the firmware thread and leaves every channel. */
-void copro_sim_scmi_destroy(struct copro_sim_scmi *s);
+COPRO_API void copro_sim_scmi_destroy(struct copro_sim_scmi *s);
 
 /* Agents, as configured: ids start at 1 (0 is the platform). */
-unsigned copro_sim_scmi_agents(const struct copro_sim_scmi *s);
+COPRO_API unsigned copro_sim_scmi_agents(const struct copro_sim_scmi *s);
 /* The agent whose transport is devicetree node `node`, or 0. */
-uint32_t copro_sim_scmi_agent_of(const struct copro_sim_scmi *s, int node);
+COPRO_API uint32_t copro_sim_scmi_agent_of(const struct copro_sim_scmi *s, int node);
 
 /*
  * The message handler itself, as a direct call: `msg` is a header and
@@ -70,7 +71,7 @@ uint32_t copro_sim_scmi_agent_of(const struct copro_sim_scmi *s, int node);
  * unknown agent). Delayed responses and notifications it causes go to
  * the agent's receive channel as usual.
  */
-size_t copro_sim_scmi_handle(struct copro_sim_scmi *s, uint32_t agent,
+COPRO_API size_t copro_sim_scmi_handle(struct copro_sim_scmi *s, uint32_t agent,
 			     const void *msg, size_t len, void *resp,
 			     size_t cap);
 
@@ -100,7 +101,7 @@ struct copro_sim_scmi_fault {
 };
 
 /* NONE clears. -ENOENT for an unknown agent. */
-int copro_sim_scmi_inject(struct copro_sim_scmi *s, uint32_t agent,
+COPRO_API int copro_sim_scmi_inject(struct copro_sim_scmi *s, uint32_t agent,
 			  const struct copro_sim_scmi_fault *f);
 
 /*
@@ -120,39 +121,39 @@ struct copro_sim_scmi_area {
 typedef void (*copro_sim_scmi_script_fn)(void *ctx, const uint8_t *req,
 					 size_t len, size_t area_size,
 					 struct copro_sim_scmi_area *area);
-int copro_sim_scmi_script(struct copro_sim_scmi *s, uint32_t agent,
+COPRO_API int copro_sim_scmi_script(struct copro_sim_scmi *s, uint32_t agent,
 			  copro_sim_scmi_script_fn fn, void *ctx);
 
 /* Send a raw message on an agent's receive channel (tests). */
-int copro_sim_scmi_p2a_raw(struct copro_sim_scmi *s, uint32_t agent,
+COPRO_API int copro_sim_scmi_p2a_raw(struct copro_sim_scmi *s, uint32_t agent,
 			   uint32_t header, const void *payload, size_t len);
 
 /* ---- platform-side events ---------------------------------------------- */
 
 /* The platform changes the system state: notifies subscribed agents. */
-int copro_sim_scmi_system_event(struct copro_sim_scmi *s, uint32_t state,
+COPRO_API int copro_sim_scmi_system_event(struct copro_sim_scmi *s, uint32_t state,
 				bool graceful, uint32_t timeout_ms);
 /* A sensor's next reading. */
-int copro_sim_scmi_sensor_set(struct copro_sim_scmi *s, uint32_t id,
+COPRO_API int copro_sim_scmi_sensor_set(struct copro_sim_scmi *s, uint32_t id,
 			      int64_t value);
 /* The platform caps a performance domain (thermal): LIMITS_CHANGED. */
-int copro_sim_scmi_perf_cap(struct copro_sim_scmi *s, uint32_t id,
+COPRO_API int copro_sim_scmi_perf_cap(struct copro_sim_scmi *s, uint32_t id,
 			    uint32_t max, uint32_t min);
 /* A base error report about `agent` to agents that asked for them. */
-int copro_sim_scmi_report_error(struct copro_sim_scmi *s, uint32_t agent,
+COPRO_API int copro_sim_scmi_report_error(struct copro_sim_scmi *s, uint32_t agent,
 				bool fatal);
 
 /* ---- state, for tests ---------------------------------------------------- */
 
-int copro_sim_scmi_clock_state(struct copro_sim_scmi *s, uint32_t id,
+COPRO_API int copro_sim_scmi_clock_state(struct copro_sim_scmi *s, uint32_t id,
 			       uint64_t *rate, bool *enabled);
-int copro_sim_scmi_pd_state(struct copro_sim_scmi *s, uint32_t id,
+COPRO_API int copro_sim_scmi_pd_state(struct copro_sim_scmi *s, uint32_t id,
 			    uint32_t *state);
-int copro_sim_scmi_perf_state(struct copro_sim_scmi *s, uint32_t id,
+COPRO_API int copro_sim_scmi_perf_state(struct copro_sim_scmi *s, uint32_t id,
 			      uint32_t *level, uint32_t *max, uint32_t *min);
-int copro_sim_scmi_reset_state(struct copro_sim_scmi *s, uint32_t id,
+COPRO_API int copro_sim_scmi_reset_state(struct copro_sim_scmi *s, uint32_t id,
 			       bool *asserted, unsigned *resets);
-uint32_t copro_sim_scmi_system_state(struct copro_sim_scmi *s);
+COPRO_API uint32_t copro_sim_scmi_system_state(struct copro_sim_scmi *s);
 
 struct copro_sim_scmi_stats {
 	uint64_t commands;	   /* answered */
@@ -164,7 +165,7 @@ struct copro_sim_scmi_stats {
 	uint64_t p2a_dropped;	   /* notifications dropped: queue full */
 	uint64_t faults;	   /* messages a fault was applied to */
 };
-void copro_sim_scmi_get_stats(struct copro_sim_scmi *s,
+COPRO_API void copro_sim_scmi_get_stats(struct copro_sim_scmi *s,
 			      struct copro_sim_scmi_stats *out);
 
 #ifdef __cplusplus

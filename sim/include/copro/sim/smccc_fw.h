@@ -13,6 +13,7 @@
 #ifndef COPRO_SIM_SMCCC_FW_H
 #define COPRO_SIM_SMCCC_FW_H
 
+#include <copro/export.h>
 #include <stdint.h>
 
 #include <copro/sim/bus.h>
@@ -27,27 +28,27 @@ struct copro_sim_smccc;
 typedef void (*copro_sim_smccc_fn)(void *ctx, const struct copro_smccc_regs *in,
 				   struct copro_smccc_regs *out);
 
-int copro_sim_smccc_create(struct copro_bus *bus, enum copro_conduit conduit,
+COPRO_API int copro_sim_smccc_create(struct copro_bus *bus, enum copro_conduit conduit,
 			   struct copro_sim_smccc **out);
 /* Every service must have been removed. */
-void copro_sim_smccc_destroy(struct copro_sim_smccc *d);
-enum copro_conduit copro_sim_smccc_conduit(const struct copro_sim_smccc *d);
+COPRO_API void copro_sim_smccc_destroy(struct copro_sim_smccc *d);
+COPRO_API enum copro_conduit copro_sim_smccc_conduit(const struct copro_sim_smccc *d);
 
 /*
  * Serve `fid` (exactly: type, convention, owner and number). -EEXIST when
  * taken; -EINVAL for an id no caller could use or one of the Arm
  * architecture range (owner 0), which the dispatcher answers itself.
  */
-int copro_sim_smccc_add(struct copro_sim_smccc *d, uint32_t fid,
+COPRO_API int copro_sim_smccc_add(struct copro_sim_smccc *d, uint32_t fid,
 			copro_sim_smccc_fn fn, void *ctx);
 /* Waits until no call to the service is in flight. */
-void copro_sim_smccc_remove(struct copro_sim_smccc *d, uint32_t fid);
+COPRO_API void copro_sim_smccc_remove(struct copro_sim_smccc *d, uint32_t fid);
 
 struct copro_sim_smccc_stats {
 	uint64_t calls;		/* every call that reached the firmware */
 	uint64_t not_supported; /* of which answered NOT_SUPPORTED */
 };
-void copro_sim_smccc_stats(const struct copro_sim_smccc *d,
+COPRO_API void copro_sim_smccc_stats(const struct copro_sim_smccc *d,
 			   struct copro_sim_smccc_stats *out);
 
 #ifdef __cplusplus

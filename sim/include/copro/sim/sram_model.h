@@ -14,6 +14,7 @@
 #ifndef COPRO_SIM_SRAM_MODEL_H
 #define COPRO_SIM_SRAM_MODEL_H
 
+#include <copro/export.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,25 +27,25 @@ extern "C" {
 struct copro_sim_sram;
 
 /* The node's first reg entry becomes the region. Zero-filled. */
-int copro_sim_sram_create(struct copro_bus *bus, int node,
+COPRO_API int copro_sim_sram_create(struct copro_bus *bus, int node,
 			  struct copro_sim_sram **out);
-void copro_sim_sram_destroy(struct copro_sim_sram *s);
-uint64_t copro_sim_sram_phys(const struct copro_sim_sram *s);
-uint64_t copro_sim_sram_size(const struct copro_sim_sram *s);
-int copro_sim_sram_node(const struct copro_sim_sram *s);
+COPRO_API void copro_sim_sram_destroy(struct copro_sim_sram *s);
+COPRO_API uint64_t copro_sim_sram_phys(const struct copro_sim_sram *s);
+COPRO_API uint64_t copro_sim_sram_size(const struct copro_sim_sram *s);
+COPRO_API int copro_sim_sram_node(const struct copro_sim_sram *s);
 
 /* Is [phys, phys + len) inside? Then *off is its offset. */
-bool copro_sim_sram_contains(const struct copro_sim_sram *s, uint64_t phys,
+COPRO_API bool copro_sim_sram_contains(const struct copro_sim_sram *s, uint64_t phys,
 			     uint64_t len, uint64_t *off);
 
 /* off must be 4-byte aligned and inside (otherwise 0 / ignored). */
-uint32_t copro_sim_sram_read32(const struct copro_sim_sram *s, uint64_t off);
-void copro_sim_sram_write32(struct copro_sim_sram *s, uint64_t off,
+COPRO_API uint32_t copro_sim_sram_read32(const struct copro_sim_sram *s, uint64_t off);
+COPRO_API void copro_sim_sram_write32(struct copro_sim_sram *s, uint64_t off,
 			    uint32_t v);
 /* Byte copies, word by word; -ERANGE outside the SRAM. */
-int copro_sim_sram_read(const struct copro_sim_sram *s, uint64_t off,
+COPRO_API int copro_sim_sram_read(const struct copro_sim_sram *s, uint64_t off,
 			void *dst, size_t len);
-int copro_sim_sram_write(struct copro_sim_sram *s, uint64_t off,
+COPRO_API int copro_sim_sram_write(struct copro_sim_sram *s, uint64_t off,
 			 const void *src, size_t len);
 
 #ifdef __cplusplus
