@@ -101,6 +101,14 @@ COPRO_API int copro_scmi_probe(struct copro_platform *p, int node,
 		     const struct copro_scmi_config *cfg,
 		     struct copro_scmi **out);
 COPRO_API void copro_scmi_remove(struct copro_scmi *s);
+/*
+ * Its table for the probe-all pass (<copro/devices.h>): name "scmi",
+ * every SCMI node, after the mailboxes its "mboxes" name; the driver's
+ * config is a struct copro_scmi_config. The device's data is the
+ * struct copro_scmi.
+ */
+struct copro_driver;
+COPRO_API const struct copro_driver *copro_scmi_driver(void);
 /* The n-th enabled SCMI node of the board (n from 0), or -ENOENT. */
 COPRO_API int copro_scmi_node(const struct copro_dt *dt, unsigned n);
 

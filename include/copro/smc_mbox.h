@@ -45,12 +45,15 @@ struct copro_smc_mbox_reply {
 };
 
 struct copro_smc_mbox;
+struct copro_driver;
 
 COPRO_API int copro_smc_mbox_probe(struct copro_platform *p, int node,
 			 struct copro_smc_mbox **out);
-/* Every channel must have been freed. */
-COPRO_API void copro_smc_mbox_remove(struct copro_smc_mbox *m);
+/* -EBUSY (logged; it stays working) while a channel is bound. */
+COPRO_API int copro_smc_mbox_remove(struct copro_smc_mbox *m);
 COPRO_API struct copro_mbox_controller *copro_smc_mbox_controller(struct copro_smc_mbox *m);
+/* Its table for the probe-all pass (<copro/devices.h>): name "smc-mbox". */
+COPRO_API const struct copro_driver *copro_smc_mbox_driver(void);
 /* Its calls are HVC ("arm,hvc-mbox") rather than SMC. */
 COPRO_API bool copro_smc_mbox_is_hvc(const struct copro_smc_mbox *m);
 

@@ -421,14 +421,20 @@ err_free:
 	return ret;
 }
 
-void copro_smc_mbox_remove(struct copro_smc_mbox *m)
+int copro_smc_mbox_remove(struct copro_smc_mbox *m)
 {
+	int ret;
+
 	if (!m)
-		return;
-	copro_mbox_controller_unregister(m->ctrl);
+		return 0;
+	/* A bound client keeps the mailbox, interrupt and all, working. */
+	ret = copro_mbox_controller_unregister(m->ctrl);
+	if (ret < 0)
+		return ret;
 	if (m->irq)
 		copro_irq_free(m->irq);
 	free(m);
+	return 0;
 }
 
 struct copro_mbox_controller *copro_smc_mbox_controller(struct copro_smc_mbox *m)

@@ -62,7 +62,7 @@ void test_scmi_close(struct test_scmi *t)
 		if (t->agent[i])
 			test_scmi_agent_remove(t, i);
 	while (t->nmbox)
-		copro_smc_mbox_remove(t->mbox[--t->nmbox]);
+		assert_int_equal(copro_smc_mbox_remove(t->mbox[--t->nmbox]), 0);
 	copro_board_destroy(t->b);
 	test_logcap_destroy(&t->cap);
 }

@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <copro/devices.h>
+#include <copro/driver/device.h>
 #include <copro/error.h>
 
 #include "test_scmi.h"
@@ -407,6 +409,47 @@ static void test_p2a_malformed(void **state)
 	copro_scmi_unsubscribe(sub);
 }
 
+/* ---- the driver model --------------------------------------------------------- */
+
+/* One probe-all pass brings the mailboxes up, then the agents on them. */
+static void test_probe_all(void **state)
+{
+	struct test_logcap cap;
+	struct copro_board_config bc = { .board = "scmi-mbox", .threaded = true };
+	struct copro_board *b;
+	struct copro_devices *devs;
+	struct copro_device *d, *mb;
+	uint32_t ids = 0;
+	unsigned agents = 0;
+
+	(void)state;
+	assert_int_equal(test_logcap_init(&cap), 0);
+	bc.log = test_logcap_log(&cap);
+	assert_int_equal(copro_board_create(&bc, &b), 0);
+	assert_int_equal(copro_devices_probe_all(copro_board_platform(b), NULL,
+						 &devs),
+			 0);
+	assert_int_equal(copro_devices_count(devs), 4);
+	for (d = copro_devices_find_compatible(devs, COPRO_SCMI_COMPATIBLE, NULL);
+	     d; d = copro_devices_find_compatible(devs, COPRO_SCMI_COMPATIBLE, d)) {
+		struct copro_scmi *a = copro_device_data(d);
+
+		assert_ptr_equal(copro_device_driver(d), copro_scmi_driver());
+		ids |= 1u << copro_scmi_base(a)->agent_id;
+		agents++;
+	}
+	assert_int_equal(agents, 2);
+	assert_int_equal(ids, 1u << 1 | 1u << 2);
+	/* The agents hold their mailboxes: those stay. */
+	mb = copro_devices_find_compatible(devs, COPRO_HVC_MBOX_COMPATIBLE, NULL);
+	assert_non_null(mb);
+	assert_ptr_equal(copro_device_driver(mb), copro_smc_mbox_driver());
+	assert_int_equal(copro_device_remove(mb), -EBUSY);
+	assert_int_equal(copro_devices_remove_all(devs), 0);
+	copro_board_destroy(b);
+	test_logcap_destroy(&cap);
+}
+
 /* ---- without host threads ---------------------------------------------------- */
 
 static void test_unthreaded(void **state)
@@ -454,6 +497,7 @@ int main(void)
 						teardown),
 		T(test_p2a_malformed),
 		cmocka_unit_test(test_unthreaded),
+		cmocka_unit_test(test_probe_all),
 #undef T
 	};
 

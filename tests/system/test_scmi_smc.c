@@ -15,9 +15,12 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <copro/devices.h>
+#include <copro/driver/device.h>
 #include <copro/driver/platform.h>
 #include <copro/error.h>
 #include <copro/sim/bus.h>
@@ -436,6 +439,54 @@ static void test_faults_irq(void **state)
 	assert_int_equal(st.timeouts, 3);
 }
 
+/* ---- the probe-all pass -------------------------------------------------------- */
+
+static void count_trace(void *ctx, const struct copro_scmi_trace *tr)
+{
+	(void)tr;
+	atomic_fetch_add((atomic_uint *)ctx, 1);
+}
+
+/*
+ * Both SMC bindings ("arm,scmi-smc-param" for agent 1, "arm,scmi-smc"
+ * for agent 2) bind to the agent's table, with the pass's config.
+ */
+static void test_probe_all(void **state)
+{
+	struct copro_board_config bc = { .board = "scmi-smc", .threaded = true };
+	atomic_uint traced = 0;
+	struct copro_scmi_config cfg = { .trace = count_trace,
+					 .trace_ctx = &traced };
+	const struct copro_driver_config cfgs[] = { { "scmi", &cfg },
+						    { NULL, NULL } };
+	const struct copro_devices_config dc = { .configs = cfgs };
+	struct copro_board *b;
+	struct copro_devices *devs;
+	struct copro_device *d;
+	uint32_t ids = 0;
+
+	(void)state;
+	assert_int_equal(copro_board_create(&bc, &b), 0);
+	assert_int_equal(copro_devices_probe_all(copro_board_platform(b), &dc,
+						 &devs),
+			 0);
+	assert_int_equal(copro_devices_count(devs), 2);
+	d = copro_devices_find_compatible(devs, COPRO_SCMI_SMC_PARAM_COMPATIBLE,
+					  NULL);
+	assert_non_null(d);
+	assert_ptr_equal(copro_device_driver(d), copro_scmi_driver());
+	ids |= 1u << copro_scmi_base(copro_device_data(d))->agent_id;
+	d = copro_devices_find_compatible(devs, COPRO_SCMI_SMC_COMPATIBLE, NULL);
+	assert_non_null(d);
+	assert_ptr_equal(copro_device_driver(d), copro_scmi_driver());
+	ids |= 1u << copro_scmi_base(copro_device_data(d))->agent_id;
+	assert_int_equal(ids, 1u << 1 | 1u << 2);
+	/* Discovery went through the config's trace. */
+	assert_true(atomic_load(&traced) > 0);
+	assert_int_equal(copro_devices_remove_all(devs), 0);
+	copro_board_destroy(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -453,6 +504,7 @@ int main(void)
 		S(test_fault_left_busy),
 		S(test_fault_never_sync),
 		S(test_faults_irq),
+		cmocka_unit_test(test_probe_all),
 #undef T
 #undef S
 	};

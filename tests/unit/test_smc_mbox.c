@@ -188,7 +188,7 @@ static int teardown(void **state)
 {
 	struct fx *f = *state;
 
-	copro_smc_mbox_remove(f->drv);
+	assert_int_equal(copro_smc_mbox_remove(f->drv), 0);
 	if (f->hfw) {
 		copro_sim_smc_mbox_remove_chan(f->hfw, 0);
 		copro_sim_smc_mbox_destroy(f->hfw);
@@ -289,6 +289,8 @@ static void test_send_and_reply(void **state)
 	assert_int_equal(st.tx_done, 3);
 	assert_int_equal(copro_mbox_send(c, msg, 13, 0),
 			 -EMSGSIZE);
+	/* A bound channel keeps the controller. */
+	assert_int_equal(copro_smc_mbox_remove(f->drv), -EBUSY);
 	copro_mbox_free(c);
 }
 
@@ -395,7 +397,7 @@ static void test_no_interrupt_no_receive(void **state)
 	assert_int_equal(copro_mbox_request(f->p, "mbox-noirq", 4, &cl, &c), 0);
 	assert_int_equal(copro_mbox_dir(c), COPRO_MBOX_DIR_TX);
 	copro_mbox_free(c);
-	copro_smc_mbox_remove(m);
+	assert_int_equal(copro_smc_mbox_remove(m), 0);
 }
 
 static void test_hvc_and_missing_firmware(void **state)
@@ -426,7 +428,7 @@ static void test_hvc_and_missing_firmware(void **state)
 	assert_int_equal(f->side.last[0], 7);
 	assert_int_equal(f->side.last_chan, 0);
 	copro_mbox_free(c);
-	copro_smc_mbox_remove(m);
+	assert_int_equal(copro_smc_mbox_remove(m), 0);
 }
 
 /* An SMC64 id: 64-bit registers carry 24 bytes. */
@@ -455,7 +457,7 @@ static void test_smc64_mtu(void **state)
 	assert_int_equal(f->side.last_len, 24);
 	assert_memory_equal(f->side.last, msg, 24);
 	copro_mbox_free(c);
-	copro_smc_mbox_remove(m);
+	assert_int_equal(copro_smc_mbox_remove(m), 0);
 	copro_sim_smc_mbox_remove_chan(fw64, 3);
 	copro_sim_smc_mbox_destroy(fw64);
 }

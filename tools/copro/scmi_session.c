@@ -6,31 +6,6 @@
 
 #include "scmi_session.h"
 
-static int probe_mboxes(const struct scmi_session_config *cfg,
-			struct scmi_session *s, const char *compat)
-{
-	const struct copro_dt *dt = copro_board_dt(s->board);
-
-	for (int node = copro_dt_next_compatible(dt, -1, compat); node >= 0;
-	     node = copro_dt_next_compatible(dt, node, compat)) {
-		int ret;
-
-		if (s->nmbox == SCMI_SESSION_MAX_MBOX)
-			return -ENOSPC;
-		ret = copro_smc_mbox_probe(s->p, node, &s->mbox[s->nmbox]);
-		if (ret) {
-			copro_logf(cfg->log, COPRO_LOG_ERR, NULL,
-				   "%s: cannot probe the mailbox %s: %s",
-				   copro_dt_name(dt),
-				   copro_dt_node_name(dt, node),
-				   copro_strerror(ret));
-			return ret;
-		}
-		s->nmbox++;
-	}
-	return 0;
-}
-
 int scmi_session_open(const struct scmi_session_config *cfg,
 		      struct scmi_session *s)
 {
@@ -59,9 +34,11 @@ int scmi_session_open(const struct scmi_session_config *cfg,
 		goto fail;
 	}
 	copro_dt_node_path(dt, s->node, s->path, sizeof(s->path));
-	ret = probe_mboxes(cfg, s, COPRO_SMC_MBOX_COMPATIBLE);
-	if (!ret)
-		ret = probe_mboxes(cfg, s, COPRO_HVC_MBOX_COMPATIBLE);
+	const struct copro_driver *const drivers[] = { copro_smc_mbox_driver(),
+						       NULL };
+	const struct copro_devices_config dc = { .drivers = drivers };
+
+	ret = copro_devices_probe_all(s->p, &dc, &s->devs);
 	if (!ret)
 		ret = copro_scmi_probe(s->p, s->node, &cfg->scmi, &s->scmi);
 	if (ret)
@@ -76,8 +53,8 @@ void scmi_session_close(struct scmi_session *s)
 {
 	if (s->scmi)
 		copro_scmi_remove(s->scmi);
-	while (s->nmbox)
-		copro_smc_mbox_remove(s->mbox[--s->nmbox]);
+	if (s->devs)
+		copro_devices_remove_all(s->devs);
 	if (s->board)
 		copro_board_destroy(s->board);
 	memset(s, 0, sizeof(*s));

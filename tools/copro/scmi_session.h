@@ -2,14 +2,16 @@
 /*
  * A host bound to one SCMI agent of a board: the emulated board (its EL3
  * firmware and SCMI platform), the SMC/HVC mailbox controllers the
- * board's "arm,scmi" nodes use, and the agent of the board's n-th SCMI
- * node. Shared by `copro scmi` and `copro bench scmi`.
+ * board's "arm,scmi" nodes use (a probe-all pass with their driver), and
+ * the agent of the board's n-th SCMI node alone, so a trace shows only
+ * its messages. Shared by `copro scmi` and `copro bench scmi`.
  */
 #ifndef COPRO_SCMI_SESSION_H
 #define COPRO_SCMI_SESSION_H
 
 #include <stdbool.h>
 
+#include <copro/devices.h>
 #include <copro/log.h>
 #include <copro/platform.h>
 #include <copro/scmi.h>
@@ -17,7 +19,6 @@
 #include <copro/smc_mbox.h>
 
 #define SCMI_SESSION_DEFAULT_BOARD "scmi-smc"
-#define SCMI_SESSION_MAX_MBOX 8
 
 struct scmi_session_config {
 	const char *board; /* NULL: SCMI_SESSION_DEFAULT_BOARD */
@@ -30,8 +31,7 @@ struct scmi_session_config {
 struct scmi_session {
 	struct copro_board *board;
 	struct copro_platform *p;
-	struct copro_smc_mbox *mbox[SCMI_SESSION_MAX_MBOX];
-	unsigned nmbox;
+	struct copro_devices *devs; /* the SMC/HVC mailboxes */
 	int node;
 	char path[128];
 	struct copro_scmi *scmi;
