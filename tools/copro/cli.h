@@ -27,6 +27,8 @@ int cmd_serve(int argc, char **argv);
 int cmd_scmi(int argc, char **argv);
 void cmd_scmi_usage(FILE *out);
 void cmd_serve_usage(FILE *out);
+int cmd_trace(int argc, char **argv);
+void cmd_trace_usage(FILE *out);
 
 /* Exit codes: 0 success, 1 failure, 2 usage error (GNU convention). */
 #define CLI_EXIT_FAILURE 1

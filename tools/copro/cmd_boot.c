@@ -47,6 +47,8 @@ void cmd_boot_usage(FILE *out)
 		"                         injection), print the decoded crashlog and\n"
 		"                         save the raw crashlog buffer to FILE\n"
 		"  -p, --polled           no host threads: poll the mailbox instead\n"
+		"  -r, --record FILE      record every register access, interrupt, DMA\n"
+		"                         and power change to FILE (see copro trace)\n"
 		"  -v, --verbose          log at debug level\n"
 		"  -h, --help             show this help and exit\n");
 }
@@ -166,22 +168,24 @@ int cmd_boot(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "crash", required_argument, NULL, 'c' },
 		{ "polled", no_argument, NULL, 'p' },
+		{ "record", required_argument, NULL, 'r' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *board = NULL, *crash_file = NULL;
+	const char *board = NULL, *crash_file = NULL, *record = NULL;
 	bool trace = false, json = false, polled = false, verbose = false;
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "b:tjc:pvh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "b:tjc:pr:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'b': board = optarg; break;
 		case 't': trace = true; break;
 		case 'j': json = true; break;
 		case 'c': crash_file = optarg; break;
 		case 'p': polled = true; break;
+		case 'r': record = optarg; break;
 		case 'v': verbose = true; break;
 		case 'h': cmd_boot_usage(stdout); return 0;
 		default: return cli_usage_error("boot", "invalid option");
@@ -201,7 +205,7 @@ int cmd_boot(int argc, char **argv)
 	}
 	const struct rtkit_session_config cfg = {
 		.board = board, .log = log, .polled = polled,
-		.ops = boot_trace_ops(), .ctx = t,
+		.ops = boot_trace_ops(), .ctx = t, .record = record,
 	};
 	struct rtkit_session s;
 	int ret = rtkit_session_open(&cfg, &s);
@@ -251,7 +255,14 @@ int cmd_boot(int argc, char **argv)
 		if (!ret)
 			printf("shut down cleanly (AP QUIESCED, IOP SLEEP, reinit)\n");
 	}
+	if (record && copro_trace_flush(copro_board_trace(s.board)) < 0) {
+		fprintf(stderr, "copro boot: cannot write the recording %s\n", record);
+		ret = -EIO;
+	}
 	rtkit_session_close(&s);
+	if (record && !ret && !json)
+		printf("recorded to %s; decode it with: copro trace %s\n", record,
+		       record);
 out:
 	boot_trace_destroy(t);
 	copro_log_destroy(log);

@@ -20,6 +20,8 @@ static const struct cli_cmd commands[] = {
 	  cmd_boot, cmd_boot_usage },
 	{ "crashlog", "decode an RTKit crashlog dump file",
 	  cmd_crashlog, cmd_crashlog_usage },
+	{ "trace", "print a recording (--record) decoded, or write it for Perfetto",
+	  cmd_trace, cmd_trace_usage },
 	{ "scmi", "talk SCMI to a board's platform firmware (SMC/HVC, shared memory)",
 	  cmd_scmi, cmd_scmi_usage },
 	{ "bench", "run a benchmark beside its baselines (mbox, boot, nvme, nbd, scmi)",
