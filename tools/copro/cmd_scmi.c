@@ -43,7 +43,7 @@ void cmd_scmi_usage(FILE *out)
 		"                         sensors and their readings\n"
 		"\n"
 		"Options:\n"
-		"  -b, --board NAME|FILE  built-in board (scmi-smc, scmi-mbox) or .dtb\n"
+		"  -b, --board NAME|FILE  built-in board (scmi-smc, scmi-mbox), .dtb or .dts\n"
 		"                         file (default scmi-smc)\n"
 		"  -a, --agent N          the board's N-th SCMI node, from 0 (default 0)\n"
 		"      --async            clock set, reset, sensor get: asynchronously,\n"

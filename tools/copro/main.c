@@ -24,7 +24,7 @@ static const struct cli_cmd commands[] = {
 	  cmd_trace, cmd_trace_usage },
 	{ "scmi", "talk SCMI to a board's platform firmware (SMC/HVC, shared memory)",
 	  cmd_scmi, cmd_scmi_usage },
-	{ "bench", "run a benchmark beside its baselines (mbox, boot, nvme, nbd, scmi)",
+	{ "bench", "run a benchmark beside its baselines (each below)",
 	  cmd_bench, cmd_bench_usage },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -40,6 +40,8 @@ static void usage(FILE *out)
 		"Commands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "\nBenchmarks (copro bench NAME):\n");
+	cmd_bench_list(out, "  ");
 	fprintf(out,
 		"\n"
 		"Options:\n"
