@@ -67,6 +67,7 @@ bench: deps
 	./$(BUILD)/copro bench nvme
 	./$(BUILD)/copro bench nbd
 	./$(BUILD)/copro bench scmi
+	./$(BUILD)/copro bench msgq
 
 fuzz: deps
 	cmake -S . -B $(FUZZDIR) $(CMAKE_GEN) -DCMAKE_C_COMPILER=clang \

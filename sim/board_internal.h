@@ -70,7 +70,7 @@ struct copro_board {
 	unsigned nscmi;
 };
 
-enum board_kind { KIND_ASC, KIND_SART, KIND_PMGR, KIND_SRAM };
+enum board_kind { KIND_ASC, KIND_SART, KIND_PMGR, KIND_SRAM, KIND_HYP };
 
 /* The model of `kind` instantiated for `node`, or NULL. */
 void *board_model_of(const struct copro_board *b, int node,

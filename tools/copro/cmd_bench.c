@@ -21,6 +21,8 @@ static const struct {
 	  bench_nbd_main, bench_nbd_usage },
 	{ "scmi", "an SCMI command over SMC + shared memory vs a direct handler call",
 	  bench_scmi_main, bench_scmi_usage },
+	{ "msgq", "Gunyah message queue: CREDIT completion vs one message in flight",
+	  bench_msgq_main, bench_msgq_usage },
 };
 #define NBENCHES (sizeof(benches) / sizeof(benches[0]))
 
