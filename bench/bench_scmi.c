@@ -26,6 +26,7 @@
 #include "bench.h"
 #include "bench_util.h"
 #include "cli.h"
+#include "cli_json.h"
 #include "scmi_session.h"
 
 #define BATCH 64
@@ -179,20 +180,20 @@ int bench_scmi_main(int argc, char **argv)
 	if (ret)
 		return CLI_EXIT_FAILURE;
 	if (o.json) {
-		struct bench_json j;
+		json_t *j = json_object();
+		int err = 0;
 
-		bench_json_begin(&j, stdout);
-		bench_json_num(&j, "scmi_smc_ns", f.smc_ns);
-		bench_json_num(&j, "direct_call_ns", f.direct_ns);
-		bench_json_num(&j, "smc_ratio_to_direct", f.smc_ns / f.direct_ns);
-		bench_json_num(&j, "scmi_mbox_ns", f.mbox_ns);
-		bench_json_num(&j, "mbox_direct_call_ns", f.mbox_direct_ns);
-		bench_json_num(&j, "mbox_ratio_to_direct",
-			       f.mbox_ns / f.mbox_direct_ns);
-		bench_json_num(&j, "smccc_version_call_ns", f.call_ns);
-		bench_json_num(&j, "rounds", (double)o.rounds);
-		bench_json_end(&j);
-		return 0;
+		err |= cli_json_num(j, "scmi_smc_ns", f.smc_ns);
+		err |= cli_json_num(j, "direct_call_ns", f.direct_ns);
+		err |= cli_json_num(j, "smc_ratio_to_direct",
+				    f.smc_ns / f.direct_ns);
+		err |= cli_json_num(j, "scmi_mbox_ns", f.mbox_ns);
+		err |= cli_json_num(j, "mbox_direct_call_ns", f.mbox_direct_ns);
+		err |= cli_json_num(j, "mbox_ratio_to_direct",
+				    f.mbox_ns / f.mbox_direct_ns);
+		err |= cli_json_num(j, "smccc_version_call_ns", f.call_ns);
+		err |= cli_json_int(j, "rounds", (long long)o.rounds);
+		return cli_json_print("bench scmi", j, err, stdout);
 	}
 	printf("SCMI CLOCK_RATE_GET, median of %d-command batches, %" PRIu64
 	       " commands per figure\n\n", BATCH, o.rounds);

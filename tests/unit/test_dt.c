@@ -685,22 +685,22 @@ static void test_irq_gic(void **state)
 {
 	struct fx *fx = *state;
 	unsigned line;
-	struct tb t;
+	struct test_dtb *t;
 	int dev;
 
-	board_begin(&t);
-	node(&t, "gic@2f000000");
-	STRS(&t, "compatible", "arm,gic-v3");
-	cells(&t, "#interrupt-cells", 1, 3);
-	empty(&t, "interrupt-controller");
-	cells(&t, "phandle", 1, 7);
-	end(&t);
-	node(&t, "dev@0");
-	cells(&t, "interrupt-parent", 1, 7);
+	t = board_begin();
+	test_dtb_begin(t, "gic@2f000000");
+	TEST_DTB_STRS(t, "compatible", "arm,gic-v3");
+	test_dtb_cells(t, "#interrupt-cells", 1, 3);
+	test_dtb_empty(t, "interrupt-controller");
+	test_dtb_cells(t, "phandle", 1, 7);
+	test_dtb_end(t);
+	test_dtb_begin(t, "dev@0");
+	test_dtb_cells(t, "interrupt-parent", 1, 7);
 	/* An SPI, a PPI, and type 2, which a GIC does not have. */
-	cells(&t, "interrupts", 9, 0, 40, 4, 1, 9, 4, 2, 1, 4);
-	end(&t);
-	assert_int_equal(board_open(fx, &t), 0);
+	test_dtb_cells(t, "interrupts", 9, 0, 40, 4, 1, 9, 4, 2, 1, 4);
+	test_dtb_end(t);
+	assert_int_equal(board_open(fx, t), 0);
 	dev = path(fx, "/soc/dev@0");
 	assert_int_equal(copro_dt_irq(fx->dt, dev, 0, &line), 0);
 	assert_int_equal(line, 32 + 40);
@@ -714,21 +714,21 @@ static void test_irq_gic(void **state)
 static void test_reg_as_id(void **state)
 {
 	struct fx *fx = *state;
-	struct tb t;
+	struct test_dtb *t;
 	int scmi, child;
 
-	board_begin(&t);
-	node(&t, "scmi");
-	cells(&t, "#address-cells", 1, 1);
-	cells(&t, "#size-cells", 1, 0);
-	node(&t, "protocol@14");
-	cells(&t, "reg", 1, 0x14);
-	end(&t);
-	node(&t, "protocol@15");
-	cells(&t, "reg", 1, 0x15);
-	end(&t);
-	end(&t);
-	assert_int_equal(board_open(fx, &t), 0);
+	t = board_begin();
+	test_dtb_begin(t, "scmi");
+	test_dtb_cells(t, "#address-cells", 1, 1);
+	test_dtb_cells(t, "#size-cells", 1, 0);
+	test_dtb_begin(t, "protocol@14");
+	test_dtb_cells(t, "reg", 1, 0x14);
+	test_dtb_end(t);
+	test_dtb_begin(t, "protocol@15");
+	test_dtb_cells(t, "reg", 1, 0x15);
+	test_dtb_end(t);
+	test_dtb_end(t);
+	assert_int_equal(board_open(fx, t), 0);
 	assert_int_equal(copro_dt_validate(fx->dt), 0);
 	assert_int_equal(errors(fx), 0);
 	/* Walking the children. */

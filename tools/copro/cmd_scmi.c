@@ -16,7 +16,7 @@
 #include <copro/scmi.h>
 
 #include "cli.h"
-#include "json_out.h"
+#include "cli_json.h"
 #include "scmi_session.h"
 
 /* A power domain set that only goes asynchronously is waited for this. */
@@ -113,6 +113,30 @@ static int parse_id(const char *cmd, const char *s, uint32_t *id)
 	return 0;
 }
 
+/*
+ * One JSON object of a report: appended to `list` when the command lists
+ * several, else printed as the whole answer.
+ */
+static int json_emit(json_t *list, json_t *obj, int err)
+{
+	if (!list)
+		return cli_json_print("copro scmi", obj, err, stdout) ? -EIO : 0;
+	if (err || !obj || json_array_append_new(list, obj)) {
+		json_decref(obj);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Prints {"key": list}, releasing it. */
+static int json_emit_list(const char *key, json_t *list)
+{
+	json_t *o = json_object();
+
+	return cli_json_print("copro scmi", o, cli_json_set(o, key, list),
+			      stdout) ? CLI_EXIT_FAILURE : 0;
+}
+
 /* ---- list ----------------------------------------------------------------- */
 
 static int do_list(struct ctx *c)
@@ -120,27 +144,24 @@ static int do_list(struct ctx *c)
 	const struct copro_scmi_base_info *b = copro_scmi_base(c->a);
 
 	if (c->json) {
-		struct json_out j;
+		json_t *j = json_object(), *protos = json_array();
+		int err = 0;
 
-		json_init(&j, stdout);
-		json_obj(&j);
-		json_kstr(&j, "vendor", b->vendor);
-		json_kstr(&j, "sub_vendor", b->sub_vendor);
-		json_ku64(&j, "implementation_version", b->impl_version);
-		json_key(&j, "protocols");
-		json_arr(&j);
-		for (unsigned i = 0; i < b->num_protocols; i++)
-			json_u64(&j, b->protocols[i]);
-		json_end(&j, ']');
-		json_ku64(&j, "base_version", b->version);
+		err |= cli_json_str(j, "vendor", b->vendor);
+		err |= cli_json_str(j, "sub_vendor", b->sub_vendor);
+		err |= cli_json_int(j, "implementation_version",
+				    b->impl_version);
+		for (unsigned i = 0; i < b->num_protocols && protos; i++)
+			err |= json_array_append_new(
+				protos, json_integer(b->protocols[i])) ? -ENOMEM : 0;
+		err |= cli_json_set(j, "protocols", protos);
+		err |= cli_json_int(j, "base_version", b->version);
 		if (b->agent_id != COPRO_SCMI_AGENT_SELF) {
-			json_ku64(&j, "agent_id", b->agent_id);
-			json_kstr(&j, "agent_name", b->agent_name);
+			err |= cli_json_int(j, "agent_id", b->agent_id);
+			err |= cli_json_str(j, "agent_name", b->agent_name);
 		}
-		json_ku64(&j, "agents", b->num_agents);
-		json_end(&j, '}');
-		json_done(&j);
-		return 0;
+		err |= cli_json_int(j, "agents", b->num_agents);
+		return cli_json_print("copro scmi", j, err, stdout);
 	}
 	printf("board %s: %s\n", copro_dt_name(copro_board_dt(c->s.board)),
 	       c->s.path);
@@ -181,37 +202,38 @@ static void rates_text(const struct copro_scmi_clock_rates *r)
 		printf("%s%" PRIu64, i ? " " : "", r->rates[i]);
 }
 
-static void rates_json(struct json_out *j, const struct copro_scmi_clock_rates *r)
+/* Rates are below 2^63 Hz: the platform's 64-bit values are checked so. */
+static int rates_json(json_t *j, const struct copro_scmi_clock_rates *r)
 {
+	json_t *v;
+	int err = 0;
+
 	if (r->range) {
-		json_key(j, "range");
-		json_obj(j);
-		json_ku64(j, "min", r->min);
-		json_ku64(j, "max", r->max);
-		json_ku64(j, "step", r->step);
-		json_end(j, '}');
-		return;
+		v = json_object();
+		err |= cli_json_int(v, "min", (long long)r->min);
+		err |= cli_json_int(v, "max", (long long)r->max);
+		err |= cli_json_int(v, "step", (long long)r->step);
+		return err | cli_json_set(j, "range", v);
 	}
-	json_key(j, "rates");
-	json_arr(j);
-	for (size_t i = 0; i < r->n; i++)
-		json_u64(j, r->rates[i]);
-	json_end(j, ']');
+	v = json_array();
+	for (size_t i = 0; i < r->n && v; i++)
+		if (json_array_append_new(v, json_integer((json_int_t)r->rates[i])))
+			err = -ENOMEM;
+	return err | cli_json_set(j, "rates", v);
 }
 
 static int clock_list(struct ctx *c)
 {
-	struct json_out j;
+	json_t *list = NULL;
 	unsigned n;
 	int ret = copro_scmi_clock_count(c->a, &n);
 
 	if (ret)
 		return fail(c, ret);
 	if (c->json) {
-		json_init(&j, stdout);
-		json_obj(&j);
-		json_key(&j, "clocks");
-		json_arr(&j);
+		list = json_array();
+		if (!list)
+			return fail(c, -ENOMEM);
 	} else {
 		printf("%3s  %-15s %12s  %-7s  %s\n", "id", "name", "rate (Hz)",
 		       "enabled", "rates");
@@ -226,16 +248,20 @@ static int clock_list(struct ctx *c)
 			ret = copro_scmi_clock_rate_get(c->a, id, &rate);
 		if (!ret)
 			ret = copro_scmi_clock_rates(c->a, id, &r);
-		if (ret)
+		if (ret) {
+			json_decref(list);
 			return fail(c, ret);
+		}
 		if (c->json) {
-			json_obj(&j);
-			json_ku64(&j, "id", id);
-			json_kstr(&j, "name", ci.name);
-			json_ku64(&j, "rate", rate);
-			json_kbool(&j, "enabled", ci.enabled);
-			rates_json(&j, &r);
-			json_end(&j, '}');
+			json_t *o = json_object();
+			int err = 0;
+
+			err |= cli_json_int(o, "id", id);
+			err |= cli_json_str(o, "name", ci.name);
+			err |= cli_json_int(o, "rate", (long long)rate);
+			err |= cli_json_set(o, "enabled", json_boolean(ci.enabled));
+			err |= rates_json(o, &r);
+			ret = json_emit(list, o, err);
 		} else {
 			printf("%3" PRIu32 "  %-15s %12" PRIu64 "  %-7s  ", id,
 			       ci.name, rate, ci.enabled ? "yes" : "no");
@@ -243,13 +269,12 @@ static int clock_list(struct ctx *c)
 			printf("\n");
 		}
 		free(r.rates);
+		if (ret) {
+			json_decref(list);
+			return fail(c, ret);
+		}
 	}
-	if (c->json) {
-		json_end(&j, ']');
-		json_end(&j, '}');
-		json_done(&j);
-	}
-	return 0;
+	return list ? json_emit_list("clocks", list) : 0;
 }
 
 static int clock_report(struct ctx *c, uint32_t id, const uint64_t *asked,
@@ -261,19 +286,17 @@ static int clock_report(struct ctx *c, uint32_t id, const uint64_t *asked,
 	if (ret)
 		return fail(c, ret);
 	if (c->json) {
-		struct json_out j;
+		json_t *j = json_object();
+		int err = 0;
 
-		json_init(&j, stdout);
-		json_obj(&j);
-		json_ku64(&j, "id", id);
-		json_kstr(&j, "name", ci.name);
-		json_ku64(&j, "rate", rate);
+		err |= cli_json_int(j, "id", id);
+		err |= cli_json_str(j, "name", ci.name);
+		err |= cli_json_int(j, "rate", (long long)rate);
 		if (asked) {
-			json_ku64(&j, "requested", *asked);
-			json_kbool(&j, "async", c->async);
+			err |= cli_json_int(j, "requested", (long long)*asked);
+			err |= cli_json_set(j, "async", json_boolean(c->async));
 		}
-		json_end(&j, '}');
-		json_done(&j);
+		return cli_json_print("copro scmi", j, err, stdout);
 	} else if (asked) {
 		printf("clock %" PRIu32 " (%s): %" PRIu64 " Hz (asked %" PRIu64
 		       "%s)\n", id, ci.name, rate, *asked,
@@ -325,8 +348,7 @@ static const char *pd_state_name(uint32_t st)
 	return (st & COPRO_SCMI_PD_CONTEXT_LOST) ? "off (retention)" : "on (custom)";
 }
 
-static int pd_report(struct ctx *c, uint32_t id, uint32_t st,
-		     struct json_out *j)
+static int pd_report(struct ctx *c, uint32_t id, uint32_t st, json_t *list)
 {
 	struct copro_scmi_pd_info pi;
 	int ret = copro_scmi_pd_attributes(c->a, id, &pi);
@@ -334,12 +356,15 @@ static int pd_report(struct ctx *c, uint32_t id, uint32_t st,
 	if (ret)
 		return ret;
 	if (c->json) {
-		json_obj(j);
-		json_ku64(j, "id", id);
-		json_kstr(j, "name", pi.name);
-		json_ku64(j, "state", st);
-		json_kbool(j, "on", !(st & COPRO_SCMI_PD_CONTEXT_LOST));
-		json_end(j, '}');
+		json_t *o = json_object();
+		int err = 0;
+
+		err |= cli_json_int(o, "id", id);
+		err |= cli_json_str(o, "name", pi.name);
+		err |= cli_json_int(o, "state", st);
+		err |= cli_json_set(o, "on", json_boolean(
+			!(st & COPRO_SCMI_PD_CONTEXT_LOST)));
+		return json_emit(list, o, err);
 	} else {
 		printf("power domain %" PRIu32 " (%s): %s (0x%08" PRIx32 ")\n",
 		       id, pi.name, pd_state_name(st), st);
@@ -386,34 +411,26 @@ static int pd_set(struct ctx *c, uint32_t id, uint32_t st, uint32_t *now)
 
 static int do_pd(struct ctx *c, int argc, char **argv)
 {
-	struct json_out j;
 	uint32_t id, st;
 	unsigned n;
 	int ret;
 
-	json_init(&j, stdout);
 	if (argc == 1 && !strcmp(argv[0], "list")) {
+		json_t *list = NULL;
+
 		ret = copro_scmi_pd_count(c->a, &n);
-		if (ret)
-			return fail(c, ret);
-		if (c->json) {
-			json_obj(&j);
-			json_key(&j, "domains");
-			json_arr(&j);
-		}
+		if (!ret && c->json && !(list = json_array()))
+			ret = -ENOMEM;
 		for (id = 0; id < n && !ret; id++) {
 			ret = copro_scmi_pd_get(c->a, id, &st);
 			if (!ret)
-				ret = pd_report(c, id, st, &j);
+				ret = pd_report(c, id, st, list);
 		}
-		if (ret)
+		if (ret) {
+			json_decref(list);
 			return fail(c, ret);
-		if (c->json) {
-			json_end(&j, ']');
-			json_end(&j, '}');
-			json_done(&j);
 		}
-		return 0;
+		return list ? json_emit_list("domains", list) : 0;
 	}
 	if (argc == 2 && !strcmp(argv[0], "get")) {
 		if (parse_id("scmi", argv[1], &id))
@@ -432,17 +449,13 @@ static int do_pd(struct ctx *c, int argc, char **argv)
 		return cli_usage_error("scmi", "pd: list | get ID | set ID STATE");
 	}
 	if (!ret)
-		ret = pd_report(c, id, st, &j);
-	if (ret)
-		return fail(c, ret);
-	if (c->json)
-		json_done(&j);
-	return 0;
+		ret = pd_report(c, id, st, NULL);
+	return ret ? fail(c, ret) : 0;
 }
 
 /* ---- performance ---------------------------------------------------------------- */
 
-static int perf_one(struct ctx *c, uint32_t id, bool full, struct json_out *j)
+static int perf_one(struct ctx *c, uint32_t id, bool full, json_t *list)
 {
 	struct copro_scmi_perf_info pi;
 	struct copro_scmi_perf_level *lv = NULL;
@@ -459,20 +472,24 @@ static int perf_one(struct ctx *c, uint32_t id, bool full, struct json_out *j)
 	if (ret)
 		return ret;
 	if (c->json) {
-		json_obj(j);
-		json_ku64(j, "id", id);
-		json_kstr(j, "name", pi.name);
-		json_ku64(j, "level", level);
+		json_t *o = json_object(), *levels;
+		int err = 0;
+
+		err |= cli_json_int(o, "id", id);
+		err |= cli_json_str(o, "name", pi.name);
+		err |= cli_json_int(o, "level", level);
 		if (full) {
-			json_ku64(j, "max", max);
-			json_ku64(j, "min", min);
-			json_key(j, "levels");
-			json_arr(j);
-			for (size_t i = 0; i < n; i++)
-				json_u64(j, lv[i].level);
-			json_end(j, ']');
+			err |= cli_json_int(o, "max", max);
+			err |= cli_json_int(o, "min", min);
+			levels = json_array();
+			for (size_t i = 0; i < n && levels; i++)
+				if (json_array_append_new(
+					    levels, json_integer(lv[i].level)))
+					err = -ENOMEM;
+			err |= cli_json_set(o, "levels", levels);
 		}
-		json_end(j, '}');
+		free(lv);
+		return json_emit(list, o, err);
 	} else if (full) {
 		printf("%3" PRIu32 "  %-15s %6" PRIu32 "  %6" PRIu32 "..%-6" PRIu32
 		       " ", id, pi.name, level, min, max);
@@ -489,34 +506,28 @@ static int perf_one(struct ctx *c, uint32_t id, bool full, struct json_out *j)
 
 static int do_perf(struct ctx *c, int argc, char **argv)
 {
-	struct json_out j;
 	uint32_t id, level;
 	unsigned n;
 	int ret;
 
-	json_init(&j, stdout);
 	if (argc == 1 && !strcmp(argv[0], "list")) {
+		json_t *list = NULL;
+
 		ret = copro_scmi_perf_count(c->a, &n);
 		if (ret)
 			return fail(c, ret);
-		if (c->json) {
-			json_obj(&j);
-			json_key(&j, "domains");
-			json_arr(&j);
-		} else {
+		if (c->json && !(list = json_array()))
+			return fail(c, -ENOMEM);
+		if (!c->json)
 			printf("%3s  %-15s %6s  %-14s  %s\n", "id", "name",
 			       "level", "limits", "levels");
-		}
 		for (id = 0; id < n && !ret; id++)
-			ret = perf_one(c, id, true, &j);
-		if (ret)
+			ret = perf_one(c, id, true, list);
+		if (ret) {
+			json_decref(list);
 			return fail(c, ret);
-		if (c->json) {
-			json_end(&j, ']');
-			json_end(&j, '}');
-			json_done(&j);
 		}
-		return 0;
+		return list ? json_emit_list("domains", list) : 0;
 	}
 	if (argc == 2 && !strcmp(argv[0], "get")) {
 		if (parse_id("scmi", argv[1], &id))
@@ -532,12 +543,8 @@ static int do_perf(struct ctx *c, int argc, char **argv)
 				       "perf: list | get ID | set ID LEVEL");
 	}
 	if (!ret)
-		ret = perf_one(c, id, false, &j);
-	if (ret)
-		return fail(c, ret);
-	if (c->json)
-		json_done(&j);
-	return 0;
+		ret = perf_one(c, id, false, NULL);
+	return ret ? fail(c, ret) : 0;
 }
 
 /* ---- resets ------------------------------------------------------------------- */
@@ -558,16 +565,14 @@ static int do_reset(struct ctx *c, int argc, char **argv)
 	if (ret)
 		return fail(c, ret);
 	if (c->json) {
-		struct json_out j;
+		json_t *j = json_object();
+		int err = 0;
 
-		json_init(&j, stdout);
-		json_obj(&j);
-		json_ku64(&j, "id", id);
-		json_kstr(&j, "name", ri.name);
-		json_kbool(&j, "reset", true);
-		json_kbool(&j, "async", c->async);
-		json_end(&j, '}');
-		json_done(&j);
+		err |= cli_json_int(j, "id", id);
+		err |= cli_json_str(j, "name", ri.name);
+		err |= cli_json_set(j, "reset", json_true());
+		err |= cli_json_set(j, "async", json_boolean(c->async));
+		return cli_json_print("copro scmi", j, err, stdout);
 	} else {
 		printf("reset domain %" PRIu32 " (%s): reset%s\n", id, ri.name,
 		       c->async ? " (RESET_COMPLETE received)" : "");
@@ -594,7 +599,7 @@ static void print_scaled(int64_t v, int scale)
 }
 
 static int sensor_one(struct ctx *c, const struct copro_scmi_sensor_info *si,
-		      struct json_out *j)
+		      json_t *list)
 {
 	int64_t v;
 	int ret = copro_scmi_sensor_read(c->a, si->id, c->async && si->async,
@@ -603,14 +608,16 @@ static int sensor_one(struct ctx *c, const struct copro_scmi_sensor_info *si,
 	if (ret)
 		return ret;
 	if (c->json) {
-		json_obj(j);
-		json_ku64(j, "id", si->id);
-		json_kstr(j, "name", si->name);
-		json_ku64(j, "type", si->type);
-		json_kstr(j, "unit", copro_scmi_sensor_unit(si->type));
-		json_ki64(j, "scale", si->scale);
-		json_ki64(j, "value", v);
-		json_end(j, '}');
+		json_t *o = json_object();
+		int err = 0;
+
+		err |= cli_json_int(o, "id", si->id);
+		err |= cli_json_str(o, "name", si->name);
+		err |= cli_json_int(o, "type", si->type);
+		err |= cli_json_str(o, "unit", copro_scmi_sensor_unit(si->type));
+		err |= cli_json_int(o, "scale", si->scale);
+		err |= cli_json_int(o, "value", v);
+		return json_emit(list, o, err);
 	} else {
 		printf("sensor %" PRIu32 " (%s): ", si->id, si->name);
 		print_scaled(v, si->scale);
@@ -623,7 +630,7 @@ static int sensor_one(struct ctx *c, const struct copro_scmi_sensor_info *si,
 static int do_sensor(struct ctx *c, int argc, char **argv)
 {
 	struct copro_scmi_sensor_info *si = NULL;
-	struct json_out j;
+	json_t *arr = NULL;
 	bool list = argc == 1 && !strcmp(argv[0], "list");
 	uint32_t id = 0;
 	size_t n;
@@ -636,27 +643,19 @@ static int do_sensor(struct ctx *c, int argc, char **argv)
 	ret = copro_scmi_sensor_list(c->a, &si, &n);
 	if (ret)
 		return fail(c, ret);
-	json_init(&j, stdout);
-	if (list && c->json) {
-		json_obj(&j);
-		json_key(&j, "sensors");
-		json_arr(&j);
-	}
+	if (list && c->json && !(arr = json_array()))
+		ret = -ENOMEM;
 	if (!list && id >= n)
 		ret = -ENOENT;
 	for (size_t i = 0; i < n && !ret; i++)
 		if (list || si[i].id == id)
-			ret = sensor_one(c, &si[i], &j);
+			ret = sensor_one(c, &si[i], arr);
 	free(si);
-	if (ret)
+	if (ret) {
+		json_decref(arr);
 		return fail(c, ret);
-	if (list && c->json) {
-		json_end(&j, ']');
-		json_end(&j, '}');
 	}
-	if (c->json)
-		json_done(&j);
-	return 0;
+	return arr ? json_emit_list("sensors", arr) : 0;
 }
 
 /* ---- the command -------------------------------------------------------------- */
