@@ -83,6 +83,7 @@ bench: deps
 	./$(BUILD)/copro bench boot
 	./$(BUILD)/copro bench nvme
 	./$(BUILD)/copro bench nbd
+	./$(BUILD)/copro bench scmi
 	./$(BUILD)/copro bench msgq
 
 bench-quick: deps
