@@ -98,6 +98,21 @@ static void range_load(const struct dma_range *src, struct dma_range *r)
 	r->mapped = __atomic_load_n(&src->mapped, __ATOMIC_RELAXED);
 }
 
+static void write_begin(struct bus_dma *d)
+{
+	uint32_t s = atomic_load_explicit(&d->seq, memory_order_relaxed);
+
+	atomic_store_explicit(&d->seq, s + 1, memory_order_relaxed);
+	atomic_thread_fence(memory_order_release);
+}
+
+static void write_end(struct bus_dma *d)
+{
+	uint32_t s = atomic_load_explicit(&d->seq, memory_order_relaxed);
+
+	atomic_store_explicit(&d->seq, s + 1, memory_order_release);
+}
+
 /* lock held: room for one more, the outgrown array retired, not freed. */
 static int ranges_reserve(struct bus_dma *d)
 {
@@ -121,25 +136,16 @@ static int ranges_reserve(struct bus_dma *d)
 		nv[i] = d->v[i];
 	if (d->v)
 		d->retired[d->nretired++] = d->v;
-	/* Readers see either array whole: the new one is filled first. */
+	/*
+	 * Readers see either array whole (the new one is filled first), and
+	 * the swap moves the sequence count: a reader that saw it unmoved
+	 * has an entry count that fits the array it loaded.
+	 */
+	write_begin(d);
 	__atomic_store_n(&d->v, nv, __ATOMIC_RELEASE);
+	write_end(d);
 	d->cap = ncap;
 	return 0;
-}
-
-static void write_begin(struct bus_dma *d)
-{
-	uint32_t s = atomic_load_explicit(&d->seq, memory_order_relaxed);
-
-	atomic_store_explicit(&d->seq, s + 1, memory_order_relaxed);
-	atomic_thread_fence(memory_order_release);
-}
-
-static void write_end(struct bus_dma *d)
-{
-	uint32_t s = atomic_load_explicit(&d->seq, memory_order_relaxed);
-
-	atomic_store_explicit(&d->seq, s + 1, memory_order_release);
 }
 
 /* lock held, room reserved: r goes in at index i. */
@@ -184,6 +190,14 @@ static bool ranges_find(struct bus_dma *d, uint64_t phys, struct dma_range *out)
 		}
 		v = __atomic_load_n(&d->v, __ATOMIC_ACQUIRE);
 		hi = __atomic_load_n(&d->n, __ATOMIC_RELAXED);
+		/*
+		 * The array and the count from one moment, before the search
+		 * indexes the one with the other: an array outgrown meanwhile
+		 * is shorter than the new count.
+		 */
+		atomic_thread_fence(memory_order_acquire);
+		if (atomic_load_explicit(&d->seq, memory_order_relaxed) != s)
+			continue;
 		while (lo < hi) {
 			size_t mid = lo + (hi - lo) / 2;
 

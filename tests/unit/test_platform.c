@@ -876,55 +876,99 @@ static void test_dma_bus_faults(void **state)
 }
 
 /*
- * Models look DMA addresses up without a lock while drivers allocate and
- * free (the table shifting and growing under them): a buffer that stays
- * put is found at every look, at the same address, never a fault.
+ * Models look DMA addresses up without a lock (a sequence count) while
+ * drivers allocate and free: the table's entries shift under the reader
+ * and its array is outgrown and replaced. A buffer that stays put must be
+ * found at every look, whole (its size) and at its own memory, never a
+ * fault: a torn entry (the new address with the old size or memory), an
+ * entry briefly missing while its neighbours shift, or an array read past
+ * its end would each show.
+ *
+ * The kept buffers sit above a gap the churning thread fills first
+ * (first fit), so every allocation and free there moves the kept
+ * entries; each round starts a fresh bus, so the array grows (8, 16, 32,
+ * 64, 128 entries) while the reader looks.
  */
+#define CHURN_GAP 64 /* pages below the kept buffers */
+#define CHURN_KEEP 4
+#define CHURN_ROUNDS 6
+#define CHURN_LOOKUPS 150000 /* per round, at least */
+#define CHURN_CYCLES 40	     /* alloc/free cycles per round, at least */
+
 struct dma_churn {
-	struct fx *fx;
+	struct copro_platform *p;
 	_Atomic bool stop;
-	_Atomic unsigned rounds;
+	_Atomic unsigned cycles;
+	int err;
 };
 
 static void *dma_churn_thread(void *arg)
 {
 	struct dma_churn *c = arg;
-	struct copro_dma_buf b[40];
+	/* The gap, and as many again above the kept buffers. */
+	struct copro_dma_buf b[2 * CHURN_GAP];
+	unsigned n = sizeof(b) / sizeof(b[0]);
 
 	while (!atomic_load(&c->stop)) {
-		/* Enough at once to outgrow the table's array, then all go. */
-		for (unsigned i = 0; i < 40; i++)
-			assert_int_equal(copro_dma_alloc(c->fx->p, 4096, &b[i]), 0);
-		for (unsigned i = 0; i < 40; i++)
-			copro_dma_free(c->fx->p, &b[(i * 7) % 40]);
-		atomic_fetch_add(&c->rounds, 1);
+		for (unsigned i = 0; i < n && !c->err; i++)
+			c->err = copro_dma_alloc(c->p, 4096, &b[i]);
+		if (c->err)
+			return NULL;
+		/* In an order that takes entries from all over the table. */
+		for (unsigned i = 0; i < n; i++)
+			copro_dma_free(c->p, &b[(i * 37) % n]);
+		atomic_fetch_add(&c->cycles, 1);
 	}
 	return NULL;
 }
 
-static void test_dma_lookups_while_the_table_changes(void **state)
+static void dma_churn_round(struct fx *fx)
 {
-	struct fx *fx = *state;
-	struct dma_churn c = { .fx = fx };
-	struct copro_dma_buf keep;
+	struct copro_dma_buf gap, sep[CHURN_KEEP], keep[CHURN_KEEP];
+	struct dma_churn c = { 0 };
+	struct copro_bus *bus;
 	pthread_t th;
-	uint64_t faults;
+	unsigned bad = 0;
 
-	assert_int_equal(copro_dma_alloc(fx->p, 3 * 4096, &keep), 0);
-	faults = copro_bus_dma_faults(fx->bus);
+	assert_int_equal(make_platform(fx, fx->dt, false, &bus, &c.p), 0);
+	assert_int_equal(copro_dma_alloc(c.p, CHURN_GAP * 4096, &gap), 0);
+	for (unsigned k = 0; k < CHURN_KEEP; k++) {
+		/* Sizes differ, so a size from another entry shows. */
+		assert_int_equal(copro_dma_alloc(c.p, (k + 2) * 4096, &keep[k]), 0);
+		assert_int_equal(copro_dma_alloc(c.p, 4096, &sep[k]), 0);
+	}
+	copro_dma_free(c.p, &gap);
 	assert_int_equal(pthread_create(&th, NULL, dma_churn_thread, &c), 0);
-	for (unsigned n = 0; n < 200000 || atomic_load(&c.rounds) < 20; n++) {
-		uint64_t off = (n * 4093u) % (3 * 4096);
-		void *ptr;
+	for (unsigned n = 0; n < CHURN_LOOKUPS ||
+			     atomic_load(&c.cycles) < CHURN_CYCLES; n++) {
+		const struct copro_dma_buf *k = &keep[n % CHURN_KEEP];
+		uint64_t off = (n * 4093u) % k->size;
+		void *ptr = NULL;
 
-		assert_int_equal(copro_bus_dma_map(fx->bus, "dev", keep.phys + off,
-						   1, &ptr), 0);
-		assert_ptr_equal(ptr, (char *)keep.cpu + off);
+		/* Its whole rest: a torn size would fault. */
+		if (copro_bus_dma_map(bus, "dev", k->phys + off, k->size - off,
+				      &ptr) ||
+		    ptr != (char *)k->cpu + off)
+			bad++;
+		if (c.err)
+			break;
 	}
 	atomic_store(&c.stop, true);
 	pthread_join(th, NULL);
-	assert_int_equal(copro_bus_dma_faults(fx->bus), faults);
-	copro_dma_free(fx->p, &keep);
+	assert_int_equal(c.err, 0);
+	assert_int_equal(bad, 0);
+	assert_int_equal(copro_bus_dma_faults(bus), 0);
+	for (unsigned k = 0; k < CHURN_KEEP; k++) {
+		copro_dma_free(c.p, &keep[k]);
+		copro_dma_free(c.p, &sep[k]);
+	}
+	test_platform_destroy(bus, c.p);
+}
+
+static void test_dma_lookups_while_the_table_changes(void **state)
+{
+	for (unsigned r = 0; r < CHURN_ROUNDS; r++)
+		dma_churn_round(*state);
 }
 
 static void test_no_memory_node(void **state)
