@@ -68,6 +68,7 @@ enum fw_phase {
 	PH_STARTEP,	/* map acknowledged, waiting for the system endpoints */
 	PH_BOOTED,	/* every system endpoint started */
 	PH_ASLEEP,	/* IOP SLEEP or QUIESCED: only a wake is accepted */
+	PH_IDLE,	/* IOP IDLE: asleep, keeping the session */
 	PH_OFF,		/* IOP OFF: refuses to wake until the CPU restarts */
 	PH_SILENT,	/* no HELLO, bad version, crashed or stalled */
 };

@@ -5,10 +5,13 @@
  * power states.
  *
  * Sleep (IOP SLEEP or QUIESCED) drops the buffers: the AP frees them when
- * it reinitialises. A wake (IOP ON or INIT while asleep) then either
- * reports IOP ON at once, the system endpoints still started (SPEC 2.2),
- * or, with cfg.wake_rehello, starts over from HELLO as Linux expects of
- * real firmware. Only a CPU restart leaves OFF.
+ * it reinitialises. A wake (IOP ON or INIT while asleep) starts over from
+ * HELLO: the map again, the system endpoints started again and asking
+ * for their buffers again, IOP ON, then the AP's AP ON (SPEC 2.2; what
+ * Linux, m1n1, u-boot and OpenBSD all wait for). IOP IDLE keeps the
+ * session: a wake from it answers IOP ON. A wake request while booting
+ * is what bootloaders send before waiting for HELLO: ignored, quietly.
+ * Only a CPU restart leaves OFF.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -244,21 +247,38 @@ static void rx_set_iop(struct copro_sim_rtkit *fw, uint64_t msg)
 			return;
 		}
 		if (fw->phase == PH_ASLEEP) {
-			copro_dev_dbg(&fw->ld, "waking from %s",
+			copro_dev_dbg(&fw->ld, "waking from %s: HELLO again",
 				      fw_pwr_name(atomic_load(&fw->iop_state)));
 			fw->waking = true;
-			if (fw->cfg.wake_rehello)
-				fw_mgmt_boot(fw);
-			else
-				check_started(fw);
+			fw_mgmt_boot(fw);
+			return;
+		}
+		if (fw->phase == PH_IDLE) {
+			copro_dev_dbg(&fw->ld, "waking from IDLE");
+			fw->phase = PH_BOOTED;
+			atomic_store(&fw->iop_state, FW_PWR_ON);
+			iop_ack(fw, FW_PWR_ON);
 			return;
 		}
 		if (fw->phase == PH_BOOTED) {
 			iop_ack(fw, FW_PWR_ON);
 			return;
 		}
-		fw_refuse(fw, 0, msg, "SET_IOP_PWR_STATE(%s) during the boot"
-			  " handshake", fw_pwr_name(s));
+		/* Booting anyway: the bootloaders' wake before HELLO. */
+		copro_dev_dbg(&fw->ld, "SET_IOP_PWR_STATE(%s) while booting:"
+			      " ignored", fw_pwr_name(s));
+		return;
+	case FW_PWR_IDLE:
+		if (fw->phase != PH_BOOTED && fw->phase != PH_IDLE) {
+			fw_refuse(fw, 0, msg, "SET_IOP_PWR_STATE(IDLE) while"
+				  " not running");
+			return;
+		}
+		/* Asleep but keeping everything: buffers, map, endpoints. */
+		fw_set_up(fw, false);
+		atomic_store(&fw->iop_state, s);
+		fw->phase = PH_IDLE;
+		iop_ack(fw, s);
 		return;
 	case FW_PWR_SLEEP:
 	case FW_PWR_QUIESCED:

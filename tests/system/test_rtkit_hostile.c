@@ -244,7 +244,7 @@ static void check_hostile(const char *board, bool threaded)
 	assert_int_equal(st.refused, 23 + (strcmp(board, "t6000") == 0));
 	assert_int_equal(test_logcap_count(&s->cap, "a second buffer request"),
 			 8 + (strcmp(board, "t6000") == 0));
-	test_logcap_expect(&s->cap, "HELLO running");
+	test_logcap_expect(&s->cap, "EPMAP running");
 	assert_false(copro_rtkit_is_crashed(s->rtk));
 	assert_true(copro_rtkit_is_running(s->rtk));
 	test_logcap_expect(&s->cap, "not in the endpoint map");

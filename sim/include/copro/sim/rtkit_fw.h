@@ -88,15 +88,6 @@ struct copro_sim_rtkit_config {
 	 * unechoed before the firmware stalls; 0: 2 s.
 	 */
 	uint64_t ioreport_timeout_ns;
-	/*
-	 * Wake (IOP ON or INIT while asleep). false: as SPEC 2.2 has it, the
-	 * firmware reports IOP ON and takes AP ON, its system endpoints
-	 * still started, their buffers gone with the AP's reinit. true: it
-	 * starts over from HELLO, re-announcing the map and asking for its
-	 * buffers again, which is what Linux's apple_rtkit_wake() waits for
-	 * (a new EPMAP).
-	 */
-	bool wake_rehello;
 };
 
 /*
@@ -198,7 +189,8 @@ enum copro_sim_rtkit_hostile {
 	COPRO_SIM_RTKIT_HOSTILE_BUF_HUGE,	/* absurd size */
 	COPRO_SIM_RTKIT_HOSTILE_BUF_DUP,	/* second request, same ep */
 	COPRO_SIM_RTKIT_HOSTILE_BUF_BAD_IOVA,	/* IOVA outside any window */
-	COPRO_SIM_RTKIT_HOSTILE_MGMT,		/* HELLO/EPMAP out of sequence */
+	/* Endpoint maps out of sequence (a HELLO is a restart, not hostile). */
+	COPRO_SIM_RTKIT_HOSTILE_MGMT,
 	COPRO_SIM_RTKIT_HOSTILE_COUNT
 };
 int copro_sim_rtkit_hostile(struct copro_sim_rtkit *fw,
