@@ -9,7 +9,8 @@
 
 #include <stdint.h>
 
-#include <copro/mbox_controller.h>
+#include <copro/mbox.h>
+#include <copro/platform.h>
 
 #ifdef __cplusplus
 extern "C" {

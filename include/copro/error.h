@@ -18,11 +18,15 @@ extern "C" {
  */
 enum {
 	COPRO_EBUSFAULT = 4096,	/* a device access outside mapped memory */
-	COPRO_EPROTO_FW,	/* firmware broke its protocol */
-	COPRO_ECRASHED,		/* the coprocessor has crashed */
-	COPRO_ENOTRUNNING,	/* the coprocessor is not running */
-	COPRO_EDT,		/* malformed devicetree */
+	COPRO_EDT = 4097,	/* malformed devicetree */
 };
+/*
+ * Everything else is a plain errno value; the ones with a fixed meaning
+ * across the API: -ETIMEDOUT (a peer did not answer in time),
+ * -ECONNRESET (the coprocessor crashed), -ENOTCONN (it is not running),
+ * -EPROTO (a peer broke its protocol), -EAGAIN (a zero timeout found no
+ * room), -ESHUTDOWN (the object is being torn down).
+ */
 
 /* Human-readable text for a negative (or positive) error code. Never NULL. */
 const char *copro_strerror(int err);

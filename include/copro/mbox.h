@@ -23,8 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <copro/os.h>
 #include <copro/platform.h>
+#include <copro/time.h>
 
 #ifdef __cplusplus
 extern "C" {

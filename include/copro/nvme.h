@@ -7,8 +7,9 @@
  *
  * I/O is asynchronous: copro_nvme_submit() takes a request and calls its
  * done() once, from the completion path (interrupt context on a threaded
- * platform, or the caller of copro_nvme_poll() in polled mode). Blocking
- * wrappers wait for that. All calls are thread-safe.
+ * platform, or the caller of copro_nvme_poll() on an unthreaded one: see
+ * <copro/platform.h>). Blocking wrappers wait for that (polling on an
+ * unthreaded platform). All calls are thread-safe.
  *
  * Failure model: a request that times out first re-polls the completion
  * queue (the interrupt may have been lost); only then is the controller
@@ -41,8 +42,6 @@ struct copro_rtkit;
 struct copro_nvme_config {
 	int64_t io_timeout_ns;	 /* per command; 0: 5 s */
 	unsigned retries;	 /* per request after a reset; default 0 */
-	/* No host threads (the platform must be unthreaded too). */
-	bool polled;
 };
 
 /*

@@ -16,9 +16,9 @@
  * system endpoints are handled there and application messages reach
  * ops->recv_message from it (deferred context, may block briefly, may
  * send). ops->recv_message_early, when set, sees application messages
- * first, in interrupt context, and returns true to consume them. With
- * cfg.polled (or an unthreaded platform) there are no host threads at all:
- * the lifecycle calls poll while they wait, and the client calls
+ * first, in interrupt context, and returns true to consume them. On an
+ * unthreaded platform (<copro/platform.h>) there are no host threads at
+ * all: the lifecycle calls poll while they wait, and the client calls
  * copro_rtkit_poll() to receive.
  */
 #ifndef COPRO_RTKIT_H
@@ -182,8 +182,6 @@ struct copro_rtkit_config {
 	uint64_t iova_base, iova_size; /* MMIO and IOVA modes */
 	size_t shmem_max;	/* largest buffer accepted; 0: 4 MiB */
 	int64_t timeout_ns;	/* every wait; 0: 1 s */
-	/* No host threads: lifecycle calls poll; clients copro_rtkit_poll. */
-	bool polled;
 	/*
 	 * IOP state sent by wake and takeover: INIT (0, the default, as
 	 * Linux since 6.15 and OpenBSD send) or ON.

@@ -33,7 +33,7 @@ struct copro_sart;
 #define COPRO_SART_PROVIDER "sart"
 
 /*
- * What copro_sart_add gives back and copro_sart_remove takes. A value the
+ * What copro_sart_allow gives back and copro_sart_revoke takes. A value the
  * caller keeps; the generation makes a stale handle (already removed, or
  * cleared by shutdown) fail instead of removing someone else's entry.
  */
@@ -55,7 +55,7 @@ int copro_sart_probe(struct copro_platform *p, int node,
  * Unregister and free. Leaves the hardware as it is (call
  * copro_sart_shutdown first to clear it); clients must be gone.
  */
-void copro_sart_destroy(struct copro_sart *sart);
+void copro_sart_remove(struct copro_sart *sart);
 
 /*
  * The SART a client node points at with `apple,sart = <&sart>`.
@@ -71,15 +71,15 @@ int copro_sart_get_dt(struct copro_platform *p, int client_node,
  * entry's range is written before its flags, so the filter never allows
  * a half-written range.
  */
-int copro_sart_add(struct copro_sart *sart, uint64_t phys, size_t size,
+int copro_sart_allow(struct copro_sart *sart, uint64_t phys, size_t size,
 		   struct copro_sart_handle *out);
 /*
- * Disallow an entry added by copro_sart_add: flags first, then the range.
+ * Disallow an entry added by copro_sart_allow: flags first, then the range.
  * Resets *h. -ENOENT for a handle that no longer holds an entry.
  */
-int copro_sart_remove(struct copro_sart *sart, struct copro_sart_handle *h);
+int copro_sart_revoke(struct copro_sart *sart, struct copro_sart_handle *h);
 /* Remove the entry with exactly this address and size (-ENOENT if none). */
-int copro_sart_remove_range(struct copro_sart *sart, uint64_t phys,
+int copro_sart_revoke_range(struct copro_sart *sart, uint64_t phys,
 			    size_t size);
 /* Clear every entry that is not protected; outstanding handles go stale. */
 void copro_sart_shutdown(struct copro_sart *sart);

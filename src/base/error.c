@@ -9,9 +9,6 @@
 static const char *const copro_err_text[] = {
 	[COPRO_EBUSFAULT - COPRO_ERR_BASE] =
 		"bus fault: device access outside mapped memory",
-	[COPRO_EPROTO_FW - COPRO_ERR_BASE] = "firmware broke its protocol",
-	[COPRO_ECRASHED - COPRO_ERR_BASE] = "coprocessor has crashed",
-	[COPRO_ENOTRUNNING - COPRO_ERR_BASE] = "coprocessor is not running",
 	[COPRO_EDT - COPRO_ERR_BASE] = "malformed devicetree",
 };
 

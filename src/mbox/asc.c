@@ -15,15 +15,16 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <copro/asc.h>
+#include <copro/driver/mbox_controller.h>
+#include <copro/driver/platform.h>
 #include <copro/error.h>
 #include <copro/log.h>
-#include <copro/mbox_controller.h>
-#include <copro/platform.h>
 #include <copro/regs/asc.h>
 
 struct copro_asc {

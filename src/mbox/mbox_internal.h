@@ -17,8 +17,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <copro/driver/mbox_controller.h>
 #include <copro/log.h>
-#include <copro/mbox_controller.h>
 #include <copro/os.h>
 
 /* Sanity limits: far above any real mailbox, low enough to never overflow. */

@@ -37,7 +37,7 @@ int copro_nvme_admin(struct copro_nvme *nvme, struct nvme_sqe *cmd,
 	copro_nvme_issue(nvme, tag, true);
 
 	for (;;) {
-		if (nvme->cfg.polled) {
+		if (nvme->polled) {
 			copro_nvme_poll(nvme);
 			rc = copro_completion_wait(&nvme->admin_comp, 0);
 		} else {
@@ -300,7 +300,7 @@ int copro_nvme_vendor_cmd(struct copro_nvme *nvme, const uint32_t cdw[6],
 	if (!rc && len)
 		rc = copro_dma_alloc(nvme->p, len, &dma);
 	if (!rc && len)
-		rc = copro_sart_add(nvme->sart, dma.phys,
+		rc = copro_sart_allow(nvme->sart, dma.phys,
 				    (len + NVME_PAGE_SIZE - 1) &
 					    ~(size_t)(NVME_PAGE_SIZE - 1),
 				    &h);
@@ -323,7 +323,7 @@ int copro_nvme_vendor_cmd(struct copro_nvme *nvme, const uint32_t cdw[6],
 			memcpy(buf, dma.cpu, len);
 	}
 	if (h.index >= 0)
-		copro_sart_remove(nvme->sart, &h);
+		copro_sart_revoke(nvme->sart, &h);
 	copro_dma_free(nvme->p, &dma);
 	copro_mutex_unlock(&nvme->reset_lock);
 	return rc;

@@ -39,7 +39,7 @@ static int wait_reg(struct copro_nvme *nvme, uint32_t reg, uint32_t mask,
 			return -ECONNRESET;
 		if (!copro_deadline_left(deadline))
 			return -ETIMEDOUT;
-		if (nvme->cfg.polled && nvme->rtk)
+		if (nvme->polled && nvme->rtk)
 			copro_rtkit_poll(nvme->rtk);
 		copro_sleep_ns(period);
 	}

@@ -19,7 +19,7 @@ static void wait_a_little(struct copro_nvme *nvme, struct copro_event *ev,
 {
 	int64_t left = copro_deadline_left(deadline);
 
-	if (nvme->cfg.polled) {
+	if (nvme->polled) {
 		/* No threads: make the progress we are waiting for ourselves. */
 		copro_nvme_poll(nvme);
 		copro_cpu_relax();

@@ -23,10 +23,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <copro/driver/platform.h>
 #include <copro/log.h>
 #include <copro/nvme.h>
 #include <copro/os.h>
-#include <copro/platform.h>
 #include <copro/regs/ans2.h>
 #include <copro/regs/nvme.h>
 #include <copro/sart.h>
@@ -134,6 +134,8 @@ struct copro_nvme {
 	struct copro_platform *p;
 	int node;
 	struct copro_nvme_config cfg;
+	/* The platform is unthreaded: completions only from copro_nvme_poll. */
+	bool polled;
 
 	struct copro_power *power[8];
 	unsigned npower, npower_on;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <copro/asc.h>
+#include <copro/driver/mbox_controller.h>
 #include <copro/error.h>
 #include <copro/regs/asc.h>
 #include <copro/rtkit.h>
@@ -107,7 +108,6 @@ static int get_rtkit(struct copro_nvme *nvme)
 		.ctx = nvme,
 		.shmem_mode = COPRO_RTKIT_SHMEM_SART,
 		.sart = nvme->sart,
-		.polled = nvme->cfg.polled,
 	};
 	struct copro_dt_ref ref;
 	int rc;
@@ -162,7 +162,7 @@ static void teardown(struct copro_nvme *nvme)
 		copro_asc_remove(nvme->asc);
 	if (nvme->own_sart && nvme->sart) {
 		copro_sart_shutdown(nvme->sart);
-		copro_sart_destroy(nvme->sart);
+		copro_sart_remove(nvme->sart);
 	}
 	copro_nvme_queues_free(nvme);
 	copro_dma_free(nvme->p, &nvme->idbuf);
@@ -195,13 +195,7 @@ static int nvme_init(struct copro_nvme *nvme, struct copro_platform *p,
 	nvme->node = node;
 	if (cfg)
 		nvme->cfg = *cfg;
-	/* Polled needs a platform without threads, and the reverse. */
-	if (nvme->cfg.polled && copro_platform_threaded(p)) {
-		copro_dev_err(&nvme->ld, "polled mode needs an unthreaded platform");
-		return -EINVAL;
-	}
-	if (!nvme->cfg.polled && !copro_platform_threaded(p))
-		nvme->cfg.polled = true;
+	nvme->polled = !copro_platform_threaded(p);
 	atomic_init(&nvme->state, NVME_RESETTING);
 	atomic_init(&nvme->stop, false);
 	copro_event_init(&nvme->tag_ev);
@@ -270,7 +264,7 @@ int copro_nvme_probe(struct copro_platform *p, int node,
 		rc = -ECONNRESET; /* crashed during bring-up */
 	copro_mutex_unlock(&nvme->cq_lock);
 	copro_mutex_unlock(&nvme->reset_lock);
-	if (!rc && !nvme->cfg.polled)
+	if (!rc && !nvme->polled)
 		rc = copro_nvme_watchdog_start(nvme);
 	if (rc)
 		goto fail;

@@ -222,11 +222,11 @@ int copro_nvme_poll(struct copro_nvme *nvme)
 {
 	int n;
 
-	if (nvme->cfg.polled && nvme->rtk)
+	if (nvme->polled && nvme->rtk)
 		copro_rtkit_poll(nvme->rtk);
 	n = copro_nvme_reap(nvme);
 	/* Polled, we are the watchdog; never block a caller inside a reset. */
-	if (nvme->cfg.polled)
+	if (nvme->polled)
 		copro_nvme_check_timeouts(nvme, false);
 	return n;
 }
@@ -300,7 +300,7 @@ static void drain(struct copro_nvme *nvme, int status)
 		if (!atomic_load(&nvme->inflight) ||
 		    !copro_deadline_left(deadline))
 			break;
-		if (nvme->cfg.polled) {
+		if (nvme->polled) {
 			copro_nvme_reap(nvme);
 			if (nvme->rtk)
 				copro_rtkit_poll(nvme->rtk);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The platform front end's state, shared by platform.c, mmio.c, irq.c
- * and resets.c. The machine itself is the backend's (<copro/backend.h>);
+ * and resets.c. The machine itself is the backend's (<copro/driver/backend.h>);
  * the front end holds what every backend needs alike: devicetree lookups,
  * handles, power reference counts and the provider table.
  */
@@ -11,11 +11,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <copro/backend.h>
+#include <copro/driver/backend.h>
+#include <copro/driver/platform.h>
 #include <copro/error.h>
 #include <copro/log.h>
 #include <copro/os.h>
-#include <copro/platform.h>
 
 /*
  * Every handle a driver holds (mapping, line, reset, power domain) is on

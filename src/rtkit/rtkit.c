@@ -164,7 +164,7 @@ int rtk_create(struct copro_platform *p, const struct copro_rtkit_config *cfg,
 	rtk->cfg.wake_iop_state = rtk->eng.cfg.wake_iop_state;
 	rtk->io = io;
 	rtk->io_ctx = io_ctx;
-	rtk->polled = cfg->polled || !copro_platform_threaded(p);
+	rtk->polled = !copro_platform_threaded(p);
 	copro_mutex_lock(&rtk->lock);
 	rtk_sync(rtk);
 	copro_mutex_unlock(&rtk->lock);

@@ -31,6 +31,7 @@
 #include <stdint.h>
 
 #include <copro/crashlog.h>
+#include <copro/driver/platform.h>
 #include <copro/dt.h>
 #include <copro/log.h>
 #include <copro/mbox.h>

@@ -101,7 +101,7 @@ static int setup_dma(struct copro_rtkit *rtk, struct rtk_buf *b)
 	if (rtk->cfg.shmem_mode != COPRO_RTKIT_SHMEM_SART)
 		return 0;
 	/* The filter works in whole pages, as the allocation does. */
-	ret = copro_sart_add(rtk->cfg.sart, b->dma.phys,
+	ret = copro_sart_allow(rtk->cfg.sart, b->dma.phys,
 			     (b->pub.size + PAGE_MASK) & ~PAGE_MASK, &b->sart);
 	if (ret < 0) {
 		copro_dma_free(rtk->p, &b->dma);
@@ -199,7 +199,7 @@ static void rtk_shmem_free(struct copro_rtkit *rtk, uint8_t ep)
 		copro_mmio_unmap(b->pub.iomem);
 	} else {
 		if (b->sart.index >= 0)
-			copro_sart_remove(rtk->cfg.sart, &b->sart);
+			copro_sart_revoke(rtk->cfg.sart, &b->sart);
 		copro_dma_free(rtk->p, &b->dma);
 	}
 	memset(b, 0, sizeof(*b));

@@ -186,7 +186,7 @@ err_free:
 	return ret;
 }
 
-void copro_sart_destroy(struct copro_sart *sart)
+void copro_sart_remove(struct copro_sart *sart)
 {
 	unsigned used;
 
@@ -286,7 +286,7 @@ static int check_range(struct copro_sart *sart, uint64_t phys, uint64_t size)
 	return 0;
 }
 
-int copro_sart_add(struct copro_sart *sart, uint64_t phys, size_t size,
+int copro_sart_allow(struct copro_sart *sart, uint64_t phys, size_t size,
 		   struct copro_sart_handle *out)
 {
 	int ret;
@@ -333,7 +333,7 @@ static void release_locked(struct copro_sart *sart, unsigned i)
 	sart->shadow[i] = (struct sart_entry){ 0 };
 }
 
-int copro_sart_remove(struct copro_sart *sart, struct copro_sart_handle *h)
+int copro_sart_revoke(struct copro_sart *sart, struct copro_sart_handle *h)
 {
 	unsigned i;
 
@@ -360,7 +360,7 @@ int copro_sart_remove(struct copro_sart *sart, struct copro_sart_handle *h)
 	return 0;
 }
 
-int copro_sart_remove_range(struct copro_sart *sart, uint64_t phys,
+int copro_sart_revoke_range(struct copro_sart *sart, uint64_t phys,
 			    size_t size)
 {
 	copro_mutex_lock(&sart->lock);

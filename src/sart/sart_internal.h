@@ -5,9 +5,9 @@
 
 #include <stdint.h>
 
+#include <copro/driver/platform.h>
 #include <copro/log.h>
 #include <copro/os.h>
-#include <copro/platform.h>
 #include <copro/regs/sart.h>
 #include <copro/sart.h>
 

@@ -32,8 +32,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <copro/driver/mbox_controller.h>
 #include <copro/dt.h>
-#include <copro/mbox_controller.h>
 #include <copro/platform.h>
 
 #include "testutil.h"

@@ -111,7 +111,7 @@ void test_ap_replace_fw(struct test_ap *ap,
 static void free_buf(struct test_ap *ap, struct test_ap_buf *b)
 {
 	if (b->sart.index >= 0 && b->sart.size)
-		copro_sart_remove(ap->sart, &b->sart);
+		copro_sart_revoke(ap->sart, &b->sart);
 	if (b->allocated)
 		copro_dma_free(ap->p, &b->dma);
 	if (b->mmio)
@@ -154,7 +154,7 @@ void test_ap_close(struct test_ap *ap)
 	copro_mbox_free(ap->chan);
 	copro_asc_remove(ap->drv);
 	copro_sart_shutdown(ap->sart);
-	copro_sart_destroy(ap->sart);
+	copro_sart_remove(ap->sart);
 	copro_mmio_unmap(ap->cpu);
 	copro_sim_rtkit_destroy(ap->own);
 	copro_board_destroy(ap->b);
@@ -344,7 +344,7 @@ static bool setup_buf(struct test_ap *ap, struct test_ap_buf *b,
 		b->iova = b->dma.phys;
 		b->sart.index = -1;
 		if (!ap->no_sart_add)
-			assert_int_equal(copro_sart_add(ap->sart, b->iova,
+			assert_int_equal(copro_sart_allow(ap->sart, b->iova,
 							(size + 4095) & ~4095ull,
 							&b->sart),
 					 0);

@@ -23,11 +23,11 @@
 #include <stdint.h>
 
 #include <copro/asc.h>
+#include <copro/driver/platform.h>
 #include <copro/mbox.h>
-#include <copro/platform.h>
 #include <copro/sart.h>
-#include <copro/sim/rtkit_fw.h>
 #include <copro/sim/board.h>
+#include <copro/sim/rtkit_fw.h>
 
 #include "testutil.h"
 

@@ -139,8 +139,6 @@ int test_sys_create(struct test_sys *s, const struct copro_rtkit_config *cfg)
 	}
 	if (!c.sart)
 		c.sart = s->sart;
-	if (!s->threaded)
-		c.polled = true;
 	/* A loaded machine must not fail a test that expects no timeout. */
 	if (!c.timeout_ns)
 		c.timeout_ns = TEST_TIMEOUT_NS;
@@ -164,7 +162,7 @@ void test_sys_close(struct test_sys *s)
 	copro_rtkit_destroy(s->rtk);
 	copro_asc_remove(s->drv);
 	copro_sart_shutdown(s->sart);
-	copro_sart_destroy(s->sart);
+	copro_sart_remove(s->sart);
 	copro_mmio_unmap(s->cpu);
 	copro_sim_rtkit_destroy(s->own);
 	copro_board_destroy(s->b);

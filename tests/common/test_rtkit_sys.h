@@ -67,7 +67,7 @@ void test_sys_replace_fw(struct test_sys *s,
 			 const struct copro_sim_rtkit_config *cfg);
 /*
  * copro_rtkit_create on the NVMe node. Unset fields get: the client ops
- * below, the host SART driver, polled = !threaded, a generous timeout.
+ * below, the host SART driver, a generous timeout.
  */
 int test_sys_create(struct test_sys *s, const struct copro_rtkit_config *cfg);
 void test_sys_cpu(struct test_sys *s, bool run);

@@ -17,7 +17,7 @@
 #include "copro/sim/bus.h"
 #include "copro/dt.h"
 #include "copro/log.h"
-#include "copro/platform.h"
+#include "copro/driver/platform.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

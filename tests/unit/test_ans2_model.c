@@ -456,7 +456,7 @@ static void test_vendor_command(void **state)
 	struct copro_sart_handle allowed;
 
 	h_bringup(h);
-	assert_int_equal(copro_sart_add(h->sart_drv, h->data.phys,
+	assert_int_equal(copro_sart_allow(h->sart_drv, h->data.phys,
 					2 * NVME_PAGE_SIZE, &allowed), 0);
 
 	h_fill(want, sizeof(want), 9);
@@ -514,7 +514,7 @@ static void test_vendor_command(void **state)
 			       NULL),
 			 H_ERR(NVME_SCT_GENERIC, NVME_SC_INVALID_OPCODE));
 	/* Disallowed again: the same buffer is blocked. */
-	assert_int_equal(copro_sart_remove(h->sart_drv, &allowed), 0);
+	assert_int_equal(copro_sart_revoke(h->sart_drv, &allowed), 0);
 	assert_int_equal(h_cmd(h, 0, 1,
 			       vendor_sqe(h->data.phys, 64,
 					  ANS2_VENDOR_OP_READ, 0),

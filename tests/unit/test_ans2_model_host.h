@@ -200,7 +200,7 @@ static inline void h_close(struct host *h)
 	copro_sim_ans2_destroy(h->m);
 	copro_rtkit_destroy(h->rtk);
 	copro_sart_shutdown(h->sart_drv);
-	copro_sart_destroy(h->sart_drv);
+	copro_sart_remove(h->sart_drv);
 	copro_asc_remove(h->asc);
 	copro_mmio_unmap(h->ans);
 	for (int q = 0; q < 2; q++) {

@@ -14,8 +14,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include <copro/driver/mbox_controller.h>
 #include <copro/error.h>
-#include <copro/mbox_controller.h>
 
 #include "test_mbox_ctrl.h"
 

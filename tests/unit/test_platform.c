@@ -20,10 +20,10 @@
 
 #include "copro/sim/board.h"
 #include "copro/sim/bus.h"
-#include "copro/backend.h"
+#include "copro/driver/backend.h"
 #include "copro/error.h"
 #include "copro/os.h"
-#include "copro/platform.h"
+#include "copro/driver/platform.h"
 #include "testutil.h"
 
 struct fx {

@@ -436,7 +436,7 @@ static void test_sart_blocks(void **state)
 	assert_int_equal(test_ap_stats(ap).sart_blocked, 2);
 
 	/* Allowed, the same line goes through. */
-	assert_int_equal(copro_sart_add(ap->sart, b->iova, b->size, &b->sart), 0);
+	assert_int_equal(copro_sart_allow(ap->sart, b->iova, b->size, &b->sart), 0);
 	assert_int_equal(copro_sim_rtkit_syslog(ap->fw, "c", "allowed"), 0);
 	test_ap_pump_lines(ap, 1);
 	assert_string_equal(ap->last_text, "allowed");

@@ -207,7 +207,7 @@ static void test_sart_mode(void **state)
 	test_rtk_cpu(&t, false);
 	copro_rtkit_destroy(t.rtk);
 	t.rtk = NULL;
-	copro_sart_destroy(sart);
+	copro_sart_remove(sart);
 	test_rtk_close(&t);
 }
 

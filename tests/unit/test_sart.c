@@ -20,12 +20,12 @@
 
 #include <libfdt.h>
 
-#include <copro/sim/bus.h>
+#include <copro/driver/platform.h>
 #include <copro/error.h>
 #include <copro/os.h>
-#include <copro/platform.h>
 #include <copro/regs/sart.h>
 #include <copro/sart.h>
+#include <copro/sim/bus.h>
 #include <copro/sim/sart_model.h>
 
 #include "testutil.h"
@@ -251,7 +251,7 @@ static void fx_open(struct fx *f, const struct board_opts *o, bool probe)
 
 static void fx_close(struct fx *f)
 {
-	copro_sart_destroy(f->sart);
+	copro_sart_remove(f->sart);
 	f->sart = NULL;
 	copro_mmio_unmap(f->regs);
 	copro_sim_sart_destroy(f->model);
@@ -421,7 +421,7 @@ static void test_add_sets_registers(void **state)
 	uint64_t top = 1ull << v->addr_bits;
 	struct copro_sart_entry e;
 
-	assert_int_equal(copro_sart_add(f->sart, DRAM_BASE + 0x10000, 0x3000,
+	assert_int_equal(copro_sart_allow(f->sart, DRAM_BASE + 0x10000, 0x3000,
 					&h0),
 			 0);
 	assert_int_equal(h0.index, 0);
@@ -430,12 +430,12 @@ static void test_add_sets_registers(void **state)
 	assert_regs(f, 0, expect(v, v->allow, DRAM_BASE + 0x10000, 0x3000));
 
 	/* The largest size fills the size field and nothing beside it. */
-	assert_int_equal(copro_sart_add(f->sart, 0, v->size_max, &h1), 0);
+	assert_int_equal(copro_sart_allow(f->sart, 0, v->size_max, &h1), 0);
 	assert_int_equal(h1.index, 1);
 	assert_regs(f, 1, expect(v, v->allow, 0, v->size_max));
 
 	/* The highest page fills the address field. */
-	assert_int_equal(copro_sart_add(f->sart, top - PAGE, PAGE, &h2), 0);
+	assert_int_equal(copro_sart_allow(f->sart, top - PAGE, PAGE, &h2), 0);
 	assert_int_equal(h2.index, 2);
 	assert_regs(f, 2, expect(v, v->allow, top - PAGE, PAGE));
 	assert_int_equal(read_regs(f, 2).addr,
@@ -462,9 +462,9 @@ static void test_write_order(void **state)
 	uint64_t phys = DRAM_BASE + 0x200000;
 	struct regs r = expect(v, v->allow, phys, 0x5000);
 
-	assert_int_equal(copro_sart_add(f->sart, DRAM_BASE, PAGE, &h), 0);
+	assert_int_equal(copro_sart_allow(f->sart, DRAM_BASE, PAGE, &h), 0);
 	f->tr.n = 0;
-	assert_int_equal(copro_sart_add(f->sart, phys, 0x5000, &h), 0);
+	assert_int_equal(copro_sart_allow(f->sart, phys, 0x5000, &h), 0);
 	assert_int_equal(h.index, 1);
 	/* The range first; the flags, which enable it, last. */
 	if (v->version == 3) {
@@ -486,7 +486,7 @@ static void test_write_order(void **state)
 
 	/* Removal disables first, then clears the range. */
 	f->tr.n = 0;
-	assert_int_equal(copro_sart_remove(f->sart, &h), 0);
+	assert_int_equal(copro_sart_revoke(f->sart, &h), 0);
 	if (v->version == 3) {
 		assert_int_equal(f->tr.n, 3);
 		assert_int_equal(f->tr.off[0], SART3_FLAGS(1));
@@ -509,12 +509,12 @@ static void test_remove_by_handle(void **state)
 	struct fx *f = *state;
 	struct copro_sart_handle a, b, stale;
 
-	assert_int_equal(copro_sart_add(f->sart, DRAM_BASE, 0x2000, &a), 0);
-	assert_int_equal(copro_sart_add(f->sart, DRAM_BASE + 0x10000, 0x1000,
+	assert_int_equal(copro_sart_allow(f->sart, DRAM_BASE, 0x2000, &a), 0);
+	assert_int_equal(copro_sart_allow(f->sart, DRAM_BASE + 0x10000, 0x1000,
 					&b),
 			 0);
 	stale = a;
-	assert_int_equal(copro_sart_remove(f->sart, &a), 0);
+	assert_int_equal(copro_sart_revoke(f->sart, &a), 0);
 	assert_int_equal(a.index, -1);
 	assert_entry_clear(f, 0);
 	assert_regs(f, 1, expect(f->v, f->v->allow, DRAM_BASE + 0x10000,
@@ -522,22 +522,22 @@ static void test_remove_by_handle(void **state)
 	assert_int_equal(copro_sart_entry_count_used(f->sart), 1);
 
 	/* A reset handle and a stale copy both fail. */
-	assert_int_equal(copro_sart_remove(f->sart, &a), -ENOENT);
-	assert_int_equal(copro_sart_remove(f->sart, &stale), -ENOENT);
+	assert_int_equal(copro_sart_revoke(f->sart, &a), -ENOENT);
+	assert_int_equal(copro_sart_revoke(f->sart, &stale), -ENOENT);
 
 	/*
 	 * Entry 0 is handed out again, even for the same range: the stale
 	 * copy must not remove the new owner's entry.
 	 */
-	assert_int_equal(copro_sart_add(f->sart, DRAM_BASE, 0x2000, &a), 0);
+	assert_int_equal(copro_sart_allow(f->sart, DRAM_BASE, 0x2000, &a), 0);
 	assert_int_equal(a.index, 0);
 	f->tr.n = 0;
-	assert_int_equal(copro_sart_remove(f->sart, &stale), -ENOENT);
+	assert_int_equal(copro_sart_revoke(f->sart, &stale), -ENOENT);
 	assert_int_equal(f->tr.n, 0);
 	assert_true(test_logcap_contains(&f->cap, "stale handle"));
 	assert_regs(f, 0, expect(f->v, f->v->allow, DRAM_BASE, 0x2000));
-	assert_int_equal(copro_sart_remove(f->sart, &a), 0);
-	assert_int_equal(copro_sart_remove(f->sart, &b), 0);
+	assert_int_equal(copro_sart_revoke(f->sart, &a), 0);
+	assert_int_equal(copro_sart_revoke(f->sart, &b), 0);
 	assert_int_equal(copro_sart_entry_count_used(f->sart), 0);
 }
 
@@ -546,20 +546,20 @@ static void test_remove_range(void **state)
 	struct fx *f = *state;
 	struct copro_sart_handle a, b;
 
-	assert_int_equal(copro_sart_add(f->sart, DRAM_BASE, 0x2000, &a), 0);
-	assert_int_equal(copro_sart_add(f->sart, DRAM_BASE + 0x8000, 0x4000,
+	assert_int_equal(copro_sart_allow(f->sart, DRAM_BASE, 0x2000, &a), 0);
+	assert_int_equal(copro_sart_allow(f->sart, DRAM_BASE + 0x8000, 0x4000,
 					&b),
 			 0);
 
 	/* Only an exact match of address and size removes. */
 	f->tr.n = 0;
-	assert_int_equal(copro_sart_remove_range(f->sart, DRAM_BASE + 0x8000,
+	assert_int_equal(copro_sart_revoke_range(f->sart, DRAM_BASE + 0x8000,
 						 0x2000),
 			 -ENOENT);
-	assert_int_equal(copro_sart_remove_range(f->sart, DRAM_BASE + 0x9000,
+	assert_int_equal(copro_sart_revoke_range(f->sart, DRAM_BASE + 0x9000,
 						 0x3000),
 			 -ENOENT);
-	assert_int_equal(copro_sart_remove_range(f->sart, 0x900000000ull,
+	assert_int_equal(copro_sart_revoke_range(f->sart, 0x900000000ull,
 						 0x1000),
 			 -ENOENT);
 	assert_int_equal(f->tr.n, 0);
@@ -568,15 +568,15 @@ static void test_remove_range(void **state)
 						   "exactly [0x900000000, "
 						   "0x900001000)"));
 
-	assert_int_equal(copro_sart_remove_range(f->sart, DRAM_BASE + 0x8000,
+	assert_int_equal(copro_sart_revoke_range(f->sart, DRAM_BASE + 0x8000,
 						 0x4000),
 			 0);
 	assert_entry_clear(f, 1);
 	assert_regs(f, 0, expect(f->v, f->v->allow, DRAM_BASE, 0x2000));
 	assert_int_equal(copro_sart_entry_count_used(f->sart), 1);
 	/* Removed by range, so the handle is stale now. */
-	assert_int_equal(copro_sart_remove(f->sart, &b), -ENOENT);
-	assert_int_equal(copro_sart_remove_range(f->sart, DRAM_BASE, 0x2000),
+	assert_int_equal(copro_sart_revoke(f->sart, &b), -ENOENT);
+	assert_int_equal(copro_sart_revoke_range(f->sart, DRAM_BASE, 0x2000),
 			 0);
 	assert_int_equal(copro_sart_entry_count_used(f->sart), 0);
 }
@@ -587,14 +587,14 @@ static void test_full_table(void **state)
 	struct copro_sart_handle h[SART_MAX_ENTRIES], extra;
 
 	for (unsigned i = 0; i < SART_MAX_ENTRIES; i++) {
-		assert_int_equal(copro_sart_add(f->sart,
+		assert_int_equal(copro_sart_allow(f->sart,
 						DRAM_BASE + i * 0x10000, PAGE,
 						&h[i]),
 				 0);
 		assert_int_equal(h[i].index, (int)i);
 	}
 	f->tr.n = 0;
-	assert_int_equal(copro_sart_add(f->sart, DRAM_BASE + 0x200000, PAGE,
+	assert_int_equal(copro_sart_allow(f->sart, DRAM_BASE + 0x200000, PAGE,
 					&extra),
 			 -EBUSY);
 	assert_int_equal(extra.index, -1);
@@ -604,8 +604,8 @@ static void test_full_table(void **state)
 						  "[0x800200000, 0x800201000)"));
 
 	/* A freed entry is the next one handed out. */
-	assert_int_equal(copro_sart_remove(f->sart, &h[9]), 0);
-	assert_int_equal(copro_sart_add(f->sart, DRAM_BASE + 0x200000, PAGE,
+	assert_int_equal(copro_sart_revoke(f->sart, &h[9]), 0);
+	assert_int_equal(copro_sart_allow(f->sart, DRAM_BASE + 0x200000, PAGE,
 					&extra),
 			 0);
 	assert_int_equal(extra.index, 9);
@@ -623,35 +623,35 @@ static void test_bad_adds(void **state)
 	struct copro_sart_handle h;
 	char want[160];
 
-	assert_int_equal(copro_sart_add(f->sart, DRAM_BASE + 0x800, PAGE, &h),
+	assert_int_equal(copro_sart_allow(f->sart, DRAM_BASE + 0x800, PAGE, &h),
 			 -EINVAL);
 	assert_int_equal(h.index, -1);
 	assert_true(test_logcap_contains(
 		&f->cap, "err: " SART_NAME ": cannot add address 0x800000800:"
 			 " not 4 KiB aligned"));
 
-	assert_int_equal(copro_sart_add(f->sart, DRAM_BASE, 0x1800, &h),
+	assert_int_equal(copro_sart_allow(f->sart, DRAM_BASE, 0x1800, &h),
 			 -EINVAL);
 	assert_true(test_logcap_contains(&f->cap, "cannot add size 0x1800 at "
 						  "0x800000000: not 4 KiB "
 						  "aligned"));
 
-	assert_int_equal(copro_sart_add(f->sart, DRAM_BASE, 0, &h), -EINVAL);
+	assert_int_equal(copro_sart_allow(f->sart, DRAM_BASE, 0, &h), -EINVAL);
 	assert_true(test_logcap_contains(&f->cap,
 					 "cannot add 0x800000000: size 0"));
 
-	assert_int_equal(copro_sart_add(f->sart, 0, v->size_max + PAGE, &h),
+	assert_int_equal(copro_sart_allow(f->sart, 0, v->size_max + PAGE, &h),
 			 -EINVAL);
 	snprintf(want, sizeof(want), "cannot add size 0x%llx at 0x0: above",
 		 (unsigned long long)(v->size_max + PAGE));
 	assert_true(test_logcap_contains(&f->cap, want));
 
 	/* Beyond the address space, and crossing its end. */
-	assert_int_equal(copro_sart_add(f->sart, top, PAGE, &h), -EINVAL);
+	assert_int_equal(copro_sart_allow(f->sart, top, PAGE, &h), -EINVAL);
 	snprintf(want, sizeof(want), "cannot add [0x%llx, +0x1000): beyond",
 		 (unsigned long long)top);
 	assert_true(test_logcap_contains(&f->cap, want));
-	assert_int_equal(copro_sart_add(f->sart, top - PAGE, 2 * PAGE, &h),
+	assert_int_equal(copro_sart_allow(f->sart, top - PAGE, 2 * PAGE, &h),
 			 -EINVAL);
 	snprintf(want, sizeof(want), "-bit address space");
 	assert_int_equal(test_logcap_count(&f->cap, want), 2);
@@ -694,7 +694,7 @@ static void test_protected_entries(void **state)
 
 	/* Only the 14 other entries are handed out. */
 	for (unsigned i = 0; i < SART_MAX_ENTRIES - 2; i++) {
-		assert_int_equal(copro_sart_add(f->sart,
+		assert_int_equal(copro_sart_allow(f->sart,
 						DRAM_BASE + i * 0x10000, PAGE,
 						&h[n]),
 				 0);
@@ -702,13 +702,13 @@ static void test_protected_entries(void **state)
 		assert_int_not_equal(h[n].index, 3);
 		n++;
 	}
-	assert_int_equal(copro_sart_add(f->sart, DRAM_BASE + 0x200000, PAGE,
+	assert_int_equal(copro_sart_allow(f->sart, DRAM_BASE + 0x200000, PAGE,
 					&extra),
 			 -EBUSY);
 	assert_true(test_logcap_contains(&f->cap, "(2 by the bootloader)"));
 
 	/* Not removable by range either. */
-	assert_int_equal(copro_sart_remove_range(f->sart, BOOT_B, 0x4000),
+	assert_int_equal(copro_sart_revoke_range(f->sart, BOOT_B, 0x4000),
 			 -ENOENT);
 
 	/* Shutdown clears everything else and never writes entries 0, 3. */
@@ -727,7 +727,7 @@ static void test_protected_entries(void **state)
 		if (i != 0 && i != 3)
 			assert_entry_clear(f, i);
 	assert_int_equal(copro_sart_entry_count_used(f->sart), 0);
-	assert_int_equal(copro_sart_remove(f->sart, &h[0]), -ENOENT);
+	assert_int_equal(copro_sart_revoke(f->sart, &h[0]), -ENOENT);
 
 	/* The bootloader's ranges still pass the filter. */
 	assert_int_equal(copro_sim_sart_check(f->model, BOOT_B, 0x4000, true),
@@ -800,16 +800,16 @@ static void test_shutdown_clears_all(void **state)
 	/* Stale contents with no flags are not the bootloader's: cleared. */
 	copro_writel(f->regs, SART_ADDR(7), 0x123);
 	for (unsigned i = 0; i < 3; i++)
-		assert_int_equal(copro_sart_add(f->sart, DRAM_BASE + i * PAGE,
+		assert_int_equal(copro_sart_allow(f->sart, DRAM_BASE + i * PAGE,
 						PAGE, &h),
 				 0);
 	copro_sart_shutdown(f->sart);
 	for (unsigned i = 0; i < SART_MAX_ENTRIES; i++)
 		assert_entry_clear(f, i);
 	assert_int_equal(copro_sart_entry_count_used(f->sart), 0);
-	assert_int_equal(copro_sart_remove(f->sart, &h), -ENOENT);
+	assert_int_equal(copro_sart_revoke(f->sart, &h), -ENOENT);
 	/* Usable again after a shutdown. */
-	assert_int_equal(copro_sart_add(f->sart, DRAM_BASE, PAGE, &h), 0);
+	assert_int_equal(copro_sart_allow(f->sart, DRAM_BASE, PAGE, &h), 0);
 	assert_int_equal(h.index, 0);
 }
 
@@ -876,8 +876,8 @@ static void test_filter(void **state)
 	/* Nothing allowed before an add. */
 	assert_int_equal(copro_sim_sart_check(f->model, a, 16, false),
 			 -COPRO_EBUSFAULT);
-	assert_int_equal(copro_sart_add(f->sart, a, 0x4000, &h1), 0);
-	assert_int_equal(copro_sart_add(f->sart, a + 0x4000, 0x4000, &h2), 0);
+	assert_int_equal(copro_sart_allow(f->sart, a, 0x4000, &h1), 0);
+	assert_int_equal(copro_sart_allow(f->sart, a + 0x4000, 0x4000, &h2), 0);
 
 	/* Inside one entry, up to its edges. */
 	assert_int_equal(copro_sim_sart_check(f->model, a, 0x4000, true), 0);
@@ -906,7 +906,7 @@ static void test_filter(void **state)
 	assert_true(test_logcap_contains(&f->cap, want));
 
 	/* Removed: blocked again. */
-	assert_int_equal(copro_sart_remove(f->sart, &h1), 0);
+	assert_int_equal(copro_sart_revoke(f->sart, &h1), 0);
 	assert_int_equal(copro_sim_sart_check(f->model, a, 16, false),
 			 -COPRO_EBUSFAULT);
 	assert_int_equal(copro_sim_sart_check(f->model, a + 0x4000, 16, false),
@@ -958,7 +958,7 @@ static void test_filtered_dma(void **state)
 	assert_true(test_logcap_contains(&f->cap, "bytes at"));
 	assert_true(test_logcap_contains(&f->cap, " by ans"));
 
-	assert_int_equal(copro_sart_add(f->sart, buf.phys, PAGE, &h), 0);
+	assert_int_equal(copro_sart_allow(f->sart, buf.phys, PAGE, &h), 0);
 	assert_int_equal(copro_sim_sart_dma_write(f->model, "ans", buf.phys,
 						  msg, sizeof(msg)),
 			 0);
@@ -972,7 +972,7 @@ static void test_filtered_dma(void **state)
 						 buf.phys + PAGE, back, 4),
 			 -COPRO_EBUSFAULT);
 
-	assert_int_equal(copro_sart_remove(f->sart, &h), 0);
+	assert_int_equal(copro_sart_revoke(f->sart, &h), 0);
 	assert_int_equal(copro_sim_sart_dma_read(f->model, "ans", buf.phys,
 						 back, sizeof(back)),
 			 -COPRO_EBUSFAULT);
@@ -1007,7 +1007,7 @@ static void test_get_dt(void **state)
 					 " SART driver probed"));
 
 	/* Gone with the driver. */
-	copro_sart_destroy(f->sart);
+	copro_sart_remove(f->sart);
 	f->sart = NULL;
 	assert_int_equal(copro_sart_get_dt(f->p, client, &s), -ENODEV);
 }
@@ -1032,15 +1032,15 @@ static void *worker_fn(void *arg)
 		for (int i = 0; i < THREAD_ENTRIES; i++) {
 			uint64_t phys = w->base + (uint64_t)i * PAGE;
 
-			if (copro_sart_add(w->f->sart, phys, PAGE, &h[i]) < 0 ||
+			if (copro_sart_allow(w->f->sart, phys, PAGE, &h[i]) < 0 ||
 			    copro_sim_sart_check(w->f->model, phys, PAGE,
 						 true) < 0)
 				w->errors++;
 		}
 		for (int i = 0; i < THREAD_ENTRIES; i++) {
 			uint64_t phys = w->base + (uint64_t)i * PAGE;
-			int ret = (r & 1) ? copro_sart_remove(w->f->sart, &h[i])
-					  : copro_sart_remove_range(w->f->sart,
+			int ret = (r & 1) ? copro_sart_revoke(w->f->sart, &h[i])
+					  : copro_sart_revoke_range(w->f->sart,
 								    phys, PAGE);
 
 			if (ret < 0)

@@ -11,9 +11,9 @@
 #include <stdint.h>
 
 #include <copro/asc.h>
+#include <copro/driver/platform.h>
 #include <copro/log.h>
 #include <copro/mbox.h>
-#include <copro/platform.h>
 #include <copro/sim/asc_model.h>
 #include <copro/sim/board.h>
 

@@ -106,7 +106,6 @@ int rtkit_session_open(const struct rtkit_session_config *cfg,
 		.ctx = cfg->ctx,
 		.shmem_mode = COPRO_RTKIT_SHMEM_SART,
 		.sart = s->sart,
-		.polled = cfg->polled,
 	};
 	ret = copro_rtkit_create(s->p, s->node, &rc, &s->rtk);
 	if (ret) {
@@ -134,7 +133,7 @@ void rtkit_session_close(struct rtkit_session *s)
 		copro_rtkit_destroy(s->rtk);
 	if (s->sart) {
 		copro_sart_shutdown(s->sart);
-		copro_sart_destroy(s->sart);
+		copro_sart_remove(s->sart);
 	}
 	if (s->asc)
 		copro_asc_remove(s->asc);

@@ -12,8 +12,8 @@
 #include <stdbool.h>
 
 #include <copro/asc.h>
+#include <copro/driver/platform.h>
 #include <copro/log.h>
-#include <copro/platform.h>
 #include <copro/rtkit.h>
 #include <copro/sart.h>
 #include <copro/sim/board.h>

@@ -13,10 +13,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <copro/backend.h>
+#include <copro/driver/backend.h>
+#include <copro/driver/platform.h>
 #include <copro/dt.h>
 #include <copro/log.h>
-#include <copro/platform.h>
 
 #ifdef __cplusplus
 extern "C" {

@@ -2,7 +2,8 @@
 /*
  * The backend behind the platform: for whoever provides a machine to
  * drivers. Drivers never include this header; they call the front end in
- * <copro/platform.h>, and only the platform's creator picks the backend.
+ * <copro/driver/platform.h>, and only the platform's creator picks the
+ * backend.
  *
  * copro ships the emulated machine of libcopro-sim (<copro/sim/bus.h>:
  * device models behind MMIO, level lines, emulated physical memory,
@@ -14,14 +15,14 @@
  * can (sizes, alignment, DT lookups) and logs failures the backend
  * returns; a backend logs what only it can explain.
  */
-#ifndef COPRO_BACKEND_H
-#define COPRO_BACKEND_H
+#ifndef COPRO_DRIVER_BACKEND_H
+#define COPRO_DRIVER_BACKEND_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include <copro/platform.h>
+#include <copro/driver/platform.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -108,6 +109,25 @@ struct copro_backend_ops {
 	/* Optional: install (obs non-NULL) or remove an observer. */
 	void (*observe)(void *be, const struct copro_backend_observer *obs);
 };
+
+/* ---- the front end over a backend ------------------------------------ */
+
+struct copro_platform_config {
+	/* The board. The platform borrows it; it must outlive the platform. */
+	const struct copro_dt *dt;
+	struct copro_log *log;
+	/* The machine; borrowed, it must outlive the platform. */
+	const struct copro_backend_ops *ops;
+	void *backend;
+};
+
+int copro_platform_create(const struct copro_platform_config *cfg,
+			  struct copro_platform **out);
+/*
+ * Every region, line, buffer, reset/power handle and provider must have
+ * been released. The backend is the creator's to destroy, afterwards.
+ */
+void copro_platform_destroy(struct copro_platform *p);
 
 #ifdef __cplusplus
 }

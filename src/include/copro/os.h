@@ -4,6 +4,10 @@
  * wait/wake primitive everything else is built on), completions with
  * timeouts, and threads. Nothing outside src/base calls the OS for these.
  *
+ * Internal: libcopro, libcopro-sim, the tools and the tests use it; it is
+ * not installed and none of its names are exported from the shared
+ * libraries (each library carries its own hidden copy).
+ *
  * Waits spin for a short, configurable time before sleeping: a reply
  * that arrives within the spin window costs no system call on either side.
  */
@@ -15,15 +19,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <copro/time.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/* Timeouts are in nanoseconds: 0 never waits, COPRO_FOREVER never expires. */
-#define COPRO_FOREVER ((int64_t)-1)
-#define COPRO_NSEC_PER_USEC 1000LL
-#define COPRO_NSEC_PER_MSEC 1000000LL
-#define COPRO_NSEC_PER_SEC 1000000000LL
 
 /* Default spin before sleeping in copro_event_wait(). */
 #define COPRO_SPIN_DEFAULT_NS (20 * COPRO_NSEC_PER_USEC)

@@ -3,9 +3,10 @@
  * The mailbox framework, controller side: what a mailbox driver
  * implements and the calls it makes back into the framework.
  */
-#ifndef COPRO_MBOX_CONTROLLER_H
-#define COPRO_MBOX_CONTROLLER_H
+#ifndef COPRO_DRIVER_MBOX_CONTROLLER_H
+#define COPRO_DRIVER_MBOX_CONTROLLER_H
 
+#include <copro/driver/platform.h>
 #include <copro/mbox.h>
 
 #ifdef __cplusplus
