@@ -15,6 +15,10 @@
  * CSTS.CFS. CC.EN 1 to 0 stops every command and forgets the I/O
  * queues and TCBs, keeping AQA, ASQ and ACQ as NVMe does. MAX_PEND_CMDS
  * and MODESEL hold what is written; the queue depths are the limits.
+ * MODESEL (0x1304) is written 0 by u-boot and OpenBSD before enabling
+ * the controller and never by Linux; what else it selects is not public,
+ * so the model holds the value and does nothing else with it (0 being
+ * the only value real drivers write, and the reset value).
  */
 #include <inttypes.h>
 
@@ -318,13 +322,16 @@ static uint64_t nvme_read(void *ctx, uint64_t off, unsigned width)
 	return 0;
 }
 
+/*
+ * NVMMU_NUM_TCBS: the index of the last TCB the NVMMU may load, i.e. the
+ * TCB array's entries - 1. Linux writes 63 (64-entry arrays), u-boot and
+ * OpenBSD 127 (16 KiB arrays of 128 entries); the linear queues' tags end
+ * at 63, so either makes every tag usable. Any value is held as written;
+ * a tag above it has no TCB (ans2_nvmmu.c).
+ */
 static void num_tcbs_write(struct copro_sim_ans2 *m, uint32_t val)
 {
-	if (val >= ANS2_MAX_TAGS)
-		copro_dev_warn(&m->ld, "NVMMU_NUM_TCBS %" PRIu32
-			       " exceeds the %u TCBs (kept: %u)", val,
-			       ANS2_MAX_TAGS, val & (ANS2_MAX_TAGS - 1));
-	atomic_store(&m->num_tcbs, val & (ANS2_MAX_TAGS - 1));
+	atomic_store(&m->num_tcbs, val);
 }
 
 static void nvme_write(void *ctx, uint64_t off, uint64_t val64, unsigned width)

@@ -113,6 +113,8 @@ struct copro_sim_rtkit_config test_sys_ans_cfg(struct test_sys *s)
 		.crashlog_buf = COPRO_SIM_RTKIT_BUF_HOST,
 		.syslog_buf = COPRO_SIM_RTKIT_BUF_HOST,
 		.ioreport_buf = COPRO_SIM_RTKIT_BUF_HOST,
+		.oslog_buf = COPRO_SIM_RTKIT_BUF_HOST,
+		.required_eps = (1u << 1) | (1u << 4) | (1u << 8),
 		.app_eps = { 0x20 },
 	};
 

@@ -369,10 +369,12 @@ static void test_app(void **state)
 	assert_int_equal(copro_sim_rtkit_set_app(ap->fw, NULL, NULL), -EBUSY);
 	test_ap_epmap(ap);
 	assert_true(has(ap->map, 0x20) && has(ap->map, 0x21));
-	test_ap_start_system(ap);
 	assert_int_equal(atomic_load(&r->ups), 0);
-	test_ap_ap_state(ap, ON);
+	/* Up at IOP ON, before and without AP ON (u-boot never sends it). */
+	test_ap_start_system(ap);
 	assert_true(test_wait_until(ups_reached, r, TEST_TIMEOUT_NS));
+	assert_false(copro_sim_rtkit_is_up(ap->fw));
+	test_ap_ap_state(ap, ON);
 
 	/* Started endpoints reach the app, which answers. */
 	test_ap_send(ap, 0, STARTEP(0x20));
@@ -388,12 +390,18 @@ static void test_app(void **state)
 	assert_int_equal(atomic_load(&r->msgs), 1);
 	assert_int_equal(test_ap_stats(ap).app_messages, 2);
 
-	/* Sleep: the app goes down and cannot send. */
+	/*
+	 * AP QUIESCED: the firmware still runs (the app too), but its
+	 * application endpoints are not talked to; IOP SLEEP: the app goes
+	 * down and cannot send.
+	 */
 	test_ap_ap_state(ap, QUIESCED);
-	assert_true(test_wait_until(downs_reached, r, TEST_TIMEOUT_NS));
-	assert_int_equal(atomic_load(&r->send_ret), -ENOTCONN);
 	test_ap_send(ap, 0x20, 0x3000);
 	test_ap_wait_refused(ap, 2);
+	assert_int_equal(atomic_load(&r->downs), 0);
+	test_ap_iop_state(ap, SLEEP);
+	assert_true(test_wait_until(downs_reached, r, TEST_TIMEOUT_NS));
+	assert_int_equal(atomic_load(&r->send_ret), -ENOTCONN);
 	test_ap_cpu(ap, false);
 	assert_int_equal(copro_sim_rtkit_set_app(ap->fw, NULL, NULL), 0);
 	test_ap_free(ap);

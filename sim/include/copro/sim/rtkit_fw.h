@@ -47,9 +47,12 @@ enum copro_sim_rtkit_buf {
 
 struct copro_sim_rtkit_app {
 	void *ctx;
-	/* The coprocessor reached ON (after AP ON); the app may start. */
+	/*
+	 * The coprocessor reached IOP ON (the end of its boot, with or
+	 * without the AP's AP ON); the app may start.
+	 */
 	void (*up)(void *ctx, struct copro_sim_rtkit *fw);
-	/* It left ON (sleep, quiesce, off, crash, CPU stopped). */
+	/* It left IOP ON (sleep, quiesce, idle, off, crash, CPU stopped). */
 	void (*down)(void *ctx, struct copro_sim_rtkit *fw);
 	/* A message for one of its endpoints, on the CPU thread. */
 	void (*recv)(void *ctx, struct copro_sim_rtkit *fw, uint8_t ep,
@@ -65,9 +68,27 @@ struct copro_sim_rtkit_config {
 	 * several EPMAP chunks.
 	 */
 	uint8_t endpoints[32];		/* bitmap, bit ep */
-	/* Buffer mode of crashlog, syslog, ioreport and oslog (new scheme). */
+	/*
+	 * Buffer mode of crashlog, syslog, ioreport and oslog (NONE: the
+	 * endpoint asks for no buffer). oslog asks with its own layout, the
+	 * buffer-request scheme of supported firmware (M1, M1 Pro/Max).
+	 */
 	enum copro_sim_rtkit_buf crashlog_buf, syslog_buf, ioreport_buf;
-	enum copro_sim_rtkit_buf oslog_buf; /* NONE: the old INIT/ACK scheme */
+	enum copro_sim_rtkit_buf oslog_buf;
+	/*
+	 * Test option: oslog sends the old INIT and wants ACK instead (never
+	 * seen on supported firmware; for the host's tolerance of it).
+	 */
+	bool oslog_init_ack;
+	/*
+	 * System endpoints that must be started before the IOP reports ON,
+	 * bit per endpoint (1 to 31), among those in the map. 0: every one
+	 * of crashlog, syslog, debug, ioreport and oslog in the map (Linux
+	 * starts them all, "without starting these RTKit refuses to
+	 * boot"). The ANS2 firmware needs crashlog, ioreport and oslog only:
+	 * u-boot starts no others and boots real M1 machines.
+	 */
+	uint32_t required_eps;
 	unsigned buf_pages;		/* each buffer; 0: 4 (16 KiB) */
 	uint64_t iova_base;		/* IOVA mode: buffers placed from here */
 	/*
@@ -124,6 +145,12 @@ int copro_sim_rtkit_dma_write(struct copro_sim_rtkit *fw, uint64_t iova,
 
 /* Booted and both power states ON. */
 bool copro_sim_rtkit_is_up(const struct copro_sim_rtkit *fw);
+/*
+ * The firmware restarts on its own now (as after a watchdog): it forgets
+ * its session and says HELLO again, as a CPU start would, without one.
+ * Queued like the other injections.
+ */
+int copro_sim_rtkit_restart(struct copro_sim_rtkit *fw);
 unsigned copro_sim_rtkit_iop_state(const struct copro_sim_rtkit *fw);
 unsigned copro_sim_rtkit_ap_state(const struct copro_sim_rtkit *fw);
 bool copro_sim_rtkit_crashed(const struct copro_sim_rtkit *fw);
