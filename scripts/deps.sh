@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
 	build-essential cmake ninja-build pkg-config clang llvm libclang-rt-dev
 	device-tree-compiler libfdt-dev
-	libcmocka-dev
+	libcmocka-dev libjansson-dev
 	nbdkit nbdkit-plugin-dev libnbd-bin
 	fio qemu-utils liburing-dev
 )

@@ -186,6 +186,7 @@ struct copro_sim_ans2 {
 		_Atomic uint64_t tcb_missing, tcb_invalidations, prp_violations;
 		_Atomic uint64_t tag_errors, lost_irqs, stuck;
 		_Atomic uint64_t bad_accesses, doorbells_ignored, app_messages;
+		_Atomic uint64_t ioq_deleted, disabled_with_ioq;
 	} st;
 };
 

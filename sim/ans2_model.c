@@ -401,4 +401,6 @@ void copro_sim_ans2_get_stats(const struct copro_sim_ans2 *m,
 	out->bad_accesses = atomic_load(&mm->st.bad_accesses);
 	out->doorbells_ignored = atomic_load(&mm->st.doorbells_ignored);
 	out->app_messages = atomic_load(&mm->st.app_messages);
+	out->ioq_deleted = atomic_load(&mm->st.ioq_deleted);
+	out->disabled_with_ioq = atomic_load(&mm->st.disabled_with_ioq);
 }

@@ -189,6 +189,7 @@ uint16_t ans2_delete_sq(struct copro_sim_ans2 *m, const struct ans2_cmd *c)
 	atomic_store(&m->sq[ANS2_QIO].depth, 0);
 	copro_mutex_unlock(&m->lock);
 	abort_io(m);
+	ans2_count(&m->st.ioq_deleted, 1);
 	return 0;
 }
 

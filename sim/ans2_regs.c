@@ -98,6 +98,14 @@ static void enable(struct copro_sim_ans2 *m, uint32_t cc)
 
 static void disable(struct copro_sim_ans2 *m)
 {
+	struct ans2_cq *cq = &m->cq[ANS2_QIO];
+	bool ioq;
+
+	copro_mutex_lock(&cq->lock);
+	ioq = cq->depth || atomic_load(&m->sq[ANS2_QIO].depth);
+	copro_mutex_unlock(&cq->lock);
+	if (ioq)
+		ans2_count(&m->st.disabled_with_ioq, 1);
 	ans2_stop(m);
 	atomic_store(&m->tcb_stat, 0);
 	atomic_store(&m->csts, atomic_load(&m->crashed) ? ANS2_CSTS_CFS : 0);

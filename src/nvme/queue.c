@@ -339,6 +339,14 @@ static unsigned reap_queue_locked(struct copro_nvme *nvme,
 			copro_dev_warn(&nvme->ld,
 				       "NVMMU_TCB_STAT 0x%x after invalidating the TCB of tag %u",
 				       stat, cid);
+		/*
+		 * Aborted because a reset or a shutdown deleted the I/O queue:
+		 * never started, so whoever deleted it decides (retry or fail).
+		 */
+		if (q == &nvme->ioq && nvme_state(nvme) != NVME_LIVE &&
+		    NVME_CQE_SCT(status) == NVME_SCT_GENERIC &&
+		    NVME_CQE_SC(status) == NVME_SC_ABORT_SQ_DELETED)
+			continue;
 		if (!atomic_compare_exchange_strong(&nvme->tags[cid].state,
 						    &expect, TAG_DONE)) {
 			if (dead)

@@ -18,6 +18,7 @@
 #include <copro/os.h>
 #include <copro/sim/rtkit_fw.h>
 
+#include "boot_sequence.h"
 #include "boot_trace.h"
 #include "cli.h"
 #include "rtkit_session.h"
@@ -46,6 +47,11 @@ void cmd_boot_usage(FILE *out)
 		"  -c, --crash FILE       after boot, make the firmware crash (crash\n"
 		"                         injection), print the decoded crashlog and\n"
 		"                         save the raw crashlog buffer to FILE\n"
+		"  -s, --sequence LIST    run these lifecycle steps instead, comma\n"
+		"                         separated: boot, shutdown, quiesce, wake,\n"
+		"                         idle, poweroff, takeover; print each one's\n"
+		"                         result, power states and endpoint map\n"
+		"                         (with --json: a \"steps\" list)\n"
 		"  -p, --polled           no host threads: poll the mailbox instead\n"
 		"  -v, --verbose          log at debug level\n"
 		"  -h, --help             show this help and exit\n");
@@ -165,22 +171,25 @@ int cmd_boot(int argc, char **argv)
 		{ "trace", no_argument, NULL, 't' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "crash", required_argument, NULL, 'c' },
+		{ "sequence", required_argument, NULL, 's' },
 		{ "polled", no_argument, NULL, 'p' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *board = NULL, *crash_file = NULL;
+	const char *board = NULL, *crash_file = NULL, *sequence = NULL;
+	struct boot_sequence seq;
 	bool trace = false, json = false, polled = false, verbose = false;
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "b:tjc:pvh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "b:tjc:s:pvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'b': board = optarg; break;
 		case 't': trace = true; break;
 		case 'j': json = true; break;
 		case 'c': crash_file = optarg; break;
+		case 's': sequence = optarg; break;
 		case 'p': polled = true; break;
 		case 'v': verbose = true; break;
 		case 'h': cmd_boot_usage(stdout); return 0;
@@ -189,6 +198,10 @@ int cmd_boot(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error("boot", "unexpected argument '%s'", argv[optind]);
+	if (sequence && crash_file)
+		return cli_usage_error("boot", "--sequence and --crash do not go together");
+	if (sequence && boot_sequence_parse(sequence, &seq))
+		return CLI_EXIT_USAGE;
 
 	struct copro_log *log;
 	/* RTKit logs syslog at info; this command prints it itself. */
@@ -208,6 +221,16 @@ int cmd_boot(int argc, char **argv)
 	if (ret) {
 		fprintf(stderr, "copro boot: cannot set up the board: %s\n",
 			copro_strerror(ret));
+		goto out;
+	}
+
+	if (sequence) {
+		boot_trace_start(t, copro_time_ns());
+		ret = boot_sequence_run(&s, copro_dt_name(copro_board_dt(s.board)),
+					&seq, json, polled);
+		if (trace && !json)
+			boot_trace_print(t, 0, SIZE_MAX, stdout);
+		rtkit_session_close(&s);
 		goto out;
 	}
 
