@@ -248,8 +248,9 @@ void copro_rtkit_engine_set_states(struct copro_rtkit_engine *e, unsigned ap,
 /* After poweroff: a wake is refused from now on. */
 void copro_rtkit_engine_set_powered_off(struct copro_rtkit_engine *e);
 /*
- * STARTEP of an application endpoint. -EINVAL system or unmapped,
- * -ECONNRESET crashed, -ENOTCONN not running. Logged.
+ * STARTEP of an application endpoint (nothing to send when it is started
+ * already this session). -EINVAL system or unmapped, -ECONNRESET
+ * crashed, -ENOTCONN not running. Logged.
  */
 int copro_rtkit_engine_start_ep(struct copro_rtkit_engine *e, uint8_t ep,
 				struct copro_rtkit_out *out);

@@ -213,6 +213,9 @@ int copro_rtkit_engine_start_ep(struct copro_rtkit_engine *e, uint8_t ep,
 	ret = app_check(e, ep, true, "start");
 	if (ret < 0)
 		return ret;
+	/* Started this session already (idle keeps them): nothing to send. */
+	if (eng_bit(e->started, ep))
+		return 0;
 	eng_send(e, out, COPRO_RTKIT_EP_MGMT,
 		 RTK_MGMT_TYPE_MAKE(RTK_MGMT_STARTEP) | RTK_STARTEP_MAKE(ep));
 	eng_set_bit(e->started, ep);

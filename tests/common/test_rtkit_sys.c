@@ -51,7 +51,15 @@ static void on_syslog(void *ctx, const char *context, const char *text)
 	atomic_fetch_add(&s->syslog_lines, 1);
 }
 
+static void on_restarted(void *ctx)
+{
+	struct test_sys *s = ctx;
+
+	atomic_fetch_add(&s->restarts, 1);
+}
+
 static const struct copro_rtkit_ops client_ops = {
+	.restarted = on_restarted,
 	.crashed = on_crashed,
 	.recv_message = on_recv,
 	.syslog = on_syslog,

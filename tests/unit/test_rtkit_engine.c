@@ -642,6 +642,10 @@ static void test_send_failed(void **state)
 	rx(&b, 0x20, 5);
 	assert_int_equal(b.out.n_ev, 0);
 	assert_int_equal(copro_rtkit_engine_start_ep(&b.e, 0x20, &b.out), 0);
+	sent(&b, 1, 0, STARTEP(0x20));
+	/* Started already: nothing more to send. */
+	assert_int_equal(copro_rtkit_engine_start_ep(&b.e, 0x20, &b.out), 0);
+	sent(&b, 0);
 	rx(&b, 0x20, 5);
 	assert_int_equal(event(&b, 0, COPRO_RTKIT_EV_RECV)->msg, 5);
 	assert_true(copro_rtkit_engine_running(&b.e));
