@@ -1,11 +1,18 @@
 # The everyday commands. CMake does the building; see README.md.
 #
-#   make          install missing dependencies, build into build/
-#   make run      ... and serve the default board's NVMe disk over NBD
-#   make check    ... build and run the whole suite: normal (gcc), then
-#                 AddressSanitizer + UndefinedBehaviorSanitizer (clang)
+#   make          build into build/ (a developer build: warnings are errors)
+#   make deps     install the missing Debian packages (scripts/deps.sh)
+#   make run      install what is missing, build, and serve the default
+#                 board's NVMe disk over NBD
+#   make check    install what is missing, build and run the whole suite:
+#                 normal (gcc), then AddressSanitizer + UndefinedBehavior-
+#                 Sanitizer (clang)
 #   make bench    run the benchmarks (prints figures beside baselines)
 #   make fuzz     build the libFuzzer targets and run each briefly
+#   make install  build and install under PREFIX (default /usr/local),
+#                 staged under DESTDIR: headers, libcopro and libcopro-sim
+#                 (shared and static), copro, the nbdkit plugin (into
+#                 nbdkit's plugin directory), pkg-config and CMake files
 
 JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD    ?= build
@@ -14,35 +21,47 @@ FUZZDIR  ?= build-fuzz
 FUZZ_SECONDS ?= 30
 CMAKE_GEN := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 CTEST_FLAGS ?= --output-on-failure -j $(JOBS)
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+# Extra cmake -D flags for every configure (e.g. -DCOPRO_TESTS=OFF).
+CMAKE_FLAGS ?=
 
-.PHONY: all deps build run check check-normal check-asan bench fuzz clean
+.PHONY: all deps build run check check-normal check-asan bench fuzz install clean
 
 all: build
 
 deps:
 	@bash scripts/deps.sh
 
-build: deps
-	@[ -f $(BUILD)/CMakeCache.txt ] || cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_C_COMPILER=gcc
+# Plain `make` never runs apt-get: a missing dependency is a configure
+# error that names the package (or, for nbdkit and cmocka, a message that
+# the parts needing them are skipped). run, check and deps install them.
+build:
+	@[ -f $(BUILD)/CMakeCache.txt ] || cmake -S . -B $(BUILD) $(CMAKE_GEN) \
+		-DCMAKE_C_COMPILER=gcc -DCOPRO_WERROR=ON $(CMAKE_FLAGS)
 	cmake --build $(BUILD) -j $(JOBS)
 
-run: build
+run: deps
+	@$(MAKE) --no-print-directory build
 	./$(BUILD)/copro serve
 
 check: check-normal check-asan
 
-check-normal: build
+check-normal: deps
+	@$(MAKE) --no-print-directory build
 	cd $(BUILD) && ctest $(CTEST_FLAGS)
 
 check-asan: deps
 	cmake -S . -B $(ASAN) $(CMAKE_GEN) -DCMAKE_C_COMPILER=clang \
-		-DCMAKE_BUILD_TYPE=Debug -DCOPRO_SANITIZE=ON
+		-DCMAKE_BUILD_TYPE=Debug -DCOPRO_SANITIZE=ON -DCOPRO_WERROR=ON \
+		$(CMAKE_FLAGS)
 	cmake --build $(ASAN) -j $(JOBS)
 	cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		ctest $(CTEST_FLAGS)
 
-bench: build
+bench: deps
+	@$(MAKE) --no-print-directory build
 	./$(BUILD)/copro bench mbox
 	./$(BUILD)/copro bench boot
 	./$(BUILD)/copro bench nvme
@@ -50,7 +69,7 @@ bench: build
 
 fuzz: deps
 	cmake -S . -B $(FUZZDIR) $(CMAKE_GEN) -DCMAKE_C_COMPILER=clang \
-		-DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOPRO_FUZZ=ON
+		-DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOPRO_FUZZ=ON -DCOPRO_WERROR=ON
 	cmake --build $(FUZZDIR) -j $(JOBS)
 	@set -e; for f in $(FUZZDIR)/tests/fuzz/fuzz_*; do \
 		[ -x "$$f" ] || continue; \
@@ -60,6 +79,14 @@ fuzz: deps
 		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 			$(FUZZDIR)/corpus/$$name $$( [ -d $$corpus ] && echo $$corpus ); \
 	done
+
+# A packager's build: no -Werror unless the build directory already was a
+# developer's. The prefix is set at configure time (pkg-config and CMake
+# files are relocatable all the same).
+install:
+	cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_FLAGS)
+	cmake --build $(BUILD) -j $(JOBS)
+	DESTDIR=$(DESTDIR) cmake --install $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN) $(FUZZDIR)

@@ -15,6 +15,7 @@
 #include <copro/sim/sart_model.h>
 
 #include "board_internal.h"
+#include "pmgr_model.h"
 
 /* ---- the models ------------------------------------------------------ */
 
@@ -56,6 +57,21 @@ static void sart_destroy(void *model)
 	copro_sim_sart_destroy(model);
 }
 
+static int pmgr_create(struct copro_bus *bus, int node, void **out)
+{
+	return sim_pmgr_ps_create(bus, node, (struct sim_pmgr_ps **)out);
+}
+
+static void pmgr_destroy(void *model)
+{
+	sim_pmgr_ps_destroy(model);
+}
+
+static const char *const pmgr_compatibles[] = {
+	"apple,pmgr-pwrstate",
+	NULL,
+};
+
 /* The layouts copro_sim_sart_matches knows, one per SART version. */
 static const char *const sart_compatibles[] = {
 	"apple,t8015-sart",
@@ -67,6 +83,8 @@ static const char *const sart_compatibles[] = {
 static const struct model_kind model_kinds[] = {
 	[KIND_ASC] = { "ASC", asc_compatibles, asc_create, asc_destroy },
 	[KIND_SART] = { "SART", sart_compatibles, sart_create, sart_destroy },
+	[KIND_PMGR] = { "PMGR power state", pmgr_compatibles, pmgr_create,
+			pmgr_destroy },
 };
 
 #define NKINDS (sizeof(model_kinds) / sizeof(model_kinds[0]))
@@ -178,7 +196,9 @@ int copro_board_create(const struct copro_board_config *cfg,
 	if (!cfg)
 		cfg = &defaults;
 
-	const char *name = cfg->board ? cfg->board : COPRO_BOARD_DEFAULT;
+	const char *name = cfg->board ? cfg->board
+			   : cfg->dtb  ? "dtb"
+				       : COPRO_BOARD_DEFAULT;
 	struct copro_bus_config bcfg = {
 		.log = cfg->log,
 		.threaded = cfg->threaded,
@@ -199,7 +219,9 @@ int copro_board_create(const struct copro_board_config *cfg,
 	};
 	b->firmware_only = cfg->firmware_only;
 
-	ret = copro_board_dt_open(name, cfg->log, &b->dt);
+	ret = cfg->dtb ? copro_dt_open(cfg->dtb, cfg->dtb_size, name, cfg->log,
+				       &b->dt)
+		       : copro_board_dt_open(name, cfg->log, &b->dt);
 	if (ret < 0)
 		goto err_free;
 	ret = copro_dt_validate(b->dt);

@@ -54,7 +54,7 @@ struct copro_board {
 	bool firmware_only;
 };
 
-enum board_kind { KIND_ASC, KIND_SART };
+enum board_kind { KIND_ASC, KIND_SART, KIND_PMGR };
 
 /* The model of `kind` instantiated for `node`, or NULL. */
 void *board_model_of(const struct copro_board *b, int node,

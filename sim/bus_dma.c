@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <libfdt.h>
 
@@ -64,7 +65,9 @@ void copro_bus_dma_fini(struct copro_bus *bus)
 			      (unsigned long long)d->v[i].phys,
 			      (unsigned long long)d->v[i].size,
 			      d->v[i].owned ? "allocated" : "registered");
-		if (d->v[i].owned)
+		if (d->v[i].mapped)
+			munmap(d->v[i].cpu, page_up(d->v[i].size));
+		else if (d->v[i].owned)
 			free(d->v[i].cpu);
 	}
 	free(d->v);
@@ -142,7 +145,7 @@ static int dma_insert(struct copro_bus *bus, unsigned char *cpu,
 	if (!rc) {
 		i = upper_bound(d, base + off);
 		memmove(&d->v[i + 1], &d->v[i], (d->n - i) * sizeof(*d->v));
-		d->v[i] = (struct dma_range){ base + off, size, cpu, owned };
+		d->v[i] = (struct dma_range){ base + off, size, cpu, owned, false };
 		d->n++;
 		*phys = base + off;
 	}
@@ -192,13 +195,16 @@ static bool dma_overlaps(const struct bus_dma *d, uint64_t lo,
 	return false;
 }
 
-int bus_be_dma_alloc_at(void *be, uint64_t phys, size_t size,
-			struct copro_dma_buf *out)
+/*
+ * [phys, phys + size) at exactly phys, backed by `cpu` (NULL: allocated
+ * here), which must then hold page_up(size) bytes.
+ */
+static int dma_add_at(struct copro_bus *bus, uint64_t phys, size_t size,
+		      unsigned char *cpu, struct copro_dma_buf *out)
 {
-	struct copro_bus *bus = be;
 	struct bus_dma *d = &bus->dma;
 	uint64_t len = page_up(size);
-	unsigned char *cpu;
+	bool mapped = cpu != NULL;
 	size_t i;
 	int rc = 0;
 
@@ -219,10 +225,12 @@ int bus_be_dma_alloc_at(void *be, uint64_t phys, size_t size,
 			      (unsigned long long)d->end);
 		return -EINVAL;
 	}
-	cpu = aligned_alloc(COPRO_PAGE_SIZE, len);
-	if (!cpu)
-		return -ENOMEM;
-	memset(cpu, 0, len);
+	if (!mapped) {
+		cpu = aligned_alloc(COPRO_PAGE_SIZE, len);
+		if (!cpu)
+			return -ENOMEM;
+		memset(cpu, 0, len);
+	}
 	copro_rwlock_wrlock(&d->lock);
 	if (dma_overlaps(d, phys, phys + len))
 		rc = -EBUSY;
@@ -232,7 +240,7 @@ int bus_be_dma_alloc_at(void *be, uint64_t phys, size_t size,
 	if (!rc) {
 		i = upper_bound(d, phys);
 		memmove(&d->v[i + 1], &d->v[i], (d->n - i) * sizeof(*d->v));
-		d->v[i] = (struct dma_range){ phys, len, cpu, true };
+		d->v[i] = (struct dma_range){ phys, len, cpu, true, mapped };
 		d->n++;
 	}
 	copro_rwlock_unlock(&d->lock);
@@ -242,11 +250,26 @@ int bus_be_dma_alloc_at(void *be, uint64_t phys, size_t size,
 				      "dma: [0x%llx, +0x%llx) overlaps a buffer that exists",
 				      (unsigned long long)phys,
 				      (unsigned long long)len);
-		free(cpu);
+		if (!mapped)
+			free(cpu);
 		return rc;
 	}
 	*out = (struct copro_dma_buf){ cpu, phys, size };
 	return 0;
+}
+
+int bus_be_dma_alloc_at(void *be, uint64_t phys, size_t size,
+			struct copro_dma_buf *out)
+{
+	return dma_add_at(be, phys, size, NULL, out);
+}
+
+static void range_release(const struct dma_range *r)
+{
+	if (r->mapped)
+		munmap(r->cpu, page_up(r->size));
+	else
+		free(r->cpu);
 }
 
 /* Removes the range starting exactly at phys; returns it in *r. */
@@ -280,7 +303,7 @@ void bus_be_dma_free(void *be, const struct copro_dma_buf *buf)
 	struct dma_range r;
 
 	if (!dma_remove(be, buf->phys, true, buf->cpu, &r))
-		free(r.cpu);
+		range_release(&r);
 }
 
 int bus_be_dma_register(void *be, void *ptr, size_t size, uint64_t *phys)
@@ -371,4 +394,81 @@ int copro_bus_dma_write(struct copro_bus *bus, const char *who,
 uint64_t copro_bus_dma_faults(const struct copro_bus *bus)
 {
 	return atomic_load(&((struct copro_bus *)bus)->dma.faults);
+}
+
+/* ---- the raw-bus API's memory ---- */
+
+/* Host memory at virtual address == phys, or -EADDRNOTAVAIL. */
+static int map_identity(struct copro_bus *bus, uint64_t phys, uint64_t len,
+			unsigned char **cpu)
+{
+	void *want = (void *)(uintptr_t)phys;
+	void *p = MAP_FAILED;
+
+	if ((uint64_t)(uintptr_t)want == phys)
+		p = mmap(want, len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1,
+			 0);
+	if (p != MAP_FAILED && p != want) { /* a kernel without NOREPLACE */
+		munmap(p, len);
+		p = MAP_FAILED;
+	}
+	if (p == MAP_FAILED) {
+		copro_dev_err(&bus->ld,
+			      "dma: cannot map [0x%llx, +0x%llx) at the same host address: %s",
+			      (unsigned long long)phys, (unsigned long long)len,
+			      strerror(errno));
+		return -EADDRNOTAVAIL;
+	}
+	*cpu = p;
+	return 0;
+}
+
+int copro_raw_dma_alloc(struct copro_bus *bus, uint64_t phys, size_t size,
+			unsigned flags, struct copro_raw_dma *out)
+{
+	struct copro_dma_buf b;
+	unsigned char *cpu = NULL;
+	uint64_t len = page_up(size);
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (flags & ~COPRO_RAW_DMA_IDENTITY) {
+		copro_dev_err(&bus->ld, "dma: unknown flags 0x%x", flags);
+		return -EINVAL;
+	}
+	if (!(flags & COPRO_RAW_DMA_IDENTITY)) {
+		rc = phys ? bus_be_dma_alloc_at(bus, phys, size, &b)
+			  : bus_be_dma_alloc(bus, size, &b);
+	} else {
+		if (!size || len < size)
+			return -EINVAL;
+		if (!phys) {
+			copro_rwlock_rdlock(&bus->dma.lock);
+			rc = find_gap(&bus->dma, len, &phys);
+			copro_rwlock_unlock(&bus->dma.lock);
+			if (rc)
+				return dma_no_room(bus, len);
+		}
+		if (phys & PAGE_MASK)
+			return dma_add_at(bus, phys, size, NULL, &b); /* logs */
+		rc = map_identity(bus, phys, len, &cpu);
+		if (rc)
+			return rc;
+		rc = dma_add_at(bus, phys, size, cpu, &b);
+		if (rc)
+			munmap(cpu, len);
+	}
+	if (!rc)
+		*out = (struct copro_raw_dma){ b.cpu, b.phys, b.size };
+	return rc;
+}
+
+void copro_raw_dma_free(struct copro_bus *bus, struct copro_raw_dma *buf)
+{
+	const struct copro_dma_buf b = { buf->cpu, buf->phys, buf->size };
+
+	if (buf->cpu)
+		bus_be_dma_free(bus, &b);
+	memset(buf, 0, sizeof(*buf));
 }

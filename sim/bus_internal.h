@@ -15,6 +15,7 @@
 #include <copro/log.h>
 #include <copro/os.h>
 #include <copro/sim/bus.h>
+#include <copro/sim/raw.h>
 
 #define COPRO_IRQ_LINES COPRO_BUS_IRQ_LINES
 #define COPRO_PAGE_SIZE 4096u
@@ -74,6 +75,17 @@ struct bus_irq_lines {
 	_Atomic bool stop;
 	struct copro_thread thread;
 	uint64_t spin_ns;
+	/* The raw-bus API's hooks and waiters (bus_raw.c). */
+	struct copro_rwlock raw_lock;	/* the hooks */
+	struct bus_raw_hook *raw_hooks;
+	size_t raw_nhooks, raw_cap;
+	_Atomic unsigned raw_users;	/* hooks + waiters: 0 skips it all */
+	struct copro_event raw_ev;	/* every level change while users */
+};
+struct bus_raw_hook {
+	unsigned line;
+	copro_raw_irq_fn fn;
+	void *ctx;
 };
 
 /* ---- DMA ---- */
@@ -83,6 +95,7 @@ struct dma_range {
 	uint64_t size;
 	unsigned char *cpu;
 	bool owned; /* copro_dma_alloc'd (else registered caller memory) */
+	bool mapped; /* owned, and mmap'd at a fixed address (munmap it) */
 };
 
 struct bus_dma {
@@ -162,6 +175,8 @@ struct copro_bus {
 int copro_bus_mmio_init(struct copro_bus *bus);
 void copro_bus_mmio_fini(struct copro_bus *bus);
 int copro_bus_irq_init(struct copro_bus *bus, uint64_t spin_ns);
+/* A line changed level and the raw API has users (bus_raw.c). */
+void bus_raw_irq_changed(struct copro_bus *bus, unsigned line, bool level);
 int copro_bus_irq_start(struct copro_bus *bus);
 void copro_bus_irq_stop(struct copro_bus *bus);
 void copro_bus_irq_fini(struct copro_bus *bus);

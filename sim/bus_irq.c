@@ -37,7 +37,16 @@ int copro_bus_irq_init(struct copro_bus *bus, uint64_t spin_ns)
 	atomic_init(&q->stop, false);
 	copro_event_init(&q->ev);
 	q->spin_ns = spin_ns;
-	return copro_mutex_init(&q->lock);
+	atomic_init(&q->raw_users, 0);
+	copro_event_init(&q->raw_ev);
+	int rc = copro_rwlock_init(&q->raw_lock);
+
+	if (rc)
+		return rc;
+	rc = copro_mutex_init(&q->lock);
+	if (rc)
+		copro_rwlock_destroy(&q->raw_lock);
+	return rc;
 }
 
 void copro_bus_irq_fini(struct copro_bus *bus)
@@ -54,6 +63,12 @@ void copro_bus_irq_fini(struct copro_bus *bus)
 				      irq->line, irq->name);
 		free(irq);
 	}
+	for (size_t i = 0; i < q->raw_nhooks; i++)
+		copro_dev_err(&bus->ld,
+			      "bus destroyed with a raw hook on interrupt line %u",
+			      q->raw_hooks[i].line);
+	free(q->raw_hooks);
+	copro_rwlock_destroy(&q->raw_lock);
 	copro_mutex_destroy(&q->lock);
 }
 
@@ -167,6 +182,9 @@ void copro_bus_irq_set(struct copro_bus *bus, unsigned line, bool level)
 	if (atomic_load_explicit(&bus->observed, memory_order_acquire) &&
 	    bus->obs.irq_level)
 		bus->obs.irq_level(bus->obs.ctx, line, level);
+	/* seq_cst, paired with copro_raw_irq_wait: one of us sees the other. */
+	if (atomic_load(&bus->irq.raw_users))
+		bus_raw_irq_changed(bus, line, level);
 	if (!level)
 		return;
 	irq = atomic_load(&bus->irq.by_line[line]);

@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 
+#include <copro/export.h>
 #include <copro/mbox.h>
 #include <copro/platform.h>
 
@@ -30,10 +31,11 @@ struct copro_asc;
  * controller under the node and, for run-time binding, under the node's
  * name ("mbox@277408000").
  */
-int copro_asc_probe(struct copro_platform *p, int node,
-		    struct copro_asc **out);
-void copro_asc_remove(struct copro_asc *asc);
-struct copro_mbox_controller *copro_asc_controller(struct copro_asc *asc);
+COPRO_API int copro_asc_probe(struct copro_platform *p, int node,
+			      struct copro_asc **out);
+COPRO_API void copro_asc_remove(struct copro_asc *asc);
+COPRO_API struct copro_mbox_controller
+*copro_asc_controller(struct copro_asc *asc);
 
 /* The compatibles the driver binds to. */
 #define COPRO_ASC_COMPATIBLE "apple,asc-mailbox"

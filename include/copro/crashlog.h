@@ -35,6 +35,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <copro/export.h>
 #include <copro/log.h>
 
 #ifdef __cplusplus
@@ -178,8 +179,8 @@ struct copro_crashlog {
  * for a bad header (out->error says why; nothing else is filled in), or
  * -EINVAL for a NULL argument.
  */
-int copro_crashlog_parse(const void *buf, size_t len,
-			 struct copro_crashlog *out);
+COPRO_API int copro_crashlog_parse(const void *buf, size_t len,
+				   struct copro_crashlog *out);
 
 /*
  * Text. Each formatter produces the same lines: a summary, one block per
@@ -189,19 +190,20 @@ int copro_crashlog_parse(const void *buf, size_t len,
  * copro_crashlog_format() hands each line to emit(), stopping at the
  * first non-zero return, which it then returns; otherwise 0.
  */
-int copro_crashlog_format(const struct copro_crashlog *cl,
-			  int (*emit)(void *ctx, const char *line), void *ctx);
+COPRO_API int copro_crashlog_format(const struct copro_crashlog *cl,
+				    int (*emit)(void *ctx, const char *line),
+				    void *ctx);
 /* One line per line of text. 0, or -EIO when the stream failed. */
-int copro_crashlog_print(const struct copro_crashlog *cl, FILE *out);
+COPRO_API int copro_crashlog_print(const struct copro_crashlog *cl, FILE *out);
 /* Every line through the device's log at the given level (ld NULL: stderr). */
-void copro_crashlog_log(const struct copro_crashlog *cl,
-			const struct copro_logdev *ld,
-			enum copro_log_level level);
+COPRO_API void copro_crashlog_log(const struct copro_crashlog *cl,
+				  const struct copro_logdev *ld,
+				  enum copro_log_level level);
 
 /* Name of an ESR_ELx exception class (ESR bits 31:26); never NULL. */
-const char *copro_crashlog_esr_class_name(uint32_t ec);
+COPRO_API const char *copro_crashlog_esr_class_name(uint32_t ec);
 /* "Cmbx"; bytes that are not printable become '?'. Returns buf. */
-char *copro_crashlog_fourcc_str(uint32_t fourcc, char buf[5]);
+COPRO_API char *copro_crashlog_fourcc_str(uint32_t fourcc, char buf[5]);
 
 #ifdef __cplusplus
 }

@@ -8,6 +8,8 @@
 
 #include <errno.h>
 
+#include <copro/export.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -29,7 +31,7 @@ enum {
  */
 
 /* Human-readable text for a negative (or positive) error code. Never NULL. */
-const char *copro_strerror(int err);
+COPRO_API const char *copro_strerror(int err);
 
 #ifdef __cplusplus
 }

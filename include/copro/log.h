@@ -12,6 +12,8 @@
 
 #include <stdarg.h>
 
+#include <copro/export.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -38,23 +40,27 @@ struct copro_log_sink {
 struct copro_log;
 
 /* sink NULL: stderr, "copro: <level>: <dev>: <msg>". */
-int copro_log_create(const struct copro_log_sink *sink,
-		     enum copro_log_level level, struct copro_log **out);
-void copro_log_destroy(struct copro_log *log);
-void copro_log_set_level(struct copro_log *log, enum copro_log_level level);
-enum copro_log_level copro_log_get_level(const struct copro_log *log);
+COPRO_API int copro_log_create(const struct copro_log_sink *sink,
+			       enum copro_log_level level,
+			       struct copro_log **out);
+COPRO_API void copro_log_destroy(struct copro_log *log);
+COPRO_API void copro_log_set_level(struct copro_log *log,
+				   enum copro_log_level level);
+COPRO_API enum copro_log_level copro_log_get_level(const struct copro_log *log);
 /* True when a message of this level would be written (cheap). */
-int copro_log_enabled(const struct copro_log *log, enum copro_log_level level);
+COPRO_API int copro_log_enabled(const struct copro_log *log,
+				enum copro_log_level level);
 
-const char *copro_log_level_name(enum copro_log_level level);
+COPRO_API const char *copro_log_level_name(enum copro_log_level level);
 /* Parses "err", "warn", "info", "debug", "trace"; -EINVAL otherwise. */
-int copro_log_level_parse(const char *name, enum copro_log_level *out);
+COPRO_API int
+copro_log_level_parse(const char *name, enum copro_log_level *out);
 
-void copro_logf(struct copro_log *log, enum copro_log_level level,
-		const char *dev, const char *fmt, ...)
+COPRO_API void copro_logf(struct copro_log *log, enum copro_log_level level,
+			  const char *dev, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-void copro_vlogf(struct copro_log *log, enum copro_log_level level,
-		 const char *dev, const char *fmt, va_list ap)
+COPRO_API void copro_vlogf(struct copro_log *log, enum copro_log_level level,
+			   const char *dev, const char *fmt, va_list ap)
 	__attribute__((format(printf, 4, 0)));
 
 /*
@@ -66,8 +72,8 @@ struct copro_logdev {
 	char name[64];
 };
 
-void copro_logdev_init(struct copro_logdev *ld, struct copro_log *log,
-		       const char *fmt, ...)
+COPRO_API void copro_logdev_init(struct copro_logdev *ld, struct copro_log *log,
+				 const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 #define copro_dev_log(ld, lvl, ...)                                          \

@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <copro/export.h>
 #include <copro/platform.h>
 #include <copro/time.h>
 
@@ -50,7 +51,7 @@ enum copro_mbox_txdone {
 	/* The send itself completes the transfer and may return a reply. */
 	COPRO_MBOX_TXDONE_SYNC,
 };
-const char *copro_mbox_txdone_name(enum copro_mbox_txdone mode);
+COPRO_API const char *copro_mbox_txdone_name(enum copro_mbox_txdone mode);
 
 /* Channel directions, as flags. */
 enum {
@@ -97,14 +98,15 @@ struct copro_mbox_client {
  * `client_node`'s "mboxes" property. -EPROBE_DEFER-like -ENODEV when the
  * controller is not registered yet; -EBUSY when the channel is bound.
  */
-int copro_mbox_request_dt(struct copro_platform *p, int client_node,
-			  const char *name, unsigned index,
-			  const struct copro_mbox_client *cl,
-			  struct copro_mbox_chan **out);
+COPRO_API int copro_mbox_request_dt(struct copro_platform *p, int client_node,
+				    const char *name, unsigned index,
+				    const struct copro_mbox_client *cl,
+				    struct copro_mbox_chan **out);
 /* Bind at run time by controller name and channel id. */
-int copro_mbox_request(struct copro_platform *p, const char *controller,
-		       uint64_t chan_id, const struct copro_mbox_client *cl,
-		       struct copro_mbox_chan **out);
+COPRO_API int copro_mbox_request(struct copro_platform *p,
+				 const char *controller, uint64_t chan_id,
+				 const struct copro_mbox_client *cl,
+				 struct copro_mbox_chan **out);
 /*
  * Unbind. Queued, unsent messages are cancelled (tx_done gets
  * -ECANCELED) and counted in the log, and so is a message already handed
@@ -113,12 +115,13 @@ int copro_mbox_request(struct copro_platform *p, const char *controller,
  * channel's own rx or tx_done callback. The channel can then be bound
  * again.
  */
-void copro_mbox_free(struct copro_mbox_chan *chan);
+COPRO_API void copro_mbox_free(struct copro_mbox_chan *chan);
 
-size_t copro_mbox_mtu(const struct copro_mbox_chan *chan);
-unsigned copro_mbox_dir(const struct copro_mbox_chan *chan);
-enum copro_mbox_txdone copro_mbox_txdone_mode(const struct copro_mbox_chan *chan);
-uint64_t copro_mbox_chan_id(const struct copro_mbox_chan *chan);
+COPRO_API size_t copro_mbox_mtu(const struct copro_mbox_chan *chan);
+COPRO_API unsigned copro_mbox_dir(const struct copro_mbox_chan *chan);
+COPRO_API enum copro_mbox_txdone
+copro_mbox_txdone_mode(const struct copro_mbox_chan *chan);
+COPRO_API uint64_t copro_mbox_chan_id(const struct copro_mbox_chan *chan);
 
 /*
  * Queue a message (copied) for sending. timeout_ns 0: -EAGAIN at once if
@@ -127,29 +130,31 @@ uint64_t copro_mbox_chan_id(const struct copro_mbox_chan *chan);
  * -EOPNOTSUPP for a doorbell on a controller without them or on an
  * RX-only channel, -ETIMEDOUT, -ESHUTDOWN after copro_mbox_free began.
  */
-int copro_mbox_send(struct copro_mbox_chan *chan, const void *msg, size_t len,
-		    int64_t timeout_ns);
+COPRO_API int copro_mbox_send(struct copro_mbox_chan *chan, const void *msg,
+			      size_t len, int64_t timeout_ns);
 /* A doorbell ring: a message with no payload. */
-int copro_mbox_ring(struct copro_mbox_chan *chan, int64_t timeout_ns);
+COPRO_API int copro_mbox_ring(struct copro_mbox_chan *chan, int64_t timeout_ns);
 /*
  * SYNC controllers: send and wait for the transfer, returning the reply
  * (up to *reply_len bytes; *reply_len is updated) and the transfer's
  * status; tx_done is not called. Other modes: -EOPNOTSUPP.
  */
-int copro_mbox_call(struct copro_mbox_chan *chan, const void *msg, size_t len,
-		    void *reply, size_t *reply_len);
+COPRO_API int copro_mbox_call(struct copro_mbox_chan *chan, const void *msg,
+			      size_t len, void *reply, size_t *reply_len);
 /* Wait until every queued message has left (TX done). */
-int copro_mbox_flush(struct copro_mbox_chan *chan, int64_t timeout_ns);
+COPRO_API int
+copro_mbox_flush(struct copro_mbox_chan *chan, int64_t timeout_ns);
 
 /* ACK mode: the client says the message in flight is done. */
-void copro_mbox_client_txdone(struct copro_mbox_chan *chan, int status);
+COPRO_API void
+copro_mbox_client_txdone(struct copro_mbox_chan *chan, int status);
 
 /*
  * Polled mode: dispatch interrupts (copro_platform_poll), poll TX
  * completion, deliver deferred messages. Returns messages delivered.
  * Also valid on a threaded platform (it then competes with the worker).
  */
-int copro_mbox_poll(struct copro_mbox_chan *chan);
+COPRO_API int copro_mbox_poll(struct copro_mbox_chan *chan);
 
 struct copro_mbox_stats {
 	uint64_t sent;		/* handed to the controller */
@@ -159,8 +164,8 @@ struct copro_mbox_stats {
 	uint64_t backpressure;	/* sends that found the queue full */
 	uint64_t rx_stalls;	/* times a full ring stopped the controller */
 };
-void copro_mbox_get_stats(const struct copro_mbox_chan *chan,
-			  struct copro_mbox_stats *out);
+COPRO_API void copro_mbox_get_stats(const struct copro_mbox_chan *chan,
+				    struct copro_mbox_stats *out);
 
 #ifdef __cplusplus
 }

@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <copro/export.h>
 #include <copro/platform.h>
 
 #ifdef __cplusplus
@@ -50,11 +51,11 @@ struct copro_nvme_config {
  * bring-up of SPEC 4 and Identify. Every failure is a clear error
  * (logged with the step and the value) and leaves nothing behind.
  */
-int copro_nvme_probe(struct copro_platform *p, int node,
-		     const struct copro_nvme_config *cfg,
-		     struct copro_nvme **out);
+COPRO_API int copro_nvme_probe(struct copro_platform *p, int node,
+			       const struct copro_nvme_config *cfg,
+			       struct copro_nvme **out);
 /* Clean shutdown (controller shutdown, RTKit shutdown, CPU stop, power off). */
-void copro_nvme_remove(struct copro_nvme *nvme);
+COPRO_API void copro_nvme_remove(struct copro_nvme *nvme);
 
 struct copro_nvme_info {
 	char model[41], serial[21], firmware[9]; /* trimmed, NUL-terminated */
@@ -63,8 +64,8 @@ struct copro_nvme_info {
 	bool volatile_cache;	/* flush needed for durability */
 	uint32_t max_transfer;	/* bytes per command */
 };
-void copro_nvme_get_info(const struct copro_nvme *nvme,
-			 struct copro_nvme_info *out);
+COPRO_API void copro_nvme_get_info(const struct copro_nvme *nvme,
+				   struct copro_nvme_info *out);
 
 enum copro_nvme_op {
 	COPRO_NVME_READ,
@@ -96,41 +97,42 @@ struct copro_nvme_req {
  * not called), -ECONNRESET after a crash, -ESHUTDOWN while suspended or
  * removed.
  */
-int copro_nvme_submit(struct copro_nvme *nvme, struct copro_nvme_req *req);
+COPRO_API int copro_nvme_submit(struct copro_nvme *nvme,
+				struct copro_nvme_req *req);
 /* Polled mode: reap completions and run timeouts. Returns completions. */
-int copro_nvme_poll(struct copro_nvme *nvme);
+COPRO_API int copro_nvme_poll(struct copro_nvme *nvme);
 
 /* Blocking wrappers. */
-int copro_nvme_read(struct copro_nvme *nvme, uint64_t offset, void *buf,
-		    size_t len);
-int copro_nvme_write(struct copro_nvme *nvme, uint64_t offset,
-		     const void *buf, size_t len, bool fua);
-int copro_nvme_flush(struct copro_nvme *nvme);
+COPRO_API int copro_nvme_read(struct copro_nvme *nvme, uint64_t offset,
+			      void *buf, size_t len);
+COPRO_API int copro_nvme_write(struct copro_nvme *nvme, uint64_t offset,
+			       const void *buf, size_t len, bool fua);
+COPRO_API int copro_nvme_flush(struct copro_nvme *nvme);
 
 /*
  * Zero-copy: I/O whose buffer lies inside a registered range skips the
  * bounce buffer. Register before use, unregister when done.
  */
-int copro_nvme_register_buffer(struct copro_nvme *nvme, void *buf,
-			       size_t len);
-int copro_nvme_unregister_buffer(struct copro_nvme *nvme, void *buf);
+COPRO_API int copro_nvme_register_buffer(struct copro_nvme *nvme, void *buf,
+					 size_t len);
+COPRO_API int copro_nvme_unregister_buffer(struct copro_nvme *nvme, void *buf);
 
 /*
  * Apple's vendor admin command (0xD8): `buf` is allowed in the SART for
  * the duration of the command; cdw10..15 as given.
  */
-int copro_nvme_vendor_cmd(struct copro_nvme *nvme, const uint32_t cdw[6],
-			  void *buf, size_t len, bool to_device,
-			  uint32_t *result);
+COPRO_API int
+copro_nvme_vendor_cmd(struct copro_nvme *nvme, const uint32_t cdw[6], void *buf,
+		      size_t len, bool to_device, uint32_t *result);
 
 /* Full reset sequence (SPEC 4) now; outstanding I/O retried or failed. */
-int copro_nvme_reset(struct copro_nvme *nvme);
-int copro_nvme_suspend(struct copro_nvme *nvme);
-int copro_nvme_resume(struct copro_nvme *nvme);
+COPRO_API int copro_nvme_reset(struct copro_nvme *nvme);
+COPRO_API int copro_nvme_suspend(struct copro_nvme *nvme);
+COPRO_API int copro_nvme_resume(struct copro_nvme *nvme);
 
 /* The coprocessor crashed; the device is dead until removed. */
-bool copro_nvme_is_dead(const struct copro_nvme *nvme);
-struct copro_rtkit *copro_nvme_rtkit(struct copro_nvme *nvme);
+COPRO_API bool copro_nvme_is_dead(const struct copro_nvme *nvme);
+COPRO_API struct copro_rtkit *copro_nvme_rtkit(struct copro_nvme *nvme);
 
 struct copro_nvme_stats {
 	uint64_t submitted, completed, errors;
@@ -140,8 +142,8 @@ struct copro_nvme_stats {
 	uint64_t retried, failed; /* after resets and crashes */
 	uint64_t bounced_bytes, zero_copy_bytes;
 };
-void copro_nvme_get_stats(const struct copro_nvme *nvme,
-			  struct copro_nvme_stats *out);
+COPRO_API void copro_nvme_get_stats(const struct copro_nvme *nvme,
+				    struct copro_nvme_stats *out);
 
 #ifdef __cplusplus
 }

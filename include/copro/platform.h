@@ -23,6 +23,7 @@
 
 #include <stdbool.h>
 
+#include <copro/export.h>
 #include <copro/dt.h>
 #include <copro/log.h>
 
@@ -32,10 +33,11 @@ extern "C" {
 
 struct copro_platform;
 
-const struct copro_dt *copro_platform_dt(const struct copro_platform *p);
-struct copro_log *copro_platform_log(const struct copro_platform *p);
+COPRO_API const struct copro_dt
+*copro_platform_dt(const struct copro_platform *p);
+COPRO_API struct copro_log *copro_platform_log(const struct copro_platform *p);
 /* false: no host threads at all (see the rule above). */
-bool copro_platform_threaded(const struct copro_platform *p);
+COPRO_API bool copro_platform_threaded(const struct copro_platform *p);
 
 /*
  * Polled mode: run the handlers of every asserted, enabled interrupt line
@@ -43,7 +45,7 @@ bool copro_platform_threaded(const struct copro_platform *p);
  * rounds). Returns the number of handler calls. Safe from any thread;
  * handlers never run concurrently with themselves.
  */
-int copro_platform_poll(struct copro_platform *p);
+COPRO_API int copro_platform_poll(struct copro_platform *p);
 
 #ifdef __cplusplus
 }

@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <copro/export.h>
 #include <copro/crashlog.h>
 #include <copro/platform.h>
 
@@ -62,18 +63,18 @@ enum copro_rtkit_pwr_state {
 	COPRO_RTKIT_PWR_IDLE = 0x201,
 	COPRO_RTKIT_PWR_INIT = 0x220,
 };
-const char *copro_rtkit_pwr_state_name(unsigned state);
+COPRO_API const char *copro_rtkit_pwr_state_name(unsigned state);
 
 /* "mgmt", "crashlog", ..., "app 0x20"; never NULL (buf-less: static). */
-const char *copro_rtkit_ep_name(uint8_t ep);
+COPRO_API const char *copro_rtkit_ep_name(uint8_t ep);
 
 /*
  * One line describing a message for traces: endpoint name, message type
  * name, decoded fields ("mgmt HELLO min=11 max=12"). Truncates to len.
  * `to_iop`: the direction, which decides how some types are read.
  */
-void copro_rtkit_decode(char *buf, size_t len, bool to_iop, uint8_t ep,
-			uint64_t msg);
+COPRO_API void copro_rtkit_decode(char *buf, size_t len, bool to_iop,
+				  uint8_t ep, uint64_t msg);
 
 /* ---- shared buffers (SPEC 2.3) -------------------------------------- */
 
@@ -119,7 +120,8 @@ enum copro_rtkit_shmem_mode {
 	COPRO_RTKIT_SHMEM_MMIO,
 	COPRO_RTKIT_SHMEM_IOVA,
 };
-const char *copro_rtkit_shmem_mode_name(enum copro_rtkit_shmem_mode mode);
+COPRO_API const char
+*copro_rtkit_shmem_mode_name(enum copro_rtkit_shmem_mode mode);
 
 /* ---- the client ----------------------------------------------------- */
 
@@ -200,16 +202,17 @@ struct copro_rtkit_config {
  * Nothing is sent until copro_rtkit_boot. -ENODEV when the mailbox
  * controller is not probed.
  */
-int copro_rtkit_create(struct copro_platform *p, int node,
-		       const struct copro_rtkit_config *cfg,
-		       struct copro_rtkit **out);
+COPRO_API int copro_rtkit_create(struct copro_platform *p, int node,
+				 const struct copro_rtkit_config *cfg,
+				 struct copro_rtkit **out);
 /*
  * Change the timeout of every wait from now on (0: 1 s; negative:
  * -EINVAL), e.g. a long one for boot and a short one afterwards.
  */
-int copro_rtkit_set_timeout(struct copro_rtkit *rtk, int64_t timeout_ns);
+COPRO_API int copro_rtkit_set_timeout(struct copro_rtkit *rtk,
+				      int64_t timeout_ns);
 /* Frees buffers and the channel; does not talk to the coprocessor. */
-void copro_rtkit_destroy(struct copro_rtkit *rtk);
+COPRO_API void copro_rtkit_destroy(struct copro_rtkit *rtk);
 
 /* ---- lifecycle (SPEC 2.2) ------------------------------------------- */
 
@@ -222,14 +225,14 @@ void copro_rtkit_destroy(struct copro_rtkit *rtk);
  * arrives before this call starts it all the same (as in Linux), and
  * boot() then returns its outcome.
  */
-int copro_rtkit_boot(struct copro_rtkit *rtk);
+COPRO_API int copro_rtkit_boot(struct copro_rtkit *rtk);
 /*
  * AP QUIESCED, IOP SLEEP, then reinit. Like every power-state change:
  * -ETIMEDOUT when an ACK does not come, -EPROTO when it names another
  * state, -ECONNRESET once crashed; the coprocessor is not running from
  * the first request on, whatever the outcome.
  */
-int copro_rtkit_shutdown(struct copro_rtkit *rtk);
+COPRO_API int copro_rtkit_shutdown(struct copro_rtkit *rtk);
 /*
  * Take over a coprocessor whose CPU an earlier owner (a bootloader, a
  * previous instance) left running: SET_IOP_PWR_STATE(wake state) first.
@@ -238,38 +241,38 @@ int copro_rtkit_shutdown(struct copro_rtkit *rtk);
  * QUIESCED, IOP SLEEP) and woken into a session of our own, with
  * buffers of our own. Errors as for boot.
  */
-int copro_rtkit_takeover(struct copro_rtkit *rtk);
+COPRO_API int copro_rtkit_takeover(struct copro_rtkit *rtk);
 /* AP and IOP QUIESCED, reinit, both recorded as QUIESCED. */
-int copro_rtkit_quiesce(struct copro_rtkit *rtk);
+COPRO_API int copro_rtkit_quiesce(struct copro_rtkit *rtk);
 /*
  * Wake after shutdown, quiesce or idle: SET_IOP_PWR_STATE(wake state),
  * then, after shutdown or quiesce, the whole handshake from HELLO (the
  * system endpoints are started again and ask for buffers again); after
  * idle, which kept the session, IOP ON and AP ON. -EPERM after poweroff.
  */
-int copro_rtkit_wake(struct copro_rtkit *rtk);
+COPRO_API int copro_rtkit_wake(struct copro_rtkit *rtk);
 /*
  * AP IDLE, then IOP IDLE, each acknowledged; both recorded as IDLE. The
  * session (map, buffers) is kept; the coprocessor is not running until
  * copro_rtkit_wake.
  */
-int copro_rtkit_idle(struct copro_rtkit *rtk);
+COPRO_API int copro_rtkit_idle(struct copro_rtkit *rtk);
 /* AP and IOP OFF, then reinit; the coprocessor will not wake again. */
-int copro_rtkit_poweroff(struct copro_rtkit *rtk);
+COPRO_API int copro_rtkit_poweroff(struct copro_rtkit *rtk);
 /*
  * Forget everything the coprocessor set up: buffers freed, endpoint map
  * cleared, crashed flag cleared, both states OFF. Only while it is held
  * in reset or asleep (the caller knows). Also drops queued messages.
  */
-int copro_rtkit_reinit(struct copro_rtkit *rtk);
+COPRO_API int copro_rtkit_reinit(struct copro_rtkit *rtk);
 
-bool copro_rtkit_is_running(const struct copro_rtkit *rtk);
-bool copro_rtkit_is_crashed(const struct copro_rtkit *rtk);
+COPRO_API bool copro_rtkit_is_running(const struct copro_rtkit *rtk);
+COPRO_API bool copro_rtkit_is_crashed(const struct copro_rtkit *rtk);
 
 /* ---- application endpoints ----------------------------------------- */
 
 /* -EINVAL for a system or unmapped endpoint, -ENOTCONN when not running. */
-int copro_rtkit_start_ep(struct copro_rtkit *rtk, uint8_t ep);
+COPRO_API int copro_rtkit_start_ep(struct copro_rtkit *rtk, uint8_t ep);
 /*
  * Send to an application endpoint. timeout_ns 0: -EAGAIN at once when the
  * mailbox is full; otherwise block until the mailbox accepted it
@@ -277,37 +280,38 @@ int copro_rtkit_start_ep(struct copro_rtkit *rtk, uint8_t ep);
  * -ENOTCONN when not running, -ECONNRESET once crashed or restarted (also
  * ending a blocked send within a millisecond or so).
  */
-int copro_rtkit_send_message(struct copro_rtkit *rtk, uint8_t ep,
+COPRO_API int copro_rtkit_send_message(struct copro_rtkit *rtk, uint8_t ep,
 			     uint64_t msg, int64_t timeout_ns);
 /*
  * For callers that cannot sleep (interrupt context): never blocks on a
  * lock or an event; busy-waits up to 500 ms for room in the mailbox
  * (-ETIMEDOUT), as Linux's atomic sends do. Other errors as above.
  */
-int copro_rtkit_send_message_atomic(struct copro_rtkit *rtk, uint8_t ep,
+COPRO_API int copro_rtkit_send_message_atomic(struct copro_rtkit *rtk, uint8_t ep,
 				    uint64_t msg);
 /* Wait until every message sent has left the mailbox; -ECONNRESET once crashed. */
-int copro_rtkit_flush(struct copro_rtkit *rtk, int64_t timeout_ns);
+COPRO_API int copro_rtkit_flush(struct copro_rtkit *rtk, int64_t timeout_ns);
 /*
  * Polled mode: dispatch interrupts and handle received messages in the
  * caller's thread. Returns messages handled (>= 0) or a negative error.
  */
-int copro_rtkit_poll(struct copro_rtkit *rtk);
+COPRO_API int copro_rtkit_poll(struct copro_rtkit *rtk);
 
 /* ---- state, for tools and tests ------------------------------------- */
 
 /* Negotiated version, 0 before HELLO. */
-unsigned copro_rtkit_version(const struct copro_rtkit *rtk);
+COPRO_API unsigned copro_rtkit_version(const struct copro_rtkit *rtk);
 /* From the endpoint map (endpoint 0 always). */
-bool copro_rtkit_has_ep(const struct copro_rtkit *rtk, uint8_t ep);
-unsigned copro_rtkit_iop_state(const struct copro_rtkit *rtk);
-unsigned copro_rtkit_ap_state(const struct copro_rtkit *rtk);
-const char *copro_rtkit_name(const struct copro_rtkit *rtk);
+COPRO_API bool copro_rtkit_has_ep(const struct copro_rtkit *rtk, uint8_t ep);
+COPRO_API unsigned copro_rtkit_iop_state(const struct copro_rtkit *rtk);
+COPRO_API unsigned copro_rtkit_ap_state(const struct copro_rtkit *rtk);
+COPRO_API const char *copro_rtkit_name(const struct copro_rtkit *rtk);
 /* The last crash's decoded log, NULL if none since reinit. */
-const struct copro_crashlog *copro_rtkit_crashlog(const struct copro_rtkit *rtk);
+COPRO_API const struct copro_crashlog
+*copro_rtkit_crashlog(const struct copro_rtkit *rtk);
 /* The shared buffer of a system endpoint, NULL if not set up. */
-const struct copro_rtkit_shmem *copro_rtkit_shmem(const struct copro_rtkit *rtk,
-						  uint8_t ep);
+COPRO_API const struct copro_rtkit_shmem
+*copro_rtkit_shmem(const struct copro_rtkit *rtk, uint8_t ep);
 
 struct copro_rtkit_stats {
 	uint64_t sent, received;
@@ -317,8 +321,8 @@ struct copro_rtkit_stats {
 	uint64_t crashes;
 	uint64_t restarts;	 /* HELLOs while running or handshaking */
 };
-void copro_rtkit_get_stats(const struct copro_rtkit *rtk,
-			   struct copro_rtkit_stats *out);
+COPRO_API void copro_rtkit_get_stats(const struct copro_rtkit *rtk,
+				     struct copro_rtkit_stats *out);
 
 #ifdef __cplusplus
 }

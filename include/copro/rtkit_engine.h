@@ -39,6 +39,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <copro/export.h>
 #include <copro/log.h>
 
 #ifdef __cplusplus
@@ -65,7 +66,7 @@ enum copro_rtkit_phase {
 	COPRO_RTKIT_PHASE_TAKEOVER_AP,	/* AP QUIESCED sent */
 	COPRO_RTKIT_PHASE_TAKEOVER_IOP, /* IOP SLEEP sent */
 };
-const char *copro_rtkit_phase_name(enum copro_rtkit_phase phase);
+COPRO_API const char *copro_rtkit_phase_name(enum copro_rtkit_phase phase);
 
 /* At most this many messages and events come out of one call. */
 #define COPRO_RTKIT_OUT_MSGS 16
@@ -186,13 +187,13 @@ struct copro_rtkit_engine {
 	struct copro_rtkit_engine_stats st;
 };
 
-void copro_rtkit_engine_init(struct copro_rtkit_engine *e,
+COPRO_API void copro_rtkit_engine_init(struct copro_rtkit_engine *e,
 			     const struct copro_rtkit_engine_config *cfg);
 
 /* ---- the coprocessor's messages ------------------------------------ */
 
 /* One received message (ep: msg1 7:0 of the mailbox). */
-void copro_rtkit_engine_receive(struct copro_rtkit_engine *e, uint8_t ep,
+COPRO_API void copro_rtkit_engine_receive(struct copro_rtkit_engine *e, uint8_t ep,
 				uint64_t msg, struct copro_rtkit_out *out);
 /*
  * The outcome of a BUFFER event. err < 0: the glue could not or would not
@@ -201,7 +202,7 @@ void copro_rtkit_engine_receive(struct copro_rtkit_engine *e, uint8_t ep,
  * answered unless `answer` is false (a buffer the coprocessor manages in
  * its own memory).
  */
-void copro_rtkit_engine_buffer(struct copro_rtkit_engine *e, uint8_t ep,
+COPRO_API void copro_rtkit_engine_buffer(struct copro_rtkit_engine *e, uint8_t ep,
 			       int err, const char *why, uint64_t iova,
 			       bool answer, struct copro_rtkit_out *out);
 
@@ -214,7 +215,7 @@ void copro_rtkit_engine_buffer(struct copro_rtkit_engine *e, uint8_t ep,
  * -EBUSY already running, or the error of a handshake that failed
  * before anyone asked.
  */
-int copro_rtkit_engine_boot(struct copro_rtkit_engine *e,
+COPRO_API int copro_rtkit_engine_boot(struct copro_rtkit_engine *e,
 			    struct copro_rtkit_out *out);
 /*
  * Wake after shutdown, quiesce or idle: SET_IOP_PWR_STATE(wake state).
@@ -222,76 +223,76 @@ int copro_rtkit_engine_boot(struct copro_rtkit_engine *e,
  * kept its session and answers IOP ON. -EPERM after poweroff, -EBUSY
  * while running or booting, -ECONNRESET crashed.
  */
-int copro_rtkit_engine_wake(struct copro_rtkit_engine *e,
+COPRO_API int copro_rtkit_engine_wake(struct copro_rtkit_engine *e,
 			    struct copro_rtkit_out *out);
 /*
  * Take over a coprocessor another owner (a bootloader) left running or
  * asleep: see COPRO_RTKIT_PHASE_TAKEOVER. Wait for RUNNING as for boot.
  */
-int copro_rtkit_engine_takeover(struct copro_rtkit_engine *e,
+COPRO_API int copro_rtkit_engine_takeover(struct copro_rtkit_engine *e,
 				struct copro_rtkit_out *out);
 /*
  * SET_AP_PWR_STATE (ap) or SET_IOP_PWR_STATE; its ACK completes
  * copro_rtkit_engine_pwr_wait(e, ap). The coprocessor is not running
  * from here on. -ECONNRESET crashed.
  */
-int copro_rtkit_engine_set_power(struct copro_rtkit_engine *e, bool ap,
+COPRO_API int copro_rtkit_engine_set_power(struct copro_rtkit_engine *e, bool ap,
 				 unsigned state, struct copro_rtkit_out *out);
 /* Forget everything about the coprocessor (the glue frees its buffers). */
-void copro_rtkit_engine_reinit(struct copro_rtkit_engine *e);
+COPRO_API void copro_rtkit_engine_reinit(struct copro_rtkit_engine *e);
 /*
  * After quiesce or idle: record both states (the ACKs said so). Ignored
  * while running or booting.
  */
-void copro_rtkit_engine_set_states(struct copro_rtkit_engine *e, unsigned ap,
+COPRO_API void copro_rtkit_engine_set_states(struct copro_rtkit_engine *e, unsigned ap,
 				   unsigned iop);
 /* After poweroff: a wake is refused from now on. */
-void copro_rtkit_engine_set_powered_off(struct copro_rtkit_engine *e);
+COPRO_API void copro_rtkit_engine_set_powered_off(struct copro_rtkit_engine *e);
 /*
  * STARTEP of an application endpoint (nothing to send when it is started
  * already this session). -EINVAL system or unmapped, -ECONNRESET
  * crashed, -ENOTCONN not running. Logged.
  */
-int copro_rtkit_engine_start_ep(struct copro_rtkit_engine *e, uint8_t ep,
+COPRO_API int copro_rtkit_engine_start_ep(struct copro_rtkit_engine *e, uint8_t ep,
 				struct copro_rtkit_out *out);
 /* May the host send to application endpoint ep now? Same errors, and
  * -EINVAL for an endpoint not started. Logged. */
-int copro_rtkit_engine_check_send(const struct copro_rtkit_engine *e,
+COPRO_API int copro_rtkit_engine_check_send(const struct copro_rtkit_engine *e,
 				  uint8_t ep);
 /*
  * The glue could not send (ep, msg), which came out of the engine: a
  * handshake message fails the handshake with err, a STARTEP leaves the
  * endpoint not started.
  */
-void copro_rtkit_engine_send_failed(struct copro_rtkit_engine *e, uint8_t ep,
+COPRO_API void copro_rtkit_engine_send_failed(struct copro_rtkit_engine *e, uint8_t ep,
 				    uint64_t msg, int err);
 /*
  * Give up on a boot, wake or takeover under way (its wait timed out):
  * not running, nothing expected. The next boot starts afresh.
  */
-void copro_rtkit_engine_abort(struct copro_rtkit_engine *e);
+COPRO_API void copro_rtkit_engine_abort(struct copro_rtkit_engine *e);
 
 /* ---- state ----------------------------------------------------------- */
 
 enum copro_rtkit_phase copro_rtkit_engine_phase(const struct copro_rtkit_engine *e);
-int copro_rtkit_engine_boot_error(const struct copro_rtkit_engine *e);
+COPRO_API int copro_rtkit_engine_boot_error(const struct copro_rtkit_engine *e);
 /* 0 done, -EINPROGRESS waiting, or why it failed. */
-int copro_rtkit_engine_pwr_wait(const struct copro_rtkit_engine *e, bool ap);
+COPRO_API int copro_rtkit_engine_pwr_wait(const struct copro_rtkit_engine *e, bool ap);
 /* Give up on a power-state request (its wait timed out). */
-void copro_rtkit_engine_pwr_cancel(struct copro_rtkit_engine *e, bool ap);
+COPRO_API void copro_rtkit_engine_pwr_cancel(struct copro_rtkit_engine *e, bool ap);
 /* Not crashed, and both power states ON (SPEC 2.1). */
-bool copro_rtkit_engine_running(const struct copro_rtkit_engine *e);
-bool copro_rtkit_engine_crashed(const struct copro_rtkit_engine *e);
-bool copro_rtkit_engine_has_ep(const struct copro_rtkit_engine *e, uint8_t ep);
-bool copro_rtkit_engine_started(const struct copro_rtkit_engine *e, uint8_t ep);
-unsigned copro_rtkit_engine_version(const struct copro_rtkit_engine *e);
-unsigned copro_rtkit_engine_iop_state(const struct copro_rtkit_engine *e);
-unsigned copro_rtkit_engine_ap_state(const struct copro_rtkit_engine *e);
-uint64_t copro_rtkit_engine_generation(const struct copro_rtkit_engine *e);
+COPRO_API bool copro_rtkit_engine_running(const struct copro_rtkit_engine *e);
+COPRO_API bool copro_rtkit_engine_crashed(const struct copro_rtkit_engine *e);
+COPRO_API bool copro_rtkit_engine_has_ep(const struct copro_rtkit_engine *e, uint8_t ep);
+COPRO_API bool copro_rtkit_engine_started(const struct copro_rtkit_engine *e, uint8_t ep);
+COPRO_API unsigned copro_rtkit_engine_version(const struct copro_rtkit_engine *e);
+COPRO_API unsigned copro_rtkit_engine_iop_state(const struct copro_rtkit_engine *e);
+COPRO_API unsigned copro_rtkit_engine_ap_state(const struct copro_rtkit_engine *e);
+COPRO_API uint64_t copro_rtkit_engine_generation(const struct copro_rtkit_engine *e);
 /* The buffer of a system endpoint as recorded: false when it has none. */
-bool copro_rtkit_engine_buffer_of(const struct copro_rtkit_engine *e,
+COPRO_API bool copro_rtkit_engine_buffer_of(const struct copro_rtkit_engine *e,
 				  uint8_t ep, uint64_t *iova, uint64_t *size);
-void copro_rtkit_engine_get_stats(const struct copro_rtkit_engine *e,
+COPRO_API void copro_rtkit_engine_get_stats(const struct copro_rtkit_engine *e,
 				  struct copro_rtkit_engine_stats *out);
 
 /*
@@ -304,7 +305,7 @@ void copro_rtkit_engine_get_stats(const struct copro_rtkit_engine *e,
  */
 #define COPRO_RTKIT_SYSLOG_CONTEXT_MAX (4 * 24 + 1)
 #define COPRO_RTKIT_SYSLOG_TEXT_MAX (4 * 255 + 1)
-int copro_rtkit_syslog_entry(const uint8_t *entry, size_t len,
+COPRO_API int copro_rtkit_syslog_entry(const uint8_t *entry, size_t len,
 			     unsigned msg_size, char *context, char *text);
 
 #ifdef __cplusplus

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <copro/export.h>
 #include <copro/platform.h>
 
 #ifdef __cplusplus
@@ -49,20 +50,20 @@ struct copro_sart_handle {
  * bootloader's entries and register as the node's "sart" provider.
  * -ENODEV for an unknown compatible.
  */
-int copro_sart_probe(struct copro_platform *p, int node,
-		     struct copro_sart **out);
+COPRO_API int copro_sart_probe(struct copro_platform *p, int node,
+			       struct copro_sart **out);
 /*
  * Unregister and free. Leaves the hardware as it is (call
  * copro_sart_shutdown first to clear it); clients must be gone.
  */
-void copro_sart_remove(struct copro_sart *sart);
+COPRO_API void copro_sart_remove(struct copro_sart *sart);
 
 /*
  * The SART a client node points at with `apple,sart = <&sart>`.
  * -ENOENT without the property, -ENODEV when that SART is not probed.
  */
-int copro_sart_get_dt(struct copro_platform *p, int client_node,
-		      struct copro_sart **out);
+COPRO_API int copro_sart_get_dt(struct copro_platform *p, int client_node,
+				struct copro_sart **out);
 
 /*
  * Allow DMA to [phys, phys + size). Both 4 KiB aligned, size > 0, the
@@ -71,32 +72,34 @@ int copro_sart_get_dt(struct copro_platform *p, int client_node,
  * entry's range is written before its flags, so the filter never allows
  * a half-written range.
  */
-int copro_sart_allow(struct copro_sart *sart, uint64_t phys, size_t size,
-		   struct copro_sart_handle *out);
+COPRO_API int copro_sart_allow(struct copro_sart *sart, uint64_t phys,
+			       size_t size, struct copro_sart_handle *out);
 /*
  * Disallow an entry added by copro_sart_allow: flags first, then the range.
  * Resets *h. -ENOENT for a handle that no longer holds an entry.
  */
-int copro_sart_revoke(struct copro_sart *sart, struct copro_sart_handle *h);
+COPRO_API int copro_sart_revoke(struct copro_sart *sart,
+				struct copro_sart_handle *h);
 /* Remove the entry with exactly this address and size (-ENOENT if none). */
-int copro_sart_revoke_range(struct copro_sart *sart, uint64_t phys,
-			    size_t size);
+COPRO_API int copro_sart_revoke_range(struct copro_sart *sart, uint64_t phys,
+				      size_t size);
 /* Clear every entry that is not protected; outstanding handles go stale. */
-void copro_sart_shutdown(struct copro_sart *sart);
+COPRO_API void copro_sart_shutdown(struct copro_sart *sart);
 
 /* ---- state, for tools and tests ------------------------------------- */
 
 /* 0, 2 or 3. */
-unsigned copro_sart_version(const struct copro_sart *sart);
-const char *copro_sart_name(const struct copro_sart *sart);
-int copro_sart_node(const struct copro_sart *sart);
+COPRO_API unsigned copro_sart_version(const struct copro_sart *sart);
+COPRO_API const char *copro_sart_name(const struct copro_sart *sart);
+COPRO_API int copro_sart_node(const struct copro_sart *sart);
 /* Entries added through this driver and not yet removed. */
-unsigned copro_sart_entry_count_used(struct copro_sart *sart);
+COPRO_API unsigned copro_sart_entry_count_used(struct copro_sart *sart);
 /* Entries the bootloader left enabled. */
-unsigned copro_sart_entry_count_protected(const struct copro_sart *sart);
+COPRO_API unsigned
+copro_sart_entry_count_protected(const struct copro_sart *sart);
 /* Largest entry size in bytes, and the address width, of this version. */
-uint64_t copro_sart_size_max(const struct copro_sart *sart);
-unsigned copro_sart_addr_bits(const struct copro_sart *sart);
+COPRO_API uint64_t copro_sart_size_max(const struct copro_sart *sart);
+COPRO_API unsigned copro_sart_addr_bits(const struct copro_sart *sart);
 
 /* One entry as the hardware holds it right now. */
 struct copro_sart_entry {
@@ -107,8 +110,8 @@ struct copro_sart_entry {
 	bool used;	 /* added through this driver */
 };
 /* index < 16, else -EINVAL. */
-int copro_sart_read_entry(struct copro_sart *sart, unsigned index,
-			  struct copro_sart_entry *out);
+COPRO_API int copro_sart_read_entry(struct copro_sart *sart, unsigned index,
+				    struct copro_sart_entry *out);
 
 #ifdef __cplusplus
 }

@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <copro/export.h>
 #include <copro/driver/platform.h>
 
 #ifdef __cplusplus
@@ -121,13 +122,13 @@ struct copro_platform_config {
 	void *backend;
 };
 
-int copro_platform_create(const struct copro_platform_config *cfg,
-			  struct copro_platform **out);
+COPRO_API int copro_platform_create(const struct copro_platform_config *cfg,
+				    struct copro_platform **out);
 /*
  * Every region, line, buffer, reset/power handle and provider must have
  * been released. The backend is the creator's to destroy, afterwards.
  */
-void copro_platform_destroy(struct copro_platform *p);
+COPRO_API void copro_platform_destroy(struct copro_platform *p);
 
 #ifdef __cplusplus
 }

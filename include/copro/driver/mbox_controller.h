@@ -6,6 +6,7 @@
 #ifndef COPRO_DRIVER_MBOX_CONTROLLER_H
 #define COPRO_DRIVER_MBOX_CONTROLLER_H
 
+#include <copro/export.h>
 #include <copro/driver/platform.h>
 #include <copro/mbox.h>
 
@@ -79,23 +80,26 @@ struct copro_mbox_controller_desc {
 	uint64_t poll_ns;	/* POLL: interval (0: 10 us) */
 };
 
-int copro_mbox_controller_register(struct copro_platform *p,
-				   const struct copro_mbox_controller_desc *d,
-				   struct copro_mbox_controller **out);
+COPRO_API int
+copro_mbox_controller_register(struct copro_platform *p,
+			       const struct copro_mbox_controller_desc *d,
+			       struct copro_mbox_controller **out);
 /* Every channel must have been freed. */
-void copro_mbox_controller_unregister(struct copro_mbox_controller *ctrl);
+COPRO_API void
+copro_mbox_controller_unregister(struct copro_mbox_controller *ctrl);
 
-void copro_mbox_chan_set_priv(struct copro_mbox_chan *chan, void *priv);
-void *copro_mbox_chan_priv(const struct copro_mbox_chan *chan);
+COPRO_API void
+copro_mbox_chan_set_priv(struct copro_mbox_chan *chan, void *priv);
+COPRO_API void *copro_mbox_chan_priv(const struct copro_mbox_chan *chan);
 
 /* IRQ mode: the message in flight is done (interrupt context). */
-void copro_mbox_chan_txdone(struct copro_mbox_chan *chan, int status);
+COPRO_API void copro_mbox_chan_txdone(struct copro_mbox_chan *chan, int status);
 /*
  * CREDIT mode: the hardware has room again (interrupt context). Accepted
  * in every mode: a controller that refused a send with -EBUSY calls it to
  * have the framework retry.
  */
-void copro_mbox_chan_tx_room(struct copro_mbox_chan *chan);
+COPRO_API void copro_mbox_chan_tx_room(struct copro_mbox_chan *chan);
 /*
  * A message arrived (interrupt context). 0 when taken; -ENOSPC when the
  * client's deferred ring is full: the controller must leave further
@@ -103,9 +107,9 @@ void copro_mbox_chan_tx_room(struct copro_mbox_chan *chan);
  * ops->rx_resume. Check copro_mbox_chan_rx_room() before popping a
  * hardware FIFO so that no message is ever held by nobody.
  */
-int copro_mbox_chan_rx(struct copro_mbox_chan *chan, const void *msg,
-		       size_t len);
-bool copro_mbox_chan_rx_room(struct copro_mbox_chan *chan);
+COPRO_API int copro_mbox_chan_rx(struct copro_mbox_chan *chan, const void *msg,
+				 size_t len);
+COPRO_API bool copro_mbox_chan_rx_room(struct copro_mbox_chan *chan);
 
 #ifdef __cplusplus
 }

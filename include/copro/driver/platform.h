@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <copro/export.h>
 #include <copro/dt.h>
 #include <copro/log.h>
 #include <copro/platform.h>
@@ -33,23 +34,26 @@ extern "C" {
 struct copro_mmio;
 
 /* Map [phys, phys + size): must lie inside one device's region. */
-int copro_mmio_map(struct copro_platform *p, uint64_t phys, uint64_t size,
-		   struct copro_mmio **out);
+COPRO_API int copro_mmio_map(struct copro_platform *p, uint64_t phys,
+			     uint64_t size, struct copro_mmio **out);
 /* Map a node's reg entry, by "reg-names" name or (name NULL) index. */
-int copro_mmio_map_dt(struct copro_platform *p, int node, const char *name,
-		      unsigned index, struct copro_mmio **out);
-void copro_mmio_unmap(struct copro_mmio *m);
-uint64_t copro_mmio_phys(const struct copro_mmio *m);
-uint64_t copro_mmio_size(const struct copro_mmio *m);
+COPRO_API int copro_mmio_map_dt(struct copro_platform *p, int node,
+				const char *name, unsigned index,
+				struct copro_mmio **out);
+COPRO_API void copro_mmio_unmap(struct copro_mmio *m);
+COPRO_API uint64_t copro_mmio_phys(const struct copro_mmio *m);
+COPRO_API uint64_t copro_mmio_size(const struct copro_mmio *m);
 
 /*
  * Accessors. An offset outside the mapping, or a misaligned one, is a bus
  * error: it is logged, reads return all ones and writes are dropped.
  */
-uint32_t copro_readl(const struct copro_mmio *m, uint64_t off);
-void copro_writel(const struct copro_mmio *m, uint64_t off, uint32_t val);
-uint64_t copro_readq(const struct copro_mmio *m, uint64_t off);
-void copro_writeq(const struct copro_mmio *m, uint64_t off, uint64_t val);
+COPRO_API uint32_t copro_readl(const struct copro_mmio *m, uint64_t off);
+COPRO_API void copro_writel(const struct copro_mmio *m, uint64_t off,
+			    uint32_t val);
+COPRO_API uint64_t copro_readq(const struct copro_mmio *m, uint64_t off);
+COPRO_API void copro_writeq(const struct copro_mmio *m, uint64_t off,
+			    uint64_t val);
 
 /* ---- interrupts ---------------------------------------------------- */
 
@@ -61,27 +65,28 @@ typedef void (*copro_irq_handler_t)(void *ctx);
  * asserted and enabled, again and again while it stays asserted: it must
  * clear the cause or disable the line. Lines start enabled.
  */
-int copro_irq_request(struct copro_platform *p, unsigned line,
-		      copro_irq_handler_t handler, void *ctx, const char *name,
-		      struct copro_irq **out);
+COPRO_API int copro_irq_request(struct copro_platform *p, unsigned line,
+				copro_irq_handler_t handler, void *ctx,
+				const char *name, struct copro_irq **out);
 /* By "interrupt-names" name or (name NULL) index of the node. */
-int copro_irq_request_dt(struct copro_platform *p, int node, const char *name,
-			 unsigned index, copro_irq_handler_t handler,
-			 void *ctx, struct copro_irq **out);
+COPRO_API int copro_irq_request_dt(struct copro_platform *p, int node,
+				   const char *name, unsigned index,
+				   copro_irq_handler_t handler, void *ctx,
+				   struct copro_irq **out);
 /*
  * Disables the line and waits until its handler is not running (no wait
  * when called from that handler itself).
  */
-void copro_irq_free(struct copro_irq *irq);
+COPRO_API void copro_irq_free(struct copro_irq *irq);
 /*
  * Safe from any context. disable, like Linux's disable_irq, also waits
  * for a running handler of the line to return, except when called from
  * that handler: after it returns, the handler is not running and will
  * not run until enable.
  */
-void copro_irq_enable(struct copro_irq *irq);
-void copro_irq_disable(struct copro_irq *irq);
-unsigned copro_irq_line(const struct copro_irq *irq);
+COPRO_API void copro_irq_enable(struct copro_irq *irq);
+COPRO_API void copro_irq_disable(struct copro_irq *irq);
+COPRO_API unsigned copro_irq_line(const struct copro_irq *irq);
 
 /* ---- DMA memory ------------------------------------------------------ */
 
@@ -97,24 +102,25 @@ struct copro_dma_buf {
 };
 
 /* Zeroed, page-aligned (4 KiB) coherent memory with a physical address. */
-int copro_dma_alloc(struct copro_platform *p, size_t size,
-		    struct copro_dma_buf *out);
+COPRO_API int copro_dma_alloc(struct copro_platform *p, size_t size,
+			      struct copro_dma_buf *out);
 /*
  * The same, at exactly `phys` (a coprocessor-chosen IOVA on a machine
  * whose IOMMU maps it 1:1): phys 4 KiB aligned, [phys, phys + size)
  * inside the DRAM window (-EINVAL otherwise), -EBUSY when it overlaps a
  * buffer that exists. Freed with copro_dma_free.
  */
-int copro_dma_alloc_at(struct copro_platform *p, uint64_t phys, size_t size,
-		       struct copro_dma_buf *out);
-void copro_dma_free(struct copro_platform *p, struct copro_dma_buf *buf);
+COPRO_API int copro_dma_alloc_at(struct copro_platform *p, uint64_t phys,
+				 size_t size, struct copro_dma_buf *out);
+COPRO_API void copro_dma_free(struct copro_platform *p,
+			      struct copro_dma_buf *buf);
 /*
  * Zero-copy: give caller memory a physical address. The address keeps
  * the pointer's offset within its 4 KiB page.
  */
-int copro_dma_register(struct copro_platform *p, void *ptr, size_t size,
-		       uint64_t *phys);
-int copro_dma_unregister(struct copro_platform *p, uint64_t phys);
+COPRO_API int copro_dma_register(struct copro_platform *p, void *ptr,
+				 size_t size, uint64_t *phys);
+COPRO_API int copro_dma_unregister(struct copro_platform *p, uint64_t phys);
 
 /* ---- reset lines and power domains ---------------------------------- */
 
@@ -122,18 +128,18 @@ struct copro_reset;
 struct copro_power;
 
 /* Entry `index` of the node's "resets" / "power-domains". */
-int copro_reset_get_dt(struct copro_platform *p, int node, unsigned index,
-		       struct copro_reset **out);
-void copro_reset_put(struct copro_reset *r);
-int copro_reset_assert(struct copro_reset *r);
-int copro_reset_deassert(struct copro_reset *r);
+COPRO_API int copro_reset_get_dt(struct copro_platform *p, int node,
+				 unsigned index, struct copro_reset **out);
+COPRO_API void copro_reset_put(struct copro_reset *r);
+COPRO_API int copro_reset_assert(struct copro_reset *r);
+COPRO_API int copro_reset_deassert(struct copro_reset *r);
 
-int copro_power_get_dt(struct copro_platform *p, int node, unsigned index,
-		       struct copro_power **out);
-void copro_power_put(struct copro_power *pd);
+COPRO_API int copro_power_get_dt(struct copro_platform *p, int node,
+				 unsigned index, struct copro_power **out);
+COPRO_API void copro_power_put(struct copro_power *pd);
 /* Reference counted: the domain is on while any user has it on. */
-int copro_power_on(struct copro_power *pd);
-int copro_power_off(struct copro_power *pd);
+COPRO_API int copro_power_on(struct copro_power *pd);
+COPRO_API int copro_power_off(struct copro_power *pd);
 
 /* ---- firmware calls (the SMCCC conduit) ------------------------------ */
 
@@ -157,9 +163,10 @@ struct copro_smccc_regs {
  * the firmware model synchronously in the caller's thread, as the
  * instruction would. May block as long as the firmware takes.
  */
-int copro_fw_call(struct copro_platform *p, enum copro_conduit conduit,
-		  const struct copro_smccc_regs *in,
-		  struct copro_smccc_regs *out);
+COPRO_API int copro_fw_call(struct copro_platform *p,
+			    enum copro_conduit conduit,
+			    const struct copro_smccc_regs *in,
+			    struct copro_smccc_regs *out);
 
 /* ---- providers ---------------------------------------------------- */
 
@@ -168,13 +175,14 @@ int copro_fw_call(struct copro_platform *p, enum copro_conduit conduit,
  * SARTs) under the devicetree node that describes them, so a phandle
  * finds its provider. `kind` is a static string ("mbox", "sart").
  */
-int copro_platform_provider_add(struct copro_platform *p, const char *kind,
-				int node, void *provider);
-void copro_platform_provider_remove(struct copro_platform *p, const char *kind,
-				    int node);
+COPRO_API int copro_platform_provider_add(struct copro_platform *p,
+					  const char *kind, int node,
+					  void *provider);
+COPRO_API void copro_platform_provider_remove(struct copro_platform *p,
+					      const char *kind, int node);
 /* NULL when no provider of that kind is registered for the node. */
-void *copro_platform_provider_find(struct copro_platform *p, const char *kind,
-				   int node);
+COPRO_API void *copro_platform_provider_find(struct copro_platform *p,
+					     const char *kind, int node);
 
 #ifdef __cplusplus
 }

@@ -46,6 +46,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <copro/export.h>
 #include <copro/sim/bus.h>
 
 #ifdef __cplusplus
@@ -78,12 +79,12 @@ struct copro_sim_ans2_config {
  * ready. Destroy while the CPU is stopped; a CPU still running is
  * stopped through the node's "ans" region first (logged).
  */
-int copro_sim_ans2_create(struct copro_bus *bus, int node,
-			  struct copro_sim_rtkit *fw,
-			  struct copro_sim_sart *sart,
-			  const struct copro_sim_ans2_config *cfg,
-			  struct copro_sim_ans2 **out);
-void copro_sim_ans2_destroy(struct copro_sim_ans2 *m);
+COPRO_API int copro_sim_ans2_create(struct copro_bus *bus, int node,
+				    struct copro_sim_rtkit *fw,
+				    struct copro_sim_sart *sart,
+				    const struct copro_sim_ans2_config *cfg,
+				    struct copro_sim_ans2 **out);
+COPRO_API void copro_sim_ans2_destroy(struct copro_sim_ans2 *m);
 
 /* Faults, armed until cleared; counts say how many commands they hit. */
 enum copro_sim_ans2_fault {
@@ -113,8 +114,9 @@ enum copro_sim_ans2_fault {
 	COPRO_SIM_ANS2_FAULT_COUNT
 };
 /* count 0 disarms; for the boolean faults any non-zero count arms. */
-void copro_sim_ans2_set_fault(struct copro_sim_ans2 *m,
-			      enum copro_sim_ans2_fault f, unsigned count);
+COPRO_API void copro_sim_ans2_set_fault(struct copro_sim_ans2 *m,
+					enum copro_sim_ans2_fault f,
+					unsigned count);
 
 struct copro_sim_ans2_stats {
 	uint64_t commands, errors;
@@ -138,9 +140,9 @@ struct copro_sim_ans2_stats {
 	 */
 	uint64_t disabled_with_ioq;
 };
-void copro_sim_ans2_get_stats(const struct copro_sim_ans2 *m,
-			      struct copro_sim_ans2_stats *out);
-uint64_t copro_sim_ans2_size(const struct copro_sim_ans2 *m);
+COPRO_API void copro_sim_ans2_get_stats(const struct copro_sim_ans2 *m,
+					struct copro_sim_ans2_stats *out);
+COPRO_API uint64_t copro_sim_ans2_size(const struct copro_sim_ans2 *m);
 
 #ifdef __cplusplus
 }

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <copro/export.h>
 #include <copro/asc.h>
 #include <copro/sim/bus.h>
 
@@ -34,41 +35,43 @@ struct copro_sim_asc_fw {
 	void *ctx;
 };
 
-int copro_sim_asc_create(struct copro_bus *bus, int node,
-			 struct copro_sim_asc **out);
+COPRO_API int copro_sim_asc_create(struct copro_bus *bus, int node,
+				   struct copro_sim_asc **out);
 /* Stops the CPU thread if running and leaves the bus. */
-void copro_sim_asc_destroy(struct copro_sim_asc *asc);
+COPRO_API void copro_sim_asc_destroy(struct copro_sim_asc *asc);
 /* Only while the CPU is stopped; the struct is copied. NULL: no firmware
  * (RUN then starts a CPU that does nothing). */
-int copro_sim_asc_set_firmware(struct copro_sim_asc *asc,
-			       const struct copro_sim_asc_fw *fw);
-bool copro_sim_asc_cpu_running(const struct copro_sim_asc *asc);
-int copro_sim_asc_node(const struct copro_sim_asc *asc);
-const char *copro_sim_asc_name(const struct copro_sim_asc *asc);
-struct copro_bus *copro_sim_asc_bus(const struct copro_sim_asc *asc);
+COPRO_API int copro_sim_asc_set_firmware(struct copro_sim_asc *asc,
+					 const struct copro_sim_asc_fw *fw);
+COPRO_API bool copro_sim_asc_cpu_running(const struct copro_sim_asc *asc);
+COPRO_API int copro_sim_asc_node(const struct copro_sim_asc *asc);
+COPRO_API const char *copro_sim_asc_name(const struct copro_sim_asc *asc);
+COPRO_API struct copro_bus *copro_sim_asc_bus(const struct copro_sim_asc *asc);
 
 /*
  * The coprocessor's side of the FIFOs, for firmware. Waits spin briefly,
  * then sleep. Both return -ESHUTDOWN while the CPU is not running (RUN
  * clear, or cleared during the wait), -ETIMEDOUT when the timeout passed.
  */
-int copro_sim_asc_iop_recv(struct copro_sim_asc *asc, struct copro_asc_msg *msg,
-			   int64_t timeout_ns);
-int copro_sim_asc_iop_send(struct copro_sim_asc *asc,
-			   const struct copro_asc_msg *msg, int64_t timeout_ns);
-bool copro_sim_asc_iop_stopping(const struct copro_sim_asc *asc);
+COPRO_API int copro_sim_asc_iop_recv(struct copro_sim_asc *asc,
+				     struct copro_asc_msg *msg,
+				     int64_t timeout_ns);
+COPRO_API int copro_sim_asc_iop_send(struct copro_sim_asc *asc,
+				     const struct copro_asc_msg *msg,
+				     int64_t timeout_ns);
+COPRO_API bool copro_sim_asc_iop_stopping(const struct copro_sim_asc *asc);
 /*
  * Interrupt the firmware's copro_sim_asc_iop_recv wait (or, when it is
  * not waiting, its next one): the wait returns -EINTR instead of a
  * message. For firmware that also takes work from other threads. Any
  * thread; kicks do not accumulate.
  */
-void copro_sim_asc_iop_kick(struct copro_sim_asc *asc);
+COPRO_API void copro_sim_asc_iop_kick(struct copro_sim_asc *asc);
 /*
  * Stop the CPU as clearing CPU_CONTROL.RUN would, without a register
  * access: for owners tearing a board down. Not from the CPU thread.
  */
-void copro_sim_asc_cpu_stop(struct copro_sim_asc *asc);
+COPRO_API void copro_sim_asc_cpu_stop(struct copro_sim_asc *asc);
 
 struct copro_sim_asc_stats {
 	uint64_t a2i_pushed, a2i_popped, a2i_overflows, a2i_underflows;
@@ -76,11 +79,11 @@ struct copro_sim_asc_stats {
 	uint64_t bad_accesses; /* unknown offsets, wrong widths, read-only writes */
 	uint64_t cpu_starts, cpu_stops;
 };
-void copro_sim_asc_get_stats(const struct copro_sim_asc *asc,
-			     struct copro_sim_asc_stats *out);
+COPRO_API void copro_sim_asc_get_stats(const struct copro_sim_asc *asc,
+				       struct copro_sim_asc_stats *out);
 
 /* The echo firmware: sends every message back unchanged. */
-const struct copro_sim_asc_fw *copro_sim_fw_echo(void);
+COPRO_API const struct copro_sim_asc_fw *copro_sim_fw_echo(void);
 
 #ifdef __cplusplus
 }

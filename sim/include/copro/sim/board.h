@@ -8,8 +8,10 @@
 #define COPRO_SIM_BOARD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
+#include <copro/export.h>
 #include <copro/dt.h>
 #include <copro/log.h>
 #include <copro/platform.h>
@@ -32,14 +34,20 @@ struct copro_sim_ans2;
  * A built-in board's devicetree by name ("t8103"), else a .dtb file path.
  * NULL: COPRO_BOARD_DEFAULT.
  */
-int copro_board_dt_open(const char *name_or_path, struct copro_log *log,
-			struct copro_dt **out);
+COPRO_API int copro_board_dt_open(const char *name_or_path,
+				  struct copro_log *log, struct copro_dt **out);
 /* The built-in boards' names, NULL-terminated. */
-const char *const *copro_board_names(void);
+COPRO_API const char *const *copro_board_names(void);
 
 struct copro_board_config {
 	/* Built-in board name or .dtb path; NULL: COPRO_BOARD_DEFAULT. */
 	const char *board;
+	/*
+	 * Or a devicetree blob in memory (copied, and checked like a file):
+	 * when set, `board` only names it in messages.
+	 */
+	const void *dtb;
+	size_t dtb_size;
 	struct copro_log *log; /* NULL: stderr, warnings and errors */
 	bool threaded;	       /* see struct copro_bus_config */
 	uint64_t irq_spin_ns;
@@ -55,36 +63,40 @@ struct copro_board_config {
 	bool firmware_only;
 };
 
-int copro_board_create(const struct copro_board_config *cfg,
-		       struct copro_board **out);
+COPRO_API int copro_board_create(const struct copro_board_config *cfg,
+				 struct copro_board **out);
 /* Stops every model; drivers must have been removed first. */
-void copro_board_destroy(struct copro_board *b);
+COPRO_API void copro_board_destroy(struct copro_board *b);
 
-struct copro_platform *copro_board_platform(const struct copro_board *b);
+COPRO_API struct copro_platform
+*copro_board_platform(const struct copro_board *b);
 /* The emulated machine the board's models sit on. */
-struct copro_bus *copro_board_bus(const struct copro_board *b);
-const struct copro_dt *copro_board_dt(const struct copro_board *b);
+COPRO_API struct copro_bus *copro_board_bus(const struct copro_board *b);
+COPRO_API const struct copro_dt *copro_board_dt(const struct copro_board *b);
 
 /*
  * The ASC model of an "apple,asc-mailbox" node (NULL if none). Every ASC
  * model starts with the echo firmware until another is set.
  */
-struct copro_sim_asc *copro_board_asc(const struct copro_board *b, int node);
+COPRO_API struct copro_sim_asc *copro_board_asc(const struct copro_board *b,
+						int node);
 /* The first ASC model on the board (NULL if none). */
-struct copro_sim_asc *copro_board_first_asc(const struct copro_board *b);
+COPRO_API struct copro_sim_asc
+*copro_board_first_asc(const struct copro_board *b);
 
 /* The SART model of a SART node (NULL if none). */
-struct copro_sim_sart *copro_board_sart(const struct copro_board *b, int node);
+COPRO_API struct copro_sim_sart *copro_board_sart(const struct copro_board *b,
+						  int node);
 /*
  * The RTKit firmware model running on the ASC an "apple,nvme-ans2" node's
  * mailbox points at (NULL if none), and the ANS2 model of that node.
  */
-struct copro_sim_rtkit *copro_board_rtkit(const struct copro_board *b,
-					  int nvme_node);
-struct copro_sim_ans2 *copro_board_ans2(const struct copro_board *b,
-					int nvme_node);
+COPRO_API struct copro_sim_rtkit *copro_board_rtkit(const struct copro_board *b,
+						    int nvme_node);
+COPRO_API struct copro_sim_ans2 *copro_board_ans2(const struct copro_board *b,
+						  int nvme_node);
 /* The first "apple,nvme-ans2" node, or -ENOENT. */
-int copro_board_nvme_node(const struct copro_board *b);
+COPRO_API int copro_board_nvme_node(const struct copro_board *b);
 
 #ifdef __cplusplus
 }

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <copro/export.h>
 #include <copro/driver/backend.h>
 #include <copro/driver/platform.h>
 #include <copro/dt.h>
@@ -37,22 +38,22 @@ struct copro_bus_config {
 	uint64_t irq_spin_ns;
 };
 
-int copro_bus_create(const struct copro_bus_config *cfg,
-		     struct copro_bus **out);
+COPRO_API int copro_bus_create(const struct copro_bus_config *cfg,
+			       struct copro_bus **out);
 /* Every region, line, buffer, watcher and firmware handler must be gone. */
-void copro_bus_destroy(struct copro_bus *bus);
+COPRO_API void copro_bus_destroy(struct copro_bus *bus);
 
-const struct copro_dt *copro_bus_dt(const struct copro_bus *bus);
-struct copro_log *copro_bus_log(const struct copro_bus *bus);
+COPRO_API const struct copro_dt *copro_bus_dt(const struct copro_bus *bus);
+COPRO_API struct copro_log *copro_bus_log(const struct copro_bus *bus);
 
 /* The platform backend over this bus: pass with the bus as `backend`. */
-const struct copro_backend_ops *copro_bus_backend(void);
+COPRO_API const struct copro_backend_ops *copro_bus_backend(void);
 /*
  * Shorthand: a platform straight over the bus, for the bus's devicetree
  * and log. Destroy it with copro_platform_destroy() before the bus.
  */
-int copro_bus_platform_create(struct copro_bus *bus,
-			      struct copro_platform **out);
+COPRO_API int copro_bus_platform_create(struct copro_bus *bus,
+					struct copro_platform **out);
 
 /* ---- MMIO ---------------------------------------------------------- */
 
@@ -68,11 +69,12 @@ struct copro_mmio_ops {
 };
 
 /* -EEXIST when the range overlaps a region already on the bus. */
-int copro_bus_add_mmio(struct copro_bus *bus, uint64_t phys, uint64_t size,
-		       const struct copro_mmio_ops *ops, void *ctx,
-		       const char *name);
+COPRO_API int copro_bus_add_mmio(struct copro_bus *bus, uint64_t phys,
+				 uint64_t size,
+				 const struct copro_mmio_ops *ops, void *ctx,
+				 const char *name);
 /* Waits for no access to be in flight (the caller stops drivers first). */
-void copro_bus_remove_mmio(struct copro_bus *bus, uint64_t phys);
+COPRO_API void copro_bus_remove_mmio(struct copro_bus *bus, uint64_t phys);
 
 /*
  * A raw access by physical address, as a CPU with no driver framework
@@ -81,10 +83,10 @@ void copro_bus_remove_mmio(struct copro_bus *bus, uint64_t phys);
  * access looks its region up: for bring-up code and other people's
  * drivers, not hot paths (map a window through a platform for those).
  */
-int copro_bus_read(struct copro_bus *bus, uint64_t phys, unsigned width,
-		   uint64_t *val);
-int copro_bus_write(struct copro_bus *bus, uint64_t phys, unsigned width,
-		    uint64_t val);
+COPRO_API int copro_bus_read(struct copro_bus *bus, uint64_t phys,
+			     unsigned width, uint64_t *val);
+COPRO_API int copro_bus_write(struct copro_bus *bus, uint64_t phys,
+			      unsigned width, uint64_t val);
 
 /* ---- interrupt lines --------------------------------------------------- */
 
@@ -92,8 +94,9 @@ int copro_bus_write(struct copro_bus *bus, uint64_t phys, unsigned width,
 #define COPRO_BUS_IRQ_LINES 4096
 
 /* Drive a level-triggered line (any thread, never blocks). */
-void copro_bus_irq_set(struct copro_bus *bus, unsigned line, bool level);
-bool copro_bus_irq_get(struct copro_bus *bus, unsigned line);
+COPRO_API void copro_bus_irq_set(struct copro_bus *bus, unsigned line,
+				 bool level);
+COPRO_API bool copro_bus_irq_get(struct copro_bus *bus, unsigned line);
 
 /* ---- DMA ------------------------------------------------------------- */
 
@@ -103,13 +106,13 @@ bool copro_bus_irq_get(struct copro_bus *bus, unsigned line);
  * registered buffer; otherwise it is a bus fault: logged (naming `who`
  * and the address), counted, and -COPRO_EBUSFAULT returned.
  */
-int copro_bus_dma_map(struct copro_bus *bus, const char *who, uint64_t phys,
-		      size_t len, void **ptr);
-int copro_bus_dma_read(struct copro_bus *bus, const char *who, uint64_t phys,
-		       void *dst, size_t len);
-int copro_bus_dma_write(struct copro_bus *bus, const char *who, uint64_t phys,
-			const void *src, size_t len);
-uint64_t copro_bus_dma_faults(const struct copro_bus *bus);
+COPRO_API int copro_bus_dma_map(struct copro_bus *bus, const char *who,
+				uint64_t phys, size_t len, void **ptr);
+COPRO_API int copro_bus_dma_read(struct copro_bus *bus, const char *who,
+				 uint64_t phys, void *dst, size_t len);
+COPRO_API int copro_bus_dma_write(struct copro_bus *bus, const char *who,
+				  uint64_t phys, const void *src, size_t len);
+COPRO_API uint64_t copro_bus_dma_faults(const struct copro_bus *bus);
 
 /* ---- reset lines and power domains -------------------------------------- */
 
@@ -123,17 +126,17 @@ struct copro_bus_watch {
 	void (*changed)(void *ctx, int provider_node, uint32_t arg, bool on);
 	void *ctx;
 };
-int copro_bus_watch_reset(struct copro_bus *bus, int provider_node,
-			  const struct copro_bus_watch *w);
-int copro_bus_watch_power(struct copro_bus *bus, int provider_node,
-			  const struct copro_bus_watch *w);
-void copro_bus_unwatch(struct copro_bus *bus, int provider_node,
-		       const struct copro_bus_watch *w);
+COPRO_API int copro_bus_watch_reset(struct copro_bus *bus, int provider_node,
+				    const struct copro_bus_watch *w);
+COPRO_API int copro_bus_watch_power(struct copro_bus *bus, int provider_node,
+				    const struct copro_bus_watch *w);
+COPRO_API void copro_bus_unwatch(struct copro_bus *bus, int provider_node,
+				 const struct copro_bus_watch *w);
 /* Current state (a reset line starts deasserted, a domain off). */
-bool copro_bus_reset_asserted(struct copro_bus *bus, int provider_node,
-			      uint32_t arg);
-bool copro_bus_power_is_on(struct copro_bus *bus, int provider_node,
-			   uint32_t arg);
+COPRO_API bool copro_bus_reset_asserted(struct copro_bus *bus,
+					int provider_node, uint32_t arg);
+COPRO_API bool copro_bus_power_is_on(struct copro_bus *bus, int provider_node,
+				     uint32_t arg);
 
 /* ---- firmware calls ------------------------------------------------------ */
 
@@ -151,11 +154,13 @@ typedef void (*copro_bus_fwcall_fn)(void *ctx, enum copro_conduit conduit,
  * nobody handles returns NOT_SUPPORTED in x0, as real firmware does, and
  * leaves x1.. as they were. `out` starts as a copy of `in`.
  */
-int copro_bus_add_fwcall(struct copro_bus *bus, enum copro_conduit conduit,
-			 unsigned owner, copro_bus_fwcall_fn fn, void *ctx);
+COPRO_API int copro_bus_add_fwcall(struct copro_bus *bus,
+				   enum copro_conduit conduit, unsigned owner,
+				   copro_bus_fwcall_fn fn, void *ctx);
 /* Waits for calls in flight through that entry to return. */
-void copro_bus_remove_fwcall(struct copro_bus *bus, enum copro_conduit conduit,
-			     unsigned owner);
+COPRO_API void copro_bus_remove_fwcall(struct copro_bus *bus,
+				       enum copro_conduit conduit,
+				       unsigned owner);
 
 #ifdef __cplusplus
 }

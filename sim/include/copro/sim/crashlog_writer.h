@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <copro/export.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -79,8 +81,9 @@ struct copro_sim_crashlog_info {
  * write), or -EINVAL. With buf NULL and len 0, writes nothing and returns
  * the size it would need.
  */
-long copro_sim_crashlog_write(const struct copro_sim_crashlog_info *info,
-			      void *buf, size_t len);
+COPRO_API long
+copro_sim_crashlog_write(const struct copro_sim_crashlog_info *info, void *buf,
+			 size_t len);
 
 /* Damage done to a well-formed crashlog, one kind at a time. */
 enum copro_sim_crashlog_corruption {
@@ -108,9 +111,10 @@ enum copro_sim_crashlog_corruption {
  * bytes behind it, where the host must not look.
  * Returns 0, -ENOENT when the section to damage is not there, or -EINVAL.
  */
-int copro_sim_crashlog_corrupt(void *buf, size_t len,
-			       enum copro_sim_crashlog_corruption kind,
-			       uint32_t target);
+COPRO_API int
+copro_sim_crashlog_corrupt(void *buf, size_t len,
+			   enum copro_sim_crashlog_corruption kind,
+			   uint32_t target);
 
 #ifdef __cplusplus
 }

@@ -27,6 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <copro/export.h>
 #include <copro/sim/asc_model.h>
 #include <copro/sim/crashlog_writer.h>
 
@@ -118,44 +119,45 @@ struct copro_sim_rtkit_config {
  * so the ASC is left with none. In MMIO mode the SRAM window is on the
  * bus from create to destroy.
  */
-int copro_sim_rtkit_create(struct copro_sim_asc *asc,
-			   const struct copro_sim_rtkit_config *cfg,
-			   struct copro_sim_rtkit **out);
-void copro_sim_rtkit_destroy(struct copro_sim_rtkit *fw);
+COPRO_API int copro_sim_rtkit_create(struct copro_sim_asc *asc,
+				     const struct copro_sim_rtkit_config *cfg,
+				     struct copro_sim_rtkit **out);
+COPRO_API void copro_sim_rtkit_destroy(struct copro_sim_rtkit *fw);
 /*
  * Plug in (or, with NULL, remove) the application side after creation,
  * while the CPU is stopped; `eps` lists its endpoints, 0-terminated, at
  * most 8 (NULL: keep the config's app_eps). -EBUSY while the CPU runs,
  * -EINVAL for a system endpoint in `eps`.
  */
-int copro_sim_rtkit_set_app(struct copro_sim_rtkit *fw,
-			    const struct copro_sim_rtkit_app *app,
-			    const uint8_t *eps);
+COPRO_API int copro_sim_rtkit_set_app(struct copro_sim_rtkit *fw,
+				      const struct copro_sim_rtkit_app *app,
+				      const uint8_t *eps);
 
 /* For apps, on the CPU thread: send on one of their endpoints. */
-int copro_sim_rtkit_send(struct copro_sim_rtkit *fw, uint8_t ep,
-			 uint64_t msg);
+COPRO_API int copro_sim_rtkit_send(struct copro_sim_rtkit *fw, uint8_t ep,
+				   uint64_t msg);
 /* Write/read a DMA buffer as this coprocessor (through its SART filter). */
-int copro_sim_rtkit_dma_read(struct copro_sim_rtkit *fw, uint64_t iova,
-			     void *dst, size_t len);
-int copro_sim_rtkit_dma_write(struct copro_sim_rtkit *fw, uint64_t iova,
-			      const void *src, size_t len);
+COPRO_API int copro_sim_rtkit_dma_read(struct copro_sim_rtkit *fw,
+				       uint64_t iova, void *dst, size_t len);
+COPRO_API int copro_sim_rtkit_dma_write(struct copro_sim_rtkit *fw,
+					uint64_t iova, const void *src,
+					size_t len);
 
 /* ---- state ---------------------------------------------------------- */
 
 /* Booted and both power states ON. */
-bool copro_sim_rtkit_is_up(const struct copro_sim_rtkit *fw);
+COPRO_API bool copro_sim_rtkit_is_up(const struct copro_sim_rtkit *fw);
 /*
  * The firmware restarts on its own now (as after a watchdog): it forgets
  * its session and says HELLO again, as a CPU start would, without one.
  * Queued like the other injections.
  */
-int copro_sim_rtkit_restart(struct copro_sim_rtkit *fw);
-unsigned copro_sim_rtkit_iop_state(const struct copro_sim_rtkit *fw);
-unsigned copro_sim_rtkit_ap_state(const struct copro_sim_rtkit *fw);
-bool copro_sim_rtkit_crashed(const struct copro_sim_rtkit *fw);
+COPRO_API int copro_sim_rtkit_restart(struct copro_sim_rtkit *fw);
+COPRO_API unsigned copro_sim_rtkit_iop_state(const struct copro_sim_rtkit *fw);
+COPRO_API unsigned copro_sim_rtkit_ap_state(const struct copro_sim_rtkit *fw);
+COPRO_API bool copro_sim_rtkit_crashed(const struct copro_sim_rtkit *fw);
 /* An ioreport message was not echoed in time: the firmware is stuck. */
-bool copro_sim_rtkit_stalled(const struct copro_sim_rtkit *fw);
+COPRO_API bool copro_sim_rtkit_stalled(const struct copro_sim_rtkit *fw);
 
 struct copro_sim_rtkit_stats {
 	uint64_t boots;
@@ -166,16 +168,17 @@ struct copro_sim_rtkit_stats {
 	uint64_t injections_dropped; /* queued while the CPU was stopped */
 	uint64_t app_messages;
 };
-void copro_sim_rtkit_get_stats(const struct copro_sim_rtkit *fw,
-			       struct copro_sim_rtkit_stats *out);
+COPRO_API void copro_sim_rtkit_get_stats(const struct copro_sim_rtkit *fw,
+					 struct copro_sim_rtkit_stats *out);
 
 /* ---- on-demand traffic and faults ----------------------------------- */
 
 /* A syslog line (context up to 23 chars, text cut at the entry size). */
-int copro_sim_rtkit_syslog(struct copro_sim_rtkit *fw, const char *context,
-			   const char *text);
+COPRO_API int copro_sim_rtkit_syslog(struct copro_sim_rtkit *fw,
+				     const char *context, const char *text);
 /* An ioreport message of the given type (8 and 0xc need an echo). */
-int copro_sim_rtkit_ioreport(struct copro_sim_rtkit *fw, unsigned type);
+COPRO_API int
+copro_sim_rtkit_ioreport(struct copro_sim_rtkit *fw, unsigned type);
 
 /* Faults the host must survive. */
 enum copro_sim_rtkit_fault {
@@ -187,8 +190,8 @@ enum copro_sim_rtkit_fault {
 	COPRO_SIM_RTKIT_FAULT_COUNT
 };
 /* Armed faults stay until cleared. */
-void copro_sim_rtkit_set_fault(struct copro_sim_rtkit *fw,
-			       enum copro_sim_rtkit_fault f, bool on);
+COPRO_API void copro_sim_rtkit_set_fault(struct copro_sim_rtkit *fw,
+					 enum copro_sim_rtkit_fault f, bool on);
 
 /*
  * Crash now: write a crashlog into the crashlog buffer (Cstr with
@@ -203,8 +206,8 @@ void copro_sim_rtkit_set_fault(struct copro_sim_rtkit *fw,
  * its index word the number of entries; msg1 is the mailbox's msg1
  * (endpoint in 7:0) with bit 32 set for messages the coprocessor sent.
  */
-int copro_sim_rtkit_crash(struct copro_sim_rtkit *fw, const char *message,
-			  int corrupt);
+COPRO_API int copro_sim_rtkit_crash(struct copro_sim_rtkit *fw,
+				    const char *message, int corrupt);
 
 /* Hostile traffic, each kind one burst of malformed messages. */
 enum copro_sim_rtkit_hostile {
@@ -220,9 +223,10 @@ enum copro_sim_rtkit_hostile {
 	COPRO_SIM_RTKIT_HOSTILE_MGMT,
 	COPRO_SIM_RTKIT_HOSTILE_COUNT
 };
-int copro_sim_rtkit_hostile(struct copro_sim_rtkit *fw,
-			    enum copro_sim_rtkit_hostile kind);
-const char *copro_sim_rtkit_hostile_name(enum copro_sim_rtkit_hostile kind);
+COPRO_API int copro_sim_rtkit_hostile(struct copro_sim_rtkit *fw,
+				      enum copro_sim_rtkit_hostile kind);
+COPRO_API const char
+*copro_sim_rtkit_hostile_name(enum copro_sim_rtkit_hostile kind);
 
 #ifdef __cplusplus
 }

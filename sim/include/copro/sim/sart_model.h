@@ -34,6 +34,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <copro/export.h>
 #include <copro/dt.h>
 #include <copro/sim/bus.h>
 
@@ -46,35 +47,37 @@ extern "C" {
 struct copro_sim_sart;
 
 /* Does the simulator have a SART model for this node's compatible? */
-bool copro_sim_sart_matches(const struct copro_dt *dt, int node);
+COPRO_API bool copro_sim_sart_matches(const struct copro_dt *dt, int node);
 
 /* -ENODEV for an unknown compatible, -EINVAL for bad bootloader entries. */
-int copro_sim_sart_create(struct copro_bus *bus, int node,
-			  struct copro_sim_sart **out);
+COPRO_API int copro_sim_sart_create(struct copro_bus *bus, int node,
+				    struct copro_sim_sart **out);
 /* Leaves the bus; whoever DMAs through it must have stopped. */
-void copro_sim_sart_destroy(struct copro_sim_sart *s);
+COPRO_API void copro_sim_sart_destroy(struct copro_sim_sart *s);
 
-int copro_sim_sart_node(const struct copro_sim_sart *s);
-const char *copro_sim_sart_name(const struct copro_sim_sart *s);
-unsigned copro_sim_sart_version(const struct copro_sim_sart *s); /* 0, 2, 3 */
+COPRO_API int copro_sim_sart_node(const struct copro_sim_sart *s);
+COPRO_API const char *copro_sim_sart_name(const struct copro_sim_sart *s);
+/* 0, 2, 3 */
+COPRO_API unsigned copro_sim_sart_version(const struct copro_sim_sart *s);
 
 /*
  * The filter. 0 when [phys, phys + len) lies inside one enabled entry
  * (len 0 is always allowed and not counted); otherwise the access is
  * counted as blocked, logged and -COPRO_EBUSFAULT returned.
  */
-int copro_sim_sart_check(struct copro_sim_sart *s, uint64_t phys, size_t len,
-			 bool write);
+COPRO_API int copro_sim_sart_check(struct copro_sim_sart *s, uint64_t phys,
+				   size_t len, bool write);
 
 /*
  * Filtered DMA for the device behind the SART: the filter, then
  * copro_bus_dma_read/write (which may still fault if no memory is there).
  * `who` names the DMA master in messages.
  */
-int copro_sim_sart_dma_read(struct copro_sim_sart *s, const char *who,
-			    uint64_t phys, void *dst, size_t len);
-int copro_sim_sart_dma_write(struct copro_sim_sart *s, const char *who,
-			     uint64_t phys, const void *src, size_t len);
+COPRO_API int copro_sim_sart_dma_read(struct copro_sim_sart *s, const char *who,
+				      uint64_t phys, void *dst, size_t len);
+COPRO_API int copro_sim_sart_dma_write(struct copro_sim_sart *s,
+				       const char *who, uint64_t phys,
+				       const void *src, size_t len);
 
 /* Entry `index` as the filter sees it (-EINVAL for index >= 16). */
 struct copro_sim_sart_entry {
@@ -82,8 +85,8 @@ struct copro_sim_sart_entry {
 	uint64_t phys;
 	uint64_t size;
 };
-int copro_sim_sart_get_entry(struct copro_sim_sart *s, unsigned index,
-			     struct copro_sim_sart_entry *out);
+COPRO_API int copro_sim_sart_get_entry(struct copro_sim_sart *s, unsigned index,
+				       struct copro_sim_sart_entry *out);
 
 struct copro_sim_sart_stats {
 	uint64_t allowed;      /* accesses the filter let through */
@@ -91,8 +94,8 @@ struct copro_sim_sart_stats {
 	uint64_t reg_writes;   /* register writes that landed */
 	uint64_t bad_accesses; /* unknown offsets, wrong widths */
 };
-void copro_sim_sart_get_stats(struct copro_sim_sart *s,
-			      struct copro_sim_sart_stats *out);
+COPRO_API void copro_sim_sart_get_stats(struct copro_sim_sart *s,
+					struct copro_sim_sart_stats *out);
 
 /*
  * Test hook: called for every register write that lands, in order, with
@@ -102,8 +105,8 @@ void copro_sim_sart_get_stats(struct copro_sim_sart *s,
  */
 typedef void (*copro_sim_sart_trace_fn)(void *ctx, uint64_t off,
 					uint32_t val);
-void copro_sim_sart_set_trace(struct copro_sim_sart *s,
-			      copro_sim_sart_trace_fn fn, void *ctx);
+COPRO_API void copro_sim_sart_set_trace(struct copro_sim_sart *s,
+					copro_sim_sart_trace_fn fn, void *ctx);
 
 #ifdef __cplusplus
 }
