@@ -274,7 +274,7 @@ COPRO_API void copro_rtkit_engine_abort(struct copro_rtkit_engine *e);
 
 /* ---- state ----------------------------------------------------------- */
 
-enum copro_rtkit_phase copro_rtkit_engine_phase(const struct copro_rtkit_engine *e);
+COPRO_API enum copro_rtkit_phase copro_rtkit_engine_phase(const struct copro_rtkit_engine *e);
 COPRO_API int copro_rtkit_engine_boot_error(const struct copro_rtkit_engine *e);
 /* 0 done, -EINPROGRESS waiting, or why it failed. */
 COPRO_API int copro_rtkit_engine_pwr_wait(const struct copro_rtkit_engine *e, bool ap);
