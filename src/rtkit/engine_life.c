@@ -42,7 +42,8 @@ int copro_rtkit_engine_boot(struct copro_rtkit_engine *e,
 			eng_send_pwr(e, out, false, e->cfg.wake_iop_state);
 		return 0;
 	default:
-		/* A HELLO came first and the handshake is under way. */
+		/* A HELLO came first and the handshake is under way: ours now. */
+		e->boot_claimed = true;
 		return 0;
 	}
 }

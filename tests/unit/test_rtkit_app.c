@@ -120,6 +120,7 @@ static void test_start_and_talk(void **state)
 	/* Nothing is mapped before boot. */
 	assert_int_equal(copro_rtkit_start_ep(t.rtk, EP), -EINVAL);
 	assert_int_equal(copro_rtkit_send_message(t.rtk, EP, 1, 0), -EINVAL);
+	assert_int_equal(copro_rtkit_send_message_atomic(t.rtk, EP, 1), -EINVAL);
 	assert_int_equal(test_rtk_boot(&t), 0);
 	assert_int_equal(copro_rtkit_start_ep(t.rtk, COPRO_RTKIT_EP_SYSLOG),
 			 -EINVAL);
@@ -150,6 +151,15 @@ static void test_start_and_talk(void **state)
 	for (uint64_t i = 0; i < N_MSGS; i++) {
 		assert_true(test_rtk_wait_ap(&t, &cur, EP, -1, &got));
 		assert_int_equal(got, 0x1000 + i);
+	}
+	/* The atomic way too, in order after them. */
+	for (uint64_t i = 0; i < N_MSGS; i++)
+		assert_int_equal(copro_rtkit_send_message_atomic(t.rtk, EP,
+								 0x3000 + i),
+				 0);
+	for (uint64_t i = 0; i < N_MSGS; i++) {
+		assert_true(test_rtk_wait_ap(&t, &cur, EP, -1, &got));
+		assert_int_equal(got, 0x3000 + i);
 	}
 	for (uint64_t i = 0; i < N_MSGS; i++)
 		assert_int_equal(test_rtk_iop_send(&t, EP, 0x2000 + i), 0);
@@ -191,6 +201,9 @@ static void test_back_pressure(void **state)
 			 -ETIMEDOUT);
 	assert_int_equal(copro_rtkit_flush(t.rtk, 50 * COPRO_NSEC_PER_MSEC),
 			 -ETIMEDOUT);
+	/* An atomic send busy-waits a bounded time for room, then gives up. */
+	assert_int_equal(copro_rtkit_send_message_atomic(t.rtk, EP, 0), -ETIMEDOUT);
+	test_logcap_expect(&t.cap, "no room in the mailbox for 500 ms (atomic send)");
 	test_rtk_close(&t);
 	copro_mutex_destroy(&c.lock);
 }

@@ -171,6 +171,17 @@ static void test_hello_first(void **state)
 	rx(&b, 0, AP_ACK(ON));
 	assert_int_equal(copro_rtkit_engine_boot(&b.e, &b.out), 1);
 	assert_int_equal(copro_rtkit_engine_boot(&b.e, &b.out), -EBUSY);
+
+	/* boot() in the middle of such a handshake waits for it, once. */
+	init(&b, NULL);
+	rx(&b, 0, MGMT(RTK_MGMT_HELLO, RTK_HELLO_MAKE(11, 12)));
+	assert_int_equal(copro_rtkit_engine_boot(&b.e, &b.out), 0);
+	sent(&b, 0);
+	rx(&b, 0, MGMT(RTK_MGMT_EPMAP, (1u << 4) | RTK_EPMAP_LAST));
+	rx(&b, 0, IOP_ACK(ON));
+	rx(&b, 0, AP_ACK(ON));
+	assert_true(copro_rtkit_engine_running(&b.e));
+	assert_int_equal(copro_rtkit_engine_boot(&b.e, &b.out), -EBUSY);
 }
 
 static void test_wake_on_boot(void **state)

@@ -173,6 +173,151 @@ static void test_idle_and_back(void **state)
 	test_ap_free(ap);
 }
 
+/*
+ * Idle, AP then IOP, each acknowledged; the firmware keeps its session,
+ * so a wake is answered with IOP ON (no HELLO) and the buffers it had
+ * are used again.
+ */
+static void test_idle_keeps_session(void **state)
+{
+	struct test_ap *ap = calloc(1, sizeof(*ap));
+
+	(void)state;
+	assert_non_null(ap);
+	open_ans(ap);
+	test_ap_boot(ap);
+	test_ap_ap_state(ap, IDLE);
+	test_ap_iop_state(ap, IDLE);
+	assert_int_equal(copro_sim_rtkit_iop_state(ap->fw), IDLE);
+	assert_false(copro_sim_rtkit_is_up(ap->fw));
+	test_ap_send(ap, 0, SET_IOP(INIT));
+	test_ap_expect(ap, 0, IOP_ACK(ON));
+	test_ap_ap_state(ap, ON);
+	assert_true(copro_sim_rtkit_is_up(ap->fw));
+	/* The syslog buffer it had still serves. */
+	assert_int_equal(copro_sim_rtkit_syslog(ap->fw, "c", "after idle"), 0);
+	test_ap_pump_lines(ap, 1);
+	assert_string_equal(ap->last_text, "after idle");
+	assert_int_equal(test_ap_stats(ap).boots, 1);
+	assert_int_equal(test_ap_stats(ap).refused, 0);
+	test_ap_expect_none(ap);
+	test_ap_free(ap);
+}
+
+/*
+ * A bootloader's wake before HELLO is ignored by a firmware that boots
+ * anyway; a wake while running is answered with IOP ON.
+ */
+static void test_wake_while_booting_and_running(void **state)
+{
+	struct test_ap *ap = test_ap_new(NULL, NULL);
+
+	(void)state;
+	test_ap_cpu(ap, true);
+	test_ap_send(ap, 0, SET_IOP(INIT));
+	test_ap_expect(ap, 0, MGMT(RTK_MGMT_HELLO, RTK_HELLO_MAKE(11, 12)));
+	test_ap_wait_log(ap, "SET_IOP_PWR_STATE(INIT) while booting: ignored");
+	test_ap_send(ap, 0, MGMT(RTK_MGMT_HELLO_REPLY, RTK_HELLO_MAKE(12, 12)));
+	test_ap_epmap(ap);
+	test_ap_start_system(ap);
+	test_ap_ap_state(ap, ON);
+	test_ap_iop_state(ap, ON);
+	assert_int_equal(test_ap_stats(ap).refused, 0);
+	test_ap_expect_none(ap);
+	test_ap_free(ap);
+}
+
+/* Handles what comes until every buffer the firmware asks for is set. */
+static void answer_buffers(struct test_ap *ap)
+{
+	while (!ap->bufs[TEST_AP_CRASHLOG].set || !ap->bufs[TEST_AP_IOREPORT].set ||
+	       !ap->bufs[TEST_AP_OSLOG].set) {
+		uint8_t ep;
+		uint64_t msg;
+
+		assert_true(test_ap_recv(ap, &ep, &msg));
+		assert_true(test_ap_handle(ap, ep, msg));
+	}
+}
+
+static void start(struct test_ap *ap, const uint8_t *eps, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		test_ap_send(ap, 0, STARTEP(eps[i]));
+}
+
+/*
+ * The ANS2 firmware needs crashlog, ioreport and oslog (u-boot starts
+ * no others); by default a firmware needs every system endpoint of its
+ * map that Linux starts.
+ */
+static void test_required_endpoints(void **state)
+{
+	static const uint8_t uboot[] = { 1, 4, 8 }, rest[] = { 2, 3 };
+	struct copro_sim_rtkit_config cfg = {
+		.crashlog_buf = COPRO_SIM_RTKIT_BUF_HOST,
+		.ioreport_buf = COPRO_SIM_RTKIT_BUF_HOST,
+		.oslog_buf = COPRO_SIM_RTKIT_BUF_HOST,
+		.required_eps = (1u << 1) | (1u << 4) | (1u << 8),
+	};
+	struct test_ap *ap = calloc(1, sizeof(*ap));
+
+	(void)state;
+	assert_non_null(ap);
+	test_ap_open(ap, NULL, NULL);
+	cfg.sart = copro_board_sart(ap->b, copro_sart_node(ap->sart));
+	test_ap_replace_fw(ap, &cfg);
+	test_ap_hello(ap, 11, 12, 12);
+	test_ap_epmap(ap);
+	start(ap, uboot, sizeof(uboot));
+	answer_buffers(ap);
+	test_ap_pump_until(ap, 0, IOP_ACK(ON));
+	assert_int_equal(test_ap_stats(ap).refused, 0);
+	test_ap_free(ap);
+
+	/* The default: syslog and debug too. */
+	ap = calloc(1, sizeof(*ap));
+	assert_non_null(ap);
+	test_ap_open(ap, NULL, NULL);
+	cfg.required_eps = 0;
+	cfg.sart = copro_board_sart(ap->b, copro_sart_node(ap->sart));
+	test_ap_replace_fw(ap, &cfg);
+	test_ap_hello(ap, 11, 12, 12);
+	test_ap_epmap(ap);
+	start(ap, uboot, sizeof(uboot));
+	answer_buffers(ap);
+	/* The three were taken (their buffers asked for), and no IOP ON. */
+	test_ap_expect_none(ap);
+	assert_int_not_equal(copro_sim_rtkit_iop_state(ap->fw), ON);
+	start(ap, rest, sizeof(rest));
+	test_ap_pump_until(ap, 0, IOP_ACK(ON));
+	assert_int_equal(test_ap_stats(ap).refused, 0);
+	test_ap_free(ap);
+}
+
+/* A firmware that restarts on its own says HELLO again, as at a CPU start. */
+static void test_restart(void **state)
+{
+	struct test_ap *ap = calloc(1, sizeof(*ap));
+
+	(void)state;
+	assert_non_null(ap);
+	open_ans(ap);
+	test_ap_boot(ap);
+	assert_int_equal(copro_sim_rtkit_restart(ap->fw), 0);
+	test_ap_expect(ap, 0, MGMT(RTK_MGMT_HELLO, RTK_HELLO_MAKE(11, 12)));
+	assert_false(copro_sim_rtkit_is_up(ap->fw));
+	test_ap_reinit(ap);
+	test_ap_send(ap, 0, MGMT(RTK_MGMT_HELLO_REPLY, RTK_HELLO_MAKE(12, 12)));
+	test_ap_epmap(ap);
+	test_ap_start_system(ap);
+	test_ap_ap_state(ap, ON);
+	assert_true(copro_sim_rtkit_is_up(ap->fw));
+	assert_int_equal(test_ap_stats(ap).boots, 2);
+	assert_int_equal(test_ap_stats(ap).refused, 0);
+	test_ap_free(ap);
+}
+
 /* ---- faults -------------------------------------------------------------- */
 
 static void test_fault_no_hello(void **state)
@@ -415,6 +560,10 @@ int main(void)
 		cmocka_unit_test(test_quiesce_wake_init),
 		cmocka_unit_test(test_poweroff_refuses_wake),
 		cmocka_unit_test(test_idle_and_back),
+		cmocka_unit_test(test_idle_keeps_session),
+		cmocka_unit_test(test_wake_while_booting_and_running),
+		cmocka_unit_test(test_required_endpoints),
+		cmocka_unit_test(test_restart),
 		cmocka_unit_test(test_fault_no_hello),
 		cmocka_unit_test(test_fault_endless_epmap),
 		cmocka_unit_test(test_fault_no_iop_on),
