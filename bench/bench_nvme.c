@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <copro/devices.h>
 #include <copro/error.h>
 #include <copro/nvme.h>
 #include <copro/os.h>
@@ -363,13 +364,14 @@ int bench_nvme_main(int argc, char **argv)
 	char tmp[] = "/tmp/copro-bench-nvme-XXXXXX";
 	struct copro_board_config bc = { .board = "t8103", .threaded = true };
 	struct copro_board *b = NULL;
+	struct copro_devices *devs = NULL;
 	struct copro_nvme *nvme = NULL;
 	struct result res[NWORK];
 	const char *step = "";
 	uint8_t *buf = NULL;
 	size_t buflen = MAX_QD * 1024 * 1024;
 	struct opts o;
-	int rc, node;
+	int rc;
 
 	rc = parse(argc, argv, &o);
 	if (rc)
@@ -395,11 +397,14 @@ int bench_nvme_main(int argc, char **argv)
 		rc = copro_board_create(&bc, &b);
 	}
 	if (!rc) {
-		step = "probing the NVMe driver";
-		node = copro_board_nvme_node(b);
-		rc = node < 0 ? node
-			      : copro_nvme_probe(copro_board_platform(b), node,
-						 NULL, &nvme);
+		step = "probing the board's drivers";
+		rc = copro_devices_probe_all(copro_board_platform(b), NULL,
+					     &devs);
+	}
+	if (!rc) {
+		nvme = copro_nvme_from_device(copro_devices_find_compatible(
+			devs, COPRO_NVME_COMPATIBLE, NULL));
+		rc = nvme ? 0 : -ENODEV;
 	}
 	if (!rc) {
 		step = "registering buffers";
@@ -418,8 +423,10 @@ int bench_nvme_main(int argc, char **argv)
 	}
 	if (buf && nvme)
 		copro_nvme_unregister_buffer(nvme, buf);
-	if (nvme)
-		copro_nvme_remove(nvme);
+	if (devs && copro_devices_remove_all(devs) < 0 && !rc) {
+		step = "removing the board's drivers";
+		rc = -EBUSY;
+	}
 	if (b)
 		copro_board_destroy(b);
 	free(buf);

@@ -144,13 +144,21 @@ void ans2_complete(struct copro_sim_ans2 *m, const struct ans2_cmd *c)
 		return;
 	}
 	atomic_store(&t->state, TAG_FREE);
+	/*
+	 * FAULT_CRASH counts completions posted. The controller stops before
+	 * the host can see the last one: otherwise another worker could
+	 * still take, run and complete commands the host issues after it,
+	 * while this thread is on its way to the crash.
+	 */
+	crash = ans2_fault_countdown(m, COPRO_SIM_ANS2_FAULT_CRASH);
+	if (crash) {
+		atomic_store(&m->crashed, true);
+		ans2_fatal(m);
+	}
 	if (cq_write(m, cq, &cqe) < 0)
 		cq_fault(m, q);
-	else
-		crash = ans2_fault_countdown(m, COPRO_SIM_ANS2_FAULT_CRASH);
 	ans2_cq_set_level(m, cq);
 	copro_mutex_unlock(&cq->lock);
-	/* FAULT_CRASH counts completions the host can see. */
 	if (crash)
 		ans2_crash_now(m);
 }

@@ -33,13 +33,21 @@ struct copro_asc;
  */
 COPRO_API int copro_asc_probe(struct copro_platform *p, int node,
 			      struct copro_asc **out);
-COPRO_API void copro_asc_remove(struct copro_asc *asc);
-COPRO_API struct copro_mbox_controller
-*copro_asc_controller(struct copro_asc *asc);
+/*
+ * -EBUSY (logged; nothing changes, the mailbox keeps working) while a
+ * client has its channel bound.
+ */
+COPRO_API int copro_asc_remove(struct copro_asc *asc);
+COPRO_API struct copro_mbox_controller *
+copro_asc_controller(struct copro_asc *asc);
 
 /* The compatibles the driver binds to. */
 #define COPRO_ASC_COMPATIBLE "apple,asc-mailbox"
 #define COPRO_ASC_COMPATIBLE_V4 "apple,asc-mailbox-v4"
+
+/* The driver table for the probe-all pass (<copro/devices.h>). */
+struct copro_driver;
+COPRO_API const struct copro_driver *copro_asc_driver(void);
 
 #ifdef __cplusplus
 }

@@ -21,6 +21,7 @@ extern "C" {
 enum {
 	COPRO_EBUSFAULT = 4096,	/* a device access outside mapped memory */
 	COPRO_EDT = 4097,	/* malformed devicetree */
+	COPRO_EPROBE_DEFER,	/* a provider is not there yet: probe again later */
 };
 /*
  * Everything else is a plain errno value; the ones with a fixed meaning

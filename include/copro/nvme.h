@@ -57,6 +57,19 @@ COPRO_API int copro_nvme_probe(struct copro_platform *p, int node,
 /* Clean shutdown (controller shutdown, RTKit shutdown, CPU stop, power off). */
 COPRO_API void copro_nvme_remove(struct copro_nvme *nvme);
 
+/*
+ * The driver table for the probe-all pass (<copro/devices.h>): it waits
+ * for the node's "mboxes" controller and "apple,sart" SART, then runs
+ * copro_nvme_probe with the struct copro_nvme_config given for driver
+ * "nvme" (or the defaults).
+ */
+struct copro_driver;
+struct copro_device;
+COPRO_API const struct copro_driver *copro_nvme_driver(void);
+/* The NVMe device's driver object; NULL for any other device or NULL. */
+COPRO_API struct copro_nvme *
+copro_nvme_from_device(const struct copro_device *dev);
+
 struct copro_nvme_info {
 	char model[41], serial[21], firmware[9]; /* trimmed, NUL-terminated */
 	uint32_t lba_size;	/* bytes */

@@ -34,6 +34,13 @@ struct copro_sart;
 #define COPRO_SART_PROVIDER "sart"
 
 /*
+ * The driver table for the probe-all pass (<copro/devices.h>): every
+ * layout above; removal clears the unprotected entries.
+ */
+struct copro_driver;
+COPRO_API const struct copro_driver *copro_sart_driver(void);
+
+/*
  * What copro_sart_allow gives back and copro_sart_revoke takes. A value the
  * caller keeps; the generation makes a stale handle (already removed, or
  * cleared by shutdown) fail instead of removing someone else's entry.
@@ -54,16 +61,20 @@ COPRO_API int copro_sart_probe(struct copro_platform *p, int node,
 			       struct copro_sart **out);
 /*
  * Unregister and free. Leaves the hardware as it is (call
- * copro_sart_shutdown first to clear it); clients must be gone.
+ * copro_sart_shutdown first to clear it). -EBUSY (logged; nothing
+ * changes) while a client holds a reference from copro_sart_get_dt.
  */
-COPRO_API void copro_sart_remove(struct copro_sart *sart);
+COPRO_API int copro_sart_remove(struct copro_sart *sart);
 
 /*
- * The SART a client node points at with `apple,sart = <&sart>`.
- * -ENOENT without the property, -ENODEV when that SART is not probed.
+ * The SART a client node points at with `apple,sart = <&sart>`, with a
+ * reference the client drops with copro_sart_put when done; any number
+ * of clients may share one SART. -ENOENT without the property, -ENODEV
+ * when that SART is not probed.
  */
 COPRO_API int copro_sart_get_dt(struct copro_platform *p, int client_node,
 				struct copro_sart **out);
+COPRO_API void copro_sart_put(struct copro_sart *sart);
 
 /*
  * Allow DMA to [phys, phys + size). Both 4 KiB aligned, size > 0, the

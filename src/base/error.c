@@ -10,6 +10,7 @@ static const char *const copro_err_text[] = {
 	[COPRO_EBUSFAULT - COPRO_ERR_BASE] =
 		"bus fault: device access outside mapped memory",
 	[COPRO_EDT - COPRO_ERR_BASE] = "malformed devicetree",
+	[COPRO_EPROBE_DEFER - COPRO_ERR_BASE] = "probe deferred: a provider is not there yet",
 };
 
 #define COPRO_ERR_COUNT (sizeof(copro_err_text) / sizeof(copro_err_text[0]))

@@ -296,15 +296,21 @@ err_free:
 	return ret;
 }
 
-void copro_asc_remove(struct copro_asc *asc)
+int copro_asc_remove(struct copro_asc *asc)
 {
+	int ret;
+
 	if (!asc)
-		return;
-	copro_mbox_controller_unregister(asc->ctrl);
+		return 0;
+	/* A bound client keeps the mailbox, interrupts and all, working. */
+	ret = copro_mbox_controller_unregister(asc->ctrl);
+	if (ret < 0)
+		return ret;
 	copro_irq_free(asc->irq_send);
 	copro_irq_free(asc->irq_recv);
 	copro_mmio_unmap(asc->mmio);
 	free(asc);
+	return 0;
 }
 
 struct copro_mbox_controller *copro_asc_controller(struct copro_asc *asc)

@@ -3,15 +3,13 @@
  * The mailbox framework: controllers, binding channels to clients, the
  * per-controller worker, and unbinding.
  *
- * Controllers are found through the platform's provider table, which is
- * the one per-platform registry there is:
- *   ("mbox", node)           for devicetree references (clients' "mboxes")
- *   ("mbox:<name>", root)    for copro_mbox_request() by name
- * The name entry lives on the root node because a name belongs to the
- * whole board, not to a node, and a controller may have no node. The
- * platform checks uniqueness atomically, and nothing shared outlives a
- * controller, so there is no global state and no registry object whose
- * lifetime would race between the first and last controller.
+ * Controllers are found through the platform's provider table, the one
+ * per-platform registry there is: one entry per controller, of kind
+ * "mbox", under its devicetree node (what clients' "mboxes" name) and its
+ * name (copro_mbox_request() at run time). A controller bound at run time
+ * has a name and no node: the name space is the mailbox kind's own, not
+ * a fake devicetree node. Every bound channel holds a reference on its
+ * controller's entry, so a controller with clients cannot unregister.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -23,8 +21,6 @@
 
 #include "mbox/mbox_internal.h"
 
-#define MBOX_NAME_PREFIX "mbox:"
-#define MBOX_NAME_NODE 0 /* the root node */
 #define MBOX_NAME_MAX 64
 
 /* How often copro_mbox_free re-checks for callbacks still running. */
@@ -187,18 +183,12 @@ static int desc_check(struct copro_platform *p,
 	return -EINVAL;
 }
 
-static void name_kind(char *buf, size_t len, const char *name)
-{
-	snprintf(buf, len, MBOX_NAME_PREFIX "%s", name);
-}
-
 int copro_mbox_controller_register(struct copro_platform *p,
 				   const struct copro_mbox_controller_desc *d,
 				   struct copro_mbox_controller **out)
 {
 	struct copro_mbox_controller *ctrl;
 	char path[256];
-	size_t kind_len;
 	int ret;
 
 	if (!out)
@@ -213,17 +203,14 @@ int copro_mbox_controller_register(struct copro_platform *p,
 	ctrl = calloc(1, sizeof(*ctrl));
 	if (!ctrl)
 		return -ENOMEM;
-	kind_len = sizeof(MBOX_NAME_PREFIX) + strlen(d->name);
-	ctrl->name = malloc(kind_len);
+	ctrl->name = strdup(d->name);
 	if (!ctrl->name) {
 		free(ctrl);
 		return -ENOMEM;
 	}
-	/* The provider kind is "mbox:<name>"; the name is its tail. */
-	name_kind(ctrl->name, kind_len, d->name);
 	ctrl->p = p;
 	ctrl->d = *d;
-	ctrl->d.name = ctrl->name + strlen(MBOX_NAME_PREFIX);
+	ctrl->d.name = ctrl->name;
 	ctrl->poll_ns = d->poll_ns ? d->poll_ns : MBOX_DEFAULT_POLL_NS;
 	copro_logdev_init(&ctrl->ld, copro_platform_log(p), "mbox:%s",
 			  ctrl->d.name);
@@ -233,29 +220,34 @@ int copro_mbox_controller_register(struct copro_platform *p,
 	if (ret < 0)
 		goto err_free;
 
-	/* Checked first for a clear message; the add below is what decides. */
-	ret = copro_platform_provider_find(p, ctrl->name, MBOX_NAME_NODE)
+	/* Checked first for a clear message; the register below decides. */
+	ret = copro_platform_provider_find_named(p, COPRO_MBOX_PROVIDER,
+						 ctrl->name)
 		      ? -EEXIST
-		      : copro_platform_provider_add(p, ctrl->name,
-						    MBOX_NAME_NODE, ctrl);
-	if (ret < 0) {
+		      : copro_platform_provider_register(
+				p, &(struct copro_provider_desc){
+					   .kind = COPRO_MBOX_PROVIDER,
+					   .node = d->node >= 0 ? d->node : -1,
+					   .name = ctrl->name,
+					   .provider = ctrl,
+				   });
+	if (ret == -EEXIST &&
+	    copro_platform_provider_find_named(p, COPRO_MBOX_PROVIDER,
+					       ctrl->name)) {
 		copro_dev_err(&ctrl->ld,
 			      "cannot register: the name \"%s\" is taken (%s)",
 			      ctrl->d.name, copro_strerror(ret));
 		goto err_mutex;
 	}
-	if (d->node >= 0) {
-		ret = copro_platform_provider_add(p, COPRO_MBOX_PROVIDER, d->node,
-						  ctrl);
-		if (ret < 0) {
-			copro_dev_err(&ctrl->ld,
-				      "cannot register for %s: %s",
-				      copro_dt_node_path(copro_platform_dt(p),
-							 d->node, path,
-							 sizeof(path)),
-				      copro_strerror(ret));
-			goto err_name;
-		}
+	if (ret < 0) {
+		copro_dev_err(&ctrl->ld, "cannot register for %s: %s",
+			      d->node >= 0
+				      ? copro_dt_node_path(copro_platform_dt(p),
+							   d->node, path,
+							   sizeof(path))
+				      : "(no node)",
+			      copro_strerror(ret));
+		goto err_mutex;
 	}
 	if (copro_platform_threaded(p)) {
 		char tname[16];
@@ -266,7 +258,7 @@ int copro_mbox_controller_register(struct copro_platform *p,
 		if (ret < 0) {
 			copro_dev_err(&ctrl->ld, "cannot start the worker: %s",
 				      copro_strerror(ret));
-			goto err_node;
+			goto err_provider;
 		}
 		ctrl->has_worker = true;
 	}
@@ -276,11 +268,8 @@ int copro_mbox_controller_register(struct copro_platform *p,
 	*out = ctrl;
 	return 0;
 
-err_node:
-	if (d->node >= 0)
-		copro_platform_provider_remove(p, COPRO_MBOX_PROVIDER, d->node);
-err_name:
-	copro_platform_provider_remove(p, ctrl->name, MBOX_NAME_NODE);
+err_provider:
+	copro_platform_provider_unregister(p, COPRO_MBOX_PROVIDER, ctrl);
 err_mutex:
 	copro_mutex_destroy(&ctrl->lock);
 err_free:
@@ -289,13 +278,14 @@ err_free:
 	return ret;
 }
 
-void copro_mbox_controller_unregister(struct copro_mbox_controller *ctrl)
+int copro_mbox_controller_unregister(struct copro_mbox_controller *ctrl)
 {
 	unsigned bound = 0;
 	uint64_t first = 0;
+	int ret;
 
 	if (!ctrl)
-		return;
+		return 0;
 	copro_mutex_lock(&ctrl->lock);
 	for (struct copro_mbox_chan *c = ctrl->chans; c; c = c->next) {
 		first = c->id;
@@ -308,21 +298,23 @@ void copro_mbox_controller_unregister(struct copro_mbox_controller *ctrl)
 			      "cannot unregister: %u channel(s) still bound"
 			      " (channel %" PRIu64 "); free them first",
 			      bound, first);
-		return;
+		return -EBUSY;
 	}
+	/* A bind in progress holds a reference too: then this refuses. */
+	ret = copro_platform_provider_unregister(ctrl->p, COPRO_MBOX_PROVIDER,
+						 ctrl);
+	if (ret < 0)
+		return ret;
 	if (ctrl->has_worker) {
 		atomic_store(&ctrl->stop, true);
 		copro_event_signal(&ctrl->wake);
 		copro_thread_join(&ctrl->worker);
 	}
-	if (ctrl->d.node >= 0)
-		copro_platform_provider_remove(ctrl->p, COPRO_MBOX_PROVIDER,
-					       ctrl->d.node);
-	copro_platform_provider_remove(ctrl->p, ctrl->name, MBOX_NAME_NODE);
 	copro_dev_dbg(&ctrl->ld, "unregistered");
 	copro_mutex_destroy(&ctrl->lock);
 	free(ctrl->name);
 	free(ctrl);
+	return 0;
 }
 
 /* ---- binding -------------------------------------------------------------- */
@@ -477,12 +469,23 @@ static int chan_bind(struct copro_mbox_controller *ctrl, uint64_t id,
 	return 0;
 }
 
+/* Binds on a controller the caller holds a reference on; drops it on failure. */
+static int bind_held(struct copro_mbox_controller *ctrl, uint64_t id,
+		     const struct copro_mbox_client *cl,
+		     struct copro_mbox_chan **out)
+{
+	int ret = chan_bind(ctrl, id, cl, out);
+
+	if (ret < 0)
+		copro_platform_provider_put(ctrl->p, COPRO_MBOX_PROVIDER, ctrl);
+	return ret;
+}
+
 int copro_mbox_request(struct copro_platform *p, const char *controller,
 		       uint64_t chan_id, const struct copro_mbox_client *cl,
 		       struct copro_mbox_chan **out)
 {
 	struct copro_mbox_controller *ctrl;
-	char kind[sizeof(MBOX_NAME_PREFIX) + MBOX_NAME_MAX];
 
 	if (!out)
 		return -EINVAL;
@@ -491,15 +494,15 @@ int copro_mbox_request(struct copro_platform *p, const char *controller,
 		return -EINVAL;
 	if (strlen(controller) >= MBOX_NAME_MAX)
 		return -ENODEV;
-	name_kind(kind, sizeof(kind), controller);
-	ctrl = copro_platform_provider_find(p, kind, MBOX_NAME_NODE);
+	ctrl = copro_platform_provider_get_named(p, COPRO_MBOX_PROVIDER,
+						 controller);
 	if (!ctrl) {
 		copro_logf(copro_platform_log(p), COPRO_LOG_DEBUG, "mbox",
 			   "no mailbox controller named \"%s\" (yet)",
 			   controller);
 		return -ENODEV;
 	}
-	return chan_bind(ctrl, chan_id, cl, out);
+	return bind_held(ctrl, chan_id, cl, out);
 }
 
 int copro_mbox_request_dt(struct copro_platform *p, int client_node,
@@ -531,7 +534,7 @@ int copro_mbox_request_dt(struct copro_platform *p, int client_node,
 			   &ref);
 	if (ret < 0)
 		return ret;
-	ctrl = copro_platform_provider_find(p, COPRO_MBOX_PROVIDER, ref.node);
+	ctrl = copro_platform_provider_get(p, COPRO_MBOX_PROVIDER, ref.node);
 	if (!ctrl) {
 		/* Usually a probe-order matter: the caller may retry later. */
 		copro_logf(copro_platform_log(p), COPRO_LOG_DEBUG, "mbox",
@@ -553,16 +556,19 @@ int copro_mbox_request_dt(struct copro_platform *p, int client_node,
 				      copro_dt_node_path(dt, client_node, path,
 							 sizeof(path)),
 				      index, ref.nargs, copro_strerror(ret));
+			copro_platform_provider_put(p, COPRO_MBOX_PROVIDER,
+						    ctrl);
 			return ret;
 		}
 	} else {
 		id = ref.nargs ? ref.args[0] : 0;
 	}
-	return chan_bind(ctrl, id, cl, out);
+	return bind_held(ctrl, id, cl, out);
 }
 
 void copro_mbox_free(struct copro_mbox_chan *chan)
 {
+	struct copro_mbox_controller *ctrl;
 	uint32_t dropped;
 
 	if (!chan)
@@ -578,7 +584,10 @@ void copro_mbox_free(struct copro_mbox_chan *chan)
 	chan_unlink(chan);
 	copro_dev_dbg(&chan->ctrl->ld, "channel %" PRIu64 " unbound",
 		      chan->id);
+	ctrl = chan->ctrl;
 	chan_destroy(chan);
+	/* The channel's reference: the controller may go now. */
+	copro_platform_provider_put(ctrl->p, COPRO_MBOX_PROVIDER, ctrl);
 }
 
 /* ---- accessors -------------------------------------------------------------- */

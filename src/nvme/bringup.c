@@ -8,7 +8,6 @@
 #include <errno.h>
 
 #include <copro/error.h>
-#include <copro/regs/asc.h>
 #include <copro/rtkit.h>
 
 #include "nvme/nvme_internal.h"
@@ -112,7 +111,7 @@ void copro_nvme_copro_stop(struct copro_nvme *nvme)
 			copro_dev_warn(&nvme->ld, "RTKit shutdown failed: %s",
 				       copro_strerror(rc));
 	}
-	copro_writel(nvme->ans, ASC_CPU_CONTROL, 0);
+	copro_writel(nvme->ans, ANS2_CPU_CONTROL, 0);
 }
 
 static int step_fail(struct copro_nvme *nvme, const char *step, int rc)
@@ -167,8 +166,8 @@ static int adopt(struct copro_nvme *nvme)
 
 static int copro_start(struct copro_nvme *nvme)
 {
-	bool cpu_runs = copro_readl(nvme->ans, ASC_CPU_CONTROL) &
-			ASC_CPU_CONTROL_RUN;
+	bool cpu_runs = copro_readl(nvme->ans, ANS2_CPU_CONTROL) &
+			ANS2_CPU_CONTROL_RUN;
 	uint32_t v;
 	int rc;
 
@@ -189,7 +188,7 @@ static int copro_start(struct copro_nvme *nvme)
 	rc = copro_nvme_resets(nvme, false);
 	if (rc)
 		return step_fail(nvme, "reset deassert", rc);
-	copro_writel(nvme->ans, ASC_CPU_CONTROL, ASC_CPU_CONTROL_RUN);
+	copro_writel(nvme->ans, ANS2_CPU_CONTROL, ANS2_CPU_CONTROL_RUN);
 
 	rc = copro_rtkit_boot(nvme->rtk);
 	if (rc)

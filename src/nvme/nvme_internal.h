@@ -31,13 +31,17 @@
 #include <copro/regs/nvme.h>
 #include <copro/sart.h>
 
+#include "nvme/cq.h"
+
 struct copro_rtkit;
-struct copro_asc;
 struct copro_crashlog;
 
 #define NVME_ADMIN_TAG0 0u
 #define NVME_IO_TAG0 ANS2_ADMIN_DEPTH
 #define NVME_NSID 1u
+/* Submission queue ids: what completions name in their SQ id field. */
+#define NVME_ADMIN_QID 0u
+#define NVME_IO_QID 1u
 
 /* ---- PRPs (prp.c) ---------------------------------------------------- */
 
@@ -105,11 +109,10 @@ struct nvme_queue {
 	struct nvme_sqe *sqes;	/* indexed by tag (linear queue) */
 	struct nvme_cqe *cqes;
 	struct ans2_tcb *tcbs;	/* indexed by tag */
-	unsigned depth;		/* CQ entries */
-	unsigned head;		/* under cq_lock */
-	uint16_t phase;
+	/* Ring position, phase and issued tags (cq.h); under cq_lock. */
+	struct nvme_cq_cursor cur;
 	uint32_t sq_db, cq_db;	/* register offsets */
-	unsigned tag_lo, tag_hi; /* tags [lo, hi) */
+	const char *name;	/* "admin", "I/O" */
 };
 
 enum nvme_state {
@@ -144,9 +147,7 @@ struct copro_nvme {
 	struct copro_mmio *regs, *ans;
 	struct copro_irq *irq;
 	struct copro_rtkit *rtk;
-	struct copro_sart *sart;
-	bool own_sart;
-	struct copro_asc *asc; /* probed by us, or NULL */
+	struct copro_sart *sart; /* a reference */
 
 	struct copro_mutex reset_lock;
 	struct copro_mutex cq_lock;
@@ -238,8 +239,6 @@ bool copro_nvme_tag_finish(struct copro_nvme *nvme, unsigned tag,
 /* The same for a request the driver gives up on: counted as failed. */
 bool copro_nvme_tag_fail(struct copro_nvme *nvme, unsigned tag,
 			 unsigned from_mask, int status);
-/* NVMe status of a completion to an errno. */
-int copro_nvme_status_errno(uint16_t status);
 void copro_nvme_irq(void *ctx);
 
 /* ---- I/O (io.c) ------------------------------------------------------- */

@@ -1,18 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Probe and remove: power domains, register regions, the SART and the
- * ASC mailbox (probed here when nobody else did), RTKit, queues and the
- * interrupt, then the first bring-up. Everything is undone in reverse,
- * on remove and on every probe failure.
+ * mailbox (providers probed by someone else, held here by reference),
+ * RTKit, queues and the interrupt, then the first bring-up. Everything
+ * is undone in reverse, on remove and on every probe failure.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <copro/asc.h>
-#include <copro/driver/mbox_controller.h>
 #include <copro/error.h>
-#include <copro/regs/asc.h>
 #include <copro/rtkit.h>
 
 #include "nvme/nvme_internal.h"
@@ -114,30 +111,23 @@ static int get_resets(struct copro_nvme *nvme)
 }
 
 /*
- * The SART behind "apple,sart", and the ASC mailbox behind "mboxes":
- * probed here when no driver has claimed them yet. Looking for the
- * provider first keeps the expected case out of the error log.
+ * The SART behind "apple,sart", held by reference: its driver probed it
+ * (the probe-all pass orders that) and removes it after us.
  */
 static int get_sart(struct copro_nvme *nvme)
 {
-	const struct copro_dt *dt = copro_platform_dt(nvme->p);
-	struct copro_dt_ref ref;
-	int rc;
+	int rc = copro_sart_get_dt(nvme->p, nvme->node, &nvme->sart);
 
-	rc = copro_dt_ref(dt, nvme->node, "apple,sart", NULL, 0, &ref);
-	if (!rc && !copro_platform_provider_find(nvme->p, COPRO_SART_PROVIDER,
-						 ref.node)) {
-		rc = copro_sart_probe(nvme->p, ref.node, &nvme->sart);
-		nvme->own_sart = !rc;
-	} else if (!rc) {
-		rc = copro_sart_get_dt(nvme->p, nvme->node, &nvme->sart);
-	}
 	if (rc)
 		copro_dev_err(&nvme->ld, "no usable apple,sart: %s",
 			      copro_strerror(rc));
 	return rc;
 }
 
+/*
+ * RTKit over the mailbox behind "mboxes": binding the channel holds the
+ * controller, which its own driver probed.
+ */
 static int get_rtkit(struct copro_nvme *nvme)
 {
 	const struct copro_dt *dt = copro_platform_dt(nvme->p);
@@ -148,15 +138,16 @@ static int get_rtkit(struct copro_nvme *nvme)
 		.sart = nvme->sart,
 	};
 	struct copro_dt_ref ref;
+	char path[256];
 	int rc;
 
-	rc = copro_dt_ref(dt, nvme->node, "mboxes", "#mbox-cells", 0, &ref);
-	if (!rc && !copro_platform_provider_find(nvme->p, COPRO_MBOX_PROVIDER,
-						 ref.node))
-		rc = copro_asc_probe(nvme->p, ref.node, &nvme->asc);
-	if (!rc)
-		rc = copro_rtkit_create(nvme->p, nvme->node, &rc_cfg,
-					&nvme->rtk);
+	rc = copro_rtkit_create(nvme->p, nvme->node, &rc_cfg, &nvme->rtk);
+	if (rc == -ENODEV &&
+	    !copro_dt_ref(dt, nvme->node, "mboxes", "#mbox-cells", 0, &ref))
+		copro_dev_err(&nvme->ld,
+			      "mboxes names %s, which has no mailbox controller probed",
+			      copro_dt_node_path(dt, ref.node, path,
+						 sizeof(path)));
 	if (rc)
 		copro_dev_err(&nvme->ld, "cannot set up RTKit over the mailbox: %s",
 			      copro_strerror(rc));
@@ -177,7 +168,7 @@ static int map_regions(struct copro_nvme *nvme)
 		return rc;
 	}
 	if (copro_mmio_size(nvme->regs) < ANS2_NVME_REGION_SIZE ||
-	    copro_mmio_size(nvme->ans) < ASC_CPU_CONTROL + 4) {
+	    copro_mmio_size(nvme->ans) < ANS2_CPU_CONTROL + 4) {
 		copro_dev_err(&nvme->ld,
 			      "register regions too small: nvme 0x%llx (need 0x%x), ans 0x%llx",
 			      (unsigned long long)copro_mmio_size(nvme->regs),
@@ -196,12 +187,8 @@ static void teardown(struct copro_nvme *nvme)
 		copro_irq_free(nvme->irq);
 	if (nvme->rtk)
 		copro_rtkit_destroy(nvme->rtk);
-	if (nvme->asc)
-		copro_asc_remove(nvme->asc);
-	if (nvme->own_sart && nvme->sart) {
-		copro_sart_shutdown(nvme->sart);
-		copro_sart_remove(nvme->sart);
-	}
+	/* After RTKit: its buffers' SART entries are gone with it. */
+	copro_sart_put(nvme->sart);
 	copro_nvme_queues_free(nvme);
 	copro_dma_free(nvme->p, &nvme->idbuf);
 	for (unsigned i = 0; i < nvme->nregs; i++)
@@ -311,7 +298,7 @@ int copro_nvme_probe(struct copro_platform *p, int node,
 fail:
 	copro_dev_err(&nvme->ld, "probe failed: %s", copro_strerror(rc));
 	if (nvme->ans)
-		copro_writel(nvme->ans, ASC_CPU_CONTROL, 0);
+		copro_writel(nvme->ans, ANS2_CPU_CONTROL, 0);
 	teardown(nvme);
 	return rc;
 }

@@ -19,8 +19,8 @@
 #define IO_TAG_MASK (~0ull << NVME_IO_TAG0)
 
 static int queue_alloc(struct copro_nvme *nvme, struct nvme_queue *q,
-		       unsigned depth, unsigned lo, unsigned hi, uint32_t sq_db,
-		       uint32_t cq_db)
+		       const char *name, unsigned depth, uint16_t qid,
+		       unsigned lo, unsigned hi, uint32_t sq_db, uint32_t cq_db)
 {
 	int rc;
 
@@ -34,18 +34,16 @@ static int queue_alloc(struct copro_nvme *nvme, struct nvme_queue *q,
 		rc = copro_dma_alloc(nvme->p,
 				     ANS2_MAX_TAGS * sizeof(struct ans2_tcb),
 				     &q->tcb);
+	if (!rc)
+		rc = copro_nvme_cq_init(&q->cur, depth, qid, lo, hi);
 	if (rc)
 		return rc;
 	q->sqes = q->sq.cpu;
 	q->cqes = q->cq.cpu;
 	q->tcbs = q->tcb.cpu;
-	q->depth = depth;
-	q->head = 0;
-	q->phase = 1;
+	q->name = name;
 	q->sq_db = sq_db;
 	q->cq_db = cq_db;
-	q->tag_lo = lo;
-	q->tag_hi = hi;
 	return 0;
 }
 
@@ -62,12 +60,13 @@ int copro_nvme_queues_alloc(struct copro_nvme *nvme)
 	unsigned nchunks = nio + NVME_SHARED_CHUNKS;
 	int rc;
 
-	rc = queue_alloc(nvme, &nvme->adminq, ANS2_ADMIN_DEPTH, NVME_ADMIN_TAG0,
-			 NVME_IO_TAG0, ANS2_LINEAR_ASQ_DB, ANS2_ACQ_DB);
+	rc = queue_alloc(nvme, &nvme->adminq, "admin", ANS2_ADMIN_DEPTH,
+			 NVME_ADMIN_QID, NVME_ADMIN_TAG0, NVME_IO_TAG0,
+			 ANS2_LINEAR_ASQ_DB, ANS2_ACQ_DB);
 	if (!rc)
-		rc = queue_alloc(nvme, &nvme->ioq, ANS2_IO_DEPTH, NVME_IO_TAG0,
-				 ANS2_MAX_TAGS, ANS2_LINEAR_IOSQ_DB,
-				 ANS2_IOCQ_DB);
+		rc = queue_alloc(nvme, &nvme->ioq, "I/O", ANS2_IO_DEPTH,
+				 NVME_IO_QID, NVME_IO_TAG0, ANS2_MAX_TAGS,
+				 ANS2_LINEAR_IOSQ_DB, ANS2_IOCQ_DB);
 	/*
 	 * Preallocated so the I/O path never allocates: each I/O tag owns
 	 * one bounce chunk and the list pages of a 4 MiB transfer; larger
@@ -123,10 +122,10 @@ void copro_nvme_queues_reset(struct copro_nvme *nvme)
 
 	copro_mutex_lock(&nvme->cq_lock);
 	for (unsigned i = 0; i < 2; i++) {
-		memset(qs[i]->cqes, 0, qs[i]->depth * sizeof(struct nvme_cqe));
+		memset(qs[i]->cqes, 0,
+		       qs[i]->cur.depth * sizeof(struct nvme_cqe));
 		memset(qs[i]->tcbs, 0, ANS2_MAX_TAGS * sizeof(struct ans2_tcb));
-		qs[i]->head = 0;
-		qs[i]->phase = 1;
+		copro_nvme_cq_reset(&qs[i]->cur);
 	}
 	copro_mutex_unlock(&nvme->cq_lock);
 }
@@ -199,6 +198,7 @@ static void ring_locked(struct copro_nvme *nvme, unsigned tag)
 
 	tcb_write(&q->tcbs[tag], &t->sqe, tag);
 	q->sqes[tag] = t->sqe;
+	copro_nvme_cq_issue(&q->cur, tag);
 	atomic_store(&t->deadline,
 		     copro_time_ns() + (uint64_t)copro_nvme_timeout(nvme));
 	atomic_store(&t->state, TAG_INFLIGHT);
@@ -255,29 +255,6 @@ void copro_nvme_issue_parked_locked(struct copro_nvme *nvme)
 
 /* ---- completion ------------------------------------------------------ */
 
-int copro_nvme_status_errno(uint16_t status)
-{
-	unsigned sct = NVME_CQE_SCT(status), sc = NVME_CQE_SC(status);
-
-	if (!sct && !sc)
-		return 0;
-	if (sct == 0) {
-		switch (sc) {
-		case NVME_SC_INVALID_OPCODE:
-		case NVME_SC_INVALID_FIELD:
-		case NVME_SC_INVALID_NS:
-			return -EINVAL;
-		case NVME_SC_LBA_RANGE:
-			return -ERANGE;
-		case NVME_SC_CMDID_CONFLICT:
-			return -EBUSY;
-		default:
-			break;
-		}
-	}
-	return -EIO;
-}
-
 static const char *op_name(const struct nvme_tag *t)
 {
 	if (t->admin)
@@ -294,11 +271,64 @@ static const char *op_name(const struct nvme_tag *t)
 	}
 }
 
+/* A failed command, decoded: type, code, its name when known, DNR. */
+static void report_status(struct copro_nvme *nvme, const struct nvme_tag *t,
+			  unsigned tag, uint16_t status)
+{
+	const char *name = copro_nvme_status_name(status);
+	struct nvme_status_info si;
+
+	copro_nvme_status_decode(status, &si);
+	copro_dev_err(&nvme->ld,
+		      "%s (opcode 0x%02x) on tag %u failed: status type %u code 0x%02x%s%s%s%s",
+		      op_name(t), t->sqe.opcode, tag, si.sct, si.sc,
+		      name ? " (" : "", name ? name : "", name ? ")" : "",
+		      si.dnr ? " (do not retry)" : "");
+	nvme_stat_add(&nvme->st.errors, 1);
+}
+
 struct reaped {
 	uint8_t tag;
 	uint16_t status;
 	uint32_t result;
 };
+
+/*
+ * The entry at the head, copied out of DMA memory: the status (with the
+ * phase) first, with acquire order, so the rest is the controller's
+ * finished write when the phase says the entry is new.
+ */
+static void cqe_snapshot(const struct nvme_queue *q, struct nvme_cqe *out)
+{
+	const struct nvme_cqe *e = &q->cqes[q->cur.head];
+
+	out->status = __atomic_load_n(&e->status, __ATOMIC_ACQUIRE);
+	out->cid = __atomic_load_n(&e->cid, __ATOMIC_RELAXED);
+	out->sq_id = __atomic_load_n(&e->sq_id, __ATOMIC_RELAXED);
+	out->result = __atomic_load_n(&e->result, __ATOMIC_RELAXED);
+}
+
+/* A bad entry: said once, counted; quiet once the coprocessor is dead. */
+static void cqe_refuse(struct copro_nvme *nvme, const struct nvme_queue *q,
+		       enum nvme_cqe_verdict v, const struct nvme_cqe_info *i,
+		       bool dead)
+{
+	if (dead && (v == NVME_CQE_DUPLICATE || v == NVME_CQE_NOT_ISSUED))
+		return;
+	if (v == NVME_CQE_TAG_RANGE)
+		copro_dev_err(&nvme->ld,
+			      "completion names tag %u, outside the %s queue's tags %u-%u; ignored",
+			      i->cid, q->name, q->cur.tag_lo, q->cur.tag_hi - 1);
+	else if (v == NVME_CQE_WRONG_SQ)
+		copro_dev_err(&nvme->ld,
+			      "completion %u on the %s CQ names SQ %u, not %u (tag %u); ignored",
+			      i->index, q->name, i->sq_id, q->cur.sq_id, i->cid);
+	else
+		copro_dev_err(&nvme->ld,
+			      "completion for tag %u, which is not in flight (%s); ignored",
+			      i->cid, copro_nvme_cqe_verdict_name(v));
+	nvme_stat_add(&nvme->st.errors, 1);
+}
 
 /* cq_lock held. Claims the completed slots into `out`. */
 static unsigned reap_queue_locked(struct copro_nvme *nvme,
@@ -308,61 +338,54 @@ static unsigned reap_queue_locked(struct copro_nvme *nvme,
 	unsigned n = 0, seen = 0;
 	bool dead = nvme_state(nvme) == NVME_DEAD;
 
-	while (n < max && seen < q->depth) {
-		struct nvme_cqe *cqe = &q->cqes[q->head];
-		uint16_t status = __atomic_load_n(&cqe->status, __ATOMIC_ACQUIRE);
-		unsigned cid;
+	while (n < max && seen < q->cur.depth) {
+		struct nvme_cqe e;
+		struct nvme_cqe_info i;
+		enum nvme_cqe_verdict v;
 		uint32_t stat;
 		int expect = TAG_INFLIGHT;
 
-		if ((status & NVME_CQE_PHASE) != q->phase)
+		cqe_snapshot(q, &e);
+		v = copro_nvme_cq_take(&q->cur, &e, &i);
+		if (v == NVME_CQE_EMPTY)
 			break;
-		cid = __atomic_load_n(&cqe->cid, __ATOMIC_RELAXED);
-		out[n].result = __atomic_load_n(&cqe->result, __ATOMIC_RELAXED);
 		seen++;
-		if (++q->head == q->depth) {
-			q->head = 0;
-			q->phase ^= 1;
-		}
-		/* The controller is not trusted to name a tag it was given. */
-		if (cid < q->tag_lo || cid >= q->tag_hi) {
-			copro_dev_err(&nvme->ld,
-				      "completion names tag %u, outside the %s queue's tags %u-%u; ignored",
-				      cid, q == &nvme->adminq ? "admin" : "I/O",
-				      q->tag_lo, q->tag_hi - 1);
-			nvme_stat_add(&nvme->st.errors, 1);
+		if (v != NVME_CQE_OK) {
+			cqe_refuse(nvme, q, v, &i, dead);
 			continue;
 		}
-		copro_writel(nvme->regs, ANS2_NVMMU_TCB_INVAL, cid);
+		copro_writel(nvme->regs, ANS2_NVMMU_TCB_INVAL, i.cid);
 		stat = copro_readl(nvme->regs, ANS2_NVMMU_TCB_STAT);
 		if (stat)
 			copro_dev_warn(&nvme->ld,
 				       "NVMMU_TCB_STAT 0x%x after invalidating the TCB of tag %u",
-				       stat, cid);
+				       stat, i.cid);
 		/*
 		 * Aborted because a reset or a shutdown deleted the I/O queue:
 		 * never started, so whoever deleted it decides (retry or fail).
 		 */
 		if (q == &nvme->ioq && nvme_state(nvme) != NVME_LIVE &&
-		    NVME_CQE_SCT(status) == NVME_SCT_GENERIC &&
-		    NVME_CQE_SC(status) == NVME_SC_ABORT_SQ_DELETED)
+		    NVME_CQE_SCT(i.status) == NVME_SCT_GENERIC &&
+		    NVME_CQE_SC(i.status) == NVME_SC_ABORT_SQ_DELETED)
 			continue;
-		if (!atomic_compare_exchange_strong(&nvme->tags[cid].state,
+		/* The host may have given up on it (timeout, crash). */
+		if (!atomic_compare_exchange_strong(&nvme->tags[i.cid].state,
 						    &expect, TAG_DONE)) {
 			if (dead)
 				continue;
 			copro_dev_err(&nvme->ld,
 				      "completion for tag %u, which is not in flight (state %d); ignored",
-				      cid, expect);
+				      i.cid, expect);
 			nvme_stat_add(&nvme->st.errors, 1);
 			continue;
 		}
-		out[n].tag = (uint8_t)cid;
-		out[n].status = status;
+		out[n].tag = (uint8_t)i.cid;
+		out[n].status = i.status;
+		out[n].result = i.result;
 		n++;
 	}
 	if (seen)
-		copro_writel(nvme->regs, q->cq_db, q->head);
+		copro_writel(nvme->regs, q->cq_db, q->cur.head);
 	return n;
 }
 
@@ -383,15 +406,8 @@ int copro_nvme_reap(struct copro_nvme *nvme)
 		struct nvme_tag *t = &nvme->tags[done[i].tag];
 		int err = copro_nvme_status_errno(done[i].status);
 
-		if (err) {
-			copro_dev_err(&nvme->ld,
-				      "%s (opcode 0x%02x) on tag %u failed: status type %u code 0x%02x%s",
-				      op_name(t), t->sqe.opcode, done[i].tag,
-				      NVME_CQE_SCT(done[i].status),
-				      NVME_CQE_SC(done[i].status),
-				      done[i].status & NVME_CQE_DNR ? " (do not retry)" : "");
-			nvme_stat_add(&nvme->st.errors, 1);
-		}
+		if (err)
+			report_status(nvme, t, done[i].tag, done[i].status);
 		finish_claimed(nvme, done[i].tag, err, done[i].result);
 	}
 	return (int)n;

@@ -9,7 +9,6 @@
 
 #include <copro/crashlog.h>
 #include <copro/error.h>
-#include <copro/regs/asc.h>
 #include <copro/rtkit.h>
 
 #include "nvme/nvme_internal.h"
@@ -328,7 +327,7 @@ void copro_nvme_quiesce_locked(struct copro_nvme *nvme, enum nvme_state to)
 	set_state(nvme, s == NVME_DEAD ? NVME_DEAD : NVME_QUIESCING);
 	if (s == NVME_DEAD) {
 		copro_nvme_fail_all(nvme, -ECONNRESET);
-		copro_writel(nvme->ans, ASC_CPU_CONTROL, 0);
+		copro_writel(nvme->ans, ANS2_CPU_CONTROL, 0);
 	} else if (s == NVME_LIVE || s == NVME_FAILED) {
 		drain(nvme, -ESHUTDOWN);
 		copro_nvme_copro_stop(nvme);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * The platform front end: lifetime, polling, DMA memory and firmware
- * calls (straight to the backend), and the provider table. MMIO,
- * interrupts and reset/power handles live in their own files.
+ * calls (straight to the backend). MMIO, interrupts, reset/power handles
+ * and the provider table live in their own files.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -72,17 +72,9 @@ int copro_platform_create(const struct copro_platform_config *cfg,
 
 void copro_platform_destroy(struct copro_platform *p)
 {
-	char path[256];
-
 	if (!p)
 		return;
-	for (size_t i = 0; i < p->nprov; i++)
-		copro_dev_err(&p->ld,
-			      "platform destroyed with the %s provider of %s still registered",
-			      p->prov[i].kind,
-			      copro_dt_node_path(p->dt, p->prov[i].node, path,
-						 sizeof(path)));
-	free(p->prov);
+	copro_plat_providers_fini(p);
 	copro_mutex_destroy(&p->prov_lock);
 	copro_plat_handles_fini(p);
 	copro_mutex_destroy(&p->pr_lock);
@@ -155,74 +147,6 @@ int copro_fw_call(struct copro_platform *p, enum copro_conduit conduit,
 	if (!p->ops->fw_call)
 		return -EOPNOTSUPP;
 	return p->ops->fw_call(p->be, conduit, in, out);
-}
-
-/* ---- providers ---- */
-
-static struct provider *prov_find(struct copro_platform *p, const char *kind,
-				  int node)
-{
-	for (size_t i = 0; i < p->nprov; i++)
-		if (p->prov[i].node == node && !strcmp(p->prov[i].kind, kind))
-			return &p->prov[i];
-	return NULL;
-}
-
-int copro_platform_provider_add(struct copro_platform *p, const char *kind,
-				int node, void *provider)
-{
-	char path[256];
-	int rc = 0;
-
-	if (!kind || !provider || node < 0)
-		return -EINVAL;
-	copro_mutex_lock(&p->prov_lock);
-	if (prov_find(p, kind, node)) {
-		rc = -EEXIST;
-	} else {
-		rc = copro_plat_grow((void **)&p->prov, &p->capprov, p->nprov,
-				     sizeof(*p->prov));
-		if (!rc)
-			p->prov[p->nprov++] = (struct provider){ kind, node,
-								 provider };
-	}
-	copro_mutex_unlock(&p->prov_lock);
-	if (rc == -EEXIST)
-		copro_dev_err(&p->ld, "%s: a %s provider is already registered",
-			      copro_dt_node_path(p->dt, node, path, sizeof(path)),
-			      kind);
-	return rc;
-}
-
-void copro_platform_provider_remove(struct copro_platform *p, const char *kind,
-				    int node)
-{
-	char path[256];
-	struct provider *pv;
-
-	copro_mutex_lock(&p->prov_lock);
-	pv = prov_find(p, kind, node);
-	if (pv)
-		*pv = p->prov[--p->nprov];
-	copro_mutex_unlock(&p->prov_lock);
-	if (!pv)
-		copro_dev_warn(&p->ld, "%s: no %s provider to remove",
-			       copro_dt_node_path(p->dt, node, path,
-						  sizeof(path)),
-			       kind);
-}
-
-void *copro_platform_provider_find(struct copro_platform *p, const char *kind,
-				   int node)
-{
-	struct provider *pv;
-	void *ptr;
-
-	copro_mutex_lock(&p->prov_lock);
-	pv = prov_find(p, kind, node);
-	ptr = pv ? pv->ptr : NULL;
-	copro_mutex_unlock(&p->prov_lock);
-	return ptr;
 }
 
 /* ---- handles ---- */

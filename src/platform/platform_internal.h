@@ -53,8 +53,10 @@ struct pr_line {
 
 struct provider {
 	const char *kind;
-	int node;
+	int node;	/* -1: none */
+	char *name;	/* NULL: none */
 	void *ptr;
+	unsigned refs;
 };
 
 struct copro_platform {
@@ -80,6 +82,9 @@ void copro_plat_handle_add(struct copro_platform *p, struct plat_handle *h,
 void copro_plat_handle_del(struct copro_platform *p, struct plat_handle *h);
 /* Reports and releases every handle still held; frees the power counts. */
 void copro_plat_handles_fini(struct copro_platform *p);
+
+/* Reports the providers still registered and frees the table. */
+void copro_plat_providers_fini(struct copro_platform *p);
 
 /* Grows *v (of *cap elements of `elem` bytes) to hold n + 1. */
 int copro_plat_grow(void **v, size_t *cap, size_t n, size_t elem);

@@ -186,15 +186,24 @@ err_free:
 	return ret;
 }
 
-void copro_sart_remove(struct copro_sart *sart)
+int copro_sart_release(struct copro_sart *sart, bool clear)
 {
 	unsigned used;
+	int ret;
 
 	if (!sart)
-		return;
-	if (sart->provider_added)
-		copro_platform_provider_remove(sart->p, COPRO_SART_PROVIDER,
-					       sart->node);
+		return 0;
+	if (sart->provider_added) {
+		/* Consumers hold references: they go first, or nothing does. */
+		ret = copro_platform_provider_remove(sart->p,
+						     COPRO_SART_PROVIDER,
+						     sart->node);
+		if (ret == -EBUSY)
+			return ret;
+	}
+	/* Nobody can reach it any more: clearing races with no client. */
+	if (clear)
+		copro_sart_shutdown(sart);
 	used = popcount16(sart->used_mask);
 	if (used)
 		copro_dev_warn(&sart->ld,
@@ -203,6 +212,12 @@ void copro_sart_remove(struct copro_sart *sart)
 	copro_mutex_destroy(&sart->lock);
 	copro_mmio_unmap(sart->mmio);
 	free(sart);
+	return 0;
+}
+
+int copro_sart_remove(struct copro_sart *sart)
+{
+	return copro_sart_release(sart, false);
 }
 
 int copro_sart_get_dt(struct copro_platform *p, int client_node,
@@ -230,7 +245,7 @@ int copro_sart_get_dt(struct copro_platform *p, int client_node,
 	node = copro_dt_by_phandle(dt, phandle);
 	if (node < 0)
 		return node;
-	sart = copro_platform_provider_find(p, COPRO_SART_PROVIDER, node);
+	sart = copro_platform_provider_get(p, COPRO_SART_PROVIDER, node);
 	if (!sart) {
 		copro_logf(copro_platform_log(p), COPRO_LOG_ERR, client,
 			   "%s: apple,sart points at %s, which has no SART"
@@ -241,6 +256,12 @@ int copro_sart_get_dt(struct copro_platform *p, int client_node,
 	}
 	*out = sart;
 	return 0;
+}
+
+void copro_sart_put(struct copro_sart *sart)
+{
+	if (sart)
+		copro_platform_provider_put(sart->p, COPRO_SART_PROVIDER, sart);
 }
 
 /* ---- the allow list ------------------------------------------------- */

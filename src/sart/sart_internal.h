@@ -3,6 +3,7 @@
 #ifndef COPRO_SART_INTERNAL_H
 #define COPRO_SART_INTERNAL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <copro/driver/platform.h>
@@ -36,6 +37,12 @@ struct sart_ops {
 		    uint64_t phys, uint64_t size);
 	void (*clear)(const struct copro_mmio *m, unsigned i);
 };
+
+/*
+ * Unregister (-EBUSY while a client holds a reference: nothing changes),
+ * clear every unprotected entry when `clear`, and free.
+ */
+int copro_sart_release(struct copro_sart *sart, bool clear);
 
 extern const struct sart_ops copro_sart_ops_v0;
 extern const struct sart_ops copro_sart_ops_v2;

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <copro/devices.h>
 #include <copro/error.h>
 #include <copro/nvme.h>
 #include <copro/sim/ans2_model.h>
@@ -33,6 +34,7 @@ struct fx {
 	char path[64];
 	int fd;
 	struct copro_board *b;
+	struct copro_devices *devs;
 	struct copro_nvme *nvme;
 	struct copro_sim_ans2 *m;
 	struct nbd_io io;
@@ -60,8 +62,15 @@ static int setup(void **state)
 	assert_true(node >= 0);
 	f->m = copro_board_ans2(f->b, node);
 	assert_non_null(f->m);
-	assert_int_equal(copro_nvme_probe(copro_board_platform(f->b), node, &nc,
-					  &f->nvme), 0);
+	assert_int_equal(copro_devices_probe_all(
+				 copro_board_platform(f->b),
+				 &(struct copro_devices_config){
+					 .configs = (struct copro_driver_config[]){
+						 { "nvme", &nc }, { NULL, NULL } } },
+				 &f->devs),
+			 0);
+	f->nvme = copro_nvme_from_device(copro_devices_find(f->devs, node));
+	assert_non_null(f->nvme);
 	assert_int_equal(nbd_io_init(&f->io, f->nvme, test_logcap_log(&f->cap),
 				     0, 0), 0);
 	*state = f;
@@ -72,7 +81,7 @@ static int teardown(void **state)
 {
 	struct fx *f = *state;
 
-	copro_nvme_remove(f->nvme);
+	assert_int_equal(copro_devices_remove_all(f->devs), 0);
 	nbd_io_fini(&f->io);
 	copro_board_destroy(f->b);
 	close(f->fd);

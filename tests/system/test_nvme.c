@@ -55,8 +55,7 @@ static void test_probe_identify_remove(void **state)
 				      "power-domains", "#power-domain-cells", 0,
 				      &pd), 0);
 	assert_true(copro_bus_power_is_on(copro_board_bus(f.b), pd.node, 0));
-	copro_nvme_remove(f.nvme);
-	f.nvme = NULL;
+	fx_remove(&f);
 	assert_false(copro_bus_power_is_on(copro_board_bus(f.b), pd.node, 0));
 
 	/* A clean remove leaves a device that probes again. */
@@ -320,6 +319,7 @@ static void test_vendor_cmd(void **state)
 	assert_true(copro_nvme_vendor_cmd(f.nvme, cdw, in, sizeof(in), false,
 					  &result) < 0);
 	assert_int_equal(copro_sart_entry_count_used(sart), used);
+	copro_sart_put(sart);
 	roundtrip(&f, 0, FX_LBA, 3, false);
 	fx_down(&f);
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The t8103 board with a temporary disk file and the NVMe driver on it,
- * shared by the NVMe system tests.
+ * The t8103 board with a temporary disk file and its host side brought
+ * up by the probe-all pass (the ASC mailbox, the SART, then the NVMe
+ * driver), shared by the NVMe system tests.
  */
 #ifndef TEST_NVME_FIXTURE_H
 #define TEST_NVME_FIXTURE_H
@@ -19,9 +20,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <copro/devices.h>
 #include <copro/dt.h>
 #include <copro/error.h>
 #include <copro/nvme.h>
+#include <copro/regs/ans2.h>
+#include <copro/regs/asc.h>
 #include <copro/sim/ans2_model.h>
 #include <copro/sim/board.h>
 
@@ -29,6 +33,11 @@
 
 #define FX_LBA 4096u
 #define FX_DISK_SIZE (16u * 1024 * 1024)
+
+/* The NVMe driver's CPU control is the ASC block's, under its own name. */
+_Static_assert(ANS2_CPU_CONTROL == ASC_CPU_CONTROL &&
+		       ANS2_CPU_CONTROL_RUN == ASC_CPU_CONTROL_RUN,
+	       "one CPU control register");
 
 struct fx {
 	struct test_logcap cap;
@@ -38,6 +47,7 @@ struct fx {
 	struct copro_platform *p;
 	int node;
 	struct copro_sim_ans2 *m;
+	struct copro_devices *devs;
 	struct copro_nvme *nvme;
 };
 
@@ -65,9 +75,30 @@ static inline void fx_board(struct fx *f, bool threaded)
 	assert_non_null(f->m);
 }
 
+/* The whole host side, or nothing (the pass removes what it probed). */
 static inline int fx_probe(struct fx *f, const struct copro_nvme_config *cfg)
 {
-	return copro_nvme_probe(f->p, f->node, cfg, &f->nvme);
+	const struct copro_driver_config dcfg[] = {
+		{ "nvme", cfg },
+		{ NULL, NULL },
+	};
+	const struct copro_devices_config dc = { .configs = dcfg };
+	int rc = copro_devices_probe_all(f->p, &dc, &f->devs);
+
+	if (rc)
+		return rc;
+	f->nvme = copro_nvme_from_device(copro_devices_find(f->devs, f->node));
+	assert_non_null(f->nvme);
+	return 0;
+}
+
+/* NVMe driver, SART and mailbox removed: the board is as created. */
+static inline void fx_remove(struct fx *f)
+{
+	if (f->devs)
+		assert_int_equal(copro_devices_remove_all(f->devs), 0);
+	f->devs = NULL;
+	f->nvme = NULL;
 }
 
 static inline void fx_up(struct fx *f, bool threaded,
@@ -85,9 +116,7 @@ static inline void fx_up(struct fx *f, bool threaded,
 /* Nothing may be left behind: the platform complains about leaks. */
 static inline void fx_down(struct fx *f)
 {
-	if (f->nvme)
-		copro_nvme_remove(f->nvme);
-	f->nvme = NULL;
+	fx_remove(f);
 	copro_board_destroy(f->b);
 	if (test_logcap_contains(&f->cap, "still")) {
 		test_logcap_dump(&f->cap);

@@ -91,7 +91,7 @@ static void test_queues_power_resets(void **state)
 	/* Remove: queues, CPU stop, a reset toggle, domains off. */
 	unsigned before = atomic_load(&l.asserted);
 
-	copro_nvme_remove(f.nvme);
+	assert_int_equal(copro_device_remove(copro_devices_find(f.devs, f.node)), 0);
 	f.nvme = NULL;
 	assert_int_equal(stats(&f).ioq_deleted, 3);
 	assert_int_equal(stats(&f).disabled_with_ioq, 0);
@@ -177,7 +177,7 @@ static void test_every_reset_line(void **state)
 	struct copro_bus_watch w[2];
 	struct test_logcap cap;
 	struct copro_board *b;
-	struct copro_nvme *nvme;
+	struct copro_devices *devs;
 	int fd = mkstemp(dtb), dfd = mkstemp(disk), node;
 
 	(void)state;
@@ -199,8 +199,9 @@ static void test_every_reset_line(void **state)
 				 0);
 	}
 	assert_true(l[0].provider != l[1].provider);
-	assert_int_equal(copro_nvme_probe(copro_board_platform(b), node, NULL, &nvme), 0);
-	copro_nvme_remove(nvme);
+	assert_int_equal(copro_devices_probe_all(copro_board_platform(b), NULL, &devs), 0);
+	assert_non_null(copro_nvme_from_device(copro_devices_find(devs, node)));
+	assert_int_equal(copro_devices_remove_all(devs), 0);
 	/* Bring-up and remove each toggle both. */
 	for (unsigned i = 0; i < 2; i++) {
 		assert_int_equal(atomic_load(&l[i].asserted), 2);

@@ -33,7 +33,7 @@ static void test_strerror_errno(void **state)
 static void test_strerror_copro(void **state)
 {
 	(void)state;
-	const int codes[] = { COPRO_EBUSFAULT, COPRO_EDT };
+	const int codes[] = { COPRO_EBUSFAULT, COPRO_EDT, COPRO_EPROBE_DEFER };
 
 	assert_non_null(strstr(copro_strerror(-COPRO_EBUSFAULT), "bus fault"));
 	assert_non_null(strstr(copro_strerror(-COPRO_EDT), "devicetree"));
@@ -51,8 +51,8 @@ static void test_strerror_unknown(void **state)
 {
 	(void)state;
 	assert_string_equal(copro_strerror(-99999), "unknown error -99999");
-	assert_string_equal(copro_strerror(COPRO_EDT + 1),
-			    "unknown error 4098");
+	assert_string_equal(copro_strerror(COPRO_EPROBE_DEFER + 1),
+			    "unknown error 4099");
 	assert_non_null(strstr(copro_strerror(INT_MIN), "unknown error"));
 	assert_non_null(copro_strerror(0));
 }

@@ -410,17 +410,58 @@ static void test_unregister_with_channels(void **state)
 
 	/* Refused, loudly; the controller stays usable. */
 	test_logcap_clear(&e->cap);
-	copro_mbox_controller_unregister(tctrl_controller(t));
+	assert_int_equal(copro_mbox_controller_unregister(tctrl_controller(t)),
+			 -EBUSY);
 	assert_true(test_logcap_contains(&e->cap, "err: mbox:tc: cannot"
 						  " unregister: 1 channel(s)"
 						  " still bound"));
 	assert_int_equal(copro_mbox_request(e->p, "tc", 1, &cl, &c2), -EBUSY);
 	assert_int_equal(copro_mbox_request(e->p, "tc", 2, &cl, &c2), 0);
+	/* Every bound channel holds a reference; a refused bind does not. */
+	assert_int_equal(copro_platform_provider_refs(e->p, COPRO_MBOX_PROVIDER,
+						      tctrl_controller(t)),
+			 2);
 	assert_int_equal(tsend(chan, 1, 0, TEST_TIMEOUT_NS), 0);
 	assert_int_equal(copro_mbox_flush(chan, TEST_TIMEOUT_NS), 0);
 	copro_mbox_free(c2);
 	copro_mbox_free(chan);
+	assert_int_equal(copro_platform_provider_refs(e->p, COPRO_MBOX_PROVIDER,
+						      tctrl_controller(t)),
+			 0);
 	tctrl_destroy(t);
+	trec_fini(&r);
+}
+
+/*
+ * A controller bound at run time has a name and no node: it lives in the
+ * mailbox name space, not at some devicetree node.
+ */
+static void test_name_space(void **state)
+{
+	struct tenv *e = *state;
+	struct tctrl_config cfg = cfg_of("hvq-7", COPRO_MBOX_TXDONE_IRQ, 0);
+	struct copro_mbox_client cl;
+	struct copro_mbox_chan *chan;
+	struct tctrl *t;
+	struct trec r;
+
+	assert_int_equal(tctrl_create(e->p, e->bus, &cfg, &t), 0);
+	assert_ptr_equal(copro_platform_provider_find_named(
+				 e->p, COPRO_MBOX_PROVIDER, "hvq-7"),
+			 tctrl_controller(t));
+	assert_null(copro_platform_provider_find(e->p, COPRO_MBOX_PROVIDER, 0));
+	/* Only mailbox names live there: a SART named alike is another. */
+	assert_null(copro_platform_provider_find_named(e->p, "sart", "hvq-7"));
+	trec_init(&r);
+	cl = trec_client(&r, COPRO_MBOX_RX_DEFERRED, 0, 0);
+	assert_int_equal(copro_mbox_request(e->p, "hvq-7", 1, &cl, &chan), 0);
+	assert_int_equal(copro_platform_provider_refs(e->p, COPRO_MBOX_PROVIDER,
+						      tctrl_controller(t)),
+			 1);
+	copro_mbox_free(chan);
+	tctrl_destroy(t);
+	assert_null(copro_platform_provider_find_named(
+		e->p, COPRO_MBOX_PROVIDER, "hvq-7"));
 	trec_fini(&r);
 }
 
@@ -489,6 +530,7 @@ int main(void)
 		BOTH(test_free_wakes_blocked_sender),
 		BOTH(test_register_checks),
 		BOTH(test_unregister_with_channels),
+		BOTH(test_name_space),
 		BOTH(test_two_platforms),
 		cmocka_unit_test(test_txdone_names),
 	};

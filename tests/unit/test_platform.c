@@ -1115,6 +1115,97 @@ static void test_providers(void **state)
 	expect_log(fx, "warn: tiny: /soc/ps: no sart provider to remove");
 }
 
+/* One entry per provider, found by node and by name, held by reference. */
+static void test_provider_refs(void **state)
+{
+	struct fx *fx = *state;
+	int a = node_at(fx, "/soc/ps"), b = node_at(fx, "/soc/ps2");
+	int x, y, z;
+	const struct copro_provider_desc both = { "mbox", a, "ctl-a", &x };
+	const struct copro_provider_desc named = { "mbox", -1, "hvq-5", &y };
+
+	assert_int_equal(copro_platform_provider_register(fx->p, &both), 0);
+	assert_int_equal(copro_platform_provider_register(fx->p, &named), 0);
+	/* A name is per kind: a SART may use it too. */
+	assert_int_equal(copro_platform_provider_register(
+				 fx->p, &(struct copro_provider_desc){
+						"sart", -1, "hvq-5", &z }),
+			 0);
+	/* Clashes: the name, the node, the same provider twice. */
+	assert_int_equal(copro_platform_provider_register(
+				 fx->p, &(struct copro_provider_desc){
+						"mbox", b, "hvq-5", &z }),
+			 -EEXIST);
+	expect_log(fx, "a mbox provider named \"hvq-5\" is already registered");
+	assert_int_equal(copro_platform_provider_register(
+				 fx->p, &(struct copro_provider_desc){
+						"mbox", a, NULL, &z }),
+			 -EEXIST);
+	assert_int_equal(copro_platform_provider_register(
+				 fx->p, &(struct copro_provider_desc){
+						"mbox", b, NULL, &x }),
+			 -EEXIST);
+	/* Neither node nor name, or an empty name: nothing to find it by. */
+	assert_int_equal(copro_platform_provider_register(
+				 fx->p, &(struct copro_provider_desc){
+						"mbox", -1, NULL, &z }),
+			 -EINVAL);
+	assert_int_equal(copro_platform_provider_register(
+				 fx->p, &(struct copro_provider_desc){
+						"mbox", -1, "", &z }),
+			 -EINVAL);
+
+	/* A run-time name is not a node: nothing is found at node 0. */
+	assert_null(copro_platform_provider_find(fx->p, "mbox", 0));
+	assert_ptr_equal(copro_platform_provider_find_named(fx->p, "mbox",
+							    "hvq-5"), &y);
+	assert_ptr_equal(copro_platform_provider_find_named(fx->p, "sart",
+							    "hvq-5"), &z);
+	assert_ptr_equal(copro_platform_provider_find(fx->p, "mbox", a), &x);
+	assert_ptr_equal(copro_platform_provider_find_named(fx->p, "mbox",
+							    "ctl-a"), &x);
+	assert_null(copro_platform_provider_find_named(fx->p, "mbox", "nope"));
+
+	/* References through either key count on the one entry. */
+	assert_ptr_equal(copro_platform_provider_get(fx->p, "mbox", a), &x);
+	assert_ptr_equal(copro_platform_provider_get_named(fx->p, "mbox",
+							   "ctl-a"), &x);
+	assert_int_equal(copro_platform_provider_refs(fx->p, "mbox", &x), 2);
+	assert_null(copro_platform_provider_get(fx->p, "mbox", b));
+	assert_int_equal(copro_platform_provider_unregister(fx->p, "mbox", &x),
+			 -EBUSY);
+	expect_log(fx, "cannot unregister the mbox provider /soc/ps (\"ctl-a\"): 2 references still held by consumers");
+	assert_int_equal(copro_platform_provider_remove(fx->p, "mbox", a),
+			 -EBUSY);
+	/* Still there and still usable. */
+	assert_ptr_equal(copro_platform_provider_find(fx->p, "mbox", a), &x);
+	copro_platform_provider_put(fx->p, "mbox", &x);
+	copro_platform_provider_put(fx->p, "mbox", &x);
+	assert_int_equal(copro_platform_provider_refs(fx->p, "mbox", &x), 0);
+	/* One put too many is refused and said, not counted below zero. */
+	test_logcap_clear(&fx->cap);
+	copro_platform_provider_put(fx->p, "mbox", &x);
+	expect_log(fx, "put of a mbox provider that holds no references");
+	assert_int_equal(copro_platform_provider_refs(fx->p, "mbox", &x), 0);
+	assert_int_equal(copro_platform_provider_unregister(fx->p, "mbox", &x),
+			 0);
+	assert_null(copro_platform_provider_find_named(fx->p, "mbox", "ctl-a"));
+	assert_int_equal(copro_platform_provider_unregister(fx->p, "mbox", &x),
+			 -ENOENT);
+
+	/* The name is free again; the named-only one goes by pointer. */
+	assert_int_equal(copro_platform_provider_register(
+				 fx->p, &(struct copro_provider_desc){
+						"mbox", -1, "ctl-a", &x }),
+			 0);
+	assert_int_equal(copro_platform_provider_unregister(fx->p, "mbox", &x),
+			 0);
+	assert_int_equal(copro_platform_provider_unregister(fx->p, "mbox", &y),
+			 0);
+	assert_int_equal(copro_platform_provider_unregister(fx->p, "sart", &z),
+			 0);
+}
+
 /* ---- lifetime ---- */
 
 static void test_destroy_reports_leaks(void **state)
@@ -1632,6 +1723,7 @@ int main(void)
 		TINY(test_power_with_argument_and_nesting),
 		TINY(test_resets),
 		TINY(test_providers),
+		TINY(test_provider_refs),
 		TINY(test_destroy_reports_leaks),
 		P(test_fw_call_routing),
 		P(test_bus_raw_access),

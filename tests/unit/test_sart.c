@@ -127,8 +127,8 @@ static void compat_prop(void *fdt, const char *a, const char *b)
 
 /*
  * / { memory, soc { iommu@27bc50000 (under test), iommu@27bc60000 (never
- * probed), nvme (apple,sart = the SART), orphan (points at the other),
- * plain (no apple,sart) } }
+ * probed), nvme and second (apple,sart = the SART), orphan (points at
+ * the other), plain (no apple,sart) } }
  */
 static void *build_board(const struct board_opts *o, size_t *len)
 {
@@ -170,6 +170,11 @@ static void *build_board(const struct board_opts *o, size_t *len)
 	assert_int_equal(fdt_end_node(fdt), 0);
 
 	assert_int_equal(fdt_begin_node(fdt, "nvme@27bcc0000"), 0);
+	compat_prop(fdt, "copro,test-client", NULL);
+	assert_int_equal(fdt_property_u32(fdt, "apple,sart", PH_SART), 0);
+	assert_int_equal(fdt_end_node(fdt), 0);
+
+	assert_int_equal(fdt_begin_node(fdt, "second"), 0);
 	compat_prop(fdt, "copro,test-client", NULL);
 	assert_int_equal(fdt_property_u32(fdt, "apple,sart", PH_SART), 0);
 	assert_int_equal(fdt_end_node(fdt), 0);
@@ -995,6 +1000,7 @@ static void test_get_dt(void **state)
 	assert_true(client >= 0 && orphan >= 0 && plain >= 0);
 	assert_int_equal(copro_sart_get_dt(f->p, client, &s), 0);
 	assert_ptr_equal(s, f->sart);
+	copro_sart_put(s);
 
 	assert_int_equal(copro_sart_get_dt(f->p, plain, &s), -ENOENT);
 	assert_null(s);
@@ -1010,6 +1016,51 @@ static void test_get_dt(void **state)
 	copro_sart_remove(f->sart);
 	f->sart = NULL;
 	assert_int_equal(copro_sart_get_dt(f->p, client, &s), -ENODEV);
+}
+
+/*
+ * Two clients share one SART: each holds a reference and its own
+ * entries; the SART cannot go while either holds it, and one client
+ * leaving does not disturb the other.
+ */
+static void test_shared_by_two_clients(void **state)
+{
+	struct fx *f = *state;
+	struct copro_sart *a = NULL, *b = NULL;
+	struct copro_sart_handle ha, hb;
+	int na = copro_dt_path(f->dt, "/soc/nvme@27bcc0000");
+	int nb = copro_dt_path(f->dt, "/soc/second");
+	struct copro_sart_entry e;
+
+	assert_int_equal(copro_sart_get_dt(f->p, na, &a), 0);
+	assert_int_equal(copro_sart_get_dt(f->p, nb, &b), 0);
+	assert_ptr_equal(a, b);
+	assert_int_equal(copro_platform_provider_refs(f->p, COPRO_SART_PROVIDER,
+						      f->sart), 2);
+	assert_int_equal(copro_sart_allow(a, DRAM_BASE, 0x4000, &ha), 0);
+	assert_int_equal(copro_sart_allow(b, DRAM_BASE + 0x10000, 0x1000, &hb),
+			 0);
+	assert_int_equal(copro_sart_entry_count_used(f->sart), 2);
+
+	/* Refused while held, loudly, and the SART keeps working. */
+	assert_int_equal(copro_sart_remove(f->sart), -EBUSY);
+	test_logcap_expect(&f->cap, "cannot unregister the sart provider"
+				    " /soc/" SART_NAME ": 2 references");
+	assert_int_equal(copro_sart_revoke(a, &ha), 0);
+	copro_sart_put(a);
+	assert_int_equal(copro_sart_remove(f->sart), -EBUSY);
+	test_logcap_expect(&f->cap, "1 reference still held");
+	/* The other client's entry is untouched. */
+	assert_int_equal(copro_sart_read_entry(f->sart, (unsigned)hb.index, &e),
+			 0);
+	assert_true(e.used);
+	assert_int_equal(e.phys, DRAM_BASE + 0x10000);
+	assert_int_equal(copro_sart_revoke(b, &hb), 0);
+	copro_sart_put(b);
+	assert_int_equal(copro_platform_provider_refs(f->p, COPRO_SART_PROVIDER,
+						      f->sart), 0);
+	assert_int_equal(copro_sart_remove(f->sart), 0);
+	f->sart = NULL;
 }
 
 /* ---- threads -------------------------------------------------------- */
@@ -1102,6 +1153,7 @@ int main(void)
 		PER_VERSION(test_filter_needs_flags),
 		PER_VERSION(test_filtered_dma),
 		PER_VERSION(test_get_dt),
+		PER_VERSION(test_shared_by_two_clients),
 		PER_VERSION(test_shared_by_threads),
 	};
 

@@ -15,6 +15,10 @@ int asc_session_open(const struct asc_session_config *cfg,
 		.threaded = cfg->threaded,
 		.irq_spin_ns = cfg->irq_spin_ns,
 	};
+	/* The session is the mailbox's client: the ASC driver alone. */
+	const struct copro_driver *const drivers[] = { copro_asc_driver(),
+						       NULL };
+	const struct copro_devices_config dc = { .drivers = drivers };
 	uint64_t base, size;
 	int ret;
 
@@ -53,7 +57,7 @@ int asc_session_open(const struct asc_session_config *cfg,
 			     &s->cpu);
 	if (ret)
 		goto fail;
-	ret = copro_asc_probe(s->p, s->node, &s->asc);
+	ret = copro_devices_probe_all(s->p, &dc, &s->devs);
 	if (ret)
 		goto fail;
 	ret = copro_mbox_request(s->p, copro_dt_node_name(dt, s->node), 0,
@@ -81,8 +85,9 @@ void asc_session_close(struct asc_session *s)
 		asc_session_cpu_run(s, false);
 	if (s->chan)
 		copro_mbox_free(s->chan);
-	if (s->asc)
-		copro_asc_remove(s->asc);
+	if (s->devs && copro_devices_remove_all(s->devs) < 0)
+		copro_logf(copro_platform_log(s->p), COPRO_LOG_ERR, NULL,
+			   "%s: the mailbox did not come down", s->path);
 	if (s->cpu)
 		copro_mmio_unmap(s->cpu);
 	if (s->board)

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A host bound to a board's first ASC mailbox: the emulated board, the
- * ASC driver, one channel, and the coprocessor's CPU control block.
- * Shared by `copro demo` and `copro bench mbox`.
+ * ASC driver brought up by the probe-all pass (the only driver it runs:
+ * the session is the mailbox's client), one channel, and the
+ * coprocessor's CPU control block. Shared by `copro demo` and
+ * `copro bench mbox`.
  */
 #ifndef COPRO_ASC_SESSION_H
 #define COPRO_ASC_SESSION_H
@@ -11,6 +13,7 @@
 #include <stdint.h>
 
 #include <copro/asc.h>
+#include <copro/devices.h>
 #include <copro/driver/platform.h>
 #include <copro/log.h>
 #include <copro/mbox.h>
@@ -29,7 +32,7 @@ struct asc_session {
 	struct copro_board *board;
 	struct copro_platform *p;
 	struct copro_sim_asc *model;
-	struct copro_asc *asc;
+	struct copro_devices *devs; /* the ASC mailbox drivers */
 	struct copro_mbox_chan *chan;
 	struct copro_mmio *cpu;
 	int node;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <string.h>
 
+#include <copro/asc.h>
 #include <copro/error.h>
 #include <copro/nvme.h>
 #include <copro/regs/asc.h>
@@ -12,16 +13,6 @@ static void say(const struct rtkit_session_config *cfg, int err,
 {
 	copro_logf(cfg->log, COPRO_LOG_ERR, NULL, "%s: %s: %s", path, what,
 		   copro_strerror(err));
-}
-
-/* The node `prop` points at (the first reference). */
-static int ref_node(const struct copro_dt *dt, int node, const char *prop,
-		    const char *cells)
-{
-	struct copro_dt_ref ref;
-	int ret = copro_dt_ref(dt, node, prop, cells, 0, &ref);
-
-	return ret < 0 ? ret : ref.node;
 }
 
 static int power_on(const struct rtkit_session_config *cfg,
@@ -59,7 +50,16 @@ int rtkit_session_open(const struct rtkit_session_config *cfg,
 		.log = cfg->log,
 		.threaded = !cfg->polled,
 	};
-	int ret, mbox, sart;
+	/*
+	 * The providers the NVMe driver would find probed: the ASC mailbox
+	 * and the SART, through the same probe-all pass, without the NVMe
+	 * driver itself (the session plays its part at the RTKit level).
+	 */
+	const struct copro_driver *const drivers[] = {
+		copro_asc_driver(), copro_sart_driver(), NULL,
+	};
+	const struct copro_devices_config dc = { .drivers = drivers };
+	int ret;
 
 	memset(s, 0, sizeof(*s));
 	ret = copro_board_create(&bc, &s->board);
@@ -77,23 +77,17 @@ int rtkit_session_open(const struct rtkit_session_config *cfg,
 		goto fail;
 	}
 	copro_dt_node_path(dt, s->node, s->path, sizeof(s->path));
-	ret = mbox = ref_node(dt, s->node, "mboxes", "#mbox-cells");
-	if (ret < 0)
-		goto fail;
-	ret = sart = ref_node(dt, s->node, "apple,sart", NULL);
-	if (ret < 0)
-		goto fail;
 	ret = power_on(cfg, s);
 	if (ret)
 		goto fail;
-	ret = copro_asc_probe(s->p, mbox, &s->asc);
+	ret = copro_devices_probe_all(s->p, &dc, &s->devs);
 	if (ret) {
-		say(cfg, ret, "mailbox probe", s->path);
+		say(cfg, ret, "mailbox and SART probe", s->path);
 		goto fail;
 	}
-	ret = copro_sart_probe(s->p, sart, &s->sart);
+	ret = copro_sart_get_dt(s->p, s->node, &s->sart);
 	if (ret) {
-		say(cfg, ret, "SART probe", s->path);
+		say(cfg, ret, "SART", s->path);
 		goto fail;
 	}
 	ret = copro_mmio_map_dt(s->p, s->node, "ans", 0, &s->ans);
@@ -131,12 +125,11 @@ void rtkit_session_close(struct rtkit_session *s)
 		rtkit_session_cpu_run(s, false);
 	if (s->rtk)
 		copro_rtkit_destroy(s->rtk);
-	if (s->sart) {
-		copro_sart_shutdown(s->sart);
-		copro_sart_remove(s->sart);
-	}
-	if (s->asc)
-		copro_asc_remove(s->asc);
+	copro_sart_put(s->sart);
+	/* The SART driver's remove clears its entries, as shutdown did. */
+	if (s->devs && copro_devices_remove_all(s->devs) < 0)
+		copro_logf(copro_platform_log(s->p), COPRO_LOG_ERR, NULL,
+			   "%s: the mailbox and SART did not come down", s->path);
 	if (s->ans)
 		copro_mmio_unmap(s->ans);
 	for (unsigned i = 0; i < s->npd; i++) {

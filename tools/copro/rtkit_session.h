@@ -1,17 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A host bound to a board's NVMe coprocessor at the RTKit level: the
- * emulated board, the ASC mailbox and SART drivers, the coprocessor's
- * power domains and CPU control ("ans"), and an RTKit instance with
- * SART-filtered buffers, as the NVMe driver would set them up (but no
- * NVMe). Shared by `copro boot` and `copro bench boot`.
+ * emulated board, its ASC mailbox and SART drivers brought up by the
+ * probe-all pass, the coprocessor's power domains and CPU control
+ * ("ans"), and an RTKit instance with SART-filtered buffers, as the NVMe
+ * driver would set them up (but no NVMe). Shared by `copro boot` and
+ * `copro bench boot`.
  */
 #ifndef COPRO_RTKIT_SESSION_H
 #define COPRO_RTKIT_SESSION_H
 
 #include <stdbool.h>
 
-#include <copro/asc.h>
+#include <copro/devices.h>
 #include <copro/driver/platform.h>
 #include <copro/log.h>
 #include <copro/rtkit.h>
@@ -33,8 +34,8 @@ struct rtkit_session {
 	struct copro_platform *p;
 	int node;		/* the "apple,nvme-ans2" node */
 	char path[128];
-	struct copro_asc *asc;
-	struct copro_sart *sart;
+	struct copro_devices *devs; /* the mailbox and SART drivers */
+	struct copro_sart *sart;    /* a reference, as the NVMe driver holds */
 	struct copro_power *pd[RTKIT_SESSION_MAX_PD];
 	unsigned npd, npd_on;
 	struct copro_mmio *ans;	/* CPU control */

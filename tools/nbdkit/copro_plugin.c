@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <copro/devices.h>
 #include <copro/dt.h>
 #include <copro/error.h>
 #include <copro/log.h>
@@ -52,6 +53,7 @@ struct copro_plugin {
 	/* After after_fork. */
 	struct copro_log *log;
 	struct copro_board *board;
+	struct copro_devices *devs; /* the host side: mailbox, SART, NVMe */
 	struct copro_nvme *nvme;
 	struct nbd_io io;
 	bool io_ready;
@@ -254,8 +256,19 @@ static int copro_plugin_after_fork(void)
 		nbdkit_error("the board has no NVMe node: %s", copro_strerror(node));
 		goto err;
 	}
-	ret = copro_nvme_probe(copro_board_platform(cp.board), node, &ncfg,
-			       &cp.nvme);
+	const struct copro_driver_config dcfg[] = {
+		{ "nvme", &ncfg },
+		{ NULL, NULL },
+	};
+	const struct copro_devices_config dc = { .configs = dcfg };
+
+	ret = copro_devices_probe_all(copro_board_platform(cp.board), &dc,
+				      &cp.devs);
+	cp.nvme = ret < 0 ? NULL
+			  : copro_nvme_from_device(
+				    copro_devices_find(cp.devs, node));
+	if (ret == 0 && !cp.nvme)
+		ret = -ENODEV;
 	if (ret < 0) {
 		nbdkit_error("NVMe coprocessor bring-up failed: %s",
 			     copro_strerror(ret));
@@ -297,9 +310,14 @@ err:
 /* Idempotent: cleanup runs it, and unload again in case cleanup did not. */
 static void teardown(void)
 {
-	if (cp.nvme) {
-		/* Controller shutdown, RTKit shutdown, CPU stop, power off. */
-		copro_nvme_remove(cp.nvme);
+	if (cp.devs) {
+		/*
+		 * Controller shutdown, RTKit shutdown, CPU stop, power off,
+		 * then the SART and the mailbox.
+		 */
+		if (copro_devices_remove_all(cp.devs) < 0)
+			nbdkit_error("the board's devices did not all come down");
+		cp.devs = NULL;
 		cp.nvme = NULL;
 	}
 	if (cp.io_ready) {

@@ -15,8 +15,9 @@ extern "C" {
 #endif
 
 /*
- * The provider kind a registered controller is found under, by its
- * devicetree node (what a client's "mboxes" points at).
+ * The provider kind a registered controller is found under: by its
+ * devicetree node (what a client's "mboxes" points at) and by its name
+ * (copro_mbox_request), in the mailbox kind's own name space.
  */
 #define COPRO_MBOX_PROVIDER "mbox"
 
@@ -68,7 +69,11 @@ struct copro_mbox_controller_ops {
 };
 
 struct copro_mbox_controller_desc {
-	/* Run-time name for copro_mbox_request(); unique per platform. */
+	/*
+	 * Run-time name for copro_mbox_request(), unique among the
+	 * platform's mailbox controllers; a controller bound at run time
+	 * (hypervisor queues) has only this.
+	 */
 	const char *name;
 	/* The devicetree node clients' "mboxes" point at, or -1. */
 	int node;
@@ -84,8 +89,11 @@ COPRO_API int
 copro_mbox_controller_register(struct copro_platform *p,
 			       const struct copro_mbox_controller_desc *d,
 			       struct copro_mbox_controller **out);
-/* Every channel must have been freed. */
-COPRO_API void
+/*
+ * -EBUSY (logged; the controller stays registered and working) while a
+ * channel is bound: every channel holds a reference on its controller.
+ */
+COPRO_API int
 copro_mbox_controller_unregister(struct copro_mbox_controller *ctrl);
 
 COPRO_API void

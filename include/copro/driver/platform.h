@@ -172,17 +172,60 @@ COPRO_API int copro_fw_call(struct copro_platform *p,
 
 /*
  * Frameworks register the providers drivers bind to (mailbox controllers,
- * SARTs) under the devicetree node that describes them, so a phandle
- * finds its provider. `kind` is a static string ("mbox", "sart").
+ * SARTs) so consumers find them: by the devicetree node that describes
+ * them (what a consumer's phandle names), or by name in the kind's own
+ * name space (providers bound at run time, which have no node). `kind`
+ * is a static string ("mbox", "sart"); a provider may have a node, a
+ * name, or both, and is one entry either way.
+ *
+ * Consumers hold providers by reference: _get takes one, _put drops it.
+ * A provider cannot be unregistered while references are held: the
+ * unregister fails with -EBUSY, logged, and the provider stays registered
+ * and usable, so its driver can refuse to go away instead of leaving
+ * consumers with dangling pointers. _find only peeks (no reference): for
+ * "is it there yet" checks, never to keep the pointer.
  */
+struct copro_provider_desc {
+	const char *kind;
+	int node;	  /* the describing node, or -1 */
+	const char *name; /* unique within the kind, copied; or NULL */
+	void *provider;
+};
+
+/* -EEXIST (logged) when the node or the name is taken for this kind. */
+COPRO_API int
+copro_platform_provider_register(struct copro_platform *p,
+				 const struct copro_provider_desc *d);
+/* -EBUSY while referenced (logged); -ENOENT when not registered. */
+COPRO_API int copro_platform_provider_unregister(struct copro_platform *p,
+						 const char *kind,
+						 void *provider);
+
+/* The same by node: register with no name, unregister by node. */
 COPRO_API int copro_platform_provider_add(struct copro_platform *p,
 					  const char *kind, int node,
 					  void *provider);
-COPRO_API void copro_platform_provider_remove(struct copro_platform *p,
-					      const char *kind, int node);
+COPRO_API int copro_platform_provider_remove(struct copro_platform *p,
+					     const char *kind, int node);
+
 /* NULL when no provider of that kind is registered for the node. */
 COPRO_API void *copro_platform_provider_find(struct copro_platform *p,
 					     const char *kind, int node);
+COPRO_API void *copro_platform_provider_find_named(struct copro_platform *p,
+						   const char *kind,
+						   const char *name);
+/* The same, taking a reference the caller puts. NULL: none registered. */
+COPRO_API void *copro_platform_provider_get(struct copro_platform *p,
+					    const char *kind, int node);
+COPRO_API void *copro_platform_provider_get_named(struct copro_platform *p,
+						  const char *kind,
+						  const char *name);
+COPRO_API void copro_platform_provider_put(struct copro_platform *p,
+					   const char *kind, void *provider);
+/* References held on a registered provider (0 when not registered). */
+COPRO_API unsigned copro_platform_provider_refs(struct copro_platform *p,
+						const char *kind,
+						void *provider);
 
 #ifdef __cplusplus
 }

@@ -19,6 +19,14 @@
 #define ANS2_NVME_ACQ 0x30   /* 64-bit */
 #define ANS2_NVME_REGION_SIZE 0x40000
 
+/*
+ * Region "ans": the coprocessor's CPU control block (the ASC block's,
+ * SPEC 1), which the NVMe driver drives itself to stop and start the
+ * coprocessor, as Linux's driver does with its own constants.
+ */
+#define ANS2_CPU_CONTROL 0x44
+#define ANS2_CPU_CONTROL_RUN (1u << 4)
+
 /* CAP: MQES 15:0 (0-based), CQR 16, TO 31:24 (500 ms units), CSS 44:37,
  * MPSMIN 51:48, MPSMAX 55:52. */
 #define ANS2_CAP_MQES_MASK 0xffffull
