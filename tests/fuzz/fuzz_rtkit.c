@@ -66,7 +66,8 @@ static void feed_bytes(struct glue *g, uint8_t *buf, size_t len)
 
 	if (n > len)
 		n = len;
-	memcpy(buf, g->feed + g->feed_pos, n);
+	if (n)
+		memcpy(buf, g->feed + g->feed_pos, n);
 	memset(buf + n, 0, len - n);
 	g->feed_pos += n;
 }
