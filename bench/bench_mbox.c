@@ -10,6 +10,10 @@
  *     pays;
  *   - a 16-slot lock-free ring between two threads: the streaming limit
  *     of a FIFO of the ASC's depth.
+ *
+ * With --record FILE the ASC figures are measured again with the board
+ * recording (<copro/trace.h>), beside the same figures without: the cost
+ * of tracing.
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -49,6 +53,8 @@ struct probe {
 
 struct opts {
 	const char *board;
+	const char *record;	/* --record: also measure while recording here */
+	bool recording;		/* this session records */
 	uint64_t rounds, stream;
 	uint64_t spin_ns;
 	bool json;
@@ -66,6 +72,8 @@ void bench_mbox_usage(FILE *out)
 		"  -r, --rounds N         round trips per figure (default 200k)\n"
 		"  -s, --stream N         messages streamed (default 1M)\n"
 		"      --spin-us N        how long a waiter spins before sleeping (default 50)\n"
+		"      --record FILE      also measure the ASC figures while recording\n"
+		"                         the board to FILE: the cost of tracing\n"
 		"      --json             print one JSON object instead of the table\n"
 		"  -h, --help             show this help and exit\n");
 }
@@ -132,6 +140,7 @@ static int open_session(const struct opts *o, enum wait_mode mode,
 		 */
 		.irq_spin_ns = 1,
 		.client = &client,
+		.record = o->recording ? o->record : NULL,
 	};
 
 	memset(pr, 0, sizeof(*pr));
@@ -224,6 +233,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "stream", required_argument, NULL, 's' },
 		{ "spin-us", required_argument, NULL, 'S' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "record", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -248,6 +258,7 @@ static int parse(int argc, char **argv, struct opts *o)
 				return CLI_EXIT_USAGE;
 			break;
 		case 'j': o->json = true; break;
+		case 'R': o->record = optarg; break;
 		case 'h': bench_mbox_usage(stdout); return -1;
 		default: return cli_usage_error("bench mbox", "invalid option");
 		}
@@ -265,6 +276,8 @@ struct figures {
 	double spin_p50, spin_p99, efd_p50, efd_p99;
 	double poll_p50, poll_p99, sleep_p50, sleep_p99;
 	double spsc_rate, stream_poll, stream_irq;
+	/* --record: the same, recording */
+	double rec_poll_p50, rec_sleep_p50, rec_stream_poll, rec_stream_irq;
 };
 
 static void report_table(const struct opts *o, const struct figures *f)
@@ -292,9 +305,20 @@ static void report_table(const struct opts *o, const struct figures *f)
 		  "16-slot SPSC ring, one way", f->spsc_rate);
 	bench_row(stdout, "ASC, irq thread", f->stream_irq, "msg/s",
 		  "16-slot SPSC ring, one way", f->spsc_rate);
+	if (!o->record)
+		return;
+	printf("the cost of tracing (recording to %s)\n", o->record);
+	bench_row(stdout, "round trip, polled, recording", f->rec_poll_p50, "ns",
+		  "not recording", f->poll_p50);
+	bench_row(stdout, "round trip, irq thread, recording", f->rec_sleep_p50,
+		  "ns", "not recording", f->sleep_p50);
+	bench_row(stdout, "streaming, polled, recording", f->rec_stream_poll,
+		  "msg/s", "not recording", f->stream_poll);
+	bench_row(stdout, "streaming, irq thread, recording", f->rec_stream_irq,
+		  "msg/s", "not recording", f->stream_irq);
 }
 
-static void report_json(const struct figures *f)
+static void report_json(const struct opts *o, const struct figures *f)
 {
 	struct bench_json j;
 	double best_rtt = f->poll_p50 < f->sleep_p50 ? f->poll_p50 : f->sleep_p50;
@@ -316,7 +340,58 @@ static void report_json(const struct figures *f)
 	bench_json_num(&j, "stream_polled_msgs_per_s", f->stream_poll);
 	bench_json_num(&j, "stream_irq_thread_msgs_per_s", f->stream_irq);
 	bench_json_num(&j, "stream_spsc_limit_msgs_per_s", f->spsc_rate);
+	if (o->record) {
+		bench_json_num(&j, "rtt_polled_recording_ns", f->rec_poll_p50);
+		bench_json_num(&j, "rtt_polled_recording_ratio",
+			       f->rec_poll_p50 / f->poll_p50);
+		bench_json_num(&j, "rtt_irq_thread_recording_ns", f->rec_sleep_p50);
+		bench_json_num(&j, "rtt_irq_thread_recording_ratio",
+			       f->rec_sleep_p50 / f->sleep_p50);
+		bench_json_num(&j, "stream_polled_recording_msgs_per_s",
+			       f->rec_stream_poll);
+		bench_json_num(&j, "stream_polled_recording_ratio",
+			       f->rec_stream_poll / f->stream_poll);
+		bench_json_num(&j, "stream_irq_thread_recording_msgs_per_s",
+			       f->rec_stream_irq);
+		bench_json_num(&j, "stream_irq_thread_recording_ratio",
+			       f->rec_stream_irq / f->stream_irq);
+	}
 	bench_json_end(&j);
+}
+
+/* The ASC figures again, the board recording to o->record. */
+static int measure_recording(const struct opts *o, struct figures *f,
+			     const char **step)
+{
+	struct opts rec = *o;
+	struct bench_samples poll, sleep;
+	int ret;
+
+	rec.recording = true;
+	if (bench_samples_init(&poll, (size_t)o->rounds) ||
+	    bench_samples_init(&sleep, (size_t)o->rounds)) {
+		bench_samples_free(&poll);
+		return -ENOMEM;
+	}
+	*step = "ASC round trip, polled, recording";
+	ret = measure_rtt(&rec, WAIT_POLLED, &poll);
+	if (!ret) {
+		*step = "ASC round trip, irq thread, recording";
+		ret = measure_rtt(&rec, WAIT_SPIN_THEN_SLEEP, &sleep);
+	}
+	if (!ret) {
+		*step = "ASC streaming, polled, recording";
+		ret = measure_stream(&rec, WAIT_POLLED, &f->rec_stream_poll);
+	}
+	if (!ret) {
+		*step = "ASC streaming, irq thread, recording";
+		ret = measure_stream(&rec, WAIT_SPIN_THEN_SLEEP, &f->rec_stream_irq);
+	}
+	f->rec_poll_p50 = bench_percentile(&poll, 50);
+	f->rec_sleep_p50 = bench_percentile(&sleep, 50);
+	bench_samples_free(&poll);
+	bench_samples_free(&sleep);
+	return ret;
 }
 
 int bench_mbox_main(int argc, char **argv)
@@ -363,6 +438,8 @@ int bench_mbox_main(int argc, char **argv)
 		step = "ASC streaming, irq thread";
 		ret = measure_stream(&o, WAIT_SPIN_THEN_SLEEP, &f.stream_irq);
 	}
+	if (!ret && o.record)
+		ret = measure_recording(&o, &f, &step);
 	if (ret) {
 		fprintf(stderr, "copro bench mbox: %s failed: %s\n", step,
 			copro_strerror(ret));
@@ -376,7 +453,7 @@ int bench_mbox_main(int argc, char **argv)
 		f.sleep_p50 = bench_percentile(&sleep, 50);
 		f.sleep_p99 = bench_percentile(&sleep, 99);
 		if (o.json)
-			report_json(&f);
+			report_json(&o, &f);
 		else
 			report_table(&o, &f);
 	}

@@ -7,7 +7,8 @@ set -euo pipefail
 packages=(
 	build-essential cmake ninja-build pkg-config clang llvm libclang-rt-dev
 	device-tree-compiler libfdt-dev
-	libcmocka-dev libjansson-dev
+	zlib1g-dev libjansson-dev
+	libcmocka-dev
 	nbdkit nbdkit-plugin-dev libnbd-bin
 	fio qemu-utils liburing-dev
 )

@@ -188,6 +188,60 @@ static void destroy_models(struct copro_board *b)
 	b->models = NULL;
 }
 
+/*
+ * The platform over the bus, or over a tracer over the bus when the
+ * board records.
+ */
+static int platform_create(struct copro_board *b,
+			   const struct copro_board_config *cfg)
+{
+	struct copro_platform_config pcfg = {
+		.dt = b->dt,
+		.log = cfg->log,
+		.ops = copro_bus_backend(),
+		.backend = b->bus,
+	};
+	int ret;
+
+	if (cfg->record_path) {
+		const struct copro_trace_config tcfg = {
+			.ops = copro_bus_backend(),
+			.backend = b->bus,
+			.path = cfg->record_path,
+			.dt = b->dt,
+			.log = cfg->log,
+			.buffer_size = cfg->record_buffer,
+		};
+
+		ret = copro_trace_create(&tcfg, &b->trace);
+		if (ret < 0) {
+			copro_dev_err(&b->ld, "cannot record to %s: %s",
+				      cfg->record_path, copro_strerror(ret));
+			return ret;
+		}
+		pcfg.ops = copro_trace_backend();
+		pcfg.backend = b->trace;
+	}
+	ret = copro_platform_create(&pcfg, &b->p);
+	if (ret < 0) {
+		copro_dev_err(&b->ld, "cannot create the platform: %s",
+			      copro_strerror(ret));
+		copro_trace_destroy(b->trace);
+		b->trace = NULL;
+	}
+	return ret;
+}
+
+/* The models are gone: nothing reports to the tracer any more. */
+static void platform_destroy(struct copro_board *b)
+{
+	copro_platform_destroy(b->p);
+	b->p = NULL;
+	if (b->trace && copro_trace_destroy(b->trace) < 0)
+		copro_dev_err(&b->ld, "the recording is incomplete");
+	b->trace = NULL;
+}
+
 int copro_board_create(const struct copro_board_config *cfg,
 		       struct copro_board **out)
 {
@@ -234,12 +288,9 @@ int copro_board_create(const struct copro_board_config *cfg,
 			      copro_strerror(ret));
 		goto err_dt;
 	}
-	ret = copro_bus_platform_create(b->bus, &b->p);
-	if (ret < 0) {
-		copro_dev_err(&b->ld, "cannot create the platform: %s",
-			      copro_strerror(ret));
+	ret = platform_create(b, cfg);
+	if (ret < 0)
 		goto err_bus;
-	}
 	ret = instantiate_all(b);
 	if (ret < 0)
 		goto err_models;
@@ -253,7 +304,7 @@ err_models:
 	stop_cpus(b);
 	board_fws_destroy(b);
 	destroy_models(b);
-	copro_platform_destroy(b->p);
+	platform_destroy(b);
 err_bus:
 	copro_bus_destroy(b->bus);
 err_dt:
@@ -270,7 +321,7 @@ void copro_board_destroy(struct copro_board *b)
 	stop_cpus(b);
 	board_fws_destroy(b);
 	destroy_models(b);
-	copro_platform_destroy(b->p);
+	platform_destroy(b);
 	copro_bus_destroy(b->bus);
 	copro_dt_close(b->dt);
 	free(b);
@@ -284,6 +335,11 @@ struct copro_platform *copro_board_platform(const struct copro_board *b)
 struct copro_bus *copro_board_bus(const struct copro_board *b)
 {
 	return b->bus;
+}
+
+struct copro_trace *copro_board_trace(const struct copro_board *b)
+{
+	return b->trace;
 }
 
 const struct copro_dt *copro_board_dt(const struct copro_board *b)

@@ -12,6 +12,7 @@
 #include <copro/platform.h>
 #include <copro/sim/bus.h>
 #include <copro/sim/ans2_model.h>
+#include <copro/trace.h>
 
 struct copro_sim_asc;
 struct copro_sim_rtkit;
@@ -45,6 +46,7 @@ struct copro_board {
 	struct copro_logdev ld;
 	struct copro_dt *dt;
 	struct copro_bus *bus;
+	struct copro_trace *trace;	/* between platform and bus, or NULL */
 	struct copro_platform *p;
 	struct board_model *models;
 	size_t nmodels;

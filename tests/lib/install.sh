@@ -84,7 +84,7 @@ for l in libcopro libcopro-sim; do
 	}
 done
 cc -std=c11 -Wall -Wextra -Werror -o "$tmp/sim_static" "$here/sim_consumer.c" \
-	-I"$root/usr/include" "$libdir/libcopro-sim.a" "$libdir/libcopro.a" -lfdt -pthread ||
+	-I"$root/usr/include" "$libdir/libcopro-sim.a" "$libdir/libcopro.a" -lfdt -lz -pthread ||
 	fail "linking the static archives"
 if readelf -d "$tmp/sim_static" | grep NEEDED | grep -q copro; then
 	fail "the static build needs a copro shared library"

@@ -14,6 +14,7 @@ int asc_session_open(const struct asc_session_config *cfg,
 		.log = cfg->log,
 		.threaded = cfg->threaded,
 		.irq_spin_ns = cfg->irq_spin_ns,
+		.record_path = cfg->record,
 	};
 	/* The session is the mailbox's client: the ASC driver alone. */
 	const struct copro_driver *const drivers[] = { copro_asc_driver(),

@@ -26,6 +26,7 @@ struct asc_session_config {
 	bool threaded;
 	uint64_t irq_spin_ns;
 	const struct copro_mbox_client *client;
+	const char *record;	/* record the board to this file, or NULL */
 };
 
 struct asc_session {

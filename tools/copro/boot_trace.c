@@ -131,6 +131,17 @@ unsigned boot_trace_round_trips(const struct boot_trace *t)
 	return n;
 }
 
+void boot_trace_format(char *buf, size_t len, bool to_iop, uint8_t ep,
+		       uint64_t msg)
+{
+	char line[160];
+
+	copro_rtkit_decode(line, sizeof(line), to_iop, ep, msg);
+	snprintf(buf, len, "%-9s %-52s 0x%016llx",
+		 to_iop ? "AP -> IOP" : "IOP -> AP", line,
+		 (unsigned long long)msg);
+}
+
 void boot_trace_print(const struct boot_trace *t, size_t first, size_t end,
 		      FILE *out)
 {
@@ -138,14 +149,12 @@ void boot_trace_print(const struct boot_trace *t, size_t first, size_t end,
 		end = t->nmsgs;
 	for (size_t i = first; i < end; i++) {
 		const struct boot_trace_msg *m = &t->msgs[i];
-		char line[160];
+		char line[256];
 		double us = m->time_ns >= t->t0 ? (double)(m->time_ns - t->t0) / 1e3
 						 : 0.0;
 
-		copro_rtkit_decode(line, sizeof(line), m->to_iop, m->ep, m->msg);
-		fprintf(out, "  %10.1f  %-9s %-52s 0x%016llx\n", us,
-			m->to_iop ? "AP -> IOP" : "IOP -> AP", line,
-			(unsigned long long)m->msg);
+		boot_trace_format(line, sizeof(line), m->to_iop, m->ep, m->msg);
+		fprintf(out, "  %10.1f  %s\n", us, line);
 	}
 	if (end == t->nmsgs && t->dropped)
 		fprintf(out, "  (%zu more messages not recorded)\n", t->dropped);

@@ -57,6 +57,12 @@ unsigned boot_trace_round_trips(const struct boot_trace *t);
 
 /* Messages recorded so far. */
 size_t boot_trace_count(struct boot_trace *t);
+/*
+ * One message as every trace prints it: direction, decoded endpoint and
+ * message, payload ("AP -> IOP mgmt HELLO_REPLY version=12 ... 0x...").
+ */
+void boot_trace_format(char *buf, size_t len, bool to_iop, uint8_t ep,
+		       uint64_t msg);
 /* Messages [first, end) (end clamped to what was recorded). */
 void boot_trace_print(const struct boot_trace *t, size_t first, size_t end,
 		      FILE *out);

@@ -25,6 +25,8 @@ int cmd_crashlog(int argc, char **argv);
 void cmd_crashlog_usage(FILE *out);
 int cmd_serve(int argc, char **argv);
 void cmd_serve_usage(FILE *out);
+int cmd_trace(int argc, char **argv);
+void cmd_trace_usage(FILE *out);
 
 /* Exit codes: 0 success, 1 failure, 2 usage error (GNU convention). */
 #define CLI_EXIT_FAILURE 1

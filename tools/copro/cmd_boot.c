@@ -53,6 +53,8 @@ void cmd_boot_usage(FILE *out)
 		"                         result, power states and endpoint map\n"
 		"                         (with --json: a \"steps\" list)\n"
 		"  -p, --polled           no host threads: poll the mailbox instead\n"
+		"  -r, --record FILE      record every register access, interrupt, DMA\n"
+		"                         and power change to FILE (see copro trace)\n"
 		"  -v, --verbose          log at debug level\n"
 		"  -h, --help             show this help and exit\n");
 }
@@ -173,17 +175,19 @@ int cmd_boot(int argc, char **argv)
 		{ "crash", required_argument, NULL, 'c' },
 		{ "sequence", required_argument, NULL, 's' },
 		{ "polled", no_argument, NULL, 'p' },
+		{ "record", required_argument, NULL, 'r' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *board = NULL, *crash_file = NULL, *sequence = NULL;
+	const char *board = NULL, *crash_file = NULL, *record = NULL;
+	const char *sequence = NULL;
 	struct boot_sequence seq;
 	bool trace = false, json = false, polled = false, verbose = false;
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "b:tjc:s:pvh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "b:tjc:s:pr:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'b': board = optarg; break;
 		case 't': trace = true; break;
@@ -191,6 +195,7 @@ int cmd_boot(int argc, char **argv)
 		case 'c': crash_file = optarg; break;
 		case 's': sequence = optarg; break;
 		case 'p': polled = true; break;
+		case 'r': record = optarg; break;
 		case 'v': verbose = true; break;
 		case 'h': cmd_boot_usage(stdout); return 0;
 		default: return cli_usage_error("boot", "invalid option");
@@ -214,7 +219,7 @@ int cmd_boot(int argc, char **argv)
 	}
 	const struct rtkit_session_config cfg = {
 		.board = board, .log = log, .polled = polled,
-		.ops = boot_trace_ops(), .ctx = t,
+		.ops = boot_trace_ops(), .ctx = t, .record = record,
 	};
 	struct rtkit_session s;
 	int ret = rtkit_session_open(&cfg, &s);
@@ -230,6 +235,11 @@ int cmd_boot(int argc, char **argv)
 					&seq, json, polled);
 		if (trace && !json)
 			boot_trace_print(t, 0, SIZE_MAX, stdout);
+		if (record && copro_trace_flush(copro_board_trace(s.board)) < 0) {
+			fprintf(stderr, "copro boot: cannot write the recording %s\n",
+				record);
+			ret = -EIO;
+		}
 		rtkit_session_close(&s);
 		goto out;
 	}
@@ -274,7 +284,14 @@ int cmd_boot(int argc, char **argv)
 		if (!ret)
 			printf("shut down cleanly (AP QUIESCED, IOP SLEEP, reinit)\n");
 	}
+	if (record && copro_trace_flush(copro_board_trace(s.board)) < 0) {
+		fprintf(stderr, "copro boot: cannot write the recording %s\n", record);
+		ret = -EIO;
+	}
 	rtkit_session_close(&s);
+	if (record && !ret && !json)
+		printf("recorded to %s; decode it with: copro trace %s\n", record,
+		       record);
 out:
 	boot_trace_destroy(t);
 	copro_log_destroy(log);

@@ -35,7 +35,7 @@
 #define SERVE_HOST "127.0.0.1"
 
 struct serve_opts {
-	const char *board, *disk, *socket, *run;
+	const char *board, *disk, *socket, *run, *record;
 	uint64_t size;		/* 0: the file's, or the default for a new one */
 	unsigned port;		/* 0: none given */
 	unsigned fault_crash_after;
@@ -59,6 +59,9 @@ void cmd_serve_usage(FILE *out)
 		"  -p, --port N           listen on TCP port N of " SERVE_HOST " (default %d)\n"
 		"  -r, --run CMD          run CMD (with $uri set), then stop: see nbdkit --run\n"
 		"      --slow-flush       flushes take as long as on the hardware (17 ms)\n"
+		"      --record FILE      record every register access, interrupt, DMA\n"
+		"                         buffer and power change to FILE; complete when\n"
+		"                         the server stops (see copro trace)\n"
 		"  -v, --verbose          nbdkit and driver debug messages\n"
 		"  -h, --help             show this help and exit\n"
 		"\n"
@@ -94,7 +97,7 @@ static int parse_size(const char *s, uint64_t *out)
 
 static int parse_opts(int argc, char **argv, struct serve_opts *o)
 {
-	enum { OPT_SLOW_FLUSH = 256, OPT_FAULT_CRASH };
+	enum { OPT_SLOW_FLUSH = 256, OPT_FAULT_CRASH, OPT_RECORD };
 	static const struct option opts[] = {
 		{ "board", required_argument, NULL, 'b' },
 		{ "disk", required_argument, NULL, 'd' },
@@ -103,6 +106,7 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 		{ "port", required_argument, NULL, 'p' },
 		{ "run", required_argument, NULL, 'r' },
 		{ "slow-flush", no_argument, NULL, OPT_SLOW_FLUSH },
+		{ "record", required_argument, NULL, OPT_RECORD },
 		/* Testing: the coprocessor crashes after N I/O commands. */
 		{ "fault-crash-after", required_argument, NULL, OPT_FAULT_CRASH },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -135,6 +139,7 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 			break;
 		case 'r': o->run = optarg; break;
 		case OPT_SLOW_FLUSH: o->slow_flush = true; break;
+		case OPT_RECORD: o->record = optarg; break;
 		case OPT_FAULT_CRASH:
 			if (cli_parse_count("serve", "--fault-crash-after", optarg, &v))
 				return CLI_EXIT_USAGE;
@@ -156,6 +161,8 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o)
 		return cli_usage_error("serve", "invalid value '' for --disk");
 	if (o->socket && !*o->socket)
 		return cli_usage_error("serve", "invalid value '' for --socket");
+	if (o->record && !*o->record)
+		return cli_usage_error("serve", "invalid value '' for --record");
 	return 0;
 }
 
@@ -417,7 +424,7 @@ int cmd_serve(int argc, char **argv)
 
 	const char *args[32];
 	char a_disk[PATH_MAX + 8], a_board[PATH_MAX + 8], a_size[40];
-	char a_fault[48], a_port[16];
+	char a_fault[48], a_port[16], a_record[PATH_MAX + 8];
 	bool have_uri = true;
 	int n = 0;
 
@@ -470,6 +477,11 @@ int cmd_serve(int argc, char **argv)
 		args[n++] = "slow-flush=true";
 	if (o.verbose)
 		args[n++] = "log=debug";
+	if (o.record) {
+		/* The plugin makes it absolute before nbdkit changes directory. */
+		snprintf(a_record, sizeof(a_record), "record=%s", o.record);
+		args[n++] = a_record;
+	}
 	if (o.fault_crash_after) {
 		snprintf(a_fault, sizeof(a_fault), "fault-crash-after=%u",
 			 o.fault_crash_after);

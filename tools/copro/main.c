@@ -20,6 +20,8 @@ static const struct cli_cmd commands[] = {
 	  cmd_boot, cmd_boot_usage },
 	{ "crashlog", "decode an RTKit crashlog dump file",
 	  cmd_crashlog, cmd_crashlog_usage },
+	{ "trace", "print a recording (--record) decoded, or write it for Perfetto",
+	  cmd_trace, cmd_trace_usage },
 	{ "bench", "run a benchmark beside its baselines (mbox, boot)",
 	  cmd_bench, cmd_bench_usage },
 };

@@ -49,6 +49,7 @@ int rtkit_session_open(const struct rtkit_session_config *cfg,
 		.board = cfg->board,
 		.log = cfg->log,
 		.threaded = !cfg->polled,
+		.record_path = cfg->record,
 	};
 	/*
 	 * The providers the NVMe driver would find probed: the ASC mailbox

@@ -27,6 +27,7 @@ struct rtkit_session_config {
 	bool polled;		/* no host threads */
 	const struct copro_rtkit_ops *ops;
 	void *ctx;
+	const char *record;	/* record the board to this file, or NULL */
 };
 
 struct rtkit_session {

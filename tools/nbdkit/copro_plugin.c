@@ -4,7 +4,7 @@
  * NVMe coprocessor over NBD.
  *
  *   nbdkit ./nbdkit-copro-plugin.so [disk=]FILE [board=NAME|FILE]
- *          [size=SIZE] [slow-flush=BOOL] [log=LEVEL]
+ *          [size=SIZE] [slow-flush=BOOL] [log=LEVEL] [record=FILE]
  *
  * Lifecycle: configuration is checked in config_complete and get_ready,
  * where errors still reach the user; the board (whose platform and models
@@ -20,6 +20,7 @@
 #include <nbdkit-plugin.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +51,7 @@ struct copro_plugin {
 	bool slow_flush;
 	enum copro_log_level log_level;
 	unsigned fault_crash_after; /* testing: crash after N more commands */
+	char *record;		/* absolute path of the recording, or NULL */
 	/* After after_fork. */
 	struct copro_log *log;
 	struct copro_board *board;
@@ -131,6 +133,11 @@ static int copro_plugin_config(const char *key, const char *value)
 		}
 		return 0;
 	}
+	if (!strcmp(key, "record")) {
+		free(cp.record);
+		cp.record = nbdkit_absolute_path(value);
+		return cp.record ? 0 : -1;
+	}
 	/* Testing only: the coprocessor crashes after N more commands. */
 	if (!strcmp(key, "fault-crash-after")) {
 		return nbdkit_parse_unsigned("fault-crash-after", value,
@@ -210,6 +217,22 @@ static int check_board(void)
 	return ret < 0 ? -1 : 0;
 }
 
+/* The recording is written from after_fork on: say now if it cannot be. */
+static int check_record(void)
+{
+	int fd;
+
+	if (!cp.record)
+		return 0;
+	fd = open(cp.record, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		nbdkit_error("record %s: %m", cp.record);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
 static int copro_plugin_get_ready(void)
 {
 	const struct copro_log_sink sink = { .write = log_sink };
@@ -218,7 +241,7 @@ static int copro_plugin_get_ready(void)
 		nbdkit_error("cannot create the log");
 		return -1;
 	}
-	if (check_disk() < 0 || check_board() < 0)
+	if (check_disk() < 0 || check_board() < 0 || check_record() < 0)
 		return -1;
 	return 0;
 }
@@ -240,6 +263,7 @@ static int copro_plugin_after_fork(void)
 		.disk_path = cp.disk,
 		.disk_size = (uint64_t)cp.size,
 		.slow_flush = cp.slow_flush,
+		.record_path = cp.record,
 	};
 	const struct copro_nvme_config ncfg = { 0 };
 	int node, ret;
@@ -342,6 +366,8 @@ static void copro_plugin_unload(void)
 	cp.disk = NULL;
 	free(cp.board_name);
 	cp.board_name = NULL;
+	free(cp.record);
+	cp.record = NULL;
 }
 
 /* ---- connections ------------------------------------------------------- */
@@ -452,7 +478,9 @@ static struct nbdkit_plugin plugin = {
 		"board=NAME|FILE           built-in board or .dtb (default t8103)\n"
 		"size=SIZE                 namespace size (default: the file's)\n"
 		"slow-flush=BOOL           flushes take as long as on hardware\n"
-		"log=LEVEL                 err, warn, info, debug or trace",
+		"log=LEVEL                 err, warn, info, debug or trace\n"
+		"record=FILE               record every register access, interrupt,\n"
+		"                          DMA buffer and power change (copro trace)",
 	.magic_config_key = "disk",
 	.get_ready = copro_plugin_get_ready,
 	.after_fork = copro_plugin_after_fork,

@@ -78,7 +78,9 @@ struct copro_backend_ops {
 	/*
 	 * Level-triggered lines with the semantics documented at
 	 * copro_irq_request() and copro_irq_disable(); *cookie identifies
-	 * the request in the other calls.
+	 * the request in the other calls. Set *cookie before the handler
+	 * can first run: on a line already asserted it may run before
+	 * irq_request returns, and disable its line through its handle.
 	 */
 	int (*irq_request)(void *be, unsigned line, copro_irq_handler_t handler,
 			   void *ctx, const char *name, void **cookie);

@@ -16,6 +16,7 @@
 #include <copro/log.h>
 #include <copro/platform.h>
 #include <copro/sim/bus.h>
+#include <copro/trace.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -61,6 +62,13 @@ struct copro_board_config {
 	 * that create and own that model themselves.
 	 */
 	bool firmware_only;
+	/*
+	 * Record everything the board's drivers do (<copro/trace.h>): the
+	 * platform goes over a tracer writing this file, which is complete
+	 * once the board is destroyed. NULL: no recording.
+	 */
+	const char *record_path;
+	size_t record_buffer; /* per-thread buffer bytes (0: default) */
 };
 
 COPRO_API int copro_board_create(const struct copro_board_config *cfg,
@@ -72,6 +80,8 @@ COPRO_API struct copro_platform
 *copro_board_platform(const struct copro_board *b);
 /* The emulated machine the board's models sit on. */
 COPRO_API struct copro_bus *copro_board_bus(const struct copro_board *b);
+/* The tracer recording the board (record_path), or NULL. */
+COPRO_API struct copro_trace *copro_board_trace(const struct copro_board *b);
 COPRO_API const struct copro_dt *copro_board_dt(const struct copro_board *b);
 
 /*
