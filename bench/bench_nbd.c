@@ -26,6 +26,7 @@
 #include "bench_proc.h"
 #include "bench_util.h"
 #include "cli.h"
+#include "cli_size.h"
 
 #define NBD_SERVER_START_NS (30 * COPRO_NSEC_PER_SEC)
 
@@ -77,7 +78,7 @@ void bench_nbd_usage(FILE *out)
 		"16, and 1 MiB sequential read. Needs fio and nbdkit.\n"
 		"\n"
 		"  -t, --seconds N  seconds per fio run, six runs (default 8)\n"
-		"  -s, --size N     disk size in MiB (default 256)\n"
+		"  -s, --size SIZE  disk size, 16M to 64G (default 256M)\n"
 		"      --json       print one JSON object instead of the table\n"
 		"  -h, --help       show this help and exit\n");
 }
@@ -93,7 +94,7 @@ static int parse(int argc, char **argv, struct opts *o)
 	};
 	int c;
 
-	*o = (struct opts){ .seconds = 8, .size = 256 };
+	*o = (struct opts){ .seconds = 8, .size = 256ull << 20 };
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "t:s:h", lopts, NULL)) != -1) {
 		switch (c) {
@@ -105,11 +106,12 @@ static int parse(int argc, char **argv, struct opts *o)
 					"invalid value '%s' for --seconds (1 to 3600)", optarg);
 			break;
 		case 's':
-			if (cli_parse_count("bench nbd", "--size", optarg, &o->size))
-				return CLI_EXIT_USAGE;
-			if (o->size < 16 || o->size > 65536)
+			if (cli_parse_size(optarg, &o->size) < 0 ||
+			    o->size < (16ull << 20) || o->size > (64ull << 30) ||
+			    o->size % 4096)
 				return cli_usage_error("bench nbd",
-					"invalid value '%s' for --size (16 to 65536 MiB)", optarg);
+					"invalid value '%s' for --size (16M to 64G, a multiple of 4096; "
+					CLI_SIZE_SYNTAX ")", optarg);
 			break;
 		case 'j': o->json = true; break;
 		case 'h': bench_nbd_usage(stdout); return -1;
@@ -119,7 +121,6 @@ static int parse(int argc, char **argv, struct opts *o)
 	if (optind < argc)
 		return cli_usage_error("bench nbd", "unexpected argument '%s'",
 				       argv[optind]);
-	o->size <<= 20;
 	return 0;
 }
 
@@ -252,8 +253,10 @@ static int run_fio(struct bench *b, const struct server *s,
 static void report_table(const struct bench *b, const struct result *cp,
 			 const struct result *fl)
 {
-	printf("copro bench nbd: fio nbd engine, %" PRIu64 " s per run, %" PRIu64
-	       " MiB disk\n\n", b->o.seconds, b->o.size >> 20);
+	char sz[CLI_SIZE_BUF];
+
+	printf("copro bench nbd: fio nbd engine, %" PRIu64 " s per run, %s disk\n\n",
+	       b->o.seconds, cli_format_size(b->o.size, sz, sizeof(sz)));
 	for (size_t i = 0; i < NPOINTS; i++) {
 		const struct point *pt = &points[i];
 

@@ -11,6 +11,7 @@
  * under them. Our buffers are registered for zero-copy, as a serious
  * client of the driver would do.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
@@ -30,6 +31,7 @@
 #include "bench_proc.h"
 #include "bench_util.h"
 #include "cli.h"
+#include "disk_image.h"
 
 #define DISK_SIZE (256ull * 1024 * 1024)
 #define MAX_QD 32u
@@ -38,7 +40,9 @@
 struct opts {
 	const char *disk;
 	uint64_t seconds;
-	bool json;
+	bool json, force;
+	/* A file of the user's, without --force: only reads touch it. */
+	bool read_only;
 };
 
 void bench_nvme_usage(FILE *out)
@@ -49,8 +53,12 @@ void bench_nvme_usage(FILE *out)
 		"read and write at queue depth 1 and 32, 1 MiB sequential read) beside\n"
 		"fio's psync and io_uring engines on the same backing file.\n"
 		"\n"
-		"      --disk FILE    backing file (default: a temporary one); grown to\n"
-		"                     256 MiB and filled if smaller\n"
+		"      --disk FILE    backing file (default: a temporary one, removed\n"
+		"                     after). An existing FILE is only read (the\n"
+		"                     write figures are skipped; it must hold 256 MiB)\n"
+		"                     unless --force; a new FILE is a scratch file,\n"
+		"                     removed after\n"
+		"      --force        let the benchmark grow, fill and write --disk FILE\n"
 		"      --seconds N    seconds per figure and engine (default 2)\n"
 		"      --json         print one JSON object instead of the table\n"
 		"  -h, --help         show this help and exit\n");
@@ -205,7 +213,7 @@ static double json_number(const char *json, const char *section,
 }
 
 static double run_fio(const char *disk, const struct workload *w,
-		      bool uring, uint64_t seconds)
+		      bool uring, uint64_t seconds, bool read_only)
 {
 	char rw[32], bs[32], depth[32], jobs[32], runtime[32], size[32];
 	char fname[4200], fio[PATH_MAX], *argv[24], *out = NULL;
@@ -238,6 +246,8 @@ static double run_fio(const char *disk, const struct workload *w,
 	argv[n++] = "--randrepeat=0";
 	argv[n++] = "--norandommap";
 	argv[n++] = "--output-format=json";
+	if (read_only)
+		argv[n++] = "--readonly";
 	argv[n] = NULL;
 
 	if (!bench_which("fio", fio, sizeof(fio)))
@@ -259,6 +269,43 @@ static double run_fio(const char *disk, const struct workload *w,
 }
 
 /* ---- setup ------------------------------------------------------------ */
+
+/*
+ * A --disk FILE of the user's is never written without --force: then it
+ * is only read, and must already hold what the reads cover. One that
+ * does not exist yet is ours, a scratch file removed after.
+ */
+static int user_disk(struct opts *o, bool *scratch)
+{
+	struct stat st;
+
+	if (stat(o->disk, &st) < 0) {
+		if (errno != ENOENT) {
+			fprintf(stderr, "copro bench nvme: %s: %s\n", o->disk,
+				strerror(errno));
+			return CLI_EXIT_FAILURE;
+		}
+		*scratch = true;
+		return 0;
+	}
+	const char *bad = disk_image_bad_type(&st, false);
+	if (bad) {
+		fprintf(stderr, "copro bench nvme: --disk %s is %s, not a file\n",
+			o->disk, bad);
+		return CLI_EXIT_FAILURE;
+	}
+	if (o->force)
+		return 0;
+	o->read_only = true;
+	if ((uint64_t)st.st_size < DISK_SIZE) {
+		fprintf(stderr, "copro bench nvme: --disk %s holds %lld bytes; reading "
+			"it needs %llu (or give --force to let the benchmark grow "
+			"and write it)\n", o->disk, (long long)st.st_size,
+			(unsigned long long)DISK_SIZE);
+		return CLI_EXIT_FAILURE;
+	}
+	return 0;
+}
 
 /* Grows and fills the file so reads return data, not holes. */
 static int prepare_disk(const char *path)
@@ -293,6 +340,7 @@ static int parse(int argc, char **argv, struct opts *o)
 {
 	static const struct option lopts[] = {
 		{ "disk", required_argument, NULL, 'd' },
+		{ "force", no_argument, NULL, 'f' },
 		{ "seconds", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
@@ -305,6 +353,7 @@ static int parse(int argc, char **argv, struct opts *o)
 	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'd': o->disk = optarg; break;
+		case 'f': o->force = true; break;
 		case 's':
 			if (cli_parse_count("bench nvme", "--seconds", optarg,
 					    &o->seconds))
@@ -320,6 +369,8 @@ static int parse(int argc, char **argv, struct opts *o)
 				       argv[optind]);
 	if (!o->seconds || o->seconds > 3600)
 		return cli_usage_error("bench nvme", "--seconds must be 1 to 3600");
+	if (o->force && !o->disk)
+		return cli_usage_error("bench nvme", "--force needs --disk FILE");
 	return 0;
 }
 
@@ -356,7 +407,9 @@ static void report(const struct opts *o, const struct result *res)
 		bench_row(stdout, "copro NVMe (zero-copy)", res[i].ours, "IOPS",
 			  "fio io_uring", res[i].uring);
 	}
-	printf("(a fio figure of -1 means fio could not run)\n");
+	printf("(a fio figure of -1 means fio could not run%s)\n",
+	       o->read_only ? "; writes were skipped: --disk is read-only "
+			      "without --force" : "");
 }
 
 int bench_nvme_main(int argc, char **argv)
@@ -376,6 +429,7 @@ int bench_nvme_main(int argc, char **argv)
 	rc = parse(argc, argv, &o);
 	if (rc)
 		return rc < 0 ? 0 : rc;
+	bool scratch = false;
 	if (!o.disk) {
 		int fd = mkstemp(tmp);
 
@@ -385,13 +439,26 @@ int bench_nvme_main(int argc, char **argv)
 		}
 		close(fd);
 		o.disk = tmp;
+		scratch = true;
+	} else {
+		rc = user_disk(&o, &scratch);
+		if (rc)
+			return rc;
 	}
-	if (!o.json)
-		fprintf(stderr, "preparing %s...\n", o.disk);
-	step = "preparing the disk";
-	rc = prepare_disk(o.disk);
+	if (o.read_only) {
+		if (!o.json)
+			fprintf(stderr, "reading %s (read-only: its data is not "
+				"touched; --force allows writes)\n", o.disk);
+		rc = 0;
+	} else {
+		if (!o.json)
+			fprintf(stderr, "preparing %s...\n", o.disk);
+		step = "preparing the disk";
+		rc = prepare_disk(o.disk);
+	}
 	bc.disk_path = o.disk;
 	bc.disk_size = DISK_SIZE;
+	bc.disk_read_only = o.read_only;
 	if (!rc) {
 		step = "creating the board";
 		rc = copro_board_create(&bc, &b);
@@ -414,12 +481,16 @@ int bench_nvme_main(int argc, char **argv)
 	for (unsigned i = 0; i < NWORK && !rc; i++) {
 		const struct workload *w = &workloads[i];
 
+		if (o.read_only && w->op != COPRO_NVME_READ) {
+			res[i] = (struct result){ -1, -1, -1 };
+			continue;
+		}
 		if (!o.json)
 			fprintf(stderr, "measuring %s...\n", w->name);
 		step = w->name;
 		rc = run_ours(nvme, buf, w, o.seconds, &res[i].ours);
-		res[i].psync = run_fio(o.disk, w, false, o.seconds);
-		res[i].uring = run_fio(o.disk, w, true, o.seconds);
+		res[i].psync = run_fio(o.disk, w, false, o.seconds, o.read_only);
+		res[i].uring = run_fio(o.disk, w, true, o.seconds, o.read_only);
 	}
 	if (buf && nvme)
 		copro_nvme_unregister_buffer(nvme, buf);
@@ -430,8 +501,8 @@ int bench_nvme_main(int argc, char **argv)
 	if (b)
 		copro_board_destroy(b);
 	free(buf);
-	if (o.disk == tmp)
-		unlink(tmp);
+	if (scratch)
+		unlink(o.disk);
 	if (rc) {
 		fprintf(stderr, "copro bench nvme: %s failed: %s\n", step,
 			copro_strerror(rc));

@@ -11,6 +11,7 @@ packages=(
 	libcmocka-dev
 	nbdkit nbdkit-plugin-dev libnbd-bin
 	fio qemu-utils liburing-dev
+	gnutls-bin
 )
 
 missing=()

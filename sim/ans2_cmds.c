@@ -4,9 +4,11 @@
  * accepted them: Identify (controller, namespace, active namespace
  * list), Create/Delete I/O SQ and CQ, Set/Get Features (Number of
  * Queues, Volatile Write Cache), Apple's vendor command, and Read,
- * Write (with FUA) and Flush on namespace 1. Everything else, Abort and
+ * Write (with FUA), Flush, Write Zeroes (with DEAC and FUA) and Dataset
+ * Management (deallocate) on namespace 1. Everything else, Abort and
  * Asynchronous Event Request included, is an Invalid Opcode.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <string.h>
 
@@ -73,6 +75,7 @@ static void id_ctrl(struct copro_sim_ans2 *m, uint8_t *d)
 	d[NVME_IDCTRL_SQES] = 0x66;
 	d[NVME_IDCTRL_CQES] = 0x44;
 	put32(d, NVME_IDCTRL_NN, 1);
+	put16(d, NVME_IDCTRL_ONCS, NVME_ONCS_DSM | NVME_ONCS_WRITE_ZEROES);
 	d[NVME_IDCTRL_VWC] = 1;
 	d[NVME_IDCTRL_NVSCC] = 1;
 }
@@ -84,6 +87,8 @@ static void id_ns(struct copro_sim_ans2 *m, uint8_t *d)
 	put64(d, NVME_IDNS_NUSE, nlbas(m));
 	d[NVME_IDNS_NLBAF] = 0;
 	d[NVME_IDNS_FLBAS] = 0;
+	/* Deallocated LBAs read as zeroes; Write Zeroes may deallocate. */
+	d[NVME_IDNS_DLFEAT] = NVME_DLFEAT_READ_ZEROES | NVME_DLFEAT_WZ_DEAC;
 	put32(d, NVME_IDNS_LBAF0, (uint32_t)ANS2_LBA_SHIFT << 16);
 }
 
@@ -239,6 +244,32 @@ static uint16_t media_error(unsigned sc)
 	return NVME_CQE_STATUS(NVME_SCT_MEDIA, sc);
 }
 
+/*
+ * A failed write to the backing store: out of space is what a thin
+ * namespace reports as Capacity Exceeded; anything else is a Write Fault.
+ */
+static uint16_t write_error(int err)
+{
+	if (err == -ENOSPC || err == -EDQUOT)
+		return ANS2_ERR(NVME_SCT_GENERIC, NVME_SC_CAP_EXCEEDED);
+	return media_error(NVME_SC_WRITE_FAULT);
+}
+
+static uint16_t write_protected(struct copro_sim_ans2 *m,
+				const struct ans2_cmd *c)
+{
+	copro_dev_dbg(&m->ld, "I/O tag %u: opcode 0x%02x on a write-protected namespace",
+		      c->tag, c->sqe.opcode);
+	return ANS2_ERR(NVME_SCT_GENERIC, NVME_SC_NS_WRITE_PROTECTED);
+}
+
+/* Do LBAs [slba, slba + nlb) lie inside namespace 1? */
+static bool in_range(const struct copro_sim_ans2 *m, uint64_t slba,
+		     uint64_t nlb)
+{
+	return slba < nlbas(m) && nlb <= nlbas(m) - slba;
+}
+
 static uint16_t flush(struct copro_sim_ans2 *m, struct ans2_cmd *c)
 {
 	if (c->sqe.nsid != ANS2_NSID && c->sqe.nsid != 0xffffffffu)
@@ -246,6 +277,99 @@ static uint16_t flush(struct copro_sim_ans2 *m, struct ans2_cmd *c)
 	ans2_count(&m->st.flushes, 1);
 	if (ans2_disk_sync(m, true) < 0)
 		return media_error(NVME_SC_WRITE_FAULT);
+	return 0;
+}
+
+/* Durable before completion: FUA, or no volatile cache to hide in. */
+static uint16_t maybe_sync(struct copro_sim_ans2 *m, uint32_t cdw12)
+{
+	if (((cdw12 & NVME_RW_FUA) || !atomic_load(&m->wce)) &&
+	    ans2_disk_sync(m, false) < 0)
+		return media_error(NVME_SC_WRITE_FAULT);
+	return 0;
+}
+
+/*
+ * Write Zeroes: no data moves (its TCB allows none). With DEAC the LBAs
+ * are deallocated, which DLFEAT promises read back as zeroes; without,
+ * they are zeroed and stay allocated.
+ */
+static uint16_t write_zeroes(struct copro_sim_ans2 *m, struct ans2_cmd *c)
+{
+	uint64_t slba = c->sqe.cdw10 | (uint64_t)c->sqe.cdw11 << 32;
+	uint64_t nlb = NVME_RW_NLB(c->sqe.cdw12) + 1ull;
+	bool deac = c->sqe.cdw12 & NVME_WZ_DEAC;
+	int ret;
+
+	if (c->sqe.nsid != ANS2_NSID)
+		return ANS2_ERR(NVME_SCT_GENERIC, NVME_SC_INVALID_NS);
+	if (!in_range(m, slba, nlb)) {
+		copro_dev_warn(&m->ld, "Write Zeroes tag %u: LBAs %" PRIu64 "+%"
+			       PRIu64 " beyond the %" PRIu64 " of namespace 1",
+			       c->tag, slba, nlb, nlbas(m));
+		return ANS2_ERR(NVME_SCT_GENERIC, NVME_SC_LBA_RANGE);
+	}
+	if (m->disk.read_only)
+		return write_protected(m, c);
+	ret = deac ? ans2_disk_deallocate(m, slba << ANS2_LBA_SHIFT,
+					  nlb << ANS2_LBA_SHIFT)
+		   : ans2_disk_zero(m, slba << ANS2_LBA_SHIFT,
+				    nlb << ANS2_LBA_SHIFT);
+	if (ret < 0)
+		return write_error(ret);
+	ans2_count(&m->st.write_zeroes, 1);
+	ans2_count(&m->st.lbas_zeroed, nlb);
+	return maybe_sync(m, c->sqe.cdw12);
+}
+
+/*
+ * Dataset Management: the host sends NR+1 ranges of 16 bytes through the
+ * command's PRPs. Only deallocate (AD) does anything; the access hints
+ * (IDR, IDW, context attributes) are accepted and ignored, as the
+ * specification allows. Every range is checked before any is applied.
+ */
+static uint16_t dataset_mgmt(struct copro_sim_ans2 *m, struct ans2_worker *w,
+			     struct ans2_cmd *c)
+{
+	unsigned nr = NVME_DSM_NR(c->sqe.cdw10);
+	size_t len = nr * sizeof(struct nvme_dsm_range);
+	/* The worker's page holds the most a command can send. */
+	struct nvme_dsm_range *r = (struct nvme_dsm_range *)w->page;
+	uint64_t total = 0;
+	uint16_t st;
+
+	_Static_assert(NVME_DSM_MAX_RANGES * sizeof(*r) == sizeof(w->page),
+		       "one page of ranges");
+	if (c->sqe.nsid != ANS2_NSID)
+		return ANS2_ERR(NVME_SCT_GENERIC, NVME_SC_INVALID_NS);
+	st = ans2_prp_map(m, w, c, len);
+	if (st)
+		return st;
+	ans2_iov_from(w, r, len);
+	if (!(c->sqe.cdw11 & NVME_DSM_AD))
+		return 0;
+	for (unsigned i = 0; i < nr; i++) {
+		if (r[i].nlb && !in_range(m, r[i].slba, r[i].nlb)) {
+			copro_dev_warn(&m->ld, "Dataset Management tag %u: range %u,"
+				       " LBAs %" PRIu64 "+%" PRIu32 ", beyond the %"
+				       PRIu64 " of namespace 1", c->tag, i,
+				       r[i].slba, r[i].nlb, nlbas(m));
+			return ANS2_ERR(NVME_SCT_GENERIC, NVME_SC_LBA_RANGE);
+		}
+	}
+	if (m->disk.read_only)
+		return write_protected(m, c);
+	for (unsigned i = 0; i < nr; i++) {
+		if (!r[i].nlb)
+			continue;
+		int ret = ans2_disk_deallocate(m, r[i].slba << ANS2_LBA_SHIFT,
+					       (uint64_t)r[i].nlb << ANS2_LBA_SHIFT);
+		if (ret < 0)
+			return write_error(ret);
+		total += r[i].nlb;
+	}
+	ans2_count(&m->st.deallocates, 1);
+	ans2_count(&m->st.lbas_deallocated, total);
 	return 0;
 }
 
@@ -264,12 +388,14 @@ static uint16_t read_write(struct copro_sim_ans2 *m, struct ans2_worker *w,
 			       c->tag, len, ANS2_MAX_TRANSFER);
 		return ANS2_ERR(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD);
 	}
-	if (slba >= nlbas(m) || nlb > nlbas(m) - slba) {
+	if (!in_range(m, slba, nlb)) {
 		copro_dev_warn(&m->ld, "I/O tag %u: LBAs %" PRIu64 "+%" PRIu64
 			       " beyond the %" PRIu64 " of namespace 1",
 			       c->tag, slba, nlb, nlbas(m));
 		return ANS2_ERR(NVME_SCT_GENERIC, NVME_SC_LBA_RANGE);
 	}
+	if (write && m->disk.read_only)
+		return write_protected(m, c);
 	st = ans2_prp_map(m, w, c, len);
 	if (st)
 		return st;
@@ -281,16 +407,13 @@ static uint16_t read_write(struct copro_sim_ans2 *m, struct ans2_worker *w,
 		ans2_count(&m->st.bytes_read, len);
 		return 0;
 	}
-	if (ans2_disk_write(m, w->iov, w->niov, slba << ANS2_LBA_SHIFT,
-			    len) < 0)
-		return media_error(NVME_SC_WRITE_FAULT);
+	int ret = ans2_disk_write(m, w->iov, w->niov, slba << ANS2_LBA_SHIFT,
+				  len);
+	if (ret < 0)
+		return write_error(ret);
 	ans2_count(&m->st.writes, 1);
 	ans2_count(&m->st.bytes_written, len);
-	/* Durable before completion: FUA, or no volatile cache to hide in. */
-	if (((c->sqe.cdw12 & NVME_RW_FUA) || !atomic_load(&m->wce)) &&
-	    ans2_disk_sync(m, false) < 0)
-		return media_error(NVME_SC_WRITE_FAULT);
-	return 0;
+	return maybe_sync(m, c->sqe.cdw12);
 }
 
 static uint16_t io(struct copro_sim_ans2 *m, struct ans2_worker *w,
@@ -303,6 +426,10 @@ static uint16_t io(struct copro_sim_ans2 *m, struct ans2_worker *w,
 		return read_write(m, w, c, true);
 	case NVME_CMD_READ:
 		return read_write(m, w, c, false);
+	case NVME_CMD_WRITE_ZEROES:
+		return write_zeroes(m, c);
+	case NVME_CMD_DSM:
+		return dataset_mgmt(m, w, c);
 	}
 	return invalid_opcode(m, c);
 }

@@ -4,15 +4,21 @@
  * moves with preadv/pwritev straight between the file and the host's
  * DMA memory (the iovecs point into it), so a command costs no copy.
  * A write has completed when pwritev returned; durability is fdatasync,
- * which Flush, FUA and a disabled write cache ask for.
+ * which Flush, FUA and a disabled write cache ask for. Deallocated LBAs
+ * are holes punched in the file (or discarded blocks of a block device,
+ * which the kernel guarantees read back as zeroes); zeroed LBAs stay
+ * allocated.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <linux/falloc.h>
+#include <linux/fs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -53,11 +59,21 @@ static int open_anonymous(struct copro_sim_ans2 *m)
 	return fd;
 }
 
+/* The bytes a regular file or block device holds. */
+static int disk_bytes(int fd, const struct stat *st, uint64_t *have)
+{
+	if (S_ISBLK(st->st_mode))
+		return ioctl(fd, BLKGETSIZE64, have) < 0 ? -errno : 0;
+	*have = (uint64_t)st->st_size;
+	return 0;
+}
+
 static int size_disk(struct copro_sim_ans2 *m, int fd, const char *what,
 		     uint64_t want)
 {
 	struct stat st;
 	uint64_t have;
+	int ret;
 
 	if (fstat(fd, &st) < 0) {
 		int err = -errno;
@@ -66,11 +82,18 @@ static int size_disk(struct copro_sim_ans2 *m, int fd, const char *what,
 			      copro_strerror(err));
 		return err;
 	}
-	if (!S_ISREG(st.st_mode)) {
-		copro_dev_err(&m->ld, "the disk %s is not a regular file", what);
+	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
+		copro_dev_err(&m->ld, "the disk %s is neither a regular file nor a block device",
+			      what);
 		return -EINVAL;
 	}
-	have = (uint64_t)st.st_size;
+	m->disk.block_device = S_ISBLK(st.st_mode);
+	ret = disk_bytes(fd, &st, &have);
+	if (ret < 0) {
+		copro_dev_err(&m->ld, "cannot get the size of the disk %s: %s",
+			      what, copro_strerror(ret));
+		return ret;
+	}
 	if (!want)
 		want = have ? have & ~(uint64_t)(ANS2_LBA_SIZE - 1)
 			    : DEFAULT_SIZE;
@@ -81,13 +104,26 @@ static int size_disk(struct copro_sim_ans2 *m, int fd, const char *what,
 			      what, have, ANS2_LBA_SIZE);
 		return -EINVAL;
 	}
-	/* Grown sparse; a larger file keeps its tail, unused. */
-	if (have < want && ftruncate(fd, (off_t)want) < 0) {
-		int err = -errno;
+	/* Grown sparse, and said; a larger file keeps its tail, unused. */
+	if (have < want) {
+		if (m->disk.block_device || m->disk.read_only) {
+			copro_dev_err(&m->ld, "the disk %s holds %" PRIu64
+				      " bytes; a %s cannot grow to %" PRIu64,
+				      what, have, m->disk.block_device ?
+				      "block device" : "read-only disk", want);
+			return -EINVAL;
+		}
+		if (ftruncate(fd, (off_t)want) < 0) {
+			int err = -errno;
 
-		copro_dev_err(&m->ld, "cannot grow the disk %s to %" PRIu64
-			      " bytes: %s", what, want, copro_strerror(err));
-		return err;
+			copro_dev_err(&m->ld, "cannot grow the disk %s to %" PRIu64
+				      " bytes: %s", what, want, copro_strerror(err));
+			return err;
+		}
+		if (have)
+			copro_dev_info(&m->ld, "grew the disk %s from %" PRIu64
+				       " to %" PRIu64 " bytes (sparse)", what,
+				       have, want);
 	}
 	m->disk.size = want;
 	return 0;
@@ -107,14 +143,20 @@ int ans2_disk_open(struct copro_sim_ans2 *m,
 			      cfg->size, ANS2_LBA_SIZE);
 		return -EINVAL;
 	}
+	m->disk.read_only = cfg->read_only;
 	if (cfg->disk_path) {
-		fd = open(cfg->disk_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+		fd = cfg->read_only
+			? open(cfg->disk_path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+			: open(cfg->disk_path,
+			       O_RDWR | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0644);
 		if (fd < 0) {
 			ret = -errno;
 			copro_dev_err(&m->ld, "cannot open the disk %s: %s",
 				      cfg->disk_path, copro_strerror(ret));
 			return ret;
 		}
+		/* Non-blocking only so a FIFO cannot hang the open. */
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	} else {
 		fd = open_anonymous(m);
 		if (fd < 0)
@@ -226,7 +268,10 @@ int ans2_disk_sync(struct copro_sim_ans2 *m, bool flush_cmd)
 	uint64_t start = copro_time_ns(), target, now;
 	int ret = 0;
 
-	if (fdatasync(m->disk.fd) < 0) {
+	if (ans2_fault_take(m, COPRO_SIM_ANS2_FAULT_FLUSH)) {
+		copro_dev_warn(&m->ld, "flush: injected fdatasync failure");
+		ret = -EIO;
+	} else if (fdatasync(m->disk.fd) < 0) {
 		ret = -errno;
 		copro_dev_err(&m->ld, "fdatasync of the disk failed: %s",
 			      copro_strerror(ret));
@@ -239,4 +284,81 @@ int ans2_disk_sync(struct copro_sim_ans2 *m, bool flush_cmd)
 	if (now < target)
 		copro_sleep_ns(target - now);
 	return ret;
+}
+
+/* ---- deallocate and zero --------------------------------------------- */
+
+static const uint8_t zero_page[NVME_PAGE_SIZE];
+
+/* The slow way: zeroes written over the range. */
+static int write_zeroes(struct copro_sim_ans2 *m, uint64_t off, uint64_t len)
+{
+	struct iovec iov[64];
+
+	for (unsigned i = 0; i < 64; i++)
+		iov[i] = (struct iovec){ (void *)zero_page, sizeof(zero_page) };
+	while (len) {
+		uint64_t n = len < sizeof(iov) / sizeof(iov[0]) * NVME_PAGE_SIZE
+				     ? len : sizeof(iov) / sizeof(iov[0]) * NVME_PAGE_SIZE;
+		ssize_t w = pwritev(m->disk.fd, iov, (int)(n / NVME_PAGE_SIZE),
+				    (off_t)off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return w < 0 ? -errno : -EIO;
+		/* Whole pages only: a short write resumes at a page boundary. */
+		w &= ~(ssize_t)(NVME_PAGE_SIZE - 1);
+		if (!w)
+			return -EIO;
+		off += (uint64_t)w;
+		len -= (uint64_t)w;
+	}
+	return 0;
+}
+
+static bool unsupported(int err)
+{
+	return err == EOPNOTSUPP || err == ENOSYS || err == EINVAL;
+}
+
+int ans2_disk_zero(struct copro_sim_ans2 *m, uint64_t off, uint64_t len)
+{
+	int ret = 0;
+
+	if (fallocate(m->disk.fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE,
+		      (off_t)off, (off_t)len) == 0)
+		return 0;
+	if (!unsupported(errno))
+		ret = -errno;
+	/* tmpfs and others: a hole, then the blocks allocated again. */
+	else if (!m->disk.block_device &&
+		 fallocate(m->disk.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			   (off_t)off, (off_t)len) == 0 &&
+		 fallocate(m->disk.fd, FALLOC_FL_KEEP_SIZE, (off_t)off,
+			   (off_t)len) == 0)
+		return 0;
+	else
+		ret = write_zeroes(m, off, len);
+	if (ret < 0)
+		copro_dev_err(&m->ld, "zeroing %" PRIu64 " bytes at %" PRIu64
+			      " failed: %s", len, off, copro_strerror(ret));
+	return ret;
+}
+
+int ans2_disk_deallocate(struct copro_sim_ans2 *m, uint64_t off, uint64_t len)
+{
+	/* On a block device this discards, and the kernel zeroes if it must. */
+	if (fallocate(m->disk.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+		      (off_t)off, (off_t)len) == 0)
+		return 0;
+	if (!unsupported(errno)) {
+		int ret = -errno;
+
+		copro_dev_err(&m->ld, "deallocating %" PRIu64 " bytes at %" PRIu64
+			      " failed: %s", len, off, copro_strerror(ret));
+		return ret;
+	}
+	/* No holes here: deallocated LBAs must still read as zeroes. */
+	return ans2_disk_zero(m, off, len);
 }

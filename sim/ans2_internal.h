@@ -98,6 +98,8 @@ struct ans2_disk {
 	int fd;
 	uint64_t size;
 	bool slow_flush;
+	bool read_only;		/* the namespace is write protected */
+	bool block_device;	/* no holes to punch: BLKDISCARD-like fallocate */
 	_Atomic uint32_t rng;	/* jitter of the emulated slow flush */
 };
 
@@ -183,6 +185,8 @@ struct copro_sim_ans2 {
 		_Atomic uint64_t commands, errors;
 		_Atomic uint64_t reads, writes, flushes, fdatasyncs;
 		_Atomic uint64_t bytes_read, bytes_written;
+		_Atomic uint64_t deallocates, write_zeroes;
+		_Atomic uint64_t lbas_deallocated, lbas_zeroed;
 		_Atomic uint64_t tcb_missing, tcb_invalidations, prp_violations;
 		_Atomic uint64_t tag_errors, lost_irqs, stuck;
 		_Atomic uint64_t bad_accesses, doorbells_ignored, app_messages;
@@ -294,5 +298,13 @@ int ans2_disk_read(struct copro_sim_ans2 *m, struct iovec *iov,
 int ans2_disk_write(struct copro_sim_ans2 *m, struct iovec *iov,
 		    unsigned niov, uint64_t off, size_t len);
 int ans2_disk_sync(struct copro_sim_ans2 *m, bool flush_cmd);
+/*
+ * Byte ranges of whole LBAs. Deallocate punches a hole (reads give
+ * zeroes after it); zero writes zeroes in place, keeping the blocks
+ * allocated. 0 or a negative errno.
+ */
+int ans2_disk_deallocate(struct copro_sim_ans2 *m, uint64_t off,
+			 uint64_t len);
+int ans2_disk_zero(struct copro_sim_ans2 *m, uint64_t off, uint64_t len);
 
 #endif

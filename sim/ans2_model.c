@@ -392,6 +392,10 @@ void copro_sim_ans2_get_stats(const struct copro_sim_ans2 *m,
 	out->fdatasyncs = atomic_load(&mm->st.fdatasyncs);
 	out->bytes_read = atomic_load(&mm->st.bytes_read);
 	out->bytes_written = atomic_load(&mm->st.bytes_written);
+	out->deallocates = atomic_load(&mm->st.deallocates);
+	out->write_zeroes = atomic_load(&mm->st.write_zeroes);
+	out->lbas_deallocated = atomic_load(&mm->st.lbas_deallocated);
+	out->lbas_zeroed = atomic_load(&mm->st.lbas_zeroed);
 	out->tcb_missing = atomic_load(&mm->st.tcb_missing);
 	out->tcb_invalidations = atomic_load(&mm->st.tcb_invalidations);
 	out->prp_violations = atomic_load(&mm->st.prp_violations);

@@ -60,9 +60,10 @@ static int ans2_attach(struct copro_board *b, struct board_fw *f)
 	struct copro_sim_ans2_config disk = b->disk;
 	struct stat st;
 
-	/* A new (or empty) disk of unspecified size gets the default. */
+	/* A new (or empty) file of unspecified size gets the default; a
+	 * block device (st_size 0) has its own. */
 	if (!disk.size && (!disk.disk_path || stat(disk.disk_path, &st) ||
-			   st.st_size == 0))
+			   (S_ISREG(st.st_mode) && st.st_size == 0)))
 		disk.size = BOARD_DEFAULT_DISK_SIZE;
 	return copro_sim_ans2_create(b->bus, f->node, f->rtkit, f->sart, &disk,
 				     &f->ans2);

@@ -76,6 +76,14 @@ struct copro_nvme_info {
 	uint64_t lba_count;
 	bool volatile_cache;	/* flush needed for durability */
 	uint32_t max_transfer;	/* bytes per command */
+	/*
+	 * Optional commands (Identify Controller ONCS) and what deallocated
+	 * blocks read as (Identify Namespace DLFEAT). 0 where unsupported.
+	 */
+	uint64_t max_discard;	  /* bytes per COPRO_NVME_DISCARD */
+	uint64_t max_write_zeroes; /* bytes per COPRO_NVME_WRITE_ZEROES */
+	bool discard_zeroes;	  /* deallocated blocks read back as zeroes */
+	bool write_zeroes_deac;	  /* Write Zeroes may deallocate (DEAC) */
 };
 COPRO_API void copro_nvme_get_info(const struct copro_nvme *nvme,
 				   struct copro_nvme_info *out);
@@ -84,19 +92,32 @@ enum copro_nvme_op {
 	COPRO_NVME_READ,
 	COPRO_NVME_WRITE,
 	COPRO_NVME_FLUSH,
+	/* Dataset Management, deallocate: one range, no buffer. */
+	COPRO_NVME_DISCARD,
+	/* Write Zeroes: no buffer; `deallocate` lets the device unmap. */
+	COPRO_NVME_WRITE_ZEROES,
 };
 
 /*
  * One request. The caller owns the memory until done() ran. offset and
- * len are bytes, multiples of the LBA size, len <= max_transfer; buf may
- * be any memory (bounced) or lie inside a registered buffer (zero-copy).
+ * len are bytes, multiples of the LBA size; len <= max_transfer for
+ * reads and writes (whose buf may be any memory, bounced, or lie inside
+ * a registered buffer, zero-copy), <= max_discard or max_write_zeroes
+ * for those (which have no buf). A discard or write-zeroes request on a
+ * device without the command fails with -EOPNOTSUPP (done() not called).
  */
 struct copro_nvme_req {
 	enum copro_nvme_op op;
 	uint64_t offset;
 	size_t len;
 	void *buf;
-	bool fua;		/* writes: durable when done */
+	bool fua;		/* writes and write-zeroes: durable when done */
+	/*
+	 * Write-zeroes: the blocks may be deallocated rather than written
+	 * (NVMe DEAC), which keeps a thin disk thin. Honoured only when the
+	 * namespace reads deallocated blocks as zeroes (write_zeroes_deac).
+	 */
+	bool deallocate;
 	void (*done)(struct copro_nvme_req *req, int status);
 	void *ctx;
 	/* driver-private */
@@ -108,7 +129,7 @@ struct copro_nvme_req {
  * Queue a request. Waits for a free tag (up to the I/O timeout) when all
  * are taken. -EINVAL for a misaligned or oversized request (done() is
  * not called), -ECONNRESET after a crash, -ESHUTDOWN while suspended or
- * removed.
+ * removed, -EOPNOTSUPP for a command the device does not have.
  */
 COPRO_API int copro_nvme_submit(struct copro_nvme *nvme,
 				struct copro_nvme_req *req);
@@ -121,6 +142,10 @@ COPRO_API int copro_nvme_read(struct copro_nvme *nvme, uint64_t offset,
 COPRO_API int copro_nvme_write(struct copro_nvme *nvme, uint64_t offset,
 			       const void *buf, size_t len, bool fua);
 COPRO_API int copro_nvme_flush(struct copro_nvme *nvme);
+COPRO_API int copro_nvme_discard(struct copro_nvme *nvme, uint64_t offset,
+				 size_t len);
+COPRO_API int copro_nvme_write_zeroes(struct copro_nvme *nvme, uint64_t offset,
+				      size_t len, bool deallocate, bool fua);
 
 /*
  * Zero-copy: I/O whose buffer lies inside a registered range skips the

@@ -128,6 +128,8 @@ static int identify_ctrl(struct copro_nvme *nvme, struct copro_nvme_info *in)
 	if (mdts && mdts < 20 && (NVME_PAGE_SIZE << mdts) < in->max_transfer)
 		in->max_transfer = NVME_PAGE_SIZE << mdts;
 	in->volatile_cache = id[NVME_IDCTRL_VWC] & 1;
+	copro_nvme_parse_oncs(in, (uint16_t)(id[NVME_IDCTRL_ONCS] |
+					     id[NVME_IDCTRL_ONCS + 1] << 8));
 	nn = le32(id + NVME_IDCTRL_NN);
 	if (nn < NVME_NSID) {
 		copro_dev_err(&nvme->ld,
@@ -175,6 +177,7 @@ static int identify_ns(struct copro_nvme *nvme, struct copro_nvme_info *in)
 	}
 	in->lba_size = 1u << lbads;
 	in->lba_count = nsze;
+	copro_nvme_zero_limits(in, id[NVME_IDNS_DLFEAT]);
 	return 0;
 }
 

@@ -134,6 +134,10 @@ static int generic_errno(unsigned sc)
 		return -EINVAL;
 	case NVME_SC_LBA_RANGE:
 		return -ERANGE;
+	case NVME_SC_CAP_EXCEEDED:
+		return -ENOSPC;	/* as Linux: BLK_STS_NOSPC */
+	case NVME_SC_NS_WRITE_PROTECTED:
+		return -EROFS;
 	case NVME_SC_CMDID_CONFLICT:
 		return -EBUSY;
 	default:
@@ -179,7 +183,9 @@ static const struct status_name status_names[] = {
 	{ 0, NVME_SC_ABORT_SQ_DELETED, "aborted: SQ deleted" },
 	{ 0, NVME_SC_INVALID_NS, "invalid namespace" },
 	{ 0, NVME_SC_PRP_OFFSET_INVALID, "PRP offset invalid" },
+	{ 0, NVME_SC_NS_WRITE_PROTECTED, "namespace is write protected" },
 	{ 0, NVME_SC_LBA_RANGE, "LBA out of range" },
+	{ 0, NVME_SC_CAP_EXCEEDED, "capacity exceeded" },
 	{ 1, NVME_SC_CQ_INVALID, "completion queue invalid" },
 	{ 1, NVME_SC_QID_INVALID, "invalid queue id" },
 	{ 1, NVME_SC_QUEUE_SIZE, "queue size exceeded" },

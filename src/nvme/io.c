@@ -241,7 +241,15 @@ static int check_req(struct copro_nvme *nvme, const struct copro_nvme_req *r)
 	}
 	if (r->op == COPRO_NVME_FLUSH)
 		return 0;
-	if (r->op != COPRO_NVME_READ && r->op != COPRO_NVME_WRITE)
+	if (r->op == COPRO_NVME_DISCARD || r->op == COPRO_NVME_WRITE_ZEROES) {
+		int rc = copro_nvme_check_zero_req(nvme, r, &bad);
+
+		if (rc)
+			return rc;
+		if (!bad && ((r->len & mask) || (r->offset & mask) ||
+			     r->len > cap || r->offset > cap - r->len))
+			bad = "offset";
+	} else if (r->op != COPRO_NVME_READ && r->op != COPRO_NVME_WRITE)
 		bad = "op";
 	else if (!r->buf)
 		bad = "buf";
@@ -276,6 +284,10 @@ static int prepare(struct copro_nvme *nvme, unsigned tag,
 	t->nchunks = 0;
 	if (req->op == COPRO_NVME_FLUSH) {
 		sqe->opcode = NVME_CMD_FLUSH;
+		return 0;
+	}
+	if (req->op == COPRO_NVME_DISCARD || req->op == COPRO_NVME_WRITE_ZEROES) {
+		copro_nvme_prep_zero(nvme, t, tag, req);
 		return 0;
 	}
 	if (zc_lookup(nvme, req->buf, req->len, &phys)) {
@@ -420,6 +432,24 @@ int copro_nvme_write(struct copro_nvme *nvme, uint64_t offset,
 int copro_nvme_flush(struct copro_nvme *nvme)
 {
 	struct sync_req s = { .req = { .op = COPRO_NVME_FLUSH } };
+
+	return sync_run(nvme, &s);
+}
+
+int copro_nvme_discard(struct copro_nvme *nvme, uint64_t offset, size_t len)
+{
+	struct sync_req s = { .req = { .op = COPRO_NVME_DISCARD,
+				       .offset = offset, .len = len } };
+
+	return sync_run(nvme, &s);
+}
+
+int copro_nvme_write_zeroes(struct copro_nvme *nvme, uint64_t offset,
+			    size_t len, bool deallocate, bool fua)
+{
+	struct sync_req s = { .req = { .op = COPRO_NVME_WRITE_ZEROES,
+				       .offset = offset, .len = len,
+				       .deallocate = deallocate, .fua = fua } };
 
 	return sync_run(nvme, &s);
 }

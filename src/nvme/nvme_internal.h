@@ -247,6 +247,17 @@ void copro_nvme_chunks_put(struct copro_nvme *nvme, struct nvme_tag *t);
 /* Copies a finished read out of its bounce chunks into req->buf. */
 void copro_nvme_bounce_out(struct copro_nvme *nvme, struct nvme_tag *t);
 
+/* ---- discard and write-zeroes (zero.c) ---------------------------- */
+
+void copro_nvme_parse_oncs(struct copro_nvme_info *in, uint16_t oncs);
+/* After the LBA size is known; dlfeat from Identify Namespace. */
+void copro_nvme_zero_limits(struct copro_nvme_info *in, uint8_t dlfeat);
+/* -EOPNOTSUPP if the device lacks the command; *bad names a bad field. */
+int copro_nvme_check_zero_req(const struct copro_nvme *nvme,
+			      const struct copro_nvme_req *r, const char **bad);
+void copro_nvme_prep_zero(struct copro_nvme *nvme, struct nvme_tag *t,
+			  unsigned tag, const struct copro_nvme_req *req);
+
 /* ---- admin commands (admin.c) ---------------------------------------- */
 
 /*

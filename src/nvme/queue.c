@@ -266,6 +266,10 @@ static const char *op_name(const struct nvme_tag *t)
 		return "write";
 	case NVME_CMD_FLUSH:
 		return "flush";
+	case NVME_CMD_DSM:
+		return "deallocate";
+	case NVME_CMD_WRITE_ZEROES:
+		return "write zeroes";
 	default:
 		return "command";
 	}

@@ -5,10 +5,13 @@
  * checks live in dt_reg.c, dt_irq.c, dt_ref.c and dt_validate.c.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "platform/dt_internal.h"
 
@@ -107,16 +110,33 @@ int copro_dt_open(const void *blob, size_t len, const char *name,
 	return 0;
 }
 
-/* Reads the whole file (at most DT_MAX_BLOB bytes). */
+/*
+ * Reads the whole file (at most DT_MAX_BLOB bytes). Only a regular file:
+ * a FIFO would be read forever, a directory fails obscurely.
+ */
 static int read_file(const char *path, void **data, size_t *len)
 {
 	unsigned char *buf = NULL;
 	size_t cap = 0, n = 0;
-	FILE *f = fopen(path, "rb");
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	FILE *f;
 	int rc = 0;
 
-	if (!f)
+	if (fd < 0)
 		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		rc = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+		close(fd);
+		return rc;
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	f = fdopen(fd, "rb");
+	if (!f) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
 	for (;;) {
 		if (n == cap) {
 			unsigned char *nb;
@@ -152,6 +172,32 @@ static int read_file(const char *path, void **data, size_t *len)
 	return 0;
 }
 
+/* Why read_file failed, for a message. */
+static const char *unreadable(int rc)
+{
+	switch (rc) {
+	case -EISDIR: return "it is a directory";
+	case -EINVAL: return "it is not a regular file (a FIFO, device or socket)";
+	default: return copro_strerror(rc);
+	}
+}
+
+/* Source is refused with the command that compiles it (tools use dtc). */
+static int open_blob(const void *data, size_t len, const char *path,
+		     struct copro_log *log, struct copro_dt **out)
+{
+	if (len >= 8 && !memcmp(data, "/dts-v1/", 8)) {
+		struct copro_logdev ld;
+
+		copro_logdev_init(&ld, log, "%s", path);
+		copro_dev_err(&ld,
+			      "this is devicetree source, not a .dtb: compile it with 'dtc -I dts -O dtb -o board.dtb %s'",
+			      path);
+		return -EINVAL;
+	}
+	return copro_dt_open(data, len, path, log, out);
+}
+
 int copro_dt_open_file(const char *path, struct copro_log *log,
 		       struct copro_dt **out)
 {
@@ -166,10 +212,10 @@ int copro_dt_open_file(const char *path, struct copro_log *log,
 
 		copro_logdev_init(&ld, log, "%s", path);
 		copro_dev_err(&ld, "cannot read devicetree blob: %s",
-			      copro_strerror(rc));
+			      unreadable(rc));
 		return rc;
 	}
-	rc = copro_dt_open(data, len, path, log, out);
+	rc = open_blob(data, len, path, log, out);
 	free(data);
 	return rc;
 }

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <copro/devices.h>
@@ -148,18 +149,98 @@ static void test_zero_keeps_neighbours(void **state)
 	fill(pat, sizeof(pat), 2);
 	assert_int_equal(nbd_io_write(&f->io, pat, sizeof(pat), 8192, true), 0);
 	/* From the middle of the first block to the middle of the third. */
-	assert_int_equal(nbd_io_zero(&f->io, 7000, 8192 + 1000, false), 0);
+	assert_int_equal(nbd_io_zero(&f->io, 7000, 8192 + 1000, false, false, false), 0);
 	memcpy(want, pat, sizeof(want));
 	memset(want + 1000, 0, 7000);
 	assert_int_equal(nbd_io_read(&f->io, back, sizeof(back), 8192), 0);
 	assert_memory_equal(want, back, sizeof(back));
 	/* A whole-block zero and a one-byte one. */
-	assert_int_equal(nbd_io_zero(&f->io, 4096, 8192, true), 0);
-	assert_int_equal(nbd_io_zero(&f->io, 1, 8192 + 2 * 4096 + 4095, false), 0);
+	assert_int_equal(nbd_io_zero(&f->io, 4096, 8192, true, false, false), 0);
+	assert_int_equal(nbd_io_zero(&f->io, 1, 8192 + 2 * 4096 + 4095, false, true, false), 0);
 	memset(want, 0, 4096);
 	want[2 * 4096 + 4095] = 0;
 	assert_int_equal(nbd_io_read(&f->io, back, sizeof(back), 8192), 0);
 	assert_memory_equal(want, back, sizeof(back));
+}
+
+static uint64_t allocated(struct fx *f)
+{
+	struct stat st;
+
+	assert_int_equal(fstat(f->fd, &st), 0);
+	return (uint64_t)st.st_blocks * 512;
+}
+
+static bool zeroes(const uint8_t *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+/*
+ * Trim deallocates the whole blocks inside its range (the edges are
+ * left alone) and zero with may_trim keeps the file sparse, both through
+ * the driver's Dataset Management and Write Zeroes; a fast zero that
+ * would need a read-modify-write is refused before anything is done.
+ */
+static void test_trim_and_zero_stay_sparse(void **state)
+{
+	struct fx *f = *state;
+	const size_t len = 4u << 20;
+	uint8_t *src = malloc(len), *back = malloc(len);
+	struct copro_nvme_info info;
+	uint64_t full;
+
+	assert_non_null(src);
+	assert_non_null(back);
+	copro_nvme_get_info(f->nvme, &info);
+	assert_true(info.max_discard >= len);
+	assert_true(info.max_write_zeroes > 0);
+	assert_true(info.discard_zeroes && info.write_zeroes_deac);
+	assert_true(nbd_io_can_trim(&f->io) && nbd_io_can_fast_zero(&f->io));
+
+	fill(src, len, 7);
+	assert_int_equal(nbd_io_write(&f->io, src, len, 0, true), 0);
+	full = allocated(f);
+	assert_true(full >= len);
+
+	/* 1 MiB + 100 bytes in: the block before 1 MiB + 4096 is kept. */
+	assert_int_equal(nbd_io_trim(&f->io, (1u << 20) - 100, (1u << 20) + 100,
+				     false), 0);
+	assert_true(allocated(f) <= full - (1u << 20) + 8192);
+	assert_int_equal(nbd_io_read(&f->io, back, len, 0), 0);
+	assert_memory_equal(back, src, (1u << 20) + 4096);
+	assert_true(zeroes(back + (1u << 20) + 4096, (1u << 20) - 4096));
+	assert_memory_equal(back + (2u << 20), src + (2u << 20), len - (2u << 20));
+
+	/* Zero that may trim: a hole; the unaligned edges zeroed in place. */
+	full = allocated(f);
+	assert_int_equal(nbd_io_zero(&f->io, (1u << 20) + 2000, (2u << 20) - 1000,
+				     false, true, false), 0);
+	assert_true(allocated(f) <= full - (1u << 20) + 8192);
+	assert_int_equal(nbd_io_read(&f->io, back, len, 0), 0);
+	assert_true(zeroes(back + (2u << 20) - 1000, (1u << 20) + 2000));
+	assert_memory_equal(back + (3u << 20) + 1000, src + (3u << 20) + 1000,
+			    len - (3u << 20) - 1000);
+
+	/* Fast zero: aligned is fine, a partial block is refused untouched. */
+	assert_int_equal(nbd_io_zero(&f->io, 4096, 0, false, false, true), 0);
+	assert_int_equal(nbd_io_zero(&f->io, 100, 8192, false, false, true),
+			 -ENOTSUP);
+	assert_int_equal(nbd_io_read(&f->io, back, 3 * 4096, 0), 0);
+	assert_true(zeroes(back, 4096));
+	assert_memory_equal(back + 4096, src + 4096, 2 * 4096);
+
+	struct nbd_io_stats st;
+	nbd_io_get_stats(&f->io, &st);
+	assert_int_equal(st.trims, 1);
+	assert_int_equal(st.zeroes, 2);
+	assert_int_equal(st.inflight, 0);
+	assert_true(st.busy_ns > 0);
+	free(src);
+	free(back);
 }
 
 static uint64_t fdatasyncs(struct fx *f)
@@ -273,7 +354,7 @@ static void test_crash_fails_everything(void **state)
 	assert_true(copro_nvme_is_dead(f->nvme));
 	assert_int_equal(nbd_io_errno(nbd_io_read(&f->io, buf, 100, 5)), EIO);
 	assert_int_equal(nbd_io_errno(nbd_io_flush(&f->io)), EIO);
-	assert_int_equal(nbd_io_errno(nbd_io_zero(&f->io, 4096, 0, true)), EIO);
+	assert_int_equal(nbd_io_errno(nbd_io_zero(&f->io, 4096, 0, true, false, false)), EIO);
 	/* Said once, not once per request. */
 	assert_int_equal(test_logcap_count(&f->cap,
 					   "NVMe coprocessor has crashed"), 1);
@@ -284,6 +365,9 @@ static void test_errno_map(void **state)
 	(void)state;
 	assert_int_equal(nbd_io_errno(-EINVAL), EINVAL);
 	assert_int_equal(nbd_io_errno(-ENOSPC), ENOSPC);
+	assert_int_equal(nbd_io_errno(-EDQUOT), ENOSPC);
+	assert_int_equal(nbd_io_errno(-ENOTSUP), ENOTSUP);
+	assert_int_equal(nbd_io_errno(-EIO), EIO);
 	assert_int_equal(nbd_io_errno(-ESHUTDOWN), ESHUTDOWN);
 	assert_int_equal(nbd_io_errno(-EROFS), EPERM);
 	assert_int_equal(nbd_io_errno(-ECONNRESET), EIO);
@@ -304,6 +388,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_concurrent_rmw, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_crash_fails_everything,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_trim_and_zero_stay_sparse,
 						setup, teardown),
 		cmocka_unit_test(test_errno_map),
 	};

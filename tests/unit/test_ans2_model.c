@@ -297,11 +297,11 @@ static void test_io_errors(void **state)
 	assert_int_equal(h_cmd(h, 1, 4, s, NULL),
 			 H_ERR(NVME_SCT_GENERIC, NVME_SC_DATA_XFER_ERROR));
 	test_logcap_expect(h->cap, "bus fault");
-	/* Write Zeroes and friends are not supported. */
-	s = h_rw_sqe(0x08, 0, 1, h->data.phys, h->data.phys);
+	/* Compare and friends are not supported. */
+	s = h_rw_sqe(0x05, 0, 1, h->data.phys, h->data.phys);
 	assert_int_equal(h_cmd(h, 1, 4, s, NULL),
 			 H_ERR(NVME_SCT_GENERIC, NVME_SC_INVALID_OPCODE));
-	test_logcap_expect(h->cap, "opcode 0x08 is not supported");
+	test_logcap_expect(h->cap, "opcode 0x05 is not supported");
 	assert_int_equal(h_stats(h).errors, 8);
 }
 

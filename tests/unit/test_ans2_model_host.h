@@ -69,6 +69,7 @@ struct host {
 	char path[64];
 	struct copro_dma_buf sq[2], cq[2], tcb[2], data, prp;
 	unsigned depth[2], head[2], phase[2];
+	bool read_only;		/* set before h_open_board */
 };
 
 static inline uint32_t h_rd(struct host *h, uint64_t off)
@@ -136,10 +137,14 @@ static inline void h_open_board(struct host *h, const char *board,
 	snprintf(h->path, sizeof(h->path), "/tmp/copro-ans2-test-XXXXXX");
 	fd = mkstemp(h->path);
 	assert_true(fd >= 0);
+	/* A read-only disk cannot be grown by the model: size it here. */
+	if (h->read_only)
+		assert_int_equal(ftruncate(fd, H_DISK_SIZE), 0);
 	close(fd);
 	cfg.disk_path = h->path;
 	cfg.size = H_DISK_SIZE;
 	cfg.slow_flush = slow_flush;
+	cfg.read_only = h->read_only;
 
 	assert_int_equal(test_logcap_init(&h->logcap), 0);
 	h->cap = &h->logcap;

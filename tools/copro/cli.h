@@ -19,6 +19,8 @@ int cmd_demo(int argc, char **argv);
 void cmd_demo_usage(FILE *out);
 int cmd_bench(int argc, char **argv);
 void cmd_bench_usage(FILE *out);
+/* One line per benchmark, for `copro --help` too. */
+void cmd_bench_list(FILE *out, const char *indent);
 int cmd_boot(int argc, char **argv);
 void cmd_boot_usage(FILE *out);
 int cmd_crashlog(int argc, char **argv);

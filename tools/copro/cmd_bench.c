@@ -22,6 +22,13 @@ static const struct {
 };
 #define NBENCHES (sizeof(benches) / sizeof(benches[0]))
 
+void cmd_bench_list(FILE *out, const char *indent)
+{
+	for (size_t i = 0; i < NBENCHES; i++)
+		fprintf(out, "%s%-8s %s\n", indent, benches[i].name,
+			benches[i].summary);
+}
+
 void cmd_bench_usage(FILE *out)
 {
 	fprintf(out,
@@ -30,8 +37,7 @@ void cmd_bench_usage(FILE *out)
 		"in the same run, with the ratio.\n"
 		"\n"
 		"Benchmarks:\n");
-	for (size_t i = 0; i < NBENCHES; i++)
-		fprintf(out, "  %-8s %s\n", benches[i].name, benches[i].summary);
+	cmd_bench_list(out, "  ");
 	fprintf(out, "\nRun 'copro bench NAME --help' for a benchmark's options.\n");
 }
 

@@ -12,8 +12,11 @@
 #include <string.h>
 
 #include <errno.h>
+#include <stdatomic.h>
+#include <sys/stat.h>
 
 #include <copro/crashlog.h>
+#include <copro/log.h>
 #include <copro/error.h>
 #include <copro/os.h>
 #include <copro/sim/rtkit_fw.h>
@@ -21,6 +24,7 @@
 #include "boot_sequence.h"
 #include "boot_trace.h"
 #include "cli.h"
+#include "disk_image.h"
 #include "rtkit_session.h"
 
 /*
@@ -108,8 +112,28 @@ static void print_text(const struct boot_trace *t, const char *board,
  * reports the crash; the host decodes it. The raw buffer is saved for
  * `copro crashlog FILE`.
  */
+/*
+ * The log of this command: as the default one, except that while a crash
+ * we injected is reported, the library's report of it (the decoded
+ * crashlog, logged as errors) is left out: we print it ourselves, once.
+ */
+struct boot_log {
+	_Atomic bool crash_expected;
+};
+
+static void boot_log_write(void *ctx, enum copro_log_level level,
+			   const char *dev, const char *msg)
+{
+	struct boot_log *bl = ctx;
+
+	if (level <= COPRO_LOG_ERR && atomic_load(&bl->crash_expected))
+		return;
+	fprintf(stderr, "copro: %s: %s%s%s\n", copro_log_level_name(level),
+		dev ? dev : "", dev ? ": " : "", msg);
+}
+
 static int crash_and_save(struct rtkit_session *s, const char *path,
-			  bool polled)
+			  bool polled, struct boot_log *bl)
 {
 	struct copro_sim_rtkit *fw = copro_board_rtkit(s->board, s->node);
 	uint64_t deadline = copro_deadline(BOOT_CRASH_TIMEOUT_NS);
@@ -120,8 +144,10 @@ static int crash_and_save(struct rtkit_session *s, const char *path,
 			s->path);
 		return -ENODEV;
 	}
+	atomic_store(&bl->crash_expected, true);
 	ret = copro_sim_rtkit_crash(fw, "copro boot --crash: injected panic", -1);
 	if (ret) {
+		atomic_store(&bl->crash_expected, false);
 		fprintf(stderr, "copro boot: crash injection: %s\n",
 			copro_strerror(ret));
 		return ret;
@@ -137,6 +163,8 @@ static int crash_and_save(struct rtkit_session *s, const char *path,
 		else
 			copro_sleep_ns(COPRO_NSEC_PER_MSEC);
 	}
+	/* The report is logged before the crashlog is published. */
+	atomic_store(&bl->crash_expected, false);
 	printf("the coprocessor crashed; decoded crashlog:\n\n");
 	copro_crashlog_print(copro_rtkit_crashlog(s->rtk), stdout);
 
@@ -208,9 +236,21 @@ int cmd_boot(int argc, char **argv)
 	if (sequence && boot_sequence_parse(sequence, &seq))
 		return CLI_EXIT_USAGE;
 
+	/* The crashlog file is written, never read: it must be a file. */
+	struct stat st;
+	const char *bad;
+	if (crash_file && stat(crash_file, &st) == 0 &&
+	    (bad = disk_image_bad_type(&st, false))) {
+		fprintf(stderr, "copro boot: %s is %s; --crash needs a file to save "
+			"the crashlog in\n", crash_file, bad);
+		return CLI_EXIT_FAILURE;
+	}
 	struct copro_log *log;
+	static struct boot_log bl; /* outlives the log */
+	const struct copro_log_sink sink = { .write = boot_log_write, .ctx = &bl };
+	atomic_store(&bl.crash_expected, false);
 	/* RTKit logs syslog at info; this command prints it itself. */
-	if (copro_log_create(NULL, verbose ? COPRO_LOG_DEBUG : COPRO_LOG_WARN, &log))
+	if (copro_log_create(&sink, verbose ? COPRO_LOG_DEBUG : COPRO_LOG_WARN, &log))
 		return CLI_EXIT_FAILURE;
 	struct boot_trace *t = boot_trace_create();
 	if (!t) {
@@ -263,7 +303,7 @@ int cmd_boot(int argc, char **argv)
 	/* Let the firmware's boot-time syslog lines arrive. */
 	settle(t, &s, polled);
 	if (crash_file) {
-		ret = crash_and_save(&s, crash_file, polled);
+		ret = crash_and_save(&s, crash_file, polled, &bl);
 		rtkit_session_close(&s);
 		goto out;
 	}

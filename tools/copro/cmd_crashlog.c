@@ -7,7 +7,12 @@
 #include <copro/crashlog.h>
 #include <copro/error.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "cli.h"
+#include "disk_image.h"
 
 /* A crashlog buffer is a few pages; anything far larger is not one. */
 #define CRASHLOG_FILE_MAX (16u << 20)
@@ -25,14 +30,28 @@ void cmd_crashlog_usage(FILE *out)
 		"unreadable or only partly decoded (the good part is printed).\n");
 }
 
-static int read_file(const char *path, unsigned char **buf, size_t *len)
+/* Only a regular file: a FIFO would be read forever. */
+static int read_file(const char *path, unsigned char **buf, size_t *len,
+		     const char **what)
 {
-	FILE *f = fopen(path, "rb");
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	size_t cap = 1 << 16, n = 0;
 	unsigned char *b = NULL;
+	struct stat st;
+	FILE *f;
 
-	if (!f)
+	if (fd < 0)
 		return -errno;
+	if (fstat(fd, &st) < 0 || (*what = disk_image_bad_type(&st, false))) {
+		close(fd);
+		return -EINVAL;
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	f = fdopen(fd, "rb");
+	if (!f) {
+		close(fd);
+		return -errno;
+	}
 	for (;;) {
 		unsigned char *nb = realloc(b, cap);
 		if (!nb) {
@@ -81,11 +100,16 @@ int cmd_crashlog(int argc, char **argv)
 	const char *path = argv[optind];
 	unsigned char *buf = NULL;
 	size_t len = 0;
-	int ret = read_file(path, &buf, &len);
+	const char *what = NULL;
+	int ret = read_file(path, &buf, &len, &what);
 	if (ret) {
-		fprintf(stderr, "copro crashlog: %s: %s\n", path,
-			ret == -EFBIG ? "larger than 16 MiB, not a crashlog"
-				      : copro_strerror(ret));
+		if (what)
+			fprintf(stderr, "copro crashlog: %s is %s, not a crashlog file\n",
+				path, what);
+		else
+			fprintf(stderr, "copro crashlog: %s: %s\n", path,
+				ret == -EFBIG ? "larger than 16 MiB, not a crashlog"
+					      : copro_strerror(ret));
 		return CLI_EXIT_FAILURE;
 	}
 

@@ -22,7 +22,7 @@ static const struct cli_cmd commands[] = {
 	  cmd_crashlog, cmd_crashlog_usage },
 	{ "trace", "print a recording (--record) decoded, or write it for Perfetto",
 	  cmd_trace, cmd_trace_usage },
-	{ "bench", "run a benchmark beside its baselines (mbox, boot)",
+	{ "bench", "run a benchmark beside its baselines (each below)",
 	  cmd_bench, cmd_bench_usage },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -38,6 +38,8 @@ static void usage(FILE *out)
 		"Commands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "\nBenchmarks (copro bench NAME):\n");
+	cmd_bench_list(out, "  ");
 	fprintf(out,
 		"\n"
 		"Options:\n"

@@ -4,13 +4,16 @@
  * NVMe coprocessor over NBD.
  *
  *   nbdkit ./nbdkit-copro-plugin.so [disk=]FILE [board=NAME|FILE]
- *          [size=SIZE] [slow-flush=BOOL] [log=LEVEL] [record=FILE]
+ *          [size=SIZE] [readonly=BOOL] [export=NAME] [raw=BOOL]
+ *          [slow-flush=BOOL] [log=LEVEL] [record=FILE]
  *
  * Lifecycle: configuration is checked in config_complete and get_ready,
- * where errors still reach the user; the board (whose platform and models
- * run threads) and the driver come up in after_fork, because threads do
- * not survive nbdkit's fork. cleanup (and unload, should cleanup be
- * skipped) shuts the controller down cleanly and destroys the board.
+ * where errors still reach the user: the disk is opened there and locked
+ * for the life of the process (tools/common/disk_image.h). The board
+ * (whose platform and models run threads) and the driver come up in
+ * after_fork, because threads do not survive nbdkit's fork. cleanup
+ * (and unload, should cleanup be skipped) flushes, shuts the controller
+ * down cleanly and destroys the board.
  *
  * nbdkit loads a plugin once per process and calls its global callbacks
  * without a handle, so the one instance below is the plugin's state; the
@@ -36,6 +39,10 @@
 #include <copro/sim/ans2_model.h>
 #include <copro/sim/board.h>
 
+#include "board_file.h"
+#include "cli_size.h"
+#include "control.h"
+#include "disk_image.h"
 #include "nbd_io.h"
 
 /* Requests from any connection and thread may run at once. */
@@ -46,12 +53,22 @@
 struct copro_plugin {
 	/* Configuration. */
 	char *board_name;	/* NULL: the default board; else name or abs. path */
-	char *disk;		/* absolute path; NULL: anonymous temporary disk */
+	char *disk;		/* absolute path; required */
 	int64_t size;		/* bytes; 0: the file's size */
-	bool slow_flush;
-	enum copro_log_level log_level;
-	unsigned fault_crash_after; /* testing: crash after N more commands */
+	char *export_name;	/* NULL: any name the client asks for */
 	char *record;		/* absolute path of the recording, or NULL */
+	bool read_only, raw, slow_flush;
+	enum copro_log_level log_level;
+	int status_fd;		/* copro serve's channel, or -1 */
+	/* Testing: the coprocessor crashes after N more commands; bring-up
+	 * fails (Identify); the next N flushes fail. */
+	unsigned fault_crash_after, fault_flush;
+	bool fault_bringup;
+	/* From get_ready. */
+	struct board_file dtb;
+	struct disk_image img;	/* holds the disk's lock */
+	struct control ctl;
+	bool ctl_ready;
 	/* After after_fork. */
 	struct copro_log *log;
 	struct copro_board *board;
@@ -61,7 +78,11 @@ struct copro_plugin {
 	bool io_ready;
 };
 
-static struct copro_plugin cp = { .log_level = COPRO_LOG_INFO };
+static struct copro_plugin cp = {
+	.log_level = COPRO_LOG_INFO,
+	.status_fd = -1,
+	.img = { .fd = -1 },
+};
 
 /* copro's log lines go where nbdkit's own messages go. */
 static void log_sink(void *ctx, enum copro_log_level level, const char *dev,
@@ -125,6 +146,11 @@ static int copro_plugin_config(const char *key, const char *value)
 		cp.slow_flush = v;
 		return 0;
 	}
+	if (!strcmp(key, "record")) {
+		free(cp.record);
+		cp.record = nbdkit_absolute_path(value);
+		return cp.record ? 0 : -1;
+	}
 	if (!strcmp(key, "log")) {
 		if (copro_log_level_parse(value, &cp.log_level) < 0) {
 			nbdkit_error("log: invalid level '%s' (err, warn, info, debug, trace)",
@@ -133,63 +159,90 @@ static int copro_plugin_config(const char *key, const char *value)
 		}
 		return 0;
 	}
-	if (!strcmp(key, "record")) {
-		free(cp.record);
-		cp.record = nbdkit_absolute_path(value);
-		return cp.record ? 0 : -1;
+	if (!strcmp(key, "readonly") || !strcmp(key, "raw")) {
+		int v = nbdkit_parse_bool(value);
+
+		if (v < 0)
+			return -1;
+		*(key[0] == 'r' && key[1] == 'e' ? &cp.read_only : &cp.raw) = v;
+		return 0;
 	}
+	if (!strcmp(key, "export")) {
+		free(cp.export_name);
+		cp.export_name = strdup(value);
+		if (!cp.export_name)
+			nbdkit_error("export: out of memory");
+		return cp.export_name ? 0 : -1;
+	}
+	/* copro serve's channel (tools/nbdkit/control.h). */
+	if (!strcmp(key, "status-fd"))
+		return nbdkit_parse_int("status-fd", value, &cp.status_fd);
 	/* Testing only: the coprocessor crashes after N more commands. */
 	if (!strcmp(key, "fault-crash-after")) {
 		return nbdkit_parse_unsigned("fault-crash-after", value,
 					     &cp.fault_crash_after);
 	}
+	/* Testing only: bring-up fails after the pre-checks passed. */
+	if (!strcmp(key, "fault-bringup")) {
+		int v = nbdkit_parse_bool(value);
+
+		if (v < 0)
+			return -1;
+		cp.fault_bringup = v;
+		return 0;
+	}
+	/* Testing only: the next N flushes fail (the device's fdatasync). */
+	if (!strcmp(key, "fault-flush")) {
+		return nbdkit_parse_unsigned("fault-flush", value,
+					     &cp.fault_flush);
+	}
 	nbdkit_error("unknown parameter '%s' (see nbdkit copro --help)", key);
 	return -1;
 }
 
-/* The disk must be a regular file we can read and write, or creatable. */
-static int check_disk(void)
+/*
+ * Without disk= nbdkit would have us serve a throwaway temporary file
+ * whose writes vanish at exit: refuse.
+ */
+static int copro_plugin_config_complete(void)
 {
-	struct stat st;
+	if (!cp.disk) {
+		nbdkit_error("no disk: give disk=FILE (the backing file or block "
+			     "device of the namespace; a new file is created)");
+		return -1;
+	}
+	if (cp.status_fd >= 0 && fcntl(cp.status_fd, F_GETFD) < 0) {
+		nbdkit_error("status-fd=%d is not an open file descriptor",
+			     cp.status_fd);
+		return -1;
+	}
+	return 0;
+}
 
-	if (!cp.disk)
-		return 0;
-	if (stat(cp.disk, &st) < 0) {
-		if (errno != ENOENT) {
-			nbdkit_error("disk %s: %m", cp.disk);
-			return -1;
-		}
-		char *dir = strdup(cp.disk), *slash = dir ? strrchr(dir, '/') : NULL;
-		int ok;
+/* Opens and locks the disk; grows it only to an explicit size=, and says so. */
+static int open_disk(void)
+{
+	const struct disk_image_opts o = {
+		.read_only = cp.read_only,
+		.create = true,
+		.size = (uint64_t)cp.size,
+		.default_size = 1ull << 30,
+		.align = LBA_ALIGN,
+		.raw = cp.raw,
+	};
+	char err[DISK_IMAGE_ERR], a[32], b[32];
 
-		if (!dir) {
-			nbdkit_error("disk: out of memory");
-			return -1;
-		}
-		if (slash == dir)
-			slash[1] = '\0';
-		else if (slash)
-			*slash = '\0';
-		ok = access(dir, W_OK | X_OK) == 0;
-		if (!ok)
-			nbdkit_error("disk %s does not exist and cannot be created in %s: %m",
-				     cp.disk, dir);
-		free(dir);
-		return ok ? 0 : -1;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		nbdkit_error("disk %s is not a regular file", cp.disk);
+	if (disk_image_open(cp.disk, &o, &cp.img, err, sizeof(err)) < 0) {
+		nbdkit_error("%s", err);
 		return -1;
 	}
-	if (access(cp.disk, R_OK | W_OK) < 0) {
-		nbdkit_error("disk %s: %m", cp.disk);
-		return -1;
-	}
-	if (!cp.size && (st.st_size == 0 || st.st_size % LBA_ALIGN)) {
-		nbdkit_error("disk %s: its size, %jd bytes, is not a positive multiple of %u (give size=)",
-			     cp.disk, (intmax_t)st.st_size, LBA_ALIGN);
-		return -1;
-	}
+	if (cp.img.created)
+		fprintf(stderr, "nbdkit: copro: created disk %s (%s, sparse)\n",
+			cp.disk, cli_format_size(cp.img.size, a, sizeof(a)));
+	else if (cp.img.size > cp.img.old_size)
+		fprintf(stderr, "nbdkit: copro: grew disk %s from %s to %s (sparse)\n",
+			cp.disk, cli_format_size(cp.img.old_size, a, sizeof(a)),
+			cli_format_size(cp.img.size, b, sizeof(b)));
 	return 0;
 }
 
@@ -198,7 +251,15 @@ static int check_board(void)
 {
 	struct copro_dt *dt;
 	const char *name = cp.board_name ? cp.board_name : COPRO_BOARD_DEFAULT;
-	int ret = copro_board_dt_open(name, cp.log, &dt);
+	char err[BOARD_FILE_ERR];
+	int ret = board_file_load(cp.board_name, &cp.dtb, err, sizeof(err));
+
+	if (ret < 0) {
+		nbdkit_error("%s", err);
+		return -1;
+	}
+	ret = cp.dtb.dtb ? copro_dt_open(cp.dtb.dtb, cp.dtb.len, name, cp.log, &dt)
+			 : copro_board_dt_open(name, cp.log, &dt);
 
 	if (ret < 0) {
 		nbdkit_error("board %s: %s", name, copro_strerror(ret));
@@ -241,7 +302,13 @@ static int copro_plugin_get_ready(void)
 		nbdkit_error("cannot create the log");
 		return -1;
 	}
-	if (check_disk() < 0 || check_board() < 0 || check_record() < 0)
+	if (control_init(&cp.ctl, cp.status_fd) < 0) {
+		nbdkit_error("cannot set up the status channel");
+		return -1;
+	}
+	cp.status_fd = -1; /* the channel owns it now */
+	cp.ctl_ready = true;
+	if (check_board() < 0 || open_disk() < 0 || check_record() < 0)
 		return -1;
 	return 0;
 }
@@ -252,6 +319,8 @@ static int copro_plugin_after_fork(void)
 {
 	const struct copro_board_config bcfg = {
 		.board = cp.board_name,
+		.dtb = cp.dtb.dtb,
+		.dtb_size = cp.dtb.len,
 		.log = cp.log,
 		.threaded = true,
 		/*
@@ -261,7 +330,8 @@ static int copro_plugin_after_fork(void)
 		 */
 		.irq_spin_ns = 1,
 		.disk_path = cp.disk,
-		.disk_size = (uint64_t)cp.size,
+		.disk_size = cp.img.size,
+		.disk_read_only = cp.read_only,
 		.slow_flush = cp.slow_flush,
 		.record_path = cp.record,
 	};
@@ -279,6 +349,19 @@ static int copro_plugin_after_fork(void)
 	if (node < 0) {
 		nbdkit_error("the board has no NVMe node: %s", copro_strerror(node));
 		goto err;
+	}
+	if (cp.fault_bringup || cp.fault_flush) {
+		struct copro_sim_ans2 *m = copro_board_ans2(cp.board, node);
+
+		if (!m) {
+			nbdkit_error("fault injection: the board has no ANS2 model");
+			goto err;
+		}
+		if (cp.fault_bringup)
+			copro_sim_ans2_set_fault(m, COPRO_SIM_ANS2_FAULT_IDENTIFY, 1);
+		if (cp.fault_flush)
+			copro_sim_ans2_set_fault(m, COPRO_SIM_ANS2_FAULT_FLUSH,
+						 cp.fault_flush);
 	}
 	const struct copro_driver_config dcfg[] = {
 		{ "nvme", &ncfg },
@@ -324,6 +407,11 @@ static int copro_plugin_after_fork(void)
 		nbdkit_debug("fault injection: the coprocessor crashes after %u commands",
 			     cp.fault_crash_after);
 	}
+	if (control_start(&cp.ctl, &cp.io) < 0) {
+		nbdkit_error("cannot start the status channel's thread");
+		goto err;
+	}
+	control_send(&cp.ctl, "ready");
 	return 0;
 
 err:
@@ -331,10 +419,39 @@ err:
 	return -1;
 }
 
+/*
+ * The last flush: everything clients wrote is durable before the
+ * controller shuts down, or the failure is said (and copro serve exits
+ * non-zero). Returns whether it failed.
+ */
+static bool final_flush(void)
+{
+	int ret;
+
+	if (!cp.io_ready || cp.read_only)
+		return false;
+	ret = nbd_io_flush(&cp.io);
+	if (!ret) {
+		control_send(&cp.ctl, "final ok");
+		return false;
+	}
+	/* Under copro serve, copro serve says it (once). */
+	if (cp.ctl.fd < 0)
+		nbdkit_error("the final flush of %s failed: %s; data written since "
+			     "the last successful flush may not be on the disk",
+			     cp.disk, copro_strerror(ret));
+	control_send(&cp.ctl, "final failed %s", copro_strerror(ret));
+	return true;
+}
+
 /* Idempotent: cleanup runs it, and unload again in case cleanup did not. */
 static void teardown(void)
 {
+	control_stop(&cp.ctl);
+	if (cp.io_ready)
+		control_send_stats(&cp.ctl);
 	if (cp.devs) {
+		final_flush();
 		/*
 		 * Controller shutdown, RTKit shutdown, CPU stop, power off,
 		 * then the SART and the mailbox.
@@ -360,27 +477,64 @@ static void copro_plugin_cleanup(void)
 static void copro_plugin_unload(void)
 {
 	teardown();
+	if (cp.ctl_ready)
+		control_fini(&cp.ctl);
+	cp.ctl_ready = false;
+	disk_image_close(&cp.img);
+	board_file_free(&cp.dtb);
 	copro_log_destroy(cp.log);
 	cp.log = NULL;
 	free(cp.disk);
 	cp.disk = NULL;
 	free(cp.board_name);
 	cp.board_name = NULL;
+	free(cp.export_name);
+	cp.export_name = NULL;
 	free(cp.record);
 	cp.record = NULL;
 }
 
 /* ---- connections ------------------------------------------------------- */
 
-static void *copro_plugin_open(int readonly)
+/* The one export, when it has a name: clients asking for another fail. */
+static int copro_plugin_list_exports(int readonly, int is_tls,
+				     struct nbdkit_exports *exports)
 {
 	(void)readonly;
+	(void)is_tls;
+	return nbdkit_add_export(exports, cp.export_name ? cp.export_name : "",
+				 "the emulated ANS2 NVMe namespace");
+}
+
+static void *copro_plugin_open(int readonly)
+{
+	const char *name = nbdkit_export_name();
+
+	(void)readonly;
+	if (cp.export_name && (!name || strcmp(name, cp.export_name))) {
+		nbdkit_error("the client asked for export '%s'; this server "
+			     "serves only '%s'", name ? name : "", cp.export_name);
+		nbdkit_set_error(ENOENT);
+		return NULL;
+	}
 	if (!cp.io_ready) {
 		nbdkit_error("the NVMe device is not up");
 		return NULL;
 	}
+	if (atomic_load(&cp.ctl.draining)) {
+		nbdkit_error("the server is shutting down: no new connections");
+		nbdkit_set_error(ESHUTDOWN);
+		return NULL;
+	}
+	control_clients(&cp.ctl, +1);
 	/* Every connection shares the one device. */
 	return &cp;
+}
+
+static void copro_plugin_close(void *h)
+{
+	(void)h;
+	control_clients(&cp.ctl, -1);
 }
 
 static int64_t copro_plugin_get_size(void *h)
@@ -403,12 +557,25 @@ static int copro_plugin_block_size(void *h, uint32_t *minimum,
 	return 0;
 }
 
+static int copro_plugin_can_write(void *h) { (void)h; return !cp.read_only; }
 static int copro_plugin_can_flush(void *h) { (void)h; return 1; }
 static int copro_plugin_is_rotational(void *h) { (void)h; return 0; }
-static int copro_plugin_can_trim(void *h) { (void)h; return 0; }
+/* Dataset Management (deallocate), when the controller has it. */
+static int copro_plugin_can_trim(void *h)
+{
+	(void)h;
+	return nbd_io_can_trim(&cp.io);
+}
 static int copro_plugin_can_zero(void *h) { (void)h; return 1; }
-/* Writing zeroes is a real write here: fast-zero requests fail at once. */
-static int copro_plugin_can_fast_zero(void *h) { (void)h; return 1; }
+/*
+ * Fast with NVMe Write Zeroes (no data moves); without it a zero is a
+ * write, and fast-zero requests fail at once (nbd_io_zero).
+ */
+static int copro_plugin_can_fast_zero(void *h)
+{
+	(void)h;
+	return 1;
+}
 static int copro_plugin_can_fua(void *h) { (void)h; return NBDKIT_FUA_NATIVE; }
 static int copro_plugin_can_cache(void *h) { (void)h; return NBDKIT_CACHE_NONE; }
 
@@ -450,11 +617,17 @@ static int copro_plugin_zero(void *h, uint32_t count, uint64_t offset,
 			     uint32_t flags)
 {
 	(void)h;
-	if (flags & NBDKIT_FLAG_FAST_ZERO) {
-		nbdkit_set_error(ENOTSUP);
-		return -1;
-	}
-	int ret = nbd_io_zero(&cp.io, count, offset, flags & NBDKIT_FLAG_FUA);
+	int ret = nbd_io_zero(&cp.io, count, offset, flags & NBDKIT_FLAG_FUA,
+			      flags & NBDKIT_FLAG_MAY_TRIM,
+			      flags & NBDKIT_FLAG_FAST_ZERO);
+	return ret < 0 ? fail(ret) : 0;
+}
+
+static int copro_plugin_trim(void *h, uint32_t count, uint64_t offset,
+			     uint32_t flags)
+{
+	(void)h;
+	int ret = nbd_io_trim(&cp.io, count, offset, flags & NBDKIT_FLAG_FUA);
 	return ret < 0 ? fail(ret) : 0;
 }
 
@@ -474,19 +647,29 @@ static struct nbdkit_plugin plugin = {
 		       "coprocessor (RTKit over the ASC mailbox, SART, NVMMU).",
 	.config = copro_plugin_config,
 	.config_help =
-		"[disk=]FILE               backing file (created if missing)\n"
-		"board=NAME|FILE           built-in board or .dtb (default t8103)\n"
-		"size=SIZE                 namespace size (default: the file's)\n"
+		"[disk=]FILE               backing file or block device (required;\n"
+		"                          a missing file is created)\n"
+		"board=NAME|FILE           built-in board, .dtb or .dts (default t8103)\n"
+		"size=SIZE                 namespace size (default: the file's; a\n"
+		"                          larger one grows the file, a smaller one\n"
+		"                          is refused)\n"
+		"readonly=BOOL             write-protected namespace, shared lock\n"
+		"export=NAME               serve only this export name\n"
+		"raw=BOOL                  serve a file that looks like qcow2 etc. raw\n"
 		"slow-flush=BOOL           flushes take as long as on hardware\n"
 		"log=LEVEL                 err, warn, info, debug or trace\n"
 		"record=FILE               record every register access, interrupt,\n"
 		"                          DMA buffer and power change (copro trace)",
 	.magic_config_key = "disk",
+	.config_complete = copro_plugin_config_complete,
 	.get_ready = copro_plugin_get_ready,
 	.after_fork = copro_plugin_after_fork,
 	.cleanup = copro_plugin_cleanup,
 	.unload = copro_plugin_unload,
+	.list_exports = copro_plugin_list_exports,
 	.open = copro_plugin_open,
+	.close = copro_plugin_close,
+	.can_write = copro_plugin_can_write,
 	.get_size = copro_plugin_get_size,
 	.block_size = copro_plugin_block_size,
 	.can_flush = copro_plugin_can_flush,
@@ -500,6 +683,7 @@ static struct nbdkit_plugin plugin = {
 	.pread = copro_plugin_pread,
 	.pwrite = copro_plugin_pwrite,
 	.zero = copro_plugin_zero,
+	.trim = copro_plugin_trim,
 	.flush = copro_plugin_flush,
 	.errno_is_preserved = 0,
 };

@@ -93,6 +93,8 @@ static const char *op_name(enum copro_nvme_op op)
 	case COPRO_NVME_READ: return "read";
 	case COPRO_NVME_WRITE: return "write";
 	case COPRO_NVME_FLUSH: return "flush";
+	case COPRO_NVME_DISCARD: return "trim";
+	case COPRO_NVME_WRITE_ZEROES: return "zero";
 	}
 	return "?";
 }
@@ -246,15 +248,28 @@ static void report(struct nbd_io *io, enum copro_nvme_op op, uint64_t len,
 		      " failed: %s", op_name(op), len, off, copro_strerror(err));
 }
 
+/* How much of a range one command of `op` may cover. */
+static uint64_t op_chunk(const struct nbd_io *io, enum copro_nvme_op op)
+{
+	switch (op) {
+	case COPRO_NVME_DISCARD: return io->max_discard;
+	case COPRO_NVME_WRITE_ZEROES: return io->max_write_zeroes;
+	default: return io->split;
+	}
+}
+
 /*
  * An LBA-aligned range. `src_zero` makes every chunk of a write come from
- * the zero buffer instead of `buf`.
+ * the zero buffer instead of `buf`; discards and write-zeroes have no
+ * buffer (`may_trim`: write-zeroes may deallocate).
  */
-static int xfer_aligned(struct nbd_io *io, enum copro_nvme_op op, void *buf,
-			bool src_zero, uint64_t len, uint64_t off, bool fua)
+static int xfer_aligned_ex(struct nbd_io *io, enum copro_nvme_op op,
+			   void *buf, bool src_zero, uint64_t len,
+			   uint64_t off, bool fua, bool may_trim)
 {
 	struct copro_nvme_req reqs[NBD_IO_WINDOW];
-	uint64_t done = 0;
+	uint64_t done = 0, max = op_chunk(io, op);
+	bool data = op == COPRO_NVME_READ || op == COPRO_NVME_WRITE;
 
 	while (done < len) {
 		unsigned n = 0;
@@ -263,14 +278,16 @@ static int xfer_aligned(struct nbd_io *io, enum copro_nvme_op op, void *buf,
 		while (n < NBD_IO_WINDOW && done < len) {
 			uint64_t chunk = len - done;
 
-			if (chunk > io->split)
-				chunk = io->split;
+			if (chunk > max)
+				chunk = max;
 			reqs[n] = (struct copro_nvme_req){
 				.op = op,
 				.offset = off + done,
 				.len = (size_t)chunk,
-				.buf = src_zero ? io->zeros : (char *)buf + done,
+				.buf = !data ? NULL
+				       : src_zero ? io->zeros : (char *)buf + done,
 				.fua = fua,
+				.deallocate = may_trim,
 			};
 			n++;
 			done += chunk;
@@ -284,12 +301,18 @@ static int xfer_aligned(struct nbd_io *io, enum copro_nvme_op op, void *buf,
 	return 0;
 }
 
+static int xfer_aligned(struct nbd_io *io, enum copro_nvme_op op, void *buf,
+			bool src_zero, uint64_t len, uint64_t off, bool fua)
+{
+	return xfer_aligned_ex(io, op, buf, src_zero, len, off, fua, false);
+}
+
 static bool aligned(const struct nbd_io *io, uint64_t v)
 {
 	return (v & (io->lba_size - 1)) == 0;
 }
 
-int nbd_io_read(struct nbd_io *io, void *buf, uint64_t len, uint64_t off)
+static int do_read(struct nbd_io *io, void *buf, uint64_t len, uint64_t off)
 {
 	uint64_t bs = io->lba_size;
 
@@ -376,20 +399,7 @@ static int write_span(struct nbd_io *io, const void *buf, uint64_t len,
 	return ret;
 }
 
-int nbd_io_write(struct nbd_io *io, const void *buf, uint64_t len,
-		 uint64_t off, bool fua)
-{
-	if (!buf && len)
-		return -EINVAL;
-	return write_span(io, buf, len, off, fua);
-}
-
-int nbd_io_zero(struct nbd_io *io, uint64_t len, uint64_t off, bool fua)
-{
-	return write_span(io, NULL, len, off, fua);
-}
-
-int nbd_io_flush(struct nbd_io *io)
+static int do_flush(struct nbd_io *io)
 {
 	struct copro_nvme_req req = { .op = COPRO_NVME_FLUSH };
 	int ret = run_batch(io, &req, 1);
@@ -399,12 +409,169 @@ int nbd_io_flush(struct nbd_io *io)
 	return ret;
 }
 
+/* The whole LBAs inside [off, off + len): false if there are none. */
+static bool inner_blocks(const struct nbd_io *io, uint64_t off, uint64_t len,
+			 uint64_t *start, uint64_t *end)
+{
+	uint64_t bs = io->lba_size;
+
+	*start = (off + bs - 1) & ~(bs - 1);
+	*end = (off + len) & ~(bs - 1);
+	return *start < *end;
+}
+
+static int do_zero(struct nbd_io *io, uint64_t len, uint64_t off, bool fua,
+		   bool may_trim, bool fast)
+{
+	uint64_t start, end;
+	int ret = 0;
+
+	if (!io->max_write_zeroes)
+		return fast ? -ENOTSUP : write_span(io, NULL, len, off, fua);
+	/* Partial blocks are a read-modify-write: not fast (as nbdkit's
+	 * blocksize filter decides), and refused before anything is done. */
+	if (fast && (!aligned(io, off) || !aligned(io, len)))
+		return -ENOTSUP;
+	if (!inner_blocks(io, off, len, &start, &end))
+		return write_span(io, NULL, len, off, fua);
+	if (start > off)
+		ret = write_span(io, NULL, start - off, off, fua);
+	if (!ret) {
+		/* A write like any other: no RMW may straddle it. */
+		gate_enter_shared(io);
+		ret = xfer_aligned_ex(io, COPRO_NVME_WRITE_ZEROES, NULL, false,
+				      end - start, start, fua, may_trim);
+		gate_exit_shared(io);
+	}
+	if (!ret && off + len > end)
+		ret = write_span(io, NULL, off + len - end, end, fua);
+	return ret;
+}
+
+static int do_trim(struct nbd_io *io, uint64_t len, uint64_t off, bool fua)
+{
+	uint64_t start, end;
+	int ret = 0;
+
+	if (!io->max_discard)
+		return -EOPNOTSUPP;
+	if (inner_blocks(io, off, len, &start, &end)) {
+		gate_enter_shared(io);
+		ret = xfer_aligned_ex(io, COPRO_NVME_DISCARD, NULL, false,
+				      end - start, start, false, false);
+		gate_exit_shared(io);
+	}
+	/* Dataset Management has no FUA: a flush makes it durable. */
+	if (!ret && fua)
+		ret = do_flush(io);
+	return ret;
+}
+
+/* ---- statistics around every request --------------------------------- */
+
+static uint64_t stat_begin(struct nbd_io *io)
+{
+	atomic_fetch_add_explicit(&io->st.inflight, 1, memory_order_relaxed);
+	return copro_time_ns();
+}
+
+static int stat_end(struct nbd_io *io, uint64_t t0, _Atomic uint64_t *ops,
+		    _Atomic uint64_t *bytes, uint64_t len, int ret)
+{
+	atomic_fetch_add_explicit(&io->st.busy_ns, copro_time_ns() - t0,
+				  memory_order_relaxed);
+	atomic_fetch_sub_explicit(&io->st.inflight, 1, memory_order_relaxed);
+	if (ret < 0) {
+		atomic_fetch_add_explicit(&io->st.errors, 1, memory_order_relaxed);
+		return ret;
+	}
+	atomic_fetch_add_explicit(ops, 1, memory_order_relaxed);
+	if (bytes)
+		atomic_fetch_add_explicit(bytes, len, memory_order_relaxed);
+	return ret;
+}
+
+int nbd_io_read(struct nbd_io *io, void *buf, uint64_t len, uint64_t off)
+{
+	uint64_t t0 = stat_begin(io);
+
+	return stat_end(io, t0, &io->st.reads, &io->st.bytes_read, len,
+			do_read(io, buf, len, off));
+}
+
+int nbd_io_write(struct nbd_io *io, const void *buf, uint64_t len,
+		 uint64_t off, bool fua)
+{
+	if (!buf && len)
+		return -EINVAL;
+	uint64_t t0 = stat_begin(io);
+
+	return stat_end(io, t0, &io->st.writes, &io->st.bytes_written, len,
+			write_span(io, buf, len, off, fua));
+}
+
+int nbd_io_zero(struct nbd_io *io, uint64_t len, uint64_t off, bool fua,
+		bool may_trim, bool fast)
+{
+	uint64_t t0 = stat_begin(io);
+	int ret = do_zero(io, len, off, fua, may_trim, fast);
+
+	/* A refused fast zero is the client's cue, not an error. */
+	if (ret == -ENOTSUP) {
+		atomic_fetch_sub_explicit(&io->st.inflight, 1,
+					  memory_order_relaxed);
+		return ret;
+	}
+	return stat_end(io, t0, &io->st.zeroes, NULL, len, ret);
+}
+
+int nbd_io_trim(struct nbd_io *io, uint64_t len, uint64_t off, bool fua)
+{
+	uint64_t t0 = stat_begin(io);
+
+	return stat_end(io, t0, &io->st.trims, NULL, len,
+			do_trim(io, len, off, fua));
+}
+
+int nbd_io_flush(struct nbd_io *io)
+{
+	uint64_t t0 = stat_begin(io);
+
+	return stat_end(io, t0, &io->st.flushes, NULL, 0, do_flush(io));
+}
+
+bool nbd_io_can_trim(const struct nbd_io *io)
+{
+	return io->max_discard != 0;
+}
+
+bool nbd_io_can_fast_zero(const struct nbd_io *io)
+{
+	return io->max_write_zeroes != 0;
+}
+
+void nbd_io_get_stats(struct nbd_io *io, struct nbd_io_stats *out)
+{
+	out->reads = atomic_load(&io->st.reads);
+	out->writes = atomic_load(&io->st.writes);
+	out->zeroes = atomic_load(&io->st.zeroes);
+	out->trims = atomic_load(&io->st.trims);
+	out->flushes = atomic_load(&io->st.flushes);
+	out->errors = atomic_load(&io->st.errors);
+	out->bytes_read = atomic_load(&io->st.bytes_read);
+	out->bytes_written = atomic_load(&io->st.bytes_written);
+	out->busy_ns = atomic_load(&io->st.busy_ns);
+	out->inflight = atomic_load(&io->st.inflight);
+}
+
 int nbd_io_errno(int err)
 {
 	switch (-err) {
 	case EINVAL: case ENOMEM: case ENOSPC: case EOVERFLOW:
-	case ESHUTDOWN: case EPERM:
+	case ESHUTDOWN: case EPERM: case ENOTSUP:
 		return -err;
+	case EDQUOT:
+		return ENOSPC;
 	case EROFS: case EACCES:
 		return EPERM;
 	default:
@@ -450,6 +617,11 @@ int nbd_io_init(struct nbd_io *io, struct copro_nvme *nvme,
 	io->max_transfer = max;
 	io->split = max < NBD_IO_SPLIT ? max : NBD_IO_SPLIT;
 	io->size = info.lba_count * info.lba_size;
+	/* Whole LBAs per command; 0 when the device lacks the command. */
+	io->max_discard = info.max_discard & ~(uint64_t)(info.lba_size - 1);
+	io->max_write_zeroes = info.max_write_zeroes &
+			       ~(uint64_t)(info.lba_size - 1);
+	io->write_zeroes_deac = info.write_zeroes_deac;
 	if (io_timeout_ns <= 0)
 		io_timeout_ns = 5 * COPRO_NSEC_PER_SEC;
 	/* Every try, a reset between tries, and some slack. */

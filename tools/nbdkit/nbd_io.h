@@ -43,7 +43,25 @@ struct nbd_io {
 	struct nbd_waiter *free_waiters, *all_waiters;
 	void *zeros;		/* `split` bytes, read-only */
 	_Atomic bool dead_reported;
+	/* Per command, in bytes (0: the device lacks it). */
+	uint64_t max_discard, max_write_zeroes;
+	bool write_zeroes_deac;
+	/* What --stats shows: every NBD request, counted as it ends. */
+	struct {
+		_Atomic uint64_t reads, writes, zeroes, trims, flushes, errors;
+		_Atomic uint64_t bytes_read, bytes_written;
+		_Atomic uint64_t busy_ns;	/* sum of request latencies */
+		_Atomic uint32_t inflight;
+	} st;
 };
+
+struct nbd_io_stats {
+	uint64_t reads, writes, zeroes, trims, flushes, errors;
+	uint64_t bytes_read, bytes_written;
+	uint64_t busy_ns;	/* over an interval / its length: queue depth */
+	uint32_t inflight;
+};
+void nbd_io_get_stats(struct nbd_io *io, struct nbd_io_stats *out);
 
 /* io_timeout_ns and retries: as given to copro_nvme_probe (0: defaults). */
 int nbd_io_init(struct nbd_io *io, struct copro_nvme *nvme,
@@ -56,8 +74,23 @@ void nbd_io_fini(struct nbd_io *io);
 int nbd_io_read(struct nbd_io *io, void *buf, uint64_t len, uint64_t off);
 int nbd_io_write(struct nbd_io *io, const void *buf, uint64_t len,
 		 uint64_t off, bool fua);
-/* Writes zeroes (the device has no Write Zeroes: this is a real write). */
-int nbd_io_zero(struct nbd_io *io, uint64_t len, uint64_t off, bool fua);
+/*
+ * Zeroes a range. With Write Zeroes on the device, whole blocks are
+ * zeroed by it (deallocated when may_trim and the namespace allows) and
+ * partial blocks at the ends are read-modify-written; without, zeroes
+ * are written. `fast`: fail with -ENOTSUP, having done nothing, unless
+ * the device can do it all without writing data (NBD fast-zero).
+ */
+int nbd_io_zero(struct nbd_io *io, uint64_t len, uint64_t off, bool fua,
+		bool may_trim, bool fast);
+/*
+ * Discards the whole blocks inside a range (partial blocks at the ends
+ * are left alone, as a trim is only advice); they read back as zeroes
+ * when the namespace says so. -EOPNOTSUPP without Dataset Management.
+ */
+int nbd_io_trim(struct nbd_io *io, uint64_t len, uint64_t off, bool fua);
+bool nbd_io_can_trim(const struct nbd_io *io);
+bool nbd_io_can_fast_zero(const struct nbd_io *io);
 /* Device-wide: every write completed before the flush is durable. */
 int nbd_io_flush(struct nbd_io *io);
 

@@ -39,6 +39,17 @@
  *    bus fault (or the injected one) is a Data Transfer Error.
  *  - Completions carry SQ head 0 (a linear queue has no head).
  *  - The vendor command's layout is in <copro/regs/ans2.h>.
+ *  - Dataset Management (deallocate) and Write Zeroes are supported
+ *    (ONCS bits 2 and 3); deallocated LBAs read as zeroes and Write
+ *    Zeroes honours DEAC (Identify Namespace DLFEAT 0x09). Deallocating
+ *    punches a hole in the backing file; Write Zeroes without DEAC
+ *    zeroes the range in place (fallocate ZERO_RANGE, or written zeroes
+ *    where the file system has neither). The range list of a Dataset
+ *    Management command is data the host sends through PRPs, so its
+ *    TCB must allow DMA to the device, like a write.
+ *  - A write the backing store refuses for lack of space fails with
+ *    Capacity Exceeded (as a thin-provisioned namespace does), any other
+ *    I/O error with Write Fault or Unrecovered Read Error.
  */
 #ifndef COPRO_SIM_ANS2_MODEL_H
 #define COPRO_SIM_ANS2_MODEL_H
@@ -58,12 +69,22 @@ struct copro_sim_rtkit;
 struct copro_sim_sart;
 
 struct copro_sim_ans2_config {
-	/* Backing file: created if missing, grown to `size` if smaller. */
+	/*
+	 * Backing file or block device: a file is created if missing and
+	 * grown to `size` if smaller (logged at info level).
+	 */
 	const char *disk_path;	/* NULL: an anonymous temporary file */
 	/* Bytes, a multiple of 4096; 0: the file's size (64 MiB new). */
 	uint64_t size;
 	/* Emulate the real 17-18 ms flush. */
 	bool slow_flush;
+	/*
+	 * The namespace is write protected: the file is opened read-only,
+	 * and every command that would change it (Write, Write Zeroes,
+	 * Dataset Management deallocate) fails with Namespace is Write
+	 * Protected.
+	 */
+	bool read_only;
 };
 
 /*
@@ -111,6 +132,9 @@ enum copro_sim_ans2_fault {
 	COPRO_SIM_ANS2_FAULT_IDENTIFY,
 	/* Set Features Number of Queues grants two (boolean). */
 	COPRO_SIM_ANS2_FAULT_QUEUE_COUNT,
+	/* The next N Flush commands (and shutdown's flush) fail to make
+	 * the data durable: Write Fault, as when fdatasync fails. */
+	COPRO_SIM_ANS2_FAULT_FLUSH,
 	COPRO_SIM_ANS2_FAULT_COUNT
 };
 /* count 0 disarms; for the boolean faults any non-zero count arms. */
@@ -122,6 +146,9 @@ struct copro_sim_ans2_stats {
 	uint64_t commands, errors;
 	uint64_t reads, writes, flushes, fdatasyncs;
 	uint64_t bytes_read, bytes_written;
+	/* Dataset Management deallocate and Write Zeroes, and their LBAs. */
+	uint64_t deallocates, write_zeroes;
+	uint64_t lbas_deallocated, lbas_zeroed;
 	uint64_t tcb_missing, tcb_invalidations, prp_violations;
 	uint64_t tag_errors, lost_irqs, stuck;
 	/* Accesses to unknown registers, wrong widths, or while off. */

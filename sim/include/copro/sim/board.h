@@ -56,6 +56,7 @@ struct copro_board_config {
 	const char *disk_path;	/* NULL: an anonymous temporary file */
 	uint64_t disk_size;	/* bytes; 0: the file's size (or 64 MiB new) */
 	bool slow_flush;
+	bool disk_read_only;	/* the namespace is write protected */
 	/*
 	 * Coprocessors get their firmware model but not the hardware its
 	 * application side drives (no ANS2 controller model): for tests

@@ -67,8 +67,26 @@ _Static_assert(sizeof(struct nvme_cqe) == 16, "CQE is 16 bytes");
 #define NVME_CMD_FLUSH 0x00
 #define NVME_CMD_WRITE 0x01
 #define NVME_CMD_READ 0x02
+#define NVME_CMD_WRITE_ZEROES 0x08
+#define NVME_CMD_DSM 0x09
 
 #define NVME_RW_FUA (1u << 30) /* cdw12 */
+/* Write Zeroes: cdw12 bit 25 (control bit 9) deallocates the blocks. */
+#define NVME_WZ_DEAC (1u << 25)
+
+/* Dataset Management: cdw10 7:0 the 0-based count of 16-byte ranges,
+ * cdw11 the attributes (bit 2: deallocate). */
+#define NVME_DSM_NR(cdw10) (((cdw10) & 0xffu) + 1u)
+#define NVME_DSM_IDR (1u << 0)
+#define NVME_DSM_IDW (1u << 1)
+#define NVME_DSM_AD (1u << 2)
+#define NVME_DSM_MAX_RANGES 256u
+struct nvme_dsm_range {
+	uint32_t cattr;	/* context attributes */
+	uint32_t nlb;	/* LBAs (not 0-based) */
+	uint64_t slba;
+};
+_Static_assert(sizeof(struct nvme_dsm_range) == 16, "DSM range is 16 bytes");
 
 /* Identify CNS. */
 #define NVME_ID_CNS_NS 0x00
@@ -101,7 +119,9 @@ _Static_assert(sizeof(struct nvme_cqe) == 16, "CQE is 16 bytes");
 #define NVME_SC_INVALID_NS 0x0b
 #define NVME_SC_ABORT_SQ_DELETED 0x08
 #define NVME_SC_PRP_OFFSET_INVALID 0x13
+#define NVME_SC_NS_WRITE_PROTECTED 0x20
 #define NVME_SC_LBA_RANGE 0x80
+#define NVME_SC_CAP_EXCEEDED 0x81
 /* Command specific (SCT 1). */
 #define NVME_SC_CQ_INVALID 0x00
 #define NVME_SC_QID_INVALID 0x01
@@ -129,14 +149,23 @@ _Static_assert(sizeof(struct nvme_cqe) == 16, "CQE is 16 bytes");
 #define NVME_IDCTRL_SQES 512
 #define NVME_IDCTRL_CQES 513
 #define NVME_IDCTRL_NN 516	/* u32 */
+#define NVME_IDCTRL_ONCS 520	/* u16: optional NVM commands */
 #define NVME_IDCTRL_VWC 525
 #define NVME_IDCTRL_NVSCC 530	/* bit 0: vendor commands use NDT/NDM */
+#define NVME_ONCS_DSM (1u << 2)
+#define NVME_ONCS_WRITE_ZEROES (1u << 3)
 /* Identify Namespace. */
 #define NVME_IDNS_NSZE 0	/* u64 */
 #define NVME_IDNS_NCAP 8
 #define NVME_IDNS_NUSE 16
+#define NVME_IDNS_NSFEAT 24
 #define NVME_IDNS_NLBAF 25
 #define NVME_IDNS_FLBAS 26
+/* DLFEAT: 2:0 what deallocated LBAs read as (1: zeroes); bit 3 Write
+ * Zeroes may deallocate (DEAC). */
+#define NVME_IDNS_DLFEAT 33
+#define NVME_DLFEAT_READ_ZEROES 0x1u
+#define NVME_DLFEAT_WZ_DEAC (1u << 3)
 #define NVME_IDNS_LBAF0 128	/* u32: 23:16 LBADS */
 
 #define NVME_PAGE_SIZE 4096u
