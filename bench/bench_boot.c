@@ -19,6 +19,7 @@
 #include "bench_util.h"
 #include "boot_trace.h"
 #include "cli.h"
+#include "cli_json.h"
 #include "rtkit_session.h"
 
 struct opts {
@@ -179,26 +180,26 @@ static void report_table(const struct opts *o, const struct mode_figures *irq,
 		  "round trips x mailbox RTT", limit(poll) / 1e3);
 }
 
-static void report_json(const struct mode_figures *irq,
-			const struct mode_figures *poll)
+static int report_json(const struct mode_figures *irq,
+		       const struct mode_figures *poll)
 {
-	struct bench_json j;
+	json_t *j = json_object();
+	int err = 0;
 
-	bench_json_begin(&j, stdout);
-	bench_json_num(&j, "boot_us", irq->boot_p50 / 1e3);
-	bench_json_num(&j, "boot_p99_us", irq->boot_p99 / 1e3);
-	bench_json_num(&j, "round_trips", irq->round_trips);
-	bench_json_num(&j, "mbox_rtt_us", irq->rtt_p50 / 1e3);
-	bench_json_num(&j, "boot_limit_us", limit(irq) / 1e3);
-	bench_json_num(&j, "boot_ratio_to_limit", irq->boot_p50 / limit(irq));
-	bench_json_num(&j, "boot_polled_us", poll->boot_p50 / 1e3);
-	bench_json_num(&j, "boot_polled_p99_us", poll->boot_p99 / 1e3);
-	bench_json_num(&j, "round_trips_polled", poll->round_trips);
-	bench_json_num(&j, "mbox_rtt_polled_us", poll->rtt_p50 / 1e3);
-	bench_json_num(&j, "boot_polled_limit_us", limit(poll) / 1e3);
-	bench_json_num(&j, "boot_polled_ratio_to_limit",
-		       poll->boot_p50 / limit(poll));
-	bench_json_end(&j);
+	err |= cli_json_num(j, "boot_us", irq->boot_p50 / 1e3);
+	err |= cli_json_num(j, "boot_p99_us", irq->boot_p99 / 1e3);
+	err |= cli_json_int(j, "round_trips", irq->round_trips);
+	err |= cli_json_num(j, "mbox_rtt_us", irq->rtt_p50 / 1e3);
+	err |= cli_json_num(j, "boot_limit_us", limit(irq) / 1e3);
+	err |= cli_json_num(j, "boot_ratio_to_limit", irq->boot_p50 / limit(irq));
+	err |= cli_json_num(j, "boot_polled_us", poll->boot_p50 / 1e3);
+	err |= cli_json_num(j, "boot_polled_p99_us", poll->boot_p99 / 1e3);
+	err |= cli_json_int(j, "round_trips_polled", poll->round_trips);
+	err |= cli_json_num(j, "mbox_rtt_polled_us", poll->rtt_p50 / 1e3);
+	err |= cli_json_num(j, "boot_polled_limit_us", limit(poll) / 1e3);
+	err |= cli_json_num(j, "boot_polled_ratio_to_limit",
+			    poll->boot_p50 / limit(poll));
+	return cli_json_print("bench boot", j, err, stdout);
 }
 
 int bench_boot_main(int argc, char **argv)
@@ -222,8 +223,7 @@ int bench_boot_main(int argc, char **argv)
 		return CLI_EXIT_FAILURE;
 	}
 	if (o.json)
-		report_json(&irq, &poll);
-	else
-		report_table(&o, &irq, &poll);
+		return report_json(&irq, &poll);
+	report_table(&o, &irq, &poll);
 	return 0;
 }

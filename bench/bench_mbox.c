@@ -30,6 +30,7 @@
 #include "bench_baselines.h"
 #include "bench_util.h"
 #include "cli.h"
+#include "cli_json.h"
 
 #define WAIT_TIMEOUT_NS (5 * COPRO_NSEC_PER_SEC)
 
@@ -318,45 +319,46 @@ static void report_table(const struct opts *o, const struct figures *f)
 		  "msg/s", "not recording", f->stream_irq);
 }
 
-static void report_json(const struct opts *o, const struct figures *f)
+static int report_json(const struct opts *o, const struct figures *f)
 {
-	struct bench_json j;
+	json_t *j = json_object();
+	int err = 0;
 	double best_rtt = f->poll_p50 < f->sleep_p50 ? f->poll_p50 : f->sleep_p50;
 	double best_stream = f->stream_poll > f->stream_irq ? f->stream_poll
 							    : f->stream_irq;
 
-	bench_json_begin(&j, stdout);
-	bench_json_num(&j, "rtt_ns", best_rtt);
-	bench_json_num(&j, "rtt_spin_limit_ns", f->spin_p50);
-	bench_json_num(&j, "rtt_ratio_to_limit", best_rtt / f->spin_p50);
-	bench_json_num(&j, "rtt_eventfd_ns", f->efd_p50);
-	bench_json_num(&j, "stream_msgs_per_s", best_stream);
-	bench_json_num(&j, "rtt_polled_ns", f->poll_p50);
-	bench_json_num(&j, "rtt_polled_p99_ns", f->poll_p99);
-	bench_json_num(&j, "rtt_irq_thread_ns", f->sleep_p50);
-	bench_json_num(&j, "rtt_irq_thread_p99_ns", f->sleep_p99);
-	bench_json_num(&j, "rtt_spin_limit_p99_ns", f->spin_p99);
-	bench_json_num(&j, "rtt_eventfd_p99_ns", f->efd_p99);
-	bench_json_num(&j, "stream_polled_msgs_per_s", f->stream_poll);
-	bench_json_num(&j, "stream_irq_thread_msgs_per_s", f->stream_irq);
-	bench_json_num(&j, "stream_spsc_limit_msgs_per_s", f->spsc_rate);
+	err |= cli_json_num(j, "rtt_ns", best_rtt);
+	err |= cli_json_num(j, "rtt_spin_limit_ns", f->spin_p50);
+	err |= cli_json_num(j, "rtt_ratio_to_limit", best_rtt / f->spin_p50);
+	err |= cli_json_num(j, "rtt_eventfd_ns", f->efd_p50);
+	err |= cli_json_num(j, "stream_msgs_per_s", best_stream);
+	err |= cli_json_num(j, "rtt_polled_ns", f->poll_p50);
+	err |= cli_json_num(j, "rtt_polled_p99_ns", f->poll_p99);
+	err |= cli_json_num(j, "rtt_irq_thread_ns", f->sleep_p50);
+	err |= cli_json_num(j, "rtt_irq_thread_p99_ns", f->sleep_p99);
+	err |= cli_json_num(j, "rtt_spin_limit_p99_ns", f->spin_p99);
+	err |= cli_json_num(j, "rtt_eventfd_p99_ns", f->efd_p99);
+	err |= cli_json_num(j, "stream_polled_msgs_per_s", f->stream_poll);
+	err |= cli_json_num(j, "stream_irq_thread_msgs_per_s", f->stream_irq);
+	err |= cli_json_num(j, "stream_spsc_limit_msgs_per_s", f->spsc_rate);
 	if (o->record) {
-		bench_json_num(&j, "rtt_polled_recording_ns", f->rec_poll_p50);
-		bench_json_num(&j, "rtt_polled_recording_ratio",
-			       f->rec_poll_p50 / f->poll_p50);
-		bench_json_num(&j, "rtt_irq_thread_recording_ns", f->rec_sleep_p50);
-		bench_json_num(&j, "rtt_irq_thread_recording_ratio",
-			       f->rec_sleep_p50 / f->sleep_p50);
-		bench_json_num(&j, "stream_polled_recording_msgs_per_s",
-			       f->rec_stream_poll);
-		bench_json_num(&j, "stream_polled_recording_ratio",
-			       f->rec_stream_poll / f->stream_poll);
-		bench_json_num(&j, "stream_irq_thread_recording_msgs_per_s",
-			       f->rec_stream_irq);
-		bench_json_num(&j, "stream_irq_thread_recording_ratio",
-			       f->rec_stream_irq / f->stream_irq);
+		err |= cli_json_num(j, "rtt_polled_recording_ns", f->rec_poll_p50);
+		err |= cli_json_num(j, "rtt_polled_recording_ratio",
+				    f->rec_poll_p50 / f->poll_p50);
+		err |= cli_json_num(j, "rtt_irq_thread_recording_ns",
+				    f->rec_sleep_p50);
+		err |= cli_json_num(j, "rtt_irq_thread_recording_ratio",
+				    f->rec_sleep_p50 / f->sleep_p50);
+		err |= cli_json_num(j, "stream_polled_recording_msgs_per_s",
+				    f->rec_stream_poll);
+		err |= cli_json_num(j, "stream_polled_recording_ratio",
+				    f->rec_stream_poll / f->stream_poll);
+		err |= cli_json_num(j, "stream_irq_thread_recording_msgs_per_s",
+				    f->rec_stream_irq);
+		err |= cli_json_num(j, "stream_irq_thread_recording_ratio",
+				    f->rec_stream_irq / f->stream_irq);
 	}
-	bench_json_end(&j);
+	return cli_json_print("bench mbox", j, err, stdout);
 }
 
 /* The ASC figures again, the board recording to o->record. */
@@ -452,9 +454,9 @@ int bench_mbox_main(int argc, char **argv)
 		f.poll_p99 = bench_percentile(&poll, 99);
 		f.sleep_p50 = bench_percentile(&sleep, 50);
 		f.sleep_p99 = bench_percentile(&sleep, 99);
-		if (o.json)
-			report_json(&o, &f);
-		else
+		if (o.json && report_json(&o, &f))
+			ret = -EIO;
+		else if (!o.json)
 			report_table(&o, &f);
 	}
 	bench_samples_free(&spin);

@@ -26,6 +26,7 @@
 #include "bench_proc.h"
 #include "bench_util.h"
 #include "cli.h"
+#include "cli_json.h"
 #include "cli_size.h"
 
 #define NBD_SERVER_START_NS (30 * COPRO_NSEC_PER_SEC)
@@ -271,32 +272,32 @@ static void report_table(const struct bench *b, const struct result *cp,
 	}
 }
 
-static void report_json(const struct bench *b, const struct result *cp,
-			const struct result *fl)
+static int report_json(const struct bench *b, const struct result *cp,
+		       const struct result *fl)
 {
-	struct bench_json j;
+	json_t *j = json_object();
 	char key[64];
+	int err = 0;
 
-	bench_json_begin(&j, stdout);
 	for (size_t i = 0; i < NPOINTS; i++) {
 		const struct point *pt = &points[i];
 		const char *unit = pt->bandwidth ? "mib_s" : "iops";
 
 		snprintf(key, sizeof(key), "nbd_%s_ratio", pt->key);
-		bench_json_num(&j, key, fl[i].value > 0 ? cp[i].value / fl[i].value : 0);
+		err |= cli_json_num(j, key, fl[i].value > 0 ? cp[i].value / fl[i].value : 0);
 		snprintf(key, sizeof(key), "nbd_%s_%s", pt->key, unit);
-		bench_json_num(&j, key, cp[i].value);
+		err |= cli_json_num(j, key, cp[i].value);
 		snprintf(key, sizeof(key), "nbd_%s_file_%s", pt->key, unit);
-		bench_json_num(&j, key, fl[i].value);
+		err |= cli_json_num(j, key, fl[i].value);
 		if (!pt->bandwidth) {
 			snprintf(key, sizeof(key), "nbd_%s_lat_us", pt->key);
-			bench_json_num(&j, key, cp[i].lat_us);
+			err |= cli_json_num(j, key, cp[i].lat_us);
 			snprintf(key, sizeof(key), "nbd_%s_file_lat_us", pt->key);
-			bench_json_num(&j, key, fl[i].lat_us);
+			err |= cli_json_num(j, key, fl[i].lat_us);
 		}
 	}
-	bench_json_num(&j, "seconds_per_run", (double)b->o.seconds);
-	bench_json_end(&j);
+	err |= cli_json_int(j, "seconds_per_run", (long long)b->o.seconds);
+	return cli_json_print("bench nbd", j, err, stdout);
 }
 
 static int setup(struct bench *b)
@@ -378,12 +379,12 @@ int bench_nbd_main(int argc, char **argv)
 		if (!ret)
 			ret = run_fio(&b, &b.copro, &points[i], &cp[i]);
 	}
-	if (!ret) {
-		if (b.o.json)
-			report_json(&b, cp, fl);
-		else
-			report_table(&b, cp, fl);
-	}
+	int rc = ret ? CLI_EXIT_FAILURE : 0;
+
+	if (!ret && b.o.json)
+		rc = report_json(&b, cp, fl);
+	else if (!ret)
+		report_table(&b, cp, fl);
 	cleanup(&b);
-	return ret ? CLI_EXIT_FAILURE : 0;
+	return rc;
 }

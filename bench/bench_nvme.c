@@ -31,6 +31,7 @@
 #include "bench_proc.h"
 #include "bench_util.h"
 #include "cli.h"
+#include "cli_json.h"
 #include "disk_image.h"
 
 #define DISK_SIZE (256ull * 1024 * 1024)
@@ -191,25 +192,34 @@ static int run_ours(struct copro_nvme *nvme, uint8_t *buf,
 /* fio's start-up and reporting beyond --runtime; then it is killed. */
 #define FIO_SLACK_S 60
 
-/* The number after "key" inside the section that follows "section". */
-static double json_number(const char *json, const char *section,
-			  const char *key)
+/*
+ * jobs[0].<section>.<key> of fio's --output-format=json report (one job:
+ * --group_reporting), or -1 when the report lacks it. fio may print
+ * notes before the JSON object, so parsing starts at the first '{'.
+ */
+static double fio_json_number(const char *out, const char *section,
+			      const char *key)
 {
-	char pat[64];
-	const char *s = strstr(json, "\"jobs\"");
+	const char *start = strchr(out, '{');
+	json_error_t error;
+	json_t *root, *v;
+	double n = -1;
 
-	if (!s)
+	if (!start)
 		return -1;
-	snprintf(pat, sizeof(pat), "\"%s\"", section);
-	s = strstr(s, pat);
-	if (!s)
+	root = json_loads(start, JSON_DISABLE_EOF_CHECK, &error);
+	if (!root) {
+		fprintf(stderr, "copro bench nvme: fio's report is not JSON: line %d: %s\n",
+			error.line, error.text);
 		return -1;
-	snprintf(pat, sizeof(pat), "\"%s\"", key);
-	s = strstr(s, pat);
-	if (!s)
-		return -1;
-	s = strchr(s + strlen(pat), ':');
-	return s ? strtod(s + 1, NULL) : -1;
+	}
+	v = json_object_get(json_array_get(json_object_get(root, "jobs"), 0),
+			    section);
+	v = json_object_get(v, key);
+	if (json_is_number(v))
+		n = json_number_value(v);
+	json_decref(root);
+	return n;
 }
 
 static double run_fio(const char *disk, const struct workload *w,
@@ -262,7 +272,7 @@ static double run_fio(const char *disk, const struct workload *w,
 		free(out);
 		return -1;
 	}
-	iops = json_number(out, w->op == COPRO_NVME_READ ? "read" : "write",
+	iops = fio_json_number(out, w->op == COPRO_NVME_READ ? "read" : "write",
 			   "iops");
 	free(out);
 	return iops;
@@ -374,29 +384,27 @@ static int parse(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
-static void report(const struct opts *o, const struct result *res)
+static int report(const struct opts *o, const struct result *res)
 {
-	struct bench_json j;
-
 	if (o->json) {
-		bench_json_begin(&j, stdout);
+		json_t *j = json_object();
+		int err = 0;
+
 		for (unsigned i = 0; i < NWORK; i++) {
 			char key[64];
 			const struct workload *w = &workloads[i];
 
 			snprintf(key, sizeof(key), "%s_iops", w->key);
-			bench_json_num(&j, key, res[i].ours);
+			err |= cli_json_num(j, key, res[i].ours);
 			snprintf(key, sizeof(key), "%s_fio_psync_iops", w->key);
-			bench_json_num(&j, key, res[i].psync);
+			err |= cli_json_num(j, key, res[i].psync);
 			snprintf(key, sizeof(key), "%s_fio_io_uring_iops", w->key);
-			bench_json_num(&j, key, res[i].uring);
+			err |= cli_json_num(j, key, res[i].uring);
 			snprintf(key, sizeof(key), "%s_ratio_to_io_uring", w->key);
-			bench_json_num(&j, key, res[i].uring > 0 ?
-					       res[i].ours / res[i].uring : 0);
+			err |= cli_json_num(j, key, res[i].uring > 0 ?
+					    res[i].ours / res[i].uring : 0);
 		}
-		bench_json_end(&j);
-		fputc('\n', stdout);
-		return;
+		return cli_json_print("bench nvme", j, err, stdout);
 	}
 	printf("copro bench nvme: %llu s per figure, 256 MiB backing file, buffered I/O\n",
 	       (unsigned long long)o->seconds);
@@ -410,6 +418,7 @@ static void report(const struct opts *o, const struct result *res)
 	printf("(a fio figure of -1 means fio could not run%s)\n",
 	       o->read_only ? "; writes were skipped: --disk is read-only "
 			      "without --force" : "");
+	return 0;
 }
 
 int bench_nvme_main(int argc, char **argv)
@@ -508,6 +517,5 @@ int bench_nvme_main(int argc, char **argv)
 			copro_strerror(rc));
 		return CLI_EXIT_FAILURE;
 	}
-	report(&o, res);
-	return 0;
+	return report(&o, res);
 }

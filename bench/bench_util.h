@@ -3,7 +3,6 @@
 #ifndef COPRO_BENCH_UTIL_H
 #define COPRO_BENCH_UTIL_H
 
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,15 +25,5 @@ double bench_percentile(struct bench_samples *s, double p);
 /* One figure of a report, printed beside its baseline with the ratio. */
 void bench_row(FILE *out, const char *what, double value, const char *unit,
 	       const char *baseline_name, double baseline);
-
-/* Minimal JSON object writer (flat: numbers and strings). */
-struct bench_json {
-	FILE *out;
-	bool first;
-};
-void bench_json_begin(struct bench_json *j, FILE *out);
-void bench_json_num(struct bench_json *j, const char *key, double v);
-void bench_json_str(struct bench_json *j, const char *key, const char *v);
-void bench_json_end(struct bench_json *j);
 
 #endif

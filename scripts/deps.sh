@@ -8,7 +8,7 @@ packages=(
 	build-essential cmake ninja-build pkg-config clang llvm libclang-rt-dev
 	device-tree-compiler libfdt-dev
 	zlib1g-dev libjansson-dev
-	libcmocka-dev
+	libcmocka-dev jq
 	nbdkit nbdkit-plugin-dev libnbd-bin
 	fio qemu-utils liburing-dev
 	gnutls-bin

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Device model of the Apple ANS2 NVMe controller (SPEC section 4): its
+ * Device model of the Apple ANS2 NVMe controller (hardware.md 4): its
  * life cycle, what the devicetree node gives it (the "nvme" region, the
  * interrupt, Identify strings, power domains and resets), the power and
  * reset lines it watches, fault injection and statistics. The register

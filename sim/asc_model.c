@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Device model of an Apple ASC (SPEC section 1): the mailbox's two
+ * Device model of an Apple ASC (hardware.md 1): the mailbox's two
  * 16-entry FIFOs with their registers and four level interrupt lines, and
  * the coprocessor CPU as a thread running a firmware's run().
  *
@@ -28,7 +28,7 @@
 #include <copro/sim/asc_model.h>
 
 /*
- * RECV1 bookkeeping (SPEC gives only the field positions; this is the
+ * RECV1 bookkeeping (public drivers give only the field positions; this is the
  * model's definition, fixed here and tested):
  *   INPTR  43:40  slot the next push will fill (write index mod 16)
  *   OUTPTR 47:44  slot of the entry this read pops (read index mod 16)

@@ -12,6 +12,7 @@
 #include <copro/log.h>
 #include <copro/sim/asc_model.h>
 #include <copro/sim/board.h>
+#include <copro/sim/hyp.h>
 #include <copro/sim/sart_model.h>
 
 #include "board_internal.h"
@@ -80,11 +81,28 @@ static const char *const sart_compatibles[] = {
 	NULL,
 };
 
+static int hyp_create(struct copro_bus *bus, int node, void **out)
+{
+	return copro_sim_hyp_create(bus, node, (struct copro_sim_hyp **)out);
+}
+
+static void hyp_destroy(void *model)
+{
+	copro_sim_hyp_destroy(model);
+}
+
+static const char *const hyp_compatibles[] = {
+	COPRO_SIM_HYP_COMPATIBLE,
+	NULL,
+};
+
 static const struct model_kind model_kinds[] = {
 	[KIND_ASC] = { "ASC", asc_compatibles, asc_create, asc_destroy },
 	[KIND_SART] = { "SART", sart_compatibles, sart_create, sart_destroy },
 	[KIND_PMGR] = { "PMGR power state", pmgr_compatibles, pmgr_create,
 			pmgr_destroy },
+	[KIND_HYP] = { "Gunyah hypervisor", hyp_compatibles, hyp_create,
+		       hyp_destroy },
 };
 
 #define NKINDS (sizeof(model_kinds) / sizeof(model_kinds[0]))
@@ -326,6 +344,14 @@ void copro_board_destroy(struct copro_board *b)
 	copro_bus_destroy(b->bus);
 	copro_dt_close(b->dt);
 	free(b);
+}
+
+struct copro_sim_hyp *copro_board_hyp(const struct copro_board *b)
+{
+	for (size_t i = 0; i < b->nmodels; i++)
+		if (b->models[i].kind == &model_kinds[KIND_HYP])
+			return b->models[i].model;
+	return NULL;
 }
 
 struct copro_platform *copro_board_platform(const struct copro_board *b)

@@ -56,7 +56,7 @@ struct copro_board {
 	bool firmware_only;
 };
 
-enum board_kind { KIND_ASC, KIND_SART, KIND_PMGR };
+enum board_kind { KIND_ASC, KIND_SART, KIND_PMGR, KIND_HYP };
 
 /* The model of `kind` instantiated for `node`, or NULL. */
 void *board_model_of(const struct copro_board *b, int node,

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Shared buffers, coprocessor side (SPEC 2.3): how each system endpoint
+ * Shared buffers, coprocessor side (hardware.md 2.3): how each system endpoint
  * asks for its buffer, what it accepts as the AP's answer, and how the
  * firmware writes into it.
  *

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The mailbox history and crash injection (SPEC 2.4, coprocessor side).
+ * The mailbox history and crash injection (hardware.md 2.4, coprocessor side).
  *
  * Every message through the mailbox, both directions, goes into a ring
  * of the last FW_HISTORY_LEN. A crash writes it into Cmbx oldest first,

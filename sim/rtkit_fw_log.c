@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The system endpoints other than management, coprocessor side: crashlog
- * and ioreport buffers (SPEC 2.3, 2.6), the syslog ring (2.5), both oslog
- * schemes (2.7), and the periodic traffic.
+ * and ioreport buffers (hardware.md 2.3, 2.6), the syslog ring (2.5),
+ * both oslog schemes (2.7), and the periodic traffic.
  *
  * Syslog: entry i lives at i * (0x20 + msg_size): a u64 sequence number,
  * the 24-byte context at +8, the text at +0x20. An entry stays busy from

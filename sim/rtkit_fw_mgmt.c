@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The management endpoint, coprocessor side (SPEC 2.1, 2.2): HELLO with
+ * The management endpoint, coprocessor side (hardware.md 2.1, 2.2): HELLO with
  * the version range, the endpoint map in chunks, STARTEP, and the two
  * power states.
  *
  * Sleep (IOP SLEEP or QUIESCED) drops the buffers: the AP frees them when
  * it reinitialises. A wake (IOP ON or INIT while asleep) starts over from
  * HELLO: the map again, the system endpoints started again and asking
- * for their buffers again, IOP ON, then the AP's AP ON (SPEC 2.2; what
+ * for their buffers again, IOP ON, then the AP's AP ON (hardware.md 2.2; what
  * Linux, m1n1, u-boot and OpenBSD all wait for). IOP IDLE keeps the
  * session: a wake from it answers IOP ON. A wake request while booting
  * is what bootloaders send before waiting for HELLO: ignored, quietly.

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Device model of an Apple SART (SPEC section 3): the register file of
+ * Device model of an Apple SART (hardware.md 3): the register file of
  * each layout, and the filter that DMA through the SART must pass.
  *
  * One mutex covers the registers, so a filter check sees each register

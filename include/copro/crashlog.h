@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Apple RTKit crashlog decoder (SPEC section 2.4).
+ * Apple RTKit crashlog decoder (hardware.md 2.4).
  *
  * When an RTKit coprocessor crashes it writes a crashlog into the buffer
  * the AP gave its crashlog endpoint: a 0x20-byte header, then sections
@@ -56,7 +56,7 @@ extern "C" {
 #define COPRO_CRASHLOG_CMBX COPRO_CRASHLOG_FOURCC('C', 'm', 'b', 'x')
 #define COPRO_CRASHLOG_CRG8 COPRO_CRASHLOG_FOURCC('C', 'r', 'g', '8')
 
-/* Layout (SPEC 2.4). Offsets of section contents are from the payload. */
+/* Layout (hardware.md 2.4); section contents at offsets from the payload. */
 #define COPRO_CRASHLOG_HEADER_SIZE 0x20u
 #define COPRO_CRASHLOG_SECTION_HEADER_SIZE 16u /* fourcc, ?, flags, size */
 #define COPRO_CRASHLOG_CVER_STR_OFFSET 16u	/* after 16 unknown bytes */

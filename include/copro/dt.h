@@ -86,6 +86,12 @@ COPRO_API int copro_dt_string_index(const struct copro_dt *dt, int node,
 				    const char *prop, const char *name);
 
 /*
+ * The address of reg entry `index` as written, untranslated: for buses
+ * whose "addresses" are not physical (a hypervisor's capability ids).
+ */
+COPRO_API int copro_dt_reg_raw(const struct copro_dt *dt, int node,
+			       unsigned index, uint64_t *addr);
+/*
  * reg entry `index` as an absolute address (translated through the
  * parents' empty `ranges`), using the parent's #address-cells and
  * #size-cells. _by_name looks the index up in "reg-names".

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The Apple ANS2 NVMe host driver (SPEC section 4): RTKit brings the
+ * The Apple ANS2 NVMe host driver (hardware.md 4): RTKit brings the
  * coprocessor up, then an NVMe controller with a linear submission queue,
  * NVMMU transfer control blocks and one 64-tag space shared by the admin
  * queue (2 tags) and the single I/O queue (62 tags).
@@ -48,7 +48,7 @@ struct copro_nvme_config {
 /*
  * Probe an "apple,nvme-ans2" node: power domains on, map "nvme" and
  * "ans", RTKit over its mailbox with SART-filtered buffers, the full
- * bring-up of SPEC 4 and Identify. Every failure is a clear error
+ * bring-up of hardware.md 4 and Identify. Every failure is a clear error
  * (logged with the step and the value) and leaves nothing behind.
  */
 COPRO_API int copro_nvme_probe(struct copro_platform *p, int node,
@@ -163,7 +163,7 @@ COPRO_API int
 copro_nvme_vendor_cmd(struct copro_nvme *nvme, const uint32_t cdw[6], void *buf,
 		      size_t len, bool to_device, uint32_t *result);
 
-/* Full reset sequence (SPEC 4) now; outstanding I/O retried or failed. */
+/* Full reset (hardware.md 4) now; outstanding I/O retried or failed. */
 COPRO_API int copro_nvme_reset(struct copro_nvme *nvme);
 COPRO_API int copro_nvme_suspend(struct copro_nvme *nvme);
 COPRO_API int copro_nvme_resume(struct copro_nvme *nvme);

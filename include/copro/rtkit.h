@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Apple RTKit, host side (SPEC section 2): the protocol every Apple
+ * Apple RTKit, host side (hardware.md 2): the protocol every Apple
  * coprocessor speaks over its ASC mailbox. One struct copro_rtkit drives
  * one coprocessor: boot handshake, power states, the system endpoints
  * (crashlog, syslog, debug, ioreport, oslog) with their shared buffers,
@@ -40,7 +40,7 @@ struct copro_rtkit;
 struct copro_sart;
 struct copro_mmio;
 
-/* ---- protocol constants (SPEC 2.1) ---------------------------------- */
+/* ---- protocol constants (hardware.md 2.1) -------------------------------- */
 
 #define COPRO_RTKIT_EP_MGMT 0x00
 #define COPRO_RTKIT_EP_CRASHLOG 0x01
@@ -76,7 +76,7 @@ COPRO_API const char *copro_rtkit_ep_name(uint8_t ep);
 COPRO_API void copro_rtkit_decode(char *buf, size_t len, bool to_iop,
 				  uint8_t ep, uint64_t msg);
 
-/* ---- shared buffers (SPEC 2.3) -------------------------------------- */
+/* ---- shared buffers (hardware.md 2.3) ------------------------------------ */
 
 /*
  * A system endpoint's shared buffer. Exactly one of `buffer` (ordinary
@@ -214,7 +214,7 @@ COPRO_API int copro_rtkit_set_timeout(struct copro_rtkit *rtk,
 /* Frees buffers and the channel; does not talk to the coprocessor. */
 COPRO_API void copro_rtkit_destroy(struct copro_rtkit *rtk);
 
-/* ---- lifecycle (SPEC 2.2) ------------------------------------------- */
+/* ---- lifecycle (hardware.md 2.2) ----------------------------------------- */
 
 /*
  * Boot handshake, from HELLO to AP ON; the CPU must have been started.

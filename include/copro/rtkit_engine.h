@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The RTKit protocol engine (SPEC section 2), sans-I/O: it consumes one
+ * The RTKit protocol engine (hardware.md section 2), sans-I/O: it consumes one
  * message from the coprocessor, or one request of the host (boot, a
  * power state, start an endpoint), and produces what must happen next:
  * messages to send, shared buffers to provide, and events for the
@@ -46,7 +46,7 @@
 extern "C" {
 #endif
 
-/* Where the session with the coprocessor stands (SPEC 2.2). */
+/* Where the session with the coprocessor stands (hardware.md 2.2). */
 enum copro_rtkit_phase {
 	COPRO_RTKIT_PHASE_IDLE,	       /* not running, nothing expected */
 	COPRO_RTKIT_PHASE_WAIT_HELLO,  /* booting: HELLO next */
@@ -280,7 +280,7 @@ COPRO_API int copro_rtkit_engine_boot_error(const struct copro_rtkit_engine *e);
 COPRO_API int copro_rtkit_engine_pwr_wait(const struct copro_rtkit_engine *e, bool ap);
 /* Give up on a power-state request (its wait timed out). */
 COPRO_API void copro_rtkit_engine_pwr_cancel(struct copro_rtkit_engine *e, bool ap);
-/* Not crashed, and both power states ON (SPEC 2.1). */
+/* Not crashed, and both power states ON (hardware.md 2.1). */
 COPRO_API bool copro_rtkit_engine_running(const struct copro_rtkit_engine *e);
 COPRO_API bool copro_rtkit_engine_crashed(const struct copro_rtkit_engine *e);
 COPRO_API bool copro_rtkit_engine_has_ep(const struct copro_rtkit_engine *e, uint8_t ep);
@@ -296,7 +296,7 @@ COPRO_API void copro_rtkit_engine_get_stats(const struct copro_rtkit_engine *e,
 				  struct copro_rtkit_engine_stats *out);
 
 /*
- * A syslog entry (SPEC 2.5) as copied out of the buffer, `len` bytes
+ * A syslog entry (hardware.md 2.5) as copied out of the buffer, `len` bytes
  * (0x20 + msg_size), to one clean line each: text cut at the first NUL
  * and at msg_size, trailing newlines dropped, anything unprintable
  * escaped as \xNN. context needs 4 * 24 + 1 bytes, text 4 * msg_size + 1

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The Apple SART host driver (SPEC section 3): a 16-entry allow list for
+ * The Apple SART host driver (hardware.md 3): a 16-entry allow list for
  * some of a device's DMA. It does not remap; a driver adds the physical
  * ranges its coprocessor may reach and removes them when done.
  *

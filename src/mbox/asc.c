@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The Apple ASC mailbox driver (SPEC section 1): a CREDIT controller with
+ * The Apple ASC mailbox driver (hardware.md 1): a CREDIT controller with
  * one bidirectional channel.
  *
  * TX: a send writes straight into the A2I FIFO while A2I_CONTROL says it

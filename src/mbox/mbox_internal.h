@@ -108,6 +108,7 @@ struct copro_mbox_chan {
 	bool tx_reporting;   /* a thread is running tx_done callbacks */
 	bool hw_full;	     /* CREDIT: the controller said full or busy */
 	bool hw_blocked;     /* other modes: the controller said busy */
+	int revoked;	     /* copro_mbox_chan_revoke's status, or 0 */
 	/* Room, completion or shutdown: what blocked senders wait for. */
 	struct copro_event tx_ev;
 	/* POLL: a message is in flight (or blocked); the worker polls. */

@@ -117,6 +117,7 @@ static void tx_pump(struct copro_mbox_chan *chan)
 		ctrl->d.ops->send;
 
 	while (chan->tx_sent != chan->tx_tail && tx_hw_free(chan) &&
+	       !chan->revoked &&
 	       !atomic_load_explicit(&chan->shutting, memory_order_relaxed)) {
 		uint32_t slot = mbox_ring_slot(chan->tx_sent, chan->tx_cap);
 		int ret = send(ctrl->d.ctx, chan,
@@ -217,6 +218,8 @@ static int tx_wait(struct copro_mbox_chan *chan,
 			return -ESHUTDOWN;
 		if (cond(chan))
 			return 0;
+		if (chan->revoked)
+			return chan->revoked;
 		if (poll_irqs || poll_tx) {
 			copro_mutex_unlock(&chan->tx_lock);
 			if (poll_irqs)
@@ -282,6 +285,8 @@ int copro_mbox_send(struct copro_mbox_chan *chan, const void *msg, size_t len,
 	copro_mutex_lock(&chan->tx_lock);
 	if (atomic_load(&chan->shutting)) {
 		ret = -ESHUTDOWN;
+	} else if (chan->revoked) {
+		ret = chan->revoked;
 	} else if (tx_full(chan)) {
 		mbox_stat_add(&chan->backpressure, 1);
 		ret = timeout_ns == 0 ? -EAGAIN
@@ -340,6 +345,8 @@ int copro_mbox_call(struct copro_mbox_chan *chan, const void *msg, size_t len,
 	copro_mutex_lock(&chan->tx_lock);
 	if (atomic_load(&chan->shutting)) {
 		ret = -ESHUTDOWN;
+	} else if (chan->revoked) {
+		ret = chan->revoked;
 	} else {
 		if (ops->call) {
 			ret = ops->call(chan->ctrl->d.ctx, chan, msg, len,
@@ -446,6 +453,31 @@ void copro_mbox_chan_tx_room(struct copro_mbox_chan *chan)
 	tx_pump(chan);
 	tx_unlock_report(chan);
 	mbox_chan_leave(chan, &chan->irq_users);
+}
+
+void copro_mbox_chan_revoke(struct copro_mbox_chan *chan, int status)
+{
+	uint32_t pending;
+
+	if (status >= 0)
+		status = -ENODEV;
+	if (!mbox_chan_enter(chan, &chan->api_users))
+		return;
+	copro_mutex_lock(&chan->tx_lock);
+	chan->revoked = status;
+	pending = mbox_ring_used(chan->tx_tail, chan->tx_done, chan->tx_cap);
+	while (chan->tx_done != chan->tx_tail)
+		tx_complete(chan, status);
+	chan->tx_sent = chan->tx_tail;
+	chan->hw_full = false;
+	atomic_store(&chan->tx_polling, false);
+	tx_unlock_report(chan);
+	copro_event_signal(&chan->tx_ev);
+	copro_dev_info(&chan->ctrl->ld,
+		       "channel %" PRIu64 ": revoked (%s), %" PRIu32
+		       " pending message(s) failed",
+		       chan->id, copro_strerror(status), pending);
+	mbox_chan_leave(chan, &chan->api_users);
 }
 
 bool mbox_tx_poll(struct copro_mbox_chan *chan)

@@ -182,7 +182,7 @@ static int identify_ns(struct copro_nvme *nvme, struct copro_nvme_info *in)
 }
 
 /*
- * SPEC 4 steps 7 and 8: Identify Controller, the I/O queue pair, then
+ * hardware.md 4 steps 7 and 8: Identify Controller, the I/O queue pair, then
  * Identify Namespace. The first bring-up keeps the answers; later ones
  * must find the same namespace.
  */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The bring-up (and reset) sequence of SPEC 4, step by step. Every step
+ * The bring-up (and reset) sequence of hardware.md 4, step by step. Every step
  * that waits has a timeout, and every failure names its step and the
  * value it saw: a coprocessor that never boots must end in an error,
  * never in a hang.

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * NVMe completion-queue parsing, sans-I/O (SPEC 4): the phase bit, the
+ * NVMe completion-queue parsing, sans-I/O (hardware.md 4): the phase bit, the
  * tag and submission-queue checks and the status decoding, as pure
  * functions over a cursor the caller owns. No platform, no locks, no
  * logging, no allocation: the driver copies an entry out of the ring

@@ -275,7 +275,7 @@ void copro_nvme_delete_io_queues(struct copro_nvme *nvme);
 
 /* ---- bring-up and recovery (bringup.c, recover.c) -------------------- */
 
-/* The SPEC 4 sequence from coprocessor stop to live queues. reset_lock. */
+/* hardware.md 4: from coprocessor stop to live queues. reset_lock. */
 int copro_nvme_bringup(struct copro_nvme *nvme, bool first);
 /* Controller disable (shn: shutdown notification); best effort. */
 void copro_nvme_ctrl_disable(struct copro_nvme *nvme, bool shn);

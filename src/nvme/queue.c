@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The two queues, the tag space and the completion path (SPEC 4).
+ * The two queues, the tag space and the completion path (hardware.md 4).
  *
  * Submission queues are linear: an array indexed by tag, a command is
  * issued by writing its tag to the queue's doorbell, after its TCB was
@@ -300,13 +300,20 @@ struct reaped {
 /*
  * The entry at the head, copied out of DMA memory: the status (with the
  * phase) first, with acquire order, so the rest is the controller's
- * finished write when the phase says the entry is new.
+ * finished write when the phase says the entry is new. An entry out of
+ * phase is left unread past its status: the controller may be writing it
+ * right now (ThreadSanitizer saw the model's write of the next lap's
+ * entry race with this read), and copro_nvme_cq_take calls it empty on
+ * the status alone.
  */
 static void cqe_snapshot(const struct nvme_queue *q, struct nvme_cqe *out)
 {
 	const struct nvme_cqe *e = &q->cqes[q->cur.head];
 
+	memset(out, 0, sizeof(*out));
 	out->status = __atomic_load_n(&e->status, __ATOMIC_ACQUIRE);
+	if ((out->status & NVME_CQE_PHASE) != q->cur.phase)
+		return;
 	out->cid = __atomic_load_n(&e->cid, __ATOMIC_RELAXED);
 	out->sq_id = __atomic_load_n(&e->sq_id, __ATOMIC_RELAXED);
 	out->result = __atomic_load_n(&e->result, __ATOMIC_RELAXED);

@@ -154,6 +154,28 @@ static int translate_one(const struct copro_dt *dt, int node, int bus,
 	return -COPRO_EDT;
 }
 
+int copro_dt_reg_raw(const struct copro_dt *dt, int node, unsigned index,
+		     uint64_t *addr)
+{
+	const fdt32_t *v;
+	unsigned ac, sc;
+	int bus, n, rc;
+
+	rc = reg_layout(dt, node, &bus, &ac, &sc);
+	if (rc)
+		return rc;
+	n = reg_prop(dt, node, ac, sc, bus, &v);
+	if (n < 0)
+		return n;
+	if (index >= (unsigned)n) {
+		copro_dt_err(dt, node, "property 'reg' has %d entries, no entry %u",
+			     n, index);
+		return -ENOENT;
+	}
+	*addr = copro_dt_read_cells(v + index * (ac + sc), ac);
+	return 0;
+}
+
 int copro_dt_reg(const struct copro_dt *dt, int node, unsigned index,
 		 uint64_t *addr, uint64_t *size)
 {

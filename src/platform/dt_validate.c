@@ -143,7 +143,9 @@ static int check_overlaps(const struct copro_dt *dt, struct spans *s)
 	unsigned reported = 0;
 	int first = 0;
 
-	qsort(s->v, s->n, sizeof(*s->v), span_cmp);
+	/* A tree with no reg has no array at all: qsort's base must not be NULL. */
+	if (s->n)
+		qsort(s->v, s->n, sizeof(*s->v), span_cmp);
 	for (size_t i = 0; i < s->n; i++) {
 		const struct reg_span *a = &s->v[i];
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The crashlog of a crash the engine reported (SPEC 2.4): the whole
+ * The crashlog of a crash the engine reported (hardware.md 2.4): the whole
  * buffer is copied first (the coprocessor may still be writing, and
  * MMIO buffers take 32-bit reads only), then parsed from the copy,
  * logged, and kept for copro_rtkit_crashlog().

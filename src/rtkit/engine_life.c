@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The host's requests to the engine (SPEC 2.2): boot, wake, takeover,
+ * The host's requests to the engine (hardware.md 2.2): boot, wake, takeover,
  * power states and reinit, and the application endpoints. Each changes
  * the state and says what to send; the coprocessor's answers move the
  * state on (engine_mgmt.c). Waiting, and timing out, is the glue's.

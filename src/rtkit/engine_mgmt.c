@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The management endpoint (SPEC 2.1, 2.2) in the engine. HELLO and the
+ * The management endpoint (hardware.md 2.1, 2.2) in the engine. HELLO and the
  * endpoint map drive the handshake forward, power-state ACKs complete
  * the host's requests, and the takeover of a coprocessor another owner
  * left running goes through its three steps here.

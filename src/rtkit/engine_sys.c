@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The system endpoints in the engine: buffer requests (SPEC 2.3), the
+ * The system endpoints in the engine: buffer requests (hardware.md 2.3), the
  * crashlog (2.4), syslog (2.5), ioreport (2.6) and oslog (2.7).
  *
  * A buffer request is checked here for what needs no knowledge of the

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The lifecycle (SPEC 2.2): boot, takeover, shutdown, quiesce, wake,
+ * The lifecycle (hardware.md 2.2): boot, takeover, shutdown, quiesce, wake,
  * idle, poweroff and reinit. Each asks the engine for its first step,
  * sends what that produced, and waits while the coprocessor's answers
  * move the engine on (dispatch.c). Every wait has the configured

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Shared buffers of the system endpoints (SPEC 2.3): providing the
+ * Shared buffers of the system endpoints (hardware.md 2.3): providing the
  * buffers the engine's BUFFER events ask for, in the client's mode.
  *
  * The engine has refused requests of size 0 or above shmem_max, second

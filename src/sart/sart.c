@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The Apple SART host driver (SPEC section 3): probe, the allow-list
+ * The Apple SART host driver (hardware.md 3): probe, the allow-list
  * bookkeeping and the provider lookup. The register layouts live in
  * sart_ops.c.
  *

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The three SART register layouts (SPEC section 3).
+ * The three SART register layouts (hardware.md 3).
  *
  * v0 and v2 keep the flags and the size in one config register, so the
  * range is complete (address first, then size and flags in one store)

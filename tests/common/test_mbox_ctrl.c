@@ -15,6 +15,7 @@
 #include <copro/error.h>
 
 #include "test_mbox_ctrl.h"
+#include "test_modes.h"
 
 struct tctrl_chan {
 	struct copro_mbox_chan *chan; /* bound, NULL otherwise */
@@ -609,8 +610,9 @@ void tenv_fini(struct tenv *e)
 	e->bus = NULL;
 }
 
-static int tenv_setup(void **state, bool threaded)
+int tenv_setup(void **state)
 {
+	bool threaded = test_threaded(state);
 	struct tenv *e = calloc(1, sizeof(*e));
 
 	if (!e || test_logcap_init(&e->cap) < 0)
@@ -621,16 +623,6 @@ static int tenv_setup(void **state, bool threaded)
 		return -1;
 	*state = e;
 	return 0;
-}
-
-int tenv_setup_threaded(void **state)
-{
-	return tenv_setup(state, true);
-}
-
-int tenv_setup_polled(void **state)
-{
-	return tenv_setup(state, false);
 }
 
 int tenv_teardown(void **state)

@@ -121,9 +121,11 @@ struct tenv {
 	bool threaded;
 };
 
-/* cmocka setups/teardown; *state becomes a struct tenv. */
-int tenv_setup_threaded(void **state);
-int tenv_setup_polled(void **state);
+/*
+ * cmocka setup/teardown; the case's mode (test_modes.h) says threaded or
+ * polled, and *state becomes a struct tenv.
+ */
+int tenv_setup(void **state);
 int tenv_teardown(void **state);
 /* Both from an existing devicetree (the env does not own dt). */
 int tenv_init_dt(struct tenv *e, struct copro_dt *dt, bool threaded);

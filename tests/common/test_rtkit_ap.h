@@ -4,7 +4,7 @@
  * level, without the host RTKit library: a board, the ASC mailbox driver
  * bound as a plain mailbox client through the NVMe node's `mboxes`, the
  * coprocessor's CPU_CONTROL, the host SART driver, and helpers that play
- * the AP's side of each step (SPEC 2.2 - 2.7) with assertions.
+ * the AP's side of each step (hardware.md 2.2 - 2.7) with assertions.
  *
  *   struct test_ap ap;
  *   test_ap_open(&ap, "t8103", NULL);   // the board's own firmware model

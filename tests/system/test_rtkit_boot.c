@@ -19,6 +19,7 @@
 #include <copro/sim/rtkit_fw.h>
 
 #include "test_rtkit_sys.h"
+#include "test_modes.h"
 
 #define SHORT_NS (50 * COPRO_NSEC_PER_MSEC)
 
@@ -94,28 +95,14 @@ static void check_board(const char *board, bool threaded)
 	sys_free(s);
 }
 
-static void test_t8103_threaded(void **state)
+static void test_t8103(void **state)
 {
-	(void)state;
-	check_board("t8103", true);
+	check_board("t8103", test_threaded(state));
 }
 
-static void test_t8103_polled(void **state)
+static void test_t6000(void **state)
 {
-	(void)state;
-	check_board("t8103", false);
-}
-
-static void test_t6000_threaded(void **state)
-{
-	(void)state;
-	check_board("t6000", true);
-}
-
-static void test_t6000_polled(void **state)
-{
-	(void)state;
-	check_board("t6000", false);
+	check_board("t6000", test_threaded(state));
 }
 
 /* ---- versions ------------------------------------------------------------ */
@@ -331,10 +318,8 @@ static void test_app_endpoint(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_t8103_threaded),
-		cmocka_unit_test(test_t8103_polled),
-		cmocka_unit_test(test_t6000_threaded),
-		cmocka_unit_test(test_t6000_polled),
+		TEST_BOTH(test_t8103, NULL, NULL),
+		TEST_BOTH(test_t6000, NULL, NULL),
 		cmocka_unit_test(test_versions),
 		cmocka_unit_test(test_quiesce_wake_on),
 		cmocka_unit_test(test_quiesce_wake_init),

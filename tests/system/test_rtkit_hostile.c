@@ -21,6 +21,7 @@
 #include <copro/sim/rtkit_fw.h>
 
 #include "test_rtkit_sys.h"
+#include "test_modes.h"
 
 #define SHORT_NS (50 * COPRO_NSEC_PER_MSEC)
 
@@ -95,16 +96,9 @@ static void check_crash(bool threaded)
 	sys_free(s);
 }
 
-static void test_crash_threaded(void **state)
+static void test_crash(void **state)
 {
-	(void)state;
-	check_crash(true);
-}
-
-static void test_crash_polled(void **state)
-{
-	(void)state;
-	check_crash(false);
+	check_crash(test_threaded(state));
 }
 
 /* A damaged crashlog: decoded as far as it goes, the client still told. */
@@ -307,29 +301,23 @@ static void test_hostile_buffer_requests(void **state)
 	sys_free(s);
 }
 
-static void test_hostile_threaded(void **state)
+/* Both boards, one in each mode. */
+static void test_hostile(void **state)
 {
-	(void)state;
-	check_hostile("t6000", true);
-}
+	bool threaded = test_threaded(state);
 
-static void test_hostile_polled(void **state)
-{
-	(void)state;
-	check_hostile("t8103", false);
+	check_hostile(threaded ? "t6000" : "t8103", threaded);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_crash_threaded),
-		cmocka_unit_test(test_crash_polled),
+		TEST_BOTH(test_crash, NULL, NULL),
 		cmocka_unit_test(test_crash_damaged),
 		cmocka_unit_test(test_crash_without_buffer),
 		cmocka_unit_test(test_stall),
 		cmocka_unit_test(test_hostile_buffer_requests),
-		cmocka_unit_test(test_hostile_threaded),
-		cmocka_unit_test(test_hostile_polled),
+		TEST_BOTH(test_hostile, NULL, NULL),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

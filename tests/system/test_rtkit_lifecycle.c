@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The host RTKit library against the board's firmware model through every
- * lifecycle step, as real firmware behaves (SPEC 2.2): each wake after
+ * lifecycle step, as real firmware behaves (hardware.md 2.2): each wake after
  * shutdown, quiesce and idle ends in a running coprocessor with its whole
  * endpoint map and its buffers; a firmware that restarts on its own is
  * handshaken with again; a bootloader-style wake before HELLO wakes a

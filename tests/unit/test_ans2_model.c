@@ -6,8 +6,7 @@
  * the vendor command through the SART, and queue depth 32.
  */
 #include "test_ans2_model_host.h"
-
-#include <libfdt.h>
+#include "test_dtb.h"
 
 #include <copro/sim/board.h>
 
@@ -140,25 +139,15 @@ static void test_bringup_and_identify(void **state)
 /* The t8103 board with properties set on its NVMe node, as a .dtb file. */
 static void write_board(const char *path, const char *const *props)
 {
-	struct copro_dt *dt;
-	static char buf[256 * 1024];
-	FILE *f;
-	int node;
+	size_t len;
+	void *blob = test_dtb_board_with("t8103", "apple,nvme-ans2", props,
+					 &len);
+	FILE *f = fopen(path, "wb");
 
-	assert_int_equal(copro_board_dt_open("t8103", NULL, &dt), 0);
-	assert_int_equal(fdt_open_into(copro_dt_blob(dt), buf, sizeof(buf)), 0);
-	copro_dt_close(dt);
-	node = fdt_node_offset_by_compatible(buf, -1, "apple,nvme-ans2");
-	assert_true(node >= 0);
-	for (; props[0]; props += 2)
-		assert_int_equal(fdt_setprop_string(buf, node, props[0],
-						    props[1]), 0);
-	assert_int_equal(fdt_pack(buf), 0);
-	f = fopen(path, "wb");
 	assert_non_null(f);
-	assert_int_equal(fwrite(buf, 1, fdt_totalsize(buf), f),
-			 fdt_totalsize(buf));
+	assert_int_equal(fwrite(blob, 1, len, f), len);
 	fclose(f);
+	free(blob);
 }
 
 static void test_identify_strings_from_dt(void **state)

@@ -255,7 +255,7 @@ static inline void h_expect_crash(struct host *h, const char *text)
 			 text);
 }
 
-/* RTKit boot as SPEC 4 step 2 and 3 do it, from any coprocessor state. */
+/* RTKit boot as hardware.md 4 steps 2 and 3 do it, from any state. */
 static inline void h_boot(struct host *h)
 {
 	if (copro_sim_rtkit_is_up(h->fw))
@@ -405,7 +405,7 @@ static inline bool h_boot_ok(void *arg)
 	return h_rd(h, ANS2_BOOT_STATUS) == ANS2_BOOT_STATUS_OK;
 }
 
-/* Power, the firmware, and the register setup of SPEC 4 steps 3 to 5. */
+/* Power, the firmware, and the register setup of hardware.md 4 steps 3 to 5. */
 static inline void h_prepare(struct host *h)
 {
 	assert_int_equal(copro_power_on(h->pd), 0);
@@ -465,7 +465,7 @@ static inline uint16_t h_create_sq(struct host *h, unsigned depth)
 		     NULL);
 }
 
-/* The whole SPEC 4 bring-up, up to a live I/O queue pair. */
+/* The whole hardware.md 4 bring-up, up to a live I/O queue pair. */
 static inline void h_bringup(struct host *h)
 {
 	uint32_t result = ~0u;

@@ -13,7 +13,6 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <libfdt.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +25,9 @@
 #include <copro/sim/asc_model.h>
 #include <copro/sim/board.h>
 
+#include "test_dtb.h"
 #include "testutil.h"
+#include "test_modes.h"
 
 #define T8103_MBOX "mbox@277408000"
 
@@ -139,8 +140,9 @@ static void fx_close(struct fx *f)
 	copro_board_destroy(f->b);
 }
 
-static int setup_common(void **state, bool threaded)
+static int setup(void **state)
 {
+	bool threaded = test_threaded(state);
 	struct fx *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
@@ -148,16 +150,6 @@ static int setup_common(void **state, bool threaded)
 	fx_open(f, threaded);
 	*state = f;
 	return 0;
-}
-
-static int setup_threaded(void **state)
-{
-	return setup_common(state, true);
-}
-
-static int setup_polled(void **state)
-{
-	return setup_common(state, false);
 }
 
 static int teardown(void **state)
@@ -456,76 +448,49 @@ struct dtb_opts {
 #define NAMES3 "send-empty\0send-not-empty\0recv-empty"
 #define SMALL_MBOX_PHYS 0x10008000ull
 
-static void *build_dtb(const struct dtb_opts *o)
+static struct test_dtb *build_dtb(const struct dtb_opts *o)
 {
-	const size_t cap = 4096;
-	void *fdt = malloc(cap);
-	static const char compat[] = "apple,t8103-asc-mailbox\0apple,asc-mailbox";
-	static const char aic_compat[] = "apple,t8103-aic\0apple,aic";
-	fdt32_t irqs[12], reg[4];
+	struct test_dtb *b = test_dtb_new();
+	unsigned lines[4];
 
-	assert_non_null(fdt);
-	assert_int_equal(fdt_create(fdt, (int)cap), 0);
-	assert_int_equal(fdt_finish_reservemap(fdt), 0);
-	assert_int_equal(fdt_begin_node(fdt, ""), 0);
-	assert_int_equal(fdt_property_u32(fdt, "#address-cells", 2), 0);
-	assert_int_equal(fdt_property_u32(fdt, "#size-cells", 2), 0);
+	test_dtb_begin(b, "");
+	test_dtb_u32(b, "#address-cells", 2);
+	test_dtb_u32(b, "#size-cells", 2);
 
-	assert_int_equal(fdt_begin_node(fdt, "interrupt-controller@1000"), 0);
-	assert_int_equal(fdt_property(fdt, "compatible", aic_compat,
-				      sizeof(aic_compat)),
-			 0);
-	assert_int_equal(fdt_property_u32(fdt, "#interrupt-cells", 3), 0);
-	assert_int_equal(fdt_property(fdt, "interrupt-controller", NULL, 0), 0);
-	assert_int_equal(fdt_property_u32(fdt, "phandle", 1), 0);
-	assert_int_equal(fdt_end_node(fdt), 0);
+	test_dtb_begin(b, "interrupt-controller@1000");
+	TEST_DTB_STRS(b, "compatible", "apple,t8103-aic\0apple,aic");
+	test_dtb_u32(b, "#interrupt-cells", 3);
+	test_dtb_empty(b, "interrupt-controller");
+	test_dtb_phandle(b, 1);
+	test_dtb_end(b);
 
-	assert_int_equal(fdt_begin_node(fdt, "mbox@10008000"), 0);
-	assert_int_equal(fdt_property(fdt, "compatible", compat,
-				      sizeof(compat)),
-			 0);
-	if (o->reg) {
-		reg[0] = cpu_to_fdt32(0);
-		reg[1] = cpu_to_fdt32((uint32_t)SMALL_MBOX_PHYS);
-		reg[2] = cpu_to_fdt32(0);
-		reg[3] = cpu_to_fdt32(ASC_MBOX_REGION_SIZE);
-		assert_int_equal(fdt_property(fdt, "reg", reg, sizeof(reg)), 0);
-	}
-	assert_int_equal(fdt_property_u32(fdt, "interrupt-parent", 1), 0);
-	for (unsigned i = 0; i < o->nirqs; i++) {
-		irqs[3 * i] = cpu_to_fdt32(0);
-		irqs[3 * i + 1] = cpu_to_fdt32(10 + i);
-		irqs[3 * i + 2] = cpu_to_fdt32(4);
-	}
-	assert_int_equal(fdt_property(fdt, "interrupts", irqs,
-				      (int)(3 * o->nirqs * sizeof(fdt32_t))),
-			 0);
-	assert_int_equal(fdt_property(fdt, "interrupt-names", o->names,
-				      (int)o->names_len),
-			 0);
-	assert_int_equal(fdt_property_u32(fdt, "#mbox-cells", o->mbox_cells),
-			 0);
-	assert_int_equal(fdt_property_u32(fdt, "phandle", 2), 0);
-	assert_int_equal(fdt_end_node(fdt), 0);
+	test_dtb_begin(b, "mbox@10008000");
+	TEST_DTB_STRS(b, "compatible", "apple,t8103-asc-mailbox\0apple,asc-mailbox");
+	if (o->reg)
+		test_dtb_reg(b, SMALL_MBOX_PHYS, ASC_MBOX_REGION_SIZE);
+	test_dtb_u32(b, "interrupt-parent", 1);
+	assert_true(o->nirqs <= 4);
+	for (unsigned i = 0; i < o->nirqs; i++)
+		lines[i] = 10 + i;
+	test_dtb_aic_irqs_v(b, lines, o->nirqs);
+	test_dtb_prop(b, "interrupt-names", o->names, o->names_len);
+	test_dtb_u32(b, "#mbox-cells", o->mbox_cells);
+	test_dtb_phandle(b, 2);
+	test_dtb_end(b);
 
 	if (o->client) {
-		fdt32_t mboxes[2] = { cpu_to_fdt32(2), cpu_to_fdt32(3) };
-
-		assert_int_equal(fdt_begin_node(fdt, "client"), 0);
-		assert_int_equal(fdt_property(fdt, "mboxes", mboxes,
-					      (int)((1 + o->mbox_cells) *
-						    sizeof(fdt32_t))),
-				 0);
-		assert_int_equal(fdt_end_node(fdt), 0);
+		test_dtb_begin(b, "client");
+		/* <&mbox 3>, cut to the controller's #mbox-cells. */
+		assert_true(o->mbox_cells <= 1);
+		test_dtb_cells(b, "mboxes", 1 + o->mbox_cells, 2, 3);
+		test_dtb_end(b);
 	}
-	assert_int_equal(fdt_end_node(fdt), 0);
-	assert_int_equal(fdt_finish(fdt), 0);
-	return fdt;
+	test_dtb_end(b);
+	return b;
 }
 
 struct small {
 	struct test_logcap cap;
-	void *blob;
 	struct copro_dt *dt;
 	struct copro_bus *bus;
 	struct copro_platform *p;
@@ -535,10 +500,8 @@ struct small {
 static void small_open(struct small *s, const struct dtb_opts *o)
 {
 	assert_int_equal(test_logcap_init(&s->cap), 0);
-	s->blob = build_dtb(o);
-	assert_int_equal(copro_dt_open(s->blob, fdt_totalsize(s->blob),
-				       "small", test_logcap_log(&s->cap),
-				       &s->dt),
+	assert_int_equal(test_dtb_open(build_dtb(o), "small",
+				       test_logcap_log(&s->cap), &s->dt),
 			 0);
 	assert_int_equal(test_platform_create(s->dt, test_logcap_log(&s->cap),
 					      false, &s->bus, &s->p),
@@ -551,7 +514,6 @@ static void small_close(struct small *s)
 {
 	test_platform_destroy(s->bus, s->p);
 	copro_dt_close(s->dt);
-	free(s->blob);
 	test_logcap_destroy(&s->cap);
 }
 
@@ -704,9 +666,6 @@ static void test_no_such_channel(void **state)
 	assert_true(test_logcap_contains(&f->cap, "only channel 0"));
 }
 
-#define TT(fn) { #fn "/threaded", fn, setup_threaded, teardown, NULL }
-#define TP(fn) { #fn "/polled", fn, setup_polled, teardown, NULL }
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -714,18 +673,13 @@ int main(void)
 		cmocka_unit_test(test_probe_no_recv_irq),
 		cmocka_unit_test(test_probe_not_asc),
 		cmocka_unit_test(test_dt_bind),
-		TT(test_no_such_channel),
-		TP(test_send_wrong_length),
-		TT(test_round_trip),
-		TP(test_round_trip),
-		TT(test_rx_before_bind),
-		TP(test_rx_before_bind),
-		TT(test_credit_backpressure),
-		TP(test_credit_backpressure),
-		TT(test_credit_queue_full),
-		TP(test_credit_queue_full),
-		TT(test_rx_ring_full_no_loss),
-		TP(test_rx_ring_full_no_loss),
+		TEST_THREADED(test_no_such_channel, setup, teardown),
+		TEST_POLLED(test_send_wrong_length, setup, teardown),
+		TEST_BOTH(test_round_trip, setup, teardown),
+		TEST_BOTH(test_rx_before_bind, setup, teardown),
+		TEST_BOTH(test_credit_backpressure, setup, teardown),
+		TEST_BOTH(test_credit_queue_full, setup, teardown),
+		TEST_BOTH(test_rx_ring_full_no_loss, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

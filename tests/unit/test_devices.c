@@ -22,7 +22,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <libfdt.h>
 
 #include <copro/asc.h>
 #include <copro/devices.h>
@@ -32,6 +31,7 @@
 #include <copro/sart.h>
 #include <copro/sim/board.h>
 
+#include "test_dtb.h"
 #include "testutil.h"
 
 #define KIND "test"
@@ -285,59 +285,42 @@ static void ok(int rc)
 	assert_int_equal(rc, 0);
 }
 
-static void *build(const struct node_spec *nodes, size_t *len)
+static struct test_dtb *build(const struct node_spec *nodes)
 {
-	size_t size = 8192;
-	void *fdt = calloc(1, size);
-	const fdt32_t two = cpu_to_fdt32(2);
-	const fdt32_t mem[4] = { cpu_to_fdt32(1), 0, 0, cpu_to_fdt32(0x100000) };
+	struct test_dtb *b = test_dtb_new();
 
-	assert_non_null(fdt);
-	ok(fdt_create(fdt, (int)size));
-	ok(fdt_finish_reservemap(fdt));
-	ok(fdt_begin_node(fdt, ""));
-	ok(fdt_property(fdt, "#address-cells", &two, 4));
-	ok(fdt_property(fdt, "#size-cells", &two, 4));
-	ok(fdt_begin_node(fdt, "memory@100000000"));
-	ok(fdt_property_string(fdt, "device_type", "memory"));
-	ok(fdt_property(fdt, "reg", mem, sizeof(mem)));
-	ok(fdt_end_node(fdt));
+	test_dtb_begin(b, "");
+	test_dtb_u32(b, "#address-cells", 2);
+	test_dtb_u32(b, "#size-cells", 2);
+	test_dtb_memory(b, 0x100000000, 0x100000);
 	for (const struct node_spec *n = nodes; n->name; n++) {
-		fdt32_t refs[4];
 		unsigned nr = 0;
 
-		ok(fdt_begin_node(fdt, n->name));
+		test_dtb_begin(b, n->name);
 		if (n->compat)
-			ok(fdt_property_string(fdt, "compatible", n->compat));
+			test_dtb_str(b, "compatible", n->compat);
 		if (n->phandle)
-			ok(fdt_property_u32(fdt, "phandle", n->phandle));
-		while (nr < 4 && n->refs[nr]) {
-			refs[nr] = cpu_to_fdt32(n->refs[nr]);
+			test_dtb_phandle(b, n->phandle);
+		while (nr < 4 && n->refs[nr])
 			nr++;
-		}
 		if (nr)
-			ok(fdt_property(fdt, "test-providers", refs,
-					(int)(nr * 4)));
+			test_dtb_cells_v(b, "test-providers", n->refs, nr);
 		if (n->disabled)
-			ok(fdt_property_string(fdt, "status", "disabled"));
-		ok(fdt_end_node(fdt));
+			test_dtb_str(b, "status", "disabled");
+		test_dtb_end(b);
 	}
-	ok(fdt_end_node(fdt));
-	ok(fdt_finish(fdt));
-	*len = fdt_totalsize(fdt);
-	return fdt;
+	test_dtb_end(b);
+	return b;
 }
 
 static void fx_open(struct fx *f, const struct node_spec *nodes)
 {
-	size_t len;
-	void *blob = build(nodes, &len);
 	unsigned i = 0;
 
 	memset(f, 0, sizeof(*f));
 	ok(test_logcap_init(&f->cap));
-	ok(copro_dt_open(blob, len, "devs", test_logcap_log(&f->cap), &f->dt));
-	free(blob);
+	ok(test_dtb_open(build(nodes), "devs", test_logcap_log(&f->cap),
+			 &f->dt));
 	ok(test_platform_create(f->dt, test_logcap_log(&f->cap), false,
 				&f->bus, &f->p));
 	for (const struct copro_driver *const *d = test_drivers; *d; d++)
@@ -725,34 +708,22 @@ static const struct copro_driver sc_drv = {
 /* t8103 plus /soc/sart-client pointing at the NVMe's SART, as a file. */
 static void write_board(char *path, size_t len)
 {
-	struct copro_dt *dt;
+	struct test_dtb_edit *e = test_dtb_edit_board("t8103");
+	/* Fails the test when the SART is missing or has no phandle. */
+	uint32_t ph = test_dtb_edit_phandle(e, "/soc/iommu@27bc50000");
 	size_t size;
 	void *blob;
-	int soc, sart, node, fd;
-	uint32_t ph;
+	int fd;
 
-	ok(copro_board_dt_open("t8103", NULL, &dt));
-	size = fdt_totalsize(copro_dt_blob(dt)) + 1024;
-	blob = calloc(1, size);
-	assert_non_null(blob);
-	ok(fdt_open_into(copro_dt_blob(dt), blob, (int)size));
-	copro_dt_close(dt);
-	soc = fdt_path_offset(blob, "/soc");
-	sart = fdt_path_offset(blob, "/soc/iommu@27bc50000");
-	assert_true(soc >= 0 && sart >= 0);
-	ph = fdt_get_phandle(blob, sart);
-	assert_true(ph != 0);
-	node = fdt_add_subnode(blob, soc, "sart-client");
-	assert_true(node >= 0);
-	ok(fdt_setprop_string(blob, node, "compatible",
-			      "copro,test-sart-client"));
-	ok(fdt_setprop_u32(blob, node, "apple,sart", ph));
-	ok(fdt_pack(blob));
+	test_dtb_edit_add(e, "/soc", "sart-client");
+	test_dtb_edit_str(e, "/soc/sart-client", "compatible",
+			  "copro,test-sart-client");
+	test_dtb_edit_u32(e, "/soc/sart-client", "apple,sart", ph);
+	blob = test_dtb_edit_finish(e, &size);
 	snprintf(path, len, "/tmp/copro-devices-XXXXXX");
 	fd = mkstemp(path);
 	assert_true(fd >= 0);
-	assert_int_equal(write(fd, blob, fdt_totalsize(blob)),
-			 (ssize_t)fdt_totalsize(blob));
+	assert_int_equal(write(fd, blob, size), (ssize_t)size);
 	close(fd);
 	free(blob);
 }

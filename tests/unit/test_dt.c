@@ -3,7 +3,7 @@
  * The devicetree layer: opening blobs, lookups, address translation,
  * interrupts, references, board validation, and that every failure names
  * the board, the node and the property. Malformed boards are built here
- * with libfdt's sequential-write API.
+ * with the tests' devicetree builder (tests/common/test_dtb.h).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,6 +22,7 @@
 #include "copro/dt.h"
 #include "copro/sim/board.h"
 #include "copro/error.h"
+#include "test_dtb.h"
 #include "testutil.h"
 
 #define AIC_PH 1
@@ -64,96 +65,35 @@ static size_t errors(struct fx *fx)
 
 /* ---- building blobs ---- */
 
-struct tb {
-	char buf[16384];
-};
-
-static void ok(int rc)
-{
-	if (rc)
-		fail_msg("libfdt: %s", fdt_strerror(rc));
-}
-
-static void cells(struct tb *t, const char *name, unsigned n, ...)
-{
-	fdt32_t v[32];
-	va_list ap;
-
-	assert_true(n <= 32);
-	va_start(ap, n);
-	for (unsigned i = 0; i < n; i++)
-		v[i] = cpu_to_fdt32(va_arg(ap, uint32_t));
-	va_end(ap);
-	ok(fdt_property(t->buf, name, v, (int)(n * 4)));
-}
-
-static void str(struct tb *t, const char *name, const char *s)
-{
-	ok(fdt_property_string(t->buf, name, s));
-}
-
-/* A string list: NUL-separated in one argument ("a\0b"), with its length. */
-static void strs(struct tb *t, const char *name, const char *s, size_t len)
-{
-	ok(fdt_property(t->buf, name, s, (int)len));
-}
-#define STRS(t, name, lit) strs(t, name, lit, sizeof(lit))
-
-static void empty(struct tb *t, const char *name)
-{
-	ok(fdt_property(t->buf, name, NULL, 0));
-}
-
-static void node(struct tb *t, const char *name)
-{
-	ok(fdt_begin_node(t->buf, name));
-}
-
-static void end(struct tb *t)
-{
-	ok(fdt_end_node(t->buf));
-}
-
-/* reg with 2 address and 2 size cells. */
-static void reg(struct tb *t, uint64_t addr, uint64_t size)
-{
-	cells(t, "reg", 4, (uint32_t)(addr >> 32), (uint32_t)addr,
-	      (uint32_t)(size >> 32), (uint32_t)size);
-}
-
 /* The root, /memory, and /soc (an identity bus) with an AIC in it. */
-static void board_begin(struct tb *t)
+static struct test_dtb *board_begin(void)
 {
-	ok(fdt_create(t->buf, sizeof(t->buf)));
-	ok(fdt_finish_reservemap(t->buf));
-	node(t, "");
-	cells(t, "#address-cells", 1, 2);
-	cells(t, "#size-cells", 1, 2);
-	node(t, "memory@800000000");
-	str(t, "device_type", "memory");
-	reg(t, 0x800000000, 0x10000000);
-	end(t);
-	node(t, "soc");
-	cells(t, "#address-cells", 1, 2);
-	cells(t, "#size-cells", 1, 2);
-	empty(t, "ranges");
-	node(t, "interrupt-controller@23b100000");
-	STRS(t, "compatible", "apple,t8103-aic\0apple,aic");
-	cells(t, "#interrupt-cells", 1, 3);
-	empty(t, "interrupt-controller");
-	reg(t, 0x23b100000, 0x8000);
-	cells(t, "phandle", 1, AIC_PH);
-	end(t);
+	struct test_dtb *t = test_dtb_new();
+
+	test_dtb_begin(t, "");
+	test_dtb_u32(t, "#address-cells", 2);
+	test_dtb_u32(t, "#size-cells", 2);
+	test_dtb_memory(t, 0x800000000, 0x10000000);
+	test_dtb_begin(t, "soc");
+	test_dtb_u32(t, "#address-cells", 2);
+	test_dtb_u32(t, "#size-cells", 2);
+	test_dtb_empty(t, "ranges");
+	test_dtb_begin(t, "interrupt-controller@23b100000");
+	TEST_DTB_STRS(t, "compatible", "apple,t8103-aic\0apple,aic");
+	test_dtb_u32(t, "#interrupt-cells", 3);
+	test_dtb_empty(t, "interrupt-controller");
+	test_dtb_reg(t, 0x23b100000, 0x8000);
+	test_dtb_phandle(t, AIC_PH);
+	test_dtb_end(t);
+	return t;
 }
 
 /* Closes /soc and the root and opens the result as board "test". */
-static int board_open(struct fx *fx, struct tb *t)
+static int board_open(struct fx *fx, struct test_dtb *t)
 {
-	end(t);
-	end(t);
-	ok(fdt_finish(t->buf));
-	return copro_dt_open(t->buf, fdt_totalsize(t->buf), "test",
-			     test_logcap_log(&fx->cap), &fx->dt);
+	test_dtb_end(t);
+	test_dtb_end(t);
+	return test_dtb_open(t, "test", test_logcap_log(&fx->cap), &fx->dt);
 }
 
 static int path(struct fx *fx, const char *p)
@@ -270,17 +210,16 @@ static void test_open_garbage(void **state)
 static void test_open_truncated_and_corrupt(void **state)
 {
 	struct fx *fx = *state;
-	struct tb t;
-	char *copy;
+	struct test_dtb *t;
+	char *copy, *blob;
 	size_t size;
 
-	board_begin(&t);
-	end(&t);
-	end(&t);
-	ok(fdt_finish(t.buf));
-	size = fdt_totalsize(t.buf);
+	t = board_begin();
+	test_dtb_end(t);
+	test_dtb_end(t);
+	blob = test_dtb_finish(t, &size);
 
-	assert_int_equal(copro_dt_open(t.buf, size - 8, "cut",
+	assert_int_equal(copro_dt_open(blob, size - 8, "cut",
 				       test_logcap_log(&fx->cap), &fx->dt),
 			 -COPRO_EDT);
 	expect_log(fx, "err: cut: devicetree header claims");
@@ -289,7 +228,7 @@ static void test_open_truncated_and_corrupt(void **state)
 	/* A node name's terminator lost inside the structure block. */
 	copy = malloc(size);
 	assert_non_null(copy);
-	memcpy(copy, t.buf, size);
+	memcpy(copy, blob, size);
 	for (size_t i = fdt_off_dt_struct(copy);
 	     i < fdt_off_dt_struct(copy) + fdt_size_dt_struct(copy); i++)
 		copy[i] = (char)0xa5;
@@ -299,13 +238,14 @@ static void test_open_truncated_and_corrupt(void **state)
 	expect_log(fx, "err: corrupt: malformed devicetree blob");
 
 	/* Pre-2007 layouts are refused before libfdt walks them. */
-	memcpy(copy, t.buf, size);
+	memcpy(copy, blob, size);
 	fdt_set_version(copy, 16);
 	assert_int_equal(copro_dt_open(copy, size, "old",
 				       test_logcap_log(&fx->cap), &fx->dt),
 			 -COPRO_EDT);
 	expect_log(fx, "err: old: devicetree blob version 16 (compatible with 16) is not supported (need 17)");
 	free(copy);
+	free(blob);
 }
 
 static void test_open_board_unknown_and_file(void **state)
@@ -321,7 +261,7 @@ static void test_open_board_unknown_and_file(void **state)
 	assert_int_equal(copro_board_dt_open("no-such-board",
 					     test_logcap_log(&fx->cap), &fx->dt),
 			 -ENOENT);
-	expect_log(fx, "err: no-such-board: not a built-in board (t6000, t8103)");
+	expect_log(fx, "err: no-such-board: not a built-in board (gunyah, t6000, t8103)");
 
 	assert_int_equal(copro_dt_open_file("/nonexistent/x.dtb",
 					    test_logcap_log(&fx->cap), &fx->dt),
@@ -378,20 +318,20 @@ static void test_properties(void **state)
 	const char *s;
 	uint64_t v64;
 	uint32_t v;
-	struct tb t;
+	struct test_dtb *t;
 	int n;
 
-	board_begin(&t);
-	node(&t, "thing@0");
-	cells(&t, "one", 1, 7);
-	cells(&t, "two", 2, 0x1, 0x2);
-	cells(&t, "three", 3, 1, 2, 3);
-	str(&t, "label", "hello");
-	STRS(&t, "names", "a\0bb\0ccc");
-	ok(fdt_property(t.buf, "unterminated", "xyz", 3));
-	str(&t, "status", "disabled");
-	end(&t);
-	assert_int_equal(board_open(fx, &t), 0);
+	t = board_begin();
+	test_dtb_begin(t, "thing@0");
+	test_dtb_cells(t, "one", 1, 7);
+	test_dtb_cells(t, "two", 2, 0x1, 0x2);
+	test_dtb_cells(t, "three", 3, 1, 2, 3);
+	test_dtb_str(t, "label", "hello");
+	TEST_DTB_STRS(t, "names", "a\0bb\0ccc");
+	test_dtb_prop(t, "unterminated", "xyz", 3);
+	test_dtb_str(t, "status", "disabled");
+	test_dtb_end(t);
+	assert_int_equal(board_open(fx, t), 0);
 	n = path(fx, "/soc/thing@0");
 
 	assert_int_equal(copro_dt_u32(fx->dt, n, "one", &v), 0);
@@ -437,22 +377,22 @@ static void test_properties(void **state)
 static void test_status_and_compatible(void **state)
 {
 	struct fx *fx = *state;
-	struct tb t;
+	struct test_dtb *t;
 	int a, c;
 
-	board_begin(&t);
-	node(&t, "a");
-	str(&t, "compatible", "x,dev");
-	str(&t, "status", "ok");
-	end(&t);
-	node(&t, "b");
-	str(&t, "compatible", "x,dev");
-	str(&t, "status", "disabled");
-	end(&t);
-	node(&t, "c");
-	STRS(&t, "compatible", "x,other\0x,dev");
-	end(&t);
-	assert_int_equal(board_open(fx, &t), 0);
+	t = board_begin();
+	test_dtb_begin(t, "a");
+	test_dtb_str(t, "compatible", "x,dev");
+	test_dtb_str(t, "status", "ok");
+	test_dtb_end(t);
+	test_dtb_begin(t, "b");
+	test_dtb_str(t, "compatible", "x,dev");
+	test_dtb_str(t, "status", "disabled");
+	test_dtb_end(t);
+	test_dtb_begin(t, "c");
+	TEST_DTB_STRS(t, "compatible", "x,other\0x,dev");
+	test_dtb_end(t);
+	assert_int_equal(board_open(fx, t), 0);
 
 	a = copro_dt_next_compatible(fx->dt, -1, "x,dev");
 	assert_int_equal(a, path(fx, "/soc/a"));
@@ -470,15 +410,15 @@ static void test_reg_missing_and_bad_length(void **state)
 {
 	struct fx *fx = *state;
 	uint64_t addr, size;
-	struct tb t;
+	struct test_dtb *t;
 
-	board_begin(&t);
-	node(&t, "noreg");
-	end(&t);
-	node(&t, "short@0");
-	cells(&t, "reg", 3, 0, 0x1000, 0);
-	end(&t);
-	assert_int_equal(board_open(fx, &t), 0);
+	t = board_begin();
+	test_dtb_begin(t, "noreg");
+	test_dtb_end(t);
+	test_dtb_begin(t, "short@0");
+	test_dtb_cells(t, "reg", 3, 0, 0x1000, 0);
+	test_dtb_end(t);
+	assert_int_equal(board_open(fx, t), 0);
 
 	assert_int_equal(copro_dt_reg(fx->dt, path(fx, "/soc/noreg"), 0, &addr,
 				      &size), -ENOENT);
@@ -499,16 +439,16 @@ static void test_reg_names(void **state)
 {
 	struct fx *fx = *state;
 	uint64_t addr, size;
-	struct tb t;
+	struct test_dtb *t;
 	int n;
 
-	board_begin(&t);
-	node(&t, "nvme@27bcc0000");
-	cells(&t, "reg", 8, 0x2, 0x7bcc0000, 0x0, 0x40000, 0x2, 0x77400000,
+	t = board_begin();
+	test_dtb_begin(t, "nvme@27bcc0000");
+	test_dtb_cells(t, "reg", 8, 0x2, 0x7bcc0000, 0x0, 0x40000, 0x2, 0x77400000,
 	      0x0, 0x4000);
-	STRS(&t, "reg-names", "nvme\0ans");
-	end(&t);
-	assert_int_equal(board_open(fx, &t), 0);
+	TEST_DTB_STRS(t, "reg-names", "nvme\0ans");
+	test_dtb_end(t);
+	assert_int_equal(board_open(fx, t), 0);
 	n = path(fx, "/soc/nvme@27bcc0000");
 
 	assert_int_equal(copro_dt_reg_by_name(fx->dt, n, "ans", &addr, &size),
@@ -531,46 +471,46 @@ static void test_reg_translation(void **state)
 {
 	struct fx *fx = *state;
 	uint64_t addr, size;
-	struct tb t;
+	struct test_dtb *t;
 
-	board_begin(&t);
+	t = board_begin();
 	/* A 1/1-cell bus mapping child 0x0.. to 0x23b700000. */
-	node(&t, "pmgr@23b700000");
-	cells(&t, "#address-cells", 1, 1);
-	cells(&t, "#size-cells", 1, 1);
-	reg(&t, 0x23b700000, 0x14000);
-	cells(&t, "ranges", 8, 0x0, 0x2, 0x3b700000, 0x10000,
+	test_dtb_begin(t, "pmgr@23b700000");
+	test_dtb_cells(t, "#address-cells", 1, 1);
+	test_dtb_cells(t, "#size-cells", 1, 1);
+	test_dtb_reg(t, 0x23b700000, 0x14000);
+	test_dtb_cells(t, "ranges", 8, 0x0, 0x2, 0x3b700000, 0x10000,
 	      0x20000, 0x2, 0x50000000, 0x1000);
-	node(&t, "ps@3f0");
-	cells(&t, "reg", 2, 0x3f0, 4);
-	end(&t);
-	node(&t, "far@20010");
-	cells(&t, "reg", 2, 0x20010, 0x10);
-	end(&t);
-	node(&t, "outside@18000");
-	cells(&t, "reg", 2, 0x18000, 4);
-	end(&t);
-	node(&t, "straddle@fff0");
-	cells(&t, "reg", 2, 0xfff0, 0x20);
-	end(&t);
-	end(&t);
+	test_dtb_begin(t, "ps@3f0");
+	test_dtb_cells(t, "reg", 2, 0x3f0, 4);
+	test_dtb_end(t);
+	test_dtb_begin(t, "far@20010");
+	test_dtb_cells(t, "reg", 2, 0x20010, 0x10);
+	test_dtb_end(t);
+	test_dtb_begin(t, "outside@18000");
+	test_dtb_cells(t, "reg", 2, 0x18000, 4);
+	test_dtb_end(t);
+	test_dtb_begin(t, "straddle@fff0");
+	test_dtb_cells(t, "reg", 2, 0xfff0, 0x20);
+	test_dtb_end(t);
+	test_dtb_end(t);
 	/* No ranges: its children's addresses mean nothing to the CPU. */
-	node(&t, "i2c@0");
-	cells(&t, "#address-cells", 1, 1);
-	cells(&t, "#size-cells", 1, 0);
-	reg(&t, 0x235010000, 0x4000);
-	node(&t, "codec@31");
-	cells(&t, "reg", 1, 0x31);
-	end(&t);
-	end(&t);
+	test_dtb_begin(t, "i2c@0");
+	test_dtb_cells(t, "#address-cells", 1, 1);
+	test_dtb_cells(t, "#size-cells", 1, 0);
+	test_dtb_reg(t, 0x235010000, 0x4000);
+	test_dtb_begin(t, "codec@31");
+	test_dtb_cells(t, "reg", 1, 0x31);
+	test_dtb_end(t);
+	test_dtb_end(t);
 	/* No #address-cells/#size-cells: the defaults, 2 and 1. */
-	node(&t, "defaults");
-	empty(&t, "ranges");
-	node(&t, "x@1");
-	cells(&t, "reg", 3, 0x1, 0x0, 0x100);
-	end(&t);
-	end(&t);
-	assert_int_equal(board_open(fx, &t), 0);
+	test_dtb_begin(t, "defaults");
+	test_dtb_empty(t, "ranges");
+	test_dtb_begin(t, "x@1");
+	test_dtb_cells(t, "reg", 3, 0x1, 0x0, 0x100);
+	test_dtb_end(t);
+	test_dtb_end(t);
+	assert_int_equal(board_open(fx, t), 0);
 
 	assert_int_equal(copro_dt_reg(fx->dt,
 				      path(fx, "/soc/pmgr@23b700000/ps@3f0"), 0,
@@ -604,25 +544,25 @@ static void test_reg_translation(void **state)
 static void test_overlapping_reg(void **state)
 {
 	struct fx *fx = *state;
-	struct tb t;
+	struct test_dtb *t;
 
-	board_begin(&t);
-	node(&t, "mbox@277408000");
-	reg(&t, 0x277408000, 0x4000);
-	end(&t);
-	node(&t, "intruder@27740a000");
-	reg(&t, 0x27740a000, 0x1000);
-	end(&t);
+	t = board_begin();
+	test_dtb_begin(t, "mbox@277408000");
+	test_dtb_reg(t, 0x277408000, 0x4000);
+	test_dtb_end(t);
+	test_dtb_begin(t, "intruder@27740a000");
+	test_dtb_reg(t, 0x27740a000, 0x1000);
+	test_dtb_end(t);
 	/* Disabled nodes may overlap: they are not instantiated. */
-	node(&t, "ghost@277408000");
-	reg(&t, 0x277408000, 0x4000);
-	str(&t, "status", "disabled");
-	end(&t);
+	test_dtb_begin(t, "ghost@277408000");
+	test_dtb_reg(t, 0x277408000, 0x4000);
+	test_dtb_str(t, "status", "disabled");
+	test_dtb_end(t);
 	/* Adjacent is not overlapping. */
-	node(&t, "next@27740c000");
-	reg(&t, 0x27740c000, 0x4000);
-	end(&t);
-	assert_int_equal(board_open(fx, &t), 0);
+	test_dtb_begin(t, "next@27740c000");
+	test_dtb_reg(t, 0x27740c000, 0x4000);
+	test_dtb_end(t);
+	assert_int_equal(board_open(fx, t), 0);
 
 	assert_int_equal(copro_dt_validate(fx->dt), -COPRO_EDT);
 	expect_log(fx, "err: test: /soc/intruder@27740a000: reg 0 [0x27740a000, 0x27740b000) overlaps reg 0 [0x277408000, 0x27740c000) of /soc/mbox@277408000");
@@ -632,22 +572,22 @@ static void test_overlapping_reg(void **state)
 static void test_child_window_is_not_overlap(void **state)
 {
 	struct fx *fx = *state;
-	struct tb t;
+	struct test_dtb *t;
 
-	board_begin(&t);
-	node(&t, "pmgr@23b700000");
-	cells(&t, "#address-cells", 1, 1);
-	cells(&t, "#size-cells", 1, 1);
-	reg(&t, 0x23b700000, 0x14000);
-	cells(&t, "ranges", 4, 0x0, 0x2, 0x3b700000, 0x14000);
-	node(&t, "ps@3f0");
-	cells(&t, "reg", 2, 0x3f0, 4);
-	end(&t);
-	node(&t, "ps@3f8");
-	cells(&t, "reg", 2, 0x3f8, 4);
-	end(&t);
-	end(&t);
-	assert_int_equal(board_open(fx, &t), 0);
+	t = board_begin();
+	test_dtb_begin(t, "pmgr@23b700000");
+	test_dtb_cells(t, "#address-cells", 1, 1);
+	test_dtb_cells(t, "#size-cells", 1, 1);
+	test_dtb_reg(t, 0x23b700000, 0x14000);
+	test_dtb_cells(t, "ranges", 4, 0x0, 0x2, 0x3b700000, 0x14000);
+	test_dtb_begin(t, "ps@3f0");
+	test_dtb_cells(t, "reg", 2, 0x3f0, 4);
+	test_dtb_end(t);
+	test_dtb_begin(t, "ps@3f8");
+	test_dtb_cells(t, "reg", 2, 0x3f8, 4);
+	test_dtb_end(t);
+	test_dtb_end(t);
+	assert_int_equal(board_open(fx, t), 0);
 	assert_int_equal(copro_dt_validate(fx->dt), 0);
 	assert_int_equal(errors(fx), 0);
 }
@@ -658,15 +598,15 @@ static void test_irq_wrong_cells(void **state)
 {
 	struct fx *fx = *state;
 	unsigned line;
-	struct tb t;
+	struct test_dtb *t;
 
-	board_begin(&t);
-	node(&t, "mbox@277408000");
-	reg(&t, 0x277408000, 0x4000);
-	cells(&t, "interrupt-parent", 1, AIC_PH);
-	cells(&t, "interrupts", 2, 0, 583);
-	end(&t);
-	assert_int_equal(board_open(fx, &t), 0);
+	t = board_begin();
+	test_dtb_begin(t, "mbox@277408000");
+	test_dtb_reg(t, 0x277408000, 0x4000);
+	test_dtb_cells(t, "interrupt-parent", 1, AIC_PH);
+	test_dtb_cells(t, "interrupts", 2, 0, 583);
+	test_dtb_end(t);
+	assert_int_equal(board_open(fx, t), 0);
 
 	assert_int_equal(copro_dt_irq(fx->dt, path(fx, "/soc/mbox@277408000"),
 				      0, &line), -COPRO_EDT);
@@ -679,37 +619,37 @@ static void test_irq_by_name_and_parents(void **state)
 {
 	struct fx *fx = *state;
 	unsigned line;
-	struct tb t;
+	struct test_dtb *t;
 	int n;
 
-	board_begin(&t);
+	t = board_begin();
 	/* A one-cell controller: the line is cell 0. */
-	node(&t, "gpio@0");
-	cells(&t, "#interrupt-cells", 1, 1);
-	empty(&t, "interrupt-controller");
-	cells(&t, "phandle", 1, 2);
-	end(&t);
+	test_dtb_begin(t, "gpio@0");
+	test_dtb_cells(t, "#interrupt-cells", 1, 1);
+	test_dtb_empty(t, "interrupt-controller");
+	test_dtb_cells(t, "phandle", 1, 2);
+	test_dtb_end(t);
 	/* A bus naming the AIC for its children. */
-	node(&t, "bus");
-	cells(&t, "interrupt-parent", 1, AIC_PH);
-	empty(&t, "ranges");
-	node(&t, "dev@0");
-	cells(&t, "interrupts", 6, 0, 583, 4, 0, 584, 4);
-	STRS(&t, "interrupt-names", "tx\0rx");
-	end(&t);
-	node(&t, "other@0");
-	cells(&t, "interrupt-parent", 1, 2);
-	cells(&t, "interrupts", 2, 17, 18);
-	end(&t);
-	end(&t);
-	node(&t, "orphan");
-	cells(&t, "interrupts", 3, 0, 1, 4);
-	end(&t);
-	node(&t, "badparent");
-	cells(&t, "interrupt-parent", 1, 0x42);
-	cells(&t, "interrupts", 3, 0, 1, 4);
-	end(&t);
-	assert_int_equal(board_open(fx, &t), 0);
+	test_dtb_begin(t, "bus");
+	test_dtb_cells(t, "interrupt-parent", 1, AIC_PH);
+	test_dtb_empty(t, "ranges");
+	test_dtb_begin(t, "dev@0");
+	test_dtb_cells(t, "interrupts", 6, 0, 583, 4, 0, 584, 4);
+	TEST_DTB_STRS(t, "interrupt-names", "tx\0rx");
+	test_dtb_end(t);
+	test_dtb_begin(t, "other@0");
+	test_dtb_cells(t, "interrupt-parent", 1, 2);
+	test_dtb_cells(t, "interrupts", 2, 17, 18);
+	test_dtb_end(t);
+	test_dtb_end(t);
+	test_dtb_begin(t, "orphan");
+	test_dtb_cells(t, "interrupts", 3, 0, 1, 4);
+	test_dtb_end(t);
+	test_dtb_begin(t, "badparent");
+	test_dtb_cells(t, "interrupt-parent", 1, 0x42);
+	test_dtb_cells(t, "interrupts", 3, 0, 1, 4);
+	test_dtb_end(t);
+	assert_int_equal(board_open(fx, t), 0);
 
 	n = path(fx, "/soc/bus/dev@0");
 	assert_int_equal(copro_dt_irq_by_name(fx->dt, n, "rx", &line), 0);
@@ -743,19 +683,19 @@ static void test_irq_aic_needs_three_cells(void **state)
 {
 	struct fx *fx = *state;
 	unsigned line;
-	struct tb t;
+	struct test_dtb *t;
 
-	board_begin(&t);
-	node(&t, "aic2");
-	str(&t, "compatible", "apple,aic");
-	cells(&t, "#interrupt-cells", 1, 2);
-	cells(&t, "phandle", 1, 5);
-	end(&t);
-	node(&t, "dev");
-	cells(&t, "interrupt-parent", 1, 5);
-	cells(&t, "interrupts", 2, 0, 7);
-	end(&t);
-	assert_int_equal(board_open(fx, &t), 0);
+	t = board_begin();
+	test_dtb_begin(t, "aic2");
+	test_dtb_str(t, "compatible", "apple,aic");
+	test_dtb_cells(t, "#interrupt-cells", 1, 2);
+	test_dtb_cells(t, "phandle", 1, 5);
+	test_dtb_end(t);
+	test_dtb_begin(t, "dev");
+	test_dtb_cells(t, "interrupt-parent", 1, 5);
+	test_dtb_cells(t, "interrupts", 2, 0, 7);
+	test_dtb_end(t);
+	assert_int_equal(board_open(fx, t), 0);
 	assert_int_equal(copro_dt_irq(fx->dt, path(fx, "/soc/dev"), 0, &line),
 			 -COPRO_EDT);
 	expect_log(fx, "/soc/aic2: #interrupt-cells = 2, but an apple,aic has 3");
@@ -767,26 +707,26 @@ static void test_refs_with_args(void **state)
 {
 	struct fx *fx = *state;
 	struct copro_dt_ref ref;
-	struct tb t;
+	struct test_dtb *t;
 	int n;
 
-	board_begin(&t);
-	node(&t, "ctrl-a");
-	cells(&t, "#mbox-cells", 1, 2);
-	cells(&t, "phandle", 1, 10);
-	end(&t);
-	node(&t, "ctrl-b");
-	cells(&t, "#mbox-cells", 1, 0);
-	cells(&t, "phandle", 1, 11);
-	end(&t);
-	node(&t, "sart");
-	cells(&t, "phandle", 1, 12);
-	end(&t);
-	node(&t, "client");
-	cells(&t, "mboxes", 5, 10, 1, 2, 11, 10);
-	cells(&t, "apple,sart", 1, 12);
-	end(&t);
-	assert_int_equal(board_open(fx, &t), 0);
+	t = board_begin();
+	test_dtb_begin(t, "ctrl-a");
+	test_dtb_cells(t, "#mbox-cells", 1, 2);
+	test_dtb_cells(t, "phandle", 1, 10);
+	test_dtb_end(t);
+	test_dtb_begin(t, "ctrl-b");
+	test_dtb_cells(t, "#mbox-cells", 1, 0);
+	test_dtb_cells(t, "phandle", 1, 11);
+	test_dtb_end(t);
+	test_dtb_begin(t, "sart");
+	test_dtb_cells(t, "phandle", 1, 12);
+	test_dtb_end(t);
+	test_dtb_begin(t, "client");
+	test_dtb_cells(t, "mboxes", 5, 10, 1, 2, 11, 10);
+	test_dtb_cells(t, "apple,sart", 1, 12);
+	test_dtb_end(t);
+	assert_int_equal(board_open(fx, t), 0);
 	n = path(fx, "/soc/client");
 
 	/* Entry 2 of <&a 1 2>, <&b>, <&a ...> lacks its two cells. */
@@ -829,16 +769,16 @@ static void test_bad_phandle_in_mboxes(void **state)
 {
 	struct fx *fx = *state;
 	struct copro_dt_ref ref;
-	struct tb t;
+	struct test_dtb *t;
 
-	board_begin(&t);
-	node(&t, "client");
-	cells(&t, "mboxes", 1, 0x63);
-	end(&t);
-	node(&t, "client2");
-	cells(&t, "power-domains", 1, AIC_PH); /* no #power-domain-cells */
-	end(&t);
-	assert_int_equal(board_open(fx, &t), 0);
+	t = board_begin();
+	test_dtb_begin(t, "client");
+	test_dtb_cells(t, "mboxes", 1, 0x63);
+	test_dtb_end(t);
+	test_dtb_begin(t, "client2");
+	test_dtb_cells(t, "power-domains", 1, AIC_PH); /* no #power-domain-cells */
+	test_dtb_end(t);
+	assert_int_equal(board_open(fx, t), 0);
 
 	assert_int_equal(copro_dt_ref(fx->dt, path(fx, "/soc/client"), "mboxes",
 				      "#mbox-cells", 0, &ref), -COPRO_EDT);
@@ -855,13 +795,13 @@ static void test_bad_phandle_in_mboxes(void **state)
 static void test_duplicate_phandle(void **state)
 {
 	struct fx *fx = *state;
-	struct tb t;
+	struct test_dtb *t;
 
-	board_begin(&t);
-	node(&t, "twin");
-	cells(&t, "phandle", 1, AIC_PH);
-	end(&t);
-	assert_int_equal(board_open(fx, &t), 0);
+	t = board_begin();
+	test_dtb_begin(t, "twin");
+	test_dtb_cells(t, "phandle", 1, AIC_PH);
+	test_dtb_end(t);
+	assert_int_equal(board_open(fx, t), 0);
 	assert_int_equal(copro_dt_validate(fx->dt), -COPRO_EDT);
 	expect_log(fx, "/soc/twin: phandle 0x1 is also used by " AIC_PATH);
 }
@@ -870,20 +810,20 @@ static void test_bad_cells_values(void **state)
 {
 	struct fx *fx = *state;
 	uint64_t addr, size;
-	struct tb t;
+	struct test_dtb *t;
 
-	board_begin(&t);
-	node(&t, "wide");
-	cells(&t, "#address-cells", 1, 3);
-	empty(&t, "ranges");
-	node(&t, "x@0");
-	cells(&t, "reg", 4, 0, 0, 0, 1);
-	end(&t);
-	end(&t);
-	node(&t, "wrap@0");
-	reg(&t, 0xfffffffffffff000, 0x2000);
-	end(&t);
-	assert_int_equal(board_open(fx, &t), 0);
+	t = board_begin();
+	test_dtb_begin(t, "wide");
+	test_dtb_cells(t, "#address-cells", 1, 3);
+	test_dtb_empty(t, "ranges");
+	test_dtb_begin(t, "x@0");
+	test_dtb_cells(t, "reg", 4, 0, 0, 0, 1);
+	test_dtb_end(t);
+	test_dtb_end(t);
+	test_dtb_begin(t, "wrap@0");
+	test_dtb_reg(t, 0xfffffffffffff000, 0x2000);
+	test_dtb_end(t);
+	assert_int_equal(board_open(fx, t), 0);
 
 	assert_int_equal(copro_dt_reg(fx->dt, path(fx, "/soc/wide/x@0"), 0,
 				      &addr, &size), -EINVAL);

@@ -12,14 +12,15 @@
 #include <cmocka.h>
 
 #include <errno.h>
-#include <libfdt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <copro/driver/mbox_controller.h>
 #include <copro/error.h>
 
+#include "test_dtb.h"
 #include "test_mbox_ctrl.h"
+#include "test_modes.h"
 
 static struct tctrl_config cfg_of(const char *name,
 				  enum copro_mbox_txdone mode, unsigned line)
@@ -87,63 +88,39 @@ static void test_request_by_name(void **state)
  *       client { mboxes = <&ctrl 3>, <&ctrl 5>; mbox-names = "tx", "rx"; };
  *       lonely { mboxes = <&orphan>; }; }
  */
-static void *build_dtb(void)
+static struct test_dtb *build_dtb(void)
 {
-	const size_t cap = 4096;
-	void *fdt = malloc(cap);
-	const uint32_t mboxes[] = { cpu_to_fdt32(1), cpu_to_fdt32(3),
-				    cpu_to_fdt32(1), cpu_to_fdt32(5) };
-	const uint32_t orphan_ref[] = { cpu_to_fdt32(2) };
-	const uint32_t memory_reg[] = { cpu_to_fdt32(0x8), 0, 0,
-					cpu_to_fdt32(0x10000000) };
-	static const char names[] = "tx\0rx";
+	struct test_dtb *b = test_dtb_new();
 
-	assert_non_null(fdt);
-	assert_int_equal(fdt_create(fdt, (int)cap), 0);
-	assert_int_equal(fdt_finish_reservemap(fdt), 0);
-	assert_int_equal(fdt_begin_node(fdt, ""), 0);
-	assert_int_equal(fdt_property_string(fdt, "compatible", "copro,test"),
-			 0);
-	assert_int_equal(fdt_property_u32(fdt, "#address-cells", 2), 0);
-	assert_int_equal(fdt_property_u32(fdt, "#size-cells", 2), 0);
-
+	test_dtb_begin(b, "");
+	test_dtb_str(b, "compatible", "copro,test");
+	test_dtb_u32(b, "#address-cells", 2);
+	test_dtb_u32(b, "#size-cells", 2);
 	/* The platform wants a DRAM window for DMA. */
-	assert_int_equal(fdt_begin_node(fdt, "memory@800000000"), 0);
-	assert_int_equal(fdt_property_string(fdt, "device_type", "memory"), 0);
-	assert_int_equal(fdt_property(fdt, "reg", memory_reg,
-				      sizeof(memory_reg)),
-			 0);
-	assert_int_equal(fdt_end_node(fdt), 0);
+	test_dtb_memory(b, 0x800000000, 0x10000000);
 
-	assert_int_equal(fdt_begin_node(fdt, "mbox-ctrl"), 0);
-	assert_int_equal(fdt_property_string(fdt, "compatible",
-					     "copro,test-mbox"),
-			 0);
-	assert_int_equal(fdt_property_u32(fdt, "#mbox-cells", 1), 0);
-	assert_int_equal(fdt_property_u32(fdt, "phandle", 1), 0);
-	assert_int_equal(fdt_end_node(fdt), 0);
+	test_dtb_begin(b, "mbox-ctrl");
+	test_dtb_str(b, "compatible", "copro,test-mbox");
+	test_dtb_u32(b, "#mbox-cells", 1);
+	test_dtb_phandle(b, 1);
+	test_dtb_end(b);
 
-	assert_int_equal(fdt_begin_node(fdt, "mbox-orphan"), 0);
-	assert_int_equal(fdt_property_u32(fdt, "#mbox-cells", 0), 0);
-	assert_int_equal(fdt_property_u32(fdt, "phandle", 2), 0);
-	assert_int_equal(fdt_end_node(fdt), 0);
+	test_dtb_begin(b, "mbox-orphan");
+	test_dtb_u32(b, "#mbox-cells", 0);
+	test_dtb_phandle(b, 2);
+	test_dtb_end(b);
 
-	assert_int_equal(fdt_begin_node(fdt, "client"), 0);
-	assert_int_equal(fdt_property(fdt, "mboxes", mboxes, sizeof(mboxes)),
-			 0);
-	assert_int_equal(fdt_property(fdt, "mbox-names", names, sizeof(names)),
-			 0);
-	assert_int_equal(fdt_end_node(fdt), 0);
+	test_dtb_begin(b, "client");
+	test_dtb_cells(b, "mboxes", 4, 1, 3, 1, 5);
+	TEST_DTB_STRS(b, "mbox-names", "tx\0rx");
+	test_dtb_end(b);
 
-	assert_int_equal(fdt_begin_node(fdt, "lonely"), 0);
-	assert_int_equal(fdt_property(fdt, "mboxes", orphan_ref,
-				      sizeof(orphan_ref)),
-			 0);
-	assert_int_equal(fdt_end_node(fdt), 0);
+	test_dtb_begin(b, "lonely");
+	test_dtb_u32(b, "mboxes", 2);
+	test_dtb_end(b);
 
-	assert_int_equal(fdt_end_node(fdt), 0);
-	assert_int_equal(fdt_finish(fdt), 0);
-	return fdt;
+	test_dtb_end(b);
+	return b;
 }
 
 static void run_request_dt(struct tenv *e, bool use_xlate)
@@ -204,13 +181,11 @@ static void run_dt_env(bool threaded)
 {
 	struct copro_dt *dt;
 	struct tenv e = { 0 };
-	void *blob = build_dtb();
 
 	assert_int_equal(test_logcap_init(&e.cap), 0);
-	assert_int_equal(copro_dt_open(blob, fdt_totalsize(blob), "mbox-test",
+	assert_int_equal(test_dtb_open(build_dtb(), "mbox-test",
 				       test_logcap_log(&e.cap), &dt),
 			 0);
-	free(blob);
 	assert_int_equal(tenv_init_dt(&e, dt, threaded), 0);
 	run_request_dt(&e, false);
 	run_request_dt(&e, true);
@@ -219,14 +194,9 @@ static void run_dt_env(bool threaded)
 	test_logcap_destroy(&e.cap);
 }
 
-static void test_request_dt_threaded(void **state)
+static void test_request_dt(void **state)
 {
-	run_dt_env(true);
-}
-
-static void test_request_dt_polled(void **state)
-{
-	run_dt_env(false);
+	run_dt_env(test_threaded(state));
 }
 
 /* ---- unbinding ---------------------------------------------------------------------- */
@@ -469,14 +439,14 @@ static void test_name_space(void **state)
 static void test_two_platforms(void **state)
 {
 	struct tenv *e = *state;
-	void *state2 = NULL;
+	void *state2 = test_mode_state(true);
 	struct tctrl_config cfg = cfg_of("tc", COPRO_MBOX_TXDONE_CREDIT, 0);
 	struct copro_mbox_chan *c1, *c2;
 	struct copro_mbox_client cl;
 	struct tctrl *t1, *t2;
 	struct trec r;
 
-	assert_int_equal(tenv_setup_threaded(&state2), 0);
+	assert_int_equal(tenv_setup(&state2), 0);
 	struct tenv *e2 = state2;
 
 	trec_init(&r);
@@ -516,22 +486,17 @@ static void test_txdone_names(void **state)
 			    "unknown");
 }
 
-#define BOTH(fn)                                                            \
-	{ #fn " (threaded)", fn, tenv_setup_threaded, tenv_teardown, NULL }, \
-	{ #fn " (polled)", fn, tenv_setup_polled, tenv_teardown, NULL }
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		BOTH(test_request_by_name),
-		cmocka_unit_test(test_request_dt_threaded),
-		cmocka_unit_test(test_request_dt_polled),
-		BOTH(test_unbind_cancels),
-		BOTH(test_free_wakes_blocked_sender),
-		BOTH(test_register_checks),
-		BOTH(test_unregister_with_channels),
-		BOTH(test_name_space),
-		BOTH(test_two_platforms),
+		TEST_BOTH(test_request_by_name, tenv_setup, tenv_teardown),
+		TEST_BOTH(test_request_dt, NULL, NULL),
+		TEST_BOTH(test_unbind_cancels, tenv_setup, tenv_teardown),
+		TEST_BOTH(test_free_wakes_blocked_sender, tenv_setup, tenv_teardown),
+		TEST_BOTH(test_register_checks, tenv_setup, tenv_teardown),
+		TEST_BOTH(test_unregister_with_channels, tenv_setup, tenv_teardown),
+		TEST_BOTH(test_name_space, tenv_setup, tenv_teardown),
+		TEST_BOTH(test_two_platforms, tenv_setup, tenv_teardown),
 		cmocka_unit_test(test_txdone_names),
 	};
 

@@ -12,12 +12,14 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include <copro/driver/mbox_controller.h>
 #include <copro/error.h>
 
 #include "test_mbox_ctrl.h"
+#include "test_modes.h"
 
 #define CHAN 1
 
@@ -144,6 +146,75 @@ static void test_rx_deferred(void **state)
 	assert_int_equal(st.received, 50);
 	assert_int_equal(st.rx_stalls, 0);
 	fx_close(&f);
+}
+
+/* ---- the received count ---------------------------------------------------------- */
+
+/*
+ * A client that has seen a message finds it counted: each rx checks that
+ * the stats already include the message it is handed (they used to be
+ * added per batch after the callbacks, so a waiter could see every
+ * message and still read a lower count).
+ */
+struct counting {
+	_Atomic unsigned seen, short_counts;
+};
+
+static void counting_rx(void *ctx, struct copro_mbox_chan *chan,
+			const void *msg, size_t len)
+{
+	struct counting *c = ctx;
+	struct copro_mbox_stats st;
+	unsigned seen = atomic_load(&c->seen) + 1;
+
+	(void)msg;
+	(void)len;
+	copro_mbox_get_stats(chan, &st);
+	if (st.received < seen)
+		atomic_fetch_add(&c->short_counts, 1);
+	atomic_store(&c->seen, seen);
+}
+
+static bool counting_has(void *arg)
+{
+	return atomic_load(&((struct counting *)arg)->seen) >= 40;
+}
+
+static void check_counted(void **state, enum copro_mbox_rx_mode mode)
+{
+	struct tctrl_config cfg = {
+		.name = "tc",
+		.mode = COPRO_MBOX_TXDONE_IRQ,
+		.line = TCTRL_LINE_BASE + 1,
+		.node = -1,
+	};
+	struct counting c = { 0 };
+	const struct copro_mbox_client cl = {
+		.ctx = &c, .rx = counting_rx, .rx_mode = mode,
+	};
+	struct tenv *e = *state;
+	struct copro_mbox_chan *chan;
+	struct copro_mbox_stats st;
+	struct tctrl *t;
+
+	assert_int_equal(tctrl_create(e->p, e->bus, &cfg, &t), 0);
+	assert_int_equal(copro_mbox_request(e->p, "tc", CHAN, &cl, &chan), 0);
+	inject_seq(t, CHAN, 0, 40);
+	if (!e->threaded)
+		for (int i = 0; i < 1000 && !counting_has(&c); i++)
+			assert_true(copro_mbox_poll(chan) >= 0);
+	assert_true(tenv_wait(e, NULL, counting_has, &c));
+	assert_int_equal(atomic_load(&c.short_counts), 0);
+	copro_mbox_get_stats(chan, &st);
+	assert_int_equal(st.received, 40);
+	copro_mbox_free(chan);
+	tctrl_destroy(t);
+}
+
+static void test_rx_counted_before_client(void **state)
+{
+	check_counted(state, COPRO_MBOX_RX_IRQ);
+	check_counted(state, COPRO_MBOX_RX_DEFERRED);
 }
 
 /* ---- interrupt-context pre-filter of a deferred client -------------------------- */
@@ -449,23 +520,19 @@ static void test_free_waits_for_callback(void **state)
 	trec_fini(&f.r);
 }
 
-#define BOTH(fn)                                                            \
-	{ #fn " (threaded)", fn, tenv_setup_threaded, tenv_teardown, NULL }, \
-	{ #fn " (polled)", fn, tenv_setup_polled, tenv_teardown, NULL }
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		BOTH(test_rx_irq_context),
-		BOTH(test_rx_deferred),
-		BOTH(test_rx_early),
-		BOTH(test_rx_overflow_enospc),
-		BOTH(test_rx_overflow_room),
-		BOTH(test_echo_irq),
-		BOTH(test_echo_deferred),
-		cmocka_unit_test_setup_teardown(test_free_waits_for_callback,
-						tenv_setup_threaded,
-						tenv_teardown),
+		TEST_BOTH(test_rx_irq_context, tenv_setup, tenv_teardown),
+		TEST_BOTH(test_rx_deferred, tenv_setup, tenv_teardown),
+		TEST_BOTH(test_rx_counted_before_client, tenv_setup, tenv_teardown),
+		TEST_BOTH(test_rx_early, tenv_setup, tenv_teardown),
+		TEST_BOTH(test_rx_overflow_enospc, tenv_setup, tenv_teardown),
+		TEST_BOTH(test_rx_overflow_room, tenv_setup, tenv_teardown),
+		TEST_BOTH(test_echo_irq, tenv_setup, tenv_teardown),
+		TEST_BOTH(test_echo_deferred, tenv_setup, tenv_teardown),
+		TEST_THREADED(test_free_waits_for_callback, tenv_setup,
+			      tenv_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

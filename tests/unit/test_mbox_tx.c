@@ -17,6 +17,7 @@
 #include <copro/error.h>
 
 #include "test_mbox_ctrl.h"
+#include "test_modes.h"
 
 #define CHAN 2
 
@@ -608,29 +609,25 @@ static void test_send_from_tx_done_credit(void **state)
 	run_chain(state, COPRO_MBOX_TXDONE_CREDIT);
 }
 
-#define BOTH(fn)                                                            \
-	{ #fn " (threaded)", fn, tenv_setup_threaded, tenv_teardown, NULL }, \
-	{ #fn " (polled)", fn, tenv_setup_polled, tenv_teardown, NULL }
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		BOTH(test_order_irq),
-		BOTH(test_order_poll),
-		BOTH(test_order_credit),
-		BOTH(test_order_sync),
-		BOTH(test_order_ack),
-		BOTH(test_poll_progress),
-		BOTH(test_credit_fifo_full),
-		BOTH(test_credit_fifo_busy),
-		BOTH(test_sync_call),
-		BOTH(test_call_needs_sync),
-		BOTH(test_irq_busy_retried),
-		BOTH(test_doorbell),
-		BOTH(test_send_checks),
-		BOTH(test_backpressure),
-		BOTH(test_send_from_tx_done_irq),
-		BOTH(test_send_from_tx_done_credit),
+		TEST_BOTH(test_order_irq, tenv_setup, tenv_teardown),
+		TEST_BOTH(test_order_poll, tenv_setup, tenv_teardown),
+		TEST_BOTH(test_order_credit, tenv_setup, tenv_teardown),
+		TEST_BOTH(test_order_sync, tenv_setup, tenv_teardown),
+		TEST_BOTH(test_order_ack, tenv_setup, tenv_teardown),
+		TEST_BOTH(test_poll_progress, tenv_setup, tenv_teardown),
+		TEST_BOTH(test_credit_fifo_full, tenv_setup, tenv_teardown),
+		TEST_BOTH(test_credit_fifo_busy, tenv_setup, tenv_teardown),
+		TEST_BOTH(test_sync_call, tenv_setup, tenv_teardown),
+		TEST_BOTH(test_call_needs_sync, tenv_setup, tenv_teardown),
+		TEST_BOTH(test_irq_busy_retried, tenv_setup, tenv_teardown),
+		TEST_BOTH(test_doorbell, tenv_setup, tenv_teardown),
+		TEST_BOTH(test_send_checks, tenv_setup, tenv_teardown),
+		TEST_BOTH(test_backpressure, tenv_setup, tenv_teardown),
+		TEST_BOTH(test_send_from_tx_done_irq, tenv_setup, tenv_teardown),
+		TEST_BOTH(test_send_from_tx_done_credit, tenv_setup, tenv_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

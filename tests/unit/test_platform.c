@@ -16,15 +16,15 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <libfdt.h>
-
 #include "copro/sim/board.h"
 #include "copro/sim/bus.h"
 #include "copro/driver/backend.h"
 #include "copro/error.h"
 #include "copro/os.h"
 #include "copro/driver/platform.h"
+#include "test_dtb.h"
 #include "testutil.h"
+#include "test_modes.h"
 
 struct fx {
 	struct test_logcap cap;
@@ -43,29 +43,7 @@ static size_t errors(struct fx *fx)
 	return test_logcap_count(&fx->cap, "err: ");
 }
 
-/* ---- a second, tiny board built with libfdt ---- */
-
-struct tb {
-	char buf[8192];
-};
-
-static void ok(int rc)
-{
-	if (rc)
-		fail_msg("libfdt: %s", fdt_strerror(rc));
-}
-
-static void cells(struct tb *t, const char *name, unsigned n, ...)
-{
-	fdt32_t v[16];
-	va_list ap;
-
-	va_start(ap, n);
-	for (unsigned i = 0; i < n; i++)
-		v[i] = cpu_to_fdt32(va_arg(ap, uint32_t));
-	va_end(ap);
-	ok(fdt_property(t->buf, name, v, (int)(n * 4)));
-}
+/* ---- a second, tiny board ---- */
 
 #define PS_PH 2
 #define PS2_PH 3
@@ -74,48 +52,41 @@ static void cells(struct tb *t, const char *name, unsigned n, ...)
  * DRAM at 0x100000000; /soc/ps (0 cells) and /soc/ps2 (1 cell) provide
  * power domains and resets; /soc/dev uses both.
  */
-static void tiny_board(struct tb *t, bool with_memory)
+static struct test_dtb *tiny_board(bool with_memory)
 {
-	ok(fdt_create(t->buf, sizeof(t->buf)));
-	ok(fdt_finish_reservemap(t->buf));
-	ok(fdt_begin_node(t->buf, ""));
-	cells(t, "#address-cells", 1, 2);
-	cells(t, "#size-cells", 1, 2);
-	if (with_memory) {
-		ok(fdt_begin_node(t->buf, "memory@100000000"));
-		ok(fdt_property_string(t->buf, "device_type", "memory"));
-		cells(t, "reg", 4, 0x1, 0x0, 0x0, 0x100000);
-		ok(fdt_end_node(t->buf));
-	}
-	ok(fdt_begin_node(t->buf, "soc"));
-	cells(t, "#address-cells", 1, 2);
-	cells(t, "#size-cells", 1, 2);
-	ok(fdt_property(t->buf, "ranges", NULL, 0));
-	ok(fdt_begin_node(t->buf, "ps"));
-	cells(t, "#power-domain-cells", 1, 0);
-	cells(t, "#reset-cells", 1, 0);
-	cells(t, "phandle", 1, PS_PH);
-	ok(fdt_end_node(t->buf));
-	ok(fdt_begin_node(t->buf, "ps2"));
-	cells(t, "#power-domain-cells", 1, 1);
-	cells(t, "#reset-cells", 1, 1);
-	cells(t, "phandle", 1, PS2_PH);
-	ok(fdt_end_node(t->buf));
-	ok(fdt_begin_node(t->buf, "dev"));
-	cells(t, "power-domains", 3, PS_PH, PS2_PH, 5);
-	cells(t, "resets", 3, PS_PH, PS2_PH, 7);
-	ok(fdt_end_node(t->buf));
-	ok(fdt_end_node(t->buf));
-	ok(fdt_end_node(t->buf));
-	ok(fdt_finish(t->buf));
+	struct test_dtb *b = test_dtb_new();
+
+	test_dtb_begin(b, "");
+	test_dtb_u32(b, "#address-cells", 2);
+	test_dtb_u32(b, "#size-cells", 2);
+	if (with_memory)
+		test_dtb_memory(b, 0x100000000, 0x100000);
+	test_dtb_begin(b, "soc");
+	test_dtb_u32(b, "#address-cells", 2);
+	test_dtb_u32(b, "#size-cells", 2);
+	test_dtb_empty(b, "ranges");
+	test_dtb_begin(b, "ps");
+	test_dtb_u32(b, "#power-domain-cells", 0);
+	test_dtb_u32(b, "#reset-cells", 0);
+	test_dtb_phandle(b, PS_PH);
+	test_dtb_end(b);
+	test_dtb_begin(b, "ps2");
+	test_dtb_u32(b, "#power-domain-cells", 1);
+	test_dtb_u32(b, "#reset-cells", 1);
+	test_dtb_phandle(b, PS2_PH);
+	test_dtb_end(b);
+	test_dtb_begin(b, "dev");
+	test_dtb_cells(b, "power-domains", 3, PS_PH, PS2_PH, 5);
+	test_dtb_cells(b, "resets", 3, PS_PH, PS2_PH, 7);
+	test_dtb_end(b);
+	test_dtb_end(b);
+	test_dtb_end(b);
+	return b;
 }
 
 static int open_tiny(struct fx *fx, struct copro_dt **dt)
 {
-	struct tb t;
-
-	tiny_board(&t, true);
-	return copro_dt_open(t.buf, fdt_totalsize(t.buf), "tiny",
+	return test_dtb_open(tiny_board(true), "tiny",
 			     test_logcap_log(&fx->cap), dt);
 }
 
@@ -144,14 +115,10 @@ static int setup_common(void **state, bool tiny, bool threaded)
 	return 0;
 }
 
-static int setup_polled(void **state)
+/* The t8103 board, in the case's mode. */
+static int setup(void **state)
 {
-	return setup_common(state, false, false);
-}
-
-static int setup_threaded(void **state)
-{
-	return setup_common(state, false, true);
+	return setup_common(state, false, test_threaded(state));
 }
 
 static int setup_tiny(void **state)
@@ -913,11 +880,9 @@ static void test_no_memory_node(void **state)
 	struct copro_dma_buf buf;
 	char mem[64];
 	uint64_t phys;
-	struct tb t;
 
 	/* MMIO and interrupts work; DMA memory does not exist. */
-	tiny_board(&t, false);
-	assert_int_equal(copro_dt_open(t.buf, fdt_totalsize(t.buf), "nomem",
+	assert_int_equal(test_dtb_open(tiny_board(false), "nomem",
 				       test_logcap_log(&fx->cap), &fx->dt), 0);
 	assert_int_equal(make_platform(fx, fx->dt, false, &fx->bus, &fx->p), 0);
 	assert_int_equal(copro_dma_alloc(fx->p, 64, &buf), -ENOMEM);
@@ -1694,8 +1659,8 @@ static void test_two_boards_in_one_process(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-#define P(fn) cmocka_unit_test_setup_teardown(fn, setup_polled, teardown)
-#define TH(fn) cmocka_unit_test_setup_teardown(fn, setup_threaded, teardown)
+#define P(fn) TEST_POLLED(fn, setup, teardown)
+#define TH(fn) TEST_THREADED(fn, setup, teardown)
 #define TINY(fn) cmocka_unit_test_setup_teardown(fn, setup_tiny, teardown)
 #define BARE(fn) cmocka_unit_test_setup_teardown(fn, setup_bare, teardown)
 		P(test_mmio_map_and_access),

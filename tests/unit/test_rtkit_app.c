@@ -18,6 +18,7 @@
 #include <copro/rtkit.h>
 
 #include "test_iop.h"
+#include "test_modes.h"
 
 #define EP TEST_IOP_APP_EP
 #define N_MSGS 40
@@ -84,7 +85,7 @@ static void open_app(struct test_rtk *t, void **state, struct client *c,
 
 	memset(c, 0, sizeof(*c));
 	copro_mutex_init(&c->lock);
-	test_rtk_open(t, *(bool *)*state, NULL);
+	test_rtk_open(t, test_threaded(state), NULL);
 	assert_int_equal(test_rtk_create(t, &cfg), 0);
 }
 
@@ -284,18 +285,12 @@ static void test_decode(void **state)
 			    "IOVA");
 }
 
-static bool threaded = true, polled;
-
-#define BOTH(fn)                                                    \
-	{ #fn " (threaded)", fn, NULL, NULL, &threaded },          \
-	{ #fn " (polled)", fn, NULL, NULL, &polled }
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		BOTH(test_start_and_talk),
-		BOTH(test_back_pressure),
-		BOTH(test_recv_early),
+		TEST_BOTH(test_start_and_talk, NULL, NULL),
+		TEST_BOTH(test_back_pressure, NULL, NULL),
+		TEST_BOTH(test_recv_early, NULL, NULL),
 		cmocka_unit_test(test_decode),
 	};
 

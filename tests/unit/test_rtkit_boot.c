@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * RTKit host library, the boot handshake (SPEC 2.1, 2.2) against a
+ * RTKit host library, the boot handshake (hardware.md 2.1, 2.2) against a
  * scripted coprocessor on the t8103 board: versions, endpoint maps in one
  * and several chunks, lost answers (timeouts), messages out of sequence,
  * with the platform's threads and fully polled.
@@ -17,6 +17,7 @@
 #include <copro/rtkit.h>
 
 #include "test_iop.h"
+#include "test_modes.h"
 
 /* Short, so that the timeout tests stay fast; generous for a live peer. */
 #define SHORT_TIMEOUT_NS (200 * COPRO_NSEC_PER_MSEC)
@@ -27,7 +28,7 @@ static void open_bench(struct test_rtk *t, void **state,
 		       const struct test_iop_config *icfg,
 		       const struct copro_rtkit_config *cfg)
 {
-	test_rtk_open(t, *(bool *)*state, icfg);
+	test_rtk_open(t, test_threaded(state), icfg);
 	assert_int_equal(test_rtk_create(t, cfg ? cfg : &default_cfg), 0);
 }
 
@@ -412,7 +413,7 @@ static void test_bad_config(void **state)
 	};
 	struct test_rtk t;
 
-	test_rtk_open(&t, *(bool *)*state, NULL);
+	test_rtk_open(&t, test_threaded(state), NULL);
 	for (size_t i = 0; i < sizeof(cfgs) / sizeof(cfgs[0]); i++) {
 		assert_int_equal(test_rtk_create(&t, &cfgs[i]), -EINVAL);
 		assert_null(t.rtk);
@@ -427,30 +428,24 @@ static void test_bad_config(void **state)
 	test_rtk_close(&t);
 }
 
-static bool threaded = true, polled;
-
-#define BOTH(fn)                                                    \
-	{ #fn " (threaded)", fn, NULL, NULL, &threaded },          \
-	{ #fn " (polled)", fn, NULL, NULL, &polled }
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		BOTH(test_boot),
-		BOTH(test_version_11),
-		BOTH(test_version_12_of_wider_range),
-		BOTH(test_version_min_above_12),
-		BOTH(test_version_max_below_11),
-		BOTH(test_multi_chunk_epmap),
-		BOTH(test_timeout_no_hello),
-		BOTH(test_timeout_no_iop_on),
-		BOTH(test_timeout_no_ap_ack),
-		BOTH(test_hello_during_epmap),
-		BOTH(test_hello_after_map),
-		BOTH(test_epmap_after_map),
-		BOTH(test_ap_on_refused),
-		BOTH(test_epmap_before_hello),
-		BOTH(test_bad_config),
+		TEST_BOTH(test_boot, NULL, NULL),
+		TEST_BOTH(test_version_11, NULL, NULL),
+		TEST_BOTH(test_version_12_of_wider_range, NULL, NULL),
+		TEST_BOTH(test_version_min_above_12, NULL, NULL),
+		TEST_BOTH(test_version_max_below_11, NULL, NULL),
+		TEST_BOTH(test_multi_chunk_epmap, NULL, NULL),
+		TEST_BOTH(test_timeout_no_hello, NULL, NULL),
+		TEST_BOTH(test_timeout_no_iop_on, NULL, NULL),
+		TEST_BOTH(test_timeout_no_ap_ack, NULL, NULL),
+		TEST_BOTH(test_hello_during_epmap, NULL, NULL),
+		TEST_BOTH(test_hello_after_map, NULL, NULL),
+		TEST_BOTH(test_epmap_after_map, NULL, NULL),
+		TEST_BOTH(test_ap_on_refused, NULL, NULL),
+		TEST_BOTH(test_epmap_before_hello, NULL, NULL),
+		TEST_BOTH(test_bad_config, NULL, NULL),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

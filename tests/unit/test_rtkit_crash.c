@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * RTKit host library, crashes (SPEC 2.4): the crashlog buffer, then the
+ * RTKit host library, crashes (hardware.md 2.4): the crashlog buffer, then the
  * crash message: the log copied and decoded, crashed() called, every send
  * refused, waiters woken with -ECONNRESET, and reinit bringing it back.
  */
@@ -20,6 +20,7 @@
 #include <copro/sim/crashlog_writer.h>
 
 #include "test_iop.h"
+#include "test_modes.h"
 
 #define CL_PAGES 4
 #define SRAM_PHYS 0x278000000ull
@@ -95,7 +96,7 @@ static void boot_with_crashlog(struct test_rtk *t, void **state,
 	cfg.ctx = s;
 	memset(s, 0, sizeof(*s));
 	current_seen = s;
-	test_rtk_open(t, *(bool *)*state, icfg);
+	test_rtk_open(t, test_threaded(state), icfg);
 	assert_int_equal(test_rtk_create(t, &cfg), 0);
 	assert_int_equal(test_rtk_boot(t), 0);
 	cur = test_iop_count(t->iop);
@@ -260,7 +261,7 @@ static void test_crash_mmio(void **state)
 	size_t len;
 	void *log = make_crashlog("SMC down", -1, &len);
 
-	test_rtk_open(&t, *(bool *)*state, NULL);
+	test_rtk_open(&t, test_threaded(state), NULL);
 	assert_int_equal(test_sram_create(t.bus, SRAM_PHYS, SRAM_SIZE, &sram), 0);
 	memset(&s, 0, sizeof(s));
 	current_seen = &s;
@@ -325,20 +326,14 @@ static void test_crash_wakes_waiter(void **state)
 	test_rtk_close(&t);
 }
 
-static bool threaded = true, polled;
-
-#define BOTH(fn)                                                    \
-	{ #fn " (threaded)", fn, NULL, NULL, &threaded },          \
-	{ #fn " (polled)", fn, NULL, NULL, &polled }
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		BOTH(test_crash),
-		BOTH(test_crash_unreadable_log),
-		BOTH(test_crash_partial_log),
-		BOTH(test_crash_mmio),
-		BOTH(test_crash_wakes_waiter),
+		TEST_BOTH(test_crash, NULL, NULL),
+		TEST_BOTH(test_crash_unreadable_log, NULL, NULL),
+		TEST_BOTH(test_crash_partial_log, NULL, NULL),
+		TEST_BOTH(test_crash_mmio, NULL, NULL),
+		TEST_BOTH(test_crash_wakes_waiter, NULL, NULL),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -74,7 +74,7 @@ static void open_ans(struct test_ap *ap)
 }
 
 /*
- * Shutdown or quiesce, then wake: a new handshake, as SPEC 2.2 says and
+ * Shutdown or quiesce, then wake: a new handshake, as hardware.md 2.2 says and
  * every public driver waits for.
  */
 static void check_sleep_wake(unsigned iop_sleep, unsigned wake_state)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * RTKit host library, the lifecycle after boot (SPEC 2.2): shutdown and
+ * RTKit host library, the lifecycle after boot (hardware.md 2.2): shutdown and
  * boot again, quiesce and wake, idle, poweroff (after which wake is
  * refused), reinit, and lost ACKs, threaded and polled.
  */
@@ -16,6 +16,7 @@
 #include <copro/rtkit.h>
 
 #include "test_iop.h"
+#include "test_modes.h"
 
 #define SHORT_TIMEOUT_NS (200 * COPRO_NSEC_PER_MSEC)
 
@@ -35,7 +36,7 @@ static void boot_bench(struct test_rtk *t, void **state,
 {
 	static const struct copro_rtkit_config none = { 0 };
 
-	test_rtk_open(t, *(bool *)*state, icfg);
+	test_rtk_open(t, test_threaded(state), icfg);
 	assert_int_equal(test_rtk_create(t, cfg ? cfg : &none), 0);
 	assert_int_equal(test_rtk_boot(t), 0);
 }
@@ -92,7 +93,7 @@ static void test_shutdown_then_boot_again(void **state)
 /*
  * Wake after quiesce (or shutdown) is a new handshake: the IOP state
  * request, then HELLO, the map and the system endpoints again, IOP ON
- * and AP ON (SPEC 2.2, as every public driver expects).
+ * and AP ON (hardware.md 2.2, as every public driver expects).
  */
 static void run_quiesce_wake(void **state, unsigned wake_state)
 {
@@ -316,27 +317,21 @@ static void test_shutdown_wrong_ack(void **state)
 	test_rtk_close(&t);
 }
 
-static bool threaded = true, polled;
-
-#define BOTH(fn)                                                    \
-	{ #fn " (threaded)", fn, NULL, NULL, &threaded },          \
-	{ #fn " (polled)", fn, NULL, NULL, &polled }
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		BOTH(test_shutdown_then_boot_again),
-		BOTH(test_quiesce_then_wake),
-		BOTH(test_quiesce_then_wake_on),
-		BOTH(test_idle_then_wake),
-		BOTH(test_poweroff_then_wake_refused),
-		BOTH(test_reinit),
-		BOTH(test_shutdown_lost_ap_ack),
-		BOTH(test_shutdown_lost_iop_ack),
-		BOTH(test_idle_lost_ack),
-		BOTH(test_poweroff_lost_iop_ack),
-		BOTH(test_wake_lost_iop_on),
-		BOTH(test_shutdown_wrong_ack),
+		TEST_BOTH(test_shutdown_then_boot_again, NULL, NULL),
+		TEST_BOTH(test_quiesce_then_wake, NULL, NULL),
+		TEST_BOTH(test_quiesce_then_wake_on, NULL, NULL),
+		TEST_BOTH(test_idle_then_wake, NULL, NULL),
+		TEST_BOTH(test_poweroff_then_wake_refused, NULL, NULL),
+		TEST_BOTH(test_reinit, NULL, NULL),
+		TEST_BOTH(test_shutdown_lost_ap_ack, NULL, NULL),
+		TEST_BOTH(test_shutdown_lost_iop_ack, NULL, NULL),
+		TEST_BOTH(test_idle_lost_ack, NULL, NULL),
+		TEST_BOTH(test_poweroff_lost_iop_ack, NULL, NULL),
+		TEST_BOTH(test_wake_lost_iop_on, NULL, NULL),
+		TEST_BOTH(test_shutdown_wrong_ack, NULL, NULL),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * RTKit host library, shared buffers (SPEC 2.3) in all four modes (DMA,
+ * RTKit host library, shared buffers (hardware.md 2.3) in all four modes (DMA,
  * SART, MMIO, IOVA) and the client's own setup, and every malformed
  * buffer request: refused (not answered), logged, counted, and the
  * coprocessor's accesses stay inside what the host gave it.
@@ -23,6 +23,7 @@
 #include <copro/sim/sart_model.h>
 
 #include "test_iop.h"
+#include "test_modes.h"
 
 #define SRAM_PHYS 0x278000000ull
 #define SRAM_SIZE 0x10000ull
@@ -85,7 +86,7 @@ static void test_dma_mode(void **state)
 	uint64_t answer;
 	char back[8];
 
-	test_rtk_open(&t, *(bool *)*state, NULL);
+	test_rtk_open(&t, test_threaded(state), NULL);
 	boot(&t, &cfg);
 	answer = request(&t, COPRO_RTKIT_EP_SYSLOG, buf_req(2, 0));
 	sh = copro_rtkit_shmem(t.rtk, COPRO_RTKIT_EP_SYSLOG);
@@ -115,7 +116,7 @@ static void test_hostile_requests(void **state)
 	struct copro_rtkit_config cfg = { .shmem_max = 4 * 4096 };
 	struct test_rtk t;
 
-	test_rtk_open(&t, *(bool *)*state, NULL);
+	test_rtk_open(&t, test_threaded(state), NULL);
 	boot(&t, &cfg);
 	refused(&t, COPRO_RTKIT_EP_SYSLOG, buf_req(0, 0), "a buffer of 0 bytes");
 	refused(&t, COPRO_RTKIT_EP_SYSLOG, buf_req(5, 0),
@@ -163,7 +164,7 @@ static void test_sart_mode(void **state)
 	struct test_rtk t;
 	int node;
 
-	test_rtk_open(&t, *(bool *)*state, NULL);
+	test_rtk_open(&t, test_threaded(state), NULL);
 	node = copro_dt_next_compatible(t.dt, -1, "apple,t8103-sart");
 	assert_true(node >= 0);
 	model = copro_board_sart(t.b, node);
@@ -221,7 +222,7 @@ static void test_mmio_mode(void **state)
 	struct test_sram *sram;
 	struct test_rtk t;
 
-	test_rtk_open(&t, *(bool *)*state, NULL);
+	test_rtk_open(&t, test_threaded(state), NULL);
 	assert_int_equal(test_sram_create(t.bus, SRAM_PHYS, SRAM_SIZE, &sram), 0);
 	boot(&t, &cfg);
 
@@ -288,7 +289,7 @@ static void test_iova_mode(void **state)
 	struct test_rtk t;
 	uint64_t answer;
 
-	test_rtk_open(&t, *(bool *)*state, NULL);
+	test_rtk_open(&t, test_threaded(state), NULL);
 	boot(&t, &cfg);
 	answer = request(&t, COPRO_RTKIT_EP_SYSLOG, buf_req(2, IOVA_BASE + 0x10000));
 	assert_int_equal(answer, buf_req(2, IOVA_BASE + 0x10000));
@@ -361,7 +362,7 @@ static void test_client_setup(void **state)
 	struct copro_rtkit_config cfg = { .ops = &ops, .ctx = &c };
 	uint64_t answer;
 
-	test_rtk_open(&t, *(bool *)*state, NULL);
+	test_rtk_open(&t, test_threaded(state), NULL);
 	c.p = t.p;
 	boot(&t, &cfg);
 	answer = request(&t, COPRO_RTKIT_EP_SYSLOG, buf_req(1, 0));
@@ -377,21 +378,15 @@ static void test_client_setup(void **state)
 	test_rtk_close(&t);
 }
 
-static bool threaded = true, polled;
-
-#define BOTH(fn)                                                    \
-	{ #fn " (threaded)", fn, NULL, NULL, &threaded },          \
-	{ #fn " (polled)", fn, NULL, NULL, &polled }
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		BOTH(test_dma_mode),
-		BOTH(test_hostile_requests),
-		BOTH(test_sart_mode),
-		BOTH(test_mmio_mode),
-		BOTH(test_iova_mode),
-		BOTH(test_client_setup),
+		TEST_BOTH(test_dma_mode, NULL, NULL),
+		TEST_BOTH(test_hostile_requests, NULL, NULL),
+		TEST_BOTH(test_sart_mode, NULL, NULL),
+		TEST_BOTH(test_mmio_mode, NULL, NULL),
+		TEST_BOTH(test_iova_mode, NULL, NULL),
+		TEST_BOTH(test_client_setup, NULL, NULL),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,6 +18,7 @@
 #include <copro/rtkit.h>
 
 #include "test_iop.h"
+#include "test_modes.h"
 
 #define ENTRIES 4
 #define MSG_SIZE 0x40
@@ -59,7 +60,7 @@ static void open_syslog(struct bench *b, void **state, unsigned entries,
 	size_t cur;
 
 	memset(&b->lines, 0, sizeof(b->lines));
-	test_rtk_open(&b->t, *(bool *)*state, NULL);
+	test_rtk_open(&b->t, test_threaded(state), NULL);
 	assert_int_equal(test_rtk_create(&b->t, &cfg), 0);
 	assert_int_equal(test_rtk_boot(&b->t), 0);
 	cur = test_iop_count(b->t.iop);
@@ -181,7 +182,7 @@ static void test_syslog_before_init_or_buffer(void **state)
 	struct test_rtk t;
 	size_t cur;
 
-	test_rtk_open(&t, *(bool *)*state, NULL);
+	test_rtk_open(&t, test_threaded(state), NULL);
 	assert_int_equal(test_rtk_create(&t, &(struct copro_rtkit_config){ 0 }),
 			 0);
 	assert_int_equal(test_rtk_boot(&t), 0);
@@ -210,7 +211,7 @@ static void test_ioreport(void **state)
 	size_t cur;
 	uint64_t got;
 
-	test_rtk_open(&t, *(bool *)*state, NULL);
+	test_rtk_open(&t, test_threaded(state), NULL);
 	assert_int_equal(test_rtk_create(&t, &(struct copro_rtkit_config){ 0 }),
 			 0);
 	assert_int_equal(test_rtk_boot(&t), 0);
@@ -240,7 +241,7 @@ static void test_oslog(void **state)
 	size_t cur;
 	uint64_t got;
 
-	test_rtk_open(&t, *(bool *)*state, NULL);
+	test_rtk_open(&t, test_threaded(state), NULL);
 	assert_int_equal(test_rtk_create(&t, &(struct copro_rtkit_config){ 0 }),
 			 0);
 	assert_int_equal(test_rtk_boot(&t), 0);
@@ -284,7 +285,7 @@ static void test_unknown_endpoints(void **state)
 	struct test_rtk t;
 	size_t cur;
 
-	test_rtk_open(&t, *(bool *)*state, &icfg);
+	test_rtk_open(&t, test_threaded(state), &icfg);
 	assert_int_equal(test_rtk_create(&t, &(struct copro_rtkit_config){ 0 }),
 			 0);
 	assert_int_equal(test_rtk_boot(&t), 0);
@@ -311,21 +312,15 @@ static void test_unknown_endpoints(void **state)
 	test_rtk_close(&t);
 }
 
-static bool threaded = true, polled;
-
-#define BOTH(fn)                                                    \
-	{ #fn " (threaded)", fn, NULL, NULL, &threaded },          \
-	{ #fn " (polled)", fn, NULL, NULL, &polled }
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		BOTH(test_syslog),
-		BOTH(test_syslog_entry_past_buffer),
-		BOTH(test_syslog_before_init_or_buffer),
-		BOTH(test_ioreport),
-		BOTH(test_oslog),
-		BOTH(test_unknown_endpoints),
+		TEST_BOTH(test_syslog, NULL, NULL),
+		TEST_BOTH(test_syslog_entry_past_buffer, NULL, NULL),
+		TEST_BOTH(test_syslog_before_init_or_buffer, NULL, NULL),
+		TEST_BOTH(test_ioreport, NULL, NULL),
+		TEST_BOTH(test_oslog, NULL, NULL),
+		TEST_BOTH(test_unknown_endpoints, NULL, NULL),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,8 +5,8 @@
  * order, protected bootloader entries, the limits of each version, the
  * filter, and finding a SART through a client's apple,sart phandle.
  *
- * Every board is a small DTB built here with libfdt's sequential-write
- * API, so each version gets the same tests.
+ * Every board is a small DTB built here (tests/common/test_dtb.h), so
+ * each version gets the same tests.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libfdt.h>
 
 #include <copro/driver/platform.h>
 #include <copro/error.h>
@@ -28,6 +27,7 @@
 #include <copro/sim/bus.h>
 #include <copro/sim/sart_model.h>
 
+#include "test_dtb.h"
 #include "testutil.h"
 
 #define SART_PHYS 0x27bc50000ull
@@ -94,105 +94,63 @@ struct board_opts {
 	size_t nboot;
 };
 
-static void prop_cells(void *fdt, const char *name, const uint32_t *v,
-		       size_t n)
-{
-	fdt32_t cells[32];
-
-	assert_true(n <= 32);
-	for (size_t i = 0; i < n; i++)
-		cells[i] = cpu_to_fdt32(v[i]);
-	assert_int_equal(fdt_property(fdt, name, cells, (int)(n * 4)), 0);
-}
-
-static void reg64(void *fdt, uint64_t addr, uint64_t size)
-{
-	const uint32_t r[4] = { (uint32_t)(addr >> 32), (uint32_t)addr,
-				(uint32_t)(size >> 32), (uint32_t)size };
-
-	prop_cells(fdt, "reg", r, 4);
-}
-
-static void compat_prop(void *fdt, const char *a, const char *b)
-{
-	char buf[128];
-	size_t la = strlen(a) + 1, lb = b ? strlen(b) + 1 : 0;
-
-	memcpy(buf, a, la);
-	if (b)
-		memcpy(buf + la, b, lb);
-	assert_int_equal(fdt_property(fdt, "compatible", buf, (int)(la + lb)),
-			 0);
-}
-
 /*
  * / { memory, soc { iommu@27bc50000 (under test), iommu@27bc60000 (never
  * probed), nvme and second (apple,sart = the SART), orphan (points at
  * the other), plain (no apple,sart) } }
  */
-static void *build_board(const struct board_opts *o, size_t *len)
+static struct test_dtb *build_board(const struct board_opts *o)
 {
-	size_t size = 8192;
-	void *fdt = calloc(1, size);
-	const uint32_t two = 2;
+	struct test_dtb *b = test_dtb_new();
 
-	assert_non_null(fdt);
-	assert_int_equal(fdt_create(fdt, (int)size), 0);
-	assert_int_equal(fdt_finish_reservemap(fdt), 0);
-	assert_int_equal(fdt_begin_node(fdt, ""), 0);
-	prop_cells(fdt, "#address-cells", &two, 1);
-	prop_cells(fdt, "#size-cells", &two, 1);
-	compat_prop(fdt, "copro,test-sart", NULL);
+	test_dtb_begin(b, "");
+	test_dtb_u32(b, "#address-cells", 2);
+	test_dtb_u32(b, "#size-cells", 2);
+	test_dtb_str(b, "compatible", "copro,test-sart");
+	test_dtb_memory(b, DRAM_BASE, DRAM_SIZE);
 
-	assert_int_equal(fdt_begin_node(fdt, "memory@800000000"), 0);
-	assert_int_equal(fdt_property_string(fdt, "device_type", "memory"), 0);
-	reg64(fdt, DRAM_BASE, DRAM_SIZE);
-	assert_int_equal(fdt_end_node(fdt), 0);
+	test_dtb_begin(b, "soc");
+	test_dtb_str(b, "compatible", "simple-bus");
+	test_dtb_u32(b, "#address-cells", 2);
+	test_dtb_u32(b, "#size-cells", 2);
+	test_dtb_empty(b, "ranges");
 
-	assert_int_equal(fdt_begin_node(fdt, "soc"), 0);
-	compat_prop(fdt, "simple-bus", NULL);
-	prop_cells(fdt, "#address-cells", &two, 1);
-	prop_cells(fdt, "#size-cells", &two, 1);
-	assert_int_equal(fdt_property(fdt, "ranges", NULL, 0), 0);
-
-	assert_int_equal(fdt_begin_node(fdt, SART_NAME), 0);
-	compat_prop(fdt, o->compat, o->compat2);
-	reg64(fdt, SART_PHYS, SART_REG_SIZE);
-	assert_int_equal(fdt_property_u32(fdt, "phandle", PH_SART), 0);
+	test_dtb_begin(b, SART_NAME);
+	test_dtb_strings(b, "compatible", o->compat, o->compat2, NULL);
+	test_dtb_reg(b, SART_PHYS, SART_REG_SIZE);
+	test_dtb_phandle(b, PH_SART);
 	if (o->boot)
-		prop_cells(fdt, COPRO_SIM_SART_BOOT_ENTRIES, o->boot, o->nboot);
-	assert_int_equal(fdt_end_node(fdt), 0);
+		test_dtb_cells_v(b, COPRO_SIM_SART_BOOT_ENTRIES, o->boot, o->nboot);
+	test_dtb_end(b);
 
-	assert_int_equal(fdt_begin_node(fdt, "iommu@27bc60000"), 0);
-	compat_prop(fdt, SART_COMPAT_V2, NULL);
-	reg64(fdt, OTHER_SART_PHYS, SART_REG_SIZE);
-	assert_int_equal(fdt_property_u32(fdt, "phandle", PH_OTHER), 0);
-	assert_int_equal(fdt_end_node(fdt), 0);
+	test_dtb_begin(b, "iommu@27bc60000");
+	test_dtb_str(b, "compatible", SART_COMPAT_V2);
+	test_dtb_reg(b, OTHER_SART_PHYS, SART_REG_SIZE);
+	test_dtb_phandle(b, PH_OTHER);
+	test_dtb_end(b);
 
-	assert_int_equal(fdt_begin_node(fdt, "nvme@27bcc0000"), 0);
-	compat_prop(fdt, "copro,test-client", NULL);
-	assert_int_equal(fdt_property_u32(fdt, "apple,sart", PH_SART), 0);
-	assert_int_equal(fdt_end_node(fdt), 0);
+	test_dtb_begin(b, "nvme@27bcc0000");
+	test_dtb_str(b, "compatible", "copro,test-client");
+	test_dtb_u32(b, "apple,sart", PH_SART);
+	test_dtb_end(b);
 
-	assert_int_equal(fdt_begin_node(fdt, "second"), 0);
-	compat_prop(fdt, "copro,test-client", NULL);
-	assert_int_equal(fdt_property_u32(fdt, "apple,sart", PH_SART), 0);
-	assert_int_equal(fdt_end_node(fdt), 0);
+	test_dtb_begin(b, "second");
+	test_dtb_str(b, "compatible", "copro,test-client");
+	test_dtb_u32(b, "apple,sart", PH_SART);
+	test_dtb_end(b);
 
-	assert_int_equal(fdt_begin_node(fdt, "orphan"), 0);
-	compat_prop(fdt, "copro,test-client", NULL);
-	assert_int_equal(fdt_property_u32(fdt, "apple,sart", PH_OTHER), 0);
-	assert_int_equal(fdt_end_node(fdt), 0);
+	test_dtb_begin(b, "orphan");
+	test_dtb_str(b, "compatible", "copro,test-client");
+	test_dtb_u32(b, "apple,sart", PH_OTHER);
+	test_dtb_end(b);
 
-	assert_int_equal(fdt_begin_node(fdt, "plain"), 0);
-	compat_prop(fdt, "copro,test-client", NULL);
-	assert_int_equal(fdt_end_node(fdt), 0);
+	test_dtb_begin(b, "plain");
+	test_dtb_str(b, "compatible", "copro,test-client");
+	test_dtb_end(b);
 
-	assert_int_equal(fdt_end_node(fdt), 0); /* soc */
-	assert_int_equal(fdt_end_node(fdt), 0); /* / */
-	assert_int_equal(fdt_finish(fdt), 0);
-	*len = fdt_totalsize(fdt);
-	return fdt;
+	test_dtb_end(b); /* soc */
+	test_dtb_end(b); /* / */
+	return b;
 }
 
 /* ---- fixture -------------------------------------------------------- */
@@ -232,13 +190,9 @@ static void on_write(void *ctx, uint64_t off, uint32_t val)
 /* Board, platform and model; the driver only when `probe`. */
 static void fx_open(struct fx *f, const struct board_opts *o, bool probe)
 {
-	size_t len;
-	void *blob = build_board(o, &len);
-
-	assert_int_equal(copro_dt_open(blob, len, "test-sart",
+	assert_int_equal(test_dtb_open(build_board(o), "test-sart",
 				       test_logcap_log(&f->cap), &f->dt),
 			 0);
-	free(blob);
 	assert_int_equal(test_platform_create(f->dt, test_logcap_log(&f->cap),
 					      false, &f->bus, &f->p),
 			 0);
@@ -361,14 +315,10 @@ static void test_unknown_compatible(void **state)
 	fx_close(f);
 	/* The model refuses the node too, so build the rest by hand. */
 	{
-		size_t len;
-		void *blob = build_board(&o, &len);
-
-		assert_int_equal(copro_dt_open(blob, len, "test-sart",
+		assert_int_equal(test_dtb_open(build_board(&o), "test-sart",
 					       test_logcap_log(&f->cap),
 					       &f->dt),
 				 0);
-		free(blob);
 		assert_int_equal(test_platform_create(f->dt,
 						      test_logcap_log(&f->cap),
 						      false, &f->bus, &f->p),
@@ -768,17 +718,12 @@ static void test_bad_bootloader_entries(void **state)
 
 	fx_close(f);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		size_t len;
-		void *blob;
-
 		o.boot = bad[i].c;
 		o.nboot = bad[i].n;
-		blob = build_board(&o, &len);
-		assert_int_equal(copro_dt_open(blob, len, "test-sart",
+		assert_int_equal(test_dtb_open(build_board(&o), "test-sart",
 					       test_logcap_log(&f->cap),
 					       &f->dt),
 				 0);
-		free(blob);
 		assert_int_equal(test_platform_create(f->dt,
 						      test_logcap_log(&f->cap),
 						      false, &f->bus, &f->p),

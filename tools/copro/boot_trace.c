@@ -5,6 +5,7 @@
 #include <copro/regs/rtkit.h>
 
 #include "boot_trace.h"
+#include "cli_json.h"
 
 static void on_trace(void *ctx, bool to_iop, uint8_t ep, uint64_t msg,
 		     uint64_t time_ns)
@@ -174,37 +175,22 @@ void boot_trace_endpoints(const struct boot_trace *t, char *buf, size_t len)
 	}
 }
 
-static void json_string(FILE *out, const char *s)
+int boot_trace_json(const struct boot_trace *t, const char *board,
+		    uint64_t boot_ns, FILE *out)
 {
-	fputc('"', out);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	json_t *j = json_object(), *eps = json_array(), *syslog = json_array();
+	int err = 0;
 
-		if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			fprintf(out, "\\u%04x", c);
-		else
-			fputc(c, out);
-	}
-	fputc('"', out);
-}
-
-void boot_trace_json(const struct boot_trace *t, const char *board,
-		     uint64_t boot_ns, FILE *out)
-{
-	fprintf(out, "{\"board\": ");
-	json_string(out, board);
-	fprintf(out, ", \"version\": %u, \"endpoints\": [", t->version);
-	for (unsigned i = 0; i < t->neps; i++) {
-		fprintf(out, "%s", i ? ", " : "");
-		json_string(out, copro_rtkit_ep_name(t->eps[i]));
-	}
-	fprintf(out, "], \"boot_us\": %.1f, \"round_trips\": %u, \"messages\": %zu, \"syslog\": [",
-		(double)boot_ns / 1e3, boot_trace_round_trips(t), t->booted_at);
-	for (size_t i = 0; i < t->nsyslog; i++) {
-		fprintf(out, "%s", i ? ", " : "");
-		json_string(out, t->syslog[i]);
-	}
-	fprintf(out, "]}\n");
+	for (unsigned i = 0; i < t->neps; i++)
+		err |= cli_json_append_str(eps, copro_rtkit_ep_name(t->eps[i]));
+	for (size_t i = 0; i < t->nsyslog; i++)
+		err |= cli_json_append_str(syslog, t->syslog[i]);
+	err |= cli_json_str(j, "board", board);
+	err |= cli_json_int(j, "version", t->version);
+	err |= cli_json_set(j, "endpoints", eps);
+	err |= cli_json_num(j, "boot_us", (double)boot_ns / 1e3);
+	err |= cli_json_int(j, "round_trips", boot_trace_round_trips(t));
+	err |= cli_json_int(j, "messages", (long long)t->booted_at);
+	err |= cli_json_set(j, "syslog", syslog);
+	return cli_json_print("boot", j, err, out);
 }

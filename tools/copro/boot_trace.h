@@ -68,7 +68,11 @@ void boot_trace_print(const struct boot_trace *t, size_t first, size_t end,
 		      FILE *out);
 /* Space-separated names of the mapped endpoints other than mgmt. */
 void boot_trace_endpoints(const struct boot_trace *t, char *buf, size_t len);
-void boot_trace_json(const struct boot_trace *t, const char *board,
-		     uint64_t boot_ns, FILE *out);
+/*
+ * One JSON object: board, version, endpoints, boot_us, round_trips,
+ * messages (before the boot completed), syslog. 0 or CLI_EXIT_FAILURE.
+ */
+int boot_trace_json(const struct boot_trace *t, const char *board,
+		    uint64_t boot_ns, FILE *out);
 
 #endif

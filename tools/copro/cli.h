@@ -25,6 +25,8 @@ int cmd_boot(int argc, char **argv);
 void cmd_boot_usage(FILE *out);
 int cmd_crashlog(int argc, char **argv);
 void cmd_crashlog_usage(FILE *out);
+int cmd_hyp(int argc, char **argv);
+void cmd_hyp_usage(FILE *out);
 int cmd_serve(int argc, char **argv);
 void cmd_serve_usage(FILE *out);
 int cmd_trace(int argc, char **argv);

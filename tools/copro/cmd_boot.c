@@ -313,9 +313,10 @@ int cmd_boot(int argc, char **argv)
 			copro_strerror(ret));
 
 	const char *name = copro_dt_name(copro_board_dt(s.board));
-	if (json)
-		boot_trace_json(t, name, boot_ns, stdout);
-	else {
+	if (json) {
+		if (boot_trace_json(t, name, boot_ns, stdout))
+			ret = -EIO;
+	} else {
 		print_text(t, name, &s, boot_ns, trace);
 		if (trace) {
 			printf("\nafter boot (syslog, then shutdown):\n");

@@ -115,6 +115,14 @@ COPRO_API void copro_mbox_chan_tx_room(struct copro_mbox_chan *chan);
  * ops->rx_resume. Check copro_mbox_chan_rx_room() before popping a
  * hardware FIFO so that no message is ever held by nobody.
  */
+/*
+ * The object behind a bound channel is gone (a hypervisor revoked the
+ * capability): every message not yet done fails with `status` (tx_done
+ * reports it, in order), later sends return it at once, and blocked
+ * senders wake with it. The channel stays the client's until it calls
+ * copro_mbox_free. Any context but the channel's own callbacks.
+ */
+COPRO_API void copro_mbox_chan_revoke(struct copro_mbox_chan *chan, int status);
 COPRO_API int copro_mbox_chan_rx(struct copro_mbox_chan *chan, const void *msg,
 				 size_t len);
 COPRO_API bool copro_mbox_chan_rx_room(struct copro_mbox_chan *chan);

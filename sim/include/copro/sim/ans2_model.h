@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Device model of the Apple ANS2 NVMe controller (SPEC section 4): the
+ * Device model of the Apple ANS2 NVMe controller (hardware.md 4): the
  * "nvme" register region with the CC/CSTS state machine, linear
  * submission queues, the NVMMU and its TCBs, one admin and one I/O queue
  * sharing 64 tags, and a namespace stored in a backing file (4096-byte

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Device model of an Apple ASC: the mailbox block (SPEC section 1: two
+ * Device model of an Apple ASC: the mailbox block (hardware.md 1: two
  * 16-entry FIFOs, the registers with their exact side effects, four level
  * interrupt lines) and the coprocessor CPU, whose CPU_CONTROL.RUN bit
  * (ASC base + 0x44) starts and stops a firmware thread.

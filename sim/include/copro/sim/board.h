@@ -106,6 +106,9 @@ COPRO_API struct copro_sim_rtkit *copro_board_rtkit(const struct copro_board *b,
 						    int nvme_node);
 COPRO_API struct copro_sim_ans2 *copro_board_ans2(const struct copro_board *b,
 						  int nvme_node);
+/* The Gunyah hypervisor model of a "gunyah" board (NULL if none). */
+struct copro_sim_hyp;
+COPRO_API struct copro_sim_hyp *copro_board_hyp(const struct copro_board *b);
 /* The first "apple,nvme-ans2" node, or -ENOENT. */
 COPRO_API int copro_board_nvme_node(const struct copro_board *b);
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The firmware side of an RTKit crashlog (SPEC section 2.4): what a
+ * The firmware side of an RTKit crashlog (hardware.md 2.4): what a
  * crashing coprocessor writes into its crashlog buffer, for the RTKit
  * firmware model's crash injection, plus deliberate damage for tests of
  * hostile firmware.

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The RTKit firmware model: the coprocessor side of SPEC section 2, run
+ * The RTKit firmware model: the coprocessor side of hardware.md section 2, run
  * by an ASC model's CPU thread. It plays real firmware faithfully (HELLO
  * with its version range, a possibly multi-chunk endpoint map, buffer
  * requests in the mode each system endpoint uses, syslog, ioreport,
@@ -38,7 +38,7 @@ extern "C" {
 struct copro_sim_rtkit;
 struct copro_sim_sart;
 
-/* How a system endpoint asks the AP for its buffer (SPEC 2.3). */
+/* How a system endpoint asks the AP for its buffer (hardware.md 2.3). */
 enum copro_sim_rtkit_buf {
 	COPRO_SIM_RTKIT_BUF_NONE,  /* the endpoint asks for no buffer */
 	COPRO_SIM_RTKIT_BUF_HOST,  /* IOVA 0: the AP allocates */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Device model of an Apple SART DMA address filter (SPEC section 3), in
+ * Device model of an Apple SART DMA address filter (hardware.md 3), in
  * all three register layouts, chosen by compatible like the driver does:
  * "apple,t8015-sart" (v0), "apple,t8103-sart" (v2), "apple,t6000-sart"
  * (v3).

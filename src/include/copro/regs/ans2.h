@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * ANS2 NVMe controller registers and the NVMMU TCB (SPEC section 4),
+ * ANS2 NVMe controller registers and the NVMMU TCB (hardware.md 4),
  * shared by the host driver and the controller model. Standard NVMe
  * structures (commands, completions, Identify) are in <copro/regs/nvme.h>.
  */
@@ -21,7 +21,7 @@
 
 /*
  * Region "ans": the coprocessor's CPU control block (the ASC block's,
- * SPEC 1), which the NVMe driver drives itself to stop and start the
+ * hardware.md 1), which the NVMe driver drives itself to stop and start the
  * coprocessor, as Linux's driver does with its own constants.
  */
 #define ANS2_CPU_CONTROL 0x44

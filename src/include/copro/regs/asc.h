@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Apple ASC mailbox and coprocessor control registers (SPEC section 1). */
+/* Apple ASC mailbox and coprocessor control registers (hardware.md 1). */
 #ifndef COPRO_REGS_ASC_H
 #define COPRO_REGS_ASC_H
 

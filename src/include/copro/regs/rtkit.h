@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * RTKit message layouts (SPEC 2.1 - 2.7), shared by the host library and
+ * RTKit message layouts (hardware.md 2.1 - 2.7), shared by the host library and
  * the firmware model. A message is (endpoint, 64-bit payload); the
  * endpoint travels in the ASC message's msg1 7:0, the payload in msg0.
  */
@@ -44,7 +44,7 @@
 #define RTK_EPMAP_LAST (1ull << 51)
 #define RTK_EPMAP_MORE (1ull << 0) /* in the reply when not LAST */
 
-/* Buffer requests of crashlog, syslog, ioreport (SPEC 2.3). */
+/* Buffer requests of crashlog, syslog, ioreport (hardware.md 2.3). */
 #define RTK_EP_TYPE(m) RTK_FIELD(m, 59, 52)
 #define RTK_EP_TYPE_MAKE(t) RTK_MAKE(t, 59, 52)
 #define RTK_BUFFER_REQUEST 1

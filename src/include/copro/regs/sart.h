@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Apple SART DMA address filter registers (SPEC section 3), shared by the
+ * Apple SART DMA address filter registers (hardware.md 3), shared by the
  * host driver and the device model.
  *
  * Three layouts of the same 16-entry allow list. Every register is 32
@@ -13,7 +13,7 @@
  *   all:                        ADDR(i)   = phys >> 12
  *
  * The address registers implement only the bits a version can address
- * (36 - 12 or 42 - 12): the SPEC gives the address width, not the
+ * (36 - 12 or 42 - 12): public drivers give the address width, not the
  * register's implemented bits, so this is the model's reading of it.
  */
 #ifndef COPRO_REGS_SART_H

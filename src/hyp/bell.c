@@ -1,0 +1,462 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Gunyah doorbells as a mailbox controller of signal-only channels.
+ *
+ * A doorbell is 64 flag bits with no payload and no acknowledgement, so a
+ * channel is either one flag bit (a zero-length message rings it) or the
+ * whole mask for a single client (8-byte flag words), the client's choice
+ * at bind time; the two do not mix on one doorbell.
+ *
+ * TX (BELL_TX): SYNC, the bell_send hypercall is the whole transfer;
+ * copro_mbox_call returns the flags as they were before.
+ * RX (BELL_RX): the receiver's enable mask is exactly the bits clients
+ * have bound, so an unbound bit never interrupts; the level interrupt
+ * takes those bits with bell_recv (clearing them, which deasserts the
+ * line) and delivers one signal per set bit, or the word to the whole-mask
+ * client. It only takes flags when every bound channel has room.
+ */
+#include <errno.h>
+#include <stdatomic.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <copro/error.h>
+#include <copro/os.h>
+#include <copro/gunyah_msgq.h>
+#include <copro/log.h>
+#include <copro/driver/mbox_controller.h>
+
+#define CAPID_MAX (1ull << 57)
+
+struct bell_res {
+	struct bell_res *next;
+	struct copro_gh_bell *db;
+	struct copro_gh_resource r;
+	_Atomic bool withdrawn;
+	struct copro_irq *irq;
+	/* Bound channels, under db->lock; the handler reads them too. */
+	struct copro_mbox_chan *_Atomic bits[64];
+	struct copro_mbox_chan *_Atomic all;
+	unsigned nbound;
+	uint64_t mask;
+	char name[48];
+};
+
+struct copro_gh_bell {
+	struct copro_platform *p;
+	struct copro_logdev ld;
+	struct copro_mbox_controller *ctrl;
+	struct copro_mutex lock;
+	struct bell_res *res;
+	char name[64];
+};
+
+static struct bell_res *res_find(struct copro_gh_bell *db, uint64_t capid)
+{
+	for (struct bell_res *r = db->res; r; r = r->next)
+		if (r->r.capid == capid)
+			return r;
+	return NULL;
+}
+
+static void res_unlink(struct copro_gh_bell *db, struct bell_res *res)
+{
+	for (struct bell_res **pp = &db->res; *pp; pp = &(*pp)->next)
+		if (*pp == res) {
+			*pp = res->next;
+			return;
+		}
+}
+
+static unsigned chan_bit(uint64_t id)
+{
+	return (unsigned)(id & 0x7f) ? (unsigned)(id & 0x7f) - 1
+				     : COPRO_GH_BELL_ALL;
+}
+
+/* ---- receive ----------------------------------------------------------- */
+
+static bool all_have_room(struct bell_res *res)
+{
+	struct copro_mbox_chan *all = atomic_load(&res->all);
+
+	if (all)
+		return copro_mbox_chan_rx_room(all);
+	for (unsigned b = 0; b < 64; b++) {
+		struct copro_mbox_chan *c = atomic_load(&res->bits[b]);
+
+		if (c && !copro_mbox_chan_rx_room(c))
+			return false;
+	}
+	return true;
+}
+
+static void bell_irq(void *ctx)
+{
+	struct bell_res *res = ctx;
+	struct copro_gh_bell *db = res->db;
+	struct copro_mbox_chan *all = atomic_load(&res->all);
+	uint64_t old = 0, flags;
+	int64_t e;
+
+	if (!all_have_room(res)) {
+		copro_irq_disable(res->irq);
+		if (!all_have_room(res))
+			return;
+		copro_irq_enable(res->irq);
+	}
+	/* Only the bits someone listens to; the enable mask is the same. */
+	e = copro_gh_bell_recv(db->p, res->r.capid, all ? ~0ull : res->mask,
+			       &old);
+	if (e) {
+		copro_dev_err(&db->ld,
+			      "doorbell cap 0x%" PRIx64 " (virq %u): bell_recv:"
+			      " %s (%" PRId64 "), interrupt disabled",
+			      res->r.capid, res->r.virq,
+			      copro_gh_error_name(e), e);
+		copro_irq_disable(res->irq);
+		return;
+	}
+	if (all) {
+		if (old)
+			copro_mbox_chan_rx(all, &old, sizeof(old));
+		return;
+	}
+	flags = old & res->mask;
+	for (unsigned b = 0; flags && b < 64; b++) {
+		struct copro_mbox_chan *c = atomic_load(&res->bits[b]);
+
+		if ((flags >> b & 1) && c)
+			copro_mbox_chan_rx(c, NULL, 0);
+	}
+}
+
+/* The receiver hears exactly the bound bits. */
+static int rx_mask(struct copro_gh_bell *db, struct bell_res *res)
+{
+	int64_t e = copro_gh_bell_mask(db->p, res->r.capid, res->mask, 0);
+
+	/* A doorbell that is gone has nothing left to mask. */
+	if (e == COPRO_GH_CSPACE_CAP_REVOKED && !res->nbound)
+		return 0;
+	if (e)
+		copro_dev_err(&db->ld,
+			      "doorbell cap 0x%" PRIx64 ": bell_mask(0x%016" PRIx64
+			      "): %s",
+			      res->r.capid, res->mask, copro_gh_error_name(e));
+	return copro_gh_errno(e);
+}
+
+/* ---- controller ops ------------------------------------------------------ */
+
+/*
+ * Forget one channel (db->lock held). The last one takes the interrupt
+ * with it (returned, for the caller to free unlocked: freeing waits for
+ * a running handler); a withdrawn resource is unlinked (*gone).
+ */
+static struct copro_irq *unbind_locked(struct copro_gh_bell *db,
+				       struct bell_res *res, unsigned bit,
+				       bool *gone)
+{
+	struct copro_irq *irq = NULL;
+
+	if (bit == COPRO_GH_BELL_ALL) {
+		atomic_store(&res->all, NULL);
+		res->mask = 0;
+	} else {
+		atomic_store(&res->bits[bit], NULL);
+		res->mask &= ~(1ull << bit);
+	}
+	*gone = false;
+	if (!--res->nbound) {
+		irq = res->irq;
+		res->irq = NULL;
+		*gone = atomic_load(&res->withdrawn);
+		if (*gone)
+			res_unlink(db, res);
+	}
+	return irq;
+}
+
+static int db_startup(void *ctx, struct copro_mbox_chan *chan, uint64_t id,
+		      unsigned *dir)
+{
+	struct copro_gh_bell *db = ctx;
+	uint64_t capid = id >> 7;
+	unsigned bit = chan_bit(id);
+	struct copro_irq *irq = NULL;
+	struct bell_res *res;
+	bool rx, gone = false;
+	int ret = 0;
+
+	copro_mutex_lock(&db->lock);
+	res = res_find(db, capid);
+	if (!res || atomic_load(&res->withdrawn)) {
+		copro_mutex_unlock(&db->lock);
+		copro_dev_err(&db->ld,
+			      "no doorbell with capability 0x%" PRIx64
+			      " was offered (copro_gh_bell_add)",
+			      capid);
+		return -ENOENT;
+	}
+	rx = res->r.type == COPRO_GH_RSC_BELL_RX;
+	if (atomic_load(&res->all) ||
+	    (bit == COPRO_GH_BELL_ALL && res->nbound) ||
+	    (bit < 64 && atomic_load(&res->bits[bit])))
+		ret = -EBUSY;
+	if (!ret && rx && !res->irq) {
+		if (res->r.virq == COPRO_GH_VIRQ_NONE)
+			ret = -ENXIO;
+		else
+			ret = copro_irq_request(db->p, res->r.virq, bell_irq,
+						res, res->name, &res->irq);
+	}
+	if (!ret) {
+		if (bit == COPRO_GH_BELL_ALL) {
+			atomic_store(&res->all, chan);
+			res->mask = ~0ull;
+		} else {
+			atomic_store(&res->bits[bit], chan);
+			res->mask |= 1ull << bit;
+		}
+		res->nbound++;
+		if (rx)
+			ret = rx_mask(db, res);
+		if (ret < 0)
+			irq = unbind_locked(db, res, bit, &gone);
+	}
+	copro_mutex_unlock(&db->lock);
+	/* A failed bind leaves nothing behind: the framework frees chan. */
+	if (irq)
+		copro_irq_free(irq);
+	if (ret < 0) {
+		copro_dev_err(&db->ld,
+			      "doorbell cap 0x%" PRIx64 " %s %u: cannot bind: %s",
+			      capid, bit == COPRO_GH_BELL_ALL ? "mask" : "bit",
+			      bit, copro_strerror(ret));
+		return ret;
+	}
+	copro_mbox_chan_set_priv(chan, res);
+	*dir = rx ? COPRO_MBOX_DIR_RX : COPRO_MBOX_DIR_TX;
+	return 0;
+}
+
+static void db_shutdown(void *ctx, struct copro_mbox_chan *chan)
+{
+	struct copro_gh_bell *db = ctx;
+	struct bell_res *res = copro_mbox_chan_priv(chan);
+	unsigned bit = chan_bit(copro_mbox_chan_id(chan));
+	struct copro_irq *irq = NULL;
+	bool gone = false;
+
+	if (!res)
+		return;
+	copro_mutex_lock(&db->lock);
+	irq = unbind_locked(db, res, bit, &gone);
+	if (res->r.type == COPRO_GH_RSC_BELL_RX && !gone &&
+	    !atomic_load(&res->withdrawn))
+		rx_mask(db, res);
+	copro_mutex_unlock(&db->lock);
+	/* Waits for a running handler, which may still look at the bits. */
+	if (irq)
+		copro_irq_free(irq);
+	if (gone)
+		free(res);
+}
+
+static int ring(struct copro_gh_bell *db, struct copro_mbox_chan *chan,
+		const void *msg, size_t len, uint64_t *old)
+{
+	struct bell_res *res = copro_mbox_chan_priv(chan);
+	unsigned bit = chan_bit(copro_mbox_chan_id(chan));
+	uint64_t flags;
+	int64_t e;
+
+	if (atomic_load(&res->withdrawn))
+		return -ENODEV;
+	if (bit == COPRO_GH_BELL_ALL) {
+		if (len != sizeof(flags))
+			return -EINVAL;
+		memcpy(&flags, msg, sizeof(flags));
+	} else {
+		if (len)
+			return -EINVAL;
+		flags = 1ull << bit;
+	}
+	e = copro_gh_bell_send(db->p, res->r.capid, flags, old);
+	if (e)
+		copro_dev_err(&db->ld,
+			      "doorbell cap 0x%" PRIx64 ": bell_send(0x%016" PRIx64
+			      "): %s",
+			      res->r.capid, flags, copro_gh_error_name(e));
+	return copro_gh_errno(e);
+}
+
+static int db_send(void *ctx, struct copro_mbox_chan *chan, const void *msg,
+		   size_t len)
+{
+	uint64_t old;
+
+	return ring(ctx, chan, msg, len, &old);
+}
+
+static int db_call(void *ctx, struct copro_mbox_chan *chan, const void *msg,
+		   size_t len, void *reply, size_t *reply_len)
+{
+	uint64_t old = 0;
+	int ret = ring(ctx, chan, msg, len, &old);
+
+	if (ret == 0 && reply && *reply_len >= sizeof(old))
+		memcpy(reply, &old, sizeof(old));
+	*reply_len = sizeof(old);
+	return ret;
+}
+
+static void db_rx_resume(void *ctx, struct copro_mbox_chan *chan)
+{
+	struct bell_res *res = copro_mbox_chan_priv(chan);
+
+	(void)ctx;
+	if (res && res->irq)
+		copro_irq_enable(res->irq);
+}
+
+static const struct copro_mbox_controller_ops db_ops = {
+	.startup = db_startup,
+	.shutdown = db_shutdown,
+	.send = db_send,
+	.call = db_call,
+	.rx_resume = db_rx_resume,
+};
+
+/* ---- resources ----------------------------------------------------------- */
+
+int copro_gh_bell_add(struct copro_gh_bell *db,
+		      const struct copro_gh_resource *r)
+{
+	struct bell_res *res;
+	int ret = 0;
+
+	if ((r->type != COPRO_GH_RSC_BELL_TX && r->type != COPRO_GH_RSC_BELL_RX) ||
+	    r->capid >= CAPID_MAX) {
+		copro_dev_err(&db->ld,
+			      "resource cap 0x%" PRIx64
+			      " (type %d) is not a doorbell copro can bind",
+			      r->capid, (int)r->type);
+		return -EINVAL;
+	}
+	res = calloc(1, sizeof(*res));
+	if (!res)
+		return -ENOMEM;
+	res->db = db;
+	res->r = *r;
+	snprintf(res->name, sizeof(res->name), "bell-0x%" PRIx64, r->capid);
+	copro_mutex_lock(&db->lock);
+	if (res_find(db, r->capid)) {
+		ret = -EEXIST;
+	} else {
+		res->next = db->res;
+		db->res = res;
+	}
+	copro_mutex_unlock(&db->lock);
+	if (ret < 0)
+		free(res);
+	return ret;
+}
+
+int copro_gh_bell_del(struct copro_gh_bell *db, uint64_t capid)
+{
+	struct copro_mbox_chan *chans[65];
+	struct copro_irq *irq = NULL;
+	struct bell_res *res;
+	unsigned n = 0;
+
+	copro_mutex_lock(&db->lock);
+	res = res_find(db, capid);
+	if (!res || atomic_load(&res->withdrawn)) {
+		copro_mutex_unlock(&db->lock);
+		return -ENOENT;
+	}
+	if (!res->nbound) {
+		res_unlink(db, res);
+		copro_mutex_unlock(&db->lock);
+		free(res);
+		return 0;
+	}
+	atomic_store(&res->withdrawn, true);
+	for (unsigned b = 0; b < 64; b++)
+		if (atomic_load(&res->bits[b]))
+			chans[n++] = atomic_load(&res->bits[b]);
+	if (atomic_load(&res->all))
+		chans[n++] = atomic_load(&res->all);
+	irq = res->irq;
+	res->irq = NULL;
+	copro_mutex_unlock(&db->lock);
+	if (irq)
+		copro_irq_free(irq);
+	for (unsigned i = 0; i < n; i++)
+		copro_mbox_chan_revoke(chans[i], -ENODEV);
+	return 0;
+}
+
+/* ---- probe ----------------------------------------------------------------- */
+
+int copro_gh_bell_probe(struct copro_platform *p, const char *name,
+			struct copro_gh_bell **out)
+{
+	struct copro_mbox_controller_desc d = {
+		.node = -1,
+		.ops = &db_ops,
+		.txdone = COPRO_MBOX_TXDONE_SYNC,
+		.mtu = sizeof(uint64_t),
+		.doorbell = true,
+	};
+	struct copro_gh_bell *db;
+	int ret;
+
+	*out = NULL;
+	db = calloc(1, sizeof(*db));
+	if (!db)
+		return -ENOMEM;
+	db->p = p;
+	snprintf(db->name, sizeof(db->name), "%s",
+		 name ? name : COPRO_GH_BELL_CONTROLLER);
+	copro_logdev_init(&db->ld, copro_platform_log(p), "%s", db->name);
+	ret = copro_mutex_init(&db->lock);
+	if (ret < 0) {
+		free(db);
+		return ret;
+	}
+	d.name = db->name;
+	d.ctx = db;
+	ret = copro_mbox_controller_register(p, &d, &db->ctrl);
+	if (ret < 0) {
+		copro_mutex_destroy(&db->lock);
+		free(db);
+		return ret;
+	}
+	*out = db;
+	return 0;
+}
+
+int copro_gh_bell_remove(struct copro_gh_bell *db)
+{
+	int ret;
+
+	if (!db)
+		return 0;
+	ret = copro_mbox_controller_unregister(db->ctrl);
+	if (ret < 0)
+		return ret;
+	while (db->res) {
+		struct bell_res *r = db->res;
+
+		db->res = r->next;
+		free(r);
+	}
+	copro_mutex_destroy(&db->lock);
+	free(db);
+	return 0;
+}

@@ -1,0 +1,445 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Gunyah message queues as a CREDIT mailbox controller.
+ *
+ * TX: a send is one msgq_send hypercall. `not_full` false means the queue
+ * is now full: the framework stops handing over messages, and the
+ * not-full interrupt (enabled only while waiting, since the hypervisor
+ * keeps it asserted whenever the queue is below its threshold) lets it
+ * resume. FULL (a race with another sender) pushes back with -EBUSY; the
+ * message stays queued, so nothing is lost or reordered.
+ *
+ * RX: the not-empty interrupt drains the queue into the framework, but
+ * only while the client's ring has room; otherwise the line is disabled
+ * until rx_resume, and the messages wait in the hypervisor's queue.
+ *
+ * Resources come and go at run time. Withdrawing one whose channel is
+ * bound revokes the channel (pending sends fail with -ENODEV) but leaves
+ * it to its client; the resource is freed when the channel is.
+ */
+#include <errno.h>
+#include <stdatomic.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <copro/error.h>
+#include <copro/os.h>
+#include <copro/gunyah_msgq.h>
+#include <copro/log.h>
+#include <copro/driver/mbox_controller.h>
+
+/* At most this many receives per interrupt: a hypervisor that always
+ * says "not empty" must not hold the interrupt thread forever. */
+#define RX_BATCH COPRO_GH_MSGQ_MAX_DEPTH
+
+struct mq_res {
+	struct mq_res *next;
+	struct copro_gh_msgq *mq;
+	struct copro_gh_resource r;
+	struct copro_gh_msgq_opts o;
+	_Atomic bool withdrawn; /* copro_gh_msgq_del while bound */
+	struct copro_irq *irq;
+	struct copro_mbox_chan *_Atomic chan;
+	uint8_t buf[COPRO_GH_MSGQ_MAX_MSG_SIZE];
+	char name[48];
+};
+
+struct copro_gh_msgq {
+	struct copro_platform *p;
+	struct copro_logdev ld;
+	struct copro_mbox_controller *ctrl;
+	struct copro_mutex lock; /* the resource list */
+	struct mq_res *res;
+	_Atomic uint64_t full, tx_irqs, rx_irqs, hyp_errors;
+	char name[64];
+};
+
+static struct mq_res *res_find(struct copro_gh_msgq *mq, uint64_t capid)
+{
+	for (struct mq_res *r = mq->res; r; r = r->next)
+		if (r->r.capid == capid)
+			return r;
+	return NULL;
+}
+
+static void res_unlink(struct copro_gh_msgq *mq, struct mq_res *res)
+{
+	for (struct mq_res **pp = &mq->res; *pp; pp = &(*pp)->next)
+		if (*pp == res) {
+			*pp = res->next;
+			return;
+		}
+}
+
+/* ---- interrupts ------------------------------------------------------ */
+
+static void mq_tx_irq(void *ctx)
+{
+	struct mq_res *res = ctx;
+	struct copro_mbox_chan *chan = atomic_load(&res->chan);
+
+	/* Level, and kept asserted while there is room: off until needed. */
+	copro_irq_disable(res->irq);
+	res->mq->tx_irqs++;
+	if (chan)
+		copro_mbox_chan_tx_room(chan);
+}
+
+static void mq_rx_irq(void *ctx)
+{
+	struct mq_res *res = ctx;
+	struct copro_gh_msgq *mq = res->mq;
+	struct copro_mbox_chan *chan = atomic_load(&res->chan);
+
+	mq->rx_irqs++;
+	if (!chan) {
+		copro_irq_disable(res->irq);
+		return;
+	}
+	for (unsigned i = 0; i < RX_BATCH; i++) {
+		size_t size = 0;
+		bool more = false;
+		int64_t e;
+
+		if (!copro_mbox_chan_rx_room(chan)) {
+			copro_irq_disable(res->irq);
+			/* rx_resume may have run between the check and here. */
+			if (!copro_mbox_chan_rx_room(chan))
+				return;
+			copro_irq_enable(res->irq);
+		}
+		e = copro_gh_msgq_recv(mq->p, res->r.capid, res->buf,
+				       sizeof(res->buf), &size, &more);
+		if (e == COPRO_GH_MSGQUEUE_EMPTY)
+			return;
+		if (e) {
+			/*
+			 * The line would stay asserted and the same error
+			 * repeat: stop here, loudly; rx_resume retries.
+			 */
+			mq->hyp_errors++;
+			copro_dev_err(&mq->ld,
+				      "queue cap 0x%" PRIx64 " (virq %u):"
+				      " msgq_recv: %s (%" PRId64 "), receive"
+				      " interrupt disabled",
+				      res->r.capid, res->r.virq,
+				      copro_gh_error_name(e), e);
+			copro_irq_disable(res->irq);
+			return;
+		}
+		if (copro_mbox_chan_rx(chan, res->buf, size) < 0)
+			copro_dev_dbg(&mq->ld,
+				      "queue cap 0x%" PRIx64
+				      ": a %zu-byte message found no client",
+				      res->r.capid, size);
+		if (!more)
+			return;
+	}
+}
+
+/* ---- controller ops ----------------------------------------------------- */
+
+/* The thresholds the client asked for, before anything flows. */
+static int configure(struct copro_gh_msgq *mq, struct mq_res *res)
+{
+	bool tx = res->r.type == COPRO_GH_RSC_MSGQ_TX;
+	uint32_t thres = tx ? res->o.not_full_thres : res->o.not_empty_thres;
+	int64_t e;
+
+	if (!thres)
+		return 0;
+	e = tx ? copro_gh_msgq_configure_send(mq->p, res->r.capid, thres,
+					      COPRO_GH_MSGQ_UNCHANGED)
+	       : copro_gh_msgq_configure_recv(mq->p, res->r.capid, thres,
+					      COPRO_GH_MSGQ_UNCHANGED);
+	if (e) {
+		copro_dev_err(&mq->ld,
+			      "queue cap 0x%" PRIx64 ": %s threshold %" PRIu32
+			      " refused: %s",
+			      res->r.capid, tx ? "not-full" : "not-empty",
+			      thres, copro_gh_error_name(e));
+		return copro_gh_errno(e);
+	}
+	return 0;
+}
+
+static int mq_startup(void *ctx, struct copro_mbox_chan *chan, uint64_t id,
+		      unsigned *dir)
+{
+	struct copro_gh_msgq *mq = ctx;
+	struct mq_res *res;
+	bool tx;
+	int ret;
+
+	copro_mutex_lock(&mq->lock);
+	res = res_find(mq, id);
+	if (res && res->withdrawn)
+		res = NULL;
+	copro_mutex_unlock(&mq->lock);
+	if (!res) {
+		copro_dev_err(&mq->ld,
+			      "no message queue with capability 0x%" PRIx64
+			      " was offered (copro_gh_msgq_add)",
+			      id);
+		return -ENOENT;
+	}
+	tx = res->r.type == COPRO_GH_RSC_MSGQ_TX;
+	if (res->r.virq == COPRO_GH_VIRQ_NONE && !tx) {
+		copro_dev_err(&mq->ld,
+			      "receive queue cap 0x%" PRIx64
+			      " has no interrupt: it cannot be bound",
+			      id);
+		return -ENXIO;
+	}
+	ret = configure(mq, res);
+	if (ret < 0)
+		return ret;
+	copro_mbox_chan_set_priv(chan, res);
+	atomic_store(&res->chan, chan);
+	if (res->r.virq != COPRO_GH_VIRQ_NONE) {
+		ret = copro_irq_request(mq->p, res->r.virq,
+					tx ? mq_tx_irq : mq_rx_irq, res,
+					res->name, &res->irq);
+		if (ret < 0) {
+			atomic_store(&res->chan, NULL);
+			copro_dev_err(&mq->ld,
+				      "queue cap 0x%" PRIx64
+				      ": cannot request virq %u: %s",
+				      id, res->r.virq, copro_strerror(ret));
+			return ret;
+		}
+		/* TX: armed only when a send finds the queue full. */
+		if (tx)
+			copro_irq_disable(res->irq);
+	}
+	*dir = tx ? COPRO_MBOX_DIR_TX : COPRO_MBOX_DIR_RX;
+	return 0;
+}
+
+static void res_release_irq(struct mq_res *res)
+{
+	if (res->irq) {
+		copro_irq_free(res->irq);
+		res->irq = NULL;
+	}
+}
+
+static void mq_shutdown(void *ctx, struct copro_mbox_chan *chan)
+{
+	struct copro_gh_msgq *mq = ctx;
+	struct mq_res *res = copro_mbox_chan_priv(chan);
+	bool gone;
+
+	res_release_irq(res);
+	atomic_store(&res->chan, NULL);
+	copro_mutex_lock(&mq->lock);
+	gone = res->withdrawn;
+	if (gone)
+		res_unlink(mq, res);
+	copro_mutex_unlock(&mq->lock);
+	if (gone)
+		free(res);
+}
+
+static int mq_send(void *ctx, struct copro_mbox_chan *chan, const void *msg,
+		   size_t len)
+{
+	struct copro_gh_msgq *mq = ctx;
+	struct mq_res *res = copro_mbox_chan_priv(chan);
+	bool not_full = false;
+	int64_t e;
+
+	if (res->withdrawn)
+		return -ENODEV;
+	e = copro_gh_msgq_send(mq->p, res->r.capid, msg, len,
+			       res->o.push ? COPRO_GH_MSGQ_SEND_PUSH : 0,
+			       &not_full);
+	if (e == COPRO_GH_OK && not_full)
+		return 0;
+	if (e == COPRO_GH_OK || e == COPRO_GH_MSGQUEUE_FULL) {
+		if (e)
+			mq->full++;
+		if (res->irq)
+			copro_irq_enable(res->irq);
+		return e ? -EBUSY : COPRO_MBOX_SENT_FULL;
+	}
+	mq->hyp_errors++;
+	copro_dev_err(&mq->ld,
+		      "queue cap 0x%" PRIx64 ": msgq_send of %zu bytes: %s"
+		      " (%" PRId64 ")",
+		      res->r.capid, len, copro_gh_error_name(e), e);
+	return copro_gh_errno(e);
+}
+
+static void mq_rx_resume(void *ctx, struct copro_mbox_chan *chan)
+{
+	struct mq_res *res = copro_mbox_chan_priv(chan);
+
+	(void)ctx;
+	if (res->irq)
+		copro_irq_enable(res->irq);
+}
+
+static const struct copro_mbox_controller_ops mq_ops = {
+	.startup = mq_startup,
+	.shutdown = mq_shutdown,
+	.send = mq_send,
+	.rx_resume = mq_rx_resume,
+};
+
+/* ---- resources ------------------------------------------------------------ */
+
+int copro_gh_msgq_add(struct copro_gh_msgq *mq,
+		      const struct copro_gh_resource *r,
+		      const struct copro_gh_msgq_opts *opts)
+{
+	struct mq_res *res;
+	int ret = 0;
+
+	if (r->type != COPRO_GH_RSC_MSGQ_TX && r->type != COPRO_GH_RSC_MSGQ_RX) {
+		copro_dev_err(&mq->ld,
+			      "resource cap 0x%" PRIx64
+			      " is of type %d, not a message queue",
+			      r->capid, (int)r->type);
+		return -EINVAL;
+	}
+	res = calloc(1, sizeof(*res));
+	if (!res)
+		return -ENOMEM;
+	res->mq = mq;
+	res->r = *r;
+	if (opts)
+		res->o = *opts;
+	atomic_init(&res->chan, NULL);
+	snprintf(res->name, sizeof(res->name), "msgq-%s-0x%" PRIx64,
+		 r->type == COPRO_GH_RSC_MSGQ_TX ? "tx" : "rx", r->capid);
+	copro_mutex_lock(&mq->lock);
+	if (res_find(mq, r->capid)) {
+		ret = -EEXIST;
+	} else {
+		res->next = mq->res;
+		mq->res = res;
+	}
+	copro_mutex_unlock(&mq->lock);
+	if (ret < 0)
+		free(res);
+	return ret;
+}
+
+int copro_gh_msgq_del(struct copro_gh_msgq *mq, uint64_t capid)
+{
+	struct copro_mbox_chan *chan = NULL;
+	struct mq_res *res;
+
+	copro_mutex_lock(&mq->lock);
+	res = res_find(mq, capid);
+	if (res && !res->withdrawn) {
+		chan = atomic_load(&res->chan);
+		if (chan)
+			res->withdrawn = true;
+		else
+			res_unlink(mq, res);
+	} else {
+		res = NULL;
+	}
+	copro_mutex_unlock(&mq->lock);
+	if (!res)
+		return -ENOENT;
+	if (!chan) {
+		free(res);
+		return 0;
+	}
+	/* The channel is the client's; what it waits for will never come. */
+	res_release_irq(res);
+	copro_mbox_chan_revoke(chan, -ENODEV);
+	return 0;
+}
+
+int copro_gh_msgq_kick(struct copro_gh_msgq *mq, uint64_t capid)
+{
+	struct copro_mbox_chan *chan = NULL;
+	struct mq_res *res;
+
+	copro_mutex_lock(&mq->lock);
+	res = res_find(mq, capid);
+	if (res && res->r.type == COPRO_GH_RSC_MSGQ_TX &&
+	    !atomic_load(&res->withdrawn))
+		chan = atomic_load(&res->chan);
+	copro_mutex_unlock(&mq->lock);
+	if (!chan)
+		return -ENOENT;
+	/* As if the interrupt had come: the framework sends again. */
+	copro_mbox_chan_tx_room(chan);
+	return 0;
+}
+
+void copro_gh_msgq_get_stats(struct copro_gh_msgq *mq,
+			     struct copro_gh_msgq_stats *out)
+{
+	out->full = mq->full;
+	out->tx_irqs = mq->tx_irqs;
+	out->rx_irqs = mq->rx_irqs;
+	out->hyp_errors = mq->hyp_errors;
+}
+
+/* ---- probe ---------------------------------------------------------------- */
+
+int copro_gh_msgq_probe(struct copro_platform *p, const char *name,
+			struct copro_gh_msgq **out)
+{
+	struct copro_mbox_controller_desc d = {
+		.node = -1,
+		.ops = &mq_ops,
+		.txdone = COPRO_MBOX_TXDONE_CREDIT,
+		.mtu = COPRO_GH_MSGQ_MAX_MSG_SIZE - 1,
+	};
+	struct copro_gh_msgq *mq;
+	int ret;
+
+	*out = NULL;
+	mq = calloc(1, sizeof(*mq));
+	if (!mq)
+		return -ENOMEM;
+	mq->p = p;
+	snprintf(mq->name, sizeof(mq->name), "%s",
+		 name ? name : COPRO_GH_MSGQ_CONTROLLER);
+	copro_logdev_init(&mq->ld, copro_platform_log(p), "%s", mq->name);
+	ret = copro_mutex_init(&mq->lock);
+	if (ret < 0) {
+		free(mq);
+		return ret;
+	}
+	d.name = mq->name;
+	d.ctx = mq;
+	ret = copro_mbox_controller_register(p, &d, &mq->ctrl);
+	if (ret < 0) {
+		copro_mutex_destroy(&mq->lock);
+		free(mq);
+		return ret;
+	}
+	*out = mq;
+	return 0;
+}
+
+int copro_gh_msgq_remove(struct copro_gh_msgq *mq)
+{
+	int ret;
+
+	if (!mq)
+		return 0;
+	/* A bound client keeps the controller, resources and all. */
+	ret = copro_mbox_controller_unregister(mq->ctrl);
+	if (ret < 0)
+		return ret;
+	while (mq->res) {
+		struct mq_res *r = mq->res;
+
+		mq->res = r->next;
+		free(r);
+	}
+	copro_mutex_destroy(&mq->lock);
+	free(mq);
+	return 0;
+}

@@ -1,0 +1,419 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The resource manager RPC: fragmentation at its boundaries, reassembly
+ * and every way it rejects a sequence, the RM client's calls against the
+ * model's RM and their failures (refusals, a lost interrupt, a reply that
+ * comes too late).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test_hyp.h"
+
+/* ---- codec ------------------------------------------------------------------ */
+
+#define MAX_FRAGS 70
+
+struct frags {
+	uint8_t m[MAX_FRAGS][COPRO_RM_MSGQ_SIZE];
+	size_t len[MAX_FRAGS];
+	unsigned n, lasts;
+};
+
+static int collect(void *ctx, const void *frag, size_t len, bool last)
+{
+	struct frags *f = ctx;
+
+	assert_true(f->n < MAX_FRAGS);
+	assert_true(len <= COPRO_RM_MSGQ_SIZE);
+	memcpy(f->m[f->n], frag, len);
+	f->len[f->n++] = len;
+	f->lasts += last;
+	return 0;
+}
+
+static unsigned frag_count(enum copro_rm_type type, size_t len)
+{
+	struct frags *f = calloc(1, sizeof(*f));
+	uint8_t *p = calloc(1, len ? len : 1);
+	unsigned n;
+
+	assert_int_equal(copro_rm_encode(type, 7, 0x56000001, 0, p, len,
+					 collect, f), 0);
+	assert_int_equal(f->lasts, 1);
+	n = f->n;
+	free(p);
+	free(f);
+	return n;
+}
+
+static void test_fragment_boundaries(void **state)
+{
+	uint8_t *big = calloc(1, COPRO_RM_MAX_PAYLOAD + 1);
+	struct frags f;
+
+	(void)state;
+	assert_int_equal(frag_count(COPRO_RM_REQUEST, 0), 1);
+	assert_int_equal(frag_count(COPRO_RM_REQUEST, 232), 1);
+	assert_int_equal(frag_count(COPRO_RM_REQUEST, 233), 2);
+	assert_int_equal(frag_count(COPRO_RM_REPLY, 228), 1);
+	assert_int_equal(frag_count(COPRO_RM_REPLY, 229), 2);
+	assert_int_equal(frag_count(COPRO_RM_REQUEST, COPRO_RM_MAX_PAYLOAD), 63);
+	assert_int_equal(copro_rm_encode(COPRO_RM_REQUEST, 0, 1, 0, big,
+					 COPRO_RM_MAX_PAYLOAD + 1, collect, &f),
+			 -E2BIG);
+	assert_int_equal(copro_rm_encode(COPRO_RM_CONTINUATION, 0, 1, 0, big, 1,
+					 collect, &f),
+			 -EINVAL);
+	free(big);
+}
+
+struct rx_fix {
+	struct copro_rm_rx rx;
+	struct frags f;
+	uint8_t payload[COPRO_RM_MAX_PAYLOAD];
+};
+
+static int rx_setup(void **state)
+{
+	struct rx_fix *x = calloc(1, sizeof(*x));
+
+	assert_int_equal(copro_rm_rx_init(&x->rx, false), 0);
+	for (size_t i = 0; i < sizeof(x->payload); i++)
+		x->payload[i] = (uint8_t)(i * 7 + i / 251);
+	*state = x;
+	return 0;
+}
+
+static int rx_teardown(void **state)
+{
+	struct rx_fix *x = *state;
+
+	copro_rm_rx_fini(&x->rx);
+	free(x);
+	return 0;
+}
+
+static void encode(struct rx_fix *x, enum copro_rm_type type, uint16_t seq,
+		   uint32_t id, size_t len)
+{
+	x->f.n = x->f.lasts = 0;
+	assert_int_equal(copro_rm_encode(type, seq, id, 0x6, x->payload, len,
+					 collect, &x->f), 0);
+}
+
+static void test_reassembly_roundtrip(void **state)
+{
+	struct rx_fix *x = *state;
+	struct copro_rm_msg m;
+	size_t sizes[] = { 0, 1, 228, 229, 1000, COPRO_RM_MAX_PAYLOAD - 4 };
+
+	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+		encode(x, COPRO_RM_REPLY, (uint16_t)s, 0x56000020, sizes[s]);
+		for (unsigned i = 0; i + 1 < x->f.n; i++)
+			assert_int_equal(copro_rm_rx_feed(&x->rx, x->f.m[i],
+							  x->f.len[i], &m),
+					 COPRO_RM_RX_MORE);
+		assert_int_equal(copro_rm_rx_feed(&x->rx, x->f.m[x->f.n - 1],
+						  x->f.len[x->f.n - 1], &m),
+				 COPRO_RM_RX_DONE);
+		assert_int_equal(m.type, COPRO_RM_REPLY);
+		assert_int_equal(m.seq, s);
+		assert_int_equal(m.msg_id, 0x56000020);
+		assert_int_equal(m.err, 0x6);
+		assert_int_equal(m.len, sizes[s]);
+		if (sizes[s])
+			assert_memory_equal(m.payload, x->payload, sizes[s]);
+	}
+	/* A notification, too. */
+	encode(x, COPRO_RM_NOTIF, 0, COPRO_RM_NOTIF_VM_STATUS, 8);
+	assert_int_equal(copro_rm_rx_feed(&x->rx, x->f.m[0], x->f.len[0], &m),
+			 COPRO_RM_RX_DONE);
+	assert_int_equal(m.type, COPRO_RM_NOTIF);
+}
+
+static void test_reassembly_rejects(void **state)
+{
+	struct rx_fix *x = *state;
+	struct copro_rm_msg m;
+	uint8_t bad[COPRO_RM_MSGQ_SIZE + 1];
+
+	/* Truncated: shorter than a header, or than a reply's header. */
+	encode(x, COPRO_RM_REPLY, 1, 0x56000001, 4);
+	assert_int_equal(copro_rm_rx_feed(&x->rx, x->f.m[0], 7, &m),
+			 COPRO_RM_RX_SHORT);
+	assert_int_equal(copro_rm_rx_feed(&x->rx, x->f.m[0], 11, &m),
+			 COPRO_RM_RX_SHORT);
+	/* Another API version. */
+	memcpy(bad, x->f.m[0], x->f.len[0]);
+	bad[0] = 0x22;
+	assert_int_equal(copro_rm_rx_feed(&x->rx, bad, x->f.len[0], &m),
+			 COPRO_RM_RX_BAD_API);
+	/* A request, where only replies and notifications come. */
+	encode(x, COPRO_RM_REQUEST, 1, 0x56000001, 4);
+	assert_int_equal(copro_rm_rx_feed(&x->rx, x->f.m[0], x->f.len[0], &m),
+			 COPRO_RM_RX_BAD_TYPE);
+	/* Oversized: 63 continuations announced, or a fragment over 240. */
+	encode(x, COPRO_RM_REPLY, 1, 0x56000001, 4);
+	memcpy(bad, x->f.m[0], x->f.len[0]);
+	bad[1] = (uint8_t)(COPRO_RM_REPLY | 63 << COPRO_RM_FRAGS_SHIFT);
+	assert_int_equal(copro_rm_rx_feed(&x->rx, bad, x->f.len[0], &m),
+			 COPRO_RM_RX_OVERSIZED);
+	memset(bad + 16, 0, sizeof(bad) - 16);
+	assert_int_equal(copro_rm_rx_feed(&x->rx, bad, sizeof(bad), &m),
+			 COPRO_RM_RX_OVERSIZED);
+	/* Out of order: a continuation with nothing begun... */
+	encode(x, COPRO_RM_REPLY, 2, 0x56000020, 600);
+	assert_int_equal(x->f.n, 3);
+	assert_int_equal(copro_rm_rx_feed(&x->rx, x->f.m[1], x->f.len[1], &m),
+			 COPRO_RM_RX_OUT_OF_ORDER);
+	/* ...or one more than announced. */
+	for (unsigned i = 0; i < 3; i++)
+		copro_rm_rx_feed(&x->rx, x->f.m[i], x->f.len[i], &m);
+	assert_int_equal(copro_rm_rx_feed(&x->rx, x->f.m[2], x->f.len[2], &m),
+			 COPRO_RM_RX_OUT_OF_ORDER);
+	/* Interleaved: a continuation of another message drops both. */
+	assert_int_equal(copro_rm_rx_feed(&x->rx, x->f.m[0], x->f.len[0], &m),
+			 COPRO_RM_RX_MORE);
+	memcpy(bad, x->f.m[1], x->f.len[1]);
+	bad[2] ^= 1; /* another sequence */
+	assert_int_equal(copro_rm_rx_feed(&x->rx, bad, x->f.len[1], &m),
+			 COPRO_RM_RX_INTERLEAVED);
+	assert_int_equal(copro_rm_rx_feed(&x->rx, x->f.m[1], x->f.len[1], &m),
+			 COPRO_RM_RX_OUT_OF_ORDER);
+	assert_int_equal(copro_rm_rx_feed(&x->rx, x->f.m[0], x->f.len[0], &m),
+			 COPRO_RM_RX_MORE);
+	memcpy(bad, x->f.m[1], x->f.len[1]);
+	bad[4] ^= 1; /* another message id */
+	assert_int_equal(copro_rm_rx_feed(&x->rx, bad, x->f.len[1], &m),
+			 COPRO_RM_RX_INTERLEAVED);
+	assert_int_equal(copro_rm_rx_feed(&x->rx, x->f.m[0], x->f.len[0], &m),
+			 COPRO_RM_RX_MORE);
+	memcpy(bad, x->f.m[1], x->f.len[1]);
+	bad[1] = (uint8_t)(COPRO_RM_CONTINUATION | 3 << COPRO_RM_FRAGS_SHIFT);
+	assert_int_equal(copro_rm_rx_feed(&x->rx, bad, x->f.len[1], &m),
+			 COPRO_RM_RX_INTERLEAVED);
+	/* Truncated sequence: a new message before the last one ended. */
+	assert_int_equal(copro_rm_rx_feed(&x->rx, x->f.m[0], x->f.len[0], &m),
+			 COPRO_RM_RX_MORE);
+	assert_false(x->rx.aborted);
+	encode(x, COPRO_RM_NOTIF, 0, COPRO_RM_NOTIF_VM_EXITED, 8);
+	assert_int_equal(copro_rm_rx_feed(&x->rx, x->f.m[0], x->f.len[0], &m),
+			 COPRO_RM_RX_DONE);
+	assert_true(x->rx.aborted);
+	assert_int_equal(x->rx.aborted_msg.seq, 2);
+	assert_int_equal(x->rx.aborted_msg.type, COPRO_RM_REPLY);
+	assert_int_equal(x->rx.truncated, 1);
+	assert_int_equal(m.msg_id, COPRO_RM_NOTIF_VM_EXITED);
+}
+
+static void test_rm_errno(void **state)
+{
+	(void)state;
+	assert_int_equal(copro_rm_errno(COPRO_RM_OK), 0);
+	assert_int_equal(copro_rm_errno(COPRO_RM_UNIMPLEMENTED), -EOPNOTSUPP);
+	assert_int_equal(copro_rm_errno(COPRO_RM_BUSY), -EBUSY);
+	assert_int_equal(copro_rm_errno(COPRO_RM_DENIED), -EPERM);
+	assert_int_equal(copro_rm_errno(COPRO_RM_VMID_INVALID), -EINVAL);
+	assert_int_equal(copro_rm_errno(0x1234), -EBADMSG);
+}
+
+static void test_parse_resources(void **state)
+{
+	uint8_t p[4 + 2 * COPRO_RM_RSC_ENTRY_SIZE] = { 2 };
+	struct copro_gh_resource *v;
+	size_t n;
+
+	(void)state;
+	p[4] = COPRO_GH_RSC_MSGQ_RX;
+	p[4 + 12] = 0x34;
+	p[4 + 24] = 70;
+	p[4 + COPRO_RM_RSC_ENTRY_SIZE] = COPRO_GH_RSC_BELL_TX;
+	assert_int_equal(copro_gh_rm_parse_resources(p, sizeof(p), &v, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(v[0].capid, 0x34);
+	assert_int_equal(v[0].virq, 70);
+	assert_int_equal(v[1].type, COPRO_GH_RSC_BELL_TX);
+	free(v);
+	/* Fewer or more bytes than the count says; an unknown type. */
+	assert_int_equal(copro_gh_rm_parse_resources(p, sizeof(p) - 1, &v, &n), -EBADMSG);
+	p[0] = 1;
+	assert_int_equal(copro_gh_rm_parse_resources(p, sizeof(p), &v, &n), -EBADMSG);
+	p[0] = 0xff;
+	p[3] = 0xff;
+	assert_int_equal(copro_gh_rm_parse_resources(p, sizeof(p), &v, &n), -EBADMSG);
+	p[0] = 2;
+	p[3] = 0;
+	p[4] = 9;
+	assert_int_equal(copro_gh_rm_parse_resources(p, sizeof(p), &v, &n), -EBADMSG);
+	assert_int_equal(copro_gh_rm_parse_resources(p, 3, &v, &n), -EBADMSG);
+}
+
+/* ---- the client against the model's RM ------------------------------------ */
+
+static int rm_setup(void **state)
+{
+	struct hyp_fix *f = calloc(1, sizeof(*f));
+
+	assert_int_equal(hyp_fix_init(f, true), 0);
+	*state = f;
+	return 0;
+}
+
+static int rm_setup_polled(void **state)
+{
+	struct hyp_fix *f = calloc(1, sizeof(*f));
+
+	assert_int_equal(hyp_fix_init(f, false), 0);
+	*state = f;
+	return 0;
+}
+
+static int rm_teardown(void **state)
+{
+	struct hyp_fix *f = *state;
+
+	hyp_fix_fini(f);
+	free(f);
+	return 0;
+}
+
+static void test_rm_lifecycle(void **state)
+{
+	struct hyp_fix *f = *state;
+	struct copro_gh_resource *v;
+	uint16_t vmid = 0, self = 0;
+	size_t n;
+
+	assert_int_equal(copro_gh_rm_get_vmid(f->prim.rm, &self), 0);
+	assert_int_equal(self, COPRO_SIM_HYP_PRIMARY_VMID);
+	assert_int_equal(copro_gh_rm_alloc_vmid(f->prim.rm, 0, &vmid), 0);
+	assert_int_not_equal(vmid, 0);
+	/* Not started yet: nothing links the primary to it. */
+	assert_int_equal(copro_gh_rm_get_resources(f->prim.rm, vmid, &v, &n), 0);
+	assert_int_equal(n, 0);
+	free(v);
+	assert_int_equal(copro_gh_rm_vm_start(f->prim.rm, vmid), 0);
+	assert_int_equal(copro_gh_rm_get_resources(f->prim.rm, vmid, &v, &n), 0);
+	assert_int_equal(n, 4); /* a queue and a doorbell each way */
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(v[i].partner_vmid, vmid);
+	free(v);
+	/* Refusals. */
+	assert_int_equal(copro_gh_rm_vm_start(f->prim.rm, vmid), -EBUSY);
+	assert_int_equal(copro_gh_rm_dealloc_vmid(f->prim.rm, vmid), -EBUSY);
+	assert_int_equal(copro_gh_rm_vm_start(f->prim.rm, 0x99), -EINVAL);
+	assert_int_equal(copro_gh_rm_alloc_vmid(f->prim.rm, vmid, &self), -EINVAL);
+	assert_int_equal(copro_gh_rm_call(f->prim.rm, 0x56000077, NULL, 0, NULL,
+					  NULL, NULL),
+			 -EOPNOTSUPP);
+	assert_int_equal(copro_gh_rm_vm_stop(f->prim.rm, vmid), 0);
+	assert_int_equal(copro_gh_rm_vm_stop(f->prim.rm, vmid), -EBUSY);
+	assert_int_equal(copro_gh_rm_dealloc_vmid(f->prim.rm, vmid), 0);
+	assert_int_equal(copro_gh_rm_dealloc_vmid(f->prim.rm, vmid), -EINVAL);
+}
+
+static void test_rm_only_owner(void **state)
+{
+	struct hyp_fix *f = *state;
+	uint32_t err = 0;
+	uint8_t req[4] = { (uint8_t)COPRO_SIM_HYP_PRIMARY_VMID };
+
+	assert_int_equal(hyp_fix_vm_up(f, 0), 0);
+	assert_int_equal(hyp_fix_vm_up(f, 1), 0);
+	/* VM 0 may not stop its sibling: the primary owns it. */
+	req[0] = (uint8_t)f->vm[1].vmid;
+	assert_int_equal(copro_gh_rm_call(f->vm[0].rm, COPRO_RM_VM_STOP, req,
+					  sizeof(req), NULL, NULL, &err),
+			 -EPERM);
+	assert_int_equal(err, COPRO_RM_DENIED);
+	/* Truncated request payload. */
+	assert_int_equal(copro_gh_rm_call(f->prim.rm, COPRO_RM_VM_START, req, 2,
+					  NULL, NULL, &err),
+			 -EINVAL);
+	assert_int_equal(err, COPRO_RM_ARGUMENT_INVALID);
+}
+
+static void test_rm_fragmented_both_ways(void **state)
+{
+	struct hyp_fix *f = *state;
+	struct copro_gh_resource *v;
+	uint8_t *big = calloc(1, 2000);
+	size_t n;
+
+	/* A 2000-byte request reaches the RM whole (it answers UNIMPL). */
+	assert_int_equal(copro_gh_rm_call(f->prim.rm, 0x56000099, big, 2000,
+					  NULL, NULL, NULL),
+			 -EOPNOTSUPP);
+	free(big);
+	/* Three VMs: the primary's table answers in several fragments. */
+	for (unsigned i = 0; i < HYP_FIX_VMS; i++)
+		assert_int_equal(hyp_fix_vm_up(f, i), 0);
+	assert_int_equal(copro_gh_rm_get_resources(f->prim.rm,
+						   COPRO_SIM_HYP_PRIMARY_VMID,
+						   &v, &n),
+			 0);
+	assert_int_equal(n, 2 + 4 * HYP_FIX_VMS); /* RM queues + links */
+	assert_true(4 + n * COPRO_RM_RSC_ENTRY_SIZE > 228);
+	free(v);
+	/* VM 2 was started last: linked to the primary, VM 0 and VM 1. */
+	assert_int_equal(copro_gh_rm_get_resources(f->vm[2].rm, f->vm[2].vmid,
+						   &v, &n),
+			 0);
+	assert_int_equal(n, 2 + 4 * 3);
+	free(v);
+}
+
+static void test_rm_lost_interrupt(void **state)
+{
+	struct hyp_fix *f = *state;
+	struct copro_gh_rm_stats st;
+	uint16_t self;
+
+	/* The reply's interrupt is lost: the call times out cleanly. */
+	copro_sim_hyp_lose_irqs(f->hyp, COPRO_SIM_HYP_PRIMARY_VMID, 1);
+	assert_int_equal(copro_gh_rm_get_vmid(f->prim.rm, &self), -ETIMEDOUT);
+	/* The next reply's interrupt drains both; the stale one is dropped. */
+	assert_int_equal(copro_gh_rm_get_vmid(f->prim.rm, &self), 0);
+	assert_int_equal(self, COPRO_SIM_HYP_PRIMARY_VMID);
+	copro_gh_rm_get_stats(f->prim.rm, &st);
+	assert_int_equal(st.timeouts, 1);
+	assert_int_equal(st.unmatched, 1);
+	test_logcap_expect(&f->cap, "matches no call in flight");
+}
+
+static void test_rm_polled(void **state)
+{
+	struct hyp_fix *f = *state;
+	uint16_t self = 0;
+
+	assert_int_equal(copro_gh_rm_get_vmid(f->prim.rm, &self), 0);
+	assert_int_equal(self, COPRO_SIM_HYP_PRIMARY_VMID);
+	assert_int_equal(hyp_fix_vm_up(f, 0), 0);
+	hyp_fix_vm_down(f, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fragment_boundaries),
+		cmocka_unit_test_setup_teardown(test_reassembly_roundtrip, rx_setup, rx_teardown),
+		cmocka_unit_test_setup_teardown(test_reassembly_rejects, rx_setup, rx_teardown),
+		cmocka_unit_test(test_rm_errno),
+		cmocka_unit_test(test_parse_resources),
+		cmocka_unit_test_setup_teardown(test_rm_lifecycle, rm_setup, rm_teardown),
+		cmocka_unit_test_setup_teardown(test_rm_only_owner, rm_setup, rm_teardown),
+		cmocka_unit_test_setup_teardown(test_rm_fragmented_both_ways, rm_setup, rm_teardown),
+		cmocka_unit_test_setup_teardown(test_rm_lost_interrupt, rm_setup, rm_teardown),
+		cmocka_unit_test_setup_teardown(test_rm_polled, rm_setup_polled, rm_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
