@@ -82,6 +82,7 @@ bench: deps
 	./$(BUILD)/copro bench boot
 	./$(BUILD)/copro bench nvme
 	./$(BUILD)/copro bench nbd
+	./$(BUILD)/copro bench scmi
 	./$(BUILD)/copro bench msgq
 
 fuzz: deps

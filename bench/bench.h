@@ -21,6 +21,8 @@ int bench_boot_main(int argc, char **argv);
 void bench_boot_usage(FILE *out);
 int bench_nvme_main(int argc, char **argv);
 void bench_nvme_usage(FILE *out);
+int bench_scmi_main(int argc, char **argv);
+void bench_scmi_usage(FILE *out);
 int bench_msgq_main(int argc, char **argv);
 void bench_msgq_usage(FILE *out);
 int bench_nbd_main(int argc, char **argv);

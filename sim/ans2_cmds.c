@@ -72,7 +72,12 @@ static void id_ctrl(struct copro_sim_ans2 *m, uint8_t *d)
 	/* 0-based, and no Abort or AER is accepted at all. */
 	d[NVME_IDCTRL_ACL] = 0;
 	d[NVME_IDCTRL_AERL] = 0;
-	d[NVME_IDCTRL_SQES] = 0x66;
+	/*
+	 * The A11's I/O SQ entries are 128 bytes whatever CC.IOSQES says
+	 * (Linux leaves it at 6): the model says so here, 7 both minimum and
+	 * maximum. What the real firmware reports is not in the record.
+	 */
+	d[NVME_IDCTRL_SQES] = m->gen->linear ? 0x66 : 0x77;
 	d[NVME_IDCTRL_CQES] = 0x44;
 	put32(d, NVME_IDCTRL_NN, 1);
 	put16(d, NVME_IDCTRL_ONCS, NVME_ONCS_DSM | NVME_ONCS_WRITE_ZEROES);

@@ -15,18 +15,22 @@
 #include "ans2_internal.h"
 
 /* What the real ANS2 firmware's syslog says once it is up, in short. */
-static const char *const boot_lines[] = {
-	"ANS2 coprocessor up (RTKit_iOS-1843.120.3 copro-sim)",
-	"NVMe: linear SQ, NVMMU with 64 TCBs, one I/O queue pair",
-	"NVMe: waiting for the host to enable the controller",
-};
-
 static void app_up(void *ctx, struct copro_sim_rtkit *fw)
 {
-	ans2_fw_up(ctx);
+	struct copro_sim_ans2 *m = ctx;
+	const char *const lines[] = {
+		"ANS2 coprocessor up (RTKit_iOS-1843.120.3 copro-sim)",
+		m->gen->linear
+			? "NVMe: linear SQ, NVMMU with 64 TCBs, one I/O queue pair"
+			: "NVMe: ring SQs of 16 entries (128-byte I/O entries),"
+			  " one I/O queue pair",
+		"NVMe: waiting for the host to enable the controller",
+	};
+
+	ans2_fw_up(m);
 	/* Queued: the lines go out after the AP ON acknowledgement. */
-	for (size_t i = 0; i < sizeof(boot_lines) / sizeof(boot_lines[0]); i++)
-		copro_sim_rtkit_syslog(fw, "ans2", boot_lines[i]);
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		copro_sim_rtkit_syslog(fw, "ans2", lines[i]);
 }
 
 static void app_down(void *ctx, struct copro_sim_rtkit *fw)

@@ -3,7 +3,9 @@
  * The ANS2 NVMe controller model's state, shared by its files:
  *   ans2_model.c   lifecycle, devicetree, power and reset, faults, stats
  *   ans2_regs.c    the register file, CC/CSTS, the firmware's state
- *   ans2_queues.c  doorbells, tags, completion rings, the interrupt
+ *   ans2_queues.c  linear doorbells, tags, completion rings, the interrupt
+ *   ans2_ring.c    ring submission queues (the A11's): tail doorbells,
+ *                  fetching entries into the controller's command slots
  *   ans2_qsetup.c  creating and deleting queues
  *   ans2_worker.c  the controller's threads executing commands
  *   ans2_nvmmu.c   TCBs and PRPs
@@ -18,8 +20,17 @@
  *   lock      registers and queue configuration, short sections only
  *   cq.lock   one completion queue
  *   irq_lock  recomputing the interrupt line from both CQs
- * The doorbell path takes none of them: tags move between states with
- * atomics and a 64-bit pending mask hands them to the workers.
+ * The linear doorbell path takes none of them: tags move between states
+ * with atomics and a 64-bit pending mask hands them to the workers. The
+ * ring path takes sq.lock (never together with cq.lock).
+ *
+ * Two generations share the code (struct ans2_gen): the M1's controller
+ * (linear submission queues indexed by tag, the NVMMU, 64 tags over both
+ * queues) and the A11's (ordinary ring submission queues with tail
+ * doorbells, no NVMMU, 16 entries a queue, 128-byte I/O SQ entries).
+ * In both, `tags` are the controller's command slots: on the M1 the host
+ * names them (the tag is the CID); on the A11 the controller takes a
+ * free one for every entry it fetches, and the CID is the host's.
  */
 #ifndef COPRO_SIM_ANS2_INTERNAL_H
 #define COPRO_SIM_ANS2_INTERNAL_H
@@ -39,11 +50,27 @@
 #define ANS2_NQ 2
 enum { ANS2_QA = 0, ANS2_QIO = 1 };
 
+/* What differs between the controller generations (ans2_model.c). */
+struct ans2_gen {
+	const char *compatible;
+	const char *name;	/* "t8103", "t8015" */
+	/* M1: linear submission queues and the NVMMU; A11: rings. */
+	bool linear;
+	unsigned max_entries;	/* a queue's entries at most: CAP.MQES + 1 */
+	unsigned admin_min;	/* AQA: entries of each admin queue */
+	unsigned admin_max;
+	size_t iosq_entry;	/* bytes per I/O SQ entry */
+	/* The end of the last register: the "nvme" reg must reach it. */
+	uint32_t regs_end;
+};
+
 /* Controller threads executing commands. */
 #define ANS2_WORKERS 3
 /* Data pages of the largest transfer, which need not start page-aligned. */
 #define ANS2_MAX_PAGES (ANS2_MAX_TRANSFER / NVME_PAGE_SIZE + 1)
 #define ANS2_SUPPLIES 4
+/* Completions of no slot that can wait for CQ room (ans2_queues.c). */
+#define ANS2_UWAIT 32
 
 enum ans2_tag_state {
 	TAG_FREE,
@@ -55,6 +82,8 @@ enum ans2_tag_state {
 
 struct ans2_tag {
 	_Atomic uint32_t state;
+	/* Ring queues: the entry the controller fetched into this slot. */
+	struct nvme_sqe sqe;
 	/* Written by the doorbell before the tag is published as pending. */
 	_Atomic unsigned q;
 	_Atomic uint32_t epoch;
@@ -71,6 +100,14 @@ struct ans2_tag {
 struct ans2_sq {
 	_Atomic unsigned depth;	/* 0: no queue */
 	_Atomic uint64_t base;
+	/*
+	 * Ring queues: the fetch position (reported as the SQ head in
+	 * completions) and the host's tail, under `lock`; the entry size.
+	 */
+	struct copro_mutex lock;
+	_Atomic unsigned head;
+	unsigned tail;
+	size_t entry;
 };
 
 struct ans2_cq {
@@ -89,6 +126,12 @@ struct ans2_cq {
 	/* Tags whose completions wait for room, in order. */
 	uint8_t wait[ANS2_MAX_TAGS];
 	unsigned nwait;
+	/*
+	 * Completions owned by no slot (refused or aborted entries) waiting
+	 * for room, after the tags' ones.
+	 */
+	struct nvme_cqe uwait[ANS2_UWAIT];
+	unsigned nuwait;
 	_Atomic bool level;
 	/* Entries posted and not yet acknowledged (the doorbell race). */
 	_Atomic bool busy;
@@ -124,6 +167,7 @@ struct copro_sim_ans2 {
 	struct copro_bus *bus;
 	int node;
 	const char *node_name;
+	const struct ans2_gen *gen;
 	struct copro_sim_rtkit *fw;
 	struct copro_sim_sart *sart;
 	uint64_t phys, size;
@@ -190,6 +234,9 @@ struct copro_sim_ans2 {
 		_Atomic uint64_t tcb_missing, tcb_invalidations, prp_violations;
 		_Atomic uint64_t tag_errors, lost_irqs, stuck;
 		_Atomic uint64_t bad_accesses, doorbells_ignored, app_messages;
+		_Atomic uint64_t cid_conflicts;
+		/* Ring queues: the most commands a queue had at once. */
+		_Atomic uint64_t inflight_max[ANS2_NQ];
 		_Atomic uint64_t ioq_deleted, disabled_with_ioq;
 	} st;
 };
@@ -254,8 +301,26 @@ void ans2_irq_update(struct copro_sim_ans2 *m);
 void ans2_cq_set_level(struct copro_sim_ans2 *m, struct ans2_cq *cq);
 void ans2_sq_doorbell(struct copro_sim_ans2 *m, unsigned q, uint32_t val);
 void ans2_cq_doorbell(struct copro_sim_ans2 *m, unsigned q, uint32_t val);
+/* A completion owned by no slot (a refused entry or doorbell). */
+void ans2_complete_untagged(struct copro_sim_ans2 *m, unsigned q,
+			    uint16_t cid, uint16_t status);
 /* Post the command's completion; its tag is free again. */
 void ans2_complete(struct copro_sim_ans2 *m, const struct ans2_cmd *c);
+
+/* ans2_ring.c (ring generations only) */
+/* A tail doorbell: validate it, then fetch what the slots allow. */
+void ans2_ring_doorbell(struct copro_sim_ans2 *m, unsigned q, uint32_t val);
+/* A slot of queue q was freed: fetch entries that waited for one. */
+void ans2_ring_refill(struct copro_sim_ans2 *m, unsigned q);
+/* Under ctl_lock: the queue's ring positions back to 0. */
+void ans2_ring_reset(struct copro_sim_ans2 *m, unsigned q);
+/*
+ * Delete SQ: entries still in the ring are read and aborted (Command
+ * Aborted due to SQ Deletion, with their CIDs). The queue is already
+ * marked deleted.
+ */
+void ans2_ring_abort_unfetched(struct copro_sim_ans2 *m, unsigned q,
+			       unsigned depth);
 
 /* ans2_nvmmu.c */
 /* Does the tag's TCB describe the command? 0 or a CQE status. */

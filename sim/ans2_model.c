@@ -28,8 +28,22 @@
 #define DEFAULT_SERIAL "C0PR00000000000ANS2"
 #define DEFAULT_FIRMWARE "1.0"
 
-/* The region must reach the last register. */
-#define REGION_MIN (ANS2_NVMMU_TCB_STAT + 4)
+/*
+ * The generations, by compatible (a node lists one of them). The M1's
+ * figures are hardware.md 4's; the A11's are what Linux's apple.c gives
+ * "apple,t8015-nvme-ans2" (has_lsq_nvmmu false, max_queue_depth 16,
+ * I/O SQ entries of 1 << 7 bytes). That 16 is also the most entries a
+ * queue may have and the most commands of a queue the controller runs
+ * at once is the model's reading of that depth: the public record gives
+ * no other limit.
+ */
+static const struct ans2_gen gens[] = {
+	{ "apple,t8015-nvme-ans2", "t8015", false, ANS2_T8015_DEPTH, 2,
+	  ANS2_T8015_DEPTH, ANS2_T8015_IOSQ_ENTRY, ANS2_BOOT_STATUS + 4 },
+	{ "apple,nvme-ans2", "t8103", true, ANS2_IO_DEPTH, ANS2_ADMIN_DEPTH,
+	  ANS2_ADMIN_DEPTH, sizeof(struct nvme_sqe),
+	  ANS2_NVMMU_TCB_STAT + 4 },
+};
 
 /* ---- faults --------------------------------------------------------- */
 
@@ -176,12 +190,19 @@ static int lookup(struct copro_sim_ans2 *m, const struct copro_dt *dt)
 {
 	int ret;
 
+	for (size_t i = 0; i < sizeof(gens) / sizeof(gens[0]) && !m->gen; i++)
+		if (copro_dt_is_compatible(dt, m->node, gens[i].compatible))
+			m->gen = &gens[i];
+	if (!m->gen)
+		return node_err(m, dt, -ENODEV, "compatible names neither",
+				"\"apple,nvme-ans2\" nor"
+				" \"apple,t8015-nvme-ans2\"");
 	ret = copro_dt_reg_by_name(dt, m->node, "nvme", &m->phys, &m->size);
 	if (ret < 0)
 		return ret;
-	if (m->size < REGION_MIN)
+	if (m->size < m->gen->regs_end)
 		return node_err(m, dt, -EINVAL, "reg \"nvme\" too small for",
-				"NVMMU_TCB_STAT");
+				"the last register");
 	ret = copro_dt_irq(dt, m->node, 0, &m->line);
 	if (ret < 0)
 		return ret;
@@ -257,7 +278,7 @@ static int init_locks(struct copro_sim_ans2 *m)
 {
 	struct copro_mutex *locks[] = {
 		&m->ctl_lock, &m->lock, &m->irq_lock, &m->vendor_lock,
-		&m->cq[0].lock, &m->cq[1].lock,
+		&m->cq[0].lock, &m->cq[1].lock, &m->sq[0].lock, &m->sq[1].lock,
 	};
 	size_t n = sizeof(locks) / sizeof(locks[0]);
 
@@ -276,6 +297,8 @@ static int init_locks(struct copro_sim_ans2 *m)
 
 static void fini_locks(struct copro_sim_ans2 *m)
 {
+	copro_mutex_destroy(&m->sq[1].lock);
+	copro_mutex_destroy(&m->sq[0].lock);
 	copro_mutex_destroy(&m->cq[1].lock);
 	copro_mutex_destroy(&m->cq[0].lock);
 	copro_mutex_destroy(&m->vendor_lock);
@@ -378,6 +401,11 @@ uint64_t copro_sim_ans2_size(const struct copro_sim_ans2 *m)
 	return m->disk.size;
 }
 
+const char *copro_sim_ans2_generation(const struct copro_sim_ans2 *m)
+{
+	return m->gen->name;
+}
+
 void copro_sim_ans2_get_stats(const struct copro_sim_ans2 *m,
 			      struct copro_sim_ans2_stats *out)
 {
@@ -405,6 +433,9 @@ void copro_sim_ans2_get_stats(const struct copro_sim_ans2 *m,
 	out->bad_accesses = atomic_load(&mm->st.bad_accesses);
 	out->doorbells_ignored = atomic_load(&mm->st.doorbells_ignored);
 	out->app_messages = atomic_load(&mm->st.app_messages);
+	out->cid_conflicts = atomic_load(&mm->st.cid_conflicts);
+	out->inflight_max_admin = atomic_load(&mm->st.inflight_max[ANS2_QA]);
+	out->inflight_max_io = atomic_load(&mm->st.inflight_max[ANS2_QIO]);
 	out->ioq_deleted = atomic_load(&mm->st.ioq_deleted);
 	out->disabled_with_ioq = atomic_load(&mm->st.disabled_with_ioq);
 }

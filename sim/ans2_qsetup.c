@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Setting the ANS2 queues up and down: the admin pair from AQA, ASQ and
- * ACQ when the controller is enabled, the one I/O pair through Create
- * and Delete I/O CQ/SQ (queue id 1 only, 2 to 64 entries, physically
- * contiguous, interrupt vector 0), and forgetting everything at a reset.
- * Deleting the I/O SQ aborts its commands that have not started.
+ * ACQ when the controller is enabled (2 entries each on the M1, 2 to 16
+ * on the A11), the one I/O pair through Create and Delete I/O CQ/SQ
+ * (queue id 1 only, 2 to 64 entries on the M1 and 2 to 16 on the A11,
+ * physically contiguous, interrupt vector 0), and forgetting everything
+ * at a reset. Deleting the I/O SQ aborts its commands that have not
+ * started (on the A11 also the entries still in the ring).
  */
 #include <inttypes.h>
 #include <string.h>
@@ -30,30 +32,48 @@ static void cq_init(struct ans2_cq *cq, uint64_t base, unsigned depth,
 	cq->phase = 1;
 	cq->posted = cq->acked = cq->irq_mark = 0;
 	cq->nwait = 0;
+	cq->nuwait = 0;
 	cq->depth = depth;
 	atomic_store(&cq->busy, false);
 	atomic_store(&cq->level, false);
 }
 
+/* A ring SQ's positions and entry size, as a fresh queue has them. */
+static void sq_ring_init(struct copro_sim_ans2 *m, unsigned q, size_t entry)
+{
+	struct ans2_sq *sq = &m->sq[q];
+
+	copro_mutex_lock(&sq->lock);
+	atomic_store(&sq->head, 0);
+	sq->tail = 0;
+	sq->entry = entry;
+	copro_mutex_unlock(&sq->lock);
+}
+
 /* m->lock held, at enable. */
 const char *ans2_admin_setup(struct copro_sim_ans2 *m)
 {
+	const struct ans2_gen *g = m->gen;
 	struct ans2_cq *cq = &m->cq[ANS2_QA];
+	unsigned sqs = ANS2_AQA_ASQS(m->aqa) + 1, cqs = ANS2_AQA_ACQS(m->aqa) + 1;
 
-	if (ANS2_AQA_ASQS(m->aqa) + 1 != ANS2_ADMIN_DEPTH ||
-	    ANS2_AQA_ACQS(m->aqa) + 1 != ANS2_ADMIN_DEPTH)
-		return "AQA: both admin queues must hold 2 entries";
+	if (sqs < g->admin_min || sqs > g->admin_max || cqs < g->admin_min ||
+	    cqs > g->admin_max)
+		return g->admin_min == g->admin_max
+			       ? "AQA: both admin queues must hold 2 entries"
+			       : "AQA: each admin queue must hold 2 to 16 entries";
 	if (!m->asq || (m->asq & (NVME_PAGE_SIZE - 1)) ||
-	    !dma_ok(m, m->asq, ANS2_ADMIN_DEPTH * sizeof(struct nvme_sqe)))
+	    !dma_ok(m, m->asq, sqs * sizeof(struct nvme_sqe)))
 		return "ASQ is not a page-aligned address in DMA memory";
 	if (!m->acq || (m->acq & (NVME_PAGE_SIZE - 1)) ||
-	    !dma_ok(m, m->acq, ANS2_ADMIN_DEPTH * sizeof(struct nvme_cqe)))
+	    !dma_ok(m, m->acq, cqs * sizeof(struct nvme_cqe)))
 		return "ACQ is not a page-aligned address in DMA memory";
+	if (!g->linear)
+		sq_ring_init(m, ANS2_QA, sizeof(struct nvme_sqe));
 	atomic_store(&m->sq[ANS2_QA].base, m->asq);
-	atomic_store_explicit(&m->sq[ANS2_QA].depth, ANS2_ADMIN_DEPTH,
-			      memory_order_release);
+	atomic_store_explicit(&m->sq[ANS2_QA].depth, sqs, memory_order_release);
 	copro_mutex_lock(&cq->lock);
-	cq_init(cq, m->acq, ANS2_ADMIN_DEPTH, true);
+	cq_init(cq, m->acq, cqs, true);
 	copro_mutex_unlock(&cq->lock);
 	return NULL;
 }
@@ -72,10 +92,10 @@ static uint16_t queue_common(struct copro_sim_ans2 *m,
 			       what, qid);
 		return ANS2_ERR(NVME_SCT_CMD_SPECIFIC, NVME_SC_QID_INVALID);
 	}
-	if (qsize < 1 || qsize + 1 > ANS2_IO_DEPTH) {
+	if (qsize < 1 || qsize + 1 > m->gen->max_entries) {
 		copro_dev_warn(&m->ld, "Create I/O %s: %" PRIu32
 			       " entries refused (2 to %u)",
-			       what, qsize + 1, ANS2_IO_DEPTH);
+			       what, qsize + 1, m->gen->max_entries);
 		return ANS2_ERR(NVME_SCT_CMD_SPECIFIC, NVME_SC_QUEUE_SIZE);
 	}
 	if (!(c->sqe.cdw11 & NVME_QUEUE_PHYS_CONTIG)) {
@@ -133,7 +153,7 @@ uint16_t ans2_create_sq(struct copro_sim_ans2 *m, const struct ans2_cmd *c)
 		copro_dev_warn(&m->ld, "Create I/O SQ: queue 1 exists");
 		st = ANS2_ERR(NVME_SCT_CMD_SPECIFIC, NVME_SC_QID_INVALID);
 	} else {
-		st = queue_common(m, c, "SQ", sizeof(struct nvme_sqe), &depth);
+		st = queue_common(m, c, "SQ", m->gen->iosq_entry, &depth);
 	}
 	if (!st && (cqid != 1 || !m->cq[ANS2_QIO].depth)) {
 		copro_dev_warn(&m->ld, "Create I/O SQ: completion queue %u"
@@ -141,6 +161,8 @@ uint16_t ans2_create_sq(struct copro_sim_ans2 *m, const struct ans2_cmd *c)
 		st = ANS2_ERR(NVME_SCT_CMD_SPECIFIC, NVME_SC_CQ_INVALID);
 	}
 	if (!st) {
+		if (!m->gen->linear)
+			sq_ring_init(m, ANS2_QIO, m->gen->iosq_entry);
 		atomic_store(&sq->base, c->sqe.prp1);
 		atomic_store_explicit(&sq->depth, depth, memory_order_release);
 	}
@@ -169,7 +191,8 @@ static void abort_io(struct copro_sim_ans2 *m)
 		if (!take)
 			continue;
 		c.epoch = atomic_load_explicit(&t->epoch, memory_order_relaxed);
-		c.sqe.cid = (uint16_t)tag;
+		/* Linear queues: the tag is the CID; rings: the entry's. */
+		c.sqe.cid = m->gen->linear ? (uint16_t)tag : t->sqe.cid;
 		c.status = NVME_CQE_STATUS(NVME_SCT_GENERIC,
 					   NVME_SC_ABORT_SQ_DELETED);
 		ans2_complete(m, &c);
@@ -179,9 +202,11 @@ static void abort_io(struct copro_sim_ans2 *m)
 uint16_t ans2_delete_sq(struct copro_sim_ans2 *m, const struct ans2_cmd *c)
 {
 	uint32_t qid = NVME_QUEUE_QID(c->sqe.cdw10);
+	unsigned depth;
 
 	copro_mutex_lock(&m->lock);
-	if (qid != 1 || !atomic_load(&m->sq[ANS2_QIO].depth)) {
+	depth = atomic_load(&m->sq[ANS2_QIO].depth);
+	if (qid != 1 || !depth) {
 		copro_mutex_unlock(&m->lock);
 		copro_dev_warn(&m->ld, "Delete I/O SQ: no queue %" PRIu32, qid);
 		return ANS2_ERR(NVME_SCT_CMD_SPECIFIC, NVME_SC_QID_INVALID);
@@ -189,6 +214,8 @@ uint16_t ans2_delete_sq(struct copro_sim_ans2 *m, const struct ans2_cmd *c)
 	atomic_store(&m->sq[ANS2_QIO].depth, 0);
 	copro_mutex_unlock(&m->lock);
 	abort_io(m);
+	if (!m->gen->linear)
+		ans2_ring_abort_unfetched(m, ANS2_QIO, depth);
 	ans2_count(&m->st.ioq_deleted, 1);
 	return 0;
 }
@@ -213,6 +240,7 @@ uint16_t ans2_delete_cq(struct copro_sim_ans2 *m, const struct ans2_cmd *c)
 		for (unsigned i = 0; i < cq->nwait; i++)
 			atomic_store(&m->tags[cq->wait[i]].state, TAG_FREE);
 		cq->nwait = 0;
+		cq->nuwait = 0;
 		cq->depth = 0;
 		ans2_cq_set_level(m, cq);
 	}
@@ -233,9 +261,12 @@ void ans2_queues_reset(struct copro_sim_ans2 *m)
 		struct ans2_cq *cq = &m->cq[q];
 
 		atomic_store(&m->sq[q].depth, 0);
+		if (!m->gen->linear)
+			ans2_ring_reset(m, q);
 		copro_mutex_lock(&cq->lock);
 		cq->depth = 0;
 		cq->nwait = 0;
+		cq->nuwait = 0;
 		atomic_store(&cq->level, false);
 		atomic_store(&cq->busy, false);
 		copro_mutex_unlock(&cq->lock);

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The ANS2 queues: linear submission queues (arrays indexed by tag, a
- * command issued by writing its tag to the queue's doorbell), ordinary
- * completion rings with phase bits and head doorbells, and the one level
- * interrupt line they share.
+ * The ANS2 queues: the M1's linear submission queues (arrays indexed by
+ * tag, a command issued by writing its tag to the queue's doorbell; the
+ * A11's ring queues are ans2_ring.c), ordinary completion rings with
+ * phase bits and head doorbells, and the one level interrupt line they
+ * share.
  *
  * Tags: one space of 64 over both queues. A doorbell naming a tag at or
  * above 64 or outside its queue's array has no entry to read: it is
@@ -55,6 +56,13 @@ void ans2_cq_set_level(struct copro_sim_ans2 *m, struct ans2_cq *cq)
 }
 
 /* ---- completions ------------------------------------------------------ */
+
+/* What a completion reports as its SQ's head: a linear queue has none. */
+static uint16_t sq_head(struct copro_sim_ans2 *m, unsigned q)
+{
+	return m->gen->linear ? 0
+			      : (uint16_t)atomic_load(&m->sq[q].head);
+}
 
 static bool cq_full(const struct ans2_cq *cq)
 {
@@ -123,6 +131,7 @@ void ans2_complete(struct copro_sim_ans2 *m, const struct ans2_cmd *c)
 	bool crash = false;
 	struct nvme_cqe cqe = {
 		.result = c->result,
+		.sq_head = sq_head(m, q),
 		.sq_id = (uint16_t)q,
 		.cid = c->sqe.cid,
 		.status = c->status,
@@ -161,22 +170,33 @@ void ans2_complete(struct copro_sim_ans2 *m, const struct ans2_cmd *c)
 	copro_mutex_unlock(&cq->lock);
 	if (crash)
 		ans2_crash_now(m);
+	else if (!m->gen->linear)
+		ans2_ring_refill(m, q);
 }
 
-/* A completion owned by no tag (a refused doorbell). */
-static void complete_untagged(struct copro_sim_ans2 *m, unsigned q,
-			      uint16_t cid, uint16_t status)
+void ans2_complete_untagged(struct copro_sim_ans2 *m, unsigned q,
+			    uint16_t cid, uint16_t status)
 {
 	struct ans2_cq *cq = &m->cq[q];
-	struct nvme_cqe cqe = { .sq_id = (uint16_t)q, .cid = cid,
+	struct nvme_cqe cqe = { .sq_head = sq_head(m, q),
+				.sq_id = (uint16_t)q, .cid = cid,
 				.status = status };
 
 	ans2_count(&m->st.errors, 1);
 	copro_mutex_lock(&cq->lock);
-	if (!cq->depth || cq_full(cq)) {
+	if (!cq->depth) {
 		copro_dev_warn(&m->ld,
-			       "no room in the %s CQ for the refusal of CID %u",
+			       "no %s CQ for the completion of CID %u",
 			       qname[q], cid);
+	} else if (cq_full(cq) || cq->nwait || cq->nuwait) {
+		/* Behind whatever already waits for room. */
+		if (cq->nuwait < ANS2_UWAIT)
+			cq->uwait[cq->nuwait++] = cqe;
+		else
+			copro_dev_warn(&m->ld,
+				       "%s CQ full and %u completions waiting:"
+				       " the one of CID %u is lost",
+				       qname[q], ANS2_UWAIT, cid);
 	} else if (cq_write(m, cq, &cqe) < 0) {
 		cq_fault(m, q);
 	}
@@ -187,7 +207,8 @@ static void complete_untagged(struct copro_sim_ans2 *m, unsigned q,
 void ans2_cq_doorbell(struct copro_sim_ans2 *m, unsigned q, uint32_t val)
 {
 	struct ans2_cq *cq = &m->cq[q];
-	unsigned adv, outstanding;
+	unsigned adv, outstanding, nwait_before;
+	bool posted_waiting;
 
 	copro_mutex_lock(&cq->lock);
 	if (!cq->depth) {
@@ -212,6 +233,7 @@ void ans2_cq_doorbell(struct copro_sim_ans2 *m, unsigned q, uint32_t val)
 	}
 	cq->head = val;
 	cq->acked += adv;
+	nwait_before = cq->nwait;
 	/* Waiting completions take the room, oldest first. */
 	while (cq->nwait && !cq_full(cq)) {
 		struct ans2_tag *t = &m->tags[cq->wait[0]];
@@ -224,9 +246,23 @@ void ans2_cq_doorbell(struct copro_sim_ans2 *m, unsigned q, uint32_t val)
 			break;
 		}
 	}
+	while (!cq->nwait && cq->nuwait && !cq_full(cq)) {
+		struct nvme_cqe cqe = cq->uwait[0];
+
+		memmove(cq->uwait, cq->uwait + 1,
+			--cq->nuwait * sizeof(cq->uwait[0]));
+		if (cq_write(m, cq, &cqe) < 0) {
+			cq_fault(m, q);
+			break;
+		}
+	}
 	atomic_store(&cq->busy, cq->acked != cq->posted);
 	ans2_cq_set_level(m, cq);
+	posted_waiting = nwait_before != cq->nwait;
 	copro_mutex_unlock(&cq->lock);
+	/* Completions that waited for room freed their slots. */
+	if (posted_waiting && !m->gen->linear)
+		ans2_ring_refill(m, q);
 }
 
 /* ---- submission ------------------------------------------------------- */
@@ -278,7 +314,7 @@ void ans2_sq_doorbell(struct copro_sim_ans2 *m, unsigned q, uint32_t val)
 			       qname[atomic_load_explicit(&t->q,
 							  memory_order_relaxed)]);
 		ans2_count(&m->st.tag_errors, 1);
-		complete_untagged(m, q, (uint16_t)val,
+		ans2_complete_untagged(m, q, (uint16_t)val,
 				  ANS2_ERR(NVME_SCT_GENERIC,
 					   NVME_SC_CMDID_CONFLICT));
 		return;

@@ -10,12 +10,18 @@
  * writes are dropped, both logged once per power-off.
  *
  * CC.EN 0 to 1 makes the controller ready (CSTS.RDY) only when the
- * firmware is up and the admin queues are valid (AQA of two entries
- * each, page-aligned ASQ and ACQ in DMA memory); invalid ones set
- * CSTS.CFS. CC.EN 1 to 0 stops every command and forgets the I/O
- * queues and TCBs, keeping AQA, ASQ and ACQ as NVMe does. MAX_PEND_CMDS
- * and MODESEL hold what is written; the queue depths are the limits.
- * MODESEL (0x1304) is written 0 by u-boot and OpenBSD before enabling
+ * firmware is up and the admin queues are valid (AQA within the
+ * generation's admin depths, page-aligned ASQ and ACQ in DMA memory);
+ * invalid ones set CSTS.CFS. CC.EN 1 to 0 stops every command and
+ * forgets the I/O queues and TCBs, keeping AQA, ASQ and ACQ as NVMe
+ * does. MAX_PEND_CMDS and MODESEL hold what is written; the queue depths
+ * are the limits.
+ *
+ * The A11 generation has the standard registers, the four standard
+ * doorbells and BOOT_STATUS only: the M1's linear-queue, NVMMU,
+ * MAX_PEND_CMDS, MODESEL and UNKNOWN_CTRL registers are not there (an
+ * access is a bad access). The M1 generation has no SQ tail doorbells.
+ * MODESEL (0x1304, M1) is written 0 by u-boot and OpenBSD before enabling
  * the controller and never by Linux; what else it selects is not public,
  * so the model holds the value and does nothing else with it (0 being
  * the only value real drivers write, and the reset value).
@@ -27,10 +33,12 @@
 
 #include "ans2_internal.h"
 
-static const uint64_t cap_value =
-	(ANS2_IO_DEPTH - 1) | ANS2_CAP_CQR |
-	(uint64_t)2 << ANS2_CAP_TO_SHIFT | /* 1 s */
-	ANS2_CAP_CSS_NVM;
+/* MQES the generation's largest queue, 0-based; DSTRD 0; TO 1 s. */
+static uint64_t cap_value(const struct copro_sim_ans2 *m)
+{
+	return (m->gen->max_entries - 1) | ANS2_CAP_CQR |
+	       (uint64_t)2 << ANS2_CAP_TO_SHIFT | ANS2_CAP_CSS_NVM;
+}
 
 /* ---- state transitions (ctl_lock held) ------------------------------- */
 
@@ -199,9 +207,13 @@ static const uint64_t regs64[] = {
 	ANS2_NVMMU_ASQ_TCB_BASE, ANS2_NVMMU_IOSQ_TCB_BASE,
 };
 
-static bool reg64_base(uint64_t off, uint64_t *base)
+static bool reg64_base(const struct copro_sim_ans2 *m, uint64_t off,
+		       uint64_t *base)
 {
-	for (size_t i = 0; i < sizeof(regs64) / sizeof(regs64[0]); i++) {
+	/* The last two (the TCB bases) are the NVMMU's. */
+	size_t n = sizeof(regs64) / sizeof(regs64[0]) - (m->gen->linear ? 0 : 2);
+
+	for (size_t i = 0; i < n; i++) {
 		if (off == regs64[i] || off == regs64[i] + 4) {
 			*base = regs64[i];
 			return true;
@@ -216,7 +228,7 @@ static uint64_t read64(struct copro_sim_ans2 *m, uint64_t base)
 
 	switch (base) {
 	case ANS2_NVME_CAP:
-		return cap_value;
+		return cap_value(m);
 	case ANS2_NVMMU_ASQ_TCB_BASE:
 		return atomic_load(&m->tcb_base[ANS2_QA]);
 	case ANS2_NVMMU_IOSQ_TCB_BASE:
@@ -276,6 +288,33 @@ static void locked_write(struct copro_sim_ans2 *m, uint32_t *reg,
 	copro_mutex_unlock(&m->lock);
 }
 
+/* The M1 generation's own registers. */
+static uint64_t linear_read(struct copro_sim_ans2 *m, uint64_t off,
+			    unsigned width)
+{
+	switch (off) {
+	case ANS2_MAX_PEND_CMDS:
+		return locked_read(m, &m->max_pend);
+	case ANS2_MODESEL:
+		return locked_read(m, &m->modesel);
+	case ANS2_UNKNOWN_CTRL:
+		return atomic_load(&m->unknown_ctrl);
+	case ANS2_LINEAR_SQ_CTRL:
+		return atomic_load(&m->linear);
+	case ANS2_NVMMU_NUM_TCBS:
+		return atomic_load(&m->num_tcbs);
+	case ANS2_NVMMU_TCB_STAT:
+		return atomic_load(&m->tcb_stat);
+	/* Write-only doorbells read as zero. */
+	case ANS2_LINEAR_ASQ_DB:
+	case ANS2_LINEAR_IOSQ_DB:
+	case ANS2_NVMMU_TCB_INVAL:
+		return 0;
+	}
+	bad_access(m, "read", off, width);
+	return 0;
+}
+
 static uint64_t nvme_read(void *ctx, uint64_t off, unsigned width)
 {
 	struct copro_sim_ans2 *m = ctx;
@@ -285,7 +324,7 @@ static uint64_t nvme_read(void *ctx, uint64_t off, unsigned width)
 		off_access(m, "read", off);
 		return width == 8 ? ~0ull : 0xffffffffu;
 	}
-	if (reg64_base(off, &base)) {
+	if (reg64_base(m, off, &base)) {
 		v = read64(m, base);
 		if (width == 8)
 			return off == base ? v : (bad_access(m, "read", off, 8), 0);
@@ -304,28 +343,17 @@ static uint64_t nvme_read(void *ctx, uint64_t off, unsigned width)
 		return atomic_load(&m->csts);
 	case ANS2_NVME_AQA:
 		return locked_read(m, &m->aqa);
-	case ANS2_MAX_PEND_CMDS:
-		return locked_read(m, &m->max_pend);
 	case ANS2_BOOT_STATUS:
 		return boot_status(m);
-	case ANS2_MODESEL:
-		return locked_read(m, &m->modesel);
-	case ANS2_UNKNOWN_CTRL:
-		return atomic_load(&m->unknown_ctrl);
-	case ANS2_LINEAR_SQ_CTRL:
-		return atomic_load(&m->linear);
-	case ANS2_NVMMU_NUM_TCBS:
-		return atomic_load(&m->num_tcbs);
-	case ANS2_NVMMU_TCB_STAT:
-		return atomic_load(&m->tcb_stat);
 	/* Write-only doorbells read as zero. */
 	case ANS2_ACQ_DB:
 	case ANS2_IOCQ_DB:
-	case ANS2_LINEAR_ASQ_DB:
-	case ANS2_LINEAR_IOSQ_DB:
-	case ANS2_NVMMU_TCB_INVAL:
 		return 0;
 	}
+	if (m->gen->linear)
+		return linear_read(m, off, width);
+	if (off == ANS2_ASQ_DB || off == ANS2_IOSQ_DB)
+		return 0;
 	bad_access(m, "read", off, width);
 	return 0;
 }
@@ -342,40 +370,11 @@ static void num_tcbs_write(struct copro_sim_ans2 *m, uint32_t val)
 	atomic_store(&m->num_tcbs, val);
 }
 
-static void nvme_write(void *ctx, uint64_t off, uint64_t val64, unsigned width)
+/* The M1 generation's own registers. */
+static void linear_write(struct copro_sim_ans2 *m, uint64_t off, uint32_t val,
+			 unsigned width)
 {
-	struct copro_sim_ans2 *m = ctx;
-	uint32_t val = (uint32_t)val64;
-	uint64_t base;
-
-	if (!atomic_load(&m->powered)) {
-		off_access(m, "write", off);
-		return;
-	}
-	if (reg64_base(off, &base)) {
-		if (base == ANS2_NVME_CAP || (width == 8 && off != base))
-			bad_access(m, "write", off, width);
-		else
-			write64(m, off, base, val64, width);
-		return;
-	}
-	if (width != 4) {
-		bad_access(m, "write", off, width);
-		return;
-	}
 	switch (off) {
-	case ANS2_NVME_CC:
-		cc_write(m, val);
-		return;
-	case ANS2_NVME_AQA:
-		locked_write(m, &m->aqa, val & 0x0fff0fffu);
-		return;
-	case ANS2_ACQ_DB:
-		ans2_cq_doorbell(m, ANS2_QA, val);
-		return;
-	case ANS2_IOCQ_DB:
-		ans2_cq_doorbell(m, ANS2_QIO, val);
-		return;
 	case ANS2_MAX_PEND_CMDS:
 		locked_write(m, &m->max_pend, val);
 		return;
@@ -402,6 +401,54 @@ static void nvme_write(void *ctx, uint64_t off, uint64_t val64, unsigned width)
 		return;
 	}
 	/* Including VS, CSTS, BOOT_STATUS and TCB_STAT, which are read-only. */
+	bad_access(m, "write", off, width);
+}
+
+static void nvme_write(void *ctx, uint64_t off, uint64_t val64, unsigned width)
+{
+	struct copro_sim_ans2 *m = ctx;
+	uint32_t val = (uint32_t)val64;
+	uint64_t base;
+
+	if (!atomic_load(&m->powered)) {
+		off_access(m, "write", off);
+		return;
+	}
+	if (reg64_base(m, off, &base)) {
+		if (base == ANS2_NVME_CAP || (width == 8 && off != base))
+			bad_access(m, "write", off, width);
+		else
+			write64(m, off, base, val64, width);
+		return;
+	}
+	if (width != 4) {
+		bad_access(m, "write", off, width);
+		return;
+	}
+	switch (off) {
+	case ANS2_NVME_CC:
+		cc_write(m, val);
+		return;
+	case ANS2_NVME_AQA:
+		locked_write(m, &m->aqa, val & 0x0fff0fffu);
+		return;
+	case ANS2_ACQ_DB:
+		ans2_cq_doorbell(m, ANS2_QA, val);
+		return;
+	case ANS2_IOCQ_DB:
+		ans2_cq_doorbell(m, ANS2_QIO, val);
+		return;
+	}
+	if (m->gen->linear) {
+		linear_write(m, off, val, width);
+		return;
+	}
+	if (off == ANS2_ASQ_DB || off == ANS2_IOSQ_DB) {
+		ans2_ring_doorbell(m, off == ANS2_ASQ_DB ? ANS2_QA : ANS2_QIO,
+				   val);
+		return;
+	}
+	/* Including VS, CSTS and BOOT_STATUS, which are read-only. */
 	bad_access(m, "write", off, width);
 }
 

@@ -89,6 +89,17 @@ static void run_tag(struct copro_sim_ans2 *m, struct ans2_worker *w,
 		return;
 	}
 	ans2_count(&m->st.commands, 1);
+	if (!m->gen->linear) {
+		/* A ring entry was fetched into the slot; no NVMMU. */
+		c.sqe = t->sqe;
+		if (!atomic_load_explicit(&sq->depth, memory_order_acquire))
+			c.status = NVME_CQE_STATUS(NVME_SCT_GENERIC,
+						   NVME_SC_ABORT_SQ_DELETED);
+		else
+			ans2_exec(m, w, &c);
+		ans2_complete(m, &c);
+		return;
+	}
 	c.sqe.cid = (uint16_t)tag; /* until the entry is read */
 	if (!atomic_load_explicit(&sq->depth, memory_order_acquire)) {
 		finish(m, &c, NVME_CQE_STATUS(NVME_SCT_GENERIC,

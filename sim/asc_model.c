@@ -4,10 +4,23 @@
  * 16-entry FIFOs with their registers and four level interrupt lines, and
  * the coprocessor CPU as a thread running a firmware's run().
  *
- * Locking: one mutex per FIFO covers its entries, counters and interrupt
- * levels, so a line's level always matches the FIFO it describes. The CPU
- * lock only serialises starting and stopping the CPU thread; the firmware
- * never takes it, which is what makes joining under it safe.
+ * The mailbox comes in the three layouts of <copro/regs/asc.h>, chosen by
+ * the node's compatible: ASC v4, the A11's ASC (other CONTROL offsets)
+ * and M3 v2 (other offsets, and interrupts that latch, are enabled and
+ * are acknowledged at the mailbox). Where the layout has no register at
+ * an offset, an access is a bad access, as any unknown offset is.
+ *
+ * The CPU control block (CPU_CONTROL.RUN at +0x44) belongs to the
+ * coprocessor, not to the mailbox: it is where a node that uses this
+ * mailbox (`mboxes`) puts its "ans" reg (the NVMe node names it so on
+ * every board, and on the A11 it is nowhere near the mailbox), and
+ * otherwise at the ASC base, mailbox reg - 0x8000.
+ *
+ * Locking: one mutex per FIFO covers its entries, counters, interrupt
+ * latches and levels, so a line's level always matches the FIFO it
+ * describes. The CPU lock only serialises starting and stopping the CPU
+ * thread; the firmware never takes it, which is what makes joining
+ * under it safe.
  *
  * The IOP side waits on one event per FIFO, signalled by the host-side
  * operation it waits for: an A2I push (the firmware waits for data) and
@@ -19,6 +32,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <libfdt.h>
 
 #include <copro/sim/bus.h>
 #include <copro/error.h>
@@ -43,6 +58,10 @@
 
 #define FIFO_MASK (ASC_FIFO_DEPTH - 1)
 
+/* A FIFO's two lines, as bits (M3: IRQ_ENABLE/ACK bits >> irq_shift). */
+#define LINE_EMPTY 1u
+#define LINE_NOT_EMPTY 2u
+
 /*
  * How long a firmware wait spins before sleeping: a host that answers
  * within it costs the firmware no system call.
@@ -65,7 +84,12 @@ struct asc_fifo {
 	/* The IOP side's waiter (see the top of the file). */
 	struct copro_event iop_ev;
 	unsigned line_empty, line_not_empty;
-	bool empty_level;
+	/*
+	 * Interrupt state, as LINE_EMPTY | LINE_NOT_EMPTY bits: the levels
+	 * driven now; with mailbox-level controls (M3) also the latched
+	 * conditions and the enables (IRQ_ENABLE bits >> irq_shift).
+	 */
+	unsigned levels, irq_latch, irq_enable, irq_shift;
 	uint64_t pushed, popped, overflows, underflows;
 	const char *name;
 };
@@ -75,7 +99,8 @@ struct copro_sim_asc {
 	struct copro_bus *bus;
 	int node;
 	const char *node_name;
-	uint64_t mbox_phys, mbox_size, cpu_phys;
+	const struct asc_layout *lay;
+	uint64_t mbox_phys, mbox_size, cpu_phys, cpu_size;
 	char mbox_region_name[80], cpu_region_name[80];
 
 	struct asc_fifo a2i, i2a;
@@ -96,16 +121,27 @@ struct copro_sim_asc {
 
 /* ---- FIFOs ---------------------------------------------------------- */
 
-/* Called with f->lock held after every push and pop. */
+/*
+ * f->lock held, after every push, pop, enable and acknowledge. Without
+ * mailbox-level controls a line follows its condition; with them (M3)
+ * the condition latches and the line follows latch & enable.
+ */
 static void fifo_update_lines(struct copro_sim_asc *asc, struct asc_fifo *f)
 {
-	bool empty = f->wr == f->rd;
+	unsigned cond = f->wr == f->rd ? LINE_EMPTY : LINE_NOT_EMPTY;
+	unsigned lv = cond, changed;
 
-	if (empty == f->empty_level)
-		return;
-	f->empty_level = empty;
-	copro_bus_irq_set(asc->bus, f->line_empty, empty);
-	copro_bus_irq_set(asc->bus, f->line_not_empty, !empty);
+	if (asc->lay->irq_controls) {
+		f->irq_latch |= cond;
+		lv = f->irq_latch & f->irq_enable;
+	}
+	changed = lv ^ f->levels;
+	f->levels = lv;
+	if (changed & LINE_EMPTY)
+		copro_bus_irq_set(asc->bus, f->line_empty, lv & LINE_EMPTY);
+	if (changed & LINE_NOT_EMPTY)
+		copro_bus_irq_set(asc->bus, f->line_not_empty,
+				  lv & LINE_NOT_EMPTY);
 }
 
 static bool fifo_full(const struct asc_fifo *f)
@@ -228,18 +264,25 @@ static uint32_t fifo_control(struct asc_fifo *f)
 }
 
 static int fifo_init(struct copro_sim_asc *asc, struct asc_fifo *f,
-		     const char *name)
+		     const char *name, unsigned irq_shift)
 {
 	int ret = copro_mutex_init(&f->lock);
 
 	if (ret < 0)
 		return ret;
 	f->name = name;
+	f->irq_shift = irq_shift;
 	atomic_init(&f->latch, 0);
 	copro_event_init(&f->iop_ev);
-	f->empty_level = true;
-	copro_bus_irq_set(asc->bus, f->line_empty, true);
+	/* Out of reset M3 enables nothing; a driver enables what it uses. */
+	f->irq_enable = 0;
+	f->irq_latch = 0;
+	f->levels = 0;
+	copro_bus_irq_set(asc->bus, f->line_empty, false);
 	copro_bus_irq_set(asc->bus, f->line_not_empty, false);
+	copro_mutex_lock(&f->lock);
+	fifo_update_lines(asc, f);
+	copro_mutex_unlock(&f->lock);
 	return 0;
 }
 
@@ -248,6 +291,48 @@ static void fifo_fini(struct copro_sim_asc *asc, struct asc_fifo *f)
 	copro_bus_irq_set(asc->bus, f->line_empty, false);
 	copro_bus_irq_set(asc->bus, f->line_not_empty, false);
 	copro_mutex_destroy(&f->lock);
+}
+
+/* ---- M3 interrupt controls -------------------------------------------- */
+
+static void irq_enable_write(struct copro_sim_asc *asc, uint32_t val)
+{
+	struct asc_fifo *fs[] = { &asc->a2i, &asc->i2a };
+
+	for (size_t i = 0; i < 2; i++) {
+		copro_mutex_lock(&fs[i]->lock);
+		fs[i]->irq_enable = (val >> fs[i]->irq_shift) &
+				(LINE_EMPTY | LINE_NOT_EMPTY);
+		fifo_update_lines(asc, fs[i]);
+		copro_mutex_unlock(&fs[i]->lock);
+	}
+}
+
+static uint32_t irq_enable_read(struct copro_sim_asc *asc)
+{
+	struct asc_fifo *fs[] = { &asc->a2i, &asc->i2a };
+	uint32_t v = 0;
+
+	for (size_t i = 0; i < 2; i++) {
+		copro_mutex_lock(&fs[i]->lock);
+		v |= (uint32_t)fs[i]->irq_enable << fs[i]->irq_shift;
+		copro_mutex_unlock(&fs[i]->lock);
+	}
+	return v;
+}
+
+/* Clears the latches named; a condition that still holds sets it again. */
+static void irq_ack_write(struct copro_sim_asc *asc, uint32_t val)
+{
+	struct asc_fifo *fs[] = { &asc->a2i, &asc->i2a };
+
+	for (size_t i = 0; i < 2; i++) {
+		copro_mutex_lock(&fs[i]->lock);
+		fs[i]->irq_latch &= ~((val >> fs[i]->irq_shift) &
+				  (LINE_EMPTY | LINE_NOT_EMPTY));
+		fifo_update_lines(asc, fs[i]);
+		copro_mutex_unlock(&fs[i]->lock);
+	}
 }
 
 /* ---- MMIO ----------------------------------------------------------- */
@@ -260,29 +345,66 @@ static void bad_access(struct copro_sim_asc *asc, const char *block,
 		       width, what, block, off);
 }
 
+enum mbox_reg {
+	R_NONE,
+	R_A2I_CONTROL, R_A2I_SEND0, R_A2I_SEND1, R_A2I_RECV0, R_A2I_RECV1,
+	R_I2A_CONTROL, R_I2A_SEND0, R_I2A_SEND1, R_I2A_RECV0, R_I2A_RECV1,
+	R_IRQ_ENABLE, R_IRQ_ACK,
+};
+
+/* The register at `off` in this mailbox's layout. */
+static enum mbox_reg decode(const struct asc_layout *l, uint64_t off)
+{
+	const struct {
+		uint32_t off;
+		enum mbox_reg reg;
+	} map[] = {
+		{ l->a2i_control, R_A2I_CONTROL }, { l->a2i_send0, R_A2I_SEND0 },
+		{ l->a2i_send1, R_A2I_SEND1 },	   { l->a2i_recv0, R_A2I_RECV0 },
+		{ l->a2i_recv1, R_A2I_RECV1 },	   { l->i2a_control, R_I2A_CONTROL },
+		{ l->i2a_send0, R_I2A_SEND0 },	   { l->i2a_send1, R_I2A_SEND1 },
+		{ l->i2a_recv0, R_I2A_RECV0 },	   { l->i2a_recv1, R_I2A_RECV1 },
+	};
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (map[i].off == off)
+			return map[i].reg;
+	if (l->irq_controls && off == l->irq_enable)
+		return R_IRQ_ENABLE;
+	if (l->irq_controls && off == l->irq_ack)
+		return R_IRQ_ACK;
+	return R_NONE;
+}
+
 static uint64_t mbox_read(void *ctx, uint64_t off, unsigned width)
 {
 	struct copro_sim_asc *asc = ctx;
+	enum mbox_reg r = decode(asc->lay, off);
 
-	switch (off) {
-	case ASC_A2I_CONTROL:
-	case ASC_I2A_CONTROL:
+	switch (r) {
+	case R_A2I_CONTROL:
+	case R_I2A_CONTROL:
 		if (width != 4)
 			break;
-		return fifo_control(off == ASC_A2I_CONTROL ? &asc->a2i
-							   : &asc->i2a);
-	case ASC_A2I_RECV0:
-	case ASC_I2A_RECV0:
+		return fifo_control(r == R_A2I_CONTROL ? &asc->a2i : &asc->i2a);
+	case R_A2I_RECV0:
+	case R_I2A_RECV0:
 		if (width != 8)
 			break;
-		return fifo_mmio_peek(off == ASC_A2I_RECV0 ? &asc->a2i
-							   : &asc->i2a);
-	case ASC_A2I_RECV1:
-	case ASC_I2A_RECV1:
+		return fifo_mmio_peek(r == R_A2I_RECV0 ? &asc->a2i : &asc->i2a);
+	case R_A2I_RECV1:
+	case R_I2A_RECV1:
 		if (width != 8)
 			break;
-		return fifo_mmio_pop(asc, off == ASC_A2I_RECV1 ? &asc->a2i
-								: &asc->i2a);
+		return fifo_mmio_pop(asc,
+				     r == R_A2I_RECV1 ? &asc->a2i : &asc->i2a);
+	case R_IRQ_ENABLE:
+		if (width != 4)
+			break;
+		return irq_enable_read(asc);
+	default:
+		/* Including IRQ_ACK and SEND, which are write-only. */
+		break;
 	}
 	bad_access(asc, "mailbox", "read", off, width);
 	return 0;
@@ -291,26 +413,38 @@ static uint64_t mbox_read(void *ctx, uint64_t off, unsigned width)
 static void mbox_write(void *ctx, uint64_t off, uint64_t val, unsigned width)
 {
 	struct copro_sim_asc *asc = ctx;
+	enum mbox_reg r = decode(asc->lay, off);
 	struct asc_fifo *f;
 
-	switch (off) {
-	case ASC_A2I_SEND0:
-	case ASC_I2A_SEND0:
+	switch (r) {
+	case R_A2I_SEND0:
+	case R_I2A_SEND0:
 		if (width != 8)
 			break;
-		f = off == ASC_A2I_SEND0 ? &asc->a2i : &asc->i2a;
+		f = r == R_A2I_SEND0 ? &asc->a2i : &asc->i2a;
 		atomic_store_explicit(&f->latch, val, memory_order_relaxed);
 		return;
-	case ASC_A2I_SEND1:
-	case ASC_I2A_SEND1:
+	case R_A2I_SEND1:
+	case R_I2A_SEND1:
 		if (width != 8)
 			break;
-		fifo_mmio_push(asc, off == ASC_A2I_SEND1 ? &asc->a2i
-							 : &asc->i2a,
+		fifo_mmio_push(asc, r == R_A2I_SEND1 ? &asc->a2i : &asc->i2a,
 			       val);
 		return;
+	case R_IRQ_ENABLE:
+		if (width != 4)
+			break;
+		irq_enable_write(asc, (uint32_t)val);
+		return;
+	case R_IRQ_ACK:
+		if (width != 4)
+			break;
+		irq_ack_write(asc, (uint32_t)val);
+		return;
+	default:
+		break;
 	}
-	/* Including the read-only CONTROL registers. */
+	/* Including the read-only CONTROL and RECV registers. */
 	bad_access(asc, "mailbox", "write", off, width);
 }
 
@@ -535,6 +669,54 @@ static int lookup_lines(struct copro_sim_asc *asc, const struct copro_dt *dt)
 	return 0;
 }
 
+static int lookup_layout(struct copro_sim_asc *asc, const struct copro_dt *dt)
+{
+	size_t n;
+	const struct asc_layout *l = asc_layouts(&n);
+	char path[256];
+
+	for (size_t i = 0; i < n; i++) {
+		if (copro_dt_is_compatible(dt, asc->node, l[i].compatible)) {
+			asc->lay = &l[i];
+			return 0;
+		}
+	}
+	copro_dev_err(&asc->ld, "%s: %s: compatible names no mailbox layout"
+		      " the model knows (\"%s\", \"%s\", \"%s\")",
+		      copro_dt_name(dt),
+		      copro_dt_node_path(dt, asc->node, path, sizeof(path)),
+		      ASC_COMPAT_V4, ASC_COMPAT_T8015, ASC_COMPAT_M3);
+	return -ENODEV;
+}
+
+/*
+ * The "ans" reg of the first node whose `mboxes` names this mailbox:
+ * where that coprocessor's CPU control block is. 0 when found.
+ */
+static int client_cpu_block(struct copro_sim_asc *asc,
+			    const struct copro_dt *dt)
+{
+	const void *fdt = copro_dt_blob(dt);
+
+	for (int n = fdt_next_node(fdt, -1, NULL); n >= 0;
+	     n = fdt_next_node(fdt, n, NULL)) {
+		int refs = copro_dt_ref_count(dt, n, "mboxes", "#mbox-cells");
+
+		for (int i = 0; i < refs; i++) {
+			struct copro_dt_ref ref;
+
+			if (copro_dt_ref(dt, n, "mboxes", "#mbox-cells",
+					 (unsigned)i, &ref) < 0 ||
+			    ref.node != asc->node)
+				continue;
+			if (copro_dt_reg_by_name(dt, n, "ans", &asc->cpu_phys,
+						 &asc->cpu_size) == 0)
+				return 0;
+		}
+	}
+	return -ENOENT;
+}
+
 static int lookup_reg(struct copro_sim_asc *asc, const struct copro_dt *dt)
 {
 	char path[256];
@@ -547,18 +729,39 @@ static int lookup_reg(struct copro_sim_asc *asc, const struct copro_dt *dt)
 			      copro_dt_name(dt), path, copro_strerror(ret));
 		return ret;
 	}
-	if (asc->mbox_size < ASC_I2A_RECV1 + 8 ||
-	    asc->mbox_phys < ASC_MBOX_OFFSET) {
+	if (asc->mbox_size < asc->lay->min_size) {
 		copro_dev_err(&asc->ld,
 			      "%s: %s: reg <0x%" PRIx64 " 0x%" PRIx64
-			      "> cannot hold the mailbox (needs at least 0x%x"
-			      " bytes, 0x%x above the ASC base)",
+			      "> cannot hold the %s mailbox (needs at least"
+			      " 0x%x bytes)",
 			      copro_dt_name(dt), path, asc->mbox_phys,
-			      asc->mbox_size, ASC_I2A_RECV1 + 8,
+			      asc->mbox_size, asc->lay->name,
+			      asc->lay->min_size);
+		return -EINVAL;
+	}
+	if (client_cpu_block(asc, dt) == 0) {
+		if (asc->cpu_size < ASC_CPU_CONTROL + 4) {
+			copro_dev_err(&asc->ld,
+				      "%s: the \"ans\" reg of this mailbox's"
+				      " client is 0x%" PRIx64 " bytes, too small"
+				      " for CPU_CONTROL at 0x%x",
+				      copro_dt_name(dt), asc->cpu_size,
+				      ASC_CPU_CONTROL);
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (asc->mbox_phys < ASC_MBOX_OFFSET) {
+		copro_dev_err(&asc->ld,
+			      "%s: %s: no client names a CPU control block"
+			      " (\"ans\" reg) and reg 0x%" PRIx64
+			      " is not 0x%x above an ASC base",
+			      copro_dt_name(dt), path, asc->mbox_phys,
 			      ASC_MBOX_OFFSET);
 		return -EINVAL;
 	}
 	asc->cpu_phys = asc->mbox_phys - ASC_MBOX_OFFSET;
+	asc->cpu_size = ASC_CPU_REGION_SIZE;
 	return 0;
 }
 
@@ -587,6 +790,9 @@ int copro_sim_asc_create(struct copro_bus *bus, int node,
 	copro_logdev_init(&asc->ld, copro_bus_log(bus), "sim:%s",
 			  asc->node_name);
 
+	ret = lookup_layout(asc, dt);
+	if (ret < 0)
+		goto err_free;
 	ret = lookup_reg(asc, dt);
 	if (ret < 0)
 		goto err_free;
@@ -597,10 +803,10 @@ int copro_sim_asc_create(struct copro_bus *bus, int node,
 	ret = copro_mutex_init(&asc->cpu_lock);
 	if (ret < 0)
 		goto err_free;
-	ret = fifo_init(asc, &asc->a2i, "A2I");
+	ret = fifo_init(asc, &asc->a2i, "A2I", 0);
 	if (ret < 0)
 		goto err_cpu_lock;
-	ret = fifo_init(asc, &asc->i2a, "I2A");
+	ret = fifo_init(asc, &asc->i2a, "I2A", 2);
 	if (ret < 0)
 		goto err_a2i;
 
@@ -617,13 +823,13 @@ int copro_sim_asc_create(struct copro_bus *bus, int node,
 			      asc->mbox_phys, copro_strerror(ret));
 		goto err_i2a;
 	}
-	ret = copro_bus_add_mmio(bus, asc->cpu_phys, ASC_CPU_REGION_SIZE,
-				 &cpu_ops, asc, asc->cpu_region_name);
+	ret = copro_bus_add_mmio(bus, asc->cpu_phys, asc->cpu_size, &cpu_ops,
+				 asc, asc->cpu_region_name);
 	if (ret < 0) {
 		copro_dev_err(&asc->ld,
 			      "cannot add the CPU control block at 0x%" PRIx64
-			      " (mailbox reg - 0x%x): %s",
-			      asc->cpu_phys, ASC_MBOX_OFFSET,
+			      " (0x%" PRIx64 " bytes): %s",
+			      asc->cpu_phys, asc->cpu_size,
 			      copro_strerror(ret));
 		goto err_mbox;
 	}
@@ -700,6 +906,18 @@ const char *copro_sim_asc_name(const struct copro_sim_asc *asc)
 struct copro_bus *copro_sim_asc_bus(const struct copro_sim_asc *asc)
 {
 	return asc->bus;
+}
+
+const char *copro_sim_asc_layout(const struct copro_sim_asc *asc)
+{
+	return asc->lay->compatible;
+}
+
+void copro_sim_asc_cpu_region(const struct copro_sim_asc *asc,
+			      uint64_t *phys, uint64_t *size)
+{
+	*phys = asc->cpu_phys;
+	*size = asc->cpu_size;
 }
 
 static void fifo_stats(struct asc_fifo *f, uint64_t *pushed, uint64_t *popped,

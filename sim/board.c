@@ -14,6 +14,7 @@
 #include <copro/sim/board.h>
 #include <copro/sim/hyp.h>
 #include <copro/sim/sart_model.h>
+#include <copro/sim/sram_model.h>
 
 #include "board_internal.h"
 #include "pmgr_model.h"
@@ -41,10 +42,15 @@ static void asc_destroy(void *model)
 	copro_sim_asc_destroy(model);
 }
 
-/* "apple,t8103-asc-mailbox" nodes also list one of these. */
+/*
+ * The mailbox layouts of <copro/regs/asc.h> ("apple,t8103-asc-mailbox"
+ * nodes also list v4; the A11's has only its own compatible).
+ */
 static const char *const asc_compatibles[] = {
 	"apple,asc-mailbox-v4",
 	"apple,asc-mailbox",
+	"apple,t8015-asc-mailbox",
+	"apple,m3-mailbox-v2",
 	NULL,
 };
 
@@ -81,6 +87,21 @@ static const char *const sart_compatibles[] = {
 	NULL,
 };
 
+static int sram_create(struct copro_bus *bus, int node, void **out)
+{
+	return copro_sim_sram_create(bus, node, (struct copro_sim_sram **)out);
+}
+
+static void sram_destroy(void *model)
+{
+	copro_sim_sram_destroy(model);
+}
+
+static const char *const sram_compatibles[] = {
+	"mmio-sram",
+	NULL,
+};
+
 static int hyp_create(struct copro_bus *bus, int node, void **out)
 {
 	return copro_sim_hyp_create(bus, node, (struct copro_sim_hyp **)out);
@@ -101,6 +122,7 @@ static const struct model_kind model_kinds[] = {
 	[KIND_SART] = { "SART", sart_compatibles, sart_create, sart_destroy },
 	[KIND_PMGR] = { "PMGR power state", pmgr_compatibles, pmgr_create,
 			pmgr_destroy },
+	[KIND_SRAM] = { "SRAM", sram_compatibles, sram_create, sram_destroy },
 	[KIND_HYP] = { "Gunyah hypervisor", hyp_compatibles, hyp_create,
 		       hyp_destroy },
 };
@@ -316,11 +338,15 @@ int copro_board_create(const struct copro_board_config *cfg,
 	ret = board_fws_create(b);
 	if (ret < 0)
 		goto err_models;
+	ret = board_scmi_create(b);
+	if (ret < 0)
+		goto err_models;
 	*out = b;
 	return 0;
 
 err_models:
 	stop_cpus(b);
+	board_scmi_destroy(b);
 	board_fws_destroy(b);
 	destroy_models(b);
 	platform_destroy(b);
@@ -338,6 +364,7 @@ void copro_board_destroy(struct copro_board *b)
 	if (!b)
 		return;
 	stop_cpus(b);
+	board_scmi_destroy(b);
 	board_fws_destroy(b);
 	destroy_models(b);
 	platform_destroy(b);

@@ -38,6 +38,7 @@ struct fw_kind {
  * the M1 and M1 Pro/Max firmware ask for one), syslog, and endpoint 0x20
  * kept for the NVMe side. It reaches IOP ON once crashlog, ioreport and
  * oslog are started: u-boot starts no others and boots real machines.
+ * The A11's RTKit is driven by the same Linux code: configured alike.
  */
 static void ans2_configure(const struct copro_board *b, int node,
 			   struct copro_sim_rtkit_config *cfg)
@@ -76,8 +77,11 @@ static void ans2_detach(struct board_fw *f)
 	f->ans2 = NULL;
 }
 
+/* The A11's NVMe node has no "apple,nvme-ans2" fallback: a row of its own. */
 static const struct fw_kind fw_kinds[] = {
 	{ "ANS2", "apple,nvme-ans2", ans2_configure, ans2_attach, ans2_detach },
+	{ "ANS2", "apple,t8015-nvme-ans2", ans2_configure, ans2_attach,
+	  ans2_detach },
 };
 
 #define NFWKINDS (sizeof(fw_kinds) / sizeof(fw_kinds[0]))
@@ -219,11 +223,19 @@ struct copro_sim_rtkit *copro_board_rtkit(const struct copro_board *b,
 	return NULL;
 }
 
+/* In devicetree order, whichever generation. */
 int copro_board_nvme_node(const struct copro_board *b)
 {
-	int node = copro_dt_next_compatible(b->dt, -1, "apple,nvme-ans2");
+	int best = -ENOENT;
 
-	return node >= 0 ? node : -ENOENT;
+	for (size_t k = 0; k < NFWKINDS; k++) {
+		int node = copro_dt_next_compatible(b->dt, -1,
+						    fw_kinds[k].compatible);
+
+		if (node >= 0 && (best < 0 || node < best))
+			best = node;
+	}
+	return best;
 }
 
 struct copro_sim_ans2 *copro_board_ans2(const struct copro_board *b,

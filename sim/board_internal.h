@@ -17,7 +17,12 @@
 struct copro_sim_asc;
 struct copro_sim_rtkit;
 struct copro_sim_sart;
+struct copro_sim_scmi;
+struct copro_sim_smc_mbox;
+struct copro_sim_smccc;
 struct fw_kind;
+
+#define BOARD_MAX_SMC_MBOX 8
 
 struct model_kind {
 	const char *name;
@@ -54,9 +59,18 @@ struct copro_board {
 	size_t nfws;
 	struct copro_sim_ans2_config disk; /* from the board config */
 	bool firmware_only;
+	/* Firmware reached by calls (board_scmi.c): EL3 (SMC), EL2 (HVC). */
+	struct copro_sim_smccc *disp[2];
+	struct {
+		int node;
+		struct copro_sim_smc_mbox *m;
+	} smc_mbox[BOARD_MAX_SMC_MBOX];
+	unsigned nsmc_mbox;
+	struct copro_sim_scmi **scmi;
+	unsigned nscmi;
 };
 
-enum board_kind { KIND_ASC, KIND_SART, KIND_PMGR, KIND_HYP };
+enum board_kind { KIND_ASC, KIND_SART, KIND_PMGR, KIND_SRAM, KIND_HYP };
 
 /* The model of `kind` instantiated for `node`, or NULL. */
 void *board_model_of(const struct copro_board *b, int node,
@@ -65,5 +79,9 @@ void *board_model_of(const struct copro_board *b, int node,
 /* board_fw.c: after the models; the CPUs are stopped before destroy. */
 int board_fws_create(struct copro_board *b);
 void board_fws_destroy(struct copro_board *b);
+
+/* board_scmi.c: SCMI platforms and the call firmware they sit behind. */
+int board_scmi_create(struct copro_board *b);
+void board_scmi_destroy(struct copro_board *b);
 
 #endif

@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 
+#include <copro/dt.h>
 #include <copro/export.h>
 #include <copro/mbox.h>
 #include <copro/platform.h>
@@ -26,10 +27,12 @@ struct copro_asc_msg {
 struct copro_asc;
 
 /*
- * Probe an "apple,asc-mailbox" (or "apple,asc-mailbox-v4") node: map its
- * reg, request "recv-not-empty" and "send-empty", and register the
- * controller under the node and, for run-time binding, under the node's
- * name ("mbox@277408000").
+ * Probe a mailbox node in one of the layouts Linux drives: ASC v4
+ * ("apple,asc-mailbox-v4", or copro's older "apple,asc-mailbox"), the
+ * A11's ASC ("apple,t8015-asc-mailbox") or M3 ("apple,m3-mailbox-v2"):
+ * map its reg, request "recv-not-empty" and "send-empty", and register
+ * the controller under the node and, for run-time binding, under the
+ * node's name ("mbox@277408000").
  */
 COPRO_API int copro_asc_probe(struct copro_platform *p, int node,
 			      struct copro_asc **out);
@@ -40,10 +43,17 @@ COPRO_API int copro_asc_probe(struct copro_platform *p, int node,
 COPRO_API int copro_asc_remove(struct copro_asc *asc);
 COPRO_API struct copro_mbox_controller *
 copro_asc_controller(struct copro_asc *asc);
+/*
+ * The next enabled node after `from` (-1: the first) that the driver
+ * binds to, in devicetree order, or -ENOENT.
+ */
+COPRO_API int copro_asc_next(const struct copro_dt *dt, int from);
 
 /* The compatibles the driver binds to. */
 #define COPRO_ASC_COMPATIBLE "apple,asc-mailbox"
 #define COPRO_ASC_COMPATIBLE_V4 "apple,asc-mailbox-v4"
+#define COPRO_ASC_COMPATIBLE_T8015 "apple,t8015-asc-mailbox"
+#define COPRO_ASC_COMPATIBLE_M3 "apple,m3-mailbox-v2"
 
 /* The driver table for the probe-all pass (<copro/devices.h>). */
 struct copro_driver;

@@ -62,6 +62,9 @@ COPRO_API int copro_dt_path(const struct copro_dt *dt, const char *path);
 COPRO_API int copro_dt_next_compatible(const struct copro_dt *dt, int from,
 				       const char *compat);
 COPRO_API int copro_dt_by_phandle(const struct copro_dt *dt, uint32_t phandle);
+/* Children in order: the first, then each next; -ENOENT after the last. */
+COPRO_API int copro_dt_first_child(const struct copro_dt *dt, int node);
+COPRO_API int copro_dt_next_child(const struct copro_dt *dt, int child);
 COPRO_API bool copro_dt_is_compatible(const struct copro_dt *dt, int node,
 				      const char *compat);
 COPRO_API bool copro_dt_enabled(const struct copro_dt *dt, int node);
@@ -106,7 +109,9 @@ COPRO_API int copro_dt_reg_by_name(const struct copro_dt *dt, int node,
  * Interrupt `index` (or by "interrupt-names") resolved through
  * interrupt-parent to a line number of that controller. With an
  * "apple,aic" parent (3 cells: type, number, flags) the line is the
- * number; with any other parent it is the first cell.
+ * number; with an Arm GIC ("arm,gic-v3", "arm,gic-400") it is the
+ * interrupt id (SPI n: 32 + n, PPI n: 16 + n); with any other parent it
+ * is the first cell.
  */
 COPRO_API int copro_dt_irq(const struct copro_dt *dt, int node, unsigned index,
 			   unsigned *line);

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The Apple ANS2 NVMe host driver (hardware.md 4): RTKit brings the
- * coprocessor up, then an NVMe controller with a linear submission queue,
- * NVMMU transfer control blocks and one 64-tag space shared by the admin
- * queue (2 tags) and the single I/O queue (62 tags).
+ * coprocessor up, then an NVMe controller with one admin and one I/O
+ * queue. Two generations, as Linux's apple.c drives them: the M1's
+ * ("apple,nvme-ans2": linear submission queues, NVMMU transfer control
+ * blocks, one 64-tag space, admin 2 tags, I/O 62) and the A11's
+ * ("apple,t8015-nvme-ans2": ring submission queues with tail doorbells,
+ * 16 entries, 128-byte I/O entries, admin 1 tag, I/O 15).
  *
  * I/O is asynchronous: copro_nvme_submit() takes a request and calls its
  * done() once, from the completion path (interrupt context on a threaded
@@ -36,8 +39,10 @@ struct copro_nvme;
 struct copro_rtkit;
 
 #define COPRO_NVME_COMPATIBLE "apple,nvme-ans2"
+#define COPRO_NVME_COMPATIBLE_T8015 "apple,t8015-nvme-ans2"
 #define COPRO_NVME_MAX_TRANSFER (4096u * 1024u) /* bytes per command */
 #define COPRO_NVME_MAX_SEGMENTS 127u
+/* I/O requests in flight at most: the M1's; info.io_tags is the node's. */
 #define COPRO_NVME_IO_TAGS 62u
 
 struct copro_nvme_config {
@@ -46,7 +51,13 @@ struct copro_nvme_config {
 };
 
 /*
- * Probe an "apple,nvme-ans2" node: power domains on, map "nvme" and
+ * The next enabled node after `from` (-1: the first) the driver binds to
+ * (either generation), in devicetree order, or -ENOENT.
+ */
+COPRO_API int copro_nvme_next(const struct copro_dt *dt, int from);
+
+/*
+ * Probe an ANS2 node of either generation: power domains on, map "nvme" and
  * "ans", RTKit over its mailbox with SART-filtered buffers, the full
  * bring-up of hardware.md 4 and Identify. Every failure is a clear error
  * (logged with the step and the value) and leaves nothing behind.
@@ -84,6 +95,8 @@ struct copro_nvme_info {
 	uint64_t max_write_zeroes; /* bytes per COPRO_NVME_WRITE_ZEROES */
 	bool discard_zeroes;	  /* deallocated blocks read back as zeroes */
 	bool write_zeroes_deac;	  /* Write Zeroes may deallocate (DEAC) */
+	const char *generation;	/* "t8103" (M1 and later) or "t8015" (A11) */
+	unsigned io_tags;	/* I/O requests the controller takes at once */
 };
 COPRO_API void copro_nvme_get_info(const struct copro_nvme *nvme,
 				   struct copro_nvme_info *out);

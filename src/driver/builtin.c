@@ -14,6 +14,8 @@ static const struct copro_driver *const builtin[] = {
 	&copro_asc_driver_table,
 	&copro_sart_driver_table,
 	&copro_nvme_driver_table,
+	&copro_smc_mbox_driver_table,
+	&copro_scmi_driver_table,
 	NULL,
 };
 

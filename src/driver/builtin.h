@@ -12,5 +12,7 @@
 extern const struct copro_driver copro_asc_driver_table;
 extern const struct copro_driver copro_sart_driver_table;
 extern const struct copro_driver copro_nvme_driver_table;
+extern const struct copro_driver copro_smc_mbox_driver_table;
+extern const struct copro_driver copro_scmi_driver_table;
 
 #endif

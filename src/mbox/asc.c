@@ -12,6 +12,14 @@
  * while the client's ring has room, so that a popped message always has
  * somewhere to go. With the ring full the line is disabled until the
  * framework calls rx_resume.
+ *
+ * Three register layouts (<copro/regs/asc.h>), as Linux's
+ * drivers/soc/apple/mailbox.c drives them: ASC v4, the A11's ASC and M3
+ * v2. M3 interrupts also latch at the mailbox: the driver enables the two
+ * it uses there when a client binds, acknowledges "recv-not-empty" once
+ * the FIFO is drained (or the line would stay asserted) and "send-empty"
+ * before waiting for room (or a latch left from the last time the FIFO
+ * was empty would fire at once).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -19,6 +27,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <libfdt.h>
 
 #include <copro/asc.h>
 #include <copro/driver/mbox_controller.h>
@@ -31,6 +41,7 @@ struct copro_asc {
 	struct copro_logdev ld;
 	struct copro_platform *p;
 	int node;
+	const struct asc_layout *lay;
 	struct copro_mmio *mmio;
 	struct copro_irq *irq_recv; /* recv-not-empty */
 	struct copro_irq *irq_send; /* send-empty */
@@ -77,10 +88,19 @@ static void asc_recv_not_empty(void *ctx)
 				return;
 			copro_irq_enable(asc->irq_recv);
 		}
-		if (copro_readl(asc->mmio, ASC_I2A_CONTROL) & ASC_CONTROL_EMPTY)
+		if (copro_readl(asc->mmio, asc->lay->i2a_control) &
+		    ASC_CONTROL_EMPTY) {
+			/*
+			 * A message arriving after the check latches the
+			 * condition again right after the acknowledge.
+			 */
+			if (asc->lay->irq_controls)
+				copro_writel(asc->mmio, asc->lay->irq_ack,
+					     M3_IRQ_I2A_NOT_EMPTY);
 			return;
-		msg.msg0 = copro_readq(asc->mmio, ASC_I2A_RECV0);
-		msg.msg1 = (uint32_t)(copro_readq(asc->mmio, ASC_I2A_RECV1) &
+		}
+		msg.msg0 = copro_readq(asc->mmio, asc->lay->i2a_recv0);
+		msg.msg1 = (uint32_t)(copro_readq(asc->mmio, asc->lay->i2a_recv1) &
 				      ASC_RECV1_MSG_MASK);
 		ret = copro_mbox_chan_rx(chan, &msg, sizeof(msg));
 		if (ret < 0) {
@@ -131,6 +151,10 @@ static int asc_startup(void *ctx, struct copro_mbox_chan *chan, uint64_t id,
 	}
 	*dir = COPRO_MBOX_DIR_BIDI;
 	atomic_store(&asc->chan, chan);
+	/* M3: the two lines the driver uses, enabled at the mailbox too. */
+	if (asc->lay->irq_controls)
+		copro_writel(asc->mmio, asc->lay->irq_enable,
+			     M3_IRQ_I2A_NOT_EMPTY | M3_IRQ_A2I_EMPTY);
 	copro_irq_enable(asc->irq_recv);
 	return 0;
 }
@@ -142,6 +166,8 @@ static void asc_shutdown(void *ctx, struct copro_mbox_chan *chan)
 	(void)chan;
 	copro_irq_disable(asc->irq_recv);
 	copro_irq_disable(asc->irq_send);
+	if (asc->lay->irq_controls)
+		copro_writel(asc->mmio, asc->lay->irq_enable, 0);
 	atomic_store(&asc->chan, NULL);
 }
 
@@ -160,13 +186,19 @@ static int asc_send(void *ctx, struct copro_mbox_chan *chan, const void *data,
 		return -EINVAL;
 	}
 	memcpy(&msg, data, sizeof(msg));
-	if (copro_readl(asc->mmio, ASC_A2I_CONTROL) & ASC_CONTROL_FULL) {
-		/* Level-triggered: if it drained meanwhile, it fires at once. */
+	if (copro_readl(asc->mmio, asc->lay->a2i_control) & ASC_CONTROL_FULL) {
+		/*
+		 * Level-triggered: if it drained meanwhile, it fires at once.
+		 * M3 latched "empty" the last time the FIFO was: forget that.
+		 */
+		if (asc->lay->irq_controls)
+			copro_writel(asc->mmio, asc->lay->irq_ack,
+				     M3_IRQ_A2I_EMPTY);
 		copro_irq_enable(asc->irq_send);
 		return -EBUSY;
 	}
-	copro_writeq(asc->mmio, ASC_A2I_SEND0, msg.msg0);
-	copro_writeq(asc->mmio, ASC_A2I_SEND1, msg.msg1);
+	copro_writeq(asc->mmio, asc->lay->a2i_send0, msg.msg0);
+	copro_writeq(asc->mmio, asc->lay->a2i_send1, msg.msg1);
 	return 0;
 }
 
@@ -187,6 +219,19 @@ static const struct copro_mbox_controller_ops asc_ops = {
 };
 
 /* ---- probe ----------------------------------------------------------- */
+
+/* The first layout whose compatible the node lists (most specific first). */
+static const struct asc_layout *find_layout(const struct copro_dt *dt,
+					    int node)
+{
+	size_t n;
+	const struct asc_layout *l = asc_layouts(&n);
+
+	for (size_t i = 0; i < n; i++)
+		if (copro_dt_is_compatible(dt, node, l[i].compatible))
+			return &l[i];
+	return NULL;
+}
 
 static int request_line(struct copro_asc *asc, const char *name,
 			copro_irq_handler_t handler, struct copro_irq **out)
@@ -236,14 +281,15 @@ int copro_asc_probe(struct copro_platform *p, int node,
 	copro_logdev_init(&asc->ld, copro_platform_log(p), "%s", asc->name);
 	atomic_init(&asc->chan, NULL);
 
-	if (!copro_dt_is_compatible(dt, node, COPRO_ASC_COMPATIBLE) &&
-	    !copro_dt_is_compatible(dt, node, COPRO_ASC_COMPATIBLE_V4)) {
+	asc->lay = find_layout(dt, node);
+	if (!asc->lay) {
 		copro_dev_err(&asc->ld,
-			      "%s: %s: compatible lists neither \"%s\" nor"
-			      " \"%s\"",
+			      "%s: %s: compatible lists none of \"%s\", \"%s\","
+			      " \"%s\", \"%s\"",
 			      copro_dt_name(dt),
 			      copro_dt_node_path(dt, node, path, sizeof(path)),
-			      COPRO_ASC_COMPATIBLE, COPRO_ASC_COMPATIBLE_V4);
+			      COPRO_ASC_COMPATIBLE_V4, COPRO_ASC_COMPATIBLE_T8015,
+			      COPRO_ASC_COMPATIBLE_M3, COPRO_ASC_COMPATIBLE);
 		ret = -ENODEV;
 		goto err_free;
 	}
@@ -255,16 +301,20 @@ int copro_asc_probe(struct copro_platform *p, int node,
 			      copro_strerror(ret));
 		goto err_free;
 	}
-	if (copro_mmio_size(asc->mmio) < ASC_I2A_RECV1 + 8) {
+	if (copro_mmio_size(asc->mmio) < asc->lay->min_size) {
 		copro_dev_err(&asc->ld,
 			      "%s: %s: reg size 0x%" PRIx64
-			      " too small for the mailbox (0x%x)",
+			      " too small for the %s mailbox (0x%x)",
 			      copro_dt_name(dt),
 			      copro_dt_node_path(dt, node, path, sizeof(path)),
-			      copro_mmio_size(asc->mmio), ASC_I2A_RECV1 + 8);
+			      copro_mmio_size(asc->mmio), asc->lay->name,
+			      asc->lay->min_size);
 		ret = -EINVAL;
 		goto err_unmap;
 	}
+	/* Nothing enabled at the mailbox until a client binds. */
+	if (asc->lay->irq_controls)
+		copro_writel(asc->mmio, asc->lay->irq_enable, 0);
 	ret = request_line(asc, ASC_IRQ_RECV_NOT_EMPTY, asc_recv_not_empty,
 			   &asc->irq_recv);
 	if (ret < 0)
@@ -316,4 +366,15 @@ int copro_asc_remove(struct copro_asc *asc)
 struct copro_mbox_controller *copro_asc_controller(struct copro_asc *asc)
 {
 	return asc->ctrl;
+}
+
+int copro_asc_next(const struct copro_dt *dt, int from)
+{
+	const void *fdt = copro_dt_blob(dt);
+
+	for (int n = fdt_next_node(fdt, from, NULL); n >= 0;
+	     n = fdt_next_node(fdt, n, NULL))
+		if (find_layout(dt, n) && copro_dt_enabled(dt, n))
+			return n;
+	return -ENOENT;
 }

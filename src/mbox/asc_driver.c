@@ -9,9 +9,12 @@
 
 #include "driver/builtin.h"
 
+/* The three layouts of Linux's mailbox.c (asc.c picks the registers). */
 static const char *const compatibles[] = {
 	COPRO_ASC_COMPATIBLE_V4,
 	COPRO_ASC_COMPATIBLE,
+	COPRO_ASC_COMPATIBLE_T8015,
+	COPRO_ASC_COMPATIBLE_M3,
 	NULL,
 };
 

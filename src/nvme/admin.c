@@ -221,7 +221,7 @@ int copro_nvme_configure(struct copro_nvme *nvme)
 
 int copro_nvme_create_io_queues(struct copro_nvme *nvme)
 {
-	const uint32_t qsize = ANS2_IO_DEPTH - 1, qid = NVME_IO_QID;
+	const uint32_t qsize = nvme->hw->io_depth - 1, qid = NVME_IO_QID;
 	struct nvme_sqe cq = {
 		.opcode = NVME_ADMIN_CREATE_CQ,
 		.prp1 = nvme->ioq.cq.phys,

@@ -16,7 +16,12 @@
 #define BOOT_STATUS_PERIOD_NS COPRO_NSEC_PER_MSEC
 #define SHUTDOWN_TIMEOUT_NS COPRO_NSEC_PER_SEC
 
-/* CC fields the ANS2 header leaves out: standard NVMe, 64/16-byte entries. */
+/*
+ * CC fields the ANS2 header leaves out: standard NVMe, 64/16-byte
+ * entries. The A11's I/O SQ entries are 128 bytes all the same: Linux
+ * writes these values for both generations and the controller ignores
+ * IOSQES.
+ */
 #define CC_IOSQES (6u << 16)
 #define CC_IOCQES (4u << 20)
 #define CAP_TO(cap) (((cap) >> 24) & 0xff) /* 500 ms units */
@@ -211,21 +216,14 @@ static int ctrl_enable(struct copro_nvme *nvme)
 	uint32_t csts;
 	int rc;
 
-	copro_writel(nvme->regs, ANS2_LINEAR_SQ_CTRL, ANS2_LINEAR_SQ_EN);
-	copro_writel(nvme->regs, ANS2_MAX_PEND_CMDS, ANS2_MAX_PEND_VALUE);
-	copro_writel(nvme->regs, ANS2_NVMMU_NUM_TCBS, ANS2_NUM_TCBS_VALUE);
-	/* Else every command with a zero PRP field fails, used or not. */
-	copro_writel(nvme->regs, ANS2_UNKNOWN_CTRL,
-		     copro_readl(nvme->regs, ANS2_UNKNOWN_CTRL) &
-			     ~ANS2_PRP_NULL_CHECK);
+	unsigned aqa = nvme->hw->admin_depth - 1;
 
+	/* M1: linear queues, pending limits, the NVMMU; A11: nothing. */
+	nvme->hw->setup(nvme);
 	copro_nvme_queues_reset(nvme);
-	copro_writel(nvme->regs, ANS2_NVME_AQA,
-		     (ANS2_ADMIN_DEPTH - 1) | (ANS2_ADMIN_DEPTH - 1) << 16);
+	copro_writel(nvme->regs, ANS2_NVME_AQA, aqa | aqa << 16);
 	copro_writeq(nvme->regs, ANS2_NVME_ASQ, nvme->adminq.sq.phys);
 	copro_writeq(nvme->regs, ANS2_NVME_ACQ, nvme->adminq.cq.phys);
-	copro_writeq(nvme->regs, ANS2_NVMMU_ASQ_TCB_BASE, nvme->adminq.tcb.phys);
-	copro_writeq(nvme->regs, ANS2_NVMMU_IOSQ_TCB_BASE, nvme->ioq.tcb.phys);
 
 	copro_writel(nvme->regs, ANS2_NVME_CC,
 		     ANS2_CC_EN | CC_IOSQES | CC_IOCQES);

@@ -13,8 +13,10 @@
 
 #include "driver/builtin.h"
 
+/* Both generations (hw.c); the A11's node has no generic fallback. */
 static const char *const compatibles[] = {
 	COPRO_NVME_COMPATIBLE,
+	COPRO_NVME_COMPATIBLE_T8015,
 	NULL,
 };
 

@@ -63,7 +63,7 @@ static int get_tag(struct copro_nvme *nvme, uint64_t deadline)
 				      "no I/O tag came free within %lld ms (all %u taken)",
 				      (long long)(copro_nvme_timeout(nvme) /
 						  COPRO_NSEC_PER_MSEC),
-				      COPRO_NVME_IO_TAGS);
+				      nvme->hw->ntags - nvme->io_tag0);
 			return -ETIMEDOUT;
 		}
 		wait_a_little(nvme, &nvme->tag_ev, key, deadline);
@@ -80,7 +80,7 @@ static void *chunk_cpu(struct copro_nvme *nvme, unsigned c)
 static int chunks_get(struct copro_nvme *nvme, struct nvme_tag *t,
 		      unsigned tag, unsigned n, uint64_t deadline)
 {
-	t->chunk[0] = (uint16_t)(tag - NVME_IO_TAG0);
+	t->chunk[0] = (uint16_t)(tag - nvme->io_tag0);
 	t->nchunks = 1;
 	while (n > 1) {
 		uint32_t key = copro_event_prepare(&nvme->pool_ev);

@@ -10,7 +10,8 @@
  *               lost-interrupt quirk), and the device state
  * done() callbacks never run under any of them, so they may submit.
  *
- * Tags: 0-1 admin, 2-63 I/O. A tag's slot (SQE copy, bounce chunks,
+ * Tags are the CIDs: on the M1 0-1 admin, 2-63 I/O; on the A11 0 admin,
+ * 1-15 I/O (hw.c). A tag's slot (SQE copy, bounce chunks,
  * request) belongs to whoever moved its state away from FREE; the
  * completion path, the crash path and resets race for INFLIGHT and
  * PARKED slots with a compare-and-swap, and only the winner finishes.
@@ -37,11 +38,39 @@ struct copro_rtkit;
 struct copro_crashlog;
 
 #define NVME_ADMIN_TAG0 0u
-#define NVME_IO_TAG0 ANS2_ADMIN_DEPTH
 #define NVME_NSID 1u
 /* Submission queue ids: what completions name in their SQ id field. */
 #define NVME_ADMIN_QID 0u
 #define NVME_IO_QID 1u
+
+struct copro_nvme;
+struct nvme_queue;
+
+/*
+ * What differs between the controller generations (hw.c): the M1's
+ * linear queues with the NVMMU, and the A11's rings.
+ */
+struct nvme_hw {
+	const char *compatible;
+	const char *name;	/* "t8103", "t8015" */
+	bool linear;		/* linear SQs and the NVMMU */
+	unsigned admin_depth;	/* admin queue entries (AQA) */
+	unsigned admin_tags;	/* admin tags: 0 to admin_tags - 1 */
+	unsigned io_depth;	/* I/O queue entries */
+	unsigned ntags;		/* I/O tags: admin_tags to ntags - 1 */
+	size_t iosq_entry;	/* bytes per I/O SQ entry */
+	uint32_t asq_db, iosq_db; /* the SQ doorbells */
+	/* Hands the command to the controller; cq_lock held. */
+	void (*submit)(struct copro_nvme *nvme, struct nvme_queue *q,
+		       unsigned tag, const struct nvme_sqe *sqe);
+	/* After a completion of `tag` was taken (M1: invalidate its TCB). */
+	void (*retire)(struct copro_nvme *nvme, unsigned tag);
+	/* Bring-up, before the admin queue is set: the generation's registers. */
+	void (*setup)(struct copro_nvme *nvme);
+};
+
+/* The generation a node is, or NULL. */
+const struct nvme_hw *copro_nvme_hw_match(const struct copro_dt *dt, int node);
 
 /* ---- PRPs (prp.c) ---------------------------------------------------- */
 
@@ -105,10 +134,11 @@ struct nvme_tag {
 };
 
 struct nvme_queue {
-	struct copro_dma_buf sq, cq, tcb;
-	struct nvme_sqe *sqes;	/* indexed by tag (linear queue) */
+	struct copro_dma_buf sq, cq, tcb; /* tcb: M1 only */
 	struct nvme_cqe *cqes;
-	struct ans2_tcb *tcbs;	/* indexed by tag */
+	/* Ring SQs (A11): entries, their size, the tail (under cq_lock). */
+	unsigned sq_depth, sq_tail;
+	size_t sq_entry;
 	/* Ring position, phase and issued tags (cq.h); under cq_lock. */
 	struct nvme_cq_cursor cur;
 	uint32_t sq_db, cq_db;	/* register offsets */
@@ -136,6 +166,8 @@ struct copro_nvme {
 	struct copro_logdev ld;
 	struct copro_platform *p;
 	int node;
+	const struct nvme_hw *hw;
+	unsigned io_tag0;	/* hw->admin_tags: the first I/O tag */
 	struct copro_nvme_config cfg;
 	/* The platform is unthreaded: completions only from copro_nvme_poll. */
 	bool polled;

@@ -246,16 +246,21 @@ int copro_nvme_probe(struct copro_platform *p, int node,
 	struct copro_nvme *nvme;
 	int rc;
 
+	const struct nvme_hw *hw = copro_nvme_hw_match(dt, node);
+
 	*out = NULL;
-	if (!copro_dt_is_compatible(dt, node, COPRO_NVME_COMPATIBLE)) {
+	if (!hw) {
 		copro_logf(copro_platform_log(p), COPRO_LOG_ERR,
 			   copro_dt_node_name(dt, node),
-			   "not compatible with \"%s\"", COPRO_NVME_COMPATIBLE);
+			   "compatible with neither \"%s\" nor \"%s\"",
+			   COPRO_NVME_COMPATIBLE, COPRO_NVME_COMPATIBLE_T8015);
 		return -ENODEV;
 	}
 	nvme = calloc(1, sizeof(*nvme));
 	if (!nvme)
 		return -ENOMEM;
+	nvme->hw = hw;
+	nvme->io_tag0 = hw->admin_tags;
 	rc = nvme_init(nvme, p, node, cfg);
 	if (rc) {
 		free(nvme);
@@ -325,6 +330,8 @@ void copro_nvme_get_info(const struct copro_nvme *nvme,
 			 struct copro_nvme_info *out)
 {
 	*out = nvme->info;
+	out->generation = nvme->hw->name;
+	out->io_tags = nvme->hw->ntags - nvme->io_tag0;
 }
 
 struct copro_rtkit *copro_nvme_rtkit(struct copro_nvme *nvme)

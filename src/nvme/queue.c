@@ -2,11 +2,12 @@
 /*
  * The two queues, the tag space and the completion path (hardware.md 4).
  *
- * Submission queues are linear: an array indexed by tag, a command is
- * issued by writing its tag to the queue's doorbell, after its TCB was
- * written. Completion queues are ordinary phase-bit rings. The doorbell
- * write and completion processing share cq_lock: without that the real
- * controller sometimes posts a completion without raising the interrupt.
+ * How a command reaches the controller is the generation's (hw.c): on
+ * the M1 a linear queue indexed by tag and the NVMMU's TCB, on the A11 a
+ * ring with a tail doorbell. Completion queues are ordinary phase-bit
+ * rings on both. The doorbell write and completion processing share
+ * cq_lock: without that the real controller sometimes posts a completion
+ * without raising the interrupt (and the A11's tail needs a lock anyway).
  */
 #include <errno.h>
 #include <string.h>
@@ -16,21 +17,35 @@
 
 #include "nvme/nvme_internal.h"
 
-#define IO_TAG_MASK (~0ull << NVME_IO_TAG0)
+/* I/O tags io_tag0 to ntags - 1, as bits. */
+static uint64_t io_tag_mask(const struct copro_nvme *nvme)
+{
+	uint64_t all = nvme->hw->ntags >= 64 ? ~0ull
+					     : (1ull << nvme->hw->ntags) - 1;
+
+	return all & (~0ull << nvme->io_tag0);
+}
 
 static int queue_alloc(struct copro_nvme *nvme, struct nvme_queue *q,
-		       const char *name, unsigned depth, uint16_t qid,
-		       unsigned lo, unsigned hi, uint32_t sq_db, uint32_t cq_db)
+		       const char *name, unsigned depth, size_t entry,
+		       uint16_t qid, unsigned lo, unsigned hi, uint32_t sq_db,
+		       uint32_t cq_db)
 {
+	const struct nvme_hw *hw = nvme->hw;
 	int rc;
 
-	/* SQEs and TCBs are indexed by tag, so both cover the whole space. */
-	rc = copro_dma_alloc(nvme->p, ANS2_MAX_TAGS * sizeof(struct nvme_sqe),
+	/*
+	 * Linear SQEs and TCBs are indexed by tag, so both cover the whole
+	 * tag space; a ring holds its entries.
+	 */
+	rc = copro_dma_alloc(nvme->p,
+			     hw->linear ? ANS2_MAX_TAGS * sizeof(struct nvme_sqe)
+					: depth * entry,
 			     &q->sq);
 	if (!rc)
 		rc = copro_dma_alloc(nvme->p, depth * sizeof(struct nvme_cqe),
 				     &q->cq);
-	if (!rc)
+	if (!rc && hw->linear)
 		rc = copro_dma_alloc(nvme->p,
 				     ANS2_MAX_TAGS * sizeof(struct ans2_tcb),
 				     &q->tcb);
@@ -38,9 +53,10 @@ static int queue_alloc(struct copro_nvme *nvme, struct nvme_queue *q,
 		rc = copro_nvme_cq_init(&q->cur, depth, qid, lo, hi);
 	if (rc)
 		return rc;
-	q->sqes = q->sq.cpu;
 	q->cqes = q->cq.cpu;
-	q->tcbs = q->tcb.cpu;
+	q->sq_depth = depth;
+	q->sq_entry = entry;
+	q->sq_tail = 0;
 	q->name = name;
 	q->sq_db = sq_db;
 	q->cq_db = cq_db;
@@ -56,17 +72,19 @@ static void queue_free(struct copro_nvme *nvme, struct nvme_queue *q)
 
 int copro_nvme_queues_alloc(struct copro_nvme *nvme)
 {
-	unsigned nio = ANS2_MAX_TAGS - NVME_IO_TAG0;
+	const struct nvme_hw *hw = nvme->hw;
+	unsigned nio = hw->ntags - nvme->io_tag0;
 	unsigned nchunks = nio + NVME_SHARED_CHUNKS;
 	int rc;
 
-	rc = queue_alloc(nvme, &nvme->adminq, "admin", ANS2_ADMIN_DEPTH,
-			 NVME_ADMIN_QID, NVME_ADMIN_TAG0, NVME_IO_TAG0,
-			 ANS2_LINEAR_ASQ_DB, ANS2_ACQ_DB);
+	rc = queue_alloc(nvme, &nvme->adminq, "admin", hw->admin_depth,
+			 sizeof(struct nvme_sqe), NVME_ADMIN_QID,
+			 NVME_ADMIN_TAG0, nvme->io_tag0, hw->asq_db,
+			 ANS2_ACQ_DB);
 	if (!rc)
-		rc = queue_alloc(nvme, &nvme->ioq, "I/O", ANS2_IO_DEPTH,
-				 NVME_IO_QID, NVME_IO_TAG0, ANS2_MAX_TAGS,
-				 ANS2_LINEAR_IOSQ_DB, ANS2_IOCQ_DB);
+		rc = queue_alloc(nvme, &nvme->ioq, "I/O", hw->io_depth,
+				 hw->iosq_entry, NVME_IO_QID, nvme->io_tag0,
+				 hw->ntags, hw->iosq_db, ANS2_IOCQ_DB);
 	/*
 	 * Preallocated so the I/O path never allocates: each I/O tag owns
 	 * one bounce chunk and the list pages of a 4 MiB transfer; larger
@@ -88,11 +106,11 @@ int copro_nvme_queues_alloc(struct copro_nvme *nvme)
 
 		atomic_init(&tag->state, TAG_FREE);
 		atomic_init(&tag->deadline, 0);
-		tag->admin = t < NVME_IO_TAG0;
-		if (tag->admin)
+		tag->admin = t < nvme->io_tag0;
+		if (tag->admin || t >= hw->ntags)
 			continue;
 		for (unsigned i = 0; i < NVME_PRP_PAGES; i++) {
-			size_t off = ((size_t)(t - NVME_IO_TAG0) * NVME_PRP_PAGES +
+			size_t off = ((size_t)(t - nvme->io_tag0) * NVME_PRP_PAGES +
 				      i) * NVME_PAGE_SIZE;
 
 			tag->prp[i].cpu =
@@ -103,7 +121,7 @@ int copro_nvme_queues_alloc(struct copro_nvme *nvme)
 	nvme->pool_n = 0;
 	for (unsigned c = nio; c < nchunks; c++)
 		nvme->pool[nvme->pool_n++] = (uint16_t)c;
-	atomic_init(&nvme->io_free, IO_TAG_MASK);
+	atomic_init(&nvme->io_free, io_tag_mask(nvme));
 	atomic_init(&nvme->inflight, 0);
 	return 0;
 }
@@ -124,7 +142,11 @@ void copro_nvme_queues_reset(struct copro_nvme *nvme)
 	for (unsigned i = 0; i < 2; i++) {
 		memset(qs[i]->cqes, 0,
 		       qs[i]->cur.depth * sizeof(struct nvme_cqe));
-		memset(qs[i]->tcbs, 0, ANS2_MAX_TAGS * sizeof(struct ans2_tcb));
+		if (qs[i]->tcb.cpu)
+			memset(qs[i]->tcb.cpu, 0,
+			       ANS2_MAX_TAGS * sizeof(struct ans2_tcb));
+		/* A fresh controller's rings start at entry 0. */
+		qs[i]->sq_tail = 0;
 		copro_nvme_cq_reset(&qs[i]->cur);
 	}
 	copro_mutex_unlock(&nvme->cq_lock);
@@ -164,47 +186,20 @@ void copro_nvme_tag_put(struct copro_nvme *nvme, unsigned tag)
 
 static struct nvme_queue *tag_queue(struct copro_nvme *nvme, unsigned tag)
 {
-	return tag < NVME_IO_TAG0 ? &nvme->adminq : &nvme->ioq;
+	return tag < nvme->io_tag0 ? &nvme->adminq : &nvme->ioq;
 }
 
-/*
- * The TCB repeats the command's PRPs: the NVMMU lets the controller DMA
- * only there, in the direction the opcode implies. Apple's vendor
- * command moves its data through the SART instead, so its TCB allows no
- * PRP DMA.
- */
-static void tcb_write(struct ans2_tcb *tcb, const struct nvme_sqe *sqe,
-		      unsigned tag)
-{
-	memset(tcb, 0, sizeof(*tcb));
-	tcb->opcode = sqe->opcode;
-	if (sqe->opcode & 1)
-		tcb->dma_flags |= ANS2_TCB_DMA_TO_DEVICE;
-	if (sqe->opcode & 2)
-		tcb->dma_flags |= ANS2_TCB_DMA_FROM_DEVICE;
-	tcb->command_id = (uint8_t)tag;
-	tcb->length = sqe->cdw12 & 0xffff;
-	if (sqe->opcode != ANS2_VENDOR_OPC) {
-		tcb->prp1 = sqe->prp1;
-		tcb->prp2 = sqe->prp2;
-	}
-}
-
-/* cq_lock held: TCB and SQE, then the doorbell. */
+/* cq_lock held: the generation's submission, deadline first. */
 static void ring_locked(struct copro_nvme *nvme, unsigned tag)
 {
 	struct nvme_tag *t = &nvme->tags[tag];
 	struct nvme_queue *q = tag_queue(nvme, tag);
 
-	tcb_write(&q->tcbs[tag], &t->sqe, tag);
-	q->sqes[tag] = t->sqe;
 	copro_nvme_cq_issue(&q->cur, tag);
 	atomic_store(&t->deadline,
 		     copro_time_ns() + (uint64_t)copro_nvme_timeout(nvme));
 	atomic_store(&t->state, TAG_INFLIGHT);
-	/* The platform's MMIO write orders the DMA memory writes above. */
-	atomic_thread_fence(memory_order_release);
-	copro_writel(nvme->regs, q->sq_db, tag);
+	nvme->hw->submit(nvme, q, tag, &t->sqe);
 }
 
 static int state_errno(enum nvme_state s, int fail_status)
@@ -243,7 +238,7 @@ int copro_nvme_issue(struct copro_nvme *nvme, unsigned tag, bool internal)
 
 void copro_nvme_issue_parked_locked(struct copro_nvme *nvme)
 {
-	for (unsigned tag = NVME_IO_TAG0; tag < ANS2_MAX_TAGS; tag++) {
+	for (unsigned tag = nvme->io_tag0; tag < nvme->hw->ntags; tag++) {
 		int expect = TAG_PARKED;
 
 		/* Claimed like a completion: a failing path may own it already. */
@@ -353,7 +348,6 @@ static unsigned reap_queue_locked(struct copro_nvme *nvme,
 		struct nvme_cqe e;
 		struct nvme_cqe_info i;
 		enum nvme_cqe_verdict v;
-		uint32_t stat;
 		int expect = TAG_INFLIGHT;
 
 		cqe_snapshot(q, &e);
@@ -365,12 +359,7 @@ static unsigned reap_queue_locked(struct copro_nvme *nvme,
 			cqe_refuse(nvme, q, v, &i, dead);
 			continue;
 		}
-		copro_writel(nvme->regs, ANS2_NVMMU_TCB_INVAL, i.cid);
-		stat = copro_readl(nvme->regs, ANS2_NVMMU_TCB_STAT);
-		if (stat)
-			copro_dev_warn(&nvme->ld,
-				       "NVMMU_TCB_STAT 0x%x after invalidating the TCB of tag %u",
-				       stat, i.cid);
+		nvme->hw->retire(nvme, i.cid);
 		/*
 		 * Aborted because a reset or a shutdown deleted the I/O queue:
 		 * never started, so whoever deleted it decides (retry or fail).
@@ -409,7 +398,7 @@ int copro_nvme_reap(struct copro_nvme *nvme)
 	unsigned n;
 
 	copro_mutex_lock(&nvme->cq_lock);
-	n = reap_queue_locked(nvme, &nvme->adminq, done, ANS2_ADMIN_DEPTH);
+	n = reap_queue_locked(nvme, &nvme->adminq, done, nvme->io_tag0);
 	n += reap_queue_locked(nvme, &nvme->ioq, done + n, ANS2_MAX_TAGS - n);
 	copro_mutex_unlock(&nvme->cq_lock);
 

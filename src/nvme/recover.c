@@ -155,7 +155,7 @@ static uint64_t expired_mask(struct copro_nvme *nvme, uint64_t now)
 {
 	uint64_t m = 0;
 
-	for (unsigned tag = NVME_IO_TAG0; tag < ANS2_MAX_TAGS; tag++) {
+	for (unsigned tag = nvme->io_tag0; tag < nvme->hw->ntags; tag++) {
 		struct nvme_tag *t = &nvme->tags[tag];
 
 		if (atomic_load(&t->state) == TAG_INFLIGHT &&
@@ -194,7 +194,7 @@ void copro_nvme_check_timeouts(struct copro_nvme *nvme, bool may_block)
 	/* Still expired now that we own the controller? */
 	copro_mutex_lock(&nvme->cq_lock);
 	after = nvme_state(nvme) == NVME_LIVE ? expired_mask(nvme, now) : 0;
-	for (unsigned tag = NVME_IO_TAG0; tag < ANS2_MAX_TAGS; tag++)
+	for (unsigned tag = nvme->io_tag0; tag < nvme->hw->ntags; tag++)
 		if (after & (1ull << tag))
 			nvme->tags[tag].expired = true;
 	copro_mutex_unlock(&nvme->cq_lock);

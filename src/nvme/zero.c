@@ -67,7 +67,7 @@ void copro_nvme_prep_zero(struct copro_nvme *nvme, struct nvme_tag *t,
 		/* The range list lives in the tag's own bounce chunk. */
 		struct nvme_dsm_range r = { .cattr = 0, .nlb = (uint32_t)nlb,
 					    .slba = slba };
-		unsigned chunk = tag - NVME_IO_TAG0;
+		unsigned chunk = tag - nvme->io_tag0;
 
 		memcpy((char *)nvme->chunks.cpu + (size_t)chunk * NVME_CHUNK_SIZE,
 		       &r, sizeof(r));

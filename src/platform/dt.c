@@ -284,6 +284,20 @@ int copro_dt_by_phandle(const struct copro_dt *dt, uint32_t phandle)
 	return node;
 }
 
+int copro_dt_first_child(const struct copro_dt *dt, int node)
+{
+	int child = node >= 0 ? fdt_first_subnode(dt->blob, node) : -1;
+
+	return child >= 0 ? child : -ENOENT;
+}
+
+int copro_dt_next_child(const struct copro_dt *dt, int child)
+{
+	int next = child >= 0 ? fdt_next_subnode(dt->blob, child) : -1;
+
+	return next >= 0 ? next : -ENOENT;
+}
+
 bool copro_dt_is_compatible(const struct copro_dt *dt, int node,
 			    const char *compat)
 {

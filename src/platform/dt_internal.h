@@ -56,6 +56,7 @@ struct copro_dt_irqspec {
 	unsigned count;
 	const fdt32_t *spec;
 	bool aic;
+	bool gic; /* an Arm GIC: <type number flags>, SPIs from 32 */
 };
 int copro_dt_irqspec(const struct copro_dt *dt, int node,
 		     struct copro_dt_irqspec *out);

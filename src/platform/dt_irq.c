@@ -85,6 +85,15 @@ int copro_dt_irqspec(const struct copro_dt *dt, int node,
 		return -EINVAL;
 	}
 	out->aic = copro_dt_is_compatible(dt, out->parent, "apple,aic");
+	out->gic = copro_dt_is_compatible(dt, out->parent, "arm,gic-v3") ||
+		   copro_dt_is_compatible(dt, out->parent, "arm,gic-400") ||
+		   copro_dt_is_compatible(dt, out->parent, "arm,cortex-a15-gic");
+	if (out->gic && cells != 3) {
+		copro_dt_err(dt, out->parent,
+			     "#interrupt-cells = %u, but a GIC has 3 (type, number, flags)",
+			     cells);
+		return -COPRO_EDT;
+	}
 	if (out->aic && cells != 3) {
 		copro_dt_err(dt, out->parent,
 			     "#interrupt-cells = %u, but an apple,aic has 3 (type, number, flags)",
@@ -117,7 +126,19 @@ int copro_dt_irq(const struct copro_dt *dt, int node, unsigned index,
 		return -ENOENT;
 	}
 	/* AIC: <type number flags>; anything else: the line comes first. */
-	*line = fdt32_to_cpu(is.spec[index * is.cells + (is.aic ? 1 : 0)]);
+	*line = fdt32_to_cpu(is.spec[index * is.cells + (is.aic || is.gic)]);
+	if (is.gic) {
+		/* GIC: type 0 is an SPI (INTID 32 + n), 1 a PPI (16 + n). */
+		uint32_t type = fdt32_to_cpu(is.spec[index * is.cells]);
+
+		if (type > 1 || *line > 987) {
+			copro_dt_err(dt, node,
+				     "interrupts entry %u: GIC type %u number %u is not an SPI or PPI",
+				     index, type, *line);
+			return -COPRO_EDT;
+		}
+		*line += type == 0 ? 32 : 16;
+	}
 	return 0;
 }
 

@@ -95,6 +95,19 @@ static int check_refs(const struct copro_dt *dt, int node, bool irqs_checked)
 	return first;
 }
 
+/*
+ * Under a parent with #size-cells = <0>, reg is an identifier (an SCMI
+ * protocol number, a resource id), not an address: nothing to translate.
+ */
+static bool reg_is_id(const struct copro_dt *dt, int node)
+{
+	int bus = fdt_parent_offset(dt->blob, node);
+	unsigned ac, sc;
+
+	return bus >= 0 && copro_dt_bus_cells(dt, bus, &ac, &sc) == 0 &&
+	       sc == 0;
+}
+
 static int check_enabled_node(const struct copro_dt *dt, int node, int depth,
 			      struct spans *spans)
 {
@@ -104,7 +117,8 @@ static int check_enabled_node(const struct copro_dt *dt, int node, int depth,
 	if (fdt_getprop(dt->blob, node, "interrupts", NULL))
 		note(&first, copro_dt_irqspec(dt, node, &is));
 
-	if (fdt_getprop(dt->blob, node, "reg", NULL)) {
+	if (fdt_getprop(dt->blob, node, "reg", NULL) &&
+	    !reg_is_id(dt, node)) {
 		int n = copro_dt_reg_count(dt, node);
 
 		note(&first, n);

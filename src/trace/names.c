@@ -55,6 +55,37 @@ static const struct reg_name asc_mbox_regs[] = {
 	{ 0, NULL },
 };
 
+/* The A11's ASC: only the CONTROL registers moved. */
+static const struct reg_name asc_t8015_mbox_regs[] = {
+	{ ASC_T8015_A2I_CONTROL, "A2I_CONTROL" },
+	{ ASC_T8015_I2A_CONTROL, "I2A_CONTROL" },
+	{ ASC_A2I_SEND0, "A2I_SEND0" },
+	{ ASC_A2I_SEND1, "A2I_SEND1" },
+	{ ASC_A2I_RECV0, "A2I_RECV0" },
+	{ ASC_A2I_RECV1, "A2I_RECV1" },
+	{ ASC_I2A_SEND0, "I2A_SEND0" },
+	{ ASC_I2A_SEND1, "I2A_SEND1" },
+	{ ASC_I2A_RECV0, "I2A_RECV0" },
+	{ ASC_I2A_RECV1, "I2A_RECV1" },
+	{ 0, NULL },
+};
+
+static const struct reg_name m3_mbox_regs[] = {
+	{ M3_IRQ_ENABLE, "IRQ_ENABLE" },
+	{ M3_IRQ_ACK, "IRQ_ACK" },
+	{ M3_A2I_CONTROL, "A2I_CONTROL" },
+	{ M3_A2I_SEND0, "A2I_SEND0" },
+	{ M3_A2I_SEND1, "A2I_SEND1" },
+	{ M3_A2I_RECV0, "A2I_RECV0" },
+	{ M3_A2I_RECV1, "A2I_RECV1" },
+	{ M3_I2A_CONTROL, "I2A_CONTROL" },
+	{ M3_I2A_SEND0, "I2A_SEND0" },
+	{ M3_I2A_SEND1, "I2A_SEND1" },
+	{ M3_I2A_RECV0, "I2A_RECV0" },
+	{ M3_I2A_RECV1, "I2A_RECV1" },
+	{ 0, NULL },
+};
+
 static const struct reg_name asc_cpu_regs[] = {
 	{ ASC_CPU_CONTROL, "CPU_CONTROL" },
 	{ 0, NULL },
@@ -82,6 +113,23 @@ static const struct reg_name ans2_regs[] = {
 	{ ANS2_NVMMU_IOSQ_TCB_BASE, "NVMMU_IOSQ_TCB_BASE" },
 	{ ANS2_NVMMU_TCB_INVAL, "NVMMU_TCB_INVAL" },
 	{ ANS2_NVMMU_TCB_STAT, "NVMMU_TCB_STAT" },
+	{ 0, NULL },
+};
+
+/* The A11's controller: the standard registers and doorbells only. */
+static const struct reg_name ans2_t8015_regs[] = {
+	{ ANS2_NVME_CAP, "CAP" },
+	{ ANS2_NVME_VS, "VS" },
+	{ ANS2_NVME_CC, "CC" },
+	{ ANS2_NVME_CSTS, "CSTS" },
+	{ ANS2_NVME_AQA, "AQA" },
+	{ ANS2_NVME_ASQ, "ASQ" },
+	{ ANS2_NVME_ACQ, "ACQ" },
+	{ ANS2_ASQ_DB, "ASQ_DB" },
+	{ ANS2_ACQ_DB, "ACQ_DB" },
+	{ ANS2_IOSQ_DB, "IOSQ_DB" },
+	{ ANS2_IOCQ_DB, "IOCQ_DB" },
+	{ ANS2_BOOT_STATUS, "BOOT_STATUS" },
 	{ 0, NULL },
 };
 
@@ -140,11 +188,16 @@ static const struct reg_name *table_for(const struct copro_trace_device *d,
 	const char *rname = list_at(d->reg_names, d->reg_names_len, reg);
 
 #define IS(c) in_list(d->compat_list, d->compat_len, c)
+	if (IS(ASC_COMPAT_T8015))
+		return asc_t8015_mbox_regs;
+	if (IS(ASC_COMPAT_M3))
+		return m3_mbox_regs;
 	if (IS("apple,asc-mailbox") || IS("apple,asc-mailbox-v4"))
 		return asc_mbox_regs;
-	if (IS("apple,nvme-ans2")) {
+	if (IS("apple,nvme-ans2") || IS("apple,t8015-nvme-ans2")) {
 		if (rname && !strcmp(rname, "nvme"))
-			return ans2_regs;
+			return IS("apple,t8015-nvme-ans2") ? ans2_t8015_regs
+							   : ans2_regs;
 		if (rname && !strcmp(rname, "ans"))
 			return asc_cpu_regs;
 		return NULL;

@@ -85,12 +85,8 @@ static void open_ap(struct test_ap *ap, const char *board,
 	if (cfg)
 		test_ap_replace_fw(ap, cfg);
 
-	assert_int_equal(copro_dt_reg(copro_board_dt(ap->b), asc_node, 0, &phys,
-				      &size),
-			 0);
-	assert_int_equal(copro_mmio_map(ap->p, phys - ASC_MBOX_OFFSET,
-					ASC_CPU_REGION_SIZE, &ap->cpu),
-			 0);
+	copro_sim_asc_cpu_region(ap->asc, &phys, &size);
+	assert_int_equal(copro_mmio_map(ap->p, phys, size, &ap->cpu), 0);
 	assert_int_equal(copro_asc_probe(ap->p, asc_node, &ap->drv), 0);
 	assert_int_equal(copro_mbox_request_dt(ap->p, ap->nvme, NULL, 0,
 					       &client, &ap->chan),

@@ -105,10 +105,8 @@ void test_sys_open(struct test_sys *s, const char *board, bool threaded)
 	assert_true(mem >= 0);
 	assert_int_equal(copro_dt_reg(dt, mem, 0, &s->dram_base, &size), 0);
 
-	assert_int_equal(copro_dt_reg(dt, mbox, 0, &phys, &size), 0);
-	assert_int_equal(copro_mmio_map(s->p, phys - ASC_MBOX_OFFSET,
-					ASC_CPU_REGION_SIZE, &s->cpu),
-			 0);
+	copro_sim_asc_cpu_region(s->asc, &phys, &size);
+	assert_int_equal(copro_mmio_map(s->p, phys, size, &s->cpu), 0);
 	assert_int_equal(copro_asc_probe(s->p, mbox, &s->drv), 0);
 	assert_int_equal(copro_sart_probe(s->p, ref_node(s, "apple,sart", NULL),
 					  &s->sart),

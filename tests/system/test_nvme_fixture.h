@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The t8103 board with a temporary disk file and its host side brought
- * up by the probe-all pass (the ASC mailbox, the SART, then the NVMe
- * driver), shared by the NVMe system tests.
+ * A board with a temporary disk file and its host side brought up by the
+ * probe-all pass (the ASC mailbox, the SART, then the NVMe driver),
+ * shared by the NVMe system tests: t8103, or the board COPRO_TEST_BOARD
+ * names (CTest runs these tests on the A11's t8015 too, whose controller
+ * generation differs).
  */
 #ifndef TEST_NVME_FIXTURE_H
 #define TEST_NVME_FIXTURE_H
@@ -53,8 +55,9 @@ struct fx {
 
 static inline void fx_board(struct fx *f, bool threaded)
 {
+	const char *board = getenv("COPRO_TEST_BOARD");
 	struct copro_board_config bc = {
-		.board = "t8103",
+		.board = board && *board ? board : "t8103",
 		.threaded = threaded,
 		.disk_size = FX_DISK_SIZE,
 	};

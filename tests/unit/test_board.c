@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The boards: t8103 and t6000 instantiate every model their devicetree
+ * The boards: t8103, t6000 and t8015 instantiate every model their devicetree
  * asks for (ASC, SART, the RTKit firmware model on the NVMe node's
  * mailbox), the accessors find them by node, and two boards live side by
  * side in one process.
@@ -39,6 +39,11 @@ static const struct expect t8103 = {
 static const struct expect t6000 = {
 	"t6000", "/soc/mbox@38f408000", "/soc/iommu@393c50000",
 	"/soc/nvme@393cc0000", 3, 0x10000000000ull,
+};
+
+static const struct expect t8015 = {
+	"t8015", "/soc/mbox@257008000", "/soc/iommu@259c50000",
+	"/soc/nvme@259cc0000", 0, 0x800000000ull,
 };
 
 struct fx {
@@ -158,6 +163,44 @@ static void test_t6000(void **state)
 	close_board(&f);
 }
 
+/*
+ * The A11: its own mailbox layout and controller generation, and the
+ * coprocessor's CPU block where the NVMe node's "ans" reg is, not at the
+ * mailbox's ASC base; upstream's interrupt numbers.
+ */
+static void test_t8015(void **state)
+{
+	const struct copro_dt *dt;
+	struct copro_sim_asc *asc;
+	uint64_t phys, size;
+	unsigned line;
+	int nvme;
+	struct fx f;
+
+	(void)state;
+	open_board(&f, "t8015");
+	check_models(&f, &t8015);
+	dt = copro_board_dt(f.b);
+	nvme = copro_dt_path(dt, t8015.nvme);
+	asc = copro_board_asc(f.b, copro_dt_path(dt, t8015.mbox));
+	assert_string_equal(copro_sim_asc_layout(asc), "apple,t8015-asc-mailbox");
+	assert_string_equal(copro_sim_ans2_generation(copro_board_ans2(f.b, nvme)),
+			    "t8015");
+	copro_sim_asc_cpu_region(asc, &phys, &size);
+	assert_int_equal(phys, 0x259d20000ull);
+	assert_int_equal(size, 0x2000);
+	assert_int_equal(copro_dt_irq_by_name(dt, copro_dt_path(dt, t8015.mbox),
+					      "recv-not-empty", &line),
+			 0);
+	assert_int_equal(line, 268);
+	assert_int_equal(copro_dt_irq(dt, nvme, 0, &line), 0);
+	assert_int_equal(line, 270);
+	assert_int_equal(copro_dt_ref_count(dt, nvme, "power-domains",
+					    "#power-domain-cells"),
+			 2);
+	close_board(&f);
+}
+
 static void test_default_board(void **state)
 {
 	struct fx f;
@@ -215,6 +258,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_t8103),
 		cmocka_unit_test(test_t6000),
+		cmocka_unit_test(test_t8015),
 		cmocka_unit_test(test_default_board),
 		cmocka_unit_test(test_firmware_only),
 		cmocka_unit_test(test_two_boards),

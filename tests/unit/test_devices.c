@@ -29,6 +29,8 @@
 #include <copro/error.h>
 #include <copro/nvme.h>
 #include <copro/sart.h>
+#include <copro/scmi.h>
+#include <copro/smc_mbox.h>
 #include <copro/sim/board.h>
 
 #include "test_dtb.h"
@@ -839,7 +841,9 @@ static void test_builtin_drivers(void **state)
 	assert_ptr_equal(copro_builtin_drivers()[0], copro_asc_driver());
 	assert_ptr_equal(copro_builtin_drivers()[1], copro_sart_driver());
 	assert_ptr_equal(copro_builtin_drivers()[2], copro_nvme_driver());
-	assert_null(copro_builtin_drivers()[3]);
+	assert_ptr_equal(copro_builtin_drivers()[3], copro_smc_mbox_driver());
+	assert_ptr_equal(copro_builtin_drivers()[4], copro_scmi_driver());
+	assert_null(copro_builtin_drivers()[5]);
 }
 
 int main(void)

@@ -261,7 +261,9 @@ static void test_open_board_unknown_and_file(void **state)
 	assert_int_equal(copro_board_dt_open("no-such-board",
 					     test_logcap_log(&fx->cap), &fx->dt),
 			 -ENOENT);
-	expect_log(fx, "err: no-such-board: not a built-in board (gunyah, t6000, t8103)");
+	/* The list grows with boards/; it names every built-in one. */
+	expect_log(fx, "err: no-such-board: not a built-in board (gunyah, ");
+	expect_log(fx, "scmi-mbox, scmi-smc, t6000, t8015, t8103)");
 
 	assert_int_equal(copro_dt_open_file("/nonexistent/x.dtb",
 					    test_logcap_log(&fx->cap), &fx->dt),
@@ -679,6 +681,66 @@ static void test_irq_by_name_and_parents(void **state)
 	expect_log(fx, "/soc/orphan: has interrupts but no interrupt parent");
 }
 
+static void test_irq_gic(void **state)
+{
+	struct fx *fx = *state;
+	unsigned line;
+	struct test_dtb *t;
+	int dev;
+
+	t = board_begin();
+	test_dtb_begin(t, "gic@2f000000");
+	TEST_DTB_STRS(t, "compatible", "arm,gic-v3");
+	test_dtb_cells(t, "#interrupt-cells", 1, 3);
+	test_dtb_empty(t, "interrupt-controller");
+	test_dtb_cells(t, "phandle", 1, 7);
+	test_dtb_end(t);
+	test_dtb_begin(t, "dev@0");
+	test_dtb_cells(t, "interrupt-parent", 1, 7);
+	/* An SPI, a PPI, and type 2, which a GIC does not have. */
+	test_dtb_cells(t, "interrupts", 9, 0, 40, 4, 1, 9, 4, 2, 1, 4);
+	test_dtb_end(t);
+	assert_int_equal(board_open(fx, t), 0);
+	dev = path(fx, "/soc/dev@0");
+	assert_int_equal(copro_dt_irq(fx->dt, dev, 0, &line), 0);
+	assert_int_equal(line, 32 + 40);
+	assert_int_equal(copro_dt_irq(fx->dt, dev, 1, &line), 0);
+	assert_int_equal(line, 16 + 9);
+	assert_int_equal(copro_dt_irq(fx->dt, dev, 2, &line), -COPRO_EDT);
+	expect_log(fx, "interrupts entry 2: GIC type 2 number 1 is not an SPI or PPI");
+}
+
+/* Under #size-cells = <0> a reg is an id (an SCMI protocol), not an address. */
+static void test_reg_as_id(void **state)
+{
+	struct fx *fx = *state;
+	struct test_dtb *t;
+	int scmi, child;
+
+	t = board_begin();
+	test_dtb_begin(t, "scmi");
+	test_dtb_cells(t, "#address-cells", 1, 1);
+	test_dtb_cells(t, "#size-cells", 1, 0);
+	test_dtb_begin(t, "protocol@14");
+	test_dtb_cells(t, "reg", 1, 0x14);
+	test_dtb_end(t);
+	test_dtb_begin(t, "protocol@15");
+	test_dtb_cells(t, "reg", 1, 0x15);
+	test_dtb_end(t);
+	test_dtb_end(t);
+	assert_int_equal(board_open(fx, t), 0);
+	assert_int_equal(copro_dt_validate(fx->dt), 0);
+	assert_int_equal(errors(fx), 0);
+	/* Walking the children. */
+	scmi = path(fx, "/soc/scmi");
+	child = copro_dt_first_child(fx->dt, scmi);
+	assert_string_equal(copro_dt_node_name(fx->dt, child), "protocol@14");
+	child = copro_dt_next_child(fx->dt, child);
+	assert_string_equal(copro_dt_node_name(fx->dt, child), "protocol@15");
+	assert_int_equal(copro_dt_next_child(fx->dt, child), -ENOENT);
+	assert_int_equal(copro_dt_first_child(fx->dt, child), -ENOENT);
+}
+
 static void test_irq_aic_needs_three_cells(void **state)
 {
 	struct fx *fx = *state;
@@ -855,6 +917,8 @@ int main(void)
 		T(test_irq_wrong_cells),
 		T(test_irq_by_name_and_parents),
 		T(test_irq_aic_needs_three_cells),
+		T(test_irq_gic),
+		T(test_reg_as_id),
 		T(test_refs_with_args),
 		T(test_bad_phandle_in_mboxes),
 		T(test_duplicate_phandle),

@@ -42,11 +42,13 @@ int asc_session_open(const struct asc_session_config *cfg,
 	s->p = copro_board_platform(s->board);
 	const struct copro_dt *dt = copro_board_dt(s->board);
 
-	s->node = copro_dt_next_compatible(dt, -1, COPRO_ASC_COMPATIBLE);
+	s->node = copro_asc_next(dt, -1);
 	if (s->node < 0) {
 		copro_logf(cfg->log, COPRO_LOG_ERR, NULL,
-			   "board %s has no enabled '%s' node", copro_dt_name(dt),
-			   COPRO_ASC_COMPATIBLE);
+			   "board %s has no enabled mailbox node ('%s', '%s' or"
+			   " '%s')",
+			   copro_dt_name(dt), COPRO_ASC_COMPATIBLE_V4,
+			   COPRO_ASC_COMPATIBLE_T8015, COPRO_ASC_COMPATIBLE_M3);
 		ret = -ENODEV;
 		goto fail;
 	}
@@ -62,12 +64,9 @@ int asc_session_open(const struct asc_session_config *cfg,
 	if (ret)
 		goto fail;
 
-	ret = copro_dt_reg(dt, s->node, 0, &base, &size);
-	if (ret)
-		goto fail;
-	/* The CPU control block sits at the ASC base, below the mailbox. */
-	ret = copro_mmio_map(s->p, base - ASC_MBOX_OFFSET, ASC_CPU_REGION_SIZE,
-			     &s->cpu);
+	/* The coprocessor's CPU control block, wherever the board puts it. */
+	copro_sim_asc_cpu_region(s->model, &base, &size);
+	ret = copro_mmio_map(s->p, base, size, &s->cpu);
 	if (ret)
 		goto fail;
 	ret = copro_devices_probe_all(s->p, &dc, &s->devs);

@@ -28,6 +28,8 @@ void cmd_crashlog_usage(FILE *out);
 int cmd_hyp(int argc, char **argv);
 void cmd_hyp_usage(FILE *out);
 int cmd_serve(int argc, char **argv);
+int cmd_scmi(int argc, char **argv);
+void cmd_scmi_usage(FILE *out);
 void cmd_serve_usage(FILE *out);
 int cmd_trace(int argc, char **argv);
 void cmd_trace_usage(FILE *out);

@@ -19,6 +19,8 @@ static const struct {
 	  bench_nvme_main, bench_nvme_usage },
 	{ "nbd", "fio over NBD against copro serve vs against nbdkit file",
 	  bench_nbd_main, bench_nbd_usage },
+	{ "scmi", "an SCMI command over SMC + shared memory vs a direct handler call",
+	  bench_scmi_main, bench_scmi_usage },
 	{ "msgq", "Gunyah message queue: CREDIT completion vs one message in flight",
 	  bench_msgq_main, bench_msgq_usage },
 };

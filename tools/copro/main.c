@@ -22,6 +22,8 @@ static const struct cli_cmd commands[] = {
 	  cmd_crashlog, cmd_crashlog_usage },
 	{ "trace", "print a recording (--record) decoded, or write it for Perfetto",
 	  cmd_trace, cmd_trace_usage },
+	{ "scmi", "talk SCMI to a board's platform firmware (SMC/HVC, shared memory)",
+	  cmd_scmi, cmd_scmi_usage },
 	{ "hyp", "Gunyah hypervisor model: VMs, message queues, doorbells, RM RPC (demo)",
 	  cmd_hyp, cmd_hyp_usage },
 	{ "bench", "run a benchmark beside its baselines (each below)",

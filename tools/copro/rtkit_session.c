@@ -84,8 +84,9 @@ int rtkit_session_open(const struct rtkit_session_config *cfg,
 	s->node = copro_board_nvme_node(s->board);
 	if (s->node < 0) {
 		copro_logf(cfg->log, COPRO_LOG_ERR, NULL,
-			   "board %s has no enabled '%s' node",
-			   copro_dt_name(dt), COPRO_NVME_COMPATIBLE);
+			   "board %s has no enabled '%s' or '%s' node",
+			   copro_dt_name(dt), COPRO_NVME_COMPATIBLE,
+			   COPRO_NVME_COMPATIBLE_T8015);
 		ret = -ENODEV;
 		goto fail;
 	}

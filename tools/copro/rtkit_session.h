@@ -33,7 +33,7 @@ struct rtkit_session_config {
 struct rtkit_session {
 	struct copro_board *board;
 	struct copro_platform *p;
-	int node;		/* the "apple,nvme-ans2" node */
+	int node;		/* the ANS2 NVMe node (either generation) */
 	char path[128];
 	struct copro_devices *devs; /* the mailbox and SART drivers */
 	struct copro_sart *sart;    /* a reference, as the NVMe driver holds */

@@ -157,8 +157,9 @@ int serve_check_board(struct serve_ctx *c)
 		node = copro_board_nvme_node(b);
 		if (node < 0) {
 			snprintf(fe.msg, sizeof(fe.msg),
-				 "it has no NVMe coprocessor (no \"%s\" node)",
-				 COPRO_NVME_COMPATIBLE);
+				 "it has no NVMe coprocessor (no \"%s\" or"
+				 " \"%s\" node)",
+				 COPRO_NVME_COMPATIBLE, COPRO_NVME_COMPATIBLE_T8015);
 			ret = node;
 		} else {
 			/* Every device, as the plugin brings them up. */

@@ -149,6 +149,16 @@ static bool nvme_submit(struct trace_decode *d, const struct copro_trace_event *
 	return true;
 }
 
+/* The A11's ring queues: the doorbell carries the new tail, not a tag. */
+static bool nvme_ring_submit(const struct copro_trace_event *e, bool admin,
+			     struct trace_note *n)
+{
+	n->kind = NOTE_NVME;
+	snprintf(n->text, sizeof(n->text), "NVMe %s submit, SQ tail %llu",
+		 admin ? "admin" : "I/O", (unsigned long long)e->u.mmio.val);
+	return true;
+}
+
 static bool nvme_done(struct trace_decode *d, const struct copro_trace_event *e,
 		      struct trace_note *n)
 {
@@ -183,6 +193,8 @@ static bool nvme(struct trace_decode *d, const struct copro_trace_event *e,
 			return nvme_submit(d, e, true, n);
 		if (!strcmp(reg, "LINEAR_IOSQ_DB"))
 			return nvme_submit(d, e, false, n);
+		if (!strcmp(reg, "ASQ_DB") || !strcmp(reg, "IOSQ_DB"))
+			return nvme_ring_submit(e, reg[0] == 'A', n);
 		if (!strcmp(reg, "NVMMU_TCB_INVAL"))
 			return nvme_done(d, e, n);
 		n->kind = NOTE_NVME;

@@ -266,9 +266,9 @@ static int check_board(void)
 		return -1;
 	}
 	ret = copro_dt_validate(dt);
-	if (ret == 0 && copro_dt_next_compatible(dt, -1, COPRO_NVME_COMPATIBLE) < 0) {
-		nbdkit_error("board %s has no \"%s\" node", name,
-			     COPRO_NVME_COMPATIBLE);
+	if (ret == 0 && copro_nvme_next(dt, -1) < 0) {
+		nbdkit_error("board %s has no \"%s\" or \"%s\" node", name,
+			     COPRO_NVME_COMPATIBLE, COPRO_NVME_COMPATIBLE_T8015);
 		ret = -ENOENT;
 	} else if (ret < 0) {
 		nbdkit_error("board %s: invalid devicetree: %s", name,

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Device model of the Apple ANS2 NVMe controller (hardware.md 4): the
- * "nvme" register region with the CC/CSTS state machine, linear
- * submission queues, the NVMMU and its TCBs, one admin and one I/O queue
- * sharing 64 tags, and a namespace stored in a backing file (4096-byte
- * LBAs). It is the application side of the ANS2 coprocessor's RTKit
+ * "nvme" register region with the CC/CSTS state machine, one admin and
+ * one I/O queue, and a namespace stored in a backing file (4096-byte
+ * LBAs). Two generations, by compatible: the M1's ("apple,nvme-ans2":
+ * linear submission queues, the NVMMU and its TCBs, 64 tags shared by
+ * both queues) and the A11's ("apple,t8015-nvme-ans2": ring submission
+ * queues with tail doorbells, 16 entries, 128-byte I/O entries, no
+ * NVMMU; docs/a11.md). It is the application side of the ANS2 coprocessor's RTKit
  * firmware model: BOOT_STATUS reads 0xde71ce55 only after that firmware
  * booted, and a coprocessor crash stops the controller.
  *
@@ -29,7 +32,12 @@
  *    gets a completion on the doorbell's queue with Command ID Conflict
  *    (DNR) and CID = the tag; the command in flight is not disturbed.
  *  - Linear doorbells while LINEAR_SQ_CTRL is off are ignored (logged,
- *    doorbells_ignored); ring submission is not modelled.
+ *    doorbells_ignored). On the M1 there are no SQ tail doorbells; on
+ *    the A11 no linear or NVMMU registers (bad accesses both).
+ *  - A11: a tail doorbell beyond the queue or over unfetched entries is
+ *    ignored (doorbells_ignored); a queue runs at most 16 commands; an
+ *    entry whose CID is in flight on its queue gets Command ID Conflict
+ *    (cid_conflicts); Identify says SQES 0x77.
  *  - The NVMMU reads a tag's TCB when its command starts and keeps that
  *    copy until NVMMU_TCB_INVAL; invalidating a tag in flight fails
  *    (NVMMU_TCB_STAT 1) and keeps the TCB.
@@ -37,7 +45,8 @@
  *    PRPs, length or direction not what the TCB allows: Data Transfer
  *    Error; the PRP null check: Invalid Field; all with DNR. A data DMA
  *    bus fault (or the injected one) is a Data Transfer Error.
- *  - Completions carry SQ head 0 (a linear queue has no head).
+ *  - Completions carry SQ head 0 on the M1 (a linear queue has no head),
+ *    the fetch position on the A11.
  *  - The vendor command's layout is in <copro/regs/ans2.h>.
  *  - Dataset Management (deallocate) and Write Zeroes are supported
  *    (ONCS bits 2 and 3); deallocated LBAs read as zeroes and Write
@@ -158,6 +167,10 @@ struct copro_sim_ans2_stats {
 	uint64_t doorbells_ignored;
 	/* Messages on the firmware's application endpoint (dropped). */
 	uint64_t app_messages;
+	/* A11: entries whose CID was already in flight on their queue. */
+	uint64_t cid_conflicts;
+	/* A11: the most commands each queue had in flight at once. */
+	uint64_t inflight_max_admin, inflight_max_io;
 	/* I/O submission queues deleted by Delete I/O SQ. */
 	uint64_t ioq_deleted;
 	/*
@@ -170,6 +183,8 @@ struct copro_sim_ans2_stats {
 COPRO_API void copro_sim_ans2_get_stats(const struct copro_sim_ans2 *m,
 					struct copro_sim_ans2_stats *out);
 COPRO_API uint64_t copro_sim_ans2_size(const struct copro_sim_ans2 *m);
+/* "t8103" (the M1's controller, also t6000's) or "t8015" (the A11's). */
+COPRO_API const char *copro_sim_ans2_generation(const struct copro_sim_ans2 *m);
 
 #ifdef __cplusplus
 }

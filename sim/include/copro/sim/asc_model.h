@@ -5,8 +5,12 @@
  * interrupt lines) and the coprocessor CPU, whose CPU_CONTROL.RUN bit
  * (ASC base + 0x44) starts and stops a firmware thread.
  *
- * Instantiated from an "apple,asc-mailbox" node: the mailbox registers at
- * the node's reg, the CPU control block at reg - 0x8000 (the ASC base).
+ * Instantiated from a mailbox node in one of the layouts Linux drives
+ * ("apple,asc-mailbox-v4", "apple,t8015-asc-mailbox", "apple,m3-mailbox-v2";
+ * "apple,asc-mailbox" as v4): the mailbox registers at the node's reg, in
+ * that layout. The CPU control block is at the "ans" reg of the first node
+ * whose `mboxes` names the mailbox (as the NVMe node does), else at the
+ * ASC base, reg - 0x8000.
  */
 #ifndef COPRO_SIM_ASC_MODEL_H
 #define COPRO_SIM_ASC_MODEL_H
@@ -47,6 +51,11 @@ COPRO_API bool copro_sim_asc_cpu_running(const struct copro_sim_asc *asc);
 COPRO_API int copro_sim_asc_node(const struct copro_sim_asc *asc);
 COPRO_API const char *copro_sim_asc_name(const struct copro_sim_asc *asc);
 COPRO_API struct copro_bus *copro_sim_asc_bus(const struct copro_sim_asc *asc);
+/* The compatible whose register layout the model implements. */
+COPRO_API const char *copro_sim_asc_layout(const struct copro_sim_asc *asc);
+/* Where the CPU control block (CPU_CONTROL at +0x44) is. */
+COPRO_API void copro_sim_asc_cpu_region(const struct copro_sim_asc *asc,
+					uint64_t *phys, uint64_t *size);
 
 /*
  * The coprocessor's side of the FIFOs, for firmware. Waits spin briefly,

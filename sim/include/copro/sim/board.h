@@ -27,6 +27,8 @@ struct copro_sim_asc;
 struct copro_sim_rtkit;
 struct copro_sim_sart;
 struct copro_sim_ans2;
+struct copro_sim_scmi;
+struct copro_sim_smccc;
 
 /* The built-in board used when none is named. */
 #define COPRO_BOARD_DEFAULT "t8103"
@@ -109,8 +111,18 @@ COPRO_API struct copro_sim_ans2 *copro_board_ans2(const struct copro_board *b,
 /* The Gunyah hypervisor model of a "gunyah" board (NULL if none). */
 struct copro_sim_hyp;
 COPRO_API struct copro_sim_hyp *copro_board_hyp(const struct copro_board *b);
-/* The first "apple,nvme-ans2" node, or -ENOENT. */
+/* The first ANS2 NVMe node ("apple,nvme-ans2" or the A11's
+ * "apple,t8015-nvme-ans2"), or -ENOENT. */
 COPRO_API int copro_board_nvme_node(const struct copro_board *b);
+
+/*
+ * The SCMI platform of the board's first "copro,scmi-platform" node (NULL
+ * if none), and the firmware answering a conduit's calls (NULL if the
+ * board has none: such calls answer NOT_SUPPORTED).
+ */
+COPRO_API struct copro_sim_scmi *copro_board_scmi(const struct copro_board *b);
+COPRO_API struct copro_sim_smccc *copro_board_smccc(const struct copro_board *b,
+						    enum copro_conduit conduit);
 
 #ifdef __cplusplus
 }

@@ -51,9 +51,17 @@
 #define ANS2_CSTS_SHST_MASK (3u << 2)
 #define ANS2_CSTS_SHST_CMPLT (2u << 2)
 
-/* Apple additions. */
+/*
+ * Doorbells at the standard places (CAP.DSTRD 0): SQ y tail at
+ * 0x1000 + 8y, CQ y head at 0x1004 + 8y. The M1 uses only the CQ heads
+ * (its SQs are linear); the A11 uses all four.
+ */
+#define ANS2_ASQ_DB 0x1000
 #define ANS2_ACQ_DB 0x1004
+#define ANS2_IOSQ_DB 0x1008
 #define ANS2_IOCQ_DB 0x100c
+
+/* Apple additions (M1 generation; the A11 has none but BOOT_STATUS). */
 #define ANS2_MAX_PEND_CMDS 0x1210
 #define ANS2_BOOT_STATUS 0x1300
 #define ANS2_BOOT_STATUS_OK 0xde71ce55u
@@ -69,6 +77,15 @@
 #define ANS2_NVMMU_IOSQ_TCB_BASE 0x28110 /* 64-bit */
 #define ANS2_NVMMU_TCB_INVAL 0x28118
 #define ANS2_NVMMU_TCB_STAT 0x28120
+
+/*
+ * The A11 (t8015) generation, from Linux's apple.c: no linear SQ and no
+ * NVMMU; both queues are rings of at most 16 entries ("max_queue_depth");
+ * I/O SQ entries are 128 bytes (APPLE_NVME_IOSQES 7), the NVMe command in
+ * the first 64, admin SQ entries the standard 64.
+ */
+#define ANS2_T8015_DEPTH 16
+#define ANS2_T8015_IOSQ_ENTRY 128
 
 #define ANS2_MAX_TAGS 64
 #define ANS2_ADMIN_DEPTH 2

@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The EL3/EL2 call dispatcher: see <copro/sim/smccc_fw.h>. It takes every
+ * owning entity that has a service (and owner 0, the Arm architecture
+ * calls) on the bus; a call then finds its service in a small table.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdlib.h>
+
+#include <copro/sim/bus.h>
+#include <copro/error.h>
+#include <copro/log.h>
+#include <copro/os.h>
+#include <copro/sim/smccc_fw.h>
+#include <copro/driver/smccc.h>
+
+#define SMCCC_OWNERS 64
+#define SMCCC_MAX_SERVICES 32
+
+/* A slot is published by storing fn last, and retired by clearing it. */
+struct service {
+	uint32_t fid;
+	void *ctx;
+	_Atomic(copro_sim_smccc_fn) fn;
+};
+
+struct copro_sim_smccc {
+	struct copro_bus *bus;
+	struct copro_logdev ld;
+	enum copro_conduit conduit;
+	/*
+	 * Calls take no lock: they count themselves in `inflight` and read
+	 * the slots; remove retires a slot, then waits for the count to
+	 * drain, so no call still runs the service when it returns.
+	 */
+	_Atomic unsigned inflight;
+	/* Serialises add/remove (and the owners taken on the bus). */
+	struct copro_mutex reg_lock;
+	struct service svc[SMCCC_MAX_SERVICES];
+	unsigned nsvc; /* slots in use, under reg_lock */
+	unsigned owner_refs[SMCCC_OWNERS]; /* services per owner (0: +1) */
+	_Atomic uint64_t calls, not_supported;
+};
+
+/* A return code in the width of the call's convention. */
+static uint64_t ret_val(uint32_t fid, int32_t v)
+{
+	return copro_smccc_is_64(fid) ? (uint64_t)(int64_t)v : (uint32_t)v;
+}
+
+static void answer_arch(struct copro_sim_smccc *d, uint32_t fid,
+			const struct copro_smccc_regs *in,
+			struct copro_smccc_regs *out)
+{
+	uint32_t q = (uint32_t)in->x[1];
+
+	switch (fid) {
+	case COPRO_SMCCC_VERSION:
+		out->x[0] = COPRO_SMCCC_VERSION_1_2;
+		return;
+	case COPRO_SMCCC_ARCH_FEATURES:
+		/* Only the architecture calls this firmware implements. */
+		out->x[0] = q == COPRO_SMCCC_VERSION ||
+					    q == COPRO_SMCCC_ARCH_FEATURES
+				    ? 0
+				    : ret_val(fid, COPRO_SMCCC_RET_NOT_SUPPORTED);
+		return;
+	}
+	atomic_fetch_add_explicit(&d->not_supported, 1, memory_order_relaxed);
+	out->x[0] = ret_val(fid, COPRO_SMCCC_RET_NOT_SUPPORTED);
+}
+
+static void dispatch(void *ctx, enum copro_conduit conduit,
+		     const struct copro_smccc_regs *in,
+		     struct copro_smccc_regs *out)
+{
+	struct copro_sim_smccc *d = ctx;
+	/* The function id is w0, whatever the caller left above it. */
+	uint32_t fid = (uint32_t)in->x[0];
+	struct copro_smccc_regs w;
+	const struct copro_smccc_regs *args = in;
+
+	(void)conduit;
+	atomic_fetch_add_explicit(&d->calls, 1, memory_order_relaxed);
+	if (copro_smccc_fid_check(fid) < 0)
+		goto not_supported;
+	if (!copro_smccc_is_64(fid)) {
+		w = *in;
+		for (unsigned i = 0; i < COPRO_SMCCC_NREGS; i++)
+			w.x[i] = (uint32_t)w.x[i];
+		args = &w;
+		*out = w;
+	}
+	if (copro_smccc_owner(fid) == COPRO_SMCCC_OWNER_ARCH) {
+		answer_arch(d, fid, args, out);
+		return;
+	}
+	atomic_fetch_add(&d->inflight, 1);
+	for (unsigned i = 0; i < SMCCC_MAX_SERVICES; i++) {
+		copro_sim_smccc_fn fn = atomic_load_explicit(
+			&d->svc[i].fn, memory_order_acquire);
+
+		if (fn && d->svc[i].fid == fid) {
+			fn(d->svc[i].ctx, args, out);
+			atomic_fetch_sub(&d->inflight, 1);
+			return;
+		}
+	}
+	atomic_fetch_sub(&d->inflight, 1);
+not_supported:
+	atomic_fetch_add_explicit(&d->not_supported, 1, memory_order_relaxed);
+	copro_dev_dbg(&d->ld, "function id 0x%08" PRIx32 ": NOT_SUPPORTED",
+		      fid);
+	out->x[0] = ret_val(fid, COPRO_SMCCC_RET_NOT_SUPPORTED);
+}
+
+static int owner_get(struct copro_sim_smccc *d, unsigned owner)
+{
+	int ret;
+
+	if (d->owner_refs[owner]++)
+		return 0;
+	ret = copro_bus_add_fwcall(d->bus, d->conduit, owner, dispatch, d);
+	if (ret < 0) {
+		d->owner_refs[owner]--;
+		copro_dev_err(&d->ld,
+			      "cannot take %s calls of owner %u (%s): %s",
+			      copro_conduit_name(d->conduit), owner,
+			      copro_smccc_owner_name(owner), copro_strerror(ret));
+	}
+	return ret;
+}
+
+static void owner_put(struct copro_sim_smccc *d, unsigned owner)
+{
+	if (d->owner_refs[owner] && !--d->owner_refs[owner])
+		copro_bus_remove_fwcall(d->bus, d->conduit, owner);
+}
+
+int copro_sim_smccc_create(struct copro_bus *bus, enum copro_conduit conduit,
+			   struct copro_sim_smccc **out)
+{
+	struct copro_sim_smccc *d;
+	int ret;
+
+	*out = NULL;
+	if (conduit != COPRO_CONDUIT_SMC && conduit != COPRO_CONDUIT_HVC)
+		return -EINVAL;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	d->bus = bus;
+	d->conduit = conduit;
+	copro_logdev_init(&d->ld, copro_bus_log(bus), "%s",
+			  conduit == COPRO_CONDUIT_SMC ? "el3-firmware"
+						       : "el2-hypervisor");
+	ret = copro_mutex_init(&d->reg_lock);
+	if (ret < 0) {
+		free(d);
+		return ret;
+	}
+	ret = owner_get(d, COPRO_SMCCC_OWNER_ARCH);
+	if (ret < 0) {
+		copro_mutex_destroy(&d->reg_lock);
+		free(d);
+		return ret;
+	}
+	*out = d;
+	return 0;
+}
+
+void copro_sim_smccc_destroy(struct copro_sim_smccc *d)
+{
+	if (!d)
+		return;
+	if (d->nsvc)
+		copro_dev_err(&d->ld, "destroyed with %u service(s) left",
+			      d->nsvc);
+	for (unsigned o = 0; o < SMCCC_OWNERS; o++)
+		if (d->owner_refs[o])
+			copro_bus_remove_fwcall(d->bus, d->conduit, o);
+	copro_mutex_destroy(&d->reg_lock);
+	free(d);
+}
+
+enum copro_conduit copro_sim_smccc_conduit(const struct copro_sim_smccc *d)
+{
+	return d->conduit;
+}
+
+int copro_sim_smccc_add(struct copro_sim_smccc *d, uint32_t fid,
+			copro_sim_smccc_fn fn, void *ctx)
+{
+	char desc[96];
+	int ret = 0;
+
+	if (!fn || copro_smccc_fid_check(fid) < 0 ||
+	    copro_smccc_owner(fid) == COPRO_SMCCC_OWNER_ARCH) {
+		copro_dev_err(&d->ld, "cannot serve %s: not a usable service id",
+			      copro_smccc_fid_describe(fid, desc, sizeof(desc)));
+		return -EINVAL;
+	}
+	copro_mutex_lock(&d->reg_lock);
+	for (unsigned i = 0; i < SMCCC_MAX_SERVICES; i++)
+		if (atomic_load(&d->svc[i].fn) && d->svc[i].fid == fid)
+			ret = -EEXIST;
+	if (!ret && d->nsvc == SMCCC_MAX_SERVICES)
+		ret = -ENOSPC;
+	if (ret == -EEXIST || ret == -ENOSPC)
+		copro_dev_err(&d->ld, "cannot serve %s: %s",
+			      copro_smccc_fid_describe(fid, desc, sizeof(desc)),
+			      ret == -EEXIST ? "already served"
+					     : "too many services");
+	if (!ret)
+		ret = owner_get(d, copro_smccc_owner(fid));
+	for (unsigned i = 0; !ret && i < SMCCC_MAX_SERVICES; i++) {
+		if (atomic_load(&d->svc[i].fn))
+			continue;
+		d->svc[i].fid = fid;
+		d->svc[i].ctx = ctx;
+		atomic_store_explicit(&d->svc[i].fn, fn, memory_order_release);
+		d->nsvc++;
+		break;
+	}
+	copro_mutex_unlock(&d->reg_lock);
+	return ret;
+}
+
+void copro_sim_smccc_remove(struct copro_sim_smccc *d, uint32_t fid)
+{
+	bool found = false;
+
+	copro_mutex_lock(&d->reg_lock);
+	for (unsigned i = 0; i < SMCCC_MAX_SERVICES; i++) {
+		if (atomic_load(&d->svc[i].fn) && d->svc[i].fid == fid) {
+			atomic_store(&d->svc[i].fn, NULL);
+			d->nsvc--;
+			found = true;
+			break;
+		}
+	}
+	/* No new call reaches it; wait for the ones that already had. */
+	while (found && atomic_load(&d->inflight))
+		copro_sleep_ns(10 * COPRO_NSEC_PER_USEC);
+	if (found)
+		owner_put(d, copro_smccc_owner(fid));
+	copro_mutex_unlock(&d->reg_lock);
+}
+
+void copro_sim_smccc_stats(const struct copro_sim_smccc *d,
+			   struct copro_sim_smccc_stats *out)
+{
+	struct copro_sim_smccc *m = (struct copro_sim_smccc *)d;
+
+	out->calls = atomic_load(&m->calls);
+	out->not_supported = atomic_load(&m->not_supported);
+}

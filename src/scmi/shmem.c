@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A shared-memory channel area ("arm,scmi-shmem", SPEC 5), reached with
+ * 32-bit MMIO accesses as the SRAM it lives in allows. The agent writes a
+ * command only into a free area; it trusts nothing it reads back: the
+ * length word is checked against the area before a byte of payload is
+ * read.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include <copro/error.h>
+#include <copro/log.h>
+
+#include <copro/driver/platform.h>
+
+#include "scmi/scmi_internal.h"
+
+int scmi_area_map(struct copro_scmi *s, int user, unsigned index,
+		  struct scmi_area *a)
+{
+	const struct copro_dt *dt = copro_platform_dt(s->p);
+	struct copro_dt_ref ref;
+	char path[256];
+	uint64_t size;
+	int ret = copro_dt_ref(dt, user, "shmem", NULL, index, &ref);
+
+	memset(a, 0, sizeof(*a));
+	if (ret < 0)
+		return ret;
+	copro_dt_node_path(dt, ref.node, path, sizeof(path));
+	if (!copro_dt_is_compatible(dt, ref.node, "arm,scmi-shmem")) {
+		copro_dev_err(&s->ld, "%s: %s: shmem entry %u of %s is not"
+			      " \"arm,scmi-shmem\"", copro_dt_name(dt), path,
+			      index, copro_dt_node_name(dt, user));
+		return -EINVAL;
+	}
+	ret = copro_dt_reg(dt, ref.node, 0, &a->phys, &size);
+	if (ret < 0)
+		return ret;
+	if (size < SCMI_SHMEM_MIN_SIZE || size > SCMI_SHMEM_PAYLOAD + SCMI_MAX_MSG ||
+	    (a->phys & 3) || (size & 3)) {
+		copro_dev_err(&s->ld, "%s: %s: a channel area of 0x%" PRIx64
+			      " bytes at 0x%" PRIx64 ": it must be word"
+			      " aligned and 0x%x to 0x%x bytes",
+			      copro_dt_name(dt), path, size, a->phys,
+			      SCMI_SHMEM_MIN_SIZE,
+			      SCMI_SHMEM_PAYLOAD + SCMI_MAX_MSG);
+		return -EINVAL;
+	}
+	if (a->phys & 7)
+		/* OP-TEE overlays a 64-bit field: it needs 8-byte alignment. */
+		copro_dev_warn(&s->ld, "%s: %s: area at 0x%" PRIx64 " is not"
+			       " 8-byte aligned; some platforms need it",
+			       copro_dt_name(dt), path, a->phys);
+	a->size = (size_t)size;
+	ret = copro_mmio_map(s->p, a->phys, size, &a->m);
+	if (ret < 0)
+		copro_dev_err(&s->ld, "%s: %s: cannot map 0x%" PRIx64 "+0x%"
+			      PRIx64 ": %s", copro_dt_name(dt), path, a->phys,
+			      size, copro_strerror(ret));
+	return ret;
+}
+
+void scmi_area_unmap(struct scmi_area *a)
+{
+	if (a->m)
+		copro_mmio_unmap(a->m);
+	a->m = NULL;
+}
+
+uint32_t scmi_area_status(const struct scmi_area *a)
+{
+	return copro_readl(a->m, SCMI_SHMEM_STATUS);
+}
+
+bool scmi_area_free(const struct scmi_area *a)
+{
+	return scmi_area_status(a) & SCMI_SHMEM_STATUS_FREE;
+}
+
+size_t scmi_area_payload_max(const struct scmi_area *a)
+{
+	return a->size - SCMI_SHMEM_PAYLOAD;
+}
+
+/*
+ * Bytes to and from the area from offset `off` (8-byte aligned), in 64-bit
+ * accesses where whole words allow, 32-bit for a trailing half: as few
+ * bus accesses as the SRAM takes.
+ */
+static void area_put(const struct scmi_area *a, uint64_t off, const uint8_t *p,
+		     size_t len)
+{
+	uint8_t w[8];
+	size_t i = 0;
+
+	for (; len - i >= 8; i += 8)
+		copro_writeq(a->m, off + i,
+			     get32(p + i) | (uint64_t)get32(p + i + 4) << 32);
+	if (i < len) {
+		memset(w, 0, sizeof(w));
+		memcpy(w, p + i, len - i);
+		if (len - i <= 4)
+			copro_writel(a->m, off + i, get32(w));
+		else
+			copro_writeq(a->m, off + i,
+				     get32(w) | (uint64_t)get32(w + 4) << 32);
+	}
+}
+
+static void area_get(const struct scmi_area *a, uint64_t off, uint8_t *p,
+		     size_t len)
+{
+	uint8_t w[8];
+	size_t i = 0;
+
+	for (; len - i >= 8; i += 8) {
+		uint64_t v = copro_readq(a->m, off + i);
+
+		put32(p + i, (uint32_t)v);
+		put32(p + i + 4, (uint32_t)(v >> 32));
+	}
+	if (i < len) {
+		uint64_t v = len - i <= 4 ? copro_readl(a->m, off + i)
+					  : copro_readq(a->m, off + i);
+
+		put32(w, (uint32_t)v);
+		put32(w + 4, (uint32_t)(v >> 32));
+		memcpy(p + i, w, len - i);
+	}
+}
+
+void scmi_area_write_cmd(const struct scmi_area *a, uint32_t header,
+			 const void *payload, size_t len, bool want_irq)
+{
+	uint8_t msg[4 + SCMI_MAX_MSG];
+	uint32_t flags = want_irq ? SCMI_SHMEM_FLAGS_INTR : 0;
+
+	/* Busy, error cleared: the area is the platform's from here. */
+	copro_writel(a->m, SCMI_SHMEM_STATUS, 0);
+	copro_writeq(a->m, SCMI_SHMEM_FLAGS,
+		     flags | (uint64_t)(uint32_t)(4 + len) << 32);
+	put32(msg, header);
+	if (len)
+		memcpy(msg + 4, payload, len);
+	area_put(a, SCMI_SHMEM_HEADER, msg, 4 + len);
+}
+
+int scmi_area_read(const struct scmi_area *a, size_t min,
+		   struct scmi_msg *msg, const char **why)
+{
+	uint8_t buf[4 + SCMI_MAX_MSG + 4];
+	uint64_t fl = copro_readq(a->m, SCMI_SHMEM_FLAGS);
+	uint32_t length = (uint32_t)(fl >> 32);
+
+	msg->flags = (uint32_t)fl;
+	msg->len = 0;
+	if (length < 4) {
+		msg->header = copro_readl(a->m, SCMI_SHMEM_HEADER);
+		*why = "a length below the header's 4 bytes";
+		return -EPROTO;
+	}
+	if (length - 4 > scmi_area_payload_max(a) || length - 4 > SCMI_MAX_MSG) {
+		msg->header = copro_readl(a->m, SCMI_SHMEM_HEADER);
+		*why = "a length past the end of the area";
+		return -EPROTO;
+	}
+	area_get(a, SCMI_SHMEM_HEADER, buf, length);
+	msg->header = get32(buf);
+	if (length < 4 + min) {
+		*why = "a length too short for its status";
+		return -EPROTO;
+	}
+	msg->len = length - 4;
+	memcpy(msg->payload, buf + 4, msg->len);
+	return 0;
+}
+
+void scmi_area_release(const struct scmi_area *a)
+{
+	copro_writel(a->m, SCMI_SHMEM_STATUS, SCMI_SHMEM_STATUS_FREE);
+}
