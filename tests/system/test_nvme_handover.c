@@ -6,7 +6,7 @@
  * running (m1n1), and firmware that does not answer at all. The driver
  * adopts the first three without stopping the CPU or touching the reset
  * line, with a session and buffers of its own, and falls back to a cold
- * start for the last.
+ * start for the last. The A11 (t8015) is adopted the same way.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -77,7 +77,12 @@ static void read_block(struct copro_nvme *nvme)
 	free(buf);
 }
 
-enum previous { UBOOT_RUNNING, OPENBSD_RUNNING, M1N1_ASLEEP };
+/*
+ * RTKIT_RUNNING: OpenBSD's RTKit boot (AP ON) and nothing more, the
+ * controller never enabled; the A11 has no linear queue for the peers'
+ * NVMe side, so its previous owner leaves it so.
+ */
+enum previous { UBOOT_RUNNING, OPENBSD_RUNNING, RTKIT_RUNNING, M1N1_ASLEEP };
 
 /*
  * `prev` leaves the coprocessor; the NVMe driver probes on the same
@@ -103,6 +108,11 @@ static void check_adopt(enum previous prev, const char *board)
 	case OPENBSD_RUNNING:
 		peer_openbsd_rtkit_boot(&pr);
 		peer_nvme_init(&pr);
+		assert_true(copro_sim_rtkit_is_up(ap->fw));
+		break;
+	case RTKIT_RUNNING:
+		peer_openbsd_rtkit_boot(&pr);
+		assert_true(peer_wait_boot_status(&pr, 500 * COPRO_NSEC_PER_MSEC));
 		assert_true(copro_sim_rtkit_is_up(ap->fw));
 		break;
 	case M1N1_ASLEEP:
@@ -166,6 +176,18 @@ static void test_adopt_asleep(void **state)
 	check_adopt(M1N1_ASLEEP, "t8103");
 }
 
+static void test_adopt_running_t8015(void **state)
+{
+	(void)state;
+	check_adopt(RTKIT_RUNNING, "t8015");
+}
+
+static void test_adopt_asleep_t8015(void **state)
+{
+	(void)state;
+	check_adopt(M1N1_ASLEEP, "t8015");
+}
+
 /*
  * The CPU runs but its firmware never answers: the takeover times out
  * and the driver starts the coprocessor cold (CPU stopped, reset, RUN).
@@ -202,6 +224,8 @@ int main(void)
 		cmocka_unit_test(test_adopt_uboot_t6000),
 		cmocka_unit_test(test_adopt_running_with_ap_on),
 		cmocka_unit_test(test_adopt_asleep),
+		cmocka_unit_test(test_adopt_running_t8015),
+		cmocka_unit_test(test_adopt_asleep_t8015),
 		cmocka_unit_test(test_silent_firmware_cold_start),
 	};
 

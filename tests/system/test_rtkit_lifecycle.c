@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include <copro/rtkit.h>
+#include <copro/sim/asc_model.h>
 #include <copro/sim/rtkit_fw.h>
 
 #include "test_rtkit_msg.h"
@@ -65,12 +66,25 @@ static void full_session(struct test_sys *s)
 	assert_int_equal(copro_rtkit_ap_state(s->rtk), ON);
 }
 
+/*
+ * Every model's refusal counter: the firmware's, the SART's filter, the
+ * mailbox's bad accesses and FIFO misuse; and the host's.
+ */
 static void nobody_refused(struct test_sys *s)
 {
-	if (test_sys_fw_stats(s).refused || test_sys_host_stats(s).refused)
+	struct copro_sim_rtkit_stats fw = test_sys_fw_stats(s);
+	struct copro_sim_asc_stats asc;
+
+	copro_sim_asc_get_stats(s->asc, &asc);
+	if (fw.refused || fw.sart_blocked || test_sys_host_stats(s).refused ||
+	    asc.bad_accesses || asc.a2i_overflows || asc.i2a_underflows)
 		test_logcap_dump(&s->cap);
-	assert_int_equal(test_sys_fw_stats(s).refused, 0);
+	assert_int_equal(fw.refused, 0);
+	assert_int_equal(fw.sart_blocked, 0);
 	assert_int_equal(test_sys_host_stats(s).refused, 0);
+	assert_int_equal(asc.bad_accesses, 0);
+	assert_int_equal(asc.a2i_overflows, 0);
+	assert_int_equal(asc.i2a_underflows, 0);
 }
 
 /* The steps of one sequence: 'S'hutdown, 'Q'uiesce, 'I'dle, 'W'ake. */
@@ -223,6 +237,9 @@ static void check_takeover(const struct params *pm)
 static const struct params t8103_threaded = { "t8103", true };
 static const struct params t8103_polled = { "t8103", false };
 static const struct params t6000_threaded = { "t6000", true };
+/* The A11: its own mailbox layout and SART v0, the same RTKit. */
+static const struct params t8015_threaded = { "t8015", true };
+static const struct params t8015_polled = { "t8015", false };
 
 #define CASE(fn, pm)                                                           \
 	static void test_##fn##_##pm(void **state)                             \
@@ -233,13 +250,18 @@ static const struct params t6000_threaded = { "t6000", true };
 CASE(sequences, t8103_threaded)
 CASE(sequences, t8103_polled)
 CASE(sequences, t6000_threaded)
+CASE(sequences, t8015_threaded)
+CASE(sequences, t8015_polled)
 CASE(restart, t8103_threaded)
 CASE(restart, t8103_polled)
+CASE(restart, t8015_threaded)
 CASE(wake_on_boot, t8103_threaded)
 CASE(wake_on_boot, t8103_polled)
+CASE(wake_on_boot, t8015_threaded)
 CASE(takeover, t8103_threaded)
 CASE(takeover, t8103_polled)
 CASE(takeover, t6000_threaded)
+CASE(takeover, t8015_threaded)
 
 int main(void)
 {
@@ -247,13 +269,18 @@ int main(void)
 		cmocka_unit_test(test_sequences_t8103_threaded),
 		cmocka_unit_test(test_sequences_t8103_polled),
 		cmocka_unit_test(test_sequences_t6000_threaded),
+		cmocka_unit_test(test_sequences_t8015_threaded),
+		cmocka_unit_test(test_sequences_t8015_polled),
 		cmocka_unit_test(test_restart_t8103_threaded),
 		cmocka_unit_test(test_restart_t8103_polled),
+		cmocka_unit_test(test_restart_t8015_threaded),
 		cmocka_unit_test(test_wake_on_boot_t8103_threaded),
 		cmocka_unit_test(test_wake_on_boot_t8103_polled),
+		cmocka_unit_test(test_wake_on_boot_t8015_threaded),
 		cmocka_unit_test(test_takeover_t8103_threaded),
 		cmocka_unit_test(test_takeover_t8103_polled),
 		cmocka_unit_test(test_takeover_t6000_threaded),
+		cmocka_unit_test(test_takeover_t8015_threaded),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,11 +12,15 @@
 
 #include <copro/error.h>
 #include <copro/rtkit.h>
+#include <copro/dt.h>
+#include <copro/sim/asc_model.h>
+#include <copro/sim/board.h>
 #include <copro/sim/rtkit_fw.h>
 #include <copro/os.h>
 
 #include "boot_sequence.h"
 #include "cli.h"
+#include "cli_json.h"
 
 /* Lines the firmware sends after a step: wait for quiet, bounded. */
 #define SEQ_QUIET_NS (50 * COPRO_NSEC_PER_MSEC)
@@ -112,14 +116,33 @@ static int run_step(struct rtkit_session *s, enum seq_step step)
 	return -EINVAL;
 }
 
-static json_t *endpoints(const struct copro_rtkit *rtk)
+static json_t *endpoints(const struct copro_rtkit *rtk, int *err)
 {
 	json_t *a = json_array();
 
 	for (unsigned ep = 1; ep < COPRO_RTKIT_MAX_EPS; ep++)
 		if (copro_rtkit_has_ep(rtk, (uint8_t)ep))
-			json_array_append_new(a, json_string(copro_rtkit_ep_name((uint8_t)ep)));
+			*err |= cli_json_append_str(a, copro_rtkit_ep_name((uint8_t)ep));
 	return a;
+}
+
+/* One step's row: its result, both power states, the endpoint map. */
+static json_t *step_row(struct rtkit_session *s, enum seq_step step, int ret,
+			int *err)
+{
+	json_t *row = json_object();
+
+	*err |= cli_json_str(row, "step", step_names[step]);
+	*err |= cli_json_str(row, "result", ret ? copro_strerror(ret) : "ok");
+	*err |= cli_json_int(row, "error", ret);
+	*err |= cli_json_str(row, "iop_state",
+			     copro_rtkit_pwr_state_name(copro_rtkit_iop_state(s->rtk)));
+	*err |= cli_json_str(row, "ap_state",
+			     copro_rtkit_pwr_state_name(copro_rtkit_ap_state(s->rtk)));
+	*err |= cli_json_set(row, "running",
+			     json_boolean(copro_rtkit_is_running(s->rtk)));
+	*err |= cli_json_set(row, "endpoints", endpoints(s->rtk, err));
+	return row;
 }
 
 static void print_row(FILE *out, json_t *row)
@@ -139,64 +162,73 @@ static void print_row(FILE *out, json_t *row)
 	fprintf(out, "\n");
 }
 
+/* The mailbox model behind the session's coprocessor, if the board has it. */
+static struct copro_sim_asc *session_asc(const struct rtkit_session *s)
+{
+	struct copro_dt_ref ref;
+
+	if (copro_dt_ref(copro_board_dt(s->board), s->node, "mboxes",
+			 "#mbox-cells", 0, &ref))
+		return NULL;
+	return copro_board_asc(s->board, ref.node);
+}
+
 int boot_sequence_run(struct rtkit_session *s, const char *board,
 		      const struct boot_sequence *seq, bool json, bool polled)
 {
 	struct copro_sim_rtkit *fw = copro_board_rtkit(s->board, s->node);
+	struct copro_sim_asc *asc = session_asc(s);
 	struct copro_sim_rtkit_stats fst = { 0 };
+	struct copro_sim_asc_stats ast = { 0 };
 	struct copro_rtkit_stats hst;
 	json_t *root = json_object(), *steps = json_array();
 	size_t i;
 	json_t *row;
-	int failed = 0;
+	int failed = 0, err = 0, rc;
 
-	if (!root || !steps)
-		return -ENOMEM;
-	json_object_set_new(root, "board", json_string(board));
 	for (unsigned k = 0; k < seq->n; k++) {
 		int ret = run_step(s, seq->steps[k]);
 
 		settle(s, polled);
-		row = json_object();
-		json_object_set_new(row, "step", json_string(step_names[seq->steps[k]]));
-		json_object_set_new(row, "result",
-				    json_string(ret ? copro_strerror(ret) : "ok"));
-		json_object_set_new(row, "error", json_integer(ret));
-		json_object_set_new(row, "iop_state",
-				    json_string(copro_rtkit_pwr_state_name(
-					    copro_rtkit_iop_state(s->rtk))));
-		json_object_set_new(row, "ap_state",
-				    json_string(copro_rtkit_pwr_state_name(
-					    copro_rtkit_ap_state(s->rtk))));
-		json_object_set_new(row, "running",
-				    json_boolean(copro_rtkit_is_running(s->rtk)));
-		json_object_set_new(row, "endpoints", endpoints(s->rtk));
-		json_array_append_new(steps, row);
+		row = step_row(s, seq->steps[k], ret, &err);
+		if (!steps || json_array_append_new(steps, row))
+			err |= -ENOMEM;
 		if (ret)
 			failed++;
 	}
-	json_object_set_new(root, "steps", steps);
 	if (fw)
 		copro_sim_rtkit_get_stats(fw, &fst);
+	if (asc)
+		copro_sim_asc_get_stats(asc, &ast);
 	copro_rtkit_get_stats(s->rtk, &hst);
-	json_object_set_new(root, "firmware_refused", json_integer((json_int_t)fst.refused));
-	json_object_set_new(root, "firmware_boots", json_integer((json_int_t)fst.boots));
-	json_object_set_new(root, "host_refused", json_integer((json_int_t)hst.refused));
+	err |= cli_json_str(root, "board", board);
+	err |= cli_json_set(root, "steps", json_incref(steps));
+	err |= cli_json_int(root, "firmware_boots", (long long)fst.boots);
+	/* Every model's refusals: a host that does as the real drivers do gets none. */
+	err |= cli_json_int(root, "firmware_refused", (long long)fst.refused);
+	err |= cli_json_int(root, "sart_blocked", (long long)fst.sart_blocked);
+	err |= cli_json_int(root, "mailbox_bad_accesses", (long long)ast.bad_accesses);
+	err |= cli_json_int(root, "host_refused", (long long)hst.refused);
 
 	if (json) {
-		json_dumpf(root, stdout, JSON_INDENT(0) | JSON_COMPACT);
-		printf("\n");
+		rc = cli_json_print("boot", root, err, stdout);
 	} else {
 		printf("board %s: %s\n", board, s->path);
 		printf("  %-9s %-24s %-9s %-9s %s\n", "step", "result", "IOP", "AP",
 		       "endpoints");
 		json_array_foreach(steps, i, row)
 			print_row(stdout, row);
-		printf("firmware: %llu boots, %llu messages refused; host: %llu refused\n",
+		printf("firmware: %llu boots, %llu messages refused; SART: %llu DMA blocked; mailbox: %llu bad accesses; host: %llu refused\n",
 		       (unsigned long long)fst.boots,
 		       (unsigned long long)fst.refused,
+		       (unsigned long long)fst.sart_blocked,
+		       (unsigned long long)ast.bad_accesses,
 		       (unsigned long long)hst.refused);
+		json_decref(root);
+		rc = 0;
 	}
-	json_decref(root);
+	json_decref(steps);
+	if (rc)
+		return -EIO;
 	return failed ? -EIO : 0;
 }
