@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The SCMI platform's shared-memory channels (SPEC 5): how a request
+ * The SCMI platform's shared-memory channels (hardware.md 5): how a request
  * arrives (an SMC with the channel's function id, its page and offset for
  * the -param variant, or a send on an SMC mailbox channel), how it is read
  * out of the area and answered in place, and the P2A queue that carries

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A shared-memory channel area ("arm,scmi-shmem", SPEC 5), reached with
+ * A shared-memory channel area ("arm,scmi-shmem", hardware.md 5), reached with
  * 32-bit MMIO accesses as the SRAM it lives in allows. The agent writes a
  * command only into a free area; it trusts nothing it reads back: the
  * length word is checked against the area before a byte of payload is

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The Arm SMC Calling Convention (SPEC section 5): function id fields,
+ * The Arm SMC Calling Convention (hardware.md 5): function id fields,
  * the standard return codes, the conduit a devicetree chooses, and calls
  * through the platform's copro_fw_call().
  *

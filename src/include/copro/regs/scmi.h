@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * SCMI (Arm DEN0056) constants shared by the agent (src/scmi) and the
- * platform model (sim/scmi*): the shared-memory channel layout (SPEC 5),
+ * platform model (sim/scmi*): the shared-memory channel layout (hardware.md 5),
  * the message header, protocol and message ids, status codes, and the
  * bit fields of the messages copro implements. Every field is
  * little-endian; every message is a sequence of 32-bit words.
