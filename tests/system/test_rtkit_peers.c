@@ -174,6 +174,51 @@ static void test_openbsd_suspend_resume(void **state)
 	test_ap_free(ap);
 }
 
+/*
+ * The A11 (t8015): the same RTKit under the bootloaders' sequences, one
+ * after another on one coprocessor (their NVMe side is the M1's linear
+ * queue, which the A11 lacks, so only RTKit and BOOT_STATUS here):
+ * u-boot's boot (OK at IOP ON, no AP ON) and remove, m1n1's boot and
+ * quiesce with the CPU left running, then OpenBSD's INIT waking it and
+ * its shutdown.
+ */
+static void test_bootloaders_t8015(void **state)
+{
+	struct test_ap *ap = test_ap_new_ans2("t8015");
+	struct peer pr;
+
+	(void)state;
+	peer_open(&pr, ap);
+	peer_uboot_rtkit_boot(&pr);
+	assert_true(peer_wait_boot_status(&pr, 500 * COPRO_NSEC_PER_MSEC));
+	assert_int_equal(copro_sim_rtkit_ap_state(ap->fw), OFF);
+	peer_uboot_rtkit_shutdown(&pr);
+	assert_int_equal(copro_sim_rtkit_iop_state(ap->fw), SLEEP);
+	peer_cpu(&pr, false);
+	peer_reset_toggle(&pr);
+	test_ap_reinit(ap);
+	clean(ap);
+
+	peer_m1n1_rtkit_boot(&pr);
+	assert_true(peer_wait_boot_status(&pr, COPRO_NSEC_PER_SEC));
+	peer_m1n1_rtkit_shutdown(&pr);
+	assert_int_equal(copro_sim_rtkit_iop_state(ap->fw), QUIESCED);
+	test_ap_reinit(ap);
+	clean(ap);
+
+	peer_openbsd_rtkit_boot(&pr);
+	assert_int_equal(peer_boot_status(&pr), ANS2_BOOT_STATUS_OK);
+	assert_true(copro_sim_rtkit_is_up(ap->fw));
+	peer_openbsd_rtkit_shutdown(&pr);
+	assert_int_equal(copro_sim_rtkit_iop_state(ap->fw), SLEEP);
+	test_ap_reinit(ap);
+	/* A boot counts at AP ON, which u-boot never sends. */
+	assert_int_equal(test_ap_stats(ap).boots, 2);
+	clean(ap);
+	peer_close(&pr);
+	test_ap_free(ap);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -181,6 +226,7 @@ int main(void)
 		cmocka_unit_test(test_uboot_t6000),
 		cmocka_unit_test(test_m1n1_then_uboot_then_openbsd),
 		cmocka_unit_test(test_openbsd_suspend_resume),
+		cmocka_unit_test(test_bootloaders_t8015),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
