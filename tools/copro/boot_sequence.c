@@ -191,8 +191,12 @@ int boot_sequence_run(struct rtkit_session *s, const char *board,
 
 		settle(s, polled);
 		row = step_row(s, seq->steps[k], ret, &err);
-		if (!steps || json_array_append_new(steps, row))
+		if (!steps) {
+			json_decref(row);
 			err |= -ENOMEM;
+		} else if (json_array_append_new(steps, row)) {
+			err |= -ENOMEM;
+		}
 		if (ret)
 			failed++;
 	}
