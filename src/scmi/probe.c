@@ -143,15 +143,16 @@ int scmi_proto(struct copro_scmi *s, unsigned proto,
 	struct scmi_proto *pi = &s->protos[proto & 0xff], fresh = { 0 };
 	int ret;
 
+	/* Probed only once the protocol list had it: the list is fixed. */
+	if (atomic_load_explicit(&pi->probed, memory_order_acquire)) {
+		*out = pi;
+		return 0;
+	}
 	if (proto != SCMI_PROTO_BASE && !copro_scmi_has_protocol(s, proto)) {
 		copro_dev_dbg(&s->ld, "the platform does not list the %s"
 			      " protocol (0x%x) for this agent",
 			      copro_scmi_protocol_name(proto), proto);
 		return -EOPNOTSUPP;
-	}
-	if (atomic_load_explicit(&pi->probed, memory_order_acquire)) {
-		*out = pi;
-		return 0;
 	}
 	/* Two threads may both ask; they get the same answers. */
 	ret = proto_fetch(s, proto, &fresh);

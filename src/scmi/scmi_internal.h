@@ -221,8 +221,9 @@ int scmi_cmd(struct copro_scmi *s, unsigned proto, unsigned msg,
 	     struct scmi_xfer *x);
 /* A delayed response arrived (p2a.c). */
 void scmi_xfer_delayed(struct copro_scmi *s, const struct scmi_msg *m);
-void scmi_trace(struct copro_scmi *s, const char *chan, bool to_platform,
-		uint32_t header, const uint8_t *payload, size_t len);
+/* Hand a message to the trace callback (scmi_trace: only if there is one). */
+void scmi_trace_msg(struct copro_scmi *s, const char *chan, bool to_platform,
+		    uint32_t header, const uint8_t *payload, size_t len);
 /* A response that broke the protocol: logged and counted. */
 int scmi_bad(struct copro_scmi *s, unsigned proto, unsigned msg,
 	     const char *why);
@@ -295,5 +296,14 @@ struct copro_scmi {
 };
 
 int scmi_base_discover(struct copro_scmi *s);
+
+/* Inline: untraced, every message would pay a call for nothing. */
+static inline void scmi_trace(struct copro_scmi *s, const char *chan,
+			      bool to_platform, uint32_t header,
+			      const uint8_t *payload, size_t len)
+{
+	if (s->cfg.trace)
+		scmi_trace_msg(s, chan, to_platform, header, payload, len);
+}
 
 #endif

@@ -26,8 +26,8 @@
 
 #include "scmi/scmi_internal.h"
 
-void scmi_trace(struct copro_scmi *s, const char *chan, bool to_platform,
-		uint32_t header, const uint8_t *payload, size_t len)
+void scmi_trace_msg(struct copro_scmi *s, const char *chan, bool to_platform,
+		    uint32_t header, const uint8_t *payload, size_t len)
 {
 	struct copro_scmi_trace t = {
 		.to_platform = to_platform,
@@ -37,8 +37,7 @@ void scmi_trace(struct copro_scmi *s, const char *chan, bool to_platform,
 		.len = len,
 	};
 
-	if (s->cfg.trace)
-		s->cfg.trace(s->cfg.trace_ctx, &t);
+	s->cfg.trace(s->cfg.trace_ctx, &t);
 }
 
 static void count(struct copro_scmi *s, _Atomic uint64_t *field)
