@@ -446,8 +446,14 @@ static void hyp_fwcall(void *ctx, enum copro_conduit conduit,
 
 /* ---- machines ---------------------------------------------------------- */
 
-static int port_open(struct copro_sim_hyp *h, struct hyp_vm *vm,
-		     struct copro_bus *bus)
+/*
+ * A VM's hypercall entry on its machine's bus. Caller holds no lock: the
+ * bus holds its handler table while a call runs, and a call takes h->lock,
+ * so the table is never changed under h->lock. Until the caller makes it
+ * the VM's port, calls through it find the VM by id like any other.
+ */
+static int port_open(struct copro_sim_hyp *h, uint16_t vmid,
+		     struct copro_bus *bus, struct hyp_port **out)
 {
 	struct hyp_port *port = calloc(1, sizeof(*port));
 	int ret;
@@ -455,7 +461,7 @@ static int port_open(struct copro_sim_hyp *h, struct hyp_vm *vm,
 	if (!port)
 		return -ENOMEM;
 	port->h = h;
-	port->vmid = vm->vmid;
+	port->vmid = vmid;
 	port->bus = bus;
 	ret = copro_bus_add_fwcall(bus, COPRO_CONDUIT_HVC, COPRO_GH_OWNER,
 				   hyp_fwcall, port);
@@ -463,7 +469,7 @@ static int port_open(struct copro_sim_hyp *h, struct hyp_vm *vm,
 		free(port);
 		return ret;
 	}
-	vm->port = port;
+	*out = port;
 	return 0;
 }
 
@@ -498,24 +504,29 @@ int copro_sim_hyp_attach(struct copro_sim_hyp *h, uint16_t vmid,
 			 struct copro_bus *bus,
 			 struct copro_sim_hyp_rm_desc *out)
 {
+	struct hyp_port *port;
 	struct hyp_vm *vm;
-	int ret;
+	int ret = port_open(h, vmid, bus, &port);
 
+	if (ret < 0)
+		goto out;
 	copro_mutex_lock(&h->lock);
 	vm = hyp_vm_find(h, vmid);
 	if (!vm)
 		ret = -ENOENT;
 	else if (vm->port)
 		ret = -EBUSY;
-	else
-		ret = port_open(h, vm, bus);
 	if (!ret) {
+		vm->port = port;
 		lines_replay(h, vm);
 		if (out)
 			*out = vm->rm_desc;
 		hyp_tracef(h, "vm %u: machine attached", vmid);
 	}
 	copro_mutex_unlock(&h->lock);
+	if (ret < 0)
+		port_close(h, port);
+out:
 	if (ret < 0)
 		copro_dev_err(&h->ld, "cannot attach a machine to VM %u: %s",
 			      vmid, copro_strerror(ret));
@@ -669,6 +680,7 @@ int copro_sim_hyp_create(struct copro_bus *bus, int node,
 {
 	struct copro_sim_hyp *h;
 	struct copro_sim_hyp_rm_desc d;
+	struct hyp_port *port;
 	struct hyp_vm *vm;
 	int ret;
 
@@ -690,6 +702,9 @@ int copro_sim_hyp_create(struct copro_bus *bus, int node,
 	if (ret < 0)
 		goto err;
 
+	ret = port_open(h, COPRO_SIM_HYP_PRIMARY_VMID, bus, &port);
+	if (ret < 0)
+		goto err;
 	copro_mutex_lock(&h->lock);
 	vm = hyp_vm_new(h, COPRO_SIM_HYP_PRIMARY_VMID, COPRO_SIM_HYP_RM_VMID);
 	if (!vm) {
@@ -699,11 +714,13 @@ int copro_sim_hyp_create(struct copro_bus *bus, int node,
 		vm->rm_desc = d;
 		ret = hyp_rm_queues(h, vm);
 		if (!ret)
-			ret = port_open(h, vm, bus);
+			vm->port = port;
 	}
 	copro_mutex_unlock(&h->lock);
-	if (ret < 0)
+	if (ret < 0) {
+		port_close(h, port);
 		goto err_vms;
+	}
 	ret = hyp_rm_start(h);
 	if (ret < 0)
 		goto err_port;

@@ -367,10 +367,13 @@ void sp_chans_detach(struct copro_sim_scmi *s)
 			if (c->trig == SP_TRIG_MBOX && c->mbox)
 				copro_sim_smc_mbox_remove_chan(c->mbox,
 							       c->mbox_chan);
+			/* The firmware thread may still be answering. */
+			copro_mutex_lock(&s->lock);
 			if (c->irq_level)
 				copro_bus_irq_set(s->bus, (unsigned)c->a2p_irq,
 						  false);
 			c->irq_level = false;
+			copro_mutex_unlock(&s->lock);
 		}
 		if (a->has_p2a && a->p2a.mbox)
 			copro_sim_smc_mbox_remove_chan(a->p2a.mbox,
