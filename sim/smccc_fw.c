@@ -89,10 +89,11 @@ static void dispatch(void *ctx, enum copro_conduit conduit,
 	if (copro_smccc_fid_check(fid) < 0)
 		goto not_supported;
 	if (!copro_smccc_is_64(fid)) {
-		/* One pass: the W registers, as the service and caller see them. */
+		w = *in;
 		for (unsigned i = 0; i < COPRO_SMCCC_NREGS; i++)
-			out->x[i] = w.x[i] = (uint32_t)in->x[i];
+			w.x[i] = (uint32_t)w.x[i];
 		args = &w;
+		*out = w;
 	}
 	if (copro_smccc_owner(fid) == COPRO_SMCCC_OWNER_ARCH) {
 		answer_arch(d, fid, args, out);

@@ -135,18 +135,12 @@ int copro_smccc_call(struct copro_platform *p, enum copro_conduit conduit,
 		     uint32_t fid, const uint64_t *args, unsigned nargs,
 		     struct copro_smccc_regs *res)
 {
-	/*
-	 * Zeroed by copying a zero image: `= { fid }` becomes a `rep stos`
-	 * whose start-up alone was 7% of bench scmi's time.
-	 */
-	static const struct copro_smccc_regs zero;
-	struct copro_smccc_regs in = zero;
+	struct copro_smccc_regs in = { .x = { fid } };
 	bool smc64 = copro_smccc_is_64(fid);
 	int ret;
 
 	if (nargs > COPRO_SMCCC_NREGS - 1 || (nargs && !args) || !res)
 		return -EINVAL;
-	in.x[0] = fid;
 	for (unsigned i = 0; i < nargs; i++)
 		in.x[i + 1] = smc64 ? args[i] : (uint32_t)args[i];
 	ret = copro_fw_call(p, conduit, &in, res);
