@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <copro/dt.h>
+#include <copro/log.h>
 #include <copro/sim/board.h>
 
 #include "board_file.h"
@@ -219,4 +220,25 @@ void board_file_free(struct board_file *b)
 	free(b->dtb);
 	b->dtb = NULL;
 	b->len = 0;
+}
+
+int board_file_create(struct copro_board_config *cfg,
+		      struct copro_board **out)
+{
+	struct board_file bf;
+	char err[BOARD_FILE_ERR];
+	int ret = board_file_load(cfg->board, &bf, err, sizeof(err));
+
+	if (ret) {
+		copro_logf(cfg->log, COPRO_LOG_ERR, NULL, "%s", err);
+		return ret;
+	}
+	/* The board keeps its own copy of compiled source. */
+	cfg->dtb = bf.dtb;
+	cfg->dtb_size = bf.len;
+	ret = copro_board_create(cfg, out);
+	board_file_free(&bf);
+	cfg->dtb = NULL;
+	cfg->dtb_size = 0;
+	return ret;
 }

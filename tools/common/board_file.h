@@ -23,6 +23,17 @@ int board_file_load(const char *arg, struct board_file *out, char *err,
 		    size_t errlen);
 void board_file_free(struct board_file *b);
 
+struct copro_board;
+struct copro_board_config;
+
+/*
+ * copro_board_create() on cfg with cfg->board taken as a --board
+ * argument (a name, a .dtb or devicetree source); errors go to cfg->log.
+ * cfg->dtb is set for the call only.
+ */
+int board_file_create(struct copro_board_config *cfg,
+		      struct copro_board **out);
+
 /* Does the file look like devicetree source? (Name or first bytes.) */
 bool board_file_is_source(const char *path);
 

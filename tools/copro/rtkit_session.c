@@ -64,18 +64,7 @@ int rtkit_session_open(const struct rtkit_session_config *cfg,
 	int ret;
 
 	memset(s, 0, sizeof(*s));
-	/* A .dts board is compiled with dtc; the board keeps its own copy. */
-	struct board_file bf;
-	char err[BOARD_FILE_ERR];
-	ret = board_file_load(cfg->board, &bf, err, sizeof(err));
-	if (ret) {
-		copro_logf(cfg->log, COPRO_LOG_ERR, NULL, "%s", err);
-		return ret;
-	}
-	bc.dtb = bf.dtb;
-	bc.dtb_size = bf.len;
-	ret = copro_board_create(&bc, &s->board);
-	board_file_free(&bf);
+	ret = board_file_create(&bc, &s->board);
 	if (ret)
 		return ret;
 	s->p = copro_board_platform(s->board);
