@@ -473,13 +473,18 @@ static int cpu_start(struct copro_sim_asc *asc)
 	snprintf(name, sizeof(name), "cpu:%s",
 		 asc->have_fw && asc->fw.name ? asc->fw.name : "idle");
 	atomic_store(&asc->stopping, false);
+	/*
+	 * Running before the firmware runs: it may ask for things (queue an
+	 * injection) that check this before the creating thread returns.
+	 */
+	atomic_store(&asc->running, true);
 	ret = copro_thread_start(&asc->cpu_thread, name, cpu_thread_main, asc);
 	if (ret < 0) {
+		atomic_store(&asc->running, false);
 		copro_dev_err(&asc->ld, "cannot start the CPU thread: %s",
 			      copro_strerror(ret));
 		return ret;
 	}
-	atomic_store(&asc->running, true);
 	atomic_fetch_add(&asc->cpu_starts, 1);
 	copro_dev_dbg(&asc->ld, "CPU started (firmware %s)",
 		      asc->have_fw && asc->fw.name ? asc->fw.name : "none");
