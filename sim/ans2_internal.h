@@ -248,6 +248,7 @@ struct copro_sim_ans2 {
 		_Atomic uint64_t cid_conflicts;
 		/* Ring queues: the most commands a queue had at once. */
 		_Atomic uint64_t inflight_max[ANS2_NQ];
+		_Atomic uint64_t ioq_deleted, disabled_with_ioq;
 	} st;
 };
 

@@ -437,4 +437,6 @@ void copro_sim_ans2_get_stats(const struct copro_sim_ans2 *m,
 	out->cid_conflicts = atomic_load(&mm->st.cid_conflicts);
 	out->inflight_max_admin = atomic_load(&mm->st.inflight_max[ANS2_QA]);
 	out->inflight_max_io = atomic_load(&mm->st.inflight_max[ANS2_QIO]);
+	out->ioq_deleted = atomic_load(&mm->st.ioq_deleted);
+	out->disabled_with_ioq = atomic_load(&mm->st.disabled_with_ioq);
 }

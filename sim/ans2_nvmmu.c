@@ -58,12 +58,12 @@ static bool load_tcb(struct copro_sim_ans2 *m, const struct ans2_cmd *c,
 		     struct ans2_tag *t)
 {
 	uint64_t base = atomic_load(&m->tcb_base[c->q]), addr;
-	uint32_t ntcbs = atomic_load(&m->num_tcbs) + 1;
+	uint32_t last = atomic_load(&m->num_tcbs);
 
-	if (c->tag >= ntcbs) {
+	if (c->tag > last) {
 		copro_dev_warn(&m->ld,
 			       "%s tag %u has no TCB: NVMMU_NUM_TCBS is %u",
-			       qname[c->q], c->tag, ntcbs - 1);
+			       qname[c->q], c->tag, last);
 		return false;
 	}
 	if (!base) {

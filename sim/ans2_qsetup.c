@@ -216,6 +216,7 @@ uint16_t ans2_delete_sq(struct copro_sim_ans2 *m, const struct ans2_cmd *c)
 	abort_io(m);
 	if (!m->gen->linear)
 		ans2_ring_abort_unfetched(m, ANS2_QIO, depth);
+	ans2_count(&m->st.ioq_deleted, 1);
 	return 0;
 }
 

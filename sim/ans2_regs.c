@@ -21,6 +21,10 @@
  * doorbells and BOOT_STATUS only: the M1's linear-queue, NVMMU,
  * MAX_PEND_CMDS, MODESEL and UNKNOWN_CTRL registers are not there (an
  * access is a bad access). The M1 generation has no SQ tail doorbells.
+ * MODESEL (0x1304, M1) is written 0 by u-boot and OpenBSD before enabling
+ * the controller and never by Linux; what else it selects is not public,
+ * so the model holds the value and does nothing else with it (0 being
+ * the only value real drivers write, and the reset value).
  */
 #include <inttypes.h>
 
@@ -102,6 +106,14 @@ static void enable(struct copro_sim_ans2 *m, uint32_t cc)
 
 static void disable(struct copro_sim_ans2 *m)
 {
+	struct ans2_cq *cq = &m->cq[ANS2_QIO];
+	bool ioq;
+
+	copro_mutex_lock(&cq->lock);
+	ioq = cq->depth || atomic_load(&m->sq[ANS2_QIO].depth);
+	copro_mutex_unlock(&cq->lock);
+	if (ioq)
+		ans2_count(&m->st.disabled_with_ioq, 1);
 	ans2_stop(m);
 	atomic_store(&m->tcb_stat, 0);
 	atomic_store(&m->csts, atomic_load(&m->crashed) ? ANS2_CSTS_CFS : 0);
@@ -346,13 +358,16 @@ static uint64_t nvme_read(void *ctx, uint64_t off, unsigned width)
 	return 0;
 }
 
+/*
+ * NVMMU_NUM_TCBS: the index of the last TCB the NVMMU may load, i.e. the
+ * TCB array's entries - 1. Linux writes 63 (64-entry arrays), u-boot and
+ * OpenBSD 127 (16 KiB arrays of 128 entries); the linear queues' tags end
+ * at 63, so either makes every tag usable. Any value is held as written;
+ * a tag above it has no TCB (ans2_nvmmu.c).
+ */
 static void num_tcbs_write(struct copro_sim_ans2 *m, uint32_t val)
 {
-	if (val >= ANS2_MAX_TAGS)
-		copro_dev_warn(&m->ld, "NVMMU_NUM_TCBS %" PRIu32
-			       " exceeds the %u TCBs (kept: %u)", val,
-			       ANS2_MAX_TAGS, val & (ANS2_MAX_TAGS - 1));
-	atomic_store(&m->num_tcbs, val & (ANS2_MAX_TAGS - 1));
+	atomic_store(&m->num_tcbs, val);
 }
 
 /* The M1 generation's own registers. */

@@ -526,6 +526,10 @@ static int cpu_start(struct copro_sim_asc *asc)
 {
 	atomic_store(&asc->stopping, false);
 	copro_completion_reinit(&asc->cpu_halted);
+	/*
+	 * Running before the firmware runs: it may ask for things (queue an
+	 * injection) that check this before the starting thread returns.
+	 */
 	atomic_store(&asc->running, true);
 	atomic_store_explicit(&asc->cpu_cmd, CPU_RUN, memory_order_release);
 	copro_event_signal(&asc->cpu_ev);

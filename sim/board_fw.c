@@ -34,28 +34,24 @@ struct fw_kind {
 
 /*
  * The ANS2 NVMe coprocessor: RTKit 11-12, the system endpoints 1, 2, 3,
- * 4, 8, host-allocated buffers whose DMA the SART filters, syslog, and
- * endpoint 0x20 kept for the NVMe side. The M1 Pro/Max firmware asks for
- * an oslog buffer (the newer scheme); the M1's sends INIT and wants ACK.
- * The A11's RTKit is driven by the same Linux code, whose 2025 oslog
- * rework drops INIT/ACK as never seen on supported firmware: it asks
- * for a buffer too.
+ * 4, 8, host-allocated buffers whose DMA the SART filters (oslog's too:
+ * the M1 and M1 Pro/Max firmware ask for one), syslog, and endpoint 0x20
+ * kept for the NVMe side. It reaches IOP ON once crashlog, ioreport and
+ * oslog are started: u-boot starts no others and boots real machines.
+ * The A11's RTKit is driven by the same Linux code: configured alike.
  */
 static void ans2_configure(const struct copro_board *b, int node,
 			   struct copro_sim_rtkit_config *cfg)
 {
+	(void)b;
+	(void)node;
 	cfg->ver_min = 11;
 	cfg->ver_max = 12;
 	cfg->crashlog_buf = COPRO_SIM_RTKIT_BUF_HOST;
 	cfg->syslog_buf = COPRO_SIM_RTKIT_BUF_HOST;
 	cfg->ioreport_buf = COPRO_SIM_RTKIT_BUF_HOST;
-	cfg->oslog_buf = copro_dt_is_compatible(b->dt, node,
-						"apple,t6000-nvme-ans2") ||
-					 copro_dt_is_compatible(
-						 b->dt, node,
-						 "apple,t8015-nvme-ans2")
-				 ? COPRO_SIM_RTKIT_BUF_HOST
-				 : COPRO_SIM_RTKIT_BUF_NONE;
+	cfg->oslog_buf = COPRO_SIM_RTKIT_BUF_HOST;
+	cfg->required_eps = (1u << 0x01) | (1u << 0x04) | (1u << 0x08);
 	cfg->app_eps[0] = ANS2_APP_EP;
 }
 

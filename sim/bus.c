@@ -175,6 +175,13 @@ void copro_bus_remove_fwcall(struct copro_bus *bus, enum copro_conduit conduit,
 			       owner);
 }
 
+void copro_bus_fwcall_sync(struct copro_bus *bus)
+{
+	/* Calls hold the lock shared: taking it waits them out. */
+	copro_rwlock_wrlock(&bus->fw.lock);
+	copro_rwlock_unlock(&bus->fw.lock);
+}
+
 int bus_be_fw_call(void *be, enum copro_conduit conduit,
 		   const struct copro_smccc_regs *in,
 		   struct copro_smccc_regs *out)

@@ -73,27 +73,47 @@ bool fw_is_app_ep(const struct copro_sim_rtkit *fw, uint8_t ep)
 	return false;
 }
 
-/* Tells the app when the coprocessor enters or leaves ON. */
-void fw_set_up(struct copro_sim_rtkit *fw, bool up)
+/* Both ON: the AP may talk to application endpoints, logs may flow. */
+static void update_up(struct copro_sim_rtkit *fw)
 {
-	atomic_store(&fw->up, up);
-	if (up == fw->up_reported)
-		return;
-	fw->up_reported = up;
-	if (up)
-		fw_log_schedule(fw); /* periodic traffic starts counting now */
-	if (fw->have_app) {
-		if (up && fw->app.up)
-			fw->app.up(fw->app.ctx, fw);
-		else if (!up && fw->app.down)
-			fw->app.down(fw->app.ctx, fw);
+	bool up = fw->iop_on && fw->ap_on;
+	bool was = atomic_exchange(&fw->up, up);
+
+	/* Periodic traffic starts counting now; held lines follow the ACK. */
+	if (up && !was)
+		fw_log_schedule(fw);
+}
+
+/*
+ * The firmware is up once the IOP reports ON, with or without AP ON:
+ * that is when the app (the ANS2 controller) starts and BOOT_STATUS says
+ * OK, as u-boot, which never sends AP ON, relies on.
+ */
+void fw_set_iop_on(struct copro_sim_rtkit *fw, bool on)
+{
+	if (on != fw->iop_on) {
+		fw->iop_on = on;
+		if (fw->have_app) {
+			if (on && fw->app.up)
+				fw->app.up(fw->app.ctx, fw);
+			else if (!on && fw->app.down)
+				fw->app.down(fw->app.ctx, fw);
+		}
 	}
+	update_up(fw);
+}
+
+void fw_set_ap_on(struct copro_sim_rtkit *fw, bool on)
+{
+	fw->ap_on = on;
+	update_up(fw);
 }
 
 void fw_go_silent(struct copro_sim_rtkit *fw)
 {
 	fw->phase = PH_SILENT;
-	fw_set_up(fw, false);
+	fw->ap_on = false;
+	fw_set_iop_on(fw, false);
 }
 
 /* ---- receiving ------------------------------------------------------ */
@@ -171,7 +191,8 @@ static void boot_reset(struct copro_sim_rtkit *fw)
 	atomic_store(&fw->start_ns, copro_time_ns());
 	memset(fw->started, 0, sizeof(fw->started));
 	fw->version = 0;
-	fw->up_reported = false;
+	fw->iop_on = false;
+	fw->ap_on = false;
 	atomic_store(&fw->up, false);
 	atomic_store(&fw->crashed, false);
 	atomic_store(&fw->stalled, false);
@@ -181,6 +202,15 @@ static void boot_reset(struct copro_sim_rtkit *fw)
 	fw_buf_reset(fw);
 	fw_log_reset(fw);
 	build_map(fw);
+}
+
+void fw_restart(struct copro_sim_rtkit *fw)
+{
+	copro_dev_info(&fw->ld, "restarting on its own: HELLO again");
+	fw->ap_on = false;
+	fw_set_iop_on(fw, false);
+	boot_reset(fw);
+	fw_mgmt_boot(fw);
 }
 
 static void fw_run(void *ctx, struct copro_sim_asc *asc)
@@ -207,7 +237,8 @@ static void fw_run(void *ctx, struct copro_sim_asc *asc)
 			rx(fw, &m);
 		fw_run_injections(fw);
 	}
-	fw_set_up(fw, false);
+	fw->ap_on = false;
+	fw_set_iop_on(fw, false);
 	fw_drain_injections(fw);
 	copro_dev_dbg(&fw->ld, "CPU stopped: firmware halted");
 }

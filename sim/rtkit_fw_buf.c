@@ -262,6 +262,8 @@ static void set_ready(struct copro_sim_rtkit *fw, enum fw_buf_id id)
 	copro_dev_dbg(&fw->ld, "%s buffer ready at 0x%" PRIx64 " (0x%" PRIx64
 		      " bytes, %s)", buf_names[id], fw->bufs[id].iova,
 		      fw->bufs[id].size, mode_name(fw->bufs[id].mode));
+	if (id == FWB_SYSLOG)
+		fw_syslog_flush(fw);
 }
 
 void fw_buf_request(struct copro_sim_rtkit *fw, enum fw_buf_id id)

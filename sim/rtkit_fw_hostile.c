@@ -153,10 +153,14 @@ static void buffers(struct copro_sim_rtkit *fw,
 				    RTK_OSLOG_SIZE_MAKE(0xfffff));
 }
 
+/*
+ * A HELLO is not among them: real firmware that restarts says HELLO, and
+ * hosts answer it with a new handshake.
+ */
 static void mgmt(struct copro_sim_rtkit *fw)
 {
-	fw_send(fw, 0, RTK_MGMT_TYPE_MAKE(RTK_MGMT_HELLO) |
-			       RTK_HELLO_MAKE(fw->cfg.ver_min, fw->cfg.ver_max));
+	fw_send(fw, 0, RTK_MGMT_TYPE_MAKE(RTK_MGMT_EPMAP) | 0xffff0000u |
+			       RTK_EPMAP_BASE_MAKE(3));
 	fw_send(fw, 0, RTK_MGMT_TYPE_MAKE(RTK_MGMT_EPMAP) | 0xffffffffu |
 			       RTK_EPMAP_BASE_MAKE(7) | RTK_EPMAP_LAST);
 }

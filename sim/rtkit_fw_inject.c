@@ -64,6 +64,11 @@ void fw_run_injections(struct copro_sim_rtkit *fw)
 	struct fw_inj inj;
 
 	while (dequeue(fw, &inj)) {
+		/* A restart brings back even a silent firmware. */
+		if (inj.kind == INJ_RESTART) {
+			fw_restart(fw);
+			continue;
+		}
 		if (fw->phase == PH_SILENT) {
 			copro_dev_dbg(&fw->ld, "silent: injection ignored");
 			continue;
@@ -81,6 +86,8 @@ void fw_run_injections(struct copro_sim_rtkit *fw)
 		case INJ_HOSTILE:
 			fw_hostile(fw, (enum copro_sim_rtkit_hostile)inj.arg);
 			break;
+		case INJ_RESTART:
+			break;
 		}
 	}
 }
@@ -94,6 +101,13 @@ void fw_drain_injections(struct copro_sim_rtkit *fw)
 }
 
 /* ---- on-demand traffic and faults --------------------------------------- */
+
+int copro_sim_rtkit_restart(struct copro_sim_rtkit *fw)
+{
+	struct fw_inj inj = { .kind = INJ_RESTART };
+
+	return enqueue(fw, &inj);
+}
 
 int copro_sim_rtkit_syslog(struct copro_sim_rtkit *fw, const char *context,
 			   const char *text)

@@ -46,6 +46,8 @@
 #define FW_HISTORY_LEN 32	/* mailbox messages kept for Cmbx */
 #define FW_IOREPORT_PENDING 16	/* echoes awaited at once */
 #define FW_MAX_APP_EPS 8
+#define FW_SYSLOG_HELD 8	/* lines waiting for the AP to be able to read */
+#define FW_SYSLOG_MAX_STRIDE (RTK_SYSLOG_ENTRY_HDR + 0xff)
 
 /* Cmbx entries: msg1 bit 32 marks a message the coprocessor sent. */
 #define FW_HISTORY_FROM_IOP (1ull << 32)
@@ -68,11 +70,12 @@ enum fw_phase {
 	PH_STARTEP,	/* map acknowledged, waiting for the system endpoints */
 	PH_BOOTED,	/* every system endpoint started */
 	PH_ASLEEP,	/* IOP SLEEP or QUIESCED: only a wake is accepted */
+	PH_IDLE,	/* IOP IDLE: asleep, keeping the session */
 	PH_OFF,		/* IOP OFF: refuses to wake until the CPU restarts */
 	PH_SILENT,	/* no HELLO, bad version, crashed or stalled */
 };
 
-enum fw_inj_kind { INJ_SYSLOG, INJ_IOREPORT, INJ_CRASH, INJ_HOSTILE };
+enum fw_inj_kind { INJ_SYSLOG, INJ_IOREPORT, INJ_CRASH, INJ_HOSTILE, INJ_RESTART };
 
 struct fw_inj {
 	enum fw_inj_kind kind;
@@ -113,7 +116,8 @@ struct copro_sim_rtkit {
 	unsigned version;
 	unsigned epmap_base, epmap_last; /* chunk in flight, last chunk */
 	uint64_t epmap_sent;		/* the chunk in flight, to check replies */
-	bool up_reported;		/* app told "up" */
+	bool iop_on;			/* booted, IOP ON: the app runs */
+	bool ap_on;			/* the AP's state is ON */
 	bool waking;			/* handshake answers a wake request */
 	bool boot_counted;		/* stats.boots counted this handshake */
 	struct fw_buf bufs[FWB_COUNT];
@@ -123,6 +127,8 @@ struct copro_sim_rtkit {
 	uint8_t syslog_pending[32];	/* bitmap of entries awaiting an ack */
 	uint64_t syslog_seq;
 	uint64_t next_syslog_ns;
+	uint8_t held[FW_SYSLOG_HELD][FW_SYSLOG_MAX_STRIDE];
+	unsigned n_held;
 	/* ioreport */
 	struct fw_echo echoes[FW_IOREPORT_PENDING];
 	unsigned n_echoes;
@@ -132,7 +138,8 @@ struct copro_sim_rtkit {
 	/* ---- published ---- */
 	_Atomic uint64_t start_ns;	/* CPU start, for history timestamps */
 	_Atomic unsigned iop_state, ap_state;
-	_Atomic bool up, crashed, stalled, crashlog_ready;
+	_Atomic bool up; /* IOP and AP both ON */
+	_Atomic bool crashed, stalled, crashlog_ready;
 	_Atomic uint32_t faults;	/* bit per enum copro_sim_rtkit_fault */
 	struct {
 		_Atomic uint64_t boots, refused, syslog_sent, syslog_acked;
@@ -181,8 +188,11 @@ int fw_send(struct copro_sim_rtkit *fw, uint8_t ep, uint64_t msg);
 void fw_refuse(struct copro_sim_rtkit *fw, uint8_t ep, uint64_t msg,
 	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 uint32_t fw_timestamp(const struct copro_sim_rtkit *fw);
-void fw_set_up(struct copro_sim_rtkit *fw, bool up);
+void fw_set_iop_on(struct copro_sim_rtkit *fw, bool on);
+void fw_set_ap_on(struct copro_sim_rtkit *fw, bool on);
 void fw_go_silent(struct copro_sim_rtkit *fw);
+/* Start over as a CPU start would, without one (a watchdog restart). */
+void fw_restart(struct copro_sim_rtkit *fw);
 bool fw_is_app_ep(const struct copro_sim_rtkit *fw, uint8_t ep);
 
 /* rtkit_fw_inject.c */
@@ -215,6 +225,8 @@ void fw_syslog_line(struct copro_sim_rtkit *fw, const char *context,
 		    const char *text);
 size_t fw_syslog_stride(const struct copro_sim_rtkit *fw);
 int fw_syslog_emit(struct copro_sim_rtkit *fw, const void *entry);
+/* Sends the held lines if the AP can read them now. */
+void fw_syslog_flush(struct copro_sim_rtkit *fw);
 void fw_ioreport_send(struct copro_sim_rtkit *fw, unsigned type);
 void fw_log_timers(struct copro_sim_rtkit *fw, uint64_t now,
 		   uint64_t *next_wake);

@@ -22,7 +22,7 @@
 
 #include "rtkit_fw_internal.h"
 
-#define SYSLOG_MAX_STRIDE (RTK_SYSLOG_ENTRY_HDR + 0xff)
+
 
 size_t fw_syslog_stride(const struct copro_sim_rtkit *fw)
 {
@@ -35,6 +35,7 @@ void fw_log_reset(struct copro_sim_rtkit *fw)
 	fw->syslog_next = 0;
 	fw->n_echoes = 0;
 	fw->oslog_init_pending = false;
+	fw->n_held = 0;
 }
 
 void fw_log_schedule(struct copro_sim_rtkit *fw)
@@ -61,11 +62,11 @@ void fw_log_start_ep(struct copro_sim_rtkit *fw, uint8_t ep)
 		fw_buf_request(fw, FWB_IOREPORT);
 		break;
 	case FW_EP_OSLOG:
-		if (fw->bufs[FWB_OSLOG].mode != COPRO_SIM_RTKIT_BUF_NONE) {
+		if (!fw->cfg.oslog_init_ack) {
 			fw_buf_request(fw, FWB_OSLOG);
 			break;
 		}
-		/* The old scheme: INIT, answered by ACK. */
+		/* The old scheme (a test option): INIT, answered by ACK. */
 		fw->oslog_init_pending = true;
 		fw_send(fw, ep, RTK_OSLOG_TYPE_MAKE(RTK_OSLOG_INIT));
 		break;
@@ -120,10 +121,32 @@ int fw_syslog_emit(struct copro_sim_rtkit *fw, const void *entry)
 					 RTK_MAKE(index, 7, 0));
 }
 
+/*
+ * Lines go out once the AP may read them: both power states ON (m1n1's
+ * AP ON "enables syslog"), the endpoint started, its buffer in place.
+ * Until then a few are held; a host that never starts syslog (u-boot)
+ * never gets them.
+ */
+static bool syslog_open(const struct copro_sim_rtkit *fw)
+{
+	return atomic_load(&fw->up) && fw_bit(fw->started, FW_EP_SYSLOG) &&
+	       fw->bufs[FWB_SYSLOG].state == FB_READY;
+}
+
+void fw_syslog_flush(struct copro_sim_rtkit *fw)
+{
+	unsigned i = 0;
+
+	while (i < fw->n_held && syslog_open(fw))
+		fw_syslog_emit(fw, fw->held[i++]);
+	memmove(fw->held, fw->held[i], (fw->n_held - i) * sizeof(fw->held[0]));
+	fw->n_held -= i;
+}
+
 void fw_syslog_line(struct copro_sim_rtkit *fw, const char *context,
 		    const char *text)
 {
-	uint8_t entry[SYSLOG_MAX_STRIDE] = { 0 };
+	uint8_t entry[FW_SYSLOG_MAX_STRIDE] = { 0 };
 	uint64_t seq = fw->syslog_seq++;
 	size_t tmax = fw->cfg.syslog_msg_size - 1;
 	size_t clen = strnlen(context, RTK_SYSLOG_CONTEXT_SIZE - 1);
@@ -133,7 +156,16 @@ void fw_syslog_line(struct copro_sim_rtkit *fw, const char *context,
 		entry[i] = (uint8_t)(seq >> (8 * i));
 	memcpy(entry + RTK_SYSLOG_CONTEXT_OFF, context, clen);
 	memcpy(entry + RTK_SYSLOG_TEXT_OFF, text, tlen);
-	fw_syslog_emit(fw, entry);
+	if (syslog_open(fw) && !fw->n_held) {
+		fw_syslog_emit(fw, entry);
+		return;
+	}
+	if (fw->n_held == FW_SYSLOG_HELD) {
+		copro_dev_dbg(&fw->ld, "syslog line dropped: %d lines already"
+			      " wait for the AP to read them", FW_SYSLOG_HELD);
+		return;
+	}
+	memcpy(fw->held[fw->n_held++], entry, sizeof(entry));
 }
 
 static void syslog_ack(struct copro_sim_rtkit *fw, uint64_t msg)
@@ -255,12 +287,23 @@ static void rx_oslog(struct copro_sim_rtkit *fw, uint64_t msg)
 {
 	unsigned type = (unsigned)RTK_OSLOG_TYPE(msg);
 
-	if (fw->bufs[FWB_OSLOG].mode != COPRO_SIM_RTKIT_BUF_NONE) {
-		if (type == RTK_OSLOG_INIT)
+	if (!fw->cfg.oslog_init_ack) {
+		if (type == RTK_OSLOG_INIT &&
+		    fw->bufs[FWB_OSLOG].mode != COPRO_SIM_RTKIT_BUF_NONE) {
 			fw_buf_reply(fw, FWB_OSLOG, FW_EP_OSLOG, msg);
-		else
+		} else if (msg == RTK_OSLOG_TYPE_MAKE(RTK_OSLOG_ACK) &&
+			   fw->bufs[FWB_OSLOG].state == FB_WAIT) {
+			/*
+			 * m1n1 reads the request as the old INIT and ACKs it:
+			 * the firmware goes on without an oslog buffer.
+			 */
+			copro_dev_dbg(&fw->ld, "oslog buffer request answered"
+				      " with the old ACK: no oslog buffer");
+			fw->bufs[FWB_OSLOG].state = FB_NONE;
+		} else {
 			fw_refuse(fw, FW_EP_OSLOG, msg, "oslog type 0x%x is not"
 				  " a buffer answer", type);
+		}
 		return;
 	}
 	if (type != RTK_OSLOG_ACK) {

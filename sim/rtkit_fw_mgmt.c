@@ -5,10 +5,13 @@
  * power states.
  *
  * Sleep (IOP SLEEP or QUIESCED) drops the buffers: the AP frees them when
- * it reinitialises. A wake (IOP ON or INIT while asleep) then either
- * reports IOP ON at once, the system endpoints still started (hardware.md 2.2),
- * or, with cfg.wake_rehello, starts over from HELLO as Linux expects of
- * real firmware. Only a CPU restart leaves OFF.
+ * it reinitialises. A wake (IOP ON or INIT while asleep) starts over from
+ * HELLO: the map again, the system endpoints started again and asking
+ * for their buffers again, IOP ON, then the AP's AP ON (hardware.md 2.2; what
+ * Linux, m1n1, u-boot and OpenBSD all wait for). IOP IDLE keeps the
+ * session: a wake from it answers IOP ON. A wake request while booting
+ * is what bootloaders send before waiting for HELLO: ignored, quietly.
+ * Only a CPU restart leaves OFF.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -16,9 +19,10 @@
 
 #include "rtkit_fw_internal.h"
 
-static const uint8_t required_eps[] = { FW_EP_CRASHLOG, FW_EP_SYSLOG,
-					FW_EP_DEBUG, FW_EP_IOREPORT,
-					FW_EP_OSLOG };
+/* Without a configured set: what Linux starts. */
+#define FW_DEFAULT_REQUIRED                                                  \
+	((1u << FW_EP_CRASHLOG) | (1u << FW_EP_SYSLOG) | (1u << FW_EP_DEBUG) | \
+	 (1u << FW_EP_IOREPORT) | (1u << FW_EP_OSLOG))
 
 const char *fw_pwr_name(unsigned state)
 {
@@ -74,6 +78,9 @@ void fw_mgmt_boot(struct copro_sim_rtkit *fw)
 	fw->version = 0;
 	fw->boot_counted = false;
 	memset(fw->started, 0, sizeof(fw->started));
+	/* A new session: the AP says again which state it is in. */
+	fw_set_ap_on(fw, false);
+	atomic_store(&fw->ap_state, FW_PWR_OFF);
 	if (fw_fault(fw, COPRO_SIM_RTKIT_FAULT_NO_HELLO)) {
 		copro_dev_dbg(&fw->ld, "fault: no HELLO, staying silent");
 		fw_go_silent(fw);
@@ -114,20 +121,20 @@ static void rx_hello_reply(struct copro_sim_rtkit *fw, uint64_t msg)
 static void missing_eps(const struct copro_sim_rtkit *fw, char *buf,
 			size_t len)
 {
+	uint32_t need = fw->cfg.required_eps ? fw->cfg.required_eps
+					     : FW_DEFAULT_REQUIRED;
 	size_t off = 0;
 
 	buf[0] = '\0';
-	for (size_t i = 0; i < sizeof(required_eps); i++) {
-		uint8_t ep = required_eps[i];
-
-		if (fw_bit(fw->map, ep) && !fw_bit(fw->started, ep) &&
-		    off < len)
+	for (unsigned ep = 1; ep < FW_APP_EP_START; ep++) {
+		if ((need >> ep) & 1 && fw_bit(fw->map, ep) &&
+		    !fw_bit(fw->started, ep) && off < len)
 			off += (size_t)snprintf(buf + off, len - off, "%s0x%02x",
 						off ? ", " : "", ep);
 	}
 }
 
-/* Once every system endpoint of the map is started, the IOP is up. */
+/* Once every required system endpoint of the map is started, IOP ON. */
 static void check_started(struct copro_sim_rtkit *fw)
 {
 	char missing[64];
@@ -137,6 +144,7 @@ static void check_started(struct copro_sim_rtkit *fw)
 		return;
 	fw->phase = PH_BOOTED;
 	atomic_store(&fw->iop_state, FW_PWR_ON);
+	fw_set_iop_on(fw, true);
 	if (fw_fault(fw, COPRO_SIM_RTKIT_FAULT_NO_IOP_ON) ||
 	    (fw->waking && fw_fault(fw, COPRO_SIM_RTKIT_FAULT_NO_IOP_ACK))) {
 		copro_dev_dbg(&fw->ld, "fault: IOP ON not reported");
@@ -244,26 +252,44 @@ static void rx_set_iop(struct copro_sim_rtkit *fw, uint64_t msg)
 			return;
 		}
 		if (fw->phase == PH_ASLEEP) {
-			copro_dev_dbg(&fw->ld, "waking from %s",
+			copro_dev_dbg(&fw->ld, "waking from %s: HELLO again",
 				      fw_pwr_name(atomic_load(&fw->iop_state)));
 			fw->waking = true;
-			if (fw->cfg.wake_rehello)
-				fw_mgmt_boot(fw);
-			else
-				check_started(fw);
+			fw_mgmt_boot(fw);
+			return;
+		}
+		if (fw->phase == PH_IDLE) {
+			copro_dev_dbg(&fw->ld, "waking from IDLE");
+			fw->phase = PH_BOOTED;
+			atomic_store(&fw->iop_state, FW_PWR_ON);
+			fw_set_iop_on(fw, true);
+			iop_ack(fw, FW_PWR_ON);
 			return;
 		}
 		if (fw->phase == PH_BOOTED) {
 			iop_ack(fw, FW_PWR_ON);
 			return;
 		}
-		fw_refuse(fw, 0, msg, "SET_IOP_PWR_STATE(%s) during the boot"
-			  " handshake", fw_pwr_name(s));
+		/* Booting anyway: the bootloaders' wake before HELLO. */
+		copro_dev_dbg(&fw->ld, "SET_IOP_PWR_STATE(%s) while booting:"
+			      " ignored", fw_pwr_name(s));
+		return;
+	case FW_PWR_IDLE:
+		if (fw->phase != PH_BOOTED && fw->phase != PH_IDLE) {
+			fw_refuse(fw, 0, msg, "SET_IOP_PWR_STATE(IDLE) while"
+				  " not running");
+			return;
+		}
+		/* Asleep but keeping everything: buffers, map, endpoints. */
+		fw_set_iop_on(fw, false);
+		atomic_store(&fw->iop_state, s);
+		fw->phase = PH_IDLE;
+		iop_ack(fw, s);
 		return;
 	case FW_PWR_SLEEP:
 	case FW_PWR_QUIESCED:
 	case FW_PWR_OFF:
-		fw_set_up(fw, false);
+		fw_set_iop_on(fw, false);
 		/* The AP frees the buffers when it reinitialises. */
 		fw_buf_reset(fw);
 		fw_log_reset(fw);
@@ -315,13 +341,15 @@ static void rx_set_ap(struct copro_sim_rtkit *fw, uint64_t msg)
 		fw_stat_inc(fw, boots);
 	}
 	/* In effect before the ACK: whoever sees the ACK sees the state. */
-	fw_set_up(fw, s == FW_PWR_ON);
+	fw_set_ap_on(fw, s == FW_PWR_ON);
 	if (fw_fault(fw, COPRO_SIM_RTKIT_FAULT_NO_AP_ACK))
 		copro_dev_dbg(&fw->ld, "fault: AP %s not acknowledged",
 			      fw_pwr_name(s));
 	else
 		mgmt_send(fw, RTK_MGMT_SET_AP_PWR_STATE,
 			  RTK_PWR_STATE_MAKE(s));
+	/* AP ON opens the syslog: what waited goes out now. */
+	fw_syslog_flush(fw);
 }
 
 void fw_mgmt_rx(struct copro_sim_rtkit *fw, uint64_t msg)

@@ -32,11 +32,12 @@ struct copro_sim_smccc {
 	struct copro_logdev ld;
 	enum copro_conduit conduit;
 	/*
-	 * Calls take no lock: they count themselves in `inflight` and read
-	 * the slots; remove retires a slot, then waits for the count to
-	 * drain, so no call still runs the service when it returns.
+	 * Calls take no lock of ours: they read the slots, inside the bus's
+	 * call (which holds its firmware-call lock shared); remove retires
+	 * a slot, then waits out the bus's calls in flight
+	 * (copro_bus_fwcall_sync), so no call still runs the service when
+	 * it returns.
 	 */
-	_Atomic unsigned inflight;
 	/* Serialises add/remove (and the owners taken on the bus). */
 	struct copro_mutex reg_lock;
 	struct service svc[SMCCC_MAX_SERVICES];
@@ -98,18 +99,15 @@ static void dispatch(void *ctx, enum copro_conduit conduit,
 		answer_arch(d, fid, args, out);
 		return;
 	}
-	atomic_fetch_add(&d->inflight, 1);
 	for (unsigned i = 0; i < SMCCC_MAX_SERVICES; i++) {
 		copro_sim_smccc_fn fn = atomic_load_explicit(
 			&d->svc[i].fn, memory_order_acquire);
 
 		if (fn && d->svc[i].fid == fid) {
 			fn(d->svc[i].ctx, args, out);
-			atomic_fetch_sub(&d->inflight, 1);
 			return;
 		}
 	}
-	atomic_fetch_sub(&d->inflight, 1);
 not_supported:
 	atomic_fetch_add_explicit(&d->not_supported, 1, memory_order_relaxed);
 	copro_dev_dbg(&d->ld, "function id 0x%08" PRIx32 ": NOT_SUPPORTED",
@@ -243,10 +241,10 @@ void copro_sim_smccc_remove(struct copro_sim_smccc *d, uint32_t fid)
 		}
 	}
 	/* No new call reaches it; wait for the ones that already had. */
-	while (found && atomic_load(&d->inflight))
-		copro_sleep_ns(10 * COPRO_NSEC_PER_USEC);
-	if (found)
+	if (found) {
+		copro_bus_fwcall_sync(d->bus);
 		owner_put(d, copro_smccc_owner(fid));
+	}
 	copro_mutex_unlock(&d->reg_lock);
 }
 

@@ -5,6 +5,8 @@
  * one coprocessor: boot handshake, power states, the system endpoints
  * (crashlog, syslog, debug, ioreport, oslog) with their shared buffers,
  * crash detection, and the application endpoints of the client driver.
+ * The protocol itself is the sans-I/O engine of rtkit_engine.h; this is
+ * its glue to the copro platform (mailbox, DMA memory, SART, threads).
  *
  * The coprocessor is untrusted: every message and every byte it writes
  * into a shared buffer is validated; bad input is logged and refused.
@@ -155,6 +157,14 @@ struct copro_rtkit_ops {
 	/* Optional: every syslog line, after it was logged. */
 	void (*syslog)(void *ctx, const char *context, const char *text);
 	/*
+	 * Optional: the coprocessor restarted on its own (a HELLO while
+	 * running). Deferred context. Its application endpoints are
+	 * forgotten and whatever was outstanding on them will never be
+	 * answered (blocked sends return -ECONNRESET); the new handshake
+	 * is under way, and copro_rtkit_is_running() says when it is done.
+	 */
+	void (*restarted)(void *ctx);
+	/*
 	 * Optional: every message, both directions, once it was handed to
 	 * the mailbox or as it is received (before any validation). For
 	 * traces. Messages taken by recv_message_early are traced in
@@ -174,8 +184,17 @@ struct copro_rtkit_config {
 	uint64_t iova_base, iova_size; /* MMIO and IOVA modes */
 	size_t shmem_max;	/* largest buffer accepted; 0: 4 MiB */
 	int64_t timeout_ns;	/* every wait; 0: 1 s */
-	/* IOP state sent by wake: ON (0, the default) or INIT. */
+	/*
+	 * IOP state sent by wake and takeover: INIT (0, the default, as
+	 * Linux since 6.15 and OpenBSD send) or ON.
+	 */
 	unsigned wake_iop_state;
+	/*
+	 * boot() sends SET_IOP_PWR_STATE(wake state) before waiting for
+	 * HELLO, as m1n1, u-boot and OpenBSD do, so a coprocessor an earlier
+	 * owner left asleep wakes; one that is booting anyway ignores it.
+	 */
+	bool wake_on_boot;
 };
 
 /*
@@ -214,11 +233,29 @@ COPRO_API int copro_rtkit_boot(struct copro_rtkit *rtk);
  * the first request on, whatever the outcome.
  */
 COPRO_API int copro_rtkit_shutdown(struct copro_rtkit *rtk);
+/*
+ * Take over a coprocessor whose CPU an earlier owner (a bootloader, a
+ * previous instance) left running: SET_IOP_PWR_STATE(wake state) first.
+ * Asleep, it says HELLO and the boot handshake follows; running another
+ * owner's session (IOP ON without a HELLO), it is put to sleep (AP
+ * QUIESCED, IOP SLEEP) and woken into a session of our own, with
+ * buffers of our own. Errors as for boot.
+ */
+COPRO_API int copro_rtkit_takeover(struct copro_rtkit *rtk);
 /* AP and IOP QUIESCED, reinit, both recorded as QUIESCED. */
 COPRO_API int copro_rtkit_quiesce(struct copro_rtkit *rtk);
-/* IOP ON (or INIT), then boot from step 4. -EPERM after poweroff. */
+/*
+ * Wake after shutdown, quiesce or idle: SET_IOP_PWR_STATE(wake state),
+ * then, after shutdown or quiesce, the whole handshake from HELLO (the
+ * system endpoints are started again and ask for buffers again); after
+ * idle, which kept the session, IOP ON and AP ON. -EPERM after poweroff.
+ */
 COPRO_API int copro_rtkit_wake(struct copro_rtkit *rtk);
-/* AP IDLE; the coprocessor is not running until copro_rtkit_wake. */
+/*
+ * AP IDLE, then IOP IDLE, each acknowledged; both recorded as IDLE. The
+ * session (map, buffers) is kept; the coprocessor is not running until
+ * copro_rtkit_wake.
+ */
 COPRO_API int copro_rtkit_idle(struct copro_rtkit *rtk);
 /* AP and IOP OFF, then reinit; the coprocessor will not wake again. */
 COPRO_API int copro_rtkit_poweroff(struct copro_rtkit *rtk);
@@ -240,11 +277,18 @@ COPRO_API int copro_rtkit_start_ep(struct copro_rtkit *rtk, uint8_t ep);
  * Send to an application endpoint. timeout_ns 0: -EAGAIN at once when the
  * mailbox is full; otherwise block until the mailbox accepted it
  * (-ETIMEDOUT). -EINVAL for a system, unmapped or not started endpoint,
- * -ENOTCONN when not running, -ECONNRESET once crashed (also ending a
- * blocked send within a millisecond or so).
+ * -ENOTCONN when not running, -ECONNRESET once crashed or restarted (also
+ * ending a blocked send within a millisecond or so).
  */
 COPRO_API int copro_rtkit_send_message(struct copro_rtkit *rtk, uint8_t ep,
-				       uint64_t msg, int64_t timeout_ns);
+			     uint64_t msg, int64_t timeout_ns);
+/*
+ * For callers that cannot sleep (interrupt context): never blocks on a
+ * lock or an event; busy-waits up to 500 ms for room in the mailbox
+ * (-ETIMEDOUT), as Linux's atomic sends do. Other errors as above.
+ */
+COPRO_API int copro_rtkit_send_message_atomic(struct copro_rtkit *rtk, uint8_t ep,
+				    uint64_t msg);
 /* Wait until every message sent has left the mailbox; -ECONNRESET once crashed. */
 COPRO_API int copro_rtkit_flush(struct copro_rtkit *rtk, int64_t timeout_ns);
 /*
@@ -275,6 +319,7 @@ struct copro_rtkit_stats {
 	uint64_t syslog_lines;
 	uint64_t ioreport_echoed;
 	uint64_t crashes;
+	uint64_t restarts;	 /* HELLOs while running or handshaking */
 };
 COPRO_API void copro_rtkit_get_stats(const struct copro_rtkit *rtk,
 				     struct copro_rtkit_stats *out);

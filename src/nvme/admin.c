@@ -253,6 +253,7 @@ int copro_nvme_create_io_queues(struct copro_nvme *nvme)
 				      &granted);
 	if (rc)
 		return rc;
+	nvme->ioq_live = true;
 	/* ANS2 has exactly one I/O queue pair; anything else is not ANS2. */
 	if (granted != 0) {
 		copro_dev_err(&nvme->ld,
@@ -261,6 +262,24 @@ int copro_nvme_create_io_queues(struct copro_nvme *nvme)
 		return -EPROTO;
 	}
 	return 0;
+}
+
+void copro_nvme_delete_io_queues(struct copro_nvme *nvme)
+{
+	const uint32_t qid = 1;
+	struct nvme_sqe sq = { .opcode = NVME_ADMIN_DELETE_SQ, .cdw10 = qid };
+	struct nvme_sqe cq = { .opcode = NVME_ADMIN_DELETE_CQ, .cdw10 = qid };
+	int rc;
+
+	rc = copro_nvme_admin(nvme, &sq, ADMIN_TIMEOUT_NS,
+			      "Delete I/O Submission Queue", NULL);
+	if (!rc)
+		rc = copro_nvme_admin(nvme, &cq, ADMIN_TIMEOUT_NS,
+				      "Delete I/O Completion Queue", NULL);
+	if (rc)
+		copro_dev_warn(&nvme->ld,
+			       "the I/O queues could not be deleted (%s); disabling the controller anyway",
+			       copro_strerror(rc));
 }
 
 /* ---- Apple's vendor command ----------------------------------------- */

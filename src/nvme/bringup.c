@@ -66,6 +66,8 @@ void copro_nvme_ctrl_disable(struct copro_nvme *nvme, bool shn)
 {
 	uint32_t cc = copro_readl(nvme->regs, ANS2_NVME_CC), csts;
 
+	/* A disabled controller has no I/O queues (NVMe). */
+	nvme->ioq_live = false;
 	if (!(cc & ANS2_CC_EN))
 		return;
 	if (shn) {
@@ -83,6 +85,24 @@ void copro_nvme_ctrl_disable(struct copro_nvme *nvme, bool shn)
 		copro_dev_warn(&nvme->ld,
 			       "controller still ready after CC.EN = 0 (CSTS 0x%08x)",
 			       csts);
+}
+
+/*
+ * As Linux does it: the I/O queues are deleted first (commands not
+ * started are aborted), then the shutdown notification, then CC.EN. The
+ * queues only while the firmware runs and the controller is healthy:
+ * nothing else would answer.
+ */
+void copro_nvme_disable(struct copro_nvme *nvme, bool shn)
+{
+	if (nvme->ioq_live && copro_rtkit_is_running(nvme->rtk)) {
+		uint32_t csts = copro_readl(nvme->regs, ANS2_NVME_CSTS);
+
+		if ((csts & ANS2_CSTS_RDY) && !(csts & ANS2_CSTS_CFS))
+			copro_nvme_delete_io_queues(nvme);
+	}
+	nvme->ioq_live = false;
+	copro_nvme_ctrl_disable(nvme, shn);
 }
 
 void copro_nvme_copro_stop(struct copro_nvme *nvme)
@@ -106,30 +126,79 @@ static int step_fail(struct copro_nvme *nvme, const char *step, int rc)
 	return rc;
 }
 
+/* Every reset line of the node, in order; the first failure stops it. */
+int copro_nvme_resets(struct copro_nvme *nvme, bool assert)
+{
+	for (unsigned i = 0; i < nvme->nresets; i++) {
+		int rc = assert ? copro_reset_assert(nvme->resets[i])
+				: copro_reset_deassert(nvme->resets[i]);
+
+		if (rc) {
+			copro_dev_err(&nvme->ld, "reset line %u: %s failed: %s", i,
+				      assert ? "assert" : "deassert",
+				      copro_strerror(rc));
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/*
+ * A coprocessor whose CPU someone else left running (a bootloader, an
+ * earlier driver instance): its controller belongs to the previous owner
+ * and is disabled while the firmware can still answer (register access
+ * needs it); then RTKit takes it over, waking it if it sleeps, or putting
+ * the other owner's session to sleep and waking it into ours. The CPU is
+ * never pulled out from under running firmware.
+ */
+static int adopt(struct copro_nvme *nvme)
+{
+	uint32_t boot = copro_readl(nvme->regs, ANS2_BOOT_STATUS);
+	int rc;
+
+	copro_dev_info(&nvme->ld, "the coprocessor is already running (BOOT_STATUS 0x%08x): taking it over",
+		       boot);
+	if (boot == ANS2_BOOT_STATUS_OK)
+		copro_nvme_ctrl_disable(nvme, false);
+	rc = copro_rtkit_reinit(nvme->rtk);
+	if (!rc)
+		rc = copro_rtkit_takeover(nvme->rtk);
+	if (rc)
+		copro_dev_warn(&nvme->ld, "taking over the running coprocessor failed (%s): restarting it",
+			       copro_strerror(rc));
+	return rc;
+}
+
 static int copro_start(struct copro_nvme *nvme)
 {
+	bool cpu_runs = copro_readl(nvme->ans, ANS2_CPU_CONTROL) &
+			ANS2_CPU_CONTROL_RUN;
 	uint32_t v;
 	int rc;
 
+	/*
+	 * Our own session ends cleanly (RTKit shutdown, CPU stop) and the
+	 * coprocessor starts afresh; someone else's is taken over.
+	 */
+	if (cpu_runs && !copro_rtkit_is_running(nvme->rtk) &&
+	    !copro_rtkit_is_crashed(nvme->rtk) && !adopt(nvme))
+		goto booted;
 	copro_nvme_copro_stop(nvme);
-	if (nvme->reset) {
-		rc = copro_reset_assert(nvme->reset);
-		if (rc)
-			return step_fail(nvme, "reset assert", rc);
-	}
+	rc = copro_nvme_resets(nvme, true);
+	if (rc)
+		return step_fail(nvme, "reset assert", rc);
 	rc = copro_rtkit_reinit(nvme->rtk);
 	if (rc)
 		return step_fail(nvme, "RTKit reinit", rc);
-	if (nvme->reset) {
-		rc = copro_reset_deassert(nvme->reset);
-		if (rc)
-			return step_fail(nvme, "reset deassert", rc);
-	}
+	rc = copro_nvme_resets(nvme, false);
+	if (rc)
+		return step_fail(nvme, "reset deassert", rc);
 	copro_writel(nvme->ans, ANS2_CPU_CONTROL, ANS2_CPU_CONTROL_RUN);
 
 	rc = copro_rtkit_boot(nvme->rtk);
 	if (rc)
 		return step_fail(nvme, "RTKit boot", rc);
+booted:
 	rc = wait_reg(nvme, ANS2_BOOT_STATUS, ~0u, ANS2_BOOT_STATUS_OK,
 		      BOOT_STATUS_TIMEOUT_NS, &v);
 	if (rc) {
@@ -184,7 +253,7 @@ int copro_nvme_bringup(struct copro_nvme *nvme, bool first)
 		rc = copro_nvme_configure(nvme);
 	if (rc) {
 		/* Leave nothing running: the next attempt starts from scratch. */
-		copro_nvme_ctrl_disable(nvme, false);
+		copro_nvme_disable(nvme, false);
 		copro_nvme_copro_stop(nvme);
 		return rc;
 	}

@@ -187,7 +187,8 @@ struct copro_nvme {
 
 	struct copro_power *power[8];
 	unsigned npower, npower_on;
-	struct copro_reset *reset;
+	struct copro_reset *resets[8];
+	unsigned nresets;
 	struct copro_mmio *regs, *ans;
 	struct copro_irq *irq;
 	struct copro_rtkit *rtk;
@@ -200,6 +201,7 @@ struct copro_nvme {
 	int fail_status;	/* what FAILED requests get */
 
 	struct nvme_queue adminq, ioq;
+	bool ioq_live; /* the I/O queue pair was created; reset_lock */
 	struct nvme_tag tags[ANS2_MAX_TAGS];
 	_Atomic uint64_t io_free;  /* bit t: I/O tag t free */
 	struct copro_event tag_ev; /* an I/O tag was freed, or state changed */
@@ -335,6 +337,8 @@ int copro_nvme_admin(struct copro_nvme *nvme, struct nvme_sqe *cmd,
 		     int64_t timeout_ns, const char *what, uint32_t *result);
 int copro_nvme_configure(struct copro_nvme *nvme);
 int copro_nvme_create_io_queues(struct copro_nvme *nvme);
+/* Delete I/O SQ, then Delete I/O CQ; failures logged. reset_lock. */
+void copro_nvme_delete_io_queues(struct copro_nvme *nvme);
 
 /* ---- bring-up and recovery (bringup.c, recover.c) -------------------- */
 
@@ -342,6 +346,12 @@ int copro_nvme_create_io_queues(struct copro_nvme *nvme);
 int copro_nvme_bringup(struct copro_nvme *nvme, bool first);
 /* Controller disable (shn: shutdown notification); best effort. */
 void copro_nvme_ctrl_disable(struct copro_nvme *nvme, bool shn);
+/* The I/O queues deleted (when they can be), then ctrl_disable. */
+void copro_nvme_disable(struct copro_nvme *nvme, bool shn);
+/* Assert or deassert every reset line of the node. */
+int copro_nvme_resets(struct copro_nvme *nvme, bool assert);
+/* Power domains on (in order) or off (in reverse); probe.c. */
+int copro_nvme_power(struct copro_nvme *nvme, bool on);
 /* Stops the coprocessor: RTKit shutdown if it runs, then CPU_CONTROL 0. */
 void copro_nvme_copro_stop(struct copro_nvme *nvme);
 

@@ -30,6 +30,29 @@ static const struct copro_rtkit_ops rtkit_ops = {
 	.crashed = copro_nvme_crashed,
 };
 
+int copro_nvme_power(struct copro_nvme *nvme, bool on)
+{
+	int rc;
+
+	if (!on) {
+		/* Off in reverse, once nothing can touch the controller. */
+		while (nvme->npower_on)
+			copro_power_off(nvme->power[--nvme->npower_on]);
+		return 0;
+	}
+	/* Every domain on before the controller is touched. */
+	while (nvme->npower_on < nvme->npower) {
+		rc = copro_power_on(nvme->power[nvme->npower_on]);
+		if (rc) {
+			copro_dev_err(&nvme->ld, "power domain %u did not come on: %s",
+				      nvme->npower_on, copro_strerror(rc));
+			return rc;
+		}
+		nvme->npower_on++;
+	}
+	return 0;
+}
+
 static int power_up(struct copro_nvme *nvme)
 {
 	const struct copro_dt *dt = copro_platform_dt(nvme->p);
@@ -51,25 +74,40 @@ static int power_up(struct copro_nvme *nvme)
 			return rc;
 		nvme->npower++;
 	}
-	/* Every domain on before the controller is touched. */
-	for (unsigned i = 0; i < nvme->npower; i++) {
-		rc = copro_power_on(nvme->power[i]);
-		if (rc) {
-			copro_dev_err(&nvme->ld, "power domain %u did not come on: %s",
-				      i, copro_strerror(rc));
-			return rc;
-		}
-		nvme->npower_on++;
-	}
-	return 0;
+	return copro_nvme_power(nvme, true);
 }
 
 static void power_down(struct copro_nvme *nvme)
 {
-	while (nvme->npower_on)
-		copro_power_off(nvme->power[--nvme->npower_on]);
+	copro_nvme_power(nvme, false);
 	while (nvme->npower)
 		copro_power_put(nvme->power[--nvme->npower]);
+}
+
+/* Every line of "resets", as Linux takes them (an array, all at once). */
+static int get_resets(struct copro_nvme *nvme)
+{
+	const struct copro_dt *dt = copro_platform_dt(nvme->p);
+	int n, rc;
+
+	if (!copro_dt_has(dt, nvme->node, "resets"))
+		return 0;
+	n = copro_dt_ref_count(dt, nvme->node, "resets", "#reset-cells");
+	if (n < 0)
+		return n;
+	if ((unsigned)n > sizeof(nvme->resets) / sizeof(nvme->resets[0])) {
+		copro_dev_err(&nvme->ld, "resets lists %d lines; at most %zu supported",
+			      n, sizeof(nvme->resets) / sizeof(nvme->resets[0]));
+		return -EINVAL;
+	}
+	for (int i = 0; i < n; i++) {
+		rc = copro_reset_get_dt(nvme->p, nvme->node, (unsigned)i,
+					&nvme->resets[i]);
+		if (rc)
+			return rc;
+		nvme->nresets++;
+	}
+	return 0;
 }
 
 /*
@@ -159,8 +197,8 @@ static void teardown(struct copro_nvme *nvme)
 		copro_mmio_unmap(nvme->ans);
 	if (nvme->regs)
 		copro_mmio_unmap(nvme->regs);
-	if (nvme->reset)
-		copro_reset_put(nvme->reset);
+	while (nvme->nresets)
+		copro_reset_put(nvme->resets[--nvme->nresets]);
 	/* Off only once nothing can touch the controller any more. */
 	power_down(nvme);
 	copro_rwlock_destroy(&nvme->reg_lock);
@@ -232,8 +270,8 @@ int copro_nvme_probe(struct copro_platform *p, int node,
 		return rc;
 	}
 	rc = power_up(nvme);
-	if (!rc && copro_dt_has(dt, node, "resets"))
-		rc = copro_reset_get_dt(p, node, 0, &nvme->reset);
+	if (!rc)
+		rc = get_resets(nvme);
 	if (!rc)
 		rc = map_regions(nvme);
 	if (!rc)
@@ -281,6 +319,12 @@ void copro_nvme_remove(struct copro_nvme *nvme)
 		copro_nvme_watchdog_stop(nvme);
 	copro_mutex_lock(&nvme->reset_lock);
 	copro_nvme_quiesce_locked(nvme, NVME_REMOVED);
+	/*
+	 * The CPU is stopped: a reset toggle hands the block over clean, as
+	 * u-boot and OpenBSD leave it; teardown then powers it down.
+	 */
+	if (!copro_nvme_resets(nvme, true))
+		copro_nvme_resets(nvme, false);
 	copro_mutex_unlock(&nvme->reset_lock);
 	teardown(nvme);
 }

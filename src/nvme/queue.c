@@ -422,6 +422,14 @@ static unsigned reap_queue_locked(struct copro_nvme *nvme,
 			continue;
 		}
 		nvme->hw->retire(nvme, i.cid);
+		/*
+		 * Aborted because a reset or a shutdown deleted the I/O queue:
+		 * never started, so whoever deleted it decides (retry or fail).
+		 */
+		if (q == &nvme->ioq && nvme_state(nvme) != NVME_LIVE &&
+		    NVME_CQE_SCT(i.status) == NVME_SCT_GENERIC &&
+		    NVME_CQE_SC(i.status) == NVME_SC_ABORT_SQ_DELETED)
+			continue;
 		/* The host may have given up on it (timeout, crash). */
 		if (!atomic_compare_exchange_strong(&nvme->tags[i.cid].state,
 						    &expect, TAG_DONE)) {

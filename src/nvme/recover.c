@@ -105,7 +105,7 @@ int copro_nvme_reset_locked(struct copro_nvme *nvme, const char *reason)
 	set_state(nvme, NVME_RESETTING);
 	nvme_stat_add(&nvme->st.resets, 1);
 
-	copro_nvme_ctrl_disable(nvme, false);
+	copro_nvme_disable(nvme, false);
 	/* What completed before the controller stopped is not retried. */
 	copro_nvme_reap(nvme);
 	sort_outstanding(nvme);
@@ -310,7 +310,7 @@ static void drain(struct copro_nvme *nvme, int status)
 					 COPRO_SPIN_DEFAULT_NS);
 		}
 	}
-	copro_nvme_ctrl_disable(nvme, true);
+	copro_nvme_disable(nvme, true);
 	copro_nvme_reap(nvme);
 	unsigned n = copro_nvme_fail_all(nvme, status);
 	if (n)
@@ -349,6 +349,8 @@ int copro_nvme_suspend(struct copro_nvme *nvme)
 		break;
 	default:
 		copro_nvme_quiesce_locked(nvme, NVME_SUSPENDED);
+		/* The coprocessor is stopped: its domains may go down. */
+		copro_nvme_power(nvme, false);
 		copro_dev_info(&nvme->ld, "suspended");
 		break;
 	}
@@ -367,7 +369,9 @@ int copro_nvme_resume(struct copro_nvme *nvme)
 		return rc;
 	}
 	set_state(nvme, NVME_RESETTING);
-	rc = copro_nvme_bringup(nvme, false);
+	rc = copro_nvme_power(nvme, true);
+	if (!rc)
+		rc = copro_nvme_bringup(nvme, false);
 	copro_nvme_cq_lock(nvme);
 	if (!rc && nvme_state(nvme) == NVME_RESETTING) {
 		atomic_store(&nvme->state, NVME_LIVE);

@@ -12,18 +12,6 @@
 
 #include "rtkit/rtkit_internal.h"
 
-void rtk_app_rx(struct copro_rtkit *rtk, uint8_t ep, uint64_t msg,
-		struct rtk_out *out)
-{
-	if (!rtk_ep_started(rtk, ep)) {
-		rtk_refuse(rtk, ep, msg, "endpoint 0x%02x was not started", ep);
-		return;
-	}
-	out->ev = RTK_EV_RECV;
-	out->ep = ep;
-	out->msg = msg;
-}
-
 /* Interrupt context: atomics only, no lock. */
 bool rtk_app_rx_early(struct copro_rtkit *rtk, uint8_t ep, uint64_t msg)
 {
@@ -41,57 +29,38 @@ bool rtk_app_rx_early(struct copro_rtkit *rtk, uint8_t ep, uint64_t msg)
 	return true;
 }
 
-/* -EINVAL, -ECONNRESET or -ENOTCONN when ep cannot be talked to now. */
-static int app_check(struct copro_rtkit *rtk, uint8_t ep, bool starting,
-		     const char *what)
-{
-	bool mapped;
-
-	if (ep < COPRO_RTKIT_APP_EP_START) {
-		copro_dev_err(&rtk->ld, "%s: endpoint 0x%02x is a system endpoint",
-			      what, ep);
-		return -EINVAL;
-	}
-	copro_mutex_lock(&rtk->lock);
-	mapped = rtk_has_ep(rtk, ep);
-	copro_mutex_unlock(&rtk->lock);
-	if (!mapped) {
-		copro_dev_err(&rtk->ld, "%s: endpoint 0x%02x is not in the endpoint map",
-			      what, ep);
-		return -EINVAL;
-	}
-	if (atomic_load(&rtk->crashed))
-		return -ECONNRESET;
-	if (!atomic_load(&rtk->running)) {
-		copro_dev_err(&rtk->ld, "%s: endpoint 0x%02x: the coprocessor is not running",
-			      what, ep);
-		return -ENOTCONN;
-	}
-	if (!starting && !rtk_ep_started(rtk, ep)) {
-		copro_dev_err(&rtk->ld, "%s: endpoint 0x%02x was not started",
-			      what, ep);
-		return -EINVAL;
-	}
-	return 0;
-}
-
 int copro_rtkit_start_ep(struct copro_rtkit *rtk, uint8_t ep)
 {
+	struct copro_rtkit_out out;
 	int ret;
 
 	if (!rtk)
 		return -EINVAL;
-	ret = app_check(rtk, ep, true, "start");
+	copro_mutex_lock(&rtk->lock);
+	ret = copro_rtkit_engine_start_ep(&rtk->eng, ep, &out);
+	rtk_sync(rtk);
+	copro_mutex_unlock(&rtk->lock);
 	if (ret < 0)
 		return ret;
-	ret = rtk_send(rtk, COPRO_RTKIT_EP_MGMT,
-		       RTK_MGMT_TYPE_MAKE(RTK_MGMT_STARTEP) |
-			       RTK_STARTEP_MAKE(ep),
-		       rtk_timeout(rtk));
-	if (ret < 0)
-		return ret;
-	atomic_fetch_or(&rtk->started[ep / 64], 1ull << (ep % 64));
-	return 0;
+	return rtk_send_out(rtk, &out);
+}
+
+/* The session generation a send may go out in, or why it may not. */
+static int send_check(struct copro_rtkit *rtk, uint8_t ep, uint64_t *gen)
+{
+	int ret;
+
+	copro_mutex_lock(&rtk->lock);
+	ret = copro_rtkit_engine_check_send(&rtk->eng, ep);
+	*gen = copro_rtkit_engine_generation(&rtk->eng);
+	copro_mutex_unlock(&rtk->lock);
+	return ret;
+}
+
+/* The coprocessor crashed or restarted since the send began. */
+static bool session_over(struct copro_rtkit *rtk, uint64_t gen)
+{
+	return atomic_load(&rtk->crashed) || atomic_load(&rtk->generation) != gen;
 }
 
 /*
@@ -101,12 +70,12 @@ int copro_rtkit_start_ep(struct copro_rtkit *rtk, uint8_t ep)
 int copro_rtkit_send_message(struct copro_rtkit *rtk, uint8_t ep,
 			     uint64_t msg, int64_t timeout_ns)
 {
-	uint64_t deadline;
+	uint64_t deadline, gen;
 	int ret;
 
 	if (!rtk)
 		return -EINVAL;
-	ret = app_check(rtk, ep, false, "send");
+	ret = send_check(rtk, ep, &gen);
 	if (ret < 0)
 		return ret;
 	if (timeout_ns == 0)
@@ -118,9 +87,50 @@ int copro_rtkit_send_message(struct copro_rtkit *rtk, uint8_t ep,
 					? RTK_SEND_SLICE_NS
 					: left;
 
+		if (session_over(rtk, gen))
+			return -ECONNRESET;
 		ret = rtk_send(rtk, ep, msg, slice);
 		if (ret != -ETIMEDOUT || copro_deadline_left(deadline) == 0)
 			return ret;
+	}
+}
+
+/*
+ * For callers that cannot sleep: no lock, no blocking wait. Room in the
+ * mailbox is busy-waited for (on an unthreaded platform the interrupt
+ * handlers that make room are run here), for RTK_ATOMIC_SEND_NS at most.
+ */
+int copro_rtkit_send_message_atomic(struct copro_rtkit *rtk, uint8_t ep,
+				    uint64_t msg)
+{
+	uint64_t deadline;
+	bool kick;
+	int ret;
+
+	if (!rtk)
+		return -EINVAL;
+	if (ep < COPRO_RTKIT_APP_EP_START || !rtk_ep_started(rtk, ep))
+		return -EINVAL;
+	if (atomic_load(&rtk->crashed))
+		return -ECONNRESET;
+	if (!atomic_load(&rtk->running))
+		return -ENOTCONN;
+	kick = !copro_platform_threaded(rtk->p);
+	deadline = copro_deadline(RTK_ATOMIC_SEND_NS);
+	for (;;) {
+		ret = rtk_send(rtk, ep, msg, 0);
+		if (ret != -EAGAIN)
+			return ret;
+		if (!copro_deadline_left(deadline)) {
+			copro_dev_err(&rtk->ld, "%s: no room in the mailbox for %lld ms (atomic send)",
+				      copro_rtkit_ep_name(ep),
+				      (long long)(RTK_ATOMIC_SEND_NS / COPRO_NSEC_PER_MSEC));
+			return -ETIMEDOUT;
+		}
+		if (kick)
+			copro_platform_poll(rtk->p);
+		else
+			copro_cpu_relax();
 	}
 }
 

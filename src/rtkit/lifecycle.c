@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * The lifecycle (hardware.md 2.2): boot, shutdown, quiesce, wake, idle,
- * poweroff and reinit. Each is a "begin" (state change and the message
- * that starts it, no waiting) and a wait; mgmt.c moves the state on as
- * the coprocessor answers. Every wait has the configured timeout, ends
- * at once when the coprocessor crashes, and in polled mode drives the
- * mailbox itself, so nothing here needs a host thread.
+ * The lifecycle (hardware.md 2.2): boot, takeover, shutdown, quiesce, wake,
+ * idle, poweroff and reinit. Each asks the engine for its first step,
+ * sends what that produced, and waits while the coprocessor's answers
+ * move the engine on (dispatch.c). Every wait has the configured
+ * timeout, ends at once when the coprocessor crashes, and in polled mode
+ * drives the mailbox itself, so nothing here needs a host thread.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -33,8 +33,8 @@ static int wait_for(struct copro_rtkit *rtk, rtk_check_fn check, void *arg,
 		int ret;
 
 		copro_mutex_lock(&rtk->lock);
-		ret = atomic_load(&rtk->crashed) ? -ECONNRESET
-						 : check(rtk, arg);
+		ret = copro_rtkit_engine_crashed(&rtk->eng) ? -ECONNRESET
+							    : check(rtk, arg);
 		copro_mutex_unlock(&rtk->lock);
 		if (ret != -EINPROGRESS)
 			return ret;
@@ -80,124 +80,89 @@ static int wait_for(struct copro_rtkit *rtk, rtk_check_fn check, void *arg,
 static int boot_check(struct copro_rtkit *rtk, void *arg)
 {
 	(void)arg;
-	if (rtk->phase == RTK_RUNNING)
+	switch (copro_rtkit_engine_phase(&rtk->eng)) {
+	case COPRO_RTKIT_PHASE_RUNNING:
 		return 0;
-	if (rtk->phase == RTK_FAILED)
-		return rtk->boot_err;
-	return -EINPROGRESS;
+	case COPRO_RTKIT_PHASE_FAILED:
+		return copro_rtkit_engine_boot_error(&rtk->eng);
+	case COPRO_RTKIT_PHASE_IDLE:
+		/* Something else (a power request) ended the boot. */
+		return -ECANCELED;
+	default:
+		return -EINPROGRESS;
+	}
 }
 
 static int pwr_check(struct copro_rtkit *rtk, void *arg)
 {
-	struct rtk_pwr_wait *w = arg;
-
-	return w->pending ? -EINPROGRESS : w->result;
+	return copro_rtkit_engine_pwr_wait(&rtk->eng, *(bool *)arg);
 }
 
 /* ---- steps ------------------------------------------------------------- */
 
-int rtk_boot_begin(struct copro_rtkit *rtk)
+typedef int (*rtk_request_fn)(struct copro_rtkit_engine *e,
+			      struct copro_rtkit_out *out);
+
+/* One engine request under the lock, then what it produced. */
+static int request(struct copro_rtkit *rtk, rtk_request_fn fn)
 {
-	int ret = 0;
+	struct copro_rtkit_out out;
+	int ret, err;
 
 	copro_mutex_lock(&rtk->lock);
-	if (atomic_load(&rtk->crashed)) {
-		ret = -ECONNRESET;
-	} else if (rtk->phase == RTK_RUNNING) {
-		/* Finished on its own, from a HELLO that came first. */
-		ret = rtk->boot_claimed ? -EBUSY : 1;
-		rtk->boot_claimed = true;
-	} else if (rtk->phase == RTK_FAILED) {
-		/* A handshake that failed before anyone waited for it. */
-		ret = rtk->boot_err;
-		rtk_set_phase(rtk, RTK_IDLE);
-	} else if (rtk->phase == RTK_IDLE) {
-		rtk_set_phase(rtk, RTK_WAIT_HELLO);
-	}
-	/* Otherwise a HELLO came first and the handshake is under way. */
+	ret = fn(&rtk->eng, &out);
+	rtk_request_events(rtk, &out);
+	rtk_sync(rtk);
 	copro_mutex_unlock(&rtk->lock);
-	return ret;
+	err = rtk_send_out(rtk, &out);
+	return ret < 0 ? ret : err < 0 ? err : ret;
 }
 
-int rtk_wake_begin(struct copro_rtkit *rtk)
+/* The end of a boot, wake or takeover: a failure leaves nothing under way. */
+static int end_boot(struct copro_rtkit *rtk, int ret)
 {
-	int ret = 0;
-
-	copro_mutex_lock(&rtk->lock);
-	if (atomic_load(&rtk->crashed))
-		ret = -ECONNRESET;
-	else if (rtk->powered_off)
-		ret = -EPERM;
-	else if (rtk->phase == RTK_RUNNING)
-		ret = -EBUSY;
-	else if (rtk->phase != RTK_IDLE && rtk->phase != RTK_FAILED)
-		ret = -EBUSY; /* a boot is under way */
-	if (!ret) {
-		rtk->iop_on_seen = false;
-		rtk_set_phase(rtk, RTK_WAIT_IOP_ON);
-	}
-	copro_mutex_unlock(&rtk->lock);
-	if (ret == -EPERM)
-		copro_dev_err(&rtk->ld, "wake refused: the coprocessor was powered off and cannot wake");
-	if (ret)
-		return ret;
-	ret = rtk_send(rtk, COPRO_RTKIT_EP_MGMT,
-		       RTK_MGMT_TYPE_MAKE(RTK_MGMT_SET_IOP_PWR_STATE) |
-			       RTK_PWR_STATE_MAKE(rtk->cfg.wake_iop_state),
-		       rtk_timeout(rtk));
 	if (ret < 0) {
 		copro_mutex_lock(&rtk->lock);
-		rtk_set_phase(rtk, RTK_IDLE);
+		copro_rtkit_engine_abort(&rtk->eng);
+		rtk_sync(rtk);
 		copro_mutex_unlock(&rtk->lock);
 	}
 	return ret;
 }
 
-/* Asks for a power state; the ACK completes rtk->{ap,iop}_wait. */
-int rtk_pwr_begin(struct copro_rtkit *rtk, bool ap, unsigned state)
+static int run_boot(struct copro_rtkit *rtk, rtk_request_fn fn,
+		    const char *what)
 {
-	struct rtk_pwr_wait *w = ap ? &rtk->ap_wait : &rtk->iop_wait;
-	int ret;
+	int ret = request(rtk, fn);
 
-	copro_mutex_lock(&rtk->lock);
-	if (atomic_load(&rtk->crashed)) {
-		copro_mutex_unlock(&rtk->lock);
-		return -ECONNRESET;
-	}
-	/* From the first request on, the coprocessor is not running. */
-	if (rtk->phase != RTK_IDLE)
-		rtk_set_phase(rtk, RTK_IDLE);
-	w->pending = true;
-	w->want = state;
-	w->result = 0;
-	copro_mutex_unlock(&rtk->lock);
-	ret = rtk_send(rtk, COPRO_RTKIT_EP_MGMT,
-		       RTK_MGMT_TYPE_MAKE(ap ? RTK_MGMT_SET_AP_PWR_STATE
-					     : RTK_MGMT_SET_IOP_PWR_STATE) |
-			       RTK_PWR_STATE_MAKE(state),
-		       rtk_timeout(rtk));
-	if (ret < 0) {
-		copro_mutex_lock(&rtk->lock);
-		w->pending = false;
-		copro_mutex_unlock(&rtk->lock);
-	}
-	return ret;
+	if (ret < 0)
+		return end_boot(rtk, ret);
+	if (ret > 0)
+		return 0;
+	return end_boot(rtk, wait_for(rtk, boot_check, NULL, what));
 }
 
 static int set_pwr(struct copro_rtkit *rtk, bool ap, unsigned state)
 {
-	struct rtk_pwr_wait *w = ap ? &rtk->ap_wait : &rtk->iop_wait;
+	struct copro_rtkit_out out;
 	char what[64];
-	int ret = rtk_pwr_begin(rtk, ap, state);
+	int ret;
 
+	copro_mutex_lock(&rtk->lock);
+	ret = copro_rtkit_engine_set_power(&rtk->eng, ap, state, &out);
+	rtk_sync(rtk);
+	copro_mutex_unlock(&rtk->lock);
 	if (ret < 0)
 		return ret;
-	snprintf(what, sizeof(what), "the %s %s ACK", ap ? "AP" : "IOP",
-		 copro_rtkit_pwr_state_name(state));
-	ret = wait_for(rtk, pwr_check, w, what);
-	if (ret == -ETIMEDOUT || ret == -ECONNRESET) {
+	ret = rtk_send_out(rtk, &out);
+	if (!ret) {
+		snprintf(what, sizeof(what), "the %s %s ACK", ap ? "AP" : "IOP",
+			 copro_rtkit_pwr_state_name(state));
+		ret = wait_for(rtk, pwr_check, &ap, what);
+	}
+	if (ret < 0) {
 		copro_mutex_lock(&rtk->lock);
-		w->pending = false;
+		copro_rtkit_engine_pwr_cancel(&rtk->eng, ap);
 		copro_mutex_unlock(&rtk->lock);
 	}
 	return ret;
@@ -205,50 +170,44 @@ static int set_pwr(struct copro_rtkit *rtk, bool ap, unsigned state)
 
 /* ---- the public calls ---------------------------------------------------- */
 
-static int end_boot(struct copro_rtkit *rtk, int ret)
-{
-	copro_mutex_lock(&rtk->lock);
-	if (ret == 0 && rtk->phase == RTK_RUNNING)
-		rtk->boot_claimed = true;
-	else if (rtk->phase != RTK_RUNNING || ret < 0)
-		rtk_set_phase(rtk, RTK_IDLE);
-	copro_mutex_unlock(&rtk->lock);
-	return ret;
-}
-
 int copro_rtkit_boot(struct copro_rtkit *rtk)
 {
-	int ret;
-
 	if (!rtk)
 		return -EINVAL;
-	ret = rtk_boot_begin(rtk);
-	if (ret == -EBUSY)
-		copro_dev_err(&rtk->ld, "boot: already running");
-	if (ret < 0)
-		return ret;
-	if (ret > 0)
-		return 0;
-	return end_boot(rtk, wait_for(rtk, boot_check, NULL, "the boot handshake"));
+	return run_boot(rtk, copro_rtkit_engine_boot, "the boot handshake");
+}
+
+int copro_rtkit_takeover(struct copro_rtkit *rtk)
+{
+	if (!rtk)
+		return -EINVAL;
+	return run_boot(rtk, copro_rtkit_engine_takeover,
+			"the takeover (IOP ON or HELLO ... AP ON)");
 }
 
 int copro_rtkit_wake(struct copro_rtkit *rtk)
 {
-	int ret;
-
 	if (!rtk)
 		return -EINVAL;
-	ret = rtk_wake_begin(rtk);
-	if (ret < 0)
-		return ret;
-	return end_boot(rtk, wait_for(rtk, boot_check, NULL, "IOP ON and AP ON"));
+	return run_boot(rtk, copro_rtkit_engine_wake, "the wake (HELLO or IOP ON ... AP ON)");
 }
 
 int copro_rtkit_idle(struct copro_rtkit *rtk)
 {
+	int ret;
+
 	if (!rtk)
 		return -EINVAL;
-	return set_pwr(rtk, true, COPRO_RTKIT_PWR_IDLE);
+	ret = set_pwr(rtk, true, COPRO_RTKIT_PWR_IDLE);
+	if (!ret)
+		ret = set_pwr(rtk, false, COPRO_RTKIT_PWR_IDLE);
+	if (ret)
+		return ret;
+	copro_mutex_lock(&rtk->lock);
+	copro_rtkit_engine_set_states(&rtk->eng, COPRO_RTKIT_PWR_IDLE,
+				      COPRO_RTKIT_PWR_IDLE);
+	copro_mutex_unlock(&rtk->lock);
+	return 0;
 }
 
 int copro_rtkit_shutdown(struct copro_rtkit *rtk)
@@ -279,8 +238,8 @@ int copro_rtkit_quiesce(struct copro_rtkit *rtk)
 	if (ret)
 		return ret;
 	copro_mutex_lock(&rtk->lock);
-	rtk->ap_state = COPRO_RTKIT_PWR_QUIESCED;
-	rtk->iop_state = COPRO_RTKIT_PWR_QUIESCED;
+	copro_rtkit_engine_set_states(&rtk->eng, COPRO_RTKIT_PWR_QUIESCED,
+				      COPRO_RTKIT_PWR_QUIESCED);
 	copro_mutex_unlock(&rtk->lock);
 	return 0;
 }
@@ -299,7 +258,7 @@ int copro_rtkit_poweroff(struct copro_rtkit *rtk)
 	if (ret)
 		return ret;
 	copro_mutex_lock(&rtk->lock);
-	rtk->powered_off = true;
+	copro_rtkit_engine_set_powered_off(&rtk->eng);
 	copro_mutex_unlock(&rtk->lock);
 	return 0;
 }
@@ -307,23 +266,10 @@ int copro_rtkit_poweroff(struct copro_rtkit *rtk)
 void rtk_reinit_locked(struct copro_rtkit *rtk)
 {
 	rtk_shmem_free_all(rtk);
-	for (unsigned i = 0; i < COPRO_RTKIT_MAX_EPS / 64; i++) {
-		rtk->eps[i] = 0;
-		atomic_store(&rtk->started[i], 0);
-	}
 	free(rtk->crashlog);
 	rtk->crashlog = NULL;
-	atomic_store(&rtk->crashed, false);
-	rtk->iop_state = COPRO_RTKIT_PWR_OFF;
-	rtk->ap_state = COPRO_RTKIT_PWR_OFF;
-	rtk->iop_on_seen = false;
-	rtk->version = 0;
-	rtk->boot_err = 0;
-	rtk->syslog_entries = 0;
-	rtk->syslog_msg_size = 0;
-	rtk->ap_wait.pending = false;
-	rtk->iop_wait.pending = false;
-	rtk_set_phase(rtk, RTK_IDLE);
+	copro_rtkit_engine_reinit(&rtk->eng);
+	rtk_sync(rtk);
 }
 
 /* A polled mailbox never has more than its FIFO and ring queued. */

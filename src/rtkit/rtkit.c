@@ -23,12 +23,6 @@ void rtk_stat_inc(_Atomic uint64_t *c)
 	atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
 }
 
-bool rtk_has_ep(const struct copro_rtkit *rtk, uint8_t ep)
-{
-	return ep == COPRO_RTKIT_EP_MGMT ||
-	       (rtk->eps[ep / 64] >> (ep % 64)) & 1;
-}
-
 int64_t rtk_timeout(struct copro_rtkit *rtk)
 {
 	return atomic_load_explicit(&rtk->timeout_ns, memory_order_relaxed);
@@ -50,18 +44,26 @@ bool rtk_ep_started(struct copro_rtkit *rtk, uint8_t ep)
 		(ep % 64)) & 1;
 }
 
-void rtk_refuse(struct copro_rtkit *rtk, uint8_t ep, uint64_t msg,
-		const char *fmt, ...)
+/* Lock held. */
+void rtk_sync(struct copro_rtkit *rtk)
 {
-	char why[192];
-	va_list ap;
+	const struct copro_rtkit_engine *e = &rtk->eng;
 
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-	rtk_stat_inc(&rtk->st.refused);
-	copro_dev_err(&rtk->ld, "%s: refused message 0x%016llx: %s",
-		      copro_rtkit_ep_name(ep), (unsigned long long)msg, why);
+	atomic_store(&rtk->crashed, copro_rtkit_engine_crashed(e));
+	atomic_store(&rtk->running, copro_rtkit_engine_running(e));
+	atomic_store(&rtk->generation, copro_rtkit_engine_generation(e));
+	for (unsigned i = 0; i < COPRO_RTKIT_MAX_EPS / 64; i++)
+		atomic_store_explicit(&rtk->started[i], e->started[i],
+				      memory_order_release);
+	copro_event_signal(&rtk->ev);
+}
+
+/* Engine log lines go out under this device's name. */
+static void engine_log(void *ctx, enum copro_log_level level, const char *msg)
+{
+	struct copro_rtkit *rtk = ctx;
+
+	copro_dev_log(&rtk->ld, level, "%s", msg);
 }
 
 int rtk_send(struct copro_rtkit *rtk, uint8_t ep, uint64_t msg,
@@ -107,6 +109,8 @@ static int config_check(struct copro_rtkit *rtk,
 	else if (c->wake_iop_state && c->wake_iop_state != COPRO_RTKIT_PWR_ON &&
 		 c->wake_iop_state != COPRO_RTKIT_PWR_INIT)
 		why = "a wake state other than ON or INIT";
+	else if (c->shmem_max > UINT32_MAX)
+		why = "a shmem_max above 4 GiB";
 	else if (c->ops && (!c->ops->shmem_setup != !c->ops->shmem_destroy))
 		why = "only one of shmem_setup and shmem_destroy";
 	if (!why)
@@ -145,18 +149,24 @@ int rtk_create(struct copro_platform *p, const struct copro_rtkit_config *cfg,
 	rtk->cfg = *cfg;
 	rtk->cfg.name = rtk->name;
 	rtk->ops = cfg->ops ? cfg->ops : &no_ops;
-	if (!rtk->cfg.shmem_max)
-		rtk->cfg.shmem_max = RTK_DEFAULT_SHMEM_MAX;
 	if (!rtk->cfg.timeout_ns)
 		rtk->cfg.timeout_ns = RTK_DEFAULT_TIMEOUT_NS;
 	atomic_store(&rtk->timeout_ns, rtk->cfg.timeout_ns);
-	if (!rtk->cfg.wake_iop_state)
-		rtk->cfg.wake_iop_state = COPRO_RTKIT_PWR_ON;
+	copro_rtkit_engine_init(&rtk->eng,
+				&(struct copro_rtkit_engine_config){
+					.shmem_max = rtk->cfg.shmem_max,
+					.wake_iop_state = rtk->cfg.wake_iop_state,
+					.wake_on_boot = rtk->cfg.wake_on_boot,
+					.log = engine_log,
+					.log_ctx = rtk,
+				});
+	rtk->cfg.shmem_max = (size_t)rtk->eng.cfg.shmem_max;
+	rtk->cfg.wake_iop_state = rtk->eng.cfg.wake_iop_state;
 	rtk->io = io;
 	rtk->io_ctx = io_ctx;
 	rtk->polled = !copro_platform_threaded(p);
 	copro_mutex_lock(&rtk->lock);
-	rtk_reinit_locked(rtk);
+	rtk_sync(rtk);
 	copro_mutex_unlock(&rtk->lock);
 	*out = rtk;
 	return 0;
@@ -305,15 +315,6 @@ static struct copro_rtkit *lock_state(const struct copro_rtkit *rtk)
 	return r;
 }
 
-static unsigned locked_uint(const struct copro_rtkit *rtk, const unsigned *v)
-{
-	struct copro_rtkit *r = lock_state(rtk);
-	unsigned val = *v;
-
-	copro_mutex_unlock(&r->lock);
-	return val;
-}
-
 bool copro_rtkit_is_running(const struct copro_rtkit *rtk)
 {
 	return atomic_load(&rtk->running) && !atomic_load(&rtk->crashed);
@@ -324,15 +325,25 @@ bool copro_rtkit_is_crashed(const struct copro_rtkit *rtk)
 	return atomic_load(&rtk->crashed);
 }
 
+static unsigned locked_query(const struct copro_rtkit *rtk,
+			     unsigned (*q)(const struct copro_rtkit_engine *))
+{
+	struct copro_rtkit *r = lock_state(rtk);
+	unsigned val = q(&r->eng);
+
+	copro_mutex_unlock(&r->lock);
+	return val;
+}
+
 unsigned copro_rtkit_version(const struct copro_rtkit *rtk)
 {
-	return locked_uint(rtk, &rtk->version);
+	return locked_query(rtk, copro_rtkit_engine_version);
 }
 
 bool copro_rtkit_has_ep(const struct copro_rtkit *rtk, uint8_t ep)
 {
 	struct copro_rtkit *r = lock_state(rtk);
-	bool has = rtk_has_ep(r, ep);
+	bool has = copro_rtkit_engine_has_ep(&r->eng, ep);
 
 	copro_mutex_unlock(&r->lock);
 	return has;
@@ -340,12 +351,12 @@ bool copro_rtkit_has_ep(const struct copro_rtkit *rtk, uint8_t ep)
 
 unsigned copro_rtkit_iop_state(const struct copro_rtkit *rtk)
 {
-	return locked_uint(rtk, &rtk->iop_state);
+	return locked_query(rtk, copro_rtkit_engine_iop_state);
 }
 
 unsigned copro_rtkit_ap_state(const struct copro_rtkit *rtk)
 {
-	return locked_uint(rtk, &rtk->ap_state);
+	return locked_query(rtk, copro_rtkit_engine_ap_state);
 }
 
 const char *copro_rtkit_name(const struct copro_rtkit *rtk)
@@ -377,12 +388,16 @@ const struct copro_rtkit_shmem *copro_rtkit_shmem(const struct copro_rtkit *rtk,
 void copro_rtkit_get_stats(const struct copro_rtkit *rtk,
 			   struct copro_rtkit_stats *out)
 {
-	struct copro_rtkit *r = (struct copro_rtkit *)rtk;
+	struct copro_rtkit *r = lock_state(rtk);
+	struct copro_rtkit_engine_stats es;
 
+	copro_rtkit_engine_get_stats(&r->eng, &es);
+	copro_mutex_unlock(&r->lock);
 	out->sent = atomic_load(&r->st.sent);
 	out->received = atomic_load(&r->st.received);
-	out->refused = atomic_load(&r->st.refused);
+	out->refused = atomic_load(&r->st.refused) + es.refused;
 	out->syslog_lines = atomic_load(&r->st.syslog_lines);
-	out->ioreport_echoed = atomic_load(&r->st.ioreport_echoed);
-	out->crashes = atomic_load(&r->st.crashes);
+	out->ioreport_echoed = es.ioreport_echoed;
+	out->crashes = es.crashes;
+	out->restarts = es.restarts;
 }

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
- * Shared buffers of the system endpoints (hardware.md 2.3): validating the
- * coprocessor's requests and providing the buffers in the client's mode.
+ * Shared buffers of the system endpoints (hardware.md 2.3): providing the
+ * buffers the engine's BUFFER events ask for, in the client's mode.
  *
- * A request is refused (logged, counted, not answered) when its size is 0
- * or above shmem_max, when the endpoint already has a buffer, when its
- * IOVA is not page aligned, or when the IOVA does not fit the mode: DMA
+ * The engine has refused requests of size 0 or above shmem_max, second
+ * requests and unaligned IOVAs; here a request is refused (logged and
+ * counted by the engine, not answered) when the IOVA does not fit the
+ * mode: DMA
  * and SART buffers are the host's to place (a coprocessor-chosen IOVA is
  * refused), MMIO buffers are the coprocessor's to place (IOVA 0 is
  * refused) and must lie in the configured window, as must a chosen IOVA
@@ -17,6 +18,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <copro/error.h>
@@ -136,36 +138,25 @@ static int setup(struct copro_rtkit *rtk, struct rtk_buf *b)
 	return setup_dma(rtk, b);
 }
 
-int rtk_shmem_request(struct copro_rtkit *rtk, uint8_t ep, uint64_t iova,
-		      uint64_t size, uint64_t msg, bool *answer,
-		      uint64_t *iova_out)
+int rtk_shmem_setup(struct copro_rtkit *rtk, uint8_t ep, uint64_t iova,
+		    uint64_t size, uint64_t *iova_out, bool *answer,
+		    const char **why)
 {
-	const char *why = NULL;
 	struct rtk_buf *b;
 	int ret;
 
-	if (ep >= RTK_SYS_EPS)
-		why = "not a system endpoint";
-	else if (rtk->bufs[ep].used)
-		why = "a second buffer request; the endpoint has its buffer";
-	else if (!size)
-		why = "a buffer of 0 bytes";
-	else if (size > rtk->cfg.shmem_max)
-		why = "a buffer larger than the configured maximum";
-	else if (iova & PAGE_MASK)
-		why = "an IOVA that is not 4 KiB aligned";
-	else
-		why = mode_refuses(rtk, iova, size);
-	if (why) {
-		rtk_refuse(rtk, ep, msg,
-			   "buffer request (iova 0x%" PRIx64 ", size 0x%" PRIx64
-			   ", %s mode, limit 0x%zx): %s",
-			   iova, size,
-			   copro_rtkit_shmem_mode_name(rtk->cfg.shmem_mode),
-			   rtk->cfg.shmem_max, why);
+	*why = NULL;
+	if (ep >= RTK_SYS_EPS || rtk->bufs[ep].used) {
+		*why = "the endpoint has a buffer already";
 		return -EINVAL;
 	}
-
+	*why = mode_refuses(rtk, iova, size);
+	if (*why) {
+		snprintf(rtk->why, sizeof(rtk->why), "%s (%s mode)", *why,
+			 copro_rtkit_shmem_mode_name(rtk->cfg.shmem_mode));
+		*why = rtk->why;
+		return -EINVAL;
+	}
 	b = &rtk->bufs[ep];
 	memset(b, 0, sizeof(*b));
 	b->pub.ep = ep;
@@ -173,15 +164,12 @@ int rtk_shmem_request(struct copro_rtkit *rtk, uint8_t ep, uint64_t iova,
 	b->pub.size = (size_t)size;
 	ret = setup(rtk, b);
 	if (ret < 0) {
-		rtk_refuse(rtk, ep, msg,
-			   "buffer request (iova 0x%" PRIx64 ", size 0x%" PRIx64
-			   ") failed in %s mode: %s",
-			   iova, size,
-			   rtk->ops->shmem_setup
-				   ? "the client's"
-				   : copro_rtkit_shmem_mode_name(
-					     rtk->cfg.shmem_mode),
-			   copro_strerror(ret));
+		snprintf(rtk->why, sizeof(rtk->why), "failed in %s mode: %s",
+			 rtk->ops->shmem_setup
+				 ? "the client's"
+				 : copro_rtkit_shmem_mode_name(rtk->cfg.shmem_mode),
+			 copro_strerror(ret));
+		*why = rtk->why;
 		memset(b, 0, sizeof(*b));
 		return ret;
 	}
@@ -199,7 +187,7 @@ int rtk_shmem_request(struct copro_rtkit *rtk, uint8_t ep, uint64_t iova,
 	return 0;
 }
 
-void rtk_shmem_free(struct copro_rtkit *rtk, uint8_t ep)
+static void rtk_shmem_free(struct copro_rtkit *rtk, uint8_t ep)
 {
 	struct rtk_buf *b = rtk_shmem_get(rtk, ep);
 
@@ -254,21 +242,4 @@ int rtk_shmem_read(struct copro_rtkit *rtk, const struct rtk_buf *b,
 		len -= n;
 	}
 	return 0;
-}
-
-/* ---- the type-1 request of crashlog, syslog and ioreport ---------------- */
-
-void rtk_shmem_request_msg(struct copro_rtkit *rtk, uint8_t ep, uint64_t msg,
-			   struct rtk_out *out)
-{
-	uint64_t pages = RTK_BUF_SIZE(msg), iova = RTK_BUF_IOVA(msg), chosen;
-	bool answer;
-
-	if (rtk_shmem_request(rtk, ep, iova, pages * RTK_PAGE_SIZE, msg,
-			      &answer, &chosen) < 0 ||
-	    !answer)
-		return;
-	rtk_out_send(out, ep,
-		     RTK_EP_TYPE_MAKE(RTK_BUFFER_REQUEST) |
-			     RTK_BUF_SIZE_MAKE(pages) | RTK_BUF_IOVA_MAKE(chosen));
 }

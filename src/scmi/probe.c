@@ -143,15 +143,16 @@ int scmi_proto(struct copro_scmi *s, unsigned proto,
 	struct scmi_proto *pi = &s->protos[proto & 0xff], fresh = { 0 };
 	int ret;
 
+	/* Probed only once the protocol list had it: the list is fixed. */
+	if (atomic_load_explicit(&pi->probed, memory_order_acquire)) {
+		*out = pi;
+		return 0;
+	}
 	if (proto != SCMI_PROTO_BASE && !copro_scmi_has_protocol(s, proto)) {
 		copro_dev_dbg(&s->ld, "the platform does not list the %s"
 			      " protocol (0x%x) for this agent",
 			      copro_scmi_protocol_name(proto), proto);
 		return -EOPNOTSUPP;
-	}
-	if (atomic_load_explicit(&pi->probed, memory_order_acquire)) {
-		*out = pi;
-		return 0;
 	}
 	/* Two threads may both ask; they get the same answers. */
 	ret = proto_fetch(s, proto, &fresh);
@@ -210,6 +211,11 @@ static int channels(struct copro_scmi *s, bool smc)
 		s->nchans++;
 		s->proto_chan[proto] = c;
 	}
+	s->token_stride = 1;
+	while (s->token_stride < s->nchans)
+		s->token_stride *= 2;
+	for (unsigned i = 0; i < s->nchans; i++)
+		s->chans[i].index = i;
 	if (!smc && copro_dt_ref_count(dt, s->node, "mboxes", "#mbox-cells") >= 2 &&
 	    copro_dt_ref_count(dt, s->node, "shmem", NULL) >= 2)
 		return scmi_p2a_setup(s, s->node);
@@ -304,7 +310,10 @@ void copro_scmi_remove(struct copro_scmi *s)
 
 void copro_scmi_get_stats(struct copro_scmi *s, struct copro_scmi_stats *out)
 {
-	out->commands = atomic_load(&s->stats.commands);
+	out->commands = 0;
+	for (unsigned i = 0; i < s->nchans; i++)
+		out->commands += atomic_load_explicit(&s->chans[i].commands,
+						      memory_order_relaxed);
 	out->errors = atomic_load(&s->stats.errors);
 	out->timeouts = atomic_load(&s->stats.timeouts);
 	out->bad_responses = atomic_load(&s->stats.bad_responses);

@@ -144,6 +144,14 @@ struct scmi_chan {
 	enum scmi_completion done_by;
 	/* One command at a time: the area holds one. */
 	struct copro_mutex lock;
+	/*
+	 * Under lock: the channel's next command (its tokens are
+	 * index + n * token_stride) and its command count (stored, not
+	 * added: only the lock holder writes it, get_stats reads it).
+	 */
+	unsigned index;
+	uint32_t seq;
+	_Atomic uint64_t commands;
 	/* Interrupt completion: the token waited for, and the signal. */
 	_Atomic uint32_t waiting;
 	struct copro_completion done;
@@ -213,8 +221,9 @@ int scmi_cmd(struct copro_scmi *s, unsigned proto, unsigned msg,
 	     struct scmi_xfer *x);
 /* A delayed response arrived (p2a.c). */
 void scmi_xfer_delayed(struct copro_scmi *s, const struct scmi_msg *m);
-void scmi_trace(struct copro_scmi *s, const char *chan, bool to_platform,
-		uint32_t header, const uint8_t *payload, size_t len);
+/* Hand a message to the trace callback (scmi_trace: only if there is one). */
+void scmi_trace_msg(struct copro_scmi *s, const char *chan, bool to_platform,
+		    uint32_t header, const uint8_t *payload, size_t len);
 /* A response that broke the protocol: logged and counted. */
 int scmi_bad(struct copro_scmi *s, unsigned proto, unsigned msg,
 	     const char *why);
@@ -269,8 +278,9 @@ struct copro_scmi {
 	struct scmi_p2a p2a;
 	bool has_p2a;
 
-	struct copro_mutex lock; /* tokens, pending, protocol cache */
-	_Atomic uint32_t next_token;
+	struct copro_mutex lock; /* pending, protocol cache */
+	/* Channels' token slices: a power of two >= nchans, fixed at probe. */
+	unsigned token_stride;
 	_Atomic unsigned npending;
 	struct scmi_pending pending[SCMI_MAX_PENDING];
 	struct scmi_proto protos[256];
@@ -280,11 +290,20 @@ struct copro_scmi {
 	struct copro_scmi_sub *subs;
 
 	struct {
-		_Atomic uint64_t commands, errors, timeouts, bad_responses;
+		_Atomic uint64_t errors, timeouts, bad_responses; /* + chans' commands */
 		_Atomic uint64_t delayed, notifications, dropped;
 	} stats;
 };
 
 int scmi_base_discover(struct copro_scmi *s);
+
+/* Inline: untraced, every message would pay a call for nothing. */
+static inline void scmi_trace(struct copro_scmi *s, const char *chan,
+			      bool to_platform, uint32_t header,
+			      const uint8_t *payload, size_t len)
+{
+	if (s->cfg.trace)
+		scmi_trace_msg(s, chan, to_platform, header, payload, len);
+}
 
 #endif

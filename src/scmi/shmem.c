@@ -135,24 +135,36 @@ static void area_get(const struct scmi_area *a, uint64_t off, uint8_t *p,
 void scmi_area_write_cmd(const struct scmi_area *a, uint32_t header,
 			 const void *payload, size_t len, bool want_irq)
 {
-	uint8_t msg[4 + SCMI_MAX_MSG];
+	const uint8_t *p = payload;
 	uint32_t flags = want_irq ? SCMI_SHMEM_FLAGS_INTR : 0;
+	uint8_t w[4] = { 0 };
 
 	/* Busy, error cleared: the area is the platform's from here. */
 	copro_writel(a->m, SCMI_SHMEM_STATUS, 0);
 	copro_writeq(a->m, SCMI_SHMEM_FLAGS,
 		     flags | (uint64_t)(uint32_t)(4 + len) << 32);
-	put32(msg, header);
-	if (len)
-		memcpy(msg + 4, payload, len);
-	area_put(a, SCMI_SHMEM_HEADER, msg, 4 + len);
+	/*
+	 * The header and the payload's first word in one access, the rest
+	 * straight from the caller's buffer (no staging copy).
+	 */
+	if (!len) {
+		copro_writel(a->m, SCMI_SHMEM_HEADER, header);
+		return;
+	}
+	if (len >= 4)
+		memcpy(w, p, 4);
+	else
+		memcpy(w, p, len);
+	copro_writeq(a->m, SCMI_SHMEM_HEADER,
+		     header | (uint64_t)get32(w) << 32);
+	if (len > 4)
+		area_put(a, SCMI_SHMEM_HEADER + 8, p + 4, len - 4);
 }
 
 int scmi_area_read(const struct scmi_area *a, size_t min,
 		   struct scmi_msg *msg, const char **why)
 {
-	uint8_t buf[4 + SCMI_MAX_MSG + 4];
-	uint64_t fl = copro_readq(a->m, SCMI_SHMEM_FLAGS);
+	uint64_t fl = copro_readq(a->m, SCMI_SHMEM_FLAGS), first;
 	uint32_t length = (uint32_t)(fl >> 32);
 
 	msg->flags = (uint32_t)fl;
@@ -167,14 +179,29 @@ int scmi_area_read(const struct scmi_area *a, size_t min,
 		*why = "a length past the end of the area";
 		return -EPROTO;
 	}
-	area_get(a, SCMI_SHMEM_HEADER, buf, length);
-	msg->header = get32(buf);
+	/*
+	 * The header and the payload's first word in one access, the rest
+	 * straight into msg: the same accesses as reading `length` bytes
+	 * whole, with no staging copy.
+	 */
+	first = length == 4 ? copro_readl(a->m, SCMI_SHMEM_HEADER)
+			    : copro_readq(a->m, SCMI_SHMEM_HEADER);
+	msg->header = (uint32_t)first;
 	if (length < 4 + min) {
 		*why = "a length too short for its status";
 		return -EPROTO;
 	}
 	msg->len = length - 4;
-	memcpy(msg->payload, buf + 4, msg->len);
+	if (msg->len >= 4) {
+		put32(msg->payload, (uint32_t)(first >> 32));
+		area_get(a, SCMI_SHMEM_HEADER + 8, msg->payload + 4,
+			 msg->len - 4);
+	} else {
+		uint8_t w[4];
+
+		put32(w, (uint32_t)(first >> 32));
+		memcpy(msg->payload, w, msg->len);
+	}
 	return 0;
 }
 

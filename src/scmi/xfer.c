@@ -5,10 +5,15 @@
  * known status), and for asynchronous commands the wait for the delayed
  * response, matched by token on the receive channel.
  *
- * Tokens advance monotonically through their 10 bits, skipping the ones
- * whose delayed response is still awaited: a late answer to an old
- * command carries a token no new command has had for a long time, so it
- * is recognised as stale rather than taken for the new one's.
+ * Tokens are taken under the channel's lock (no shared counter to bounce
+ * between threads): each channel owns the slice of the 10-bit space
+ * congruent to its index modulo the stride (all of it for one channel),
+ * so no two channels ever hand out the same token. Within its slice a
+ * channel advances monotonically, skipping tokens whose delayed response
+ * is still awaited: a late answer to an old command carries a token no
+ * new command has had for a long time, so it is recognised as stale
+ * rather than taken for the new one's, on the channel's area and on the
+ * receive channel alike.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -21,8 +26,8 @@
 
 #include "scmi/scmi_internal.h"
 
-void scmi_trace(struct copro_scmi *s, const char *chan, bool to_platform,
-		uint32_t header, const uint8_t *payload, size_t len)
+void scmi_trace_msg(struct copro_scmi *s, const char *chan, bool to_platform,
+		    uint32_t header, const uint8_t *payload, size_t len)
 {
 	struct copro_scmi_trace t = {
 		.to_platform = to_platform,
@@ -32,8 +37,7 @@ void scmi_trace(struct copro_scmi *s, const char *chan, bool to_platform,
 		.len = len,
 	};
 
-	if (s->cfg.trace)
-		s->cfg.trace(s->cfg.trace_ctx, &t);
+	s->cfg.trace(s->cfg.trace_ctx, &t);
 }
 
 static void count(struct copro_scmi *s, _Atomic uint64_t *field)
@@ -54,11 +58,17 @@ int scmi_bad(struct copro_scmi *s, unsigned proto, unsigned msg,
 }
 
 
-/* s->lock held: a token no pending delayed response uses. */
-static uint32_t token_take(struct copro_scmi *s)
+/* c->lock held: the channel's next token. */
+static uint32_t token_next(struct copro_scmi *s, struct scmi_chan *c)
+{
+	return (c->index + c->seq++ * s->token_stride) % SCMI_TOKENS;
+}
+
+/* c->lock and s->lock held: a token no pending delayed response uses. */
+static uint32_t token_take(struct copro_scmi *s, struct scmi_chan *c)
 {
 	for (unsigned tries = 0; tries < SCMI_TOKENS; tries++) {
-		uint32_t t = atomic_fetch_add(&s->next_token, 1) % SCMI_TOKENS;
+		uint32_t t = token_next(s, c);
 		bool busy = false;
 
 		for (unsigned i = 0; i < SCMI_MAX_PENDING; i++)
@@ -166,23 +176,27 @@ int scmi_xfer(struct copro_scmi *s, struct scmi_xfer *x)
 			      copro_scmi_message_name(x->proto, 0, x->msg));
 		return -EOPNOTSUPP;
 	}
+	copro_mutex_lock(&c->lock);
 	if (!x->async && !atomic_load(&s->npending)) {
 		/* Nothing awaits a delayed response: no token is taken. */
 		hdr = scmi_hdr(x->proto, x->msg, SCMI_MSG_COMMAND,
-			       atomic_fetch_add(&s->next_token, 1) % SCMI_TOKENS);
+			       token_next(s, c));
 	} else {
 		copro_mutex_lock(&s->lock);
 		hdr = scmi_hdr(x->proto, x->msg, SCMI_MSG_COMMAND,
-			       token_take(s));
+			       token_take(s, c));
 		if (x->async && !(p = pending_add(s, hdr))) {
 			copro_mutex_unlock(&s->lock);
+			copro_mutex_unlock(&c->lock);
 			return -EBUSY;
 		}
 		copro_mutex_unlock(&s->lock);
 	}
-	count(s, &s->stats.commands);
-
-	copro_mutex_lock(&c->lock);
+	/* Only the lock holder writes it: a store, not an atomic add. */
+	atomic_store_explicit(&c->commands,
+			      atomic_load_explicit(&c->commands,
+						   memory_order_relaxed) + 1,
+			      memory_order_relaxed);
 	ret = scmi_chan_exchange(c, hdr, x->tx, x->tx_len, timeout(s), m);
 	copro_mutex_unlock(&c->lock);
 	if (ret) {

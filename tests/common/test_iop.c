@@ -39,6 +39,7 @@ struct test_iop {
 	/* The CPU thread's own state, reset on every start. */
 	unsigned version;
 	uint64_t started[4];
+	enum { IOP_BOOTING, IOP_UP, IOP_ASLEEP, IOP_IDLE } state;
 };
 
 static bool ep_in(const uint64_t *map, unsigned ep)
@@ -77,10 +78,55 @@ static void maybe_iop_on(struct test_iop *iop)
 	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++)
 		if (ep_in(iop->cfg.eps, need[i]) && !ep_in(iop->started, need[i]))
 			return;
+	iop->state = IOP_UP;
 	if (!iop->cfg.no_iop_on)
 		test_iop_send(iop, 0,
 			      RTK_MGMT_TYPE_MAKE(RTK_MGMT_SET_IOP_PWR_STATE_ACK) |
 				      RTK_PWR_STATE_MAKE(COPRO_RTKIT_PWR_ON));
+}
+
+static void hello(struct test_iop *iop)
+{
+	iop->version = 0;
+	memset(iop->started, 0, sizeof(iop->started));
+	iop->state = IOP_BOOTING;
+	if (!iop->cfg.no_hello)
+		test_iop_send(iop, 0,
+			      RTK_MGMT_TYPE_MAKE(RTK_MGMT_HELLO) |
+				      RTK_HELLO_MAKE(iop->cfg.ver_min,
+						     iop->cfg.ver_max));
+}
+
+void test_iop_restart(struct test_iop *iop)
+{
+	hello(iop);
+}
+
+/*
+ * As real firmware does: a wake while booting is ignored, wakes a
+ * sleeping IOP into a new handshake, and brings an idle one back ON.
+ */
+static void iop_pwr(struct test_iop *iop, unsigned state)
+{
+	bool wake = state == COPRO_RTKIT_PWR_ON || state == COPRO_RTKIT_PWR_INIT;
+
+	if (wake && iop->state == IOP_BOOTING)
+		return;
+	if (wake && iop->state == IOP_ASLEEP) {
+		hello(iop);
+		return;
+	}
+	if (wake)
+		iop->state = IOP_UP;
+	else if (state == COPRO_RTKIT_PWR_IDLE)
+		iop->state = IOP_IDLE;
+	else
+		iop->state = IOP_ASLEEP;
+	if (!iop->cfg.no_iop_ack)
+		test_iop_send(iop, 0,
+			      RTK_MGMT_TYPE_MAKE(RTK_MGMT_SET_IOP_PWR_STATE_ACK) |
+				      RTK_PWR_STATE_MAKE(wake ? COPRO_RTKIT_PWR_ON
+							      : state));
 }
 
 static void auto_mgmt(struct test_iop *iop, uint64_t msg)
@@ -115,10 +161,7 @@ static void auto_mgmt(struct test_iop *iop, uint64_t msg)
 					      RTK_PWR_STATE_MAKE(state));
 		break;
 	case RTK_MGMT_SET_IOP_PWR_STATE:
-		if (!iop->cfg.no_iop_ack)
-			test_iop_send(iop, 0,
-				      RTK_MGMT_TYPE_MAKE(RTK_MGMT_SET_IOP_PWR_STATE_ACK) |
-					      RTK_PWR_STATE_MAKE(state));
+		iop_pwr(iop, state);
 		break;
 	}
 }
@@ -128,13 +171,7 @@ static void iop_run(void *ctx, struct copro_sim_asc *asc)
 	struct test_iop *iop = ctx;
 	struct copro_asc_msg m;
 
-	iop->version = 0;
-	memset(iop->started, 0, sizeof(iop->started));
-	if (!iop->cfg.no_hello)
-		test_iop_send(iop, 0,
-			      RTK_MGMT_TYPE_MAKE(RTK_MGMT_HELLO) |
-				      RTK_HELLO_MAKE(iop->cfg.ver_min,
-						     iop->cfg.ver_max));
+	hello(iop);
 	for (;;) {
 		int ret = copro_sim_asc_iop_recv(asc, &m, IOP_RECV_SLICE_NS);
 		uint8_t ep = (uint8_t)(m.msg1 & RTK_ASC_EP_MASK);

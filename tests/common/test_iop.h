@@ -60,6 +60,11 @@ int test_iop_create(struct copro_sim_asc *asc, const struct test_iop_config *cfg
 /* After the CPU stopped. */
 void test_iop_destroy(struct test_iop *iop);
 
+/*
+ * From a hook (the CPU thread): the firmware restarts, forgetting what
+ * was started, and says HELLO again.
+ */
+void test_iop_restart(struct test_iop *iop);
 /* Sends as the coprocessor (from any thread); 0 or a negative errno. */
 int test_iop_send(struct test_iop *iop, uint8_t ep, uint64_t msg);
 /* AP messages received so far, and the i-th of them. */

@@ -52,12 +52,13 @@ static int ref_node(struct test_ap *ap, const char *prop, const char *cells)
 	return ref.node;
 }
 
-void test_ap_open(struct test_ap *ap, const char *board,
-		  const struct copro_sim_rtkit_config *cfg)
+static void open_ap(struct test_ap *ap, const char *board,
+		    const struct copro_sim_rtkit_config *cfg, bool ans2)
 {
 	/* The ANS2 model's tests create their own controller model. */
 	struct copro_board_config bc = {
-		.board = board, .threaded = true, .firmware_only = true,
+		.board = board, .threaded = true, .firmware_only = !ans2,
+		.disk_size = 16u << 20,
 	};
 	const struct copro_mbox_client client = {
 		.ctx = ap,
@@ -94,6 +95,27 @@ void test_ap_open(struct test_ap *ap, const char *board,
 					  ref_node(ap, "apple,sart", NULL),
 					  &ap->sart),
 			 0);
+}
+
+void test_ap_open(struct test_ap *ap, const char *board,
+		  const struct copro_sim_rtkit_config *cfg)
+{
+	open_ap(ap, board, cfg, false);
+}
+
+struct test_ap *test_ap_new_ans2(const char *board)
+{
+	struct test_ap *ap = calloc(1, sizeof(*ap));
+
+	assert_non_null(ap);
+	open_ap(ap, board, NULL, true);
+	return ap;
+}
+
+void test_ap_release(struct test_ap *ap)
+{
+	copro_mbox_free(ap->chan);
+	ap->chan = NULL;
 }
 
 void test_ap_replace_fw(struct test_ap *ap,
@@ -147,7 +169,8 @@ void test_ap_close(struct test_ap *ap)
 	test_ap_reinit(ap);
 	if (ap->iova_mem.cpu)
 		copro_dma_free(ap->p, &ap->iova_mem);
-	copro_mbox_free(ap->chan);
+	if (ap->chan)
+		copro_mbox_free(ap->chan);
 	copro_asc_remove(ap->drv);
 	copro_sart_shutdown(ap->sart);
 	copro_sart_remove(ap->sart);

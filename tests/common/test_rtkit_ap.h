@@ -105,6 +105,17 @@ void test_ap_close(struct test_ap *ap);
 /* The same on the heap (a test_ap is too large for some stacks). */
 struct test_ap *test_ap_new(const char *board,
 			    const struct copro_sim_rtkit_config *cfg);
+/*
+ * The board's own firmware model with the ANS2 controller model behind
+ * it (a 16 MiB disk), for hosts that drive the controller too.
+ */
+struct test_ap *test_ap_new_ans2(const char *board);
+/*
+ * The AP walks away and leaves the coprocessor as it is (a bootloader
+ * handing over): its mailbox channel is freed so another host can bind
+ * it; its buffers stay allocated (reserved memory) until close.
+ */
+void test_ap_release(struct test_ap *ap);
 void test_ap_free(struct test_ap *ap);
 /* Replace the board's firmware model by the test's own (CPU stopped). */
 void test_ap_replace_fw(struct test_ap *ap,

@@ -16,6 +16,10 @@
 #define IOP_ACK(s) MGMT(RTK_MGMT_SET_IOP_PWR_STATE_ACK, RTK_PWR_STATE_MAKE(s))
 #define SET_IOP(s) MGMT(RTK_MGMT_SET_IOP_PWR_STATE, RTK_PWR_STATE_MAKE(s))
 #define SET_AP(s) MGMT(RTK_MGMT_SET_AP_PWR_STATE, RTK_PWR_STATE_MAKE(s))
+/* The AP state's ACK has the request's type. */
+#define AP_ACK(s) SET_AP(s)
+/* A system endpoint's message: type in 59:52. */
+#define SYS(t, v) (RTK_EP_TYPE_MAKE(t) | (uint64_t)(v))
 #define STARTEP(ep) MGMT(RTK_MGMT_STARTEP, RTK_STARTEP_MAKE(ep))
 #define BUFREQ(pages, iova)                                                  \
 	(RTK_EP_TYPE_MAKE(RTK_BUFFER_REQUEST) | RTK_BUF_SIZE_MAKE(pages) |   \

@@ -51,7 +51,15 @@ static void on_syslog(void *ctx, const char *context, const char *text)
 	atomic_fetch_add(&s->syslog_lines, 1);
 }
 
+static void on_restarted(void *ctx)
+{
+	struct test_sys *s = ctx;
+
+	atomic_fetch_add(&s->restarts, 1);
+}
+
 static const struct copro_rtkit_ops client_ops = {
+	.restarted = on_restarted,
 	.crashed = on_crashed,
 	.recv_message = on_recv,
 	.syslog = on_syslog,
@@ -111,6 +119,8 @@ struct copro_sim_rtkit_config test_sys_ans_cfg(struct test_sys *s)
 		.crashlog_buf = COPRO_SIM_RTKIT_BUF_HOST,
 		.syslog_buf = COPRO_SIM_RTKIT_BUF_HOST,
 		.ioreport_buf = COPRO_SIM_RTKIT_BUF_HOST,
+		.oslog_buf = COPRO_SIM_RTKIT_BUF_HOST,
+		.required_eps = (1u << 1) | (1u << 4) | (1u << 8),
 		.app_eps = { 0x20 },
 	};
 

@@ -53,6 +53,7 @@ struct test_sys {
 	/* What the client callbacks saw. */
 	struct copro_mutex lock;
 	_Atomic unsigned crashes, crashes_with_log, syslog_lines, app_msgs;
+	_Atomic unsigned restarts;
 	char crash_str[COPRO_CRASHLOG_STR_MAX];
 	char last_context[32], last_text[300];
 	_Atomic uint64_t last_app_msg;

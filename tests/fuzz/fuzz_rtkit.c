@@ -1,253 +1,300 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The RTKit host's handling of arbitrary message sequences from the
- * coprocessor, with arbitrary bytes in the shared buffers, in every
- * buffer mode. The message handling is sans-I/O (rtk_handle), so no
- * mailbox or thread is involved: the input is a script of coprocessor
- * messages, writes into the buffers the host handed out, and host-side
- * lifecycle steps, replayed against one host instance per mode that is
- * reinitialised between inputs.
+ * The RTKit engine alone (rtkit_engine.h): no board, no platform, no
+ * mailbox, no thread. The input is a script of coprocessor messages and
+ * host requests; a stand-in glue answers the engine's events with
+ * decisions and bytes taken from the input (buffers provided or
+ * refused, syslog entries and crashlogs with arbitrary contents), and
+ * every step is checked against the engine's promises, so a broken
+ * invariant is a crash the fuzzer reports:
+ *   - a step produces at most COPRO_RTKIT_OUT_* messages and events;
+ *   - nothing is sent for a message received after a crash;
+ *   - running means both power states ON, a version of 11 or 12 and a
+ *     complete endpoint map;
+ *   - only mapped application endpoints are ever started;
+ *   - a buffer on record is non-empty and page aligned, and the engine
+ *     asks for at most one buffer per endpoint at a time.
  *
- * Input: byte 0 picks the mode, then records:
- *   0 ep msg[8]             a message from the coprocessor
- *   1 ep off[2] n data[n]   the coprocessor writes into ep's buffer
- *   2 action                a host-side step (boot, wake, power, ...)
- *   3 sel type f[6]         a message built around a known type
+ * Input: byte 0 configures the engine, then records:
+ *   0 ep msg[8]     a message from the coprocessor
+ *   1 action        a host request (boot, wake, power states, ...)
+ *   2 sel type f[6] a message built around a known type
+ *   3 n data[n]     bytes the stand-in glue hands out for its answers
  */
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include <copro/sim/bus.h>
-#include <copro/log.h>
+#include <copro/crashlog.h>
 #include <copro/regs/rtkit.h>
 #include <copro/rtkit.h>
-#include <copro/sart.h>
-#include <copro/sim/board.h>
-#include <copro/sim/sart_model.h>
-
-#include "rtkit/rtkit_internal.h"
+#include <copro/rtkit_engine.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define SRAM_PHYS 0x278000000ull
-#define SRAM_SIZE 0x10000ull
-#define IOVA_BASE 0x900000000ull
-#define IOVA_SIZE 0x100000ull
-#define MODES 4
+#define CHECK(cond)                                                            \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			fprintf(stderr, "fuzz_rtkit: broken: %s (line %d)\n", \
+				#cond, __LINE__);                              \
+			__builtin_trap();                                      \
+		}                                                              \
+	} while (0)
 
-static struct {
-	bool ready;
-	struct copro_log *log;
-	struct copro_board *b;
-	struct copro_platform *p;
-	struct copro_sim_sart *sart_model;
-	struct copro_sart *sart;
-	struct copro_rtkit *rtk[MODES];
-	uint8_t sram[SRAM_SIZE];
-	uint64_t sent;
-} fz;
-
-static void quiet(void *ctx, enum copro_log_level level, const char *dev,
-		  const char *msg)
-{
-	(void)ctx;
-	(void)level;
-	(void)dev;
-	(void)msg;
-}
-
-static uint64_t sram_read(void *ctx, uint64_t off, unsigned width)
-{
-	uint32_t v = 0;
-
-	(void)ctx;
-	if (width == 4)
-		memcpy(&v, fz.sram + off, 4);
-	return v;
-}
-
-static void sram_write(void *ctx, uint64_t off, uint64_t val, unsigned width)
-{
-	uint32_t v = (uint32_t)val;
-
-	(void)ctx;
-	if (width == 4)
-		memcpy(fz.sram + off, &v, 4);
-}
-
-static const struct copro_mmio_ops sram_ops = { sram_read, sram_write };
-
-static int fz_send(void *ctx, uint8_t ep, uint64_t msg, int64_t timeout_ns)
-{
-	(void)ctx;
-	(void)timeout_ns;
-	fz.sent += ep ^ msg;
-	return 0;
-}
-
-static int fz_poll(void *ctx)
-{
-	(void)ctx;
-	return 0;
-}
-
-static int fz_flush(void *ctx, int64_t timeout_ns)
-{
-	(void)ctx;
-	(void)timeout_ns;
-	return 0;
-}
-
-static const struct rtk_io fz_io = { fz_send, fz_poll, fz_flush };
-
-/* Client callbacks that look at everything they are given. */
-static void on_crashed(void *ctx, const struct copro_crashlog *cl)
-{
-	(void)ctx;
-	if (cl)
-		fz.sent += cl->n_sections + strlen(cl->str);
-}
-
-static void on_syslog(void *ctx, const char *context, const char *text)
-{
-	(void)ctx;
-	fz.sent += strlen(context) + strlen(text);
-}
-
-static void on_recv(void *ctx, uint8_t ep, uint64_t msg)
-{
-	(void)ctx;
-	fz.sent += ep + msg;
-}
-
-static const struct copro_rtkit_ops fz_ops = {
-	.crashed = on_crashed,
-	.syslog = on_syslog,
-	.recv_message = on_recv,
+/* The stand-in glue: a feed of bytes for its decisions and contents. */
+struct glue {
+	const uint8_t *feed;
+	size_t feed_len, feed_pos;
+	uint64_t next_iova;
+	uint64_t sink; /* keeps the work from being optimised away */
 };
 
-static int setup(void)
+static uint8_t feed_byte(struct glue *g)
 {
-	struct copro_log_sink sink = { quiet, NULL };
-	struct copro_board_config bc = { .threaded = false };
-	int node;
-
-	if (copro_log_create(&sink, COPRO_LOG_ERR, &fz.log))
-		return -1;
-	bc.log = fz.log;
-	if (copro_board_create(&bc, &fz.b))
-		return -1;
-	fz.p = copro_board_platform(fz.b);
-	node = copro_dt_next_compatible(copro_board_dt(fz.b), -1,
-					"apple,t8103-sart");
-	if (node < 0 || !(fz.sart_model = copro_board_sart(fz.b, node)) ||
-	    copro_sart_probe(fz.p, node, &fz.sart))
-		return -1;
-	if (copro_bus_add_mmio(copro_board_bus(fz.b), SRAM_PHYS, SRAM_SIZE, &sram_ops, NULL,
-			       "fuzz-sram"))
-		return -1;
-	for (int m = 0; m < MODES; m++) {
-		struct copro_rtkit_config cfg = {
-			.ops = &fz_ops,
-			.shmem_mode = (enum copro_rtkit_shmem_mode)m,
-			.sart = fz.sart,
-			.iova_base = m == COPRO_RTKIT_SHMEM_MMIO ? SRAM_PHYS
-								 : IOVA_BASE,
-			.iova_size = m == COPRO_RTKIT_SHMEM_MMIO ? SRAM_SIZE
-								 : IOVA_SIZE,
-			.shmem_max = 0x10000,
-		};
-
-		if (rtk_create(fz.p, &cfg, "fuzz", &fz_io, NULL, &fz.rtk[m]))
-			return -1;
-	}
-	return 0;
+	if (g->feed_pos >= g->feed_len)
+		return 0;
+	return g->feed[g->feed_pos++];
 }
 
-/* The coprocessor writes into a buffer the host gave it, bounds-checked. */
-static void write_buf(struct copro_rtkit *rtk, uint8_t ep, uint64_t off,
-		      const uint8_t *src, size_t n)
+/* Fills buf from the feed (zeroes once it runs dry). */
+static void feed_bytes(struct glue *g, uint8_t *buf, size_t len)
 {
-	struct rtk_buf *b;
+	size_t n = g->feed_len - g->feed_pos;
 
-	copro_mutex_lock(&rtk->lock);
-	b = rtk_shmem_get(rtk, ep % RTK_SYS_EPS);
-	if (b && off < b->pub.size) {
-		if (n > b->pub.size - off)
-			n = b->pub.size - off;
-		if (b->pub.buffer) {
-			memcpy((uint8_t *)b->pub.buffer + off, src, n);
-		} else {
-			uint64_t at = b->pub.iova - SRAM_PHYS + off;
+	if (n > len)
+		n = len;
+	if (n)
+		memcpy(buf, g->feed + g->feed_pos, n);
+	memset(buf + n, 0, len - n);
+	g->feed_pos += n;
+}
 
-			if (at < SRAM_SIZE && n <= SRAM_SIZE - at)
-				memcpy(fz.sram + at, src, n);
+static void log_sink(void *ctx, enum copro_log_level level, const char *msg)
+{
+	struct glue *g = ctx;
+
+	g->sink += (uint64_t)level + strlen(msg);
+}
+
+static void check_state(const struct copro_rtkit_engine *e)
+{
+	uint64_t iova, size;
+
+	if (copro_rtkit_engine_running(e)) {
+		CHECK((copro_rtkit_engine_iop_state(e) & 0xff) == COPRO_RTKIT_PWR_ON);
+		CHECK((copro_rtkit_engine_ap_state(e) & 0xff) == COPRO_RTKIT_PWR_ON);
+		CHECK(copro_rtkit_engine_version(e) >= COPRO_RTKIT_MIN_VERSION &&
+		      copro_rtkit_engine_version(e) <= COPRO_RTKIT_MAX_VERSION);
+		CHECK(e->have_map);
+	}
+	for (unsigned ep = 0; ep < COPRO_RTKIT_MAX_EPS; ep++) {
+		if (copro_rtkit_engine_started(e, (uint8_t)ep))
+			CHECK(copro_rtkit_engine_has_ep(e, (uint8_t)ep));
+	}
+	for (unsigned ep = 0; ep < COPRO_RTKIT_ENGINE_SYS_EPS; ep++) {
+		if (!copro_rtkit_engine_buffer_of(e, (uint8_t)ep, &iova, &size))
+			continue;
+		CHECK(size > 0 && !(iova & (RTK_PAGE_SIZE - 1)));
+		CHECK(!e->bufs[ep].pending);
+	}
+}
+
+/* What the glue does with a step's events; answers go into out. */
+static void run_events(struct copro_rtkit_engine *e, struct glue *g,
+		       struct copro_rtkit_out *out)
+{
+	char context[COPRO_RTKIT_SYSLOG_CONTEXT_MAX];
+	char text[COPRO_RTKIT_SYSLOG_TEXT_MAX];
+	uint8_t entry[RTK_SYSLOG_ENTRY_HDR + 0xff];
+	struct copro_crashlog cl;
+	unsigned buffers = 0;
+	uint8_t *copy;
+
+	CHECK(out->n_msgs <= COPRO_RTKIT_OUT_MSGS);
+	CHECK(out->n_ev <= COPRO_RTKIT_OUT_EVENTS);
+	for (unsigned i = 0; i < out->n_ev; i++) {
+		const struct copro_rtkit_event *ev = &out->ev[i];
+		uint8_t how;
+
+		switch (ev->type) {
+		case COPRO_RTKIT_EV_BUFFER:
+			CHECK(++buffers == 1);
+			CHECK(ev->ep < COPRO_RTKIT_ENGINE_SYS_EPS);
+			CHECK(ev->size > 0 && ev->size <= e->cfg.shmem_max);
+			how = feed_byte(g);
+			if (how % 4 == 3) {
+				copro_rtkit_engine_buffer(e, ev->ep, -ENOMEM,
+							  "fuzz: refused", 0,
+							  true, out);
+			} else {
+				uint64_t iova = ev->iova;
+
+				if (!iova) {
+					iova = g->next_iova;
+					g->next_iova += (ev->size + 0xfff) &
+							~0xfffull;
+				}
+				copro_rtkit_engine_buffer(e, ev->ep, 0, NULL,
+							  iova, how % 4 != 2,
+							  out);
+			}
+			break;
+		case COPRO_RTKIT_EV_SYSLOG:
+			CHECK(ev->size > RTK_SYSLOG_ENTRY_HDR &&
+			      ev->size <= sizeof(entry));
+			feed_bytes(g, entry, (size_t)ev->size);
+			CHECK(copro_rtkit_syslog_entry(entry, (size_t)ev->size,
+						       (unsigned)(ev->size -
+								  RTK_SYSLOG_ENTRY_HDR),
+						       context, text) == 0);
+			g->sink += strlen(context) + strlen(text);
+			break;
+		case COPRO_RTKIT_EV_CRASHED:
+			CHECK(copro_rtkit_engine_crashed(e));
+			CHECK(ev->size > 0 && ev->size <= e->cfg.shmem_max);
+			copy = malloc((size_t)ev->size);
+			if (!copy)
+				break;
+			feed_bytes(g, copy, (size_t)ev->size);
+			if (copro_crashlog_parse(copy, (size_t)ev->size, &cl) == 0)
+				g->sink += cl.n_sections;
+			free(copy);
+			break;
+		case COPRO_RTKIT_EV_RECV:
+			CHECK(ev->ep >= COPRO_RTKIT_APP_EP_START);
+			CHECK(copro_rtkit_engine_started(e, ev->ep));
+			g->sink += ev->msg;
+			break;
+		case COPRO_RTKIT_EV_FREE_BUFFERS:
+		case COPRO_RTKIT_EV_RESTARTED:
+			g->sink++;
+			break;
 		}
 	}
-	copro_mutex_unlock(&rtk->lock);
+	CHECK(out->n_msgs <= COPRO_RTKIT_OUT_MSGS);
+	/* The glue could not send one of them, now and then. */
+	if (out->n_msgs && (feed_byte(g) & 0x3f) == 0x3f)
+		copro_rtkit_engine_send_failed(e, out->msg[0].ep,
+					       out->msg[0].msg, -EIO);
+	for (unsigned i = 0; i < out->n_msgs; i++)
+		g->sink += out->msg[i].ep ^ out->msg[i].msg;
 }
 
-static void action(struct copro_rtkit *rtk, uint8_t a)
+static void receive(struct copro_rtkit_engine *e, struct glue *g, uint8_t ep,
+		    uint64_t msg)
+{
+	struct copro_rtkit_out out;
+	bool crashed = copro_rtkit_engine_crashed(e);
+
+	copro_rtkit_engine_receive(e, ep, msg, &out);
+	if (crashed)
+		CHECK(out.n_msgs == 0 && out.n_ev == 0);
+	run_events(e, g, &out);
+}
+
+static void action(struct copro_rtkit_engine *e, struct glue *g, uint8_t a)
 {
 	static const unsigned states[] = {
 		COPRO_RTKIT_PWR_OFF,	  COPRO_RTKIT_PWR_SLEEP,
 		COPRO_RTKIT_PWR_QUIESCED, COPRO_RTKIT_PWR_ON,
 		COPRO_RTKIT_PWR_IDLE,	  COPRO_RTKIT_PWR_INIT,
 	};
-	char line[160];
+	struct copro_rtkit_out out = { 0 };
+	uint8_t ep = (uint8_t)(0x20 + (a >> 4));
 
-	switch (a % 8) {
+	switch (a % 16) {
 	case 0:
-		rtk_boot_begin(rtk);
+		copro_rtkit_engine_boot(e, &out);
 		break;
 	case 1:
-		rtk_wake_begin(rtk);
+		copro_rtkit_engine_wake(e, &out);
 		break;
 	case 2:
-	case 3:
-		rtk_pwr_begin(rtk, a % 8 == 2, states[(a >> 3) % 6]);
+		copro_rtkit_engine_takeover(e, &out);
 		break;
+	case 3:
 	case 4:
-		copro_rtkit_start_ep(rtk, (uint8_t)(0x20 + (a >> 3)));
+		copro_rtkit_engine_set_power(e, a % 16 == 3,
+					     states[(a >> 4) % 6], &out);
 		break;
 	case 5:
-		copro_rtkit_send_message(rtk, (uint8_t)(0x20 + (a >> 3)), a, 0);
+		copro_rtkit_engine_reinit(e);
 		break;
 	case 6:
-		copro_mutex_lock(&rtk->lock);
-		rtk_reinit_locked(rtk);
-		copro_mutex_unlock(&rtk->lock);
+		copro_rtkit_engine_start_ep(e, ep, &out);
 		break;
 	case 7:
-		copro_rtkit_decode(line, sizeof(line), a & 8, (uint8_t)a,
-				   fz.sent);
-		fz.sent += strlen(line) + copro_rtkit_is_running(rtk);
+		g->sink += (uint64_t)copro_rtkit_engine_check_send(e, ep);
+		break;
+	case 8:
+		copro_rtkit_engine_abort(e);
+		break;
+	case 9:
+		copro_rtkit_engine_pwr_cancel(e, a & 0x10);
+		break;
+	case 10:
+		copro_rtkit_engine_set_states(e, states[(a >> 4) % 6],
+					      states[(a >> 5) % 6]);
+		break;
+	case 11:
+		copro_rtkit_engine_set_powered_off(e);
+		break;
+	default:
+		g->sink += (uint64_t)copro_rtkit_engine_pwr_wait(e, a & 0x10) +
+			   copro_rtkit_engine_boot_error(e) +
+			   copro_rtkit_engine_phase(e) +
+			   copro_rtkit_engine_generation(e);
+		g->sink += strlen(copro_rtkit_phase_name(copro_rtkit_engine_phase(e)));
 		break;
 	}
+	run_events(e, g, &out);
 }
 
-/* A message built around a type the host knows, so depth comes quickly. */
-static void typed(struct copro_rtkit *rtk, const uint8_t *r)
+/* A message built around a type the engine knows, so depth comes quickly. */
+static void typed(struct copro_rtkit_engine *e, struct glue *g,
+		  const uint8_t *r)
 {
-	static const uint8_t eps[] = { 0, 1, 2, 3, 4, 8, 0x0a, 0x20 };
+	static const uint8_t eps[] = { 0, 0, 0, 1, 2, 4, 8, 0x20 };
+	static const unsigned states[] = { 0, 1, 0x10, 0x20, 0x201, 0x220 };
 	uint8_t ep = eps[r[0] % 8];
 	uint64_t fields = 0, msg;
 
 	for (int i = 0; i < 6; i++)
 		fields |= (uint64_t)r[2 + i] << (8 * i);
-	if (ep == COPRO_RTKIT_EP_OSLOG)
-		msg = RTK_OSLOG_TYPE_MAKE(r[1] & 3) | (fields << 12);
-	else if (ep <= COPRO_RTKIT_EP_IOREPORT && (r[0] & 8))
+	if (ep == 0) {
+		/* HELLO with a sane range, EPMAP chunks, ACKs of real states. */
+		switch (r[1] % 4) {
+		case 0:
+			msg = RTK_MGMT_TYPE_MAKE(RTK_MGMT_HELLO) |
+			      RTK_HELLO_MAKE(10 + r[2] % 4, 11 + r[3] % 4);
+			break;
+		case 1:
+			msg = RTK_MGMT_TYPE_MAKE(RTK_MGMT_EPMAP) |
+			      (fields & 0xffffffffull) |
+			      RTK_EPMAP_BASE_MAKE(r[6] % 8) |
+			      ((r[7] & 1) ? RTK_EPMAP_LAST : 0);
+			break;
+		default:
+			msg = RTK_MGMT_TYPE_MAKE(r[1] % 4 == 2
+							 ? RTK_MGMT_SET_IOP_PWR_STATE_ACK
+							 : RTK_MGMT_SET_AP_PWR_STATE) |
+			      RTK_PWR_STATE_MAKE(states[r[2] % 6]);
+			break;
+		}
+	} else if (ep == COPRO_RTKIT_EP_OSLOG) {
+		msg = RTK_OSLOG_TYPE_MAKE(r[1] % 6) | (fields << 12);
+	} else if (r[0] & 8) {
 		/* A buffer request: pages and a page-aligned IOVA. */
 		msg = RTK_EP_TYPE_MAKE(RTK_BUFFER_REQUEST) |
 		      RTK_BUF_SIZE_MAKE(r[1] % 20) |
 		      RTK_BUF_IOVA_MAKE((fields & 0xfffffffff) << 12);
-	else
+	} else {
 		msg = RTK_EP_TYPE_MAKE(r[1] & 0xf) | fields;
-	rtk_handle(rtk, ep, msg);
+	}
+	receive(e, g, ep, msg);
 }
 
 static uint64_t get64(const uint8_t *p)
@@ -261,45 +308,45 @@ static uint64_t get64(const uint8_t *p)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct copro_rtkit *rtk;
+	struct glue g = { .next_iova = 0x800000000ull };
+	struct copro_rtkit_engine e;
 	size_t i = 1;
 
-	if (!fz.ready) {
-		if (setup())
-			return 0;
-		fz.ready = true;
-	}
 	if (size < 1)
 		return 0;
-	rtk = fz.rtk[data[0] % MODES];
+	copro_rtkit_engine_init(&e, &(struct copro_rtkit_engine_config){
+					    .shmem_max = (data[0] & 1) ? 0x10000 : 0,
+					    .wake_iop_state = (data[0] & 2)
+								      ? COPRO_RTKIT_PWR_ON
+								      : 0,
+					    .wake_on_boot = data[0] & 4,
+					    .log = (data[0] & 8) ? log_sink : NULL,
+					    .log_ctx = &g,
+				    });
 	while (i < size) {
 		uint8_t op = data[i++] % 4;
 
 		if (op == 0 && size - i >= 9) {
-			rtk_handle(rtk, data[i], get64(data + i + 1));
+			receive(&e, &g, data[i], get64(data + i + 1));
 			i += 9;
-		} else if (op == 1 && size - i >= 4) {
-			uint8_t ep = data[i];
-			uint64_t off = data[i + 1] | (uint64_t)data[i + 2] << 8;
-			size_t n = data[i + 3];
+		} else if (op == 1 && size - i >= 1) {
+			action(&e, &g, data[i++]);
+		} else if (op == 2 && size - i >= 8) {
+			typed(&e, &g, data + i);
+			i += 8;
+		} else if (op == 3 && size - i >= 1) {
+			size_t n = data[i++];
 
-			i += 4;
 			if (n > size - i)
 				n = size - i;
-			write_buf(rtk, ep, off, data + i, n);
+			g.feed = data + i;
+			g.feed_len = n;
+			g.feed_pos = 0;
 			i += n;
-		} else if (op == 2 && size - i >= 1) {
-			action(rtk, data[i++]);
-		} else if (op == 3 && size - i >= 8) {
-			typed(rtk, data + i);
-			i += 8;
 		} else {
 			break;
 		}
+		check_state(&e);
 	}
-	copro_mutex_lock(&rtk->lock);
-	rtk_reinit_locked(rtk);
-	copro_mutex_unlock(&rtk->lock);
-	memset(fz.sram, 0, sizeof(fz.sram));
-	return 0;
+	return (int)(g.sink & 0);
 }

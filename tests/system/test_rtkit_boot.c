@@ -50,7 +50,6 @@ static void check_board(const char *board, bool threaded)
 	struct copro_rtkit_config cfg = {
 		.shmem_mode = COPRO_RTKIT_SHMEM_SART,
 	};
-	bool t6000 = strcmp(board, "t6000") == 0;
 
 	assert_int_equal(test_sys_create(s, &cfg), 0);
 	assert_int_equal(test_sys_boot(s), 0);
@@ -60,15 +59,12 @@ static void check_board(const char *board, bool threaded)
 	for (unsigned ep = 0; ep < 0x100; ep++)
 		assert_int_equal(copro_rtkit_has_ep(s->rtk, (uint8_t)ep),
 				 ep <= 4 || ep == 8 || ep == 0x20);
-	/* crashlog, syslog, ioreport; oslog too on the newer firmware. */
+	/* crashlog, syslog, ioreport and oslog (M1 and M1 Pro alike). */
 	assert_non_null(copro_rtkit_shmem(s->rtk, COPRO_RTKIT_EP_CRASHLOG));
 	assert_non_null(copro_rtkit_shmem(s->rtk, COPRO_RTKIT_EP_SYSLOG));
 	assert_non_null(copro_rtkit_shmem(s->rtk, COPRO_RTKIT_EP_IOREPORT));
-	assert_int_equal(copro_rtkit_shmem(s->rtk, COPRO_RTKIT_EP_OSLOG) != NULL,
-			 t6000);
-	assert_int_equal(copro_sart_entry_count_used(s->sart), t6000 ? 4 : 3);
-	if (!t6000)
-		test_sys_wait_log(s, "oslog INIT acknowledged");
+	assert_non_null(copro_rtkit_shmem(s->rtk, COPRO_RTKIT_EP_OSLOG));
+	assert_int_equal(copro_sart_entry_count_used(s->sart), 4);
 
 	assert_int_equal(copro_sim_rtkit_syslog(s->fw, "ans", "booted"), 0);
 	test_sys_wait_lines(s, 1);

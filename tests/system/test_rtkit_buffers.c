@@ -210,6 +210,8 @@ static void test_system_endpoints(void **state)
 	fcfg.endpoints[0] = 0x1f;     /* 0 - 4 */
 	fcfg.endpoints[1] = 0x05;     /* 8, 0x0a */
 	fcfg.syslog_period_ns = 2 * COPRO_NSEC_PER_MSEC;
+	/* The host still tolerates the old oslog INIT. */
+	fcfg.oslog_init_ack = true;
 	test_sys_replace_fw(s, &fcfg);
 	assert_int_equal(test_sys_create(s, &cfg), 0);
 	assert_int_equal(test_sys_boot(s), 0);

@@ -232,13 +232,13 @@ static void check_hostile(const char *board, bool threaded)
 	/*
 	 * One refusal per malformed message: 4 unknown endpoints, 7 unknown
 	 * types, 2 syslog indices, 2 per buffer kind (all second requests
-	 * here; the newer firmware's huge oslog one too), 2 out of sequence.
+	 * here; the huge oslog one too), 2 out of sequence.
 	 */
 	st = test_sys_host_stats(s);
-	assert_int_equal(st.refused, 23 + (strcmp(board, "t6000") == 0));
+	assert_int_equal(st.refused, 24);
 	assert_int_equal(test_logcap_count(&s->cap, "a second buffer request"),
-			 8 + (strcmp(board, "t6000") == 0));
-	test_logcap_expect(&s->cap, "HELLO running");
+			 9);
+	test_logcap_expect(&s->cap, "EPMAP running");
 	assert_false(copro_rtkit_is_crashed(s->rtk));
 	assert_true(copro_rtkit_is_running(s->rtk));
 	test_logcap_expect(&s->cap, "not in the endpoint map");
@@ -274,6 +274,7 @@ static void test_hostile_buffer_requests(void **state)
 	fcfg = test_sys_ans_cfg(s);
 	fcfg.syslog_buf = COPRO_SIM_RTKIT_BUF_NONE;
 	fcfg.ioreport_buf = COPRO_SIM_RTKIT_BUF_NONE;
+	fcfg.oslog_buf = COPRO_SIM_RTKIT_BUF_NONE;
 	test_sys_replace_fw(s, &fcfg);
 	assert_int_equal(test_sys_create(s, &cfg), 0);
 	assert_int_equal(test_sys_boot(s), 0);

@@ -3,7 +3,8 @@
  * RTKit host library, application endpoints: starting them (refused
  * before the map, for system endpoints, when not running), blocking and
  * non-blocking sends with back-pressure, receiving in deferred context
- * and through the interrupt-context recv_message_early, and traces.
+ * and through the interrupt-context recv_message_early, traces, and a
+ * send waiting for room when the coprocessor restarts.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include <copro/regs/rtkit.h>
@@ -121,6 +123,7 @@ static void test_start_and_talk(void **state)
 	/* Nothing is mapped before boot. */
 	assert_int_equal(copro_rtkit_start_ep(t.rtk, EP), -EINVAL);
 	assert_int_equal(copro_rtkit_send_message(t.rtk, EP, 1, 0), -EINVAL);
+	assert_int_equal(copro_rtkit_send_message_atomic(t.rtk, EP, 1), -EINVAL);
 	assert_int_equal(test_rtk_boot(&t), 0);
 	assert_int_equal(copro_rtkit_start_ep(t.rtk, COPRO_RTKIT_EP_SYSLOG),
 			 -EINVAL);
@@ -151,6 +154,15 @@ static void test_start_and_talk(void **state)
 	for (uint64_t i = 0; i < N_MSGS; i++) {
 		assert_true(test_rtk_wait_ap(&t, &cur, EP, -1, &got));
 		assert_int_equal(got, 0x1000 + i);
+	}
+	/* The atomic way too, in order after them. */
+	for (uint64_t i = 0; i < N_MSGS; i++)
+		assert_int_equal(copro_rtkit_send_message_atomic(t.rtk, EP,
+								 0x3000 + i),
+				 0);
+	for (uint64_t i = 0; i < N_MSGS; i++) {
+		assert_true(test_rtk_wait_ap(&t, &cur, EP, -1, &got));
+		assert_int_equal(got, 0x3000 + i);
 	}
 	for (uint64_t i = 0; i < N_MSGS; i++)
 		assert_int_equal(test_rtk_iop_send(&t, EP, 0x2000 + i), 0);
@@ -192,8 +204,121 @@ static void test_back_pressure(void **state)
 			 -ETIMEDOUT);
 	assert_int_equal(copro_rtkit_flush(t.rtk, 50 * COPRO_NSEC_PER_MSEC),
 			 -ETIMEDOUT);
+	/* An atomic send busy-waits a bounded time for room, then gives up. */
+	assert_int_equal(copro_rtkit_send_message_atomic(t.rtk, EP, 0), -ETIMEDOUT);
+	test_logcap_expect(&t.cap, "no room in the mailbox for 500 ms (atomic send)");
 	test_rtk_close(&t);
 	copro_mutex_destroy(&c.lock);
+}
+
+/*
+ * A coprocessor that restarts while a send waits for room: the send ends
+ * with -ECONNRESET (its endpoint is gone with the old session), the new
+ * HELLO is answered, and the new session works once the endpoint is
+ * started again. The coprocessor stalls on the first application message
+ * (its mailbox fills up behind it) and, released, restarts; it drains its
+ * mailbox only once the waiting send has returned, so the send cannot
+ * slip out before the host learnt of the restart.
+ */
+struct stall {
+	_Atomic bool held, release;
+	struct blocked *b;
+};
+
+struct blocked {
+	struct copro_rtkit *rtk;
+	_Atomic bool started, done;
+	_Atomic int ret;
+};
+
+static bool stall_hook(void *ctx, struct test_iop *iop, uint8_t ep,
+		       uint64_t msg)
+{
+	struct stall *st = ctx;
+	uint64_t end = copro_deadline(TEST_TIMEOUT_NS);
+
+	(void)msg;
+	if (ep != EP || atomic_load(&st->held))
+		return false;
+	atomic_store(&st->held, true);
+	while (!atomic_load(&st->release) && copro_deadline_left(end))
+		copro_sleep_ns(COPRO_NSEC_PER_MSEC);
+	test_iop_restart(iop);
+	end = copro_deadline(TEST_TIMEOUT_NS);
+	while (!atomic_load(&st->b->done) && copro_deadline_left(end))
+		copro_sleep_ns(COPRO_NSEC_PER_MSEC);
+	return true;
+}
+
+static void *blocked_send(void *arg)
+{
+	struct blocked *b = arg;
+
+	atomic_store(&b->started, true);
+	atomic_store(&b->ret, copro_rtkit_send_message(b->rtk, EP, 0xb10c,
+						       2 * TEST_TIMEOUT_NS));
+	atomic_store(&b->done, true);
+	return NULL;
+}
+
+static bool held(void *arg)
+{
+	return atomic_load(&((struct stall *)arg)->held);
+}
+
+static bool restarted_and_running(void *arg)
+{
+	struct test_rtk *t = arg;
+	struct copro_rtkit_stats st;
+
+	copro_rtkit_get_stats(t->rtk, &st);
+	return st.restarts == 1 && copro_rtkit_is_running(t->rtk);
+}
+
+static void test_restart_fails_blocked_send(void **state)
+{
+	struct blocked b = { 0 };
+	struct stall st = { .b = &b };
+	struct test_iop_config icfg = { .hook = stall_hook, .hook_ctx = &st };
+	struct copro_rtkit_stats rs;
+	struct copro_thread th = { 0 };
+	struct test_rtk t;
+	unsigned filled = 0;
+	uint64_t got = 0;
+	size_t cursor;
+
+	test_rtk_open(&t, test_threaded(state), &icfg);
+	assert_int_equal(test_rtk_create(&t, &(struct copro_rtkit_config){ 0 }), 0);
+	assert_int_equal(test_rtk_boot(&t), 0);
+	assert_int_equal(copro_rtkit_start_ep(t.rtk, EP), 0);
+	assert_int_equal(copro_rtkit_send_message(t.rtk, EP, 1, 0), 0);
+	assert_true(test_rtk_wait(&t, held, &st));
+	while (copro_rtkit_send_message(t.rtk, EP, 2, 0) == 0)
+		filled++;
+	assert_true(filled >= 15);
+	b.rtk = t.rtk;
+	assert_int_equal(copro_thread_start(&th, "blocked-send", blocked_send, &b), 0);
+	while (!atomic_load(&b.started))
+		copro_sleep_ns(COPRO_NSEC_PER_MSEC);
+	/* The mailbox is full and the coprocessor stalled: the send waits. */
+	copro_sleep_ns(100 * COPRO_NSEC_PER_MSEC);
+	assert_false(atomic_load(&b.done));
+	atomic_store(&st.release, true);
+	copro_thread_join(&th);
+	assert_int_equal(atomic_load(&b.ret), -ECONNRESET);
+
+	assert_true(test_rtk_wait(&t, restarted_and_running, &t));
+	test_logcap_expect(&t.cap, "the coprocessor restarted (HELLO while running)");
+	/* The endpoint went with the old session; started again, it works. */
+	assert_int_equal(copro_rtkit_send_message(t.rtk, EP, 3, 0), -EINVAL);
+	assert_int_equal(copro_rtkit_start_ep(t.rtk, EP), 0);
+	cursor = test_iop_count(t.iop);
+	assert_int_equal(copro_rtkit_send_message(t.rtk, EP, 4, TEST_TIMEOUT_NS), 0);
+	assert_true(test_rtk_wait_ap(&t, &cursor, EP, -1, &got));
+	assert_int_equal(got, 4);
+	copro_rtkit_get_stats(t.rtk, &rs);
+	assert_int_equal(rs.refused, 0);
+	test_rtk_close(&t);
 }
 
 static void test_recv_early(void **state)
@@ -278,6 +403,7 @@ int main(void)
 		TEST_BOTH(test_start_and_talk, NULL, NULL),
 		TEST_BOTH(test_back_pressure, NULL, NULL),
 		TEST_BOTH(test_recv_early, NULL, NULL),
+		TEST_THREADED(test_restart_fails_blocked_send, NULL, NULL),
 		cmocka_unit_test(test_decode),
 	};
 

@@ -242,9 +242,11 @@ static void test_ioreport_stall(void **state)
 
 /* ---- oslog --------------------------------------------------------------------- */
 
+/* The old INIT/ACK scheme, a test option: no supported firmware has it. */
 static void test_oslog_old_scheme(void **state)
 {
-	struct test_ap *ap = test_ap_new("t8103", NULL);
+	const struct copro_sim_rtkit_config cfg = { .oslog_init_ack = true };
+	struct test_ap *ap = test_ap_new(NULL, &cfg);
 
 	(void)state;
 	test_ap_boot(ap);

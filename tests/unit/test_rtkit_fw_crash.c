@@ -382,8 +382,8 @@ static void test_hostile_mgmt(void **state)
 	struct test_ap *ap = hostile(NULL, COPRO_SIM_RTKIT_HOSTILE_MGMT);
 
 	(void)state;
-	test_ap_expect(ap, 0, RTK_MGMT_TYPE_MAKE(RTK_MGMT_HELLO) |
-				      RTK_HELLO_MAKE(11, 12));
+	test_ap_expect(ap, 0, RTK_MGMT_TYPE_MAKE(RTK_MGMT_EPMAP) | 0xffff0000u |
+				      RTK_EPMAP_BASE_MAKE(3));
 	test_ap_expect(ap, 0, RTK_MGMT_TYPE_MAKE(RTK_MGMT_EPMAP) | 0xffffffffu |
 				      RTK_EPMAP_BASE_MAKE(7) | RTK_EPMAP_LAST);
 	/* An AP that plays along is refused: the firmware never asked. */

@@ -57,15 +57,14 @@ static void wait_ap(struct test_ap *ap, unsigned s)
 	assert_true(test_wait_until(ap_is, &a, TEST_TIMEOUT_NS));
 }
 
-/* The ANS2 configuration the boards use, with a choice of wake. */
-static void open_ans(struct test_ap *ap, bool wake_rehello)
+/* The ANS2 configuration the boards use. */
+static void open_ans(struct test_ap *ap)
 {
 	struct copro_sim_rtkit_config cfg = {
 		.crashlog_buf = COPRO_SIM_RTKIT_BUF_HOST,
 		.syslog_buf = COPRO_SIM_RTKIT_BUF_HOST,
 		.ioreport_buf = COPRO_SIM_RTKIT_BUF_HOST,
 		.app_eps = { 0x20 },
-		.wake_rehello = wake_rehello,
 	};
 
 	test_ap_open(ap, NULL, NULL);
@@ -74,14 +73,16 @@ static void open_ans(struct test_ap *ap, bool wake_rehello)
 	test_ap_replace_fw(ap, &cfg);
 }
 
-/* Shutdown or quiesce, then wake, as hardware.md 2.2 or as Linux sees it. */
-static void check_sleep_wake(unsigned iop_sleep, unsigned wake_state,
-			     bool rehello)
+/*
+ * Shutdown or quiesce, then wake: a new handshake, as hardware.md 2.2 says and
+ * every public driver waits for.
+ */
+static void check_sleep_wake(unsigned iop_sleep, unsigned wake_state)
 {
 	struct test_ap *ap = calloc(1, sizeof(*ap));
 
 	assert_non_null(ap);
-	open_ans(ap, rehello);
+	open_ans(ap);
 	test_ap_boot(ap);
 	test_ap_ap_state(ap, QUIESCED);
 	assert_false(copro_sim_rtkit_is_up(ap->fw));
@@ -97,30 +98,19 @@ static void check_sleep_wake(unsigned iop_sleep, unsigned wake_state,
 	test_logcap_expect(&ap->cap, "AP ON before boot completed (IOP not on)");
 
 	test_ap_send(ap, 0, SET_IOP(wake_state));
-	if (rehello) {
-		/* The buffers are asked for again: the AP freed them. */
-		test_ap_expect(ap, 0, MGMT(RTK_MGMT_HELLO,
-					   RTK_HELLO_MAKE(11, 12)));
-		test_ap_send(ap, 0, MGMT(RTK_MGMT_HELLO_REPLY,
-					 RTK_HELLO_MAKE(12, 12)));
-		test_ap_epmap(ap);
-		test_ap_start_system(ap);
-		assert_true(ap->bufs[TEST_AP_SYSLOG].set);
-	} else {
-		test_ap_expect(ap, 0, IOP_ACK(ON));
-	}
+	/* The buffers are asked for again: the AP freed them. */
+	test_ap_expect(ap, 0, MGMT(RTK_MGMT_HELLO, RTK_HELLO_MAKE(11, 12)));
+	test_ap_send(ap, 0, MGMT(RTK_MGMT_HELLO_REPLY, RTK_HELLO_MAKE(12, 12)));
+	test_ap_epmap(ap);
+	test_ap_start_system(ap);
+	assert_true(ap->bufs[TEST_AP_SYSLOG].set);
 	test_ap_ap_state(ap, ON);
 	assert_true(copro_sim_rtkit_is_up(ap->fw));
-	assert_int_equal(test_ap_stats(ap).boots, rehello ? 2 : 1);
-	/* Application endpoints must be started again either way. */
+	assert_int_equal(test_ap_stats(ap).boots, 2);
+	/* Application endpoints must be started again. */
 	test_ap_send(ap, 0x20, 1);
 	test_ap_wait_refused(ap, 3);
 	test_logcap_expect(&ap->cap, "endpoint 0x20 was not started");
-	if (!rehello) {
-		/* Without buffers, no syslog line; without a map, no more. */
-		assert_int_equal(copro_sim_rtkit_syslog(ap->fw, "c", "x"), 0);
-		test_ap_wait_log(ap, "syslog line dropped: no syslog buffer set up");
-	}
 	test_ap_expect_none(ap);
 	test_ap_free(ap);
 }
@@ -128,25 +118,13 @@ static void check_sleep_wake(unsigned iop_sleep, unsigned wake_state,
 static void test_shutdown_wake(void **state)
 {
 	(void)state;
-	check_sleep_wake(SLEEP, ON, false);
+	check_sleep_wake(SLEEP, ON);
 }
 
 static void test_quiesce_wake_init(void **state)
 {
 	(void)state;
-	check_sleep_wake(QUIESCED, INIT, false);
-}
-
-static void test_shutdown_wake_rehello(void **state)
-{
-	(void)state;
-	check_sleep_wake(SLEEP, ON, true);
-}
-
-static void test_quiesce_wake_rehello(void **state)
-{
-	(void)state;
-	check_sleep_wake(QUIESCED, INIT, true);
+	check_sleep_wake(QUIESCED, INIT);
 }
 
 static void test_poweroff_refuses_wake(void **state)
@@ -192,6 +170,151 @@ static void test_idle_and_back(void **state)
 	test_logcap_expect(&ap->cap, "SET_IOP_PWR_STATE: unknown state 0x77");
 	test_logcap_expect(&ap->cap, "SET_AP_PWR_STATE: unknown state 0x88");
 	assert_int_equal(test_ap_stats(ap).boots, 1);
+	test_ap_free(ap);
+}
+
+/*
+ * Idle, AP then IOP, each acknowledged; the firmware keeps its session,
+ * so a wake is answered with IOP ON (no HELLO) and the buffers it had
+ * are used again.
+ */
+static void test_idle_keeps_session(void **state)
+{
+	struct test_ap *ap = calloc(1, sizeof(*ap));
+
+	(void)state;
+	assert_non_null(ap);
+	open_ans(ap);
+	test_ap_boot(ap);
+	test_ap_ap_state(ap, IDLE);
+	test_ap_iop_state(ap, IDLE);
+	assert_int_equal(copro_sim_rtkit_iop_state(ap->fw), IDLE);
+	assert_false(copro_sim_rtkit_is_up(ap->fw));
+	test_ap_send(ap, 0, SET_IOP(INIT));
+	test_ap_expect(ap, 0, IOP_ACK(ON));
+	test_ap_ap_state(ap, ON);
+	assert_true(copro_sim_rtkit_is_up(ap->fw));
+	/* The syslog buffer it had still serves. */
+	assert_int_equal(copro_sim_rtkit_syslog(ap->fw, "c", "after idle"), 0);
+	test_ap_pump_lines(ap, 1);
+	assert_string_equal(ap->last_text, "after idle");
+	assert_int_equal(test_ap_stats(ap).boots, 1);
+	assert_int_equal(test_ap_stats(ap).refused, 0);
+	test_ap_expect_none(ap);
+	test_ap_free(ap);
+}
+
+/*
+ * A bootloader's wake before HELLO is ignored by a firmware that boots
+ * anyway; a wake while running is answered with IOP ON.
+ */
+static void test_wake_while_booting_and_running(void **state)
+{
+	struct test_ap *ap = test_ap_new(NULL, NULL);
+
+	(void)state;
+	test_ap_cpu(ap, true);
+	test_ap_send(ap, 0, SET_IOP(INIT));
+	test_ap_expect(ap, 0, MGMT(RTK_MGMT_HELLO, RTK_HELLO_MAKE(11, 12)));
+	test_ap_wait_log(ap, "SET_IOP_PWR_STATE(INIT) while booting: ignored");
+	test_ap_send(ap, 0, MGMT(RTK_MGMT_HELLO_REPLY, RTK_HELLO_MAKE(12, 12)));
+	test_ap_epmap(ap);
+	test_ap_start_system(ap);
+	test_ap_ap_state(ap, ON);
+	test_ap_iop_state(ap, ON);
+	assert_int_equal(test_ap_stats(ap).refused, 0);
+	test_ap_expect_none(ap);
+	test_ap_free(ap);
+}
+
+/* Handles what comes until every buffer the firmware asks for is set. */
+static void answer_buffers(struct test_ap *ap)
+{
+	while (!ap->bufs[TEST_AP_CRASHLOG].set || !ap->bufs[TEST_AP_IOREPORT].set ||
+	       !ap->bufs[TEST_AP_OSLOG].set) {
+		uint8_t ep;
+		uint64_t msg;
+
+		assert_true(test_ap_recv(ap, &ep, &msg));
+		assert_true(test_ap_handle(ap, ep, msg));
+	}
+}
+
+static void start(struct test_ap *ap, const uint8_t *eps, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		test_ap_send(ap, 0, STARTEP(eps[i]));
+}
+
+/*
+ * The ANS2 firmware needs crashlog, ioreport and oslog (u-boot starts
+ * no others); by default a firmware needs every system endpoint of its
+ * map that Linux starts.
+ */
+static void test_required_endpoints(void **state)
+{
+	static const uint8_t uboot[] = { 1, 4, 8 }, rest[] = { 2, 3 };
+	struct copro_sim_rtkit_config cfg = {
+		.crashlog_buf = COPRO_SIM_RTKIT_BUF_HOST,
+		.ioreport_buf = COPRO_SIM_RTKIT_BUF_HOST,
+		.oslog_buf = COPRO_SIM_RTKIT_BUF_HOST,
+		.required_eps = (1u << 1) | (1u << 4) | (1u << 8),
+	};
+	struct test_ap *ap = calloc(1, sizeof(*ap));
+
+	(void)state;
+	assert_non_null(ap);
+	test_ap_open(ap, NULL, NULL);
+	cfg.sart = copro_board_sart(ap->b, copro_sart_node(ap->sart));
+	test_ap_replace_fw(ap, &cfg);
+	test_ap_hello(ap, 11, 12, 12);
+	test_ap_epmap(ap);
+	start(ap, uboot, sizeof(uboot));
+	answer_buffers(ap);
+	test_ap_pump_until(ap, 0, IOP_ACK(ON));
+	assert_int_equal(test_ap_stats(ap).refused, 0);
+	test_ap_free(ap);
+
+	/* The default: syslog and debug too. */
+	ap = calloc(1, sizeof(*ap));
+	assert_non_null(ap);
+	test_ap_open(ap, NULL, NULL);
+	cfg.required_eps = 0;
+	cfg.sart = copro_board_sart(ap->b, copro_sart_node(ap->sart));
+	test_ap_replace_fw(ap, &cfg);
+	test_ap_hello(ap, 11, 12, 12);
+	test_ap_epmap(ap);
+	start(ap, uboot, sizeof(uboot));
+	answer_buffers(ap);
+	/* The three were taken (their buffers asked for), and no IOP ON. */
+	test_ap_expect_none(ap);
+	assert_int_not_equal(copro_sim_rtkit_iop_state(ap->fw), ON);
+	start(ap, rest, sizeof(rest));
+	test_ap_pump_until(ap, 0, IOP_ACK(ON));
+	assert_int_equal(test_ap_stats(ap).refused, 0);
+	test_ap_free(ap);
+}
+
+/* A firmware that restarts on its own says HELLO again, as at a CPU start. */
+static void test_restart(void **state)
+{
+	struct test_ap *ap = calloc(1, sizeof(*ap));
+
+	(void)state;
+	assert_non_null(ap);
+	open_ans(ap);
+	test_ap_boot(ap);
+	assert_int_equal(copro_sim_rtkit_restart(ap->fw), 0);
+	test_ap_expect(ap, 0, MGMT(RTK_MGMT_HELLO, RTK_HELLO_MAKE(11, 12)));
+	assert_false(copro_sim_rtkit_is_up(ap->fw));
+	test_ap_reinit(ap);
+	test_ap_send(ap, 0, MGMT(RTK_MGMT_HELLO_REPLY, RTK_HELLO_MAKE(12, 12)));
+	test_ap_epmap(ap);
+	test_ap_start_system(ap);
+	test_ap_ap_state(ap, ON);
+	assert_true(copro_sim_rtkit_is_up(ap->fw));
+	assert_int_equal(test_ap_stats(ap).boots, 2);
+	assert_int_equal(test_ap_stats(ap).refused, 0);
 	test_ap_free(ap);
 }
 
@@ -297,11 +420,24 @@ static void test_fault_lost_acks(void **state)
 	test_ap_send(ap, 0, SET_IOP(SLEEP));
 	wait_iop(ap, SLEEP);
 	test_ap_expect_none(ap);
-	/* A wake's IOP ON is an answer too: lost as well. */
+	/* A wake's IOP ON, at the end of its handshake, is lost as well. */
 	test_ap_reinit(ap);
 	test_ap_send(ap, 0, SET_IOP(ON));
+	test_ap_expect(ap, 0, MGMT(RTK_MGMT_HELLO, RTK_HELLO_MAKE(11, 12)));
+	test_ap_send(ap, 0, MGMT(RTK_MGMT_HELLO_REPLY, RTK_HELLO_MAKE(12, 12)));
+	test_ap_epmap(ap);
+	for (unsigned ep = 1; ep < 0x20; ep++)
+		if (ap->map[ep / 8] & (1u << (ep % 8)))
+			test_ap_send(ap, 0, STARTEP(ep));
 	wait_iop(ap, ON);
-	test_ap_expect_none(ap);
+	test_ap_settle(ap);
+	for (uint8_t ep; test_ap_queued(ap);) {
+		uint64_t msg;
+
+		assert_true(test_ap_recv(ap, &ep, &msg));
+		assert_true(test_ap_handle(ap, ep, msg));
+	}
+	assert_int_equal(test_ap_stats(ap).refused, 0);
 	test_ap_free(ap);
 }
 
@@ -378,10 +514,12 @@ static void test_app(void **state)
 	assert_int_equal(copro_sim_rtkit_set_app(ap->fw, NULL, NULL), -EBUSY);
 	test_ap_epmap(ap);
 	assert_true(has(ap->map, 0x20) && has(ap->map, 0x21));
-	test_ap_start_system(ap);
 	assert_int_equal(atomic_load(&r->ups), 0);
-	test_ap_ap_state(ap, ON);
+	/* Up at IOP ON, before and without AP ON (u-boot never sends it). */
+	test_ap_start_system(ap);
 	assert_true(test_wait_until(ups_reached, r, TEST_TIMEOUT_NS));
+	assert_false(copro_sim_rtkit_is_up(ap->fw));
+	test_ap_ap_state(ap, ON);
 
 	/* Started endpoints reach the app, which answers. */
 	test_ap_send(ap, 0, STARTEP(0x20));
@@ -397,12 +535,18 @@ static void test_app(void **state)
 	assert_int_equal(atomic_load(&r->msgs), 1);
 	assert_int_equal(test_ap_stats(ap).app_messages, 2);
 
-	/* Sleep: the app goes down and cannot send. */
+	/*
+	 * AP QUIESCED: the firmware still runs (the app too), but its
+	 * application endpoints are not talked to; IOP SLEEP: the app goes
+	 * down and cannot send.
+	 */
 	test_ap_ap_state(ap, QUIESCED);
-	assert_true(test_wait_until(downs_reached, r, TEST_TIMEOUT_NS));
-	assert_int_equal(atomic_load(&r->send_ret), -ENOTCONN);
 	test_ap_send(ap, 0x20, 0x3000);
 	test_ap_wait_refused(ap, 2);
+	assert_int_equal(atomic_load(&r->downs), 0);
+	test_ap_iop_state(ap, SLEEP);
+	assert_true(test_wait_until(downs_reached, r, TEST_TIMEOUT_NS));
+	assert_int_equal(atomic_load(&r->send_ret), -ENOTCONN);
 	test_ap_cpu(ap, false);
 	assert_int_equal(copro_sim_rtkit_set_app(ap->fw, NULL, NULL), 0);
 	test_ap_free(ap);
@@ -414,10 +558,12 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_shutdown_wake),
 		cmocka_unit_test(test_quiesce_wake_init),
-		cmocka_unit_test(test_shutdown_wake_rehello),
-		cmocka_unit_test(test_quiesce_wake_rehello),
 		cmocka_unit_test(test_poweroff_refuses_wake),
 		cmocka_unit_test(test_idle_and_back),
+		cmocka_unit_test(test_idle_keeps_session),
+		cmocka_unit_test(test_wake_while_booting_and_running),
+		cmocka_unit_test(test_required_endpoints),
+		cmocka_unit_test(test_restart),
 		cmocka_unit_test(test_fault_no_hello),
 		cmocka_unit_test(test_fault_endless_epmap),
 		cmocka_unit_test(test_fault_no_iop_on),

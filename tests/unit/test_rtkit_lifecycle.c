@@ -90,11 +90,16 @@ static void test_shutdown_then_boot_again(void **state)
 	test_rtk_close(&t);
 }
 
+/*
+ * Wake after quiesce (or shutdown) is a new handshake: the IOP state
+ * request, then HELLO, the map and the system endpoints again, IOP ON
+ * and AP ON (hardware.md 2.2, as every public driver expects).
+ */
 static void run_quiesce_wake(void **state, unsigned wake_state)
 {
 	struct copro_rtkit_config cfg = { .wake_iop_state = wake_state };
 	struct test_rtk t;
-	size_t cur;
+	size_t cur, hellos;
 
 	boot_bench(&t, state, NULL, &cfg);
 	cur = test_iop_count(t.iop);
@@ -106,15 +111,23 @@ static void run_quiesce_wake(void **state, unsigned wake_state)
 	assert_false(copro_rtkit_is_running(t.rtk));
 	assert_int_equal(copro_rtkit_iop_state(t.rtk), COPRO_RTKIT_PWR_QUIESCED);
 	assert_int_equal(copro_rtkit_ap_state(t.rtk), COPRO_RTKIT_PWR_QUIESCED);
+	assert_false(copro_rtkit_has_ep(t.rtk, TEST_IOP_APP_EP));
 
+	hellos = test_iop_count_of(t.iop, 0, RTK_MGMT_HELLO_REPLY);
 	assert_int_equal(copro_rtkit_wake(t.rtk), 0);
 	expect_next(&t, &cur,
 		    pwr(RTK_MGMT_SET_IOP_PWR_STATE,
-			wake_state ? wake_state : COPRO_RTKIT_PWR_ON));
-	expect_next(&t, &cur, pwr(RTK_MGMT_SET_AP_PWR_STATE, COPRO_RTKIT_PWR_ON));
+			wake_state ? wake_state : COPRO_RTKIT_PWR_INIT));
+	expect_next(&t, &cur, mgmt(RTK_MGMT_HELLO_REPLY, RTK_HELLO_MAKE(12, 12)));
+	assert_int_equal(test_iop_count_of(t.iop, 0, RTK_MGMT_HELLO_REPLY),
+			 hellos + 1);
+	assert_true(test_rtk_wait_ap(&t, &cur, 0, RTK_MGMT_SET_AP_PWR_STATE, NULL));
 	assert_true(copro_rtkit_is_running(t.rtk));
-	assert_int_equal(copro_rtkit_iop_state(t.rtk),
-			 wake_state ? wake_state : COPRO_RTKIT_PWR_ON);
+	/* The whole map again, and the system endpoints started again. */
+	assert_true(copro_rtkit_has_ep(t.rtk, TEST_IOP_APP_EP));
+	assert_int_equal(test_iop_count_of(t.iop, 0, RTK_MGMT_STARTEP), 10);
+	assert_int_equal(copro_rtkit_iop_state(t.rtk), COPRO_RTKIT_PWR_ON);
+	assert_int_equal(copro_rtkit_start_ep(t.rtk, TEST_IOP_APP_EP), 0);
 	/* Waking a running coprocessor is an error. */
 	assert_int_equal(copro_rtkit_wake(t.rtk), -EBUSY);
 	test_rtk_close(&t);
@@ -125,9 +138,9 @@ static void test_quiesce_then_wake(void **state)
 	run_quiesce_wake(state, 0);
 }
 
-static void test_quiesce_then_wake_init(void **state)
+static void test_quiesce_then_wake_on(void **state)
 {
-	run_quiesce_wake(state, COPRO_RTKIT_PWR_INIT);
+	run_quiesce_wake(state, COPRO_RTKIT_PWR_ON);
 }
 
 static void test_idle_then_wake(void **state)
@@ -138,14 +151,21 @@ static void test_idle_then_wake(void **state)
 	boot_bench(&t, state, NULL, NULL);
 	cur = test_iop_count(t.iop);
 	assert_int_equal(copro_rtkit_idle(t.rtk), 0);
+	/* AP IDLE, then IOP IDLE, each acknowledged (Linux's order). */
 	expect_next(&t, &cur, pwr(RTK_MGMT_SET_AP_PWR_STATE, COPRO_RTKIT_PWR_IDLE));
+	expect_next(&t, &cur, pwr(RTK_MGMT_SET_IOP_PWR_STATE, COPRO_RTKIT_PWR_IDLE));
 	assert_int_equal(copro_rtkit_ap_state(t.rtk), COPRO_RTKIT_PWR_IDLE);
+	assert_int_equal(copro_rtkit_iop_state(t.rtk), COPRO_RTKIT_PWR_IDLE);
 	assert_false(copro_rtkit_is_running(t.rtk));
 	/* Idle keeps what the coprocessor set up... */
 	assert_true(copro_rtkit_has_ep(t.rtk, TEST_IOP_APP_EP));
 	/* ...but it is not to be talked to until woken. */
 	assert_int_equal(copro_rtkit_start_ep(t.rtk, TEST_IOP_APP_EP), -ENOTCONN);
+	/* It kept its session too: IOP ON and AP ON, no new HELLO. */
 	assert_int_equal(copro_rtkit_wake(t.rtk), 0);
+	expect_next(&t, &cur, pwr(RTK_MGMT_SET_IOP_PWR_STATE, COPRO_RTKIT_PWR_INIT));
+	expect_next(&t, &cur, pwr(RTK_MGMT_SET_AP_PWR_STATE, COPRO_RTKIT_PWR_ON));
+	assert_int_equal(test_iop_count_of(t.iop, 0, RTK_MGMT_HELLO_REPLY), 1);
 	assert_true(copro_rtkit_is_running(t.rtk));
 	assert_int_equal(copro_rtkit_start_ep(t.rtk, TEST_IOP_APP_EP), 0);
 	test_rtk_close(&t);
@@ -260,7 +280,7 @@ static void test_poweroff_lost_iop_ack(void **state)
 
 static void test_wake_lost_iop_on(void **state)
 {
-	struct drop d = { RTK_MGMT_SET_IOP_PWR_STATE, COPRO_RTKIT_PWR_ON };
+	struct drop d = { RTK_MGMT_SET_IOP_PWR_STATE, COPRO_RTKIT_PWR_INIT };
 	struct test_iop_config icfg = { .hook = drop_hook, .hook_ctx = &d };
 	struct test_rtk t;
 
@@ -270,7 +290,7 @@ static void test_wake_lost_iop_on(void **state)
 	assert_int_equal(copro_rtkit_set_timeout(t.rtk, -1), -EINVAL);
 	assert_int_equal(copro_rtkit_wake(t.rtk), -ETIMEDOUT);
 	assert_false(copro_rtkit_is_running(t.rtk));
-	test_logcap_expect(&t.cap, "waiting for IOP ON and AP ON");
+	test_logcap_expect(&t.cap, "waiting for the wake");
 	test_rtk_close(&t);
 }
 
@@ -302,7 +322,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		TEST_BOTH(test_shutdown_then_boot_again, NULL, NULL),
 		TEST_BOTH(test_quiesce_then_wake, NULL, NULL),
-		TEST_BOTH(test_quiesce_then_wake_init, NULL, NULL),
+		TEST_BOTH(test_quiesce_then_wake_on, NULL, NULL),
 		TEST_BOTH(test_idle_then_wake, NULL, NULL),
 		TEST_BOTH(test_poweroff_then_wake_refused, NULL, NULL),
 		TEST_BOTH(test_reinit, NULL, NULL),

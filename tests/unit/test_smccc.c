@@ -11,6 +11,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +19,7 @@
 
 #include <copro/driver/smccc.h>
 #include <copro/error.h>
+#include <copro/os.h>
 #include <copro/scmi.h>
 #include <copro/sim/board.h>
 #include <copro/sim/smccc_fw.h>
@@ -270,6 +272,78 @@ static void test_services(void **state)
 	assert_int_equal(copro_smccc_version(f->p, COPRO_CONDUIT_SMC, &v), 0);
 }
 
+/* A service that holds its caller until the test lets it go. */
+struct held {
+	_Atomic bool entered, release, removed;
+	struct fx *f;
+	struct copro_smccc_regs r;
+	int ret;
+};
+
+static void held_service(void *ctx, const struct copro_smccc_regs *in,
+			 struct copro_smccc_regs *out)
+{
+	struct held *h = ctx;
+
+	(void)in;
+	atomic_store(&h->entered, true);
+	while (!atomic_load(&h->release))
+		copro_sleep_ns(100 * COPRO_NSEC_PER_USEC);
+	out->x[0] = 7;
+}
+
+static void *held_caller(void *arg)
+{
+	struct held *h = arg;
+
+	h->ret = copro_smccc_call(h->f->p, COPRO_CONDUIT_SMC, 0x82000043u, NULL,
+				  0, &h->r);
+	return NULL;
+}
+
+static void *remover(void *arg)
+{
+	struct held *h = arg;
+
+	copro_sim_smccc_remove(h->f->el3, 0x82000043u);
+	atomic_store(&h->removed, true);
+	return NULL;
+}
+
+/*
+ * Removing a service waits out the calls already inside it (the
+ * dispatcher relies on the bus's copro_bus_fwcall_sync for that): its
+ * context may be freed as soon as remove returns.
+ */
+static void test_remove_waits_for_calls(void **state)
+{
+	struct fx *f = *state;
+	struct held h = { .f = f };
+	struct copro_thread call_th = { 0 }, rm_th = { 0 };
+
+	assert_int_equal(copro_sim_smccc_add(f->el3, 0x82000043u, held_service,
+					     &h),
+			 0);
+	assert_int_equal(copro_thread_start(&call_th, "caller", held_caller,
+					    &h),
+			 0);
+	while (!atomic_load(&h.entered))
+		copro_sleep_ns(100 * COPRO_NSEC_PER_USEC);
+	assert_int_equal(copro_thread_start(&rm_th, "remover", remover, &h), 0);
+	/* However long it is given, remove may not return yet. */
+	copro_sleep_ns(20 * COPRO_NSEC_PER_MSEC);
+	assert_false(atomic_load(&h.removed));
+	atomic_store(&h.release, true);
+	copro_thread_join(&rm_th);
+	copro_thread_join(&call_th);
+	assert_true(atomic_load(&h.removed));
+	assert_int_equal(h.ret, 0);
+	assert_int_equal(h.r.x[0], 7);
+	/* Gone: the id is not served any more. */
+	assert_int_equal(call(f, COPRO_CONDUIT_SMC, 0x82000043u, 0),
+			 0xffffffffu);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -278,6 +352,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dispatcher_answers, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_services, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_remove_waits_for_calls,
+						setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,6 +21,7 @@
 #include <copro/os.h>
 #include <copro/sim/rtkit_fw.h>
 
+#include "boot_sequence.h"
 #include "boot_trace.h"
 #include "cli.h"
 #include "disk_image.h"
@@ -42,7 +43,7 @@ void cmd_boot_usage(FILE *out)
 		"Boot the NVMe coprocessor's RTKit firmware on an emulated board (no\n"
 		"NVMe), print the coprocessor's syslog, then shut it down cleanly.\n"
 		"\n"
-		"  -b, --board NAME|FILE  built-in board (t8103, t6000) or .dtb file\n"
+		"  -b, --board NAME|FILE  built-in board (t8103, t6000, t8015) or .dtb file\n"
 		"                         (default t8103)\n"
 		"  -t, --trace            print every mailbox message, decoded\n"
 		"  -j, --json             print one JSON object instead: version,\n"
@@ -50,6 +51,12 @@ void cmd_boot_usage(FILE *out)
 		"  -c, --crash FILE       after boot, make the firmware crash (crash\n"
 		"                         injection), print the decoded crashlog and\n"
 		"                         save the raw crashlog buffer to FILE\n"
+		"  -s, --sequence LIST    run these lifecycle steps instead, comma\n"
+		"                         separated: boot, shutdown, quiesce, wake,\n"
+		"                         idle, poweroff, takeover; print each one's\n"
+		"                         result, power states and endpoint map,\n"
+		"                         then every model's refusal counters\n"
+		"                         (with --json: a \"steps\" list)\n"
 		"  -p, --polled           no host threads: poll the mailbox instead\n"
 		"  -r, --record FILE      record every register access, interrupt, DMA\n"
 		"                         and power change to FILE (see copro trace)\n"
@@ -195,6 +202,7 @@ int cmd_boot(int argc, char **argv)
 		{ "trace", no_argument, NULL, 't' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "crash", required_argument, NULL, 'c' },
+		{ "sequence", required_argument, NULL, 's' },
 		{ "polled", no_argument, NULL, 'p' },
 		{ "record", required_argument, NULL, 'r' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -202,16 +210,19 @@ int cmd_boot(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *board = NULL, *crash_file = NULL, *record = NULL;
+	const char *sequence = NULL;
+	struct boot_sequence seq;
 	bool trace = false, json = false, polled = false, verbose = false;
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "b:tjc:pr:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "b:tjc:s:pr:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'b': board = optarg; break;
 		case 't': trace = true; break;
 		case 'j': json = true; break;
 		case 'c': crash_file = optarg; break;
+		case 's': sequence = optarg; break;
 		case 'p': polled = true; break;
 		case 'r': record = optarg; break;
 		case 'v': verbose = true; break;
@@ -221,6 +232,10 @@ int cmd_boot(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error("boot", "unexpected argument '%s'", argv[optind]);
+	if (sequence && crash_file)
+		return cli_usage_error("boot", "--sequence and --crash do not go together");
+	if (sequence && boot_sequence_parse(sequence, &seq))
+		return CLI_EXIT_USAGE;
 
 	/* The crashlog file is written, never read: it must be a file. */
 	struct stat st;
@@ -252,6 +267,21 @@ int cmd_boot(int argc, char **argv)
 	if (ret) {
 		fprintf(stderr, "copro boot: cannot set up the board: %s\n",
 			copro_strerror(ret));
+		goto out;
+	}
+
+	if (sequence) {
+		boot_trace_start(t, copro_time_ns());
+		ret = boot_sequence_run(&s, copro_dt_name(copro_board_dt(s.board)),
+					&seq, json, polled);
+		if (trace && !json)
+			boot_trace_print(t, 0, SIZE_MAX, stdout);
+		if (record && copro_trace_flush(copro_board_trace(s.board)) < 0) {
+			fprintf(stderr, "copro boot: cannot write the recording %s\n",
+				record);
+			ret = -EIO;
+		}
+		rtkit_session_close(&s);
 		goto out;
 	}
 

@@ -182,6 +182,14 @@ struct copro_sim_ans2_stats {
 	uint64_t cid_conflicts;
 	/* A11: the most commands each queue had in flight at once. */
 	uint64_t inflight_max_admin, inflight_max_io;
+	/* I/O submission queues deleted by Delete I/O SQ. */
+	uint64_t ioq_deleted;
+	/*
+	 * CC.EN cleared while the I/O queues still existed: Linux deletes
+	 * them first (on shutdown, reset and suspend); a host that follows
+	 * it keeps this at 0.
+	 */
+	uint64_t disabled_with_ioq;
 };
 COPRO_API void copro_sim_ans2_get_stats(const struct copro_sim_ans2 *m,
 					struct copro_sim_ans2_stats *out);

@@ -161,6 +161,13 @@ COPRO_API int copro_bus_add_fwcall(struct copro_bus *bus,
 COPRO_API void copro_bus_remove_fwcall(struct copro_bus *bus,
 				       enum copro_conduit conduit,
 				       unsigned owner);
+/*
+ * Returns once every call in flight through the bus (any conduit, any
+ * owner) when it was called has returned: a handler that retires part
+ * of its service waits with it, with no count of its own per call. Not
+ * from inside a call.
+ */
+COPRO_API void copro_bus_fwcall_sync(struct copro_bus *bus);
 
 #ifdef __cplusplus
 }

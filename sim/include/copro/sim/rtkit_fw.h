@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The RTKit firmware model: the coprocessor side of hardware.md 2, run
+ * The RTKit firmware model: the coprocessor side of hardware.md section 2, run
  * by an ASC model's CPU thread. It plays real firmware faithfully (HELLO
  * with its version range, a possibly multi-chunk endpoint map, buffer
  * requests in the mode each system endpoint uses, syslog, ioreport,
@@ -48,9 +48,12 @@ enum copro_sim_rtkit_buf {
 
 struct copro_sim_rtkit_app {
 	void *ctx;
-	/* The coprocessor reached ON (after AP ON); the app may start. */
+	/*
+	 * The coprocessor reached IOP ON (the end of its boot, with or
+	 * without the AP's AP ON); the app may start.
+	 */
 	void (*up)(void *ctx, struct copro_sim_rtkit *fw);
-	/* It left ON (sleep, quiesce, off, crash, CPU stopped). */
+	/* It left IOP ON (sleep, quiesce, idle, off, crash, CPU stopped). */
 	void (*down)(void *ctx, struct copro_sim_rtkit *fw);
 	/* A message for one of its endpoints, on the CPU thread. */
 	void (*recv)(void *ctx, struct copro_sim_rtkit *fw, uint8_t ep,
@@ -66,9 +69,27 @@ struct copro_sim_rtkit_config {
 	 * several EPMAP chunks.
 	 */
 	uint8_t endpoints[32];		/* bitmap, bit ep */
-	/* Buffer mode of crashlog, syslog, ioreport and oslog (new scheme). */
+	/*
+	 * Buffer mode of crashlog, syslog, ioreport and oslog (NONE: the
+	 * endpoint asks for no buffer). oslog asks with its own layout, the
+	 * buffer-request scheme of supported firmware (M1, M1 Pro/Max).
+	 */
 	enum copro_sim_rtkit_buf crashlog_buf, syslog_buf, ioreport_buf;
-	enum copro_sim_rtkit_buf oslog_buf; /* NONE: the old INIT/ACK scheme */
+	enum copro_sim_rtkit_buf oslog_buf;
+	/*
+	 * Test option: oslog sends the old INIT and wants ACK instead (never
+	 * seen on supported firmware; for the host's tolerance of it).
+	 */
+	bool oslog_init_ack;
+	/*
+	 * System endpoints that must be started before the IOP reports ON,
+	 * bit per endpoint (1 to 31), among those in the map. 0: every one
+	 * of crashlog, syslog, debug, ioreport and oslog in the map (Linux
+	 * starts them all, "without starting these RTKit refuses to
+	 * boot"). The ANS2 firmware needs crashlog, ioreport and oslog only:
+	 * u-boot starts no others and boots real M1 machines.
+	 */
+	uint32_t required_eps;
 	unsigned buf_pages;		/* each buffer; 0: 4 (16 KiB) */
 	uint64_t iova_base;		/* IOVA mode: buffers placed from here */
 	/*
@@ -89,15 +110,6 @@ struct copro_sim_rtkit_config {
 	 * unechoed before the firmware stalls; 0: 2 s.
 	 */
 	uint64_t ioreport_timeout_ns;
-	/*
-	 * Wake (IOP ON or INIT while asleep). false: as hardware.md 2.2 has it, the
-	 * firmware reports IOP ON and takes AP ON, its system endpoints
-	 * still started, their buffers gone with the AP's reinit. true: it
-	 * starts over from HELLO, re-announcing the map and asking for its
-	 * buffers again, which is what Linux's apple_rtkit_wake() waits for
-	 * (a new EPMAP).
-	 */
-	bool wake_rehello;
 };
 
 /*
@@ -135,6 +147,12 @@ COPRO_API int copro_sim_rtkit_dma_write(struct copro_sim_rtkit *fw,
 
 /* Booted and both power states ON. */
 COPRO_API bool copro_sim_rtkit_is_up(const struct copro_sim_rtkit *fw);
+/*
+ * The firmware restarts on its own now (as after a watchdog): it forgets
+ * its session and says HELLO again, as a CPU start would, without one.
+ * Queued like the other injections.
+ */
+COPRO_API int copro_sim_rtkit_restart(struct copro_sim_rtkit *fw);
 COPRO_API unsigned copro_sim_rtkit_iop_state(const struct copro_sim_rtkit *fw);
 COPRO_API unsigned copro_sim_rtkit_ap_state(const struct copro_sim_rtkit *fw);
 COPRO_API bool copro_sim_rtkit_crashed(const struct copro_sim_rtkit *fw);
@@ -201,7 +219,8 @@ enum copro_sim_rtkit_hostile {
 	COPRO_SIM_RTKIT_HOSTILE_BUF_HUGE,	/* absurd size */
 	COPRO_SIM_RTKIT_HOSTILE_BUF_DUP,	/* second request, same ep */
 	COPRO_SIM_RTKIT_HOSTILE_BUF_BAD_IOVA,	/* IOVA outside any window */
-	COPRO_SIM_RTKIT_HOSTILE_MGMT,		/* HELLO/EPMAP out of sequence */
+	/* Endpoint maps out of sequence (a HELLO is a restart, not hostile). */
+	COPRO_SIM_RTKIT_HOSTILE_MGMT,
 	COPRO_SIM_RTKIT_HOSTILE_COUNT
 };
 COPRO_API int copro_sim_rtkit_hostile(struct copro_sim_rtkit *fw,

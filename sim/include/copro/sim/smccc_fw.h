@@ -41,7 +41,10 @@ COPRO_API enum copro_conduit copro_sim_smccc_conduit(const struct copro_sim_smcc
  */
 COPRO_API int copro_sim_smccc_add(struct copro_sim_smccc *d, uint32_t fid,
 			copro_sim_smccc_fn fn, void *ctx);
-/* Waits until no call to the service is in flight. */
+/*
+ * Waits until no call to the service is in flight (copro_bus_fwcall_sync:
+ * so not from inside a firmware call, which would wait for itself).
+ */
 COPRO_API void copro_sim_smccc_remove(struct copro_sim_smccc *d, uint32_t fid);
 
 struct copro_sim_smccc_stats {
