@@ -9,6 +9,7 @@
 #                 Sanitizer (clang), then ThreadSanitizer (clang; all but
 #                 the NBD clients)
 #   make bench    run the benchmarks (prints figures beside baselines)
+#   make bench-quick  one short point of each benchmark (under a minute)
 #   make fuzz     build the libFuzzer targets and run each briefly
 #   make install  build and install under PREFIX (default /usr/local),
 #                 staged under DESTDIR: headers, libcopro and libcopro-sim
@@ -28,8 +29,8 @@ DESTDIR  ?=
 # Extra cmake -D flags for every configure (e.g. -DCOPRO_TESTS=OFF).
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build run check check-normal check-asan check-tsan bench fuzz \
-	install clean
+.PHONY: all deps build run check check-normal check-asan check-tsan bench \
+	bench-quick fuzz install clean
 
 all: build
 
@@ -84,6 +85,13 @@ bench: deps
 	./$(BUILD)/copro bench nbd
 	./$(BUILD)/copro bench scmi
 	./$(BUILD)/copro bench msgq
+
+bench-quick: deps
+	@$(MAKE) --no-print-directory build
+	./$(BUILD)/copro bench mbox --rounds 20000 --stream 100000
+	./$(BUILD)/copro bench boot --boots 20 --rounds 2000
+	./$(BUILD)/copro bench nvme --quick --seconds 1
+	./$(BUILD)/copro bench nbd --quick --seconds 2 --size 64
 
 fuzz: deps
 	cmake -S . -B $(FUZZDIR) $(CMAKE_GEN) -DCMAKE_C_COMPILER=clang \

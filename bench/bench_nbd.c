@@ -7,8 +7,10 @@
  * file directly. Both servers stay up for the whole run and are measured
  * alternately, point by point, so drift on a shared machine hits both.
  *
- *   4 KiB random read at queue depth 1 (latency-bound) and 16
- *   (throughput-bound), and 1 MiB sequential read (bandwidth).
+ *   4 KiB random read and write at queue depth 1 (latency-bound) and 16
+ *   (throughput-bound), 1 MiB sequential read and write (bandwidth), and
+ *   at every point the serving process's CPU time per I/O (user +
+ *   system, from /proc, the process and its children).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -23,6 +25,7 @@
 #include <copro/os.h>
 
 #include "bench.h"
+#include "bench_fio.h"
 #include "bench_proc.h"
 #include "bench_util.h"
 #include "cli.h"
@@ -35,26 +38,32 @@ struct opts {
 	uint64_t seconds;	/* per fio run */
 	uint64_t size;		/* bytes of the disk */
 	bool json;
+	bool quick;		/* one point (4 KiB random read, QD1) */
 };
 
 /* One fio workload. */
 struct point {
-	const char *name, *key;
-	const char *rw, *bs;
+	const char *name, *key;	/* key: the JSON ratio's name */
+	const char *rw;
+	size_t bs;
 	unsigned iodepth;
 	bool bandwidth;		/* report MiB/s rather than IOPS */
 };
 
 static const struct point points[] = {
-	{ "4 KiB random read, QD1", "qd1", "randread", "4k", 1, false },
-	{ "4 KiB random read, QD16", "qd16", "randread", "4k", 16, false },
-	{ "1 MiB sequential read", "seq", "read", "1M", 1, true },
+	{ "4 KiB random read, QD1", "nbd_qd1", "randread", 4096, 1, false },
+	{ "4 KiB random read, QD16", "nbd_qd16", "randread", 4096, 16, false },
+	{ "4 KiB random write, QD1", "nbd_write_qd1", "randwrite", 4096, 1, false },
+	{ "4 KiB random write, QD16", "nbd_write_qd16", "randwrite", 4096, 16, false },
+	{ "1 MiB sequential read", "nbd_seqread", "read", 1 << 20, 1, true },
+	{ "1 MiB sequential write", "nbd_seqwrite", "write", 1 << 20, 1, true },
 };
 #define NPOINTS (sizeof(points) / sizeof(points[0]))
 
 struct result {
 	double value;		/* IOPS or MiB/s */
 	double lat_us;		/* mean total latency */
+	double cpu_us_per_io;	/* the server's user + system time per I/O */
 };
 
 struct server {
@@ -75,11 +84,13 @@ void bench_nbd_usage(FILE *out)
 	fprintf(out,
 		"Usage: copro bench nbd [OPTION]...\n"
 		"fio's nbd engine against `copro serve` beside fio against `nbdkit file`\n"
-		"serving the same backing file: 4 KiB random read at queue depth 1 and\n"
-		"16, and 1 MiB sequential read. Needs fio and nbdkit.\n"
+		"serving the same backing file: 4 KiB random read and write at queue\n"
+		"depth 1 and 16, 1 MiB sequential read and write; each with the\n"
+		"server's CPU time (user + system) per I/O. Needs fio and nbdkit.\n"
 		"\n"
-		"  -t, --seconds N  seconds per fio run, six runs (default 8)\n"
+		"  -t, --seconds N  seconds per fio run, two runs per point (default 5)\n"
 		"  -s, --size SIZE  disk size, 16M to 64G (default 256M)\n"
+		"      --quick      one point only (4 KiB random read, QD1)\n"
 		"      --json       print one JSON object instead of the table\n"
 		"  -h, --help       show this help and exit\n");
 }
@@ -90,12 +101,13 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "seconds", required_argument, NULL, 't' },
 		{ "size", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "quick", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
-	*o = (struct opts){ .seconds = 8, .size = 256ull << 20 };
+	*o = (struct opts){ .seconds = 5, .size = 256ull << 20 };
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "t:s:h", lopts, NULL)) != -1) {
 		switch (c) {
@@ -115,6 +127,7 @@ static int parse(int argc, char **argv, struct opts *o)
 					CLI_SIZE_SYNTAX ")", optarg);
 			break;
 		case 'j': o->json = true; break;
+		case 'q': o->quick = true; break;
 		case 'h': bench_nbd_usage(stdout); return -1;
 		default: return cli_usage_error("bench nbd", "invalid option");
 		}
@@ -189,114 +202,125 @@ static int start_servers(struct bench *b)
 	return start(b, &b->file, file_argv);
 }
 
-/*
- * fio's terse format, version 3: field 7 is read bandwidth (KiB/s),
- * 8 read IOPS, 40 the mean total read latency (us).
- */
-static int parse_terse(const char *out, struct result *r, bool bandwidth)
+static void fio_job(const struct bench *b, const struct server *s,
+		    const struct point *pt, struct bench_fio_job *job,
+		    char *uri, size_t urilen, char *log, size_t loglen)
 {
-	const char *line = strstr(out, "3;fio-");
-	double f[41] = { 0 };
-	int i = 1;
-
-	if (!line)
-		return -EPROTO;
-	for (const char *p = line; *p && *p != '\n' && i <= 40; i++) {
-		f[i] = strtod(p, NULL);
-		p += strcspn(p, ";\n");
-		if (*p == ';')
-			p++;
-	}
-	if (i <= 40)
-		return -EPROTO;
-	r->value = bandwidth ? f[7] / 1024.0 : f[8];
-	r->lat_us = f[40];
-	return r->value > 0 ? 0 : -EPROTO;
+	snprintf(uri, urilen, "nbd+unix:///?socket=%s", s->sock);
+	snprintf(log, loglen, "%s/fio.log", b->dir);
+	*job = (struct bench_fio_job){
+		.target = uri, .nbd = true, .rw = pt->rw, .bs = pt->bs,
+		.engine = "nbd", .iodepth = pt->iodepth,
+		.seconds = b->o.seconds, .size = b->o.size, .log = log,
+	};
 }
 
+/* One fio run against one server, with the server's CPU time around it. */
 static int run_fio(struct bench *b, const struct server *s,
 		   const struct point *pt, struct result *r)
 {
-	char uri[PATH_MAX + 32], runtime[32], depth[16], size[32], log[PATH_MAX + 8];
-	unsigned ramp = b->o.seconds >= 4 ? 1 : 0;
-	char ramp_arg[32];
-	char *out = NULL;
+	char uri[PATH_MAX + 32], log[PATH_MAX + 8];
+	struct bench_fio_job job;
+	struct bench_fio_result fr;
+	uint64_t cpu0, cpu1;
+	int ret;
 
-	snprintf(uri, sizeof(uri), "--uri=nbd+unix:///?socket=%s", s->sock);
-	snprintf(runtime, sizeof(runtime), "--runtime=%" PRIu64, b->o.seconds);
-	snprintf(ramp_arg, sizeof(ramp_arg), "--ramp_time=%u", ramp);
-	snprintf(depth, sizeof(depth), "--iodepth=%u", pt->iodepth);
-	snprintf(size, sizeof(size), "--size=%" PRIu64, b->o.size);
-	snprintf(log, sizeof(log), "%s/fio.log", b->dir);
-	char rw[32], bs[32];
-	snprintf(rw, sizeof(rw), "--rw=%s", pt->rw);
-	snprintf(bs, sizeof(bs), "--bs=%s", pt->bs);
-	char *argv[] = { b->fio, "--name=bench", "--ioengine=nbd", uri, rw, bs,
-			 depth, size, "--time_based", runtime, ramp_arg,
-			 "--norandommap", "--randrepeat=0",
-			 "--output-format=terse", "--terse-version=3", NULL };
-	int64_t limit = (int64_t)(b->o.seconds + ramp + 60) * COPRO_NSEC_PER_SEC;
-	int ret = bench_run_capture(argv, log, limit, &out);
-
-	if (ret == 0)
-		ret = parse_terse(out, r, pt->bandwidth);
-	else if (ret > 0)
-		ret = -EIO;
+	fio_job(b, s, pt, &job, uri, sizeof(uri), log, sizeof(log));
+	ret = bench_proc_tree_cpu_ns(s->pid, &cpu0);
+	if (!ret)
+		ret = bench_fio_run(&job, &fr);
+	if (!ret)
+		ret = bench_proc_tree_cpu_ns(s->pid, &cpu1);
 	if (ret < 0) {
-		fprintf(stderr, "copro bench nbd: fio (%s) against %s failed: %s\n",
+		fprintf(stderr, "copro bench nbd: %s against %s failed: %s\n",
 			pt->name, s->name, copro_strerror(ret));
-		bench_print_log_tail(log, 8);
+		return ret;
 	}
-	free(out);
-	return ret;
+	r->value = pt->bandwidth ? fr.mib_s : fr.iops;
+	r->lat_us = fr.lat_us;
+	r->cpu_us_per_io = (double)(cpu1 - cpu0) / 1e3 / (double)fr.ios;
+	return 0;
+}
+
+static double ratio(double a, double b)
+{
+	return b > 0 ? a / b : 0;
+}
+
+static void baseline_text(const struct bench *b, char *buf, size_t len)
+{
+	struct bench_fio_job job;
+	char uri[PATH_MAX + 32], log[PATH_MAX + 8], fio[256];
+
+	fio_job(b, &b->file, &points[0], &job, uri, sizeof(uri), log,
+		sizeof(log));
+	bench_fio_describe(&job, fio, sizeof(fio));
+	snprintf(buf, len,
+		 "nbdkit --foreground file file=DISK (its default threads), same disk "
+		 "file (written, then in the page cache), over a Unix socket; %s; the "
+		 "two servers alternate point by point; server CPU from /proc "
+		 "(process and children)", fio);
 }
 
 static void report_table(const struct bench *b, const struct result *cp,
-			 const struct result *fl)
+			 const struct result *fl, size_t npoints)
 {
-	char sz[CLI_SIZE_BUF];
+	char base[1024], sz[CLI_SIZE_BUF];
 
-	printf("copro bench nbd: fio nbd engine, %" PRIu64 " s per run, %s disk\n\n",
-	       b->o.seconds, cli_format_size(b->o.size, sz, sizeof(sz)));
-	for (size_t i = 0; i < NPOINTS; i++) {
+	baseline_text(b, base, sizeof(base));
+	printf("copro bench nbd: %" PRIu64 " s per run, %s disk\nbaseline: %s\n\n",
+	       b->o.seconds, cli_format_size(b->o.size, sz, sizeof(sz)), base);
+	for (size_t i = 0; i < npoints; i++) {
 		const struct point *pt = &points[i];
 
 		printf("%s\n", pt->name);
 		bench_row(stdout, "copro serve (ANS2 NVMe)", cp[i].value,
 			  pt->bandwidth ? "MiB/s" : "IOPS", "nbdkit file",
 			  fl[i].value);
-		if (!pt->bandwidth)
-			printf("  %-34s %12.1f %-7s  %-28s %12.1f %-7s\n",
-			       "  mean latency", cp[i].lat_us, "us", "", fl[i].lat_us,
-			       "us");
+		printf("  %-34s %12.1f %-7s  %-28s %12.1f %-7s\n",
+		       "  mean latency", cp[i].lat_us, "us", "", fl[i].lat_us,
+		       "us");
+		bench_row(stdout, "  server CPU per I/O", cp[i].cpu_us_per_io,
+			  "us", "", fl[i].cpu_us_per_io);
 	}
 }
 
 static int report_json(const struct bench *b, const struct result *cp,
-		       const struct result *fl)
+		       const struct result *fl, size_t npoints)
 {
 	json_t *j = json_object();
-	char key[64];
+	char key[64], base[1024];
+	double worst_cpu = 0;
 	int err = 0;
 
-	for (size_t i = 0; i < NPOINTS; i++) {
+	for (size_t i = 0; i < npoints; i++) {
 		const struct point *pt = &points[i];
 		const char *unit = pt->bandwidth ? "mib_s" : "iops";
+		double cpu = ratio(cp[i].cpu_us_per_io, fl[i].cpu_us_per_io);
 
-		snprintf(key, sizeof(key), "nbd_%s_ratio", pt->key);
-		err |= cli_json_num(j, key, fl[i].value > 0 ? cp[i].value / fl[i].value : 0);
-		snprintf(key, sizeof(key), "nbd_%s_%s", pt->key, unit);
+		snprintf(key, sizeof(key), "%s_ratio", pt->key);
+		err |= cli_json_num(j, key, ratio(cp[i].value, fl[i].value));
+		snprintf(key, sizeof(key), "%s_%s", pt->key, unit);
 		err |= cli_json_num(j, key, cp[i].value);
-		snprintf(key, sizeof(key), "nbd_%s_file_%s", pt->key, unit);
+		snprintf(key, sizeof(key), "%s_file_%s", pt->key, unit);
 		err |= cli_json_num(j, key, fl[i].value);
-		if (!pt->bandwidth) {
-			snprintf(key, sizeof(key), "nbd_%s_lat_us", pt->key);
-			err |= cli_json_num(j, key, cp[i].lat_us);
-			snprintf(key, sizeof(key), "nbd_%s_file_lat_us", pt->key);
-			err |= cli_json_num(j, key, fl[i].lat_us);
-		}
+		snprintf(key, sizeof(key), "%s_lat_us", pt->key);
+		err |= cli_json_num(j, key, cp[i].lat_us);
+		snprintf(key, sizeof(key), "%s_file_lat_us", pt->key);
+		err |= cli_json_num(j, key, fl[i].lat_us);
+		snprintf(key, sizeof(key), "%s_cpu_us_per_io", pt->key);
+		err |= cli_json_num(j, key, cp[i].cpu_us_per_io);
+		snprintf(key, sizeof(key), "%s_file_cpu_us_per_io", pt->key);
+		err |= cli_json_num(j, key, fl[i].cpu_us_per_io);
+		snprintf(key, sizeof(key), "%s_cpu_ratio", pt->key);
+		err |= cli_json_num(j, key, cpu);
+		if (cpu > worst_cpu)
+			worst_cpu = cpu;
 	}
+	err |= cli_json_num(j, "cpu_per_io_ratio", worst_cpu);
 	err |= cli_json_int(j, "seconds_per_run", (long long)b->o.seconds);
+	baseline_text(b, base, sizeof(base));
+	err |= cli_json_str(j, "baseline", base);
 	return cli_json_print("bench nbd", j, err, stdout);
 }
 
@@ -365,16 +389,19 @@ int bench_nbd_main(int argc, char **argv)
 	struct bench b = { 0 };
 	struct result cp[NPOINTS] = { 0 }, fl[NPOINTS] = { 0 };
 	int ret = parse(argc, argv, &b.o);
+	size_t npoints = NPOINTS;
 
 	if (ret)
 		return ret < 0 ? 0 : ret;
+	if (b.o.quick)
+		npoints = 1;
 	ret = setup(&b);
 	if (!ret)
 		ret = start_servers(&b);
 	if (!ret && !b.o.json)
 		fprintf(stderr, "measuring: %zu points x 2 servers, %" PRIu64 " s each...\n",
-			NPOINTS, b.o.seconds);
-	for (size_t i = 0; i < NPOINTS && !ret; i++) {
+			npoints, b.o.seconds);
+	for (size_t i = 0; i < npoints && !ret; i++) {
 		ret = run_fio(&b, &b.file, &points[i], &fl[i]);
 		if (!ret)
 			ret = run_fio(&b, &b.copro, &points[i], &cp[i]);
@@ -382,9 +409,9 @@ int bench_nbd_main(int argc, char **argv)
 	int rc = ret ? CLI_EXIT_FAILURE : 0;
 
 	if (!ret && b.o.json)
-		rc = report_json(&b, cp, fl);
+		rc = report_json(&b, cp, fl, npoints);
 	else if (!ret)
-		report_table(&b, cp, fl);
+		report_table(&b, cp, fl, npoints);
 	cleanup(&b);
 	return rc;
 }

@@ -4,12 +4,16 @@
  * driver, NVMMU, PRPs, RTKit-booted controller model, backing file),
  * 4 KiB random reads and writes at queue depth 1 and 32 and 1 MiB
  * sequential reads, each beside fio on the same backing file in the same
- * run: the psync engine (one thread per queue slot) and io_uring.
+ * run: queue depth 1 beside fio's psync engine (one pread per I/O, the
+ * cheapest synchronous path), queue depth 32 beside io_uring at depth 32.
  *
  * Both sides use buffered I/O on a prefilled file whose pages are in the
- * page cache, so the comparison is of the I/O paths, not of the storage
- * under them. Our buffers are registered for zero-copy, as a serious
- * client of the driver would do.
+ * page cache (the file is read once before each fio run, and fio is told
+ * not to drop its pages), so the comparison is of the I/O paths, not of
+ * the storage under them. Our buffers are registered for zero-copy, as a
+ * serious client of the driver would do. Beside each rate, the CPU time
+ * per I/O: ours is the whole process (driver, model, firmware threads),
+ * fio's its own report.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +22,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -28,6 +33,7 @@
 #include <copro/sim/board.h>
 
 #include "bench.h"
+#include "bench_fio.h"
 #include "bench_proc.h"
 #include "bench_util.h"
 #include "cli.h"
@@ -42,6 +48,7 @@ struct opts {
 	const char *disk;
 	uint64_t seconds;
 	bool json, force;
+	bool quick;		/* one workload: 4 KiB random read, QD1 */
 	/* A file of the user's, without --force: only reads touch it. */
 	bool read_only;
 };
@@ -52,7 +59,8 @@ void bench_nvme_usage(FILE *out)
 		"Usage: copro bench nvme [OPTION]...\n"
 		"Measure the emulated NVMe disk through the ANS2 driver (4 KiB random\n"
 		"read and write at queue depth 1 and 32, 1 MiB sequential read) beside\n"
-		"fio's psync and io_uring engines on the same backing file.\n"
+		"fio on the same backing file, page cache warm: psync at queue depth 1,\n"
+		"io_uring at 32.\n"
 		"\n"
 		"      --disk FILE    backing file (default: a temporary one, removed\n"
 		"                     after). An existing FILE is only read (the\n"
@@ -61,6 +69,7 @@ void bench_nvme_usage(FILE *out)
 		"                     removed after\n"
 		"      --force        let the benchmark grow, fill and write --disk FILE\n"
 		"      --seconds N    seconds per figure and engine (default 2)\n"
+		"      --quick        one workload only (4 KiB random read, QD1)\n"
 		"      --json         print one JSON object instead of the table\n"
 		"  -h, --help         show this help and exit\n");
 }
@@ -68,25 +77,27 @@ void bench_nvme_usage(FILE *out)
 /* ---- the workloads ---------------------------------------------------- */
 
 struct workload {
-	const char *name, *key;
+	const char *name, *key;	/* key: the JSON ratio's name */
 	const char *fio_rw;	/* fio --rw */
 	enum copro_nvme_op op;
 	bool sequential;
 	size_t bs;
 	unsigned qd;
+	const char *engine;	/* fio's engine for the baseline */
 };
 
 static const struct workload workloads[] = {
-	{ "4k random read, QD1", "randread_qd1", "randread", COPRO_NVME_READ, false, 4096, 1 },
-	{ "4k random read, QD32", "randread_qd32", "randread", COPRO_NVME_READ, false, 4096, 32 },
-	{ "4k random write, QD1", "randwrite_qd1", "randwrite", COPRO_NVME_WRITE, false, 4096, 1 },
-	{ "4k random write, QD32", "randwrite_qd32", "randwrite", COPRO_NVME_WRITE, false, 4096, 32 },
-	{ "1M sequential read, QD1", "seqread_1m", "read", COPRO_NVME_READ, true, 1024 * 1024, 1 },
+	{ "4k random read, QD1", "qd1_read_psync", "randread", COPRO_NVME_READ, false, 4096, 1, "psync" },
+	{ "4k random read, QD32", "qd32_read_uring", "randread", COPRO_NVME_READ, false, 4096, 32, "io_uring" },
+	{ "4k random write, QD1", "qd1_write_psync", "randwrite", COPRO_NVME_WRITE, false, 4096, 1, "psync" },
+	{ "4k random write, QD32", "qd32_write_uring", "randwrite", COPRO_NVME_WRITE, false, 4096, 32, "io_uring" },
+	{ "1M sequential read, QD1", "seqread_psync", "read", COPRO_NVME_READ, true, 1024 * 1024, 1, "psync" },
 };
 #define NWORK (sizeof(workloads) / sizeof(workloads[0]))
 
 struct result {
-	double ours, psync, uring; /* IOPS */
+	double ours, fio;		/* IOPS */
+	double ours_cpu, fio_cpu;	/* us of CPU per I/O */
 };
 
 /* ---- in-process runner -------------------------------------------- */
@@ -129,11 +140,24 @@ static uint64_t next_offset(struct runner *r)
 	return (r->rng % blocks) * r->w->bs;
 }
 
+/* User + system time of the whole process, in ns. */
+static uint64_t process_cpu_ns(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ((uint64_t)ru.ru_utime.tv_sec + (uint64_t)ru.ru_stime.tv_sec) *
+		       COPRO_NSEC_PER_SEC +
+	       ((uint64_t)ru.ru_utime.tv_usec + (uint64_t)ru.ru_stime.tv_usec) *
+		       1000u;
+}
+
 static int run_ours(struct copro_nvme *nvme, uint8_t *buf,
-		    const struct workload *w, uint64_t seconds, double *iops)
+		    const struct workload *w, uint64_t seconds, double *iops,
+		    double *cpu_us)
 {
 	struct runner *r = calloc(1, sizeof(*r));
-	uint64_t start, deadline, all = (1ull << w->qd) - 1;
+	uint64_t start, deadline, cpu0, all = (1ull << w->qd) - 1;
 	int rc = 0;
 
 	if (!r)
@@ -150,6 +174,7 @@ static int run_ours(struct copro_nvme *nvme, uint8_t *buf,
 			.done = run_done, .ctx = r,
 		};
 	start = copro_time_ns();
+	cpu0 = process_cpu_ns();
 	deadline = start + seconds * COPRO_NSEC_PER_SEC;
 	while (copro_time_ns() < deadline && !atomic_load(&r->error)) {
 		uint32_t key = copro_event_prepare(&r->ev);
@@ -182,6 +207,10 @@ static int run_ours(struct copro_nvme *nvme, uint8_t *buf,
 	}
 	*iops = (double)atomic_load(&r->done) * 1e9 /
 		(double)(copro_time_ns() - start);
+	*cpu_us = atomic_load(&r->done) ? (double)(process_cpu_ns() - cpu0) /
+						  1e3 /
+						  (double)atomic_load(&r->done)
+					: 0;
 	rc = atomic_load(&r->error);
 	free(r);
 	return rc;
@@ -189,93 +218,31 @@ static int run_ours(struct copro_nvme *nvme, uint8_t *buf,
 
 /* ---- fio ------------------------------------------------------------ */
 
-/* fio's start-up and reporting beyond --runtime; then it is killed. */
-#define FIO_SLACK_S 60
-
-/*
- * jobs[0].<section>.<key> of fio's --output-format=json report (one job:
- * --group_reporting), or -1 when the report lacks it. fio may print
- * notes before the JSON object, so parsing starts at the first '{'.
- */
-static double fio_json_number(const char *out, const char *section,
-			      const char *key)
+static void fio_job(const char *disk, const struct workload *w,
+		    uint64_t seconds, struct bench_fio_job *job)
 {
-	const char *start = strchr(out, '{');
-	json_error_t error;
-	json_t *root, *v;
-	double n = -1;
-
-	if (!start)
-		return -1;
-	root = json_loads(start, JSON_DISABLE_EOF_CHECK, &error);
-	if (!root) {
-		fprintf(stderr, "copro bench nvme: fio's report is not JSON: line %d: %s\n",
-			error.line, error.text);
-		return -1;
-	}
-	v = json_object_get(json_array_get(json_object_get(root, "jobs"), 0),
-			    section);
-	v = json_object_get(v, key);
-	if (json_is_number(v))
-		n = json_number_value(v);
-	json_decref(root);
-	return n;
+	*job = (struct bench_fio_job){
+		.target = disk, .rw = w->fio_rw, .bs = w->bs,
+		.engine = w->engine, .iodepth = w->qd, .seconds = seconds,
+		.size = DISK_SIZE,
+	};
 }
 
-static double run_fio(const char *disk, const struct workload *w,
-		      bool uring, uint64_t seconds, bool read_only)
+static int run_fio(const char *disk, const struct workload *w,
+		   uint64_t seconds, bool read_only, double *iops,
+		   double *cpu_us)
 {
-	char rw[32], bs[32], depth[32], jobs[32], runtime[32], size[32];
-	char fname[4200], fio[PATH_MAX], *argv[24], *out = NULL;
-	int status, n = 0;
-	double iops;
+	struct bench_fio_job job;
+	struct bench_fio_result r;
+	int ret = bench_fio_warm_file(disk);
 
-	snprintf(fname, sizeof(fname), "--filename=%s", disk);
-	snprintf(rw, sizeof(rw), "--rw=%s", w->fio_rw);
-	snprintf(bs, sizeof(bs), "--bs=%zu", w->bs);
-	/* psync has one request per thread: QD32 is 32 threads. */
-	snprintf(depth, sizeof(depth), "--iodepth=%u", uring ? w->qd : 1);
-	snprintf(jobs, sizeof(jobs), "--numjobs=%u", uring ? 1 : w->qd);
-	snprintf(runtime, sizeof(runtime), "--runtime=%llu",
-		 (unsigned long long)seconds);
-	snprintf(size, sizeof(size), "--size=%llu", (unsigned long long)DISK_SIZE);
-	argv[n++] = "fio";
-	argv[n++] = "--name=copro-bench";
-	argv[n++] = fname;
-	argv[n++] = rw;
-	argv[n++] = bs;
-	argv[n++] = uring ? "--ioengine=io_uring" : "--ioengine=psync";
-	argv[n++] = depth;
-	argv[n++] = jobs;
-	argv[n++] = "--thread";
-	argv[n++] = "--group_reporting";
-	argv[n++] = "--direct=0";
-	argv[n++] = "--time_based";
-	argv[n++] = runtime;
-	argv[n++] = size;
-	argv[n++] = "--randrepeat=0";
-	argv[n++] = "--norandommap";
-	argv[n++] = "--output-format=json";
-	if (read_only)
-		argv[n++] = "--readonly";
-	argv[n] = NULL;
-
-	if (!bench_which("fio", fio, sizeof(fio)))
-		return -1;
-	argv[0] = fio;
-	/* fio's stderr is noise here; a failed run shows as -1. */
-	status = bench_run_capture(argv, "/dev/null",
-				   (int64_t)(seconds + FIO_SLACK_S) *
-					   COPRO_NSEC_PER_SEC,
-				   &out);
-	if (status != 0) {
-		free(out);
-		return -1;
-	}
-	iops = fio_json_number(out, w->op == COPRO_NVME_READ ? "read" : "write",
-			   "iops");
-	free(out);
-	return iops;
+	fio_job(disk, w, seconds, &job);
+	job.read_only = read_only;
+	if (!ret)
+		ret = bench_fio_run(&job, &r);
+	*iops = ret ? -1 : r.iops;
+	*cpu_us = ret ? -1 : r.cpu_us_per_io;
+	return ret;
 }
 
 /* ---- setup ------------------------------------------------------------ */
@@ -353,6 +320,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "force", no_argument, NULL, 'f' },
 		{ "seconds", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "quick", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -370,6 +338,7 @@ static int parse(int argc, char **argv, struct opts *o)
 				return CLI_EXIT_USAGE;
 			break;
 		case 'j': o->json = true; break;
+		case 'q': o->quick = true; break;
 		case 'h': bench_nvme_usage(stdout); return -1;
 		default: return cli_usage_error("bench nvme", "invalid option");
 		}
@@ -384,36 +353,68 @@ static int parse(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
-static int report(const struct opts *o, const struct result *res)
+static double ratio(double a, double b)
 {
+	return b > 0 ? a / b : 0;
+}
+
+static void baseline_text(const struct opts *o, char *buf, size_t len)
+{
+	struct bench_fio_job psync, uring;
+	char a[256], b[256];
+
+	fio_job("DISK", &workloads[0], o->seconds, &psync);
+	fio_job("DISK", &workloads[1], o->seconds, &uring);
+	bench_fio_describe(&psync, a, sizeof(a));
+	bench_fio_describe(&uring, b, sizeof(b));
+	snprintf(buf, len,
+		 "same 256 MiB file as the model's disk; QD1: %s; QD32: %s; "
+		 "fio's CPU per I/O from its usr_cpu + sys_cpu, ours from "
+		 "getrusage of the whole process",
+		 a, b);
+}
+
+static int report(const struct opts *o, const struct result *res,
+		  unsigned nwork)
+{
+	char base[1024];
+
+	baseline_text(o, base, sizeof(base));
 	if (o->json) {
 		json_t *j = json_object();
 		int err = 0;
 
-		for (unsigned i = 0; i < NWORK; i++) {
+		for (unsigned i = 0; i < nwork; i++) {
 			char key[64];
 			const struct workload *w = &workloads[i];
 
+			snprintf(key, sizeof(key), "%s_ratio", w->key);
+			err |= cli_json_num(j, key, ratio(res[i].ours, res[i].fio));
 			snprintf(key, sizeof(key), "%s_iops", w->key);
 			err |= cli_json_num(j, key, res[i].ours);
-			snprintf(key, sizeof(key), "%s_fio_psync_iops", w->key);
-			err |= cli_json_num(j, key, res[i].psync);
-			snprintf(key, sizeof(key), "%s_fio_io_uring_iops", w->key);
-			err |= cli_json_num(j, key, res[i].uring);
-			snprintf(key, sizeof(key), "%s_ratio_to_io_uring", w->key);
-			err |= cli_json_num(j, key, res[i].uring > 0 ?
-					    res[i].ours / res[i].uring : 0);
+			snprintf(key, sizeof(key), "%s_fio_iops", w->key);
+			err |= cli_json_num(j, key, res[i].fio);
+			snprintf(key, sizeof(key), "%s_cpu_us_per_io", w->key);
+			err |= cli_json_num(j, key, res[i].ours_cpu);
+			snprintf(key, sizeof(key), "%s_fio_cpu_us_per_io", w->key);
+			err |= cli_json_num(j, key, res[i].fio_cpu);
 		}
+		err |= cli_json_int(j, "seconds_per_run", (long long)o->seconds);
+		err |= cli_json_str(j, "baseline", base);
 		return cli_json_print("bench nvme", j, err, stdout);
 	}
-	printf("copro bench nvme: %llu s per figure, 256 MiB backing file, buffered I/O\n",
-	       (unsigned long long)o->seconds);
-	for (unsigned i = 0; i < NWORK; i++) {
+	printf("copro bench nvme: %llu s per figure, 256 MiB backing file, buffered I/O\n"
+	       "baseline: %s\n",
+	       (unsigned long long)o->seconds, base);
+	for (unsigned i = 0; i < nwork; i++) {
+		char fio[64];
+
+		snprintf(fio, sizeof(fio), "fio %s", workloads[i].engine);
 		printf("%s\n", workloads[i].name);
 		bench_row(stdout, "copro NVMe (zero-copy)", res[i].ours, "IOPS",
-			  "fio psync", res[i].psync);
-		bench_row(stdout, "copro NVMe (zero-copy)", res[i].ours, "IOPS",
-			  "fio io_uring", res[i].uring);
+			  fio, res[i].fio);
+		bench_row(stdout, "  CPU per I/O", res[i].ours_cpu, "us", "",
+			  res[i].fio_cpu);
 	}
 	printf("(a fio figure of -1 means fio could not run%s)\n",
 	       o->read_only ? "; writes were skipped: --disk is read-only "
@@ -433,12 +434,15 @@ int bench_nvme_main(int argc, char **argv)
 	uint8_t *buf = NULL;
 	size_t buflen = MAX_QD * 1024 * 1024;
 	struct opts o;
+	unsigned nwork;
 	int rc;
 
 	rc = parse(argc, argv, &o);
 	if (rc)
 		return rc < 0 ? 0 : rc;
 	bool scratch = false;
+
+	nwork = o.quick ? 1 : NWORK;
 	if (!o.disk) {
 		int fd = mkstemp(tmp);
 
@@ -487,19 +491,21 @@ int bench_nvme_main(int argc, char **argv)
 		buf = aligned_alloc(4096, buflen);
 		rc = buf ? copro_nvme_register_buffer(nvme, buf, buflen) : -ENOMEM;
 	}
-	for (unsigned i = 0; i < NWORK && !rc; i++) {
+	for (unsigned i = 0; i < nwork && !rc; i++) {
 		const struct workload *w = &workloads[i];
 
 		if (o.read_only && w->op != COPRO_NVME_READ) {
-			res[i] = (struct result){ -1, -1, -1 };
+			res[i] = (struct result){ -1, -1, -1, -1 };
 			continue;
 		}
 		if (!o.json)
 			fprintf(stderr, "measuring %s...\n", w->name);
 		step = w->name;
-		rc = run_ours(nvme, buf, w, o.seconds, &res[i].ours);
-		res[i].psync = run_fio(o.disk, w, false, o.seconds, o.read_only);
-		res[i].uring = run_fio(o.disk, w, true, o.seconds, o.read_only);
+		rc = run_ours(nvme, buf, w, o.seconds, &res[i].ours,
+			      &res[i].ours_cpu);
+		if (!rc)
+			run_fio(o.disk, w, o.seconds, o.read_only, &res[i].fio,
+				&res[i].fio_cpu);
 	}
 	if (buf && nvme)
 		copro_nvme_unregister_buffer(nvme, buf);
@@ -517,5 +523,5 @@ int bench_nvme_main(int argc, char **argv)
 			copro_strerror(rc));
 		return CLI_EXIT_FAILURE;
 	}
-	return report(&o, res);
+	return report(&o, res, nwork);
 }

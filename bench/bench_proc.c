@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -209,4 +210,97 @@ void bench_print_log_tail(const char *log, int lines)
 	fclose(f);
 	for (int i = n > lines ? n - lines : 0; i < n; i++)
 		fprintf(stderr, "    %s", ring[i % lines]);
+}
+
+/* utime + stime (ticks) and the parent of /proc/PID/stat. */
+static int proc_stat(pid_t pid, pid_t *ppid, uint64_t *ticks)
+{
+	char path[64], buf[1024];
+	unsigned long long ut, st;
+	const char *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = '\0';
+	/* The command name may hold spaces and parentheses: skip past it. */
+	p = strrchr(buf, ')');
+	if (!p)
+		return -EPROTO;
+	int ppid_i;
+	/* state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime */
+	if (sscanf(p + 2, "%*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+		   &ppid_i, &ut, &st) != 3)
+		return -EPROTO;
+	*ppid = (pid_t)ppid_i;
+	*ticks = ut + st;
+	return 0;
+}
+
+int bench_proc_tree_cpu_ns(pid_t root, uint64_t *ns)
+{
+	enum { MAXP = 4096 };
+	static const char proc[] = "/proc";
+	pid_t *pids = calloc(MAXP, sizeof(*pids)), *parents;
+	uint64_t *ticks = calloc(MAXP, sizeof(*ticks)), sum = 0;
+	bool *in;
+	size_t n = 0;
+	DIR *d;
+	struct dirent *e;
+	long hz = sysconf(_SC_CLK_TCK);
+
+	parents = calloc(MAXP, sizeof(*parents));
+	in = calloc(MAXP, sizeof(*in));
+	d = opendir(proc);
+	if (!pids || !ticks || !parents || !in || !d || hz <= 0) {
+		if (d)
+			closedir(d);
+		free(pids);
+		free(ticks);
+		free(parents);
+		free(in);
+		return -ENOMEM;
+	}
+	while ((e = readdir(d)) && n < MAXP) {
+		char *end;
+		long v = strtol(e->d_name, &end, 10);
+
+		if (*end || v <= 0)
+			continue;
+		if (proc_stat((pid_t)v, &parents[n], &ticks[n]) == 0)
+			pids[n++] = (pid_t)v;
+	}
+	closedir(d);
+	/* Mark the tree: repeat until no process joins (depth is small). */
+	for (bool grew = true; grew;) {
+		grew = false;
+		for (size_t i = 0; i < n; i++) {
+			if (in[i])
+				continue;
+			bool join = pids[i] == root;
+
+			for (size_t j = 0; j < n && !join; j++)
+				join = in[j] && pids[j] == parents[i];
+			if (join) {
+				in[i] = true;
+				grew = true;
+			}
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		if (in[i])
+			sum += ticks[i];
+	*ns = sum * (uint64_t)(COPRO_NSEC_PER_SEC / hz);
+	free(pids);
+	free(ticks);
+	free(parents);
+	free(in);
+	return 0;
 }

@@ -41,6 +41,12 @@ int bench_run_capture(char *const argv[], const char *log, int64_t timeout_ns,
  */
 int bench_wait_socket(const char *path, pid_t server, int64_t timeout_ns);
 
+/*
+ * User + system CPU time (ns) of `pid` and every live descendant (a
+ * supervisor's server child counts as the server), from /proc.
+ */
+int bench_proc_tree_cpu_ns(pid_t pid, uint64_t *ns);
+
 /* Prints the last lines of a log file to stderr, indented. */
 void bench_print_log_tail(const char *log, int lines);
 

@@ -18,10 +18,11 @@
  *             held while waiting for the workers to go idle, so workers
  *             never take it
  *   lock      registers and queue configuration, short sections only
- *   cq.lock   one completion queue
- *   irq_lock  recomputing the interrupt line from both CQs
+ *   cq.lock   one completion queue (the interrupt line, the OR of both
+ *             CQs' levels, is driven without a lock: ans2_irq_update)
  * The linear doorbell path takes none of them: tags move between states
- * with atomics and a 64-bit pending mask hands them to the workers. The
+ * with atomics and a 64-bit pending mask hands them to the workers (or
+ * the doorbell's own thread runs the command: ans2_run_inline). The
  * ring path takes sq.lock (never together with cq.lock).
  *
  * Two generations share the code (struct ans2_gen): the M1's controller
@@ -66,6 +67,11 @@ struct ans2_gen {
 
 /* Controller threads executing commands. */
 #define ANS2_WORKERS 3
+/*
+ * Commands that may run in doorbell-ringing threads at once (each needs
+ * a worker's scratch space); more go to the workers.
+ */
+#define ANS2_INLINE_SLOTS 16
 /* Data pages of the largest transfer, which need not start page-aligned. */
 #define ANS2_MAX_PAGES (ANS2_MAX_TRANSFER / NVME_PAGE_SIZE + 1)
 #define ANS2_SUPPLIES 4
@@ -204,7 +210,6 @@ struct copro_sim_ans2 {
 
 	struct ans2_sq sq[ANS2_NQ];
 	struct ans2_cq cq[ANS2_NQ];
-	struct copro_mutex irq_lock;
 	struct ans2_tag tags[ANS2_MAX_TAGS];
 	_Atomic uint64_t pending;
 	_Atomic unsigned cursor;
@@ -213,6 +218,11 @@ struct copro_sim_ans2 {
 
 	struct copro_thread workers[ANS2_WORKERS];
 	struct ans2_worker wk[ANS2_WORKERS];
+	/* Every command goes to the workers (the configuration). */
+	bool workers_only;
+	/* Scratch for commands run in the doorbell's thread; bit i: free. */
+	struct ans2_worker inl[ANS2_INLINE_SLOTS];
+	_Atomic uint32_t inl_free;
 	struct copro_event idle_ev;
 	/* Workers asleep (bit per worker), and awake looking for work. */
 	_Atomic uint32_t sleeping;
@@ -234,6 +244,7 @@ struct copro_sim_ans2 {
 		_Atomic uint64_t tcb_missing, tcb_invalidations, prp_violations;
 		_Atomic uint64_t tag_errors, lost_irqs, stuck;
 		_Atomic uint64_t bad_accesses, doorbells_ignored, app_messages;
+		_Atomic uint64_t inline_commands;
 		_Atomic uint64_t cid_conflicts;
 		/* Ring queues: the most commands a queue had at once. */
 		_Atomic uint64_t inflight_max[ANS2_NQ];
@@ -292,6 +303,12 @@ int ans2_workers_start(struct copro_sim_ans2 *m);
 void ans2_workers_stop(struct copro_sim_ans2 *m);
 /* New pending work: make sure a worker will look at it. */
 void ans2_kick(struct copro_sim_ans2 *m);
+/*
+ * The doorbell of `tag` (PENDING, not yet published to the workers) on
+ * queue q: run it here and now when nothing about it is slow. False
+ * when it must go to the workers instead.
+ */
+bool ans2_run_inline(struct copro_sim_ans2 *m, unsigned tag, unsigned q);
 /* Under ctl_lock: stop accepting, wait for the workers to go idle. */
 void ans2_quiesce(struct copro_sim_ans2 *m);
 

@@ -277,7 +277,7 @@ static int watch_all(struct copro_sim_ans2 *m)
 static int init_locks(struct copro_sim_ans2 *m)
 {
 	struct copro_mutex *locks[] = {
-		&m->ctl_lock, &m->lock, &m->irq_lock, &m->vendor_lock,
+		&m->ctl_lock, &m->lock, &m->vendor_lock,
 		&m->cq[0].lock, &m->cq[1].lock, &m->sq[0].lock, &m->sq[1].lock,
 	};
 	size_t n = sizeof(locks) / sizeof(locks[0]);
@@ -302,7 +302,6 @@ static void fini_locks(struct copro_sim_ans2 *m)
 	copro_mutex_destroy(&m->cq[1].lock);
 	copro_mutex_destroy(&m->cq[0].lock);
 	copro_mutex_destroy(&m->vendor_lock);
-	copro_mutex_destroy(&m->irq_lock);
 	copro_mutex_destroy(&m->lock);
 	copro_mutex_destroy(&m->ctl_lock);
 }
@@ -340,6 +339,7 @@ int copro_sim_ans2_create(struct copro_bus *bus, int node,
 	if (ret < 0)
 		goto err_free;
 	ans2_regs_reset(m);
+	m->workers_only = cfg->workers_only;
 	ret = ans2_disk_open(m, cfg);
 	if (ret < 0)
 		goto err_locks;
@@ -433,6 +433,7 @@ void copro_sim_ans2_get_stats(const struct copro_sim_ans2 *m,
 	out->bad_accesses = atomic_load(&mm->st.bad_accesses);
 	out->doorbells_ignored = atomic_load(&mm->st.doorbells_ignored);
 	out->app_messages = atomic_load(&mm->st.app_messages);
+	out->inline_commands = atomic_load(&mm->st.inline_commands);
 	out->cid_conflicts = atomic_load(&mm->st.cid_conflicts);
 	out->inflight_max_admin = atomic_load(&mm->st.inflight_max[ANS2_QA]);
 	out->inflight_max_io = atomic_load(&mm->st.inflight_max[ANS2_QIO]);

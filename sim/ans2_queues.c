@@ -33,15 +33,32 @@ static const char *const qname[ANS2_NQ] = { "admin", "I/O" };
 
 /* ---- the interrupt ----------------------------------------------------- */
 
+static bool cq_levels(struct copro_sim_ans2 *m)
+{
+	return atomic_load(&m->cq[ANS2_QA].level) ||
+	       atomic_load(&m->cq[ANS2_QIO].level);
+}
+
+/*
+ * The line is the OR of both CQs' levels, each changed under its own
+ * CQ's lock. No lock of its own: whoever drives the line looks again
+ * afterwards and drives it once more if the levels moved meanwhile, so
+ * the last one to look leaves it right (at worst after a brief glitch
+ * that makes a handler find nothing).
+ */
 void ans2_irq_update(struct copro_sim_ans2 *m)
 {
-	bool level;
+	bool level = cq_levels(m);
 
-	copro_mutex_lock(&m->irq_lock);
-	level = atomic_load(&m->cq[ANS2_QA].level) ||
-		atomic_load(&m->cq[ANS2_QIO].level);
-	copro_bus_irq_set(m->bus, m->line, level);
-	copro_mutex_unlock(&m->irq_lock);
+	for (;;) {
+		bool now;
+
+		copro_bus_irq_set(m->bus, m->line, level);
+		now = cq_levels(m);
+		if (now == level)
+			return;
+		level = now;
+	}
 }
 
 /* cq->lock held. */
@@ -322,6 +339,8 @@ void ans2_sq_doorbell(struct copro_sim_ans2 *m, unsigned q, uint32_t val)
 	atomic_store_explicit(&t->q, q, memory_order_relaxed);
 	atomic_store_explicit(&t->epoch, atomic_load(&m->epoch),
 			      memory_order_relaxed);
+	if (ans2_run_inline(m, val, q))
+		return;
 	atomic_fetch_or(&m->pending, 1ull << val);
 	ans2_kick(m);
 }

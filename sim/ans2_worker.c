@@ -13,8 +13,14 @@
  * thread busy and a queue of slow ones (a blocking read, an emulated
  * 18 ms flush) spreads over the pool, with no herd of wake-ups.
  *
+ * A command nothing makes slow (a read, or a write that needs no
+ * fdatasync, on the I/O queue, with no fault armed) runs in the thread
+ * that rang its doorbell instead, as a controller that answers within
+ * the doorbell write would: no thread hand-over on either side. The
+ * configuration workers_only turns that off.
+ *
  * Stopping (disable, reset, power off, crash) bumps the epoch and waits
- * until no worker is inside a command: a command that started before
+ * until no worker (nor doorbell thread) is inside a command: a command that started before
  * the stop finishes its DMA but posts nothing, so no completion and no
  * DMA reaches the host after the controller stopped.
  */
@@ -64,8 +70,13 @@ static void finish(struct copro_sim_ans2 *m, struct ans2_cmd *c,
 	ans2_complete(m, c);
 }
 
+/*
+ * `fetched`: the entry, already read from the queue by the caller (the
+ * doorbell's thread read it to see whether the command is quick); NULL:
+ * read it here.
+ */
 static void run_tag(struct copro_sim_ans2 *m, struct ans2_worker *w,
-		    unsigned tag)
+		    unsigned tag, const struct nvme_sqe *fetched)
 {
 	struct ans2_tag *t = &m->tags[tag];
 	struct ans2_cmd c = {
@@ -107,8 +118,10 @@ static void run_tag(struct copro_sim_ans2 *m, struct ans2_worker *w,
 		return;
 	}
 	addr = atomic_load(&sq->base) + (uint64_t)tag * sizeof(c.sqe);
-	if (copro_bus_dma_read(m->bus, m->ld.name, addr, &c.sqe,
-			       sizeof(c.sqe)) < 0) {
+	if (fetched) {
+		c.sqe = *fetched;
+	} else if (copro_bus_dma_read(m->bus, m->ld.name, addr, &c.sqe,
+				      sizeof(c.sqe)) < 0) {
 		copro_dev_warn(&m->ld, "%s tag %u: cannot read its entry at"
 			       " 0x%" PRIx64, qname[c.q], tag, addr);
 		finish(m, &c, ANS2_ERR(NVME_SCT_GENERIC,
@@ -131,6 +144,91 @@ static void run_tag(struct copro_sim_ans2 *m, struct ans2_worker *w,
 		ans2_exec(m, w, &c);
 	ans2_complete(m, &c);
 }
+
+/* ---- commands in the doorbell's thread ---------------------------------- */
+
+/* Faults whose tests need the asynchronous path (and its timing). */
+static bool io_faults_armed(struct copro_sim_ans2 *m)
+{
+	static const enum copro_sim_ans2_fault io_faults[] = {
+		COPRO_SIM_ANS2_FAULT_LOST_IRQ, COPRO_SIM_ANS2_FAULT_DOORBELL_RACE,
+		COPRO_SIM_ANS2_FAULT_STUCK, COPRO_SIM_ANS2_FAULT_DMA,
+		COPRO_SIM_ANS2_FAULT_CRASH,
+	};
+
+	for (size_t i = 0; i < sizeof(io_faults) / sizeof(io_faults[0]); i++)
+		if (ans2_fault_armed(m, io_faults[i]))
+			return true;
+	return false;
+}
+
+/* A read, or a write no fdatasync follows: what a disk does at once. */
+static bool sqe_is_quick(struct copro_sim_ans2 *m, const struct nvme_sqe *e)
+{
+	if (e->opcode == NVME_CMD_READ)
+		return true;
+	return e->opcode == NVME_CMD_WRITE && !(e->cdw12 & NVME_RW_FUA) &&
+	       atomic_load_explicit(&m->wce, memory_order_relaxed);
+}
+
+static int inline_slot_get(struct copro_sim_ans2 *m)
+{
+	uint32_t mask = atomic_load_explicit(&m->inl_free, memory_order_relaxed);
+
+	while (mask) {
+		unsigned i = (unsigned)__builtin_ctz(mask);
+
+		if (atomic_compare_exchange_weak_explicit(
+			    &m->inl_free, &mask, mask & ~(1u << i),
+			    memory_order_acquire, memory_order_relaxed))
+			return (int)i;
+	}
+	return -1;
+}
+
+static void inline_slot_put(struct copro_sim_ans2 *m, unsigned i)
+{
+	atomic_fetch_or_explicit(&m->inl_free, 1u << i, memory_order_release);
+}
+
+/* A command left: a stop waiting for the last one is told. */
+static void active_put(struct copro_sim_ans2 *m)
+{
+	if (atomic_fetch_sub(&m->active, 1) == 1)
+		copro_event_signal(&m->idle_ev);
+}
+
+bool ans2_run_inline(struct copro_sim_ans2 *m, unsigned tag, unsigned q)
+{
+	struct nvme_sqe sqe;
+	uint64_t base;
+	int slot;
+
+	if (m->workers_only || q != ANS2_QIO || io_faults_armed(m))
+		return false;
+	slot = inline_slot_get(m);
+	if (slot < 0)
+		return false;
+	/* Counted before anything else: see ans2_quiesce. */
+	atomic_fetch_add(&m->active, 1);
+	base = atomic_load(&m->sq[q].base);
+	/* The fetch: run_tag takes the entry as read here. */
+	if (copro_bus_dma_read(m->bus, m->ld.name,
+			       base + (uint64_t)tag * sizeof(sqe), &sqe,
+			       sizeof(sqe)) < 0 ||
+	    !sqe_is_quick(m, &sqe)) {
+		active_put(m);
+		inline_slot_put(m, (unsigned)slot);
+		return false;
+	}
+	ans2_count(&m->st.inline_commands, 1);
+	run_tag(m, &m->inl[slot], tag, &sqe);
+	active_put(m);
+	inline_slot_put(m, (unsigned)slot);
+	return true;
+}
+
+/* ---- the workers ------------------------------------------------------- */
 
 /* Wake one sleeping worker, if any. */
 static void wake_one(struct copro_sim_ans2 *m)
@@ -202,10 +300,9 @@ static void *worker_main(void *arg)
 			if (atomic_load(&m->pending) &&
 			    !atomic_load(&m->searching))
 				wake_one(m);
-			run_tag(m, w, (unsigned)tag);
+			run_tag(m, w, (unsigned)tag, NULL);
 		}
-		if (atomic_fetch_sub(&m->active, 1) == 1)
-			copro_event_signal(&m->idle_ev);
+		active_put(m);
 		if (tag < 0 && !search(m))
 			sleep_until_kicked(m, w);
 	}
@@ -215,6 +312,13 @@ static void *worker_main(void *arg)
 int ans2_workers_start(struct copro_sim_ans2 *m)
 {
 	char name[16];
+
+	for (unsigned i = 0; i < ANS2_INLINE_SLOTS; i++) {
+		m->inl[i].m = m;
+		m->inl[i].id = ANS2_WORKERS + i;
+		copro_event_init(&m->inl[i].ev);
+	}
+	atomic_init(&m->inl_free, (uint32_t)((1ull << ANS2_INLINE_SLOTS) - 1));
 
 	for (unsigned i = 0; i < ANS2_WORKERS; i++) {
 		struct ans2_worker *w = &m->wk[i];

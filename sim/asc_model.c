@@ -29,6 +29,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdalign.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,29 +69,38 @@
  */
 #define IOP_SPIN_NS COPRO_SPIN_DEFAULT_NS
 
+/*
+ * Laid out by who writes what, a cache line each, so a message costs as
+ * few line transfers between the AP's and the IOP's cores as it can:
+ * the lock with both indices (every push and pop), the IOP waiter's
+ * event (signalled by the host side, spun on by the firmware: apart, so
+ * the spinning does not pull the lock's line away from a push in
+ * progress), the entries, the SEND0 latch (the producer's alone), and
+ * the rest (written on transitions and errors only).
+ */
 struct asc_fifo {
-	struct copro_mutex lock;
-	struct copro_asc_msg ent[ASC_FIFO_DEPTH];
+	alignas(64) struct copro_mutex lock;
 	/*
-	 * Free-running indices: wr - rd is the fill level. Changed only
-	 * under the lock, but atomic so that CONTROL reads and RECV0 peeks,
-	 * the most frequent accesses, take no lock: the lock's cache line
-	 * would otherwise bounce between the AP and the IOP on every read.
-	 * The producer stores an entry before publishing wr (release).
+	 * Free-running indices: wr - rd is the fill level, and they are the
+	 * pushed and popped counts. Changed only under the lock, but atomic
+	 * so that CONTROL reads and RECV0 peeks, the most frequent accesses,
+	 * take no lock. The producer stores an entry before publishing wr
+	 * (release).
 	 */
-	_Atomic uint32_t rd, wr;
-	/* The SEND0 latch; SEND1 pushes {latch, value}. */
-	_Atomic uint64_t latch;
+	_Atomic uint64_t rd, wr;
 	/* The IOP side's waiter (see the top of the file). */
-	struct copro_event iop_ev;
-	unsigned line_empty, line_not_empty;
+	alignas(64) struct copro_event iop_ev;
+	alignas(64) struct copro_asc_msg ent[ASC_FIFO_DEPTH];
+	/* The SEND0 latch; SEND1 pushes {latch, value}. */
+	alignas(64) _Atomic uint64_t latch;
+	alignas(64) unsigned line_empty, line_not_empty;
 	/*
 	 * Interrupt state, as LINE_EMPTY | LINE_NOT_EMPTY bits: the levels
 	 * driven now; with mailbox-level controls (M3) also the latched
 	 * conditions and the enables (IRQ_ENABLE bits >> irq_shift).
 	 */
 	unsigned levels, irq_latch, irq_enable, irq_shift;
-	uint64_t pushed, popped, overflows, underflows;
+	uint64_t overflows, underflows;
 	const char *name;
 };
 
@@ -109,6 +119,9 @@ struct copro_sim_asc {
 	/* CPU: cpu_lock serialises start/stop and the firmware copy. */
 	struct copro_mutex cpu_lock;
 	struct copro_thread cpu_thread;
+	_Atomic int cpu_cmd;		/* enum cpu_cmd, for the CPU thread */
+	struct copro_event cpu_ev;	/* cpu_cmd changed */
+	struct copro_completion cpu_halted; /* the firmware's run() returned */
 	struct copro_sim_asc_fw fw;
 	bool have_fw;
 	_Atomic uint32_t cpu_control;
@@ -153,18 +166,17 @@ static bool fifo_full(const struct asc_fifo *f)
 static void fifo_push_locked(struct copro_sim_asc *asc, struct asc_fifo *f,
 			     const struct copro_asc_msg *msg)
 {
-	uint32_t wr = atomic_load_explicit(&f->wr, memory_order_relaxed);
+	uint64_t wr = atomic_load_explicit(&f->wr, memory_order_relaxed);
 
 	f->ent[wr & FIFO_MASK] = *msg;
 	atomic_store_explicit(&f->wr, wr + 1, memory_order_release);
-	f->pushed++;
 	fifo_update_lines(asc, f);
 }
 
 /* f->lock held: RECV1's upper bits for a pop about to happen (see top). */
 static uint64_t recv1_bookkeeping(const struct asc_fifo *f)
 {
-	uint32_t before = f->wr - f->rd;
+	uint64_t before = f->wr - f->rd;
 	uint64_t bk = (uint64_t)(f->wr & RECV1_PTR_MASK) << ASC_RECV1_INPTR_SHIFT |
 		      (uint64_t)(f->rd & RECV1_PTR_MASK) << ASC_RECV1_OUTPTR_SHIFT;
 
@@ -182,11 +194,10 @@ static uint64_t fifo_pop_locked(struct copro_sim_asc *asc, struct asc_fifo *f,
 {
 	uint64_t bk = recv1_bookkeeping(f);
 
-	uint32_t rd = atomic_load_explicit(&f->rd, memory_order_relaxed);
+	uint64_t rd = atomic_load_explicit(&f->rd, memory_order_relaxed);
 
 	*msg = f->ent[rd & FIFO_MASK];
 	atomic_store_explicit(&f->rd, rd + 1, memory_order_release);
-	f->popped++;
 	fifo_update_lines(asc, f);
 	return bk;
 }
@@ -247,16 +258,16 @@ static uint64_t fifo_mmio_pop(struct copro_sim_asc *asc, struct asc_fifo *f)
  */
 static uint64_t fifo_mmio_peek(struct asc_fifo *f)
 {
-	uint32_t rd = atomic_load_explicit(&f->rd, memory_order_relaxed);
-	uint32_t wr = atomic_load_explicit(&f->wr, memory_order_acquire);
+	uint64_t rd = atomic_load_explicit(&f->rd, memory_order_relaxed);
+	uint64_t wr = atomic_load_explicit(&f->wr, memory_order_acquire);
 
 	return wr != rd ? f->ent[rd & FIFO_MASK].msg0 : 0;
 }
 
 static uint32_t fifo_control(struct asc_fifo *f)
 {
-	uint32_t rd = atomic_load_explicit(&f->rd, memory_order_acquire);
-	uint32_t wr = atomic_load_explicit(&f->wr, memory_order_acquire);
+	uint64_t rd = atomic_load_explicit(&f->rd, memory_order_acquire);
+	uint64_t wr = atomic_load_explicit(&f->wr, memory_order_acquire);
 
 	if (wr == rd)
 		return ASC_CONTROL_EMPTY;
@@ -455,36 +466,73 @@ static const struct copro_mmio_ops mbox_ops = {
 
 /* ---- the coprocessor CPU --------------------------------------------- */
 
+/*
+ * The CPU is a thread that exists from the model's creation to its
+ * destruction and runs the firmware each time CPU_CONTROL.RUN is set:
+ * starting a coprocessor costs a wake-up, not a thread creation (which
+ * was most of an RTKit boot's time).
+ */
+enum cpu_cmd { CPU_HALT, CPU_RUN, CPU_EXIT };
+
 static void *cpu_thread_main(void *arg)
 {
 	struct copro_sim_asc *asc = arg;
 
-	if (asc->have_fw && asc->fw.run)
-		asc->fw.run(asc->fw.ctx, asc);
+	for (;;) {
+		uint32_t key = copro_event_prepare(&asc->cpu_ev);
+		int cmd = atomic_load_explicit(&asc->cpu_cmd,
+					       memory_order_acquire);
+
+		if (cmd == CPU_EXIT)
+			break;
+		if (cmd != CPU_RUN) {
+			copro_event_wait(&asc->cpu_ev, key, COPRO_FOREVER, 0);
+			continue;
+		}
+		if (asc->have_fw && asc->fw.run)
+			asc->fw.run(asc->fw.ctx, asc);
+		atomic_store_explicit(&asc->cpu_cmd, CPU_HALT,
+				      memory_order_release);
+		copro_completion_complete(&asc->cpu_halted);
+	}
 	return NULL;
+}
+
+static int cpu_thread_create(struct copro_sim_asc *asc)
+{
+	char name[16];
+	int ret;
+
+	snprintf(name, sizeof(name), "cpu:%s", asc->node_name);
+	copro_event_init(&asc->cpu_ev);
+	copro_completion_init(&asc->cpu_halted);
+	atomic_init(&asc->cpu_cmd, CPU_HALT);
+	ret = copro_thread_start(&asc->cpu_thread, name, cpu_thread_main, asc);
+	if (ret < 0)
+		copro_dev_err(&asc->ld, "cannot start the CPU thread: %s",
+			      copro_strerror(ret));
+	return ret;
+}
+
+static void cpu_thread_destroy(struct copro_sim_asc *asc)
+{
+	atomic_store(&asc->cpu_cmd, CPU_EXIT);
+	copro_event_signal(&asc->cpu_ev);
+	copro_thread_join(&asc->cpu_thread);
 }
 
 /* cpu_lock held. */
 static int cpu_start(struct copro_sim_asc *asc)
 {
-	char name[16];
-	int ret;
-
-	snprintf(name, sizeof(name), "cpu:%s",
-		 asc->have_fw && asc->fw.name ? asc->fw.name : "idle");
 	atomic_store(&asc->stopping, false);
+	copro_completion_reinit(&asc->cpu_halted);
 	/*
 	 * Running before the firmware runs: it may ask for things (queue an
-	 * injection) that check this before the creating thread returns.
+	 * injection) that check this before the starting thread returns.
 	 */
 	atomic_store(&asc->running, true);
-	ret = copro_thread_start(&asc->cpu_thread, name, cpu_thread_main, asc);
-	if (ret < 0) {
-		atomic_store(&asc->running, false);
-		copro_dev_err(&asc->ld, "cannot start the CPU thread: %s",
-			      copro_strerror(ret));
-		return ret;
-	}
+	atomic_store_explicit(&asc->cpu_cmd, CPU_RUN, memory_order_release);
+	copro_event_signal(&asc->cpu_ev);
 	atomic_fetch_add(&asc->cpu_starts, 1);
 	copro_dev_dbg(&asc->ld, "CPU started (firmware %s)",
 		      asc->have_fw && asc->fw.name ? asc->fw.name : "none");
@@ -493,14 +541,15 @@ static int cpu_start(struct copro_sim_asc *asc)
 
 /*
  * cpu_lock held, but no FIFO lock: the firmware may need those to reach
- * its -ESHUTDOWN, and never takes cpu_lock, so joining here is safe.
+ * its -ESHUTDOWN, and never takes cpu_lock, so waiting here is safe.
  */
 static void cpu_stop(struct copro_sim_asc *asc)
 {
 	atomic_store(&asc->stopping, true);
 	copro_event_signal(&asc->a2i.iop_ev);
 	copro_event_signal(&asc->i2a.iop_ev);
-	copro_thread_join(&asc->cpu_thread);
+	while (copro_completion_wait(&asc->cpu_halted, COPRO_FOREVER) != 0)
+		;
 	atomic_store(&asc->running, false);
 	atomic_fetch_add(&asc->cpu_stops, 1);
 	copro_dev_dbg(&asc->ld, "CPU stopped");
@@ -773,9 +822,13 @@ int copro_sim_asc_create(struct copro_bus *bus, int node,
 	int ret;
 
 	*out = NULL;
-	asc = calloc(1, sizeof(*asc));
+	/* Its FIFOs are cache-line aligned (see struct asc_fifo). */
+	asc = aligned_alloc(alignof(struct copro_sim_asc),
+			    (sizeof(*asc) + alignof(struct copro_sim_asc) - 1) &
+				    ~(alignof(struct copro_sim_asc) - 1));
 	if (!asc)
 		return -ENOMEM;
+	memset(asc, 0, sizeof(*asc));
 	asc->bus = bus;
 	asc->node = node;
 	asc->node_name = copro_dt_node_name(dt, node);
@@ -809,6 +862,9 @@ int copro_sim_asc_create(struct copro_bus *bus, int node,
 	ret = fifo_init(asc, &asc->i2a, "I2A", 2);
 	if (ret < 0)
 		goto err_a2i;
+	ret = cpu_thread_create(asc);
+	if (ret < 0)
+		goto err_i2a;
 
 	snprintf(asc->mbox_region_name, sizeof(asc->mbox_region_name),
 		 "%s mailbox", asc->node_name);
@@ -821,7 +877,7 @@ int copro_sim_asc_create(struct copro_bus *bus, int node,
 			      "cannot add the mailbox registers at 0x%" PRIx64
 			      ": %s",
 			      asc->mbox_phys, copro_strerror(ret));
-		goto err_i2a;
+		goto err_cpu;
 	}
 	ret = copro_bus_add_mmio(bus, asc->cpu_phys, asc->cpu_size, &cpu_ops,
 				 asc, asc->cpu_region_name);
@@ -838,6 +894,8 @@ int copro_sim_asc_create(struct copro_bus *bus, int node,
 
 err_mbox:
 	copro_bus_remove_mmio(bus, asc->mbox_phys);
+err_cpu:
+	cpu_thread_destroy(asc);
 err_i2a:
 	fifo_fini(asc, &asc->i2a);
 err_a2i:
@@ -860,6 +918,7 @@ void copro_sim_asc_destroy(struct copro_sim_asc *asc)
 	if (atomic_load(&asc->running))
 		cpu_stop(asc);
 	copro_mutex_unlock(&asc->cpu_lock);
+	cpu_thread_destroy(asc);
 	fifo_fini(asc, &asc->i2a);
 	fifo_fini(asc, &asc->a2i);
 	copro_mutex_destroy(&asc->cpu_lock);
@@ -924,8 +983,8 @@ static void fifo_stats(struct asc_fifo *f, uint64_t *pushed, uint64_t *popped,
 		       uint64_t *overflows, uint64_t *underflows)
 {
 	copro_mutex_lock(&f->lock);
-	*pushed = f->pushed;
-	*popped = f->popped;
+	*pushed = atomic_load(&f->wr);
+	*popped = atomic_load(&f->rd);
 	*overflows = f->overflows;
 	*underflows = f->underflows;
 	copro_mutex_unlock(&f->lock);

@@ -310,6 +310,7 @@ int copro_board_create(const struct copro_board_config *cfg,
 		.disk_path = cfg->disk_path,
 		.size = cfg->disk_size,
 		.slow_flush = cfg->slow_flush,
+		.workers_only = cfg->ans2_workers_only,
 		.read_only = cfg->disk_read_only,
 	};
 	b->firmware_only = cfg->firmware_only;

@@ -33,6 +33,7 @@ int copro_bus_dma_init(struct copro_bus *bus)
 	int node, rc;
 
 	atomic_init(&d->faults, 0);
+	atomic_init(&d->seq, 0);
 	/*
 	 * A board without /memory (a mailbox-only test board) still has
 	 * MMIO and interrupts; its first DMA allocation fails instead.
@@ -71,7 +72,148 @@ void copro_bus_dma_fini(struct copro_bus *bus)
 			free(d->v[i].cpu);
 	}
 	free(d->v);
+	for (size_t i = 0; i < d->nretired; i++)
+		free(d->retired[i]);
+	free(d->retired);
 	copro_rwlock_destroy(&d->lock);
+}
+
+/* ---- the range table (see bus_internal.h) ---- */
+
+static void range_store(struct dma_range *dst, const struct dma_range *r)
+{
+	__atomic_store_n(&dst->phys, r->phys, __ATOMIC_RELAXED);
+	__atomic_store_n(&dst->size, r->size, __ATOMIC_RELAXED);
+	__atomic_store_n(&dst->cpu, r->cpu, __ATOMIC_RELAXED);
+	__atomic_store_n(&dst->owned, r->owned, __ATOMIC_RELAXED);
+	__atomic_store_n(&dst->mapped, r->mapped, __ATOMIC_RELAXED);
+}
+
+static void range_load(const struct dma_range *src, struct dma_range *r)
+{
+	r->phys = __atomic_load_n(&src->phys, __ATOMIC_RELAXED);
+	r->size = __atomic_load_n(&src->size, __ATOMIC_RELAXED);
+	r->cpu = __atomic_load_n(&src->cpu, __ATOMIC_RELAXED);
+	r->owned = __atomic_load_n(&src->owned, __ATOMIC_RELAXED);
+	r->mapped = __atomic_load_n(&src->mapped, __ATOMIC_RELAXED);
+}
+
+static void write_begin(struct bus_dma *d)
+{
+	uint32_t s = atomic_load_explicit(&d->seq, memory_order_relaxed);
+
+	atomic_store_explicit(&d->seq, s + 1, memory_order_relaxed);
+	atomic_thread_fence(memory_order_release);
+}
+
+static void write_end(struct bus_dma *d)
+{
+	uint32_t s = atomic_load_explicit(&d->seq, memory_order_relaxed);
+
+	atomic_store_explicit(&d->seq, s + 1, memory_order_release);
+}
+
+/* lock held: room for one more, the outgrown array retired, not freed. */
+static int ranges_reserve(struct bus_dma *d)
+{
+	struct dma_range *nv;
+	size_t ncap;
+	void **nr;
+
+	if (d->n < d->cap)
+		return 0;
+	ncap = d->cap ? d->cap * 2 : 8;
+	nv = calloc(ncap, sizeof(*nv));
+	nr = realloc(d->retired, (d->nretired + 1) * sizeof(*nr));
+	if (!nv || !nr) {
+		free(nv);
+		if (nr)
+			d->retired = nr;
+		return -ENOMEM;
+	}
+	d->retired = nr;
+	for (size_t i = 0; i < d->n; i++)
+		nv[i] = d->v[i];
+	if (d->v)
+		d->retired[d->nretired++] = d->v;
+	/*
+	 * Readers see either array whole (the new one is filled first), and
+	 * the swap moves the sequence count: a reader that saw it unmoved
+	 * has an entry count that fits the array it loaded.
+	 */
+	write_begin(d);
+	__atomic_store_n(&d->v, nv, __ATOMIC_RELEASE);
+	write_end(d);
+	d->cap = ncap;
+	return 0;
+}
+
+/* lock held, room reserved: r goes in at index i. */
+static void ranges_insert(struct bus_dma *d, size_t i,
+			  const struct dma_range *r)
+{
+	write_begin(d);
+	for (size_t j = d->n; j > i; j--)
+		range_store(&d->v[j], &d->v[j - 1]);
+	range_store(&d->v[i], r);
+	__atomic_store_n(&d->n, d->n + 1, __ATOMIC_RELAXED);
+	write_end(d);
+}
+
+/* lock held: the range at index i goes. */
+static void ranges_remove(struct bus_dma *d, size_t i)
+{
+	write_begin(d);
+	for (size_t j = i; j + 1 < d->n; j++)
+		range_store(&d->v[j], &d->v[j + 1]);
+	__atomic_store_n(&d->n, d->n - 1, __ATOMIC_RELAXED);
+	write_end(d);
+}
+
+/*
+ * The range holding `phys`, without the lock: a consistent snapshot of
+ * the table at some instant, as the locked lookup gave (the memory may
+ * go the next instant either way: freeing a buffer a device still uses
+ * is the driver's bug, whichever way the table is read).
+ */
+static bool ranges_find(struct bus_dma *d, uint64_t phys, struct dma_range *out)
+{
+	for (;;) {
+		uint32_t s = atomic_load_explicit(&d->seq, memory_order_acquire);
+		const struct dma_range *v;
+		size_t lo = 0, hi;
+		bool found = false;
+
+		if (s & 1) {
+			copro_cpu_relax();
+			continue;
+		}
+		v = __atomic_load_n(&d->v, __ATOMIC_ACQUIRE);
+		hi = __atomic_load_n(&d->n, __ATOMIC_RELAXED);
+		/*
+		 * The array and the count from one moment, before the search
+		 * indexes the one with the other: an array outgrown meanwhile
+		 * is shorter than the new count.
+		 */
+		atomic_thread_fence(memory_order_acquire);
+		if (atomic_load_explicit(&d->seq, memory_order_relaxed) != s)
+			continue;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (__atomic_load_n(&v[mid].phys, __ATOMIC_RELAXED) <= phys)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo > 0) {
+			range_load(&v[lo - 1], out);
+			found = phys - out->phys < out->size;
+		}
+		atomic_thread_fence(memory_order_acquire);
+		if (atomic_load_explicit(&d->seq, memory_order_relaxed) == s)
+			return found;
+	}
 }
 
 /* Index of the first range starting above `phys`. */
@@ -140,13 +282,11 @@ static int dma_insert(struct copro_bus *bus, unsigned char *cpu,
 	copro_rwlock_wrlock(&d->lock);
 	rc = find_gap(d, len, &base);
 	if (!rc)
-		rc = copro_bus_grow((void **)&d->v, &d->cap, d->n,
-				     sizeof(*d->v));
+		rc = ranges_reserve(d);
 	if (!rc) {
 		i = upper_bound(d, base + off);
-		memmove(&d->v[i + 1], &d->v[i], (d->n - i) * sizeof(*d->v));
-		d->v[i] = (struct dma_range){ base + off, size, cpu, owned, false };
-		d->n++;
+		ranges_insert(d, i, &(struct dma_range){ base + off, size, cpu,
+							 owned, false });
 		*phys = base + off;
 	}
 	copro_rwlock_unlock(&d->lock);
@@ -235,13 +375,11 @@ static int dma_add_at(struct copro_bus *bus, uint64_t phys, size_t size,
 	if (dma_overlaps(d, phys, phys + len))
 		rc = -EBUSY;
 	if (!rc)
-		rc = copro_bus_grow((void **)&d->v, &d->cap, d->n,
-				     sizeof(*d->v));
+		rc = ranges_reserve(d);
 	if (!rc) {
 		i = upper_bound(d, phys);
-		memmove(&d->v[i + 1], &d->v[i], (d->n - i) * sizeof(*d->v));
-		d->v[i] = (struct dma_range){ phys, len, cpu, true, mapped };
-		d->n++;
+		ranges_insert(d, i, &(struct dma_range){ phys, len, cpu, true,
+							 mapped });
 	}
 	copro_rwlock_unlock(&d->lock);
 	if (rc) {
@@ -285,8 +423,7 @@ static int dma_remove(struct copro_bus *bus, uint64_t phys, bool owned,
 	if (i > 0 && d->v[i - 1].phys == phys && d->v[i - 1].owned == owned &&
 	    (!cpu || d->v[i - 1].cpu == cpu)) {
 		*r = d->v[i - 1];
-		memmove(&d->v[i - 1], &d->v[i], (d->n - i) * sizeof(*d->v));
-		d->n--;
+		ranges_remove(d, i - 1);
 		rc = 0;
 	}
 	copro_rwlock_unlock(&d->lock);
@@ -334,17 +471,11 @@ int copro_bus_dma_map(struct copro_bus *bus, const char *who,
 {
 	struct bus_dma *d = &bus->dma;
 	struct dma_range r = { 0 };
-	bool found = false, ok = false;
-	size_t i;
+	bool found, ok = false;
 
-	copro_rwlock_rdlock(&d->lock);
-	i = upper_bound(d, phys);
-	if (i > 0 && phys - d->v[i - 1].phys < d->v[i - 1].size) {
-		r = d->v[i - 1];
-		found = true;
+	found = ranges_find(d, phys, &r);
+	if (found)
 		ok = len <= r.size - (phys - r.phys);
-	}
-	copro_rwlock_unlock(&d->lock);
 
 	if (ok) {
 		*ptr = r.cpu + (phys - r.phys);

@@ -98,10 +98,21 @@ struct dma_range {
 	bool mapped; /* owned, and mmap'd at a fixed address (munmap it) */
 };
 
+/*
+ * The range table. Writers hold `lock` exclusively; the models' accesses
+ * (copro_bus_dma_map, on every command) read it without any lock, under
+ * `seq` (odd while a writer changes the table; a reader that saw it move
+ * looks again). So a writer stores every field with an atomic store, and
+ * an array outgrown is kept (retired) until the bus goes, as a reader
+ * may still be looking at it.
+ */
 struct bus_dma {
 	struct copro_rwlock lock;
-	struct dma_range *v; /* sorted by phys */
-	size_t n, cap;
+	_Atomic uint32_t seq;
+	struct dma_range *v; /* sorted by phys; atomic loads and stores */
+	size_t n, cap;	     /* n: atomic loads and stores */
+	void **retired;
+	size_t nretired;
 	uint64_t base, end; /* the DRAM window, page aligned */
 	_Atomic uint64_t faults;
 };

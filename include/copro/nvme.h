@@ -48,6 +48,12 @@ struct copro_rtkit;
 struct copro_nvme_config {
 	int64_t io_timeout_ns;	 /* per command; 0: 5 s */
 	unsigned retries;	 /* per request after a reset; default 0 */
+	/*
+	 * Completions only through the interrupt (and the watchdog's
+	 * re-poll): a submitter does not poll the completion queue after
+	 * ringing the doorbell, as it does by default.
+	 */
+	bool irq_only;
 };
 
 /*

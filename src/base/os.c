@@ -153,6 +153,11 @@ void copro_rwlock_wrlock(struct copro_rwlock *l)
 		os_fatal("pthread_rwlock_wrlock", rc);
 }
 
+bool copro_rwlock_trywrlock(struct copro_rwlock *l)
+{
+	return pthread_rwlock_trywrlock(&l->l) == 0;
+}
+
 void copro_rwlock_unlock(struct copro_rwlock *l)
 {
 	int rc = pthread_rwlock_unlock(&l->l);

@@ -436,8 +436,14 @@ static int chan_bind(struct copro_mbox_controller *ctrl, uint64_t id,
 		return ret;
 	}
 
+	/*
+	 * The client's handle before startup: a message that arrives at
+	 * once reaches a callback that may already answer through it.
+	 */
+	*out = chan;
 	ret = ops->startup(ctrl->d.ctx, chan, id, &dir);
 	if (ret < 0) {
+		*out = NULL;
 		copro_dev_dbg(&ctrl->ld, "channel %" PRIu64 ": startup: %s", id,
 			      copro_strerror(ret));
 		/* Whatever the controller delivered meanwhile must be over. */
@@ -456,6 +462,7 @@ static int chan_bind(struct copro_mbox_controller *ctrl, uint64_t id,
 	if (why) {
 		copro_dev_err(&ctrl->ld, "channel %" PRIu64 " (dir 0x%x): %s",
 			      id, dir, why);
+		*out = NULL;
 		chan_quiesce(chan);
 		chan_unlink(chan);
 		chan_destroy(chan);
@@ -465,7 +472,6 @@ static int chan_bind(struct copro_mbox_controller *ctrl, uint64_t id,
 	copro_dev_dbg(&ctrl->ld, "channel %" PRIu64 " bound (%s%s)", id,
 		      dir & COPRO_MBOX_DIR_TX ? "tx" : "",
 		      dir & COPRO_MBOX_DIR_RX ? "rx" : "");
-	*out = chan;
 	return 0;
 }
 

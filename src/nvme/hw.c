@@ -51,17 +51,16 @@ static void tcb_write(struct ans2_tcb *tcb, const struct nvme_sqe *sqe,
 	}
 }
 
-static void linear_submit(struct copro_nvme *nvme, struct nvme_queue *q,
-			  unsigned tag, const struct nvme_sqe *sqe)
+static uint32_t linear_submit(struct copro_nvme *nvme, struct nvme_queue *q,
+			      unsigned tag, const struct nvme_sqe *sqe)
 {
 	struct ans2_tcb *tcbs = q->tcb.cpu;
 	struct nvme_sqe *sqes = q->sq.cpu;
 
+	(void)nvme;
 	tcb_write(&tcbs[tag], sqe, tag);
 	sqes[tag] = *sqe;
-	/* The platform's MMIO write orders the DMA memory writes above. */
-	atomic_thread_fence(memory_order_release);
-	copro_writel(nvme->regs, q->sq_db, tag);
+	return tag;
 }
 
 static void linear_retire(struct copro_nvme *nvme, unsigned tag)
@@ -91,18 +90,18 @@ static void linear_setup(struct copro_nvme *nvme)
 
 /* ---- A11: ring submission ---------------------------------------------- */
 
-static void ring_submit(struct copro_nvme *nvme, struct nvme_queue *q,
-			unsigned tag, const struct nvme_sqe *sqe)
+static uint32_t ring_submit(struct copro_nvme *nvme, struct nvme_queue *q,
+			    unsigned tag, const struct nvme_sqe *sqe)
 {
 	char *slot = (char *)q->sq.cpu + (size_t)q->sq_tail * q->sq_entry;
 
+	(void)nvme;
 	(void)tag;
 	/* The command in the first 64 bytes; the rest stays as allocated. */
 	memcpy(slot, sqe, sizeof(*sqe));
 	if (++q->sq_tail == q->sq_depth)
 		q->sq_tail = 0;
-	atomic_thread_fence(memory_order_release);
-	copro_writel(nvme->regs, q->sq_db, q->sq_tail);
+	return q->sq_tail;
 }
 
 static void ring_retire(struct copro_nvme *nvme, unsigned tag)

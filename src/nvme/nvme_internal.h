@@ -6,8 +6,17 @@
  *   reset_lock  one bring-up/reset/suspend/resume/admin command at a time
  *   reg_lock    the zero-copy registry (read-mostly)
  *   pool_lock   the shared bounce chunks
- *   cq_lock     completion processing and every doorbell write (the
- *               lost-interrupt quirk), and the device state
+ *   cq_lock     completion processing and the device state; with
+ *     db_lock   (a reader-writer lock) exclusive for both, as every
+ *               doorbell write holds it shared (the lost-interrupt
+ *               quirk: no doorbell while completions are processed).
+ *               A submitter takes db_lock shared before it lets go of
+ *               cq_lock and rings after: doorbells do not exclude each
+ *               other (a controller model answering inside the write
+ *               takes a while), only completion processing and state
+ *               changes (which wait for the doorbells in progress).
+ *               The A11's tail doorbells move in order: they are
+ *               written under cq_lock instead.
  * done() callbacks never run under any of them, so they may submit.
  *
  * Tags are the CIDs: on the M1 0-1 admin, 2-63 I/O; on the A11 0 admin,
@@ -60,9 +69,13 @@ struct nvme_hw {
 	unsigned ntags;		/* I/O tags: admin_tags to ntags - 1 */
 	size_t iosq_entry;	/* bytes per I/O SQ entry */
 	uint32_t asq_db, iosq_db; /* the SQ doorbells */
-	/* Hands the command to the controller; cq_lock held. */
-	void (*submit)(struct copro_nvme *nvme, struct nvme_queue *q,
-		       unsigned tag, const struct nvme_sqe *sqe);
+	/*
+	 * Writes the command where the controller fetches it; cq_lock held.
+	 * Returns what the queue's doorbell (sq_db) is to be written with
+	 * (M1: the tag; A11: the new tail), which the caller writes next.
+	 */
+	uint32_t (*submit)(struct copro_nvme *nvme, struct nvme_queue *q,
+			   unsigned tag, const struct nvme_sqe *sqe);
 	/* After a completion of `tag` was taken (M1: invalidate its TCB). */
 	void (*retire)(struct copro_nvme *nvme, unsigned tag);
 	/* Bring-up, before the admin queue is set: the generation's registers. */
@@ -183,6 +196,7 @@ struct copro_nvme {
 
 	struct copro_mutex reset_lock;
 	struct copro_mutex cq_lock;
+	struct copro_rwlock db_lock;
 	_Atomic int state;	/* enum nvme_state; written under cq_lock */
 	int fail_status;	/* what FAILED requests get */
 
@@ -214,6 +228,13 @@ struct copro_nvme {
 	struct copro_nvme_info info;
 	uint32_t lba_shift;
 
+	/*
+	 * Submitters polling the I/O CQ right now: while there are any, the
+	 * interrupt line is masked, so a completion they will find
+	 * themselves wakes no interrupt thread (see poll_own_cq in io.c).
+	 */
+	_Atomic unsigned pollers;
+
 	struct copro_thread watchdog;
 	_Atomic bool stop;
 	struct copro_event watch_ev;
@@ -239,6 +260,10 @@ const char *copro_nvme_state_name(enum nvme_state s);
 
 /* ---- queues, tags, completion (queue.c) ------------------------------ */
 
+/* cq_lock with db_lock exclusive: no doorbell is being written. */
+void copro_nvme_cq_lock(struct copro_nvme *nvme);
+void copro_nvme_cq_unlock(struct copro_nvme *nvme);
+
 int copro_nvme_queues_alloc(struct copro_nvme *nvme);
 void copro_nvme_queues_free(struct copro_nvme *nvme);
 /* Empties both CQs for a fresh controller (no tag may be INFLIGHT). */
@@ -261,6 +286,16 @@ void copro_nvme_issue_parked_locked(struct copro_nvme *nvme);
  * cq_lock is dropped. Returns completions handled.
  */
 int copro_nvme_reap(struct copro_nvme *nvme);
+/*
+ * The same unless a doorbell is being written right now (0 then): its
+ * writer polls after it, or the interrupt comes.
+ */
+int copro_nvme_reap_try(struct copro_nvme *nvme);
+/* Whether this thread is inside copro_nvme_reap (running done()s). */
+bool copro_nvme_reaping(void);
+/* A done() submitted; the count of those, per thread. */
+void copro_nvme_note_resubmit(void);
+unsigned copro_nvme_resubmits(void);
 /*
  * Claims a slot in one of the states in `from_mask` (bit per state) and
  * finishes it with `status`: copies a read's bounce data back, frees the

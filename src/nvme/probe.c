@@ -203,6 +203,7 @@ static void teardown(struct copro_nvme *nvme)
 	power_down(nvme);
 	copro_rwlock_destroy(&nvme->reg_lock);
 	copro_mutex_destroy(&nvme->pool_lock);
+	copro_rwlock_destroy(&nvme->db_lock);
 	copro_mutex_destroy(&nvme->cq_lock);
 	copro_mutex_destroy(&nvme->reset_lock);
 	free(nvme);
@@ -231,6 +232,8 @@ static int nvme_init(struct copro_nvme *nvme, struct copro_platform *p,
 	rc = copro_mutex_init(&nvme->reset_lock);
 	if (!rc)
 		rc = copro_mutex_init(&nvme->cq_lock);
+	if (!rc)
+		rc = copro_rwlock_init(&nvme->db_lock);
 	if (!rc)
 		rc = copro_mutex_init(&nvme->pool_lock);
 	if (!rc)
@@ -287,12 +290,12 @@ int copro_nvme_probe(struct copro_platform *p, int node,
 
 	copro_mutex_lock(&nvme->reset_lock);
 	rc = copro_nvme_bringup(nvme, true);
-	copro_mutex_lock(&nvme->cq_lock);
+	copro_nvme_cq_lock(nvme);
 	if (!rc && nvme_state(nvme) == NVME_RESETTING)
 		atomic_store(&nvme->state, NVME_LIVE);
 	else if (!rc)
 		rc = -ECONNRESET; /* crashed during bring-up */
-	copro_mutex_unlock(&nvme->cq_lock);
+	copro_nvme_cq_unlock(nvme);
 	copro_mutex_unlock(&nvme->reset_lock);
 	if (!rc && !nvme->polled)
 		rc = copro_nvme_watchdog_start(nvme);

@@ -5,9 +5,11 @@
  * How a command reaches the controller is the generation's (hw.c): on
  * the M1 a linear queue indexed by tag and the NVMMU's TCB, on the A11 a
  * ring with a tail doorbell. Completion queues are ordinary phase-bit
- * rings on both. The doorbell write and completion processing share
- * cq_lock: without that the real controller sometimes posts a completion
- * without raising the interrupt (and the A11's tail needs a lock anyway).
+ * rings on both. A doorbell write never overlaps completion processing
+ * (db_lock, see nvme_internal.h): without that the real controller
+ * sometimes posts a completion without raising the interrupt. The M1's
+ * doorbells (a tag each) may be written side by side; the A11's tail
+ * moves in order, so its doorbell is written under cq_lock.
  */
 #include <errno.h>
 #include <string.h>
@@ -138,7 +140,7 @@ void copro_nvme_queues_reset(struct copro_nvme *nvme)
 {
 	struct nvme_queue *qs[] = { &nvme->adminq, &nvme->ioq };
 
-	copro_mutex_lock(&nvme->cq_lock);
+	copro_nvme_cq_lock(nvme);
 	for (unsigned i = 0; i < 2; i++) {
 		memset(qs[i]->cqes, 0,
 		       qs[i]->cur.depth * sizeof(struct nvme_cqe));
@@ -149,7 +151,31 @@ void copro_nvme_queues_reset(struct copro_nvme *nvme)
 		qs[i]->sq_tail = 0;
 		copro_nvme_cq_reset(&qs[i]->cur);
 	}
+	copro_nvme_cq_unlock(nvme);
+}
+
+/* ---- locking ---------------------------------------------------------- */
+
+void copro_nvme_cq_lock(struct copro_nvme *nvme)
+{
+	copro_mutex_lock(&nvme->cq_lock);
+	/* No new doorbell starts under cq_lock: only those in progress. */
+	copro_rwlock_wrlock(&nvme->db_lock);
+}
+
+void copro_nvme_cq_unlock(struct copro_nvme *nvme)
+{
+	copro_rwlock_unlock(&nvme->db_lock);
 	copro_mutex_unlock(&nvme->cq_lock);
+}
+
+static bool cq_trylock(struct copro_nvme *nvme)
+{
+	copro_mutex_lock(&nvme->cq_lock);
+	if (copro_rwlock_trywrlock(&nvme->db_lock))
+		return true;
+	copro_mutex_unlock(&nvme->cq_lock);
+	return false;
 }
 
 /* ---- tags ------------------------------------------------------------ */
@@ -189,8 +215,12 @@ static struct nvme_queue *tag_queue(struct copro_nvme *nvme, unsigned tag)
 	return tag < nvme->io_tag0 ? &nvme->adminq : &nvme->ioq;
 }
 
-/* cq_lock held: the generation's submission, deadline first. */
-static void ring_locked(struct copro_nvme *nvme, unsigned tag)
+/*
+ * cq_lock held: the tag in flight (deadline first) and the generation's
+ * entry written; returns the value for the queue's doorbell, which is
+ * next.
+ */
+static uint32_t ring_prepare(struct copro_nvme *nvme, unsigned tag)
 {
 	struct nvme_tag *t = &nvme->tags[tag];
 	struct nvme_queue *q = tag_queue(nvme, tag);
@@ -199,7 +229,21 @@ static void ring_locked(struct copro_nvme *nvme, unsigned tag)
 	atomic_store(&t->deadline,
 		     copro_time_ns() + (uint64_t)copro_nvme_timeout(nvme));
 	atomic_store(&t->state, TAG_INFLIGHT);
-	nvme->hw->submit(nvme, q, tag, &t->sqe);
+	return nvme->hw->submit(nvme, q, tag, &t->sqe);
+}
+
+/* db_lock held (either way): no completion processing runs. */
+static void ring(struct copro_nvme *nvme, unsigned tag, uint32_t db)
+{
+	/* The platform's MMIO write orders the DMA memory writes before. */
+	atomic_thread_fence(memory_order_release);
+	copro_writel(nvme->regs, tag_queue(nvme, tag)->sq_db, db);
+}
+
+/* cq_lock held, and db_lock exclusive or cq_lock taken by a submitter. */
+static void ring_locked(struct copro_nvme *nvme, unsigned tag)
+{
+	ring(nvme, tag, ring_prepare(nvme, tag));
 }
 
 static int state_errno(enum nvme_state s, int fail_status)
@@ -226,9 +270,27 @@ int copro_nvme_issue(struct copro_nvme *nvme, unsigned tag, bool internal)
 
 	copro_mutex_lock(&nvme->cq_lock);
 	s = nvme_state(nvme);
-	if (internal || s == NVME_LIVE)
-		ring_locked(nvme, tag);
-	else if (s == NVME_RESETTING)
+	if (internal || s == NVME_LIVE) {
+		uint32_t db = ring_prepare(nvme, tag);
+
+		if (!nvme->hw->linear) {
+			/* The A11's tail: doorbells in the order of the tails. */
+			ring(nvme, tag, db);
+			copro_mutex_unlock(&nvme->cq_lock);
+			return 0;
+		}
+		/*
+		 * Shared before cq_lock goes: whoever takes both exclusively
+		 * next (completions, a state change) waits for this doorbell,
+		 * and other doorbells may be written beside it.
+		 */
+		copro_rwlock_rdlock(&nvme->db_lock);
+		copro_mutex_unlock(&nvme->cq_lock);
+		ring(nvme, tag, db);
+		copro_rwlock_unlock(&nvme->db_lock);
+		return 0;
+	}
+	if (s == NVME_RESETTING)
 		atomic_store(&t->state, TAG_PARKED);
 	else
 		rc = state_errno(s, nvme->fail_status);
@@ -392,16 +454,46 @@ static unsigned reap_queue_locked(struct copro_nvme *nvme,
 static void finish_claimed(struct copro_nvme *nvme, unsigned tag, int status,
 			   uint32_t result);
 
-int copro_nvme_reap(struct copro_nvme *nvme)
+/*
+ * Depth of copro_nvme_reap in this thread: a done() that submits must
+ * not reap (and so call done()s) again from inside the submit, or a
+ * client resubmitting from done() would recurse once per request.
+ */
+static _Thread_local unsigned tl_reaping;
+/* Commands a done() of this thread submitted (for the outer poll). */
+static _Thread_local unsigned tl_resubmitted;
+
+bool copro_nvme_reaping(void)
+{
+	return tl_reaping != 0;
+}
+
+void copro_nvme_note_resubmit(void)
+{
+	tl_resubmitted++;
+}
+
+unsigned copro_nvme_resubmits(void)
+{
+	return tl_resubmitted;
+}
+
+static int reap(struct copro_nvme *nvme, bool wait)
 {
 	struct reaped done[ANS2_MAX_TAGS];
 	unsigned n;
 
-	copro_mutex_lock(&nvme->cq_lock);
+	if (!wait) {
+		if (!cq_trylock(nvme))
+			return 0;
+	} else {
+		copro_nvme_cq_lock(nvme);
+	}
 	n = reap_queue_locked(nvme, &nvme->adminq, done, nvme->io_tag0);
 	n += reap_queue_locked(nvme, &nvme->ioq, done + n, ANS2_MAX_TAGS - n);
-	copro_mutex_unlock(&nvme->cq_lock);
+	copro_nvme_cq_unlock(nvme);
 
+	tl_reaping++;
 	for (unsigned i = 0; i < n; i++) {
 		struct nvme_tag *t = &nvme->tags[done[i].tag];
 		int err = copro_nvme_status_errno(done[i].status);
@@ -410,7 +502,18 @@ int copro_nvme_reap(struct copro_nvme *nvme)
 			report_status(nvme, t, done[i].tag, done[i].status);
 		finish_claimed(nvme, done[i].tag, err, done[i].result);
 	}
+	tl_reaping--;
 	return (int)n;
+}
+
+int copro_nvme_reap(struct copro_nvme *nvme)
+{
+	return reap(nvme, true);
+}
+
+int copro_nvme_reap_try(struct copro_nvme *nvme)
+{
+	return reap(nvme, false);
 }
 
 void copro_nvme_irq(void *ctx)

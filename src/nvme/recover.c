@@ -34,9 +34,9 @@ static void wake_all(struct copro_nvme *nvme)
 /* Sets the state under cq_lock (the doorbell path reads it there). */
 static void set_state(struct copro_nvme *nvme, enum nvme_state s)
 {
-	copro_mutex_lock(&nvme->cq_lock);
+	copro_nvme_cq_lock(nvme);
 	atomic_store(&nvme->state, s);
-	copro_mutex_unlock(&nvme->cq_lock);
+	copro_nvme_cq_unlock(nvme);
 	wake_all(nvme);
 }
 
@@ -62,7 +62,7 @@ static void sort_outstanding(struct copro_nvme *nvme)
 	int fail[ANS2_MAX_TAGS];
 	unsigned nfail = 0, retried = 0;
 
-	copro_mutex_lock(&nvme->cq_lock);
+	copro_nvme_cq_lock(nvme);
 	for (unsigned tag = 0; tag < ANS2_MAX_TAGS; tag++) {
 		struct nvme_tag *t = &nvme->tags[tag];
 		int expect = TAG_INFLIGHT;
@@ -80,7 +80,7 @@ static void sort_outstanding(struct copro_nvme *nvme)
 		}
 		t->expired = false;
 	}
-	copro_mutex_unlock(&nvme->cq_lock);
+	copro_nvme_cq_unlock(nvme);
 	nvme_stat_add(&nvme->st.retried, retried);
 	if (retried)
 		copro_dev_warn(&nvme->ld, "retrying %u request(s) after the reset",
@@ -112,7 +112,7 @@ int copro_nvme_reset_locked(struct copro_nvme *nvme, const char *reason)
 
 	rc = copro_nvme_bringup(nvme, false);
 
-	copro_mutex_lock(&nvme->cq_lock);
+	copro_nvme_cq_lock(nvme);
 	s = nvme_state(nvme);
 	if (!rc && s == NVME_RESETTING) {
 		atomic_store(&nvme->state, NVME_LIVE);
@@ -123,7 +123,7 @@ int copro_nvme_reset_locked(struct copro_nvme *nvme, const char *reason)
 		if (!rc)
 			rc = -EIO;
 	}
-	copro_mutex_unlock(&nvme->cq_lock);
+	copro_nvme_cq_unlock(nvme);
 	wake_all(nvme);
 	if (rc) {
 		unsigned n = copro_nvme_fail_all(nvme, nvme_state(nvme) == NVME_DEAD
@@ -192,12 +192,12 @@ void copro_nvme_check_timeouts(struct copro_nvme *nvme, bool may_block)
 	else if (!copro_mutex_trylock(&nvme->reset_lock))
 		return; /* a reset or admin command runs; look again later */
 	/* Still expired now that we own the controller? */
-	copro_mutex_lock(&nvme->cq_lock);
+	copro_nvme_cq_lock(nvme);
 	after = nvme_state(nvme) == NVME_LIVE ? expired_mask(nvme, now) : 0;
 	for (unsigned tag = nvme->io_tag0; tag < nvme->hw->ntags; tag++)
 		if (after & (1ull << tag))
 			nvme->tags[tag].expired = true;
-	copro_mutex_unlock(&nvme->cq_lock);
+	copro_nvme_cq_unlock(nvme);
 	if (after) {
 		unsigned tag = (unsigned)__builtin_ctzll(after);
 
@@ -372,7 +372,7 @@ int copro_nvme_resume(struct copro_nvme *nvme)
 	rc = copro_nvme_power(nvme, true);
 	if (!rc)
 		rc = copro_nvme_bringup(nvme, false);
-	copro_mutex_lock(&nvme->cq_lock);
+	copro_nvme_cq_lock(nvme);
 	if (!rc && nvme_state(nvme) == NVME_RESETTING) {
 		atomic_store(&nvme->state, NVME_LIVE);
 	} else if (nvme_state(nvme) != NVME_DEAD) {
@@ -381,7 +381,7 @@ int copro_nvme_resume(struct copro_nvme *nvme)
 		if (!rc)
 			rc = -EIO;
 	}
-	copro_mutex_unlock(&nvme->cq_lock);
+	copro_nvme_cq_unlock(nvme);
 	wake_all(nvme);
 	copro_mutex_unlock(&nvme->reset_lock);
 	if (!rc)

@@ -25,6 +25,7 @@ static int wait_for(struct copro_rtkit *rtk, rtk_check_fn check, void *arg,
 {
 	int64_t timeout = rtk_timeout(rtk);
 	uint64_t deadline = copro_deadline(timeout);
+	uint64_t spin_until = 0;
 
 	for (;;) {
 		uint32_t key = copro_event_prepare(&rtk->ev);
@@ -55,11 +56,24 @@ static int wait_for(struct copro_rtkit *rtk, rtk_check_fn check, void *arg,
 				      copro_strerror(ret));
 			return ret;
 		}
-		if (ret == 0)
-			copro_event_wait(&rtk->ev, key,
-					 left < RTK_POLL_IDLE_NS ? left
-								 : RTK_POLL_IDLE_NS,
-					 0);
+		if (ret > 0) {
+			spin_until = 0;
+			continue;
+		}
+		/*
+		 * Nothing yet: keep polling for a while (the coprocessor's
+		 * answer usually takes a round trip), then in sleeps; a
+		 * short sleep costs far more than its length (timer slack).
+		 */
+		if (!spin_until)
+			spin_until = copro_time_ns() + RTK_POLL_SPIN_NS;
+		if (copro_time_ns() < spin_until) {
+			copro_cpu_relax();
+			continue;
+		}
+		copro_event_wait(&rtk->ev, key,
+				 left < RTK_POLL_IDLE_NS ? left : RTK_POLL_IDLE_NS,
+				 0);
 	}
 }
 

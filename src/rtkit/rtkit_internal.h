@@ -44,6 +44,8 @@
 #define RTK_DEFAULT_TIMEOUT_NS COPRO_NSEC_PER_SEC
 /* Polled waits sleep this long when a poll found nothing. */
 #define RTK_POLL_IDLE_NS (20 * COPRO_NSEC_PER_USEC)
+/* A polled waiter polls without sleeping this long after the last message. */
+#define RTK_POLL_SPIN_NS (50 * COPRO_NSEC_PER_USEC)
 /* Blocking sends look for a crash or a restart at least this often. */
 #define RTK_SEND_SLICE_NS COPRO_NSEC_PER_MSEC
 /* An atomic send busy-waits this long for room, as Linux does. */

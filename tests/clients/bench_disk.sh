@@ -18,8 +18,8 @@ sum=$(md5sum <"$work/big.img")
 "$COPRO" bench nvme --disk "$work/big.img" --seconds 1 --json >"$work/out" 2>"$work/err" ||
 	{ cat "$work/err"; fail "the read-only benchmark failed"; }
 cat "$work/out"
-grep -Eq '"randread_qd1_iops": [0-9.e+]+' "$work/out" || fail "no read figure"
-grep -q '"randwrite_qd1_iops": -1' "$work/out" || fail "writes were not skipped"
+grep -Eq '"qd1_read_psync_iops": [0-9.e+]+' "$work/out" || fail "no read figure"
+grep -q '"qd1_write_psync_iops": -1' "$work/out" || fail "writes were not skipped"
 [ "$(md5sum <"$work/big.img")" = "$sum" ] || fail "the user's file was written"
 "$COPRO" bench nvme --disk "$work/big.img" --force --seconds 1 --json >"$work/out" 2>&1 ||
 	fail "the benchmark with --force failed"

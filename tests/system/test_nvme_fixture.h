@@ -53,13 +53,15 @@ struct fx {
 	struct copro_nvme *nvme;
 };
 
-static inline void fx_board(struct fx *f, bool threaded)
+/* workers_only: the ANS2 model runs every command on its workers. */
+static inline void fx_board_ex(struct fx *f, bool threaded, bool workers_only)
 {
 	const char *board = getenv("COPRO_TEST_BOARD");
 	struct copro_board_config bc = {
 		.board = board && *board ? board : "t8103",
 		.threaded = threaded,
 		.disk_size = FX_DISK_SIZE,
+		.ans2_workers_only = workers_only,
 	};
 
 	memset(f, 0, sizeof(*f));
@@ -76,6 +78,11 @@ static inline void fx_board(struct fx *f, bool threaded)
 	assert_true(f->node >= 0);
 	f->m = copro_board_ans2(f->b, f->node);
 	assert_non_null(f->m);
+}
+
+static inline void fx_board(struct fx *f, bool threaded)
+{
+	fx_board_ex(f, threaded, false);
 }
 
 /* The whole host side, or nothing (the pass removes what it probed). */

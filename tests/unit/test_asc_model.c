@@ -13,6 +13,8 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <copro/sim/bus.h>
 #include <copro/error.h>
@@ -589,6 +591,56 @@ static void test_cpu_recording_firmware(void **state)
 	free(r);
 }
 
+/* A firmware that notes which thread runs it, then idles until stopped. */
+struct where_fw {
+	pid_t tid[2];	/* kernel thread ids: never reused right away */
+	_Atomic unsigned runs;
+};
+
+static void where_run(void *ctx, struct copro_sim_asc *asc)
+{
+	struct where_fw *w = ctx;
+	struct copro_asc_msg m;
+	unsigned n = atomic_load(&w->runs);
+
+	if (n < 2)
+		w->tid[n] = (pid_t)syscall(SYS_gettid);
+	atomic_store(&w->runs, n + 1);
+	while (copro_sim_asc_iop_recv(asc, &m, COPRO_FOREVER) == 0)
+		;
+}
+
+static bool where_ran(void *arg)
+{
+	return atomic_load(&((struct where_fw *)arg)->runs) >= 1;
+}
+
+/*
+ * The CPU thread is the model's from its creation: RUN wakes it, it does
+ * not create it, so every start runs the firmware on the same thread.
+ */
+static void test_cpu_thread_is_the_models(void **state)
+{
+	struct fx *f = *state;
+	struct where_fw *w = calloc(1, sizeof(*w));
+	struct copro_sim_asc_fw fw = { .name = "where", .run = where_run,
+				       .ctx = w };
+
+	assert_non_null(w);
+	assert_int_equal(copro_sim_asc_set_firmware(f->asc, &fw), 0);
+	for (unsigned i = 0; i < 2; i++) {
+		atomic_store(&w->runs, i);
+		cpu_run(f, true);
+		assert_true(test_wait_until(where_ran, w, TEST_TIMEOUT_NS));
+		cpu_run(f, false);
+	}
+	assert_int_equal(atomic_load(&w->runs), 2);
+	/* Another thread than ours, and the same one both times. */
+	assert_int_not_equal(w->tid[0], (pid_t)syscall(SYS_gettid));
+	assert_int_equal(w->tid[0], w->tid[1]);
+	free(w);
+}
+
 static void test_cpu_stop_wakes_blocked_send(void **state)
 {
 	struct fx *f = *state;
@@ -765,6 +817,7 @@ int main(void)
 		T(test_bad_accesses),
 		T(test_cpu_run_echo),
 		T(test_cpu_recording_firmware),
+		T(test_cpu_thread_is_the_models),
 		T(test_cpu_stop_wakes_blocked_send),
 		T(test_fifo_contents_survive_stop),
 		T(test_iop_calls),

@@ -4,6 +4,7 @@
  * threaded and polled mode, emulated DMA memory, reset lines and power
  * domains, providers, leak reports, and two boards side by side.
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -874,6 +875,102 @@ static void test_dma_bus_faults(void **state)
 	copro_dma_free(fx->p, &b);
 }
 
+/*
+ * Models look DMA addresses up without a lock (a sequence count) while
+ * drivers allocate and free: the table's entries shift under the reader
+ * and its array is outgrown and replaced. A buffer that stays put must be
+ * found at every look, whole (its size) and at its own memory, never a
+ * fault: a torn entry (the new address with the old size or memory), an
+ * entry briefly missing while its neighbours shift, or an array read past
+ * its end would each show.
+ *
+ * The kept buffers sit above a gap the churning thread fills first
+ * (first fit), so every allocation and free there moves the kept
+ * entries; each round starts a fresh bus, so the array grows (8, 16, 32,
+ * 64, 128 entries) while the reader looks.
+ */
+#define CHURN_GAP 64 /* pages below the kept buffers */
+#define CHURN_KEEP 4
+#define CHURN_ROUNDS 6
+#define CHURN_LOOKUPS 150000 /* per round, at least */
+#define CHURN_CYCLES 40	     /* alloc/free cycles per round, at least */
+
+struct dma_churn {
+	struct copro_platform *p;
+	_Atomic bool stop;
+	_Atomic unsigned cycles;
+	int err;
+};
+
+static void *dma_churn_thread(void *arg)
+{
+	struct dma_churn *c = arg;
+	/* The gap, and as many again above the kept buffers. */
+	struct copro_dma_buf b[2 * CHURN_GAP];
+	unsigned n = sizeof(b) / sizeof(b[0]);
+
+	while (!atomic_load(&c->stop)) {
+		for (unsigned i = 0; i < n && !c->err; i++)
+			c->err = copro_dma_alloc(c->p, 4096, &b[i]);
+		if (c->err)
+			return NULL;
+		/* In an order that takes entries from all over the table. */
+		for (unsigned i = 0; i < n; i++)
+			copro_dma_free(c->p, &b[(i * 37) % n]);
+		atomic_fetch_add(&c->cycles, 1);
+	}
+	return NULL;
+}
+
+static void dma_churn_round(struct fx *fx)
+{
+	struct copro_dma_buf gap, sep[CHURN_KEEP], keep[CHURN_KEEP];
+	struct dma_churn c = { 0 };
+	struct copro_bus *bus;
+	pthread_t th;
+	unsigned bad = 0;
+
+	assert_int_equal(make_platform(fx, fx->dt, false, &bus, &c.p), 0);
+	assert_int_equal(copro_dma_alloc(c.p, CHURN_GAP * 4096, &gap), 0);
+	for (unsigned k = 0; k < CHURN_KEEP; k++) {
+		/* Sizes differ, so a size from another entry shows. */
+		assert_int_equal(copro_dma_alloc(c.p, (k + 2) * 4096, &keep[k]), 0);
+		assert_int_equal(copro_dma_alloc(c.p, 4096, &sep[k]), 0);
+	}
+	copro_dma_free(c.p, &gap);
+	assert_int_equal(pthread_create(&th, NULL, dma_churn_thread, &c), 0);
+	for (unsigned n = 0; n < CHURN_LOOKUPS ||
+			     atomic_load(&c.cycles) < CHURN_CYCLES; n++) {
+		const struct copro_dma_buf *k = &keep[n % CHURN_KEEP];
+		uint64_t off = (n * 4093u) % k->size;
+		void *ptr = NULL;
+
+		/* Its whole rest: a torn size would fault. */
+		if (copro_bus_dma_map(bus, "dev", k->phys + off, k->size - off,
+				      &ptr) ||
+		    ptr != (char *)k->cpu + off)
+			bad++;
+		if (c.err)
+			break;
+	}
+	atomic_store(&c.stop, true);
+	pthread_join(th, NULL);
+	assert_int_equal(c.err, 0);
+	assert_int_equal(bad, 0);
+	assert_int_equal(copro_bus_dma_faults(bus), 0);
+	for (unsigned k = 0; k < CHURN_KEEP; k++) {
+		copro_dma_free(c.p, &keep[k]);
+		copro_dma_free(c.p, &sep[k]);
+	}
+	test_platform_destroy(bus, c.p);
+}
+
+static void test_dma_lookups_while_the_table_changes(void **state)
+{
+	for (unsigned r = 0; r < CHURN_ROUNDS; r++)
+		dma_churn_round(*state);
+}
+
 static void test_no_memory_node(void **state)
 {
 	struct fx *fx = *state;
@@ -1683,6 +1780,7 @@ int main(void)
 		P(test_dma_alloc_at),
 		P(test_dma_register_and_round_trip),
 		P(test_dma_bus_faults),
+		P(test_dma_lookups_while_the_table_changes),
 		BARE(test_no_memory_node),
 		TINY(test_power_refcount),
 		TINY(test_power_with_argument_and_nesting),

@@ -42,6 +42,7 @@ struct nbd_io {
 	struct copro_mutex pool_lock;
 	struct nbd_waiter *free_waiters, *all_waiters;
 	void *zeros;		/* `split` bytes, read-only */
+	_Atomic unsigned zc_users; /* requests with a registered buffer */
 	_Atomic bool dead_reported;
 	/* Per command, in bytes (0: the device lacks it). */
 	uint64_t max_discard, max_write_zeroes;

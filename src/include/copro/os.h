@@ -51,6 +51,7 @@ int copro_rwlock_init(struct copro_rwlock *l);
 void copro_rwlock_destroy(struct copro_rwlock *l);
 void copro_rwlock_rdlock(struct copro_rwlock *l);
 void copro_rwlock_wrlock(struct copro_rwlock *l);
+bool copro_rwlock_trywrlock(struct copro_rwlock *l);
 void copro_rwlock_unlock(struct copro_rwlock *l);
 
 /*

@@ -18,7 +18,10 @@
  * ways the hardware fails (faults below).
  *
  * Commands run on the model's own threads (a small pool), several at
- * once, never in the thread that rang the doorbell; data moves with
+ * once; a command nothing makes slow (a read, or a write that needs no
+ * fdatasync, on the I/O queue, while no I/O fault is armed) runs in the
+ * thread that rang its doorbell instead, unless the configuration says
+ * workers_only. Data moves with
  * preadv/pwritev straight between the file and the host's DMA memory. A
  * write has completed when it is in the file; Flush, FUA and a disabled
  * volatile write cache add fdatasync. While one of the node's power
@@ -87,6 +90,12 @@ struct copro_sim_ans2_config {
 	uint64_t size;
 	/* Emulate the real 17-18 ms flush. */
 	bool slow_flush;
+	/*
+	 * Every command on the model's worker threads, never in the thread
+	 * that rang its doorbell (the asynchronous path real hardware always
+	 * takes, with its thread hand-overs).
+	 */
+	bool workers_only;
 	/*
 	 * The namespace is write protected: the file is opened read-only,
 	 * and every command that would change it (Write, Write Zeroes,
@@ -167,6 +176,8 @@ struct copro_sim_ans2_stats {
 	uint64_t doorbells_ignored;
 	/* Messages on the firmware's application endpoint (dropped). */
 	uint64_t app_messages;
+	/* Commands run in the thread that rang their doorbell. */
+	uint64_t inline_commands;
 	/* A11: entries whose CID was already in flight on their queue. */
 	uint64_t cid_conflicts;
 	/* A11: the most commands each queue had in flight at once. */
