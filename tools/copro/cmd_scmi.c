@@ -78,11 +78,16 @@ static void trace(void *arg, const struct copro_scmi_trace *t)
 		t->channel, buf);
 }
 
-/* An error as the platform's status name where it is one. */
+/*
+ * An error as the platform's status name where it is one. A positive err
+ * is an exit status whose error was reported already.
+ */
 static int fail(struct ctx *c, int err)
 {
 	const char *what;
 
+	if (err > 0)
+		return err;
 	switch (err) {
 	case -EOPNOTSUPP: what = "NOT_SUPPORTED"; break;
 	case -EINVAL: what = "INVALID_PARAMETERS"; break;
@@ -115,12 +120,13 @@ static int parse_id(const char *cmd, const char *s, uint32_t *id)
 
 /*
  * One JSON object of a report: appended to `list` when the command lists
- * several, else printed as the whole answer.
+ * several (0 or -ENOMEM), else printed as the whole answer (0 or
+ * CLI_EXIT_FAILURE, reported).
  */
 static int json_emit(json_t *list, json_t *obj, int err)
 {
-	if (!list)
-		return cli_json_print("copro scmi", obj, err, stdout) ? -EIO : 0;
+	if (!list) /* printed, or the failure reported: an exit status */
+		return cli_json_print("copro scmi", obj, err, stdout);
 	if (err || !obj || json_array_append_new(list, obj)) {
 		json_decref(obj);
 		return -ENOMEM;
