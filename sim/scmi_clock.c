@@ -8,14 +8,9 @@
  */
 #include "scmi_internal.h"
 
-static unsigned max_async(const struct sp_agent *a)
-{
-	return a->has_p2a ? SP_MAX_ASYNC : 0;
-}
-
 static void clock_attributes_proto(struct sp_req *r)
 {
-	sp_out32(r, r->s->nclocks | max_async(r->a) << 16);
+	sp_out32(r, r->s->nclocks | sp_max_async(r->a) << 16);
 }
 
 static bool clk_ok(struct sp_req *r, uint32_t id, bool write)
@@ -134,11 +129,11 @@ static void rate_set(struct sp_req *r)
 		r->status = SCMI_OUT_OF_RANGE;
 		return;
 	}
-	if (async && !max_async(r->a)) {
+	if (async && !sp_max_async(r->a)) {
 		r->status = SCMI_NOT_SUPPORTED;
 		return;
 	}
-	if (async && r->a->clock_async >= max_async(r->a)) {
+	if (async && r->a->clock_async >= sp_max_async(r->a)) {
 		r->status = SCMI_BUSY;
 		return;
 	}
@@ -150,21 +145,9 @@ static void rate_set(struct sp_req *r)
 		rate_apply(r->s, r->a->id, id, rate);
 		return;
 	}
-	struct sp_job j = {
-		.due = copro_time_ns() + r->s->clocks[id].async_ns,
-		.kind = SP_JOB_CLOCK_RATE,
-		.a = r->a,
-		.hdr = r->hdr,
-		.id = id,
-		.arg = rate,
-		.respond = !(flags & SCMI_CLOCK_SET_IGNORE_DELAYED),
-	};
-
-	if (sp_job_add(r->s, &j) < 0) {
-		r->status = SCMI_BUSY;
-		return;
-	}
-	r->a->clock_async++;
+	sp_async_start(r, SP_JOB_CLOCK_RATE, id, rate, r->s->clocks[id].async_ns,
+		       !(flags & SCMI_CLOCK_SET_IGNORE_DELAYED),
+		       &r->a->clock_async);
 }
 
 void sp_clock_job(struct copro_sim_scmi *s, const struct sp_job *j)

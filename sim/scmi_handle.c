@@ -248,3 +248,29 @@ void sp_common_msg_attributes(struct sp_req *r)
 	}
 	sp_out32(r, 0);
 }
+
+unsigned sp_max_async(const struct sp_agent *a)
+{
+	return a->has_p2a ? SP_MAX_ASYNC : 0;
+}
+
+void sp_async_start(struct sp_req *r, enum sp_job_kind kind, uint32_t id,
+		    uint64_t arg, uint64_t delay_ns, bool respond,
+		    unsigned *inflight)
+{
+	const struct sp_job j = {
+		.due = copro_time_ns() + delay_ns,
+		.kind = kind,
+		.a = r->a,
+		.hdr = r->hdr,
+		.id = id,
+		.arg = arg,
+		.respond = respond,
+	};
+
+	if (*inflight >= sp_max_async(r->a) || sp_job_add(r->s, &j) < 0) {
+		r->status = SCMI_BUSY;
+		return;
+	}
+	(*inflight)++;
+}

@@ -340,6 +340,17 @@ void sp_delayed(struct copro_sim_scmi *s, struct sp_agent *a, uint32_t hdr,
 		int32_t status, const uint32_t *words, unsigned nwords);
 /* Messages 0..2, the same for every protocol. */
 void sp_common_version(struct sp_req *r);
+/* Asynchronous operations an agent may have in flight per protocol:
+ * none without a P2A channel to carry their delayed responses. */
+unsigned sp_max_async(const struct sp_agent *a);
+/*
+ * The delayed part of request r on object id, due after delay_ns and
+ * counted in *inflight (one of the agent's *_async): BUSY when the agent
+ * has its most in flight or the job queue is full.
+ */
+void sp_async_start(struct sp_req *r, enum sp_job_kind kind, uint32_t id,
+		    uint64_t arg, uint64_t delay_ns, bool respond,
+		    unsigned *inflight);
 void sp_common_attributes(struct sp_req *r);
 void sp_common_msg_attributes(struct sp_req *r);
 #define SP_COMMON_MSGS                                                     \

@@ -85,24 +85,8 @@ static void reset(struct sp_req *r)
 		issued(r->s, r->a->id, id, state);
 		return;
 	}
-	if (r->a->reset_async >= SP_MAX_ASYNC) {
-		r->status = SCMI_BUSY;
-		return;
-	}
-	struct sp_job j = {
-		.due = copro_time_ns() + d->async_ns,
-		.kind = SP_JOB_RESET,
-		.a = r->a,
-		.hdr = r->hdr,
-		.id = id,
-		.respond = true,
-	};
-
-	if (sp_job_add(r->s, &j) < 0) {
-		r->status = SCMI_BUSY;
-		return;
-	}
-	r->a->reset_async++;
+	sp_async_start(r, SP_JOB_RESET, id, 0, d->async_ns, true,
+		       &r->a->reset_async);
 }
 
 void sp_reset_job(struct copro_sim_scmi *s, const struct sp_job *j)

@@ -8,14 +8,9 @@
 
 #include "scmi_internal.h"
 
-static unsigned max_async(const struct sp_agent *a)
-{
-	return a->has_p2a ? SP_MAX_ASYNC : 0;
-}
-
 static void sensor_attributes_proto(struct sp_req *r)
 {
-	sp_out32(r, r->s->nsensors | max_async(r->a) << 16);
+	sp_out32(r, r->s->nsensors | sp_max_async(r->a) << 16);
 	sp_out32(r, 0);
 	sp_out32(r, 0);
 	sp_out32(r, 0);
@@ -37,7 +32,7 @@ static void description_get(struct sp_req *r)
 		const struct sp_sensor *x = &r->s->sensors[i];
 		uint32_t lo = 0, hi;
 
-		if (x->async && max_async(r->a))
+		if (x->async && sp_max_async(r->a))
 			lo |= SCMI_SENSOR_ATTRL_ASYNC;
 		hi = x->type | ((uint32_t)x->scale & 0x1fu) << 11;
 		sp_out32(r, i);
@@ -63,28 +58,12 @@ static void reading_get(struct sp_req *r)
 		sp_out64(r, (uint64_t)x->value);
 		return;
 	}
-	if (!x->async || !max_async(r->a)) {
+	if (!x->async || !sp_max_async(r->a)) {
 		r->status = SCMI_NOT_SUPPORTED;
 		return;
 	}
-	if (r->a->sensor_async >= max_async(r->a)) {
-		r->status = SCMI_BUSY;
-		return;
-	}
-	struct sp_job j = {
-		.due = copro_time_ns() + x->async_ns,
-		.kind = SP_JOB_SENSOR,
-		.a = r->a,
-		.hdr = r->hdr,
-		.id = id,
-		.respond = true,
-	};
-
-	if (sp_job_add(r->s, &j) < 0) {
-		r->status = SCMI_BUSY;
-		return;
-	}
-	r->a->sensor_async++;
+	sp_async_start(r, SP_JOB_SENSOR, id, 0, x->async_ns, true,
+		       &r->a->sensor_async);
 }
 
 void sp_sensor_job(struct copro_sim_scmi *s, const struct sp_job *j)
