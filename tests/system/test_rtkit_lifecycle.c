@@ -148,6 +148,19 @@ static bool running_again(void *arg)
 	return atomic_load(&s->restarts) == 1 && copro_rtkit_is_running(s->rtk);
 }
 
+/*
+ * Every message the host sent has left the mailbox: the firmware thread
+ * takes each one whole before an injection such as a restart.
+ */
+static bool a2i_drained(void *arg)
+{
+	struct test_sys *s = arg;
+	struct copro_sim_asc_stats asc;
+
+	copro_sim_asc_get_stats(s->asc, &asc);
+	return asc.a2i_popped == asc.a2i_pushed;
+}
+
 static void check_restart(const struct params *pm)
 {
 	struct test_sys *s = sys_new(pm, NULL);
@@ -159,6 +172,11 @@ static void check_restart(const struct params *pm)
 	sh = copro_rtkit_shmem(s->rtk, COPRO_RTKIT_EP_SYSLOG);
 	assert_non_null(sh);
 	before = test_sys_fw_stats(s).boots;
+	/*
+	 * STARTEP has no answer: a restart queued while it is still in the
+	 * FIFO would meet it after the new HELLO, and refuse it (rightly).
+	 */
+	assert_true(test_sys_wait(s, a2i_drained, s));
 	assert_int_equal(copro_sim_rtkit_restart(s->fw), 0);
 	assert_true(test_sys_wait(s, running_again, s));
 	full_session(s);
