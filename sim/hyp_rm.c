@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include <copro/error.h>
+#include <copro/le.h>
 
 #include "hyp_internal.h"
 
@@ -33,34 +34,6 @@
 #define RM_IDLE_WAIT_NS (100 * COPRO_NSEC_PER_MSEC)
 #define RM_FIRST_VMID 0x45
 #define RM_FIRST_REPLY (COPRO_RM_MSGQ_SIZE - COPRO_RM_REPLY_HDR_SIZE)
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)v);
-	put16(p + 2, (uint16_t)(v >> 16));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)v);
-	put32(p + 4, (uint32_t)(v >> 32));
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return get16(p) | (uint32_t)get16(p + 2) << 16;
-}
 
 /* ---- queues ------------------------------------------------------------ */
 
@@ -171,10 +144,10 @@ static void rm_send(struct copro_sim_hyp *h, uint16_t vmid,
 		msg[0] = COPRO_RM_API;
 		msg[1] = (uint8_t)((i ? COPRO_RM_CONTINUATION : type) |
 				   conts << COPRO_RM_FRAGS_SHIFT);
-		put16(msg + 2, seq);
-		put32(msg + 4, msg_id);
+		copro_put_le16(msg + 2, seq);
+		copro_put_le32(msg + 4, msg_id);
 		if (!i && type == COPRO_RM_REPLY)
-			put32(msg + 8, err);
+			copro_put_le32(msg + 8, err);
 		if (n)
 			memcpy(msg + h_len, payload + off, n);
 		off += n;
@@ -211,7 +184,7 @@ static void status_notif(struct copro_sim_hyp *h, uint16_t to, uint16_t vmid,
 {
 	uint8_t p[8] = { 0 };
 
-	put16(p, vmid);
+	copro_put_le16(p, vmid);
 	p[4] = status;
 	notif_queue(h, to, COPRO_RM_NOTIF_VM_STATUS, p);
 }
@@ -224,8 +197,8 @@ void hyp_rm_vm_exit(struct copro_sim_hyp *h, struct hyp_vm *vm,
 	uint8_t p[8] = { 0 };
 
 	vm->state = VM_EXITED;
-	put16(p, vm->vmid);
-	put32(p + 4, exit_type);
+	copro_put_le16(p, vm->vmid);
+	copro_put_le32(p + 4, exit_type);
 	notif_queue(h, vm->owner, COPRO_RM_NOTIF_VM_EXITED, p);
 	status_notif(h, vm->owner, vm->vmid, COPRO_RM_VM_EXITED);
 	for (unsigned i = 0; i < n; i++)
@@ -310,7 +283,7 @@ static uint32_t target(struct copro_sim_hyp *h, struct rm_req *r,
 
 	if (r->len < 4)
 		return COPRO_RM_ARGUMENT_INVALID;
-	t = hyp_vm_find(h, get16(r->p));
+	t = hyp_vm_find(h, copro_get_le16(r->p));
 	if (!t || t->vmid == COPRO_SIM_HYP_PRIMARY_VMID)
 		return COPRO_RM_VMID_INVALID;
 	if (t->owner != r->vm->vmid)
@@ -321,7 +294,7 @@ static uint32_t target(struct copro_sim_hyp *h, struct rm_req *r,
 
 static uint32_t do_alloc(struct copro_sim_hyp *h, struct rm_req *r)
 {
-	uint16_t want = r->len >= 2 ? get16(r->p) : 0;
+	uint16_t want = r->len >= 2 ? copro_get_le16(r->p) : 0;
 	struct hyp_vm *vm;
 
 	if (r->len < 4)
@@ -338,8 +311,8 @@ static uint32_t do_alloc(struct copro_sim_hyp *h, struct rm_req *r)
 		hyp_vm_free(h, vm);
 		return COPRO_RM_NOMEM;
 	}
-	put16(r->out, want);
-	put16(r->out + 2, 0);
+	copro_put_le16(r->out, want);
+	copro_put_le16(r->out + 2, 0);
 	r->out_len = 4;
 	hyp_tracef(h, "rm: vm %u allocated for vm %u", want, r->vm->vmid);
 	return COPRO_RM_OK;
@@ -409,7 +382,7 @@ static uint32_t do_resources(struct copro_sim_hyp *h, struct rm_req *r)
 
 	if (r->len < 4)
 		return COPRO_RM_ARGUMENT_INVALID;
-	about = get16(r->p);
+	about = copro_get_le16(r->p);
 	if (about != vm->vmid && !hyp_vm_find(h, about))
 		return COPRO_RM_VMID_INVALID;
 	r->out_cap = 4 + (size_t)vm->ncaps * COPRO_RM_RSC_ENTRY_SIZE;
@@ -424,15 +397,15 @@ static uint32_t do_resources(struct copro_sim_hyp *h, struct rm_req *r)
 			continue;
 		memset(e, 0, COPRO_RM_RSC_ENTRY_SIZE);
 		e[0] = (uint8_t)c->rsc;
-		put16(e + 2, c->partner);
-		put32(e + 4, (uint32_t)c->obj->id); /* resource handle */
-		put32(e + 8, c->label);
-		put64(e + 12, c->id);
-		put32(e + 20, c->virq); /* virq handle */
-		put32(e + 24, c->virq);
+		copro_put_le16(e + 2, c->partner);
+		copro_put_le32(e + 4, (uint32_t)c->obj->id); /* resource handle */
+		copro_put_le32(e + 8, c->label);
+		copro_put_le64(e + 12, c->id);
+		copro_put_le32(e + 20, c->virq); /* virq handle */
+		copro_put_le32(e + 24, c->virq);
 		n++;
 	}
-	put32(o, n);
+	copro_put_le32(o, n);
 	r->out = o;
 	r->out_len = 4 + (size_t)n * COPRO_RM_RSC_ENTRY_SIZE;
 	return COPRO_RM_OK;
@@ -477,8 +450,8 @@ static void rm_handle(struct copro_sim_hyp *h, struct hyp_vm *vm, uint16_t seq,
 		e = do_resources(h, &r);
 		break;
 	case COPRO_RM_VM_GET_VMID:
-		put16(small, vmid);
-		put16(small + 2, 0);
+		copro_put_le16(small, vmid);
+		copro_put_le16(small + 2, 0);
 		r.out_len = 4;
 		e = COPRO_RM_OK;
 		break;
@@ -524,15 +497,15 @@ static void rm_feed(struct copro_sim_hyp *h, struct hyp_vm *vm,
 				return;
 			}
 		}
-		rx->msg_id = get32(m + 4);
-		rx->seq = get16(m + 2);
+		rx->msg_id = copro_get_le32(m + 4);
+		rx->seq = copro_get_le16(m + 2);
 		rx->frags_left = frags;
 		rx->len = len - COPRO_RM_HDR_SIZE;
 		memcpy(rx->buf, m + COPRO_RM_HDR_SIZE, rx->len);
 		rx->active = true;
 	} else if (type == COPRO_RM_CONTINUATION && rx->active &&
-		   rx->frags_left && get32(m + 4) == rx->msg_id &&
-		   get16(m + 2) == rx->seq) {
+		   rx->frags_left && copro_get_le32(m + 4) == rx->msg_id &&
+		   copro_get_le16(m + 2) == rx->seq) {
 		memcpy(rx->buf + rx->len, m + COPRO_RM_HDR_SIZE,
 		       len - COPRO_RM_HDR_SIZE);
 		rx->len += len - COPRO_RM_HDR_SIZE;

@@ -56,9 +56,9 @@ static void write_response(struct sp_chan *c, uint8_t *resp, size_t len,
 
 	switch (f ? f->kind : COPRO_SIM_SCMI_FAULT_NONE) {
 	case COPRO_SIM_SCMI_FAULT_WRONG_TOKEN: {
-		uint32_t h = sp_get32(resp);
+		uint32_t h = copro_get_le32(resp);
 
-		sp_put32(resp, scmi_hdr(scmi_hdr_proto(h), scmi_hdr_msg(h),
+		copro_put_le32(resp, scmi_hdr(scmi_hdr_proto(h), scmi_hdr_msg(h),
 					scmi_hdr_type(h),
 					scmi_hdr_token(h) + 1));
 		break;
@@ -71,7 +71,7 @@ static void write_response(struct sp_chan *c, uint8_t *resp, size_t len,
 		break;
 	case COPRO_SIM_SCMI_FAULT_BAD_STATUS:
 		if (len >= 8)
-			sp_put32(resp + 4, (uint32_t)f->param);
+			copro_put_le32(resp + 4, (uint32_t)f->param);
 		break;
 	case COPRO_SIM_SCMI_FAULT_LEAVE_BUSY:
 		status = 0;
@@ -449,7 +449,7 @@ static void p2a_write(struct copro_sim_scmi *s, struct sp_agent *a,
 		case COPRO_SIM_SCMI_FAULT_BAD_STATUS:
 			if (m->len >= 4 &&
 			    scmi_hdr_type(hdr) == SCMI_MSG_DELAYED_RESP)
-				sp_put32(m->payload, (uint32_t)f.param);
+				copro_put_le32(m->payload, (uint32_t)f.param);
 			break;
 		case COPRO_SIM_SCMI_FAULT_GARBAGE:
 			for (uint64_t off = 0; off < q->size; off += 4)

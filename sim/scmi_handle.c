@@ -33,7 +33,7 @@ bool sp_agent_allows(const struct sp_agent *a, unsigned proto)
 
 uint32_t sp_in32(const struct sp_req *r, unsigned word)
 {
-	return 4 * (size_t)word + 4 <= r->in_len ? sp_get32(r->in + 4 * word)
+	return 4 * (size_t)word + 4 <= r->in_len ? copro_get_le32(r->in + 4 * word)
 						 : 0;
 }
 
@@ -46,7 +46,7 @@ void sp_out32(struct sp_req *r, uint32_t v)
 {
 	if (!sp_room(r, 4))
 		return;
-	sp_put32(r->out + r->out_len, v);
+	copro_put_le32(r->out + r->out_len, v);
 	r->out_len += 4;
 }
 
@@ -127,9 +127,9 @@ void sp_notify(struct copro_sim_scmi *s, uint32_t cause, unsigned proto,
 	uint8_t payload[SP_MSG_MAX];
 	size_t len = 4;
 
-	sp_put32(payload, cause);
+	copro_put_le32(payload, cause);
 	for (unsigned i = 0; i < nwords && len + 4 <= sizeof(payload); i++) {
-		sp_put32(payload + len, words[i]);
+		copro_put_le32(payload + len, words[i]);
 		len += 4;
 	}
 	for (unsigned i = 0; i < s->nagents; i++) {
@@ -151,9 +151,9 @@ void sp_delayed(struct copro_sim_scmi *s, struct sp_agent *a, uint32_t hdr,
 	uint8_t payload[SP_MSG_MAX];
 	size_t len = 4;
 
-	sp_put32(payload, (uint32_t)status);
+	copro_put_le32(payload, (uint32_t)status);
 	for (unsigned i = 0; i < nwords && len + 4 <= sizeof(payload); i++) {
-		sp_put32(payload + len, words[i]);
+		copro_put_le32(payload + len, words[i]);
 		len += 4;
 	}
 	hdr = scmi_hdr(scmi_hdr_proto(hdr), scmi_hdr_msg(hdr),
@@ -172,7 +172,7 @@ size_t sp_handle_locked(struct copro_sim_scmi *s, struct sp_agent *a,
 
 	if (len < 4 || cap < 8)
 		return 0;
-	r.hdr = sp_get32(msg);
+	r.hdr = copro_get_le32(msg);
 	r.in = msg + 4;
 	r.in_len = len - 4;
 	r.out = resp + 8;
@@ -204,8 +204,8 @@ size_t sp_handle_locked(struct copro_sim_scmi *s, struct sp_agent *a,
 		a->last_err_hdr = r.hdr;
 	}
 	s->stats.commands++;
-	sp_put32(resp, r.hdr);
-	sp_put32(resp + 4, (uint32_t)r.status);
+	copro_put_le32(resp, r.hdr);
+	copro_put_le32(resp + 4, (uint32_t)r.status);
 	return 8 + r.out_len;
 }
 

@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <copro/le.h>
 #include <copro/log.h>
 #include <copro/os.h>
 #include <copro/regs/scmi.h>
@@ -370,19 +371,5 @@ void sp_sensor_job(struct copro_sim_scmi *s, const struct sp_job *j);
 /* Lock held: apply a performance limit change (agents or the platform). */
 void sp_perf_limits(struct copro_sim_scmi *s, uint32_t agent, uint32_t id,
 		    uint32_t max, uint32_t min);
-
-static inline uint32_t sp_get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-static inline void sp_put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
 
 #endif

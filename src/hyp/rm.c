@@ -18,6 +18,7 @@
 
 #include <copro/error.h>
 #include <copro/gunyah_rm.h>
+#include <copro/le.h>
 #include <copro/log.h>
 #include <copro/mbox.h>
 #include <copro/os.h>
@@ -310,20 +311,6 @@ int copro_gh_rm_dealloc_vmid(struct copro_gh_rm *rm, uint16_t vmid)
 	return vmid_call(rm, COPRO_RM_VM_DEALLOC_VMID, vmid);
 }
 
-static uint64_t get64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)get64(p) & 0xffffffffu;
-}
-
 int copro_gh_rm_parse_resources(const uint8_t *p, size_t len,
 				struct copro_gh_resource **out, size_t *n)
 {
@@ -350,10 +337,10 @@ int copro_gh_rm_parse_resources(const uint8_t *p, size_t len,
 			return -EBADMSG;
 		}
 		v[i].type = (enum copro_gh_rsc_type)e[0];
-		v[i].partner_vmid = (uint16_t)(e[2] | e[3] << 8);
-		v[i].label = get32(e + 8);
-		v[i].capid = get64(e + 12);
-		v[i].virq = get32(e + 24);
+		v[i].partner_vmid = copro_get_le16(e + 2);
+		v[i].label = copro_get_le32(e + 8);
+		v[i].capid = copro_get_le64(e + 12);
+		v[i].virq = copro_get_le32(e + 24);
 	}
 	*out = v;
 	*n = count;

@@ -13,28 +13,7 @@
 #include <string.h>
 
 #include <copro/gunyah_rm.h>
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)v);
-	put16(p + 2, (uint16_t)(v >> 16));
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return get16(p) | (uint32_t)get16(p + 2) << 16;
-}
+#include <copro/le.h>
 
 int copro_rm_encode(enum copro_rm_type type, uint16_t seq, uint32_t msg_id,
 		    uint32_t err, const void *payload, size_t len,
@@ -67,10 +46,10 @@ int copro_rm_encode(enum copro_rm_type type, uint16_t seq, uint32_t msg_id,
 		frag[0] = COPRO_RM_API;
 		frag[1] = (uint8_t)((i ? COPRO_RM_CONTINUATION : type) |
 				    conts << COPRO_RM_FRAGS_SHIFT);
-		put16(frag + 2, seq);
-		put32(frag + 4, msg_id);
+		copro_put_le16(frag + 2, seq);
+		copro_put_le32(frag + 4, msg_id);
 		if (!i && type == COPRO_RM_REPLY)
-			put32(frag + 8, err);
+			copro_put_le32(frag + 8, err);
 		if (n)
 			memcpy(frag + h, src + off, n);
 		off += n;
@@ -145,8 +124,8 @@ int copro_rm_rx_feed(struct copro_rm_rx *rx, const void *frag, size_t len,
 	if (type == COPRO_RM_CONTINUATION) {
 		if (!rx->active)
 			return COPRO_RM_RX_OUT_OF_ORDER;
-		if (get32(m + 4) != rx->cur.msg_id ||
-		    get16(m + 2) != rx->cur.seq || conts != rx->frags)
+		if (copro_get_le32(m + 4) != rx->cur.msg_id ||
+		    copro_get_le16(m + 2) != rx->cur.seq || conts != rx->frags)
 			return reject(rx, COPRO_RM_RX_INTERLEAVED);
 		/* frags_left > 0 while active: the count cannot be exceeded. */
 		memcpy(rx->buf + rx->len, m + COPRO_RM_HDR_SIZE,
@@ -173,9 +152,9 @@ int copro_rm_rx_feed(struct copro_rm_rx *rx, const void *frag, size_t len,
 		rx->truncated++;
 	}
 	rx->cur.type = (enum copro_rm_type)type;
-	rx->cur.seq = get16(m + 2);
-	rx->cur.msg_id = get32(m + 4);
-	rx->cur.err = type == COPRO_RM_REPLY ? get32(m + 8) : 0;
+	rx->cur.seq = copro_get_le16(m + 2);
+	rx->cur.msg_id = copro_get_le32(m + 4);
+	rx->cur.err = type == COPRO_RM_REPLY ? copro_get_le32(m + 8) : 0;
 	rx->frags = rx->frags_left = conts;
 	rx->len = len - hdr;
 	memcpy(rx->buf, m + hdr, rx->len);

@@ -131,7 +131,7 @@ static void words(struct out *o, const uint8_t *p, size_t len, size_t max)
 	size_t i;
 
 	for (i = 0; i + 4 <= len && i / 4 < max; i += 4)
-		put(o, " 0x%08" PRIx32, get32(p + i));
+		put(o, " 0x%08" PRIx32, copro_get_le32(p + i));
 	if (i + 4 <= len)
 		put(o, " ...(%zu bytes)", len);
 	else if (i < len)
@@ -175,15 +175,15 @@ static bool fields(struct out *o, const char *spec, const uint8_t *p,
 			if (len - off < 8)
 				return false;
 			put(o, " %s=%" PRIu64, name,
-			    get32(p + off) | (uint64_t)get32(p + off + 4) << 32);
+			    copro_get_le32(p + off) | (uint64_t)copro_get_le32(p + off + 4) << 32);
 			off += 8;
 		} else {
 			if (len - off < 4)
 				return false;
 			if (kind)
-				put(o, " %s=0x%" PRIx32, name, get32(p + off));
+				put(o, " %s=0x%" PRIx32, name, copro_get_le32(p + off));
 			else
-				put(o, " %s=%" PRIu32, name, get32(p + off));
+				put(o, " %s=%" PRIu32, name, copro_get_le32(p + off));
 			off += 4;
 		}
 	}
@@ -215,7 +215,7 @@ const char *copro_scmi_describe(uint32_t header, const uint8_t *payload,
 			words(&o, payload, len, 4);
 			return buf;
 		}
-		int32_t st = (int32_t)get32(payload);
+		int32_t st = (int32_t)copro_get_le32(payload);
 
 		put(&o, " %s", copro_scmi_status_name(st));
 		payload += 4;

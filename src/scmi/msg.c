@@ -36,7 +36,7 @@ uint32_t rd_u32(struct scmi_rd *r)
 		rd_fail(r, "the answer is shorter than its fields");
 		return 0;
 	}
-	v = get32(r->p + r->off);
+	v = copro_get_le32(r->p + r->off);
 	r->off += 4;
 	return v;
 }

@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include <copro/driver/platform.h>
+#include <copro/le.h>
 #include <copro/log.h>
 #include <copro/mbox.h>
 #include <copro/os.h>
@@ -65,20 +66,6 @@ uint32_t rd_mbz(struct scmi_rd *r, uint32_t v, uint32_t mask,
 void rd_fail(struct scmi_rd *r, const char *why);
 size_t rd_left(const struct scmi_rd *r);
 int rd_end(struct scmi_rd *r);
-
-static inline uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-static inline void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
 
 /* ---- shared memory (shmem.c) ---------------------------------------- */
 

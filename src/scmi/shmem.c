@@ -98,15 +98,15 @@ static void area_put(const struct scmi_area *a, uint64_t off, const uint8_t *p,
 
 	for (; len - i >= 8; i += 8)
 		copro_writeq(a->m, off + i,
-			     get32(p + i) | (uint64_t)get32(p + i + 4) << 32);
+			     copro_get_le32(p + i) | (uint64_t)copro_get_le32(p + i + 4) << 32);
 	if (i < len) {
 		memset(w, 0, sizeof(w));
 		memcpy(w, p + i, len - i);
 		if (len - i <= 4)
-			copro_writel(a->m, off + i, get32(w));
+			copro_writel(a->m, off + i, copro_get_le32(w));
 		else
 			copro_writeq(a->m, off + i,
-				     get32(w) | (uint64_t)get32(w + 4) << 32);
+				     copro_get_le32(w) | (uint64_t)copro_get_le32(w + 4) << 32);
 	}
 }
 
@@ -119,15 +119,15 @@ static void area_get(const struct scmi_area *a, uint64_t off, uint8_t *p,
 	for (; len - i >= 8; i += 8) {
 		uint64_t v = copro_readq(a->m, off + i);
 
-		put32(p + i, (uint32_t)v);
-		put32(p + i + 4, (uint32_t)(v >> 32));
+		copro_put_le32(p + i, (uint32_t)v);
+		copro_put_le32(p + i + 4, (uint32_t)(v >> 32));
 	}
 	if (i < len) {
 		uint64_t v = len - i <= 4 ? copro_readl(a->m, off + i)
 					  : copro_readq(a->m, off + i);
 
-		put32(w, (uint32_t)v);
-		put32(w + 4, (uint32_t)(v >> 32));
+		copro_put_le32(w, (uint32_t)v);
+		copro_put_le32(w + 4, (uint32_t)(v >> 32));
 		memcpy(p + i, w, len - i);
 	}
 }
@@ -156,7 +156,7 @@ void scmi_area_write_cmd(const struct scmi_area *a, uint32_t header,
 	else
 		memcpy(w, p, len);
 	copro_writeq(a->m, SCMI_SHMEM_HEADER,
-		     header | (uint64_t)get32(w) << 32);
+		     header | (uint64_t)copro_get_le32(w) << 32);
 	if (len > 4)
 		area_put(a, SCMI_SHMEM_HEADER + 8, p + 4, len - 4);
 }
@@ -193,13 +193,13 @@ int scmi_area_read(const struct scmi_area *a, size_t min,
 	}
 	msg->len = length - 4;
 	if (msg->len >= 4) {
-		put32(msg->payload, (uint32_t)(first >> 32));
+		copro_put_le32(msg->payload, (uint32_t)(first >> 32));
 		area_get(a, SCMI_SHMEM_HEADER + 8, msg->payload + 4,
 			 msg->len - 4);
 	} else {
 		uint8_t w[4];
 
-		put32(w, (uint32_t)(first >> 32));
+		copro_put_le32(w, (uint32_t)(first >> 32));
 		memcpy(msg->payload, w, msg->len);
 	}
 	return 0;

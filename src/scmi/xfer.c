@@ -116,7 +116,7 @@ void scmi_xfer_delayed(struct copro_scmi *s, const struct scmi_msg *m)
 		    (m->header & SCMI_HDR_RESERVED_MASK) || m->len < 4) {
 			p->err = -EPROTO;
 		} else {
-			p->status = (int32_t)get32(m->payload);
+			p->status = (int32_t)copro_get_le32(m->payload);
 			p->len = m->len - 4;
 			memcpy(p->payload, m->payload + 4, p->len);
 		}
@@ -212,7 +212,7 @@ int scmi_xfer(struct copro_scmi *s, struct scmi_xfer *x)
 				       : "the header is not the command's");
 		goto out;
 	}
-	x->status = (int32_t)get32(m->payload);
+	x->status = (int32_t)copro_get_le32(m->payload);
 	if (x->status > 0 || x->status < SCMI_STATUS_MIN) {
 		ret = scmi_bad(s, x->proto, x->msg, "an unknown status");
 		goto out;
@@ -277,7 +277,7 @@ int scmi_cmd(struct copro_scmi *s, unsigned proto, unsigned msg,
 	if (nw > 16)
 		return -EINVAL;
 	for (unsigned i = 0; i < nw; i++)
-		put32(tx + 4 * i, words[i]);
+		copro_put_le32(tx + 4 * i, words[i]);
 	memset(x, 0, offsetof(struct scmi_xfer, rx));
 	x->proto = (uint8_t)proto;
 	x->msg = (uint8_t)msg;
