@@ -110,18 +110,19 @@ struct copro_log *copro_bus_log(const struct copro_bus *bus)
 
 int copro_bus_fw_init(struct copro_bus *bus)
 {
-	return copro_rwlock_init(&bus->fw.lock);
+	atomic_init(&bus->fw.inflight, 0);
+	return copro_mutex_init(&bus->fw.lock);
 }
 
 void copro_bus_fw_fini(struct copro_bus *bus)
 {
 	for (unsigned c = 0; c < 2; c++)
 		for (unsigned o = 0; o < BUS_FW_OWNERS; o++)
-			if (bus->fw.by_owner[c][o].fn)
+			if (atomic_load(&bus->fw.by_owner[c][o].fn))
 				copro_dev_err(&bus->ld,
 					      "bus destroyed with the %s handler of owner %u still registered",
 					      c ? "HVC" : "SMC", o);
-	copro_rwlock_destroy(&bus->fw.lock);
+	copro_mutex_destroy(&bus->fw.lock);
 }
 
 static bool conduit_ok(enum copro_conduit c)
@@ -141,19 +142,32 @@ int copro_bus_add_fwcall(struct copro_bus *bus, enum copro_conduit conduit,
 			      (int)conduit, owner, fn ? "" : " (no function)");
 		return -EINVAL;
 	}
-	copro_rwlock_wrlock(&bus->fw.lock);
+	copro_mutex_lock(&bus->fw.lock);
 	slot = &bus->fw.by_owner[conduit - 1][owner];
-	if (slot->fn)
+	if (atomic_load(&slot->fn)) {
 		rc = -EEXIST;
-	else
-		*slot = (struct bus_fwcall){ fn, ctx };
-	copro_rwlock_unlock(&bus->fw.lock);
+	} else {
+		atomic_store_explicit(&slot->ctx, ctx, memory_order_relaxed);
+		atomic_store(&slot->fn, fn);
+	}
+	copro_mutex_unlock(&bus->fw.lock);
 	if (rc)
 		copro_dev_err(&bus->ld,
 			      "fwcall: %s owner %u already has a handler",
 			      conduit == COPRO_CONDUIT_SMC ? "SMC" : "HVC",
 			      owner);
 	return rc;
+}
+
+/* Returns once no call is in flight (not from inside one). */
+static void fw_wait_idle(struct copro_bus *bus)
+{
+	for (unsigned spins = 0; atomic_load(&bus->fw.inflight); spins++) {
+		if (spins < 64)
+			copro_cpu_relax();
+		else
+			copro_sleep_ns(10 * COPRO_NSEC_PER_USEC);
+	}
 }
 
 void copro_bus_remove_fwcall(struct copro_bus *bus, enum copro_conduit conduit,
@@ -163,11 +177,12 @@ void copro_bus_remove_fwcall(struct copro_bus *bus, enum copro_conduit conduit,
 
 	if (!conduit_ok(conduit) || owner >= BUS_FW_OWNERS)
 		return;
-	/* The write lock waits out every call in flight. */
-	copro_rwlock_wrlock(&bus->fw.lock);
-	found = bus->fw.by_owner[conduit - 1][owner].fn != NULL;
-	bus->fw.by_owner[conduit - 1][owner] = (struct bus_fwcall){ 0 };
-	copro_rwlock_unlock(&bus->fw.lock);
+	copro_mutex_lock(&bus->fw.lock);
+	found = atomic_exchange(&bus->fw.by_owner[conduit - 1][owner].fn,
+				NULL) != NULL;
+	/* No new call finds it; wait out the ones that might have. */
+	fw_wait_idle(bus);
+	copro_mutex_unlock(&bus->fw.lock);
 	if (!found)
 		copro_dev_warn(&bus->ld,
 			       "fwcall: no %s handler of owner %u to remove",
@@ -177,9 +192,7 @@ void copro_bus_remove_fwcall(struct copro_bus *bus, enum copro_conduit conduit,
 
 void copro_bus_fwcall_sync(struct copro_bus *bus)
 {
-	/* Calls hold the lock shared: taking it waits them out. */
-	copro_rwlock_wrlock(&bus->fw.lock);
-	copro_rwlock_unlock(&bus->fw.lock);
+	fw_wait_idle(bus);
 }
 
 int bus_be_fw_call(void *be, enum copro_conduit conduit,
@@ -187,21 +200,22 @@ int bus_be_fw_call(void *be, enum copro_conduit conduit,
 		   struct copro_smccc_regs *out)
 {
 	struct copro_bus *bus = be;
-	struct copro_smccc_regs args;
-	struct bus_fwcall h;
+	struct bus_fwcall *slot;
+	copro_bus_fwcall_fn fn;
 
 	if (!conduit_ok(conduit))
 		return -EINVAL;
-	/* The handler may write *out while it still reads its arguments. */
-	args = *in;
-	*out = args;
-	copro_rwlock_rdlock(&bus->fw.lock);
-	h = bus->fw.by_owner[conduit - 1][COPRO_SMCCC_OWNER(args.x[0])];
-	if (h.fn)
-		h.fn(h.ctx, conduit, &args, out);
+	/* The front end never passes in == out (backend.h). */
+	*out = *in;
+	slot = &bus->fw.by_owner[conduit - 1][COPRO_SMCCC_OWNER(in->x[0])];
+	atomic_fetch_add(&bus->fw.inflight, 1);
+	fn = atomic_load(&slot->fn);
+	if (fn)
+		fn(atomic_load_explicit(&slot->ctx, memory_order_relaxed),
+		   conduit, in, out);
 	else
 		out->x[0] = COPRO_SMCCC_NOT_SUPPORTED;
-	copro_rwlock_unlock(&bus->fw.lock);
+	atomic_fetch_sub_explicit(&bus->fw.inflight, 1, memory_order_release);
 	return 0;
 }
 

@@ -155,14 +155,23 @@ struct bus_pr {
 
 #define BUS_FW_OWNERS 64
 
+/* Published by storing fn last (ctx first), retired by clearing fn. */
 struct bus_fwcall {
-	copro_bus_fwcall_fn fn;
-	void *ctx;
+	_Atomic(copro_bus_fwcall_fn) fn;
+	_Atomic(void *) ctx;
 };
 
+/*
+ * Calls take no lock: a call counts itself in `inflight`, then reads its
+ * entry; remove clears the entry, then waits for `inflight` to reach 0.
+ * Both sides use sequentially consistent accesses (the count before the
+ * entry, the entry before the count), so a call either is counted
+ * before the remover looks or finds the entry already cleared. On x86
+ * that is the one locked add a call costs either way.
+ */
 struct bus_fw {
-	/* Calls hold it shared; add and remove exclusively. */
-	struct copro_rwlock lock;
+	struct copro_mutex lock; /* serialises add and remove */
+	_Atomic unsigned long inflight;
 	struct bus_fwcall by_owner[2][BUS_FW_OWNERS]; /* [conduit - 1] */
 };
 

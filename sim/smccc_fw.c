@@ -19,6 +19,8 @@
 
 #define SMCCC_OWNERS 64
 #define SMCCC_MAX_SERVICES 32
+/* Registers of a 32-bit call: w0..w7. */
+#define SMCCC32_REGS 8
 
 /* A slot is published by storing fn last, and retired by clearing it. */
 struct service {
@@ -89,19 +91,33 @@ static void dispatch(void *ctx, enum copro_conduit conduit,
 	if (copro_smccc_fid_check(fid) < 0)
 		goto not_supported;
 	if (!copro_smccc_is_64(fid)) {
-		w = *in;
-		for (unsigned i = 0; i < COPRO_SMCCC_NREGS; i++)
-			w.x[i] = (uint32_t)w.x[i];
-		args = &w;
-		*out = w;
+		/*
+		 * SMC32/HVC32 (SMCCC 1.2): arguments in w1..w7, results in
+		 * w0..w7; x8..x17 carry nothing (only SMC64 extends to
+		 * x17). The firmware sees the low halves alone. Callers
+		 * that already pass clean w registers (copro_smccc_call)
+		 * need no copy: out, a copy of in, is clean as well.
+		 */
+		uint64_t hi = 0;
+
+		for (unsigned i = 0; i < SMCCC32_REGS; i++)
+			hi |= in->x[i] >> 32;
+		if (hi) {
+			w = *in;
+			for (unsigned i = 0; i < SMCCC32_REGS; i++) {
+				w.x[i] = (uint32_t)w.x[i];
+				out->x[i] = w.x[i];
+			}
+			args = &w;
+		}
 	}
 	if (copro_smccc_owner(fid) == COPRO_SMCCC_OWNER_ARCH) {
 		answer_arch(d, fid, args, out);
 		return;
 	}
 	for (unsigned i = 0; i < SMCCC_MAX_SERVICES; i++) {
-		copro_sim_smccc_fn fn = atomic_load_explicit(
-			&d->svc[i].fn, memory_order_acquire);
+		/* Ordered with the bus's call count (copro_bus_fwcall_sync). */
+		copro_sim_smccc_fn fn = atomic_load(&d->svc[i].fn);
 
 		if (fn && d->svc[i].fid == fid) {
 			fn(d->svc[i].ctx, args, out);

@@ -142,10 +142,17 @@ int copro_fw_call(struct copro_platform *p, enum copro_conduit conduit,
 		  const struct copro_smccc_regs *in,
 		  struct copro_smccc_regs *out)
 {
+	struct copro_smccc_regs copy;
+
 	if (conduit != COPRO_CONDUIT_SMC && conduit != COPRO_CONDUIT_HVC)
 		return -EINVAL;
 	if (!p->ops->fw_call)
 		return -EOPNOTSUPP;
+	/* Backends get distinct in and out: none copies the arguments. */
+	if (in == out) {
+		copy = *in;
+		in = &copy;
+	}
 	return p->ops->fw_call(p->be, conduit, in, out);
 }
 

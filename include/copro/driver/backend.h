@@ -104,7 +104,12 @@ struct copro_backend_ops {
 	int (*reset_set)(void *be, int provider, uint32_t arg, bool asserted);
 	int (*power_set)(void *be, int provider, uint32_t arg, bool on);
 
-	/* Optional (NULL: every call gives -EOPNOTSUPP). */
+	/*
+	 * Optional (NULL: every call gives -EOPNOTSUPP). As copro_fw_call(),
+	 * except that in and out never alias (the front end copies in when
+	 * the caller passed the same registers), so a backend can leave the
+	 * arguments where they are while it fills out.
+	 */
 	int (*fw_call)(void *be, enum copro_conduit conduit,
 		       const struct copro_smccc_regs *in,
 		       struct copro_smccc_regs *out);
