@@ -26,6 +26,7 @@ struct mmio_region {
 	uint64_t phys, size;
 	const struct copro_mmio_ops *ops;
 	void *ctx;
+	void *mem;		  /* plain memory: its words (else NULL) */
 	unsigned mappings;	  /* live copro_mmio handles, under the lock */
 	struct bus_map *maps;     /* ... and the mappings themselves */
 	struct mmio_region *next; /* on the removed list */

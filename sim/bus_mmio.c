@@ -3,7 +3,8 @@
  * MMIO on the emulated bus: models add register regions, drivers map
  * windows of them. Mapping looks the region up once and hands the front
  * end the model's handlers, so an access is a bounds check and a call,
- * with no lock and no lookup.
+ * with no lock and no lookup; a region that is plain memory hands out its
+ * words as well, so an access is a bounds check and a load or store.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -70,9 +71,9 @@ static size_t region_search(const struct bus_mmio *m, uint64_t phys)
 	return lo;
 }
 
-int copro_bus_add_mmio(struct copro_bus *bus, uint64_t phys, uint64_t size,
-		       const struct copro_mmio_ops *ops, void *ctx,
-		       const char *name)
+static int add_region(struct copro_bus *bus, uint64_t phys, uint64_t size,
+		      const struct copro_mmio_ops *ops, void *ctx, void *mem,
+		      const char *name)
 {
 	struct bus_mmio *m = &bus->mmio;
 	struct mmio_region *r;
@@ -95,7 +96,7 @@ int copro_bus_add_mmio(struct copro_bus *bus, uint64_t phys, uint64_t size,
 	if (!r)
 		return -ENOMEM;
 	*r = (struct mmio_region){ .phys = phys, .size = size, .ops = ops,
-				   .ctx = ctx };
+				   .ctx = ctx, .mem = mem };
 	snprintf(r->name, sizeof(r->name), "%s", name);
 
 	copro_mutex_lock(&m->lock);
@@ -123,6 +124,28 @@ int copro_bus_add_mmio(struct copro_bus *bus, uint64_t phys, uint64_t size,
 	if (rc)
 		free(r);
 	return rc;
+}
+
+int copro_bus_add_mmio(struct copro_bus *bus, uint64_t phys, uint64_t size,
+		       const struct copro_mmio_ops *ops, void *ctx,
+		       const char *name)
+{
+	return add_region(bus, phys, size, ops, ctx, NULL, name);
+}
+
+int copro_bus_add_memory(struct copro_bus *bus, uint64_t phys, uint64_t size,
+			 const struct copro_mmio_ops *ops, void *ctx,
+			 void *words, const char *name)
+{
+	if (!words || (phys & 3) || (size & 3)) {
+		copro_dev_err(&bus->ld,
+			      "mmio: cannot add memory '%s' [0x%llx, +0x%llx): %s",
+			      name ? name : "?", (unsigned long long)phys,
+			      (unsigned long long)size,
+			      words ? "not word aligned" : "no words");
+		return -EINVAL;
+	}
+	return add_region(bus, phys, size, ops, ctx, words, name);
 }
 
 void copro_bus_remove_mmio(struct copro_bus *bus, uint64_t phys)
@@ -185,6 +208,8 @@ int bus_be_mmio_map(void *be, uint64_t phys, uint64_t size,
 		w->write = r->ops->write;
 		w->ctx = r->ctx;
 		w->base = phys - r->phys;
+		/* Plain memory: the front end may load and store it. */
+		w->mem = r->mem;
 		w->cookie = h;
 		snprintf(w->name, sizeof(w->name), "%s", r->name);
 	} else if (i < m->n && m->v[i]->phys < phys + size) {

@@ -100,8 +100,9 @@ int copro_sim_sram_create(struct copro_bus *bus, int node,
 		ret = -ENOMEM;
 		goto err;
 	}
-	ret = copro_bus_add_mmio(bus, s->phys, s->size, &sram_ops, s,
-				 copro_dt_node_name(dt, node));
+	/* Plain memory: a platform maps the words as a CPU maps SRAM. */
+	ret = copro_bus_add_memory(bus, s->phys, s->size, &sram_ops, s,
+				   (void *)s->w, copro_dt_node_name(dt, node));
 	if (ret < 0) {
 		copro_dev_err(&s->ld, "cannot add the region at 0x%" PRIx64
 			      ": %s", s->phys, copro_strerror(ret));

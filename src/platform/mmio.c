@@ -2,7 +2,9 @@
 /*
  * MMIO handles. Mapping asks the backend once for the window; the
  * accessors only bounds-check and call the window's handler, with no lock
- * and no lookup.
+ * and no lookup. A window that is plain memory (an SRAM) is loaded and
+ * stored directly, as a CPU maps it: the same acquire/release words the
+ * model uses, without the call.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -29,6 +31,9 @@ int copro_mmio_map(struct copro_platform *p, uint64_t phys, uint64_t size,
 		free(h);
 		return rc;
 	}
+	/* Words are indexed by offset / 4: only a word-aligned mapping. */
+	if (h->w.mem && !((h->w.base | phys) & 3))
+		h->mem = (_Atomic uint32_t *)h->w.mem + h->w.base / 4;
 	h->phys = phys;
 	h->size = size;
 	h->p = p;
@@ -95,12 +100,39 @@ static void report_bad(const struct copro_mmio *h, uint64_t off,
 		      why);
 }
 
+/* Plain memory: a 64-bit access is the low word, then the high one. */
+static uint64_t mem_read(const struct copro_mmio *h, uint64_t off,
+			 unsigned width)
+{
+	uint64_t v = atomic_load_explicit(&h->mem[off / 4],
+					  memory_order_acquire);
+
+	if (width == 8)
+		v |= (uint64_t)atomic_load_explicit(&h->mem[off / 4 + 1],
+						    memory_order_acquire)
+		     << 32;
+	return v;
+}
+
+static void mem_write(const struct copro_mmio *h, uint64_t off, uint64_t val,
+		      unsigned width)
+{
+	atomic_store_explicit(&h->mem[off / 4], (uint32_t)val,
+			      memory_order_release);
+	if (width == 8)
+		atomic_store_explicit(&h->mem[off / 4 + 1],
+				      (uint32_t)(val >> 32),
+				      memory_order_release);
+}
+
 uint32_t copro_readl(const struct copro_mmio *h, uint64_t off)
 {
 	if (__builtin_expect(bad_access(h, off, 4), 0)) {
 		report_bad(h, off, 4, "read");
 		return UINT32_MAX;
 	}
+	if (h->mem)
+		return (uint32_t)mem_read(h, off, 4);
 	return (uint32_t)h->w.read(h->w.ctx, h->w.base + off, 4);
 }
 
@@ -110,7 +142,10 @@ void copro_writel(const struct copro_mmio *h, uint64_t off, uint32_t val)
 		report_bad(h, off, 4, "write");
 		return;
 	}
-	h->w.write(h->w.ctx, h->w.base + off, val, 4);
+	if (h->mem)
+		mem_write(h, off, val, 4);
+	else
+		h->w.write(h->w.ctx, h->w.base + off, val, 4);
 }
 
 uint64_t copro_readq(const struct copro_mmio *h, uint64_t off)
@@ -119,6 +154,8 @@ uint64_t copro_readq(const struct copro_mmio *h, uint64_t off)
 		report_bad(h, off, 8, "read");
 		return UINT64_MAX;
 	}
+	if (h->mem)
+		return mem_read(h, off, 8);
 	return h->w.read(h->w.ctx, h->w.base + off, 8);
 }
 
@@ -128,5 +165,8 @@ void copro_writeq(const struct copro_mmio *h, uint64_t off, uint64_t val)
 		report_bad(h, off, 8, "write");
 		return;
 	}
-	h->w.write(h->w.ctx, h->w.base + off, val, 8);
+	if (h->mem)
+		mem_write(h, off, val, 8);
+	else
+		h->w.write(h->w.ctx, h->w.base + off, val, 8);
 }

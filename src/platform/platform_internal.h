@@ -8,6 +8,7 @@
 #ifndef COPRO_PLATFORM_INTERNAL_H
 #define COPRO_PLATFORM_INTERNAL_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -32,6 +33,8 @@ struct plat_handle {
 struct copro_mmio {
 	struct plat_handle h; /* first: the list frees handles through it */
 	struct copro_mmio_window w;
+	/* Plain memory (w.mem): the word at offset 0 of the mapping. */
+	_Atomic uint32_t *mem;
 	uint64_t phys, size;
 	struct copro_platform *p;
 };

@@ -80,6 +80,10 @@ static int tr_mmio_map(void *be, uint64_t phys, uint64_t size,
 	}
 	m->t = t;
 	m->id = atomic_fetch_add(&t->next_region, 1);
+	/*
+	 * Every access goes through tr_read/tr_write: no direct memory
+	 * (mem stays NULL even when the inner window is plain memory).
+	 */
 	*w = (struct copro_mmio_window){
 		.read = tr_read, .write = tr_write, .ctx = m, .base = 0,
 		.cookie = m,

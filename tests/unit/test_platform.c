@@ -252,6 +252,89 @@ static void test_mmio_bad_access(void **state)
 	copro_bus_remove_mmio(fx->bus, FAKE_BASE);
 }
 
+/* A region that is plain memory: words the model shares with the CPU. */
+struct ram {
+	_Atomic uint32_t w[0x200 / 4];
+	_Atomic unsigned calls;
+};
+
+static uint64_t ram_read(void *ctx, uint64_t off, unsigned width)
+{
+	struct ram *r = ctx;
+	uint64_t v = atomic_load(&r->w[off / 4]);
+
+	r->calls++;
+	if (width == 8)
+		v |= (uint64_t)atomic_load(&r->w[off / 4 + 1]) << 32;
+	return v;
+}
+
+static void ram_write(void *ctx, uint64_t off, uint64_t val, unsigned width)
+{
+	struct ram *r = ctx;
+
+	r->calls++;
+	atomic_store(&r->w[off / 4], (uint32_t)val);
+	if (width == 8)
+		atomic_store(&r->w[off / 4 + 1], (uint32_t)(val >> 32));
+}
+
+static const struct copro_mmio_ops ram_ops = { ram_read, ram_write };
+
+/*
+ * A platform loads and stores plain memory itself, with the same words
+ * and the same checks: no call into the model, values where the model
+ * sees them, bad accesses still refused and reported.
+ */
+static void test_mmio_memory_direct(void **state)
+{
+	struct fx *fx = *state;
+	struct ram *r = calloc(1, sizeof(*r));
+	struct copro_mmio *m;
+	uint64_t v;
+
+	assert_non_null(r);
+	assert_int_equal(copro_bus_add_memory(fx->bus, FAKE_BASE + 2,
+					      sizeof(r->w), &ram_ops, r,
+					      (void *)r->w, "ram"), -EINVAL);
+	expect_log(fx, "cannot add memory 'ram' [0x10002, +0x200): not word aligned");
+	assert_int_equal(copro_bus_add_memory(fx->bus, FAKE_BASE, sizeof(r->w),
+					      &ram_ops, r, (void *)r->w,
+					      "ram"), 0);
+	assert_int_equal(copro_mmio_map(fx->p, FAKE_BASE + 0x100, 0x80, &m), 0);
+
+	copro_writel(m, 0x4, 0xdeadbeef);
+	assert_int_equal(atomic_load(&r->w[0x104 / 4]), 0xdeadbeef);
+	copro_writeq(m, 0x78, 0x0123456789abcdefull);
+	assert_int_equal(atomic_load(&r->w[0x178 / 4]), 0x89abcdef);
+	assert_int_equal(atomic_load(&r->w[0x17c / 4]), 0x01234567);
+	atomic_store(&r->w[0x108 / 4], 0x55aa55aa);
+	assert_int_equal(copro_readl(m, 0x8), 0x55aa55aa);
+	assert_int_equal(copro_readq(m, 0x78), 0x0123456789abcdefull);
+	assert_int_equal(copro_readl(m, 0x7c), 0x01234567);
+	assert_int_equal(atomic_load(&r->calls), 0);
+	assert_int_equal(errors(fx), 1);
+
+	assert_int_equal(copro_readl(m, 0x80), UINT32_MAX);
+	expect_log(fx, "4-byte read at offset 0x80 of 'ram' mapping [0x10100, +0x80): outside the mapping");
+	assert_int_equal(copro_readq(m, 0x4), UINT64_MAX);
+	expect_log(fx, "8-byte read at offset 0x4 of 'ram' mapping [0x10100, +0x80): misaligned");
+	copro_writel(m, 0x2, 1);
+	expect_log(fx, "4-byte write at offset 0x2 of 'ram'");
+	copro_writeq(m, 0x80, 1);
+	expect_log(fx, "8-byte write at offset 0x80 of 'ram'");
+	assert_int_equal(errors(fx), 5);
+
+	/* Raw accesses by address still go through the model. */
+	assert_int_equal(copro_bus_read(fx->bus, FAKE_BASE + 0x104, 4, &v), 0);
+	assert_int_equal(v, 0xdeadbeef);
+	assert_int_equal(atomic_load(&r->calls), 1);
+
+	copro_mmio_unmap(m);
+	copro_bus_remove_mmio(fx->bus, FAKE_BASE);
+	free(r);
+}
+
 static void test_mmio_overlap_and_bad_maps(void **state)
 {
 	struct fx *fx = *state;
@@ -1762,6 +1845,7 @@ int main(void)
 #define BARE(fn) cmocka_unit_test_setup_teardown(fn, setup_bare, teardown)
 		P(test_mmio_map_and_access),
 		P(test_mmio_bad_access),
+		P(test_mmio_memory_direct),
 		P(test_mmio_overlap_and_bad_maps),
 		P(test_mmio_map_dt),
 		P(test_mmio_remove_while_mapped),

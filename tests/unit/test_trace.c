@@ -106,8 +106,14 @@ static void machine_up_mode(struct fx *fx, size_t buffer_size, bool threaded)
 	};
 
 	assert_int_equal(copro_bus_create(&bcfg, &fx->bus), 0);
-	assert_int_equal(copro_bus_add_mmio(fx->bus, SART_PHYS, SART_SIZE,
-					    &model_ops, fx->model, "regs"), 0);
+	/*
+	 * Plain memory, so an untraced platform would load and store it
+	 * directly: the tracer must still see (and record) every access,
+	 * which the tests below check.
+	 */
+	assert_int_equal(copro_bus_add_memory(fx->bus, SART_PHYS, SART_SIZE,
+					      &model_ops, fx->model,
+					      (void *)fx->model->r, "regs"), 0);
 	tcfg.backend = fx->bus;
 	assert_int_equal(copro_trace_create(&tcfg, &fx->tr), 0);
 	const struct copro_platform_config pcfg = {

@@ -42,6 +42,15 @@ struct copro_mmio_window {
 	uint64_t base;
 	void *cookie; /* the backend's, given back to mmio_unmap */
 	char name[48]; /* what error messages call the region */
+	/*
+	 * Optional: when the window is plain memory, its 32-bit words
+	 * (`base + offset` is then a byte offset into them). The front end
+	 * accesses them itself with C11 atomic acquire loads and release
+	 * stores (a 64-bit access: the low word, then the high one) instead
+	 * of calling read/write. A backend that must see every access (a
+	 * tracer) leaves it NULL.
+	 */
+	void *mem;
 };
 
 /*

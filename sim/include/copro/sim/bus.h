@@ -73,6 +73,20 @@ COPRO_API int copro_bus_add_mmio(struct copro_bus *bus, uint64_t phys,
 				 uint64_t size,
 				 const struct copro_mmio_ops *ops, void *ctx,
 				 const char *name);
+/*
+ * A region that is plain memory (an SRAM): `words` holds its size / 4
+ * 32-bit words, which the model and the other side access only with C11
+ * atomic acquire loads and release stores (a 64-bit access: the low word,
+ * then the high one), exactly as ops->read and ops->write do. A platform
+ * mapping it may then load and store the words itself, as a CPU maps
+ * memory, instead of calling the handlers; raw accesses and a wrapping
+ * backend that must see every access (the tracer) still call them.
+ * phys and size must be multiples of 4 (-EINVAL otherwise).
+ */
+COPRO_API int copro_bus_add_memory(struct copro_bus *bus, uint64_t phys,
+				   uint64_t size,
+				   const struct copro_mmio_ops *ops, void *ctx,
+				   void *words, const char *name);
 /* Waits for no access to be in flight (the caller stops drivers first). */
 COPRO_API void copro_bus_remove_mmio(struct copro_bus *bus, uint64_t phys);
 
