@@ -110,7 +110,6 @@ struct copro_log *copro_bus_log(const struct copro_bus *bus)
 
 int copro_bus_fw_init(struct copro_bus *bus)
 {
-	atomic_init(&bus->fw.inflight, 0);
 	return copro_mutex_init(&bus->fw.lock);
 }
 
@@ -159,10 +158,11 @@ int copro_bus_add_fwcall(struct copro_bus *bus, enum copro_conduit conduit,
 	return rc;
 }
 
-/* Returns once no call is in flight (not from inside one). */
-static void fw_wait_idle(struct copro_bus *bus)
+/* Returns once no call through `slot` is in flight (not from inside one). */
+static void fw_wait_idle(struct bus_fwcall *slot)
 {
-	for (unsigned spins = 0; atomic_load(&bus->fw.inflight); spins++) {
+	for (unsigned spins = 0;
+	     atomic_load(&slot->state) & BUS_FW_INFLIGHT_MASK; spins++) {
 		if (spins < 64)
 			copro_cpu_relax();
 		else
@@ -173,15 +173,16 @@ static void fw_wait_idle(struct copro_bus *bus)
 void copro_bus_remove_fwcall(struct copro_bus *bus, enum copro_conduit conduit,
 			     unsigned owner)
 {
+	struct bus_fwcall *slot;
 	bool found = false;
 
 	if (!conduit_ok(conduit) || owner >= BUS_FW_OWNERS)
 		return;
+	slot = &bus->fw.by_owner[conduit - 1][owner];
 	copro_mutex_lock(&bus->fw.lock);
-	found = atomic_exchange(&bus->fw.by_owner[conduit - 1][owner].fn,
-				NULL) != NULL;
+	found = atomic_exchange(&slot->fn, NULL) != NULL;
 	/* No new call finds it; wait out the ones that might have. */
-	fw_wait_idle(bus);
+	fw_wait_idle(slot);
 	copro_mutex_unlock(&bus->fw.lock);
 	if (!found)
 		copro_dev_warn(&bus->ld,
@@ -192,7 +193,22 @@ void copro_bus_remove_fwcall(struct copro_bus *bus, enum copro_conduit conduit,
 
 void copro_bus_fwcall_sync(struct copro_bus *bus)
 {
-	fw_wait_idle(bus);
+	/*
+	 * Each entry idle at some moment after the call: every call in
+	 * flight when it was made has returned by then.
+	 */
+	for (unsigned c = 0; c < 2; c++)
+		for (unsigned o = 0; o < BUS_FW_OWNERS; o++)
+			fw_wait_idle(&bus->fw.by_owner[c][o]);
+}
+
+uint64_t copro_bus_fwcall_count(struct copro_bus *bus,
+				enum copro_conduit conduit, unsigned owner)
+{
+	if (!conduit_ok(conduit) || owner >= BUS_FW_OWNERS)
+		return 0;
+	return atomic_load(&bus->fw.by_owner[conduit - 1][owner].state) >>
+	       BUS_FW_INFLIGHT_BITS;
 }
 
 int bus_be_fw_call(void *be, enum copro_conduit conduit,
@@ -208,14 +224,14 @@ int bus_be_fw_call(void *be, enum copro_conduit conduit,
 	/* The front end never passes in == out (backend.h). */
 	*out = *in;
 	slot = &bus->fw.by_owner[conduit - 1][COPRO_SMCCC_OWNER(in->x[0])];
-	atomic_fetch_add(&bus->fw.inflight, 1);
+	atomic_fetch_add(&slot->state, BUS_FW_CALL + 1);
 	fn = atomic_load(&slot->fn);
 	if (fn)
 		fn(atomic_load_explicit(&slot->ctx, memory_order_relaxed),
 		   conduit, in, out);
 	else
 		out->x[0] = COPRO_SMCCC_NOT_SUPPORTED;
-	atomic_fetch_sub_explicit(&bus->fw.inflight, 1, memory_order_release);
+	atomic_fetch_sub_explicit(&slot->state, 1, memory_order_release);
 	return 0;
 }
 

@@ -156,23 +156,31 @@ struct bus_pr {
 
 #define BUS_FW_OWNERS 64
 
-/* Published by storing fn last (ctx first), retired by clearing fn. */
+/*
+ * One entry's calls: the low BUS_FW_INFLIGHT_BITS of `state` count the
+ * calls in flight through it, the rest every call ever made through it,
+ * so a call counts itself both ways with one atomic add.
+ */
+#define BUS_FW_INFLIGHT_BITS 20
+#define BUS_FW_INFLIGHT_MASK ((1ull << BUS_FW_INFLIGHT_BITS) - 1)
+#define BUS_FW_CALL (1ull << BUS_FW_INFLIGHT_BITS)
+
+/*
+ * Published by storing fn last (ctx first), retired by clearing fn.
+ * Calls take no lock: a call counts itself in `state`, then reads fn;
+ * remove clears fn, then waits for the in-flight count to reach 0. Both
+ * sides use sequentially consistent accesses (the count before fn, fn
+ * before the count), so a call either is counted before the remover
+ * looks or finds fn already cleared.
+ */
 struct bus_fwcall {
+	_Atomic uint64_t state;
 	_Atomic(copro_bus_fwcall_fn) fn;
 	_Atomic(void *) ctx;
 };
 
-/*
- * Calls take no lock: a call counts itself in `inflight`, then reads its
- * entry; remove clears the entry, then waits for `inflight` to reach 0.
- * Both sides use sequentially consistent accesses (the count before the
- * entry, the entry before the count), so a call either is counted
- * before the remover looks or finds the entry already cleared. On x86
- * that is the one locked add a call costs either way.
- */
 struct bus_fw {
 	struct copro_mutex lock; /* serialises add and remove */
-	_Atomic unsigned long inflight;
 	struct bus_fwcall by_owner[2][BUS_FW_OWNERS]; /* [conduit - 1] */
 };
 

@@ -34,18 +34,23 @@ struct copro_sim_smccc {
 	struct copro_logdev ld;
 	enum copro_conduit conduit;
 	/*
-	 * Calls take no lock of ours: they read the slots, inside the bus's
-	 * call (which holds its firmware-call lock shared); remove retires
-	 * a slot, then waits out the bus's calls in flight
-	 * (copro_bus_fwcall_sync), so no call still runs the service when
-	 * it returns.
+	 * Calls take no lock of ours and count nothing themselves: they
+	 * read the slots inside the bus's call, which counts them (in
+	 * flight and in total) per owner. Remove retires a slot, then waits
+	 * out the bus's calls in flight (copro_bus_fwcall_sync), so no call
+	 * still runs the service when it returns; the statistics add up
+	 * the bus's counts of the owners taken.
 	 */
 	/* Serialises add/remove (and the owners taken on the bus). */
 	struct copro_mutex reg_lock;
 	struct service svc[SMCCC_MAX_SERVICES];
 	unsigned nsvc; /* slots in use, under reg_lock */
 	unsigned owner_refs[SMCCC_OWNERS]; /* services per owner (0: +1) */
-	_Atomic uint64_t calls, not_supported;
+	/* Under reg_lock: the bus's count of an owner when it was taken,
+	 * and the calls of owners given back. */
+	uint64_t owner_base[SMCCC_OWNERS];
+	uint64_t retired_calls;
+	_Atomic uint64_t not_supported;
 };
 
 /* A return code in the width of the call's convention. */
@@ -87,7 +92,6 @@ static void dispatch(void *ctx, enum copro_conduit conduit,
 	const struct copro_smccc_regs *args = in;
 
 	(void)conduit;
-	atomic_fetch_add_explicit(&d->calls, 1, memory_order_relaxed);
 	if (copro_smccc_fid_check(fid) < 0)
 		goto not_supported;
 	if (!copro_smccc_is_64(fid)) {
@@ -137,6 +141,9 @@ static int owner_get(struct copro_sim_smccc *d, unsigned owner)
 
 	if (d->owner_refs[owner]++)
 		return 0;
+	/* Calls before this (answered by nobody) are not ours. */
+	d->owner_base[owner] = copro_bus_fwcall_count(d->bus, d->conduit,
+						      owner);
 	ret = copro_bus_add_fwcall(d->bus, d->conduit, owner, dispatch, d);
 	if (ret < 0) {
 		d->owner_refs[owner]--;
@@ -150,8 +157,12 @@ static int owner_get(struct copro_sim_smccc *d, unsigned owner)
 
 static void owner_put(struct copro_sim_smccc *d, unsigned owner)
 {
-	if (d->owner_refs[owner] && !--d->owner_refs[owner])
+	if (d->owner_refs[owner] && !--d->owner_refs[owner]) {
 		copro_bus_remove_fwcall(d->bus, d->conduit, owner);
+		d->retired_calls += copro_bus_fwcall_count(d->bus, d->conduit,
+							   owner) -
+				    d->owner_base[owner];
+	}
 }
 
 int copro_sim_smccc_create(struct copro_bus *bus, enum copro_conduit conduit,
@@ -269,6 +280,13 @@ void copro_sim_smccc_stats(const struct copro_sim_smccc *d,
 {
 	struct copro_sim_smccc *m = (struct copro_sim_smccc *)d;
 
-	out->calls = atomic_load(&m->calls);
+	copro_mutex_lock(&m->reg_lock);
+	out->calls = m->retired_calls;
+	for (unsigned o = 0; o < SMCCC_OWNERS; o++)
+		if (m->owner_refs[o])
+			out->calls += copro_bus_fwcall_count(m->bus, m->conduit,
+							     o) -
+				      m->owner_base[o];
+	copro_mutex_unlock(&m->reg_lock);
 	out->not_supported = atomic_load(&m->not_supported);
 }

@@ -146,8 +146,9 @@ int copro_smccc_call(struct copro_platform *p, enum copro_conduit conduit,
 	ret = copro_fw_call(p, conduit, &in, res);
 	if (ret < 0)
 		return ret;
+	/* SMC32 results are w0..w7 (SMCCC 1.2; 1.0 and 1.1 had w0..w3). */
 	if (!smc64)
-		for (unsigned i = 0; i < 4; i++)
+		for (unsigned i = 0; i < 8; i++)
 			res->x[i] = (uint32_t)res->x[i];
 	return 0;
 }

@@ -1483,6 +1483,13 @@ static void test_fw_call_routing(void **state)
 	assert_int_equal((int64_t)out.x[0], -1);
 	copro_bus_remove_fwcall(fx->bus, COPRO_CONDUIT_SMC, 2);
 	expect_log(fx, "no SMC handler of owner 2 to remove");
+
+	/* Every call through an entry counted, answered or not. */
+	assert_int_equal(copro_bus_fwcall_count(fx->bus, COPRO_CONDUIT_SMC, 2), 3);
+	assert_int_equal(copro_bus_fwcall_count(fx->bus, COPRO_CONDUIT_HVC, 2), 1);
+	assert_int_equal(copro_bus_fwcall_count(fx->bus, COPRO_CONDUIT_HVC, 6), 1);
+	assert_int_equal(copro_bus_fwcall_count(fx->bus, COPRO_CONDUIT_SMC, 6), 0);
+	assert_int_equal(copro_bus_fwcall_count(fx->bus, COPRO_CONDUIT_SMC, 64), 0);
 }
 
 /* ---- raw bus accesses ---- */

@@ -182,6 +182,15 @@ COPRO_API void copro_bus_remove_fwcall(struct copro_bus *bus,
  * from inside a call.
  */
 COPRO_API void copro_bus_fwcall_sync(struct copro_bus *bus);
+/*
+ * Calls made through that entry since the bus was created, whether a
+ * handler took them or not (0 for a conduit or owner out of range). The
+ * count costs a call nothing beyond what it pays to be waited out, so a
+ * firmware model can keep its statistics from it.
+ */
+COPRO_API uint64_t copro_bus_fwcall_count(struct copro_bus *bus,
+					  enum copro_conduit conduit,
+					  unsigned owner);
 
 #ifdef __cplusplus
 }
