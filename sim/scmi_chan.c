@@ -37,6 +37,56 @@ static void wr(struct copro_sim_sram *m, uint64_t base, uint64_t off,
 	copro_sim_sram_write32(m, base + off, v);
 }
 
+/*
+ * The hot path works on the area's words directly (c->w, the SRAM's own
+ * atomic words, acquire loads and release stores as every other access
+ * to them), as firmware reads its SRAM: no call and no range check per
+ * word, the area's bounds having been checked once at attach.
+ */
+static uint32_t area_ld(const struct sp_chan *c, uint64_t off)
+{
+	return atomic_load_explicit(&c->w[off / 4], memory_order_acquire);
+}
+
+static void area_st(struct sp_chan *c, uint64_t off, uint32_t v)
+{
+	atomic_store_explicit(&c->w[off / 4], v, memory_order_release);
+}
+
+/* len bytes from word-aligned off; off + len inside the area. */
+static void area_get(const struct sp_chan *c, uint64_t off, uint8_t *dst,
+		     size_t len)
+{
+	for (; len >= 4; off += 4, dst += 4, len -= 4) {
+		uint32_t w = area_ld(c, off);
+
+		memcpy(dst, &w, 4);
+	}
+	if (len) {
+		uint32_t w = area_ld(c, off);
+
+		memcpy(dst, &w, len);
+	}
+}
+
+static void area_put(struct sp_chan *c, uint64_t off, const uint8_t *src,
+		     size_t len)
+{
+	for (; len >= 4; off += 4, src += 4, len -= 4) {
+		uint32_t w;
+
+		memcpy(&w, src, 4);
+		area_st(c, off, w);
+	}
+	if (len) {
+		/* A partial word: keep the bytes after it. */
+		uint32_t w = area_ld(c, off);
+
+		memcpy(&w, src, len);
+		area_st(c, off, w);
+	}
+}
+
 /* s->lock held. */
 static void a2p_irq_set(struct sp_chan *c, bool level)
 {
@@ -89,10 +139,10 @@ static void write_response(struct sp_chan *c, uint8_t *resp, size_t len,
 	default:
 		break;
 	}
-	copro_sim_sram_write(m, c->off + SCMI_SHMEM_HEADER, resp, len);
-	wr(m, c->off, SCMI_SHMEM_LENGTH, length);
+	area_put(c, SCMI_SHMEM_HEADER, resp, len);
+	area_st(c, SCMI_SHMEM_LENGTH, length);
 	/* The status word last: FREE hands the area back. */
-	wr(m, c->off, SCMI_SHMEM_STATUS, status);
+	area_st(c, SCMI_SHMEM_STATUS, status);
 }
 
 static void write_area(struct sp_chan *c,
@@ -133,25 +183,25 @@ void sp_chan_process(struct sp_chan *c)
 	 * trigger of the same channel meanwhile finds it FREE (spurious).
 	 */
 	copro_mutex_lock(&s->lock);
-	status = rd(c->sram, c->off, SCMI_SHMEM_STATUS);
+	status = area_ld(c, SCMI_SHMEM_STATUS);
 	if (status & SCMI_SHMEM_STATUS_FREE) {
 		/* Rung with nothing in the area: the agent still owns it. */
 		s->stats.spurious++;
 		goto out;
 	}
-	length = rd(c->sram, c->off, SCMI_SHMEM_LENGTH);
-	flags = rd(c->sram, c->off, SCMI_SHMEM_FLAGS);
+	length = area_ld(c, SCMI_SHMEM_LENGTH);
+	flags = area_ld(c, SCMI_SHMEM_FLAGS);
 	if (length < 4 || length > cap) {
 		copro_dev_dbg(&s->ld, "agent %" PRIu32 ": channel at 0x%" PRIx64
 			      ": length %" PRIu32 " (area holds %zu):"
 			      " CHANNEL_ERROR", a->id, c->phys, length, cap);
-		wr(c->sram, c->off, SCMI_SHMEM_STATUS,
-		   SCMI_SHMEM_STATUS_FREE | SCMI_SHMEM_STATUS_ERROR);
+		area_st(c, SCMI_SHMEM_STATUS,
+			SCMI_SHMEM_STATUS_FREE | SCMI_SHMEM_STATUS_ERROR);
 		s->stats.channel_errors++;
 		a2p_irq_set(c, flags & SCMI_SHMEM_FLAGS_INTR);
 		goto out;
 	}
-	copro_sim_sram_read(c->sram, c->off + SCMI_SHMEM_HEADER, req, length);
+	area_get(c, SCMI_SHMEM_HEADER, req, length);
 	faulty = sp_fault_take(&a->fault, &f);
 	if (faulty)
 		s->stats.faults++;
@@ -230,6 +280,11 @@ static void smc_trigger(void *ctx, const struct copro_smccc_regs *in,
 	struct copro_sim_scmi *s = svc->s;
 	uint32_t fid = (uint32_t)in->x[0];
 
+	if (svc->only) {
+		chan_trigger(svc->only);
+		out->x[0] = 0;
+		return;
+	}
 	for (unsigned i = 0; i < s->nagents; i++) {
 		struct sp_agent *a = &s->agents[i];
 
@@ -265,11 +320,16 @@ static int smc_attach(struct copro_sim_scmi *s, struct sp_chan *c)
 
 	if (!disp)
 		return -ENODEV;
-	for (unsigned i = 0; i < s->nsvc; i++)
-		if (s->svc[i].disp == disp && s->svc[i].fid == c->fid)
+	for (unsigned i = 0; i < s->nsvc; i++) {
+		if (s->svc[i].disp == disp && s->svc[i].fid == c->fid) {
+			/* Shared: the trigger looks the channel up. */
+			s->svc[i].only = NULL;
 			return 0;
+		}
+	}
 	svc = &s->svc[s->nsvc];
-	*svc = (struct sp_svc){ s, disp, c->conduit, c->fid };
+	*svc = (struct sp_svc){ s, disp, c->conduit, c->fid,
+				c->trig == SP_TRIG_SMC ? c : NULL };
 	ret = copro_sim_smccc_add(disp, c->fid, smc_trigger, svc);
 	if (ret == 0)
 		s->nsvc++;
@@ -322,6 +382,10 @@ int sp_chans_attach(struct copro_sim_scmi *s)
 		for (unsigned k = 0; k < a->nchans; k++) {
 			struct sp_chan *c = &a->chans[k];
 
+			/* Checked inside the SRAM and word aligned (config). */
+			c->w = copro_sim_sram_words(c->sram, c->off, c->size);
+			if (!c->w)
+				return -EINVAL;
 			/* At boot every area is the agent's: free. */
 			wr(c->sram, c->off, SCMI_SHMEM_STATUS,
 			   SCMI_SHMEM_STATUS_FREE);

@@ -19,6 +19,7 @@
 #ifndef COPRO_SIM_SCMI_INTERNAL_H
 #define COPRO_SIM_SCMI_INTERNAL_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -121,6 +122,8 @@ struct sp_chan {
 	int node; /* the node holding its "shmem" */
 	struct copro_sim_sram *sram;
 	uint64_t phys, off, size;
+	/* The area's words in the SRAM (set at attach): the hot path's. */
+	_Atomic uint32_t *w;
 	enum sp_trigger trig;
 	enum copro_conduit conduit;
 	uint32_t fid;
@@ -242,6 +245,8 @@ struct copro_sim_scmi {
 		struct copro_sim_smccc *disp;
 		enum copro_conduit conduit;
 		uint32_t fid;
+		/* The one channel behind fid (no -param variant), or NULL. */
+		struct sp_chan *only;
 	} svc[SP_MAX_AGENTS * SP_MAX_CHANS];
 	unsigned nsvc;
 

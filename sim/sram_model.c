@@ -165,6 +165,14 @@ void copro_sim_sram_write32(struct copro_sim_sram *s, uint64_t off,
 	st(s, off, v);
 }
 
+void *copro_sim_sram_words(struct copro_sim_sram *s, uint64_t off,
+			   uint64_t len)
+{
+	if ((off & 3) || (len & 3) || off > s->size || len > s->size - off)
+		return NULL;
+	return (void *)(s->w + off / 4);
+}
+
 static bool in_range(const struct copro_sim_sram *s, uint64_t off, size_t len)
 {
 	return off <= s->size && len <= s->size - off;

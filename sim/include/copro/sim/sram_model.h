@@ -42,6 +42,15 @@ COPRO_API bool copro_sim_sram_contains(const struct copro_sim_sram *s, uint64_t 
 COPRO_API uint32_t copro_sim_sram_read32(const struct copro_sim_sram *s, uint64_t off);
 COPRO_API void copro_sim_sram_write32(struct copro_sim_sram *s, uint64_t off,
 			    uint32_t v);
+/*
+ * The words of [off, off + len) for a model that works on an area of
+ * the SRAM often (a firmware's channel): off and len 4-byte aligned and
+ * inside, else NULL. They are C11 _Atomic uint32_t: access them only with
+ * atomic acquire loads and release stores, as the calls here do. Valid
+ * until the SRAM is destroyed.
+ */
+COPRO_API void *copro_sim_sram_words(struct copro_sim_sram *s, uint64_t off,
+				     uint64_t len);
 /* Byte copies, word by word; -ERANGE outside the SRAM. */
 COPRO_API int copro_sim_sram_read(const struct copro_sim_sram *s, uint64_t off,
 			void *dst, size_t len);
