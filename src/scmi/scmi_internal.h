@@ -86,10 +86,22 @@ struct scmi_msg {
 int scmi_area_map(struct copro_scmi *s, int user, unsigned index,
 		  struct scmi_area *a);
 void scmi_area_unmap(struct scmi_area *a);
-uint32_t scmi_area_status(const struct scmi_area *a);
-bool scmi_area_free(const struct scmi_area *a);
+/* Inline: every command asks these once or twice. */
+static inline uint32_t scmi_area_status(const struct scmi_area *a)
+{
+	return copro_readl(a->m, SCMI_SHMEM_STATUS);
+}
+
+static inline bool scmi_area_free(const struct scmi_area *a)
+{
+	return scmi_area_status(a) & SCMI_SHMEM_STATUS_FREE;
+}
+
 /* The largest payload (after the header) the area holds. */
-size_t scmi_area_payload_max(const struct scmi_area *a);
+static inline size_t scmi_area_payload_max(const struct scmi_area *a)
+{
+	return a->size - SCMI_SHMEM_PAYLOAD;
+}
 void scmi_area_write_cmd(const struct scmi_area *a, uint32_t header,
 			 const void *payload, size_t len, bool want_irq);
 /*

@@ -70,21 +70,6 @@ void scmi_area_unmap(struct scmi_area *a)
 	a->m = NULL;
 }
 
-uint32_t scmi_area_status(const struct scmi_area *a)
-{
-	return copro_readl(a->m, SCMI_SHMEM_STATUS);
-}
-
-bool scmi_area_free(const struct scmi_area *a)
-{
-	return scmi_area_status(a) & SCMI_SHMEM_STATUS_FREE;
-}
-
-size_t scmi_area_payload_max(const struct scmi_area *a)
-{
-	return a->size - SCMI_SHMEM_PAYLOAD;
-}
-
 /*
  * Bytes to and from the area from offset `off` (8-byte aligned), in 64-bit
  * accesses where whole words allow, 32-bit for a trailing half: as few
