@@ -1492,6 +1492,86 @@ static void test_fw_call_routing(void **state)
 	assert_int_equal(copro_bus_fwcall_count(fx->bus, COPRO_CONDUIT_SMC, 64), 0);
 }
 
+/* A handler that holds its call until released. */
+struct fw_held {
+	struct fx *fx;
+	_Atomic bool entered, release, removed;
+	struct copro_smccc_regs out;
+};
+
+static void fw_held_handler(void *ctx, enum copro_conduit conduit,
+			    const struct copro_smccc_regs *in,
+			    struct copro_smccc_regs *out)
+{
+	struct fw_held *h = ctx;
+
+	(void)conduit;
+	(void)in;
+	atomic_store(&h->entered, true);
+	while (!atomic_load(&h->release))
+		copro_sleep_ns(100 * COPRO_NSEC_PER_USEC);
+	out->x[0] = 9;
+}
+
+static void *fw_held_caller(void *arg)
+{
+	struct fw_held *h = arg;
+	struct copro_smccc_regs in = { { 0xc2000001 } };
+
+	copro_fw_call(h->fx->p, COPRO_CONDUIT_SMC, &in, &h->out);
+	return NULL;
+}
+
+static void *fw_remover(void *arg)
+{
+	struct fw_held *h = arg;
+
+	copro_bus_remove_fwcall(h->fx->bus, COPRO_CONDUIT_SMC, 2);
+	atomic_store(&h->removed, true);
+	return NULL;
+}
+
+/*
+ * Removing an entry waits out the calls inside it (its context may be
+ * freed once remove returns), and only those: another entry's removal
+ * and the calls through it go on meanwhile.
+ */
+static void test_fw_remove_waits(void **state)
+{
+	struct fx *fx = *state;
+	struct fw_held h = { .fx = fx };
+	struct fw_model other = { 0 };
+	struct copro_thread call_th = { 0 }, rm_th = { 0 };
+	struct copro_smccc_regs r = { { 0xc3000001 } }, out;
+
+	assert_int_equal(copro_bus_add_fwcall(fx->bus, COPRO_CONDUIT_SMC, 2,
+					      fw_held_handler, &h), 0);
+	assert_int_equal(copro_bus_add_fwcall(fx->bus, COPRO_CONDUIT_SMC, 3,
+					      fw_handler, &other), 0);
+	assert_int_equal(copro_thread_start(&call_th, "caller", fw_held_caller,
+					    &h), 0);
+	while (!atomic_load(&h.entered))
+		copro_sleep_ns(100 * COPRO_NSEC_PER_USEC);
+
+	/* Owner 3 is not held up by the call inside owner 2. */
+	assert_int_equal(copro_fw_call(fx->p, COPRO_CONDUIT_SMC, &r, &out), 0);
+	assert_int_equal(other.calls, 1);
+	copro_bus_remove_fwcall(fx->bus, COPRO_CONDUIT_SMC, 3);
+
+	assert_int_equal(copro_thread_start(&rm_th, "remover", fw_remover, &h),
+			 0);
+	/* However long it is given, remove may not return yet. */
+	copro_sleep_ns(20 * COPRO_NSEC_PER_MSEC);
+	assert_false(atomic_load(&h.removed));
+	atomic_store(&h.release, true);
+	copro_thread_join(&rm_th);
+	copro_thread_join(&call_th);
+	assert_true(atomic_load(&h.removed));
+	assert_int_equal(h.out.x[0], 9);
+	assert_int_equal(copro_bus_fwcall_count(fx->bus, COPRO_CONDUIT_SMC, 2),
+			 1);
+}
+
 /* ---- raw bus accesses ---- */
 
 static void test_bus_raw_access(void **state)
@@ -1880,6 +1960,7 @@ int main(void)
 		TINY(test_provider_refs),
 		TINY(test_destroy_reports_leaks),
 		P(test_fw_call_routing),
+		P(test_fw_remove_waits),
 		P(test_bus_raw_access),
 		TINY(test_own_backend),
 		P(test_bus_observer),
