@@ -98,6 +98,23 @@ static int pwr_check(struct copro_rtkit *rtk, void *arg)
 	return copro_rtkit_engine_pwr_wait(&rtk->eng, *(bool *)arg);
 }
 
+/* What wait_for, boot_check and pwr_check read. */
+uint64_t rtk_wait_state(const struct copro_rtkit_engine *e)
+{
+	enum copro_rtkit_phase ph = copro_rtkit_engine_phase(e);
+	/* The phases boot_check tells apart; every other one is "booting". */
+	uint64_t phase = ph == COPRO_RTKIT_PHASE_RUNNING ||
+					 ph == COPRO_RTKIT_PHASE_FAILED ||
+					 ph == COPRO_RTKIT_PHASE_IDLE
+				 ? (uint64_t)ph
+				 : 0xff;
+
+	return (uint64_t)copro_rtkit_engine_crashed(e) | phase << 8 |
+	       (uint64_t)(uint16_t)-copro_rtkit_engine_boot_error(e) << 16 |
+	       (uint64_t)(uint16_t)-copro_rtkit_engine_pwr_wait(e, false) << 32 |
+	       (uint64_t)(uint16_t)-copro_rtkit_engine_pwr_wait(e, true) << 48;
+}
+
 /* ---- steps ------------------------------------------------------------- */
 
 typedef int (*rtk_request_fn)(struct copro_rtkit_engine *e,

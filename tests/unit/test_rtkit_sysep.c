@@ -235,6 +235,38 @@ static void test_ioreport(void **state)
 	test_rtk_close(&t);
 }
 
+/*
+ * With an interrupt thread, a message whose handling needs no client
+ * callback is answered from interrupt context (one thread hop instead of
+ * three); an application message goes to the worker; a polled host
+ * handles everything where it polls.
+ */
+static void test_interrupt_context(void **state)
+{
+	bool threaded = test_threaded(state);
+	struct copro_rtkit_stats before, after;
+	struct test_rtk t;
+	size_t cur;
+	uint64_t got, a = sys_msg(RTK_IOREPORT_UNKNOWN1, 0x1234);
+
+	test_rtk_open(&t, threaded, NULL);
+	assert_int_equal(test_rtk_create(&t, &(struct copro_rtkit_config){ 0 }),
+			 0);
+	assert_int_equal(test_rtk_boot(&t), 0);
+	copro_rtkit_get_stats(t.rtk, &before);
+	if (!threaded)
+		assert_int_equal(before.irq_handled, 0);
+	cur = test_iop_count(t.iop);
+	/* Nobody holds the library's lock now: nothing sends it elsewhere. */
+	test_iop_send(t.iop, COPRO_RTKIT_EP_IOREPORT, a);
+	assert_true(test_rtk_wait_ap(&t, &cur, COPRO_RTKIT_EP_IOREPORT, -1, &got));
+	assert_int_equal(got, a);
+	copro_rtkit_get_stats(t.rtk, &after);
+	assert_int_equal(after.received, before.received + 1);
+	assert_int_equal(after.irq_handled, before.irq_handled + threaded);
+	test_rtk_close(&t);
+}
+
 static void test_oslog(void **state)
 {
 	struct test_rtk t;
@@ -319,6 +351,7 @@ int main(void)
 		TEST_BOTH(test_syslog_entry_past_buffer, NULL, NULL),
 		TEST_BOTH(test_syslog_before_init_or_buffer, NULL, NULL),
 		TEST_BOTH(test_ioreport, NULL, NULL),
+		TEST_BOTH(test_interrupt_context, NULL, NULL),
 		TEST_BOTH(test_oslog, NULL, NULL),
 		TEST_BOTH(test_unknown_endpoints, NULL, NULL),
 	};
