@@ -5,7 +5,9 @@
  * file), beside fio against `nbdkit file` serving the same backing file
  * in the same run: what the emulated coprocessor costs over serving the
  * file directly. Both servers stay up for the whole run and are measured
- * alternately, point by point, so drift on a shared machine hits both.
+ * alternately, each point --repeat times with the servers taking turns to
+ * go first, and each figure is the median of its runs: drift on a shared
+ * machine hits both, and one disturbed run moves no figure.
  *
  *   4 KiB random read and write at queue depth 1 (latency-bound) and 16
  *   (throughput-bound), 1 MiB sequential read and write (bandwidth), and
@@ -33,9 +35,11 @@
 #include "cli_size.h"
 
 #define NBD_SERVER_START_NS (30 * COPRO_NSEC_PER_SEC)
+#define MAX_REPEAT 99
 
 struct opts {
 	uint64_t seconds;	/* per fio run */
+	uint64_t repeat;	/* runs per point and server; medians reported */
 	uint64_t size;		/* bytes of the disk */
 	bool json;
 	bool quick;		/* one point (4 KiB random read, QD1) */
@@ -88,7 +92,9 @@ void bench_nbd_usage(FILE *out)
 		"depth 1 and 16, 1 MiB sequential read and write; each with the\n"
 		"server's CPU time (user + system) per I/O. Needs fio and nbdkit.\n"
 		"\n"
-		"  -t, --seconds N  seconds per fio run, two runs per point (default 5)\n"
+		"  -t, --seconds N  seconds per fio run (default 5)\n"
+		"  -n, --repeat N   runs per point and server, alternating the two\n"
+		"                   servers; the medians are reported (default 3)\n"
 		"  -s, --size SIZE  disk size, 16M to 64G (default 256M)\n"
 		"      --quick      one point only (4 KiB random read, QD1)\n"
 		"      --json       print one JSON object instead of the table\n"
@@ -99,6 +105,7 @@ static int parse(int argc, char **argv, struct opts *o)
 {
 	static const struct option lopts[] = {
 		{ "seconds", required_argument, NULL, 't' },
+		{ "repeat", required_argument, NULL, 'n' },
 		{ "size", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "quick", no_argument, NULL, 'q' },
@@ -107,9 +114,9 @@ static int parse(int argc, char **argv, struct opts *o)
 	};
 	int c;
 
-	*o = (struct opts){ .seconds = 5, .size = 256ull << 20 };
+	*o = (struct opts){ .seconds = 5, .repeat = 3, .size = 256ull << 20 };
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "t:s:h", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:n:s:h", lopts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			if (cli_parse_count("bench nbd", "--seconds", optarg, &o->seconds))
@@ -117,6 +124,13 @@ static int parse(int argc, char **argv, struct opts *o)
 			if (o->seconds == 0 || o->seconds > 3600)
 				return cli_usage_error("bench nbd",
 					"invalid value '%s' for --seconds (1 to 3600)", optarg);
+			break;
+		case 'n':
+			if (cli_parse_count("bench nbd", "--repeat", optarg, &o->repeat))
+				return CLI_EXIT_USAGE;
+			if (o->repeat == 0 || o->repeat > MAX_REPEAT)
+				return cli_usage_error("bench nbd",
+					"invalid value '%s' for --repeat (1 to 99)", optarg);
 			break;
 		case 's':
 			if (cli_parse_size(optarg, &o->size) < 0 ||
@@ -242,6 +256,60 @@ static int run_fio(struct bench *b, const struct server *s,
 	return 0;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The median of each figure on its own: one noisy run moves none of them. */
+static struct result median(const struct result *runs, size_t n)
+{
+	double v[MAX_REPEAT], l[MAX_REPEAT], c[MAX_REPEAT];
+
+	for (size_t i = 0; i < n; i++) {
+		v[i] = runs[i].value;
+		l[i] = runs[i].lat_us;
+		c[i] = runs[i].cpu_us_per_io;
+	}
+	qsort(v, n, sizeof(v[0]), cmp_double);
+	qsort(l, n, sizeof(l[0]), cmp_double);
+	qsort(c, n, sizeof(c[0]), cmp_double);
+	if (n % 2)
+		return (struct result){ v[n / 2], l[n / 2], c[n / 2] };
+	return (struct result){ (v[n / 2 - 1] + v[n / 2]) / 2,
+				(l[n / 2 - 1] + l[n / 2]) / 2,
+				(c[n / 2 - 1] + c[n / 2]) / 2 };
+}
+
+/*
+ * One point, --repeat times against each server. Which server goes first
+ * alternates (file, copro; copro, file; ...), so a drift in the machine's
+ * load lands on both alike.
+ */
+static int run_point(struct bench *b, const struct point *pt,
+		     struct result *cp, struct result *fl)
+{
+	struct result cr[MAX_REPEAT], fr[MAX_REPEAT];
+	int ret = 0;
+
+	for (size_t r = 0; r < b->o.repeat && !ret; r++) {
+		bool file_first = r % 2 == 0;
+
+		ret = run_fio(b, file_first ? &b->file : &b->copro, pt,
+			      file_first ? &fr[r] : &cr[r]);
+		if (!ret)
+			ret = run_fio(b, file_first ? &b->copro : &b->file, pt,
+				      file_first ? &cr[r] : &fr[r]);
+	}
+	if (ret)
+		return ret;
+	*cp = median(cr, b->o.repeat);
+	*fl = median(fr, b->o.repeat);
+	return 0;
+}
+
 static double ratio(double a, double b)
 {
 	return b > 0 ? a / b : 0;
@@ -257,9 +325,10 @@ static void baseline_text(const struct bench *b, char *buf, size_t len)
 	bench_fio_describe(&job, fio, sizeof(fio));
 	snprintf(buf, len,
 		 "nbdkit --foreground file file=DISK (its default threads), same disk "
-		 "file (written, then in the page cache), over a Unix socket; %s; the "
-		 "two servers alternate point by point; server CPU from /proc "
-		 "(process and children)", fio);
+		 "file (written, then in the page cache), over a Unix socket; %s; "
+		 "%" PRIu64 " runs per point and server, the servers alternating "
+		 "and taking turns to go first, medians reported; server CPU from "
+		 "/proc (process and children)", fio, b->o.repeat);
 }
 
 static void report_table(const struct bench *b, const struct result *cp,
@@ -268,8 +337,9 @@ static void report_table(const struct bench *b, const struct result *cp,
 	char base[1024], sz[CLI_SIZE_BUF];
 
 	baseline_text(b, base, sizeof(base));
-	printf("copro bench nbd: %" PRIu64 " s per run, %s disk\nbaseline: %s\n\n",
-	       b->o.seconds, cli_format_size(b->o.size, sz, sizeof(sz)), base);
+	printf("copro bench nbd: %" PRIu64 " s per run, median of %" PRIu64
+	       " runs per point, %s disk\nbaseline: %s\n\n",
+	       b->o.seconds, b->o.repeat, cli_format_size(b->o.size, sz, sizeof(sz)), base);
 	for (size_t i = 0; i < npoints; i++) {
 		const struct point *pt = &points[i];
 
@@ -319,6 +389,7 @@ static int report_json(const struct bench *b, const struct result *cp,
 	}
 	err |= cli_json_num(j, "cpu_per_io_ratio", worst_cpu);
 	err |= cli_json_int(j, "seconds_per_run", (long long)b->o.seconds);
+	err |= cli_json_int(j, "runs_per_point", (long long)b->o.repeat);
 	baseline_text(b, base, sizeof(base));
 	err |= cli_json_str(j, "baseline", base);
 	return cli_json_print("bench nbd", j, err, stdout);
@@ -399,13 +470,11 @@ int bench_nbd_main(int argc, char **argv)
 	if (!ret)
 		ret = start_servers(&b);
 	if (!ret && !b.o.json)
-		fprintf(stderr, "measuring: %zu points x 2 servers, %" PRIu64 " s each...\n",
-			npoints, b.o.seconds);
-	for (size_t i = 0; i < npoints && !ret; i++) {
-		ret = run_fio(&b, &b.file, &points[i], &fl[i]);
-		if (!ret)
-			ret = run_fio(&b, &b.copro, &points[i], &cp[i]);
-	}
+		fprintf(stderr, "measuring: %zu points x 2 servers x %" PRIu64
+			" runs, %" PRIu64 " s each...\n", npoints, b.o.repeat,
+			b.o.seconds);
+	for (size_t i = 0; i < npoints && !ret; i++)
+		ret = run_point(&b, &points[i], &cp[i], &fl[i]);
 	int rc = ret ? CLI_EXIT_FAILURE : 0;
 
 	if (!ret && b.o.json)
