@@ -46,8 +46,13 @@ static int wait_for(struct copro_rtkit *rtk, rtk_check_fn check, void *arg,
 			return -ETIMEDOUT;
 		}
 		if (!rtk->polled) {
-			copro_event_wait(&rtk->ev, key, left,
-					 COPRO_SPIN_DEFAULT_NS);
+			/*
+			 * No spin: the interrupt thread answers the coprocessor
+			 * and wakes this waiter once, when it is over; a spin
+			 * here only takes a core from the two threads doing
+			 * the work.
+			 */
+			copro_event_wait(&rtk->ev, key, left, 0);
 			continue;
 		}
 		ret = rtk->io->poll(rtk->io_ctx);
