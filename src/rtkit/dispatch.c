@@ -250,20 +250,23 @@ bool rtk_irq_handle(struct copro_rtkit *rtk, uint8_t ep, uint64_t msg)
 	rtk_stat_inc(&rtk->st.irq_handled);
 	d.restarted = d.crashed = d.syslog = d.recv = false;
 	d.cl = NULL;
+	atomic_fetch_add(&rtk->irq_busy, 1);
 	copro_rtkit_engine_receive(&rtk->eng, ep, msg, &out);
 	run_events(rtk, &out, &d);
 	wake = rtk_sync_quiet(rtk);
 	copro_mutex_unlock(&rtk->lock);
 	/*
-	 * Traced once taken (a message left to rtk_handle is traced there),
-	 * and before a waiter learns what it did: a boot that returns has
-	 * seen its last message in the trace.
+	 * Traced once taken (a message left to rtk_handle is traced there).
+	 * A waiter that saw what the engine did meanwhile waits for
+	 * irq_busy (see wait_for): a boot that returns has seen its last
+	 * message, and its answers, in the trace.
 	 */
 	if (rtk->ops->trace)
 		rtk->ops->trace(rtk->cfg.ctx, false, ep, msg, t);
-	if (wake)
-		copro_event_signal(&rtk->ev);
 	/* No callbacks: irq_safe let nothing through that has one. */
 	send_out(rtk, &out, send_irq);
+	atomic_fetch_sub(&rtk->irq_busy, 1);
+	if (atomic_exchange(&rtk->irq_waiter, false) || wake)
+		copro_event_signal(&rtk->ev);
 	return true;
 }

@@ -36,9 +36,21 @@ static int wait_for(struct copro_rtkit *rtk, rtk_check_fn check, void *arg,
 		ret = copro_rtkit_engine_crashed(&rtk->eng) ? -ECONNRESET
 							    : check(rtk, arg);
 		copro_mutex_unlock(&rtk->lock);
-		if (ret != -EINPROGRESS)
-			return ret;
 		left = copro_deadline_left(deadline);
+		if (ret != -EINPROGRESS) {
+			/*
+			 * The interrupt thread may still be tracing and answering
+			 * the message that got us here: wait for it (it signals
+			 * once it sees irq_waiter), within the timeout.
+			 */
+			if (!atomic_load(&rtk->irq_busy))
+				return ret;
+			atomic_store(&rtk->irq_waiter, true);
+			if (!atomic_load(&rtk->irq_busy) || left == 0)
+				return ret;
+			copro_event_wait(&rtk->ev, key, left, 0);
+			continue;
+		}
 		if (left == 0) {
 			copro_dev_err(&rtk->ld, "timed out after %lld ms waiting for %s",
 				      (long long)(timeout / COPRO_NSEC_PER_MSEC),

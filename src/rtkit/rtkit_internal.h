@@ -105,6 +105,14 @@ struct copro_rtkit {
 	_Atomic uint64_t generation;
 	_Atomic uint64_t started[COPRO_RTKIT_MAX_EPS / 64];
 	_Atomic bool discard; /* reinit drops what is still queued */
+	/*
+	 * rtk_irq_handle between its engine call and its last trace and
+	 * answer: a lifecycle wait that finds its condition met waits for
+	 * it (setting irq_waiter so it is signalled), so that a call that
+	 * returns has seen the message that ended it traced.
+	 */
+	_Atomic unsigned irq_busy;
+	_Atomic bool irq_waiter;
 	_Atomic int64_t timeout_ns; /* every wait; cfg's, or set later */
 
 	struct {
