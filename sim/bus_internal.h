@@ -107,6 +107,8 @@ struct dma_range {
  * an array outgrown is kept (retired) until the bus goes, as a reader
  * may still be looking at it.
  */
+#define BUS_DMA_CACHE_SLOTS 8
+
 struct bus_dma {
 	struct copro_rwlock lock;
 	_Atomic uint32_t seq;
@@ -114,6 +116,10 @@ struct bus_dma {
 	size_t n, cap;	     /* n: atomic loads and stores */
 	void **retired;
 	size_t nretired;
+	/* Freed allocations kept for reuse (bus_dma.c, dma_cache_*). */
+	void *cache[BUS_DMA_CACHE_SLOTS];
+	uint64_t cache_len[BUS_DMA_CACHE_SLOTS];
+	unsigned ncache;
 	uint64_t base, end; /* the DRAM window, page aligned */
 	_Atomic uint64_t faults;
 };

@@ -132,6 +132,18 @@ COPRO_API uint64_t copro_mbox_chan_id(const struct copro_mbox_chan *chan);
  */
 COPRO_API int copro_mbox_send(struct copro_mbox_chan *chan, const void *msg,
 			      size_t len, int64_t timeout_ns);
+/*
+ * How many messages copro_mbox_send would queue now without waiting: a
+ * snapshot (other senders may take the room), 0 once the channel is
+ * shutting down or revoked.
+ */
+COPRO_API unsigned copro_mbox_tx_room(struct copro_mbox_chan *chan);
+/*
+ * DEFERRED mode: received messages queued for rx and not yet handed back
+ * by it (one rx is handling counts). From rx_early, nonzero means that
+ * taking this message early would overtake them.
+ */
+COPRO_API unsigned copro_mbox_rx_queued(struct copro_mbox_chan *chan);
 /* A doorbell ring: a message with no payload. */
 COPRO_API int copro_mbox_ring(struct copro_mbox_chan *chan, int64_t timeout_ns);
 /*

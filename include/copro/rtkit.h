@@ -12,10 +12,13 @@
  * into a shared buffer is validated; bad input is logged and refused.
  * Every wait has a timeout; nothing here hangs on a silent coprocessor.
  *
- * Threads. On a threaded platform the mailbox worker delivers messages:
- * system endpoints are handled there and application messages reach
- * ops->recv_message from it (deferred context, may block briefly, may
- * send). ops->recv_message_early, when set, sees application messages
+ * Threads. On a threaded platform a system endpoint's message is handled
+ * in interrupt context when that needs no client callback (the handshake,
+ * power ACKs, buffers in the built-in modes: the answer goes out from the
+ * interrupt thread) and nothing received before it is still queued;
+ * otherwise, like application messages, it goes to the mailbox worker,
+ * which reaches ops->recv_message (deferred context, may block briefly,
+ * may send). ops->recv_message_early, when set, sees application messages
  * first, in interrupt context, and returns true to consume them. On an
  * unthreaded platform (<copro/platform.h>) there are no host threads at
  * all: the lifecycle calls poll while they wait, and the client calls
@@ -168,7 +171,9 @@ struct copro_rtkit_ops {
 	 * Optional: every message, both directions, once it was handed to
 	 * the mailbox or as it is received (before any validation). For
 	 * traces. Messages taken by recv_message_early are traced in
-	 * interrupt context, after the callback took them.
+	 * interrupt context, after the callback took them, and so are the
+	 * system messages the library handles there (an interrupt thread
+	 * answers the handshake's steps itself) and their answers.
 	 */
 	void (*trace)(void *ctx, bool to_iop, uint8_t ep, uint64_t msg,
 		      uint64_t time_ns);
@@ -320,6 +325,11 @@ struct copro_rtkit_stats {
 	uint64_t ioreport_echoed;
 	uint64_t crashes;
 	uint64_t restarts;	 /* HELLOs while running or handshaking */
+	/*
+	 * Of received: system messages handled in interrupt context (with
+	 * an interrupt thread, those that need no client callback).
+	 */
+	uint64_t irq_handled;
 };
 COPRO_API void copro_rtkit_get_stats(const struct copro_rtkit *rtk,
 				     struct copro_rtkit_stats *out);

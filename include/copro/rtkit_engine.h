@@ -196,6 +196,16 @@ COPRO_API void copro_rtkit_engine_init(struct copro_rtkit_engine *e,
 COPRO_API void copro_rtkit_engine_receive(struct copro_rtkit_engine *e, uint8_t ep,
 				uint64_t msg, struct copro_rtkit_out *out);
 /*
+ * Which event types receiving (ep, msg) now could emit, as a mask of
+ * 1u << enum copro_rtkit_event_type, without receiving it or changing
+ * anything: never less than copro_rtkit_engine_receive would emit in the
+ * same state. A glue that can run some events only in some contexts
+ * (client callbacks outside interrupt context, say) decides with it
+ * where to receive a message.
+ */
+COPRO_API unsigned copro_rtkit_engine_events_of(const struct copro_rtkit_engine *e,
+				  uint8_t ep, uint64_t msg);
+/*
  * The outcome of a BUFFER event. err < 0: the glue could not or would not
  * provide it (logged and counted with `why`, which may be NULL). Else the
  * buffer lives at `iova` (the request's when it named one) and is

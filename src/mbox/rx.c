@@ -242,6 +242,18 @@ unsigned mbox_rx_drain(struct copro_mbox_chan *chan)
 	return n;
 }
 
+unsigned copro_mbox_rx_queued(struct copro_mbox_chan *chan)
+{
+	uint32_t tail, head;
+
+	if (!chan || !chan->rx_buf)
+		return 0;
+	/* The tail first: the head read after it is never behind it. */
+	tail = atomic_load_explicit(&chan->rx_tail, memory_order_acquire);
+	head = atomic_load_explicit(&chan->rx_head, memory_order_acquire);
+	return mbox_ring_used(head, tail, chan->rx_cap);
+}
+
 /* Messages copro_mbox_free found undelivered (no consumer is left). */
 uint32_t mbox_rx_undelivered(struct copro_mbox_chan *chan)
 {

@@ -317,6 +317,20 @@ int copro_mbox_send(struct copro_mbox_chan *chan, const void *msg, size_t len,
 	return ret;
 }
 
+unsigned copro_mbox_tx_room(struct copro_mbox_chan *chan)
+{
+	unsigned room = 0;
+
+	if (!chan || !(chan->dir & COPRO_MBOX_DIR_TX))
+		return 0;
+	copro_mutex_lock(&chan->tx_lock);
+	if (!atomic_load(&chan->shutting) && !chan->revoked)
+		room = chan->tx_cap - mbox_ring_used(chan->tx_tail, chan->tx_rep,
+						     chan->tx_cap);
+	copro_mutex_unlock(&chan->tx_lock);
+	return room;
+}
+
 int copro_mbox_ring(struct copro_mbox_chan *chan, int64_t timeout_ns)
 {
 	return copro_mbox_send(chan, NULL, 0, timeout_ns);

@@ -103,13 +103,41 @@ void rtk_request_events(struct copro_rtkit *rtk,
 			rtk_shmem_free_all(rtk);
 }
 
-int rtk_send_out(struct copro_rtkit *rtk, const struct copro_rtkit_out *out)
+static int send_blocking(struct copro_rtkit *rtk, uint8_t ep, uint64_t msg)
+{
+	return rtk_send(rtk, ep, msg, rtk_timeout(rtk));
+}
+
+/*
+ * Interrupt context. rtk_irq_handle saw room for every answer; should
+ * another sender have taken it since, waiting for room here would wait
+ * for the "room again" interrupt this very thread has to run, so it runs
+ * the other lines itself meanwhile (as a polled waiter does), within the
+ * usual timeout.
+ */
+static int send_irq(struct copro_rtkit *rtk, uint8_t ep, uint64_t msg)
+{
+	uint64_t deadline = 0;
+	int ret;
+
+	while ((ret = rtk_send(rtk, ep, msg, 0)) == -EAGAIN) {
+		if (!deadline)
+			deadline = copro_deadline(rtk_timeout(rtk));
+		else if (copro_deadline_left(deadline) == 0)
+			return -ETIMEDOUT;
+		if (copro_platform_poll(rtk->p) <= 0)
+			copro_sleep_ns(RTK_POLL_IDLE_NS);
+	}
+	return ret;
+}
+
+static int send_out(struct copro_rtkit *rtk, const struct copro_rtkit_out *out,
+		    int (*send)(struct copro_rtkit *, uint8_t, uint64_t))
 {
 	int first = 0;
 
 	for (unsigned i = 0; i < out->n_msgs; i++) {
-		int err = rtk_send(rtk, out->msg[i].ep, out->msg[i].msg,
-				   rtk_timeout(rtk));
+		int err = send(rtk, out->msg[i].ep, out->msg[i].msg);
 
 		if (!err)
 			continue;
@@ -122,6 +150,11 @@ int rtk_send_out(struct copro_rtkit *rtk, const struct copro_rtkit_out *out)
 		copro_mutex_unlock(&rtk->lock);
 	}
 	return first;
+}
+
+int rtk_send_out(struct copro_rtkit *rtk, const struct copro_rtkit_out *out)
+{
+	return send_out(rtk, out, send_blocking);
 }
 
 static void run_callbacks(struct copro_rtkit *rtk, const struct deferred *d)
@@ -160,4 +193,80 @@ void rtk_handle(struct copro_rtkit *rtk, uint8_t ep, uint64_t msg)
 	copro_mutex_unlock(&rtk->lock);
 	rtk_send_out(rtk, &out);
 	run_callbacks(rtk, &d);
+}
+
+/* ---- interrupt context ------------------------------------------------- */
+
+/* Holders of the lock keep it briefly; one that does not is waited out in
+ * deferred context instead. */
+#define IRQ_LOCK_TRIES 64
+
+static bool irq_lock(struct copro_rtkit *rtk)
+{
+	for (unsigned i = 0; i < IRQ_LOCK_TRIES; i++) {
+		if (copro_mutex_trylock(&rtk->lock))
+			return true;
+		copro_cpu_relax();
+	}
+	return false;
+}
+
+/*
+ * Lock held. What the message makes the engine emit can run here: no
+ * event (an answer at most), or a buffer provided in a built-in mode. A
+ * client's shmem_setup, syslog copies, crashes, restarts and application
+ * messages go to the deferred path, whose callbacks may block.
+ */
+static bool irq_safe(struct copro_rtkit *rtk, uint8_t ep, uint64_t msg)
+{
+	unsigned ev = copro_rtkit_engine_events_of(&rtk->eng, ep, msg);
+
+	if (ev == 1u << COPRO_RTKIT_EV_BUFFER)
+		return !rtk->ops->shmem_setup;
+	return ev == 0;
+}
+
+bool rtk_irq_handle(struct copro_rtkit *rtk, uint8_t ep, uint64_t msg)
+{
+	struct copro_rtkit_out out;
+	struct deferred d;
+	uint64_t t = copro_time_ns();
+	bool wake;
+
+	if (rtk->polled || !rtk->io->irq_ready ||
+	    ep >= COPRO_RTKIT_APP_EP_START || atomic_load(&rtk->discard) ||
+	    atomic_load(&rtk->crashed) || !irq_lock(rtk))
+		return false;
+	/*
+	 * Room for as many answers as one message can produce, and nothing
+	 * received before it left to the deferred path (order holds).
+	 */
+	if (!irq_safe(rtk, ep, msg) ||
+	    !rtk->io->irq_ready(rtk->io_ctx, COPRO_RTKIT_OUT_MSGS)) {
+		copro_mutex_unlock(&rtk->lock);
+		return false;
+	}
+	rtk_stat_inc(&rtk->st.received);
+	rtk_stat_inc(&rtk->st.irq_handled);
+	d.restarted = d.crashed = d.syslog = d.recv = false;
+	d.cl = NULL;
+	atomic_fetch_add(&rtk->irq_busy, 1);
+	copro_rtkit_engine_receive(&rtk->eng, ep, msg, &out);
+	run_events(rtk, &out, &d);
+	wake = rtk_sync_quiet(rtk);
+	copro_mutex_unlock(&rtk->lock);
+	/*
+	 * Traced once taken (a message left to rtk_handle is traced there).
+	 * A waiter that saw what the engine did meanwhile waits for
+	 * irq_busy (see wait_for): a boot that returns has seen its last
+	 * message, and its answers, in the trace.
+	 */
+	if (rtk->ops->trace)
+		rtk->ops->trace(rtk->cfg.ctx, false, ep, msg, t);
+	/* No callbacks: irq_safe let nothing through that has one. */
+	send_out(rtk, &out, send_irq);
+	atomic_fetch_sub(&rtk->irq_busy, 1);
+	if (atomic_exchange(&rtk->irq_waiter, false) || wake)
+		copro_event_signal(&rtk->ev);
+	return true;
 }

@@ -236,6 +236,68 @@ void copro_rtkit_engine_receive(struct copro_rtkit_engine *e, uint8_t ep,
 	}
 }
 
+#define EV_BIT(t) (1u << (t))
+
+static bool any_buffer(const struct copro_rtkit_engine *e)
+{
+	for (unsigned ep = 0; ep < COPRO_RTKIT_ENGINE_SYS_EPS; ep++)
+		if (e->bufs[ep].present || e->bufs[ep].pending)
+			return true;
+	return false;
+}
+
+/* Follows copro_rtkit_engine_receive and what it calls, erring high. */
+unsigned copro_rtkit_engine_events_of(const struct copro_rtkit_engine *e,
+				      uint8_t ep, uint64_t msg)
+{
+	unsigned type = (unsigned)RTK_EP_TYPE(msg);
+	unsigned forget = any_buffer(e) ? EV_BIT(COPRO_RTKIT_EV_FREE_BUFFERS)
+					: 0;
+
+	if (e->crashed)
+		return 0;
+	if (ep == COPRO_RTKIT_EP_MGMT) {
+		switch (RTK_MGMT_TYPE(msg)) {
+		case RTK_MGMT_HELLO:
+			/* A new session: the old one's buffers go. */
+			return forget |
+			       (e->phase == COPRO_RTKIT_PHASE_RUNNING
+					? EV_BIT(COPRO_RTKIT_EV_RESTARTED)
+					: 0);
+		case RTK_MGMT_SET_IOP_PWR_STATE_ACK:
+			/* The takeover's last step forgets the old session. */
+			return e->phase == COPRO_RTKIT_PHASE_TAKEOVER_IOP ? forget
+									  : 0;
+		default:
+			return 0;
+		}
+	}
+	if (!copro_rtkit_engine_has_ep(e, ep))
+		return 0; /* refused, or answered without a map */
+	switch (ep) {
+	case COPRO_RTKIT_EP_CRASHLOG:
+		if (type != RTK_BUFFER_REQUEST)
+			return 0;
+		return e->bufs[ep].present ? EV_BIT(COPRO_RTKIT_EV_CRASHED)
+					   : EV_BIT(COPRO_RTKIT_EV_BUFFER);
+	case COPRO_RTKIT_EP_SYSLOG:
+		if (type == RTK_BUFFER_REQUEST)
+			return EV_BIT(COPRO_RTKIT_EV_BUFFER);
+		return type == RTK_SYSLOG_LOG ? EV_BIT(COPRO_RTKIT_EV_SYSLOG) : 0;
+	case COPRO_RTKIT_EP_IOREPORT:
+		return type == RTK_BUFFER_REQUEST ? EV_BIT(COPRO_RTKIT_EV_BUFFER)
+						  : 0;
+	case COPRO_RTKIT_EP_OSLOG:
+		return RTK_OSLOG_TYPE(msg) == RTK_OSLOG_INIT
+			       ? EV_BIT(COPRO_RTKIT_EV_BUFFER)
+			       : 0;
+	default:
+		return ep >= COPRO_RTKIT_APP_EP_START && eng_bit(e->started, ep)
+			       ? EV_BIT(COPRO_RTKIT_EV_RECV)
+			       : 0;
+	}
+}
+
 /* ---- state ------------------------------------------------------------------ */
 
 enum copro_rtkit_phase copro_rtkit_engine_phase(const struct copro_rtkit_engine *e)

@@ -36,9 +36,21 @@ static int wait_for(struct copro_rtkit *rtk, rtk_check_fn check, void *arg,
 		ret = copro_rtkit_engine_crashed(&rtk->eng) ? -ECONNRESET
 							    : check(rtk, arg);
 		copro_mutex_unlock(&rtk->lock);
-		if (ret != -EINPROGRESS)
-			return ret;
 		left = copro_deadline_left(deadline);
+		if (ret != -EINPROGRESS) {
+			/*
+			 * The interrupt thread may still be tracing and answering
+			 * the message that got us here: wait for it (it signals
+			 * once it sees irq_waiter), within the timeout.
+			 */
+			if (!atomic_load(&rtk->irq_busy))
+				return ret;
+			atomic_store(&rtk->irq_waiter, true);
+			if (!atomic_load(&rtk->irq_busy) || left == 0)
+				return ret;
+			copro_event_wait(&rtk->ev, key, left, 0);
+			continue;
+		}
 		if (left == 0) {
 			copro_dev_err(&rtk->ld, "timed out after %lld ms waiting for %s",
 				      (long long)(timeout / COPRO_NSEC_PER_MSEC),
@@ -46,8 +58,13 @@ static int wait_for(struct copro_rtkit *rtk, rtk_check_fn check, void *arg,
 			return -ETIMEDOUT;
 		}
 		if (!rtk->polled) {
-			copro_event_wait(&rtk->ev, key, left,
-					 COPRO_SPIN_DEFAULT_NS);
+			/*
+			 * No spin: the interrupt thread answers the coprocessor
+			 * and wakes this waiter once, when it is over; a spin
+			 * here only takes a core from the two threads doing
+			 * the work.
+			 */
+			copro_event_wait(&rtk->ev, key, left, 0);
 			continue;
 		}
 		ret = rtk->io->poll(rtk->io_ctx);
@@ -96,6 +113,23 @@ static int boot_check(struct copro_rtkit *rtk, void *arg)
 static int pwr_check(struct copro_rtkit *rtk, void *arg)
 {
 	return copro_rtkit_engine_pwr_wait(&rtk->eng, *(bool *)arg);
+}
+
+/* What wait_for, boot_check and pwr_check read. */
+uint64_t rtk_wait_state(const struct copro_rtkit_engine *e)
+{
+	enum copro_rtkit_phase ph = copro_rtkit_engine_phase(e);
+	/* The phases boot_check tells apart; every other one is "booting". */
+	uint64_t phase = ph == COPRO_RTKIT_PHASE_RUNNING ||
+					 ph == COPRO_RTKIT_PHASE_FAILED ||
+					 ph == COPRO_RTKIT_PHASE_IDLE
+				 ? (uint64_t)ph
+				 : 0xff;
+
+	return (uint64_t)copro_rtkit_engine_crashed(e) | phase << 8 |
+	       (uint64_t)(uint16_t)-copro_rtkit_engine_boot_error(e) << 16 |
+	       (uint64_t)(uint16_t)-copro_rtkit_engine_pwr_wait(e, false) << 32 |
+	       (uint64_t)(uint16_t)-copro_rtkit_engine_pwr_wait(e, true) << 48;
 }
 
 /* ---- steps ------------------------------------------------------------- */

@@ -45,7 +45,7 @@ bool rtk_ep_started(struct copro_rtkit *rtk, uint8_t ep)
 }
 
 /* Lock held. */
-void rtk_sync(struct copro_rtkit *rtk)
+bool rtk_sync_quiet(struct copro_rtkit *rtk)
 {
 	const struct copro_rtkit_engine *e = &rtk->eng;
 
@@ -55,7 +55,19 @@ void rtk_sync(struct copro_rtkit *rtk)
 	for (unsigned i = 0; i < COPRO_RTKIT_MAX_EPS / 64; i++)
 		atomic_store_explicit(&rtk->started[i], e->started[i],
 				      memory_order_release);
-	copro_event_signal(&rtk->ev);
+	uint64_t ws = rtk_wait_state(e);
+
+	/* A futex wake per message cost the handshake a wake-up each. */
+	if (ws == rtk->wait_state)
+		return false;
+	rtk->wait_state = ws;
+	return true;
+}
+
+void rtk_sync(struct copro_rtkit *rtk)
+{
+	if (rtk_sync_quiet(rtk))
+		copro_event_signal(&rtk->ev);
 }
 
 /* Engine log lines go out under this device's name. */
@@ -201,10 +213,18 @@ static int mbox_flush(void *ctx, int64_t timeout_ns)
 	return copro_mbox_flush(((struct copro_rtkit *)ctx)->chan, timeout_ns);
 }
 
+static bool mbox_irq_ready(void *ctx, unsigned n)
+{
+	struct copro_mbox_chan *chan = ((struct copro_rtkit *)ctx)->chan;
+
+	return !copro_mbox_rx_queued(chan) && copro_mbox_tx_room(chan) >= n;
+}
+
 static const struct rtk_io mbox_io = {
 	.send = mbox_send,
 	.poll = mbox_poll,
 	.flush = mbox_flush,
+	.irq_ready = mbox_irq_ready,
 };
 
 static bool mbox_msg(struct copro_rtkit *rtk, const void *msg, size_t len,
@@ -237,13 +257,16 @@ static bool mbox_rx_early(void *ctx, struct copro_mbox_chan *chan,
 {
 	struct copro_rtkit *rtk = ctx;
 	struct copro_asc_msg m;
+	uint8_t ep;
 
 	(void)chan;
 	if (len != sizeof(m))
 		return false; /* rx refuses it, with a log line */
 	memcpy(&m, msg, sizeof(m));
-	return rtk_app_rx_early(rtk, (uint8_t)(m.msg1 & RTK_ASC_EP_MASK),
-				m.msg0);
+	ep = (uint8_t)(m.msg1 & RTK_ASC_EP_MASK);
+	if (ep >= COPRO_RTKIT_APP_EP_START)
+		return rtk_app_rx_early(rtk, ep, m.msg0);
+	return rtk_irq_handle(rtk, ep, m.msg0);
 }
 
 int copro_rtkit_create(struct copro_platform *p, int node,
@@ -270,7 +293,12 @@ int copro_rtkit_create(struct copro_platform *p, int node,
 		return ret;
 	rtk->io_ctx = rtk;
 	cl.ctx = rtk;
-	if (rtk->ops->recv_message_early)
+	/*
+	 * With an interrupt thread, system messages are handled in it when
+	 * they can be (rtk_irq_handle): the answer goes out from there, one
+	 * thread hop instead of three per step of a handshake.
+	 */
+	if (rtk->ops->recv_message_early || !rtk->polled)
 		cl.rx_early = mbox_rx_early;
 	ret = copro_mbox_request_dt(p, node, cfg->mbox_name, 0, &cl,
 				    &rtk->chan);
@@ -397,6 +425,7 @@ void copro_rtkit_get_stats(const struct copro_rtkit *rtk,
 	out->received = atomic_load(&r->st.received);
 	out->refused = atomic_load(&r->st.refused) + es.refused;
 	out->syslog_lines = atomic_load(&r->st.syslog_lines);
+	out->irq_handled = atomic_load(&r->st.irq_handled);
 	out->ioreport_echoed = es.ioreport_echoed;
 	out->crashes = es.crashes;
 	out->restarts = es.restarts;

@@ -65,6 +65,13 @@ struct rtk_io {
 	/* Polled mode: move messages; how many were handled, or < 0. */
 	int (*poll)(void *ctx);
 	int (*flush)(void *ctx, int64_t timeout_ns);
+	/*
+	 * Optional, interrupt context: may a message be handled right here,
+	 * its answers (up to n) sent without waiting? False while messages
+	 * received before it wait for the deferred path, or the send queue
+	 * has less room.
+	 */
+	bool (*irq_ready)(void *ctx, unsigned n);
 };
 
 struct copro_rtkit {
@@ -78,8 +85,13 @@ struct copro_rtkit {
 	bool polled;
 
 	struct copro_mutex lock;
-	/* Signalled on every change a waiter may be waiting for. */
+	/*
+	 * Signalled when what a lifecycle wait checks changes (see
+	 * rtk_wait_state), not on every message: a boot's waiter sleeps
+	 * through the handshake until it is over.
+	 */
 	struct copro_event ev;
+	uint64_t wait_state; /* under lock: the last one signalled */
 
 	/* Under lock. */
 	struct copro_rtkit_engine eng;
@@ -93,10 +105,19 @@ struct copro_rtkit {
 	_Atomic uint64_t generation;
 	_Atomic uint64_t started[COPRO_RTKIT_MAX_EPS / 64];
 	_Atomic bool discard; /* reinit drops what is still queued */
+	/*
+	 * rtk_irq_handle between its engine call and its last trace and
+	 * answer: a lifecycle wait that finds its condition met waits for
+	 * it (setting irq_waiter so it is signalled), so that a call that
+	 * returns has seen the message that ended it traced.
+	 */
+	_Atomic unsigned irq_busy;
+	_Atomic bool irq_waiter;
 	_Atomic int64_t timeout_ns; /* every wait; cfg's, or set later */
 
 	struct {
 		_Atomic uint64_t sent, received, refused, syslog_lines;
+		_Atomic uint64_t irq_handled; /* of received: rtk_irq_handle */
 	} st;
 	char name[64];
 };
@@ -114,9 +135,17 @@ bool rtk_ep_started(struct copro_rtkit *rtk, uint8_t ep);
 void rtk_stat_inc(_Atomic uint64_t *c);
 /* Refresh the atomics from the engine and wake waiters; lock held. */
 void rtk_sync(struct copro_rtkit *rtk);
+/* rtk_sync without the wake: true when waiters need one (signal rtk->ev). */
+bool rtk_sync_quiet(struct copro_rtkit *rtk);
 
 /* dispatch.c */
 void rtk_handle(struct copro_rtkit *rtk, uint8_t ep, uint64_t msg);
+/*
+ * Interrupt context: handle a system endpoint's message here when that
+ * needs no client callback and nothing queued before it waits; true when
+ * it did, false to leave it to rtk_handle in deferred context.
+ */
+bool rtk_irq_handle(struct copro_rtkit *rtk, uint8_t ep, uint64_t msg);
 /*
  * Send what a host request made the engine produce (lock not held);
  * failures go back to the engine. The first error, or 0.
@@ -128,6 +157,11 @@ void rtk_request_events(struct copro_rtkit *rtk,
 
 /* lifecycle.c: forget the coprocessor's state; lock held. */
 void rtk_reinit_locked(struct copro_rtkit *rtk);
+/*
+ * Everything the lifecycle waits' checks read from the engine, packed:
+ * while it is unchanged no waiter has anything to wake up for.
+ */
+uint64_t rtk_wait_state(const struct copro_rtkit_engine *e);
 
 /* shmem.c (lock held) */
 /*

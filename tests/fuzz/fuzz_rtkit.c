@@ -188,10 +188,14 @@ static void receive(struct copro_rtkit_engine *e, struct glue *g, uint8_t ep,
 {
 	struct copro_rtkit_out out;
 	bool crashed = copro_rtkit_engine_crashed(e);
+	unsigned may = copro_rtkit_engine_events_of(e, ep, msg);
 
 	copro_rtkit_engine_receive(e, ep, msg, &out);
 	if (crashed)
 		CHECK(out.n_msgs == 0 && out.n_ev == 0);
+	/* The glue decides by it where a message may run: never less. */
+	for (unsigned i = 0; i < out.n_ev; i++)
+		CHECK(may & (1u << out.ev[i].type));
 	run_events(e, g, &out);
 }
 

@@ -103,7 +103,9 @@ static int fz_flush(void *ctx, int64_t timeout_ns)
 	return 0;
 }
 
-static const struct rtk_io fz_io = { fz_send, fz_poll, fz_flush };
+static const struct rtk_io fz_io = {
+	.send = fz_send, .poll = fz_poll, .flush = fz_flush,
+};
 
 /* Client callbacks that look at everything they are given. */
 static void on_crashed(void *ctx, const struct copro_crashlog *cl)

@@ -376,6 +376,54 @@ static void run_overflow(void **state, bool rx_use_room)
 	fx_close(&f);
 }
 
+/*
+ * copro_mbox_rx_queued counts what rx has not handed back, the message
+ * it is handling included: what an rx_early taking a message would
+ * overtake.
+ */
+struct queued_arg {
+	struct copro_mbox_chan *chan;
+	unsigned n;
+};
+
+static bool queued_is(void *arg)
+{
+	struct queued_arg *q = arg;
+
+	return copro_mbox_rx_queued(q->chan) == q->n;
+}
+
+static void test_rx_queued(void **state)
+{
+	struct fixture f;
+	struct queued_arg q;
+
+	fx_open(&f, state, false, COPRO_MBOX_RX_DEFERRED, OVF_RING);
+	q.chan = f.chan;
+	assert_int_equal(copro_mbox_rx_queued(f.chan), 0);
+	/*
+	 * Threaded: the worker blocks in rx on the first message. Polled:
+	 * dispatching the interrupt fills the ring, nobody drains it.
+	 */
+	if (f.e->threaded) {
+		atomic_store(&f.r.gate_closed, true);
+		inject_seq(f.t, CHAN, 0, 5);
+	} else {
+		inject_seq(f.t, CHAN, 0, 5);
+		copro_platform_poll(f.e->p);
+	}
+	q.n = 5;
+	assert_true(test_wait_until(queued_is, &q, TEST_TIMEOUT_NS));
+	trec_open_gate(&f.r);
+	struct rx_arg a = { &f.r, 5 };
+
+	assert_true(tenv_wait(f.e, f.e->threaded ? NULL : f.chan, rx_has, &a));
+	q.n = 0;
+	assert_true(test_wait_until(queued_is, &q, TEST_TIMEOUT_NS));
+	check_rx_order(&f.r, 5);
+	fx_close(&f);
+}
+
 static void test_rx_overflow_enospc(void **state)
 {
 	run_overflow(state, false);
@@ -535,6 +583,7 @@ int main(void)
 		TEST_BOTH(test_rx_deferred, tenv_setup, tenv_teardown),
 		TEST_BOTH(test_rx_counted_before_client, tenv_setup, tenv_teardown),
 		TEST_BOTH(test_rx_early, tenv_setup, tenv_teardown),
+		TEST_BOTH(test_rx_queued, tenv_setup, tenv_teardown),
 		TEST_BOTH(test_rx_overflow_enospc, tenv_setup, tenv_teardown),
 		TEST_BOTH(test_rx_overflow_room, tenv_setup, tenv_teardown),
 		TEST_BOTH(test_echo_irq, tenv_setup, tenv_teardown),

@@ -505,8 +505,11 @@ static void test_backpressure(void **state)
 	cfg.stalled = true;
 	fx_open(&f, state, &cfg, 4);
 	/* One in the hardware (never completing), three queued: full. */
-	for (unsigned i = 0; i < 4; i++)
+	assert_int_equal(copro_mbox_tx_room(f.chan), 4);
+	for (unsigned i = 0; i < 4; i++) {
 		assert_int_equal(tsend(f.chan, i, 0, 0), 0);
+		assert_int_equal(copro_mbox_tx_room(f.chan), 3 - i);
+	}
 	assert_int_equal(tctrl_hw_count(f.t, CHAN), 1);
 	assert_int_equal(tsend(f.chan, 4, 0, 0), -EAGAIN);
 	assert_int_equal(tsend(f.chan, 4, 0, 20 * COPRO_NSEC_PER_MSEC),
@@ -540,6 +543,8 @@ static void test_backpressure(void **state)
 	copro_mbox_get_stats(f.chan, &st);
 	assert_int_equal(st.sent, 5);
 	assert_int_equal(st.tx_done, 5);
+	/* Every tx_done has run: the whole queue is free again. */
+	assert_int_equal(copro_mbox_tx_room(f.chan), 4);
 	fx_close(&f);
 }
 

@@ -57,10 +57,25 @@ static void logged(struct bench *b, const char *what)
 		fail_msg("log lacks \"%s\":\n%s", what, b->log);
 }
 
+/*
+ * Every step also checks copro_rtkit_engine_events_of against what the
+ * step emitted: the glue handles a message in interrupt context on its
+ * word, so it may say more than happens, never less.
+ */
 static void rx(struct bench *b, uint8_t ep, uint64_t msg)
 {
+	unsigned may = copro_rtkit_engine_events_of(&b->e, ep, msg);
+
 	copro_rtkit_engine_receive(&b->e, ep, msg, &b->out);
+	for (unsigned i = 0; i < b->out.n_ev; i++)
+		if (!(may & (1u << b->out.ev[i].type)))
+			fail_msg("ep 0x%02x msg 0x%016llx emitted event %d;"
+				 " events_of said 0x%x",
+				 ep, (unsigned long long)msg, b->out.ev[i].type,
+				 may);
 }
+
+#define EV(t) (1u << COPRO_RTKIT_EV_##t)
 
 /* The step's messages are exactly these (ep, msg) pairs. */
 static void sent(struct bench *b, unsigned n, ...)
@@ -114,6 +129,59 @@ static void provide(struct bench *b, uint8_t ep, uint64_t iova, bool answer)
 }
 
 /* ---- the boot handshake ----------------------------------------------- */
+
+/*
+ * What the glue's interrupt-context path relies on: the handshake's
+ * messages emit nothing but buffers; restarts, crashes, syslog lines and
+ * application messages are announced.
+ */
+static void test_events_of(void **state)
+{
+	struct bench b;
+	const struct copro_rtkit_engine *e = &b.e;
+
+	(void)state;
+	init(&b, NULL);
+	assert_int_equal(copro_rtkit_engine_boot(&b.e, &b.out), 0);
+	assert_int_equal(copro_rtkit_engine_events_of(
+				 e, 0, MGMT(RTK_MGMT_HELLO, RTK_HELLO_MAKE(11, 12))),
+			 0);
+	rx(&b, 0, MGMT(RTK_MGMT_HELLO, RTK_HELLO_MAKE(11, 12)));
+	assert_int_equal(copro_rtkit_engine_events_of(
+				 e, 0, MGMT(RTK_MGMT_EPMAP, SYS_MAP)), 0);
+	rx(&b, 0, MGMT(RTK_MGMT_EPMAP, SYS_MAP));
+	rx(&b, 0, MGMT(RTK_MGMT_EPMAP, 1 | RTK_EPMAP_BASE_MAKE(1) | RTK_EPMAP_LAST));
+	assert_int_equal(copro_rtkit_engine_events_of(e, 1, BUFREQ(4, 0)),
+			 EV(BUFFER));
+	assert_int_equal(copro_rtkit_engine_events_of(e, 2, BUFREQ(4, 0)),
+			 EV(BUFFER));
+	/* Not in the map: refused, nothing to run. */
+	assert_int_equal(copro_rtkit_engine_events_of(e, 5, BUFREQ(4, 0)), 0);
+	rx(&b, 1, BUFREQ(4, 0));
+	provide(&b, 1, 0x1000, true);
+	/* With a buffer, the crashlog's request means a crash. */
+	assert_int_equal(copro_rtkit_engine_events_of(e, 1, BUFREQ(4, 0)),
+			 EV(CRASHED));
+	assert_int_equal(copro_rtkit_engine_events_of(
+				 e, 2, RTK_EP_TYPE_MAKE(RTK_SYSLOG_LOG)),
+			 EV(SYSLOG));
+	assert_int_equal(copro_rtkit_engine_events_of(e, 0, IOP_ACK(ON)), 0);
+	rx(&b, 0, IOP_ACK(ON));
+	rx(&b, 0, AP_ACK(ON));
+	assert_true(copro_rtkit_engine_running(e));
+	/* A HELLO now is a restart: the buffers go, the client is told. */
+	assert_int_equal(copro_rtkit_engine_events_of(
+				 e, 0, MGMT(RTK_MGMT_HELLO, RTK_HELLO_MAKE(11, 12))),
+			 EV(FREE_BUFFERS) | EV(RESTARTED));
+	/* Application endpoints: only started ones reach the client. */
+	assert_int_equal(copro_rtkit_engine_events_of(e, 0x20, 1), 0);
+	assert_int_equal(copro_rtkit_engine_start_ep(&b.e, 0x20, &b.out), 0);
+	assert_int_equal(copro_rtkit_engine_events_of(e, 0x20, 1), EV(RECV));
+	rx(&b, 1, BUFREQ(4, 0));
+	event(&b, 0, COPRO_RTKIT_EV_CRASHED);
+	/* A dead coprocessor's messages are only refused. */
+	assert_int_equal(copro_rtkit_engine_events_of(e, 0x20, 1), 0);
+}
 
 static void test_boot(void **state)
 {
@@ -681,6 +749,7 @@ static void test_abort(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_events_of),
 		cmocka_unit_test(test_boot),
 		cmocka_unit_test(test_hello_first),
 		cmocka_unit_test(test_wake_on_boot),

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include <copro/regs/rtkit.h>
@@ -235,6 +236,112 @@ static void test_ioreport(void **state)
 	test_rtk_close(&t);
 }
 
+/*
+ * With an interrupt thread, a message whose handling needs no client
+ * callback is answered from interrupt context (one thread hop instead of
+ * three); an application message goes to the worker; a polled host
+ * handles everything where it polls.
+ */
+static void test_interrupt_context(void **state)
+{
+	bool threaded = test_threaded(state);
+	struct copro_rtkit_stats before, after;
+	struct test_rtk t;
+	size_t cur;
+	uint64_t got, a = sys_msg(RTK_IOREPORT_UNKNOWN1, 0x1234);
+
+	test_rtk_open(&t, threaded, NULL);
+	assert_int_equal(test_rtk_create(&t, &(struct copro_rtkit_config){ 0 }),
+			 0);
+	assert_int_equal(test_rtk_boot(&t), 0);
+	copro_rtkit_get_stats(t.rtk, &before);
+	if (!threaded)
+		assert_int_equal(before.irq_handled, 0);
+	cur = test_iop_count(t.iop);
+	/* Nobody holds the library's lock now: nothing sends it elsewhere. */
+	test_iop_send(t.iop, COPRO_RTKIT_EP_IOREPORT, a);
+	assert_true(test_rtk_wait_ap(&t, &cur, COPRO_RTKIT_EP_IOREPORT, -1, &got));
+	assert_int_equal(got, a);
+	copro_rtkit_get_stats(t.rtk, &after);
+	assert_int_equal(after.received, before.received + 1);
+	assert_int_equal(after.irq_handled, before.irq_handled + threaded);
+	test_rtk_close(&t);
+}
+
+/* Holds the firmware in its first application message until opened. */
+struct gate {
+	_Atomic bool closed;
+};
+
+static bool gate_hook(void *ctx, struct test_iop *iop, uint8_t ep,
+		      uint64_t msg)
+{
+	struct gate *g = ctx;
+
+	(void)iop;
+	(void)msg;
+	if (ep < TEST_IOP_APP_EP)
+		return false;
+	while (atomic_load(&g->closed))
+		copro_sleep_ns(100 * COPRO_NSEC_PER_USEC);
+	return true;
+}
+
+struct received_arg {
+	struct copro_rtkit *rtk;
+	uint64_t n;
+};
+
+static bool received(void *arg)
+{
+	struct received_arg *a = arg;
+	struct copro_rtkit_stats st;
+
+	copro_rtkit_get_stats(a->rtk, &st);
+	return st.received >= a->n;
+}
+
+/*
+ * Back-pressure: with the send queue full, the interrupt thread must not
+ * take a message whose answer it could not send without waiting (the
+ * "room again" interrupt it would wait for runs on the interrupt thread
+ * itself). The message goes to the worker, whose send waits for room,
+ * and the answer leaves once the coprocessor drains its FIFO.
+ */
+static void test_full_send_queue_defers(void **state)
+{
+	struct gate g = { .closed = true };
+	struct test_iop_config icfg = { .hook = gate_hook, .hook_ctx = &g };
+	struct copro_rtkit_stats before, after;
+	struct test_rtk t;
+	struct received_arg ra;
+	unsigned n = 0;
+	size_t cur;
+	uint64_t got, a = sys_msg(RTK_IOREPORT_UNKNOWN1, 0x5678);
+
+	test_rtk_open(&t, test_threaded(state), &icfg);
+	assert_int_equal(test_rtk_create(&t, &(struct copro_rtkit_config){ 0 }),
+			 0);
+	assert_int_equal(test_rtk_boot(&t), 0);
+	assert_int_equal(copro_rtkit_start_ep(t.rtk, TEST_IOP_APP_EP), 0);
+	/* The firmware stops in the first; its FIFO, then the queue fill. */
+	while (copro_rtkit_send_message(t.rtk, TEST_IOP_APP_EP, n, 0) == 0)
+		n++;
+	assert_true(n > 16);
+	copro_rtkit_get_stats(t.rtk, &before);
+	cur = test_iop_count(t.iop);
+	assert_int_equal(test_iop_send(t.iop, COPRO_RTKIT_EP_IOREPORT, a), 0);
+	ra = (struct received_arg){ t.rtk, before.received + 1 };
+	assert_true(test_rtk_wait(&t, received, &ra));
+	atomic_store(&g.closed, false);
+	assert_true(test_rtk_wait_ap(&t, &cur, COPRO_RTKIT_EP_IOREPORT, -1, &got));
+	assert_int_equal(got, a);
+	copro_rtkit_get_stats(t.rtk, &after);
+	assert_int_equal(after.irq_handled, before.irq_handled);
+	assert_int_equal(after.ioreport_echoed, before.ioreport_echoed + 1);
+	test_rtk_close(&t);
+}
+
 static void test_oslog(void **state)
 {
 	struct test_rtk t;
@@ -319,6 +426,9 @@ int main(void)
 		TEST_BOTH(test_syslog_entry_past_buffer, NULL, NULL),
 		TEST_BOTH(test_syslog_before_init_or_buffer, NULL, NULL),
 		TEST_BOTH(test_ioreport, NULL, NULL),
+		TEST_BOTH(test_interrupt_context, NULL, NULL),
+		/* Polled, the waiting send would be the test's own thread. */
+		TEST_THREADED(test_full_send_queue_defers, NULL, NULL),
 		TEST_BOTH(test_oslog, NULL, NULL),
 		TEST_BOTH(test_unknown_endpoints, NULL, NULL),
 	};
