@@ -314,15 +314,19 @@ static void rx_set_ap(struct copro_sim_rtkit *fw, uint64_t msg)
 	case FW_PWR_ON:
 		if (fw->phase != PH_BOOTED) {
 			missing_eps(fw, missing, sizeof(missing));
+			/*
+			 * The detail first: the refusal counts it, and
+			 * whoever waits for the count may read the log.
+			 */
+			if (missing[0] && fw->phase == PH_STARTEP)
+				copro_dev_warn(&fw->ld, "not started: %s",
+					       missing);
 			fw_refuse(fw, 0, msg, "AP ON before boot completed (%s)",
 				  fw->phase == PH_STARTEP
 					  ? "system endpoints not started"
 				  : fw->phase < PH_STARTEP
 					  ? "handshake not finished"
 					  : "IOP not on");
-			if (missing[0] && fw->phase == PH_STARTEP)
-				copro_dev_warn(&fw->ld, "not started: %s",
-					       missing);
 			return;
 		}
 		break;
