@@ -468,7 +468,7 @@ static int chan_bind(struct copro_mbox_controller *ctrl, uint64_t id,
 		chan_destroy(chan);
 		return -EINVAL;
 	}
-	chan->dir = dir;
+	atomic_store_explicit(&chan->dir, dir, memory_order_release);
 	copro_dev_dbg(&ctrl->ld, "channel %" PRIu64 " bound (%s%s)", id,
 		      dir & COPRO_MBOX_DIR_TX ? "tx" : "",
 		      dir & COPRO_MBOX_DIR_RX ? "rx" : "");
@@ -605,7 +605,7 @@ size_t copro_mbox_mtu(const struct copro_mbox_chan *chan)
 
 unsigned copro_mbox_dir(const struct copro_mbox_chan *chan)
 {
-	return chan->dir;
+	return atomic_load_explicit(&chan->dir, memory_order_acquire);
 }
 
 enum copro_mbox_txdone copro_mbox_txdone_mode(const struct copro_mbox_chan *chan)

@@ -78,7 +78,11 @@ struct copro_mbox_chan {
 	struct copro_mbox_chan *next; /* ctrl->chans, under ctrl->lock */
 	struct copro_mbox_client cl;
 	uint64_t id;
-	unsigned dir;
+	/*
+	 * What startup reported, published once it returned: a message
+	 * delivered during startup may already ask (0 until then).
+	 */
+	_Atomic unsigned dir;
 	void *priv;
 	size_t mtu;
 	enum copro_mbox_txdone txdone;

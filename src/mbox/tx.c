@@ -264,7 +264,8 @@ static int tx_check(const struct copro_mbox_chan *chan, const void *msg,
 {
 	if (!chan || (len && !msg))
 		return -EINVAL;
-	if (!(chan->dir & COPRO_MBOX_DIR_TX))
+	if (!(atomic_load_explicit(&chan->dir, memory_order_acquire) &
+	      COPRO_MBOX_DIR_TX))
 		return -EOPNOTSUPP;
 	if (len > chan->mtu)
 		return -EMSGSIZE;
@@ -321,7 +322,8 @@ unsigned copro_mbox_tx_room(struct copro_mbox_chan *chan)
 {
 	unsigned room = 0;
 
-	if (!chan || !(chan->dir & COPRO_MBOX_DIR_TX))
+	if (!chan || !(atomic_load_explicit(&chan->dir, memory_order_acquire) &
+		       COPRO_MBOX_DIR_TX))
 		return 0;
 	copro_mutex_lock(&chan->tx_lock);
 	if (!atomic_load(&chan->shutting) && !chan->revoked)
@@ -396,7 +398,8 @@ int copro_mbox_flush(struct copro_mbox_chan *chan, int64_t timeout_ns)
 
 	if (!chan)
 		return -EINVAL;
-	if (!(chan->dir & COPRO_MBOX_DIR_TX))
+	if (!(atomic_load_explicit(&chan->dir, memory_order_acquire) &
+	      COPRO_MBOX_DIR_TX))
 		return 0;
 	if (!mbox_chan_enter(chan, &chan->api_users))
 		return -ESHUTDOWN;
