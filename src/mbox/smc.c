@@ -81,7 +81,17 @@ static void rx_drain(struct copro_smc_mbox *m, struct copro_mbox_chan *chan)
 		if (!copro_mbox_chan_rx_room(chan)) {
 			/* Held at the firmware until rx_resume. */
 			call(m, sc->id, COPRO_SMC_MBOX_RX_DISABLE, NULL, 0, &r);
-			return;
+			/*
+			 * The client may have made room, and rx_resume
+			 * enabled the channel, between the check and the
+			 * disable: that enable is undone, so look again
+			 * (a ring still full is marked stalled anew, and
+			 * its resume comes after our disable).
+			 */
+			if (!copro_mbox_chan_rx_room(chan))
+				return;
+			call(m, sc->id, COPRO_SMC_MBOX_RX_ENABLE, NULL, 0, &r);
+			continue;
 		}
 		if (call(m, sc->id, COPRO_SMC_MBOX_RECV, NULL, 0, &r) < 0)
 			return;
