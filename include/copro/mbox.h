@@ -153,7 +153,11 @@ COPRO_API int copro_mbox_ring(struct copro_mbox_chan *chan, int64_t timeout_ns);
  */
 COPRO_API int copro_mbox_call(struct copro_mbox_chan *chan, const void *msg,
 			      size_t len, void *reply, size_t *reply_len);
-/* Wait until every queued message has left (TX done). */
+/*
+ * Wait until every queued message has left (TX done). tx_done calls are
+ * made outside the channel's lock, so the last of them may still be
+ * running when this returns.
+ */
 COPRO_API int
 copro_mbox_flush(struct copro_mbox_chan *chan, int64_t timeout_ns);
 
