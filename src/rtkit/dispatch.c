@@ -171,22 +171,36 @@ static void run_callbacks(struct copro_rtkit *rtk, const struct deferred *d)
 		ops->recv_message(rtk->cfg.ctx, d->ep, d->msg);
 }
 
+/* What a reinit left queued means nothing to the new session. */
+static void drop_stale(struct copro_rtkit *rtk, uint8_t ep, uint64_t msg)
+{
+	copro_dev_dbg(&rtk->ld, "%s: dropped 0x%016llx (reinit)",
+		      copro_rtkit_ep_name(ep), (unsigned long long)msg);
+}
+
 void rtk_handle(struct copro_rtkit *rtk, uint8_t ep, uint64_t msg)
 {
 	struct copro_rtkit_out out;
 	struct deferred d;
 
+	uint32_t session = atomic_load(&rtk->session);
+
 	if (rtk->ops->trace)
 		rtk->ops->trace(rtk->cfg.ctx, false, ep, msg, copro_time_ns());
 	rtk_stat_inc(&rtk->st.received);
 	if (atomic_load(&rtk->discard)) {
-		copro_dev_dbg(&rtk->ld, "%s: dropped 0x%016llx (reinit)",
-			      copro_rtkit_ep_name(ep), (unsigned long long)msg);
+		drop_stale(rtk, ep, msg);
 		return;
 	}
 	d.restarted = d.crashed = d.syslog = d.recv = false;
 	d.cl = NULL;
 	copro_mutex_lock(&rtk->lock);
+	/* A reinit ran since the check: the message is the old session's. */
+	if (atomic_load(&rtk->discard) || atomic_load(&rtk->session) != session) {
+		copro_mutex_unlock(&rtk->lock);
+		drop_stale(rtk, ep, msg);
+		return;
+	}
 	copro_rtkit_engine_receive(&rtk->eng, ep, msg, &out);
 	run_events(rtk, &out, &d);
 	rtk_sync(rtk);
@@ -231,12 +245,23 @@ bool rtk_irq_handle(struct copro_rtkit *rtk, uint8_t ep, uint64_t msg)
 	struct copro_rtkit_out out;
 	struct deferred d;
 	uint64_t t = copro_time_ns();
+	uint32_t session = atomic_load(&rtk->session);
 	bool wake;
 
 	if (rtk->polled || !rtk->io->irq_ready ||
 	    ep >= COPRO_RTKIT_APP_EP_START || atomic_load(&rtk->discard) ||
 	    atomic_load(&rtk->crashed) || !irq_lock(rtk))
 		return false;
+	/*
+	 * A reinit ran while we waited for the lock: the message is the
+	 * old session's, and taken here it goes nowhere else.
+	 */
+	if (atomic_load(&rtk->discard) || atomic_load(&rtk->session) != session) {
+		copro_mutex_unlock(&rtk->lock);
+		rtk_stat_inc(&rtk->st.received);
+		drop_stale(rtk, ep, msg);
+		return true;
+	}
 	/*
 	 * Room for as many answers as one message can produce, and nothing
 	 * received before it left to the deferred path (order holds).

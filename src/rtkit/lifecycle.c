@@ -303,6 +303,7 @@ void rtk_reinit_locked(struct copro_rtkit *rtk)
 	free(rtk->crashlog);
 	rtk->crashlog = NULL;
 	copro_rtkit_engine_reinit(&rtk->eng);
+	atomic_fetch_add(&rtk->session, 1);
 	rtk_sync(rtk);
 }
 

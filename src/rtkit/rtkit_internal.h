@@ -106,6 +106,12 @@ struct copro_rtkit {
 	_Atomic uint64_t started[COPRO_RTKIT_MAX_EPS / 64];
 	_Atomic bool discard; /* reinit drops what is still queued */
 	/*
+	 * Reinits so far (changed under lock): a handler that saw one
+	 * value before taking the lock and finds another holds a message
+	 * of the old session, and drops it.
+	 */
+	_Atomic uint32_t session;
+	/*
 	 * rtk_irq_handle between its engine call and its last trace and
 	 * answer: a lifecycle wait that finds its condition met waits for
 	 * it (setting irq_waiter so it is signalled), so that a call that
