@@ -263,6 +263,13 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Sorts v. */
+static double median_of(double *v, size_t n)
+{
+	qsort(v, n, sizeof(v[0]), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
 /* The median of each figure on its own: one noisy run moves none of them. */
 static struct result median(const struct result *runs, size_t n)
 {
@@ -273,14 +280,8 @@ static struct result median(const struct result *runs, size_t n)
 		l[i] = runs[i].lat_us;
 		c[i] = runs[i].cpu_us_per_io;
 	}
-	qsort(v, n, sizeof(v[0]), cmp_double);
-	qsort(l, n, sizeof(l[0]), cmp_double);
-	qsort(c, n, sizeof(c[0]), cmp_double);
-	if (n % 2)
-		return (struct result){ v[n / 2], l[n / 2], c[n / 2] };
-	return (struct result){ (v[n / 2 - 1] + v[n / 2]) / 2,
-				(l[n / 2 - 1] + l[n / 2]) / 2,
-				(c[n / 2 - 1] + c[n / 2]) / 2 };
+	return (struct result){ median_of(v, n), median_of(l, n),
+				median_of(c, n) };
 }
 
 /*

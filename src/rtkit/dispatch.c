@@ -171,6 +171,16 @@ static void run_callbacks(struct copro_rtkit *rtk, const struct deferred *d)
 		ops->recv_message(rtk->cfg.ctx, d->ep, d->msg);
 }
 
+/*
+ * Lock held: a reinit is running, or ran since the handler read
+ * `session`. The message is the old session's.
+ */
+static bool stale_locked(struct copro_rtkit *rtk, uint32_t session)
+{
+	return atomic_load(&rtk->discard) ||
+	       atomic_load(&rtk->session) != session;
+}
+
 /* What a reinit left queued means nothing to the new session. */
 static void drop_stale(struct copro_rtkit *rtk, uint8_t ep, uint64_t msg)
 {
@@ -182,21 +192,16 @@ void rtk_handle(struct copro_rtkit *rtk, uint8_t ep, uint64_t msg)
 {
 	struct copro_rtkit_out out;
 	struct deferred d;
-
 	uint32_t session = atomic_load(&rtk->session);
 
 	if (rtk->ops->trace)
 		rtk->ops->trace(rtk->cfg.ctx, false, ep, msg, copro_time_ns());
 	rtk_stat_inc(&rtk->st.received);
-	if (atomic_load(&rtk->discard)) {
-		drop_stale(rtk, ep, msg);
-		return;
-	}
 	d.restarted = d.crashed = d.syslog = d.recv = false;
 	d.cl = NULL;
+	/* A reinit holds the lock: past it, the message is checked. */
 	copro_mutex_lock(&rtk->lock);
-	/* A reinit ran since the check: the message is the old session's. */
-	if (atomic_load(&rtk->discard) || atomic_load(&rtk->session) != session) {
+	if (stale_locked(rtk, session)) {
 		copro_mutex_unlock(&rtk->lock);
 		drop_stale(rtk, ep, msg);
 		return;
@@ -256,7 +261,7 @@ bool rtk_irq_handle(struct copro_rtkit *rtk, uint8_t ep, uint64_t msg)
 	 * A reinit ran while we waited for the lock: the message is the
 	 * old session's, and taken here it goes nowhere else.
 	 */
-	if (atomic_load(&rtk->discard) || atomic_load(&rtk->session) != session) {
+	if (stale_locked(rtk, session)) {
 		copro_mutex_unlock(&rtk->lock);
 		rtk_stat_inc(&rtk->st.received);
 		drop_stale(rtk, ep, msg);

@@ -417,6 +417,19 @@ static bool line_low(void *arg)
 	return !level(w->f, w->line);
 }
 
+/* Threaded: wait for cond. Polled: nobody else acts, so poll until it. */
+static void until(struct copro_mbox_chan *chan, bool threaded,
+		  bool (*cond)(void *), void *arg)
+{
+	if (threaded) {
+		assert_true(test_wait_until(cond, arg, TEST_TIMEOUT_NS));
+		return;
+	}
+	for (int i = 0; i < 10000000 && !cond(arg); i++)
+		copro_mbox_poll(chan);
+	assert_true(cond(arg));
+}
+
 static void stream(struct fx *f, bool threaded)
 {
 	struct rx r = { 0 };
@@ -452,13 +465,7 @@ static void stream(struct fx *f, bool threaded)
 			copro_mbox_poll(chan);
 		assert_int_equal(rc, 0);
 	}
-	if (threaded) {
-		assert_true(test_wait_until(got_n, &w, TEST_TIMEOUT_NS));
-	} else {
-		for (int i = 0; i < 10000000 && !got_n(&w); i++)
-			copro_mbox_poll(chan);
-		assert_true(got_n(&w));
-	}
+	until(chan, threaded, got_n, &w);
 	assert_int_equal(atomic_load(&r.bad), 0);
 	st = stats(f);
 	assert_int_equal(st.a2i_overflows, 0);
@@ -470,13 +477,7 @@ static void stream(struct fx *f, bool threaded)
 	 * last message may have stopped at a full receive ring, before
 	 * seeing the FIFO empty, so it is polled until then.
 	 */
-	if (threaded) {
-		assert_true(test_wait_until(line_low, &lw, TEST_TIMEOUT_NS));
-	} else {
-		for (int i = 0; i < 10000000 && !line_low(&lw); i++)
-			copro_mbox_poll(chan);
-		assert_true(line_low(&lw));
-	}
+	until(chan, threaded, line_low, &lw);
 	copro_mbox_free(chan);
 	if (f->lay->irq_controls)
 		assert_int_equal(copro_readl(f->mbox, M3_IRQ_ENABLE), 0);
