@@ -255,9 +255,10 @@ static void test_crash_fails_everything(void **state)
 	c->buf = fx_alloc(64 * FX_LBA);
 	fx_up(&f, true, &cfg);
 	/*
-	 * The first command never completes, so at least one is in flight
-	 * when the crash comes, however the threads are scheduled (the
-	 * crash counts completions: it comes after 100 others).
+	 * The first command a worker takes never completes, so at least one
+	 * is in flight when the crash comes, however the threads are
+	 * scheduled (the crash counts completions: it comes after 100
+	 * others).
 	 */
 	copro_sim_ans2_set_fault(f.m, COPRO_SIM_ANS2_FAULT_STUCK, 1);
 	copro_sim_ans2_set_fault(f.m, COPRO_SIM_ANS2_FAULT_CRASH, 100);
@@ -288,12 +289,13 @@ static void test_crash_fails_everything(void **state)
 	}
 	/*
 	 * Some finished before the crash (it comes after 100 commands, but
-	 * completions still in the queue then are failed with the rest);
-	 * the stuck first command is failed with the rest.
+	 * completions still in the queue then are failed with the rest).
+	 * The stuck command is among the failed: everything submitted was
+	 * answered, and only the crash answers it. Which request it is
+	 * depends on which of the model's workers takes the fault first.
 	 */
 	assert_true(ok >= 1);
 	assert_true(reset >= 1);
-	assert_int_equal(c->status[0], -ECONNRESET);
 	assert_true(copro_nvme_is_dead(f.nvme));
 	assert_int_equal(copro_nvme_read(f.nvme, 0, r, FX_LBA), -ECONNRESET);
 	assert_int_equal(copro_nvme_reset(f.nvme), -ECONNRESET);
