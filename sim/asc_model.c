@@ -59,6 +59,9 @@
 
 #define FIFO_MASK (ASC_FIFO_DEPTH - 1)
 
+/* Every layout's registers lie below the v4 layout's last one. */
+#define REGMAP_WORDS ((ASC_I2A_RECV1 + 8) / 4)
+
 /* A FIFO's two lines, as bits (M3: IRQ_ENABLE/ACK bits >> irq_shift). */
 #define LINE_EMPTY 1u
 #define LINE_NOT_EMPTY 2u
@@ -139,6 +142,9 @@ struct copro_sim_asc {
 	const struct asc_layout *lay;
 	uint64_t mbox_phys, mbox_size, cpu_phys, cpu_size;
 	char mbox_region_name[80], cpu_region_name[80];
+
+	/* enum mbox_reg by offset / 4, built from the layout (decode). */
+	uint8_t regmap[REGMAP_WORDS];
 
 	struct asc_side ap, iop;
 	struct asc_fifo a2i, i2a;
@@ -553,10 +559,37 @@ static enum mbox_reg decode(const struct asc_layout *l, uint64_t off)
 	return R_NONE;
 }
 
+/*
+ * What the table says: one load per access, where decode() walks the
+ * layout (it built the table).
+ */
+static enum mbox_reg reg_at(const struct copro_sim_asc *asc, uint64_t off)
+{
+	if (off & 3 || off / 4 >= REGMAP_WORDS)
+		return R_NONE;
+	return (enum mbox_reg)asc->regmap[off / 4];
+}
+
+static int regmap_build(struct copro_sim_asc *asc)
+{
+	/* min_size holds every register of the layout. */
+	if (asc->lay->min_size > REGMAP_WORDS * 4) {
+		copro_dev_err(&asc->ld,
+			      "the %s layout's registers reach 0x%x, past the"
+			      " model's register map (0x%x)",
+			      asc->lay->name, asc->lay->min_size,
+			      REGMAP_WORDS * 4);
+		return -EINVAL;
+	}
+	for (uint32_t w = 0; w < REGMAP_WORDS; w++)
+		asc->regmap[w] = (uint8_t)decode(asc->lay, (uint64_t)w * 4);
+	return 0;
+}
+
 static uint64_t mbox_read(void *ctx, uint64_t off, unsigned width)
 {
 	struct copro_sim_asc *asc = ctx;
-	enum mbox_reg r = decode(asc->lay, off);
+	enum mbox_reg r = reg_at(asc, off);
 
 	switch (r) {
 	case R_A2I_CONTROL:
@@ -590,7 +623,7 @@ static uint64_t mbox_read(void *ctx, uint64_t off, unsigned width)
 static void mbox_write(void *ctx, uint64_t off, uint64_t val, unsigned width)
 {
 	struct copro_sim_asc *asc = ctx;
-	enum mbox_reg r = decode(asc->lay, off);
+	enum mbox_reg r = reg_at(asc, off);
 	struct asc_fifo *f;
 
 	switch (r) {
@@ -1059,6 +1092,9 @@ int copro_sim_asc_create(struct copro_bus *bus, int node,
 			  asc->node_name);
 
 	ret = lookup_layout(asc, dt);
+	if (ret < 0)
+		goto err_free;
+	ret = regmap_build(asc);
 	if (ret < 0)
 		goto err_free;
 	ret = lookup_reg(asc, dt);
