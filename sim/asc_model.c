@@ -75,16 +75,27 @@
 /*
  * What one side of the mailbox writes on every message, on a cache line
  * of its own: the write index of the FIFO it fills, the read index of the
- * FIFO it drains and the SEND0 latch of the FIFO it fills. The AP's block
- * holds A2I's wr and latch and I2A's rd, the IOP's I2A's wr and latch and
- * A2I's rd: so the one fetch of the other side's line that tells a side
- * a message arrived also brings the room the other side made, and a
- * round trip moves one such line each way (docs/performance.md).
+ * FIFO it drains, the SEND0 latch of the FIFO it fills and a copy of the
+ * newest entry it pushed. The AP's block holds A2I's wr, latch and newest
+ * entry and I2A's rd, the IOP's the same for I2A and A2I's rd: so the one
+ * fetch of the other side's line that tells a side a message arrived
+ * also brings the message and the room the other side made, and a round
+ * trip moves one such line each way (docs/performance.md).
+ *
+ * The newest entry is a sequence lock: `nseq` is 2k + 1 while entry k is
+ * being written there and 2k + 2 once it is (release stores), and the
+ * push puts the entry in the FIFO's ring only after publishing wr, so
+ * that the ring's line is not in the way of the message. A pop of entry
+ * k takes the copy when nseq says it holds k and did not change while it
+ * read it; otherwise push k + 1 has begun, after entry k went into the
+ * ring, and nseq's load (acquire) makes the ring's entry visible.
  */
 struct asc_side {
 	alignas(64) _Atomic uint64_t wr;
 	_Atomic uint64_t rd;
 	_Atomic uint64_t latch;
+	_Atomic uint64_t nseq, nmsg0;
+	_Atomic uint32_t nmsg1;
 	/*
 	 * Serialise the pushes into the FIFO this side fills and the pops
 	 * from the one it drains. The driver pushes from one thread at a
@@ -283,10 +294,39 @@ static int fifo_push(struct copro_sim_asc *asc, struct asc_fifo *f,
 
 	if (wr - rd >= ASC_FIFO_DEPTH)
 		return -ENOSPC;
-	f->ent[wr & FIFO_MASK] = *msg;
+	/* The newest entry on our line, then wr, then the ring (see top). */
+	atomic_store_explicit(&f->prod->nseq, 2 * wr + 1, memory_order_release);
+	atomic_thread_fence(memory_order_release);
+	atomic_store_explicit(&f->prod->nmsg0, msg->msg0, memory_order_relaxed);
+	atomic_store_explicit(&f->prod->nmsg1, msg->msg1, memory_order_relaxed);
+	atomic_store_explicit(&f->prod->nseq, 2 * wr + 2, memory_order_release);
 	atomic_store_explicit(&f->prod->wr, wr + 1, memory_order_release);
+	f->ent[wr & FIFO_MASK] = *msg;
 	fifo_after(asc, f, true, wr, LINE_NOT_EMPTY);
 	return 0;
+}
+
+/*
+ * Entry k, which the caller (the consumer) knows was pushed (it loaded
+ * wr > k, acquire) and not yet popped: the producer's copy of its newest
+ * entry if that is still k, else the ring's (see struct asc_side).
+ */
+static void entry_at(const struct asc_fifo *f, uint64_t k,
+		     struct copro_asc_msg *msg)
+{
+	const struct asc_side *p = f->prod;
+	uint64_t seq = atomic_load_explicit(&p->nseq, memory_order_acquire);
+
+	if (seq == 2 * k + 2) {
+		msg->msg0 = atomic_load_explicit(&p->nmsg0, memory_order_relaxed);
+		msg->msg1 = atomic_load_explicit(&p->nmsg1, memory_order_relaxed);
+		atomic_thread_fence(memory_order_acquire);
+		if (atomic_load_explicit(&p->nseq, memory_order_relaxed) == seq)
+			return;
+		/* Push k + 1 began: synchronise with it for the ring's k. */
+		(void)atomic_load_explicit(&p->nseq, memory_order_acquire);
+	}
+	*msg = f->ent[k & FIFO_MASK];
 }
 
 /* RECV1's upper bits for a pop at rd with the FIFO filled to wr. */
@@ -320,7 +360,7 @@ static uint64_t fifo_pop(struct copro_sim_asc *asc, struct asc_fifo *f,
 		*err = -ENODATA;
 		return bk;
 	}
-	*msg = f->ent[rd & FIFO_MASK];
+	entry_at(f, rd, msg);
 	atomic_store_explicit(&f->cons->rd, rd + 1, memory_order_release);
 	fifo_after(asc, f, false, rd,
 		   wr == rd + 1 ? LINE_EMPTY : LINE_NOT_EMPTY);
@@ -378,8 +418,12 @@ static uint64_t fifo_mmio_peek(struct asc_fifo *f)
 {
 	uint64_t rd = atomic_load_explicit(&f->cons->rd, memory_order_relaxed);
 	uint64_t wr = atomic_load_explicit(&f->prod->wr, memory_order_acquire);
+	struct copro_asc_msg msg;
 
-	return wr != rd ? f->ent[rd & FIFO_MASK].msg0 : 0;
+	if (wr == rd)
+		return 0;
+	entry_at(f, rd, &msg);
+	return msg.msg0;
 }
 
 static uint32_t fifo_control(struct asc_fifo *f)
@@ -397,6 +441,9 @@ static void side_init(struct asc_side *s)
 	atomic_init(&s->wr, 0);
 	atomic_init(&s->rd, 0);
 	atomic_init(&s->latch, 0);
+	atomic_init(&s->nseq, 0);
+	atomic_init(&s->nmsg0, 0);
+	atomic_init(&s->nmsg1, 0);
 }
 
 static int side_init_locks(struct asc_side *s)

@@ -95,7 +95,7 @@ struct bus_irq_lines {
 	_Atomic unsigned raw_users;	/* hooks + waiters: 0 skips it all */
 	struct copro_event raw_ev;	/* every level change while users */
 	/*
-	 * Threads inside copro_platform_poll's dispatch (threaded buses):
+	 * Threads busy-polling (copro_platform_poll_hold, threaded buses):
 	 * while one is, a rising edge does not wake the interrupt thread
 	 * (the poller looks again after it stops counting itself). Written
 	 * by pollers, read on rising edges: a line of its own.
@@ -249,6 +249,7 @@ unsigned copro_bus_irq_dispatch(struct copro_bus *bus, bool *busy);
 
 /* The backend ops, one file each part (bus.c gathers them). */
 int bus_be_poll(void *be);
+void bus_be_poll_hold(void *be, bool on);
 int bus_be_mmio_map(void *be, uint64_t phys, uint64_t size,
 		    struct copro_mmio_window *w);
 void bus_be_mmio_unmap(void *be, void *cookie);

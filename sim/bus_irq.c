@@ -13,12 +13,12 @@
  * (copro_bus_irq_set_source): the dispatcher then looks at the level only
  * under the line's claim, so the model can take its source away safely.
  *
- * A thread that polls the platform while the interrupt thread sleeps
- * (copro_mbox_poll's busy-wait) dispatches what rises meanwhile itself:
- * a rising edge wakes the interrupt thread only when no poller is
- * counted, and a poller takes one more look after it stops counting
- * itself. So a busy-polling waiter does not pay for waking a third
- * thread on every message, on a machine of two cores.
+ * A thread busy-polling the platform (copro_platform_poll_hold) runs
+ * what rises meanwhile itself: a rising edge wakes the interrupt thread
+ * only when no such poller is counted, and a poller takes one more look
+ * after it stops counting itself. So a waiter spinning for a reply does
+ * not pay for waking a third thread on every message, on a machine of
+ * two cores.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -444,27 +444,31 @@ static unsigned poll_rounds(struct copro_bus *bus, bool *more)
 
 int bus_be_poll(void *be)
 {
+	bool more;
+	unsigned total = poll_rounds(be, &more);
+
+	return total > INT32_MAX ? INT32_MAX : (int)total;
+}
+
+void bus_be_poll_hold(void *be, bool on)
+{
 	struct copro_bus *bus = be;
-	struct bus_irq_lines *q = &bus->irq;
-	unsigned total;
 	bool more;
 
-	if (!bus->threaded) {
-		total = poll_rounds(bus, &more);
-	} else {
-		/*
-		 * Counted, rising edges leave the interrupt thread asleep;
-		 * uncounted (seq_cst, before the last look's loads), we look
-		 * once more for what rose meanwhile. A line still up after
-		 * all the rounds, or one we could not look at, goes to the
-		 * interrupt thread.
-		 */
-		atomic_fetch_add(&q->pollers, 1);
-		total = poll_rounds(bus, &more);
-		atomic_fetch_sub(&q->pollers, 1);
-		total += poll_rounds(bus, &more);
-		if (more)
-			irq_kick(bus);
+	if (!bus->threaded)
+		return;
+	if (on) {
+		atomic_fetch_add(&bus->irq.pollers, 1);
+		return;
 	}
-	return total > INT32_MAX ? INT32_MAX : (int)total;
+	/*
+	 * Uncounted (seq_cst, before the last look's loads), look once more
+	 * for what rose while we were counted: a line still up after all
+	 * the rounds, or one we could not look at, goes to the interrupt
+	 * thread.
+	 */
+	atomic_fetch_sub(&bus->irq.pollers, 1);
+	poll_rounds(bus, &more);
+	if (more)
+		irq_kick(bus);
 }

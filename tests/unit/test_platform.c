@@ -794,9 +794,9 @@ struct busy_poller {
 };
 
 /*
- * Polls a few times (0 to 3) as each edge is raised, then stops, as a
- * waiter that gives up busy-polling does: the edge may rise before,
- * during or after its polls.
+ * Busy-polls (copro_platform_poll_hold) a few times (0 to 3) as each
+ * edge is raised, then stops, as a waiter that gives up does: the edge
+ * may rise before, during or after its polls.
  */
 static void *busy_poll_thread(void *arg)
 {
@@ -811,8 +811,10 @@ static void *busy_poll_thread(void *arg)
 			continue;
 		}
 		seen = go;
+		copro_platform_poll_hold(bp->p, true);
 		for (int i = 0; i < go % 4; i++)
 			copro_platform_poll(bp->p);
+		copro_platform_poll_hold(bp->p, false);
 	}
 	return NULL;
 }
@@ -823,10 +825,10 @@ static bool computed_handled(void *arg)
 }
 
 /*
- * A thread polling the platform keeps the interrupt thread asleep for
- * edges it will see itself; none may be lost, whether the poller, the
- * interrupt thread or both are looking when the line rises, and however
- * soon the poller stops.
+ * A thread busy-polling the platform keeps the interrupt thread asleep
+ * for edges it will see itself; none may be lost, whether the poller,
+ * the interrupt thread or both are looking when the line rises, and
+ * however soon the poller stops.
  */
 static void test_irq_edges_while_polling(void **state)
 {
