@@ -16,16 +16,23 @@
  * every board, and on the A11 it is nowhere near the mailbox), and
  * otherwise at the ASC base, mailbox reg - 0x8000.
  *
- * Locking: one mutex per FIFO covers its entries, counters, interrupt
- * latches and levels, so a line's level always matches the FIFO it
- * describes. The CPU lock only serialises starting and stopping the CPU
- * thread; the firmware never takes it, which is what makes joining
- * under it safe.
+ * Locking: the two sides of a FIFO share no lock. Each FIFO has one
+ * producer and one consumer at a time (the pushing side's fill_lock, the
+ * popping side's drain_lock, each only ever taken on its own side), and
+ * the indices and the newest entry sit on the line of the side that
+ * writes them (struct asc_side), so a message moves one cache line from
+ * the side that sent it to the side that takes it. Without mailbox-level
+ * interrupt controls a line is its FIFO's condition, computed by the bus
+ * from the indices; with them (M3) the latches, enables and levels are
+ * under a FIFO's irq_lock (see fifo_update_lines). The CPU lock only
+ * serialises starting and stopping the CPU thread; the firmware never
+ * takes it, which is what makes joining under it safe.
  *
- * The IOP side waits on one event per FIFO, signalled by the host-side
- * operation it waits for: an A2I push (the firmware waits for data) and
- * an I2A pop (the firmware waits for room). The host side never waits in
- * the model: it learns of both through the interrupt lines.
+ * The IOP side waits for the other side's index to move (spinning on it,
+ * then asleep on the FIFO's event): for an A2I push (the firmware waits
+ * for data) and an I2A pop (the firmware waits for room). The host side
+ * never waits in the model: it learns of both through the interrupt
+ * lines.
  */
 #include <errno.h>
 #include <inttypes.h>
