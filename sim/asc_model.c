@@ -82,9 +82,9 @@
 /*
  * What one side of the mailbox writes on every message, on a cache line
  * of its own: the write index of the FIFO it fills, the read index of the
- * FIFO it drains, the SEND0 latch of the FIFO it fills and a copy of the
- * newest entry it pushed. The AP's block holds A2I's wr, latch and newest
- * entry and I2A's rd, the IOP's the same for I2A and A2I's rd: so the one
+ * FIFO it drains and a copy of the newest entry it pushed. The AP's
+ * block holds A2I's wr and newest entry and I2A's rd, the IOP's the same
+ * for I2A and A2I's rd: so the one
  * fetch of the other side's line that tells a side a message arrived
  * also brings the message and the room the other side made, and a round
  * trip moves one such line each way (docs/performance.md).
@@ -100,7 +100,6 @@
 struct asc_side {
 	alignas(64) _Atomic uint64_t wr;
 	_Atomic uint64_t rd;
-	_Atomic uint64_t latch;
 	_Atomic uint64_t nseq, nmsg0;
 	_Atomic uint32_t nmsg1;
 	/*
@@ -112,6 +111,13 @@ struct asc_side {
 	 */
 	alignas(64) struct copro_mutex fill_lock;
 	struct copro_mutex drain_lock;
+	/*
+	 * SEND0 of the FIFO this side fills: read by its own SEND1 only, so
+	 * here, not on the line the other side watches (a store there would
+	 * take the line from a waiting firmware and then have to take it
+	 * back for the push).
+	 */
+	_Atomic uint64_t latch;
 };
 
 /*

@@ -62,9 +62,14 @@ struct bus_irq {
 	void *ctx;
 	_Atomic bool requested;
 	_Atomic bool enabled;
-	/* IRQ_FREE, or a dispatcher has claimed the line (enum irq_run). */
-	_Atomic unsigned char running;
 	char name[48];
+	/*
+	 * IRQ_FREE, or a dispatcher has claimed the line (enum irq_run).
+	 * Written on every dispatch pass: on a line of its own, away from
+	 * what a model reads when it reports an edge (requested, enabled).
+	 */
+	alignas(64) _Atomic unsigned char running;
+	char pad_running[63];
 };
 
 /* bus_irq.running */

@@ -21,8 +21,10 @@
  * two cores.
  */
 #include <errno.h>
+#include <stdalign.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "bus_internal.h"
 
@@ -343,10 +345,12 @@ int bus_be_irq_request(void *be, unsigned line, copro_irq_handler_t handler,
 	} else if (!irq) {
 		unsigned n = atomic_load(&q->nactive);
 
-		irq = calloc(1, sizeof(*irq));
+		/* Its claim has a cache line of its own (struct bus_irq). */
+		irq = aligned_alloc(alignof(struct bus_irq), sizeof(*irq));
 		if (!irq) {
 			rc = -ENOMEM;
 		} else {
+			memset(irq, 0, sizeof(*irq));
 			irq->bus = bus;
 			irq->line = line;
 			/* Publish the slot before the count the scanners read. */
