@@ -205,6 +205,8 @@ static void test_discard_ring(void **state)
 	assert_int_equal(copro_mbox_rx_queued(f.r.chan), 0);
 	assert_int_equal(atomic_load(&f.r.n), a.n);
 	assert_int_equal(stats(&f).rx_discarded, dropped);
+	assert_true(test_logcap_contains(&f.e->cap,
+					 "dropped a message of receive epoch"));
 	assert_int_equal(stats(&f).received, a.n);
 	assert_int_equal(atomic_load(&f.r.early_stale), 0);
 	assert_int_equal(tctrl_rx_syncs(f.t, CHAN), 1);
