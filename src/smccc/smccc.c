@@ -149,7 +149,7 @@ int copro_smccc_call(struct copro_platform *p, enum copro_conduit conduit,
 	/* SMC32 results are w0..w7 (SMCCC 1.2; 1.0 and 1.1 had w0..w3). */
 	if (!smc64)
 		for (unsigned i = 0; i < 8; i++)
-			res->x[i] = (uint32_t)res->x[i];
+			res->x[i] &= UINT32_MAX;
 	return 0;
 }
 
