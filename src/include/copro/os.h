@@ -35,6 +35,18 @@ void copro_sleep_ns(uint64_t ns);
 /* A pause instruction for spin loops. */
 void copro_cpu_relax(void);
 
+/*
+ * v, passed through a general register: keeps the compiler from merging
+ * a loop of 8-byte moves into a block fill (rep stos) or 16-byte moves,
+ * which stall store forwarding when the words around them were stored
+ * 8 bytes at a time (SMCCC register files).
+ */
+static inline uint64_t copro_reg_word(uint64_t v)
+{
+	__asm__("" : "+r"(v));
+	return v;
+}
+
 struct copro_mutex {
 	pthread_mutex_t m;
 };
