@@ -339,10 +339,26 @@ int bus_be_fw_call(void *be, enum copro_conduit conduit,
 		return -EINVAL;
 	/*
 	 * The front end never passes in == out (backend.h). Word by word:
-	 * 16-byte moves over the caller's 8-byte stores stall (os.h).
+	 * 16-byte loads over the caller's 8-byte stores stall store
+	 * forwarding (perf annotate: half this function's samples on the
+	 * first one). Six at a time: less loop.
 	 */
-	for (unsigned i = 0; i < COPRO_SMCCC_NREGS; i++)
-		out->x[i] = copro_reg_word(in->x[i]);
+	_Static_assert(COPRO_SMCCC_NREGS % 6 == 0, "copied six at a time");
+	for (unsigned i = 0; i < COPRO_SMCCC_NREGS; i += 6) {
+		uint64_t w0 = copro_reg_word(in->x[i]);
+		uint64_t w1 = copro_reg_word(in->x[i + 1]);
+		uint64_t w2 = copro_reg_word(in->x[i + 2]);
+		uint64_t w3 = copro_reg_word(in->x[i + 3]);
+		uint64_t w4 = copro_reg_word(in->x[i + 4]);
+		uint64_t w5 = copro_reg_word(in->x[i + 5]);
+
+		out->x[i] = w0;
+		out->x[i + 1] = w1;
+		out->x[i + 2] = w2;
+		out->x[i + 3] = w3;
+		out->x[i + 4] = w4;
+		out->x[i + 5] = w5;
+	}
 	o = COPRO_SMCCC_OWNER(in->x[0]);
 	slot = &bus->fw.by_owner[c][o];
 	t = thread_rec(bus);
