@@ -90,26 +90,9 @@ static void not_supported(struct copro_sim_smccc *d, uint32_t fid,
 	out->x[0] = ret_val(fid, COPRO_SMCCC_RET_NOT_SUPPORTED);
 }
 
-/* The call, its registers as the firmware sees them. */
-static void answer(struct copro_sim_smccc *d, uint32_t fid,
-		   const struct copro_smccc_regs *args,
-		   struct copro_smccc_regs *out)
-{
-	if (copro_smccc_owner(fid) == COPRO_SMCCC_OWNER_ARCH) {
-		answer_arch(d, fid, args, out);
-		return;
-	}
-	for (unsigned i = 0; i < SMCCC_MAX_SERVICES; i++) {
-		/* Ordered with the bus's call count (copro_bus_fwcall_sync). */
-		copro_sim_smccc_fn fn = atomic_load(&d->svc[i].fn);
-
-		if (fn && d->svc[i].fid == fid) {
-			fn(d->svc[i].ctx, args, out);
-			return;
-		}
-	}
-	not_supported(d, fid, out);
-}
+static void dispatch(void *ctx, enum copro_conduit conduit,
+		     const struct copro_smccc_regs *in,
+		     struct copro_smccc_regs *out);
 
 /*
  * A 32-bit call whose registers have bits above w0..w7's: what the
@@ -118,7 +101,7 @@ static void answer(struct copro_sim_smccc *d, uint32_t fid,
  * Out of line: copro_smccc_call's registers are clean already.
  */
 static __attribute__((noinline)) void
-dispatch_narrowed(struct copro_sim_smccc *d, uint32_t fid,
+dispatch_narrowed(struct copro_sim_smccc *d, enum copro_conduit conduit,
 		  const struct copro_smccc_regs *in,
 		  struct copro_smccc_regs *out)
 {
@@ -128,7 +111,7 @@ dispatch_narrowed(struct copro_sim_smccc *d, uint32_t fid,
 		w.x[i] = (uint32_t)w.x[i];
 		out->x[i] = w.x[i];
 	}
-	answer(d, fid, &w, out);
+	dispatch(d, conduit, &w, out);
 }
 
 static void dispatch(void *ctx, enum copro_conduit conduit,
@@ -139,7 +122,6 @@ static void dispatch(void *ctx, enum copro_conduit conduit,
 	/* The function id is w0, whatever the caller left above it. */
 	uint32_t fid = (uint32_t)in->x[0];
 
-	(void)conduit;
 	if (copro_smccc_fid_check(fid) < 0) {
 		not_supported(d, fid, out);
 		return;
@@ -148,10 +130,23 @@ static void dispatch(void *ctx, enum copro_conduit conduit,
 	    ((in->x[0] | in->x[1] | in->x[2] | in->x[3] | in->x[4] | in->x[5] |
 	      in->x[6] | in->x[7]) >> 32)) {
 		/* out, a copy of in, needs the same narrowing. */
-		dispatch_narrowed(d, fid, in, out);
+		dispatch_narrowed(d, conduit, in, out);
 		return;
 	}
-	answer(d, fid, in, out);
+	if (copro_smccc_owner(fid) == COPRO_SMCCC_OWNER_ARCH) {
+		answer_arch(d, fid, in, out);
+		return;
+	}
+	for (unsigned i = 0; i < SMCCC_MAX_SERVICES; i++) {
+		/* Ordered with the bus's call count (copro_bus_fwcall_sync). */
+		copro_sim_smccc_fn fn = atomic_load(&d->svc[i].fn);
+
+		if (fn && d->svc[i].fid == fid) {
+			fn(d->svc[i].ctx, in, out);
+			return;
+		}
+	}
+	not_supported(d, fid, out);
 }
 
 static int owner_get(struct copro_sim_smccc *d, unsigned owner)

@@ -57,11 +57,6 @@ void copro_sleep_ns(uint64_t ns)
 		;
 }
 
-uintptr_t copro_thread_id(void)
-{
-	return (uintptr_t)pthread_self();
-}
-
 bool copro_heavy_barrier_init(void)
 {
 	return syscall(SYS_membarrier,

@@ -118,7 +118,10 @@ void copro_thread_join(struct copro_thread *th);
  * The calling thread's identity: no two live threads share one (a thread
  * started after another ended may get its value).
  */
-uintptr_t copro_thread_id(void);
+static inline uintptr_t copro_thread_id(void)
+{
+	return (uintptr_t)pthread_self();
+}
 
 /*
  * Asymmetric barriers, for a fast path that must not pay a locked
