@@ -138,50 +138,41 @@ static unsigned thread_hash(uintptr_t id)
 	       BUS_FW_THREADS;
 }
 
-/* fw.lock held: the calling thread's record, made if there is room. */
-static struct bus_fw_thread *thread_add(struct copro_bus *bus, uintptr_t id)
-{
-	unsigned h = thread_hash(id);
-
-	for (unsigned i = 0; i < BUS_FW_THREADS; i++) {
-		_Atomic(struct bus_fw_thread *) *e =
-			&bus->fw.threads[(h + i) % BUS_FW_THREADS];
-		struct bus_fw_thread *t = atomic_load(e);
-
-		if (t && t->id == id)
-			return t;
-		if (!t) {
-			t = calloc(1, sizeof(*t));
-			if (!t)
-				return NULL;
-			t->id = id;
-			atomic_store_explicit(e, t, memory_order_release);
-			return t;
-		}
-	}
-	return NULL;
-}
-
-/* The calling thread's record; NULL: it counts in the entries' shared word. */
+/*
+ * The calling thread's record; NULL (the table is full, or no memory):
+ * it counts in the entries' shared words instead. A thread's first call
+ * publishes its record with a compare-and-swap, taking no lock: a
+ * remover waits out calls holding fw.lock, and a call it waits for may
+ * need another thread's first call to finish.
+ */
 static struct bus_fw_thread *thread_rec(struct copro_bus *bus)
 {
 	uintptr_t id = copro_thread_id();
 	unsigned h = thread_hash(id);
-	struct bus_fw_thread *t;
+	struct bus_fw_thread *t, *mine = NULL;
 
 	for (unsigned i = 0; i < BUS_FW_THREADS; i++) {
-		t = atomic_load_explicit(&bus->fw.threads[(h + i) % BUS_FW_THREADS],
-					 memory_order_acquire);
-		if (!t)
-			break;
-		if (t->id == id)
+		_Atomic(struct bus_fw_thread *) *e =
+			&bus->fw.threads[(h + i) % BUS_FW_THREADS];
+
+		t = atomic_load_explicit(e, memory_order_acquire);
+		while (!t) {
+			if (!mine && !(mine = calloc(1, sizeof(*mine))))
+				return NULL;
+			mine->id = id;
+			if (atomic_compare_exchange_strong_explicit(
+				    e, &t, mine, memory_order_acq_rel,
+				    memory_order_acquire))
+				return mine;
+			/* Another thread took the slot: t is its record. */
+		}
+		if (t->id == id) {
+			free(mine);
 			return t;
+		}
 	}
-	/* First call from this thread (or a full table). */
-	copro_mutex_lock(&bus->fw.lock);
-	t = thread_add(bus, id);
-	copro_mutex_unlock(&bus->fw.lock);
-	return t;
+	free(mine);
+	return NULL;
 }
 
 int copro_bus_add_fwcall(struct copro_bus *bus, enum copro_conduit conduit,
