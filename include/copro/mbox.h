@@ -144,6 +144,27 @@ COPRO_API unsigned copro_mbox_tx_room(struct copro_mbox_chan *chan);
  * taking this message early would overtake them.
  */
 COPRO_API unsigned copro_mbox_rx_queued(struct copro_mbox_chan *chan);
+/*
+ * Start a new receive epoch: every message received so far is dropped
+ * instead of reaching rx or rx_early, however late it would have been
+ * delivered: those waiting in the deferred ring, one the controller is
+ * handing over right now, and (when the controller has an rx_sync op)
+ * what its hardware still holds. Each message is stamped with the epoch
+ * when the controller hands it over; drops are counted in
+ * stats.rx_discarded. A message already inside rx or rx_early when this
+ * is called is not waited for: the client asks copro_mbox_rx_stale()
+ * there, under whatever lock it also holds around this call. Messages
+ * received after it returns are delivered as usual. Never waits for a
+ * client callback; not from interrupt context (rx_sync may wait for the
+ * controller's handler). -ESHUTDOWN once copro_mbox_free began.
+ */
+COPRO_API int copro_mbox_rx_discard(struct copro_mbox_chan *chan);
+/*
+ * From inside this channel's rx or rx_early: true when the message being
+ * handed over was received before the last copro_mbox_rx_discard (one
+ * that ran after the framework's own check). False anywhere else.
+ */
+COPRO_API bool copro_mbox_rx_stale(struct copro_mbox_chan *chan);
 /* A doorbell ring: a message with no payload. */
 COPRO_API int copro_mbox_ring(struct copro_mbox_chan *chan, int64_t timeout_ns);
 /*
@@ -179,6 +200,7 @@ struct copro_mbox_stats {
 	uint64_t rx_early;	/* of which consumed by rx_early */
 	uint64_t backpressure;	/* sends that found the queue full */
 	uint64_t rx_stalls;	/* times a full ring stopped the controller */
+	uint64_t rx_discarded;	/* dropped by copro_mbox_rx_discard */
 };
 COPRO_API void copro_mbox_get_stats(const struct copro_mbox_chan *chan,
 				    struct copro_mbox_stats *out);

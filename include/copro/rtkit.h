@@ -267,7 +267,10 @@ COPRO_API int copro_rtkit_poweroff(struct copro_rtkit *rtk);
 /*
  * Forget everything the coprocessor set up: buffers freed, endpoint map
  * cleared, crashed flag cleared, both states OFF. Only while it is held
- * in reset or asleep (the caller knows). Also drops queued messages.
+ * in reset or asleep (the caller knows). Every message the mailbox
+ * took before the call (queued, being handed over, still in the FIFO) is
+ * dropped, however late it would have been handled, and counted in
+ * stats.stale: none reaches the next session.
  */
 COPRO_API int copro_rtkit_reinit(struct copro_rtkit *rtk);
 
@@ -330,6 +333,8 @@ struct copro_rtkit_stats {
 	 * an interrupt thread, those that need no client callback).
 	 */
 	uint64_t irq_handled;
+	/* Messages received before a reinit, dropped (see copro_rtkit_reinit). */
+	uint64_t stale;
 };
 COPRO_API void copro_rtkit_get_stats(const struct copro_rtkit *rtk,
 				     struct copro_rtkit_stats *out);

@@ -11,7 +11,8 @@
  * RX: "recv-not-empty" drains the I2A FIFO into the framework, but only
  * while the client's ring has room, so that a popped message always has
  * somewhere to go. With the ring full the line is disabled until the
- * framework calls rx_resume.
+ * framework calls rx_resume. A client's discard (rx_sync) empties the
+ * FIFO in its own thread, with the line held off.
  *
  * Three register layouts (<copro/regs/asc.h>), as Linux's
  * drivers/soc/apple/mailbox.c drives them: ASC v4, the A11's ASC and M3
@@ -64,12 +65,44 @@ static void asc_send_empty(void *ctx)
 		copro_mbox_chan_tx_room(chan);
 }
 
+/*
+ * Hands one message from the I2A FIFO to the framework; false once the
+ * FIFO is empty (acknowledged on M3: a message arriving after the check
+ * latches the condition again right after the acknowledge).
+ */
+static bool asc_pop(struct copro_asc *asc, struct copro_mbox_chan *chan)
+{
+	struct copro_asc_msg msg;
+	int ret;
+
+	if (copro_readl(asc->mmio, asc->lay->i2a_control) & ASC_CONTROL_EMPTY) {
+		if (asc->lay->irq_controls)
+			copro_writel(asc->mmio, asc->lay->irq_ack,
+				     M3_IRQ_I2A_NOT_EMPTY);
+		return false;
+	}
+	msg.msg0 = copro_readq(asc->mmio, asc->lay->i2a_recv0);
+	msg.msg1 = (uint32_t)(copro_readq(asc->mmio, asc->lay->i2a_recv1) &
+			      ASC_RECV1_MSG_MASK);
+	ret = copro_mbox_chan_rx(chan, &msg, sizeof(msg));
+	if (ret < 0) {
+		/*
+		 * A ring cannot fill after reporting room; a channel being
+		 * unbound can refuse. Never drop silently.
+		 */
+		copro_dev_log(&asc->ld,
+			      ret == -ESHUTDOWN ? COPRO_LOG_DEBUG : COPRO_LOG_ERR,
+			      "message 0x%016" PRIx64 " 0x%08" PRIx32
+			      " dropped: %s",
+			      msg.msg0, msg.msg1, copro_strerror(ret));
+	}
+	return true;
+}
+
 static void asc_recv_not_empty(void *ctx)
 {
 	struct copro_asc *asc = ctx;
 	struct copro_mbox_chan *chan = atomic_load(&asc->chan);
-	struct copro_asc_msg msg;
-	int ret;
 
 	if (!chan) {
 		/* Nobody to deliver to: leave the messages in the FIFO. */
@@ -88,33 +121,8 @@ static void asc_recv_not_empty(void *ctx)
 				return;
 			copro_irq_enable(asc->irq_recv);
 		}
-		if (copro_readl(asc->mmio, asc->lay->i2a_control) &
-		    ASC_CONTROL_EMPTY) {
-			/*
-			 * A message arriving after the check latches the
-			 * condition again right after the acknowledge.
-			 */
-			if (asc->lay->irq_controls)
-				copro_writel(asc->mmio, asc->lay->irq_ack,
-					     M3_IRQ_I2A_NOT_EMPTY);
+		if (!asc_pop(asc, chan))
 			return;
-		}
-		msg.msg0 = copro_readq(asc->mmio, asc->lay->i2a_recv0);
-		msg.msg1 = (uint32_t)(copro_readq(asc->mmio, asc->lay->i2a_recv1) &
-				      ASC_RECV1_MSG_MASK);
-		ret = copro_mbox_chan_rx(chan, &msg, sizeof(msg));
-		if (ret < 0) {
-			/*
-			 * A ring cannot fill after reporting room; a channel
-			 * being unbound can refuse. Never drop silently.
-			 */
-			copro_dev_log(&asc->ld,
-				      ret == -ESHUTDOWN ? COPRO_LOG_DEBUG
-							: COPRO_LOG_ERR,
-				      "message 0x%016" PRIx64 " 0x%08" PRIx32
-				      " dropped: %s",
-				      msg.msg0, msg.msg1, copro_strerror(ret));
-		}
 	}
 }
 
@@ -210,12 +218,28 @@ static void asc_rx_resume(void *ctx, struct copro_mbox_chan *chan)
 	copro_irq_enable(asc->irq_recv);
 }
 
+/*
+ * A discard: the handler is waited out (disabling the line does that, and
+ * keeps it from starting), the FIFO emptied here, and the line enabled
+ * again; a ring still full has the handler disable it at once.
+ */
+static void asc_rx_sync(void *ctx, struct copro_mbox_chan *chan)
+{
+	struct copro_asc *asc = ctx;
+
+	copro_irq_disable(asc->irq_recv);
+	while (copro_mbox_chan_rx_room(chan) && asc_pop(asc, chan))
+		;
+	copro_irq_enable(asc->irq_recv);
+}
+
 static const struct copro_mbox_controller_ops asc_ops = {
 	.xlate = asc_xlate,
 	.startup = asc_startup,
 	.shutdown = asc_shutdown,
 	.send = asc_send,
 	.rx_resume = asc_rx_resume,
+	.rx_sync = asc_rx_sync,
 };
 
 /* ---- probe ----------------------------------------------------------- */

@@ -134,16 +134,29 @@ struct copro_mbox_chan {
 	uint32_t rx_tail_cache;
 	_Atomic uint64_t rx_stalls;
 	_Atomic uint64_t rx_early; /* consumed by the client's rx_early */
+	_Atomic uint64_t rx_discarded_irq; /* dropped while handed over */
 
 	/* RX ring, consumer side. */
 	char pad_cons[MBOX_CACHELINE];
 	_Atomic uint32_t rx_tail;
 	_Atomic bool rx_consuming;
 	_Atomic uint64_t received;
+	_Atomic uint64_t rx_discarded_ring; /* dropped from the ring */
 
 	/* Written by both sides, but only when the ring runs full. */
 	char pad_stall[MBOX_CACHELINE];
 	_Atomic bool rx_stalled; /* the controller waits for rx_resume */
+
+	/*
+	 * Written only by copro_mbox_rx_discard. Each message is stamped
+	 * with rx_epoch when the controller hands it over; one of an
+	 * older epoch is dropped before the client sees it. While
+	 * rx_flushing is nonzero, messages handed over are dropped at once
+	 * (the controller's rx_sync empties its hardware).
+	 */
+	char pad_epoch[MBOX_CACHELINE];
+	_Atomic uint32_t rx_epoch;
+	_Atomic uint32_t rx_flushing;
 	char pad_end[MBOX_CACHELINE];
 };
 

@@ -7,6 +7,13 @@
  * instead of dropping: it returns -ENOSPC (or rx_room says no), the
  * channel is marked stalled, and the consumer calls ops->rx_resume once
  * it has made room.
+ *
+ * Epochs: copro_mbox_rx_discard starts a new one. A message is stamped
+ * with the epoch current when the controller hands it over (kept in its
+ * ring slot), and one of an older epoch is dropped before rx or rx_early
+ * sees it. While a callback runs, the thread remembers which message's
+ * epoch it holds, so the client can ask copro_mbox_rx_stale under its
+ * own lock and close the window between our check and its own.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -17,8 +24,52 @@
 
 #include "mbox/mbox_internal.h"
 
-/* A slot: the length, then the payload, 8-byte aligned. */
+/* A slot: the length, the epoch, then the payload, 8-byte aligned. */
 #define RX_HDR 8
+#define RX_EPOCH_OFF 4
+
+/*
+ * The delivery this thread is making (callbacks nest: a client's rx may
+ * poll the platform, which runs another controller's handler): per
+ * thread, and keyed by channel, so two boards never see each other's.
+ */
+struct rx_delivery {
+	struct copro_mbox_chan *chan;
+	uint32_t epoch;
+};
+static _Thread_local struct rx_delivery tl_rx;
+
+static void rx_deliver(struct copro_mbox_chan *chan, uint32_t epoch,
+		       const void *msg, size_t len)
+{
+	struct rx_delivery saved = tl_rx;
+
+	tl_rx = (struct rx_delivery){ chan, epoch };
+	chan->cl.rx(chan->cl.ctx, chan, msg, len);
+	tl_rx = saved;
+}
+
+static bool rx_deliver_early(struct copro_mbox_chan *chan, uint32_t epoch,
+			     const void *msg, size_t len)
+{
+	struct rx_delivery saved = tl_rx;
+	bool taken;
+
+	tl_rx = (struct rx_delivery){ chan, epoch };
+	taken = chan->cl.rx_early(chan->cl.ctx, chan, msg, len);
+	tl_rx = saved;
+	return taken;
+}
+
+static uint32_t rx_epoch(struct copro_mbox_chan *chan)
+{
+	return atomic_load_explicit(&chan->rx_epoch, memory_order_acquire);
+}
+
+bool copro_mbox_rx_stale(struct copro_mbox_chan *chan)
+{
+	return chan && tl_rx.chan == chan && tl_rx.epoch != rx_epoch(chan);
+}
 
 int mbox_rx_init(struct copro_mbox_chan *chan, unsigned entries)
 {
@@ -92,6 +143,9 @@ bool copro_mbox_chan_rx_room(struct copro_mbox_chan *chan)
 		return true;
 	if (atomic_load_explicit(&chan->shutting, memory_order_relaxed))
 		return false;
+	/* A discard drops what is handed over: it needs no slot. */
+	if (atomic_load_explicit(&chan->rx_flushing, memory_order_acquire))
+		return true;
 
 	uint32_t head = atomic_load_explicit(&chan->rx_head,
 					     memory_order_relaxed);
@@ -122,20 +176,32 @@ int copro_mbox_chan_rx(struct copro_mbox_chan *chan, const void *msg,
 	if (!mbox_chan_enter(chan, &chan->irq_users))
 		return -ESHUTDOWN;
 
+	/* The stamp: the epoch in which the message left the hardware. */
+	uint32_t epoch = rx_epoch(chan);
+
+	if (atomic_load_explicit(&chan->rx_flushing, memory_order_acquire)) {
+		atomic_fetch_add(&chan->rx_discarded_irq, 1);
+		copro_dev_dbg(&chan->ctrl->ld,
+			      "channel %" PRIu64
+			      ": dropped a message received during a discard",
+			      chan->id);
+		mbox_chan_leave(chan, &chan->irq_users);
+		return 0;
+	}
+
 	if (!chan->rx_buf) {
 		/*
 		 * Counted before the client sees it: a client that has seen
 		 * a message finds it in the stats (see rx_consume).
 		 */
 		mbox_stat_add(&chan->received, 1);
-		chan->cl.rx(chan->cl.ctx, chan, msg, len);
+		rx_deliver(chan, epoch, msg, len);
 		mbox_chan_leave(chan, &chan->irq_users);
 		return 0;
 	}
 
 	/* Ahead of the ring: a message the client takes needs no slot. */
-	if (chan->cl.rx_early &&
-	    chan->cl.rx_early(chan->cl.ctx, chan, msg, len)) {
+	if (chan->cl.rx_early && rx_deliver_early(chan, epoch, msg, len)) {
 		mbox_stat_add(&chan->rx_early, 1);
 		mbox_chan_leave(chan, &chan->irq_users);
 		return 0;
@@ -153,6 +219,7 @@ int copro_mbox_chan_rx(struct copro_mbox_chan *chan, const void *msg,
 	uint32_t len32 = (uint32_t)len;
 
 	memcpy(slot, &len32, sizeof(len32));
+	memcpy(slot + RX_EPOCH_OFF, &epoch, sizeof(epoch));
 	if (len)
 		memcpy(slot + RX_HDR, msg, len);
 	atomic_store_explicit(&chan->rx_head, mbox_ring_next(head, chan->rx_cap),
@@ -163,6 +230,16 @@ int copro_mbox_chan_rx(struct copro_mbox_chan *chan, const void *msg,
 }
 
 /* ---- consumer -------------------------------------------------------------- */
+
+/* A queued message of an epoch a discard ended. */
+static void rx_drop(struct copro_mbox_chan *chan, uint32_t epoch)
+{
+	atomic_fetch_add(&chan->rx_discarded_ring, 1);
+	copro_dev_dbg(&chan->ctrl->ld,
+		      "channel %" PRIu64 ": dropped a message of receive epoch"
+		      " %" PRIu32 " (now %" PRIu32 ")",
+		      chan->id, epoch, rx_epoch(chan));
+}
 
 static void rx_resume(struct copro_mbox_chan *chan)
 {
@@ -190,19 +267,25 @@ static unsigned rx_consume(struct copro_mbox_chan *chan)
 	while (tail != head &&
 	       !atomic_load_explicit(&chan->shutting, memory_order_relaxed)) {
 		const uint8_t *slot = rx_slot(chan, tail);
-		uint32_t len;
+		uint32_t len, epoch;
 
 		memcpy(&len, slot, sizeof(len));
-		/*
-		 * Counted before the client sees the message, not per batch
-		 * after it: a client (or a test) that has seen the last
-		 * message must find it in copro_mbox_get_stats, and a batch
-		 * count added after the loop left the last batch out for a
-		 * while (system.asc_stream saw 199950 of 200000 under load).
-		 */
-		mbox_stat_add(&chan->received, 1);
-		chan->cl.rx(chan->cl.ctx, chan, slot + RX_HDR, len);
-		n++;
+		memcpy(&epoch, slot + RX_EPOCH_OFF, sizeof(epoch));
+		if (epoch != rx_epoch(chan)) {
+			rx_drop(chan, epoch);
+		} else {
+			/*
+			 * Counted before the client sees the message, not per
+			 * batch after it: a client (or a test) that has seen
+			 * the last message must find it in
+			 * copro_mbox_get_stats, and a batch count added after
+			 * the loop left the last batch out for a while
+			 * (system.asc_stream saw 199950 of 200000 under load).
+			 */
+			mbox_stat_add(&chan->received, 1);
+			rx_deliver(chan, epoch, slot + RX_HDR, len);
+			n++;
+		}
 		tail = mbox_ring_next(tail, cap);
 		atomic_store_explicit(&chan->rx_tail, tail,
 				      memory_order_release);
@@ -252,6 +335,72 @@ unsigned copro_mbox_rx_queued(struct copro_mbox_chan *chan)
 	tail = atomic_load_explicit(&chan->rx_tail, memory_order_acquire);
 	head = atomic_load_explicit(&chan->rx_head, memory_order_acquire);
 	return mbox_ring_used(head, tail, chan->rx_cap);
+}
+
+/*
+ * copro_mbox_rx_discard, when no consumer runs: drop the ring's leading
+ * messages of an older epoch now (so copro_mbox_rx_queued stops counting
+ * them), up to the first current one. A busy consumer drops them itself.
+ */
+static void rx_drop_queued(struct copro_mbox_chan *chan)
+{
+	uint32_t cap = chan->rx_cap;
+	uint32_t epoch = rx_epoch(chan);
+	uint32_t tail, head;
+
+	if (!chan->rx_buf ||
+	    atomic_exchange_explicit(&chan->rx_consuming, true,
+				     memory_order_acquire))
+		return;
+	tail = atomic_load_explicit(&chan->rx_tail, memory_order_relaxed);
+	head = atomic_load_explicit(&chan->rx_head, memory_order_acquire);
+	while (tail != head) {
+		uint32_t e;
+
+		memcpy(&e, rx_slot(chan, tail) + RX_EPOCH_OFF, sizeof(e));
+		if (e == epoch)
+			break;
+		rx_drop(chan, e);
+		tail = mbox_ring_next(tail, cap);
+		atomic_store_explicit(&chan->rx_tail, tail,
+				      memory_order_release);
+	}
+	atomic_thread_fence(memory_order_seq_cst);
+	if (atomic_load_explicit(&chan->rx_stalled, memory_order_relaxed))
+		rx_resume(chan);
+	atomic_store(&chan->rx_consuming, false);
+}
+
+int copro_mbox_rx_discard(struct copro_mbox_chan *chan)
+{
+	struct copro_mbox_controller *ctrl;
+	uint32_t epoch;
+
+	if (!chan)
+		return -EINVAL;
+	if (!mbox_chan_enter(chan, &chan->api_users))
+		return -ESHUTDOWN;
+	ctrl = chan->ctrl;
+	/*
+	 * Dropping while the controller empties its hardware, then the new
+	 * epoch: a message its handler took before rx_sync returned carries
+	 * the old one. Discards may overlap: hence a count.
+	 */
+	atomic_fetch_add(&chan->rx_flushing, 1);
+	if (ctrl->d.ops->rx_sync)
+		ctrl->d.ops->rx_sync(ctrl->d.ctx, chan);
+	epoch = atomic_fetch_add(&chan->rx_epoch, 1) + 1;
+	atomic_fetch_sub(&chan->rx_flushing, 1);
+	rx_drop_queued(chan);
+	/* What is left waits for a busy consumer, which drops it. */
+	if (mbox_rx_pending(chan))
+		mbox_ctrl_kick(ctrl);
+	copro_dev_dbg(&ctrl->ld,
+		      "channel %" PRIu64 ": receive epoch %" PRIu32
+		      ": what was received before is dropped",
+		      chan->id, epoch);
+	mbox_chan_leave(chan, &chan->api_users);
+	return 0;
 }
 
 /* Messages copro_mbox_free found undelivered (no consumer is left). */

@@ -19,7 +19,7 @@ bool rtk_app_rx_early(struct copro_rtkit *rtk, uint8_t ep, uint64_t msg)
 
 	if (ep < COPRO_RTKIT_APP_EP_START || !ops->recv_message_early ||
 	    !rtk_ep_started(rtk, ep) || atomic_load(&rtk->crashed) ||
-	    atomic_load(&rtk->discard))
+	    (rtk->io->rx_stale && rtk->io->rx_stale(rtk->io_ctx)))
 		return false; /* the deferred path decides, and logs */
 	if (!ops->recv_message_early(rtk->cfg.ctx, ep, msg))
 		return false;

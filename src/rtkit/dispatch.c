@@ -172,38 +172,33 @@ static void run_callbacks(struct copro_rtkit *rtk, const struct deferred *d)
 }
 
 /*
- * Lock held: a reinit is running, or ran since the handler read
- * `session`. The message is the old session's.
+ * Lock held (reinit drops under it): the message was received before the
+ * last reinit, however late it reached us. It means nothing to the new
+ * session.
  */
-static bool stale_locked(struct copro_rtkit *rtk, uint32_t session)
+static bool stale_locked(struct copro_rtkit *rtk, uint8_t ep, uint64_t msg)
 {
-	return atomic_load(&rtk->discard) ||
-	       atomic_load(&rtk->session) != session;
-}
-
-/* What a reinit left queued means nothing to the new session. */
-static void drop_stale(struct copro_rtkit *rtk, uint8_t ep, uint64_t msg)
-{
-	copro_dev_dbg(&rtk->ld, "%s: dropped 0x%016llx (reinit)",
+	if (!rtk->io->rx_stale || !rtk->io->rx_stale(rtk->io_ctx))
+		return false;
+	rtk_stat_inc(&rtk->st.stale);
+	copro_dev_dbg(&rtk->ld, "%s: dropped 0x%016llx (received before a reinit)",
 		      copro_rtkit_ep_name(ep), (unsigned long long)msg);
+	return true;
 }
 
 void rtk_handle(struct copro_rtkit *rtk, uint8_t ep, uint64_t msg)
 {
 	struct copro_rtkit_out out;
 	struct deferred d;
-	uint32_t session = atomic_load(&rtk->session);
 
 	if (rtk->ops->trace)
 		rtk->ops->trace(rtk->cfg.ctx, false, ep, msg, copro_time_ns());
 	rtk_stat_inc(&rtk->st.received);
 	d.restarted = d.crashed = d.syslog = d.recv = false;
 	d.cl = NULL;
-	/* A reinit holds the lock: past it, the message is checked. */
 	copro_mutex_lock(&rtk->lock);
-	if (stale_locked(rtk, session)) {
+	if (stale_locked(rtk, ep, msg)) {
 		copro_mutex_unlock(&rtk->lock);
-		drop_stale(rtk, ep, msg);
 		return;
 	}
 	copro_rtkit_engine_receive(&rtk->eng, ep, msg, &out);
@@ -250,21 +245,19 @@ bool rtk_irq_handle(struct copro_rtkit *rtk, uint8_t ep, uint64_t msg)
 	struct copro_rtkit_out out;
 	struct deferred d;
 	uint64_t t = copro_time_ns();
-	uint32_t session = atomic_load(&rtk->session);
 	bool wake;
 
 	if (rtk->polled || !rtk->io->irq_ready ||
-	    ep >= COPRO_RTKIT_APP_EP_START || atomic_load(&rtk->discard) ||
-	    atomic_load(&rtk->crashed) || !irq_lock(rtk))
+	    ep >= COPRO_RTKIT_APP_EP_START || atomic_load(&rtk->crashed) ||
+	    !irq_lock(rtk))
 		return false;
 	/*
 	 * A reinit ran while we waited for the lock: the message is the
 	 * old session's, and taken here it goes nowhere else.
 	 */
-	if (stale_locked(rtk, session)) {
+	if (stale_locked(rtk, ep, msg)) {
 		copro_mutex_unlock(&rtk->lock);
 		rtk_stat_inc(&rtk->st.received);
-		drop_stale(rtk, ep, msg);
 		return true;
 	}
 	/*

@@ -303,26 +303,30 @@ void rtk_reinit_locked(struct copro_rtkit *rtk)
 	free(rtk->crashlog);
 	rtk->crashlog = NULL;
 	copro_rtkit_engine_reinit(&rtk->eng);
-	atomic_fetch_add(&rtk->session, 1);
 	rtk_sync(rtk);
 }
 
-/* A polled mailbox never has more than its FIFO and ring queued. */
-#define REINIT_DRAIN_MAX 1024
-
 int copro_rtkit_reinit(struct copro_rtkit *rtk)
 {
+	int ret = 0;
+
 	if (!rtk)
 		return -EINVAL;
-	/* Whatever the old coprocessor left queued means nothing now. */
-	atomic_store(&rtk->discard, true);
-	for (int i = 0; i < REINIT_DRAIN_MAX; i++)
-		if (rtk->io->poll(rtk->io_ctx) <= 0)
-			break;
+	/*
+	 * Whatever the old coprocessor sent means nothing now. Under the
+	 * lock: a handler that holds a message from before the discard
+	 * either took the lock first (the old session handles it, then is
+	 * forgotten) or finds the message stale once it has the lock.
+	 */
 	copro_mutex_lock(&rtk->lock);
+	if (rtk->io->rx_discard)
+		ret = rtk->io->rx_discard(rtk->io_ctx);
 	rtk_reinit_locked(rtk);
 	copro_mutex_unlock(&rtk->lock);
-	atomic_store(&rtk->discard, false);
-	copro_dev_dbg(&rtk->ld, "reinitialised");
-	return 0;
+	if (ret < 0)
+		copro_dev_err(&rtk->ld, "reinit: cannot drop what the mailbox received: %s",
+			      copro_strerror(ret));
+	else
+		copro_dev_dbg(&rtk->ld, "reinitialised");
+	return ret;
 }

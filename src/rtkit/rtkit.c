@@ -220,11 +220,32 @@ static bool mbox_irq_ready(void *ctx, unsigned n)
 	return !copro_mbox_rx_queued(chan) && copro_mbox_tx_room(chan) >= n;
 }
 
+static int mbox_rx_discard(void *ctx)
+{
+	return copro_mbox_rx_discard(((struct copro_rtkit *)ctx)->chan);
+}
+
+static bool mbox_rx_stale(void *ctx)
+{
+	return copro_mbox_rx_stale(((struct copro_rtkit *)ctx)->chan);
+}
+
+static uint64_t mbox_stale(void *ctx)
+{
+	struct copro_mbox_stats st;
+
+	copro_mbox_get_stats(((struct copro_rtkit *)ctx)->chan, &st);
+	return st.rx_discarded;
+}
+
 static const struct rtk_io mbox_io = {
 	.send = mbox_send,
 	.poll = mbox_poll,
 	.flush = mbox_flush,
 	.irq_ready = mbox_irq_ready,
+	.rx_discard = mbox_rx_discard,
+	.rx_stale = mbox_rx_stale,
+	.stale = mbox_stale,
 };
 
 static bool mbox_msg(struct copro_rtkit *rtk, const void *msg, size_t len,
@@ -426,6 +447,9 @@ void copro_rtkit_get_stats(const struct copro_rtkit *rtk,
 	out->refused = atomic_load(&r->st.refused) + es.refused;
 	out->syslog_lines = atomic_load(&r->st.syslog_lines);
 	out->irq_handled = atomic_load(&r->st.irq_handled);
+	/* Dropped here, and before they reached us (never "received"). */
+	out->stale = atomic_load(&r->st.stale) +
+		     (r->io->stale && r->chan ? r->io->stale(r->io_ctx) : 0);
 	out->ioreport_echoed = es.ioreport_echoed;
 	out->crashes = es.crashes;
 	out->restarts = es.restarts;

@@ -72,6 +72,15 @@ struct rtk_io {
 	 * has less room.
 	 */
 	bool (*irq_ready)(void *ctx, unsigned n);
+	/*
+	 * Optional: drop everything received so far (reinit, lock held),
+	 * and, from inside a receive callback under the lock, say whether
+	 * the message being handled was received before the last drop.
+	 * Dropped messages are counted in stale().
+	 */
+	int (*rx_discard)(void *ctx);
+	bool (*rx_stale)(void *ctx);
+	uint64_t (*stale)(void *ctx);
 };
 
 struct copro_rtkit {
@@ -104,13 +113,6 @@ struct copro_rtkit {
 	_Atomic bool running;
 	_Atomic uint64_t generation;
 	_Atomic uint64_t started[COPRO_RTKIT_MAX_EPS / 64];
-	_Atomic bool discard; /* reinit drops what is still queued */
-	/*
-	 * Reinits so far (changed under lock): a handler that saw one
-	 * value before taking the lock and finds another holds a message
-	 * of the old session, and drops it.
-	 */
-	_Atomic uint32_t session;
 	/*
 	 * rtk_irq_handle between its engine call and its last trace and
 	 * answer: a lifecycle wait that finds its condition met waits for
@@ -124,6 +126,7 @@ struct copro_rtkit {
 	struct {
 		_Atomic uint64_t sent, received, refused, syslog_lines;
 		_Atomic uint64_t irq_handled; /* of received: rtk_irq_handle */
+		_Atomic uint64_t stale; /* of received: a reinit's, dropped */
 	} st;
 	char name[64];
 };

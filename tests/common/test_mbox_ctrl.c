@@ -32,7 +32,7 @@ struct tctrl_chan {
 	unsigned rx_head, rx_count;
 	bool rx_enabled;
 	unsigned rx_resume_gen;
-	unsigned rx_resumes, rx_errors, shutdowns;
+	unsigned rx_resumes, rx_errors, shutdowns, rx_syncs;
 };
 
 struct tctrl {
@@ -407,6 +407,42 @@ static void tctrl_rx_resume(void *ctx, struct copro_mbox_chan *chan)
 	copro_mutex_unlock(&t->lock);
 }
 
+/*
+ * A discard: the handler waited out and held off, the channel's hardware
+ * FIFO handed over here (the framework drops it all, ring full or not),
+ * then the line as before.
+ */
+static void tctrl_rx_sync(void *ctx, struct copro_mbox_chan *chan)
+{
+	struct tctrl *t = ctx;
+	struct tctrl_chan *c = &t->ch[chan_index(t, chan)];
+
+	copro_irq_disable(t->irq);
+	for (;;) {
+		struct tctrl_msg m;
+		int ret;
+
+		copro_mutex_lock(&t->lock);
+		if (!c->rx_count) {
+			c->rx_syncs++;
+			update_line(t);
+			copro_mutex_unlock(&t->lock);
+			break;
+		}
+		m = c->rxq[c->rx_head];
+		c->rx_head = (c->rx_head + 1) % TCTRL_RXQ;
+		c->rx_count--;
+		copro_mutex_unlock(&t->lock);
+		ret = copro_mbox_chan_rx(chan, m.data, m.len);
+		if (ret < 0) {
+			copro_mutex_lock(&t->lock);
+			c->rx_errors++;
+			copro_mutex_unlock(&t->lock);
+		}
+	}
+	copro_irq_enable(t->irq);
+}
+
 static const struct copro_mbox_controller_ops tctrl_ops = {
 	.startup = tctrl_startup,
 	.shutdown = tctrl_shutdown,
@@ -414,6 +450,7 @@ static const struct copro_mbox_controller_ops tctrl_ops = {
 	.call = tctrl_call,
 	.last_tx_done = tctrl_last_tx_done,
 	.rx_resume = tctrl_rx_resume,
+	.rx_sync = tctrl_rx_sync,
 };
 
 static const struct copro_mbox_controller_ops tctrl_ops_xlate = {
@@ -424,6 +461,7 @@ static const struct copro_mbox_controller_ops tctrl_ops_xlate = {
 	.call = tctrl_call,
 	.last_tx_done = tctrl_last_tx_done,
 	.rx_resume = tctrl_rx_resume,
+	.rx_sync = tctrl_rx_sync,
 };
 
 /* ---- lifetime ---------------------------------------------------------- */
@@ -577,6 +615,11 @@ void tctrl_inject(struct tctrl *t, unsigned id, const void *msg, size_t len)
 unsigned tctrl_rx_pending(struct tctrl *t, unsigned id)
 {
 	return LOCKED_GET(t, t->ch[id].rx_count);
+}
+
+unsigned tctrl_rx_syncs(struct tctrl *t, unsigned id)
+{
+	return LOCKED_GET(t, t->ch[id].rx_syncs);
 }
 
 unsigned tctrl_rx_resumes(struct tctrl *t, unsigned id)

@@ -23,7 +23,8 @@
  *
  * Received messages wait in a per-channel hardware FIFO (tctrl_inject)
  * until the handler hands them to the framework; a full ring makes the
- * handler stop and disable its receive side until rx_resume.
+ * handler stop and disable its receive side until rx_resume. A discard
+ * (rx_sync) hands the whole FIFO over from the discarding thread.
  */
 #ifndef TEST_MBOX_CTRL_H
 #define TEST_MBOX_CTRL_H
@@ -105,6 +106,8 @@ void tctrl_inject(struct tctrl *t, unsigned id, const void *msg, size_t len);
 /* Messages still waiting in the hardware receive FIFO. */
 unsigned tctrl_rx_pending(struct tctrl *t, unsigned id);
 unsigned tctrl_rx_resumes(struct tctrl *t, unsigned id);
+/* Times the framework had the hardware emptied (rx_sync, a discard). */
+unsigned tctrl_rx_syncs(struct tctrl *t, unsigned id);
 /* copro_mbox_chan_rx calls that failed other than with -ENOSPC. */
 unsigned tctrl_rx_errors(struct tctrl *t, unsigned id);
 unsigned tctrl_shutdowns(struct tctrl *t, unsigned id);

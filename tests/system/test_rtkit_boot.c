@@ -3,7 +3,8 @@
  * The host RTKit library against the RTKit firmware model on the boards:
  * boot on both boards, threaded and polled, version ranges, shutdown and
  * boot again, quiesce and wake, idle, poweroff, lost acknowledgements,
- * and an application endpoint.
+ * a reinit with the old coprocessor's EPMAP still queued or being
+ * handled, and an application endpoint.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +20,7 @@
 #include <copro/sim/asc_model.h>
 #include <copro/sim/rtkit_fw.h>
 
+#include "test_rtkit_msg.h"
 #include "test_rtkit_sys.h"
 #include "test_modes.h"
 
@@ -208,24 +210,6 @@ static void test_poweroff(void **state)
 
 /* ---- lost acknowledgements --------------------------------------------------- */
 
-/*
- * The stopped coprocessor's last messages have all reached the host and
- * been handled: nothing of the old session is still on its way when the
- * test reinitialises. (A message still in the interrupt thread while
- * copro_rtkit_reinit runs can reach the new session: a known race, see
- * docs/rtkit.md.)
- */
-static bool old_session_delivered(void *arg)
-{
-	struct test_sys *s = arg;
-	struct copro_sim_asc_stats asc;
-	struct copro_rtkit_stats st;
-
-	copro_sim_asc_get_stats(s->asc, &asc);
-	copro_rtkit_get_stats(s->rtk, &st);
-	return asc.i2a_popped == asc.i2a_pushed && st.received == asc.i2a_popped;
-}
-
 static void check_fault(enum copro_sim_rtkit_fault fault, bool at_boot)
 {
 	struct test_sys *s = sys_new("t8103", true);
@@ -252,11 +236,16 @@ static void check_fault(enum copro_sim_rtkit_fault fault, bool at_boot)
 
 	/* Cleared and restarted, the same coprocessor boots. */
 	copro_sim_rtkit_set_fault(s->fw, fault, false);
+	/*
+	 * At once: what the stopped coprocessor sent last may still be in
+	 * the FIFO, the interrupt thread or the mailbox's ring. The reinit
+	 * drops it all; none of it may reach the new session.
+	 */
 	test_sys_cpu(s, false);
-	assert_true(test_sys_wait(s, old_session_delivered, s));
 	assert_int_equal(copro_rtkit_reinit(s->rtk), 0);
 	assert_int_equal(copro_rtkit_set_timeout(s->rtk, TEST_TIMEOUT_NS), 0);
 	assert_int_equal(test_sys_boot(s), 0);
+	assert_true(copro_rtkit_is_running(s->rtk));
 	sys_free(s);
 }
 
@@ -288,6 +277,228 @@ static void test_fault_no_iop_ack(void **state)
 {
 	(void)state;
 	check_fault(COPRO_SIM_RTKIT_FAULT_NO_IOP_ACK, false);
+}
+
+/* ---- a reinit drops what the old coprocessor sent -------------------------- */
+
+/*
+ * A client whose restarted callback holds the mailbox worker at a gate,
+ * and whose trace callback, armed, holds it with a received EPMAP before
+ * the library took its lock for it (deferred context traces first).
+ */
+struct held {
+	_Atomic bool gate_closed;
+	_Atomic unsigned in_callback;
+	_Atomic bool trace_armed;
+	_Atomic bool trace_gate_closed;
+	_Atomic unsigned in_trace;
+	struct test_sys *s;
+};
+
+static void held_trace(void *ctx, bool to_iop, uint8_t ep, uint64_t msg,
+		       uint64_t t_ns)
+{
+	struct held *h = ctx;
+
+	(void)t_ns;
+	if (to_iop || ep != COPRO_RTKIT_EP_MGMT ||
+	    RTK_MGMT_TYPE(msg) != RTK_MGMT_EPMAP ||
+	    !atomic_exchange(&h->trace_armed, false))
+		return;
+	atomic_fetch_add(&h->in_trace, 1);
+	while (atomic_load(&h->trace_gate_closed))
+		copro_sleep_ns(50 * COPRO_NSEC_PER_USEC);
+	atomic_fetch_sub(&h->in_trace, 1);
+}
+
+static void held_restarted(void *ctx)
+{
+	struct held *h = ctx;
+
+	atomic_fetch_add(&h->in_callback, 1);
+	while (atomic_load(&h->gate_closed))
+		copro_sleep_ns(50 * COPRO_NSEC_PER_USEC);
+	atomic_fetch_sub(&h->in_callback, 1);
+}
+
+/*
+ * Opens the gate once the boot is under way: with wake_on_boot its first
+ * step, under the lock, is to wait for HELLO, and its second to send the
+ * wake (which the booting firmware ignores).
+ */
+struct releaser {
+	struct held *h;
+	uint64_t a2i;
+};
+
+static bool boot_waits(void *arg)
+{
+	struct releaser *r = arg;
+	struct copro_sim_asc_stats st;
+
+	copro_sim_asc_get_stats(r->h->s->asc, &st);
+	return st.a2i_pushed > r->a2i;
+}
+
+static void *release_thread(void *arg)
+{
+	struct releaser *r = arg;
+
+	/* Asserted by the boot: a gate left closed fails it by timeout. */
+	if (test_wait_until(boot_waits, r, TEST_TIMEOUT_NS)) {
+		atomic_store(&r->h->gate_closed, false);
+		atomic_store(&r->h->trace_gate_closed, false);
+	}
+	return NULL;
+}
+
+/* The worker is held, and the host took `n` messages off the FIFO. */
+struct popped_arg {
+	struct held *h;
+	uint64_t n;
+};
+
+static bool held_and_popped(void *arg)
+{
+	struct popped_arg *a = arg;
+	struct copro_sim_asc_stats st;
+
+	copro_sim_asc_get_stats(a->h->s->asc, &st);
+	return atomic_load(&a->h->in_callback) == 1 && st.i2a_pushed == a->n &&
+	       st.i2a_popped == a->n;
+}
+
+/*
+ * The coprocessor restarts on its own; the mailbox worker is held inside
+ * the restarted callback, so the first chunk of the new endpoint map
+ * waits in the mailbox's ring behind it (and the firmware for its
+ * acknowledgement). The coprocessor is stopped and the library
+ * reinitialised while that EPMAP still waits; restarted, the coprocessor
+ * says HELLO, which lines up behind it, and the boot begins. Released
+ * then, the worker must drop the old EPMAP: delivered, the new session
+ * would take it before HELLO and refuse it, out of sequence, which fails
+ * the boot with -EPROTO (unless the boot only looks after the HELLO).
+ * The boot succeeds, nothing is refused, and the drop is counted and
+ * logged.
+ */
+static void test_reinit_drops_queued(void **state)
+{
+	static const struct copro_rtkit_ops ops = { .restarted = held_restarted };
+	struct test_sys *s = sys_new("t8103", true);
+	struct held h = { .s = s };
+	struct copro_rtkit_config cfg = {
+		.shmem_mode = COPRO_RTKIT_SHMEM_SART,
+		.ops = &ops,
+		.ctx = &h,
+		.wake_on_boot = true,
+	};
+	struct copro_sim_asc_stats asc;
+	struct popped_arg pa = { &h, 0 };
+	struct releaser rel = { &h, 0 };
+	struct copro_thread th;
+
+	(void)state;
+	assert_int_equal(test_sys_create(s, &cfg), 0);
+	assert_int_equal(test_sys_boot(s), 0);
+	atomic_store(&h.gate_closed, true);
+	copro_sim_asc_get_stats(s->asc, &asc);
+	/* HELLO (the worker answers it, then is held), EPMAP (queued). */
+	pa.n = asc.i2a_pushed + 2;
+	assert_int_equal(copro_sim_rtkit_restart(s->fw), 0);
+	assert_true(test_sys_wait(s, held_and_popped, &pa));
+	test_sys_cpu(s, false);
+	assert_int_equal(copro_rtkit_reinit(s->rtk), 0);
+	assert_int_equal(test_sys_host_stats(s).stale, 0);
+
+	/* The new HELLO is taken off the FIFO behind the old EPMAP. */
+	test_sys_cpu(s, true);
+	pa.n++;
+	assert_true(test_sys_wait(s, held_and_popped, &pa));
+	copro_sim_asc_get_stats(s->asc, &asc);
+	rel.a2i = asc.a2i_pushed;
+	assert_int_equal(copro_thread_start(&th, "release", release_thread,
+					    &rel),
+			 0);
+	assert_int_equal(copro_rtkit_boot(s->rtk), 0);
+	copro_thread_join(&th);
+	assert_true(copro_rtkit_is_running(s->rtk));
+	/* Delivered, the new session would have refused it. */
+	assert_int_equal(test_sys_host_stats(s).refused, 0);
+	assert_int_equal(test_sys_host_stats(s).stale, 1);
+	assert_true(test_logcap_contains(&s->cap,
+					 "dropped a message of receive epoch"));
+	assert_int_equal(test_sys_fw_stats(s).refused, 0);
+	sys_free(s);
+}
+
+static bool trace_held(void *arg)
+{
+	return atomic_load(&((struct held *)arg)->in_trace) == 1;
+}
+
+/*
+ * As above, but the old EPMAP has left the ring: the worker holds it in
+ * RTKit's handler, past the mailbox's own check and before the library's
+ * lock, while the reinit runs. Released once the new boot waits for
+ * HELLO, the handler must find the message stale under the lock
+ * (copro_mbox_rx_stale) and drop it, not fail the boot with -EPROTO.
+ */
+static void test_reinit_drops_in_progress(void **state)
+{
+	static const struct copro_rtkit_ops ops = {
+		.restarted = held_restarted,
+		.trace = held_trace,
+	};
+	struct test_sys *s = sys_new("t8103", true);
+	struct held h = { .s = s };
+	struct copro_rtkit_config cfg = {
+		.shmem_mode = COPRO_RTKIT_SHMEM_SART,
+		.ops = &ops,
+		.ctx = &h,
+		.wake_on_boot = true,
+	};
+	struct copro_sim_asc_stats asc;
+	struct popped_arg pa = { &h, 0 };
+	struct releaser rel = { &h, 0 };
+	struct copro_thread th;
+
+	(void)state;
+	assert_int_equal(test_sys_create(s, &cfg), 0);
+	assert_int_equal(test_sys_boot(s), 0);
+	/* The EPMAP queued behind the restart, as above. */
+	atomic_store(&h.gate_closed, true);
+	copro_sim_asc_get_stats(s->asc, &asc);
+	pa.n = asc.i2a_pushed + 2;
+	assert_int_equal(copro_sim_rtkit_restart(s->fw), 0);
+	assert_true(test_sys_wait(s, held_and_popped, &pa));
+	/* Then taken by the worker, and held in RTKit's handler. */
+	atomic_store(&h.trace_gate_closed, true);
+	atomic_store(&h.trace_armed, true);
+	atomic_store(&h.gate_closed, false);
+	assert_true(test_sys_wait(s, trace_held, &h));
+	test_sys_cpu(s, false);
+	assert_int_equal(copro_rtkit_reinit(s->rtk), 0);
+
+	test_sys_cpu(s, true);
+	copro_sim_asc_get_stats(s->asc, &asc);
+	rel.a2i = asc.a2i_pushed;
+	assert_int_equal(copro_thread_start(&th, "release", release_thread,
+					    &rel),
+			 0);
+	assert_int_equal(copro_rtkit_boot(s->rtk), 0);
+	copro_thread_join(&th);
+	assert_true(copro_rtkit_is_running(s->rtk));
+	/*
+	 * Handled, the EPMAP is refused out of sequence, and fails the boot
+	 * unless the new HELLO comes before the boot looks. RTKit dropped it
+	 * itself: the mailbox had delivered it.
+	 */
+	assert_int_equal(test_sys_host_stats(s).refused, 0);
+	assert_int_equal(test_sys_host_stats(s).stale, 1);
+	assert_true(test_logcap_contains(&s->cap,
+					 "(received before a reinit)"));
+	assert_int_equal(test_sys_fw_stats(s).refused, 0);
+	sys_free(s);
 }
 
 /* ---- an application endpoint ------------------------------------------------- */
@@ -349,6 +560,8 @@ int main(void)
 		cmocka_unit_test(test_fault_no_iop_on),
 		cmocka_unit_test(test_fault_no_ap_ack),
 		cmocka_unit_test(test_fault_no_iop_ack),
+		cmocka_unit_test(test_reinit_drops_queued),
+		cmocka_unit_test(test_reinit_drops_in_progress),
 		cmocka_unit_test(test_app_endpoint),
 	};
 

@@ -66,6 +66,15 @@ struct copro_mbox_controller_ops {
 	 * returned -ENOSPC.
 	 */
 	void (*rx_resume)(void *ctx, struct copro_mbox_chan *chan);
+	/*
+	 * Optional, for copro_mbox_rx_discard (never interrupt context):
+	 * return once a receive handler running now has returned (a message
+	 * it took from the hardware has then been handed over), after
+	 * handing to copro_mbox_chan_rx what the hardware holds for the
+	 * channel, while copro_mbox_chan_rx_room() allows. The framework
+	 * drops those messages.
+	 */
+	void (*rx_sync)(void *ctx, struct copro_mbox_chan *chan);
 };
 
 struct copro_mbox_controller_desc {
@@ -109,13 +118,6 @@ COPRO_API void copro_mbox_chan_txdone(struct copro_mbox_chan *chan, int status);
  */
 COPRO_API void copro_mbox_chan_tx_room(struct copro_mbox_chan *chan);
 /*
- * A message arrived (interrupt context). 0 when taken; -ENOSPC when the
- * client's deferred ring is full: the controller must leave further
- * messages in the hardware and disable its receive interrupt until
- * ops->rx_resume. Check copro_mbox_chan_rx_room() before popping a
- * hardware FIFO so that no message is ever held by nobody.
- */
-/*
  * The object behind a bound channel is gone (a hypervisor revoked the
  * capability): every message not yet done fails with `status` (tx_done
  * reports it, in order), later sends return it at once, and blocked
@@ -123,6 +125,13 @@ COPRO_API void copro_mbox_chan_tx_room(struct copro_mbox_chan *chan);
  * copro_mbox_free. Any context but the channel's own callbacks.
  */
 COPRO_API void copro_mbox_chan_revoke(struct copro_mbox_chan *chan, int status);
+/*
+ * A message arrived (interrupt context). 0 when taken; -ENOSPC when the
+ * client's deferred ring is full: the controller must leave further
+ * messages in the hardware and disable its receive interrupt until
+ * ops->rx_resume. Check copro_mbox_chan_rx_room() before popping a
+ * hardware FIFO so that no message is ever held by nobody.
+ */
 COPRO_API int copro_mbox_chan_rx(struct copro_mbox_chan *chan, const void *msg,
 				 size_t len);
 COPRO_API bool copro_mbox_chan_rx_room(struct copro_mbox_chan *chan);
