@@ -188,31 +188,54 @@ struct bus_pr {
 #define BUS_FW_OWNERS 64
 
 /*
- * One entry's calls: the low BUS_FW_INFLIGHT_BITS of `state` count the
- * calls in flight through it, the rest every call ever made through it,
- * so a call counts itself both ways with one atomic add.
+ * One entry's calls: the low BUS_FW_INFLIGHT_BITS of a count word count
+ * the calls in flight through it, the rest every call ever made through
+ * it, so a call counts itself both ways with one change.
  */
 #define BUS_FW_INFLIGHT_BITS 20
 #define BUS_FW_INFLIGHT_MASK ((1ull << BUS_FW_INFLIGHT_BITS) - 1)
 #define BUS_FW_CALL (1ull << BUS_FW_INFLIGHT_BITS)
+/* Calling threads with count words of their own (the rest share). */
+#define BUS_FW_THREADS 64
 
 /*
  * Published by storing fn last (ctx first), retired by clearing fn.
- * Calls take no lock: a call counts itself in `state`, then reads fn;
- * remove clears fn, then waits for the in-flight count to reach 0. Both
- * sides use sequentially consistent accesses (the count before fn, fn
- * before the count), so a call either is counted before the remover
- * looks or finds fn already cleared.
+ * `shared` counts the calls of threads without a record (locked adds).
  */
 struct bus_fwcall {
-	_Atomic uint64_t state;
 	_Atomic(copro_bus_fwcall_fn) fn;
 	_Atomic(void *) ctx;
+	_Atomic uint64_t shared;
 };
 
+/*
+ * A calling thread's count words, one per entry: only that thread
+ * writes them (a load and a store, no locked instruction), anyone reads
+ * them. Kept until the bus goes; a thread started after its owner ended
+ * may take it over (thread ids are reused), never a live one.
+ */
+struct bus_fw_thread {
+	uintptr_t id;
+	_Atomic uint64_t state[2][BUS_FW_OWNERS]; /* [conduit - 1] */
+};
+
+/*
+ * Calls take no lock and no locked instruction: a call counts itself in
+ * its thread's word (a plain store), then reads fn; remove clears fn,
+ * then waits for every thread's in-flight count of the entry to reach
+ * 0. The store-then-load on the call's side is ordered against the
+ * remover's clear-then-load by an asymmetric barrier: a compiler
+ * barrier in the call, copro_heavy_barrier() (every thread executes a
+ * full barrier) in the remover, so a call either is counted before the
+ * remover looks or finds fn already cleared. Without membarrier
+ * (`heavy` false) calls pay a full fence instead.
+ */
 struct bus_fw {
-	struct copro_mutex lock; /* serialises add and remove */
+	struct copro_mutex lock; /* serialises add, remove and registration */
+	bool heavy;
 	struct bus_fwcall by_owner[2][BUS_FW_OWNERS]; /* [conduit - 1] */
+	/* Open addressing by thread id; published once, never moved. */
+	_Atomic(struct bus_fw_thread *) threads[BUS_FW_THREADS];
 };
 
 struct copro_bus {

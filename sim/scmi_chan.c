@@ -245,16 +245,11 @@ out:
 	copro_mutex_unlock(&s->lock);
 }
 
-/* A trigger: answer now, or (a2p interrupt) from the firmware thread. */
-static void chan_trigger(struct sp_chan *c)
+/* Queued for the firmware thread, which raises a2p once it answered. */
+static void chan_queue(struct copro_sim_scmi *s, struct sp_chan *c)
 {
-	struct copro_sim_scmi *s = c->s;
 	struct sp_job j = { .kind = SP_JOB_A2P, .a = c->a, .c = c };
 
-	if (c->a2p_irq < 0) {
-		sp_chan_process(c);
-		return;
-	}
 	copro_mutex_lock(&s->lock);
 	/* The interrupt of the last answer is acknowledged by this call. */
 	a2p_irq_set(c, false);
@@ -271,40 +266,36 @@ static void chan_trigger(struct sp_chan *c)
 	copro_mutex_unlock(&s->lock);
 }
 
+/* A trigger: answer now, or (a2p interrupt) from the firmware thread. */
+static void chan_trigger(struct sp_chan *c)
+{
+	struct copro_sim_scmi *s = c->s;
+
+	if (c->a2p_irq < 0) {
+		sp_chan_process(c);
+		return;
+	}
+	chan_queue(s, c);
+}
+
 /* ---- SMC triggers ------------------------------------------------------- */
 
 static void smc_trigger(void *ctx, const struct copro_smccc_regs *in,
 			struct copro_smccc_regs *out)
 {
 	struct sp_svc *svc = ctx;
-	struct copro_sim_scmi *s = svc->s;
 	uint32_t fid = (uint32_t)in->x[0];
 
-	if (svc->only) {
-		chan_trigger(svc->only);
+	for (struct sp_chan *c = svc->first; c; c = c->svc_next) {
+		/* -param: x1 is the area's page, x2 its offset. */
+		if (c->trig == SP_TRIG_SMC_PARAM &&
+		    (in->x[1] != c->phys >> 12 || in->x[2] != (c->phys & 0xfff)))
+			continue;
+		chan_trigger(c);
 		out->x[0] = 0;
 		return;
 	}
-	for (unsigned i = 0; i < s->nagents; i++) {
-		struct sp_agent *a = &s->agents[i];
-
-		for (unsigned k = 0; k < a->nchans; k++) {
-			struct sp_chan *c = &a->chans[k];
-
-			if (c->trig == SP_TRIG_MBOX || c->fid != fid ||
-			    c->conduit != svc->conduit)
-				continue;
-			/* -param: x1 is the area's page, x2 its offset. */
-			if (c->trig == SP_TRIG_SMC_PARAM &&
-			    (in->x[1] != c->phys >> 12 ||
-			     in->x[2] != (c->phys & 0xfff)))
-				continue;
-			chan_trigger(c);
-			out->x[0] = 0;
-			return;
-		}
-	}
-	copro_dev_dbg(&s->ld, "SMC 0x%08" PRIx32 " with page 0x%" PRIx64
+	copro_dev_dbg(&svc->s->ld, "SMC 0x%08" PRIx32 " with page 0x%" PRIx64
 		      " offset 0x%" PRIx64 ": no such channel", fid, in->x[1],
 		      in->x[2]);
 	out->x[0] = copro_smccc_is_64(fid)
@@ -316,20 +307,24 @@ static int smc_attach(struct copro_sim_scmi *s, struct sp_chan *c)
 {
 	struct copro_sim_smccc *disp = s->env.dispatcher(s->env.ctx, c->conduit);
 	struct sp_svc *svc;
+	struct sp_chan **tail;
 	int ret;
 
 	if (!disp)
 		return -ENODEV;
+	c->svc_next = NULL;
 	for (unsigned i = 0; i < s->nsvc; i++) {
 		if (s->svc[i].disp == disp && s->svc[i].fid == c->fid) {
-			/* Shared: the trigger looks the channel up. */
-			s->svc[i].only = NULL;
+			/* Shared: the call's arguments pick the channel. */
+			for (tail = &s->svc[i].first; *tail;
+			     tail = &(*tail)->svc_next)
+				;
+			*tail = c;
 			return 0;
 		}
 	}
 	svc = &s->svc[s->nsvc];
-	*svc = (struct sp_svc){ s, disp, c->conduit, c->fid,
-				c->trig == SP_TRIG_SMC ? c : NULL };
+	*svc = (struct sp_svc){ s, disp, c->conduit, c->fid, c };
 	ret = copro_sim_smccc_add(disp, c->fid, smc_trigger, svc);
 	if (ret == 0)
 		s->nsvc++;

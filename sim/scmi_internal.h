@@ -131,6 +131,8 @@ struct sp_chan {
 	uint32_t mbox_chan;
 	/* With an a2p interrupt the firmware thread answers, then raises it. */
 	int a2p_irq;
+	/* The next channel rung by the same service (sp_svc), or NULL. */
+	struct sp_chan *svc_next;
 	bool job_queued; /* under s->lock */
 	bool irq_level;	 /* under s->lock */
 };
@@ -245,8 +247,12 @@ struct copro_sim_scmi {
 		struct copro_sim_smccc *disp;
 		enum copro_conduit conduit;
 		uint32_t fid;
-		/* The one channel behind fid (no -param variant), or NULL. */
-		struct sp_chan *only;
+		/*
+		 * The channels behind fid, in attach order (linked by
+		 * svc_next): a call rings the first that its arguments
+		 * name (-param: x1 the area's page, x2 its offset).
+		 */
+		struct sp_chan *first;
 	} svc[SP_MAX_AGENTS * SP_MAX_CHANS];
 	unsigned nsvc;
 

@@ -81,6 +81,39 @@ static void answer_arch(struct copro_sim_smccc *d, uint32_t fid,
 	out->x[0] = ret_val(fid, COPRO_SMCCC_RET_NOT_SUPPORTED);
 }
 
+static void not_supported(struct copro_sim_smccc *d, uint32_t fid,
+			  struct copro_smccc_regs *out)
+{
+	atomic_fetch_add_explicit(&d->not_supported, 1, memory_order_relaxed);
+	copro_dev_dbg(&d->ld, "function id 0x%08" PRIx32 ": NOT_SUPPORTED",
+		      fid);
+	out->x[0] = ret_val(fid, COPRO_SMCCC_RET_NOT_SUPPORTED);
+}
+
+static void dispatch(void *ctx, enum copro_conduit conduit,
+		     const struct copro_smccc_regs *in,
+		     struct copro_smccc_regs *out);
+
+/*
+ * A 32-bit call whose registers have bits above w0..w7's: what the
+ * firmware sees is the low halves (SMCCC 1.2: SMC32/HVC32 take w1..w7
+ * and return w0..w7; x8..x17 carry nothing, only SMC64 extends to x17).
+ * Out of line: copro_smccc_call's registers are clean already.
+ */
+static __attribute__((noinline)) void
+dispatch_narrowed(struct copro_sim_smccc *d, enum copro_conduit conduit,
+		  const struct copro_smccc_regs *in,
+		  struct copro_smccc_regs *out)
+{
+	struct copro_smccc_regs w = *in;
+
+	for (unsigned i = 0; i < SMCCC32_REGS; i++) {
+		w.x[i] = (uint32_t)w.x[i];
+		out->x[i] = w.x[i];
+	}
+	dispatch(d, conduit, &w, out);
+}
+
 static void dispatch(void *ctx, enum copro_conduit conduit,
 		     const struct copro_smccc_regs *in,
 		     struct copro_smccc_regs *out)
@@ -88,35 +121,20 @@ static void dispatch(void *ctx, enum copro_conduit conduit,
 	struct copro_sim_smccc *d = ctx;
 	/* The function id is w0, whatever the caller left above it. */
 	uint32_t fid = (uint32_t)in->x[0];
-	struct copro_smccc_regs w;
-	const struct copro_smccc_regs *args = in;
 
-	(void)conduit;
-	if (copro_smccc_fid_check(fid) < 0)
-		goto not_supported;
-	if (!copro_smccc_is_64(fid)) {
-		/*
-		 * SMC32/HVC32 (SMCCC 1.2): arguments in w1..w7, results in
-		 * w0..w7; x8..x17 carry nothing (only SMC64 extends to
-		 * x17). The firmware sees the low halves alone. Callers
-		 * that already pass clean w registers (copro_smccc_call)
-		 * need no copy: out, a copy of in, is clean as well.
-		 */
-		uint64_t hi = 0;
-
-		for (unsigned i = 0; i < SMCCC32_REGS; i++)
-			hi |= in->x[i] >> 32;
-		if (hi) {
-			w = *in;
-			for (unsigned i = 0; i < SMCCC32_REGS; i++) {
-				w.x[i] = (uint32_t)w.x[i];
-				out->x[i] = w.x[i];
-			}
-			args = &w;
-		}
+	if (copro_smccc_fid_check(fid) < 0) {
+		not_supported(d, fid, out);
+		return;
+	}
+	if (!copro_smccc_is_64(fid) &&
+	    ((in->x[0] | in->x[1] | in->x[2] | in->x[3] | in->x[4] | in->x[5] |
+	      in->x[6] | in->x[7]) >> 32)) {
+		/* out, a copy of in, needs the same narrowing. */
+		dispatch_narrowed(d, conduit, in, out);
+		return;
 	}
 	if (copro_smccc_owner(fid) == COPRO_SMCCC_OWNER_ARCH) {
-		answer_arch(d, fid, args, out);
+		answer_arch(d, fid, in, out);
 		return;
 	}
 	for (unsigned i = 0; i < SMCCC_MAX_SERVICES; i++) {
@@ -124,15 +142,11 @@ static void dispatch(void *ctx, enum copro_conduit conduit,
 		copro_sim_smccc_fn fn = atomic_load(&d->svc[i].fn);
 
 		if (fn && d->svc[i].fid == fid) {
-			fn(d->svc[i].ctx, args, out);
+			fn(d->svc[i].ctx, in, out);
 			return;
 		}
 	}
-not_supported:
-	atomic_fetch_add_explicit(&d->not_supported, 1, memory_order_relaxed);
-	copro_dev_dbg(&d->ld, "function id 0x%08" PRIx32 ": NOT_SUPPORTED",
-		      fid);
-	out->x[0] = ret_val(fid, COPRO_SMCCC_RET_NOT_SUPPORTED);
+	not_supported(d, fid, out);
 }
 
 static int owner_get(struct copro_sim_smccc *d, unsigned owner)

@@ -246,38 +246,46 @@ static bool irq_done(struct scmi_chan *c, uint32_t unused)
 	return copro_completion_done(&c->done);
 }
 
-static int trigger(struct scmi_chan *c)
+/* Cold: the firmware refused the call, or there is no conduit. */
+static __attribute__((noinline)) int smc_failed(struct scmi_chan *c, int ret,
+						 int64_t fw)
+{
+	struct copro_scmi *s = c->s;
+	const char *n;
+
+	if (ret) {
+		copro_dev_err(&s->ld, "%s: no %s conduit: %s", c->name,
+			      copro_conduit_name(c->conduit), copro_strerror(ret));
+		return ret;
+	}
+	n = copro_smccc_ret_name(fw);
+	copro_dev_err(&s->ld, "%s: the firmware answered the %s call 0x%08"
+		      PRIx32 " with %s (%" PRId64 ")", c->name,
+		      copro_conduit_name(c->conduit), c->fid,
+		      n ? n : "an unknown code", fw);
+	return fw == COPRO_SMCCC_RET_NOT_SUPPORTED ? -EOPNOTSUPP : -EIO;
+}
+
+/* Inline in the exchange: the SMC is the hot path. */
+static inline int trigger_smc(struct scmi_chan *c)
+{
+	uint64_t args[2] = { c->area.phys >> 12, c->area.phys & 0xfff };
+	struct copro_smccc_regs r;
+	int64_t fw;
+	int ret = copro_smccc_call(c->s->p, c->conduit, c->fid, args,
+				   c->param ? 2 : 0, &r);
+
+	if (ret)
+		return smc_failed(c, ret, 0);
+	fw = copro_smccc_ret(c->fid, r.x[0]);
+	return fw ? smc_failed(c, 0, fw) : 0;
+}
+
+static __attribute__((noinline)) int trigger_mbox(struct scmi_chan *c)
 {
 	struct copro_scmi *s = c->s;
 	int ret;
 
-	if (c->trig == SCMI_TRIG_SMC) {
-		uint64_t args[2] = { c->area.phys >> 12, c->area.phys & 0xfff };
-		struct copro_smccc_regs r;
-		int64_t fw;
-
-		ret = copro_smccc_call(s->p, c->conduit, c->fid, args,
-				       c->param ? 2 : 0, &r);
-		if (ret) {
-			copro_dev_err(&s->ld, "%s: no %s conduit: %s", c->name,
-				      copro_conduit_name(c->conduit),
-				      copro_strerror(ret));
-			return ret;
-		}
-		fw = copro_smccc_ret(c->fid, r.x[0]);
-		if (fw != 0) {
-			const char *n = copro_smccc_ret_name(fw);
-
-			copro_dev_err(&s->ld, "%s: the firmware answered the %s"
-				      " call 0x%08" PRIx32 " with %s (%" PRId64
-				      ")", c->name,
-				      copro_conduit_name(c->conduit), c->fid,
-				      n ? n : "an unknown code", fw);
-			return fw == COPRO_SMCCC_RET_NOT_SUPPORTED ? -EOPNOTSUPP
-								   : -EIO;
-		}
-		return 0;
-	}
 	if (c->tx_sync) {
 		uint8_t reply[64];
 		size_t rlen = sizeof(reply);
@@ -294,6 +302,11 @@ static int trigger(struct scmi_chan *c)
 				      s->cfg.timeout_ns);
 	}
 	return ret;
+}
+
+static inline int trigger(struct scmi_chan *c)
+{
+	return c->trig == SCMI_TRIG_SMC ? trigger_smc(c) : trigger_mbox(c);
 }
 
 int scmi_chan_exchange(struct scmi_chan *c, uint32_t header,

@@ -9,43 +9,12 @@
 
 #include "scmi/scmi_internal.h"
 
-void rd_init(struct scmi_rd *r, const void *p, size_t len)
-{
-	r->p = p;
-	r->len = len;
-	r->off = 0;
-	r->err = 0;
-	r->why = NULL;
-}
-
 void rd_fail(struct scmi_rd *r, const char *why)
 {
 	if (!r->err) {
 		r->err = -EPROTO;
 		r->why = why;
 	}
-}
-
-uint32_t rd_u32(struct scmi_rd *r)
-{
-	uint32_t v;
-
-	if (r->err)
-		return 0;
-	if (r->len - r->off < 4 || r->off > r->len) {
-		rd_fail(r, "the answer is shorter than its fields");
-		return 0;
-	}
-	v = copro_get_le32(r->p + r->off);
-	r->off += 4;
-	return v;
-}
-
-uint64_t rd_u64(struct scmi_rd *r)
-{
-	uint64_t lo = rd_u32(r);
-
-	return lo | (uint64_t)rd_u32(r) << 32;
 }
 
 void rd_name(struct scmi_rd *r, char out[SCMI_NAME_LEN])
@@ -79,13 +48,6 @@ uint32_t rd_mbz(struct scmi_rd *r, uint32_t v, uint32_t mask,
 size_t rd_left(const struct scmi_rd *r)
 {
 	return r->err || r->off > r->len ? 0 : r->len - r->off;
-}
-
-int rd_end(struct scmi_rd *r)
-{
-	if (!r->err && r->off != r->len)
-		rd_fail(r, "the answer is longer than its fields");
-	return r->err;
 }
 
 /* ---- names ---------------------------------------------------------------- */

@@ -137,17 +137,12 @@ out:
 	return ret;
 }
 
-int scmi_proto(struct copro_scmi *s, unsigned proto,
-	       const struct scmi_proto **out)
+int scmi_proto_probe(struct copro_scmi *s, unsigned proto,
+		     const struct scmi_proto **out)
 {
 	struct scmi_proto *pi = &s->protos[proto & 0xff], fresh = { 0 };
 	int ret;
 
-	/* Probed only once the protocol list had it: the list is fixed. */
-	if (atomic_load_explicit(&pi->probed, memory_order_acquire)) {
-		*out = pi;
-		return 0;
-	}
 	if (proto != SCMI_PROTO_BASE && !copro_scmi_has_protocol(s, proto)) {
 		copro_dev_dbg(&s->ld, "the platform does not list the %s"
 			      " protocol (0x%x) for this agent",

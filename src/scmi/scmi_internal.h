@@ -56,16 +56,52 @@ struct scmi_rd {
 	const char *why;
 };
 
-void rd_init(struct scmi_rd *r, const void *p, size_t len);
-uint32_t rd_u32(struct scmi_rd *r);
-uint64_t rd_u64(struct scmi_rd *r); /* low word first */
 void rd_name(struct scmi_rd *r, char out[SCMI_NAME_LEN]);
 /* Fails the reader when (v & mask) != 0. */
 uint32_t rd_mbz(struct scmi_rd *r, uint32_t v, uint32_t mask,
 		const char *field);
 void rd_fail(struct scmi_rd *r, const char *why);
 size_t rd_left(const struct scmi_rd *r);
-int rd_end(struct scmi_rd *r);
+
+/* Inline: every answer is read through these, most in two or three words. */
+static inline void rd_init(struct scmi_rd *r, const void *p, size_t len)
+{
+	r->p = p;
+	r->len = len;
+	r->off = 0;
+	r->err = 0;
+	r->why = NULL;
+}
+
+static inline uint32_t rd_u32(struct scmi_rd *r)
+{
+	uint32_t v;
+
+	if (r->err)
+		return 0;
+	if (r->len - r->off < 4 || r->off > r->len) {
+		rd_fail(r, "the answer is shorter than its fields");
+		return 0;
+	}
+	v = copro_get_le32(r->p + r->off);
+	r->off += 4;
+	return v;
+}
+
+/* Low word first. */
+static inline uint64_t rd_u64(struct scmi_rd *r)
+{
+	uint64_t lo = rd_u32(r);
+
+	return lo | (uint64_t)rd_u32(r) << 32;
+}
+
+static inline int rd_end(struct scmi_rd *r)
+{
+	if (!r->err && r->off != r->len)
+		rd_fail(r, "the answer is longer than its fields");
+	return r->err;
+}
 
 /* ---- shared memory (shmem.c) ---------------------------------------- */
 
@@ -196,12 +232,13 @@ struct scmi_xfer {
 	uint8_t proto, msg;
 	const void *tx;
 	size_t tx_len;
-	/* The answer after the status word. */
-	uint8_t rx[SCMI_MAX_MSG];
-	size_t rx_len;
-	int32_t status;
 	/* Asynchronous: wait for the delayed response too. */
 	bool async;
+	/* The answer after the status word: read once, into m's payload. */
+	const uint8_t *rx;
+	size_t rx_len;
+	int32_t status;
+	struct scmi_msg m;
 	uint8_t dr[SCMI_MAX_MSG];
 	size_t dr_len;
 	int32_t dr_status;
@@ -241,10 +278,12 @@ struct scmi_proto {
 /*
  * Protocol `proto` checked usable: listed by the platform, of a major
  * version this agent reads, its attributes fetched. -EOPNOTSUPP when not
- * listed, -EPROTONOSUPPORT for a major version too new.
+ * listed, -EPROTONOSUPPORT for a major version too new. scmi_proto()
+ * (below the agent) asks this only until the answer is cached.
  */
-int scmi_proto(struct copro_scmi *s, unsigned proto,
-	       const struct scmi_proto **out);
+int scmi_proto_probe(struct copro_scmi *s, unsigned proto,
+		     const struct scmi_proto **out);
+
 /* id < count of the protocol's resources, else -ENOENT (no command). */
 int scmi_check_id(struct copro_scmi *s, unsigned proto, uint32_t id,
 		  unsigned count);
@@ -303,6 +342,20 @@ static inline void scmi_trace(struct copro_scmi *s, const char *chan,
 {
 	if (s->cfg.trace)
 		scmi_trace_msg(s, chan, to_platform, header, payload, len);
+}
+
+/* Inline: once probed (every command after the first), a load. */
+static inline int scmi_proto(struct copro_scmi *s, unsigned proto,
+			     const struct scmi_proto **out)
+{
+	struct scmi_proto *pi = &s->protos[proto & 0xff];
+
+	/* Probed only once the protocol list had it: the list is fixed. */
+	if (atomic_load_explicit(&pi->probed, memory_order_acquire)) {
+		*out = pi;
+		return 0;
+	}
+	return scmi_proto_probe(s, proto, out);
 }
 
 #endif

@@ -163,10 +163,11 @@ int scmi_xfer(struct copro_scmi *s, struct scmi_xfer *x)
 	struct scmi_chan *c = s->proto_chan[x->proto] ? s->proto_chan[x->proto]
 						      : &s->chans[0];
 	struct scmi_pending *p = NULL;
-	struct scmi_msg msg, *m = &msg;
+	struct scmi_msg *m = &x->m;
 	uint32_t hdr;
 	int ret;
 
+	x->rx = m->payload;
 	x->rx_len = x->dr_len = 0;
 	x->status = x->dr_status = SCMI_GENERIC_ERROR;
 	if (x->async && !s->has_p2a) {
@@ -217,8 +218,9 @@ int scmi_xfer(struct copro_scmi *s, struct scmi_xfer *x)
 		ret = scmi_bad(s, x->proto, x->msg, "an unknown status");
 		goto out;
 	}
+	/* Read straight into m by the exchange: no copy. */
+	x->rx = m->payload + 4;
 	x->rx_len = m->len - 4;
-	memcpy(x->rx, m->payload + 4, x->rx_len);
 	ret = copro_scmi_status_errno(x->status);
 	if (ret) {
 		count(s, &s->stats.errors);
@@ -278,7 +280,6 @@ int scmi_cmd(struct copro_scmi *s, unsigned proto, unsigned msg,
 		return -EINVAL;
 	for (unsigned i = 0; i < nw; i++)
 		copro_put_le32(tx + 4 * i, words[i]);
-	memset(x, 0, offsetof(struct scmi_xfer, rx));
 	x->proto = (uint8_t)proto;
 	x->msg = (uint8_t)msg;
 	x->tx = tx;

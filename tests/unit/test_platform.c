@@ -1775,6 +1775,87 @@ static void test_fw_remove_waits(void **state)
 			 1);
 }
 
+/*
+ * More calling threads than the bus keeps count words for (64): the rest
+ * count in the entry's shared word, and removal waits for those too.
+ */
+#define FW_CROWD 70
+
+struct fw_crowd {
+	struct fx *fx;
+	_Atomic unsigned called;
+	_Atomic bool release;
+};
+
+static void fw_crowd_handler(void *ctx, enum copro_conduit conduit,
+			     const struct copro_smccc_regs *in,
+			     struct copro_smccc_regs *out)
+{
+	struct fw_crowd *c = ctx;
+
+	(void)conduit;
+	(void)in;
+	atomic_fetch_add(&c->called, 1);
+	out->x[0] = 0;
+}
+
+static void *fw_crowd_caller(void *arg)
+{
+	struct fw_crowd *c = arg;
+	struct copro_smccc_regs in = { { 0xc3000001 } }, out;
+
+	copro_fw_call(c->fx->p, COPRO_CONDUIT_SMC, &in, &out);
+	/* Alive to the end: no later thread takes over its record. */
+	while (!atomic_load(&c->release))
+		copro_sleep_ns(100 * COPRO_NSEC_PER_USEC);
+	return NULL;
+}
+
+static void test_fw_many_threads(void **state)
+{
+	struct fx *fx = *state;
+	struct fw_crowd crowd = { .fx = fx };
+	struct fw_held h = { .fx = fx };
+	struct copro_thread th[FW_CROWD] = { { 0 } }, call_th = { 0 },
+			    rm_th = { 0 };
+
+	assert_int_equal(copro_bus_add_fwcall(fx->bus, COPRO_CONDUIT_SMC, 3,
+					      fw_crowd_handler, &crowd), 0);
+	assert_int_equal(copro_bus_add_fwcall(fx->bus, COPRO_CONDUIT_SMC, 2,
+					      fw_held_handler, &h), 0);
+	for (unsigned i = 0; i < FW_CROWD; i++)
+		assert_int_equal(copro_thread_start(&th[i], "crowd",
+						    fw_crowd_caller, &crowd),
+				 0);
+	while (atomic_load(&crowd.called) < FW_CROWD)
+		copro_sleep_ns(100 * COPRO_NSEC_PER_USEC);
+	/* Every call counted, whether in a thread's word or the shared one. */
+	assert_int_equal(copro_bus_fwcall_count(fx->bus, COPRO_CONDUIT_SMC, 3),
+			 FW_CROWD);
+
+	/* A call from one more thread (no word left) is waited out all the same. */
+	assert_int_equal(copro_thread_start(&call_th, "caller", fw_held_caller,
+					    &h), 0);
+	while (!atomic_load(&h.entered))
+		copro_sleep_ns(100 * COPRO_NSEC_PER_USEC);
+	assert_int_equal(copro_thread_start(&rm_th, "remover", fw_remover, &h),
+			 0);
+	copro_sleep_ns(20 * COPRO_NSEC_PER_MSEC);
+	assert_false(atomic_load(&h.removed));
+	atomic_store(&h.release, true);
+	copro_thread_join(&rm_th);
+	copro_thread_join(&call_th);
+	assert_true(atomic_load(&h.removed));
+	assert_int_equal(h.out.x[0], 9);
+	assert_int_equal(copro_bus_fwcall_count(fx->bus, COPRO_CONDUIT_SMC, 2),
+			 1);
+
+	atomic_store(&crowd.release, true);
+	for (unsigned i = 0; i < FW_CROWD; i++)
+		copro_thread_join(&th[i]);
+	copro_bus_remove_fwcall(fx->bus, COPRO_CONDUIT_SMC, 3);
+}
+
 /* ---- raw bus accesses ---- */
 
 static void test_bus_raw_access(void **state)
@@ -2167,6 +2248,7 @@ int main(void)
 		TINY(test_destroy_reports_leaks),
 		P(test_fw_call_routing),
 		P(test_fw_remove_waits),
+		P(test_fw_many_threads),
 		P(test_bus_raw_access),
 		TINY(test_own_backend),
 		P(test_bus_observer),

@@ -35,6 +35,18 @@ void copro_sleep_ns(uint64_t ns);
 /* A pause instruction for spin loops. */
 void copro_cpu_relax(void);
 
+/*
+ * v, passed through a general register: keeps the compiler from merging
+ * a loop of 8-byte moves into a block fill (rep stos) or 16-byte moves,
+ * which stall store forwarding when the words around them were stored
+ * 8 bytes at a time (SMCCC register files).
+ */
+static inline uint64_t copro_reg_word(uint64_t v)
+{
+	__asm__("" : "+r"(v));
+	return v;
+}
+
 struct copro_mutex {
 	pthread_mutex_t m;
 };
@@ -102,6 +114,27 @@ int copro_thread_start(struct copro_thread *th, const char *name,
 		       void *(*fn)(void *arg), void *arg);
 /* Waits for the thread to return. No-op for a thread never started. */
 void copro_thread_join(struct copro_thread *th);
+/*
+ * The calling thread's identity: no two live threads share one (a thread
+ * started after another ended may get its value).
+ */
+static inline uintptr_t copro_thread_id(void)
+{
+	return (uintptr_t)pthread_self();
+}
+
+/*
+ * Asymmetric barriers, for a fast path that must not pay a locked
+ * instruction: the fast side orders its store before a later load with
+ * a compiler barrier alone (atomic_signal_fence), and the rare slow side
+ * calls copro_heavy_barrier(), which makes every thread of the process
+ * execute a full memory barrier before it returns (Linux's membarrier,
+ * private expedited). copro_heavy_barrier_init() registers the process
+ * for it and says whether it can be had; without it, fast sides must
+ * use atomic_thread_fence(memory_order_seq_cst) instead.
+ */
+bool copro_heavy_barrier_init(void);
+void copro_heavy_barrier(void);
 
 /* Deadline helpers for loops that wait in several steps. */
 uint64_t copro_deadline(int64_t timeout_ns); /* UINT64_MAX for FOREVER */
