@@ -16,16 +16,23 @@
  * every board, and on the A11 it is nowhere near the mailbox), and
  * otherwise at the ASC base, mailbox reg - 0x8000.
  *
- * Locking: one mutex per FIFO covers its entries, counters, interrupt
- * latches and levels, so a line's level always matches the FIFO it
- * describes. The CPU lock only serialises starting and stopping the CPU
- * thread; the firmware never takes it, which is what makes joining
- * under it safe.
+ * Locking: the two sides of a FIFO share no lock. Each FIFO has one
+ * producer and one consumer at a time (the pushing side's fill_lock, the
+ * popping side's drain_lock, each only ever taken on its own side), and
+ * the indices and the newest entry sit on the line of the side that
+ * writes them (struct asc_side), so a message moves one cache line from
+ * the side that sent it to the side that takes it. Without mailbox-level
+ * interrupt controls a line is its FIFO's condition, computed by the bus
+ * from the indices; with them (M3) the latches, enables and levels are
+ * under a FIFO's irq_lock (see fifo_update_lines). The CPU lock only
+ * serialises starting and stopping the CPU thread; the firmware never
+ * takes it, which is what makes joining under it safe.
  *
- * The IOP side waits on one event per FIFO, signalled by the host-side
- * operation it waits for: an A2I push (the firmware waits for data) and
- * an I2A pop (the firmware waits for room). The host side never waits in
- * the model: it learns of both through the interrupt lines.
+ * The IOP side waits for the other side's index to move (spinning on it,
+ * then asleep on the FIFO's event): for an A2I push (the firmware waits
+ * for data) and an I2A pop (the firmware waits for room). The host side
+ * never waits in the model: it learns of both through the interrupt
+ * lines.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -59,6 +66,9 @@
 
 #define FIFO_MASK (ASC_FIFO_DEPTH - 1)
 
+/* Every layout's registers lie below the v4 layout's last one. */
+#define REGMAP_WORDS ((ASC_I2A_RECV1 + 8) / 4)
+
 /* A FIFO's two lines, as bits (M3: IRQ_ENABLE/ACK bits >> irq_shift). */
 #define LINE_EMPTY 1u
 #define LINE_NOT_EMPTY 2u
@@ -70,38 +80,82 @@
 #define IOP_SPIN_NS COPRO_SPIN_DEFAULT_NS
 
 /*
- * Laid out by who writes what, a cache line each, so a message costs as
- * few line transfers between the AP's and the IOP's cores as it can:
- * the lock with both indices (every push and pop), the IOP waiter's
- * event (signalled by the host side, spun on by the firmware: apart, so
- * the spinning does not pull the lock's line away from a push in
- * progress), the entries, the SEND0 latch (the producer's alone), and
- * the rest (written on transitions and errors only).
+ * What one side of the mailbox writes on every message, on a cache line
+ * of its own: the write index of the FIFO it fills, the read index of the
+ * FIFO it drains and a copy of the newest entry it pushed. The AP's
+ * block holds A2I's wr and newest entry and I2A's rd, the IOP's the same
+ * for I2A and A2I's rd: so the one
+ * fetch of the other side's line that tells a side a message arrived
+ * also brings the message and the room the other side made, and a round
+ * trip moves one such line each way (docs/performance.md).
+ *
+ * The newest entry is a sequence lock: `nseq` is 2k + 1 while entry k is
+ * being written there and 2k + 2 once it is (release stores), and the
+ * push puts the entry in the FIFO's ring only after publishing wr, so
+ * that the ring's line is not in the way of the message. A pop of entry
+ * k takes the copy when nseq says it holds k and did not change while it
+ * read it; otherwise push k + 1 has begun, after entry k went into the
+ * ring, and nseq's load (acquire) makes the ring's entry visible.
+ */
+struct asc_side {
+	alignas(64) _Atomic uint64_t wr;
+	_Atomic uint64_t rd;
+	_Atomic uint64_t nseq, nmsg0;
+	_Atomic uint32_t nmsg1;
+	/*
+	 * Serialise the pushes into the FIFO this side fills and the pops
+	 * from the one it drains. The driver pushes from one thread at a
+	 * time and the firmware is one thread, so each lock stays on its
+	 * side's core, never contended; they are there for a second writer
+	 * of the same registers (a test, a raw bus access).
+	 */
+	alignas(64) struct copro_mutex fill_lock;
+	struct copro_mutex drain_lock;
+	/*
+	 * SEND0 of the FIFO this side fills: read by its own SEND1 only, so
+	 * here, not on the line the other side watches (a store there would
+	 * take the line from a waiting firmware and then have to take it
+	 * back for the push).
+	 */
+	_Atomic uint64_t latch;
+};
+
+/*
+ * One FIFO: free-running indices (wr - rd is the fill level, and they are
+ * the pushed and popped counts) in the two sides' blocks, the entries,
+ * the IOP side's waiter, and the interrupt state. A single producer and a
+ * single consumer at a time (the side locks), so a push and a pop take
+ * no lock in common: the producer stores the entry, then publishes wr
+ * (release); the consumer reads the entry after loading wr (acquire) and
+ * hands the slot back by publishing rd (release).
  */
 struct asc_fifo {
-	alignas(64) struct copro_mutex lock;
-	/*
-	 * Free-running indices: wr - rd is the fill level, and they are the
-	 * pushed and popped counts. Changed only under the lock, but atomic
-	 * so that CONTROL reads and RECV0 peeks, the most frequent accesses,
-	 * take no lock. The producer stores an entry before publishing wr
-	 * (release).
-	 */
-	_Atomic uint64_t rd, wr;
-	/* The IOP side's waiter (see the top of the file). */
-	alignas(64) struct copro_event iop_ev;
-	alignas(64) struct copro_asc_msg ent[ASC_FIFO_DEPTH];
-	/* The SEND0 latch; SEND1 pushes {latch, value}. */
-	alignas(64) _Atomic uint64_t latch;
-	alignas(64) unsigned line_empty, line_not_empty;
-	/*
-	 * Interrupt state, as LINE_EMPTY | LINE_NOT_EMPTY bits: the levels
-	 * driven now; with mailbox-level controls (M3) also the latched
-	 * conditions and the enables (IRQ_ENABLE bits >> irq_shift).
-	 */
-	unsigned levels, irq_latch, irq_enable, irq_shift;
-	uint64_t overflows, underflows;
+	/* Read-only after creation: where this FIFO's words live. */
+	struct asc_side *prod, *cons;
 	const char *name;
+	unsigned line_empty, line_not_empty, irq_shift;
+
+	/*
+	 * The IOP side's waiter: it spins on the index it waits for, then
+	 * counts itself in `sleepers` and sleeps on `ev`; the other side
+	 * signals only when it sees a sleeper (see fifo_after).
+	 */
+	alignas(64) _Atomic uint32_t sleepers;
+	struct copro_event ev;
+
+	alignas(64) struct copro_asc_msg ent[ASC_FIFO_DEPTH];
+
+	/*
+	 * Interrupt state, as LINE_EMPTY | LINE_NOT_EMPTY bits, under
+	 * irq_lock, for the layouts with mailbox-level controls (M3) only:
+	 * the latched conditions, the enables (IRQ_ENABLE bits >>
+	 * irq_shift) and the levels driven. Without them a line is its
+	 * FIFO's condition and needs no state of its own.
+	 */
+	alignas(64) struct copro_mutex irq_lock;
+	unsigned irq_latch, irq_enable, levels;
+	/* Written on errors only. */
+	_Atomic uint64_t overflows, underflows;
 };
 
 struct copro_sim_asc {
@@ -113,6 +167,10 @@ struct copro_sim_asc {
 	uint64_t mbox_phys, mbox_size, cpu_phys, cpu_size;
 	char mbox_region_name[80], cpu_region_name[80];
 
+	/* enum mbox_reg by offset / 4, built from the layout (decode). */
+	uint8_t regmap[REGMAP_WORDS];
+
+	struct asc_side ap, iop;
 	struct asc_fifo a2i, i2a;
 	_Atomic uint64_t bad_accesses;
 
@@ -135,20 +193,58 @@ struct copro_sim_asc {
 /* ---- FIFOs ---------------------------------------------------------- */
 
 /*
- * f->lock held, after every push, pop, enable and acknowledge. Without
- * mailbox-level controls a line follows its condition; with them (M3)
- * the condition latches and the line follows latch & enable.
+ * The FIFO's condition, from a consistent enough pair: rd first, then wr
+ * (acquire), so the fill level is never under-reported by a push racing
+ * the loads. The sides themselves read their own index exactly.
  */
-static void fifo_update_lines(struct copro_sim_asc *asc, struct asc_fifo *f)
+static unsigned fifo_cond(const struct asc_fifo *f)
 {
-	unsigned cond = f->wr == f->rd ? LINE_EMPTY : LINE_NOT_EMPTY;
-	unsigned lv = cond, changed;
+	uint64_t rd = atomic_load(&f->cons->rd);
+	uint64_t wr = atomic_load(&f->prod->wr);
 
-	if (asc->lay->irq_controls) {
-		f->irq_latch |= cond;
-		lv = f->irq_latch & f->irq_enable;
-	}
-	changed = lv ^ f->levels;
+	return wr == rd ? LINE_EMPTY : LINE_NOT_EMPTY;
+}
+
+/*
+ * Interrupt lines. Without mailbox-level controls (ASC v4, the A11's) a
+ * line is its FIFO's condition, and the bus computes it from the indices
+ * (copro_bus_irq_set_source: fifo_line_level), so driving the lines
+ * writes nothing another core reads. After a push or pop the side tells
+ * the bus of the edge it made, from the other side's index read back
+ * after its own store (fifo_after): a push that finds the FIFO was empty
+ * raises "not empty", a pop that leaves it empty raises "empty". Rising
+ * edges are what wake an interrupt thread, and none is missed: of a
+ * racing push and pop, the one whose store comes last sees the other's.
+ * Falling edges only matter to something recording every change
+ * (copro_bus_irq_watched); while something is, each push and pop reports
+ * the lines' changes, in order, under irq_lock, from the condition it
+ * reads there, which the last one reads after every store.
+ *
+ * With the controls (M3) the condition latches and a line follows latch
+ * & enable, stored on the bus, under irq_lock; `seen` is the condition
+ * the caller's push or pop left (0 for enable and acknowledge), latched
+ * even if the other side has changed it again since, as a latch in
+ * hardware would.
+ */
+static bool fifo_line_level(void *ctx, unsigned line)
+{
+	struct copro_sim_asc *asc = ctx;
+	struct asc_fifo *f = line == asc->a2i.line_empty ||
+					     line == asc->a2i.line_not_empty
+				     ? &asc->a2i
+				     : &asc->i2a;
+	unsigned cond = fifo_cond(f);
+
+	return line == f->line_empty ? cond == LINE_EMPTY
+				     : cond == LINE_NOT_EMPTY;
+}
+
+/* irq_lock held: tell the bus of the lines that changed, f->levels to lv. */
+static void report_lines(struct copro_sim_asc *asc, struct asc_fifo *f,
+			 unsigned lv)
+{
+	unsigned changed = lv ^ f->levels;
+
 	f->levels = lv;
 	if (changed & LINE_EMPTY)
 		copro_bus_irq_set(asc->bus, f->line_empty, lv & LINE_EMPTY);
@@ -157,28 +253,101 @@ static void fifo_update_lines(struct copro_sim_asc *asc, struct asc_fifo *f)
 				  lv & LINE_NOT_EMPTY);
 }
 
-static bool fifo_full(const struct asc_fifo *f)
+static void fifo_update_lines(struct copro_sim_asc *asc, struct asc_fifo *f,
+			      unsigned seen)
 {
-	return f->wr - f->rd >= ASC_FIFO_DEPTH;
+	copro_mutex_lock(&f->irq_lock);
+	if (asc->lay->irq_controls) {
+		f->irq_latch |= seen | fifo_cond(f);
+		report_lines(asc, f, f->irq_latch & f->irq_enable);
+	} else {
+		report_lines(asc, f, fifo_cond(f));
+	}
+	copro_mutex_unlock(&f->irq_lock);
 }
 
-/* f->lock held; the caller has checked that there is room. */
-static void fifo_push_locked(struct copro_sim_asc *asc, struct asc_fifo *f,
-			     const struct copro_asc_msg *msg)
+/*
+ * After a push (pushed; `before` the old wr) or a pop (`before` the old
+ * rd), its index stored (`seen`: the condition it left): wake the IOP side if it sleeps waiting for it,
+ * and drive the lines. The fence orders the store before the loads that
+ * follow: the waiter counts itself (seq_cst) before it loads the index,
+ * so one of the two sees the other, and the other side's index read back
+ * is the last it stored before our store or later (see above).
+ */
+static void fifo_after(struct copro_sim_asc *asc, struct asc_fifo *f,
+		       bool pushed, uint64_t before, unsigned seen)
 {
-	uint64_t wr = atomic_load_explicit(&f->wr, memory_order_relaxed);
+	atomic_thread_fence(memory_order_seq_cst);
+	if (atomic_load_explicit(&f->sleepers, memory_order_relaxed))
+		copro_event_signal(&f->ev);
+	if (asc->lay->irq_controls) {
+		fifo_update_lines(asc, f, seen);
+		return;
+	}
+	if (copro_bus_irq_watched(asc->bus)) {
+		fifo_update_lines(asc, f, 0);
+		return;
+	}
+	if (pushed) {
+		if (atomic_load_explicit(&f->cons->rd, memory_order_relaxed) ==
+		    before)
+			copro_bus_irq_set(asc->bus, f->line_not_empty, true);
+	} else if (atomic_load_explicit(&f->prod->wr, memory_order_relaxed) ==
+		   before + 1) {
+		copro_bus_irq_set(asc->bus, f->line_empty, true);
+	}
+}
 
+/* Producer, fill lock held: 0 when pushed, -ENOSPC when full. */
+static int fifo_push(struct copro_sim_asc *asc, struct asc_fifo *f,
+		     const struct copro_asc_msg *msg)
+{
+	uint64_t wr = atomic_load_explicit(&f->prod->wr, memory_order_relaxed);
+	uint64_t rd = atomic_load_explicit(&f->cons->rd, memory_order_acquire);
+
+	if (wr - rd >= ASC_FIFO_DEPTH)
+		return -ENOSPC;
+	/* The newest entry on our line, then wr, then the ring (see top). */
+	atomic_store_explicit(&f->prod->nseq, 2 * wr + 1, memory_order_release);
+	atomic_thread_fence(memory_order_release);
+	atomic_store_explicit(&f->prod->nmsg0, msg->msg0, memory_order_relaxed);
+	atomic_store_explicit(&f->prod->nmsg1, msg->msg1, memory_order_relaxed);
+	atomic_store_explicit(&f->prod->nseq, 2 * wr + 2, memory_order_release);
+	atomic_store_explicit(&f->prod->wr, wr + 1, memory_order_release);
 	f->ent[wr & FIFO_MASK] = *msg;
-	atomic_store_explicit(&f->wr, wr + 1, memory_order_release);
-	fifo_update_lines(asc, f);
+	fifo_after(asc, f, true, wr, LINE_NOT_EMPTY);
+	return 0;
 }
 
-/* f->lock held: RECV1's upper bits for a pop about to happen (see top). */
-static uint64_t recv1_bookkeeping(const struct asc_fifo *f)
+/*
+ * Entry k, which the caller (the consumer) knows was pushed (it loaded
+ * wr > k, acquire) and not yet popped: the producer's copy of its newest
+ * entry if that is still k, else the ring's (see struct asc_side).
+ */
+static void entry_at(const struct asc_fifo *f, uint64_t k,
+		     struct copro_asc_msg *msg)
 {
-	uint64_t before = f->wr - f->rd;
-	uint64_t bk = (uint64_t)(f->wr & RECV1_PTR_MASK) << ASC_RECV1_INPTR_SHIFT |
-		      (uint64_t)(f->rd & RECV1_PTR_MASK) << ASC_RECV1_OUTPTR_SHIFT;
+	const struct asc_side *p = f->prod;
+	uint64_t seq = atomic_load_explicit(&p->nseq, memory_order_acquire);
+
+	if (seq == 2 * k + 2) {
+		msg->msg0 = atomic_load_explicit(&p->nmsg0, memory_order_relaxed);
+		msg->msg1 = atomic_load_explicit(&p->nmsg1, memory_order_relaxed);
+		atomic_thread_fence(memory_order_acquire);
+		if (atomic_load_explicit(&p->nseq, memory_order_relaxed) == seq)
+			return;
+		/* Push k + 1 began: synchronise with it for the ring's k. */
+		(void)atomic_load_explicit(&p->nseq, memory_order_acquire);
+	}
+	*msg = f->ent[k & FIFO_MASK];
+}
+
+/* RECV1's upper bits for a pop at rd with the FIFO filled to wr. */
+static uint64_t recv1_bookkeeping(uint64_t wr, uint64_t rd)
+{
+	uint64_t before = wr - rd;
+	uint64_t bk = (uint64_t)(wr & RECV1_PTR_MASK) << ASC_RECV1_INPTR_SHIFT |
+		      (uint64_t)(rd & RECV1_PTR_MASK) << ASC_RECV1_OUTPTR_SHIFT;
 
 	if (before)
 		bk |= (uint64_t)((before - 1) & RECV1_INCNT_MASK)
@@ -188,17 +357,27 @@ static uint64_t recv1_bookkeeping(const struct asc_fifo *f)
 	return bk;
 }
 
-/* f->lock held; the caller has checked that the FIFO is not empty. */
-static uint64_t fifo_pop_locked(struct copro_sim_asc *asc, struct asc_fifo *f,
-				struct copro_asc_msg *msg)
+/*
+ * Consumer, drain lock held: pops into *msg and returns RECV1's
+ * bookkeeping, or -ENODATA in *err when empty (the bookkeeping of an
+ * underflowing read, then).
+ */
+static uint64_t fifo_pop(struct copro_sim_asc *asc, struct asc_fifo *f,
+			 struct copro_asc_msg *msg, int *err)
 {
-	uint64_t bk = recv1_bookkeeping(f);
+	uint64_t rd = atomic_load_explicit(&f->cons->rd, memory_order_relaxed);
+	uint64_t wr = atomic_load_explicit(&f->prod->wr, memory_order_acquire);
+	uint64_t bk = recv1_bookkeeping(wr, rd);
 
-	uint64_t rd = atomic_load_explicit(&f->rd, memory_order_relaxed);
-
-	*msg = f->ent[rd & FIFO_MASK];
-	atomic_store_explicit(&f->rd, rd + 1, memory_order_release);
-	fifo_update_lines(asc, f);
+	if (wr == rd) {
+		*err = -ENODATA;
+		return bk;
+	}
+	entry_at(f, rd, msg);
+	atomic_store_explicit(&f->cons->rd, rd + 1, memory_order_release);
+	fifo_after(asc, f, false, rd,
+		   wr == rd + 1 ? LINE_EMPTY : LINE_NOT_EMPTY);
+	*err = 0;
 	return bk;
 }
 
@@ -206,26 +385,22 @@ static uint64_t fifo_pop_locked(struct copro_sim_asc *asc, struct asc_fifo *f,
 static void fifo_mmio_push(struct copro_sim_asc *asc, struct asc_fifo *f,
 			   uint64_t val)
 {
-	struct copro_asc_msg msg = {
-		.msg0 = atomic_load_explicit(&f->latch, memory_order_relaxed),
-		.msg1 = (uint32_t)val,
-	};
+	struct copro_asc_msg msg;
 	uint64_t lost;
+	int ret;
 
-	copro_mutex_lock(&f->lock);
-	if (fifo_full(f)) {
-		lost = ++f->overflows;
-		copro_mutex_unlock(&f->lock);
-		copro_dev_warn(&asc->ld,
-			       "%s FIFO overflow: message 0x%016" PRIx64
-			       " 0x%08" PRIx32 " lost (%" PRIu64 " so far)",
-			       f->name, msg.msg0, msg.msg1, lost);
+	copro_mutex_lock(&f->prod->fill_lock);
+	msg.msg0 = atomic_load_explicit(&f->prod->latch, memory_order_relaxed);
+	msg.msg1 = (uint32_t)val;
+	ret = fifo_push(asc, f, &msg);
+	copro_mutex_unlock(&f->prod->fill_lock);
+	if (ret == 0)
 		return;
-	}
-	fifo_push_locked(asc, f, &msg);
-	copro_mutex_unlock(&f->lock);
-	if (f == &asc->a2i)
-		copro_event_signal(&f->iop_ev);
+	lost = atomic_fetch_add(&f->overflows, 1) + 1;
+	copro_dev_warn(&asc->ld,
+		       "%s FIFO overflow: message 0x%016" PRIx64
+		       " 0x%08" PRIx32 " lost (%" PRIu64 " so far)",
+		       f->name, msg.msg0, msg.msg1, lost);
 }
 
 /* A RECV1 read: an empty FIFO pops nothing and reads as message 0. */
@@ -233,23 +408,19 @@ static uint64_t fifo_mmio_pop(struct copro_sim_asc *asc, struct asc_fifo *f)
 {
 	struct copro_asc_msg msg;
 	uint64_t bk, n;
+	int err;
 
-	copro_mutex_lock(&f->lock);
-	if (f->wr == f->rd) {
-		bk = recv1_bookkeeping(f);
-		n = ++f->underflows;
-		copro_mutex_unlock(&f->lock);
-		copro_dev_warn(&asc->ld,
-			       "%s FIFO underflow: RECV1 read while empty"
-			       " (%" PRIu64 " so far)",
-			       f->name, n);
-		return bk;
-	}
-	bk = fifo_pop_locked(asc, f, &msg);
-	copro_mutex_unlock(&f->lock);
-	if (f == &asc->i2a)
-		copro_event_signal(&f->iop_ev);
-	return bk | msg.msg1;
+	copro_mutex_lock(&f->cons->drain_lock);
+	bk = fifo_pop(asc, f, &msg, &err);
+	copro_mutex_unlock(&f->cons->drain_lock);
+	if (!err)
+		return bk | msg.msg1;
+	n = atomic_fetch_add(&f->underflows, 1) + 1;
+	copro_dev_warn(&asc->ld,
+		       "%s FIFO underflow: RECV1 read while empty"
+		       " (%" PRIu64 " so far)",
+		       f->name, n);
+	return bk;
 }
 
 /*
@@ -258,50 +429,111 @@ static uint64_t fifo_mmio_pop(struct copro_sim_asc *asc, struct asc_fifo *f)
  */
 static uint64_t fifo_mmio_peek(struct asc_fifo *f)
 {
-	uint64_t rd = atomic_load_explicit(&f->rd, memory_order_relaxed);
-	uint64_t wr = atomic_load_explicit(&f->wr, memory_order_acquire);
+	uint64_t rd = atomic_load_explicit(&f->cons->rd, memory_order_relaxed);
+	uint64_t wr = atomic_load_explicit(&f->prod->wr, memory_order_acquire);
+	struct copro_asc_msg msg;
 
-	return wr != rd ? f->ent[rd & FIFO_MASK].msg0 : 0;
+	if (wr == rd)
+		return 0;
+	entry_at(f, rd, &msg);
+	return msg.msg0;
 }
 
 static uint32_t fifo_control(struct asc_fifo *f)
 {
-	uint64_t rd = atomic_load_explicit(&f->rd, memory_order_acquire);
-	uint64_t wr = atomic_load_explicit(&f->wr, memory_order_acquire);
+	uint64_t rd = atomic_load_explicit(&f->cons->rd, memory_order_acquire);
+	uint64_t wr = atomic_load_explicit(&f->prod->wr, memory_order_acquire);
 
 	if (wr == rd)
 		return ASC_CONTROL_EMPTY;
 	return wr - rd >= ASC_FIFO_DEPTH ? ASC_CONTROL_FULL : 0;
 }
 
-static int fifo_init(struct copro_sim_asc *asc, struct asc_fifo *f,
-		     const char *name, unsigned irq_shift)
+static void side_init(struct asc_side *s)
 {
-	int ret = copro_mutex_init(&f->lock);
+	atomic_init(&s->wr, 0);
+	atomic_init(&s->rd, 0);
+	atomic_init(&s->latch, 0);
+	atomic_init(&s->nseq, 0);
+	atomic_init(&s->nmsg0, 0);
+	atomic_init(&s->nmsg1, 0);
+}
+
+static int side_init_locks(struct asc_side *s)
+{
+	int ret = copro_mutex_init(&s->fill_lock);
+
+	if (ret < 0)
+		return ret;
+	ret = copro_mutex_init(&s->drain_lock);
+	if (ret < 0)
+		copro_mutex_destroy(&s->fill_lock);
+	return ret;
+}
+
+static void side_fini(struct asc_side *s)
+{
+	copro_mutex_destroy(&s->drain_lock);
+	copro_mutex_destroy(&s->fill_lock);
+}
+
+static int fifo_init(struct copro_sim_asc *asc, struct asc_fifo *f,
+		     const char *name, struct asc_side *prod,
+		     struct asc_side *cons, unsigned irq_shift)
+{
+	int ret = copro_mutex_init(&f->irq_lock);
 
 	if (ret < 0)
 		return ret;
 	f->name = name;
+	f->prod = prod;
+	f->cons = cons;
 	f->irq_shift = irq_shift;
-	atomic_init(&f->latch, 0);
-	copro_event_init(&f->iop_ev);
+	atomic_init(&f->sleepers, 0);
+	atomic_init(&f->overflows, 0);
+	atomic_init(&f->underflows, 0);
+	copro_event_init(&f->ev);
 	/* Out of reset M3 enables nothing; a driver enables what it uses. */
 	f->irq_enable = 0;
 	f->irq_latch = 0;
 	f->levels = 0;
 	copro_bus_irq_set(asc->bus, f->line_empty, false);
 	copro_bus_irq_set(asc->bus, f->line_not_empty, false);
-	copro_mutex_lock(&f->lock);
-	fifo_update_lines(asc, f);
-	copro_mutex_unlock(&f->lock);
+	if (!asc->lay->irq_controls) {
+		ret = copro_bus_irq_set_source(asc->bus, f->line_empty,
+					       fifo_line_level, asc);
+		if (ret == 0) {
+			ret = copro_bus_irq_set_source(asc->bus,
+						       f->line_not_empty,
+						       fifo_line_level, asc);
+			if (ret < 0)
+				copro_bus_irq_set_source(asc->bus, f->line_empty,
+							 NULL, NULL);
+		}
+		if (ret < 0) {
+			copro_dev_err(&asc->ld,
+				      "%s FIFO: interrupt lines %u and %u: %s",
+				      name, f->line_empty, f->line_not_empty,
+				      copro_strerror(ret));
+			copro_mutex_destroy(&f->irq_lock);
+			return ret;
+		}
+	}
+	/* Empty out of reset: tell observers and the dispatcher. */
+	fifo_update_lines(asc, f, 0);
 	return 0;
 }
 
 static void fifo_fini(struct copro_sim_asc *asc, struct asc_fifo *f)
 {
+	if (!asc->lay->irq_controls) {
+		copro_bus_irq_set_source(asc->bus, f->line_empty, NULL, NULL);
+		copro_bus_irq_set_source(asc->bus, f->line_not_empty, NULL,
+					 NULL);
+	}
 	copro_bus_irq_set(asc->bus, f->line_empty, false);
 	copro_bus_irq_set(asc->bus, f->line_not_empty, false);
-	copro_mutex_destroy(&f->lock);
+	copro_mutex_destroy(&f->irq_lock);
 }
 
 /* ---- M3 interrupt controls -------------------------------------------- */
@@ -311,11 +543,11 @@ static void irq_enable_write(struct copro_sim_asc *asc, uint32_t val)
 	struct asc_fifo *fs[] = { &asc->a2i, &asc->i2a };
 
 	for (size_t i = 0; i < 2; i++) {
-		copro_mutex_lock(&fs[i]->lock);
+		copro_mutex_lock(&fs[i]->irq_lock);
 		fs[i]->irq_enable = (val >> fs[i]->irq_shift) &
 				(LINE_EMPTY | LINE_NOT_EMPTY);
-		fifo_update_lines(asc, fs[i]);
-		copro_mutex_unlock(&fs[i]->lock);
+		copro_mutex_unlock(&fs[i]->irq_lock);
+		fifo_update_lines(asc, fs[i], 0);
 	}
 }
 
@@ -325,9 +557,9 @@ static uint32_t irq_enable_read(struct copro_sim_asc *asc)
 	uint32_t v = 0;
 
 	for (size_t i = 0; i < 2; i++) {
-		copro_mutex_lock(&fs[i]->lock);
+		copro_mutex_lock(&fs[i]->irq_lock);
 		v |= (uint32_t)fs[i]->irq_enable << fs[i]->irq_shift;
-		copro_mutex_unlock(&fs[i]->lock);
+		copro_mutex_unlock(&fs[i]->irq_lock);
 	}
 	return v;
 }
@@ -338,11 +570,11 @@ static void irq_ack_write(struct copro_sim_asc *asc, uint32_t val)
 	struct asc_fifo *fs[] = { &asc->a2i, &asc->i2a };
 
 	for (size_t i = 0; i < 2; i++) {
-		copro_mutex_lock(&fs[i]->lock);
+		copro_mutex_lock(&fs[i]->irq_lock);
 		fs[i]->irq_latch &= ~((val >> fs[i]->irq_shift) &
 				  (LINE_EMPTY | LINE_NOT_EMPTY));
-		fifo_update_lines(asc, fs[i]);
-		copro_mutex_unlock(&fs[i]->lock);
+		copro_mutex_unlock(&fs[i]->irq_lock);
+		fifo_update_lines(asc, fs[i], 0);
 	}
 }
 
@@ -387,10 +619,37 @@ static enum mbox_reg decode(const struct asc_layout *l, uint64_t off)
 	return R_NONE;
 }
 
+/*
+ * What the table says: one load per access, where decode() walks the
+ * layout (it built the table).
+ */
+static enum mbox_reg reg_at(const struct copro_sim_asc *asc, uint64_t off)
+{
+	if (off & 3 || off / 4 >= REGMAP_WORDS)
+		return R_NONE;
+	return (enum mbox_reg)asc->regmap[off / 4];
+}
+
+static int regmap_build(struct copro_sim_asc *asc)
+{
+	/* min_size holds every register of the layout. */
+	if (asc->lay->min_size > REGMAP_WORDS * 4) {
+		copro_dev_err(&asc->ld,
+			      "the %s layout's registers reach 0x%x, past the"
+			      " model's register map (0x%x)",
+			      asc->lay->name, asc->lay->min_size,
+			      REGMAP_WORDS * 4);
+		return -EINVAL;
+	}
+	for (uint32_t w = 0; w < REGMAP_WORDS; w++)
+		asc->regmap[w] = (uint8_t)decode(asc->lay, (uint64_t)w * 4);
+	return 0;
+}
+
 static uint64_t mbox_read(void *ctx, uint64_t off, unsigned width)
 {
 	struct copro_sim_asc *asc = ctx;
-	enum mbox_reg r = decode(asc->lay, off);
+	enum mbox_reg r = reg_at(asc, off);
 
 	switch (r) {
 	case R_A2I_CONTROL:
@@ -424,7 +683,7 @@ static uint64_t mbox_read(void *ctx, uint64_t off, unsigned width)
 static void mbox_write(void *ctx, uint64_t off, uint64_t val, unsigned width)
 {
 	struct copro_sim_asc *asc = ctx;
-	enum mbox_reg r = decode(asc->lay, off);
+	enum mbox_reg r = reg_at(asc, off);
 	struct asc_fifo *f;
 
 	switch (r) {
@@ -433,7 +692,7 @@ static void mbox_write(void *ctx, uint64_t off, uint64_t val, unsigned width)
 		if (width != 8)
 			break;
 		f = r == R_A2I_SEND0 ? &asc->a2i : &asc->i2a;
-		atomic_store_explicit(&f->latch, val, memory_order_relaxed);
+		atomic_store_explicit(&f->prod->latch, val, memory_order_relaxed);
 		return;
 	case R_A2I_SEND1:
 	case R_I2A_SEND1:
@@ -546,8 +805,8 @@ static int cpu_start(struct copro_sim_asc *asc)
 static void cpu_stop(struct copro_sim_asc *asc)
 {
 	atomic_store(&asc->stopping, true);
-	copro_event_signal(&asc->a2i.iop_ev);
-	copro_event_signal(&asc->i2a.iop_ev);
+	copro_event_signal(&asc->a2i.ev);
+	copro_event_signal(&asc->i2a.ev);
 	while (copro_completion_wait(&asc->cpu_halted, COPRO_FOREVER) != 0)
 		;
 	atomic_store(&asc->running, false);
@@ -598,33 +857,76 @@ static const struct copro_mmio_ops cpu_ops = {
 
 /* ---- the IOP side, for firmware -------------------------------------- */
 
+/* Reading the clock costs more than a pause; look at it now and then. */
+#define IOP_SPIN_CLOCK_EVERY 16
+
+static bool iop_woken(struct copro_sim_asc *asc, struct asc_fifo *f,
+		      const _Atomic uint64_t *watch, uint64_t seen)
+{
+	return atomic_load(watch) != seen ||
+	       atomic_load_explicit(&asc->stopping, memory_order_relaxed) ||
+	       (f == &asc->a2i &&
+		atomic_load_explicit(&asc->kicked, memory_order_relaxed));
+}
+
 /*
- * Retry try_op (with f->lock held: it does the transfer when it can)
- * until it succeeds, the CPU is stopping or the timeout passes, sleeping
- * on f->iop_ev in between.
+ * Waits until *watch (the other side's index) moves from `seen`, the CPU
+ * is stopping or (receives) kicked, or `left` passes: a spin of at most
+ * IOP_SPIN_NS on the index itself, so a host that answers within it
+ * costs one cache line and no system call, then asleep on f->ev, counted
+ * in f->sleepers so the other side signals (fifo_after).
+ */
+static void iop_wait_change(struct copro_sim_asc *asc, struct asc_fifo *f,
+			    const _Atomic uint64_t *watch, uint64_t seen,
+			    int64_t left)
+{
+	uint64_t now = copro_time_ns();
+	uint64_t spin_until =
+		now + (left != COPRO_FOREVER && left < IOP_SPIN_NS ? (uint64_t)left
+								   : IOP_SPIN_NS);
+
+	for (;;) {
+		for (int i = 0; i < IOP_SPIN_CLOCK_EVERY; i++) {
+			if (iop_woken(asc, f, watch, seen))
+				return;
+			copro_cpu_relax();
+		}
+		if (copro_time_ns() >= spin_until)
+			break;
+	}
+	atomic_fetch_add(&f->sleepers, 1);
+	uint32_t key = copro_event_prepare(&f->ev);
+
+	/* seq_cst after the count: see fifo_after. */
+	if (!iop_woken(asc, f, watch, seen))
+		copro_event_wait(&f->ev, key, left, 0);
+	atomic_fetch_sub(&f->sleepers, 1);
+}
+
+/*
+ * Retry op (a push or pop under the IOP side's lock: 0 when done) until
+ * it succeeds, the CPU is stopping or the timeout passes, waiting for the
+ * other side's index, *watch, to move in between.
  */
 static int iop_wait(struct copro_sim_asc *asc, struct asc_fifo *f,
-		    int64_t timeout_ns,
-		    bool (*try_op)(struct copro_sim_asc *, struct asc_fifo *,
-				   void *),
+		    int64_t timeout_ns, const _Atomic uint64_t *watch,
+		    int (*op)(struct copro_sim_asc *, struct asc_fifo *, void *),
 		    void *arg)
 {
 	uint64_t deadline = 0;
-	bool ok;
 
 	for (;;) {
-		uint32_t key = copro_event_prepare(&f->iop_ev);
+		uint64_t seen = atomic_load(watch);
 		int64_t left;
 
 		if (atomic_load_explicit(&asc->stopping, memory_order_acquire))
 			return -ESHUTDOWN;
-		copro_mutex_lock(&f->lock);
-		ok = try_op(asc, f, arg);
-		copro_mutex_unlock(&f->lock);
-		if (ok)
+		if (op(asc, f, arg) == 0)
 			return 0;
 		/* Only receives are interruptible: a send must not be lost. */
-		if (f == &asc->a2i && atomic_exchange(&asc->kicked, false))
+		if (f == &asc->a2i &&
+		    atomic_load_explicit(&asc->kicked, memory_order_relaxed) &&
+		    atomic_exchange(&asc->kicked, false))
 			return -EINTR;
 		if (timeout_ns == 0)
 			return -ETIMEDOUT;
@@ -633,30 +935,35 @@ static int iop_wait(struct copro_sim_asc *asc, struct asc_fifo *f,
 		left = copro_deadline_left(deadline);
 		if (left == 0)
 			return -ETIMEDOUT;
-		copro_event_wait(&f->iop_ev, key, left, IOP_SPIN_NS);
+		iop_wait_change(asc, f, watch, seen, left);
 	}
 }
 
-static bool try_recv(struct copro_sim_asc *asc, struct asc_fifo *f, void *arg)
+static int iop_pop(struct copro_sim_asc *asc, struct asc_fifo *f, void *arg)
 {
-	if (f->wr == f->rd)
-		return false;
-	fifo_pop_locked(asc, f, arg);
-	return true;
+	int err;
+
+	copro_mutex_lock(&f->cons->drain_lock);
+	fifo_pop(asc, f, arg, &err);
+	copro_mutex_unlock(&f->cons->drain_lock);
+	return err;
 }
 
-static bool try_send(struct copro_sim_asc *asc, struct asc_fifo *f, void *arg)
+static int iop_push(struct copro_sim_asc *asc, struct asc_fifo *f, void *arg)
 {
-	if (fifo_full(f))
-		return false;
-	fifo_push_locked(asc, f, arg);
-	return true;
+	int err;
+
+	copro_mutex_lock(&f->prod->fill_lock);
+	err = fifo_push(asc, f, arg);
+	copro_mutex_unlock(&f->prod->fill_lock);
+	return err;
 }
 
 int copro_sim_asc_iop_recv(struct copro_sim_asc *asc, struct copro_asc_msg *msg,
 			   int64_t timeout_ns)
 {
-	return iop_wait(asc, &asc->a2i, timeout_ns, try_recv, msg);
+	return iop_wait(asc, &asc->a2i, timeout_ns, &asc->a2i.prod->wr,
+			iop_pop, msg);
 }
 
 int copro_sim_asc_iop_send(struct copro_sim_asc *asc,
@@ -664,7 +971,8 @@ int copro_sim_asc_iop_send(struct copro_sim_asc *asc,
 {
 	struct copro_asc_msg copy = *msg;
 
-	return iop_wait(asc, &asc->i2a, timeout_ns, try_send, &copy);
+	return iop_wait(asc, &asc->i2a, timeout_ns, &asc->i2a.cons->rd,
+			iop_push, &copy);
 }
 
 bool copro_sim_asc_iop_stopping(const struct copro_sim_asc *asc)
@@ -675,7 +983,7 @@ bool copro_sim_asc_iop_stopping(const struct copro_sim_asc *asc)
 void copro_sim_asc_iop_kick(struct copro_sim_asc *asc)
 {
 	atomic_store(&asc->kicked, true);
-	copro_event_signal(&asc->a2i.iop_ev);
+	copro_event_signal(&asc->a2i.ev);
 }
 
 void copro_sim_asc_cpu_stop(struct copro_sim_asc *asc)
@@ -846,6 +1154,9 @@ int copro_sim_asc_create(struct copro_bus *bus, int node,
 	ret = lookup_layout(asc, dt);
 	if (ret < 0)
 		goto err_free;
+	ret = regmap_build(asc);
+	if (ret < 0)
+		goto err_free;
 	ret = lookup_reg(asc, dt);
 	if (ret < 0)
 		goto err_free;
@@ -856,10 +1167,18 @@ int copro_sim_asc_create(struct copro_bus *bus, int node,
 	ret = copro_mutex_init(&asc->cpu_lock);
 	if (ret < 0)
 		goto err_free;
-	ret = fifo_init(asc, &asc->a2i, "A2I", 0);
+	side_init(&asc->ap);
+	side_init(&asc->iop);
+	ret = side_init_locks(&asc->ap);
 	if (ret < 0)
 		goto err_cpu_lock;
-	ret = fifo_init(asc, &asc->i2a, "I2A", 2);
+	ret = side_init_locks(&asc->iop);
+	if (ret < 0)
+		goto err_ap;
+	ret = fifo_init(asc, &asc->a2i, "A2I", &asc->ap, &asc->iop, 0);
+	if (ret < 0)
+		goto err_iop;
+	ret = fifo_init(asc, &asc->i2a, "I2A", &asc->iop, &asc->ap, 2);
 	if (ret < 0)
 		goto err_a2i;
 	ret = cpu_thread_create(asc);
@@ -900,6 +1219,10 @@ err_i2a:
 	fifo_fini(asc, &asc->i2a);
 err_a2i:
 	fifo_fini(asc, &asc->a2i);
+err_iop:
+	side_fini(&asc->iop);
+err_ap:
+	side_fini(&asc->ap);
 err_cpu_lock:
 	copro_mutex_destroy(&asc->cpu_lock);
 err_free:
@@ -921,6 +1244,8 @@ void copro_sim_asc_destroy(struct copro_sim_asc *asc)
 	cpu_thread_destroy(asc);
 	fifo_fini(asc, &asc->i2a);
 	fifo_fini(asc, &asc->a2i);
+	side_fini(&asc->iop);
+	side_fini(&asc->ap);
 	copro_mutex_destroy(&asc->cpu_lock);
 	free(asc);
 }
@@ -982,18 +1307,16 @@ void copro_sim_asc_cpu_region(const struct copro_sim_asc *asc,
 static void fifo_stats(struct asc_fifo *f, uint64_t *pushed, uint64_t *popped,
 		       uint64_t *overflows, uint64_t *underflows)
 {
-	copro_mutex_lock(&f->lock);
-	*pushed = atomic_load(&f->wr);
-	*popped = atomic_load(&f->rd);
-	*overflows = f->overflows;
-	*underflows = f->underflows;
-	copro_mutex_unlock(&f->lock);
+	/* Popped first: never more popped than pushed. */
+	*popped = atomic_load(&f->cons->rd);
+	*pushed = atomic_load(&f->prod->wr);
+	*overflows = atomic_load(&f->overflows);
+	*underflows = atomic_load(&f->underflows);
 }
 
 void copro_sim_asc_get_stats(const struct copro_sim_asc *asc,
 			     struct copro_sim_asc_stats *out)
 {
-	/* The locks are the only thing written; the counters are read. */
 	struct copro_sim_asc *m = (struct copro_sim_asc *)asc;
 
 	memset(out, 0, sizeof(*out));

@@ -400,6 +400,7 @@ static const struct copro_backend_ops bus_backend = {
 	.name = "emulated",
 	.threaded = bus_be_threaded,
 	.poll = bus_be_poll,
+	.poll_hold = bus_be_poll_hold,
 	.mmio_map = bus_be_mmio_map,
 	.mmio_unmap = bus_be_mmio_unmap,
 	.irq_request = bus_be_irq_request,

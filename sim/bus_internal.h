@@ -7,6 +7,7 @@
 #ifndef COPRO_SIM_BUS_INTERNAL_H
 #define COPRO_SIM_BUS_INTERNAL_H
 
+#include <stdalign.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -61,12 +62,28 @@ struct bus_irq {
 	void *ctx;
 	_Atomic bool requested;
 	_Atomic bool enabled;
-	_Atomic bool running; /* a dispatcher has claimed the handler */
 	char name[48];
+	/*
+	 * IRQ_FREE, or a dispatcher has claimed the line (enum irq_run).
+	 * Written on every dispatch pass: on a line of its own, away from
+	 * what a model reads when it reports an edge (requested, enabled).
+	 */
+	alignas(64) _Atomic unsigned char running;
+	char pad_running[63];
+};
+
+/* bus_irq.running */
+enum irq_run {
+	IRQ_FREE,
+	IRQ_CLAIMED, /* looking at a computed level (copro_bus_irq_set_source) */
+	IRQ_HANDLER, /* running the handler */
 };
 
 struct bus_irq_lines {
 	_Atomic bool level[COPRO_IRQ_LINES];
+	/* Lines whose level a model computes: the function, else NULL. */
+	_Atomic copro_bus_irq_level_fn src_fn[COPRO_IRQ_LINES];
+	void *_Atomic src_ctx[COPRO_IRQ_LINES];
 	struct bus_irq *_Atomic by_line[COPRO_IRQ_LINES];
 	/* Lines ever requested, append-only: what a dispatch pass scans. */
 	struct bus_irq *_Atomic active[COPRO_IRQ_LINES];
@@ -82,6 +99,14 @@ struct bus_irq_lines {
 	size_t raw_nhooks, raw_cap;
 	_Atomic unsigned raw_users;	/* hooks + waiters: 0 skips it all */
 	struct copro_event raw_ev;	/* every level change while users */
+	/*
+	 * Threads busy-polling (copro_platform_poll_hold, threaded buses):
+	 * while one is, a rising edge does not wake the interrupt thread
+	 * (the poller looks again after it stops counting itself). Written
+	 * by pollers, read on rising edges: a line of its own.
+	 */
+	alignas(64) _Atomic unsigned pollers;
+	char pad_pollers[60];
 };
 struct bus_raw_hook {
 	unsigned line;
@@ -252,6 +277,7 @@ unsigned copro_bus_irq_dispatch(struct copro_bus *bus, bool *busy);
 
 /* The backend ops, one file each part (bus.c gathers them). */
 int bus_be_poll(void *be);
+void bus_be_poll_hold(void *be, bool on);
 int bus_be_mmio_map(void *be, uint64_t phys, uint64_t size,
 		    struct copro_mmio_window *w);
 void bus_be_mmio_unmap(void *be, void *cookie);

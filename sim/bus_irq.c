@@ -8,10 +8,23 @@
  *
  * A handler never runs concurrently with itself: a dispatcher claims the
  * line's `running` flag first, and others skip it.
+ *
+ * A model may compute a line's level instead of storing it
+ * (copro_bus_irq_set_source): the dispatcher then looks at the level only
+ * under the line's claim, so the model can take its source away safely.
+ *
+ * A thread busy-polling the platform (copro_platform_poll_hold) runs
+ * what rises meanwhile itself: a rising edge wakes the interrupt thread
+ * only when no such poller is counted, and a poller takes one more look
+ * after it stops counting itself. So a waiter spinning for a reply does
+ * not pay for waking a third thread on every message, on a machine of
+ * two cores.
  */
 #include <errno.h>
+#include <stdalign.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "bus_internal.h"
 
@@ -30,10 +43,13 @@ int copro_bus_irq_init(struct copro_bus *bus, uint64_t spin_ns)
 
 	for (unsigned i = 0; i < COPRO_IRQ_LINES; i++) {
 		atomic_init(&q->level[i], false);
+		atomic_init(&q->src_fn[i], NULL);
+		atomic_init(&q->src_ctx[i], NULL);
 		atomic_init(&q->by_line[i], NULL);
 		atomic_init(&q->active[i], NULL);
 	}
 	atomic_init(&q->nactive, 0);
+	atomic_init(&q->pollers, 0);
 	atomic_init(&q->stop, false);
 	copro_event_init(&q->ev);
 	q->spin_ns = spin_ns;
@@ -74,10 +90,37 @@ void copro_bus_irq_fini(struct copro_bus *bus)
 
 /* ---- dispatch ---- */
 
+/* The line's level: stored, or computed by its model. */
+static bool line_level(struct bus_irq_lines *q, unsigned line)
+{
+	copro_bus_irq_level_fn fn =
+		atomic_load_explicit(&q->src_fn[line], memory_order_acquire);
+
+	if (fn)
+		return fn(atomic_load_explicit(&q->src_ctx[line],
+					       memory_order_relaxed),
+			  line);
+	return atomic_load(&q->level[line]);
+}
+
+static bool irq_live(const struct bus_irq *irq)
+{
+	return atomic_load(&irq->enabled) && atomic_load(&irq->requested);
+}
+
 static bool irq_pending(const struct bus_irq *irq)
 {
-	return atomic_load(&irq->bus->irq.level[irq->line]) &&
-	       atomic_load(&irq->enabled) && atomic_load(&irq->requested);
+	return irq_live(irq) && line_level(&irq->bus->irq, irq->line);
+}
+
+/* Claims the line: IRQ_FREE when this thread got it, else who has it. */
+static unsigned char irq_claim(struct bus_irq *irq)
+{
+	unsigned char cur = IRQ_FREE;
+
+	if (atomic_compare_exchange_strong(&irq->running, &cur, IRQ_CLAIMED))
+		return IRQ_FREE;
+	return cur;
 }
 
 unsigned copro_bus_irq_dispatch(struct copro_bus *bus, bool *busy)
@@ -92,21 +135,28 @@ unsigned copro_bus_irq_dispatch(struct copro_bus *bus, bool *busy)
 			&q->active[i], memory_order_relaxed);
 		struct bus_irq *outer;
 
-		if (!irq_pending(irq))
+		if (!irq_live(irq))
 			continue;
-		if (atomic_exchange(&irq->running, true)) {
+		/* A computed level is looked at under the claim only. */
+		if (!atomic_load_explicit(&q->src_fn[irq->line],
+					  memory_order_relaxed) &&
+		    !atomic_load(&q->level[irq->line]))
+			continue;
+		if (irq_claim(irq) != IRQ_FREE) {
 			*busy = true; /* another dispatcher has it right now */
 			continue;
 		}
 		/* Re-check under the claim: copro_irq_free may have won. */
 		if (irq_pending(irq)) {
+			atomic_store_explicit(&irq->running, IRQ_HANDLER,
+					      memory_order_relaxed);
 			outer = tl_running;
 			tl_running = irq;
 			irq->handler(irq->ctx);
 			tl_running = outer;
 			calls++;
 		}
-		atomic_store(&irq->running, false);
+		atomic_store(&irq->running, IRQ_FREE);
 	}
 	return calls;
 }
@@ -152,11 +202,20 @@ void copro_bus_irq_stop(struct copro_bus *bus)
 	copro_thread_join(&bus->irq.thread);
 }
 
-/* The dispatcher needs a look only on a rising edge of a live line. */
+/*
+ * The dispatcher needs a look only on a rising edge of a live line, and
+ * the interrupt thread only when no poller will look (see the top). The
+ * fence orders the caller's change of the level before the load of the
+ * count, as a poller's uncounting is ordered before its last look.
+ */
 static void irq_kick(struct copro_bus *bus)
 {
-	if (bus->threaded)
-		copro_event_signal(&bus->irq.ev);
+	if (!bus->threaded)
+		return;
+	atomic_thread_fence(memory_order_seq_cst);
+	if (atomic_load_explicit(&bus->irq.pollers, memory_order_relaxed))
+		return;
+	copro_event_signal(&bus->irq.ev);
 }
 
 /* ---- the model's side ---- */
@@ -171,6 +230,12 @@ void copro_bus_irq_set(struct copro_bus *bus, unsigned line, bool level)
 		return;
 	}
 	/*
+	 * A computed level: the model tells of a change it made, and there
+	 * is nothing to store.
+	 */
+	if (atomic_load_explicit(&bus->irq.src_fn[line], memory_order_relaxed))
+		goto changed;
+	/*
 	 * Models recompute their lines after every register access; an
 	 * unchanged level costs one plain load, not a locked exchange.
 	 */
@@ -179,6 +244,7 @@ void copro_bus_irq_set(struct copro_bus *bus, unsigned line, bool level)
 		return;
 	if (atomic_exchange(&bus->irq.level[line], level) == level)
 		return;
+changed:
 	if (atomic_load_explicit(&bus->observed, memory_order_acquire) &&
 	    bus->obs.irq_level)
 		bus->obs.irq_level(bus->obs.ctx, line, level);
@@ -194,7 +260,63 @@ void copro_bus_irq_set(struct copro_bus *bus, unsigned line, bool level)
 
 bool copro_bus_irq_get(struct copro_bus *bus, unsigned line)
 {
-	return line < COPRO_IRQ_LINES && atomic_load(&bus->irq.level[line]);
+	return line < COPRO_IRQ_LINES && line_level(&bus->irq, line);
+}
+
+bool copro_bus_irq_watched(struct copro_bus *bus)
+{
+	return atomic_load_explicit(&bus->observed, memory_order_acquire) ||
+	       atomic_load(&bus->irq.raw_users);
+}
+
+/* Waits until no dispatcher holds the line's claim (see disable_sync). */
+static void claim_sync(struct bus_irq *irq)
+{
+	if (tl_running == irq)
+		return;
+	for (unsigned spins = 0; irq_claim(irq) != IRQ_FREE; spins++) {
+		if (spins < 1000)
+			copro_cpu_relax();
+		else
+			copro_sleep_ns(10 * COPRO_NSEC_PER_USEC);
+	}
+	atomic_store(&irq->running, IRQ_FREE);
+}
+
+int copro_bus_irq_set_source(struct copro_bus *bus, unsigned line,
+			     copro_bus_irq_level_fn fn, void *ctx)
+{
+	struct bus_irq_lines *q = &bus->irq;
+	struct bus_irq *irq;
+	int rc = 0;
+
+	if (line >= COPRO_IRQ_LINES) {
+		copro_dev_err(&bus->ld,
+			      "irq: a model asked to compute line %u (lines are 0 to %u)",
+			      line, COPRO_IRQ_LINES - 1);
+		return -EINVAL;
+	}
+	copro_mutex_lock(&q->lock);
+	if (fn && atomic_load(&q->src_fn[line])) {
+		copro_dev_err(&bus->ld,
+			      "irq: line %u already has its level computed by a model",
+			      line);
+		rc = -EBUSY;
+	} else if (fn) {
+		atomic_store(&q->level[line], false);
+		atomic_store(&q->src_ctx[line], ctx);
+		atomic_store_explicit(&q->src_fn[line], fn,
+				      memory_order_release);
+	} else {
+		atomic_store(&q->src_fn[line], NULL);
+		atomic_store(&q->src_ctx[line], NULL);
+	}
+	irq = atomic_load(&q->by_line[line]);
+	copro_mutex_unlock(&q->lock);
+	/* Nobody may be calling the old source once this returns. */
+	if (!rc && !fn && irq)
+		claim_sync(irq);
+	return rc;
 }
 
 /* ---- the driver's side ---- */
@@ -223,10 +345,12 @@ int bus_be_irq_request(void *be, unsigned line, copro_irq_handler_t handler,
 	} else if (!irq) {
 		unsigned n = atomic_load(&q->nactive);
 
-		irq = calloc(1, sizeof(*irq));
+		/* Its claim has a cache line of its own (struct bus_irq). */
+		irq = aligned_alloc(alignof(struct bus_irq), sizeof(*irq));
 		if (!irq) {
 			rc = -ENOMEM;
 		} else {
+			memset(irq, 0, sizeof(*irq));
 			irq->bus = bus;
 			irq->line = line;
 			/* Publish the slot before the count the scanners read. */
@@ -246,7 +370,7 @@ int bus_be_irq_request(void *be, unsigned line, copro_irq_handler_t handler,
 		atomic_store(&irq->requested, true);
 	}
 	copro_mutex_unlock(&q->lock);
-	if (!rc && atomic_load(&q->level[line]))
+	if (!rc && line_level(q, line))
 		irq_kick(bus);
 	return rc;
 }
@@ -264,15 +388,14 @@ static void disable_sync(struct bus_irq *irq)
 	if (tl_running == irq)
 		return;
 	/* Handlers do not block, so a short spin usually sees one end. */
-	for (unsigned spins = 0; atomic_exchange(&irq->running, true);
-	     spins++) {
+	for (unsigned spins = 0; irq_claim(irq) != IRQ_FREE; spins++) {
 		if (spins < 1000)
 			copro_cpu_relax();
 		else
 			copro_sleep_ns(10 * COPRO_NSEC_PER_USEC);
 	}
 	atomic_store(&irq->enabled, false);
-	atomic_store(&irq->running, false);
+	atomic_store(&irq->running, IRQ_FREE);
 }
 
 void bus_be_irq_free(void *be, void *cookie)
@@ -293,8 +416,8 @@ void bus_be_irq_enable(void *be, void *cookie)
 
 	atomic_store(&irq->enabled, true);
 	/* Level semantics: enabling a line that is still asserted fires it. */
-	if (atomic_load(&irq->bus->irq.level[irq->line]) &&
-	    atomic_load(&irq->requested))
+	if (atomic_load(&irq->requested) &&
+	    line_level(&irq->bus->irq, irq->line))
 		irq_kick(irq->bus);
 }
 
@@ -303,18 +426,53 @@ void bus_be_irq_disable(void *be, void *cookie)
 	disable_sync(cookie);
 }
 
-int bus_be_poll(void *be)
+/*
+ * Dispatch rounds until one runs nothing. *more: the limit was reached,
+ * or that last round found a line another dispatcher held, so it did not
+ * look at it.
+ */
+static unsigned poll_rounds(struct copro_bus *bus, bool *more)
 {
-	struct copro_bus *bus = be;
 	unsigned total = 0;
 
 	for (int round = 0; round < POLL_MAX_ROUNDS; round++) {
-		bool busy;
-		unsigned n = copro_bus_irq_dispatch(bus, &busy);
+		unsigned n = copro_bus_irq_dispatch(bus, more);
 
 		if (!n)
-			break;
+			return total;
 		total += n;
 	}
+	*more = true;
+	return total;
+}
+
+int bus_be_poll(void *be)
+{
+	bool more;
+	unsigned total = poll_rounds(be, &more);
+
 	return total > INT32_MAX ? INT32_MAX : (int)total;
+}
+
+void bus_be_poll_hold(void *be, bool on)
+{
+	struct copro_bus *bus = be;
+	bool more;
+
+	if (!bus->threaded)
+		return;
+	if (on) {
+		atomic_fetch_add(&bus->irq.pollers, 1);
+		return;
+	}
+	/*
+	 * Uncounted (seq_cst, before the last look's loads), look once more
+	 * for what rose while we were counted: a line still up after all
+	 * the rounds, or one we could not look at, goes to the interrupt
+	 * thread.
+	 */
+	atomic_fetch_sub(&bus->irq.pollers, 1);
+	poll_rounds(bus, &more);
+	if (more)
+		irq_kick(bus);
 }

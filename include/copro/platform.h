@@ -47,6 +47,18 @@ COPRO_API bool copro_platform_threaded(const struct copro_platform *p);
  */
 COPRO_API int copro_platform_poll(struct copro_platform *p);
 
+/*
+ * Busy-polling on a threaded platform: between hold(true) and hold(false)
+ * the caller keeps calling copro_platform_poll (a waiter spinning for a
+ * reply, as SO_BUSY_POLL does for a socket), so an interrupt that rises
+ * meanwhile need not wake the interrupt thread: the caller's next poll
+ * runs its handler, and hold(false) looks once more before it returns,
+ * handing whatever is still up to the interrupt thread. Holds from
+ * several threads count. Does nothing without threads, or on a backend
+ * that has no interrupt thread to spare.
+ */
+COPRO_API void copro_platform_poll_hold(struct copro_platform *p, bool on);
+
 #ifdef __cplusplus
 }
 #endif

@@ -101,6 +101,12 @@ int copro_platform_poll(struct copro_platform *p)
 	return p->ops->poll(p->be);
 }
 
+void copro_platform_poll_hold(struct copro_platform *p, bool on)
+{
+	if (p->ops->poll_hold)
+		p->ops->poll_hold(p->be, on);
+}
+
 /* ---- DMA memory ---- */
 
 int copro_dma_alloc(struct copro_platform *p, size_t size,

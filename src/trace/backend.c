@@ -230,6 +230,14 @@ static int tr_poll(void *be)
 	return t->ops->poll(t->be);
 }
 
+static void tr_poll_hold(void *be, bool on)
+{
+	struct copro_trace *t = be;
+
+	if (t->ops->poll_hold)
+		t->ops->poll_hold(t->be, on);
+}
+
 /* ---- DMA ------------------------------------------------------------------- */
 
 static void put_dma(struct copro_trace *t, enum copro_trace_kind kind,
@@ -418,6 +426,7 @@ static const struct copro_backend_ops trace_ops = {
 	.name = "trace",
 	.threaded = tr_threaded,
 	.poll = tr_poll,
+	.poll_hold = tr_poll_hold,
 	.mmio_map = tr_mmio_map,
 	.mmio_unmap = tr_mmio_unmap,
 	.irq_request = tr_irq_request,

@@ -13,6 +13,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -21,6 +22,8 @@
 #include <copro/regs/asc.h>
 #include <copro/sim/asc_model.h>
 #include <copro/sim/board.h>
+#include <copro/sim/raw.h>
+#include <copro/os.h>
 
 #include "testutil.h"
 
@@ -802,6 +805,203 @@ static void test_destroy_running(void **state)
 	free(f);
 }
 
+/* ---- the FIFOs across threads ----------------------------------------- */
+
+/*
+ * The AP pushes a numbered stream through A2I from one thread, the IOP
+ * echoes it, and the AP pops it from I2A in another: every message must
+ * come back whole and in order, with RECV1's bookkeeping and the lines
+ * agreeing with CONTROL all along. The model's FIFOs take no lock common
+ * to the two sides: an entry read before its producer's store is visible,
+ * an index published too early or a line left behind by a racing push and
+ * pop fails here (the stream keeps both FIFOs filling and draining at
+ * once).
+ */
+#define STRESS_N 20000u
+#define STRESS_TIMEOUT_NS (120 * COPRO_NSEC_PER_SEC)
+
+static uint32_t stress_tag(uint64_t seq)
+{
+	return (uint32_t)(seq * 2654435761u) ^ 0x5a5a5a5au;
+}
+
+struct stress {
+	struct fx *f;
+	_Atomic uint64_t fw_got, fw_bad, bad;
+	/* The last level each line's raw hook heard (watched runs). */
+	_Atomic int heard[NLINES];
+};
+
+static void stress_note(struct stress *s, const char *what, uint64_t seq)
+{
+	if (atomic_fetch_add(&s->bad, 1) < 5)
+		print_error("stress: %s at message %llu\n", what,
+			    (unsigned long long)seq);
+}
+
+static void stress_fw_run(void *ctx, struct copro_sim_asc *asc)
+{
+	struct stress *s = ctx;
+	struct copro_asc_msg m;
+	uint64_t want = 0;
+
+	while (copro_sim_asc_iop_recv(asc, &m, COPRO_FOREVER) == 0) {
+		if (m.msg0 != want || m.msg1 != stress_tag(want))
+			atomic_fetch_add(&s->fw_bad, 1);
+		want = m.msg0 + 1;
+		atomic_store(&s->fw_got, want);
+		if (copro_sim_asc_iop_send(asc, &m, COPRO_FOREVER) < 0)
+			break;
+	}
+}
+
+static bool stress_late(uint64_t deadline)
+{
+	return copro_deadline_left(deadline) == 0;
+}
+
+/* The only A2I producer: its lines' "empty" holds until it pushes. */
+static void *stress_producer(void *arg)
+{
+	struct stress *s = arg;
+	struct fx *f = s->f;
+	uint64_t deadline = copro_deadline(STRESS_TIMEOUT_NS);
+
+	for (uint64_t seq = 0; seq < STRESS_N; seq++) {
+		uint32_t ctl;
+
+		for (;;) {
+			bool empty_line = level(f, SEND_EMPTY);
+
+			ctl = copro_readl(f->mbox, ASC_A2I_CONTROL);
+			if (empty_line && !(ctl & ASC_CONTROL_EMPTY))
+				stress_note(s, "send-empty up, A2I not empty",
+					    seq);
+			if (ctl & ASC_CONTROL_EMPTY &&
+			    (!level(f, SEND_EMPTY) || level(f, SEND_NOT_EMPTY)))
+				stress_note(s, "A2I empty, lines say not", seq);
+			if (!(ctl & ASC_CONTROL_FULL) || stress_late(deadline))
+				break;
+			sched_yield();
+		}
+		a2i_push(f, seq, stress_tag(seq));
+	}
+	return NULL;
+}
+
+/* The only I2A consumer: its lines' "not empty" holds until it pops. */
+static void stress_consume(struct stress *s)
+{
+	struct fx *f = s->f;
+	uint64_t deadline = copro_deadline(STRESS_TIMEOUT_NS);
+
+	for (uint64_t seq = 0; seq < STRESS_N; seq++) {
+		uint64_t m0, r1, out, outcnt, incnt, in;
+		uint32_t ctl;
+
+		for (;;) {
+			bool full_line = level(f, RECV_NOT_EMPTY);
+
+			ctl = copro_readl(f->mbox, ASC_I2A_CONTROL);
+			if (full_line && (ctl & ASC_CONTROL_EMPTY))
+				stress_note(s, "recv-not-empty up, I2A empty",
+					    seq);
+			if (!(ctl & ASC_CONTROL_EMPTY))
+				break;
+			if (stress_late(deadline)) {
+				stress_note(s, "timed out waiting", seq);
+				return;
+			}
+			sched_yield();
+		}
+		if (!level(f, RECV_NOT_EMPTY) || level(f, RECV_EMPTY))
+			stress_note(s, "I2A not empty, lines say empty", seq);
+		pop(f, false, &m0, &r1);
+		out = (r1 >> ASC_RECV1_OUTPTR_SHIFT) & 0xf;
+		in = (r1 >> ASC_RECV1_INPTR_SHIFT) & 0xf;
+		outcnt = (r1 >> ASC_RECV1_OUTCNT_SHIFT) & 0x1f;
+		incnt = (r1 >> ASC_RECV1_INCNT_SHIFT) & 0xf;
+		if (m0 != seq || (r1 & ASC_RECV1_MSG_MASK) != stress_tag(seq))
+			stress_note(s, "wrong message", seq);
+		if (out != (seq & 0xf) || outcnt < 1 ||
+		    outcnt > ASC_FIFO_DEPTH || incnt != outcnt - 1 ||
+		    in != ((out + outcnt) & 0xf))
+			stress_note(s, "RECV1 bookkeeping", seq);
+	}
+}
+
+static void stress_hook(void *ctx, unsigned line, bool lv)
+{
+	struct stress *s = ctx;
+
+	for (int i = 0; i < NLINES; i++)
+		if (s->f->line[i] == line)
+			atomic_store(&s->heard[i], lv);
+}
+
+static void run_stress(struct fx *f, bool watched)
+{
+	struct stress *s = calloc(1, sizeof(*s));
+	struct copro_sim_asc_fw fw = { .name = "stress", .run = stress_fw_run };
+	struct copro_sim_asc_stats st;
+	struct copro_thread prod;
+
+	assert_non_null(s);
+	s->f = f;
+	fw.ctx = s;
+	for (int i = 0; i < NLINES; i++) {
+		atomic_init(&s->heard[i], level(f, i));
+		if (watched)
+			assert_int_equal(copro_raw_irq_hook(f->bus, f->line[i],
+							    stress_hook, s),
+					 0);
+	}
+	assert_int_equal(copro_bus_irq_watched(f->bus), watched);
+	assert_int_equal(copro_sim_asc_set_firmware(f->asc, &fw), 0);
+	cpu_run(f, true);
+	assert_int_equal(copro_thread_start(&prod, "stress-ap", stress_producer,
+					    s),
+			 0);
+	stress_consume(s);
+	copro_thread_join(&prod);
+	cpu_run(f, false);
+
+	assert_int_equal(atomic_load(&s->bad), 0);
+	assert_int_equal(atomic_load(&s->fw_bad), 0);
+	assert_int_equal(atomic_load(&s->fw_got), STRESS_N);
+	st = stats(f);
+	assert_int_equal(st.a2i_pushed, STRESS_N);
+	assert_int_equal(st.a2i_popped, STRESS_N);
+	assert_int_equal(st.i2a_pushed, STRESS_N);
+	assert_int_equal(st.i2a_popped, STRESS_N);
+	assert_int_equal(st.a2i_overflows + st.i2a_overflows, 0);
+	assert_int_equal(st.a2i_underflows + st.i2a_underflows, 0);
+	/* Both FIFOs empty, and every line says so. */
+	assert_true(level(f, SEND_EMPTY));
+	assert_false(level(f, SEND_NOT_EMPTY));
+	assert_true(level(f, RECV_EMPTY));
+	assert_false(level(f, RECV_NOT_EMPTY));
+	if (watched) {
+		/* Every change was told, the last one last. */
+		for (int i = 0; i < NLINES; i++) {
+			assert_int_equal(atomic_load(&s->heard[i]), level(f, i));
+			copro_raw_irq_unhook(f->bus, f->line[i]);
+		}
+	}
+	free(s);
+}
+
+static void test_fifo_stress(void **state)
+{
+	run_stress(*state, false);
+}
+
+/* The same while a raw hook hears every edge: the exact path. */
+static void test_fifo_stress_watched(void **state)
+{
+	run_stress(*state, true);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -823,6 +1023,8 @@ int main(void)
 		T(test_iop_calls),
 		T(test_identity),
 		T(test_two_boards),
+		T(test_fifo_stress),
+		T(test_fifo_stress_watched),
 		cmocka_unit_test(test_destroy_running),
 	};
 

@@ -19,6 +19,7 @@
 
 #include "copro/sim/board.h"
 #include "copro/sim/bus.h"
+#include "copro/sim/raw.h"
 #include "copro/driver/backend.h"
 #include "copro/error.h"
 #include "copro/os.h"
@@ -697,6 +698,169 @@ static void test_irq_threaded_many_edges(void **state)
 	}
 	assert_int_equal(c.calls, 200);
 	copro_irq_free(c.irq);
+}
+
+/* ---- lines whose level a model computes --------------------------------- */
+
+struct computed {
+	_Atomic bool up;	/* the model's state the level follows */
+	_Atomic int calls;
+	struct copro_bus *bus;
+	unsigned line;
+};
+
+static bool computed_level(void *ctx, unsigned line)
+{
+	struct computed *m = ctx;
+
+	(void)line;
+	return atomic_load(&m->up);
+}
+
+/* The handler clears the cause, as a driver draining a FIFO does. */
+static void computed_handler(void *arg)
+{
+	struct computed *m = arg;
+
+	atomic_store(&m->up, false);
+	atomic_fetch_add(&m->calls, 1);
+}
+
+static void computed_raise(struct computed *m)
+{
+	atomic_store(&m->up, true);
+	copro_bus_irq_set(m->bus, m->line, true);
+}
+
+static void hook_noop(void *ctx, unsigned line, bool level)
+{
+	(void)ctx;
+	(void)line;
+	(void)level;
+}
+
+static void test_irq_computed_level(void **state)
+{
+	struct fx *fx = *state;
+	struct computed m = { .bus = fx->bus, .line = 24 };
+	struct copro_irq *irq;
+
+	assert_int_equal(copro_bus_irq_set_source(fx->bus, 24, computed_level,
+						  &m),
+			 0);
+	assert_int_equal(copro_bus_irq_set_source(fx->bus, 24, computed_level,
+						  &m),
+			 -EBUSY);
+	assert_int_equal(copro_bus_irq_set_source(fx->bus, 4096, computed_level,
+						  &m),
+			 -EINVAL);
+	assert_int_equal(copro_irq_request(fx->p, 24, computed_handler, &m,
+					   "computed", &irq),
+			 0);
+	/* The level is the model's state, read when the line is looked at. */
+	assert_false(copro_bus_irq_get(fx->bus, 24));
+	atomic_store(&m.up, true);
+	assert_true(copro_bus_irq_get(fx->bus, 24));
+	assert_int_equal(copro_platform_poll(fx->p), 1);
+	assert_int_equal(atomic_load(&m.calls), 1);
+	assert_false(copro_bus_irq_get(fx->bus, 24));
+	assert_int_equal(copro_platform_poll(fx->p), 0);
+	/* Reporting an edge stores nothing: the state still rules. */
+	copro_bus_irq_set(fx->bus, 24, true);
+	assert_false(copro_bus_irq_get(fx->bus, 24));
+	computed_raise(&m);
+	assert_int_equal(copro_platform_poll(fx->p), 1);
+
+	/* Without its source the line reads its stored level: low. */
+	atomic_store(&m.up, true);
+	assert_int_equal(copro_bus_irq_set_source(fx->bus, 24, NULL, NULL), 0);
+	assert_false(copro_bus_irq_get(fx->bus, 24));
+	assert_int_equal(copro_platform_poll(fx->p), 0);
+	assert_int_equal(atomic_load(&m.calls), 2);
+
+	/* Watched: while a raw hook listens to every change. */
+	assert_false(copro_bus_irq_watched(fx->bus));
+	assert_int_equal(copro_raw_irq_hook(fx->bus, 24, hook_noop, NULL), 0);
+	assert_true(copro_bus_irq_watched(fx->bus));
+	copro_raw_irq_unhook(fx->bus, 24);
+	assert_false(copro_bus_irq_watched(fx->bus));
+	copro_irq_free(irq);
+}
+
+struct busy_poller {
+	struct copro_platform *p;
+	_Atomic int go; /* the edge the main thread is about to raise */
+	_Atomic bool stop;
+};
+
+/*
+ * Busy-polls (copro_platform_poll_hold) a few times (0 to 3) as each
+ * edge is raised, then stops, as a waiter that gives up does: the edge
+ * may rise before, during or after its polls.
+ */
+static void *busy_poll_thread(void *arg)
+{
+	struct busy_poller *bp = arg;
+	int seen = 0;
+
+	while (!atomic_load(&bp->stop)) {
+		int go = atomic_load(&bp->go);
+
+		if (go == seen) {
+			copro_cpu_relax();
+			continue;
+		}
+		seen = go;
+		copro_platform_poll_hold(bp->p, true);
+		for (int i = 0; i < go % 4; i++)
+			copro_platform_poll(bp->p);
+		copro_platform_poll_hold(bp->p, false);
+	}
+	return NULL;
+}
+
+static bool computed_handled(void *arg)
+{
+	return !atomic_load(&((struct computed *)arg)->up);
+}
+
+/*
+ * A thread busy-polling the platform keeps the interrupt thread asleep
+ * for edges it will see itself; none may be lost, whether the poller,
+ * the interrupt thread or both are looking when the line rises, and
+ * however soon the poller stops.
+ */
+static void test_irq_edges_while_polling(void **state)
+{
+	struct fx *fx = *state;
+	struct computed m = { .bus = fx->bus, .line = 25 };
+	struct busy_poller bp = { .p = fx->p };
+	struct copro_thread t = { 0 };
+	struct copro_irq *irq;
+	const int edges = 3000;
+
+	assert_int_equal(copro_bus_irq_set_source(fx->bus, 25, computed_level,
+						  &m),
+			 0);
+	assert_int_equal(copro_irq_request(fx->p, 25, computed_handler, &m,
+					   "computed", &irq),
+			 0);
+	assert_int_equal(copro_thread_start(&t, "busy-poll", busy_poll_thread,
+					    &bp),
+			 0);
+	for (int i = 1; i <= edges; i++) {
+		atomic_store(&bp.go, i);
+		for (volatile int d = 0; d < (i * 7) % 200; d++)
+			; /* vary where in the polls the edge lands */
+		computed_raise(&m);
+		if (!test_wait_until(computed_handled, &m, TEST_TIMEOUT_NS))
+			fail_msg("edge %d of %d was never handled", i, edges);
+	}
+	atomic_store(&bp.stop, true);
+	copro_thread_join(&t);
+	assert_int_equal(atomic_load(&m.calls), edges);
+	copro_irq_free(irq);
+	assert_int_equal(copro_bus_irq_set_source(fx->bus, 25, NULL, NULL), 0);
 }
 
 struct freer {
@@ -2065,6 +2229,8 @@ int main(void)
 		P(test_irq_poll_from_two_threads),
 		TH(test_irq_threaded),
 		TH(test_irq_threaded_many_edges),
+		P(test_irq_computed_level),
+		TH(test_irq_edges_while_polling),
 		TH(test_irq_free_waits_for_handler),
 		TH(test_irq_disable_waits_for_handler),
 		P(test_dma_alloc),

@@ -125,6 +125,9 @@ struct copro_backend_ops {
 
 	/* Optional: install (obs non-NULL) or remove an observer. */
 	void (*observe)(void *be, const struct copro_backend_observer *obs);
+
+	/* Optional: as copro_platform_poll_hold(). */
+	void (*poll_hold)(void *be, bool on);
 };
 
 /* ---- the front end over a backend ------------------------------------ */

@@ -112,6 +112,29 @@ COPRO_API void copro_bus_irq_set(struct copro_bus *bus, unsigned line,
 				 bool level);
 COPRO_API bool copro_bus_irq_get(struct copro_bus *bus, unsigned line);
 
+/*
+ * A line whose level a model computes from state it keeps anyway (a
+ * FIFO's indices) instead of storing it, so that driving it writes
+ * nothing another core reads: every read of the line (the dispatcher,
+ * copro_bus_irq_get, enabling) calls fn(ctx, line), which must not block
+ * and may run in any thread. The model still reports the changes it
+ * makes with copro_bus_irq_set(): a rising edge always (it wakes the
+ * interrupt thread), and every change while copro_bus_irq_watched() says
+ * something records them. A dispatcher calls fn only while it holds the
+ * line's claim, so removing the source (fn NULL: the line reads as its
+ * stored level again) waits out a dispatcher looking at it; a model
+ * removes its sources before it goes. 0, or -EINVAL (no such line),
+ * -EBUSY (another source has the line).
+ */
+typedef bool (*copro_bus_irq_level_fn)(void *ctx, unsigned line);
+COPRO_API int copro_bus_irq_set_source(struct copro_bus *bus, unsigned line,
+				       copro_bus_irq_level_fn fn, void *ctx);
+/*
+ * Whether anything (a recording observer, a raw hook or waiter) needs to
+ * hear of every level change, falling edges included.
+ */
+COPRO_API bool copro_bus_irq_watched(struct copro_bus *bus);
+
 /* ---- DMA ------------------------------------------------------------- */
 
 /*
