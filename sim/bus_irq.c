@@ -269,17 +269,27 @@ bool copro_bus_irq_watched(struct copro_bus *bus)
 	       atomic_load(&bus->irq.raw_users);
 }
 
-/* Waits until no dispatcher holds the line's claim (see disable_sync). */
-static void claim_sync(struct bus_irq *irq)
+/*
+ * Takes the line's dispatch claim, waiting for a dispatcher that holds
+ * it (handlers do not block, so a short spin usually sees one end); the
+ * caller lets it go.
+ */
+static void claim_take(struct bus_irq *irq)
 {
-	if (tl_running == irq)
-		return;
 	for (unsigned spins = 0; irq_claim(irq) != IRQ_FREE; spins++) {
 		if (spins < 1000)
 			copro_cpu_relax();
 		else
 			copro_sleep_ns(10 * COPRO_NSEC_PER_USEC);
 	}
+}
+
+/* Waits until no dispatcher holds the line's claim (see disable_sync). */
+static void claim_sync(struct bus_irq *irq)
+{
+	if (tl_running == irq)
+		return;
+	claim_take(irq);
 	atomic_store(&irq->running, IRQ_FREE);
 }
 
@@ -387,13 +397,7 @@ static void disable_sync(struct bus_irq *irq)
 	atomic_store(&irq->enabled, false);
 	if (tl_running == irq)
 		return;
-	/* Handlers do not block, so a short spin usually sees one end. */
-	for (unsigned spins = 0; irq_claim(irq) != IRQ_FREE; spins++) {
-		if (spins < 1000)
-			copro_cpu_relax();
-		else
-			copro_sleep_ns(10 * COPRO_NSEC_PER_USEC);
-	}
+	claim_take(irq);
 	atomic_store(&irq->enabled, false);
 	atomic_store(&irq->running, IRQ_FREE);
 }
