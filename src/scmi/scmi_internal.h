@@ -177,8 +177,11 @@ struct scmi_chan {
 	struct copro_mbox_chan *tx;
 	bool tx_sync;
 	enum scmi_completion done_by;
-	/* One command at a time: the area holds one. */
-	struct copro_mutex lock;
+	/*
+	 * One command at a time: the area holds one. Biased: a channel
+	 * driven by one thread pays no locked instruction for it.
+	 */
+	struct copro_bias_lock lock;
 	/*
 	 * Under lock: the channel's next command (its tokens are
 	 * index + n * token_stride) and its command count (stored, not
