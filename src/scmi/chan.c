@@ -40,7 +40,7 @@ static bool answered(const struct scmi_chan *c, uint32_t token)
 	uint32_t st = scmi_area_status(&c->area);
 
 	return (st & (SCMI_SHMEM_STATUS_FREE | SCMI_SHMEM_STATUS_ERROR)) &&
-	       scmi_hdr_token(copro_readl(c->area.m, SCMI_SHMEM_HEADER)) ==
+	       scmi_hdr_token(scmi_rd32(&c->area, SCMI_SHMEM_HEADER)) ==
 		       token;
 }
 
