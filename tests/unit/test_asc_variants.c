@@ -287,6 +287,11 @@ static void test_layout_m3(void **state)
  * far from the mailbox; RUN there starts the firmware behind this
  * mailbox. Nothing answers at the ASC base below the mailbox.
  */
+static bool i2a_filled(void *arg)
+{
+	return !(control(arg, false) & ASC_CONTROL_EMPTY);
+}
+
 static void test_t8015_cpu_block(void **state)
 {
 	struct fx *f = *state;
@@ -304,9 +309,8 @@ static void test_t8015_cpu_block(void **state)
 	copro_writel(f->cpu, ASC_CPU_CONTROL, ASC_CPU_CONTROL_RUN);
 	assert_true(copro_sim_asc_cpu_running(f->asc));
 	push(f, true, 0x5a5a, 0x20);
-	for (int i = 0; i < 1000000 && (control(f, false) & ASC_CONTROL_EMPTY);
-	     i++)
-		copro_cpu_relax();
+	/* The echo comes from the firmware's thread: however late it runs. */
+	assert_true(test_wait_until(i2a_filled, f, TEST_TIMEOUT_NS));
 	pop(f, false, &m0, &m1);
 	assert_int_equal(m0, 0x5a5a);
 	assert_int_equal(m1, 0x20);
