@@ -200,8 +200,10 @@ COPRO_API int copro_mbox_poll(struct copro_mbox_chan *chan);
  * the worker; the platform is held too (copro_platform_poll_hold: no
  * interrupt thread woken either). hold(false) lets go of the platform
  * (its last look may queue more), then hands whatever is still queued to
- * the worker. Holds from several threads count. Not concurrently with
- * copro_mbox_free of the channel; does nothing on a NULL channel.
+ * the worker. While it holds, a send of this thread that must wait for
+ * room runs the interrupt handlers itself. Holds from several threads
+ * count; each is let go by the thread that took it. Not concurrently
+ * with copro_mbox_free of the channel; does nothing on a NULL channel.
  */
 COPRO_API void copro_mbox_poll_hold(struct copro_mbox_chan *chan, bool on);
 
