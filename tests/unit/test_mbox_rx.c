@@ -451,22 +451,24 @@ static void test_rx_poll_hold(void **state)
 	copro_mbox_get_stats(f.chan, &st);
 	assert_int_equal(st.rx_worker, 3);
 
+	/*
+	 * Held: our polls deliver (a worker still finishing its last pass
+	 * may take some; none was handed to it).
+	 */
 	copro_mbox_poll_hold(f.chan, true);
 	inject_seq(f.t, CHAN, 3, 23);
-	unsigned got = 0;
-
 	for (uint64_t deadline = copro_deadline(TEST_TIMEOUT_NS);
-	     got < 20 && copro_deadline_left(deadline) > 0;) {
-		int n = copro_mbox_poll(f.chan);
-
-		assert_true(n >= 0);
-		got += (unsigned)n;
-	}
-	assert_int_equal(got, 20);
+	     trec_nrx(&f.r) < 23 && copro_deadline_left(deadline) > 0;)
+		assert_true(copro_mbox_poll(f.chan) >= 0);
+	assert_int_equal(trec_nrx(&f.r), 23);
 	copro_mbox_get_stats(f.chan, &st);
 	assert_int_equal(st.rx_worker, 3);
 
-	/* Raised while held, never polled: letting go hands them over. */
+	/*
+	 * Raised while held, never polled: letting go hands them over (the
+	 * last look queues them, or the interrupt thread, once woken, does:
+	 * rx_worker then counts those).
+	 */
 	inject_seq(f.t, CHAN, 23, 30);
 	copro_mbox_poll_hold(f.chan, false);
 	a.n = 30;
@@ -474,7 +476,6 @@ static void test_rx_poll_hold(void **state)
 	check_rx_order(&f.r, 30);
 	copro_mbox_get_stats(f.chan, &st);
 	assert_int_equal(st.received, 30);
-	assert_int_equal(st.rx_worker, 3);
 	fx_close(&f);
 }
 
