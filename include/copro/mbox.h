@@ -193,6 +193,20 @@ copro_mbox_client_txdone(struct copro_mbox_chan *chan, int status);
  */
 COPRO_API int copro_mbox_poll(struct copro_mbox_chan *chan);
 
+/*
+ * Busy-polling a channel on a threaded platform: between hold(true) and
+ * hold(false) the caller keeps calling copro_mbox_poll, which delivers
+ * what the controller queued, so a message queued meanwhile does not wake
+ * the worker; the platform is held too (copro_platform_poll_hold: no
+ * interrupt thread woken either). hold(false) lets go of the platform
+ * (its last look may queue more), then hands whatever is still queued to
+ * the worker. While it holds, a send of this thread that must wait for
+ * room runs the interrupt handlers itself. Holds from several threads
+ * count; each is let go by the thread that took it. Not concurrently
+ * with copro_mbox_free of the channel; does nothing on a NULL channel.
+ */
+COPRO_API void copro_mbox_poll_hold(struct copro_mbox_chan *chan, bool on);
+
 struct copro_mbox_stats {
 	uint64_t sent;		/* handed to the controller */
 	uint64_t tx_done;	/* completed */
@@ -201,6 +215,11 @@ struct copro_mbox_stats {
 	uint64_t backpressure;	/* sends that found the queue full */
 	uint64_t rx_stalls;	/* times a full ring stopped the controller */
 	uint64_t rx_discarded;	/* dropped by copro_mbox_rx_discard */
+	/*
+	 * Queued for deferred delivery while no copro_mbox_poll_hold poller
+	 * held the channel: each is the worker's (a wake-up when it sleeps).
+	 */
+	uint64_t rx_worker;
 };
 COPRO_API void copro_mbox_get_stats(const struct copro_mbox_chan *chan,
 				    struct copro_mbox_stats *out);

@@ -18,7 +18,12 @@
  * interrupt thread) and nothing received before it is still queued;
  * otherwise, like application messages, it goes to the mailbox worker,
  * which reaches ops->recv_message (deferred context, may block briefly,
- * may send). ops->recv_message_early, when set, sees application messages
+ * may send). While a lifecycle call (boot, shutdown, wake, ...) waits,
+ * its thread polls the mailbox itself for a short while after each
+ * message (copro_mbox_poll_hold): it is then the interrupt context and
+ * the deferred context both, so callbacks may also run in the thread
+ * that made the lifecycle call, as they do on an unthreaded platform.
+ * ops->recv_message_early, when set, sees application messages
  * first, in interrupt context, and returns true to consume them. On an
  * unthreaded platform (<copro/platform.h>) there are no host threads at
  * all: the lifecycle calls poll while they wait, and the client calls

@@ -648,4 +648,6 @@ void copro_mbox_get_stats(const struct copro_mbox_chan *chan,
 		atomic_load_explicit(&c->rx_stalls, memory_order_relaxed);
 	out->rx_discarded = atomic_load(&c->rx_discarded_ring) +
 			    atomic_load(&c->rx_discarded_irq);
+	out->rx_worker =
+		atomic_load_explicit(&c->rx_worker, memory_order_relaxed);
 }

@@ -135,6 +135,7 @@ struct copro_mbox_chan {
 	_Atomic uint64_t rx_stalls;
 	_Atomic uint64_t rx_early; /* consumed by the client's rx_early */
 	_Atomic uint64_t rx_discarded_irq; /* dropped while handed over */
+	_Atomic uint64_t rx_worker; /* queued with no poller holding */
 
 	/* RX ring, consumer side. */
 	char pad_cons[MBOX_CACHELINE];
@@ -142,6 +143,14 @@ struct copro_mbox_chan {
 	_Atomic bool rx_consuming;
 	_Atomic uint64_t received;
 	_Atomic uint64_t rx_discarded_ring; /* dropped from the ring */
+
+	/*
+	 * Threads between copro_mbox_poll_hold(chan, true) and (false): each
+	 * delivers what is queued on its next copro_mbox_poll, so a push
+	 * then wakes no worker. Written only when a hold starts or ends.
+	 */
+	char pad_poll[MBOX_CACHELINE];
+	_Atomic uint32_t rx_pollers;
 
 	/* Written by both sides, but only when the ring runs full. */
 	char pad_stall[MBOX_CACHELINE];
@@ -218,6 +227,8 @@ void mbox_rx_fini(struct copro_mbox_chan *chan);
 bool mbox_rx_pending(struct copro_mbox_chan *chan);
 /* Delivers queued messages to the client; returns how many. */
 unsigned mbox_rx_drain(struct copro_mbox_chan *chan);
+/* This thread holds a channel busy-polled (copro_mbox_poll_hold). */
+bool mbox_thread_polls(void);
 /* copro_mbox_free: what is left in the ring once no consumer runs. */
 uint32_t mbox_rx_undelivered(struct copro_mbox_chan *chan);
 

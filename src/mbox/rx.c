@@ -153,6 +153,24 @@ bool copro_mbox_chan_rx_room(struct copro_mbox_chan *chan)
 	return !rx_full(chan, head) || !rx_stall(chan, head);
 }
 
+/*
+ * A message was queued: the worker delivers it, unless a poller holds the
+ * channel (its next copro_mbox_poll does). The fence orders the push
+ * before the load of the count, as copro_mbox_poll_hold orders its
+ * uncounting before its last look: either we see the poller, and it
+ * sees the push, or we kick.
+ */
+static void rx_kick(struct copro_mbox_chan *chan)
+{
+	if (!chan->ctrl->has_worker)
+		return;
+	atomic_thread_fence(memory_order_seq_cst);
+	if (atomic_load_explicit(&chan->rx_pollers, memory_order_relaxed))
+		return;
+	mbox_stat_add(&chan->rx_worker, 1);
+	mbox_ctrl_kick(chan->ctrl);
+}
+
 int copro_mbox_chan_rx(struct copro_mbox_chan *chan, const void *msg,
 		       size_t len)
 {
@@ -224,7 +242,7 @@ int copro_mbox_chan_rx(struct copro_mbox_chan *chan, const void *msg,
 		memcpy(slot + RX_HDR, msg, len);
 	atomic_store_explicit(&chan->rx_head, mbox_ring_next(head, chan->rx_cap),
 			      memory_order_release);
-	mbox_ctrl_kick(chan->ctrl);
+	rx_kick(chan);
 	mbox_chan_leave(chan, &chan->irq_users);
 	return 0;
 }
@@ -413,6 +431,40 @@ uint32_t mbox_rx_undelivered(struct copro_mbox_chan *chan)
 }
 
 /* ---- polling ---------------------------------------------------------------- */
+
+/*
+ * Holds this thread has taken: while it holds a platform, the interrupt
+ * thread may sleep through what this thread waits for, so its waits run
+ * the handlers themselves (mbox_thread_polls).
+ */
+static _Thread_local unsigned tl_holds;
+
+bool mbox_thread_polls(void)
+{
+	return tl_holds != 0;
+}
+
+void copro_mbox_poll_hold(struct copro_mbox_chan *chan, bool on)
+{
+	if (!chan)
+		return;
+	if (on) {
+		tl_holds++;
+		atomic_fetch_add(&chan->rx_pollers, 1);
+		copro_platform_poll_hold(chan->ctrl->p, true);
+		return;
+	}
+	/*
+	 * The platform's last look may queue messages: still counted, we
+	 * hand them over below rather than kick per message.
+	 */
+	copro_platform_poll_hold(chan->ctrl->p, false);
+	tl_holds--;
+	atomic_fetch_sub(&chan->rx_pollers, 1);
+	atomic_thread_fence(memory_order_seq_cst);
+	if (mbox_rx_pending(chan))
+		mbox_ctrl_kick(chan->ctrl);
+}
 
 int copro_mbox_poll(struct copro_mbox_chan *chan)
 {

@@ -200,8 +200,9 @@ static void tx_unlock_report(struct copro_mbox_chan *chan)
 
 /*
  * Waits (tx_lock held, and held again on return) until cond holds.
- * Nobody else may be there to move the queue: on a polled platform the
- * waiter runs the interrupt handlers itself, and in POLL mode it polls
+ * Nobody else may be there to move the queue: on a polled platform (or
+ * one this thread holds busy-polled, copro_mbox_poll_hold) the waiter
+ * runs the interrupt handlers itself, and in POLL mode it polls
  * the controller, backing off so a long wait does not burn a core.
  */
 static int tx_wait(struct copro_mbox_chan *chan,
@@ -209,7 +210,8 @@ static int tx_wait(struct copro_mbox_chan *chan,
 		   uint64_t deadline)
 {
 	struct copro_mbox_controller *ctrl = chan->ctrl;
-	bool poll_irqs = !ctrl->has_worker;
+	/* A thread holding the platform keeps its interrupt thread asleep. */
+	bool poll_irqs = !ctrl->has_worker || mbox_thread_polls();
 	bool poll_tx = chan->txdone == COPRO_MBOX_TXDONE_POLL;
 	uint64_t slice = TX_ASSIST_MIN_NS;
 

@@ -20,12 +20,69 @@
 /* -EINPROGRESS while the awaited thing has not happened; lock held. */
 typedef int (*rtk_check_fn)(struct copro_rtkit *rtk, void *arg);
 
-static int wait_for(struct copro_rtkit *rtk, rtk_check_fn check, void *arg,
-		    const char *what)
+/* A lifecycle wait's polling: until when, and whether it holds the mailbox. */
+struct waiter {
+	uint64_t spin_until; /* 0: a new spin starts at the next poll */
+	bool held;
+};
+
+static int poll_once(struct copro_rtkit *rtk, struct waiter *w)
+{
+	int ret = rtk->io->poll(rtk->io_ctx);
+
+	if (ret < 0) {
+		copro_dev_err(&rtk->ld, "polling the mailbox: %s",
+			      copro_strerror(ret));
+		return ret;
+	}
+	if (ret > 0)
+		w->spin_until = 0;
+	return ret;
+}
+
+/*
+ * A threaded platform: the waiter polls the mailbox itself, holding it,
+ * for RTK_POLL_SPIN_NS after the last message. Each step of a handshake
+ * then crosses two threads (the coprocessor's and this one) with no
+ * wake-up: the interrupt thread and the worker stay asleep, and what
+ * needs deferred context runs here, a thread that may block. When the
+ * coprocessor goes quiet the hold is let go (its last look hands what
+ * is still up to the interrupt thread and the worker) and the waiter
+ * sleeps until what it waits for changes. 1: look at the state again;
+ * 0: sleep; < 0: the mailbox failed.
+ */
+static int busy_poll(struct copro_rtkit *rtk, struct waiter *w)
+{
+	uint64_t now;
+	int ret;
+
+	if (!rtk->io->poll_hold)
+		return 0;
+	now = copro_time_ns();
+	if (!w->spin_until)
+		w->spin_until = now + RTK_POLL_SPIN_NS;
+	if (now >= w->spin_until) {
+		if (!w->held)
+			return 0;
+		rtk->io->poll_hold(rtk->io_ctx, false);
+		w->held = false;
+		return 1; /* the last look may have ended the wait */
+	}
+	if (!w->held) {
+		rtk->io->poll_hold(rtk->io_ctx, true);
+		w->held = true;
+	}
+	ret = poll_once(rtk, w);
+	if (ret == 0)
+		copro_cpu_relax();
+	return ret < 0 ? ret : 1;
+}
+
+static int wait_loop(struct copro_rtkit *rtk, rtk_check_fn check, void *arg,
+		     const char *what, struct waiter *w)
 {
 	int64_t timeout = rtk_timeout(rtk);
 	uint64_t deadline = copro_deadline(timeout);
-	uint64_t spin_until = 0;
 
 	for (;;) {
 		uint32_t key = copro_event_prepare(&rtk->ev);
@@ -58,33 +115,34 @@ static int wait_for(struct copro_rtkit *rtk, rtk_check_fn check, void *arg,
 			return -ETIMEDOUT;
 		}
 		if (!rtk->polled) {
+			ret = busy_poll(rtk, w);
+			if (ret < 0)
+				return ret;
+			if (ret > 0)
+				continue;
 			/*
-			 * No spin: the interrupt thread answers the coprocessor
-			 * and wakes this waiter once, when it is over; a spin
-			 * here only takes a core from the two threads doing
-			 * the work.
+			 * No spin here: the interrupt thread answers the
+			 * coprocessor and wakes this waiter once, when what it
+			 * waits for changed; a spin would only take a core
+			 * from the two threads doing the work.
 			 */
 			copro_event_wait(&rtk->ev, key, left, 0);
+			w->spin_until = 0;
 			continue;
 		}
-		ret = rtk->io->poll(rtk->io_ctx);
-		if (ret < 0) {
-			copro_dev_err(&rtk->ld, "polling the mailbox: %s",
-				      copro_strerror(ret));
+		ret = poll_once(rtk, w);
+		if (ret < 0)
 			return ret;
-		}
-		if (ret > 0) {
-			spin_until = 0;
+		if (ret > 0)
 			continue;
-		}
 		/*
 		 * Nothing yet: keep polling for a while (the coprocessor's
 		 * answer usually takes a round trip), then in sleeps; a
 		 * short sleep costs far more than its length (timer slack).
 		 */
-		if (!spin_until)
-			spin_until = copro_time_ns() + RTK_POLL_SPIN_NS;
-		if (copro_time_ns() < spin_until) {
+		if (!w->spin_until)
+			w->spin_until = copro_time_ns() + RTK_POLL_SPIN_NS;
+		if (copro_time_ns() < w->spin_until) {
 			copro_cpu_relax();
 			continue;
 		}
@@ -92,6 +150,17 @@ static int wait_for(struct copro_rtkit *rtk, rtk_check_fn check, void *arg,
 				 left < RTK_POLL_IDLE_NS ? left : RTK_POLL_IDLE_NS,
 				 0);
 	}
+}
+
+static int wait_for(struct copro_rtkit *rtk, rtk_check_fn check, void *arg,
+		    const char *what)
+{
+	struct waiter w = { 0 };
+	int ret = wait_loop(rtk, check, arg, what, &w);
+
+	if (w.held)
+		rtk->io->poll_hold(rtk->io_ctx, false);
+	return ret;
 }
 
 static int boot_check(struct copro_rtkit *rtk, void *arg)

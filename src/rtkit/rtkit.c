@@ -213,6 +213,11 @@ static int mbox_flush(void *ctx, int64_t timeout_ns)
 	return copro_mbox_flush(((struct copro_rtkit *)ctx)->chan, timeout_ns);
 }
 
+static void mbox_poll_hold(void *ctx, bool on)
+{
+	copro_mbox_poll_hold(((struct copro_rtkit *)ctx)->chan, on);
+}
+
 static bool mbox_irq_ready(void *ctx, unsigned n)
 {
 	struct copro_mbox_chan *chan = ((struct copro_rtkit *)ctx)->chan;
@@ -246,6 +251,7 @@ static const struct rtk_io mbox_io = {
 	.rx_discard = mbox_rx_discard,
 	.rx_stale = mbox_rx_stale,
 	.stale = mbox_stale,
+	.poll_hold = mbox_poll_hold,
 };
 
 static bool mbox_msg(struct copro_rtkit *rtk, const void *msg, size_t len,

@@ -44,7 +44,10 @@
 #define RTK_DEFAULT_TIMEOUT_NS COPRO_NSEC_PER_SEC
 /* Polled waits sleep this long when a poll found nothing. */
 #define RTK_POLL_IDLE_NS (20 * COPRO_NSEC_PER_USEC)
-/* A polled waiter polls without sleeping this long after the last message. */
+/*
+ * A lifecycle waiter polls without sleeping this long after the last
+ * message (on a threaded platform too, holding it: see wait_for).
+ */
 #define RTK_POLL_SPIN_NS (50 * COPRO_NSEC_PER_USEC)
 /* Blocking sends look for a crash or a restart at least this often. */
 #define RTK_SEND_SLICE_NS COPRO_NSEC_PER_MSEC
@@ -81,6 +84,12 @@ struct rtk_io {
 	int (*rx_discard)(void *ctx);
 	bool (*rx_stale)(void *ctx);
 	uint64_t (*stale)(void *ctx);
+	/*
+	 * Optional, threaded platforms: between on and off the caller keeps
+	 * calling poll, which then handles what arrives without waking the
+	 * interrupt thread or the worker (copro_mbox_poll_hold).
+	 */
+	void (*poll_hold)(void *ctx, bool on);
 };
 
 struct copro_rtkit {

@@ -11,10 +11,12 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include <copro/driver/mbox_controller.h>
 #include <copro/error.h>
+#include <copro/sim/bus.h>
 
 #include "test_mbox_ctrl.h"
 #include "test_modes.h"
@@ -614,6 +616,73 @@ static void test_send_from_tx_done_credit(void **state)
 	run_chain(state, COPRO_MBOX_TXDONE_CREDIT);
 }
 
+/* ---- sending while holding the platform busy-polled ------------------------ */
+
+/* A line no controller uses: its handler holds the interrupt thread. */
+#define HOLD_LINE (TCTRL_LINE_BASE + 500)
+
+struct held_irq {
+	struct copro_bus *bus;
+	_Atomic bool entered, open;
+};
+
+static void hold_irq_thread(void *ctx)
+{
+	struct held_irq *h = ctx;
+
+	atomic_store(&h->entered, true);
+	while (!atomic_load(&h->open))
+		copro_sleep_ns(10 * COPRO_NSEC_PER_USEC);
+	copro_bus_irq_set(h->bus, HOLD_LINE, false);
+}
+
+static bool held_entered(void *arg)
+{
+	return atomic_load(&((struct held_irq *)arg)->entered);
+}
+
+/*
+ * A thread that holds the platform (copro_mbox_poll_hold) keeps the
+ * interrupt thread from being woken, so when its send must wait for room
+ * it runs the interrupt handlers itself: here the interrupt thread is
+ * held in another line's handler all along, and every completion comes
+ * from the sender's own polls. A sender that only slept would time out.
+ */
+static void test_send_while_holding(void **state)
+{
+	struct tctrl_config cfg = cfg_of("tc", COPRO_MBOX_TXDONE_IRQ);
+	struct held_irq h = { 0 };
+	struct copro_irq *irq;
+	struct fixture f;
+
+	fx_open(&f, state, &cfg, 2);
+	h.bus = f.e->bus;
+	assert_int_equal(copro_irq_request(f.e->p, HOLD_LINE, hold_irq_thread,
+					   &h, "hold", &irq),
+			 0);
+	copro_bus_irq_set(f.e->bus, HOLD_LINE, true);
+	assert_true(test_wait_until(held_entered, &h, TEST_TIMEOUT_NS));
+	copro_mbox_poll_hold(f.chan, true);
+	int ret[9];
+
+	for (uint32_t i = 0; i < 8; i++)
+		ret[i] = tsend(f.chan, i, 0, TEST_TIMEOUT_NS);
+	ret[8] = copro_mbox_flush(f.chan, TEST_TIMEOUT_NS);
+	copro_mbox_poll_hold(f.chan, false);
+	/* Let the interrupt thread go before any assertion can leave. */
+	atomic_store(&h.open, true);
+	for (unsigned i = 0; i < 9; i++)
+		assert_int_equal(ret[i], 0);
+	assert_int_equal(tctrl_hw_count(f.t, CHAN), 8);
+	for (unsigned i = 0; i < 8; i++) {
+		struct tctrl_msg m = tctrl_hw_msg(f.t, CHAN, i);
+
+		assert_int_equal(tmsg_seq(&m), i);
+	}
+	copro_irq_free(irq);
+	fx_close(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -633,6 +702,7 @@ int main(void)
 		TEST_BOTH(test_backpressure, tenv_setup, tenv_teardown),
 		TEST_BOTH(test_send_from_tx_done_irq, tenv_setup, tenv_teardown),
 		TEST_BOTH(test_send_from_tx_done_credit, tenv_setup, tenv_teardown),
+		TEST_THREADED(test_send_while_holding, tenv_setup, tenv_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

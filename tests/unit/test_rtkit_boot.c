@@ -12,8 +12,10 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdatomic.h>
 
 #include <copro/regs/rtkit.h>
+#include <copro/sim/bus.h>
 #include <copro/rtkit.h>
 
 #include "test_iop.h"
@@ -428,6 +430,103 @@ static void test_bad_config(void **state)
 	test_rtk_close(&t);
 }
 
+/* ---- the lifecycle waiter polls (threaded) ------------------------------- */
+
+/* A line of the bus no model drives: its handler holds the interrupt thread. */
+#define BLOCK_LINE 4000
+
+struct waiter_bench {
+	struct copro_bus *bus;
+	_Atomic bool entered, open;
+	_Atomic int hello_by; /* 0: not yet; 1: the waiter; 2: another thread */
+};
+
+static _Thread_local bool tl_in_boot;
+
+static void hold_irq_thread(void *ctx)
+{
+	struct waiter_bench *wb = ctx;
+
+	atomic_store(&wb->entered, true);
+	while (!atomic_load(&wb->open))
+		copro_sleep_ns(10 * COPRO_NSEC_PER_USEC);
+	copro_bus_irq_set(wb->bus, BLOCK_LINE, false);
+}
+
+static void wb_trace(void *ctx, bool to_iop, uint8_t ep, uint64_t msg,
+		     uint64_t time_ns)
+{
+	struct waiter_bench *wb = ctx;
+	int none = 0;
+
+	(void)time_ns;
+	if (!to_iop && ep == COPRO_RTKIT_EP_MGMT &&
+	    RTK_MGMT_TYPE(msg) == RTK_MGMT_HELLO)
+		atomic_compare_exchange_strong(&wb->hello_by, &none,
+					       tl_in_boot ? 1 : 2);
+}
+
+static bool wb_entered(void *arg)
+{
+	return atomic_load(&((struct waiter_bench *)arg)->entered);
+}
+
+static bool wb_hello(void *arg)
+{
+	return atomic_load(&((struct waiter_bench *)arg)->hello_by) != 0;
+}
+
+/* Lets the interrupt thread go once the HELLO was handled (or never). */
+static void *wb_opener(void *arg)
+{
+	struct waiter_bench *wb = arg;
+
+	test_wait_until(wb_hello, wb, TEST_TIMEOUT_NS);
+	atomic_store(&wb->open, true);
+	return NULL;
+}
+
+/*
+ * On a threaded platform a boot's waiter polls the mailbox itself while
+ * the coprocessor answers (copro_mbox_poll_hold), and so handles a
+ * HELLO that is waiting in the FIFO while the interrupt thread is busy
+ * elsewhere (here: held in another line's handler until the HELLO was
+ * handled). A waiter that only slept would see it handled by nobody
+ * until the interrupt thread came back, and then by that thread.
+ */
+static void test_waiter_polls(void **state)
+{
+	static const struct copro_rtkit_ops ops = { .trace = wb_trace };
+	struct waiter_bench wb = { 0 };
+	const struct copro_rtkit_config cfg = { .ops = &ops, .ctx = &wb };
+	struct copro_thread th;
+	struct copro_irq *irq;
+	struct test_rtk t;
+
+	open_bench(&t, state, &(struct test_iop_config){ .no_hello = true },
+		   &cfg);
+	wb.bus = t.bus;
+	assert_int_equal(copro_irq_request(t.p, BLOCK_LINE, hold_irq_thread, &wb,
+					   "hold", &irq),
+			 0);
+	copro_bus_irq_set(t.bus, BLOCK_LINE, true);
+	assert_true(test_wait_until(wb_entered, &wb, TEST_TIMEOUT_NS));
+	test_rtk_cpu(&t, true);
+	assert_int_equal(test_iop_send(t.iop, COPRO_RTKIT_EP_MGMT,
+				       RTK_MGMT_TYPE_MAKE(RTK_MGMT_HELLO) |
+					       RTK_HELLO_MAKE(11, 12)),
+			 0);
+	assert_int_equal(copro_thread_start(&th, "opener", wb_opener, &wb), 0);
+	tl_in_boot = true;
+	assert_int_equal(copro_rtkit_boot(t.rtk), 0);
+	tl_in_boot = false;
+	copro_thread_join(&th);
+	assert_int_equal(atomic_load(&wb.hello_by), 1);
+	assert_true(copro_rtkit_is_running(t.rtk));
+	copro_irq_free(irq);
+	test_rtk_close(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -446,6 +545,7 @@ int main(void)
 		TEST_BOTH(test_ap_on_refused, NULL, NULL),
 		TEST_BOTH(test_epmap_before_hello, NULL, NULL),
 		TEST_BOTH(test_bad_config, NULL, NULL),
+		TEST_THREADED(test_waiter_polls, NULL, NULL),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
