@@ -73,7 +73,7 @@ void copro_rwlock_unlock(struct copro_rwlock *l);
  * locked instruction, a full barrier that waits for every store before
  * it to reach the other cores. A contended taker spins 1000 pauses,
  * then sleeps 10 us at a time (bounded spinning on two cores): hold it
- * only across a few instructions, never across a wait.
+ * only across short work that does not wait for another thread.
  */
 struct copro_spinlock {
 	_Atomic bool held;
