@@ -306,6 +306,92 @@ int copro_event_wait(struct copro_event *ev, uint32_t key, int64_t timeout_ns,
 	return ret;
 }
 
+/* ---- biased lock ---- */
+
+int copro_bias_lock_init(struct copro_bias_lock *l)
+{
+	atomic_init(&l->owner, 0);
+	atomic_init(&l->inside, 0);
+	atomic_init(&l->revoked, 0);
+	l->heavy = copro_heavy_barrier_init();
+	l->fast_held = false;
+	l->streak_tid = 0;
+	l->streak = 0;
+	l->revocations = 0;
+	return copro_mutex_init(&l->mu);
+}
+
+void copro_bias_lock_destroy(struct copro_bias_lock *l)
+{
+	copro_mutex_destroy(&l->mu);
+}
+
+/* The owner leaves (or backs off): a revoker may sleep on `inside`. */
+void copro_bias_lock_leave_slow(struct copro_bias_lock *l)
+{
+	atomic_store_explicit(&l->inside, 0, memory_order_release);
+	futex_wake_all(&l->inside);
+	/*
+	 * This thread has seen its bias go: it will not store `inside`
+	 * again until it is given one anew. Released: its stores to
+	 * `inside` come before the next owner's.
+	 */
+	if (atomic_load_explicit(&l->revoked, memory_order_relaxed) ==
+	    copro_thread_id())
+		atomic_store_explicit(&l->revoked, 0, memory_order_release);
+}
+
+/* Spins before a revoker sleeps: an owner's section is usually short. */
+#define BIAS_REVOKE_SPINS 256
+
+/* mu held: takes the bias away and waits for its owner to leave. */
+static void bias_revoke(struct copro_bias_lock *l, uintptr_t owner)
+{
+	atomic_store_explicit(&l->revoked, owner, memory_order_relaxed);
+	atomic_store_explicit(&l->owner, 0, memory_order_relaxed);
+	/* The slow half: the owner either sees 0 or is seen inside. */
+	if (l->heavy)
+		copro_heavy_barrier();
+	else
+		atomic_thread_fence(memory_order_seq_cst);
+	for (unsigned spins = 0;
+	     atomic_load_explicit(&l->inside, memory_order_acquire); spins++) {
+		if (spins < BIAS_REVOKE_SPINS)
+			copro_cpu_relax();
+		else
+			futex_wait(&l->inside, 1, NULL);
+	}
+	l->revocations++;
+}
+
+void copro_bias_lock_slow(struct copro_bias_lock *l)
+{
+	uintptr_t me = copro_thread_id();
+	uintptr_t owner;
+
+	copro_mutex_lock(&l->mu);
+	owner = atomic_load_explicit(&l->owner, memory_order_relaxed);
+	if (owner && owner != me)
+		bias_revoke(l, owner);
+	if (atomic_load_explicit(&l->revoked, memory_order_relaxed) == me)
+		atomic_store_explicit(&l->revoked, 0, memory_order_relaxed);
+	if (l->streak_tid == me) {
+		l->streak++;
+	} else {
+		l->streak_tid = me;
+		l->streak = 1;
+	}
+	/*
+	 * Ours from the next entry on (this one holds the mutex). Not
+	 * while a revoked owner may not know yet: between its first look
+	 * at `owner` and its store to `inside`, it would clear our mark.
+	 * It finds out at its next entry or exit; until then, the mutex.
+	 */
+	if (!owner && l->streak >= COPRO_BIAS_STREAK &&
+	    !atomic_load_explicit(&l->revoked, memory_order_acquire))
+		atomic_store_explicit(&l->owner, me, memory_order_relaxed);
+}
+
 /* ---- completion ---- */
 
 /* complete_all()'s mark: far above any count of complete() calls. */

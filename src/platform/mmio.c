@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "copro/mmio_words.h"
 #include "platform/platform_internal.h"
 
 int copro_mmio_map(struct copro_platform *p, uint64_t phys, uint64_t size,
@@ -75,6 +76,11 @@ uint64_t copro_mmio_phys(const struct copro_mmio *h)
 uint64_t copro_mmio_size(const struct copro_mmio *h)
 {
 	return h->size;
+}
+
+_Atomic uint32_t *copro_mmio_words(const struct copro_mmio *h)
+{
+	return h->mem;
 }
 
 /* ---- accessors ---- */

@@ -40,7 +40,7 @@ static bool answered(const struct scmi_chan *c, uint32_t token)
 	uint32_t st = scmi_area_status(&c->area);
 
 	return (st & (SCMI_SHMEM_STATUS_FREE | SCMI_SHMEM_STATUS_ERROR)) &&
-	       scmi_hdr_token(copro_readl(c->area.m, SCMI_SHMEM_HEADER)) ==
+	       scmi_hdr_token(scmi_rd32(&c->area, SCMI_SHMEM_HEADER)) ==
 		       token;
 }
 
@@ -100,7 +100,7 @@ static int chan_init(struct copro_scmi *s, struct scmi_chan *c, int node)
 	c->node = node;
 	atomic_init(&c->waiting, SCMI_TOKEN_NONE);
 	copro_completion_init(&c->done);
-	return copro_mutex_init(&c->lock);
+	return copro_bias_lock_init(&c->lock);
 }
 
 int scmi_chan_smc(struct copro_scmi *s, int node, int transport,
@@ -147,7 +147,7 @@ int scmi_chan_smc(struct copro_scmi *s, int node, int transport,
 	}
 	return 0;
 err:
-	copro_mutex_destroy(&c->lock);
+	copro_bias_lock_destroy(&c->lock);
 	return ret;
 }
 
@@ -190,7 +190,7 @@ int scmi_chan_mbox(struct copro_scmi *s, int node, struct scmi_chan *c)
 		c->done_by = SCMI_DONE_POLL;
 	return 0;
 err:
-	copro_mutex_destroy(&c->lock);
+	copro_bias_lock_destroy(&c->lock);
 	return ret;
 }
 
@@ -201,7 +201,7 @@ void scmi_chan_free(struct scmi_chan *c)
 	if (c->tx)
 		copro_mbox_free(c->tx);
 	scmi_area_unmap(&c->area);
-	copro_mutex_destroy(&c->lock);
+	copro_bias_lock_destroy(&c->lock);
 	memset(c, 0, sizeof(*c));
 }
 

@@ -57,7 +57,7 @@ static void p2a_rx(void *ctx, struct copro_mbox_chan *chan, const void *msg,
 	}
 release:
 	{
-		bool ack = copro_readl(q->area.m, SCMI_SHMEM_FLAGS) &
+		bool ack = scmi_rd32(&q->area, SCMI_SHMEM_FLAGS) &
 			   SCMI_SHMEM_FLAGS_INTR;
 
 		scmi_area_release(&q->area);

@@ -107,6 +107,8 @@ static inline int rd_end(struct scmi_rd *r)
 
 struct scmi_area {
 	struct copro_mmio *m;
+	/* The area's words when it is plain memory (copro_mmio_words). */
+	_Atomic uint32_t *w;
 	uint64_t phys;
 	size_t size;
 };
@@ -122,10 +124,58 @@ struct scmi_msg {
 int scmi_area_map(struct copro_scmi *s, int user, unsigned index,
 		  struct scmi_area *a);
 void scmi_area_unmap(struct scmi_area *a);
+/*
+ * The area's words at offsets the caller has checked against its size:
+ * loads and stores when it is plain memory (acquire and release, a
+ * 64-bit access the low word first, as the accessors do), the accessors
+ * otherwise. Inline: eight per command.
+ */
+static inline uint32_t scmi_rd32(const struct scmi_area *a, uint64_t off)
+{
+	if (a->w)
+		return atomic_load_explicit(&a->w[off / 4], memory_order_acquire);
+	return copro_readl(a->m, off);
+}
+
+static inline uint64_t scmi_rd64(const struct scmi_area *a, uint64_t off)
+{
+	if (a->w) {
+		uint64_t lo = atomic_load_explicit(&a->w[off / 4],
+						   memory_order_acquire);
+
+		return lo | (uint64_t)atomic_load_explicit(&a->w[off / 4 + 1],
+							   memory_order_acquire)
+				    << 32;
+	}
+	return copro_readq(a->m, off);
+}
+
+static inline void scmi_wr32(const struct scmi_area *a, uint64_t off,
+			     uint32_t v)
+{
+	if (a->w)
+		atomic_store_explicit(&a->w[off / 4], v, memory_order_release);
+	else
+		copro_writel(a->m, off, v);
+}
+
+static inline void scmi_wr64(const struct scmi_area *a, uint64_t off,
+			     uint64_t v)
+{
+	if (a->w) {
+		atomic_store_explicit(&a->w[off / 4], (uint32_t)v,
+				      memory_order_release);
+		atomic_store_explicit(&a->w[off / 4 + 1], (uint32_t)(v >> 32),
+				      memory_order_release);
+	} else {
+		copro_writeq(a->m, off, v);
+	}
+}
+
 /* Inline: every command asks these once or twice. */
 static inline uint32_t scmi_area_status(const struct scmi_area *a)
 {
-	return copro_readl(a->m, SCMI_SHMEM_STATUS);
+	return scmi_rd32(a, SCMI_SHMEM_STATUS);
 }
 
 static inline bool scmi_area_free(const struct scmi_area *a)
@@ -177,8 +227,11 @@ struct scmi_chan {
 	struct copro_mbox_chan *tx;
 	bool tx_sync;
 	enum scmi_completion done_by;
-	/* One command at a time: the area holds one. */
-	struct copro_mutex lock;
+	/*
+	 * One command at a time: the area holds one. Biased: a channel
+	 * driven by one thread pays no locked instruction for it.
+	 */
+	struct copro_bias_lock lock;
 	/*
 	 * Under lock: the channel's next command (its tokens are
 	 * index + n * token_stride) and its command count (stored, not

@@ -15,6 +15,7 @@
 
 #include <copro/driver/platform.h>
 
+#include "copro/mmio_words.h"
 #include "scmi/scmi_internal.h"
 
 int scmi_area_map(struct copro_scmi *s, int user, unsigned index,
@@ -56,6 +57,8 @@ int scmi_area_map(struct copro_scmi *s, int user, unsigned index,
 			       copro_dt_name(dt), path, a->phys);
 	a->size = (size_t)size;
 	ret = copro_mmio_map(s->p, a->phys, size, &a->m);
+	if (!ret)
+		a->w = copro_mmio_words(a->m);
 	if (ret < 0)
 		copro_dev_err(&s->ld, "%s: %s: cannot map 0x%" PRIx64 "+0x%"
 			      PRIx64 ": %s", copro_dt_name(dt), path, a->phys,
@@ -68,6 +71,7 @@ void scmi_area_unmap(struct scmi_area *a)
 	if (a->m)
 		copro_mmio_unmap(a->m);
 	a->m = NULL;
+	a->w = NULL;
 }
 
 /*
@@ -82,15 +86,15 @@ static void area_put(const struct scmi_area *a, uint64_t off, const uint8_t *p,
 	size_t i = 0;
 
 	for (; len - i >= 8; i += 8)
-		copro_writeq(a->m, off + i,
+		scmi_wr64(a, off + i,
 			     copro_get_le32(p + i) | (uint64_t)copro_get_le32(p + i + 4) << 32);
 	if (i < len) {
 		memset(w, 0, sizeof(w));
 		memcpy(w, p + i, len - i);
 		if (len - i <= 4)
-			copro_writel(a->m, off + i, copro_get_le32(w));
+			scmi_wr32(a, off + i, copro_get_le32(w));
 		else
-			copro_writeq(a->m, off + i,
+			scmi_wr64(a, off + i,
 				     copro_get_le32(w) | (uint64_t)copro_get_le32(w + 4) << 32);
 	}
 }
@@ -102,14 +106,14 @@ static void area_get(const struct scmi_area *a, uint64_t off, uint8_t *p,
 	size_t i = 0;
 
 	for (; len - i >= 8; i += 8) {
-		uint64_t v = copro_readq(a->m, off + i);
+		uint64_t v = scmi_rd64(a, off + i);
 
 		copro_put_le32(p + i, (uint32_t)v);
 		copro_put_le32(p + i + 4, (uint32_t)(v >> 32));
 	}
 	if (i < len) {
-		uint64_t v = len - i <= 4 ? copro_readl(a->m, off + i)
-					  : copro_readq(a->m, off + i);
+		uint64_t v = len - i <= 4 ? scmi_rd32(a, off + i)
+					  : scmi_rd64(a, off + i);
 
 		copro_put_le32(w, (uint32_t)v);
 		copro_put_le32(w + 4, (uint32_t)(v >> 32));
@@ -125,22 +129,22 @@ void scmi_area_write_cmd(const struct scmi_area *a, uint32_t header,
 	uint8_t w[4] = { 0 };
 
 	/* Busy, error cleared: the area is the platform's from here. */
-	copro_writel(a->m, SCMI_SHMEM_STATUS, 0);
-	copro_writeq(a->m, SCMI_SHMEM_FLAGS,
+	scmi_wr32(a, SCMI_SHMEM_STATUS, 0);
+	scmi_wr64(a, SCMI_SHMEM_FLAGS,
 		     flags | (uint64_t)(uint32_t)(4 + len) << 32);
 	/*
 	 * The header and the payload's first word in one access, the rest
 	 * straight from the caller's buffer (no staging copy).
 	 */
 	if (!len) {
-		copro_writel(a->m, SCMI_SHMEM_HEADER, header);
+		scmi_wr32(a, SCMI_SHMEM_HEADER, header);
 		return;
 	}
 	if (len >= 4)
 		memcpy(w, p, 4);
 	else
 		memcpy(w, p, len);
-	copro_writeq(a->m, SCMI_SHMEM_HEADER,
+	scmi_wr64(a, SCMI_SHMEM_HEADER,
 		     header | (uint64_t)copro_get_le32(w) << 32);
 	if (len > 4)
 		area_put(a, SCMI_SHMEM_HEADER + 8, p + 4, len - 4);
@@ -149,18 +153,18 @@ void scmi_area_write_cmd(const struct scmi_area *a, uint32_t header,
 int scmi_area_read(const struct scmi_area *a, size_t min,
 		   struct scmi_msg *msg, const char **why)
 {
-	uint64_t fl = copro_readq(a->m, SCMI_SHMEM_FLAGS), first;
+	uint64_t fl = scmi_rd64(a, SCMI_SHMEM_FLAGS), first;
 	uint32_t length = (uint32_t)(fl >> 32);
 
 	msg->flags = (uint32_t)fl;
 	msg->len = 0;
 	if (length < 4) {
-		msg->header = copro_readl(a->m, SCMI_SHMEM_HEADER);
+		msg->header = scmi_rd32(a, SCMI_SHMEM_HEADER);
 		*why = "a length below the header's 4 bytes";
 		return -EPROTO;
 	}
 	if (length - 4 > scmi_area_payload_max(a) || length - 4 > SCMI_MAX_MSG) {
-		msg->header = copro_readl(a->m, SCMI_SHMEM_HEADER);
+		msg->header = scmi_rd32(a, SCMI_SHMEM_HEADER);
 		*why = "a length past the end of the area";
 		return -EPROTO;
 	}
@@ -169,8 +173,8 @@ int scmi_area_read(const struct scmi_area *a, size_t min,
 	 * straight into msg: the same accesses as reading `length` bytes
 	 * whole, with no staging copy.
 	 */
-	first = length == 4 ? copro_readl(a->m, SCMI_SHMEM_HEADER)
-			    : copro_readq(a->m, SCMI_SHMEM_HEADER);
+	first = length == 4 ? scmi_rd32(a, SCMI_SHMEM_HEADER)
+			    : scmi_rd64(a, SCMI_SHMEM_HEADER);
 	msg->header = (uint32_t)first;
 	if (length < 4 + min) {
 		*why = "a length too short for its status";
@@ -192,5 +196,5 @@ int scmi_area_read(const struct scmi_area *a, size_t min,
 
 void scmi_area_release(const struct scmi_area *a)
 {
-	copro_writel(a->m, SCMI_SHMEM_STATUS, SCMI_SHMEM_STATUS_FREE);
+	scmi_wr32(a, SCMI_SHMEM_STATUS, SCMI_SHMEM_STATUS_FREE);
 }

@@ -177,7 +177,7 @@ int scmi_xfer(struct copro_scmi *s, struct scmi_xfer *x)
 			      copro_scmi_message_name(x->proto, 0, x->msg));
 		return -EOPNOTSUPP;
 	}
-	copro_mutex_lock(&c->lock);
+	copro_bias_lock(&c->lock);
 	if (!x->async && !atomic_load(&s->npending)) {
 		/* Nothing awaits a delayed response: no token is taken. */
 		hdr = scmi_hdr(x->proto, x->msg, SCMI_MSG_COMMAND,
@@ -188,7 +188,7 @@ int scmi_xfer(struct copro_scmi *s, struct scmi_xfer *x)
 			       token_take(s, c));
 		if (x->async && !(p = pending_add(s, hdr))) {
 			copro_mutex_unlock(&s->lock);
-			copro_mutex_unlock(&c->lock);
+			copro_bias_unlock(&c->lock);
 			return -EBUSY;
 		}
 		copro_mutex_unlock(&s->lock);
@@ -199,7 +199,7 @@ int scmi_xfer(struct copro_scmi *s, struct scmi_xfer *x)
 						   memory_order_relaxed) + 1,
 			      memory_order_relaxed);
 	ret = scmi_chan_exchange(c, hdr, x->tx, x->tx_len, timeout(s), m);
-	copro_mutex_unlock(&c->lock);
+	copro_bias_unlock(&c->lock);
 	if (ret) {
 		count(s, ret == -ETIMEDOUT ? &s->stats.timeouts
 			 : ret == -EPROTO  ? &s->stats.bad_responses

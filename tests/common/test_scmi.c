@@ -26,7 +26,14 @@ static void probe_all(struct test_scmi *t, const char *compat)
 
 void test_scmi_open(struct test_scmi *t, const char *board, bool threaded)
 {
-	struct copro_board_config cfg = { .board = board, .threaded = threaded };
+	test_scmi_open_recorded(t, board, threaded, NULL);
+}
+
+void test_scmi_open_recorded(struct test_scmi *t, const char *board,
+			     bool threaded, const char *record_path)
+{
+	struct copro_board_config cfg = { .board = board, .threaded = threaded,
+					  .record_path = record_path };
 
 	memset(t, 0, sizeof(*t));
 	assert_int_equal(test_logcap_init(&t->cap), 0);

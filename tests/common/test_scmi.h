@@ -35,6 +35,9 @@ struct test_scmi {
 
 /* The board, its platform, and every SMC/HVC mailbox driver; asserts. */
 void test_scmi_open(struct test_scmi *t, const char *board, bool threaded);
+/* The same, the board recorded to record_path (NULL: not recorded). */
+void test_scmi_open_recorded(struct test_scmi *t, const char *board,
+			     bool threaded, const char *record_path);
 /* Agents first, then drivers, then the board. */
 void test_scmi_close(struct test_scmi *t);
 /* Bind agent n (the board's n-th SCMI node); the error, or 0. */

@@ -16,17 +16,21 @@
 #include <cmocka.h>
 
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <copro/devices.h>
 #include <copro/driver/device.h>
 #include <copro/driver/platform.h>
 #include <copro/error.h>
 #include <copro/sim/bus.h>
+#include <copro/trace.h>
 
 #include "test_scmi.h"
 
+#define BASE_AREA 0x50000000ull
 #define PERF_AREA 0x50000080ull
 #define PERF_A2P_LINE (32 + 40)
 #define SHORT_NS (300 * COPRO_NSEC_PER_MSEC)
@@ -487,6 +491,52 @@ static void test_probe_all(void **state)
 	copro_board_destroy(b);
 }
 
+/*
+ * A recorded board: the tracer hides the SRAM's memory, so the agent
+ * reaches its areas through the MMIO accessors instead of loading and
+ * storing the words. Commands work the same, and each of the area's
+ * accesses is in the recording.
+ */
+static void test_recorded(void **state)
+{
+	(void)state;
+	struct test_scmi t;
+	struct copro_trace_file *f;
+	const struct copro_trace_info *in;
+	uint64_t rate, reads = 0, writes = 0;
+	char path[64];
+
+	snprintf(path, sizeof(path), "/tmp/copro-test-scmi-rec.%d", getpid());
+	test_scmi_open_recorded(&t, "scmi-smc", true, path);
+	assert_int_equal(test_scmi_agent(&t, 0, NULL), 0);
+	assert_int_equal(copro_scmi_clock_rate_set(t.agent[0], 0, 1000000000,
+						   COPRO_SCMI_CLOCK_ROUND_UP,
+						   NULL),
+			 0);
+	assert_int_equal(copro_scmi_clock_rate_get(t.agent[0], 0, &rate), 0);
+	assert_int_equal(rate, 1200000000);
+	test_scmi_close(&t);
+
+	assert_int_equal(copro_trace_load(path, NULL, &f), 0);
+	in = copro_trace_file_info(f);
+	for (size_t i = 0; i < in->nevents; i++) {
+		const struct copro_trace_event *e = &in->events[i];
+
+		if (e->kind != COPRO_TRACE_MMIO ||
+		    in->regions[e->u.mmio.region].phys != BASE_AREA)
+			continue;
+		if (e->u.mmio.write)
+			writes++;
+		else
+			reads++;
+	}
+	copro_trace_file_free(f);
+	unlink(path);
+	/* Discovery's commands and these two: several accesses each. */
+	assert_true(writes >= 8);
+	assert_true(reads >= 8);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -505,6 +555,7 @@ int main(void)
 		S(test_fault_never_sync),
 		S(test_faults_irq),
 		cmocka_unit_test(test_probe_all),
+		cmocka_unit_test(test_recorded),
 #undef T
 #undef S
 	};

@@ -173,6 +173,85 @@ static inline uintptr_t copro_thread_id(void)
 bool copro_heavy_barrier_init(void);
 void copro_heavy_barrier(void);
 
+/*
+ * A mutex biased to the thread that takes it again and again (an SCMI
+ * channel's one caller): that thread enters and leaves with plain stores
+ * and no locked instruction, the cost that dominated a synchronous
+ * firmware call. Any other thread takes the inner mutex and first
+ * revokes the bias: it clears the owner, runs the slow half of the
+ * asymmetric barrier above and waits (on a futex) for the owner to
+ * leave. The owner's fast path stores `inside`, orders it before its
+ * second look at `owner` with the cheap half, and backs off to the mutex
+ * if the bias is gone. A thread that takes the mutex COPRO_BIAS_STREAK
+ * times in a row, nobody else between, gets the bias: a lock shared by
+ * several threads stays on the mutex, and a revocation (a membarrier, a
+ * few microseconds) is paid at most once per streak. No bias is given
+ * while a revoked owner has not yet seen its loss (at its next entry or
+ * exit): one that never comes back leaves the lock on its mutex.
+ *
+ * Not recursive. Without membarrier the fast path pays a full fence
+ * instead (still no read-modify-write).
+ */
+#define COPRO_BIAS_STREAK 64
+
+struct copro_bias_lock {
+	_Atomic uintptr_t owner;  /* the biased thread (copro_thread_id), 0 none */
+	_Atomic uint32_t inside;  /* the owner is in by the fast path; a futex */
+	_Atomic uintptr_t revoked; /* an owner that has not seen it lost the bias */
+	bool heavy;               /* copro_heavy_barrier() can be had */
+	bool fast_held;           /* how the holder got in: only it writes it */
+	uintptr_t streak_tid;     /* under mu: who took the mutex last, */
+	unsigned streak;          /* and how many times in a row */
+	uint64_t revocations;     /* under mu */
+	struct copro_mutex mu;
+};
+int copro_bias_lock_init(struct copro_bias_lock *l);
+void copro_bias_lock_destroy(struct copro_bias_lock *l);
+void copro_bias_lock_slow(struct copro_bias_lock *l);
+void copro_bias_lock_leave_slow(struct copro_bias_lock *l);
+
+/* The fast side's half of the asymmetric barrier. */
+static inline void copro_bias_fence(const struct copro_bias_lock *l)
+{
+	if (l->heavy)
+		atomic_signal_fence(memory_order_seq_cst);
+	else
+		atomic_thread_fence(memory_order_seq_cst);
+}
+
+static inline void copro_bias_lock(struct copro_bias_lock *l)
+{
+	uintptr_t me = copro_thread_id();
+
+	if (atomic_load_explicit(&l->owner, memory_order_relaxed) == me) {
+		atomic_store_explicit(&l->inside, 1, memory_order_relaxed);
+		copro_bias_fence(l);
+		/* Still ours after the barrier: no revoker can be past it. */
+		if (atomic_load_explicit(&l->owner, memory_order_relaxed) == me) {
+			l->fast_held = true;
+			return;
+		}
+		copro_bias_lock_leave_slow(l);
+	}
+	copro_bias_lock_slow(l);
+}
+
+static inline void copro_bias_unlock(struct copro_bias_lock *l)
+{
+	if (!l->fast_held) {
+		copro_mutex_unlock(&l->mu);
+		return;
+	}
+	l->fast_held = false;
+	/* Released: the critical section happens before a revoker's entry. */
+	atomic_store_explicit(&l->inside, 0, memory_order_release);
+	copro_bias_fence(l);
+	/* Revoked while inside: the revoker may be asleep on `inside`. */
+	if (atomic_load_explicit(&l->owner, memory_order_relaxed) !=
+	    copro_thread_id())
+		copro_bias_lock_leave_slow(l);
+}
+
 /* Deadline helpers for loops that wait in several steps. */
 uint64_t copro_deadline(int64_t timeout_ns); /* UINT64_MAX for FOREVER */
 /* Remaining time until a deadline: 0 once passed, FOREVER for UINT64_MAX. */
