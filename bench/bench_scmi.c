@@ -86,50 +86,82 @@ static int parse(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
-enum what { VIA_AGENT, VIA_DIRECT, VIA_SMCCC };
+enum what { VIA_AGENT, VIA_DIRECT, VIA_SMCCC, N_WHAT };
 
-/* The median per-command time of rounds/BATCH batches. */
-static int measure(struct scmi_session *s, enum what w, uint64_t rounds,
-		   double *out)
+/* One batch of BATCH commands of one kind: its time per command. */
+static int batch(struct scmi_session *s, enum what w, uint64_t *ns)
 {
 	struct copro_sim_scmi *plat = copro_board_scmi(s->board);
 	uint32_t agent = copro_scmi_base(s->scmi)->agent_id;
 	uint32_t req[2] = { scmi_hdr(SCMI_PROTO_CLOCK, SCMI_CLOCK_RATE_GET,
 				     SCMI_MSG_COMMAND, 1), 0 };
 	uint8_t resp[64];
-	struct bench_samples batches;
-	uint64_t rate = 0;
-	int ret = bench_samples_init(&batches, rounds / BATCH);
+	uint64_t rate = 0, t0 = copro_time_ns();
+	int ret = 0;
 
-	if (ret)
-		return ret;
-	for (uint64_t b = 0; b < rounds / BATCH && !ret; b++) {
-		uint64_t t0 = copro_time_ns();
+	for (unsigned i = 0; i < BATCH && !ret; i++) {
+		switch (w) {
+		case VIA_AGENT:
+			ret = copro_scmi_clock_rate_get(s->scmi, 0, &rate);
+			break;
+		case VIA_DIRECT:
+			if (copro_sim_scmi_handle(plat, agent, req, sizeof(req),
+						  resp, sizeof(resp)) != 16)
+				ret = -EIO;
+			break;
+		case VIA_SMCCC: {
+			uint32_t v;
 
-		for (unsigned i = 0; i < BATCH && !ret; i++) {
-			switch (w) {
-			case VIA_AGENT:
-				ret = copro_scmi_clock_rate_get(s->scmi, 0, &rate);
-				break;
-			case VIA_DIRECT:
-				if (copro_sim_scmi_handle(plat, agent, req,
-							  sizeof(req), resp,
-							  sizeof(resp)) != 16)
-					ret = -EIO;
-				break;
-			case VIA_SMCCC: {
-				uint32_t v;
-
-				ret = copro_smccc_version(s->p, COPRO_CONDUIT_SMC,
-							  &v);
-				break;
-			}
-			}
+			ret = copro_smccc_version(s->p, COPRO_CONDUIT_SMC, &v);
+			break;
 		}
-		bench_samples_add(&batches, (copro_time_ns() - t0) / BATCH);
+		case N_WHAT:
+			ret = -EINVAL;
+			break;
+		}
 	}
-	*out = bench_percentile(&batches, 50);
-	bench_samples_free(&batches);
+	*ns = (copro_time_ns() - t0) / BATCH;
+	return ret;
+}
+
+/*
+ * The median per-command time of rounds/BATCH batches of each kind in
+ * `which`, the kinds' batches taken in turn: a slow stretch of the
+ * machine (another process, the hypervisor) falls on all of them alike
+ * instead of on whichever was being measured then.
+ */
+static int measure(struct scmi_session *s, const bool which[N_WHAT],
+		   uint64_t rounds, double out[N_WHAT])
+{
+	struct bench_samples batches[N_WHAT];
+	int ret = 0;
+	unsigned w;
+
+	for (w = 0; w < N_WHAT && !ret; w++)
+		if (which[w])
+			ret = bench_samples_init(&batches[w], rounds / BATCH);
+	if (ret) {
+		while (w-- > 0)
+			if (which[w])
+				bench_samples_free(&batches[w]);
+		return ret;
+	}
+	for (uint64_t b = 0; b < rounds / BATCH && !ret; b++) {
+		for (w = 0; w < N_WHAT && !ret; w++) {
+			uint64_t ns;
+
+			if (!which[w])
+				continue;
+			ret = batch(s, (enum what)w, &ns);
+			bench_samples_add(&batches[w], ns);
+		}
+	}
+	for (w = 0; w < N_WHAT; w++) {
+		if (!which[w])
+			continue;
+		out[w] = bench_percentile(&batches[w], 50);
+		bench_samples_free(&batches[w]);
+	}
 	return ret;
 }
 
@@ -150,13 +182,18 @@ static int run_board(const char *board, const struct opts *o, double *agent,
 		return ret;
 	}
 	/* Warm up caches and the protocol's cached attributes. */
-	ret = measure(&s, VIA_AGENT, BATCH * 16, agent);
+	const bool warm[N_WHAT] = { [VIA_AGENT] = true, [VIA_DIRECT] = true };
+	const bool which[N_WHAT] = { [VIA_AGENT] = true, [VIA_DIRECT] = true,
+				     [VIA_SMCCC] = call != NULL };
+	double t[N_WHAT] = { 0 };
+
+	ret = measure(&s, warm, BATCH * 16, t);
 	if (!ret)
-		ret = measure(&s, VIA_AGENT, o->rounds, agent);
-	if (!ret)
-		ret = measure(&s, VIA_DIRECT, o->rounds, direct);
-	if (!ret && call)
-		ret = measure(&s, VIA_SMCCC, o->rounds, call);
+		ret = measure(&s, which, o->rounds, t);
+	*agent = t[VIA_AGENT];
+	*direct = t[VIA_DIRECT];
+	if (call)
+		*call = t[VIA_SMCCC];
 	if (ret)
 		fprintf(stderr, "copro bench scmi: board %s: %s\n", board,
 			copro_strerror(ret));
