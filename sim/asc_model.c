@@ -18,7 +18,9 @@
  *
  * Locking: the two sides of a FIFO share no lock. Each FIFO has one
  * producer and one consumer at a time (the pushing side's fill_lock, the
- * popping side's drain_lock, each only ever taken on its own side), and
+ * popping side's drain_lock, each only ever taken on its own side: spin
+ * locks, whose release is a plain store, so that a pop's index can
+ * still be on its way to the other core when the next push starts), and
  * the indices and the newest entry sit on the line of the side that
  * writes them (struct asc_side), so a message moves one cache line from
  * the side that sent it to the side that takes it. Without mailbox-level
@@ -107,10 +109,13 @@ struct asc_side {
 	 * from the one it drains. The driver pushes from one thread at a
 	 * time and the firmware is one thread, so each lock stays on its
 	 * side's core, never contended; they are there for a second writer
-	 * of the same registers (a test, a raw bus access).
+	 * of the same registers (a test, a raw bus access). Spin locks:
+	 * they cover a few stores and loads, and a mutex's unlock is a
+	 * locked instruction that waits for those stores to reach the
+	 * other core (docs/performance.md).
 	 */
-	alignas(64) struct copro_mutex fill_lock;
-	struct copro_mutex drain_lock;
+	alignas(64) struct copro_spinlock fill_lock;
+	struct copro_spinlock drain_lock;
 	/*
 	 * SEND0 of the FIFO this side fills: read by its own SEND1 only, so
 	 * here, not on the line the other side watches (a store there would
@@ -173,6 +178,8 @@ struct copro_sim_asc {
 	struct asc_side ap, iop;
 	struct asc_fifo a2i, i2a;
 	_Atomic uint64_t bad_accesses;
+	/* copro_heavy_barrier() can be had: pops need no fence (fifo_after). */
+	bool heavy;
 
 	/* CPU: cpu_lock serialises start/stop and the firmware copy. */
 	struct copro_mutex cpu_lock;
@@ -268,16 +275,36 @@ static void fifo_update_lines(struct copro_sim_asc *asc, struct asc_fifo *f,
 
 /*
  * After a push (pushed; `before` the old wr) or a pop (`before` the old
- * rd), its index stored (`seen`: the condition it left): wake the IOP side if it sleeps waiting for it,
- * and drive the lines. The fence orders the store before the loads that
- * follow: the waiter counts itself (seq_cst) before it loads the index,
- * so one of the two sees the other, and the other side's index read back
- * is the last it stored before our store or later (see above).
+ * rd), its index stored (`seen`: the condition it left): wake the IOP
+ * side if it sleeps waiting for it, and drive the lines.
+ *
+ * A push fences its store before the loads that follow: a waiter for
+ * data counts itself (seq_cst) before it loads the index, so one of the
+ * two sees the other, and the consumer's index read back is the last it
+ * stored before our store or later (see above), so a push onto an empty
+ * FIFO always raises "not empty".
+ *
+ * A pop does not, when the heavy barrier can be had: a fence there waits
+ * for its index to reach the other core, which holds the line (it spins
+ * on it, or read it for its own push), and that wait was on the round
+ * trip's critical path twice, the firmware's pop holding up its reply
+ * and the host's holding up the delivery. What a pop's loads must not
+ * miss are waiters counted after it: a waiter for room and a raw waiter
+ * count themselves and then issue copro_heavy_barrier(), which orders
+ * our store before our loads as a fence would (iop_wait_change,
+ * copro_raw_irq_wait). Its edge check may read wr stale, smaller: that
+ * raises "empty" for a FIFO a push has just refilled, which the line's
+ * computed level then denies (a spurious look, never a missed edge: a
+ * push our load did not see stored after our rd, and saw it, above).
+ * M3 and the watched path take irq_lock, a full barrier of its own.
  */
 static void fifo_after(struct copro_sim_asc *asc, struct asc_fifo *f,
 		       bool pushed, uint64_t before, unsigned seen)
 {
-	atomic_thread_fence(memory_order_seq_cst);
+	if (pushed || !asc->heavy)
+		atomic_thread_fence(memory_order_seq_cst);
+	else
+		atomic_signal_fence(memory_order_seq_cst);
 	if (atomic_load_explicit(&f->sleepers, memory_order_relaxed))
 		copro_event_signal(&f->ev);
 	if (asc->lay->irq_controls) {
@@ -389,11 +416,11 @@ static void fifo_mmio_push(struct copro_sim_asc *asc, struct asc_fifo *f,
 	uint64_t lost;
 	int ret;
 
-	copro_mutex_lock(&f->prod->fill_lock);
+	copro_spin_lock(&f->prod->fill_lock);
 	msg.msg0 = atomic_load_explicit(&f->prod->latch, memory_order_relaxed);
 	msg.msg1 = (uint32_t)val;
 	ret = fifo_push(asc, f, &msg);
-	copro_mutex_unlock(&f->prod->fill_lock);
+	copro_spin_unlock(&f->prod->fill_lock);
 	if (ret == 0)
 		return;
 	lost = atomic_fetch_add(&f->overflows, 1) + 1;
@@ -410,9 +437,9 @@ static uint64_t fifo_mmio_pop(struct copro_sim_asc *asc, struct asc_fifo *f)
 	uint64_t bk, n;
 	int err;
 
-	copro_mutex_lock(&f->cons->drain_lock);
+	copro_spin_lock(&f->cons->drain_lock);
 	bk = fifo_pop(asc, f, &msg, &err);
-	copro_mutex_unlock(&f->cons->drain_lock);
+	copro_spin_unlock(&f->cons->drain_lock);
 	if (!err)
 		return bk | msg.msg1;
 	n = atomic_fetch_add(&f->underflows, 1) + 1;
@@ -457,24 +484,8 @@ static void side_init(struct asc_side *s)
 	atomic_init(&s->nseq, 0);
 	atomic_init(&s->nmsg0, 0);
 	atomic_init(&s->nmsg1, 0);
-}
-
-static int side_init_locks(struct asc_side *s)
-{
-	int ret = copro_mutex_init(&s->fill_lock);
-
-	if (ret < 0)
-		return ret;
-	ret = copro_mutex_init(&s->drain_lock);
-	if (ret < 0)
-		copro_mutex_destroy(&s->fill_lock);
-	return ret;
-}
-
-static void side_fini(struct asc_side *s)
-{
-	copro_mutex_destroy(&s->drain_lock);
-	copro_mutex_destroy(&s->fill_lock);
+	copro_spin_init(&s->fill_lock);
+	copro_spin_init(&s->drain_lock);
 }
 
 static int fifo_init(struct copro_sim_asc *asc, struct asc_fifo *f,
@@ -895,6 +906,9 @@ static void iop_wait_change(struct copro_sim_asc *asc, struct asc_fifo *f,
 			break;
 	}
 	atomic_fetch_add(&f->sleepers, 1);
+	/* Pops do not fence (fifo_after): this orders their side too. */
+	if (watch == &f->cons->rd && asc->heavy)
+		copro_heavy_barrier();
 	uint32_t key = copro_event_prepare(&f->ev);
 
 	/* seq_cst after the count: see fifo_after. */
@@ -943,9 +957,9 @@ static int iop_pop(struct copro_sim_asc *asc, struct asc_fifo *f, void *arg)
 {
 	int err;
 
-	copro_mutex_lock(&f->cons->drain_lock);
+	copro_spin_lock(&f->cons->drain_lock);
 	fifo_pop(asc, f, arg, &err);
-	copro_mutex_unlock(&f->cons->drain_lock);
+	copro_spin_unlock(&f->cons->drain_lock);
 	return err;
 }
 
@@ -953,9 +967,9 @@ static int iop_push(struct copro_sim_asc *asc, struct asc_fifo *f, void *arg)
 {
 	int err;
 
-	copro_mutex_lock(&f->prod->fill_lock);
+	copro_spin_lock(&f->prod->fill_lock);
 	err = fifo_push(asc, f, arg);
-	copro_mutex_unlock(&f->prod->fill_lock);
+	copro_spin_unlock(&f->prod->fill_lock);
 	return err;
 }
 
@@ -1151,6 +1165,7 @@ int copro_sim_asc_create(struct copro_bus *bus, int node,
 	copro_logdev_init(&asc->ld, copro_bus_log(bus), "sim:%s",
 			  asc->node_name);
 
+	asc->heavy = copro_heavy_barrier_init();
 	ret = lookup_layout(asc, dt);
 	if (ret < 0)
 		goto err_free;
@@ -1169,15 +1184,9 @@ int copro_sim_asc_create(struct copro_bus *bus, int node,
 		goto err_free;
 	side_init(&asc->ap);
 	side_init(&asc->iop);
-	ret = side_init_locks(&asc->ap);
-	if (ret < 0)
-		goto err_cpu_lock;
-	ret = side_init_locks(&asc->iop);
-	if (ret < 0)
-		goto err_ap;
 	ret = fifo_init(asc, &asc->a2i, "A2I", &asc->ap, &asc->iop, 0);
 	if (ret < 0)
-		goto err_iop;
+		goto err_cpu_lock;
 	ret = fifo_init(asc, &asc->i2a, "I2A", &asc->iop, &asc->ap, 2);
 	if (ret < 0)
 		goto err_a2i;
@@ -1219,10 +1228,6 @@ err_i2a:
 	fifo_fini(asc, &asc->i2a);
 err_a2i:
 	fifo_fini(asc, &asc->a2i);
-err_iop:
-	side_fini(&asc->iop);
-err_ap:
-	side_fini(&asc->ap);
 err_cpu_lock:
 	copro_mutex_destroy(&asc->cpu_lock);
 err_free:
@@ -1244,8 +1249,6 @@ void copro_sim_asc_destroy(struct copro_sim_asc *asc)
 	cpu_thread_destroy(asc);
 	fifo_fini(asc, &asc->i2a);
 	fifo_fini(asc, &asc->a2i);
-	side_fini(&asc->iop);
-	side_fini(&asc->ap);
 	copro_mutex_destroy(&asc->cpu_lock);
 	free(asc);
 }

@@ -156,7 +156,15 @@ unsigned copro_bus_irq_dispatch(struct copro_bus *bus, bool *busy)
 			tl_running = outer;
 			calls++;
 		}
-		atomic_store(&irq->running, IRQ_FREE);
+		/*
+		 * A release store, not an exchange: whoever takes the claim
+		 * next (a CAS) sees what the handler did, and a locked
+		 * instruction here would wait for the handler's stores to
+		 * reach the other cores (a model's index, a line the other
+		 * side spins on) before the poller could go on.
+		 */
+		atomic_store_explicit(&irq->running, IRQ_FREE,
+				      memory_order_release);
 	}
 	return calls;
 }

@@ -49,6 +49,20 @@ void bus_raw_irq_changed(struct copro_bus *bus, unsigned line, bool level)
 	copro_rwlock_unlock(&q->raw_lock);
 }
 
+/*
+ * After counting ourselves in raw_users: a model may store a change and
+ * then load the count with no fence between (the ASC model's pops, see
+ * fifo_after in asc_model.c), so every thread executes a full barrier
+ * here, and a change we do not see in the level we read next is one
+ * whose model sees our count and tells us. Without membarrier, models
+ * fence (they learn the same from copro_heavy_barrier_init()).
+ */
+static void raw_order_count(struct copro_bus *bus)
+{
+	if (bus->fw.heavy)
+		copro_heavy_barrier();
+}
+
 static int check_line(struct copro_bus *bus, unsigned line, const char *what)
 {
 	if (line < COPRO_IRQ_LINES)
@@ -81,6 +95,8 @@ int copro_raw_irq_hook(struct copro_bus *bus, unsigned line,
 		atomic_fetch_add(&q->raw_users, 1);
 	}
 	copro_rwlock_unlock(&q->raw_lock);
+	if (!rc)
+		raw_order_count(bus);
 	if (rc == -EBUSY)
 		copro_dev_err(&bus->ld, "raw: interrupt line %u already has a hook",
 			      line);
@@ -118,6 +134,7 @@ int copro_raw_irq_wait(struct copro_bus *bus, unsigned line, bool level,
 	if (rc)
 		return rc;
 	atomic_fetch_add(&q->raw_users, 1);
+	raw_order_count(bus);
 	for (;;) {
 		uint32_t key = copro_event_prepare(&q->raw_ev);
 

@@ -180,6 +180,18 @@ void copro_rwlock_unlock(struct copro_rwlock *l)
 		os_fatal("pthread_rwlock_unlock", rc);
 }
 
+/* ---- spin lock ---- */
+
+void copro_spin_lock_contended(struct copro_spinlock *l)
+{
+	for (unsigned spins = 0; !copro_spin_trylock(l); spins++) {
+		if (spins < 1000)
+			copro_cpu_relax();
+		else
+			copro_sleep_ns(10 * COPRO_NSEC_PER_USEC);
+	}
+}
+
 /* ---- event count ---- */
 
 static int futex_wait(_Atomic uint32_t *addr, uint32_t val,

@@ -1002,6 +1002,96 @@ static void test_fifo_stress_watched(void **state)
 	run_stress(*state, true);
 }
 
+/*
+ * A firmware waiting for room in a full I2A must wake when the AP pops,
+ * however close to its going to sleep the pop comes. The AP's pop does
+ * not fence between storing its index and looking for sleepers (a fence
+ * there cost the round trip a cache line's wait): the waiter counts
+ * itself and then issues the heavy barrier. The AP pops one message at a
+ * time, after a wait that scatters the pop around the moment the
+ * firmware stops spinning (COPRO_SPIN_DEFAULT_NS) and sleeps. Without
+ * the waiter's barrier a wake-up is lost in about one run in five
+ * (the firmware sleeps through the room and its send times out).
+ */
+#define ROOM_N 20000u
+
+struct room_fw {
+	_Atomic uint64_t sent;
+	_Atomic int ret;
+};
+
+static void room_fw_run(void *ctx, struct copro_sim_asc *asc)
+{
+	struct room_fw *r = ctx;
+
+	for (uint64_t i = 0; i < ROOM_N + ASC_FIFO_DEPTH; i++) {
+		struct copro_asc_msg m = { .msg0 = i, .msg1 = stress_tag(i) };
+		int ret = copro_sim_asc_iop_send(asc, &m, TEST_TIMEOUT_NS);
+
+		if (ret < 0) {
+			atomic_store(&r->ret, ret);
+			return;
+		}
+		atomic_store(&r->sent, i + 1);
+	}
+}
+
+static bool room_done(void *arg)
+{
+	struct room_fw *r = arg;
+
+	return atomic_load(&r->ret) ||
+	       atomic_load(&r->sent) == ROOM_N + ASC_FIFO_DEPTH;
+}
+
+/* Until I2A is full (or the firmware gave up): false if it never is. */
+static bool room_wait_full(struct fx *f, struct room_fw *r)
+{
+	uint64_t deadline = copro_deadline(TEST_TIMEOUT_NS);
+
+	while (!(copro_readl(f->mbox, ASC_I2A_CONTROL) & ASC_CONTROL_FULL)) {
+		if (atomic_load(&r->ret) || stress_late(deadline))
+			return false;
+		copro_cpu_relax();
+	}
+	return true;
+}
+
+static void test_room_waiter_wakes(void **state)
+{
+	struct fx *f = *state;
+	struct room_fw *r = calloc(1, sizeof(*r));
+	struct copro_sim_asc_fw fw = { .name = "room", .run = room_fw_run,
+				       .ctx = r };
+	uint64_t seed = 0x9e3779b97f4a7c15ull, bad = 0;
+
+	assert_non_null(r);
+	assert_int_equal(copro_sim_asc_set_firmware(f->asc, &fw), 0);
+	cpu_run(f, true);
+	for (uint64_t seq = 0; seq < ROOM_N; seq++) {
+		uint64_t m0, r1;
+
+		if (!room_wait_full(f, r))
+			break;
+		/* 19 to 21 us: around the end of the firmware's spin. */
+		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+		uint64_t until = copro_time_ns() + 19 * COPRO_NSEC_PER_USEC +
+				 (seed >> 33) % (2 * COPRO_NSEC_PER_USEC);
+		while (copro_time_ns() < until)
+			copro_cpu_relax();
+		pop(f, false, &m0, &r1);
+		if (m0 != seq || (r1 & ASC_RECV1_MSG_MASK) != stress_tag(seq))
+			bad++;
+	}
+	/* The last pop made room for the last 16 (or a send gave up). */
+	assert_true(test_wait_until(room_done, r, TEST_TIMEOUT_NS));
+	assert_int_equal(atomic_load(&r->ret), 0);
+	assert_int_equal(atomic_load(&r->sent), ROOM_N + ASC_FIFO_DEPTH);
+	assert_int_equal(bad, 0);
+	cpu_run(f, false);
+	free(r);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1025,6 +1115,7 @@ int main(void)
 		T(test_two_boards),
 		T(test_fifo_stress),
 		T(test_fifo_stress_watched),
+		T(test_room_waiter_wakes),
 		cmocka_unit_test(test_destroy_running),
 	};
 

@@ -67,6 +67,43 @@ bool copro_rwlock_trywrlock(struct copro_rwlock *l);
 void copro_rwlock_unlock(struct copro_rwlock *l);
 
 /*
+ * A lock around a few stores that one thread almost always takes alone
+ * (a side of a device model's FIFO). Taking it is one exchange; letting
+ * it go is a plain release store, where a mutex's unlock is a second
+ * locked instruction, a full barrier that waits for every store before
+ * it to reach the other cores. A contended taker spins 1000 pauses,
+ * then sleeps 10 us at a time (bounded spinning on two cores): hold it
+ * only across short work that does not wait for another thread.
+ */
+struct copro_spinlock {
+	_Atomic bool held;
+};
+
+static inline void copro_spin_init(struct copro_spinlock *l)
+{
+	atomic_init(&l->held, false);
+}
+
+static inline bool copro_spin_trylock(struct copro_spinlock *l)
+{
+	return !atomic_load_explicit(&l->held, memory_order_relaxed) &&
+	       !atomic_exchange_explicit(&l->held, true, memory_order_acquire);
+}
+
+void copro_spin_lock_contended(struct copro_spinlock *l);
+
+static inline void copro_spin_lock(struct copro_spinlock *l)
+{
+	if (!copro_spin_trylock(l))
+		copro_spin_lock_contended(l);
+}
+
+static inline void copro_spin_unlock(struct copro_spinlock *l)
+{
+	atomic_store_explicit(&l->held, false, memory_order_release);
+}
+
+/*
  * Event count: lost-wakeup-free waiting on any condition.
  *
  *   uint32_t key = copro_event_prepare(&ev);
