@@ -301,10 +301,10 @@ static void fifo_update_lines(struct copro_sim_asc *asc, struct asc_fifo *f,
 static void fifo_after(struct copro_sim_asc *asc, struct asc_fifo *f,
 		       bool pushed, uint64_t before, unsigned seen)
 {
-	if (pushed || !asc->heavy)
+	if (pushed)
 		atomic_thread_fence(memory_order_seq_cst);
 	else
-		atomic_signal_fence(memory_order_seq_cst);
+		copro_barrier_fast(asc->heavy);
 	if (atomic_load_explicit(&f->sleepers, memory_order_relaxed))
 		copro_event_signal(&f->ev);
 	if (asc->lay->irq_controls) {

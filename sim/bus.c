@@ -207,10 +207,7 @@ int copro_bus_add_fwcall(struct copro_bus *bus, enum copro_conduit conduit,
 /* The remover's half of the asymmetric barrier (bus_fw). */
 static void fw_barrier(struct copro_bus *bus)
 {
-	if (bus->fw.heavy)
-		copro_heavy_barrier();
-	else
-		atomic_thread_fence(memory_order_seq_cst);
+	copro_barrier_slow(bus->fw.heavy);
 }
 
 static bool fw_busy(struct copro_bus *bus, unsigned c, unsigned o)
@@ -309,10 +306,7 @@ static void fw_enter(struct copro_bus *bus, struct bus_fwcall *slot,
 			      atomic_load_explicit(mine, memory_order_relaxed) +
 				      BUS_FW_CALL + 1,
 			      memory_order_relaxed);
-	if (bus->fw.heavy)
-		atomic_signal_fence(memory_order_seq_cst);
-	else
-		atomic_thread_fence(memory_order_seq_cst);
+	copro_barrier_fast(bus->fw.heavy);
 }
 
 int bus_be_fw_call(void *be, enum copro_conduit conduit,

@@ -350,10 +350,7 @@ static void bias_revoke(struct copro_bias_lock *l, uintptr_t owner)
 	atomic_store_explicit(&l->revoked, owner, memory_order_relaxed);
 	atomic_store_explicit(&l->owner, 0, memory_order_relaxed);
 	/* The slow half: the owner either sees 0 or is seen inside. */
-	if (l->heavy)
-		copro_heavy_barrier();
-	else
-		atomic_thread_fence(memory_order_seq_cst);
+	copro_barrier_slow(l->heavy);
 	for (unsigned spins = 0;
 	     atomic_load_explicit(&l->inside, memory_order_acquire); spins++) {
 		if (spins < BIAS_REVOKE_SPINS)

@@ -174,6 +174,27 @@ bool copro_heavy_barrier_init(void);
 void copro_heavy_barrier(void);
 
 /*
+ * The two halves, given what copro_heavy_barrier_init() said (`heavy`):
+ * the fast side's is a compiler barrier, or a full fence without
+ * membarrier; the slow side's is copro_heavy_barrier(), or a full fence.
+ */
+static inline void copro_barrier_fast(bool heavy)
+{
+	if (heavy)
+		atomic_signal_fence(memory_order_seq_cst);
+	else
+		atomic_thread_fence(memory_order_seq_cst);
+}
+
+static inline void copro_barrier_slow(bool heavy)
+{
+	if (heavy)
+		copro_heavy_barrier();
+	else
+		atomic_thread_fence(memory_order_seq_cst);
+}
+
+/*
  * A mutex biased to the thread that takes it again and again (an SCMI
  * channel's one caller): that thread enters and leaves with plain stores
  * and no locked instruction, the cost that dominated a synchronous
@@ -210,22 +231,13 @@ void copro_bias_lock_destroy(struct copro_bias_lock *l);
 void copro_bias_lock_slow(struct copro_bias_lock *l);
 void copro_bias_lock_leave_slow(struct copro_bias_lock *l);
 
-/* The fast side's half of the asymmetric barrier. */
-static inline void copro_bias_fence(const struct copro_bias_lock *l)
-{
-	if (l->heavy)
-		atomic_signal_fence(memory_order_seq_cst);
-	else
-		atomic_thread_fence(memory_order_seq_cst);
-}
-
 static inline void copro_bias_lock(struct copro_bias_lock *l)
 {
 	uintptr_t me = copro_thread_id();
 
 	if (atomic_load_explicit(&l->owner, memory_order_relaxed) == me) {
 		atomic_store_explicit(&l->inside, 1, memory_order_relaxed);
-		copro_bias_fence(l);
+		copro_barrier_fast(l->heavy);
 		/* Still ours after the barrier: no revoker can be past it. */
 		if (atomic_load_explicit(&l->owner, memory_order_relaxed) == me) {
 			l->fast_held = true;
@@ -245,7 +257,7 @@ static inline void copro_bias_unlock(struct copro_bias_lock *l)
 	l->fast_held = false;
 	/* Released: the critical section happens before a revoker's entry. */
 	atomic_store_explicit(&l->inside, 0, memory_order_release);
-	copro_bias_fence(l);
+	copro_barrier_fast(l->heavy);
 	/* Revoked while inside: the revoker may be asleep on `inside`. */
 	if (atomic_load_explicit(&l->owner, memory_order_relaxed) !=
 	    copro_thread_id())
