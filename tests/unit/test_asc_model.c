@@ -502,6 +502,75 @@ static void test_cpu_run_echo(void **state)
 	assert_int_equal(stats(f).cpu_stops, 2);
 }
 
+static void spin_us(unsigned us)
+{
+	for (uint64_t until = copro_time_ns() + us * COPRO_NSEC_PER_USEC;
+	     copro_time_ns() < until;)
+		copro_cpu_relax();
+}
+
+/*
+ * A restart (RUN right after a stop) finds the CPU thread still watching
+ * for RUN after its halt: no wake-up. Its first start, and a start long
+ * after a stop, find it asleep: the watch is bounded.
+ */
+static void test_cpu_restart_finds_the_cpu_awake(void **state)
+{
+	struct fx *f = *state;
+	struct copro_sim_asc_stats s;
+
+	cpu_run(f, true);
+	a2i_push(f, 1, 1);
+	expect_echo(f, 1, 1);
+	assert_int_equal(stats(f).cpu_starts_spinning, 0);
+
+	/*
+	 * RUN 5 us after each stop, until one is counted: the thread is
+	 * watching by then (unless it has not come back from the halt yet:
+	 * it finds RUN at its first look, not counted); without the watch
+	 * it is asleep, and none ever is. Each stop follows an echo
+	 * busy-polled for, while the firmware still spins in its next
+	 * wait, so the halt takes no wake-up either (one would make this
+	 * thread's stop sleep past the watch).
+	 */
+	unsigned i;
+
+	for (i = 0; i < 4000 && !stats(f).cpu_starts_spinning; i++) {
+		uint64_t m0, r1;
+
+		/*
+		 * Now and then a pause, so a run of restarts with both
+		 * threads on one core (where neither spin can see the
+		 * other) is not the only placement tried.
+		 */
+		if (i % 100 == 99)
+			copro_sleep_ns(COPRO_NSEC_PER_MSEC);
+
+		cpu_run(f, false);
+		spin_us(5);
+		cpu_run(f, true);
+		a2i_push(f, i, 0x20);
+		for (uint64_t end = copro_time_ns() + TEST_TIMEOUT_NS;
+		     !i2a_has(f) && copro_time_ns() < end;)
+			copro_cpu_relax();
+		pop(f, false, &m0, &r1);
+		assert_int_equal(m0, i);
+	}
+	s = stats(f);
+	assert_int_equal(s.cpu_starts, 1 + i);
+	assert_true(s.cpu_starts_spinning >= 1);
+	assert_true(s.cpu_starts_spinning <= i);
+
+	/* 2 ms after the stop (the watch lasts 20 us) it sleeps. */
+	cpu_run(f, false);
+	copro_sleep_ns(2 * COPRO_NSEC_PER_MSEC);
+	cpu_run(f, true);
+	a2i_push(f, 2, 2);
+	expect_echo(f, 2, 2);
+	assert_int_equal(stats(f).cpu_starts_spinning, s.cpu_starts_spinning);
+	cpu_run(f, false);
+}
+
 /* A firmware that records what it receives and how its waits end. */
 #define REC_MAX 64
 struct rec_fw {
@@ -1106,6 +1175,7 @@ int main(void)
 		T(test_interrupt_levels),
 		T(test_bad_accesses),
 		T(test_cpu_run_echo),
+		T(test_cpu_restart_finds_the_cpu_awake),
 		T(test_cpu_recording_firmware),
 		T(test_cpu_thread_is_the_models),
 		T(test_cpu_stop_wakes_blocked_send),

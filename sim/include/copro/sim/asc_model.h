@@ -87,6 +87,12 @@ struct copro_sim_asc_stats {
 	uint64_t i2a_pushed, i2a_popped, i2a_overflows, i2a_underflows;
 	uint64_t bad_accesses; /* unknown offsets, wrong widths, read-only writes */
 	uint64_t cpu_starts, cpu_stops;
+	/*
+	 * Of cpu_starts: those the CPU thread took while still spinning
+	 * after its last halt (a restart within IOP_SPIN_NS of a stop
+	 * costs no wake-up).
+	 */
+	uint64_t cpu_starts_spinning;
 };
 COPRO_API void copro_sim_asc_get_stats(const struct copro_sim_asc *asc,
 				       struct copro_sim_asc_stats *out);
