@@ -145,7 +145,7 @@ static int measure_boots(const struct opts *o, bool polled,
 			ret = copro_rtkit_shutdown(s.rtk);
 		rtkit_session_cpu_run(&s, false);
 	}
-	uint64_t csw = context_switches(), counted = 0;
+	uint64_t csw = context_switches(), counted = 0, start = copro_time_ns();
 
 	for (uint64_t i = 0; !ret && i < o->boots; i++) {
 		struct boot_marks m = { .run = copro_time_ns() };
@@ -169,6 +169,8 @@ static int measure_boots(const struct opts *o, bool polled,
 	}
 	if (counted)
 		f->csw_per_boot = (double)(context_switches() - csw) / (double)counted;
+	if (f->timeline)
+		boot_timeline_span(f->timeline, start, copro_time_ns());
 	if (s.board)
 		rtkit_session_close(&s);
 	boot_trace_destroy(t);

@@ -29,6 +29,7 @@ struct boot_timeline {
 	struct step steps[MAX_STEPS];
 	unsigned nsteps;
 	uint64_t boots, cap;
+	uint64_t span_start, span_end;
 	struct event ev[MAX_EVENTS];
 };
 
@@ -60,6 +61,12 @@ void boot_timeline_destroy(struct boot_timeline *tl)
 		bench_samples_free(&tl->steps[i].at);
 	}
 	free(tl);
+}
+
+void boot_timeline_span(struct boot_timeline *tl, uint64_t start, uint64_t end)
+{
+	tl->span_start = start;
+	tl->span_end = end;
 }
 
 uint64_t boot_timeline_boots(const struct boot_timeline *tl)
@@ -208,6 +215,8 @@ void boot_timeline_print(struct boot_timeline *tl, const char *title,
 	fprintf(out, "%s: %llu boots, each step's time from CPU_CONTROL.RUN and gap "
 		"from the step before (us);\n'own': how often the boot's own thread "
 		"traced it (%%)\n", title, (unsigned long long)tl->boots);
+	fprintf(out, "  (counted from %.6f to %.6f s, CLOCK_MONOTONIC)\n",
+		(double)tl->span_start / 1e9, (double)tl->span_end / 1e9);
 	fprintf(out, "  %-44s %6s %9s %9s %9s %5s\n", "step", "boots", "at p50",
 		"gap p50", "gap p90", "own");
 	for (unsigned i = 0; i < n; i++)

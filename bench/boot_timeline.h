@@ -26,6 +26,11 @@ struct boot_marks {
 };
 
 struct boot_timeline *boot_timeline_create(void);
+/*
+ * The counted boots' span, CLOCK_MONOTONIC ns (printed, so that a `perf
+ * record -k CLOCK_MONOTONIC` of the run can count what fell within it).
+ */
+void boot_timeline_span(struct boot_timeline *tl, uint64_t start, uint64_t end);
 void boot_timeline_destroy(struct boot_timeline *tl);
 /* One boot: the trace since boot_trace_start(t, m->run). */
 int boot_timeline_add(struct boot_timeline *tl, struct boot_trace *t,
