@@ -7,10 +7,11 @@
  * run: queue depth 1 beside fio's psync engine (one pread per I/O, the
  * cheapest synchronous path), queue depth 32 beside io_uring at depth 32.
  *
- * Both sides use buffered I/O on a prefilled file whose pages are in the
- * page cache (the file is read once before each fio run, and fio is told
- * not to drop its pages), so the comparison is of the I/O paths, not of
- * the storage under them. Our buffers are registered for zero-copy, as a
+ * Both sides use buffered I/O on a prefilled file whose pages are clean
+ * and in the page cache (before each side's run the file is written back
+ * and read once, and fio is told not to drop its pages), so the
+ * comparison is of the I/O paths, not of the storage under them or of
+ * the writeback of an earlier run. Our buffers are registered for zero-copy, as a
  * serious client of the driver would do. Beside each rate, the CPU time
  * per I/O: ours is the whole process (driver, model, firmware threads),
  * fio's its own report.
@@ -234,7 +235,7 @@ static int run_fio(const char *disk, const struct workload *w,
 {
 	struct bench_fio_job job;
 	struct bench_fio_result r;
-	int ret = bench_fio_warm_file(disk);
+	int ret = bench_fio_settle_file(disk);
 
 	fio_job(disk, w, seconds, &job);
 	job.read_only = read_only;
@@ -288,29 +289,10 @@ static int user_disk(struct opts *o, bool *scratch)
 static int prepare_disk(const char *path)
 {
 	struct stat sb;
-	uint8_t *chunk;
-	int fd, rc = 0;
 
-	fd = open(path, O_RDWR | O_CREAT, 0600);
-	if (fd < 0)
-		return -errno;
-	if (!fstat(fd, &sb) && (uint64_t)sb.st_size >= DISK_SIZE) {
-		close(fd);
+	if (!stat(path, &sb) && (uint64_t)sb.st_size >= DISK_SIZE)
 		return 0;
-	}
-	chunk = malloc(1 << 20);
-	if (!chunk) {
-		close(fd);
-		return -ENOMEM;
-	}
-	for (size_t i = 0; i < (1 << 20); i++)
-		chunk[i] = (uint8_t)(i * 131 + 7);
-	for (uint64_t off = 0; off < DISK_SIZE && !rc; off += 1 << 20)
-		if (pwrite(fd, chunk, 1 << 20, (off_t)off) != 1 << 20)
-			rc = -EIO;
-	free(chunk);
-	close(fd);
-	return rc;
+	return bench_fill_file(path, DISK_SIZE);
 }
 
 static int parse(int argc, char **argv, struct opts *o)
@@ -501,8 +483,11 @@ int bench_nvme_main(int argc, char **argv)
 		if (!o.json)
 			fprintf(stderr, "measuring %s...\n", w->name);
 		step = w->name;
-		rc = run_ours(nvme, buf, w, o.seconds, &res[i].ours,
-			      &res[i].ours_cpu);
+		/* Each side starts from the same file: clean, in the cache. */
+		rc = bench_fio_settle_file(o.disk);
+		if (!rc)
+			rc = run_ours(nvme, buf, w, o.seconds, &res[i].ours,
+				      &res[i].ours_cpu);
 		if (!rc)
 			run_fio(o.disk, w, o.seconds, o.read_only, &res[i].fio,
 				&res[i].fio_cpu);
