@@ -234,20 +234,6 @@ static int run_fio(struct bench *b, const struct server *s,
 	return 0;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* Sorts v. */
-static double median_of(double *v, size_t n)
-{
-	qsort(v, n, sizeof(v[0]), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 /* The median of each figure on its own: one noisy run moves none of them. */
 static struct result median(const struct result *runs, size_t n)
 {
@@ -258,8 +244,8 @@ static struct result median(const struct result *runs, size_t n)
 		l[i] = runs[i].lat_us;
 		c[i] = runs[i].cpu_us_per_io;
 	}
-	return (struct result){ median_of(v, n), median_of(l, n),
-				median_of(c, n) };
+	return (struct result){ bench_median(v, n), bench_median(l, n),
+				bench_median(c, n) };
 }
 
 /*
