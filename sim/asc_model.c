@@ -1028,6 +1028,16 @@ static int iop_wait(struct copro_sim_asc *asc, struct asc_fifo *f,
 {
 	uint64_t deadline = 0;
 
+	/*
+	 * A first try before loading *watch: a push's watch is the host's
+	 * I2A read index, on a line the firmware otherwise reads only when
+	 * its copy says full, and loading it for a push that finds room
+	 * would fetch that line on every reply.
+	 */
+	if (atomic_load_explicit(&asc->stopping, memory_order_acquire))
+		return -ESHUTDOWN;
+	if (op(asc, f, arg) == 0)
+		return 0;
 	for (;;) {
 		uint64_t seen = atomic_load(watch);
 		int64_t left;
