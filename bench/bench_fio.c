@@ -148,11 +148,38 @@ void bench_fio_describe(const struct bench_fio_job *job, char *buf,
 		snprintf(buf, len,
 			 "fio --ioengine=%s --numjobs=1 --iodepth=%u --thread --direct=0 --invalidate=0"
 			 " --time_based --runtime=%" PRIu64
-			 " --norandommap, file read once beforehand (page cache warm)",
+			 " --norandommap, file written back (fdatasync) and read once beforehand (clean, page cache warm)",
 			 job->engine, job->iodepth, job->seconds);
 }
 
-int bench_fio_warm_file(const char *path)
+int bench_fill_file(const char *path, uint64_t size)
+{
+	uint64_t block[4096 / sizeof(uint64_t)], x = 0x9e3779b97f4a7c15ull;
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	for (uint64_t off = 0; off < size && !ret; off += sizeof(block)) {
+		size_t len = size - off < sizeof(block) ? (size_t)(size - off)
+							: sizeof(block);
+
+		for (size_t i = 0; i < sizeof(block) / sizeof(block[0]); i++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			block[i] = x;
+		}
+		ssize_t n = pwrite(fd, block, len, (off_t)off);
+		if (n != (ssize_t)len)
+			ret = n < 0 ? -errno : -EIO;
+	}
+	if (!ret && fdatasync(fd) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+int bench_fio_settle_file(const char *path)
 {
 	char *buf = malloc(1 << 20);
 	int fd = open(path, O_RDONLY | O_CLOEXEC), ret = 0;
@@ -160,6 +187,10 @@ int bench_fio_warm_file(const char *path)
 
 	if (fd < 0 || !buf) {
 		ret = fd < 0 ? -errno : -ENOMEM;
+		goto out;
+	}
+	if (fdatasync(fd) < 0) {
+		ret = -errno;
 		goto out;
 	}
 	while ((n = read(fd, buf, 1 << 20)) > 0)

@@ -42,9 +42,25 @@ void bench_fio_describe(const struct bench_fio_job *job, char *buf,
 			size_t len);
 
 /*
- * Reads the whole file once so that a later buffered fio run finds it in
- * the page cache (fio's own invalidate is turned off for that reason).
+ * Creates or grows the file to `size` bytes of pseudo-random data (so no
+ * reader meets a hole) in 4 KiB writes, and writes it back. 4 KiB
+ * writes keep the page cache's folios at 4 KiB: on this machine's kernel
+ * (6.18, ext4) a 4 KiB write into a large folio, which 1 MiB writes or a
+ * readahead make, costs 20-60 us of CPU instead of 3-5, for fio and for
+ * us alike, and the write figures would measure that instead of the I/O
+ * paths (docs/performance.md).
  */
-int bench_fio_warm_file(const char *path);
+int bench_fill_file(const char *path, uint64_t size);
+
+/*
+ * Brings the file to the same state before every measured run: writes
+ * back its dirty pages (fdatasync), so that the writeback of an earlier
+ * run's writes, or of the file's own filling, does not land in this run,
+ * and reads it whole, so that buffered I/O finds it in the page cache
+ * (fio's own invalidate is turned off for that reason). On ext4 a 4 KiB
+ * random write into a file still being written back cost 20-30 us of CPU
+ * against 3-5 once it was clean (docs/performance.md).
+ */
+int bench_fio_settle_file(const char *path);
 
 #endif

@@ -152,31 +152,6 @@ static int parse(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
-/* Real data, so neither server reads holes. */
-static int make_disk(const char *path, uint64_t size)
-{
-	FILE *f = fopen(path, "wb");
-	uint64_t x = 0x9e3779b97f4a7c15ull;
-	uint64_t block[8192];
-	int ret = 0;
-
-	if (!f)
-		return -errno;
-	for (uint64_t done = 0; done < size && !ret; done += sizeof(block)) {
-		for (size_t i = 0; i < 8192; i++) {
-			x ^= x << 13;
-			x ^= x >> 7;
-			x ^= x << 17;
-			block[i] = x;
-		}
-		if (fwrite(block, sizeof(block), 1, f) != 1)
-			ret = -EIO;
-	}
-	if (fclose(f) != 0 && !ret)
-		ret = -errno;
-	return ret;
-}
-
 static int start(struct bench *b, struct server *s, char *const argv[])
 {
 	int ret = bench_spawn(argv, s->log, &s->pid);
@@ -240,7 +215,10 @@ static int run_fio(struct bench *b, const struct server *s,
 	int ret;
 
 	fio_job(b, s, pt, &job, uri, sizeof(uri), log, sizeof(log));
-	ret = bench_proc_tree_cpu_ns(s->pid, &cpu0);
+	/* Each run starts from the same disk: clean, in the page cache. */
+	ret = bench_fio_settle_file(b->disk);
+	if (!ret)
+		ret = bench_proc_tree_cpu_ns(s->pid, &cpu0);
 	if (!ret)
 		ret = bench_fio_run(&job, &fr);
 	if (!ret)
@@ -256,20 +234,6 @@ static int run_fio(struct bench *b, const struct server *s,
 	return 0;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* Sorts v. */
-static double median_of(double *v, size_t n)
-{
-	qsort(v, n, sizeof(v[0]), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 /* The median of each figure on its own: one noisy run moves none of them. */
 static struct result median(const struct result *runs, size_t n)
 {
@@ -280,8 +244,8 @@ static struct result median(const struct result *runs, size_t n)
 		l[i] = runs[i].lat_us;
 		c[i] = runs[i].cpu_us_per_io;
 	}
-	return (struct result){ median_of(v, n), median_of(l, n),
-				median_of(c, n) };
+	return (struct result){ bench_median(v, n), bench_median(l, n),
+				bench_median(c, n) };
 }
 
 /*
@@ -326,7 +290,7 @@ static void baseline_text(const struct bench *b, char *buf, size_t len)
 	bench_fio_describe(&job, fio, sizeof(fio));
 	snprintf(buf, len,
 		 "nbdkit --foreground file file=DISK (its default threads), same disk "
-		 "file (written, then in the page cache), over a Unix socket; %s; "
+		 "file (written back and read before every run: clean, in the page cache), over a Unix socket; %s; "
 		 "%" PRIu64 " runs per point and server, the servers alternating "
 		 "and taking turns to go first, medians reported; server CPU from "
 		 "/proc (process and children)", fio, b->o.repeat);
@@ -432,7 +396,7 @@ static int setup(struct bench *b)
 	snprintf(b->copro.log, sizeof(b->copro.log), "%s/copro.log", b->dir);
 	snprintf(b->file.sock, sizeof(b->file.sock), "%s/file.sock", b->dir);
 	snprintf(b->file.log, sizeof(b->file.log), "%s/file.log", b->dir);
-	int ret = make_disk(b->disk, b->o.size);
+	int ret = bench_fill_file(b->disk, b->o.size);
 	if (ret < 0)
 		fprintf(stderr, "copro bench nbd: cannot write %s: %s\n", b->disk,
 			copro_strerror(ret));

@@ -7,10 +7,12 @@
  * run: queue depth 1 beside fio's psync engine (one pread per I/O, the
  * cheapest synchronous path), queue depth 32 beside io_uring at depth 32.
  *
- * Both sides use buffered I/O on a prefilled file whose pages are in the
- * page cache (the file is read once before each fio run, and fio is told
- * not to drop its pages), so the comparison is of the I/O paths, not of
- * the storage under them. Our buffers are registered for zero-copy, as a
+ * Each figure is the median of --repeat runs per side, the sides taking
+ * turns to go first. Both sides use buffered I/O on a prefilled file whose pages are clean
+ * and in the page cache (before each side's run the file is written back
+ * and read once, and fio is told not to drop its pages), so the
+ * comparison is of the I/O paths, not of the storage under them or of
+ * the writeback of an earlier run. Our buffers are registered for zero-copy, as a
  * serious client of the driver would do. Beside each rate, the CPU time
  * per I/O: ours is the whole process (driver, model, firmware threads),
  * fio's its own report.
@@ -43,10 +45,12 @@
 #define DISK_SIZE (256ull * 1024 * 1024)
 #define MAX_QD 32u
 #define WAIT_SLICE_NS (100 * COPRO_NSEC_PER_MSEC)
+#define MAX_REPEAT 99
 
 struct opts {
 	const char *disk;
 	uint64_t seconds;
+	uint64_t repeat;	/* runs per figure and side; medians reported */
 	bool json, force;
 	bool quick;		/* one workload: 4 KiB random read, QD1 */
 	/* A file of the user's, without --force: only reads touch it. */
@@ -69,6 +73,9 @@ void bench_nvme_usage(FILE *out)
 		"                     removed after\n"
 		"      --force        let the benchmark grow, fill and write --disk FILE\n"
 		"      --seconds N    seconds per figure and engine (default 2)\n"
+		"      --repeat N     runs per figure and side, the two sides taking\n"
+		"                     turns to go first; the medians are reported\n"
+		"                     (default 3, with --quick 1)\n"
 		"      --quick        one workload only (4 KiB random read, QD1)\n"
 		"      --json         print one JSON object instead of the table\n"
 		"  -h, --help         show this help and exit\n");
@@ -234,15 +241,50 @@ static int run_fio(const char *disk, const struct workload *w,
 {
 	struct bench_fio_job job;
 	struct bench_fio_result r;
-	int ret = bench_fio_warm_file(disk);
+	int ret;
 
 	fio_job(disk, w, seconds, &job);
 	job.read_only = read_only;
-	if (!ret)
-		ret = bench_fio_run(&job, &r);
+	ret = bench_fio_run(&job, &r);
 	*iops = ret ? -1 : r.iops;
 	*cpu_us = ret ? -1 : r.cpu_us_per_io;
 	return ret;
+}
+
+/*
+ * One workload, --repeat times on each side, the sides taking turns to go
+ * first (ours, fio; fio, ours; ...), each run from the same file, clean
+ * and in the page cache: a drift in the machine's load lands on both
+ * alike, and the medians leave a disturbed run out. A fio that cannot
+ * run reads -1.
+ */
+static int measure(const struct opts *o, struct copro_nvme *nvme,
+		   uint8_t *buf, const struct workload *w, struct result *res)
+{
+	double oi[MAX_REPEAT], oc[MAX_REPEAT], fi[MAX_REPEAT], fc[MAX_REPEAT];
+	size_t n = (size_t)o->repeat;
+	int rc = 0;
+
+	for (size_t r = 0; r < n && !rc; r++) {
+		for (int side = 0; side < 2 && !rc; side++) {
+			bool ours = (side == 0) == (r % 2 == 0);
+
+			rc = bench_fio_settle_file(o->disk);
+			if (rc)
+				break;
+			if (ours)
+				rc = run_ours(nvme, buf, w, o->seconds, &oi[r],
+					      &oc[r]);
+			else
+				run_fio(o->disk, w, o->seconds, o->read_only,
+					&fi[r], &fc[r]);
+		}
+	}
+	if (rc)
+		return rc;
+	*res = (struct result){ bench_median(oi, n), bench_median(fi, n),
+				bench_median(oc, n), bench_median(fc, n) };
+	return 0;
 }
 
 /* ---- setup ------------------------------------------------------------ */
@@ -288,29 +330,10 @@ static int user_disk(struct opts *o, bool *scratch)
 static int prepare_disk(const char *path)
 {
 	struct stat sb;
-	uint8_t *chunk;
-	int fd, rc = 0;
 
-	fd = open(path, O_RDWR | O_CREAT, 0600);
-	if (fd < 0)
-		return -errno;
-	if (!fstat(fd, &sb) && (uint64_t)sb.st_size >= DISK_SIZE) {
-		close(fd);
+	if (!stat(path, &sb) && (uint64_t)sb.st_size >= DISK_SIZE)
 		return 0;
-	}
-	chunk = malloc(1 << 20);
-	if (!chunk) {
-		close(fd);
-		return -ENOMEM;
-	}
-	for (size_t i = 0; i < (1 << 20); i++)
-		chunk[i] = (uint8_t)(i * 131 + 7);
-	for (uint64_t off = 0; off < DISK_SIZE && !rc; off += 1 << 20)
-		if (pwrite(fd, chunk, 1 << 20, (off_t)off) != 1 << 20)
-			rc = -EIO;
-	free(chunk);
-	close(fd);
-	return rc;
+	return bench_fill_file(path, DISK_SIZE);
 }
 
 static int parse(int argc, char **argv, struct opts *o)
@@ -319,6 +342,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "disk", required_argument, NULL, 'd' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "seconds", required_argument, NULL, 's' },
+		{ "repeat", required_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "quick", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -337,6 +361,16 @@ static int parse(int argc, char **argv, struct opts *o)
 					    &o->seconds))
 				return CLI_EXIT_USAGE;
 			break;
+		case 'n':
+			if (cli_parse_count("bench nvme", "--repeat", optarg,
+					    &o->repeat))
+				return CLI_EXIT_USAGE;
+			if (o->repeat == 0 || o->repeat > MAX_REPEAT)
+				return cli_usage_error(
+					"bench nvme",
+					"invalid value '%s' for --repeat (1 to 99)",
+					optarg);
+			break;
 		case 'j': o->json = true; break;
 		case 'q': o->quick = true; break;
 		case 'h': bench_nvme_usage(stdout); return -1;
@@ -350,6 +384,8 @@ static int parse(int argc, char **argv, struct opts *o)
 		return cli_usage_error("bench nvme", "--seconds must be 1 to 3600");
 	if (o->force && !o->disk)
 		return cli_usage_error("bench nvme", "--force needs --disk FILE");
+	if (!o->repeat)
+		o->repeat = o->quick ? 1 : 3;
 	return 0;
 }
 
@@ -400,12 +436,15 @@ static int report(const struct opts *o, const struct result *res,
 			err |= cli_json_num(j, key, res[i].fio_cpu);
 		}
 		err |= cli_json_int(j, "seconds_per_run", (long long)o->seconds);
+		err |= cli_json_int(j, "runs_per_point", (long long)o->repeat);
 		err |= cli_json_str(j, "baseline", base);
 		return cli_json_print("bench nvme", j, err, stdout);
 	}
-	printf("copro bench nvme: %llu s per figure, 256 MiB backing file, buffered I/O\n"
+	printf("copro bench nvme: %llu s per run, medians of %llu runs per side "
+	       "taking turns, 256 MiB backing file, buffered I/O\n"
 	       "baseline: %s\n",
-	       (unsigned long long)o->seconds, base);
+	       (unsigned long long)o->seconds, (unsigned long long)o->repeat,
+	       base);
 	for (unsigned i = 0; i < nwork; i++) {
 		char fio[64];
 
@@ -501,11 +540,7 @@ int bench_nvme_main(int argc, char **argv)
 		if (!o.json)
 			fprintf(stderr, "measuring %s...\n", w->name);
 		step = w->name;
-		rc = run_ours(nvme, buf, w, o.seconds, &res[i].ours,
-			      &res[i].ours_cpu);
-		if (!rc)
-			run_fio(o.disk, w, o.seconds, o.read_only, &res[i].fio,
-				&res[i].fio_cpu);
+		rc = measure(&o, nvme, buf, w, &res[i]);
 	}
 	if (buf && nvme)
 		copro_nvme_unregister_buffer(nvme, buf);

@@ -39,6 +39,19 @@ double bench_percentile(struct bench_samples *s, double p)
 	return (double)s->ns[i];
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+double bench_median(double *v, size_t n)
+{
+	qsort(v, n, sizeof(v[0]), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
 void bench_row(FILE *out, const char *what, double value, const char *unit,
 	       const char *baseline_name, double baseline)
 {

@@ -22,6 +22,12 @@ static inline void bench_samples_add(struct bench_samples *s, uint64_t ns)
 /* Sorts the samples; p in [0, 100]. 0 when empty. */
 double bench_percentile(struct bench_samples *s, double p);
 
+/*
+ * The median of n figures (sorts v; n > 0): the figure of a point run
+ * several times, so that one disturbed run moves none.
+ */
+double bench_median(double *v, size_t n);
+
 /* One figure of a report, printed beside its baseline with the ratio. */
 void bench_row(FILE *out, const char *what, double value, const char *unit,
 	       const char *baseline_name, double baseline);
