@@ -19,8 +19,10 @@
  * Locking: the two sides of a FIFO share no lock. Each FIFO has one
  * producer and one consumer at a time (the pushing side's fill_lock, the
  * popping side's drain_lock, each only ever taken on its own side: spin
- * locks, whose release is a plain store, so that a pop's index can
- * still be on its way to the other core when the next push starts), and
+ * locks on the AP's, whose release is a plain store, and on the IOP's
+ * locks biased to the CPU thread, which take and release with plain
+ * stores, so that a pop's index can still be on its way to the other
+ * core when the next push starts: struct side_lock), and
  * the indices and the newest entry sit on the line of the side that
  * writes them (struct asc_side), so a message moves one cache line from
  * the side that sent it to the side that takes it. Without mailbox-level
@@ -154,10 +156,10 @@ struct asc_side {
 	 * from the one it drains. The driver pushes from one thread at a
 	 * time and the firmware is one thread, so each lock stays on its
 	 * side's core, never contended; they are there for a second writer
-	 * of the same registers (a test, a raw bus access). Spin locks:
+	 * of the same registers (a test, a raw bus access). Not mutexes:
 	 * they cover a few stores and loads, and a mutex's unlock is a
 	 * locked instruction that waits for those stores to reach the
-	 * other core (docs/performance.md).
+	 * other core (struct side_lock, docs/performance.md).
 	 */
 	alignas(64) struct side_lock fill_lock;
 	struct side_lock drain_lock;
