@@ -19,8 +19,10 @@
  * Locking: the two sides of a FIFO share no lock. Each FIFO has one
  * producer and one consumer at a time (the pushing side's fill_lock, the
  * popping side's drain_lock, each only ever taken on its own side: spin
- * locks, whose release is a plain store, so that a pop's index can
- * still be on its way to the other core when the next push starts), and
+ * locks on the AP's, whose release is a plain store, and on the IOP's
+ * locks biased to the CPU thread, which take and release with plain
+ * stores, so that a pop's index can still be on its way to the other
+ * core when the next push starts: struct side_lock), and
  * the indices and the newest entry sit on the line of the side that
  * writes them (struct asc_side), so a message moves one cache line from
  * the side that sent it to the side that takes it. Without mailbox-level
@@ -84,14 +86,59 @@
 #define IOP_SPIN_CLOCK_EVERY 16
 
 /*
+ * A side's lock. The AP's are spin locks: the driver's pushes and pops
+ * come from whichever thread sends or runs the handler. The IOP's are
+ * biased (copro_bias_lock) to the one thread that takes them again and
+ * again, the CPU thread: its pop and the push of its reply then take no
+ * locked instruction between them, which would wait for the pop's index
+ * to reach the host (it holds the line: it polls it) before the push
+ * could store; without one the two stores reach the host's core together
+ * (docs/performance.md). Another writer of the IOP's registers (a raw
+ * bus access, a test) revokes the bias, once per streak.
+ */
+struct side_lock {
+	bool biased;
+	struct copro_spinlock spin;
+	struct copro_bias_lock bias;
+};
+
+static int side_lock_init(struct side_lock *l, bool biased)
+{
+	l->biased = biased;
+	copro_spin_init(&l->spin);
+	return copro_bias_lock_init(&l->bias);
+}
+
+static void side_lock_destroy(struct side_lock *l)
+{
+	copro_bias_lock_destroy(&l->bias);
+}
+
+static void side_lock(struct side_lock *l)
+{
+	if (l->biased)
+		copro_bias_lock(&l->bias);
+	else
+		copro_spin_lock(&l->spin);
+}
+
+static void side_unlock(struct side_lock *l)
+{
+	if (l->biased)
+		copro_bias_unlock(&l->bias);
+	else
+		copro_spin_unlock(&l->spin);
+}
+
+/*
  * What one side of the mailbox writes on every message, on a cache line
- * of its own: the write index of the FIFO it fills, the read index of the
- * FIFO it drains and a copy of the newest entry it pushed. The AP's
- * block holds A2I's wr and newest entry and I2A's rd, the IOP's the same
- * for I2A and A2I's rd: so the one
- * fetch of the other side's line that tells a side a message arrived
- * also brings the message and the room the other side made, and a round
- * trip moves one such line each way (docs/performance.md).
+ * of its own: the write index of the FIFO it fills and a copy of the
+ * newest entry it pushed, and on the IOP's line the read index of A2I
+ * (`rd`; the AP's I2A read index is on a line apart, `rd_apart`: see
+ * struct asc_fifo). So the one fetch of the other side's line that tells
+ * a side a message arrived also brings the message (and, to the host,
+ * the room the firmware made), and a round trip moves one such line each
+ * way (docs/performance.md).
  *
  * The newest entry is a sequence lock: `nseq` is 2k + 1 while entry k is
  * being written there and 2k + 2 once it is (release stores), and the
@@ -103,7 +150,7 @@
  */
 struct asc_side {
 	alignas(64) _Atomic uint64_t wr;
-	_Atomic uint64_t rd;
+	_Atomic uint64_t rd; /* the IOP's only (A2I's) */
 	_Atomic uint64_t nseq, nmsg0;
 	_Atomic uint32_t nmsg1;
 	/*
@@ -111,13 +158,13 @@ struct asc_side {
 	 * from the one it drains. The driver pushes from one thread at a
 	 * time and the firmware is one thread, so each lock stays on its
 	 * side's core, never contended; they are there for a second writer
-	 * of the same registers (a test, a raw bus access). Spin locks:
+	 * of the same registers (a test, a raw bus access). Not mutexes:
 	 * they cover a few stores and loads, and a mutex's unlock is a
 	 * locked instruction that waits for those stores to reach the
-	 * other core (docs/performance.md).
+	 * other core (struct side_lock, docs/performance.md).
 	 */
-	alignas(64) struct copro_spinlock fill_lock;
-	struct copro_spinlock drain_lock;
+	alignas(64) struct side_lock fill_lock;
+	struct side_lock drain_lock;
 	/*
 	 * SEND0 of the FIFO this side fills: read by its own SEND1 only, so
 	 * here, not on the line the other side watches (a store there would
@@ -125,6 +172,20 @@ struct asc_side {
 	 * back for the push).
 	 */
 	_Atomic uint64_t latch;
+	/*
+	 * The FIFO this side fills: its consumer's read index as this side
+	 * last loaded it (under fill_lock). The consumer only moves it
+	 * forward, so a push that finds room by it has room; the index
+	 * itself is loaded again only when this copy says full.
+	 */
+	uint64_t rd_seen;
+	/*
+	 * The read index of the FIFO this side drains when it is kept off
+	 * the line above (struct asc_fifo's rd says which): written by this
+	 * side's pops, read by the other side only when its rd_seen says
+	 * full or it needs an edge (fifo_after).
+	 */
+	alignas(64) _Atomic uint64_t rd_apart;
 };
 
 /*
@@ -137,8 +198,19 @@ struct asc_side {
  * hands the slot back by publishing rd (release).
  */
 struct asc_fifo {
-	/* Read-only after creation: where this FIFO's words live. */
+	/*
+	 * Read-only after creation: where this FIFO's words live. rd is
+	 * the consumer's read index: A2I's on the IOP's line (&iop.rd), as
+	 * the host reads it with A2I_CONTROL on every send right after
+	 * fetching that line for the reply, and the firmware's pop stores
+	 * it just before its push stores to the same line; I2A's on a line
+	 * of its own (&ap.rd_apart), as on the AP's line the host's pop
+	 * would take that line from the firmware spinning on it for A2I's
+	 * wr, which its next push then has to take back
+	 * (docs/performance.md).
+	 */
 	struct asc_side *prod, *cons;
+	_Atomic uint64_t *rd;
 	const char *name;
 	unsigned line_empty, line_not_empty, irq_shift;
 
@@ -208,7 +280,7 @@ struct copro_sim_asc {
  */
 static unsigned fifo_cond(const struct asc_fifo *f)
 {
-	uint64_t rd = atomic_load(&f->cons->rd);
+	uint64_t rd = atomic_load(f->rd);
 	uint64_t wr = atomic_load(&f->prod->wr);
 
 	return wr == rd ? LINE_EMPTY : LINE_NOT_EMPTY;
@@ -318,8 +390,13 @@ static void fifo_after(struct copro_sim_asc *asc, struct asc_fifo *f,
 		return;
 	}
 	if (pushed) {
-		if (atomic_load_explicit(&f->cons->rd, memory_order_relaxed) ==
-		    before)
+		/*
+		 * The consumer's index is on its line, which our loads would
+		 * take a copy of: only when an edge can wake someone (after
+		 * the fence above, as copro_bus_irq_edges_wake wants).
+		 */
+		if (copro_bus_irq_edges_wake(asc->bus) &&
+		    atomic_load_explicit(f->rd, memory_order_relaxed) == before)
 			copro_bus_irq_set(asc->bus, f->line_not_empty, true);
 	} else if (atomic_load_explicit(&f->prod->wr, memory_order_relaxed) ==
 		   before + 1) {
@@ -332,10 +409,17 @@ static int fifo_push(struct copro_sim_asc *asc, struct asc_fifo *f,
 		     const struct copro_asc_msg *msg)
 {
 	uint64_t wr = atomic_load_explicit(&f->prod->wr, memory_order_relaxed);
-	uint64_t rd = atomic_load_explicit(&f->cons->rd, memory_order_acquire);
 
-	if (wr - rd >= ASC_FIFO_DEPTH)
-		return -ENOSPC;
+	/*
+	 * rd_seen was loaded with acquire by this or an earlier holder of
+	 * the fill lock: the slots it freed are ours to write.
+	 */
+	if (wr - f->prod->rd_seen >= ASC_FIFO_DEPTH) {
+		f->prod->rd_seen =
+			atomic_load_explicit(f->rd, memory_order_acquire);
+		if (wr - f->prod->rd_seen >= ASC_FIFO_DEPTH)
+			return -ENOSPC;
+	}
 	/* The newest entry on our line, then wr, then the ring (see top). */
 	atomic_store_explicit(&f->prod->nseq, 2 * wr + 1, memory_order_release);
 	atomic_thread_fence(memory_order_release);
@@ -394,7 +478,7 @@ static uint64_t recv1_bookkeeping(uint64_t wr, uint64_t rd)
 static uint64_t fifo_pop(struct copro_sim_asc *asc, struct asc_fifo *f,
 			 struct copro_asc_msg *msg, int *err)
 {
-	uint64_t rd = atomic_load_explicit(&f->cons->rd, memory_order_relaxed);
+	uint64_t rd = atomic_load_explicit(f->rd, memory_order_relaxed);
 	uint64_t wr = atomic_load_explicit(&f->prod->wr, memory_order_acquire);
 	uint64_t bk = recv1_bookkeeping(wr, rd);
 
@@ -403,7 +487,7 @@ static uint64_t fifo_pop(struct copro_sim_asc *asc, struct asc_fifo *f,
 		return bk;
 	}
 	entry_at(f, rd, msg);
-	atomic_store_explicit(&f->cons->rd, rd + 1, memory_order_release);
+	atomic_store_explicit(f->rd, rd + 1, memory_order_release);
 	fifo_after(asc, f, false, rd,
 		   wr == rd + 1 ? LINE_EMPTY : LINE_NOT_EMPTY);
 	*err = 0;
@@ -418,11 +502,11 @@ static void fifo_mmio_push(struct copro_sim_asc *asc, struct asc_fifo *f,
 	uint64_t lost;
 	int ret;
 
-	copro_spin_lock(&f->prod->fill_lock);
+	side_lock(&f->prod->fill_lock);
 	msg.msg0 = atomic_load_explicit(&f->prod->latch, memory_order_relaxed);
 	msg.msg1 = (uint32_t)val;
 	ret = fifo_push(asc, f, &msg);
-	copro_spin_unlock(&f->prod->fill_lock);
+	side_unlock(&f->prod->fill_lock);
 	if (ret == 0)
 		return;
 	lost = atomic_fetch_add(&f->overflows, 1) + 1;
@@ -439,9 +523,9 @@ static uint64_t fifo_mmio_pop(struct copro_sim_asc *asc, struct asc_fifo *f)
 	uint64_t bk, n;
 	int err;
 
-	copro_spin_lock(&f->cons->drain_lock);
+	side_lock(&f->cons->drain_lock);
 	bk = fifo_pop(asc, f, &msg, &err);
-	copro_spin_unlock(&f->cons->drain_lock);
+	side_unlock(&f->cons->drain_lock);
 	if (!err)
 		return bk | msg.msg1;
 	n = atomic_fetch_add(&f->underflows, 1) + 1;
@@ -458,7 +542,7 @@ static uint64_t fifo_mmio_pop(struct copro_sim_asc *asc, struct asc_fifo *f)
  */
 static uint64_t fifo_mmio_peek(struct asc_fifo *f)
 {
-	uint64_t rd = atomic_load_explicit(&f->cons->rd, memory_order_relaxed);
+	uint64_t rd = atomic_load_explicit(f->rd, memory_order_relaxed);
 	uint64_t wr = atomic_load_explicit(&f->prod->wr, memory_order_acquire);
 	struct copro_asc_msg msg;
 
@@ -470,7 +554,7 @@ static uint64_t fifo_mmio_peek(struct asc_fifo *f)
 
 static uint32_t fifo_control(struct asc_fifo *f)
 {
-	uint64_t rd = atomic_load_explicit(&f->cons->rd, memory_order_acquire);
+	uint64_t rd = atomic_load_explicit(f->rd, memory_order_acquire);
 	uint64_t wr = atomic_load_explicit(&f->prod->wr, memory_order_acquire);
 
 	if (wr == rd)
@@ -478,21 +562,37 @@ static uint32_t fifo_control(struct asc_fifo *f)
 	return wr - rd >= ASC_FIFO_DEPTH ? ASC_CONTROL_FULL : 0;
 }
 
-static void side_init(struct asc_side *s)
+static int side_init(struct asc_side *s, bool biased)
 {
+	int ret;
+
 	atomic_init(&s->wr, 0);
 	atomic_init(&s->rd, 0);
+	atomic_init(&s->rd_apart, 0);
+	s->rd_seen = 0;
 	atomic_init(&s->latch, 0);
 	atomic_init(&s->nseq, 0);
 	atomic_init(&s->nmsg0, 0);
 	atomic_init(&s->nmsg1, 0);
-	copro_spin_init(&s->fill_lock);
-	copro_spin_init(&s->drain_lock);
+	ret = side_lock_init(&s->fill_lock, biased);
+	if (ret < 0)
+		return ret;
+	ret = side_lock_init(&s->drain_lock, biased);
+	if (ret < 0)
+		side_lock_destroy(&s->fill_lock);
+	return ret;
+}
+
+static void side_fini(struct asc_side *s)
+{
+	side_lock_destroy(&s->fill_lock);
+	side_lock_destroy(&s->drain_lock);
 }
 
 static int fifo_init(struct copro_sim_asc *asc, struct asc_fifo *f,
 		     const char *name, struct asc_side *prod,
-		     struct asc_side *cons, unsigned irq_shift)
+		     struct asc_side *cons, _Atomic uint64_t *rd,
+		     unsigned irq_shift)
 {
 	int ret = copro_mutex_init(&f->irq_lock);
 
@@ -501,6 +601,7 @@ static int fifo_init(struct copro_sim_asc *asc, struct asc_fifo *f,
 	f->name = name;
 	f->prod = prod;
 	f->cons = cons;
+	f->rd = rd;
 	f->irq_shift = irq_shift;
 	atomic_init(&f->sleepers, 0);
 	atomic_init(&f->overflows, 0);
@@ -934,7 +1035,7 @@ static void iop_wait_change(struct copro_sim_asc *asc, struct asc_fifo *f,
 	}
 	atomic_fetch_add(&f->sleepers, 1);
 	/* Pops do not fence (fifo_after): this orders their side too. */
-	if (watch == &f->cons->rd && asc->heavy)
+	if (watch == f->rd && asc->heavy)
 		copro_heavy_barrier();
 	uint32_t key = copro_event_prepare(&f->ev);
 
@@ -956,6 +1057,16 @@ static int iop_wait(struct copro_sim_asc *asc, struct asc_fifo *f,
 {
 	uint64_t deadline = 0;
 
+	/*
+	 * A first try before loading *watch: a push's watch is the host's
+	 * I2A read index, on a line the firmware otherwise reads only when
+	 * its copy says full, and loading it for a push that finds room
+	 * would fetch that line on every reply.
+	 */
+	if (atomic_load_explicit(&asc->stopping, memory_order_acquire))
+		return -ESHUTDOWN;
+	if (op(asc, f, arg) == 0)
+		return 0;
 	for (;;) {
 		uint64_t seen = atomic_load(watch);
 		int64_t left;
@@ -984,9 +1095,9 @@ static int iop_pop(struct copro_sim_asc *asc, struct asc_fifo *f, void *arg)
 {
 	int err;
 
-	copro_spin_lock(&f->cons->drain_lock);
+	side_lock(&f->cons->drain_lock);
 	fifo_pop(asc, f, arg, &err);
-	copro_spin_unlock(&f->cons->drain_lock);
+	side_unlock(&f->cons->drain_lock);
 	return err;
 }
 
@@ -994,9 +1105,9 @@ static int iop_push(struct copro_sim_asc *asc, struct asc_fifo *f, void *arg)
 {
 	int err;
 
-	copro_spin_lock(&f->prod->fill_lock);
+	side_lock(&f->prod->fill_lock);
 	err = fifo_push(asc, f, arg);
-	copro_spin_unlock(&f->prod->fill_lock);
+	side_unlock(&f->prod->fill_lock);
 	return err;
 }
 
@@ -1012,7 +1123,7 @@ int copro_sim_asc_iop_send(struct copro_sim_asc *asc,
 {
 	struct copro_asc_msg copy = *msg;
 
-	return iop_wait(asc, &asc->i2a, timeout_ns, &asc->i2a.cons->rd,
+	return iop_wait(asc, &asc->i2a, timeout_ns, asc->i2a.rd,
 			iop_push, &copy);
 }
 
@@ -1210,12 +1321,18 @@ int copro_sim_asc_create(struct copro_bus *bus, int node,
 	ret = copro_mutex_init(&asc->cpu_lock);
 	if (ret < 0)
 		goto err_free;
-	side_init(&asc->ap);
-	side_init(&asc->iop);
-	ret = fifo_init(asc, &asc->a2i, "A2I", &asc->ap, &asc->iop, 0);
+	ret = side_init(&asc->ap, false);
 	if (ret < 0)
 		goto err_cpu_lock;
-	ret = fifo_init(asc, &asc->i2a, "I2A", &asc->iop, &asc->ap, 2);
+	ret = side_init(&asc->iop, true);
+	if (ret < 0)
+		goto err_ap;
+	ret = fifo_init(asc, &asc->a2i, "A2I", &asc->ap, &asc->iop,
+			&asc->iop.rd, 0);
+	if (ret < 0)
+		goto err_iop;
+	ret = fifo_init(asc, &asc->i2a, "I2A", &asc->iop, &asc->ap,
+			&asc->ap.rd_apart, 2);
 	if (ret < 0)
 		goto err_a2i;
 	ret = cpu_thread_create(asc);
@@ -1256,6 +1373,10 @@ err_i2a:
 	fifo_fini(asc, &asc->i2a);
 err_a2i:
 	fifo_fini(asc, &asc->a2i);
+err_iop:
+	side_fini(&asc->iop);
+err_ap:
+	side_fini(&asc->ap);
 err_cpu_lock:
 	copro_mutex_destroy(&asc->cpu_lock);
 err_free:
@@ -1277,6 +1398,8 @@ void copro_sim_asc_destroy(struct copro_sim_asc *asc)
 	cpu_thread_destroy(asc);
 	fifo_fini(asc, &asc->i2a);
 	fifo_fini(asc, &asc->a2i);
+	side_fini(&asc->iop);
+	side_fini(&asc->ap);
 	copro_mutex_destroy(&asc->cpu_lock);
 	free(asc);
 }
@@ -1339,7 +1462,7 @@ static void fifo_stats(struct asc_fifo *f, uint64_t *pushed, uint64_t *popped,
 		       uint64_t *overflows, uint64_t *underflows)
 {
 	/* Popped first: never more popped than pushed. */
-	*popped = atomic_load(&f->cons->rd);
+	*popped = atomic_load(f->rd);
 	*pushed = atomic_load(&f->prod->wr);
 	*overflows = atomic_load(&f->overflows);
 	*underflows = atomic_load(&f->underflows);

@@ -298,6 +298,16 @@ bool copro_bus_irq_get(struct copro_bus *bus, unsigned line)
 	return line < COPRO_IRQ_LINES && line_level(&bus->irq, line);
 }
 
+/*
+ * What irq_kick would decide, without its fence: the caller has fenced
+ * after its change (see the header).
+ */
+bool copro_bus_irq_edges_wake(struct copro_bus *bus)
+{
+	return bus->threaded &&
+	       !atomic_load_explicit(&bus->irq.pollers, memory_order_relaxed);
+}
+
 bool copro_bus_irq_watched(struct copro_bus *bus)
 {
 	return atomic_load_explicit(&bus->observed, memory_order_acquire) ||

@@ -1161,6 +1161,94 @@ static void test_room_waiter_wakes(void **state)
 	free(r);
 }
 
+/*
+ * Two writers of I2A at once: the firmware on the model's CPU thread and
+ * another thread through the same IOP calls (a test, as here). The IOP
+ * side's locks are biased to the CPU thread, which takes them with plain
+ * stores; the other writer must revoke that bias each time it pushes.
+ * Every message of each writer must arrive once and in its writer's
+ * order; with the push unserialised (the bias not revoked, or no lock)
+ * two pushes take the same slot and messages are lost.
+ */
+#define TWO_N 20000u
+
+struct two_writers {
+	struct copro_sim_asc *asc;
+	_Atomic int ret;
+};
+
+static void two_push(struct two_writers *w, uint32_t tag)
+{
+	for (uint64_t i = 0; i < TWO_N; i++) {
+		struct copro_asc_msg m = { .msg0 = i, .msg1 = tag };
+		int ret = copro_sim_asc_iop_send(w->asc, &m, TEST_TIMEOUT_NS);
+
+		if (ret < 0) {
+			atomic_store(&w->ret, ret);
+			return;
+		}
+	}
+}
+
+static void two_fw_run(void *ctx, struct copro_sim_asc *asc)
+{
+	(void)asc;
+	two_push(ctx, 1);
+}
+
+static void *two_thread(void *arg)
+{
+	two_push(arg, 2);
+	return NULL;
+}
+
+static void test_iop_second_writer(void **state)
+{
+	struct fx *f = *state;
+	struct two_writers w = { .asc = f->asc };
+	struct copro_sim_asc_fw fw = { .name = "two", .run = two_fw_run,
+				       .ctx = &w };
+	struct copro_thread t = { 0 };
+	uint64_t next[3] = { 0 }, bad = 0;
+	uint64_t deadline = copro_deadline(TEST_TIMEOUT_NS);
+
+	assert_int_equal(copro_sim_asc_set_firmware(f->asc, &fw), 0);
+	cpu_run(f, true);
+	assert_int_equal(copro_thread_start(&t, "second", two_thread, &w), 0);
+	while (next[1] + next[2] < 2 * TWO_N && !atomic_load(&w.ret) &&
+	       !stress_late(deadline)) {
+		uint32_t ctl = copro_readl(f->mbox, ASC_I2A_CONTROL);
+		uint64_t m0, r1;
+		uint32_t tag;
+
+		/*
+		 * Let the FIFO fill, then empty it at once: both writers then
+		 * race to refill it, on the two cores, while this one sleeps.
+		 */
+		if (!(ctl & ASC_CONTROL_FULL) &&
+		    next[1] + next[2] + ASC_FIFO_DEPTH <= 2 * TWO_N) {
+			copro_sleep_ns(10 * COPRO_NSEC_PER_USEC);
+			continue;
+		}
+		if (ctl & ASC_CONTROL_EMPTY)
+			continue;
+		pop(f, false, &m0, &r1);
+		tag = (uint32_t)(r1 & ASC_RECV1_MSG_MASK);
+		if ((tag != 1 && tag != 2) || m0 != next[tag]) {
+			bad++;
+			continue;
+		}
+		next[tag]++;
+	}
+	copro_thread_join(&t);
+	assert_int_equal(atomic_load(&w.ret), 0);
+	assert_int_equal(bad, 0);
+	assert_int_equal(next[1], TWO_N);
+	assert_int_equal(next[2], TWO_N);
+	assert_int_equal(stats(f).i2a_overflows, 0);
+	cpu_run(f, false);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1186,6 +1274,7 @@ int main(void)
 		T(test_fifo_stress),
 		T(test_fifo_stress_watched),
 		T(test_room_waiter_wakes),
+		T(test_iop_second_writer),
 		cmocka_unit_test(test_destroy_running),
 	};
 

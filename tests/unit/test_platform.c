@@ -846,6 +846,26 @@ static void test_irq_computed_level(void **state)
 	copro_irq_free(irq);
 }
 
+/*
+ * copro_bus_irq_edges_wake: an edge wakes someone only on a bus with an
+ * interrupt thread and no busy poller counted (models skip reading the
+ * other core's line for their edges otherwise).
+ */
+static void test_irq_edges_wake(void **state)
+{
+	struct fx *fx = *state;
+	bool threaded = copro_platform_threaded(fx->p);
+
+	assert_int_equal(copro_bus_irq_edges_wake(fx->bus), threaded);
+	copro_platform_poll_hold(fx->p, true);
+	assert_false(copro_bus_irq_edges_wake(fx->bus));
+	copro_platform_poll_hold(fx->p, true);
+	copro_platform_poll_hold(fx->p, false);
+	assert_false(copro_bus_irq_edges_wake(fx->bus));
+	copro_platform_poll_hold(fx->p, false);
+	assert_int_equal(copro_bus_irq_edges_wake(fx->bus), threaded);
+}
+
 struct busy_poller {
 	struct copro_platform *p;
 	_Atomic int go; /* the edge the main thread is about to raise */
@@ -2291,6 +2311,8 @@ int main(void)
 		P(test_irq_computed_level),
 		TH(test_irq_edges_while_polling),
 		TH(test_irq_thread_sleeps_unspun_while_polled),
+		P(test_irq_edges_wake),
+		TH(test_irq_edges_wake),
 		TH(test_irq_free_waits_for_handler),
 		TH(test_irq_disable_waits_for_handler),
 		P(test_dma_alloc),

@@ -134,6 +134,18 @@ COPRO_API int copro_bus_irq_set_source(struct copro_bus *bus, unsigned line,
  * hear of every level change, falling edges included.
  */
 COPRO_API bool copro_bus_irq_watched(struct copro_bus *bus);
+/*
+ * Whether a rising edge reported now (copro_bus_irq_set(bus, line, true))
+ * could wake anyone: false on a bus without an interrupt thread (only
+ * polls run handlers, and they look at every line) and while a thread
+ * busy-polls the platform (copro_platform_poll_hold: it runs what rises
+ * itself). It says nothing of observers and raw hooks: ask
+ * copro_bus_irq_watched() first. A model may then skip what it reads
+ * only to find its edges (another core's line), if it calls this after
+ * a full fence that follows the store that made the change: a poller
+ * that stops holding after that fence looks at the lines again.
+ */
+COPRO_API bool copro_bus_irq_edges_wake(struct copro_bus *bus);
 
 /*
  * The interrupt thread's waits (threaded buses): all of them, and those
