@@ -269,6 +269,7 @@ struct copro_sim_asc {
 	_Atomic bool kicked; /* see copro_sim_asc_iop_kick */
 	/* Atomic, so that nothing a firmware may call takes cpu_lock. */
 	_Atomic uint64_t cpu_starts, cpu_stops, cpu_starts_spinning;
+	_Atomic uint64_t restart_watch_ns; /* copro_sim_asc_set_restart_watch */
 };
 
 /* ---- FIFOs ---------------------------------------------------------- */
@@ -852,12 +853,19 @@ static const struct copro_mmio_ops mbox_ops = {
 enum cpu_cmd { CPU_HALT, CPU_RUN, CPU_EXIT };
 
 /*
- * After a halt: watch cpu_cmd for up to IOP_SPIN_NS. True when RUN came
- * meanwhile: the start needed no wake-up.
+ * After a halt: watch cpu_cmd for up to restart_watch_ns (IOP_SPIN_NS
+ * unless a test set it). True when RUN came meanwhile: the start needed
+ * no wake-up.
  */
 static bool cpu_watch(struct copro_sim_asc *asc)
 {
-	uint64_t until = copro_time_ns() + IOP_SPIN_NS;
+	uint64_t ns = atomic_load_explicit(&asc->restart_watch_ns,
+					   memory_order_relaxed);
+	uint64_t now = copro_time_ns();
+	uint64_t until = now + ns < now ? UINT64_MAX : now + ns;
+
+	if (!ns)
+		return false;
 
 	for (;;) {
 		for (int i = 0; i < IOP_SPIN_CLOCK_EVERY; i++) {
@@ -1301,6 +1309,7 @@ int copro_sim_asc_create(struct copro_bus *bus, int node,
 	atomic_init(&asc->cpu_starts, 0);
 	atomic_init(&asc->cpu_stops, 0);
 	atomic_init(&asc->cpu_starts_spinning, 0);
+	atomic_init(&asc->restart_watch_ns, IOP_SPIN_NS);
 	copro_logdev_init(&asc->ld, copro_bus_log(bus), "sim:%s",
 			  asc->node_name);
 
@@ -1466,6 +1475,11 @@ static void fifo_stats(struct asc_fifo *f, uint64_t *pushed, uint64_t *popped,
 	*pushed = atomic_load(&f->prod->wr);
 	*overflows = atomic_load(&f->overflows);
 	*underflows = atomic_load(&f->underflows);
+}
+
+void copro_sim_asc_set_restart_watch(struct copro_sim_asc *asc, uint64_t ns)
+{
+	atomic_store_explicit(&asc->restart_watch_ns, ns, memory_order_relaxed);
 }
 
 void copro_sim_asc_get_stats(const struct copro_sim_asc *asc,
