@@ -12,12 +12,14 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include <copro/error.h>
 #include <copro/os.h>
 
 #include "bench.h"
 #include "bench_util.h"
+#include "boot_timeline.h"
 #include "boot_trace.h"
 #include "cli.h"
 #include "cli_json.h"
@@ -26,12 +28,15 @@
 struct opts {
 	const char *board;
 	uint64_t boots, rounds;
-	bool json;
+	bool json, timeline;
 };
 
 struct mode_figures {
 	double boot_p50, boot_p99, rtt_p50;
+	/* Context switches of the whole process per boot (and shutdown). */
+	double csw_per_boot;
 	unsigned round_trips;
+	struct boot_timeline *timeline; /* --timeline */
 };
 
 void bench_boot_usage(FILE *out)
@@ -45,6 +50,10 @@ void bench_boot_usage(FILE *out)
 		"  -b, --board NAME|FILE  board (default t8103)\n"
 		"  -n, --boots N          boots per mode (default 2000)\n"
 		"  -r, --rounds N         mailbox round trips for the limit (default 20k)\n"
+		"      --timeline         also print each step of the boot and shutdown\n"
+		"                         (every message, the boot's return, the CPU's\n"
+		"                         stop): its median time from CPU_CONTROL.RUN\n"
+		"                         and the median and p90 gap from the step before\n"
 		"      --json             print one JSON object instead of the table\n"
 		"  -h, --help             show this help and exit\n");
 }
@@ -56,6 +65,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "boots", required_argument, NULL, 'n' },
 		{ "rounds", required_argument, NULL, 'r' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "timeline", no_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -75,6 +85,7 @@ static int parse(int argc, char **argv, struct opts *o)
 				return CLI_EXIT_USAGE;
 			break;
 		case 'j': o->json = true; break;
+		case 't': o->timeline = true; break;
 		case 'h': bench_boot_usage(stdout); return -1;
 		default: return cli_usage_error("bench boot", "invalid option");
 		}
@@ -91,8 +102,17 @@ static int parse(int argc, char **argv, struct opts *o)
 #define BOOT_WARMUP_NS (300 * COPRO_NSEC_PER_MSEC)
 
 /* Boot, shut down, stop the CPU; `boots` times on one session. */
+static uint64_t context_switches(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru))
+		return 0;
+	return (uint64_t)ru.ru_nvcsw + (uint64_t)ru.ru_nivcsw;
+}
+
 static int measure_boots(const struct opts *o, bool polled,
-			 struct bench_samples *boot, unsigned *round_trips)
+			 struct bench_samples *boot, struct mode_figures *f)
 {
 	struct copro_log *log;
 	struct boot_trace *t = boot_trace_create();
@@ -125,21 +145,32 @@ static int measure_boots(const struct opts *o, bool polled,
 			ret = copro_rtkit_shutdown(s.rtk);
 		rtkit_session_cpu_run(&s, false);
 	}
-	for (uint64_t i = 0; !ret && i < o->boots; i++) {
-		uint64_t t0 = copro_time_ns();
+	uint64_t csw = context_switches(), counted = 0, start = copro_time_ns();
 
-		boot_trace_start(t, t0);
+	for (uint64_t i = 0; !ret && i < o->boots; i++) {
+		struct boot_marks m = { .run = copro_time_ns() };
+
+		boot_trace_start(t, m.run);
 		rtkit_session_cpu_run(&s, true);
 		ret = copro_rtkit_boot(s.rtk);
-		uint64_t ns = copro_time_ns() - t0;
+		m.booted = copro_time_ns();
 		boot_trace_mark_booted(t, s.rtk);
 		if (ret)
 			break;
-		bench_samples_add(boot, ns);
-		*round_trips = boot_trace_round_trips(t);
+		bench_samples_add(boot, m.booted - m.run);
+		f->round_trips = boot_trace_round_trips(t);
 		ret = copro_rtkit_shutdown(s.rtk);
+		m.shut_down = copro_time_ns();
 		rtkit_session_cpu_run(&s, false);
+		m.stopped = copro_time_ns();
+		counted++;
+		if (!ret && f->timeline)
+			ret = boot_timeline_add(f->timeline, t, &m);
 	}
+	if (counted)
+		f->csw_per_boot = (double)(context_switches() - csw) / (double)counted;
+	if (f->timeline)
+		boot_timeline_span(f->timeline, start, copro_time_ns());
 	if (s.board)
 		rtkit_session_close(&s);
 	boot_trace_destroy(t);
@@ -159,7 +190,7 @@ static int measure_mode(const struct opts *o, bool polled,
 		bench_samples_free(&boot);
 		return -ENOMEM;
 	}
-	ret = measure_boots(o, polled, &boot, &f->round_trips);
+	ret = measure_boots(o, polled, &boot, f);
 	if (!ret)
 		ret = bench_mbox_rtt(o->board, polled, o->rounds, &rtt);
 	if (!ret) {
@@ -196,6 +227,15 @@ static void report_table(const struct opts *o, const struct mode_figures *irq,
 		  "round trips x mailbox RTT", limit(irq) / 1e3);
 	bench_row(stdout, "boot, polled host", poll->boot_p99 / 1e3, "us",
 		  "round trips x mailbox RTT", limit(poll) / 1e3);
+	printf("context switches per boot and shutdown (the whole process): "
+	       "interrupt thread %.1f, polled host %.1f\n", irq->csw_per_boot,
+	       poll->csw_per_boot);
+	if (irq->timeline) {
+		printf("\n");
+		boot_timeline_print(irq->timeline, "interrupt thread", stdout);
+		printf("\n");
+		boot_timeline_print(poll->timeline, "polled host", stdout);
+	}
 }
 
 static int report_json(const struct mode_figures *irq,
@@ -214,6 +254,7 @@ static int report_json(const struct mode_figures *irq,
 			    fmax(irq->boot_p50 / limit(irq),
 				 poll->boot_p50 / limit(poll)));
 	err |= cli_json_num(j, "boot_ratio_to_limit", irq->boot_p50 / limit(irq));
+	err |= cli_json_num(j, "boot_context_switches", irq->csw_per_boot);
 	err |= cli_json_num(j, "boot_polled_us", poll->boot_p50 / 1e3);
 	err |= cli_json_num(j, "boot_polled_p99_us", poll->boot_p99 / 1e3);
 	err |= cli_json_int(j, "round_trips_polled", poll->round_trips);
@@ -221,6 +262,12 @@ static int report_json(const struct mode_figures *irq,
 	err |= cli_json_num(j, "boot_polled_limit_us", limit(poll) / 1e3);
 	err |= cli_json_num(j, "boot_polled_ratio_to_limit",
 			    poll->boot_p50 / limit(poll));
+	err |= cli_json_num(j, "boot_polled_context_switches", poll->csw_per_boot);
+	if (irq->timeline) {
+		err |= cli_json_set(j, "timeline", boot_timeline_json(irq->timeline));
+		err |= cli_json_set(j, "timeline_polled",
+				    boot_timeline_json(poll->timeline));
+	}
 	return cli_json_print("bench boot", j, err, stdout);
 }
 
@@ -235,17 +282,26 @@ int bench_boot_main(int argc, char **argv)
 	if (!o.json)
 		fprintf(stderr, "measuring: boots and mailbox round trips, interrupt thread, then polled...\n");
 	const char *step = "interrupt thread";
-	ret = measure_mode(&o, false, &irq);
+	if (o.timeline) {
+		irq.timeline = boot_timeline_create();
+		poll.timeline = boot_timeline_create();
+		ret = irq.timeline && poll.timeline ? 0 : -ENOMEM;
+	}
+	if (!ret)
+		ret = measure_mode(&o, false, &irq);
 	if (!ret) {
 		step = "polled host";
 		ret = measure_mode(&o, true, &poll);
 	}
 	if (ret) {
 		fprintf(stderr, "copro bench boot: %s: %s\n", step, copro_strerror(ret));
-		return CLI_EXIT_FAILURE;
+		ret = CLI_EXIT_FAILURE;
+	} else if (o.json) {
+		ret = report_json(&irq, &poll);
+	} else {
+		report_table(&o, &irq, &poll);
 	}
-	if (o.json)
-		return report_json(&irq, &poll);
-	report_table(&o, &irq, &poll);
-	return 0;
+	boot_timeline_destroy(irq.timeline);
+	boot_timeline_destroy(poll.timeline);
+	return ret;
 }

@@ -93,6 +93,8 @@ struct bus_irq_lines {
 	_Atomic bool stop;
 	struct copro_thread thread;
 	uint64_t spin_ns;
+	/* copro_bus_irq_stats: written by the interrupt thread only. */
+	_Atomic uint64_t thread_waits, thread_waits_unspun;
 	/* The raw-bus API's hooks and waiters (bus_raw.c). */
 	struct copro_rwlock raw_lock;	/* the hooks */
 	struct bus_raw_hook *raw_hooks;

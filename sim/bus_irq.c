@@ -50,6 +50,8 @@ int copro_bus_irq_init(struct copro_bus *bus, uint64_t spin_ns)
 	}
 	atomic_init(&q->nactive, 0);
 	atomic_init(&q->pollers, 0);
+	atomic_init(&q->thread_waits, 0);
+	atomic_init(&q->thread_waits_unspun, 0);
 	atomic_init(&q->stop, false);
 	copro_event_init(&q->ev);
 	q->spin_ns = spin_ns;
@@ -190,7 +192,25 @@ static void *irq_thread(void *arg)
 		}
 		if (atomic_load(&q->stop))
 			break;
-		copro_event_wait(&q->ev, key, COPRO_FOREVER, q->spin_ns);
+		/*
+		 * While a poller is counted no edge signals this thread (it
+		 * runs them itself), so a spin would only take a core from
+		 * it: sleep at once. Its last look wakes us if need be.
+		 */
+		bool held = atomic_load(&q->pollers) != 0;
+
+		atomic_store_explicit(&q->thread_waits,
+				      atomic_load_explicit(&q->thread_waits,
+							   memory_order_relaxed) + 1,
+				      memory_order_relaxed);
+		if (held)
+			atomic_store_explicit(
+				&q->thread_waits_unspun,
+				atomic_load_explicit(&q->thread_waits_unspun,
+						     memory_order_relaxed) + 1,
+				memory_order_relaxed);
+		copro_event_wait(&q->ev, key, COPRO_FOREVER,
+				 held ? 0 : q->spin_ns);
 	}
 	return NULL;
 }
@@ -264,6 +284,13 @@ changed:
 	irq = atomic_load(&bus->irq.by_line[line]);
 	if (irq && atomic_load(&irq->enabled) && atomic_load(&irq->requested))
 		irq_kick(bus);
+}
+
+void copro_bus_irq_get_stats(struct copro_bus *bus,
+			     struct copro_bus_irq_stats *out)
+{
+	out->thread_waits = atomic_load(&bus->irq.thread_waits);
+	out->thread_waits_unspun = atomic_load(&bus->irq.thread_waits_unspun);
 }
 
 bool copro_bus_irq_get(struct copro_bus *bus, unsigned line)

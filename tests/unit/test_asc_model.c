@@ -502,6 +502,57 @@ static void test_cpu_run_echo(void **state)
 	assert_int_equal(stats(f).cpu_stops, 2);
 }
 
+/*
+ * A restart (RUN right after a stop) finds the CPU thread still watching
+ * for RUN after its halt: no wake-up. Its first start, a start after the
+ * watch, and any start with the watch off find it asleep. The watch is
+ * made long (10 s) where it must catch a restart, so nothing depends on
+ * when each thread runs; the default (20 us) is bench boot's business.
+ */
+static void test_cpu_restart_finds_the_cpu_awake(void **state)
+{
+	struct fx *f = *state;
+	struct copro_sim_asc_stats s;
+
+	cpu_run(f, true);
+	a2i_push(f, 1, 1);
+	expect_echo(f, 1, 1);
+	assert_int_equal(stats(f).cpu_starts_spinning, 0);
+
+	copro_sim_asc_set_restart_watch(f->asc, 10 * COPRO_NSEC_PER_SEC);
+	for (unsigned i = 0; i < 20; i++) {
+		cpu_run(f, false);
+		if (i % 2)
+			copro_sleep_ns(COPRO_NSEC_PER_MSEC);
+		cpu_run(f, true);
+		a2i_push(f, i, 0x20);
+		expect_echo(f, i, 0x20);
+	}
+	s = stats(f);
+	assert_int_equal(s.cpu_starts, 21);
+	assert_int_equal(s.cpu_starts_spinning, 20);
+
+	/* The watch is bounded: 1 ms of it, RUN 50 ms after the stop. */
+	copro_sim_asc_set_restart_watch(f->asc, COPRO_NSEC_PER_MSEC);
+	cpu_run(f, false);
+	copro_sleep_ns(50 * COPRO_NSEC_PER_MSEC);
+	cpu_run(f, true);
+	a2i_push(f, 2, 2);
+	expect_echo(f, 2, 2);
+	assert_int_equal(stats(f).cpu_starts_spinning, 20);
+
+	/* Off: however soon RUN comes, the thread was asleep or about to be. */
+	copro_sim_asc_set_restart_watch(f->asc, 0);
+	for (unsigned i = 0; i < 20; i++) {
+		cpu_run(f, false);
+		cpu_run(f, true);
+	}
+	a2i_push(f, 3, 3);
+	expect_echo(f, 3, 3);
+	assert_int_equal(stats(f).cpu_starts_spinning, 20);
+	cpu_run(f, false);
+}
+
 /* A firmware that records what it receives and how its waits end. */
 #define REC_MAX 64
 struct rec_fw {
@@ -1194,6 +1245,7 @@ int main(void)
 		T(test_interrupt_levels),
 		T(test_bad_accesses),
 		T(test_cpu_run_echo),
+		T(test_cpu_restart_finds_the_cpu_awake),
 		T(test_cpu_recording_firmware),
 		T(test_cpu_thread_is_the_models),
 		T(test_cpu_stop_wakes_blocked_send),

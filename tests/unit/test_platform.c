@@ -700,6 +700,65 @@ static void test_irq_threaded_many_edges(void **state)
 	copro_irq_free(c.irq);
 }
 
+struct irq_waits {
+	struct copro_bus *bus;
+	uint64_t after;
+};
+
+static bool irq_thread_waited(void *arg)
+{
+	struct irq_waits *w = arg;
+	struct copro_bus_irq_stats st;
+
+	copro_bus_irq_get_stats(w->bus, &st);
+	return st.thread_waits > w->after;
+}
+
+/*
+ * The interrupt thread, woken for an edge raised just before a poller
+ * counted itself, handles it and then sleeps at once: no spin while a
+ * poller would take every later edge. Without a poller it spins first.
+ */
+static void test_irq_thread_sleeps_unspun_while_polled(void **state)
+{
+	struct fx *fx = *state;
+	struct line_ctx c = { .clear = true };
+	struct copro_bus_irq_stats st;
+	int i;
+
+	request(fx, &c, 22);
+	/* Whether the thread wakes before or after the hold is its luck. */
+	for (i = 0; i < 2000; i++) {
+		struct irq_waits w = { .bus = fx->bus };
+
+		copro_bus_irq_get_stats(fx->bus, &st);
+		w.after = st.thread_waits;
+		copro_bus_irq_set(fx->bus, 22, true);
+		copro_platform_poll_hold(fx->p, true);
+		assert_true(test_wait_until(line_low, &c, TEST_TIMEOUT_NS));
+		bool waited = test_wait_until(irq_thread_waited, &w,
+					      TEST_TIMEOUT_NS);
+		copro_platform_poll_hold(fx->p, false);
+		assert_true(waited);
+		copro_bus_irq_get_stats(fx->bus, &st);
+		if (st.thread_waits_unspun)
+			break;
+	}
+	assert_int_equal(c.calls, i + 1 > 2000 ? 2000 : i + 1);
+	assert_true(st.thread_waits_unspun >= 1);
+
+	/* No poller: the thread's wait after the edge is a spun one. */
+	struct irq_waits w = { .bus = fx->bus, .after = st.thread_waits };
+	uint64_t unspun = st.thread_waits_unspun;
+
+	copro_bus_irq_set(fx->bus, 22, true);
+	assert_true(test_wait_until(line_low, &c, TEST_TIMEOUT_NS));
+	assert_true(test_wait_until(irq_thread_waited, &w, TEST_TIMEOUT_NS));
+	copro_bus_irq_get_stats(fx->bus, &st);
+	assert_int_equal(st.thread_waits_unspun, unspun);
+	copro_irq_free(c.irq);
+}
+
 /* ---- lines whose level a model computes --------------------------------- */
 
 struct computed {
@@ -2251,6 +2310,7 @@ int main(void)
 		TH(test_irq_threaded_many_edges),
 		P(test_irq_computed_level),
 		TH(test_irq_edges_while_polling),
+		TH(test_irq_thread_sleeps_unspun_while_polled),
 		P(test_irq_edges_wake),
 		TH(test_irq_edges_wake),
 		TH(test_irq_free_waits_for_handler),

@@ -1,21 +1,35 @@
 /* SPDX-License-Identifier: MIT */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <copro/regs/rtkit.h>
 
 #include "boot_trace.h"
 #include "cli_json.h"
 
+/* This thread's id, asked of the kernel once per thread. */
+static long thread_id(void)
+{
+	static _Thread_local long tid;
+
+	if (!tid)
+		tid = syscall(SYS_gettid);
+	return tid;
+}
+
 static void on_trace(void *ctx, bool to_iop, uint8_t ep, uint64_t msg,
 		     uint64_t time_ns)
 {
 	struct boot_trace *t = ctx;
+	bool by_starter = thread_id() == t->starter;
 
 	copro_mutex_lock(&t->lock);
 	if (t->nmsgs < BOOT_TRACE_MAX)
 		t->msgs[t->nmsgs++] = (struct boot_trace_msg){
 			.time_ns = time_ns, .msg = msg, .ep = ep, .to_iop = to_iop,
+			.by_starter = by_starter,
 		};
 	else
 		t->dropped++;
@@ -81,6 +95,7 @@ void boot_trace_start(struct boot_trace *t, uint64_t t0)
 {
 	copro_mutex_lock(&t->lock);
 	t->t0 = t0;
+	t->starter = thread_id();
 	t->nmsgs = t->dropped = t->booted_at = 0;
 	clear_syslog(t);
 	copro_mutex_unlock(&t->lock);

@@ -23,11 +23,13 @@ struct boot_trace_msg {
 	uint64_t msg;
 	uint8_t ep;
 	bool to_iop;
+	bool by_starter; /* traced in the thread that called boot_trace_start */
 };
 
 struct boot_trace {
 	struct copro_mutex lock;
 	uint64_t t0;
+	long starter; /* the thread id of boot_trace_start's caller */
 	struct boot_trace_msg msgs[BOOT_TRACE_MAX];
 	size_t nmsgs, dropped;
 	size_t booted_at;	/* messages before boot returned */

@@ -81,12 +81,26 @@ COPRO_API void copro_sim_asc_iop_kick(struct copro_sim_asc *asc);
  * access: for owners tearing a board down. Not from the CPU thread.
  */
 COPRO_API void copro_sim_asc_cpu_stop(struct copro_sim_asc *asc);
+/*
+ * How long the CPU thread watches for RUN after the firmware halts
+ * before it sleeps (default 20 us; 0: it sleeps at once). A restart
+ * within it needs no wake-up. For tests that need it certain (a long
+ * watch) or absent; any thread, from the next halt on.
+ */
+COPRO_API void copro_sim_asc_set_restart_watch(struct copro_sim_asc *asc,
+					       uint64_t ns);
 
 struct copro_sim_asc_stats {
 	uint64_t a2i_pushed, a2i_popped, a2i_overflows, a2i_underflows;
 	uint64_t i2a_pushed, i2a_popped, i2a_overflows, i2a_underflows;
 	uint64_t bad_accesses; /* unknown offsets, wrong widths, read-only writes */
 	uint64_t cpu_starts, cpu_stops;
+	/*
+	 * Of cpu_starts: those the CPU thread took while still watching
+	 * for RUN after its last halt (copro_sim_asc_set_restart_watch: a
+	 * restart within the watch costs no wake-up).
+	 */
+	uint64_t cpu_starts_spinning;
 };
 COPRO_API void copro_sim_asc_get_stats(const struct copro_sim_asc *asc,
 				       struct copro_sim_asc_stats *out);

@@ -147,6 +147,18 @@ COPRO_API bool copro_bus_irq_watched(struct copro_bus *bus);
  */
 COPRO_API bool copro_bus_irq_edges_wake(struct copro_bus *bus);
 
+/*
+ * The interrupt thread's waits (threaded buses): all of them, and those
+ * that slept at once, without the spin, because a thread busy-polling
+ * the platform (copro_platform_poll_hold) was counted then and no edge
+ * would wake the interrupt thread anyway.
+ */
+struct copro_bus_irq_stats {
+	uint64_t thread_waits, thread_waits_unspun;
+};
+COPRO_API void copro_bus_irq_get_stats(struct copro_bus *bus,
+				       struct copro_bus_irq_stats *out);
+
 /* ---- DMA ------------------------------------------------------------- */
 
 /*
