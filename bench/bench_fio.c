@@ -148,7 +148,8 @@ void bench_fio_describe(const struct bench_fio_job *job, char *buf,
 		snprintf(buf, len,
 			 "fio --ioengine=%s --numjobs=1 --iodepth=%u --thread --direct=0 --invalidate=0"
 			 " --time_based --runtime=%" PRIu64
-			 " --norandommap, file written back (fdatasync) and read once beforehand (clean, page cache warm)",
+			 " --norandommap, file written back (fdatasync) and read"
+			 " once beforehand (clean, page cache warm)",
 			 job->engine, job->iodepth, job->seconds);
 }
 

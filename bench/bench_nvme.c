@@ -8,14 +8,14 @@
  * cheapest synchronous path), queue depth 32 beside io_uring at depth 32.
  *
  * Each figure is the median of --repeat runs per side, the sides taking
- * turns to go first. Both sides use buffered I/O on a prefilled file whose pages are clean
- * and in the page cache (before each side's run the file is written back
- * and read once, and fio is told not to drop its pages), so the
- * comparison is of the I/O paths, not of the storage under them or of
- * the writeback of an earlier run. Our buffers are registered for zero-copy, as a
- * serious client of the driver would do. Beside each rate, the CPU time
- * per I/O: ours is the whole process (driver, model, firmware threads),
- * fio's its own report.
+ * turns to go first. Both sides use buffered I/O on a prefilled file
+ * whose pages are clean and in the page cache (before each side's run
+ * the file is written back and read once, and fio is told not to drop
+ * its pages), so the comparison is of the I/O paths, not of the storage
+ * under them or of the writeback of an earlier run. Our buffers are
+ * registered for zero-copy, as a serious client of the driver would do.
+ * Beside each rate, the CPU time per I/O: ours is the whole process
+ * (driver, model, firmware threads), fio's its own report.
  */
 #include <errno.h>
 #include <fcntl.h>
