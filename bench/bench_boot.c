@@ -101,7 +101,7 @@ static int parse(int argc, char **argv, struct opts *o)
 /* How long each mode boots before the boots that count. */
 #define BOOT_WARMUP_NS (300 * COPRO_NSEC_PER_MSEC)
 
-/* Boot, shut down, stop the CPU; `boots` times on one session. */
+/* The process's context switches so far, voluntary or not. */
 static uint64_t context_switches(void)
 {
 	struct rusage ru;
@@ -111,6 +111,7 @@ static uint64_t context_switches(void)
 	return (uint64_t)ru.ru_nvcsw + (uint64_t)ru.ru_nivcsw;
 }
 
+/* Boot, shut down, stop the CPU; `boots` times on one session. */
 static int measure_boots(const struct opts *o, bool polled,
 			 struct bench_samples *boot, struct mode_figures *f)
 {
