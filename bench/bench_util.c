@@ -13,6 +13,21 @@ int bench_samples_init(struct bench_samples *s, size_t cap)
 	return s->ns ? 0 : -ENOMEM;
 }
 
+int bench_samples_push(struct bench_samples *s, uint64_t ns)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 16;
+		uint64_t *v = realloc(s->ns, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		s->ns = v;
+		s->cap = cap;
+	}
+	s->ns[s->n++] = ns;
+	return 0;
+}
+
 void bench_samples_free(struct bench_samples *s)
 {
 	free(s->ns);

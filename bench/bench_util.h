@@ -19,6 +19,8 @@ static inline void bench_samples_add(struct bench_samples *s, uint64_t ns)
 	if (s->n < s->cap)
 		s->ns[s->n++] = ns;
 }
+/* Adds a sample, growing the array (doubling) when it is full. */
+int bench_samples_push(struct bench_samples *s, uint64_t ns);
 /* Sorts the samples; p in [0, 100]. 0 when empty. */
 double bench_percentile(struct bench_samples *s, double p);
 

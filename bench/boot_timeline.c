@@ -113,20 +113,6 @@ static struct step *step_get(struct boot_timeline *tl, const char *name)
 	return s;
 }
 
-static int samples_push(struct bench_samples *s, uint64_t v)
-{
-	if (s->n == s->cap) {
-		uint64_t *ns = realloc(s->ns, 2 * s->cap * sizeof(*ns));
-
-		if (!ns)
-			return -ENOMEM;
-		s->ns = ns;
-		s->cap *= 2;
-	}
-	s->ns[s->n++] = v;
-	return 0;
-}
-
 static void add_event(struct boot_timeline *tl, size_t *n, uint64_t t,
 		      bool by_starter, const char *name)
 {
@@ -171,7 +157,8 @@ int boot_timeline_add(struct boot_timeline *tl, struct boot_trace *t,
 		uint64_t gap = tl->ev[i].t > prev ? tl->ev[i].t - prev : 0;
 
 		prev = tl->ev[i].t > prev ? tl->ev[i].t : prev;
-		if (!s || samples_push(&s->gap, gap) || samples_push(&s->at, at))
+		if (!s || bench_samples_push(&s->gap, gap) ||
+		    bench_samples_push(&s->at, at))
 			return -ENOMEM;
 		s->by_starter += tl->ev[i].by_starter;
 	}
