@@ -274,8 +274,11 @@ void copro_bus_fw_fini(struct copro_bus *bus);
 /*
  * One dispatch pass over the requested lines; returns handler calls.
  * *busy: a pending line was skipped because another thread runs it.
+ * *again: a line whose handler ran is still asserted afterwards (level
+ * semantics: it wants another pass).
  */
-unsigned copro_bus_irq_dispatch(struct copro_bus *bus, bool *busy);
+unsigned copro_bus_irq_dispatch(struct copro_bus *bus, bool *busy,
+				bool *again);
 
 /* The backend ops, one file each part (bus.c gathers them). */
 int bus_be_poll(void *be);

@@ -125,13 +125,15 @@ static unsigned char irq_claim(struct bus_irq *irq)
 	return cur;
 }
 
-unsigned copro_bus_irq_dispatch(struct copro_bus *bus, bool *busy)
+unsigned copro_bus_irq_dispatch(struct copro_bus *bus, bool *busy,
+				bool *again)
 {
 	struct bus_irq_lines *q = &bus->irq;
 	unsigned n = atomic_load_explicit(&q->nactive, memory_order_acquire);
 	unsigned calls = 0;
 
 	*busy = false;
+	*again = false;
 	for (unsigned i = 0; i < n; i++) {
 		struct bus_irq *irq = atomic_load_explicit(
 			&q->active[i], memory_order_relaxed);
@@ -157,6 +159,15 @@ unsigned copro_bus_irq_dispatch(struct copro_bus *bus, bool *busy)
 			irq->handler(irq->ctx);
 			tl_running = outer;
 			calls++;
+			/*
+			 * Looked at again while still claimed: a handler that
+			 * left its line asserted (more than it took, or a
+			 * message that came meanwhile) wants another pass;
+			 * one that drained it needs none. A line that rises
+			 * after its look told the dispatcher of its edge.
+			 */
+			if (irq_pending(irq))
+				*again = true;
 		}
 		/*
 		 * A release store, not an exchange: whoever takes the claim
@@ -178,13 +189,17 @@ static void *irq_thread(void *arg)
 
 	while (!atomic_load(&q->stop)) {
 		uint32_t key = copro_event_prepare(&q->ev);
-		bool busy;
+		bool busy, again;
 
 		/*
-		 * Level semantics: go round again while something ran, or
-		 * while a poller runs a handler whose line may stay asserted.
+		 * Level semantics: go round again while a line stays
+		 * asserted after its handler, or while a poller runs a
+		 * handler whose line may. A line that rose during the pass
+		 * signalled the event after the prepare above: the wait
+		 * below returns at once.
 		 */
-		if (copro_bus_irq_dispatch(bus, &busy))
+		copro_bus_irq_dispatch(bus, &busy, &again);
+		if (again)
 			continue;
 		if (busy) {
 			copro_cpu_relax();
@@ -476,7 +491,9 @@ void bus_be_irq_disable(void *be, void *cookie)
 }
 
 /*
- * Dispatch rounds until one runs nothing. *more: the limit was reached,
+ * Dispatch rounds until no line whose handler ran is still asserted (a
+ * line that rose after its look in a round told the dispatcher of its
+ * edge, and a poller looks again anyway). *more: the limit was reached,
  * or that last round found a line another dispatcher held, so it did not
  * look at it.
  */
@@ -485,11 +502,11 @@ static unsigned poll_rounds(struct copro_bus *bus, bool *more)
 	unsigned total = 0;
 
 	for (int round = 0; round < POLL_MAX_ROUNDS; round++) {
-		unsigned n = copro_bus_irq_dispatch(bus, more);
+		bool again;
 
-		if (!n)
+		total += copro_bus_irq_dispatch(bus, more, &again);
+		if (!again)
 			return total;
-		total += n;
 	}
 	*more = true;
 	return total;

@@ -764,6 +764,7 @@ static void test_irq_thread_sleeps_unspun_while_polled(void **state)
 struct computed {
 	_Atomic bool up;	/* the model's state the level follows */
 	_Atomic int calls;
+	_Atomic int refill;	/* the handler leaves it up this many times */
 	struct copro_bus *bus;
 	unsigned line;
 };
@@ -781,7 +782,10 @@ static void computed_handler(void *arg)
 {
 	struct computed *m = arg;
 
-	atomic_store(&m->up, false);
+	if (atomic_load(&m->refill) > 0)
+		atomic_fetch_sub(&m->refill, 1);
+	else
+		atomic_store(&m->up, false);
 	atomic_fetch_add(&m->calls, 1);
 }
 
@@ -844,6 +848,37 @@ static void test_irq_computed_level(void **state)
 	copro_raw_irq_unhook(fx->bus, 24);
 	assert_false(copro_bus_irq_watched(fx->bus));
 	copro_irq_free(irq);
+}
+
+/*
+ * Level semantics as a poll keeps them: it goes round again for a line
+ * its handler left asserted, as often as the handler leaves it so, and
+ * not for one the handler drained.
+ */
+static void test_irq_poll_passes(void **state)
+{
+	struct fx *fx = *state;
+	struct computed m = { .bus = fx->bus, .line = 26 };
+	struct copro_irq *irq;
+
+	assert_int_equal(copro_bus_irq_set_source(fx->bus, 26, computed_level,
+						  &m),
+			 0);
+	assert_int_equal(copro_irq_request(fx->p, 26, computed_handler, &m,
+					   "passes", &irq),
+			 0);
+	atomic_store(&m.up, true);
+	assert_int_equal(copro_platform_poll(fx->p), 1);
+	assert_int_equal(atomic_load(&m.calls), 1);
+	/* Left up twice: three calls in the one poll. */
+	atomic_store(&m.up, true);
+	atomic_store(&m.refill, 2);
+	assert_int_equal(copro_platform_poll(fx->p), 3);
+	assert_int_equal(atomic_load(&m.calls), 4);
+	assert_false(copro_bus_irq_get(fx->bus, 26));
+	assert_int_equal(copro_platform_poll(fx->p), 0);
+	copro_irq_free(irq);
+	assert_int_equal(copro_bus_irq_set_source(fx->bus, 26, NULL, NULL), 0);
 }
 
 /*
@@ -2309,6 +2344,7 @@ int main(void)
 		TH(test_irq_threaded),
 		TH(test_irq_threaded_many_edges),
 		P(test_irq_computed_level),
+		P(test_irq_poll_passes),
 		TH(test_irq_edges_while_polling),
 		TH(test_irq_thread_sleeps_unspun_while_polled),
 		P(test_irq_edges_wake),
