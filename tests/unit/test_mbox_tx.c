@@ -18,6 +18,7 @@
 #include <copro/error.h>
 #include <copro/sim/bus.h>
 
+#include "test_irq_gate.h"
 #include "test_mbox_ctrl.h"
 #include "test_modes.h"
 
@@ -618,28 +619,8 @@ static void test_send_from_tx_done_credit(void **state)
 
 /* ---- sending while holding the platform busy-polled ------------------------ */
 
-/* A line no controller uses: its handler holds the interrupt thread. */
+/* A line no controller uses: the gate holding the interrupt thread. */
 #define HOLD_LINE (TCTRL_LINE_BASE + 500)
-
-struct held_irq {
-	struct copro_bus *bus;
-	_Atomic bool entered, open;
-};
-
-static void hold_irq_thread(void *ctx)
-{
-	struct held_irq *h = ctx;
-
-	atomic_store(&h->entered, true);
-	while (!atomic_load(&h->open))
-		copro_sleep_ns(10 * COPRO_NSEC_PER_USEC);
-	copro_bus_irq_set(h->bus, HOLD_LINE, false);
-}
-
-static bool held_entered(void *arg)
-{
-	return atomic_load(&((struct held_irq *)arg)->entered);
-}
 
 /*
  * A thread that holds the platform (copro_mbox_poll_hold) keeps the
@@ -651,17 +632,11 @@ static bool held_entered(void *arg)
 static void test_send_while_holding(void **state)
 {
 	struct tctrl_config cfg = cfg_of("tc", COPRO_MBOX_TXDONE_IRQ);
-	struct held_irq h = { 0 };
-	struct copro_irq *irq;
+	struct test_irq_gate gate;
 	struct fixture f;
 
 	fx_open(&f, state, &cfg, 2);
-	h.bus = f.e->bus;
-	assert_int_equal(copro_irq_request(f.e->p, HOLD_LINE, hold_irq_thread,
-					   &h, "hold", &irq),
-			 0);
-	copro_bus_irq_set(f.e->bus, HOLD_LINE, true);
-	assert_true(test_wait_until(held_entered, &h, TEST_TIMEOUT_NS));
+	test_irq_gate_close(&gate, f.e->p, f.e->bus, HOLD_LINE);
 	copro_mbox_poll_hold(f.chan, true);
 	int ret[9];
 
@@ -670,7 +645,7 @@ static void test_send_while_holding(void **state)
 	ret[8] = copro_mbox_flush(f.chan, TEST_TIMEOUT_NS);
 	copro_mbox_poll_hold(f.chan, false);
 	/* Let the interrupt thread go before any assertion can leave. */
-	atomic_store(&h.open, true);
+	test_irq_gate_open(&gate);
 	for (unsigned i = 0; i < 9; i++)
 		assert_int_equal(ret[i], 0);
 	assert_int_equal(tctrl_hw_count(f.t, CHAN), 8);
@@ -679,7 +654,7 @@ static void test_send_while_holding(void **state)
 
 		assert_int_equal(tmsg_seq(&m), i);
 	}
-	copro_irq_free(irq);
+	test_irq_gate_free(&gate);
 	fx_close(&f);
 }
 

@@ -19,6 +19,7 @@
 #include <copro/rtkit.h>
 
 #include "test_iop.h"
+#include "test_irq_gate.h"
 #include "test_modes.h"
 
 /* Short, so that the timeout tests stay fast; generous for a live peer. */
@@ -432,26 +433,15 @@ static void test_bad_config(void **state)
 
 /* ---- the lifecycle waiter polls (threaded) ------------------------------- */
 
-/* A line of the bus no model drives: its handler holds the interrupt thread. */
+/* A line of the bus no model drives: the gate holding the interrupt thread. */
 #define BLOCK_LINE 4000
 
 struct waiter_bench {
-	struct copro_bus *bus;
-	_Atomic bool entered, open;
+	struct test_irq_gate gate;
 	_Atomic int hello_by; /* 0: not yet; 1: the waiter; 2: another thread */
 };
 
 static _Thread_local bool tl_in_boot;
-
-static void hold_irq_thread(void *ctx)
-{
-	struct waiter_bench *wb = ctx;
-
-	atomic_store(&wb->entered, true);
-	while (!atomic_load(&wb->open))
-		copro_sleep_ns(10 * COPRO_NSEC_PER_USEC);
-	copro_bus_irq_set(wb->bus, BLOCK_LINE, false);
-}
 
 static void wb_trace(void *ctx, bool to_iop, uint8_t ep, uint64_t msg,
 		     uint64_t time_ns)
@@ -466,11 +456,6 @@ static void wb_trace(void *ctx, bool to_iop, uint8_t ep, uint64_t msg,
 					       tl_in_boot ? 1 : 2);
 }
 
-static bool wb_entered(void *arg)
-{
-	return atomic_load(&((struct waiter_bench *)arg)->entered);
-}
-
 static bool wb_hello(void *arg)
 {
 	return atomic_load(&((struct waiter_bench *)arg)->hello_by) != 0;
@@ -482,7 +467,7 @@ static void *wb_opener(void *arg)
 	struct waiter_bench *wb = arg;
 
 	test_wait_until(wb_hello, wb, TEST_TIMEOUT_NS);
-	atomic_store(&wb->open, true);
+	test_irq_gate_open(&wb->gate);
 	return NULL;
 }
 
@@ -500,17 +485,11 @@ static void test_waiter_polls(void **state)
 	struct waiter_bench wb = { 0 };
 	const struct copro_rtkit_config cfg = { .ops = &ops, .ctx = &wb };
 	struct copro_thread th;
-	struct copro_irq *irq;
 	struct test_rtk t;
 
 	open_bench(&t, state, &(struct test_iop_config){ .no_hello = true },
 		   &cfg);
-	wb.bus = t.bus;
-	assert_int_equal(copro_irq_request(t.p, BLOCK_LINE, hold_irq_thread, &wb,
-					   "hold", &irq),
-			 0);
-	copro_bus_irq_set(t.bus, BLOCK_LINE, true);
-	assert_true(test_wait_until(wb_entered, &wb, TEST_TIMEOUT_NS));
+	test_irq_gate_close(&wb.gate, t.p, t.bus, BLOCK_LINE);
 	test_rtk_cpu(&t, true);
 	assert_int_equal(test_iop_send(t.iop, COPRO_RTKIT_EP_MGMT,
 				       RTK_MGMT_TYPE_MAKE(RTK_MGMT_HELLO) |
@@ -523,7 +502,7 @@ static void test_waiter_polls(void **state)
 	copro_thread_join(&th);
 	assert_int_equal(atomic_load(&wb.hello_by), 1);
 	assert_true(copro_rtkit_is_running(t.rtk));
-	copro_irq_free(irq);
+	test_irq_gate_free(&wb.gate);
 	test_rtk_close(&t);
 }
 
