@@ -102,16 +102,18 @@ struct side_lock {
 	struct copro_bias_lock bias;
 };
 
+/* Only the kind of lock the side takes is set up. */
 static int side_lock_init(struct side_lock *l, bool biased)
 {
 	l->biased = biased;
 	copro_spin_init(&l->spin);
-	return copro_bias_lock_init(&l->bias);
+	return biased ? copro_bias_lock_init(&l->bias) : 0;
 }
 
 static void side_lock_destroy(struct side_lock *l)
 {
-	copro_bias_lock_destroy(&l->bias);
+	if (l->biased)
+		copro_bias_lock_destroy(&l->bias);
 }
 
 static void side_lock(struct side_lock *l)
