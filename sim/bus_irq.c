@@ -164,7 +164,8 @@ unsigned copro_bus_irq_dispatch(struct copro_bus *bus, bool *busy,
 			 * left its line asserted (more than it took, or a
 			 * message that came meanwhile) wants another pass;
 			 * one that drained it needs none. A line that rises
-			 * after its look told the dispatcher of its edge.
+			 * after its look has woken the interrupt thread with
+			 * its edge, or waits for a poller's next look.
 			 */
 			if (irq_pending(irq))
 				*again = true;
@@ -195,8 +196,9 @@ static void *irq_thread(void *arg)
 		 * Level semantics: go round again while a line stays
 		 * asserted after its handler, or while a poller runs a
 		 * handler whose line may. A line that rose during the pass
-		 * signalled the event after the prepare above: the wait
-		 * below returns at once.
+		 * signalled the event after the prepare above (the wait
+		 * below returns at once), unless a poller held the platform:
+		 * then its polls and its last look run it.
 		 */
 		copro_bus_irq_dispatch(bus, &busy, &again);
 		if (again)
@@ -256,9 +258,8 @@ static void irq_kick(struct copro_bus *bus)
 	if (!bus->threaded)
 		return;
 	atomic_thread_fence(memory_order_seq_cst);
-	if (atomic_load_explicit(&bus->irq.pollers, memory_order_relaxed))
-		return;
-	copro_event_signal(&bus->irq.ev);
+	if (copro_bus_irq_edges_wake(bus))
+		copro_event_signal(&bus->irq.ev);
 }
 
 /* ---- the model's side ---- */
@@ -314,8 +315,8 @@ bool copro_bus_irq_get(struct copro_bus *bus, unsigned line)
 }
 
 /*
- * What irq_kick would decide, without its fence: the caller has fenced
- * after its change (see the header).
+ * What irq_kick decides after its fence; a model's caller has fenced
+ * after its change itself (see the header).
  */
 bool copro_bus_irq_edges_wake(struct copro_bus *bus)
 {
