@@ -207,7 +207,21 @@ static int rw_all(struct copro_sim_ans2 *m, struct iovec *iov, unsigned niov,
 {
 	while (len) {
 		int cnt = niov > IOV_MAX ? IOV_MAX : (int)niov;
-		ssize_t n = write ? pwritev(m->disk.fd, iov, cnt, (off_t)off)
+		ssize_t n;
+
+		/*
+		 * One segment (a one-page transfer) takes the plain call: the
+		 * kernel's vector path copies the iovec in and costs more
+		 * (perf, copro bench nbd 4 KiB writes: pwritev64 and
+		 * vfs_writev 0.15 us a write above pwrite's).
+		 */
+		if (cnt == 1)
+			n = write ? pwrite(m->disk.fd, iov->iov_base, iov->iov_len,
+					   (off_t)off)
+				  : pread(m->disk.fd, iov->iov_base, iov->iov_len,
+					  (off_t)off);
+		else
+			n = write ? pwritev(m->disk.fd, iov, cnt, (off_t)off)
 				  : preadv(m->disk.fd, iov, cnt, (off_t)off);
 
 		if (n < 0) {

@@ -307,7 +307,6 @@ static int xfer_aligned_ex(struct nbd_io *io, enum copro_nvme_op op,
 	while (done < len && !ret) {
 		unsigned n = 0;
 
-		memset(reqs, 0, sizeof(reqs));
 		while (n < NBD_IO_WINDOW && done < len) {
 			uint64_t chunk = len - done;
 
