@@ -135,8 +135,9 @@ static int measure_boots(const struct opts *o, bool polled,
 	/*
 	 * Warm-up, not counted: on this VM a wake-up of an idle vCPU takes
 	 * about 40 us until the machine has seen some 100 ms of this
-	 * traffic, and 10 us after (docs/performance.md, "The last run"):
-	 * 200 boots from cold measured that, not the handshake.
+	 * traffic, and 10 us after (docs/performance.md, "An earlier
+	 * run: main after the scmi3, bootfast and mboxrtt2 merges"): 200
+	 * boots from cold measured that, not the handshake.
 	 */
 	for (uint64_t until = copro_time_ns() + BOOT_WARMUP_NS;
 	     !ret && copro_time_ns() < until;) {
