@@ -37,7 +37,7 @@ static int parse_report(const char *out, bool write,
 	const char *start = strchr(out, '{');
 	json_t *root, *job, *sec;
 	json_error_t error;
-	double runtime_ms, usr, sys;
+	double runtime_ms, usr, sys, ctx;
 	int ret = 0;
 
 	if (!start)
@@ -57,12 +57,16 @@ static int parse_report(const char *out, bool write,
 	r->lat_us = num(json_object_get(sec, "lat_ns"), "mean") / 1e3;
 	usr = num(job, "usr_cpu");
 	sys = num(job, "sys_cpu");
-	if (r->iops <= 0 || runtime_ms <= 0 || !r->ios || usr < 0 || sys < 0)
+	ctx = num(job, "ctx");
+	if (r->iops <= 0 || runtime_ms <= 0 || !r->ios || usr < 0 || sys < 0 ||
+	    ctx < 0) {
 		ret = -EPROTO;
-	else
+	} else {
 		/* usr_cpu and sys_cpu: percent of one CPU over the runtime. */
 		r->cpu_us_per_io = (usr + sys) / 100.0 * runtime_ms * 1e3 /
 				   (double)r->ios;
+		r->ctx_per_io = ctx / (double)r->ios;
+	}
 	json_decref(root);
 	return ret;
 }

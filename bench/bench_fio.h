@@ -31,6 +31,11 @@ struct bench_fio_result {
 	double lat_us;		/* mean total latency */
 	uint64_t ios;		/* I/Os completed in the measured time */
 	double cpu_us_per_io;	/* fio's own user + system time per I/O */
+	/*
+	 * fio's context switches per I/O: how often its thread found
+	 * nothing to do and slept (a busy client: a few in a hundred).
+	 */
+	double ctx_per_io;
 };
 
 /* Runs one fio job; 0, or a negative errno (and a message on stderr). */

@@ -68,6 +68,13 @@ struct result {
 	double value;		/* IOPS or MiB/s */
 	double lat_us;		/* mean total latency */
 	double cpu_us_per_io;	/* the server's user + system time per I/O */
+	/*
+	 * fio's context switches per I/O. A client that keeps finding
+	 * replies waiting switches a few times in a hundred; one that waits
+	 * for its server sleeps, and each wake-up costs both sides CPU
+	 * (docs/performance.md, "The run of 23:54 UTC").
+	 */
+	double client_ctx_per_io;
 };
 
 struct server {
@@ -90,7 +97,9 @@ void bench_nbd_usage(FILE *out)
 		"fio's nbd engine against `copro serve` beside fio against `nbdkit file`\n"
 		"serving the same backing file: 4 KiB random read and write at queue\n"
 		"depth 1 and 16, 1 MiB sequential read and write; each with the\n"
-		"server's CPU time (user + system) per I/O. Needs fio and nbdkit.\n"
+		"server's CPU time (user + system) per I/O, and fio's context switches\n"
+		"per I/O (how often the client slept waiting for its server). Needs fio\n"
+		"and nbdkit.\n"
 		"\n"
 		"  -t, --seconds N  seconds per fio run (default 5)\n"
 		"  -n, --repeat N   runs per point and server, alternating the two\n"
@@ -231,21 +240,23 @@ static int run_fio(struct bench *b, const struct server *s,
 	r->value = pt->bandwidth ? fr.mib_s : fr.iops;
 	r->lat_us = fr.lat_us;
 	r->cpu_us_per_io = (double)(cpu1 - cpu0) / 1e3 / (double)fr.ios;
+	r->client_ctx_per_io = fr.ctx_per_io;
 	return 0;
 }
 
 /* The median of each figure on its own: one noisy run moves none of them. */
 static struct result median(const struct result *runs, size_t n)
 {
-	double v[MAX_REPEAT], l[MAX_REPEAT], c[MAX_REPEAT];
+	double v[MAX_REPEAT], l[MAX_REPEAT], c[MAX_REPEAT], x[MAX_REPEAT];
 
 	for (size_t i = 0; i < n; i++) {
 		v[i] = runs[i].value;
 		l[i] = runs[i].lat_us;
 		c[i] = runs[i].cpu_us_per_io;
+		x[i] = runs[i].client_ctx_per_io;
 	}
 	return (struct result){ bench_median(v, n), bench_median(l, n),
-				bench_median(c, n) };
+				bench_median(c, n), bench_median(x, n) };
 }
 
 /*
@@ -317,6 +328,9 @@ static void report_table(const struct bench *b, const struct result *cp,
 		       "us");
 		bench_row(stdout, "  server CPU per I/O", cp[i].cpu_us_per_io,
 			  "us", "", fl[i].cpu_us_per_io);
+		printf("  %-34s %12.3f %-7s  %-28s %12.3f\n",
+		       "  fio's context switches per I/O",
+		       cp[i].client_ctx_per_io, "", "", fl[i].client_ctx_per_io);
 	}
 }
 
@@ -347,6 +361,10 @@ static int report_json(const struct bench *b, const struct result *cp,
 		err |= cli_json_num(j, key, cp[i].cpu_us_per_io);
 		snprintf(key, sizeof(key), "%s_file_cpu_us_per_io", pt->key);
 		err |= cli_json_num(j, key, fl[i].cpu_us_per_io);
+		snprintf(key, sizeof(key), "%s_client_ctx_per_io", pt->key);
+		err |= cli_json_num(j, key, cp[i].client_ctx_per_io);
+		snprintf(key, sizeof(key), "%s_file_client_ctx_per_io", pt->key);
+		err |= cli_json_num(j, key, fl[i].client_ctx_per_io);
 		snprintf(key, sizeof(key), "%s_cpu_ratio", pt->key);
 		err |= cli_json_num(j, key, cpu);
 		if (cpu > worst_cpu)
