@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The ANS2 model's namespace: a backing file of 4096-byte LBAs. Data
- * moves with preadv/pwritev straight between the file and the host's
- * DMA memory (the iovecs point into it), so a command costs no copy.
- * A write has completed when pwritev returned; durability is fdatasync,
- * which Flush, FUA and a disabled write cache ask for. Deallocated LBAs
- * are holes punched in the file (or discarded blocks of a block device,
- * which the kernel guarantees read back as zeroes); zeroed LBAs stay
- * allocated.
+ * moves with preadv/pwritev (pread/pwrite for one segment) straight
+ * between the file and the host's DMA memory (the iovecs point into it),
+ * so a command costs no copy. A write has completed when the call
+ * returned; durability is fdatasync, which Flush, FUA and a disabled
+ * write cache ask for. Deallocated LBAs are holes punched in the file (or
+ * discarded blocks of a block device, which the kernel guarantees read
+ * back as zeroes); zeroed LBAs stay allocated.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -21,8 +21,8 @@
  * once; a command nothing makes slow (a read, or a write that needs no
  * fdatasync, on the I/O queue, while no I/O fault is armed) runs in the
  * thread that rang its doorbell instead, unless the configuration says
- * workers_only. Data moves with
- * preadv/pwritev straight between the file and the host's DMA memory. A
+ * workers_only. Data moves with preadv/pwritev (pread/pwrite for one
+ * segment) straight between the file and the host's DMA memory. A
  * write has completed when it is in the file; Flush, FUA and a disabled
  * volatile write cache add fdatasync. While one of the node's power
  * domains is off or its reset asserted, the registers read all ones and
