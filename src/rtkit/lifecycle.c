@@ -46,9 +46,9 @@ static int poll_once(struct copro_rtkit *rtk, struct waiter *w)
  * then crosses two threads (the coprocessor's and this one) with no
  * wake-up: the interrupt thread and the worker stay asleep, and what
  * needs deferred context runs here, a thread that may block. When the
- * coprocessor goes quiet the hold is let go (its last look hands what
- * is still up to the interrupt thread and the worker) and the waiter
- * sleeps until what it waits for changes. 1: look at the state again;
+ * coprocessor goes quiet the hold is let go (its last look delivers
+ * what is queued here and hands a line still up to the interrupt
+ * thread) and the waiter sleeps until what it waits for changes. 1: look at the state again;
  * 0: sleep; < 0: the mailbox failed.
  */
 static int busy_poll(struct copro_rtkit *rtk, struct waiter *w)

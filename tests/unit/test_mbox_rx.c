@@ -18,10 +18,13 @@
 #include <copro/driver/mbox_controller.h>
 #include <copro/error.h>
 
+#include "test_irq_gate.h"
 #include "test_mbox_ctrl.h"
 #include "test_modes.h"
 
 #define CHAN 1
+/* A line no controller uses: the gate holding the interrupt thread. */
+#define HOLD_LINE (TCTRL_LINE_BASE + 500)
 
 struct fixture {
 	struct tenv *e;
@@ -479,6 +482,36 @@ static void test_rx_poll_hold(void **state)
 	fx_close(&f);
 }
 
+/*
+ * Letting go delivers what the last look queued in the releasing thread,
+ * as its polls did, instead of waking the worker for it: with the
+ * interrupt thread held (nobody else dispatches), every message raised
+ * while held has been delivered when copro_mbox_poll_hold returns, and
+ * none was queued for the worker.
+ */
+static void test_rx_poll_hold_release_delivers(void **state)
+{
+	struct copro_mbox_stats st;
+	struct test_irq_gate gate;
+	struct fixture f;
+	unsigned got;
+
+	fx_open(&f, state, false, COPRO_MBOX_RX_DEFERRED, 64);
+	test_irq_gate_close(&gate, f.e->p, f.e->bus, HOLD_LINE);
+	copro_mbox_poll_hold(f.chan, true);
+	inject_seq(f.t, CHAN, 0, 8);
+	copro_mbox_poll_hold(f.chan, false);
+	got = trec_nrx(&f.r);
+	copro_mbox_get_stats(f.chan, &st);
+	/* Let the interrupt thread go before any assertion can leave. */
+	test_irq_gate_open(&gate);
+	assert_int_equal(got, 8);
+	assert_int_equal(st.rx_worker, 0);
+	check_rx_order(&f.r, 8);
+	test_irq_gate_free(&gate);
+	fx_close(&f);
+}
+
 static void test_rx_overflow_enospc(void **state)
 {
 	run_overflow(state, false);
@@ -640,6 +673,8 @@ int main(void)
 		TEST_BOTH(test_rx_early, tenv_setup, tenv_teardown),
 		TEST_BOTH(test_rx_queued, tenv_setup, tenv_teardown),
 		TEST_THREADED(test_rx_poll_hold, tenv_setup, tenv_teardown),
+		TEST_THREADED(test_rx_poll_hold_release_delivers, tenv_setup,
+			      tenv_teardown),
 		TEST_BOTH(test_rx_overflow_enospc, tenv_setup, tenv_teardown),
 		TEST_BOTH(test_rx_overflow_room, tenv_setup, tenv_teardown),
 		TEST_BOTH(test_echo_irq, tenv_setup, tenv_teardown),
