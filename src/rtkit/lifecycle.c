@@ -48,8 +48,8 @@ static int poll_once(struct copro_rtkit *rtk, struct waiter *w)
  * needs deferred context runs here, a thread that may block. When the
  * coprocessor goes quiet the hold is let go (its last look delivers
  * what is queued here and hands a line still up to the interrupt
- * thread) and the waiter sleeps until what it waits for changes. 1: look at the state again;
- * 0: sleep; < 0: the mailbox failed.
+ * thread) and the waiter sleeps until what it waits for changes.
+ * 1: look at the state again; 0: sleep; < 0: the mailbox failed.
  */
 static int busy_poll(struct copro_rtkit *rtk, struct waiter *w)
 {

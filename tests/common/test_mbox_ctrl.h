@@ -48,6 +48,8 @@
 
 /* Interrupt lines the fake controllers use: far above the board's. */
 #define TCTRL_LINE_BASE 3000
+/* A line no test controller uses: for test_irq_gate.h's gate. */
+#define TCTRL_GATE_LINE (TCTRL_LINE_BASE + 500)
 
 /* The tests' message: a sequence number and flags. */
 struct tmsg {

@@ -23,8 +23,6 @@
 #include "test_modes.h"
 
 #define CHAN 1
-/* A line no controller uses: the gate holding the interrupt thread. */
-#define HOLD_LINE (TCTRL_LINE_BASE + 500)
 
 struct fixture {
 	struct tenv *e;
@@ -468,8 +466,9 @@ static void test_rx_poll_hold(void **state)
 	assert_int_equal(st.rx_worker, 3);
 
 	/*
-	 * Raised while held, never polled: letting go hands them over (the
-	 * last look queues them, or the interrupt thread, once woken, does:
+	 * Raised while held, never polled: letting go delivers them (the
+	 * last look queues them and the releasing thread delivers them, or
+	 * the interrupt thread, once woken, queues them for the worker:
 	 * rx_worker then counts those).
 	 */
 	inject_seq(f.t, CHAN, 23, 30);
@@ -497,7 +496,7 @@ static void test_rx_poll_hold_release_delivers(void **state)
 	unsigned got;
 
 	fx_open(&f, state, false, COPRO_MBOX_RX_DEFERRED, 64);
-	test_irq_gate_close(&gate, f.e->p, f.e->bus, HOLD_LINE);
+	test_irq_gate_close(&gate, f.e->p, f.e->bus, TCTRL_GATE_LINE);
 	copro_mbox_poll_hold(f.chan, true);
 	inject_seq(f.t, CHAN, 0, 8);
 	copro_mbox_poll_hold(f.chan, false);

@@ -619,9 +619,6 @@ static void test_send_from_tx_done_credit(void **state)
 
 /* ---- sending while holding the platform busy-polled ------------------------ */
 
-/* A line no controller uses: the gate holding the interrupt thread. */
-#define HOLD_LINE (TCTRL_LINE_BASE + 500)
-
 /*
  * A thread that holds the platform (copro_mbox_poll_hold) keeps the
  * interrupt thread from being woken, so when its send must wait for room
@@ -636,7 +633,7 @@ static void test_send_while_holding(void **state)
 	struct fixture f;
 
 	fx_open(&f, state, &cfg, 2);
-	test_irq_gate_close(&gate, f.e->p, f.e->bus, HOLD_LINE);
+	test_irq_gate_close(&gate, f.e->p, f.e->bus, TCTRL_GATE_LINE);
 	copro_mbox_poll_hold(f.chan, true);
 	int ret[9];
 
