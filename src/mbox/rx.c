@@ -458,7 +458,7 @@ void copro_mbox_poll_hold(struct copro_mbox_chan *chan, bool on)
 	 * The platform's last look may queue messages: still counted, we
 	 * deliver them ourselves, as our polls did. This thread may block,
 	 * as the worker may, and waking the worker instead cost the
-	 * releasing thread 23-27 us on average where it had to (copro bench
+	 * releasing thread 23-28 us on average where it had to (copro bench
 	 * boot: a wake-up of an idle vCPU on this VM, docs/performance.md).
 	 * What comes after we stop counting ourselves is the worker's.
 	 */
