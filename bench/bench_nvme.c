@@ -53,6 +53,7 @@ struct opts {
 	uint64_t repeat;	/* runs per figure and side; medians reported */
 	bool json, force;
 	bool quick;		/* one workload: 4 KiB random read, QD1 */
+	const char *only;	/* --only KEY: that workload alone */
 	/* A file of the user's, without --force: only reads touch it. */
 	bool read_only;
 };
@@ -77,6 +78,9 @@ void bench_nvme_usage(FILE *out)
 		"                     turns to go first; the medians are reported\n"
 		"                     (default 3, with --quick 1)\n"
 		"      --quick        one workload only (4 KiB random read, QD1)\n"
+		"      --only KEY     one workload only, by its JSON key: qd1_read_psync,\n"
+		"                     qd32_read_uring, qd1_write_psync,\n"
+		"                     qd32_write_uring or seqread_psync\n"
 		"      --json         print one JSON object instead of the table\n"
 		"  -h, --help         show this help and exit\n");
 }
@@ -336,6 +340,14 @@ static int prepare_disk(const char *path)
 	return bench_fill_file(path, DISK_SIZE);
 }
 
+static const struct workload *find_workload(const char *key)
+{
+	for (size_t i = 0; i < NWORK; i++)
+		if (!strcmp(workloads[i].key, key))
+			return &workloads[i];
+	return NULL;
+}
+
 static int parse(int argc, char **argv, struct opts *o)
 {
 	static const struct option lopts[] = {
@@ -345,6 +357,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "repeat", required_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "quick", no_argument, NULL, 'q' },
+		{ "only", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -373,6 +386,7 @@ static int parse(int argc, char **argv, struct opts *o)
 			break;
 		case 'j': o->json = true; break;
 		case 'q': o->quick = true; break;
+		case 'o': o->only = optarg; break;
 		case 'h': bench_nvme_usage(stdout); return -1;
 		default: return cli_usage_error("bench nvme", "invalid option");
 		}
@@ -384,6 +398,11 @@ static int parse(int argc, char **argv, struct opts *o)
 		return cli_usage_error("bench nvme", "--seconds must be 1 to 3600");
 	if (o->force && !o->disk)
 		return cli_usage_error("bench nvme", "--force needs --disk FILE");
+	if (o->only && o->quick)
+		return cli_usage_error("bench nvme", "--only and --quick exclude each other");
+	if (o->only && !find_workload(o->only))
+		return cli_usage_error("bench nvme", "unknown workload '%s' for --only",
+				       o->only);
 	if (!o->repeat)
 		o->repeat = o->quick ? 1 : 3;
 	return 0;
@@ -411,7 +430,7 @@ static void baseline_text(const struct opts *o, char *buf, size_t len)
 }
 
 static int report(const struct opts *o, const struct result *res,
-		  unsigned nwork)
+		  unsigned first, unsigned nwork)
 {
 	char base[1024];
 
@@ -420,7 +439,7 @@ static int report(const struct opts *o, const struct result *res,
 		json_t *j = json_object();
 		int err = 0;
 
-		for (unsigned i = 0; i < nwork; i++) {
+		for (unsigned i = first; i < first + nwork; i++) {
 			char key[64];
 			const struct workload *w = &workloads[i];
 
@@ -445,7 +464,7 @@ static int report(const struct opts *o, const struct result *res,
 	       "baseline: %s\n",
 	       (unsigned long long)o->seconds, (unsigned long long)o->repeat,
 	       base);
-	for (unsigned i = 0; i < nwork; i++) {
+	for (unsigned i = first; i < first + nwork; i++) {
 		char fio[64];
 
 		snprintf(fio, sizeof(fio), "fio %s", workloads[i].engine);
@@ -473,7 +492,7 @@ int bench_nvme_main(int argc, char **argv)
 	uint8_t *buf = NULL;
 	size_t buflen = MAX_QD * 1024 * 1024;
 	struct opts o;
-	unsigned nwork;
+	unsigned first = 0, nwork;
 	int rc;
 
 	rc = parse(argc, argv, &o);
@@ -481,7 +500,9 @@ int bench_nvme_main(int argc, char **argv)
 		return rc < 0 ? 0 : rc;
 	bool scratch = false;
 
-	nwork = o.quick ? 1 : NWORK;
+	nwork = o.quick || o.only ? 1 : NWORK;
+	if (o.only)
+		first = (unsigned)(find_workload(o.only) - workloads);
 	if (!o.disk) {
 		int fd = mkstemp(tmp);
 
@@ -530,7 +551,7 @@ int bench_nvme_main(int argc, char **argv)
 		buf = aligned_alloc(4096, buflen);
 		rc = buf ? copro_nvme_register_buffer(nvme, buf, buflen) : -ENOMEM;
 	}
-	for (unsigned i = 0; i < nwork && !rc; i++) {
+	for (unsigned i = first; i < first + nwork && !rc; i++) {
 		const struct workload *w = &workloads[i];
 
 		if (o.read_only && w->op != COPRO_NVME_READ) {
@@ -558,5 +579,5 @@ int bench_nvme_main(int argc, char **argv)
 			copro_strerror(rc));
 		return CLI_EXIT_FAILURE;
 	}
-	return report(&o, res, nwork);
+	return report(&o, res, first, nwork);
 }

@@ -157,7 +157,7 @@ void ans2_tcb_inval(struct copro_sim_ans2 *m, uint32_t val)
 		return;
 	}
 	atomic_store_explicit(&t->tcb_loaded, false, memory_order_release);
-	atomic_store(&m->tcb_stat, 0);
+	atomic_store_explicit(&m->tcb_stat, 0, memory_order_release);
 	ans2_count(&m->st.tcb_invalidations, 1);
 }
 

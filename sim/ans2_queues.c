@@ -103,14 +103,19 @@ static int cq_write(struct copro_sim_ans2 *m, struct ans2_cq *cq,
 				(void **)&slot);
 	if (ret < 0)
 		return ret;
+	/* Looked at before it is cleared: an exchange on every completion
+	 * would cost an atomic write for a fault seldom armed. */
 	lost = ans2_fault_take(m, COPRO_SIM_ANS2_FAULT_LOST_IRQ) ||
-	       atomic_exchange(&m->race_lost, false);
+	       (atomic_load_explicit(&m->race_lost, memory_order_relaxed) &&
+		atomic_exchange(&m->race_lost, false));
 	if (lost) {
 		ans2_count(&m->st.lost_irqs, 1);
 		copro_dev_dbg(&m->ld, "completion of CID %u: interrupt lost",
 			      cqe->cid);
 	}
-	atomic_store(&cq->busy, true);
+	/* Ordered before the entry by the release store of its status. */
+	if (!atomic_load_explicit(&cq->busy, memory_order_relaxed))
+		atomic_store_explicit(&cq->busy, true, memory_order_release);
 	memcpy(slot, cqe, offsetof(struct nvme_cqe, status));
 	__atomic_store_n(&slot->status,
 			 (uint16_t)((cqe->status & ~NVME_CQE_PHASE) | cq->phase),
@@ -169,7 +174,9 @@ void ans2_complete(struct copro_sim_ans2 *m, const struct ans2_cmd *c)
 		copro_mutex_unlock(&cq->lock);
 		return;
 	}
-	atomic_store(&t->state, TAG_FREE);
+	/* The host may reuse the tag once it sees the entry, whose status
+	 * is stored with release order after this. */
+	atomic_store_explicit(&t->state, TAG_FREE, memory_order_release);
 	/*
 	 * FAULT_CRASH counts completions posted. The controller stops before
 	 * the host can see the last one: otherwise another worker could
@@ -273,7 +280,8 @@ void ans2_cq_doorbell(struct copro_sim_ans2 *m, unsigned q, uint32_t val)
 			break;
 		}
 	}
-	atomic_store(&cq->busy, cq->acked != cq->posted);
+	atomic_store_explicit(&cq->busy, cq->acked != cq->posted,
+			      memory_order_release);
 	ans2_cq_set_level(m, cq);
 	posted_waiting = nwait_before != cq->nwait;
 	copro_mutex_unlock(&cq->lock);

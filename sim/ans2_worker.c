@@ -91,7 +91,7 @@ static void run_tag(struct copro_sim_ans2 *m, struct ans2_worker *w,
 		atomic_store(&t->state, TAG_FREE);
 		return;
 	}
-	atomic_store(&t->state, TAG_RUNNING);
+	atomic_store_explicit(&t->state, TAG_RUNNING, memory_order_release);
 	if (ans2_fault_take(m, COPRO_SIM_ANS2_FAULT_STUCK)) {
 		atomic_store(&t->state, TAG_STUCK);
 		ans2_count(&m->st.stuck, 1);

@@ -32,6 +32,18 @@ static void wait_a_little(struct copro_nvme *nvme, struct copro_event *ev,
 	copro_event_wait(ev, key, left, COPRO_SPIN_DEFAULT_NS);
 }
 
+/*
+ * A submission's deadline for getting a tag and bounce memory, read from
+ * the clock only if it has to wait (*at 0: not read yet): a clock read
+ * costs about as much as the rest of a submission's bookkeeping.
+ */
+static uint64_t submit_deadline(struct copro_nvme *nvme, uint64_t *at)
+{
+	if (!*at)
+		*at = copro_deadline(copro_nvme_timeout(nvme));
+	return *at;
+}
+
 /* Refusals that do not depend on the request. */
 static int submit_state_errno(struct copro_nvme *nvme)
 {
@@ -49,7 +61,7 @@ static int submit_state_errno(struct copro_nvme *nvme)
 	}
 }
 
-static int get_tag(struct copro_nvme *nvme, uint64_t deadline)
+static int get_tag(struct copro_nvme *nvme, uint64_t *deadline)
 {
 	for (;;) {
 		uint32_t key = copro_event_prepare(&nvme->tag_ev);
@@ -60,7 +72,7 @@ static int get_tag(struct copro_nvme *nvme, uint64_t deadline)
 		rc = submit_state_errno(nvme);
 		if (rc)
 			return rc;
-		if (!copro_deadline_left(deadline)) {
+		if (!copro_deadline_left(submit_deadline(nvme, deadline))) {
 			copro_dev_err(&nvme->ld,
 				      "no I/O tag came free within %lld ms (all %u taken)",
 				      (long long)(copro_nvme_timeout(nvme) /
@@ -68,7 +80,7 @@ static int get_tag(struct copro_nvme *nvme, uint64_t deadline)
 				      nvme->hw->ntags - nvme->io_tag0);
 			return -ETIMEDOUT;
 		}
-		wait_a_little(nvme, &nvme->tag_ev, key, deadline);
+		wait_a_little(nvme, &nvme->tag_ev, key, *deadline);
 	}
 }
 
@@ -80,7 +92,7 @@ static void *chunk_cpu(struct copro_nvme *nvme, unsigned c)
 }
 
 static int chunks_get(struct copro_nvme *nvme, struct nvme_tag *t,
-		      unsigned tag, unsigned n, uint64_t deadline)
+		      unsigned tag, unsigned n, uint64_t *deadline)
 {
 	t->chunk[0] = (uint16_t)(tag - nvme->io_tag0);
 	t->nchunks = 1;
@@ -104,13 +116,13 @@ static int chunks_get(struct copro_nvme *nvme, struct nvme_tag *t,
 		rc = submit_state_errno(nvme);
 		if (rc)
 			return rc;
-		if (!copro_deadline_left(deadline)) {
+		if (!copro_deadline_left(submit_deadline(nvme, deadline))) {
 			copro_dev_err(&nvme->ld,
 				      "no bounce memory for a %u KiB transfer came free in time",
 				      n * (NVME_CHUNK_SIZE / 1024));
 			return -ETIMEDOUT;
 		}
-		wait_a_little(nvme, &nvme->pool_ev, key, deadline);
+		wait_a_little(nvme, &nvme->pool_ev, key, *deadline);
 	}
 	return 0;
 }
@@ -271,7 +283,7 @@ static int check_req(struct copro_nvme *nvme, const struct copro_nvme_req *r)
 
 /* Fills the slot's SQE and data for `req`. */
 static int prepare(struct copro_nvme *nvme, unsigned tag,
-		   struct copro_nvme_req *req, uint64_t deadline)
+		   struct copro_nvme_req *req, uint64_t *deadline)
 {
 	struct nvme_tag *t = &nvme->tags[tag];
 	struct nvme_sqe *sqe = &t->sqe;
@@ -378,7 +390,7 @@ static int issue(struct copro_nvme *nvme, unsigned tag)
 
 int copro_nvme_submit(struct copro_nvme *nvme, struct copro_nvme_req *req)
 {
-	uint64_t deadline = copro_deadline(copro_nvme_timeout(nvme));
+	uint64_t deadline = 0; /* submit_deadline */
 	int rc, tag;
 
 	rc = check_req(nvme, req);
@@ -386,13 +398,13 @@ int copro_nvme_submit(struct copro_nvme *nvme, struct copro_nvme_req *req)
 		rc = submit_state_errno(nvme);
 	if (rc)
 		return rc;
-	tag = get_tag(nvme, deadline);
+	tag = get_tag(nvme, &deadline);
 	if (tag < 0)
 		return tag;
 	nvme->tags[tag].req = req;
 	req->attempts_ = 0;
 	req->deadline_ = 0;
-	rc = prepare(nvme, (unsigned)tag, req, deadline);
+	rc = prepare(nvme, (unsigned)tag, req, &deadline);
 	if (rc) {
 		copro_nvme_chunks_put(nvme, &nvme->tags[tag]);
 		copro_nvme_tag_put(nvme, (unsigned)tag);

@@ -190,7 +190,10 @@ int copro_nvme_tag_get(struct copro_nvme *nvme)
 		if (atomic_compare_exchange_weak(&nvme->io_free, &free,
 						 free & ~(1ull << t))) {
 			atomic_fetch_add(&nvme->inflight, 1);
-			atomic_store(&nvme->tags[t].state, TAG_ALLOC);
+			/* Release: the CAS above already ordered us (an xchg, a
+			 * seq_cst store, costs as much again per command). */
+			atomic_store_explicit(&nvme->tags[t].state, TAG_ALLOC,
+					      memory_order_release);
 			return (int)t;
 		}
 	}
@@ -202,7 +205,8 @@ void copro_nvme_tag_put(struct copro_nvme *nvme, unsigned tag)
 	struct nvme_tag *t = &nvme->tags[tag];
 
 	t->req = NULL;
-	atomic_store(&t->state, TAG_FREE);
+	/* Published by the fetch_or, which the next owner's CAS acquires. */
+	atomic_store_explicit(&t->state, TAG_FREE, memory_order_release);
 	atomic_fetch_or(&nvme->io_free, 1ull << tag);
 	atomic_fetch_sub(&nvme->inflight, 1);
 	copro_event_signal(&nvme->tag_ev);
@@ -226,9 +230,15 @@ static uint32_t ring_prepare(struct copro_nvme *nvme, unsigned tag)
 	struct nvme_queue *q = tag_queue(nvme, tag);
 
 	copro_nvme_cq_issue(&q->cur, tag);
-	atomic_store(&t->deadline,
-		     copro_time_ns() + (uint64_t)copro_nvme_timeout(nvme));
-	atomic_store(&t->state, TAG_INFLIGHT);
+	/*
+	 * Release stores, deadline first: whoever sees INFLIGHT (the
+	 * watchdog, with an acquire load) sees this deadline. Nothing here
+	 * needs a store ordered before a later load.
+	 */
+	atomic_store_explicit(&t->deadline,
+			      copro_time_ns() + (uint64_t)copro_nvme_timeout(nvme),
+			      memory_order_release);
+	atomic_store_explicit(&t->state, TAG_INFLIGHT, memory_order_release);
 	return nvme->hw->submit(nvme, q, tag, &t->sqe);
 }
 
