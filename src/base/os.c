@@ -36,6 +36,14 @@ uint64_t copro_time_ns(void)
 	return (uint64_t)ts.tv_sec * COPRO_NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
 }
 
+uint64_t copro_time_coarse_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * COPRO_NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
 static struct timespec ns_to_timespec(uint64_t ns)
 {
 	struct timespec ts = {

@@ -30,6 +30,15 @@ extern "C" {
 
 /* CLOCK_MONOTONIC in nanoseconds. */
 uint64_t copro_time_ns(void);
+/*
+ * CLOCK_MONOTONIC_COARSE in nanoseconds: the same clock as of its last
+ * tick, never ahead of copro_time_ns() and behind it by at most
+ * COPRO_TIME_COARSE_SLACK_NS, for a quarter of the cost (about 6 ns
+ * against 23 here). For deadlines that may be late by that much: add
+ * the slack, and one is never early.
+ */
+uint64_t copro_time_coarse_ns(void);
+#define COPRO_TIME_COARSE_SLACK_NS (10 * COPRO_NSEC_PER_MSEC)
 /* Sleeps at least ns nanoseconds. */
 void copro_sleep_ns(uint64_t ns);
 /* A pause instruction for spin loops. */
