@@ -412,14 +412,20 @@ void copro_sim_ans2_get_stats(const struct copro_sim_ans2 *m,
 	struct copro_sim_ans2 *mm = (struct copro_sim_ans2 *)m;
 
 	memset(out, 0, sizeof(*out));
-	out->commands = atomic_load(&mm->st.commands);
+	for (unsigned i = 0; i < ANS2_WORKERS + ANS2_INLINE_SLOTS; i++) {
+		const struct ans2_wstats *w = i < ANS2_WORKERS
+			? &mm->wk[i].st : &mm->inl[i - ANS2_WORKERS].st;
+
+		out->commands += atomic_load(&w->commands);
+		out->inline_commands += atomic_load(&w->inline_commands);
+		out->reads += atomic_load(&w->reads);
+		out->writes += atomic_load(&w->writes);
+		out->bytes_read += atomic_load(&w->bytes_read);
+		out->bytes_written += atomic_load(&w->bytes_written);
+	}
 	out->errors = atomic_load(&mm->st.errors);
-	out->reads = atomic_load(&mm->st.reads);
-	out->writes = atomic_load(&mm->st.writes);
 	out->flushes = atomic_load(&mm->st.flushes);
 	out->fdatasyncs = atomic_load(&mm->st.fdatasyncs);
-	out->bytes_read = atomic_load(&mm->st.bytes_read);
-	out->bytes_written = atomic_load(&mm->st.bytes_written);
 	out->deallocates = atomic_load(&mm->st.deallocates);
 	out->write_zeroes = atomic_load(&mm->st.write_zeroes);
 	out->lbas_deallocated = atomic_load(&mm->st.lbas_deallocated);
@@ -433,7 +439,6 @@ void copro_sim_ans2_get_stats(const struct copro_sim_ans2 *m,
 	out->bad_accesses = atomic_load(&mm->st.bad_accesses);
 	out->doorbells_ignored = atomic_load(&mm->st.doorbells_ignored);
 	out->app_messages = atomic_load(&mm->st.app_messages);
-	out->inline_commands = atomic_load(&mm->st.inline_commands);
 	out->cid_conflicts = atomic_load(&mm->st.cid_conflicts);
 	out->inflight_max_admin = atomic_load(&mm->st.inflight_max[ANS2_QA]);
 	out->inflight_max_io = atomic_load(&mm->st.inflight_max[ANS2_QIO]);

@@ -377,11 +377,11 @@ static int issue(struct copro_nvme *nvme, unsigned tag)
 	int rc;
 
 	/* Counted first: the completion may be reaped before we return. */
-	nvme_stat_add(&nvme->st.submitted, 1);
+	nvme_tag_stat_add(&nvme->tags[tag].n_submitted, 1);
 	rc = copro_nvme_issue(nvme, tag, false);
 	if (rc) {
-		atomic_fetch_sub_explicit(&nvme->st.submitted, 1,
-					  memory_order_relaxed);
+		/* Refused: still ours, and no completion will come. */
+		nvme_tag_stat_add(&nvme->tags[tag].n_submitted, -1);
 		copro_nvme_chunks_put(nvme, &nvme->tags[tag]);
 		copro_nvme_tag_put(nvme, tag);
 	}

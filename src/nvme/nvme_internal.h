@@ -144,6 +144,13 @@ struct nvme_tag {
 	/* Result for the admin waiter. */
 	uint32_t result;
 	int status;
+	/*
+	 * The I/O stats' submitted and completed, counted per tag by whoever
+	 * holds it (the submitter, then the thread that claimed its
+	 * completion): one writer at a time, handed on through the tag's
+	 * atomics, so a load and a store instead of a locked add.
+	 */
+	_Atomic uint64_t n_submitted, n_completed;
 };
 
 struct nvme_queue {
@@ -240,7 +247,7 @@ struct copro_nvme {
 	struct copro_event watch_ev;
 
 	struct {
-		_Atomic uint64_t submitted, completed, errors, timeouts,
+		_Atomic uint64_t errors, timeouts,
 			repolled, resets, retried, failed, bounced_bytes,
 			zero_copy_bytes;
 	} st;
@@ -249,6 +256,15 @@ struct copro_nvme {
 static inline void nvme_stat_add(_Atomic uint64_t *c, uint64_t n)
 {
 	atomic_fetch_add_explicit(c, n, memory_order_relaxed);
+}
+
+/* A tag's own counter (n_submitted, n_completed): its holder writes it. */
+static inline void nvme_tag_stat_add(_Atomic uint64_t *c, int64_t n)
+{
+	atomic_store_explicit(c,
+			      atomic_load_explicit(c, memory_order_relaxed) +
+				      (uint64_t)n,
+			      memory_order_relaxed);
 }
 
 static inline enum nvme_state nvme_state(const struct copro_nvme *nvme)

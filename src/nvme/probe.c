@@ -347,8 +347,11 @@ void copro_nvme_get_stats(const struct copro_nvme *nvme,
 {
 	struct copro_nvme *n = (struct copro_nvme *)nvme;
 
-	out->submitted = atomic_load(&n->st.submitted);
-	out->completed = atomic_load(&n->st.completed);
+	out->submitted = out->completed = 0;
+	for (unsigned t = 0; t < ANS2_MAX_TAGS; t++) {
+		out->submitted += atomic_load(&n->tags[t].n_submitted);
+		out->completed += atomic_load(&n->tags[t].n_completed);
+	}
 	out->errors = atomic_load(&n->st.errors);
 	out->timeouts = atomic_load(&n->st.timeouts);
 	out->repolled = atomic_load(&n->st.repolled);
