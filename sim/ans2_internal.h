@@ -117,7 +117,12 @@ struct ans2_sq {
 };
 
 struct ans2_cq {
-	struct copro_mutex lock;
+	/*
+	 * A spin lock: held for an entry's stores and the line's level (the
+	 * interrupt kick at most), taken twice a command; a mutex's second
+	 * locked instruction and call cost more than the section.
+	 */
+	struct copro_spinlock lock;
 	unsigned depth;		/* 0: no queue */
 	uint64_t base;
 	bool ien;

@@ -278,7 +278,7 @@ static int init_locks(struct copro_sim_ans2 *m)
 {
 	struct copro_mutex *locks[] = {
 		&m->ctl_lock, &m->lock, &m->vendor_lock,
-		&m->cq[0].lock, &m->cq[1].lock, &m->sq[0].lock, &m->sq[1].lock,
+		&m->sq[0].lock, &m->sq[1].lock,
 	};
 	size_t n = sizeof(locks) / sizeof(locks[0]);
 
@@ -291,6 +291,8 @@ static int init_locks(struct copro_sim_ans2 *m)
 			return ret;
 		}
 	}
+	copro_spin_init(&m->cq[0].lock);
+	copro_spin_init(&m->cq[1].lock);
 	copro_event_init(&m->idle_ev);
 	return 0;
 }
@@ -299,8 +301,6 @@ static void fini_locks(struct copro_sim_ans2 *m)
 {
 	copro_mutex_destroy(&m->sq[1].lock);
 	copro_mutex_destroy(&m->sq[0].lock);
-	copro_mutex_destroy(&m->cq[1].lock);
-	copro_mutex_destroy(&m->cq[0].lock);
 	copro_mutex_destroy(&m->vendor_lock);
 	copro_mutex_destroy(&m->lock);
 	copro_mutex_destroy(&m->ctl_lock);

@@ -72,9 +72,9 @@ const char *ans2_admin_setup(struct copro_sim_ans2 *m)
 		sq_ring_init(m, ANS2_QA, sizeof(struct nvme_sqe));
 	atomic_store(&m->sq[ANS2_QA].base, m->asq);
 	atomic_store_explicit(&m->sq[ANS2_QA].depth, sqs, memory_order_release);
-	copro_mutex_lock(&cq->lock);
+	copro_spin_lock(&cq->lock);
 	cq_init(cq, m->acq, cqs, true);
-	copro_mutex_unlock(&cq->lock);
+	copro_spin_unlock(&cq->lock);
 	return NULL;
 }
 
@@ -121,7 +121,7 @@ uint16_t ans2_create_cq(struct copro_sim_ans2 *m, const struct ans2_cmd *c)
 	uint16_t st;
 
 	copro_mutex_lock(&m->lock);
-	copro_mutex_lock(&cq->lock);
+	copro_spin_lock(&cq->lock);
 	if (cq->depth && NVME_QUEUE_QID(c->sqe.cdw10) == 1) {
 		copro_dev_warn(&m->ld, "Create I/O CQ: queue 1 exists");
 		st = ANS2_ERR(NVME_SCT_CMD_SPECIFIC, NVME_SC_QID_INVALID);
@@ -137,7 +137,7 @@ uint16_t ans2_create_cq(struct copro_sim_ans2 *m, const struct ans2_cmd *c)
 	if (!st)
 		cq_init(cq, c->sqe.prp1, depth,
 			c->sqe.cdw11 & NVME_CQ_IRQ_ENABLED);
-	copro_mutex_unlock(&cq->lock);
+	copro_spin_unlock(&cq->lock);
 	copro_mutex_unlock(&m->lock);
 	return st;
 }
@@ -227,7 +227,7 @@ uint16_t ans2_delete_cq(struct copro_sim_ans2 *m, const struct ans2_cmd *c)
 	uint16_t st = 0;
 
 	copro_mutex_lock(&m->lock);
-	copro_mutex_lock(&cq->lock);
+	copro_spin_lock(&cq->lock);
 	if (qid != 1 || !cq->depth) {
 		copro_dev_warn(&m->ld, "Delete I/O CQ: no queue %" PRIu32, qid);
 		st = ANS2_ERR(NVME_SCT_CMD_SPECIFIC, NVME_SC_QID_INVALID);
@@ -244,7 +244,7 @@ uint16_t ans2_delete_cq(struct copro_sim_ans2 *m, const struct ans2_cmd *c)
 		cq->depth = 0;
 		ans2_cq_set_level(m, cq);
 	}
-	copro_mutex_unlock(&cq->lock);
+	copro_spin_unlock(&cq->lock);
 	copro_mutex_unlock(&m->lock);
 	return st;
 }
@@ -263,13 +263,13 @@ void ans2_queues_reset(struct copro_sim_ans2 *m)
 		atomic_store(&m->sq[q].depth, 0);
 		if (!m->gen->linear)
 			ans2_ring_reset(m, q);
-		copro_mutex_lock(&cq->lock);
+		copro_spin_lock(&cq->lock);
 		cq->depth = 0;
 		cq->nwait = 0;
 		cq->nuwait = 0;
 		atomic_store(&cq->level, false);
 		atomic_store(&cq->busy, false);
-		copro_mutex_unlock(&cq->lock);
+		copro_spin_unlock(&cq->lock);
 	}
 	atomic_store(&m->race_lost, false);
 	ans2_irq_update(m);

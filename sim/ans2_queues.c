@@ -161,9 +161,9 @@ void ans2_complete(struct copro_sim_ans2 *m, const struct ans2_cmd *c)
 
 	if (c->status)
 		ans2_count(&m->st.errors, 1);
-	copro_mutex_lock(&cq->lock);
+	copro_spin_lock(&cq->lock);
 	if (atomic_load(&m->epoch) != c->epoch || !cq->depth) {
-		copro_mutex_unlock(&cq->lock);
+		copro_spin_unlock(&cq->lock);
 		atomic_store(&t->state, TAG_FREE);
 		return;
 	}
@@ -171,7 +171,7 @@ void ans2_complete(struct copro_sim_ans2 *m, const struct ans2_cmd *c)
 		t->cqe = cqe;
 		atomic_store(&t->state, TAG_CQ_WAIT);
 		cq->wait[cq->nwait++] = (uint8_t)c->tag;
-		copro_mutex_unlock(&cq->lock);
+		copro_spin_unlock(&cq->lock);
 		return;
 	}
 	/* The host may reuse the tag once it sees the entry, whose status
@@ -191,7 +191,7 @@ void ans2_complete(struct copro_sim_ans2 *m, const struct ans2_cmd *c)
 	if (cq_write(m, cq, &cqe) < 0)
 		cq_fault(m, q);
 	ans2_cq_set_level(m, cq);
-	copro_mutex_unlock(&cq->lock);
+	copro_spin_unlock(&cq->lock);
 	if (crash)
 		ans2_crash_now(m);
 	else if (!m->gen->linear)
@@ -207,7 +207,7 @@ void ans2_complete_untagged(struct copro_sim_ans2 *m, unsigned q,
 				.status = status };
 
 	ans2_count(&m->st.errors, 1);
-	copro_mutex_lock(&cq->lock);
+	copro_spin_lock(&cq->lock);
 	if (!cq->depth) {
 		copro_dev_warn(&m->ld,
 			       "no %s CQ for the completion of CID %u",
@@ -225,7 +225,7 @@ void ans2_complete_untagged(struct copro_sim_ans2 *m, unsigned q,
 		cq_fault(m, q);
 	}
 	ans2_cq_set_level(m, cq);
-	copro_mutex_unlock(&cq->lock);
+	copro_spin_unlock(&cq->lock);
 }
 
 void ans2_cq_doorbell(struct copro_sim_ans2 *m, unsigned q, uint32_t val)
@@ -234,9 +234,9 @@ void ans2_cq_doorbell(struct copro_sim_ans2 *m, unsigned q, uint32_t val)
 	unsigned adv, outstanding, nwait_before;
 	bool posted_waiting;
 
-	copro_mutex_lock(&cq->lock);
+	copro_spin_lock(&cq->lock);
 	if (!cq->depth) {
-		copro_mutex_unlock(&cq->lock);
+		copro_spin_unlock(&cq->lock);
 		copro_dev_warn(&m->ld,
 			       "%s CQ head doorbell 0x%" PRIx32
 			       " while the queue does not exist",
@@ -251,7 +251,7 @@ void ans2_cq_doorbell(struct copro_sim_ans2 *m, unsigned q, uint32_t val)
 			       "%s CQ head doorbell %" PRIu32
 			       " invalid: head %u, tail %u, %u entries",
 			       qname[q], val, cq->head, cq->tail, cq->depth);
-		copro_mutex_unlock(&cq->lock);
+		copro_spin_unlock(&cq->lock);
 		ans2_count(&m->st.doorbells_ignored, 1);
 		return;
 	}
@@ -284,7 +284,7 @@ void ans2_cq_doorbell(struct copro_sim_ans2 *m, unsigned q, uint32_t val)
 			      memory_order_release);
 	ans2_cq_set_level(m, cq);
 	posted_waiting = nwait_before != cq->nwait;
-	copro_mutex_unlock(&cq->lock);
+	copro_spin_unlock(&cq->lock);
 	/* Completions that waited for room freed their slots. */
 	if (posted_waiting && !m->gen->linear)
 		ans2_ring_refill(m, q);

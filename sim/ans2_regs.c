@@ -109,9 +109,9 @@ static void disable(struct copro_sim_ans2 *m)
 	struct ans2_cq *cq = &m->cq[ANS2_QIO];
 	bool ioq;
 
-	copro_mutex_lock(&cq->lock);
+	copro_spin_lock(&cq->lock);
 	ioq = cq->depth || atomic_load(&m->sq[ANS2_QIO].depth);
-	copro_mutex_unlock(&cq->lock);
+	copro_spin_unlock(&cq->lock);
 	if (ioq)
 		ans2_count(&m->st.disabled_with_ioq, 1);
 	ans2_stop(m);
