@@ -7,11 +7,12 @@
  *   reg_lock    the zero-copy registry (read-mostly)
  *   pool_lock   the shared bounce chunks
  *   cq_lock     completion processing and the device state; with
- *     db_lock   (a reader-writer lock) exclusive for both, as every
- *               doorbell write holds it shared (the lost-interrupt
- *               quirk: no doorbell while completions are processed).
- *               A submitter takes db_lock shared before it lets go of
- *               cq_lock and rings after: doorbells do not exclude each
+ *     db_gate   (a reader-writer gate on one word, queue.c) exclusive
+ *               for both, as every doorbell write holds it shared (the
+ *               lost-interrupt quirk: no doorbell while completions are
+ *               processed). A submitter takes db_gate shared before it
+ *               lets go of cq_lock and rings after: doorbells do not
+ *               exclude each
  *               other (a controller model answering inside the write
  *               takes a while), only completion processing and state
  *               changes (which wait for the doorbells in progress).
@@ -203,7 +204,7 @@ struct copro_nvme {
 
 	struct copro_mutex reset_lock;
 	struct copro_mutex cq_lock;
-	struct copro_rwlock db_lock;
+	_Atomic uint32_t db_gate;	/* queue.c: DB_EXCL, DB_WANT, a count */
 	_Atomic int state;	/* enum nvme_state; written under cq_lock */
 	int fail_status;	/* what FAILED requests get */
 
@@ -276,7 +277,7 @@ const char *copro_nvme_state_name(enum nvme_state s);
 
 /* ---- queues, tags, completion (queue.c) ------------------------------ */
 
-/* cq_lock with db_lock exclusive: no doorbell is being written. */
+/* cq_lock with db_gate exclusive: no doorbell is being written. */
 void copro_nvme_cq_lock(struct copro_nvme *nvme);
 void copro_nvme_cq_unlock(struct copro_nvme *nvme);
 

@@ -203,7 +203,6 @@ static void teardown(struct copro_nvme *nvme)
 	power_down(nvme);
 	copro_rwlock_destroy(&nvme->reg_lock);
 	copro_mutex_destroy(&nvme->pool_lock);
-	copro_rwlock_destroy(&nvme->db_lock);
 	copro_mutex_destroy(&nvme->cq_lock);
 	copro_mutex_destroy(&nvme->reset_lock);
 	free(nvme);
@@ -224,6 +223,7 @@ static int nvme_init(struct copro_nvme *nvme, struct copro_platform *p,
 	nvme->polled = !copro_platform_threaded(p);
 	atomic_init(&nvme->state, NVME_RESETTING);
 	atomic_init(&nvme->stop, false);
+	atomic_init(&nvme->db_gate, 0);
 	copro_event_init(&nvme->tag_ev);
 	copro_event_init(&nvme->pool_ev);
 	copro_event_init(&nvme->sync_ev);
@@ -232,8 +232,6 @@ static int nvme_init(struct copro_nvme *nvme, struct copro_platform *p,
 	rc = copro_mutex_init(&nvme->reset_lock);
 	if (!rc)
 		rc = copro_mutex_init(&nvme->cq_lock);
-	if (!rc)
-		rc = copro_rwlock_init(&nvme->db_lock);
 	if (!rc)
 		rc = copro_mutex_init(&nvme->pool_lock);
 	if (!rc)
