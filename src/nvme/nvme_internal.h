@@ -4,7 +4,8 @@
  *
  * Locking, outermost first:
  *   reset_lock  one bring-up/reset/suspend/resume/admin command at a time
- *   reg_lock    the zero-copy registry (read-mostly)
+ *   reg_lock    the zero-copy registry's writers (lookups read it
+ *               under reg_seq, a sequence count: io.c)
  *   pool_lock   the shared bounce chunks
  *   cq_lock     completion processing and the device state; with
  *     db_gate   (a reader-writer gate on one word, queue.c) exclusive
@@ -176,10 +177,11 @@ enum nvme_state {
 	NVME_REMOVED,
 };
 
+/* Atomic fields: lookups read them without a lock (reg_seq, io.c). */
 struct nvme_reg {
-	uintptr_t start;
-	size_t len;
-	uint64_t phys;
+	_Atomic uintptr_t start;
+	_Atomic size_t len;
+	_Atomic uint64_t phys;
 };
 #define NVME_MAX_REGS 32
 
@@ -230,8 +232,9 @@ struct copro_nvme {
 	struct copro_event pool_ev;
 
 	struct copro_rwlock reg_lock;
+	_Atomic uint32_t reg_seq; /* odd while reg_lock's holder edits */
 	struct nvme_reg regs_zc[NVME_MAX_REGS];
-	unsigned nregs;
+	_Atomic unsigned nregs;
 
 	struct copro_nvme_info info;
 	uint32_t lba_shift;

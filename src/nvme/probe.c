@@ -191,8 +191,8 @@ static void teardown(struct copro_nvme *nvme)
 	copro_sart_put(nvme->sart);
 	copro_nvme_queues_free(nvme);
 	copro_dma_free(nvme->p, &nvme->idbuf);
-	for (unsigned i = 0; i < nvme->nregs; i++)
-		copro_dma_unregister(nvme->p, nvme->regs_zc[i].phys);
+	for (unsigned i = 0; i < atomic_load(&nvme->nregs); i++)
+		copro_dma_unregister(nvme->p, atomic_load(&nvme->regs_zc[i].phys));
 	if (nvme->ans)
 		copro_mmio_unmap(nvme->ans);
 	if (nvme->regs)
