@@ -60,28 +60,31 @@ static struct nbd_waiter *waiter_get(struct nbd_io *io)
 {
 	struct nbd_waiter *w;
 
-	copro_mutex_lock(&io->pool_lock);
+	copro_spin_lock(&io->pool_lock);
 	w = io->free_waiters;
-	if (w) {
+	if (w)
 		io->free_waiters = w->next_free;
-	} else {
-		w = calloc(1, sizeof(*w));
-		if (w) {
-			copro_event_init(&w->ev);
-			w->next_all = io->all_waiters;
-			io->all_waiters = w;
-		}
-	}
-	copro_mutex_unlock(&io->pool_lock);
+	copro_spin_unlock(&io->pool_lock);
+	if (w)
+		return w;
+	/* One more request at once than ever before: a new waiter. */
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return NULL;
+	copro_event_init(&w->ev);
+	copro_spin_lock(&io->pool_lock);
+	w->next_all = io->all_waiters;
+	io->all_waiters = w;
+	copro_spin_unlock(&io->pool_lock);
 	return w;
 }
 
 static void waiter_put(struct nbd_io *io, struct nbd_waiter *w)
 {
-	copro_mutex_lock(&io->pool_lock);
+	copro_spin_lock(&io->pool_lock);
 	w->next_free = io->free_waiters;
 	io->free_waiters = w;
-	copro_mutex_unlock(&io->pool_lock);
+	copro_spin_unlock(&io->pool_lock);
 }
 
 /* Interrupt context: must not block. */
@@ -666,13 +669,9 @@ int nbd_io_init(struct nbd_io *io, struct copro_nvme *nvme,
 	ret = copro_mutex_init(&io->gate.excl);
 	if (ret < 0)
 		goto err_zeros;
-	ret = copro_mutex_init(&io->pool_lock);
-	if (ret < 0)
-		goto err_gate;
+	copro_spin_init(&io->pool_lock);
 	return 0;
 
-err_gate:
-	copro_mutex_destroy(&io->gate.excl);
 err_zeros:
 	free(io->zeros);
 	io->zeros = NULL;
@@ -689,7 +688,6 @@ void nbd_io_fini(struct nbd_io *io)
 		w = next;
 	}
 	io->all_waiters = io->free_waiters = NULL;
-	copro_mutex_destroy(&io->pool_lock);
 	copro_mutex_destroy(&io->gate.excl);
 	free(io->zeros);
 	io->zeros = NULL;

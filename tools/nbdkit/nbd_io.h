@@ -38,8 +38,11 @@ struct nbd_io {
 		struct copro_event ev;
 		struct copro_mutex excl; /* one exclusive holder at a time */
 	} gate;
-	/* Waiters are reused, never freed while requests can complete. */
-	struct copro_mutex pool_lock;
+	/*
+	 * Waiters are reused, never freed while requests can complete. A
+	 * spin lock: held for a list's two stores, twice a request.
+	 */
+	struct copro_spinlock pool_lock;
 	struct nbd_waiter *free_waiters, *all_waiters;
 	void *zeros;		/* `split` bytes, read-only */
 	_Atomic unsigned zc_users; /* requests with a registered buffer */
