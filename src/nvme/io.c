@@ -288,13 +288,19 @@ int copro_nvme_unregister_buffer(struct copro_nvme *nvme, void *buf)
 
 		if (atomic_load(&r->start) != (uintptr_t)buf)
 			continue;
-		/* Lookups that overlap the move look again. */
+		uint64_t phys = atomic_load(&r->phys);
+
+		/*
+		 * Lookups that overlap the move look again (they spin while
+		 * the count is odd: only these few stores). The bus forgets
+		 * the buffer once no lookup can find it.
+		 */
 		reg_edit_begin(nvme);
-		rc = copro_dma_unregister(nvme->p, atomic_load(&r->phys));
 		reg_set(r, atomic_load(&last->start), atomic_load(&last->len),
 			atomic_load(&last->phys));
 		atomic_store_explicit(&nvme->nregs, n - 1, memory_order_relaxed);
 		reg_edit_end(nvme);
+		rc = copro_dma_unregister(nvme->p, phys);
 		break;
 	}
 	copro_rwlock_unlock(&nvme->reg_lock);
