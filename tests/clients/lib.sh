@@ -73,3 +73,8 @@ wait_for() {
 serving() {
 	[ -S "$1" ] && nbdinfo --size "nbd+unix:///?socket=$1" >/dev/null 2>&1
 }
+
+# not_serving SOCKET : nothing answers on it (any more).
+not_serving() {
+	! serving "$1"
+}

@@ -109,6 +109,9 @@ expect 1 "socket $work/s.sock is in use by another server" --socket "$work/s.soc
 [ ! -e "$work/d2.img" ] || fail "a socket in use still created the disk"
 kill -9 "$live"
 wait "$live" || true
+# Its nbdkit goes on its own (--exit-with-parent), after the plugin's
+# cleanup: until then the socket is rightly in use.
+wait_for not_serving "$work/s.sock" || fail "the killed server's nbdkit kept serving"
 expect 0 "removed stale socket $work/s.sock" --socket "$work/s.sock" \
 	--disk "$work/d.img" --size 1M --run true
 touch "$work/plain"
