@@ -408,16 +408,16 @@ static uint16_t read_write(struct copro_sim_ans2 *m, struct ans2_worker *w,
 		if (ans2_disk_read(m, w->iov, w->niov, slba << ANS2_LBA_SHIFT,
 				   len) < 0)
 			return media_error(NVME_SC_READ_ERROR);
-		ans2_wcount(&w->st.reads, 1);
-		ans2_wcount(&w->st.bytes_read, len);
+		copro_owned_add(&w->st.reads, 1);
+		copro_owned_add(&w->st.bytes_read, len);
 		return 0;
 	}
 	int ret = ans2_disk_write(m, w->iov, w->niov, slba << ANS2_LBA_SHIFT,
 				  len);
 	if (ret < 0)
 		return write_error(ret);
-	ans2_wcount(&w->st.writes, 1);
-	ans2_wcount(&w->st.bytes_written, len);
+	copro_owned_add(&w->st.writes, 1);
+	copro_owned_add(&w->st.bytes_written, len);
 	return maybe_sync(m, c->sqe.cdw12);
 }
 

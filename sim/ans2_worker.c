@@ -99,7 +99,7 @@ static void run_tag(struct copro_sim_ans2 *m, struct ans2_worker *w,
 			       " never complete", qname[c.q], tag);
 		return;
 	}
-	ans2_wcount(&w->st.commands, 1);
+	copro_owned_add(&w->st.commands, 1);
 	if (!m->gen->linear) {
 		/* A ring entry was fetched into the slot; no NVMMU. */
 		c.sqe = t->sqe;
@@ -221,7 +221,7 @@ bool ans2_run_inline(struct copro_sim_ans2 *m, unsigned tag, unsigned q)
 		inline_slot_put(m, (unsigned)slot);
 		return false;
 	}
-	ans2_wcount(&m->inl[slot].st.inline_commands, 1);
+	copro_owned_add(&m->inl[slot].st.inline_commands, 1);
 	run_tag(m, &m->inl[slot], tag, &sqe);
 	active_put(m);
 	inline_slot_put(m, (unsigned)slot);

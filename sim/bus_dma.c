@@ -56,7 +56,7 @@ int copro_bus_dma_init(struct copro_bus *bus)
 	int node, rc;
 
 	atomic_init(&d->faults, 0);
-	atomic_init(&d->seq, 0);
+	atomic_init(&d->seq.seq, 0);
 	/*
 	 * A board without /memory (a mailbox-only test board) still has
 	 * MMIO and interrupts; its first DMA allocation fails instead.
@@ -171,21 +171,6 @@ static void range_load(const struct dma_range *src, struct dma_range *r)
 	r->mapped = __atomic_load_n(&src->mapped, __ATOMIC_RELAXED);
 }
 
-static void write_begin(struct bus_dma *d)
-{
-	uint32_t s = atomic_load_explicit(&d->seq, memory_order_relaxed);
-
-	atomic_store_explicit(&d->seq, s + 1, memory_order_relaxed);
-	atomic_thread_fence(memory_order_release);
-}
-
-static void write_end(struct bus_dma *d)
-{
-	uint32_t s = atomic_load_explicit(&d->seq, memory_order_relaxed);
-
-	atomic_store_explicit(&d->seq, s + 1, memory_order_release);
-}
-
 /* lock held: room for one more, the outgrown array retired, not freed. */
 static int ranges_reserve(struct bus_dma *d)
 {
@@ -214,9 +199,9 @@ static int ranges_reserve(struct bus_dma *d)
 	 * the swap moves the sequence count: a reader that saw it unmoved
 	 * has an entry count that fits the array it loaded.
 	 */
-	write_begin(d);
+	copro_seq_write_begin(&d->seq);
 	__atomic_store_n(&d->v, nv, __ATOMIC_RELEASE);
-	write_end(d);
+	copro_seq_write_end(&d->seq);
 	d->cap = ncap;
 	return 0;
 }
@@ -225,22 +210,22 @@ static int ranges_reserve(struct bus_dma *d)
 static void ranges_insert(struct bus_dma *d, size_t i,
 			  const struct dma_range *r)
 {
-	write_begin(d);
+	copro_seq_write_begin(&d->seq);
 	for (size_t j = d->n; j > i; j--)
 		range_store(&d->v[j], &d->v[j - 1]);
 	range_store(&d->v[i], r);
 	__atomic_store_n(&d->n, d->n + 1, __ATOMIC_RELAXED);
-	write_end(d);
+	copro_seq_write_end(&d->seq);
 }
 
 /* lock held: the range at index i goes. */
 static void ranges_remove(struct bus_dma *d, size_t i)
 {
-	write_begin(d);
+	copro_seq_write_begin(&d->seq);
 	for (size_t j = i; j + 1 < d->n; j++)
 		range_store(&d->v[j], &d->v[j + 1]);
 	__atomic_store_n(&d->n, d->n - 1, __ATOMIC_RELAXED);
-	write_end(d);
+	copro_seq_write_end(&d->seq);
 }
 
 /*
@@ -252,15 +237,11 @@ static void ranges_remove(struct bus_dma *d, size_t i)
 static bool ranges_find(struct bus_dma *d, uint64_t phys, struct dma_range *out)
 {
 	for (;;) {
-		uint32_t s = atomic_load_explicit(&d->seq, memory_order_acquire);
+		uint32_t s = copro_seq_read_begin(&d->seq);
 		const struct dma_range *v;
 		size_t lo = 0, hi;
 		bool found = false;
 
-		if (s & 1) {
-			copro_cpu_relax();
-			continue;
-		}
 		v = __atomic_load_n(&d->v, __ATOMIC_ACQUIRE);
 		hi = __atomic_load_n(&d->n, __ATOMIC_RELAXED);
 		/*
@@ -268,8 +249,7 @@ static bool ranges_find(struct bus_dma *d, uint64_t phys, struct dma_range *out)
 		 * indexes the one with the other: an array outgrown meanwhile
 		 * is shorter than the new count.
 		 */
-		atomic_thread_fence(memory_order_acquire);
-		if (atomic_load_explicit(&d->seq, memory_order_relaxed) != s)
+		if (copro_seq_read_retry(&d->seq, s))
 			continue;
 		while (lo < hi) {
 			size_t mid = lo + (hi - lo) / 2;
@@ -283,8 +263,7 @@ static bool ranges_find(struct bus_dma *d, uint64_t phys, struct dma_range *out)
 			range_load(&v[lo - 1], out);
 			found = phys - out->phys < out->size;
 		}
-		atomic_thread_fence(memory_order_acquire);
-		if (atomic_load_explicit(&d->seq, memory_order_relaxed) == s)
+		if (!copro_seq_read_retry(&d->seq, s))
 			return found;
 	}
 }

@@ -138,7 +138,7 @@ struct dma_range {
 
 struct bus_dma {
 	struct copro_rwlock lock;
-	_Atomic uint32_t seq;
+	struct copro_seqcount seq;
 	struct dma_range *v; /* sorted by phys; atomic loads and stores */
 	size_t n, cap;	     /* n: atomic loads and stores */
 	void **retired;

@@ -168,27 +168,10 @@ void copro_nvme_bounce_out(struct copro_nvme *nvme, struct nvme_tag *t)
 
 /*
  * Lookups run on every submission and take no lock: reg_lock's holder
- * makes reg_seq odd while it edits the table (a sequence lock, as the
- * bus's DMA ranges have), and a lookup that saw it move looks again. The
- * rwlock's two calls cost about 30 ns a command (perf, bench nvme).
+ * makes reg_seq odd while it moves an entry (copro_seqcount), and a
+ * lookup that saw it move looks again. The rwlock's two calls cost about
+ * 30 ns a command (perf, bench nvme).
  */
-static void reg_edit_begin(struct copro_nvme *nvme)
-{
-	atomic_store_explicit(&nvme->reg_seq,
-			      atomic_load_explicit(&nvme->reg_seq,
-						   memory_order_relaxed) + 1,
-			      memory_order_relaxed);
-	atomic_thread_fence(memory_order_release);
-}
-
-static void reg_edit_end(struct copro_nvme *nvme)
-{
-	atomic_store_explicit(&nvme->reg_seq,
-			      atomic_load_explicit(&nvme->reg_seq,
-						   memory_order_relaxed) + 1,
-			      memory_order_release);
-}
-
 static void reg_set(struct nvme_reg *r, uintptr_t start, size_t len,
 		    uint64_t phys)
 {
@@ -203,17 +186,12 @@ static bool zc_lookup(struct copro_nvme *nvme, const void *buf, size_t len,
 	uintptr_t a = (uintptr_t)buf;
 
 	for (;;) {
-		uint32_t s = atomic_load_explicit(&nvme->reg_seq,
-						  memory_order_acquire);
+		uint32_t s = copro_seq_read_begin(&nvme->reg_seq);
 		/* Acquire: an entry added is stored before its count. */
 		unsigned n = atomic_load_explicit(&nvme->nregs,
 						  memory_order_acquire);
 		bool found = false;
 
-		if (s & 1) {
-			copro_cpu_relax();
-			continue;
-		}
 		for (unsigned i = 0; i < n && i < NVME_MAX_REGS && !found; i++) {
 			const struct nvme_reg *r = &nvme->regs_zc[i];
 			uintptr_t start = atomic_load_explicit(
@@ -229,8 +207,7 @@ static bool zc_lookup(struct copro_nvme *nvme, const void *buf, size_t len,
 				found = true;
 			}
 		}
-		atomic_thread_fence(memory_order_acquire);
-		if (atomic_load_explicit(&nvme->reg_seq, memory_order_relaxed) != s)
+		if (copro_seq_read_retry(&nvme->reg_seq, s))
 			continue;
 		/* PRP1 must be dword-aligned; else it goes through a bounce. */
 		return found && !(*phys & 3);
@@ -295,11 +272,11 @@ int copro_nvme_unregister_buffer(struct copro_nvme *nvme, void *buf)
 		 * the count is odd: only these few stores). The bus forgets
 		 * the buffer once no lookup can find it.
 		 */
-		reg_edit_begin(nvme);
+		copro_seq_write_begin(&nvme->reg_seq);
 		reg_set(r, atomic_load(&last->start), atomic_load(&last->len),
 			atomic_load(&last->phys));
 		atomic_store_explicit(&nvme->nregs, n - 1, memory_order_relaxed);
-		reg_edit_end(nvme);
+		copro_seq_write_end(&nvme->reg_seq);
 		rc = copro_dma_unregister(nvme->p, phys);
 		break;
 	}
@@ -447,11 +424,11 @@ static int issue(struct copro_nvme *nvme, unsigned tag)
 	int rc;
 
 	/* Counted first: the completion may be reaped before we return. */
-	nvme_tag_stat_add(&nvme->tags[tag].n_submitted, 1);
+	copro_owned_add(&nvme->tags[tag].n_submitted, 1);
 	rc = copro_nvme_issue(nvme, tag, false);
 	if (rc) {
 		/* Refused: still ours, and no completion will come. */
-		nvme_tag_stat_add(&nvme->tags[tag].n_submitted, -1);
+		copro_owned_add(&nvme->tags[tag].n_submitted, -1);
 		copro_nvme_chunks_put(nvme, &nvme->tags[tag]);
 		copro_nvme_tag_put(nvme, tag);
 	}

@@ -150,7 +150,7 @@ struct nvme_tag {
 	 * The I/O stats' submitted and completed, counted per tag by whoever
 	 * holds it (the submitter, then the thread that claimed its
 	 * completion): one writer at a time, handed on through the tag's
-	 * atomics, so a load and a store instead of a locked add.
+	 * atomics, so copro_owned_add instead of a locked add.
 	 */
 	_Atomic uint64_t n_submitted, n_completed;
 };
@@ -232,7 +232,7 @@ struct copro_nvme {
 	struct copro_event pool_ev;
 
 	struct copro_rwlock reg_lock;
-	_Atomic uint32_t reg_seq; /* odd while reg_lock's holder edits */
+	struct copro_seqcount reg_seq; /* reg_lock's holder moves an entry */
 	struct nvme_reg regs_zc[NVME_MAX_REGS];
 	_Atomic unsigned nregs;
 
@@ -260,15 +260,6 @@ struct copro_nvme {
 static inline void nvme_stat_add(_Atomic uint64_t *c, uint64_t n)
 {
 	atomic_fetch_add_explicit(c, n, memory_order_relaxed);
-}
-
-/* A tag's own counter (n_submitted, n_completed): its holder writes it. */
-static inline void nvme_tag_stat_add(_Atomic uint64_t *c, int64_t n)
-{
-	atomic_store_explicit(c,
-			      atomic_load_explicit(c, memory_order_relaxed) +
-				      (uint64_t)n,
-			      memory_order_relaxed);
 }
 
 static inline enum nvme_state nvme_state(const struct copro_nvme *nvme)

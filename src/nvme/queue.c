@@ -632,7 +632,7 @@ static void finish_claimed(struct copro_nvme *nvme, unsigned tag, int status,
 		copro_nvme_bounce_out(nvme, t);
 	copro_nvme_chunks_put(nvme, t);
 	if (!status)
-		nvme_tag_stat_add(&t->n_completed, 1);
+		copro_owned_add(&t->n_completed, 1);
 	copro_nvme_tag_put(nvme, tag);
 	req->done(req, status);
 }

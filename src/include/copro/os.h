@@ -113,6 +113,67 @@ static inline void copro_spin_unlock(struct copro_spinlock *l)
 }
 
 /*
+ * A sequence count, for a table read on a hot path and seldom changed.
+ * Writers (one at a time, under a lock of their own) bracket an edit
+ * with copro_seq_write_begin/end, which make the count odd meanwhile;
+ * they store the table's fields with atomic stores. Readers load the
+ * fields with relaxed atomic loads between copro_seq_read_begin and
+ * copro_seq_read_retry, and look again when the latter says the count
+ * moved. No locked instruction on either side.
+ */
+struct copro_seqcount {
+	_Atomic uint32_t seq;
+};
+
+static inline void copro_seq_write_begin(struct copro_seqcount *s)
+{
+	atomic_store_explicit(&s->seq,
+			      atomic_load_explicit(&s->seq, memory_order_relaxed) + 1,
+			      memory_order_relaxed);
+	atomic_thread_fence(memory_order_release);
+}
+
+static inline void copro_seq_write_end(struct copro_seqcount *s)
+{
+	atomic_store_explicit(&s->seq,
+			      atomic_load_explicit(&s->seq, memory_order_relaxed) + 1,
+			      memory_order_release);
+}
+
+/* Waits out an edit in progress (a few stores) and returns the count. */
+static inline uint32_t copro_seq_read_begin(struct copro_seqcount *s)
+{
+	for (;;) {
+		uint32_t v = atomic_load_explicit(&s->seq, memory_order_acquire);
+
+		if (!(v & 1))
+			return v;
+		copro_cpu_relax();
+	}
+}
+
+/* true: an edit overlapped the loads since read_begin returned `start`. */
+static inline bool copro_seq_read_retry(struct copro_seqcount *s,
+					uint32_t start)
+{
+	atomic_thread_fence(memory_order_acquire);
+	return atomic_load_explicit(&s->seq, memory_order_relaxed) != start;
+}
+
+/*
+ * Adds n to a counter that only one thread at a time writes (others may
+ * read it): a load and a store, not a locked add. The writer's turn must
+ * be handed on through some other atomic (a lock, a tag's state).
+ */
+static inline void copro_owned_add(_Atomic uint64_t *c, int64_t n)
+{
+	atomic_store_explicit(c,
+			      atomic_load_explicit(c, memory_order_relaxed) +
+				      (uint64_t)n,
+			      memory_order_relaxed);
+}
+
+/*
  * Event count: lost-wakeup-free waiting on any condition.
  *
  *   uint32_t key = copro_event_prepare(&ev);
