@@ -182,6 +182,19 @@ struct asc_side {
 	 */
 	uint64_t rd_seen;
 	/*
+	 * This side's own indices as it last stored them: the write index
+	 * of the FIFO it fills (under fill_lock) and the read index of the
+	 * one it drains (under drain_lock). A side reads its own index here,
+	 * on its own line, never on the line it publishes it on: the other
+	 * side reads that line (it spins on it, or polls it), and a load of
+	 * it after such a read missed the cache, on the critical path, as
+	 * often as not: the host's A2I_CONTROL and push loads of A2I's wr,
+	 * the firmware's pop load of A2I's rd (docs/performance.md).
+	 * Release stores after the published ones, so a reader that sees a
+	 * copy's value sees the published index at least as far.
+	 */
+	_Atomic uint64_t wr_own, rd_own;
+	/*
 	 * The read index of the FIFO this side drains when it is kept off
 	 * the line above (struct asc_fifo's rd says which): written by this
 	 * side's pops, read by the other side only when its rd_seen says
@@ -411,7 +424,8 @@ static void fifo_after(struct copro_sim_asc *asc, struct asc_fifo *f,
 static int fifo_push(struct copro_sim_asc *asc, struct asc_fifo *f,
 		     const struct copro_asc_msg *msg)
 {
-	uint64_t wr = atomic_load_explicit(&f->prod->wr, memory_order_relaxed);
+	uint64_t wr =
+		atomic_load_explicit(&f->prod->wr_own, memory_order_relaxed);
 
 	/*
 	 * rd_seen was loaded with acquire by this or an earlier holder of
@@ -430,6 +444,7 @@ static int fifo_push(struct copro_sim_asc *asc, struct asc_fifo *f,
 	atomic_store_explicit(&f->prod->nmsg1, msg->msg1, memory_order_relaxed);
 	atomic_store_explicit(&f->prod->nseq, 2 * wr + 2, memory_order_release);
 	atomic_store_explicit(&f->prod->wr, wr + 1, memory_order_release);
+	atomic_store_explicit(&f->prod->wr_own, wr + 1, memory_order_release);
 	f->ent[wr & FIFO_MASK] = *msg;
 	fifo_after(asc, f, true, wr, LINE_NOT_EMPTY);
 	return 0;
@@ -481,7 +496,8 @@ static uint64_t recv1_bookkeeping(uint64_t wr, uint64_t rd)
 static uint64_t fifo_pop(struct copro_sim_asc *asc, struct asc_fifo *f,
 			 struct copro_asc_msg *msg, int *err)
 {
-	uint64_t rd = atomic_load_explicit(f->rd, memory_order_relaxed);
+	uint64_t rd =
+		atomic_load_explicit(&f->cons->rd_own, memory_order_relaxed);
 	uint64_t wr = atomic_load_explicit(&f->prod->wr, memory_order_acquire);
 	uint64_t bk = recv1_bookkeeping(wr, rd);
 
@@ -491,6 +507,7 @@ static uint64_t fifo_pop(struct copro_sim_asc *asc, struct asc_fifo *f,
 	}
 	entry_at(f, rd, msg);
 	atomic_store_explicit(f->rd, rd + 1, memory_order_release);
+	atomic_store_explicit(&f->cons->rd_own, rd + 1, memory_order_release);
 	fifo_after(asc, f, false, rd,
 		   wr == rd + 1 ? LINE_EMPTY : LINE_NOT_EMPTY);
 	*err = 0;
@@ -555,12 +572,20 @@ static uint64_t fifo_mmio_peek(struct asc_fifo *f)
 	return msg.msg0;
 }
 
-static uint32_t fifo_control(struct asc_fifo *f)
+/*
+ * A CONTROL read: the AP's register, so A2I's write index (the AP's own)
+ * comes from the AP's copy (struct asc_side). The copy may be a moment
+ * behind a push whose message the IOP has already popped (a host thread
+ * other than the pusher): a read index past it means empty.
+ */
+static uint32_t fifo_control(struct copro_sim_asc *asc, struct asc_fifo *f)
 {
+	const _Atomic uint64_t *wrp =
+		f->prod == &asc->ap ? &f->prod->wr_own : &f->prod->wr;
 	uint64_t rd = atomic_load_explicit(f->rd, memory_order_acquire);
-	uint64_t wr = atomic_load_explicit(&f->prod->wr, memory_order_acquire);
+	uint64_t wr = atomic_load_explicit(wrp, memory_order_acquire);
 
-	if (wr == rd)
+	if (wr <= rd)
 		return ASC_CONTROL_EMPTY;
 	return wr - rd >= ASC_FIFO_DEPTH ? ASC_CONTROL_FULL : 0;
 }
@@ -572,6 +597,8 @@ static int side_init(struct asc_side *s, bool biased)
 	atomic_init(&s->wr, 0);
 	atomic_init(&s->rd, 0);
 	atomic_init(&s->rd_apart, 0);
+	atomic_init(&s->wr_own, 0);
+	atomic_init(&s->rd_own, 0);
 	s->rd_seen = 0;
 	atomic_init(&s->latch, 0);
 	atomic_init(&s->nseq, 0);
@@ -773,7 +800,8 @@ static uint64_t mbox_read(void *ctx, uint64_t off, unsigned width)
 	case R_I2A_CONTROL:
 		if (width != 4)
 			break;
-		return fifo_control(r == R_A2I_CONTROL ? &asc->a2i : &asc->i2a);
+		return fifo_control(asc, r == R_A2I_CONTROL ? &asc->a2i
+							    : &asc->i2a);
 	case R_A2I_RECV0:
 	case R_I2A_RECV0:
 		if (width != 8)
