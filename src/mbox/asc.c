@@ -8,11 +8,16 @@
  * "send-empty", the only "room again" signal the hardware has; its
  * handler disables the line and lets the framework refill the FIFO.
  *
- * RX: "recv-not-empty" drains the I2A FIFO into the framework, but only
- * while the client's ring has room, so that a popped message always has
- * somewhere to go. With the ring full the line is disabled until the
- * framework calls rx_resume. A client's discard (rx_sync) empties the
- * FIFO in its own thread, with the line held off.
+ * RX: "recv-not-empty" hands the I2A FIFO's messages to the framework,
+ * but only while the client's ring has room, so that a popped message
+ * always has somewhere to go. With the ring full the line is disabled
+ * until the framework calls rx_resume. The handler takes one message a
+ * call and lets the level bring it back while the FIFO holds more: a
+ * CONTROL read to find the FIFO empty after every delivery would sit
+ * between a reply and its waiter (docs/performance.md). M3 drains the
+ * FIFO in one call, as it must acknowledge its latch once the FIFO is
+ * empty. A client's discard (rx_sync) empties the FIFO in its own
+ * thread, with the line held off.
  *
  * Three register layouts (<copro/regs/asc.h>), as Linux's
  * drivers/soc/apple/mailbox.c drives them: ASC v4, the A11's ASC and M3
@@ -121,7 +126,7 @@ static void asc_recv_not_empty(void *ctx)
 				return;
 			copro_irq_enable(asc->irq_recv);
 		}
-		if (!asc_pop(asc, chan))
+		if (!asc_pop(asc, chan) || !asc->lay->irq_controls)
 			return;
 	}
 }

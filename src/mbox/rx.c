@@ -39,6 +39,29 @@ struct rx_delivery {
 };
 static _Thread_local struct rx_delivery tl_rx;
 
+/*
+ * The channel this thread is polling (copro_mbox_poll), whose handler
+ * may hand it messages: the poll's own count keeps the channel from
+ * being freed, so a delivery inside it counts itself in irq_users for
+ * nothing, two locked instructions between a reply and its waiter.
+ * Per thread, saved and restored as polls nest.
+ */
+static _Thread_local struct copro_mbox_chan *tl_polling;
+
+static bool rx_enter(struct copro_mbox_chan *chan)
+{
+	if (tl_polling == chan)
+		return !atomic_load_explicit(&chan->shutting,
+					     memory_order_relaxed);
+	return mbox_chan_enter(chan, &chan->irq_users);
+}
+
+static void rx_leave(struct copro_mbox_chan *chan)
+{
+	if (tl_polling != chan)
+		mbox_chan_leave(chan, &chan->irq_users);
+}
+
 static void rx_deliver(struct copro_mbox_chan *chan, uint32_t epoch,
 		       const void *msg, size_t len)
 {
@@ -191,7 +214,7 @@ int copro_mbox_chan_rx(struct copro_mbox_chan *chan, const void *msg,
 			      chan->id, len, chan->mtu);
 		return -EMSGSIZE;
 	}
-	if (!mbox_chan_enter(chan, &chan->irq_users))
+	if (!rx_enter(chan))
 		return -ESHUTDOWN;
 
 	/* The stamp: the epoch in which the message left the hardware. */
@@ -203,7 +226,7 @@ int copro_mbox_chan_rx(struct copro_mbox_chan *chan, const void *msg,
 			      "channel %" PRIu64
 			      ": dropped a message received during a discard",
 			      chan->id);
-		mbox_chan_leave(chan, &chan->irq_users);
+		rx_leave(chan);
 		return 0;
 	}
 
@@ -214,14 +237,14 @@ int copro_mbox_chan_rx(struct copro_mbox_chan *chan, const void *msg,
 		 */
 		mbox_stat_add(&chan->received, 1);
 		rx_deliver(chan, epoch, msg, len);
-		mbox_chan_leave(chan, &chan->irq_users);
+		rx_leave(chan);
 		return 0;
 	}
 
 	/* Ahead of the ring: a message the client takes needs no slot. */
 	if (chan->cl.rx_early && rx_deliver_early(chan, epoch, msg, len)) {
 		mbox_stat_add(&chan->rx_early, 1);
-		mbox_chan_leave(chan, &chan->irq_users);
+		rx_leave(chan);
 		return 0;
 	}
 
@@ -229,7 +252,7 @@ int copro_mbox_chan_rx(struct copro_mbox_chan *chan, const void *msg,
 					     memory_order_relaxed);
 
 	if (rx_full(chan, head) && rx_stall(chan, head)) {
-		mbox_chan_leave(chan, &chan->irq_users);
+		rx_leave(chan);
 		return -ENOSPC;
 	}
 
@@ -243,7 +266,7 @@ int copro_mbox_chan_rx(struct copro_mbox_chan *chan, const void *msg,
 	atomic_store_explicit(&chan->rx_head, mbox_ring_next(head, chan->rx_cap),
 			      memory_order_release);
 	rx_kick(chan);
-	mbox_chan_leave(chan, &chan->irq_users);
+	rx_leave(chan);
 	return 0;
 }
 
@@ -484,7 +507,12 @@ int copro_mbox_poll(struct copro_mbox_chan *chan)
 	if (!mbox_chan_enter(chan, &chan->api_users))
 		return -ESHUTDOWN;
 	before = atomic_load_explicit(&chan->received, memory_order_relaxed);
+
+	struct copro_mbox_chan *outer = tl_polling;
+
+	tl_polling = chan;
 	copro_platform_poll(chan->ctrl->p);
+	tl_polling = outer;
 	if (atomic_load(&chan->tx_polling))
 		mbox_tx_poll(chan);
 	if (chan->rx_buf) {

@@ -292,6 +292,32 @@ static void test_rx_before_bind(void **state)
 	assert_int_equal(model_stats(f).i2a_underflows, 0);
 }
 
+/*
+ * The receive handler takes one message a call and leaves the rest to the
+ * line's level: one poll still takes a full FIFO, in order, as the
+ * dispatcher goes round again while the line stays asserted.
+ */
+static void test_one_poll_takes_a_full_fifo(void **state)
+{
+	struct fx *f = *state;
+
+	fx_bind(f);
+	for (uint64_t i = 0; i < ASC_FIFO_DEPTH; i++) {
+		struct copro_asc_msg m = msg_n(i);
+
+		copro_writeq(f->mbox, ASC_I2A_SEND0, m.msg0);
+		copro_writeq(f->mbox, ASC_I2A_SEND1, m.msg1);
+	}
+	assert_int_equal(model_stats(f).i2a_pushed, ASC_FIFO_DEPTH);
+	assert_int_equal(copro_mbox_poll(f->chan), ASC_FIFO_DEPTH);
+	assert_int_equal(model_stats(f).i2a_popped, ASC_FIFO_DEPTH);
+	assert_int_equal(copro_readl(f->mbox, ASC_I2A_CONTROL),
+			 ASC_CONTROL_EMPTY);
+	expect_in_order(f, ASC_FIFO_DEPTH);
+	assert_int_equal(model_stats(f).i2a_underflows, 0);
+	assert_int_equal(copro_mbox_poll(f->chan), 0);
+}
+
 static void rec_tx_done(void *ctx, struct copro_mbox_chan *chan, int status)
 {
 	struct rx_rec *r = ctx;
@@ -677,6 +703,7 @@ int main(void)
 		TEST_POLLED(test_send_wrong_length, setup, teardown),
 		TEST_BOTH(test_round_trip, setup, teardown),
 		TEST_BOTH(test_rx_before_bind, setup, teardown),
+		TEST_POLLED(test_one_poll_takes_a_full_fifo, setup, teardown),
 		TEST_BOTH(test_credit_backpressure, setup, teardown),
 		TEST_BOTH(test_credit_queue_full, setup, teardown),
 		TEST_BOTH(test_rx_ring_full_no_loss, setup, teardown),
