@@ -370,11 +370,19 @@ static void fifo_update_lines(struct copro_sim_asc *asc, struct asc_fifo *f,
  *
  * A push fences its store before the loads that follow: a waiter for
  * data counts itself (seq_cst) before it loads the index, so one of the
- * two sees the other, and the consumer's index read back is the last it
- * stored before our store or later (see above), so a push onto an empty
- * FIFO always raises "not empty".
+ * two sees the other.
  *
- * A pop does not, when the heavy barrier can be had: a fence there waits
+ * A push's "not empty" edge and the AP's look at the line after its pop
+ * are the two halves of a store-buffer pattern: the push stores wr and
+ * loads rd, the pop stores rd and (its dispatcher) loads wr. Unless both
+ * sides fence, each load may miss the other's store, the push raising no
+ * edge and the look finding the FIFO empty: the interrupt thread would
+ * sleep on a message. So the AP's pop fences too while an edge is what
+ * wakes its interrupt thread (copro_bus_irq_edges_wake; a poller that
+ * stops holding looks at the lines again after a full barrier of its
+ * own). The IOP's pops need no edge: the firmware waits on the index.
+ *
+ * Other pops do not, when the heavy barrier can be had: a fence there waits
  * for its index to reach the other core, which holds the line (it spins
  * on it, or read it for its own push), and that wait was on the round
  * trip's critical path twice, the firmware's pop holding up its reply
@@ -384,14 +392,15 @@ static void fifo_update_lines(struct copro_sim_asc *asc, struct asc_fifo *f,
  * our store before our loads as a fence would (iop_wait_change,
  * copro_raw_irq_wait). Its edge check may read wr stale, smaller: that
  * raises "empty" for a FIFO a push has just refilled, which the line's
- * computed level then denies (a spurious look, never a missed edge: a
- * push our load did not see stored after our rd, and saw it, above).
+ * computed level then denies (a spurious look; "empty" is never missed,
+ * as a stale wr only makes the FIFO look emptier).
  * M3 and the watched path take irq_lock, a full barrier of its own.
  */
 static void fifo_after(struct copro_sim_asc *asc, struct asc_fifo *f,
 		       bool pushed, uint64_t before, unsigned seen)
 {
-	if (pushed)
+	if (pushed ||
+	    (f->cons == &asc->ap && copro_bus_irq_edges_wake(asc->bus)))
 		atomic_thread_fence(memory_order_seq_cst);
 	else
 		copro_barrier_fast(asc->heavy);

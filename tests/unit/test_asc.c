@@ -318,6 +318,42 @@ static void test_one_poll_takes_a_full_fifo(void **state)
 	assert_int_equal(copro_mbox_poll(f->chan), 0);
 }
 
+/*
+ * The IOP floods I2A (this thread, through its registers) while the
+ * interrupt thread alone drains it: a push onto a FIFO the AP has just
+ * emptied must always raise "recv-not-empty", however its store and the
+ * AP's pop cross. A lost edge leaves the interrupt thread asleep and the
+ * FIFO full for good.
+ */
+static void test_flood_loses_no_edge(void **state)
+{
+	struct fx *f = *state;
+	const uint64_t n = 200000;
+
+	fx_bind(f);
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t deadline = copro_deadline(TEST_TIMEOUT_NS);
+
+		while (copro_readl(f->mbox, ASC_I2A_CONTROL) & ASC_CONTROL_FULL) {
+			if (copro_deadline_left(deadline) == 0) {
+				print_error("I2A full for %llu ms at message %llu of %llu:"
+					    " the interrupt thread missed its edge\n",
+					    (unsigned long long)(TEST_TIMEOUT_NS / 1000000),
+					    (unsigned long long)i,
+					    (unsigned long long)n);
+				fail();
+			}
+			copro_cpu_relax();
+		}
+		copro_writeq(f->mbox, ASC_I2A_SEND0, i);
+		copro_writeq(f->mbox, ASC_I2A_SEND1, 0x20);
+	}
+	struct count_arg c = { f, n };
+
+	assert_true(fx_wait(f, received, &c));
+	assert_int_equal(model_stats(f).i2a_overflows, 0);
+}
+
 static void rec_tx_done(void *ctx, struct copro_mbox_chan *chan, int status)
 {
 	struct rx_rec *r = ctx;
@@ -704,6 +740,7 @@ int main(void)
 		TEST_BOTH(test_round_trip, setup, teardown),
 		TEST_BOTH(test_rx_before_bind, setup, teardown),
 		TEST_POLLED(test_one_poll_takes_a_full_fifo, setup, teardown),
+		TEST_THREADED(test_flood_loses_no_edge, setup, teardown),
 		TEST_BOTH(test_credit_backpressure, setup, teardown),
 		TEST_BOTH(test_credit_queue_full, setup, teardown),
 		TEST_BOTH(test_rx_ring_full_no_loss, setup, teardown),
