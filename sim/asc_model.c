@@ -381,6 +381,11 @@ static void fifo_update_lines(struct copro_sim_asc *asc, struct asc_fifo *f,
  * wakes its interrupt thread (copro_bus_irq_edges_wake; a poller that
  * stops holding looks at the lines again after a full barrier of its
  * own). The IOP's pops need no edge: the firmware waits on the index.
+ * Their "empty" edge meets the host enabling "send-empty" (a seq_cst
+ * store of `enabled`, then a look at the indices) in the same pattern,
+ * the pop unfenced; it would take the FIFO going from full, when the
+ * host enables, to empty within that enable's few nanoseconds: sixteen
+ * pops, which it cannot.
  *
  * Other pops do not, when the heavy barrier can be had: a fence there waits
  * for its index to reach the other core, which holds the line (it spins
