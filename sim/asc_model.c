@@ -383,9 +383,11 @@ static void fifo_update_lines(struct copro_sim_asc *asc, struct asc_fifo *f,
  * own). The IOP's pops need no edge: the firmware waits on the index.
  * Their "empty" edge meets the host enabling "send-empty" (a seq_cst
  * store of `enabled`, then a look at the indices) in the same pattern,
- * the pop unfenced; it would take the FIFO going from full, when the
- * host enables, to empty within that enable's few nanoseconds: sixteen
- * pops, which it cannot.
+ * the pop unfenced: a miss there needs the FIFO, full at the host's
+ * CONTROL read, emptied by the firmware (sixteen pops) and the last
+ * pop's index still on its way when the host enables, which only a
+ * host preempted between the two for about that long could meet. Not
+ * fenced for it: the host's sender also gives up at its own timeout.
  *
  * Other pops do not, when the heavy barrier can be had: a fence there waits
  * for its index to reach the other core, which holds the line (it spins
