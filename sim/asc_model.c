@@ -387,7 +387,9 @@ static void fifo_update_lines(struct copro_sim_asc *asc, struct asc_fifo *f,
  * CONTROL read, emptied by the firmware (sixteen pops) and the last
  * pop's index still on its way when the host enables, which only a
  * host preempted between the two for about that long could meet. Not
- * fenced for it: the host's sender also gives up at its own timeout.
+ * closed: the bus's enable taking the slow half of the asymmetric
+ * barrier for such a line (a membarrier every time A2I fills) halved
+ * the rate of `bench mbox`'s stream with the interrupt thread.
  *
  * Other pops do not, when the heavy barrier can be had: a fence there waits
  * for its index to reach the other core, which holds the line (it spins
