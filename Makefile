@@ -91,7 +91,7 @@ bench-quick: deps
 	./$(BUILD)/copro bench mbox --rounds 20000 --stream 100000
 	./$(BUILD)/copro bench boot --boots 20 --rounds 2000
 	./$(BUILD)/copro bench nvme --quick --seconds 1
-	./$(BUILD)/copro bench nbd --quick --seconds 2 --size 64
+	./$(BUILD)/copro bench nbd --quick --seconds 2 --size 64M
 
 fuzz: deps
 	cmake -S . -B $(FUZZDIR) $(CMAKE_GEN) -DCMAKE_C_COMPILER=clang \
