@@ -182,6 +182,12 @@ struct asc_side {
 	 */
 	uint64_t rd_seen;
 	/*
+	 * The FIFO this side drains was at least half full at one of its
+	 * pops since it was last emptied (under drain_lock): the pop that
+	 * empties it fences (fifo_after).
+	 */
+	bool drained_full;
+	/*
 	 * This side's own indices as it last stored them: the write index
 	 * of the FIFO it fills (under fill_lock) and the read index of the
 	 * one it drains (under drain_lock). A side reads its own index here,
@@ -365,8 +371,9 @@ static void fifo_update_lines(struct copro_sim_asc *asc, struct asc_fifo *f,
 
 /*
  * After a push (pushed; `before` the old wr) or a pop (`before` the old
- * rd), its index stored (`seen`: the condition it left): wake the IOP
- * side if it sleeps waiting for it, and drive the lines.
+ * rd; `drained_full`: it emptied the FIFO, at least half full since it
+ * was last empty), its index stored (`seen`: the condition it left): wake
+ * the IOP side if it sleeps waiting for it, and drive the lines.
  *
  * A push fences its store before the loads that follow: a waiter for
  * data counts itself (seq_cst) before it loads the index, so one of the
@@ -380,16 +387,16 @@ static void fifo_update_lines(struct copro_sim_asc *asc, struct asc_fifo *f,
  * sleep on a message. So the AP's pop fences too while an edge is what
  * wakes its interrupt thread (copro_bus_irq_edges_wake; a poller that
  * stops holding looks at the lines again after a full barrier of its
- * own). The IOP's pops need no edge: the firmware waits on the index.
- * Their "empty" edge meets the host enabling "send-empty" (a seq_cst
- * store of `enabled`, then a look at the indices) in the same pattern,
- * the pop unfenced: a miss there needs the FIFO, full at the host's
- * CONTROL read, emptied by the firmware (sixteen pops) and the last
- * pop's index still on its way when the host enables, which only a
- * host preempted between the two for about that long could meet. Not
- * closed: the bus's enable taking the slow half of the asymmetric
- * barrier for such a line (a membarrier every time A2I fills) halved
- * the rate of `bench mbox`'s stream with the interrupt thread.
+ * own). The IOP's pops need no such fence for the firmware's own waits
+ * (it waits on the index), but their "empty" edge meets the host
+ * enabling "send-empty" (a seq_cst store of `enabled`, then a look at
+ * the indices) in the same pattern. The host enables that line only
+ * once it has read CONTROL as full, after its pushes' fences: the
+ * firmware's pops then find the FIFO at least half full before it
+ * empties (only a pop or two whose index the host had not yet seen can
+ * have loaded wr before the host's last push), and the pop that empties
+ * it after that fences (`drained_full`): once a fill at most, and never
+ * in a round trip, whose FIFO holds one message.
  *
  * Other pops do not, when the heavy barrier can be had: a fence there waits
  * for its index to reach the other core, which holds the line (it spins
@@ -406,9 +413,10 @@ static void fifo_update_lines(struct copro_sim_asc *asc, struct asc_fifo *f,
  * M3 and the watched path take irq_lock, a full barrier of its own.
  */
 static void fifo_after(struct copro_sim_asc *asc, struct asc_fifo *f,
-		       bool pushed, uint64_t before, unsigned seen)
+		       bool pushed, bool drained_full, uint64_t before,
+		       unsigned seen)
 {
-	if (pushed ||
+	if (pushed || drained_full ||
 	    (f->cons == &asc->ap && copro_bus_irq_edges_wake(asc->bus)))
 		atomic_thread_fence(memory_order_seq_cst);
 	else
@@ -464,7 +472,7 @@ static int fifo_push(struct copro_sim_asc *asc, struct asc_fifo *f,
 	atomic_store_explicit(&f->prod->wr, wr + 1, memory_order_release);
 	atomic_store_explicit(&f->prod->wr_own, wr + 1, memory_order_release);
 	f->ent[wr & FIFO_MASK] = *msg;
-	fifo_after(asc, f, true, wr, LINE_NOT_EMPTY);
+	fifo_after(asc, f, true, false, wr, LINE_NOT_EMPTY);
 	return 0;
 }
 
@@ -526,8 +534,17 @@ static uint64_t fifo_pop(struct copro_sim_asc *asc, struct asc_fifo *f,
 	entry_at(f, rd, msg);
 	atomic_store_explicit(f->rd, rd + 1, memory_order_release);
 	atomic_store_explicit(&f->cons->rd_own, rd + 1, memory_order_release);
-	fifo_after(asc, f, false, rd,
-		   wr == rd + 1 ? LINE_EMPTY : LINE_NOT_EMPTY);
+
+	bool emptied = wr == rd + 1, drained_full = false;
+
+	if (wr - rd >= ASC_FIFO_DEPTH / 2)
+		f->cons->drained_full = true;
+	if (emptied) {
+		drained_full = f->cons->drained_full;
+		f->cons->drained_full = false;
+	}
+	fifo_after(asc, f, false, drained_full, rd,
+		   emptied ? LINE_EMPTY : LINE_NOT_EMPTY);
 	*err = 0;
 	return bk;
 }
@@ -618,6 +635,7 @@ static int side_init(struct asc_side *s, bool biased)
 	atomic_init(&s->wr_own, 0);
 	atomic_init(&s->rd_own, 0);
 	s->rd_seen = 0;
+	s->drained_full = false;
 	atomic_init(&s->latch, 0);
 	atomic_init(&s->nseq, 0);
 	atomic_init(&s->nmsg0, 0);
