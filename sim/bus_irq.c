@@ -216,16 +216,10 @@ static void *irq_thread(void *arg)
 		 */
 		bool held = atomic_load(&q->pollers) != 0;
 
-		atomic_store_explicit(&q->thread_waits,
-				      atomic_load_explicit(&q->thread_waits,
-							   memory_order_relaxed) + 1,
-				      memory_order_relaxed);
+		/* This thread alone counts its waits. */
+		copro_owned_add(&q->thread_waits, 1);
 		if (held)
-			atomic_store_explicit(
-				&q->thread_waits_unspun,
-				atomic_load_explicit(&q->thread_waits_unspun,
-						     memory_order_relaxed) + 1,
-				memory_order_relaxed);
+			copro_owned_add(&q->thread_waits_unspun, 1);
 		copro_event_wait(&q->ev, key, COPRO_FOREVER,
 				 held ? 0 : q->spin_ns);
 	}

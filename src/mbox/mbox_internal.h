@@ -52,15 +52,9 @@ static inline uint32_t mbox_ring_slot(uint32_t i, uint32_t cap)
 
 /*
  * Statistics have one writer at a time (under tx_lock, the ring's single
- * producer or its single consumer), so a relaxed load and store suffice:
- * no read-modify-write on the hot path, and readers never tear.
+ * producer or its single consumer): they are counted with
+ * copro_owned_add, a load and a store, not a locked add.
  */
-static inline void mbox_stat_add(_Atomic uint64_t *c, uint64_t n)
-{
-	atomic_store_explicit(
-		c, atomic_load_explicit(c, memory_order_relaxed) + n,
-		memory_order_relaxed);
-}
 
 struct mbox_txent {
 	uint32_t len;

@@ -156,7 +156,7 @@ static bool rx_stall(struct copro_mbox_chan *chan, uint32_t head)
 		return false;
 	}
 	if (!was)
-		mbox_stat_add(&chan->rx_stalls, 1);
+		copro_owned_add(&chan->rx_stalls, 1);
 	return true;
 }
 
@@ -190,7 +190,7 @@ static void rx_kick(struct copro_mbox_chan *chan)
 	atomic_thread_fence(memory_order_seq_cst);
 	if (atomic_load_explicit(&chan->rx_pollers, memory_order_relaxed))
 		return;
-	mbox_stat_add(&chan->rx_worker, 1);
+	copro_owned_add(&chan->rx_worker, 1);
 	mbox_ctrl_kick(chan->ctrl);
 }
 
@@ -235,7 +235,7 @@ int copro_mbox_chan_rx(struct copro_mbox_chan *chan, const void *msg,
 		 * Counted before the client sees it: a client that has seen
 		 * a message finds it in the stats (see rx_consume).
 		 */
-		mbox_stat_add(&chan->received, 1);
+		copro_owned_add(&chan->received, 1);
 		rx_deliver(chan, epoch, msg, len);
 		rx_leave(chan);
 		return 0;
@@ -243,7 +243,7 @@ int copro_mbox_chan_rx(struct copro_mbox_chan *chan, const void *msg,
 
 	/* Ahead of the ring: a message the client takes needs no slot. */
 	if (chan->cl.rx_early && rx_deliver_early(chan, epoch, msg, len)) {
-		mbox_stat_add(&chan->rx_early, 1);
+		copro_owned_add(&chan->rx_early, 1);
 		rx_leave(chan);
 		return 0;
 	}
@@ -323,7 +323,7 @@ static unsigned rx_consume(struct copro_mbox_chan *chan)
 			 * the loop left the last batch out for a while
 			 * (system.asc_stream saw 199950 of 200000 under load).
 			 */
-			mbox_stat_add(&chan->received, 1);
+			copro_owned_add(&chan->received, 1);
 			rx_deliver(chan, epoch, slot + RX_HDR, len);
 			n++;
 		}

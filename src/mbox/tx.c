@@ -93,7 +93,7 @@ static void tx_complete(struct copro_mbox_chan *chan, int status)
 	chan->tx_ent[mbox_ring_slot(chan->tx_done, chan->tx_cap)].status =
 		status;
 	chan->tx_done = mbox_ring_next(chan->tx_done, chan->tx_cap);
-	mbox_stat_add(&chan->tx_done_count, 1);
+	copro_owned_add(&chan->tx_done_count, 1);
 }
 
 static void tx_set_polling(struct copro_mbox_chan *chan, bool on)
@@ -141,7 +141,7 @@ static void tx_pump(struct copro_mbox_chan *chan)
 			tx_complete(chan, ret);
 			continue;
 		}
-		mbox_stat_add(&chan->sent, 1);
+		copro_owned_add(&chan->sent, 1);
 		switch (chan->txdone) {
 		case COPRO_MBOX_TXDONE_CREDIT:
 			tx_complete(chan, 0);
@@ -291,7 +291,7 @@ int copro_mbox_send(struct copro_mbox_chan *chan, const void *msg, size_t len,
 	} else if (chan->revoked) {
 		ret = chan->revoked;
 	} else if (tx_full(chan)) {
-		mbox_stat_add(&chan->backpressure, 1);
+		copro_owned_add(&chan->backpressure, 1);
 		ret = timeout_ns == 0 ? -EAGAIN
 				      : tx_wait(chan, tx_has_room,
 						copro_deadline(timeout_ns));
@@ -376,8 +376,8 @@ int copro_mbox_call(struct copro_mbox_chan *chan, const void *msg, size_t len,
 		if (ret > 0)
 			ret = 0;
 		if (!ret)
-			mbox_stat_add(&chan->sent, 1);
-		mbox_stat_add(&chan->tx_done_count, 1);
+			copro_owned_add(&chan->sent, 1);
+		copro_owned_add(&chan->tx_done_count, 1);
 	}
 	copro_mutex_unlock(&chan->tx_lock);
 
