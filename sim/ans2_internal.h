@@ -128,6 +128,7 @@ struct ans2_cq {
 	bool ien;
 	unsigned head, tail;
 	uint16_t phase;
+	struct copro_bus_dma_hint hint; /* where entries were last written */
 	/*
 	 * Free-running counts behind the interrupt: entries posted, entries
 	 * the head doorbell acknowledged, and the count up to which posted
@@ -178,6 +179,8 @@ struct ans2_worker {
 	unsigned niov;
 	size_t len;
 	uint8_t page[NVME_PAGE_SIZE] __attribute__((aligned(8)));
+	/* The buffers its entry fetches, TCB loads and data last fell in. */
+	struct copro_bus_dma_hint sqe_hint, tcb_hint, data_hint;
 };
 
 struct ans2_supply {
@@ -270,6 +273,7 @@ struct copro_sim_ans2 {
 
 /* One command as a worker executes it. */
 struct ans2_cmd {
+	struct ans2_worker *w; /* running it; NULL for one with no tag */
 	unsigned tag, q;
 	uint32_t epoch;
 	struct nvme_sqe sqe;

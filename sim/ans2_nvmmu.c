@@ -73,8 +73,9 @@ static bool load_tcb(struct copro_sim_ans2 *m, const struct ans2_cmd *c,
 		return false;
 	}
 	addr = base + (uint64_t)c->tag * sizeof(struct ans2_tcb);
-	if (copro_bus_dma_read(m->bus, m->ld.name, addr, &t->tcb,
-			       sizeof(t->tcb)) < 0) {
+	if (copro_bus_dma_read_hint(m->bus, m->ld.name, addr, &t->tcb,
+				    sizeof(t->tcb),
+				    c->w ? &c->w->tcb_hint : NULL) < 0) {
 		copro_dev_warn(&m->ld,
 			       "%s tag %u: its TCB at 0x%" PRIx64
 			       " is not in DMA memory",
@@ -177,7 +178,8 @@ static uint16_t add_seg(struct copro_sim_ans2 *m, struct ans2_worker *w,
 	struct iovec *last = w->niov ? &w->iov[w->niov - 1] : NULL;
 	void *ptr;
 
-	if (copro_bus_dma_map(m->bus, m->ld.name, phys, len, &ptr) < 0)
+	if (copro_bus_dma_map_hint(m->bus, m->ld.name, phys, len, &ptr,
+				   &w->data_hint) < 0)
 		return ANS2_ERR(NVME_SCT_GENERIC, NVME_SC_DATA_XFER_ERROR);
 	if (last && (char *)last->iov_base + last->iov_len == ptr) {
 		last->iov_len += len;

@@ -99,8 +99,8 @@ static int cq_write(struct copro_sim_ans2 *m, struct ans2_cq *cq,
 	bool lost;
 	int ret;
 
-	ret = copro_bus_dma_map(m->bus, m->ld.name, addr, sizeof(*cqe),
-				(void **)&slot);
+	ret = copro_bus_dma_map_hint(m->bus, m->ld.name, addr, sizeof(*cqe),
+				     (void **)&slot, &cq->hint);
 	if (ret < 0)
 		return ret;
 	/* Looked at before it is cleared: an exchange on every completion

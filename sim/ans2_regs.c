@@ -202,22 +202,24 @@ static void off_access(struct copro_sim_ans2 *m, const char *what,
 			       off);
 }
 
-static const uint64_t regs64[] = {
-	ANS2_NVME_CAP, ANS2_NVME_ASQ, ANS2_NVME_ACQ,
-	ANS2_NVMMU_ASQ_TCB_BASE, ANS2_NVMMU_IOSQ_TCB_BASE,
-};
-
+/*
+ * The 64-bit registers, each 8-aligned: `off` is one of them, or its
+ * upper half, when it is one once bit 2 is cleared. A switch, not a scan:
+ * every access, the doorbells included, asks.
+ */
 static bool reg64_base(const struct copro_sim_ans2 *m, uint64_t off,
 		       uint64_t *base)
 {
-	/* The last two (the TCB bases) are the NVMMU's. */
-	size_t n = sizeof(regs64) / sizeof(regs64[0]) - (m->gen->linear ? 0 : 2);
-
-	for (size_t i = 0; i < n; i++) {
-		if (off == regs64[i] || off == regs64[i] + 4) {
-			*base = regs64[i];
-			return true;
-		}
+	*base = off & ~(uint64_t)4;
+	switch (*base) {
+	case ANS2_NVME_CAP:
+	case ANS2_NVME_ASQ:
+	case ANS2_NVME_ACQ:
+		return true;
+	/* The NVMMU's. */
+	case ANS2_NVMMU_ASQ_TCB_BASE:
+	case ANS2_NVMMU_IOSQ_TCB_BASE:
+		return m->gen->linear;
 	}
 	return false;
 }

@@ -80,6 +80,7 @@ static void run_tag(struct copro_sim_ans2 *m, struct ans2_worker *w,
 {
 	struct ans2_tag *t = &m->tags[tag];
 	struct ans2_cmd c = {
+		.w = w,
 		.tag = tag,
 		.q = atomic_load_explicit(&t->q, memory_order_relaxed),
 		.epoch = atomic_load_explicit(&t->epoch, memory_order_relaxed),
@@ -120,8 +121,8 @@ static void run_tag(struct copro_sim_ans2 *m, struct ans2_worker *w,
 	addr = atomic_load(&sq->base) + (uint64_t)tag * sizeof(c.sqe);
 	if (fetched) {
 		c.sqe = *fetched;
-	} else if (copro_bus_dma_read(m->bus, m->ld.name, addr, &c.sqe,
-				      sizeof(c.sqe)) < 0) {
+	} else if (copro_bus_dma_read_hint(m->bus, m->ld.name, addr, &c.sqe,
+					   sizeof(c.sqe), &w->sqe_hint) < 0) {
 		copro_dev_warn(&m->ld, "%s tag %u: cannot read its entry at"
 			       " 0x%" PRIx64, qname[c.q], tag, addr);
 		finish(m, &c, ANS2_ERR(NVME_SCT_GENERIC,
@@ -213,9 +214,9 @@ bool ans2_run_inline(struct copro_sim_ans2 *m, unsigned tag, unsigned q)
 	atomic_fetch_add(&m->active, 1);
 	base = atomic_load(&m->sq[q].base);
 	/* The fetch: run_tag takes the entry as read here. */
-	if (copro_bus_dma_read(m->bus, m->ld.name,
-			       base + (uint64_t)tag * sizeof(sqe), &sqe,
-			       sizeof(sqe)) < 0 ||
+	if (copro_bus_dma_read_hint(m->bus, m->ld.name,
+				    base + (uint64_t)tag * sizeof(sqe), &sqe,
+				    sizeof(sqe), &m->inl[slot].sqe_hint) < 0 ||
 	    !sqe_is_quick(m, &sqe)) {
 		active_put(m);
 		inline_slot_put(m, (unsigned)slot);

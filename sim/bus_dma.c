@@ -57,6 +57,7 @@ int copro_bus_dma_init(struct copro_bus *bus)
 
 	atomic_init(&d->faults, 0);
 	atomic_init(&d->seq.seq, 0);
+	atomic_init(&d->gen, 1);
 	/*
 	 * A board without /memory (a mailbox-only test board) still has
 	 * MMIO and interrupts; its first DMA allocation fails instead.
@@ -171,6 +172,19 @@ static void range_load(const struct dma_range *src, struct dma_range *r)
 	r->mapped = __atomic_load_n(&src->mapped, __ATOMIC_RELAXED);
 }
 
+/*
+ * lock held, after a change: hints filled before it no longer stand. A
+ * removal's count is stored before its buffer can be freed (by the
+ * caller, after this returns), so a hint checked against a count still
+ * current names memory not yet given back.
+ */
+static void ranges_changed(struct bus_dma *d)
+{
+	atomic_store_explicit(&d->gen,
+			      atomic_load_explicit(&d->gen, memory_order_relaxed) + 1,
+			      memory_order_release);
+}
+
 /* lock held: room for one more, the outgrown array retired, not freed. */
 static int ranges_reserve(struct bus_dma *d)
 {
@@ -216,6 +230,7 @@ static void ranges_insert(struct bus_dma *d, size_t i,
 	range_store(&d->v[i], r);
 	__atomic_store_n(&d->n, d->n + 1, __ATOMIC_RELAXED);
 	copro_seq_write_end(&d->seq);
+	ranges_changed(d);
 }
 
 /* lock held: the range at index i goes. */
@@ -226,6 +241,7 @@ static void ranges_remove(struct bus_dma *d, size_t i)
 		range_store(&d->v[j], &d->v[j + 1]);
 	__atomic_store_n(&d->n, d->n - 1, __ATOMIC_RELAXED);
 	copro_seq_write_end(&d->seq);
+	ranges_changed(d);
 }
 
 /*
@@ -516,8 +532,14 @@ int bus_be_dma_unregister(void *be, uint64_t phys)
 
 /* ---- the device's view ---- */
 
-int copro_bus_dma_map(struct copro_bus *bus, const char *who,
-		      uint64_t phys, size_t len, void **ptr)
+/*
+ * The lookup in the table, and the fault when there is no buffer. Out of
+ * line, so the hint's hit (below) costs a dozen instructions, not this
+ * function's frame.
+ */
+__attribute__((noinline)) static int dma_map_lookup(struct copro_bus *bus, const char *who,
+			  uint64_t phys, size_t len, void **ptr,
+			  struct copro_bus_dma_hint *hint, uint64_t gen)
 {
 	struct bus_dma *d = &bus->dma;
 	struct dma_range r = { 0 };
@@ -528,6 +550,11 @@ int copro_bus_dma_map(struct copro_bus *bus, const char *who,
 		ok = len <= r.size - (phys - r.phys);
 
 	if (ok) {
+		/* The count read before the lookup: a change between the two
+		 * leaves the hint stale, never wrong. */
+		if (hint)
+			*hint = (struct copro_bus_dma_hint){ gen, r.phys, r.size,
+							     r.cpu };
 		*ptr = r.cpu + (phys - r.phys);
 		return 0;
 	}
@@ -550,15 +577,45 @@ int copro_bus_dma_map(struct copro_bus *bus, const char *who,
 	return -COPRO_EBUSFAULT;
 }
 
-int copro_bus_dma_read(struct copro_bus *bus, const char *who,
-		       uint64_t phys, void *dst, size_t len)
+int copro_bus_dma_map_hint(struct copro_bus *bus, const char *who,
+			   uint64_t phys, size_t len, void **ptr,
+			   struct copro_bus_dma_hint *hint)
+{
+	uint64_t gen = 0;
+
+	if (hint) {
+		gen = atomic_load_explicit(&bus->dma.gen, memory_order_acquire);
+		if (hint->gen == gen && phys - hint->phys < hint->size &&
+		    len <= hint->size - (phys - hint->phys)) {
+			*ptr = hint->cpu + (phys - hint->phys);
+			return 0;
+		}
+	}
+	return dma_map_lookup(bus, who, phys, len, ptr, hint, gen);
+}
+
+int copro_bus_dma_map(struct copro_bus *bus, const char *who,
+		      uint64_t phys, size_t len, void **ptr)
+{
+	return copro_bus_dma_map_hint(bus, who, phys, len, ptr, NULL);
+}
+
+int copro_bus_dma_read_hint(struct copro_bus *bus, const char *who,
+			    uint64_t phys, void *dst, size_t len,
+			    struct copro_bus_dma_hint *hint)
 {
 	void *src;
-	int rc = copro_bus_dma_map(bus, who, phys, len, &src);
+	int rc = copro_bus_dma_map_hint(bus, who, phys, len, &src, hint);
 
 	if (!rc && len)
 		memcpy(dst, src, len);
 	return rc;
+}
+
+int copro_bus_dma_read(struct copro_bus *bus, const char *who,
+		       uint64_t phys, void *dst, size_t len)
+{
+	return copro_bus_dma_read_hint(bus, who, phys, dst, len, NULL);
 }
 
 int copro_bus_dma_write(struct copro_bus *bus, const char *who,

@@ -139,6 +139,12 @@ struct dma_range {
 struct bus_dma {
 	struct copro_rwlock lock;
 	struct copro_seqcount seq;
+	/*
+	 * Every change to the table, counted from 1 (under `lock`, read
+	 * without it): a copro_bus_dma_hint filled at a count still current
+	 * names a buffer still there. 64 bits, so it never comes round.
+	 */
+	_Atomic uint64_t gen;
 	struct dma_range *v; /* sorted by phys; atomic loads and stores */
 	size_t n, cap;	     /* n: atomic loads and stores */
 	void **retired;

@@ -169,6 +169,28 @@ COPRO_API void copro_bus_irq_get_stats(struct copro_bus *bus,
  */
 COPRO_API int copro_bus_dma_map(struct copro_bus *bus, const char *who,
 				uint64_t phys, size_t len, void **ptr);
+
+/*
+ * A device's memory of the buffer its last access through it fell in: a
+ * model that reaches the same buffer on every command (a queue, a TCB
+ * array, the host's data pool) keeps one per purpose and thread, zeroed
+ * to start, and passes it to _map_hint or _read_hint. It stands while no
+ * buffer has been added or removed since (the bus counts every change);
+ * otherwise the lookup is made afresh and the hint refilled. The result
+ * is the same as without it, bus faults included.
+ */
+struct copro_bus_dma_hint {
+	uint64_t gen; /* the bus's change count when filled; 0: empty */
+	uint64_t phys, size;
+	unsigned char *cpu;
+};
+
+COPRO_API int copro_bus_dma_map_hint(struct copro_bus *bus, const char *who,
+				     uint64_t phys, size_t len, void **ptr,
+				     struct copro_bus_dma_hint *hint);
+COPRO_API int copro_bus_dma_read_hint(struct copro_bus *bus, const char *who,
+				      uint64_t phys, void *dst, size_t len,
+				      struct copro_bus_dma_hint *hint);
 COPRO_API int copro_bus_dma_read(struct copro_bus *bus, const char *who,
 				 uint64_t phys, void *dst, size_t len);
 COPRO_API int copro_bus_dma_write(struct copro_bus *bus, const char *who,
