@@ -1276,6 +1276,66 @@ static void test_dma_bus_faults(void **state)
 }
 
 /*
+ * A hint answers only for the buffer it names, and only while the table
+ * has not changed: an access beyond that buffer, a buffer freed since,
+ * and a new buffer at a freed one's address are all looked up again.
+ */
+static void test_dma_hint(void **state)
+{
+	struct fx *fx = *state;
+	struct copro_bus_dma_hint h = { 0 };
+	struct copro_dma_buf a, b, c;
+	unsigned char out[4];
+	uint64_t gen;
+	void *ptr;
+
+	assert_int_equal(copro_dma_alloc(fx->p, 4096, &a), 0);
+	assert_int_equal(copro_dma_alloc(fx->p, 8192, &b), 0);
+	assert_int_equal(copro_bus_dma_map_hint(fx->bus, "dev", a.phys + 8, 8,
+						&ptr, &h), 0);
+	assert_ptr_equal(ptr, (char *)a.cpu + 8);
+	assert_int_equal(h.phys, a.phys);
+	assert_int_equal(h.size, 4096);
+	gen = h.gen;
+	assert_true(gen != 0);
+	assert_int_equal(copro_bus_dma_map_hint(fx->bus, "dev", a.phys + 4000,
+						96, &ptr, &h), 0);
+	assert_ptr_equal(ptr, (char *)a.cpu + 4000);
+	/* Past the hint's buffer: looked up, and a fault as without one. */
+	assert_int_equal(copro_bus_dma_map_hint(fx->bus, "dev", a.phys + 4000,
+						97, &ptr, &h),
+			 -COPRO_EBUSFAULT);
+	expect_log(fx, "runs past the end of the buffer");
+	assert_null(ptr);
+	/* Another buffer refills it. */
+	((unsigned char *)b.cpu)[5] = 0xa5;
+	assert_int_equal(copro_bus_dma_read_hint(fx->bus, "dev", b.phys + 5, out,
+						 1, &h), 0);
+	assert_int_equal(out[0], 0xa5);
+	assert_int_equal(h.phys, b.phys);
+	assert_int_equal(h.gen, gen);
+
+	/* Freed: the hint no longer stands. */
+	uint64_t freed = b.phys;
+
+	copro_dma_free(fx->p, &b);
+	assert_int_equal(copro_bus_dma_map_hint(fx->bus, "late", freed, 1, &ptr,
+						&h),
+			 -COPRO_EBUSFAULT);
+	expect_log(fx, "late accessed");
+	/* A new buffer at the same address: its own memory, not the old. */
+	assert_int_equal(copro_dma_alloc(fx->p, 8192, &c), 0);
+	assert_int_equal(c.phys, freed);
+	assert_int_equal(copro_bus_dma_map_hint(fx->bus, "dev", c.phys + 16, 4,
+						&ptr, &h), 0);
+	assert_ptr_equal(ptr, (char *)c.cpu + 16);
+	assert_true(h.gen > gen);
+	assert_int_equal(copro_bus_dma_faults(fx->bus), 2);
+	copro_dma_free(fx->p, &a);
+	copro_dma_free(fx->p, &c);
+}
+
+/*
  * Models look DMA addresses up without a lock (a sequence count) while
  * drivers allocate and free: the table's entries shift under the reader
  * and its array is outgrown and replaced. A buffer that stays put must be
@@ -1287,7 +1347,9 @@ static void test_dma_bus_faults(void **state)
  * The kept buffers sit above a gap the churning thread fills first
  * (first fit), so every allocation and free there moves the kept
  * entries; each round starts a fresh bus, so the array grows (8, 16, 32,
- * 64, 128 entries) while the reader looks.
+ * 64, 128 entries) while the reader looks. Every other look goes through
+ * a hint per kept buffer, kept across the changes: a hint that stood for
+ * a changed table would show the same way.
  */
 #define CHURN_GAP 64 /* pages below the kept buffers */
 #define CHURN_KEEP 4
@@ -1325,6 +1387,7 @@ static void *dma_churn_thread(void *arg)
 static void dma_churn_round(struct fx *fx)
 {
 	struct copro_dma_buf gap, sep[CHURN_KEEP], keep[CHURN_KEEP];
+	struct copro_bus_dma_hint hint[CHURN_KEEP] = { 0 };
 	struct dma_churn c = { 0 };
 	struct copro_bus *bus;
 	pthread_t th;
@@ -1346,8 +1409,9 @@ static void dma_churn_round(struct fx *fx)
 		void *ptr = NULL;
 
 		/* Its whole rest: a torn size would fault. */
-		if (copro_bus_dma_map(bus, "dev", k->phys + off, k->size - off,
-				      &ptr) ||
+		if (copro_bus_dma_map_hint(bus, "dev", k->phys + off,
+					   k->size - off, &ptr,
+					   n % 2 ? &hint[n % CHURN_KEEP] : NULL) ||
 		    ptr != (char *)k->cpu + off)
 			bad++;
 		if (c.err)
@@ -2356,6 +2420,7 @@ int main(void)
 		P(test_dma_alloc_at),
 		P(test_dma_register_and_round_trip),
 		P(test_dma_bus_faults),
+		P(test_dma_hint),
 		P(test_dma_lookups_while_the_table_changes),
 		BARE(test_no_memory_node),
 		TINY(test_power_refcount),
