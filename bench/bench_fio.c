@@ -76,6 +76,7 @@ int bench_fio_run(const struct bench_fio_job *job,
 {
 	char target[PATH_MAX + 32], rw[32], bs[32], engine[32], depth[32];
 	char runtime[32], size[32], fio[PATH_MAX], *argv[24], *out = NULL;
+	struct bench_io_workers workers;
 	bool write = strstr(job->rw, "write") != NULL;
 	int n = 0, ret;
 
@@ -121,14 +122,17 @@ int bench_fio_run(const struct bench_fio_job *job,
 		argv[n++] = "--readonly";
 	argv[n] = NULL;
 
-	ret = bench_run_capture(argv, job->log ? job->log : "/dev/null",
-				(int64_t)(job->seconds + FIO_SLACK_S) *
-					COPRO_NSEC_PER_SEC,
-				&out);
+	ret = bench_run_capture_workers(argv, job->log ? job->log : "/dev/null",
+					(int64_t)(job->seconds + FIO_SLACK_S) *
+						COPRO_NSEC_PER_SEC,
+					&out, &workers);
 	if (ret > 0)
 		ret = -EIO;
 	if (!ret)
 		ret = parse_report(out, write, r);
+	if (!ret)
+		r->workers_cpu_us_per_io = (double)bench_io_workers_ns(&workers) /
+					   1e3 / (double)r->ios;
 	if (ret < 0) {
 		fprintf(stderr, "copro bench: fio %s %s bs=%zu iodepth=%u on %s failed: %s\n",
 			job->engine, job->rw, job->bs, job->iodepth, job->target,

@@ -32,6 +32,12 @@ struct bench_fio_result {
 	uint64_t ios;		/* I/Os completed in the measured time */
 	double cpu_us_per_io;	/* fio's own user + system time per I/O */
 	/*
+	 * Its io_uring workers' per I/O (bench_io_workers): the kernel
+	 * threads that ran the writes io_uring could not do at once, on
+	 * another CPU. 0 when it had none (psync, nbd, most reads).
+	 */
+	double workers_cpu_us_per_io;
+	/*
 	 * fio's context switches per I/O: how often its thread found
 	 * nothing to do and slept (a busy client: a few in a hundred).
 	 */

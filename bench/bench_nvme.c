@@ -109,6 +109,7 @@ static const struct workload workloads[] = {
 struct result {
 	double ours, fio;		/* IOPS */
 	double ours_cpu, fio_cpu;	/* us of CPU per I/O */
+	double fio_workers_cpu;		/* of fio_cpu: its io_uring workers' */
 };
 
 /* ---- in-process runner -------------------------------------------- */
@@ -239,9 +240,10 @@ static void fio_job(const char *disk, const struct workload *w,
 	};
 }
 
+/* cpu_us: fio's job thread and its io_uring workers; workers_us: theirs. */
 static int run_fio(const char *disk, const struct workload *w,
 		   uint64_t seconds, bool read_only, double *iops,
-		   double *cpu_us)
+		   double *cpu_us, double *workers_us)
 {
 	struct bench_fio_job job;
 	struct bench_fio_result r;
@@ -251,7 +253,8 @@ static int run_fio(const char *disk, const struct workload *w,
 	job.read_only = read_only;
 	ret = bench_fio_run(&job, &r);
 	*iops = ret ? -1 : r.iops;
-	*cpu_us = ret ? -1 : r.cpu_us_per_io;
+	*cpu_us = ret ? -1 : r.cpu_us_per_io + r.workers_cpu_us_per_io;
+	*workers_us = ret ? -1 : r.workers_cpu_us_per_io;
 	return ret;
 }
 
@@ -266,6 +269,7 @@ static int measure(const struct opts *o, struct copro_nvme *nvme,
 		   uint8_t *buf, const struct workload *w, struct result *res)
 {
 	double oi[MAX_REPEAT], oc[MAX_REPEAT], fi[MAX_REPEAT], fc[MAX_REPEAT];
+	double fw[MAX_REPEAT];
 	size_t n = (size_t)o->repeat;
 	int rc = 0;
 
@@ -281,13 +285,14 @@ static int measure(const struct opts *o, struct copro_nvme *nvme,
 					      &oc[r]);
 			else
 				run_fio(o->disk, w, o->seconds, o->read_only,
-					&fi[r], &fc[r]);
+					&fi[r], &fc[r], &fw[r]);
 		}
 	}
 	if (rc)
 		return rc;
 	*res = (struct result){ bench_median(oi, n), bench_median(fi, n),
-				bench_median(oc, n), bench_median(fc, n) };
+				bench_median(oc, n), bench_median(fc, n),
+				bench_median(fw, n) };
 	return 0;
 }
 
@@ -424,8 +429,10 @@ static void baseline_text(const struct opts *o, char *buf, size_t len)
 	bench_fio_describe(&uring, b, sizeof(b));
 	snprintf(buf, len,
 		 "same 256 MiB file as the model's disk; QD1: %s; QD32: %s; "
-		 "fio's CPU per I/O from its usr_cpu + sys_cpu, ours from "
-		 "getrusage of the whole process",
+		 "fio's CPU per I/O: its job's usr_cpu + sys_cpu, plus its "
+		 "io_uring workers' (the iou-wrk threads that run the writes "
+		 "io_uring cannot do at once, read from /proc/PID/task while "
+		 "it runs); ours from getrusage of the whole process",
 		 a, b);
 }
 
@@ -453,6 +460,9 @@ static int report(const struct opts *o, const struct result *res,
 			err |= cli_json_num(j, key, res[i].ours_cpu);
 			snprintf(key, sizeof(key), "%s_fio_cpu_us_per_io", w->key);
 			err |= cli_json_num(j, key, res[i].fio_cpu);
+			snprintf(key, sizeof(key), "%s_fio_workers_cpu_us_per_io",
+				 w->key);
+			err |= cli_json_num(j, key, res[i].fio_workers_cpu);
 		}
 		err |= cli_json_int(j, "seconds_per_run", (long long)o->seconds);
 		err |= cli_json_int(j, "runs_per_point", (long long)o->repeat);
@@ -473,6 +483,9 @@ static int report(const struct opts *o, const struct result *res,
 			  fio, res[i].fio);
 		bench_row(stdout, "  CPU per I/O", res[i].ours_cpu, "us", "",
 			  res[i].fio_cpu);
+		if (res[i].fio_workers_cpu > 0)
+			printf("    of fio's: its io_uring workers %.1f us\n",
+			       res[i].fio_workers_cpu);
 	}
 	printf("(a fio figure of -1 means fio could not run%s)\n",
 	       o->read_only ? "; writes were skipped: --disk is read-only "
@@ -555,7 +568,7 @@ int bench_nvme_main(int argc, char **argv)
 		const struct workload *w = &workloads[i];
 
 		if (o.read_only && w->op != COPRO_NVME_READ) {
-			res[i] = (struct result){ -1, -1, -1, -1 };
+			res[i] = (struct result){ -1, -1, -1, -1, -1 };
 			continue;
 		}
 		if (!o.json)

@@ -107,8 +107,95 @@ void bench_stop(pid_t pid)
 	bench_wait(pid, 10 * COPRO_NSEC_PER_SEC);
 }
 
+static bool io_worker_name(const char *comm)
+{
+	return !strncmp(comm, "iou-wrk-", 8);
+}
+
+/* One thread's name and utime + stime (ticks), from its task stat. */
+static int thread_stat(pid_t pid, long tid, char *comm, size_t len,
+		       uint64_t *ticks)
+{
+	char path[96], buf[1024];
+	unsigned long long ut, st;
+	const char *open_p, *close_p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%ld/stat", (int)pid, tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = '\0';
+	open_p = strchr(buf, '(');
+	close_p = strrchr(buf, ')');
+	if (!open_p || !close_p || close_p < open_p)
+		return -EPROTO;
+	snprintf(comm, len, "%.*s", (int)(close_p - open_p - 1), open_p + 1);
+	/* state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime */
+	if (sscanf(close_p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+		   &ut, &st) != 2)
+		return -EPROTO;
+	*ticks = ut + st;
+	return 0;
+}
+
+/* One reading of every I/O worker of `pid`. */
+static void io_workers_read(pid_t pid, struct bench_io_workers *w)
+{
+	char path[64], comm[64];
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		uint64_t ticks = 0;
+		unsigned i;
+		char *end;
+		long tid = strtol(e->d_name, &end, 10);
+
+		if (*end || tid <= 0 ||
+		    thread_stat(pid, tid, comm, sizeof(comm), &ticks) ||
+		    !io_worker_name(comm))
+			continue;
+		for (i = 0; i < w->n && w->tid[i] != (pid_t)tid; i++)
+			;
+		if (i == w->n) {
+			if (w->n == BENCH_IO_WORKERS_MAX)
+				continue;
+			w->tid[w->n++] = (pid_t)tid;
+		}
+		w->ticks[i] = ticks;
+	}
+	closedir(d);
+}
+
+uint64_t bench_io_workers_ns(const struct bench_io_workers *w)
+{
+	long hz = sysconf(_SC_CLK_TCK);
+	uint64_t sum = 0;
+
+	for (unsigned i = 0; i < w->n; i++)
+		sum += w->ticks[i];
+	return hz > 0 ? sum * (uint64_t)(COPRO_NSEC_PER_SEC / hz) : 0;
+}
+
 int bench_run_capture(char *const argv[], const char *log, int64_t timeout_ns,
 		      char **out)
+{
+	return bench_run_capture_workers(argv, log, timeout_ns, out, NULL);
+}
+
+int bench_run_capture_workers(char *const argv[], const char *log,
+			      int64_t timeout_ns, char **out,
+			      struct bench_io_workers *workers)
 {
 	uint64_t deadline = copro_deadline(timeout_ns);
 	size_t len = 0, cap = 4096;
@@ -130,6 +217,8 @@ int bench_run_capture(char *const argv[], const char *log, int64_t timeout_ns,
 		free(buf);
 		return ret;
 	}
+	if (workers)
+		memset(workers, 0, sizeof(*workers));
 	for (;;) {
 		struct pollfd pfd = { .fd = fds[0], .events = POLLIN };
 		int64_t left = copro_deadline_left(deadline);
@@ -137,6 +226,11 @@ int bench_run_capture(char *const argv[], const char *log, int64_t timeout_ns,
 		if (left == 0) {
 			ret = -ETIMEDOUT;
 			break;
+		}
+		if (workers) {
+			io_workers_read(pid, workers);
+			if (left > POLL_STEP_NS)
+				left = POLL_STEP_NS;
 		}
 		if (poll(&pfd, 1, (int)(left / COPRO_NSEC_PER_MSEC) + 1) <= 0)
 			continue;

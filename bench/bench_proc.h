@@ -36,6 +36,31 @@ int bench_run_capture(char *const argv[], const char *log, int64_t timeout_ns,
 		      char **out);
 
 /*
+ * A child's kernel I/O workers: io_uring's "iou-wrk-*" threads, which
+ * run the I/O the child handed to the kernel when it cannot be done at
+ * once (a buffered write, on ext4), in the child's thread group but left
+ * out of a thread's own usage (fio's report counts its job thread only).
+ * Read from /proc/PID/task every 10 ms while the child runs, each
+ * worker's last reading kept: one that exits between two readings loses
+ * what it used since the last, at most a step's worth.
+ */
+#define BENCH_IO_WORKERS_MAX 64
+
+struct bench_io_workers {
+	pid_t tid[BENCH_IO_WORKERS_MAX];
+	uint64_t ticks[BENCH_IO_WORKERS_MAX];
+	unsigned n;
+};
+
+/* User + system time of every worker seen, in ns. */
+uint64_t bench_io_workers_ns(const struct bench_io_workers *w);
+
+/* bench_run_capture, reading the child's I/O workers as it runs. */
+int bench_run_capture_workers(char *const argv[], const char *log,
+			      int64_t timeout_ns, char **out,
+			      struct bench_io_workers *workers);
+
+/*
  * Waits until a server accepts connections on the Unix socket `path`,
  * up to timeout_ns, failing early (-ECHILD) if the server exited.
  */
