@@ -305,12 +305,29 @@ void ans2_fw_down(struct copro_sim_ans2 *m, bool crashed);
 void ans2_crash_now(struct copro_sim_ans2 *m);
 
 /* ans2_model.c */
+/*
+ * Faults are looked at on every command and seldom armed: the look is
+ * inline, one load; taking a hit is out of line.
+ */
+static inline bool ans2_fault_armed(struct copro_sim_ans2 *m,
+				    enum copro_sim_ans2_fault f)
+{
+	return atomic_load_explicit(&m->faults[f], memory_order_relaxed) != 0;
+}
+
+bool ans2_fault_take_armed(struct copro_sim_ans2 *m,
+			   enum copro_sim_ans2_fault f);
+
 /* Counted faults: take one hit (true if one was armed). */
-bool ans2_fault_take(struct copro_sim_ans2 *m, enum copro_sim_ans2_fault f);
+static inline bool ans2_fault_take(struct copro_sim_ans2 *m,
+				   enum copro_sim_ans2_fault f)
+{
+	return ans2_fault_armed(m, f) && ans2_fault_take_armed(m, f);
+}
+
 /* Counted down per command: true for the one that reaches zero. */
 bool ans2_fault_countdown(struct copro_sim_ans2 *m,
 			  enum copro_sim_ans2_fault f);
-bool ans2_fault_armed(struct copro_sim_ans2 *m, enum copro_sim_ans2_fault f);
 
 /* ans2_fw.c: the RTKit firmware model's app (nothing when fw is NULL). */
 int ans2_fw_attach(struct copro_sim_ans2 *m);

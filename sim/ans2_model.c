@@ -47,12 +47,9 @@ static const struct ans2_gen gens[] = {
 
 /* ---- faults --------------------------------------------------------- */
 
-bool ans2_fault_armed(struct copro_sim_ans2 *m, enum copro_sim_ans2_fault f)
-{
-	return atomic_load_explicit(&m->faults[f], memory_order_relaxed) != 0;
-}
-
-bool ans2_fault_take(struct copro_sim_ans2 *m, enum copro_sim_ans2_fault f)
+/* ans2_fault_take, once the fault was seen armed (another may take it). */
+bool ans2_fault_take_armed(struct copro_sim_ans2 *m,
+			   enum copro_sim_ans2_fault f)
 {
 	unsigned v = atomic_load_explicit(&m->faults[f], memory_order_relaxed);
 
