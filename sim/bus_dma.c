@@ -537,9 +537,10 @@ int bus_be_dma_unregister(void *be, uint64_t phys)
  * line, so the hint's hit (below) costs a dozen instructions, not this
  * function's frame.
  */
-__attribute__((noinline)) static int dma_map_lookup(struct copro_bus *bus, const char *who,
-			  uint64_t phys, size_t len, void **ptr,
-			  struct copro_bus_dma_hint *hint, uint64_t gen)
+static __attribute__((noinline)) int
+dma_map_lookup(struct copro_bus *bus, const char *who, uint64_t phys,
+	       size_t len, void **ptr, struct copro_bus_dma_hint *hint,
+	       uint64_t gen)
 {
 	struct bus_dma *d = &bus->dma;
 	struct dma_range r = { 0 };
