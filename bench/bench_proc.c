@@ -112,17 +112,21 @@ static bool io_worker_name(const char *comm)
 	return !strncmp(comm, "iou-wrk-", 8);
 }
 
-/* One thread's name and utime + stime (ticks), from its task stat. */
-static int thread_stat(pid_t pid, long tid, char *comm, size_t len,
-		       uint64_t *ticks)
+/*
+ * A stat file of /proc (a process's or a thread's): its name (into comm,
+ * unless NULL), its parent, and its utime + stime in ticks. The name may
+ * hold spaces and parentheses: the fields start after the last ')'.
+ */
+static int read_stat(const char *path, char *comm, size_t len, pid_t *ppid,
+		     uint64_t *ticks)
 {
-	char path[96], buf[1024];
+	char buf[1024];
 	unsigned long long ut, st;
 	const char *open_p, *close_p;
+	int ppid_i;
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%d/task/%ld/stat", (int)pid, tid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -135,13 +139,27 @@ static int thread_stat(pid_t pid, long tid, char *comm, size_t len,
 	close_p = strrchr(buf, ')');
 	if (!open_p || !close_p || close_p < open_p)
 		return -EPROTO;
-	snprintf(comm, len, "%.*s", (int)(close_p - open_p - 1), open_p + 1);
+	if (comm)
+		snprintf(comm, len, "%.*s", (int)(close_p - open_p - 1),
+			 open_p + 1);
 	/* state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime */
-	if (sscanf(close_p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
-		   &ut, &st) != 2)
+	if (sscanf(close_p + 2, "%*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+		   &ppid_i, &ut, &st) != 3)
 		return -EPROTO;
+	*ppid = (pid_t)ppid_i;
 	*ticks = ut + st;
 	return 0;
+}
+
+/* One thread's name and utime + stime (ticks), from its task stat. */
+static int thread_stat(pid_t pid, long tid, char *comm, size_t len,
+		       uint64_t *ticks)
+{
+	char path[96];
+	pid_t ppid;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%ld/stat", (int)pid, tid);
+	return read_stat(path, comm, len, &ppid, ticks);
 }
 
 /* One reading of every I/O worker of `pid`. */
@@ -309,33 +327,10 @@ void bench_print_log_tail(const char *log, int lines)
 /* utime + stime (ticks) and the parent of /proc/PID/stat. */
 static int proc_stat(pid_t pid, pid_t *ppid, uint64_t *ticks)
 {
-	char path[64], buf[1024];
-	unsigned long long ut, st;
-	const char *p;
-	ssize_t n;
-	int fd;
+	char path[64];
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -EIO;
-	buf[n] = '\0';
-	/* The command name may hold spaces and parentheses: skip past it. */
-	p = strrchr(buf, ')');
-	if (!p)
-		return -EPROTO;
-	int ppid_i;
-	/* state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime */
-	if (sscanf(p + 2, "%*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
-		   &ppid_i, &ut, &st) != 3)
-		return -EPROTO;
-	*ppid = (pid_t)ppid_i;
-	*ticks = ut + st;
-	return 0;
+	return read_stat(path, NULL, 0, ppid, ticks);
 }
 
 int bench_proc_tree_cpu_ns(pid_t root, uint64_t *ns)
