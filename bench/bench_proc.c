@@ -222,6 +222,8 @@ int bench_run_capture_workers(char *const argv[], const char *log,
 	pid_t pid;
 
 	*out = NULL;
+	if (workers)
+		memset(workers, 0, sizeof(*workers));
 	if (!buf)
 		return -ENOMEM;
 	if (pipe2(fds, O_CLOEXEC) < 0) {
@@ -235,8 +237,6 @@ int bench_run_capture_workers(char *const argv[], const char *log,
 		free(buf);
 		return ret;
 	}
-	if (workers)
-		memset(workers, 0, sizeof(*workers));
 	for (;;) {
 		struct pollfd pfd = { .fd = fds[0], .events = POLLIN };
 		int64_t left = copro_deadline_left(deadline);

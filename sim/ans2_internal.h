@@ -273,7 +273,8 @@ struct copro_sim_ans2 {
 
 /* One command as a worker executes it. */
 struct ans2_cmd {
-	struct ans2_worker *w; /* running it; NULL for one with no tag */
+	/* The worker running it; NULL for an abort at SQ deletion. */
+	struct ans2_worker *w;
 	unsigned tag, q;
 	uint32_t epoch;
 	struct nvme_sqe sqe;
