@@ -40,7 +40,7 @@ int bench_run_capture(char *const argv[], const char *log, int64_t timeout_ns,
  * run the I/O the child handed to the kernel when it cannot be done at
  * once (a buffered write, on ext4), in the child's thread group but left
  * out of a thread's own usage (fio's report counts its job thread only).
- * Read from /proc/PID/task every 10 ms while the child runs, each
+ * Read from /proc/PID/task every 100 ms while the child runs, each
  * worker's last reading kept: one that exits between two readings loses
  * what it used since the last, at most a step's worth.
  */
