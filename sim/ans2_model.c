@@ -47,25 +47,27 @@ static const struct ans2_gen gens[] = {
 
 /* ---- faults --------------------------------------------------------- */
 
-/* ans2_fault_take, once the fault was seen armed (another may take it). */
-bool ans2_fault_take_armed(struct copro_sim_ans2 *m,
-			   enum copro_sim_ans2_fault f)
+/* One hit off the fault's count, unless it is 0; the count it had. */
+static unsigned fault_hit(struct copro_sim_ans2 *m, enum copro_sim_ans2_fault f)
 {
 	unsigned v = atomic_load_explicit(&m->faults[f], memory_order_relaxed);
 
 	while (v && !atomic_compare_exchange_weak(&m->faults[f], &v, v - 1))
 		;
-	return v != 0;
+	return v;
+}
+
+/* ans2_fault_take, once the fault was seen armed (another may take it). */
+bool ans2_fault_take_armed(struct copro_sim_ans2 *m,
+			   enum copro_sim_ans2_fault f)
+{
+	return fault_hit(m, f) != 0;
 }
 
 bool ans2_fault_countdown(struct copro_sim_ans2 *m,
 			  enum copro_sim_ans2_fault f)
 {
-	unsigned v = atomic_load_explicit(&m->faults[f], memory_order_relaxed);
-
-	while (v && !atomic_compare_exchange_weak(&m->faults[f], &v, v - 1))
-		;
-	return v == 1;
+	return fault_hit(m, f) == 1;
 }
 
 void copro_sim_ans2_set_fault(struct copro_sim_ans2 *m,

@@ -302,10 +302,7 @@ static void fw_enter(struct copro_bus *bus, struct bus_fwcall *slot,
 		return;
 	}
 	/* Ours alone: a load and a store, then the cheap half of the barrier. */
-	atomic_store_explicit(mine,
-			      atomic_load_explicit(mine, memory_order_relaxed) +
-				      BUS_FW_CALL + 1,
-			      memory_order_relaxed);
+	copro_owned_add(mine, (int64_t)(BUS_FW_CALL + 1));
 	copro_barrier_fast(bus->fw.heavy);
 }
 

@@ -194,10 +194,7 @@ int scmi_xfer(struct copro_scmi *s, struct scmi_xfer *x)
 		copro_mutex_unlock(&s->lock);
 	}
 	/* Only the lock holder writes it: a store, not an atomic add. */
-	atomic_store_explicit(&c->commands,
-			      atomic_load_explicit(&c->commands,
-						   memory_order_relaxed) + 1,
-			      memory_order_relaxed);
+	copro_owned_add(&c->commands, 1);
 	ret = scmi_chan_exchange(c, hdr, x->tx, x->tx_len, timeout(s), m);
 	copro_bias_unlock(&c->lock);
 	if (ret) {
