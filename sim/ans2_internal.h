@@ -65,8 +65,8 @@ struct ans2_gen {
 	uint32_t regs_end;
 };
 
-/* Controller threads executing commands. */
-#define ANS2_WORKERS 3
+/* Controller threads executing commands, at most (nworkers run). */
+#define ANS2_WORKERS COPRO_SIM_ANS2_WORKERS_MAX
 /*
  * Commands that may run in doorbell-ringing threads at once (each needs
  * a worker's scratch space); more go to the workers.
@@ -238,6 +238,7 @@ struct copro_sim_ans2 {
 
 	struct copro_thread workers[ANS2_WORKERS];
 	struct ans2_worker wk[ANS2_WORKERS];
+	unsigned nworkers;	/* started, from the configuration */
 	/* Every command goes to the workers (the configuration). */
 	bool workers_only;
 	/* Scratch for commands run in the doorbell's thread; bit i: free. */

@@ -339,6 +339,15 @@ int copro_sim_ans2_create(struct copro_bus *bus, int node,
 		goto err_free;
 	ans2_regs_reset(m);
 	m->workers_only = cfg->workers_only;
+	m->nworkers = cfg->workers ? cfg->workers
+				   : COPRO_SIM_ANS2_WORKERS_DEFAULT;
+	if (m->nworkers > COPRO_SIM_ANS2_WORKERS_MAX) {
+		copro_dev_err(&m->ld,
+			      "%u worker threads asked for; the model runs 1 to %u",
+			      cfg->workers, COPRO_SIM_ANS2_WORKERS_MAX);
+		ret = -EINVAL;
+		goto err_locks;
+	}
 	ret = ans2_disk_open(m, cfg);
 	if (ret < 0)
 		goto err_locks;
@@ -411,6 +420,7 @@ void copro_sim_ans2_get_stats(const struct copro_sim_ans2 *m,
 	struct copro_sim_ans2 *mm = (struct copro_sim_ans2 *)m;
 
 	memset(out, 0, sizeof(*out));
+	out->workers = m->nworkers;
 	for (unsigned i = 0; i < ANS2_WORKERS + ANS2_INLINE_SLOTS; i++) {
 		const struct ans2_wstats *w = i < ANS2_WORKERS
 			? &mm->wk[i].st : &mm->inl[i - ANS2_WORKERS].st;

@@ -321,7 +321,7 @@ int ans2_workers_start(struct copro_sim_ans2 *m)
 	}
 	atomic_init(&m->inl_free, (uint32_t)((1ull << ANS2_INLINE_SLOTS) - 1));
 
-	for (unsigned i = 0; i < ANS2_WORKERS; i++) {
+	for (unsigned i = 0; i < m->nworkers; i++) {
 		struct ans2_worker *w = &m->wk[i];
 		int ret;
 
@@ -343,9 +343,9 @@ int ans2_workers_start(struct copro_sim_ans2 *m)
 void ans2_workers_stop(struct copro_sim_ans2 *m)
 {
 	atomic_store(&m->exiting, true);
-	for (unsigned i = 0; i < ANS2_WORKERS; i++)
+	for (unsigned i = 0; i < m->nworkers; i++)
 		copro_event_signal(&m->wk[i].ev);
-	for (unsigned i = 0; i < ANS2_WORKERS; i++)
+	for (unsigned i = 0; i < m->nworkers; i++)
 		copro_thread_join(&m->workers[i]);
 }
 

@@ -311,6 +311,7 @@ int copro_board_create(const struct copro_board_config *cfg,
 		.size = cfg->disk_size,
 		.slow_flush = cfg->slow_flush,
 		.workers_only = cfg->ans2_workers_only,
+		.workers = cfg->ans2_workers,
 		.read_only = cfg->disk_read_only,
 	};
 	b->firmware_only = cfg->firmware_only;

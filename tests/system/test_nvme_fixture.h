@@ -53,8 +53,12 @@ struct fx {
 	struct copro_nvme *nvme;
 };
 
-/* workers_only: the ANS2 model runs every command on its workers. */
-static inline void fx_board_ex(struct fx *f, bool threaded, bool workers_only)
+/*
+ * workers_only: the ANS2 model runs every command on its workers, of
+ * which it runs `workers` (0: its default).
+ */
+static inline void fx_board_workers(struct fx *f, bool threaded,
+				    bool workers_only, unsigned workers)
 {
 	const char *board = getenv("COPRO_TEST_BOARD");
 	struct copro_board_config bc = {
@@ -62,6 +66,7 @@ static inline void fx_board_ex(struct fx *f, bool threaded, bool workers_only)
 		.threaded = threaded,
 		.disk_size = FX_DISK_SIZE,
 		.ans2_workers_only = workers_only,
+		.ans2_workers = workers,
 	};
 
 	memset(f, 0, sizeof(*f));
@@ -78,6 +83,11 @@ static inline void fx_board_ex(struct fx *f, bool threaded, bool workers_only)
 	assert_true(f->node >= 0);
 	f->m = copro_board_ans2(f->b, f->node);
 	assert_non_null(f->m);
+}
+
+static inline void fx_board_ex(struct fx *f, bool threaded, bool workers_only)
+{
+	fx_board_workers(f, threaded, workers_only, 0);
 }
 
 static inline void fx_board(struct fx *f, bool threaded)

@@ -226,6 +226,120 @@ static void test_resubmit_from_done(void **state)
 	free(buf);
 }
 
+/* ---- one worker beside a polling host --------------------------------- */
+
+/*
+ * The configuration copro bench nvme runs its queue-depth-32 workloads
+ * in: every command on the model's one worker, the host polling its
+ * completion queue. A queue's worth of writes and then of reads at once,
+ * several times over: all complete, in the worker, and read back what
+ * was written.
+ */
+#define PIPE_DEPTH 32u
+#define PIPE_ROUNDS 4u
+
+struct pipe {
+	struct copro_nvme *nvme;
+	_Atomic unsigned done, want;
+	_Atomic int err;
+};
+
+static void pipe_done(struct copro_nvme_req *req, int status)
+{
+	struct pipe *p = req->ctx;
+	int none = 0;
+
+	if (status)
+		atomic_compare_exchange_strong(&p->err, &none, status);
+	atomic_fetch_add(&p->done, 1);
+}
+
+/* Polled: nothing reaps but us. */
+static bool pipe_landed(void *arg)
+{
+	struct pipe *p = arg;
+
+	copro_nvme_poll(p->nvme);
+	return atomic_load(&p->done) >= atomic_load(&p->want);
+}
+
+static void pipe_round(struct pipe *p, enum copro_nvme_op op, uint8_t *buf)
+{
+	struct copro_nvme_req req[PIPE_DEPTH];
+
+	atomic_fetch_add(&p->want, PIPE_DEPTH);
+	for (unsigned i = 0; i < PIPE_DEPTH; i++) {
+		req[i] = (struct copro_nvme_req){
+			.op = op, .offset = (uint64_t)i * FX_LBA, .len = FX_LBA,
+			.buf = buf + (size_t)i * FX_LBA, .done = pipe_done,
+			.ctx = p,
+		};
+		assert_int_equal(copro_nvme_submit(p->nvme, &req[i]), 0);
+	}
+	/* req lives on this frame: every done() before it goes. */
+	assert_true(test_wait_until(pipe_landed, p, TEST_TIMEOUT_NS));
+}
+
+static void test_one_worker_polled_pipeline(void **state)
+{
+	uint8_t *w = fx_alloc(PIPE_DEPTH * FX_LBA);
+	uint8_t *r = fx_alloc(PIPE_DEPTH * FX_LBA);
+	struct copro_sim_ans2_stats st;
+	struct pipe p = { 0 };
+	struct fx f;
+
+	(void)state;
+	fx_board_workers(&f, false, true, 1);
+	assert_int_equal(fx_probe(&f, NULL), 0);
+	p.nvme = f.nvme;
+	for (unsigned round = 0; round < PIPE_ROUNDS; round++) {
+		for (unsigned i = 0; i < PIPE_DEPTH; i++)
+			fx_fill(w + (size_t)i * FX_LBA, FX_LBA, i, 20 + round);
+		memset(r, 0, PIPE_DEPTH * FX_LBA);
+		pipe_round(&p, COPRO_NVME_WRITE, w);
+		pipe_round(&p, COPRO_NVME_READ, r);
+		assert_memory_equal(w, r, PIPE_DEPTH * FX_LBA);
+	}
+	assert_int_equal(atomic_load(&p.err), 0);
+	copro_sim_ans2_get_stats(f.m, &st);
+	assert_int_equal(st.workers, 1);
+	assert_int_equal(st.inline_commands, 0);
+	assert_true(st.writes >= PIPE_DEPTH * PIPE_ROUNDS);
+	fx_down(&f);
+	free(w);
+	free(r);
+}
+
+static void test_worker_count(void **state)
+{
+	struct copro_sim_ans2_stats st;
+	struct test_logcap cap;
+	struct copro_board *b = NULL;
+	struct fx f;
+
+	(void)state;
+	fx_board(&f, true);
+	copro_sim_ans2_get_stats(f.m, &st);
+	assert_int_equal(st.workers, COPRO_SIM_ANS2_WORKERS_DEFAULT);
+	fx_down(&f);
+
+	assert_int_equal(test_logcap_init(&cap), 0);
+	struct copro_board_config bc = {
+		.board = "t8103",
+		.disk_size = FX_DISK_SIZE,
+		.ans2_workers = COPRO_SIM_ANS2_WORKERS_MAX + 1,
+		.log = test_logcap_log(&cap),
+	};
+	assert_int_equal(copro_board_create(&bc, &b), -EINVAL);
+	assert_null(b);
+	char want[64];
+
+	snprintf(want, sizeof(want), "%u worker threads asked for",
+		 COPRO_SIM_ANS2_WORKERS_MAX + 1);
+	assert_true(test_logcap_contains(&cap, want));
+	test_logcap_destroy(&cap);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -235,6 +349,8 @@ int main(void)
 		cmocka_unit_test(test_polled_after_submit),
 		cmocka_unit_test(test_irq_only),
 		cmocka_unit_test(test_resubmit_from_done),
+		cmocka_unit_test(test_one_worker_polled_pipeline),
+		cmocka_unit_test(test_worker_count),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

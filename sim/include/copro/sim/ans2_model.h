@@ -80,6 +80,9 @@ struct copro_sim_ans2;
 struct copro_sim_rtkit;
 struct copro_sim_sart;
 
+#define COPRO_SIM_ANS2_WORKERS_DEFAULT 3u
+#define COPRO_SIM_ANS2_WORKERS_MAX 3u
+
 struct copro_sim_ans2_config {
 	/*
 	 * Backing file or block device: a file is created if missing and
@@ -96,6 +99,16 @@ struct copro_sim_ans2_config {
 	 * takes, with its thread hand-overs).
 	 */
 	bool workers_only;
+	/*
+	 * How many worker threads run the commands that do not run in the
+	 * doorbell write: 0 for COPRO_SIM_ANS2_WORKERS_DEFAULT, at most
+	 * COPRO_SIM_ANS2_WORKERS_MAX. Several move one large request's
+	 * chunks in parallel. One beside a host that polls its completion
+	 * queue is the pipeline a two-core machine has room for: copro
+	 * bench nvme's queue-depth-32 workloads, where three took turns on
+	 * the disk file's inode lock and on the cores.
+	 */
+	unsigned workers;
 	/*
 	 * The namespace is write protected: the file is opened read-only,
 	 * and every command that would change it (Write, Write Zeroes,
@@ -178,6 +191,8 @@ struct copro_sim_ans2_stats {
 	uint64_t app_messages;
 	/* Commands run in the thread that rang their doorbell. */
 	uint64_t inline_commands;
+	/* Worker threads the model runs (copro_sim_ans2_config.workers). */
+	unsigned workers;
 	/* A11: entries whose CID was already in flight on their queue. */
 	uint64_t cid_conflicts;
 	/* A11: the most commands each queue had in flight at once. */

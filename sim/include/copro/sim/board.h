@@ -59,6 +59,7 @@ struct copro_board_config {
 	uint64_t disk_size;	/* bytes; 0: the file's size (or 64 MiB new) */
 	bool slow_flush;
 	bool ans2_workers_only;	/* copro_sim_ans2_config.workers_only */
+	unsigned ans2_workers;	/* copro_sim_ans2_config.workers */
 	bool disk_read_only;	/* the namespace is write protected */
 	/*
 	 * Coprocessors get their firmware model but not the hardware its
