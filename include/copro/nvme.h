@@ -152,7 +152,11 @@ struct copro_nvme_req {
  */
 COPRO_API int copro_nvme_submit(struct copro_nvme *nvme,
 				struct copro_nvme_req *req);
-/* Polled mode: reap completions and run timeouts. Returns completions. */
+/*
+ * Polled mode: reap completions; once per tick of the coarse clock (a
+ * few ms) also poll the RTKit endpoints and run timeouts. Returns
+ * completions.
+ */
 COPRO_API int copro_nvme_poll(struct copro_nvme *nvme);
 
 /* Blocking wrappers. */

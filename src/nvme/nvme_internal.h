@@ -245,6 +245,8 @@ struct copro_nvme {
 	 * themselves wakes no interrupt thread (see poll_own_cq in io.c).
 	 */
 	_Atomic unsigned pollers;
+	/* Polled mode: the coarse clock at copro_nvme_poll's last slow look. */
+	_Atomic uint64_t poll_slow_at;
 
 	struct copro_thread watchdog;
 	_Atomic bool stop;
