@@ -95,14 +95,23 @@ struct workload {
 	size_t bs;
 	unsigned qd;
 	const char *engine;	/* fio's engine for the baseline */
+	/*
+	 * Ours the way io_uring does it: the host polls its completion
+	 * queue and the model runs every command on one worker thread,
+	 * where fio's job thread and one io-wq worker split each write
+	 * between the two cores. Otherwise the model runs each command in
+	 * the doorbell write, with the interrupt thread for the rest (as
+	 * psync runs each I/O in the thread that asks).
+	 */
+	bool pipelined;
 };
 
 static const struct workload workloads[] = {
-	{ "4k random read, QD1", "qd1_read_psync", "randread", COPRO_NVME_READ, false, 4096, 1, "psync" },
-	{ "4k random read, QD32", "qd32_read_uring", "randread", COPRO_NVME_READ, false, 4096, 32, "io_uring" },
-	{ "4k random write, QD1", "qd1_write_psync", "randwrite", COPRO_NVME_WRITE, false, 4096, 1, "psync" },
-	{ "4k random write, QD32", "qd32_write_uring", "randwrite", COPRO_NVME_WRITE, false, 4096, 32, "io_uring" },
-	{ "1M sequential read, QD1", "seqread_psync", "read", COPRO_NVME_READ, true, 1024 * 1024, 1, "psync" },
+	{ "4k random read, QD1", "qd1_read_psync", "randread", COPRO_NVME_READ, false, 4096, 1, "psync", false },
+	{ "4k random read, QD32", "qd32_read_uring", "randread", COPRO_NVME_READ, false, 4096, 32, "io_uring", true },
+	{ "4k random write, QD1", "qd1_write_psync", "randwrite", COPRO_NVME_WRITE, false, 4096, 1, "psync", false },
+	{ "4k random write, QD32", "qd32_write_uring", "randwrite", COPRO_NVME_WRITE, false, 4096, 32, "io_uring", true },
+	{ "1M sequential read, QD1", "seqread_psync", "read", COPRO_NVME_READ, true, 1024 * 1024, 1, "psync", false },
 };
 #define NWORK (sizeof(workloads) / sizeof(workloads[0]))
 
@@ -152,6 +161,36 @@ static uint64_t next_offset(struct runner *r)
 	return (r->rng % blocks) * r->w->bs;
 }
 
+/*
+ * A polled host's wait for a free slot: nothing reaps but us. Polls for
+ * up to POLL_SPIN_NS without a completion, then naps between polls, so a
+ * stalled controller does not keep a core busy.
+ */
+#define POLL_SPIN_NS (50 * COPRO_NSEC_PER_USEC)
+#define POLL_NAP_NS (20 * COPRO_NSEC_PER_USEC)
+#define POLLS_PER_CLOCK 64u
+
+static void poll_for_slot(struct runner *r)
+{
+	uint64_t idle_since = 0;
+	unsigned polls = 0;
+
+	while (!atomic_load(&r->free_mask)) {
+		if (copro_nvme_poll(r->nvme) > 0) {
+			idle_since = 0;
+			continue;
+		}
+		if (++polls % POLLS_PER_CLOCK)
+			continue;
+		uint64_t now = copro_time_ns();
+
+		if (!idle_since)
+			idle_since = now;
+		else if (now - idle_since >= POLL_SPIN_NS)
+			copro_sleep_ns(POLL_NAP_NS);
+	}
+}
+
 /* User + system time of the whole process, in ns. */
 static uint64_t process_cpu_ns(void)
 {
@@ -164,7 +203,7 @@ static uint64_t process_cpu_ns(void)
 		       1000u;
 }
 
-static int run_ours(struct copro_nvme *nvme, uint8_t *buf,
+static int run_ours(struct copro_nvme *nvme, bool polled, uint8_t *buf,
 		    const struct workload *w, uint64_t seconds, double *iops,
 		    double *cpu_us)
 {
@@ -193,8 +232,11 @@ static int run_ours(struct copro_nvme *nvme, uint8_t *buf,
 		uint64_t m = atomic_exchange(&r->free_mask, 0);
 
 		if (!m) {
-			copro_event_wait(&r->ev, key, WAIT_SLICE_NS,
-					 COPRO_SPIN_DEFAULT_NS);
+			if (polled)
+				poll_for_slot(r);
+			else
+				copro_event_wait(&r->ev, key, WAIT_SLICE_NS,
+						 COPRO_SPIN_DEFAULT_NS);
 			continue;
 		}
 		while (m) {
@@ -215,7 +257,11 @@ static int run_ours(struct copro_nvme *nvme, uint8_t *buf,
 
 		if (atomic_load(&r->free_mask) == all)
 			break;
-		copro_event_wait(&r->ev, key, WAIT_SLICE_NS, COPRO_SPIN_DEFAULT_NS);
+		if (polled)
+			copro_nvme_poll(nvme);
+		else
+			copro_event_wait(&r->ev, key, WAIT_SLICE_NS,
+					 COPRO_SPIN_DEFAULT_NS);
 	}
 	*iops = (double)atomic_load(&r->done) * 1e9 /
 		(double)(copro_time_ns() - start);
@@ -266,7 +312,8 @@ static int run_fio(const char *disk, const struct workload *w,
  * run reads -1.
  */
 static int measure(const struct opts *o, struct copro_nvme *nvme,
-		   uint8_t *buf, const struct workload *w, struct result *res)
+		   bool polled, uint8_t *buf, const struct workload *w,
+		   struct result *res)
 {
 	double oi[MAX_REPEAT], oc[MAX_REPEAT], fi[MAX_REPEAT], fc[MAX_REPEAT];
 	double fw[MAX_REPEAT];
@@ -281,8 +328,8 @@ static int measure(const struct opts *o, struct copro_nvme *nvme,
 			if (rc)
 				break;
 			if (ours)
-				rc = run_ours(nvme, buf, w, o->seconds, &oi[r],
-					      &oc[r]);
+				rc = run_ours(nvme, polled, buf, w, o->seconds,
+					      &oi[r], &oc[r]);
 			else
 				run_fio(o->disk, w, o->seconds, o->read_only,
 					&fi[r], &fc[r], &fw[r]);
@@ -436,6 +483,14 @@ static void baseline_text(const struct opts *o, char *buf, size_t len)
 		 a, b);
 }
 
+/* How ours ran, as the baseline text says how fio did. */
+static const char ours_text[] =
+	"QD1: the interrupt thread and the model running each command in "
+	"the doorbell write (psync's way: the I/O in the asking thread); "
+	"QD32: the host polling its completion queue and the model running "
+	"every command on its one worker thread (io_uring's way with "
+	"buffered writes: a submitting thread and one worker, a core each)";
+
 static int report(const struct opts *o, const struct result *res,
 		  unsigned first, unsigned nwork)
 {
@@ -467,20 +522,24 @@ static int report(const struct opts *o, const struct result *res,
 		err |= cli_json_int(j, "seconds_per_run", (long long)o->seconds);
 		err |= cli_json_int(j, "runs_per_point", (long long)o->repeat);
 		err |= cli_json_str(j, "baseline", base);
+		err |= cli_json_str(j, "ours", ours_text);
 		return cli_json_print("bench nvme", j, err, stdout);
 	}
 	printf("copro bench nvme: %llu s per run, medians of %llu runs per side "
 	       "taking turns, 256 MiB backing file, buffered I/O\n"
-	       "baseline: %s\n",
+	       "baseline: %s\n"
+	       "ours: %s\n",
 	       (unsigned long long)o->seconds, (unsigned long long)o->repeat,
-	       base);
+	       base, ours_text);
 	for (unsigned i = first; i < first + nwork; i++) {
 		char fio[64];
 
 		snprintf(fio, sizeof(fio), "fio %s", workloads[i].engine);
 		printf("%s\n", workloads[i].name);
-		bench_row(stdout, "copro NVMe (zero-copy)", res[i].ours, "IOPS",
-			  fio, res[i].fio);
+		bench_row(stdout,
+			  workloads[i].pipelined ? "copro NVMe (polled, 1 worker)"
+						 : "copro NVMe (zero-copy)",
+			  res[i].ours, "IOPS", fio, res[i].fio);
 		bench_row(stdout, "  CPU per I/O", res[i].ours_cpu, "us", "",
 			  res[i].fio_cpu);
 		if (res[i].fio_workers_cpu > 0)
@@ -493,13 +552,73 @@ static int report(const struct opts *o, const struct result *res,
 	return 0;
 }
 
+/* ---- the board ------------------------------------------------------ */
+
+/* One board on the disk, in a workload's configuration (struct workload). */
+struct session {
+	struct copro_board *b;
+	struct copro_devices *devs;
+	struct copro_nvme *nvme;
+	bool pipelined, registered;
+};
+
+static int session_open(const struct opts *o, bool pipelined, uint8_t *buf,
+			size_t buflen, struct session *s, const char **step)
+{
+	const struct copro_board_config bc = {
+		.board = "t8103",
+		/* Pipelined, no interrupt thread: the host polls. */
+		.threaded = !pipelined,
+		.disk_path = o->disk,
+		.disk_size = DISK_SIZE,
+		.disk_read_only = o->read_only,
+		.ans2_workers_only = pipelined,
+		.ans2_workers = pipelined ? 1 : 0,
+	};
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	s->pipelined = pipelined;
+	*step = "creating the board";
+	rc = copro_board_create(&bc, &s->b);
+	if (!rc) {
+		*step = "probing the board's drivers";
+		rc = copro_devices_probe_all(copro_board_platform(s->b), NULL,
+					     &s->devs);
+	}
+	if (!rc) {
+		s->nvme = copro_nvme_from_device(copro_devices_find_compatible(
+			s->devs, COPRO_NVME_COMPATIBLE, NULL));
+		rc = s->nvme ? 0 : -ENODEV;
+	}
+	if (!rc) {
+		*step = "registering buffers";
+		rc = copro_nvme_register_buffer(s->nvme, buf, buflen);
+		s->registered = !rc;
+	}
+	return rc;
+}
+
+/* Whatever session_open got to, undone; -EBUSY if a driver stayed. */
+static int session_close(struct session *s, uint8_t *buf)
+{
+	int rc = 0;
+
+	if (s->registered)
+		copro_nvme_unregister_buffer(s->nvme, buf);
+	if (s->devs && copro_devices_remove_all(s->devs) < 0)
+		rc = -EBUSY;
+	if (s->b)
+		copro_board_destroy(s->b);
+	memset(s, 0, sizeof(*s));
+	return rc;
+}
+
 int bench_nvme_main(int argc, char **argv)
 {
 	char tmp[] = "/tmp/copro-bench-nvme-XXXXXX";
-	struct copro_board_config bc = { .board = "t8103", .threaded = true };
-	struct copro_board *b = NULL;
-	struct copro_devices *devs = NULL;
-	struct copro_nvme *nvme = NULL;
+	struct session s = { 0 };
+	bool open = false;
 	struct result res[NWORK];
 	const char *step = "";
 	uint8_t *buf = NULL;
@@ -542,27 +661,10 @@ int bench_nvme_main(int argc, char **argv)
 		step = "preparing the disk";
 		rc = prepare_disk(o.disk);
 	}
-	bc.disk_path = o.disk;
-	bc.disk_size = DISK_SIZE;
-	bc.disk_read_only = o.read_only;
 	if (!rc) {
-		step = "creating the board";
-		rc = copro_board_create(&bc, &b);
-	}
-	if (!rc) {
-		step = "probing the board's drivers";
-		rc = copro_devices_probe_all(copro_board_platform(b), NULL,
-					     &devs);
-	}
-	if (!rc) {
-		nvme = copro_nvme_from_device(copro_devices_find_compatible(
-			devs, COPRO_NVME_COMPATIBLE, NULL));
-		rc = nvme ? 0 : -ENODEV;
-	}
-	if (!rc) {
-		step = "registering buffers";
+		step = "allocating buffers";
 		buf = aligned_alloc(4096, buflen);
-		rc = buf ? copro_nvme_register_buffer(nvme, buf, buflen) : -ENOMEM;
+		rc = buf ? 0 : -ENOMEM;
 	}
 	for (unsigned i = first; i < first + nwork && !rc; i++) {
 		const struct workload *w = &workloads[i];
@@ -571,19 +673,34 @@ int bench_nvme_main(int argc, char **argv)
 			res[i] = (struct result){ -1, -1, -1, -1, -1 };
 			continue;
 		}
+		/* A board holds the disk's lock: one at a time. */
+		if (open && s.pipelined != w->pipelined) {
+			step = "removing the board's drivers";
+			rc = session_close(&s, buf);
+			open = false;
+			if (rc)
+				break;
+		}
+		if (!open) {
+			open = true;
+			rc = session_open(&o, w->pipelined, buf, buflen, &s,
+					  &step);
+			if (rc)
+				break;
+		}
 		if (!o.json)
 			fprintf(stderr, "measuring %s...\n", w->name);
 		step = w->name;
-		rc = measure(&o, nvme, buf, w, &res[i]);
+		rc = measure(&o, s.nvme, s.pipelined, buf, w, &res[i]);
 	}
-	if (buf && nvme)
-		copro_nvme_unregister_buffer(nvme, buf);
-	if (devs && copro_devices_remove_all(devs) < 0 && !rc) {
-		step = "removing the board's drivers";
-		rc = -EBUSY;
+	if (open) {
+		int crc = session_close(&s, buf);
+
+		if (crc && !rc) {
+			step = "removing the board's drivers";
+			rc = crc;
+		}
 	}
-	if (b)
-		copro_board_destroy(b);
 	free(buf);
 	if (scratch)
 		unlink(o.disk);
