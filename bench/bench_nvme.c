@@ -162,20 +162,27 @@ static uint64_t next_offset(struct runner *r)
 }
 
 /*
- * A polled host's wait for a free slot: nothing reaps but us. Polls for
- * up to POLL_SPIN_NS without a completion, then naps between polls, so a
- * stalled controller does not keep a core busy.
+ * A polled host's wait until the free slots are `want` (0: any): nothing
+ * reaps but us. Polls for up to POLL_SPIN_NS without a completion, then
+ * naps between polls, so a stalled controller does not keep a core busy.
  */
 #define POLL_SPIN_NS (50 * COPRO_NSEC_PER_USEC)
 #define POLL_NAP_NS (20 * COPRO_NSEC_PER_USEC)
 #define POLLS_PER_CLOCK 64u
 
-static void poll_for_slot(struct runner *r)
+static bool slots_free(struct runner *r, uint64_t want)
+{
+	uint64_t m = atomic_load(&r->free_mask);
+
+	return want ? m == want : m != 0;
+}
+
+static void poll_for_slots(struct runner *r, uint64_t want)
 {
 	uint64_t idle_since = 0;
 	unsigned polls = 0;
 
-	while (!atomic_load(&r->free_mask)) {
+	while (!slots_free(r, want)) {
 		if (copro_nvme_poll(r->nvme) > 0) {
 			idle_since = 0;
 			continue;
@@ -233,7 +240,7 @@ static int run_ours(struct copro_nvme *nvme, bool polled, uint8_t *buf,
 
 		if (!m) {
 			if (polled)
-				poll_for_slot(r);
+				poll_for_slots(r, 0);
 			else
 				copro_event_wait(&r->ev, key, WAIT_SLICE_NS,
 						 COPRO_SPIN_DEFAULT_NS);
@@ -258,7 +265,7 @@ static int run_ours(struct copro_nvme *nvme, bool polled, uint8_t *buf,
 		if (atomic_load(&r->free_mask) == all)
 			break;
 		if (polled)
-			copro_nvme_poll(nvme);
+			poll_for_slots(r, all);
 		else
 			copro_event_wait(&r->ev, key, WAIT_SLICE_NS,
 					 COPRO_SPIN_DEFAULT_NS);
