@@ -6,6 +6,11 @@
  * sequential reads, each beside fio on the same backing file in the same
  * run: queue depth 1 beside fio's psync engine (one pread per I/O, the
  * cheapest synchronous path), queue depth 32 beside io_uring at depth 32.
+ * Ours runs each the same way: at queue depth 1 the model runs the
+ * command in the doorbell write, in the asking thread; at 32 the host
+ * polls its completion queue while the model's one worker runs the
+ * commands, as io_uring's submitting thread and its io-wq worker split a
+ * buffered write between two cores (struct workload).
  *
  * Each figure is the median of --repeat runs per side, the sides taking
  * turns to go first. Both sides use buffered I/O on a prefilled file
@@ -65,7 +70,7 @@ void bench_nvme_usage(FILE *out)
 		"Measure the emulated NVMe disk through the ANS2 driver (4 KiB random\n"
 		"read and write at queue depth 1 and 32, 1 MiB sequential read) beside\n"
 		"fio on the same backing file, page cache warm: psync at queue depth 1,\n"
-		"io_uring at 32.\n"
+		"io_uring at 32 (ours then with a polling host and one model worker).\n"
 		"\n"
 		"      --disk FILE    backing file (default: a temporary one, removed\n"
 		"                     after). An existing FILE is only read (the\n"
