@@ -405,17 +405,23 @@ static uint16_t read_write(struct copro_sim_ans2 *m, struct ans2_worker *w,
 	if (st)
 		return st;
 	if (!write) {
-		if (ans2_disk_read(m, w->iov, w->niov, slba << ANS2_LBA_SHIFT,
-				   len) < 0)
+		int ret = ans2_disk_read(m, w->iov, w->niov,
+					 slba << ANS2_LBA_SHIFT, len);
+
+		if (ret < 0)
 			return media_error(NVME_SC_READ_ERROR);
 		copro_owned_add(&w->st.reads, 1);
 		copro_owned_add(&w->st.bytes_read, len);
+		if (ret > 0)
+			copro_owned_add(&w->st.mapped_reads, 1);
 		return 0;
 	}
 	int ret = ans2_disk_write(m, w->iov, w->niov, slba << ANS2_LBA_SHIFT,
 				  len);
 	if (ret < 0)
 		return write_error(ret);
+	if (ret > 0)
+		copro_owned_add(&w->st.mapped_writes, 1);
 	copro_owned_add(&w->st.writes, 1);
 	copro_owned_add(&w->st.bytes_written, len);
 	return maybe_sync(m, c->sqe.cdw12);

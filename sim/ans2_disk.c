@@ -3,8 +3,9 @@
  * The ANS2 model's namespace: a backing file of 4096-byte LBAs. Data
  * moves with preadv/pwritev (pread/pwrite for one segment) straight
  * between the file and the host's DMA memory (the iovecs point into it),
- * so a command costs no copy. A write has completed when the call
- * returned; durability is fdatasync, which Flush, FUA and a disabled
+ * or, for one segment whose pages the file's mapping holds, with a copy
+ * through that mapping, which costs a third of the call (disk_map.h). A
+ * write has completed when the call or the copy returned; durability is fdatasync, which Flush, FUA and a disabled
  * write cache ask for. Deallocated LBAs are holes punched in the file (or
  * discarded blocks of a block device, which the kernel guarantees read
  * back as zeroes); zeroed LBAs stay allocated.
@@ -169,6 +170,11 @@ int ans2_disk_open(struct copro_sim_ans2 *m,
 	}
 	m->disk.fd = fd;
 	m->disk.slow_flush = cfg->slow_flush;
+	ret = disk_map_init(&m->disk.map, cfg->unmapped ? -1 : fd, m->disk.size,
+			    !cfg->read_only);
+	if (ret < 0)
+		copro_dev_dbg(&m->ld, "disk %s not mapped (%s): all its data moves with read and write calls",
+			      what, copro_strerror(ret));
 	atomic_init(&m->disk.rng, 0x9e3779b9u ^ (uint32_t)m->phys);
 	copro_dev_dbg(&m->ld, "disk %s: %" PRIu64 " bytes, %" PRIu64 " LBAs",
 		      what, m->disk.size, m->disk.size >> ANS2_LBA_SHIFT);
@@ -177,8 +183,11 @@ int ans2_disk_open(struct copro_sim_ans2 *m,
 
 void ans2_disk_close(struct copro_sim_ans2 *m)
 {
-	if (m->disk.fd >= 0)
+	/* The map is made right after the fd, and nothing fails between. */
+	if (m->disk.fd >= 0) {
+		disk_map_fini(&m->disk.map);
 		close(m->disk.fd);
+	}
 	m->disk.fd = -1;
 }
 
@@ -198,6 +207,24 @@ static void iov_advance(struct iovec **iov, unsigned *niov, size_t n)
 }
 
 /*
+ * One segment may go through the mapping (1). If that faults, the
+ * mapping is off from now on, which is said once, and the call goes
+ * ahead: it returns what went wrong, or zeroes past a shrunk file's end.
+ */
+static int try_map(struct copro_sim_ans2 *m, struct iovec *iov, uint64_t off,
+		   size_t len, bool write)
+{
+	int ret = write ? disk_map_write(&m->disk.map, iov->iov_base, off, len)
+			: disk_map_read(&m->disk.map, iov->iov_base, off, len);
+
+	if (ret == -EFAULT)
+		copro_dev_warn(&m->ld, "disk: a %s of %zu bytes at %" PRIu64
+			       " through its mapping faulted (the file shrank, its filesystem is full, or a read of it failed); data moves with read and write calls from now on",
+			       write ? "write" : "read", len, off);
+	return ret;
+}
+
+/*
  * Short transfers are retried; reading past the end of a file that
  * shrank behind the model's back returns zeros, as unwritten LBAs do.
  * The iovecs are the caller's scratch and are consumed.
@@ -205,6 +232,9 @@ static void iov_advance(struct iovec **iov, unsigned *niov, size_t n)
 static int rw_all(struct copro_sim_ans2 *m, struct iovec *iov, unsigned niov,
 		  uint64_t off, size_t len, bool write)
 {
+	if (niov == 1 && iov->iov_len == len &&
+	    try_map(m, iov, off, len, write) > 0)
+		return 1;
 	while (len) {
 		int cnt = niov > IOV_MAX ? IOV_MAX : (int)niov;
 		ssize_t n;
@@ -257,7 +287,11 @@ int ans2_disk_read(struct copro_sim_ans2 *m, struct iovec *iov,
 int ans2_disk_write(struct copro_sim_ans2 *m, struct iovec *iov,
 		    unsigned niov, uint64_t off, size_t len)
 {
-	int ret = rw_all(m, iov, niov, off, len, true);
+	int ret;
+
+	disk_map_lock(&m->disk.map, off, len);
+	ret = rw_all(m, iov, niov, off, len, true);
+	disk_map_unlock(&m->disk.map, off, len);
 
 	if (ret < 0)
 		copro_dev_err(&m->ld, "write of %zu bytes at %" PRIu64
@@ -289,6 +323,9 @@ int ans2_disk_sync(struct copro_sim_ans2 *m, bool flush_cmd)
 		ret = -errno;
 		copro_dev_err(&m->ld, "fdatasync of the disk failed: %s",
 			      copro_strerror(ret));
+	} else {
+		/* Written back, the pages are write-protected in the map. */
+		disk_map_synced(&m->disk.map);
 	}
 	ans2_count(&m->st.fdatasyncs, 1);
 	if (!flush_cmd || !m->disk.slow_flush)
@@ -336,7 +373,7 @@ static bool unsupported(int err)
 	return err == EOPNOTSUPP || err == ENOSYS || err == EINVAL;
 }
 
-int ans2_disk_zero(struct copro_sim_ans2 *m, uint64_t off, uint64_t len)
+static int zero_range(struct copro_sim_ans2 *m, uint64_t off, uint64_t len)
 {
 	int ret = 0;
 
@@ -360,7 +397,8 @@ int ans2_disk_zero(struct copro_sim_ans2 *m, uint64_t off, uint64_t len)
 	return ret;
 }
 
-int ans2_disk_deallocate(struct copro_sim_ans2 *m, uint64_t off, uint64_t len)
+static int deallocate_range(struct copro_sim_ans2 *m, uint64_t off,
+			    uint64_t len)
 {
 	/* On a block device this discards, and the kernel zeroes if it must. */
 	if (fallocate(m->disk.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
@@ -374,5 +412,28 @@ int ans2_disk_deallocate(struct copro_sim_ans2 *m, uint64_t off, uint64_t len)
 		return ret;
 	}
 	/* No holes here: deallocated LBAs must still read as zeroes. */
-	return ans2_disk_zero(m, off, len);
+	return zero_range(m, off, len);
+}
+
+/* Writes as far as the stripes go; the range's pages leave the map. */
+int ans2_disk_zero(struct copro_sim_ans2 *m, uint64_t off, uint64_t len)
+{
+	int ret;
+
+	disk_map_lock(&m->disk.map, off, len);
+	ret = zero_range(m, off, len);
+	disk_map_dropped(&m->disk.map, off, len);
+	disk_map_unlock(&m->disk.map, off, len);
+	return ret;
+}
+
+int ans2_disk_deallocate(struct copro_sim_ans2 *m, uint64_t off, uint64_t len)
+{
+	int ret;
+
+	disk_map_lock(&m->disk.map, off, len);
+	ret = deallocate_range(m, off, len);
+	disk_map_dropped(&m->disk.map, off, len);
+	disk_map_unlock(&m->disk.map, off, len);
+	return ret;
 }

@@ -48,6 +48,8 @@
 #include <copro/regs/nvme.h>
 #include <copro/sim/ans2_model.h>
 
+#include "disk_map.h"
+
 #define ANS2_NQ 2
 enum { ANS2_QA = 0, ANS2_QIO = 1 };
 
@@ -152,6 +154,7 @@ struct ans2_cq {
 struct ans2_disk {
 	int fd;
 	uint64_t size;
+	struct disk_map map;	/* the pages copied rather than called for */
 	bool slow_flush;
 	bool read_only;		/* the namespace is write protected */
 	bool block_device;	/* no holes to punch: BLKDISCARD-like fallocate */
@@ -166,7 +169,7 @@ struct ans2_disk {
  */
 struct ans2_wstats {
 	_Atomic uint64_t commands, inline_commands, reads, writes, bytes_read,
-		bytes_written;
+		bytes_written, mapped_reads, mapped_writes;
 };
 
 /* A worker's scratch space: no allocation on the I/O path. */
@@ -411,7 +414,8 @@ int ans2_disk_open(struct copro_sim_ans2 *m,
 		   const struct copro_sim_ans2_config *cfg);
 void ans2_disk_close(struct copro_sim_ans2 *m);
 /*
- * Whole transfers at a byte offset; 0 or a negative errno. The iovecs
+ * Whole transfers at a byte offset: 1 if the data went through the
+ * disk's mapping, 0 if through calls, or a negative errno. The iovecs
  * are scratch: they are consumed.
  */
 int ans2_disk_read(struct copro_sim_ans2 *m, struct iovec *iov,

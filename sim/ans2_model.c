@@ -431,7 +431,11 @@ void copro_sim_ans2_get_stats(const struct copro_sim_ans2 *m,
 		out->writes += atomic_load(&w->writes);
 		out->bytes_read += atomic_load(&w->bytes_read);
 		out->bytes_written += atomic_load(&w->bytes_written);
+		out->mapped_reads += atomic_load(&w->mapped_reads);
+		out->mapped_writes += atomic_load(&w->mapped_writes);
 	}
+	out->mapped = m->disk.map.base != NULL;
+	out->map_faults = atomic_load(&mm->disk.map.faults);
 	out->errors = atomic_load(&mm->st.errors);
 	out->flushes = atomic_load(&mm->st.flushes);
 	out->fdatasyncs = atomic_load(&mm->st.fdatasyncs);

@@ -70,6 +70,7 @@ struct host {
 	struct copro_dma_buf sq[2], cq[2], tcb[2], data, prp;
 	unsigned depth[2], head[2], phase[2];
 	bool read_only;		/* set before h_open_board */
+	bool unmapped;		/* likewise: the model's data moves by calls */
 };
 
 static inline uint32_t h_rd(struct host *h, uint64_t off)
@@ -145,6 +146,7 @@ static inline void h_open_board(struct host *h, const char *board,
 	cfg.size = H_DISK_SIZE;
 	cfg.slow_flush = slow_flush;
 	cfg.read_only = h->read_only;
+	cfg.unmapped = h->unmapped;
 
 	assert_int_equal(test_logcap_init(&h->logcap), 0);
 	h->cap = &h->logcap;

@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: MIT */
+/* A disk file's shared mapping and when to use it: see disk_map.h. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "disk_map.h"
+#include "sigbus_guard.h"
+
+#define MAP_PAGE_SHIFT 12
+#define MAP_PAGE_SIZE (1ull << MAP_PAGE_SHIFT)
+
+static void free_bits(struct disk_map *dm)
+{
+	free(dm->seen);
+	free(dm->mapped_r);
+	free(dm->mapped_w);
+	free(dm->gen);
+	dm->seen = dm->mapped_r = dm->mapped_w = NULL;
+	dm->gen = NULL;
+}
+
+int disk_map_init(struct disk_map *dm, int fd, uint64_t size, bool writable)
+{
+	void *p;
+	int ret;
+
+	dm->base = NULL;
+	dm->size = size;
+	dm->seen = dm->mapped_r = dm->mapped_w = NULL;
+	dm->gen = NULL;
+	dm->words = 0;
+	atomic_init(&dm->gen_now, 1);
+	atomic_init(&dm->off, false);
+	atomic_init(&dm->faults, 0);
+	for (unsigned i = 0; i < DISK_MAP_STRIPES; i++)
+		copro_mutex_init(&dm->stripe[i]);
+
+	if (fd < 0)
+		return 0;
+	if (!size || size > SIZE_MAX || size % MAP_PAGE_SIZE)
+		return -EFBIG;
+	ret = sigbus_guard_install();
+	if (ret < 0)
+		return ret;
+	dm->words = (size_t)((size / MAP_PAGE_SIZE + 63) / 64);
+	/* Zero pages until touched: a large disk's bits cost what it uses. */
+	dm->seen = calloc(dm->words, sizeof(*dm->seen));
+	dm->mapped_r = calloc(dm->words, sizeof(*dm->mapped_r));
+	dm->mapped_w = calloc(dm->words, sizeof(*dm->mapped_w));
+	dm->gen = calloc(dm->words, sizeof(*dm->gen));
+	if (!dm->seen || !dm->mapped_r || !dm->mapped_w || !dm->gen) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	p = mmap(NULL, (size_t)size, PROT_READ | (writable ? PROT_WRITE : 0),
+		 MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		ret = -errno;
+		goto fail;
+	}
+	dm->base = p;
+	return 0;
+fail:
+	free_bits(dm);
+	return ret;
+}
+
+void disk_map_fini(struct disk_map *dm)
+{
+	if (dm->base)
+		munmap(dm->base, (size_t)dm->size);
+	dm->base = NULL;
+	free_bits(dm);
+	for (unsigned i = 0; i < DISK_MAP_STRIPES; i++)
+		copro_mutex_destroy(&dm->stripe[i]);
+}
+
+/* ---- a bit a page ---------------------------------------------------- */
+
+static uint64_t first_page(uint64_t off) { return off >> MAP_PAGE_SHIFT; }
+
+static uint64_t end_page(uint64_t off, uint64_t len)
+{
+	return (off + len + MAP_PAGE_SIZE - 1) >> MAP_PAGE_SHIFT;
+}
+
+/* The pages from *p to e that share *p's word: the word, their bits. */
+static size_t next_run(uint64_t *p, uint64_t e, uint64_t *mask)
+{
+	unsigned b = (unsigned)(*p % 64);
+	uint64_t n = 64 - b < e - *p ? 64 - b : e - *p;
+	size_t w = (size_t)(*p / 64);
+
+	*mask = (n == 64 ? ~0ull : (1ull << n) - 1) << b;
+	*p += n;
+	return w;
+}
+
+/*
+ * What a page may have: HAVE_R holds until the page leaves the mapping;
+ * HAVE_W and SEEN only until the next sync, which is a new generation:
+ * a word's W and SEEN bits count only while its generation is current,
+ * so a sync costs one increment whatever the disk's size.
+ */
+enum { HAVE_R = 1, HAVE_W = 2, SEEN = 4 };
+
+static uint64_t load(_Atomic uint64_t *a, size_t w)
+{
+	return atomic_load_explicit(&a[w], memory_order_relaxed);
+}
+
+/* Every page of the range has one of the bits in `any`. */
+static bool all_have(struct disk_map *dm, uint64_t off, uint64_t len,
+		     unsigned any)
+{
+	uint32_t gen = atomic_load_explicit(&dm->gen_now, memory_order_relaxed);
+
+	for (uint64_t p = first_page(off), e = end_page(off, len); p < e;) {
+		uint64_t mask, v = 0;
+		size_t w = next_run(&p, e, &mask);
+
+		if (any & HAVE_R)
+			v |= load(dm->mapped_r, w);
+		if ((any & (HAVE_W | SEEN)) &&
+		    atomic_load_explicit(&dm->gen[w], memory_order_relaxed) == gen) {
+			if (any & HAVE_W)
+				v |= load(dm->mapped_w, w);
+			if (any & SEEN)
+				v |= load(dm->seen, w);
+		}
+		if ((v & mask) != mask)
+			return false;
+	}
+	return true;
+}
+
+static void or_bits(_Atomic uint64_t *a, size_t w, uint64_t mask)
+{
+	/* Mostly set already: a load, not a locked or. */
+	if ((load(a, w) & mask) != mask)
+		atomic_fetch_or_explicit(&a[w], mask, memory_order_relaxed);
+}
+
+/* Gives every page of the range the bits in `bits`. */
+static void mark(struct disk_map *dm, uint64_t off, uint64_t len,
+		 unsigned bits)
+{
+	uint32_t gen = atomic_load_explicit(&dm->gen_now, memory_order_relaxed);
+
+	for (uint64_t p = first_page(off), e = end_page(off, len); p < e;) {
+		uint64_t mask;
+		size_t w = next_run(&p, e, &mask);
+
+		if (bits & HAVE_R)
+			or_bits(dm->mapped_r, w, mask);
+		if (!(bits & (HAVE_W | SEEN)))
+			continue;
+		/* The word's first mark since a sync drops what came before. */
+		if (atomic_load_explicit(&dm->gen[w], memory_order_relaxed) != gen) {
+			atomic_store_explicit(&dm->seen[w], 0, memory_order_relaxed);
+			atomic_store_explicit(&dm->mapped_w[w], 0,
+					      memory_order_relaxed);
+			atomic_store_explicit(&dm->gen[w], gen,
+					      memory_order_relaxed);
+		}
+		if (bits & HAVE_W)
+			or_bits(dm->mapped_w, w, mask);
+		if (bits & SEEN)
+			or_bits(dm->seen, w, mask);
+	}
+}
+
+static void unmark(struct disk_map *dm, uint64_t off, uint64_t len)
+{
+	for (uint64_t p = first_page(off), e = end_page(off, len); p < e;) {
+		uint64_t mask;
+		size_t w = next_run(&p, e, &mask);
+		_Atomic uint64_t *all[] = { dm->mapped_r, dm->mapped_w, dm->seen };
+
+		for (unsigned i = 0; i < 3; i++)
+			if (load(all[i], w) & mask)
+				atomic_fetch_and_explicit(&all[i][w], ~mask,
+							  memory_order_relaxed);
+	}
+}
+
+/* ---- copies ---------------------------------------------------------- */
+
+static int faulted(struct disk_map *dm)
+{
+	atomic_store_explicit(&dm->off, true, memory_order_relaxed);
+	atomic_fetch_add_explicit(&dm->faults, 1, memory_order_relaxed);
+	return -EFAULT;
+}
+
+static bool in_map(const struct disk_map *dm, uint64_t off, size_t len)
+{
+	return disk_map_on(dm) && off <= dm->size && len <= dm->size - off;
+}
+
+int disk_map_read(struct disk_map *dm, void *dst, uint64_t off, size_t len)
+{
+	if (!in_map(dm, off, len))
+		return 0;
+	if (!all_have(dm, off, len, HAVE_R) &&
+	    !all_have(dm, off, len, HAVE_R | SEEN)) {
+		mark(dm, off, len, SEEN);
+		return 0;
+	}
+	if (sigbus_guarded_copy(dst, dm->base + off, len) < 0)
+		return faulted(dm);
+	mark(dm, off, len, HAVE_R);
+	return 1;
+}
+
+int disk_map_write(struct disk_map *dm, const void *src, uint64_t off,
+		   size_t len)
+{
+	if (!in_map(dm, off, len))
+		return 0;
+	if (!all_have(dm, off, len, HAVE_W) &&
+	    !all_have(dm, off, len, HAVE_W | SEEN)) {
+		mark(dm, off, len, SEEN);
+		return 0;
+	}
+	if (sigbus_guarded_copy(dm->base + off, src, len) < 0)
+		return faulted(dm);
+	mark(dm, off, len, HAVE_R | HAVE_W);
+	return 1;
+}
+
+/* ---- stripes --------------------------------------------------------- */
+
+/*
+ * Page p's stripe is p % DISK_MAP_STRIPES, so a run's stripes are one
+ * range of them, or two where it wraps: [lo0, lo1) and [hi0, hi1), taken
+ * in that (increasing) order so two writers never wait on each other
+ * crosswise.
+ */
+struct stripe_span {
+	unsigned lo0, lo1, hi0, hi1;
+};
+
+static struct stripe_span span_of(uint64_t off, uint64_t len)
+{
+	uint64_t p0 = first_page(off);
+	uint64_t n = len ? end_page(off, len) - p0 : 1;
+	unsigned s0 = (unsigned)(p0 % DISK_MAP_STRIPES);
+
+	if (n >= DISK_MAP_STRIPES)
+		return (struct stripe_span){ 0, DISK_MAP_STRIPES, 0, 0 };
+	if (s0 + n <= DISK_MAP_STRIPES)
+		return (struct stripe_span){ s0, s0 + (unsigned)n, 0, 0 };
+	return (struct stripe_span){ 0, (unsigned)(s0 + n - DISK_MAP_STRIPES),
+				     s0, DISK_MAP_STRIPES };
+}
+
+void disk_map_lock(struct disk_map *dm, uint64_t off, uint64_t len)
+{
+	struct stripe_span sp = span_of(off, len);
+
+	if (!dm->base)
+		return;
+	for (unsigned s = sp.lo0; s < sp.lo1; s++)
+		copro_mutex_lock(&dm->stripe[s]);
+	for (unsigned s = sp.hi0; s < sp.hi1; s++)
+		copro_mutex_lock(&dm->stripe[s]);
+}
+
+void disk_map_unlock(struct disk_map *dm, uint64_t off, uint64_t len)
+{
+	struct stripe_span sp = span_of(off, len);
+
+	if (!dm->base)
+		return;
+	for (unsigned s = sp.hi0; s < sp.hi1; s++)
+		copro_mutex_unlock(&dm->stripe[s]);
+	for (unsigned s = sp.lo0; s < sp.lo1; s++)
+		copro_mutex_unlock(&dm->stripe[s]);
+}
+
+/* ---- what the file did ----------------------------------------------- */
+
+void disk_map_synced(struct disk_map *dm)
+{
+	atomic_fetch_add_explicit(&dm->gen_now, 1, memory_order_relaxed);
+}
+
+void disk_map_dropped(struct disk_map *dm, uint64_t off, uint64_t len)
+{
+	if (!dm->base || off >= dm->size)
+		return;
+	if (len > dm->size - off)
+		len = dm->size - off;
+	unmark(dm, off, len);
+}
