@@ -14,11 +14,11 @@
 
 static void free_bits(struct disk_map *dm)
 {
-	free(dm->seen);
-	free(dm->mapped_r);
-	free(dm->mapped_w);
+	for (unsigned k = 0; k < DISK_MAP_BITS; k++) {
+		free(dm->bits[k]);
+		dm->bits[k] = NULL;
+	}
 	free(dm->gen);
-	dm->seen = dm->mapped_r = dm->mapped_w = NULL;
 	dm->gen = NULL;
 }
 
@@ -29,14 +29,15 @@ int disk_map_init(struct disk_map *dm, int fd, uint64_t size, bool writable)
 
 	dm->base = NULL;
 	dm->size = size;
-	dm->seen = dm->mapped_r = dm->mapped_w = NULL;
+	for (unsigned k = 0; k < DISK_MAP_BITS; k++)
+		dm->bits[k] = NULL;
 	dm->gen = NULL;
 	dm->words = 0;
 	atomic_init(&dm->gen_now, 1);
 	atomic_init(&dm->off, false);
 	atomic_init(&dm->faults, 0);
 	for (unsigned i = 0; i < DISK_MAP_STRIPES; i++)
-		copro_mutex_init(&dm->stripe[i]);
+		copro_rwlock_init(&dm->stripe[i]);
 
 	if (fd < 0)
 		return 0;
@@ -47,11 +48,15 @@ int disk_map_init(struct disk_map *dm, int fd, uint64_t size, bool writable)
 		return ret;
 	dm->words = (size_t)((size / MAP_PAGE_SIZE + 63) / 64);
 	/* Zero pages until touched: a large disk's bits cost what it uses. */
-	dm->seen = calloc(dm->words, sizeof(*dm->seen));
-	dm->mapped_r = calloc(dm->words, sizeof(*dm->mapped_r));
-	dm->mapped_w = calloc(dm->words, sizeof(*dm->mapped_w));
+	for (unsigned k = 0; k < DISK_MAP_BITS; k++) {
+		dm->bits[k] = calloc(dm->words, sizeof(*dm->bits[k]));
+		if (!dm->bits[k]) {
+			ret = -ENOMEM;
+			goto fail;
+		}
+	}
 	dm->gen = calloc(dm->words, sizeof(*dm->gen));
-	if (!dm->seen || !dm->mapped_r || !dm->mapped_w || !dm->gen) {
+	if (!dm->gen) {
 		ret = -ENOMEM;
 		goto fail;
 	}
@@ -75,7 +80,7 @@ void disk_map_fini(struct disk_map *dm)
 	dm->base = NULL;
 	free_bits(dm);
 	for (unsigned i = 0; i < DISK_MAP_STRIPES; i++)
-		copro_mutex_destroy(&dm->stripe[i]);
+		copro_rwlock_destroy(&dm->stripe[i]);
 }
 
 /* ---- a bit a page ---------------------------------------------------- */
@@ -100,37 +105,37 @@ static size_t next_run(uint64_t *p, uint64_t e, uint64_t *mask)
 }
 
 /*
- * What a page may have: HAVE_R holds until the page leaves the mapping;
- * HAVE_W and SEEN only until the next sync, which is a new generation:
- * a word's W and SEEN bits count only while its generation is current,
- * so a sync costs one increment whatever the disk's size.
+ * A page's bits (disk_map.h). HAVE_R and SEEN_R hold until the page
+ * leaves the mapping. HAVE_W and SEEN_W hold until the next sync, which
+ * is a new generation: a word's write bits count only while its
+ * generation is current, so a sync costs one increment whatever the
+ * disk's size. Reads and writes count their touches apart: a write's
+ * fault is paid for a page written again, not for one read once.
  */
-enum { HAVE_R = 1, HAVE_W = 2, SEEN = 4 };
+#define BIT(k) (1u << (k))
+#define WRITE_BITS (BIT(DISK_MAP_HAVE_W) | BIT(DISK_MAP_SEEN_W))
 
 static uint64_t load(_Atomic uint64_t *a, size_t w)
 {
 	return atomic_load_explicit(&a[w], memory_order_relaxed);
 }
 
-/* Every page of the range has one of the bits in `any`. */
+/* Every page of the range has one of the bits in `kinds`. */
 static bool all_have(struct disk_map *dm, uint64_t off, uint64_t len,
-		     unsigned any)
+		     unsigned kinds)
 {
 	uint32_t gen = atomic_load_explicit(&dm->gen_now, memory_order_relaxed);
 
 	for (uint64_t p = first_page(off), e = end_page(off, len); p < e;) {
 		uint64_t mask, v = 0;
 		size_t w = next_run(&p, e, &mask);
+		bool current = atomic_load_explicit(&dm->gen[w],
+						    memory_order_relaxed) == gen;
 
-		if (any & HAVE_R)
-			v |= load(dm->mapped_r, w);
-		if ((any & (HAVE_W | SEEN)) &&
-		    atomic_load_explicit(&dm->gen[w], memory_order_relaxed) == gen) {
-			if (any & HAVE_W)
-				v |= load(dm->mapped_w, w);
-			if (any & SEEN)
-				v |= load(dm->seen, w);
-		}
+		for (unsigned k = 0; k < DISK_MAP_BITS; k++)
+			if ((kinds & BIT(k)) &&
+			    (current || !(WRITE_BITS & BIT(k))))
+				v |= load(dm->bits[k], w);
 		if ((v & mask) != mask)
 			return false;
 	}
@@ -144,9 +149,9 @@ static void or_bits(_Atomic uint64_t *a, size_t w, uint64_t mask)
 		atomic_fetch_or_explicit(&a[w], mask, memory_order_relaxed);
 }
 
-/* Gives every page of the range the bits in `bits`. */
+/* Gives every page of the range the bits in `kinds`. */
 static void mark(struct disk_map *dm, uint64_t off, uint64_t len,
-		 unsigned bits)
+		 unsigned kinds)
 {
 	uint32_t gen = atomic_load_explicit(&dm->gen_now, memory_order_relaxed);
 
@@ -154,22 +159,19 @@ static void mark(struct disk_map *dm, uint64_t off, uint64_t len,
 		uint64_t mask;
 		size_t w = next_run(&p, e, &mask);
 
-		if (bits & HAVE_R)
-			or_bits(dm->mapped_r, w, mask);
-		if (!(bits & (HAVE_W | SEEN)))
-			continue;
-		/* The word's first mark since a sync drops what came before. */
-		if (atomic_load_explicit(&dm->gen[w], memory_order_relaxed) != gen) {
-			atomic_store_explicit(&dm->seen[w], 0, memory_order_relaxed);
-			atomic_store_explicit(&dm->mapped_w[w], 0,
+		/* A word's first write mark since a sync drops the old ones. */
+		if ((kinds & WRITE_BITS) &&
+		    atomic_load_explicit(&dm->gen[w], memory_order_relaxed) != gen) {
+			atomic_store_explicit(&dm->bits[DISK_MAP_HAVE_W][w], 0,
+					      memory_order_relaxed);
+			atomic_store_explicit(&dm->bits[DISK_MAP_SEEN_W][w], 0,
 					      memory_order_relaxed);
 			atomic_store_explicit(&dm->gen[w], gen,
 					      memory_order_relaxed);
 		}
-		if (bits & HAVE_W)
-			or_bits(dm->mapped_w, w, mask);
-		if (bits & SEEN)
-			or_bits(dm->seen, w, mask);
+		for (unsigned k = 0; k < DISK_MAP_BITS; k++)
+			if (kinds & BIT(k))
+				or_bits(dm->bits[k], w, mask);
 	}
 }
 
@@ -178,58 +180,12 @@ static void unmark(struct disk_map *dm, uint64_t off, uint64_t len)
 	for (uint64_t p = first_page(off), e = end_page(off, len); p < e;) {
 		uint64_t mask;
 		size_t w = next_run(&p, e, &mask);
-		_Atomic uint64_t *all[] = { dm->mapped_r, dm->mapped_w, dm->seen };
 
-		for (unsigned i = 0; i < 3; i++)
-			if (load(all[i], w) & mask)
-				atomic_fetch_and_explicit(&all[i][w], ~mask,
+		for (unsigned k = 0; k < DISK_MAP_BITS; k++)
+			if (load(dm->bits[k], w) & mask)
+				atomic_fetch_and_explicit(&dm->bits[k][w], ~mask,
 							  memory_order_relaxed);
 	}
-}
-
-/* ---- copies ---------------------------------------------------------- */
-
-static int faulted(struct disk_map *dm)
-{
-	atomic_store_explicit(&dm->off, true, memory_order_relaxed);
-	atomic_fetch_add_explicit(&dm->faults, 1, memory_order_relaxed);
-	return -EFAULT;
-}
-
-static bool in_map(const struct disk_map *dm, uint64_t off, size_t len)
-{
-	return disk_map_on(dm) && off <= dm->size && len <= dm->size - off;
-}
-
-int disk_map_read(struct disk_map *dm, void *dst, uint64_t off, size_t len)
-{
-	if (!in_map(dm, off, len))
-		return 0;
-	if (!all_have(dm, off, len, HAVE_R) &&
-	    !all_have(dm, off, len, HAVE_R | SEEN)) {
-		mark(dm, off, len, SEEN);
-		return 0;
-	}
-	if (sigbus_guarded_copy(dst, dm->base + off, len) < 0)
-		return faulted(dm);
-	mark(dm, off, len, HAVE_R);
-	return 1;
-}
-
-int disk_map_write(struct disk_map *dm, const void *src, uint64_t off,
-		   size_t len)
-{
-	if (!in_map(dm, off, len))
-		return 0;
-	if (!all_have(dm, off, len, HAVE_W) &&
-	    !all_have(dm, off, len, HAVE_W | SEEN)) {
-		mark(dm, off, len, SEEN);
-		return 0;
-	}
-	if (sigbus_guarded_copy(dm->base + off, src, len) < 0)
-		return faulted(dm);
-	mark(dm, off, len, HAVE_R | HAVE_W);
-	return 1;
 }
 
 /* ---- stripes --------------------------------------------------------- */
@@ -258,28 +214,88 @@ static struct stripe_span span_of(uint64_t off, uint64_t len)
 				     s0, DISK_MAP_STRIPES };
 }
 
-void disk_map_lock(struct disk_map *dm, uint64_t off, uint64_t len)
+static void span_lock(struct disk_map *dm, uint64_t off, uint64_t len,
+		      bool write)
 {
 	struct stripe_span sp = span_of(off, len);
 
-	if (!dm->base)
-		return;
 	for (unsigned s = sp.lo0; s < sp.lo1; s++)
-		copro_mutex_lock(&dm->stripe[s]);
+		(write ? copro_rwlock_wrlock : copro_rwlock_rdlock)(&dm->stripe[s]);
 	for (unsigned s = sp.hi0; s < sp.hi1; s++)
-		copro_mutex_lock(&dm->stripe[s]);
+		(write ? copro_rwlock_wrlock : copro_rwlock_rdlock)(&dm->stripe[s]);
+}
+
+static void span_unlock(struct disk_map *dm, uint64_t off, uint64_t len)
+{
+	struct stripe_span sp = span_of(off, len);
+
+	for (unsigned s = sp.hi0; s < sp.hi1; s++)
+		copro_rwlock_unlock(&dm->stripe[s]);
+	for (unsigned s = sp.lo0; s < sp.lo1; s++)
+		copro_rwlock_unlock(&dm->stripe[s]);
+}
+
+void disk_map_lock(struct disk_map *dm, uint64_t off, uint64_t len)
+{
+	if (dm->base)
+		span_lock(dm, off, len, true);
 }
 
 void disk_map_unlock(struct disk_map *dm, uint64_t off, uint64_t len)
 {
-	struct stripe_span sp = span_of(off, len);
+	if (dm->base)
+		span_unlock(dm, off, len);
+}
 
-	if (!dm->base)
-		return;
-	for (unsigned s = sp.hi0; s < sp.hi1; s++)
-		copro_mutex_unlock(&dm->stripe[s]);
-	for (unsigned s = sp.lo0; s < sp.lo1; s++)
-		copro_mutex_unlock(&dm->stripe[s]);
+/* ---- copies ---------------------------------------------------------- */
+
+static int faulted(struct disk_map *dm)
+{
+	atomic_store_explicit(&dm->off, true, memory_order_relaxed);
+	atomic_fetch_add_explicit(&dm->faults, 1, memory_order_relaxed);
+	return -EFAULT;
+}
+
+static bool in_map(const struct disk_map *dm, uint64_t off, size_t len)
+{
+	return disk_map_on(dm) && off <= dm->size && len <= dm->size - off;
+}
+
+int disk_map_read(struct disk_map *dm, void *dst, uint64_t off, size_t len)
+{
+	int ret;
+
+	if (!in_map(dm, off, len))
+		return 0;
+	if (!all_have(dm, off, len, BIT(DISK_MAP_HAVE_R)) &&
+	    !all_have(dm, off, len, BIT(DISK_MAP_HAVE_R) | BIT(DISK_MAP_SEEN_R))) {
+		mark(dm, off, len, BIT(DISK_MAP_SEEN_R));
+		return 0;
+	}
+	/* A page being written is read whole, before or after. */
+	span_lock(dm, off, len, false);
+	ret = sigbus_guarded_copy(dst, dm->base + off, len);
+	span_unlock(dm, off, len);
+	if (ret < 0)
+		return faulted(dm);
+	mark(dm, off, len, BIT(DISK_MAP_HAVE_R));
+	return 1;
+}
+
+int disk_map_write(struct disk_map *dm, const void *src, uint64_t off,
+		   size_t len)
+{
+	if (!in_map(dm, off, len))
+		return 0;
+	if (!all_have(dm, off, len, BIT(DISK_MAP_HAVE_W)) &&
+	    !all_have(dm, off, len, BIT(DISK_MAP_HAVE_W) | BIT(DISK_MAP_SEEN_W))) {
+		mark(dm, off, len, BIT(DISK_MAP_SEEN_W));
+		return 0;
+	}
+	if (sigbus_guarded_copy(dm->base + off, src, len) < 0)
+		return faulted(dm);
+	mark(dm, off, len, BIT(DISK_MAP_HAVE_R) | BIT(DISK_MAP_HAVE_W));
+	return 1;
 }
 
 /* ---- what the file did ----------------------------------------------- */

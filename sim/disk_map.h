@@ -7,15 +7,17 @@
  * a third of a pwrite (0.45 against 1.3 us here); one into a page it does
  * not (never touched, or cleaned by a flush, which write-protects it)
  * takes a page fault and costs half as much again as the pwrite. So a
- * page goes through the mapping once it is known there: touched through
- * it before, or touched by a call since the last flush (the second touch
- * pays the fault, and the ones after it gain). A flush forgets the pages
- * written, as it write-protects them. The bits are hints: a stale one
+ * page goes through the mapping once it is known there: copied before,
+ * or written (read) by a call since the last flush, for a write (a read):
+ * the second touch pays the fault, and the ones after it gain. A flush
+ * forgets the pages written, as it write-protects them. The bits are
+ * hints: a stale one (the kernel's own writeback also write-protects)
  * costs a fault or a call, never data.
  *
  * Writes take a stripe lock over their pages, calls and copies alike, so
  * a 4 KiB LBA is written whole against any other write, as a pwrite
- * under the kernel's inode lock was. A copy that faults (see
+ * under the kernel's inode lock was; copies out of the mapping take it
+ * shared, so they see a page before or after a write, never half. A copy that faults (see
  * sigbus_guard.h) turns the mapping off: every access takes the calls
  * from then on, and they say what went wrong.
  */
@@ -31,20 +33,26 @@
 
 #define DISK_MAP_STRIPES 64u
 
+/* What a page may have: present in the mapping readable, read by a call;
+ * present in it writable, written by a call. */
+enum disk_map_bit {
+	DISK_MAP_HAVE_R,
+	DISK_MAP_SEEN_R,
+	DISK_MAP_HAVE_W,
+	DISK_MAP_SEEN_W,
+	DISK_MAP_BITS
+};
+
 struct disk_map {
 	char *base;		/* NULL: not mapped, every access takes a call */
 	uint64_t size;
 	_Atomic bool off;	/* a copy faulted: calls from now on */
-	/*
-	 * A bit a page: present in the mapping readable; and, while the
-	 * word's generation is the current one (bumped by a sync), present
-	 * in it writable, or touched by a call.
-	 */
-	_Atomic uint64_t *mapped_r, *mapped_w, *seen;
+	/* A bit a page of each kind (disk_map.c says which a sync forgets). */
+	_Atomic uint64_t *bits[DISK_MAP_BITS];
 	_Atomic uint32_t *gen, gen_now;
 	size_t words;
 	_Atomic uint64_t faults;
-	struct copro_mutex stripe[DISK_MAP_STRIPES];
+	struct copro_rwlock stripe[DISK_MAP_STRIPES];
 };
 
 /*
