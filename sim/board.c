@@ -313,6 +313,7 @@ int copro_board_create(const struct copro_board_config *cfg,
 		.workers_only = cfg->ans2_workers_only,
 		.workers = cfg->ans2_workers,
 		.read_only = cfg->disk_read_only,
+		.unmapped = cfg->disk_unmapped,
 	};
 	b->firmware_only = cfg->firmware_only;
 

@@ -37,7 +37,7 @@ struct serve_opts {
 	enum serve_tls tls;
 	unsigned threads;	/* 0: nbdkit's default */
 	unsigned shutdown_timeout;
-	bool read_only, raw, daemon, stats, slow_flush, verbose;
+	bool read_only, raw, daemon, stats, slow_flush, no_map, verbose;
 	/* Testing. */
 	unsigned fault_crash_after, fault_flush;
 	bool fault_bringup;

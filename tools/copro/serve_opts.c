@@ -45,6 +45,8 @@ void cmd_serve_usage(FILE *out)
 		"      --shutdown-timeout S  seconds Ctrl-C waits for clients before\n"
 		"                          disconnecting them (default %d)\n"
 		"      --slow-flush        flushes take as long as on the hardware (17 ms)\n"
+		"      --no-map            the model moves data with read and write calls\n"
+		"                          only, never through a mapping of the disk\n"
 		"      --record FILE       record every register access, interrupt, DMA\n"
 		"                          buffer and power change to FILE; complete\n"
 		"                          when the server stops (see copro trace)\n"
@@ -110,7 +112,7 @@ static int check_combinations(struct serve_opts *o)
 int serve_parse(int argc, char **argv, struct serve_opts *o)
 {
 	enum {
-		OPT_SLOW_FLUSH = 256, OPT_RECORD, OPT_FAULT_CRASH, OPT_FAULT_BRINGUP,
+		OPT_SLOW_FLUSH = 256, OPT_NO_MAP, OPT_RECORD, OPT_FAULT_CRASH, OPT_FAULT_BRINGUP,
 		OPT_FAULT_FLUSH, OPT_TLS, OPT_TLS_CERTS, OPT_DAEMON, OPT_PIDFILE,
 		OPT_RUN, OPT_STATS, OPT_RAW, OPT_SHUTDOWN_TIMEOUT,
 	};
@@ -134,6 +136,7 @@ int serve_parse(int argc, char **argv, struct serve_opts *o)
 		{ "stats", no_argument, NULL, OPT_STATS },
 		{ "shutdown-timeout", required_argument, NULL, OPT_SHUTDOWN_TIMEOUT },
 		{ "slow-flush", no_argument, NULL, OPT_SLOW_FLUSH },
+		{ "no-map", no_argument, NULL, OPT_NO_MAP },
 		{ "record", required_argument, NULL, OPT_RECORD },
 		/* Testing: the coprocessor crashes after N I/O commands; the
 		 * bring-up fails after the checks passed; N flushes fail. */
@@ -192,6 +195,7 @@ int serve_parse(int argc, char **argv, struct serve_opts *o)
 					     &o->shutdown_timeout);
 			break;
 		case OPT_SLOW_FLUSH: o->slow_flush = true; break;
+		case OPT_NO_MAP: o->no_map = true; break;
 		case OPT_RECORD:
 			if (!*optarg)
 				ret = bad("--record", optarg, "a file name");

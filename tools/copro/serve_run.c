@@ -177,6 +177,8 @@ static void nbdkit_argv(const struct serve_ctx *c, int status_fd,
 		argf(a, "export=%s", o->export_name);
 	if (o->slow_flush)
 		arg(a, "slow-flush=true");
+	if (o->no_map)
+		arg(a, "map=false");
 	if (o->verbose)
 		arg(a, "log=debug");
 	/* The plugin makes it absolute before nbdkit changes directory. */

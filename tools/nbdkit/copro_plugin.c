@@ -5,7 +5,7 @@
  *
  *   nbdkit ./nbdkit-copro-plugin.so [disk=]FILE [board=NAME|FILE]
  *          [size=SIZE] [readonly=BOOL] [export=NAME] [raw=BOOL]
- *          [slow-flush=BOOL] [log=LEVEL] [record=FILE]
+ *          [slow-flush=BOOL] [map=BOOL] [log=LEVEL] [record=FILE]
  *
  * Lifecycle: configuration is checked in config_complete and get_ready,
  * where errors still reach the user: the disk is opened there and locked
@@ -57,7 +57,7 @@ struct copro_plugin {
 	int64_t size;		/* bytes; 0: the file's size */
 	char *export_name;	/* NULL: any name the client asks for */
 	char *record;		/* absolute path of the recording, or NULL */
-	bool read_only, raw, slow_flush;
+	bool read_only, raw, slow_flush, no_map;
 	enum copro_log_level log_level;
 	int status_fd;		/* copro serve's channel, or -1 */
 	/* Testing: the coprocessor crashes after N more commands; bring-up
@@ -144,6 +144,14 @@ static int copro_plugin_config(const char *key, const char *value)
 		if (v < 0)
 			return -1;
 		cp.slow_flush = v;
+		return 0;
+	}
+	if (!strcmp(key, "map")) {
+		int v = nbdkit_parse_bool(value);
+
+		if (v < 0)
+			return -1;
+		cp.no_map = !v;
 		return 0;
 	}
 	if (!strcmp(key, "record")) {
@@ -333,6 +341,7 @@ static int copro_plugin_after_fork(void)
 		.disk_size = cp.img.size,
 		.disk_read_only = cp.read_only,
 		.slow_flush = cp.slow_flush,
+		.disk_unmapped = cp.no_map,
 		.record_path = cp.record,
 	};
 	const struct copro_nvme_config ncfg = { 0 };
@@ -657,6 +666,9 @@ static struct nbdkit_plugin plugin = {
 		"export=NAME               serve only this export name\n"
 		"raw=BOOL                  serve a file that looks like qcow2 etc. raw\n"
 		"slow-flush=BOOL           flushes take as long as on hardware\n"
+		"map=BOOL                  the model may copy pages through a mapping\n"
+		"                          of the disk (default true; false: read and\n"
+		"                          write calls only)\n"
 		"log=LEVEL                 err, warn, info, debug or trace\n"
 		"record=FILE               record every register access, interrupt,\n"
 		"                          DMA buffer and power change (copro trace)",

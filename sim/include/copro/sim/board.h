@@ -61,6 +61,7 @@ struct copro_board_config {
 	bool ans2_workers_only;	/* copro_sim_ans2_config.workers_only */
 	unsigned ans2_workers;	/* copro_sim_ans2_config.workers */
 	bool disk_read_only;	/* the namespace is write protected */
+	bool disk_unmapped;	/* copro_sim_ans2_config.unmapped */
 	/*
 	 * Coprocessors get their firmware model but not the hardware its
 	 * application side drives (no ANS2 controller model): for tests
