@@ -18,8 +18,8 @@ static void free_bits(struct disk_map *dm)
 		free(dm->bits[k]);
 		dm->bits[k] = NULL;
 	}
-	free(dm->gen);
-	dm->gen = NULL;
+	free(dm->tag);
+	dm->tag = NULL;
 }
 
 int disk_map_init(struct disk_map *dm, int fd, uint64_t size, bool writable)
@@ -31,13 +31,13 @@ int disk_map_init(struct disk_map *dm, int fd, uint64_t size, bool writable)
 	dm->size = size;
 	for (unsigned k = 0; k < DISK_MAP_BITS; k++)
 		dm->bits[k] = NULL;
-	dm->gen = NULL;
+	dm->tag = NULL;
 	dm->words = 0;
-	atomic_init(&dm->gen_now, 1);
+	atomic_init(&dm->syncs, 1);
 	atomic_init(&dm->off, false);
 	atomic_init(&dm->faults, 0);
 	for (unsigned i = 0; i < DISK_MAP_STRIPES; i++)
-		copro_rwlock_init(&dm->stripe[i]);
+		copro_mutex_init(&dm->stripe[i]);
 
 	if (fd < 0)
 		return 0;
@@ -55,8 +55,8 @@ int disk_map_init(struct disk_map *dm, int fd, uint64_t size, bool writable)
 			goto fail;
 		}
 	}
-	dm->gen = calloc(dm->words, sizeof(*dm->gen));
-	if (!dm->gen) {
+	dm->tag = calloc(dm->words, sizeof(*dm->tag));
+	if (!dm->tag) {
 		ret = -ENOMEM;
 		goto fail;
 	}
@@ -80,7 +80,7 @@ void disk_map_fini(struct disk_map *dm)
 	dm->base = NULL;
 	free_bits(dm);
 	for (unsigned i = 0; i < DISK_MAP_STRIPES; i++)
-		copro_rwlock_destroy(&dm->stripe[i]);
+		copro_mutex_destroy(&dm->stripe[i]);
 }
 
 /* ---- a bit a page ---------------------------------------------------- */
@@ -106,11 +106,16 @@ static size_t next_run(uint64_t *p, uint64_t e, uint64_t *mask)
 
 /*
  * A page's bits (disk_map.h). HAVE_R and SEEN_R hold until the page
- * leaves the mapping. HAVE_W and SEEN_W hold until the next sync, which
- * is a new generation: a word's write bits count only while its
- * generation is current, so a sync costs one increment whatever the
- * disk's size. Reads and writes count their touches apart: a write's
- * fault is paid for a page written again, not for one read once.
+ * leaves the mapping. HAVE_W and SEEN_W hold until the next sync, or
+ * for about 4 s: a word's write bits count only while its tag is the
+ * current one, the syncs so far plus the 2^32 ns windows of the coarse
+ * clock (each only grows, so no tag comes back). A sync costs one
+ * increment whatever the disk's size; the window bounds what a
+ * writeback the model does not see (the kernel's, every 30 s or so, or
+ * another process's fdatasync) leaves stale: a page's first write after
+ * it takes the call, not a fault. Reads and writes count their touches
+ * apart: a write's fault is paid for a page written again, not for one
+ * read once.
  */
 #define BIT(k) (1u << (k))
 #define WRITE_BITS (BIT(DISK_MAP_HAVE_W) | BIT(DISK_MAP_SEEN_W))
@@ -120,17 +125,21 @@ static uint64_t load(_Atomic uint64_t *a, size_t w)
 	return atomic_load_explicit(&a[w], memory_order_relaxed);
 }
 
+static uint32_t write_tag(struct disk_map *dm)
+{
+	return atomic_load_explicit(&dm->syncs, memory_order_relaxed) +
+	       (uint32_t)(copro_time_coarse_ns() >> 32);
+}
+
 /* Every page of the range has one of the bits in `kinds`. */
 static bool all_have(struct disk_map *dm, uint64_t off, uint64_t len,
-		     unsigned kinds)
+		     unsigned kinds, uint32_t tag)
 {
-	uint32_t gen = atomic_load_explicit(&dm->gen_now, memory_order_relaxed);
-
 	for (uint64_t p = first_page(off), e = end_page(off, len); p < e;) {
 		uint64_t mask, v = 0;
 		size_t w = next_run(&p, e, &mask);
-		bool current = atomic_load_explicit(&dm->gen[w],
-						    memory_order_relaxed) == gen;
+		bool current = atomic_load_explicit(&dm->tag[w],
+						    memory_order_relaxed) == tag;
 
 		for (unsigned k = 0; k < DISK_MAP_BITS; k++)
 			if ((kinds & BIT(k)) &&
@@ -151,22 +160,20 @@ static void or_bits(_Atomic uint64_t *a, size_t w, uint64_t mask)
 
 /* Gives every page of the range the bits in `kinds`. */
 static void mark(struct disk_map *dm, uint64_t off, uint64_t len,
-		 unsigned kinds)
+		 unsigned kinds, uint32_t tag)
 {
-	uint32_t gen = atomic_load_explicit(&dm->gen_now, memory_order_relaxed);
-
 	for (uint64_t p = first_page(off), e = end_page(off, len); p < e;) {
 		uint64_t mask;
 		size_t w = next_run(&p, e, &mask);
 
-		/* A word's first write mark since a sync drops the old ones. */
+		/* A word's first write mark under a new tag drops the old ones. */
 		if ((kinds & WRITE_BITS) &&
-		    atomic_load_explicit(&dm->gen[w], memory_order_relaxed) != gen) {
+		    atomic_load_explicit(&dm->tag[w], memory_order_relaxed) != tag) {
 			atomic_store_explicit(&dm->bits[DISK_MAP_HAVE_W][w], 0,
 					      memory_order_relaxed);
 			atomic_store_explicit(&dm->bits[DISK_MAP_SEEN_W][w], 0,
 					      memory_order_relaxed);
-			atomic_store_explicit(&dm->gen[w], gen,
+			atomic_store_explicit(&dm->tag[w], tag,
 					      memory_order_relaxed);
 		}
 		for (unsigned k = 0; k < DISK_MAP_BITS; k++)
@@ -214,15 +221,14 @@ static struct stripe_span span_of(uint64_t off, uint64_t len)
 				     s0, DISK_MAP_STRIPES };
 }
 
-static void span_lock(struct disk_map *dm, uint64_t off, uint64_t len,
-		      bool write)
+static void span_lock(struct disk_map *dm, uint64_t off, uint64_t len)
 {
 	struct stripe_span sp = span_of(off, len);
 
 	for (unsigned s = sp.lo0; s < sp.lo1; s++)
-		(write ? copro_rwlock_wrlock : copro_rwlock_rdlock)(&dm->stripe[s]);
+		copro_mutex_lock(&dm->stripe[s]);
 	for (unsigned s = sp.hi0; s < sp.hi1; s++)
-		(write ? copro_rwlock_wrlock : copro_rwlock_rdlock)(&dm->stripe[s]);
+		copro_mutex_lock(&dm->stripe[s]);
 }
 
 static void span_unlock(struct disk_map *dm, uint64_t off, uint64_t len)
@@ -230,15 +236,15 @@ static void span_unlock(struct disk_map *dm, uint64_t off, uint64_t len)
 	struct stripe_span sp = span_of(off, len);
 
 	for (unsigned s = sp.hi0; s < sp.hi1; s++)
-		copro_rwlock_unlock(&dm->stripe[s]);
+		copro_mutex_unlock(&dm->stripe[s]);
 	for (unsigned s = sp.lo0; s < sp.lo1; s++)
-		copro_rwlock_unlock(&dm->stripe[s]);
+		copro_mutex_unlock(&dm->stripe[s]);
 }
 
 void disk_map_lock(struct disk_map *dm, uint64_t off, uint64_t len)
 {
 	if (dm->base)
-		span_lock(dm, off, len, true);
+		span_lock(dm, off, len);
 }
 
 void disk_map_unlock(struct disk_map *dm, uint64_t off, uint64_t len)
@@ -267,18 +273,19 @@ int disk_map_read(struct disk_map *dm, void *dst, uint64_t off, size_t len)
 
 	if (!in_map(dm, off, len))
 		return 0;
-	if (!all_have(dm, off, len, BIT(DISK_MAP_HAVE_R)) &&
-	    !all_have(dm, off, len, BIT(DISK_MAP_HAVE_R) | BIT(DISK_MAP_SEEN_R))) {
-		mark(dm, off, len, BIT(DISK_MAP_SEEN_R));
+	/* Read bits carry no tag. */
+	if (!all_have(dm, off, len, BIT(DISK_MAP_HAVE_R) | BIT(DISK_MAP_SEEN_R),
+		      0)) {
+		mark(dm, off, len, BIT(DISK_MAP_SEEN_R), 0);
 		return 0;
 	}
 	/* A page being written is read whole, before or after. */
-	span_lock(dm, off, len, false);
+	span_lock(dm, off, len);
 	ret = sigbus_guarded_copy(dst, dm->base + off, len);
 	span_unlock(dm, off, len);
 	if (ret < 0)
 		return faulted(dm);
-	mark(dm, off, len, BIT(DISK_MAP_HAVE_R));
+	mark(dm, off, len, BIT(DISK_MAP_HAVE_R), 0);
 	return 1;
 }
 
@@ -287,14 +294,16 @@ int disk_map_write(struct disk_map *dm, const void *src, uint64_t off,
 {
 	if (!in_map(dm, off, len))
 		return 0;
-	if (!all_have(dm, off, len, BIT(DISK_MAP_HAVE_W)) &&
-	    !all_have(dm, off, len, BIT(DISK_MAP_HAVE_W) | BIT(DISK_MAP_SEEN_W))) {
-		mark(dm, off, len, BIT(DISK_MAP_SEEN_W));
+	uint32_t tag = write_tag(dm);
+
+	if (!all_have(dm, off, len, BIT(DISK_MAP_HAVE_W) | BIT(DISK_MAP_SEEN_W),
+		      tag)) {
+		mark(dm, off, len, BIT(DISK_MAP_SEEN_W), tag);
 		return 0;
 	}
 	if (sigbus_guarded_copy(dm->base + off, src, len) < 0)
 		return faulted(dm);
-	mark(dm, off, len, BIT(DISK_MAP_HAVE_R) | BIT(DISK_MAP_HAVE_W));
+	mark(dm, off, len, BIT(DISK_MAP_HAVE_R) | BIT(DISK_MAP_HAVE_W), tag);
 	return 1;
 }
 
@@ -302,7 +311,7 @@ int disk_map_write(struct disk_map *dm, const void *src, uint64_t off,
 
 void disk_map_synced(struct disk_map *dm)
 {
-	atomic_fetch_add_explicit(&dm->gen_now, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&dm->syncs, 1, memory_order_relaxed);
 }
 
 void disk_map_dropped(struct disk_map *dm, uint64_t off, uint64_t len)

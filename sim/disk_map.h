@@ -10,14 +10,15 @@
  * page goes through the mapping once it is known there: copied before,
  * or written (read) by a call since the last flush, for a write (a read):
  * the second touch pays the fault, and the ones after it gain. A flush
- * forgets the pages written, as it write-protects them. The bits are
- * hints: a stale one (the kernel's own writeback also write-protects)
- * costs a fault or a call, never data.
+ * forgets the pages written, as it write-protects them, and so do about
+ * 4 s (a writeback the model does not see write-protects them too). The
+ * bits are hints: a stale one costs a fault or a call, never data.
  *
  * Writes take a stripe lock over their pages, calls and copies alike, so
  * a 4 KiB LBA is written whole against any other write, as a pwrite
  * under the kernel's inode lock was; copies out of the mapping take it
- * shared, so they see a page before or after a write, never half. A copy that faults (see
+ * too, so they see a page before or after a write, never half (a mutex,
+ * not a reader-writer lock: cheaper, and the copies are short). A copy that faults (see
  * sigbus_guard.h) turns the mapping off: every access takes the calls
  * from then on, and they say what went wrong.
  */
@@ -49,10 +50,11 @@ struct disk_map {
 	_Atomic bool off;	/* a copy faulted: calls from now on */
 	/* A bit a page of each kind (disk_map.c says which a sync forgets). */
 	_Atomic uint64_t *bits[DISK_MAP_BITS];
-	_Atomic uint32_t *gen, gen_now;
+	/* A word's write bits' tag; the syncs so far (disk_map.c). */
+	_Atomic uint32_t *tag, syncs;
 	size_t words;
 	_Atomic uint64_t faults;
-	struct copro_rwlock stripe[DISK_MAP_STRIPES];
+	struct copro_mutex stripe[DISK_MAP_STRIPES];
 };
 
 /*

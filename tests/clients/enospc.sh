@@ -24,17 +24,16 @@ grep -q "No space left on device" "$work/out" ||
 	fail "the client was not told ENOSPC"
 
 rm -f "$work/mnt/disk.img"
-# 4 KiB writes over 3 MiB, twice (qemu-io reads them from its stdin;
-# writeback: its default, writethrough, flushes after every write, and a
-# flush sends the next write of a page back to the calls):
-# the second write of a page goes through the mapping, and past 2 MiB it
-# has no room.
-for pass in 1 2; do
-	i=0
-	while [ $i -lt 768 ]; do
-		echo "write -P 0x22 $((i * 4096)) 4096"
-		i=$((i + 1))
-	done
+# 4 KiB writes over 3 MiB, each page twice in a row (qemu-io reads them
+# from its stdin; writeback: its default, writethrough, flushes after
+# every write, and a flush sends the next write of a page back to the
+# calls): the second write of a page goes through the mapping, and past
+# 2 MiB it has no room.
+i=0
+while [ $i -lt 768 ]; do
+	echo "write -P 0x22 $((i * 4096)) 4096"
+	echo "write -P 0x23 $((i * 4096)) 4096"
+	i=$((i + 1))
 done >"$work/cmds"
 status=0
 serve "$work/log2" --disk "$work/mnt/disk.img" --size 16M --run '
