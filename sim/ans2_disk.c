@@ -5,8 +5,8 @@
  * between the file and the host's DMA memory (the iovecs point into it),
  * or, for one segment whose pages the file's mapping holds, with a copy
  * through that mapping, which costs a third of the call (disk_map.h). A
- * write has completed when the call or the copy returned; durability is fdatasync, which Flush, FUA and a disabled
- * write cache ask for. Deallocated LBAs are holes punched in the file (or
+ * write has completed when the call or the copy returned; durability is
+ * fdatasync, which Flush, FUA and a disabled write cache ask for. Deallocated LBAs are holes punched in the file (or
  * discarded blocks of a block device, which the kernel guarantees read
  * back as zeroes); zeroed LBAs stay allocated.
  */
@@ -415,7 +415,10 @@ static int deallocate_range(struct copro_sim_ans2 *m, uint64_t off,
 	return zero_range(m, off, len);
 }
 
-/* Writes as far as the stripes go; the range's pages leave the map. */
+/*
+ * Under the range's stripes, as a write is; the punched or zeroed pages
+ * leave the mapping, so their bits go.
+ */
 int ans2_disk_zero(struct copro_sim_ans2 *m, uint64_t off, uint64_t len)
 {
 	int ret;

@@ -118,9 +118,10 @@ struct copro_sim_ans2_config {
 	bool read_only;
 	/*
 	 * Move data with read and write calls only, never by copies through
-	 * a shared mapping of the disk (which a page written or read twice
-	 * since the last flush takes: a third of a call's cost). The model
-	 * then installs no SIGBUS handler (see its stats' `mapped`).
+	 * a shared mapping of the disk (which a page written twice since the
+	 * last flush and within about 4 s, or read twice, takes: a third of
+	 * a call's cost). The model then installs no SIGBUS handler (see its
+	 * stats' `mapped`).
 	 */
 	bool unmapped;
 };
@@ -198,13 +199,6 @@ struct copro_sim_ans2_stats {
 	uint64_t app_messages;
 	/* Commands run in the thread that rang their doorbell. */
 	uint64_t inline_commands;
-	/*
-	 * The disk is mapped (not unmapped, and the mapping worked); the
-	 * reads and writes whose data went through it; the copies through it
-	 * that faulted (the first turns the mapping off).
-	 */
-	bool mapped;
-	uint64_t mapped_reads, mapped_writes, map_faults;
 	/* Worker threads the model runs (copro_sim_ans2_config.workers). */
 	unsigned workers;
 	/* A11: entries whose CID was already in flight on their queue. */
@@ -219,6 +213,13 @@ struct copro_sim_ans2_stats {
 	 * it keeps this at 0.
 	 */
 	uint64_t disabled_with_ioq;
+	/*
+	 * The disk is mapped (not unmapped, and the mapping worked); the
+	 * reads and writes whose data went through it; the copies through it
+	 * that faulted (the first turns the mapping off).
+	 */
+	bool mapped;
+	uint64_t mapped_reads, mapped_writes, map_faults;
 };
 COPRO_API void copro_sim_ans2_get_stats(const struct copro_sim_ans2 *m,
 					struct copro_sim_ans2_stats *out);
