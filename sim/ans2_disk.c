@@ -419,24 +419,24 @@ static int deallocate_range(struct copro_sim_ans2 *m, uint64_t off,
  * Under the range's stripes, as a write is; the punched or zeroed pages
  * leave the mapping, so their bits go.
  */
-int ans2_disk_zero(struct copro_sim_ans2 *m, uint64_t off, uint64_t len)
+static int drop_range(struct copro_sim_ans2 *m, uint64_t off, uint64_t len,
+		      int (*how)(struct copro_sim_ans2 *, uint64_t, uint64_t))
 {
 	int ret;
 
 	disk_map_lock(&m->disk.map, off, len);
-	ret = zero_range(m, off, len);
+	ret = how(m, off, len);
 	disk_map_dropped(&m->disk.map, off, len);
 	disk_map_unlock(&m->disk.map, off, len);
 	return ret;
 }
 
+int ans2_disk_zero(struct copro_sim_ans2 *m, uint64_t off, uint64_t len)
+{
+	return drop_range(m, off, len, zero_range);
+}
+
 int ans2_disk_deallocate(struct copro_sim_ans2 *m, uint64_t off, uint64_t len)
 {
-	int ret;
-
-	disk_map_lock(&m->disk.map, off, len);
-	ret = deallocate_range(m, off, len);
-	disk_map_dropped(&m->disk.map, off, len);
-	disk_map_unlock(&m->disk.map, off, len);
-	return ret;
+	return drop_range(m, off, len, deallocate_range);
 }

@@ -8,9 +8,10 @@
  * A SIGBUS outside a guarded copy goes to the action ours replaced. That
  * is process-wide state, as signal actions are: two slots, the one in use
  * named by an index, so a handler reads a whole one while install writes
- * the other (unless two installs fall within one handler's run). install runs when a disk is mapped and finds
- * some other handler in place (a test harness puts its own around each
- * test, then restores the one before it).
+ * the other (unless two installs fall within one handler's run).
+ * sigbus_guard_install puts the handler back when a disk is mapped and
+ * some other handler has taken its place (a test harness puts its own
+ * around each test, then restores the one before it).
  */
 #include <errno.h>
 #include <pthread.h>
