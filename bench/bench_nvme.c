@@ -203,6 +203,21 @@ static void poll_for_slots(struct runner *r, uint64_t want)
 	}
 }
 
+/*
+ * Until slots are free (`want`, or any for 0): polled, by polling; else
+ * asleep on the completions' event (`key` from before the last look),
+ * which wakes for any and is looked at again by the caller.
+ */
+static void wait_for_slots(struct runner *r, bool polled, uint32_t key,
+			   uint64_t want)
+{
+	if (polled)
+		poll_for_slots(r, want);
+	else
+		copro_event_wait(&r->ev, key, WAIT_SLICE_NS,
+				 COPRO_SPIN_DEFAULT_NS);
+}
+
 /* User + system time of the whole process, in ns. */
 static uint64_t process_cpu_ns(void)
 {
@@ -244,11 +259,7 @@ static int run_ours(struct copro_nvme *nvme, bool polled, uint8_t *buf,
 		uint64_t m = atomic_exchange(&r->free_mask, 0);
 
 		if (!m) {
-			if (polled)
-				poll_for_slots(r, 0);
-			else
-				copro_event_wait(&r->ev, key, WAIT_SLICE_NS,
-						 COPRO_SPIN_DEFAULT_NS);
+			wait_for_slots(r, polled, key, 0);
 			continue;
 		}
 		while (m) {
@@ -269,11 +280,7 @@ static int run_ours(struct copro_nvme *nvme, bool polled, uint8_t *buf,
 
 		if (atomic_load(&r->free_mask) == all)
 			break;
-		if (polled)
-			poll_for_slots(r, all);
-		else
-			copro_event_wait(&r->ev, key, WAIT_SLICE_NS,
-					 COPRO_SPIN_DEFAULT_NS);
+		wait_for_slots(r, polled, key, all);
 	}
 	*iops = (double)atomic_load(&r->done) * 1e9 /
 		(double)(copro_time_ns() - start);
