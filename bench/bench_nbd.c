@@ -43,6 +43,7 @@ struct opts {
 	uint64_t size;		/* bytes of the disk */
 	bool json;
 	bool quick;		/* one point (4 KiB random read, QD1) */
+	const char *only;	/* --only KEY: that point alone */
 };
 
 /* One fio workload. */
@@ -63,6 +64,14 @@ static const struct point points[] = {
 	{ "1 MiB sequential write", "nbd_seqwrite", "write", 1 << 20, 1, true },
 };
 #define NPOINTS (sizeof(points) / sizeof(points[0]))
+
+static const struct point *find_point(const char *key)
+{
+	for (size_t i = 0; i < NPOINTS; i++)
+		if (!strcmp(points[i].key, key))
+			return &points[i];
+	return NULL;
+}
 
 struct result {
 	double value;		/* IOPS or MiB/s */
@@ -106,6 +115,9 @@ void bench_nbd_usage(FILE *out)
 		"                   servers; the medians are reported (default 3)\n"
 		"  -s, --size SIZE  disk size, 16M to 64G (default 256M)\n"
 		"      --quick      one point only (4 KiB random read, QD1)\n"
+		"      --only KEY   one point only, by its JSON key: nbd_qd1, nbd_qd16,\n"
+		"                   nbd_write_qd1, nbd_write_qd16, nbd_seqread or\n"
+		"                   nbd_seqwrite\n"
 		"      --json       print one JSON object instead of the table\n"
 		"  -h, --help       show this help and exit\n");
 }
@@ -118,6 +130,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "size", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "quick", no_argument, NULL, 'q' },
+		{ "only", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -151,6 +164,7 @@ static int parse(int argc, char **argv, struct opts *o)
 			break;
 		case 'j': o->json = true; break;
 		case 'q': o->quick = true; break;
+		case 'o': o->only = optarg; break;
 		case 'h': bench_nbd_usage(stdout); return -1;
 		default: return cli_usage_error("bench nbd", "invalid option");
 		}
@@ -158,6 +172,11 @@ static int parse(int argc, char **argv, struct opts *o)
 	if (optind < argc)
 		return cli_usage_error("bench nbd", "unexpected argument '%s'",
 				       argv[optind]);
+	if (o->only && o->quick)
+		return cli_usage_error("bench nbd", "--only and --quick exclude each other");
+	if (o->only && !find_point(o->only))
+		return cli_usage_error("bench nbd", "unknown point '%s' for --only",
+				       o->only);
 	return 0;
 }
 
@@ -316,7 +335,7 @@ static const char ours_text[] =
 	"--no-map does everything)";
 
 static void report_table(const struct bench *b, const struct result *cp,
-			 const struct result *fl, size_t npoints)
+			 const struct result *fl, size_t first, size_t npoints)
 {
 	char base[1024], sz[CLI_SIZE_BUF];
 
@@ -325,7 +344,7 @@ static void report_table(const struct bench *b, const struct result *cp,
 	       " runs per point, %s disk\nbaseline: %s\nours: %s\n\n",
 	       b->o.seconds, b->o.repeat, cli_format_size(b->o.size, sz, sizeof(sz)), base,
 	       ours_text);
-	for (size_t i = 0; i < npoints; i++) {
+	for (size_t i = first; i < first + npoints; i++) {
 		const struct point *pt = &points[i];
 
 		printf("%s\n", pt->name);
@@ -344,14 +363,14 @@ static void report_table(const struct bench *b, const struct result *cp,
 }
 
 static int report_json(const struct bench *b, const struct result *cp,
-		       const struct result *fl, size_t npoints)
+		       const struct result *fl, size_t first, size_t npoints)
 {
 	json_t *j = json_object();
 	char key[64], base[1024];
 	double worst_cpu = 0;
 	int err = 0;
 
-	for (size_t i = 0; i < npoints; i++) {
+	for (size_t i = first; i < first + npoints; i++) {
 		const struct point *pt = &points[i];
 		const char *unit = pt->bandwidth ? "mib_s" : "iops";
 		double cpu = ratio(cp[i].cpu_us_per_io, fl[i].cpu_us_per_io);
@@ -453,12 +472,14 @@ int bench_nbd_main(int argc, char **argv)
 	struct bench b = { 0 };
 	struct result cp[NPOINTS] = { 0 }, fl[NPOINTS] = { 0 };
 	int ret = parse(argc, argv, &b.o);
-	size_t npoints = NPOINTS;
+	size_t first = 0, npoints = NPOINTS;
 
 	if (ret)
 		return ret < 0 ? 0 : ret;
-	if (b.o.quick)
+	if (b.o.quick || b.o.only)
 		npoints = 1;
+	if (b.o.only)
+		first = (size_t)(find_point(b.o.only) - points);
 	ret = setup(&b);
 	if (!ret)
 		ret = start_servers(&b);
@@ -466,14 +487,14 @@ int bench_nbd_main(int argc, char **argv)
 		fprintf(stderr, "measuring: %zu points x 2 servers x %" PRIu64
 			" runs, %" PRIu64 " s each...\n", npoints, b.o.repeat,
 			b.o.seconds);
-	for (size_t i = 0; i < npoints && !ret; i++)
+	for (size_t i = first; i < first + npoints && !ret; i++)
 		ret = run_point(&b, &points[i], &cp[i], &fl[i]);
 	int rc = ret ? CLI_EXIT_FAILURE : 0;
 
 	if (!ret && b.o.json)
-		rc = report_json(&b, cp, fl, npoints);
+		rc = report_json(&b, cp, fl, first, npoints);
 	else if (!ret)
-		report_table(&b, cp, fl, npoints);
+		report_table(&b, cp, fl, first, npoints);
 	cleanup(&b);
 	return rc;
 }
