@@ -84,6 +84,11 @@ struct result {
 	 * (docs/performance.md, "The run of 23:54 UTC").
 	 */
 	double client_ctx_per_io;
+	/*
+	 * Ours only: the lowest and highest of each run's figure over the
+	 * baseline's in the same pair of runs (how far the runs spread).
+	 */
+	double ratio_min, ratio_max;
 };
 
 struct server {
@@ -274,8 +279,15 @@ static struct result median(const struct result *runs, size_t n)
 		c[i] = runs[i].cpu_us_per_io;
 		x[i] = runs[i].client_ctx_per_io;
 	}
-	return (struct result){ bench_median(v, n), bench_median(l, n),
-				bench_median(c, n), bench_median(x, n) };
+	return (struct result){ .value = bench_median(v, n),
+				.lat_us = bench_median(l, n),
+				.cpu_us_per_io = bench_median(c, n),
+				.client_ctx_per_io = bench_median(x, n) };
+}
+
+static double ratio(double a, double b)
+{
+	return b > 0 ? a / b : 0;
 }
 
 /*
@@ -302,12 +314,15 @@ static int run_point(struct bench *b, const struct point *pt,
 		return ret;
 	*cp = median(cr, b->o.repeat);
 	*fl = median(fr, b->o.repeat);
-	return 0;
-}
+	for (size_t r = 0; r < b->o.repeat; r++) {
+		double x = ratio(cr[r].value, fr[r].value);
 
-static double ratio(double a, double b)
-{
-	return b > 0 ? a / b : 0;
+		if (r == 0 || x < cp->ratio_min)
+			cp->ratio_min = x;
+		if (r == 0 || x > cp->ratio_max)
+			cp->ratio_max = x;
+	}
+	return 0;
 }
 
 static void baseline_text(const struct bench *b, char *buf, size_t len)
@@ -351,6 +366,10 @@ static void report_table(const struct bench *b, const struct result *cp,
 		bench_row(stdout, "copro serve (ANS2 NVMe)", cp[i].value,
 			  pt->bandwidth ? "MiB/s" : "IOPS", "nbdkit file",
 			  fl[i].value);
+		if (b->o.repeat > 1)
+			printf("  %-34s %12.3f to %.3f\n",
+			       "  ratio in each pair of runs", cp[i].ratio_min,
+			       cp[i].ratio_max);
 		printf("  %-34s %12.1f %-7s  %-28s %12.1f %-7s\n",
 		       "  mean latency", cp[i].lat_us, "us", "", fl[i].lat_us,
 		       "us");
@@ -377,6 +396,10 @@ static int report_json(const struct bench *b, const struct result *cp,
 
 		snprintf(key, sizeof(key), "%s_ratio", pt->key);
 		err |= cli_json_num(j, key, ratio(cp[i].value, fl[i].value));
+		snprintf(key, sizeof(key), "%s_ratio_min", pt->key);
+		err |= cli_json_num(j, key, cp[i].ratio_min);
+		snprintf(key, sizeof(key), "%s_ratio_max", pt->key);
+		err |= cli_json_num(j, key, cp[i].ratio_max);
 		snprintf(key, sizeof(key), "%s_%s", pt->key, unit);
 		err |= cli_json_num(j, key, cp[i].value);
 		snprintf(key, sizeof(key), "%s_file_%s", pt->key, unit);
