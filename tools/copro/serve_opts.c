@@ -113,8 +113,9 @@ int serve_parse(int argc, char **argv, struct serve_opts *o)
 {
 	enum {
 		OPT_SLOW_FLUSH = 256, OPT_NO_MAP, OPT_RECORD, OPT_FAULT_CRASH,
-		OPT_FAULT_BRINGUP, OPT_FAULT_FLUSH, OPT_TLS, OPT_TLS_CERTS, OPT_DAEMON, OPT_PIDFILE,
-		OPT_RUN, OPT_STATS, OPT_RAW, OPT_SHUTDOWN_TIMEOUT,
+		OPT_FAULT_BRINGUP, OPT_FAULT_FLUSH, OPT_TLS, OPT_TLS_CERTS,
+		OPT_DAEMON, OPT_PIDFILE, OPT_RUN, OPT_STATS, OPT_RAW,
+		OPT_SHUTDOWN_TIMEOUT,
 	};
 	static const struct option opts[] = {
 		{ "board", required_argument, NULL, 'b' },
