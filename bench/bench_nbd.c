@@ -37,13 +37,15 @@
 #define NBD_SERVER_START_NS (30 * COPRO_NSEC_PER_SEC)
 #define MAX_REPEAT 99
 
+struct point;
+
 struct opts {
 	uint64_t seconds;	/* per fio run */
 	uint64_t repeat;	/* runs per point and server; medians reported */
 	uint64_t size;		/* bytes of the disk */
 	bool json;
 	bool quick;		/* one point (4 KiB random read, QD1) */
-	const char *only;	/* --only KEY: that point alone */
+	const struct point *only; /* --only KEY: that point alone */
 };
 
 /* One fio workload. */
@@ -139,6 +141,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *only = NULL;
 	int c;
 
 	*o = (struct opts){ .seconds = 5, .repeat = 3, .size = 256ull << 20 };
@@ -169,7 +172,7 @@ static int parse(int argc, char **argv, struct opts *o)
 			break;
 		case 'j': o->json = true; break;
 		case 'q': o->quick = true; break;
-		case 'o': o->only = optarg; break;
+		case 'o': only = optarg; break;
 		case 'h': bench_nbd_usage(stdout); return -1;
 		default: return cli_usage_error("bench nbd", "invalid option");
 		}
@@ -177,11 +180,11 @@ static int parse(int argc, char **argv, struct opts *o)
 	if (optind < argc)
 		return cli_usage_error("bench nbd", "unexpected argument '%s'",
 				       argv[optind]);
-	if (o->only && o->quick)
+	if (only && o->quick)
 		return cli_usage_error("bench nbd", "--only and --quick exclude each other");
-	if (o->only && !find_point(o->only))
+	if (only && !(o->only = find_point(only)))
 		return cli_usage_error("bench nbd", "unknown point '%s' for --only",
-				       o->only);
+				       only);
 	return 0;
 }
 
@@ -502,7 +505,7 @@ int bench_nbd_main(int argc, char **argv)
 	if (b.o.quick || b.o.only)
 		npoints = 1;
 	if (b.o.only)
-		first = (size_t)(find_point(b.o.only) - points);
+		first = (size_t)(b.o.only - points);
 	ret = setup(&b);
 	if (!ret)
 		ret = start_servers(&b);
