@@ -10,22 +10,6 @@
 
 #include "bus_internal.h"
 
-int copro_bus_grow(void **v, size_t *cap, size_t n, size_t elem)
-{
-	size_t ncap;
-	void *nv;
-
-	if (n < *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 8;
-	nv = realloc(*v, ncap * elem);
-	if (!nv)
-		return -ENOMEM;
-	*v = nv;
-	*cap = ncap;
-	return 0;
-}
-
 int copro_bus_create(const struct copro_bus_config *cfg,
 		     struct copro_bus **out)
 {

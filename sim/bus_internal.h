@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include <copro/error.h>
+#include <copro/grow.h>
 #include <copro/log.h>
 #include <copro/os.h>
 #include <copro/sim/bus.h>
@@ -308,8 +309,5 @@ int bus_be_power_set(void *be, int provider, uint32_t arg, bool on);
 int bus_be_fw_call(void *be, enum copro_conduit conduit,
 		   const struct copro_smccc_regs *in,
 		   struct copro_smccc_regs *out);
-
-/* Grows *v (of *cap elements of `elem` bytes) to hold n + 1. */
-int copro_bus_grow(void **v, size_t *cap, size_t n, size_t elem);
 
 #endif

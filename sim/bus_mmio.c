@@ -112,8 +112,8 @@ static int add_region(struct copro_bus *bus, uint64_t phys, uint64_t size,
 			      (unsigned long long)o->size);
 		rc = -EEXIST;
 	} else {
-		rc = copro_bus_grow((void **)&m->v, &m->cap, m->n,
-				     sizeof(*m->v));
+		rc = copro_grow((void **)&m->v, &m->cap, m->n,
+				sizeof(*m->v));
 	}
 	if (!rc) {
 		memmove(&m->v[i + 1], &m->v[i], (m->n - i) * sizeof(*m->v));

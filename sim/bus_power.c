@@ -113,8 +113,8 @@ static struct pr_line *line_get(struct bus_pr *pr, int node, uint32_t arg)
 {
 	struct pr_line *l = line_find(pr, node, arg);
 
-	if (l || copro_bus_grow((void **)&pr->lines, &pr->caplines,
-				pr->nlines, sizeof(*pr->lines)))
+	if (l || copro_grow((void **)&pr->lines, &pr->caplines,
+			    pr->nlines, sizeof(*pr->lines)))
 		return l;
 	l = &pr->lines[pr->nlines++];
 	*l = (struct pr_line){ .node = node, .arg = arg };
@@ -179,8 +179,8 @@ static int watch_add(struct copro_bus *bus, enum pr_kind kind, int node,
 		return -EINVAL;
 	}
 	notify_enter(bus, &s);
-	rc = copro_bus_grow((void **)&bus->pr.watches, &bus->pr.capwatches,
-			     bus->pr.nwatches, sizeof(*bus->pr.watches));
+	rc = copro_grow((void **)&bus->pr.watches, &bus->pr.capwatches,
+			bus->pr.nwatches, sizeof(*bus->pr.watches));
 	if (!rc)
 		bus->pr.watches[bus->pr.nwatches++] =
 			(struct pr_watch){ .kind = kind, .node = node, .w = *w };

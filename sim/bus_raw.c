@@ -87,8 +87,8 @@ int copro_raw_irq_hook(struct copro_bus *bus, unsigned line,
 		if (q->raw_hooks[i].line == line)
 			rc = -EBUSY;
 	if (!rc)
-		rc = copro_bus_grow((void **)&q->raw_hooks, &q->raw_cap,
-				    q->raw_nhooks, sizeof(*q->raw_hooks));
+		rc = copro_grow((void **)&q->raw_hooks, &q->raw_cap,
+				q->raw_nhooks, sizeof(*q->raw_hooks));
 	if (!rc) {
 		q->raw_hooks[q->raw_nhooks++] =
 			(struct bus_raw_hook){ line, fn, ctx };

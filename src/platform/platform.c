@@ -10,22 +10,6 @@
 
 #include "platform/platform_internal.h"
 
-int copro_plat_grow(void **v, size_t *cap, size_t n, size_t elem)
-{
-	size_t ncap;
-	void *nv;
-
-	if (n < *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 8;
-	nv = realloc(*v, ncap * elem);
-	if (!nv)
-		return -ENOMEM;
-	*v = nv;
-	*cap = ncap;
-	return 0;
-}
-
 /* Every op the front end calls without checking for NULL. */
 static bool ops_complete(const struct copro_backend_ops *o)
 {

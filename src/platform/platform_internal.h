@@ -15,6 +15,7 @@
 #include <copro/driver/backend.h>
 #include <copro/driver/platform.h>
 #include <copro/error.h>
+#include <copro/grow.h>
 #include <copro/log.h>
 #include <copro/os.h>
 
@@ -88,8 +89,5 @@ void copro_plat_handles_fini(struct copro_platform *p);
 
 /* Reports the providers still registered and frees the table. */
 void copro_plat_providers_fini(struct copro_platform *p);
-
-/* Grows *v (of *cap elements of `elem` bytes) to hold n + 1. */
-int copro_plat_grow(void **v, size_t *cap, size_t n, size_t elem);
 
 #endif

@@ -92,8 +92,8 @@ int copro_platform_provider_register(struct copro_platform *p,
 	if (clash) {
 		rc = -EEXIST;
 	} else {
-		rc = copro_plat_grow((void **)&p->prov, &p->capprov, p->nprov,
-				     sizeof(*p->prov));
+		rc = copro_grow((void **)&p->prov, &p->capprov, p->nprov,
+				sizeof(*p->prov));
 		if (!rc)
 			p->prov[p->nprov++] = (struct provider){
 				d->kind, d->node, name, d->provider, 0

@@ -60,8 +60,8 @@ static int pr_get(struct copro_platform *p, int node, unsigned index,
 
 	copro_mutex_lock(&p->pr_lock);
 	if (!line_find(p, *prov, *arg)) {
-		rc = copro_plat_grow((void **)&p->lines, &p->caplines,
-				     p->nlines, sizeof(*p->lines));
+		rc = copro_grow((void **)&p->lines, &p->caplines,
+				p->nlines, sizeof(*p->lines));
 		if (!rc)
 			p->lines[p->nlines++] = (struct pr_line){ .node = *prov,
 								  .arg = *arg };

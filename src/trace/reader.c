@@ -16,6 +16,7 @@
 
 #include <copro/error.h>
 #include <copro/driver/platform.h>
+#include <copro/grow.h>
 #include <copro/trace.h>
 
 #include "trace/trace_format.h"
@@ -54,22 +55,6 @@ static int bad(struct parse *ps, size_t off, const char *fmt, ...)
 	va_end(ap);
 	copro_dev_err(&ps->ld, "offset 0x%zx: %s", off, msg);
 	return -EINVAL;
-}
-
-static int grow(void **v, size_t *cap, size_t n, size_t elem)
-{
-	size_t ncap;
-	void *nv;
-
-	if (n < *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 16;
-	nv = realloc(*v, ncap * elem);
-	if (!nv)
-		return -ENOMEM;
-	*v = nv;
-	*cap = ncap;
-	return 0;
 }
 
 /* A NUL-terminated string inside [p, p + room), or NULL. */
@@ -152,8 +137,8 @@ static int rec_device(struct parse *ps, size_t off, const unsigned char *p,
 			   id);
 	printable_str(path);
 	printable(c, clen + rlen);
-	if (grow((void **)&f->devices, &ps->cap_devices, f->info.ndevices,
-		 sizeof(*f->devices)))
+	if (copro_grow((void **)&f->devices, &ps->cap_devices, f->info.ndevices,
+		       sizeof(*f->devices)))
 		return -ENOMEM;
 	d = &f->devices[f->info.ndevices++];
 	*d = (struct copro_trace_device){
@@ -184,8 +169,8 @@ static int rec_line(struct parse *ps, size_t off, const unsigned char *p,
 		return bad(ps, off, "line %u names device %u; the file describes %zu",
 			   trf_get32(p), dev, f->info.ndevices);
 	printable_str(name);
-	if (grow((void **)&f->lines, &ps->cap_lines, f->info.nlines,
-		 sizeof(*f->lines)))
+	if (copro_grow((void **)&f->lines, &ps->cap_lines, f->info.nlines,
+		       sizeof(*f->lines)))
 		return -ENOMEM;
 	f->lines[f->info.nlines++] = (struct copro_trace_line){
 		.line = trf_get32(p), .device = dev, .name = name,
@@ -242,9 +227,10 @@ static int new_region(struct parse *ps, size_t off, const unsigned char *p,
 		return bad(ps, off, "window %u: [0x%llx, +0x%llx) is empty or wraps",
 			   trf_get32(p), (unsigned long long)phys,
 			   (unsigned long long)size);
-	if (grow((void **)&f->regions, &ps->cap_regions, n, sizeof(*f->regions)) ||
-	    grow((void **)&ps->region_ids, &ps->cap_region_ids, n,
-		 sizeof(*ps->region_ids)))
+	if (copro_grow((void **)&f->regions, &ps->cap_regions, n,
+		       sizeof(*f->regions)) ||
+	    copro_grow((void **)&ps->region_ids, &ps->cap_region_ids, n,
+		       sizeof(*ps->region_ids)))
 		return -ENOMEM;
 	ps->region_ids[n] = trf_get32(p);
 	f->regions[n] = (struct copro_trace_region){
@@ -261,9 +247,9 @@ static int new_irq(struct parse *ps, const unsigned char *p, const char *name)
 	struct copro_trace_file *f = ps->f;
 	size_t n = f->info.nirqs;
 
-	if (grow((void **)&f->irqs, &ps->cap_irqs, n, sizeof(*f->irqs)) ||
-	    grow((void **)&ps->irq_ids, &ps->cap_irq_ids, n,
-		 sizeof(*ps->irq_ids)))
+	if (copro_grow((void **)&f->irqs, &ps->cap_irqs, n, sizeof(*f->irqs)) ||
+	    copro_grow((void **)&ps->irq_ids, &ps->cap_irq_ids, n,
+		       sizeof(*ps->irq_ids)))
 		return -ENOMEM;
 	ps->irq_ids[n] = trf_get32(p);
 	f->irqs[n] = (struct copro_trace_irq){ .line = trf_get32(p + 4),
@@ -298,8 +284,8 @@ static int event(struct parse *ps, size_t off, const unsigned char *e,
 		return bad(ps, off, "%s event of %zu bytes (expected %zu)",
 			   copro_trace_kind_name(kind), len, TRF_EV_HDR + fixed);
 	}
-	if (grow((void **)&f->events, &ps->cap_events, f->info.nevents,
-		 sizeof(*f->events)))
+	if (copro_grow((void **)&f->events, &ps->cap_events, f->info.nevents,
+		       sizeof(*f->events)))
 		return -ENOMEM;
 	ev = &f->events[f->info.nevents];
 	*ev = (struct copro_trace_event){
@@ -395,8 +381,8 @@ static int event(struct parse *ps, size_t off, const unsigned char *e,
 	    kind != COPRO_TRACE_MMIO && flags)
 		return bad(ps, off, "%s event with flags 0x%x",
 			   copro_trace_kind_name(kind), flags);
-	if (grow((void **)&ps->order, &ps->cap_order, f->info.nevents,
-		 sizeof(*ps->order)))
+	if (copro_grow((void **)&ps->order, &ps->cap_order, f->info.nevents,
+		       sizeof(*ps->order)))
 		return -ENOMEM;
 	ps->order[f->info.nevents] = off;
 	f->info.nevents++;
@@ -414,7 +400,8 @@ static uint32_t thread_index(struct parse *ps, uint32_t tid, const char *name,
 		if (f->threads[i].tid == tid &&
 		    !strncmp(f->threads[i].name, name, TRF_THREAD_NAME))
 			return (uint32_t)i;
-	if (grow((void **)&f->threads, &ps->cap_threads, i, sizeof(*f->threads))) {
+	if (copro_grow((void **)&f->threads, &ps->cap_threads, i,
+		       sizeof(*f->threads))) {
 		*rc = -ENOMEM;
 		return 0;
 	}

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <copro/grow.h>
 #include <copro/rtkit.h>
 
 #include "trace_decode.h"
@@ -47,22 +48,6 @@ struct chrome {
 	size_t nopen, capopen;
 };
 
-static int grow(void **v, size_t *cap, size_t n, size_t elem)
-{
-	size_t ncap;
-	void *nv;
-
-	if (n < *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 16;
-	nv = realloc(*v, ncap * elem);
-	if (!nv)
-		return -ENOMEM;
-	*v = nv;
-	*cap = ncap;
-	return 0;
-}
-
 /* Adds ev (stolen) to the array. */
 static void emit(struct chrome *c, json_t *ev)
 {
@@ -87,7 +72,8 @@ static void track(struct chrome *c, uint32_t pid, uint32_t tid,
 	for (size_t i = 0; i < c->ntracks; i++)
 		if (c->tracks[i].pid == pid && c->tracks[i].tid == tid)
 			return;
-	if (grow((void **)&c->tracks, &c->cap, c->ntracks, sizeof(*c->tracks))) {
+	if (copro_grow((void **)&c->tracks, &c->cap, c->ntracks,
+		       sizeof(*c->tracks))) {
 		c->err = -ENOMEM;
 		return;
 	}
@@ -208,7 +194,8 @@ static bool line_open(struct chrome *c, uint32_t line, bool set, bool *was)
 	*was = false;
 	if (!set)
 		return true;
-	if (grow((void **)&c->open, &c->capopen, c->nopen, sizeof(*c->open)))
+	if (copro_grow((void **)&c->open, &c->capopen, c->nopen,
+		       sizeof(*c->open)))
 		return false;
 	c->open[c->nopen++] = line;
 	return true;
