@@ -15,6 +15,7 @@
 
 #include "bench_fio.h"
 #include "bench_proc.h"
+#include "cli_which.h"
 
 /* fio's start-up and reporting beyond --runtime; then it is killed. */
 #define FIO_SLACK_S 60
@@ -81,7 +82,7 @@ int bench_fio_run(const struct bench_fio_job *job,
 	int n = 0, ret;
 
 	memset(r, 0, sizeof(*r));
-	if (!bench_which("fio", fio, sizeof(fio))) {
+	if (!cli_which("fio", fio, sizeof(fio))) {
 		fprintf(stderr, "copro bench: fio is not in PATH (scripts/deps.sh installs it)\n");
 		return -ENOENT;
 	}

@@ -33,6 +33,7 @@
 #include "cli.h"
 #include "cli_json.h"
 #include "cli_size.h"
+#include "cli_which.h"
 
 #define NBD_SERVER_START_NS (30 * COPRO_NSEC_PER_SEC)
 #define MAX_REPEAT 99
@@ -443,8 +444,8 @@ static int setup(struct bench *b)
 		return -ENOENT;
 	}
 	b->self[n] = '\0';
-	if (!bench_which("fio", b->fio, sizeof(b->fio)) ||
-	    !bench_which("nbdkit", b->nbdkit, sizeof(b->nbdkit))) {
+	if (!cli_which("fio", b->fio, sizeof(b->fio)) ||
+	    !cli_which("nbdkit", b->nbdkit, sizeof(b->nbdkit))) {
 		fprintf(stderr, "copro bench nbd: needs fio and nbdkit in PATH "
 			"(scripts/deps.sh installs them)\n");
 		return -ENOENT;

@@ -29,24 +29,6 @@ extern char **environ;
  */
 #define IO_WORKERS_STEP_NS (100 * COPRO_NSEC_PER_MSEC)
 
-bool bench_which(const char *name, char *buf, size_t len)
-{
-	const char *path = getenv("PATH");
-
-	if (!path || !*path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	while (*path) {
-		size_t n = strcspn(path, ":");
-		int w = snprintf(buf, len, "%.*s/%s", (int)(n ? n : 1),
-				 n ? path : ".", name);
-
-		if (w > 0 && (size_t)w < len && access(buf, X_OK) == 0)
-			return true;
-		path += n + (path[n] == ':');
-	}
-	return false;
-}
-
 static int spawn_fds(char *const argv[], const char *log, int out_fd,
 		     pid_t *pid)
 {

@@ -11,9 +11,6 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* The first executable `name` in $PATH, into buf; false when none. */
-bool bench_which(const char *name, char *buf, size_t len);
-
 /*
  * Starts argv[0] (a path) with stdin from /dev/null and stdout and
  * stderr appended to `log` (NULL: inherited).

@@ -27,31 +27,13 @@
 #include <copro/sim/board.h>
 
 #include "cli_size.h"
+#include "cli_which.h"
 #include "disk_image.h"
 #include "serve.h"
 
 #define ERR(...) fprintf(stderr, "copro serve: " __VA_ARGS__)
 
 /* ---- programs ------------------------------------------------------- */
-
-/* The first executable `name` in $PATH, into buf. */
-static bool find_in_path(const char *name, char *buf, size_t len)
-{
-	const char *path = getenv("PATH");
-
-	if (!path || !*path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	while (*path) {
-		size_t n = strcspn(path, ":");
-		int w = snprintf(buf, len, "%.*s/%s", (int)(n ? n : 1),
-				 n ? path : ".", name);
-
-		if (w > 0 && (size_t)w < len && access(buf, X_OK) == 0)
-			return true;
-		path += n + (path[n] == ':');
-	}
-	return false;
-}
 
 /* Beside the copro binary (a build tree), else where it is installed. */
 static int find_plugin(char *buf, size_t len)
@@ -87,7 +69,7 @@ static int find_plugin(char *buf, size_t len)
 
 int serve_find_programs(struct serve_ctx *c)
 {
-	if (!find_in_path("nbdkit", c->nbdkit, sizeof(c->nbdkit))) {
+	if (!cli_which("nbdkit", c->nbdkit, sizeof(c->nbdkit))) {
 		ERR("nbdkit is not installed (not found in PATH); install it with "
 		    "scripts/deps.sh or 'apt-get install nbdkit'\n");
 		return -ENOENT;
