@@ -137,8 +137,9 @@ static void busy_msg(struct copro_platform *p, const char *kind,
 		      kind, what, refs, refs == 1 ? "" : "s");
 }
 
-int copro_platform_provider_unregister(struct copro_platform *p,
-				       const char *kind, void *provider)
+/* The provider of `kind` that is `provider`, or else at `node`, taken out. */
+static int unregister_one(struct copro_platform *p, const char *kind,
+			  void *provider, int node)
 {
 	char what[PATH_LEN + 80];
 	struct provider *pv;
@@ -147,7 +148,7 @@ int copro_platform_provider_unregister(struct copro_platform *p,
 	int rc = -ENOENT;
 
 	copro_mutex_lock(&p->prov_lock);
-	pv = by_ptr(p, kind, provider);
+	pv = provider ? by_ptr(p, kind, provider) : by_node(p, kind, node);
 	if (pv) {
 		describe(p, pv, what, sizeof(what));
 		rc = unregister_locked(p, pv, &refs, &name);
@@ -156,7 +157,15 @@ int copro_platform_provider_unregister(struct copro_platform *p,
 	free(name);
 	if (rc == -EBUSY)
 		busy_msg(p, kind, what, refs);
-	else if (rc == -ENOENT)
+	return rc;
+}
+
+int copro_platform_provider_unregister(struct copro_platform *p,
+				       const char *kind, void *provider)
+{
+	int rc = unregister_one(p, kind, provider, -1);
+
+	if (rc == -ENOENT)
 		copro_dev_warn(&p->ld, "no such %s provider to unregister", kind);
 	return rc;
 }
@@ -174,23 +183,10 @@ int copro_platform_provider_add(struct copro_platform *p, const char *kind,
 int copro_platform_provider_remove(struct copro_platform *p, const char *kind,
 				   int node)
 {
-	char path[PATH_LEN], what[PATH_LEN + 80];
-	struct provider *pv;
-	char *name = NULL;
-	unsigned refs = 0;
-	int rc = -ENOENT;
+	char path[PATH_LEN];
+	int rc = unregister_one(p, kind, NULL, node);
 
-	copro_mutex_lock(&p->prov_lock);
-	pv = by_node(p, kind, node);
-	if (pv) {
-		describe(p, pv, what, sizeof(what));
-		rc = unregister_locked(p, pv, &refs, &name);
-	}
-	copro_mutex_unlock(&p->prov_lock);
-	free(name);
-	if (rc == -EBUSY)
-		busy_msg(p, kind, what, refs);
-	else if (rc == -ENOENT)
+	if (rc == -ENOENT)
 		copro_dev_warn(&p->ld, "%s: no %s provider to remove",
 			       copro_dt_node_path(p->dt, node, path,
 						  sizeof(path)),
