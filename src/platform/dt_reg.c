@@ -154,40 +154,18 @@ static int translate_one(const struct copro_dt *dt, int node, int bus,
 	return -COPRO_EDT;
 }
 
-int copro_dt_reg_raw(const struct copro_dt *dt, int node, unsigned index,
-		     uint64_t *addr)
+/* Entry `index` of node's 'reg', untranslated; its parent bus in *bus. */
+static int reg_entry(const struct copro_dt *dt, int node, unsigned index,
+		     int *bus, uint64_t *addr, uint64_t *size)
 {
 	const fdt32_t *v;
 	unsigned ac, sc;
-	int bus, n, rc;
+	int n, rc;
 
-	rc = reg_layout(dt, node, &bus, &ac, &sc);
+	rc = reg_layout(dt, node, bus, &ac, &sc);
 	if (rc)
 		return rc;
-	n = reg_prop(dt, node, ac, sc, bus, &v);
-	if (n < 0)
-		return n;
-	if (index >= (unsigned)n) {
-		copro_dt_err(dt, node, "property 'reg' has %d entries, no entry %u",
-			     n, index);
-		return -ENOENT;
-	}
-	*addr = copro_dt_read_cells(v + index * (ac + sc), ac);
-	return 0;
-}
-
-int copro_dt_reg(const struct copro_dt *dt, int node, unsigned index,
-		 uint64_t *addr, uint64_t *size)
-{
-	const fdt32_t *v;
-	unsigned ac, sc;
-	uint64_t a, s;
-	int bus, n, rc;
-
-	rc = reg_layout(dt, node, &bus, &ac, &sc);
-	if (rc)
-		return rc;
-	n = reg_prop(dt, node, ac, sc, bus, &v);
+	n = reg_prop(dt, node, ac, sc, *bus, &v);
 	if (n < 0)
 		return n;
 	if (index >= (unsigned)n) {
@@ -196,8 +174,29 @@ int copro_dt_reg(const struct copro_dt *dt, int node, unsigned index,
 		return -ENOENT;
 	}
 	v += index * (ac + sc);
-	a = copro_dt_read_cells(v, ac);
-	s = copro_dt_read_cells(v + ac, sc);
+	*addr = copro_dt_read_cells(v, ac);
+	*size = copro_dt_read_cells(v + ac, sc);
+	return 0;
+}
+
+int copro_dt_reg_raw(const struct copro_dt *dt, int node, unsigned index,
+		     uint64_t *addr)
+{
+	uint64_t size;
+	int bus;
+
+	return reg_entry(dt, node, index, &bus, addr, &size);
+}
+
+int copro_dt_reg(const struct copro_dt *dt, int node, unsigned index,
+		 uint64_t *addr, uint64_t *size)
+{
+	uint64_t a, s;
+	int bus, rc;
+
+	rc = reg_entry(dt, node, index, &bus, &a, &s);
+	if (rc)
+		return rc;
 	if (a + s < a) {
 		copro_dt_err(dt, node,
 			     "reg entry %u [0x%llx, +0x%llx) wraps around the address space",
