@@ -199,6 +199,13 @@ void copro_event_signal(struct copro_event *ev);
  * Completion: a counted "it happened" signal. complete() releases one
  * waiter (or the next wait), complete_all() every present and future
  * waiter until reinit().
+ *
+ * complete() touches the completion after the count it adds is visible:
+ * a waiter may return while complete() is still running. So the
+ * completion must outlive the completer's call: neither on the
+ * waiter's stack nor reused, unless the waiter first takes a lock the
+ * completer holds around complete() (the Gunyah RM reuses its call
+ * slots only under it) or joins the completer's thread.
  */
 struct copro_completion {
 	_Atomic uint32_t done;
