@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "copro/error.h"
+#include "copro/grow.h"
 #include "copro/log.h"
 #include "copro/os.h"
 #include "testutil.h"
@@ -783,6 +784,36 @@ static void test_wait_until_helper(void **state)
 	assert_true(test_wait_until(flag_set, &flag, 0));
 }
 
+/* Appending one at a time keeps every element; a size that would
+ * overflow is refused with the array left as it was. */
+static void test_grow(void **state)
+{
+	(void)state;
+	uint32_t *v = NULL;
+	size_t cap = 0, n;
+
+	for (n = 0; n < 1000; n++) {
+		assert_int_equal(copro_grow((void **)&v, &cap, n, sizeof(*v)), 0);
+		assert_true(cap > n);
+		v[n] = (uint32_t)n * 7u;
+	}
+	for (n = 0; n < 1000; n++)
+		assert_int_equal(v[n], (uint32_t)n * 7u);
+	/* Room left: nothing moves. */
+	uint32_t *before = v;
+	size_t had = cap;
+	assert_int_equal(copro_grow((void **)&v, &cap, cap - 1, sizeof(*v)), 0);
+	assert_ptr_equal(v, before);
+	assert_int_equal(cap, had);
+	/* Doubling past SIZE_MAX bytes, or a zero element size. */
+	assert_int_equal(copro_grow((void **)&v, &cap, cap, SIZE_MAX / 4),
+			 -ENOMEM);
+	assert_int_equal(copro_grow((void **)&v, &cap, cap, 0), -ENOMEM);
+	assert_ptr_equal(v, before);
+	assert_int_equal(cap, had);
+	free(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -812,6 +843,7 @@ int main(void)
 		cmocka_unit_test(test_completion_cross_thread),
 		cmocka_unit_test(test_completion_complete_all),
 		cmocka_unit_test(test_wait_until_helper),
+		cmocka_unit_test(test_grow),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
