@@ -11,6 +11,8 @@
 #   make bench    run the benchmarks (prints figures beside baselines)
 #   make bench-quick  one short point of each benchmark (under a minute)
 #   make fuzz     build the libFuzzer targets and run each briefly
+#   make fuzz-corpus  keep in tests/fuzz/corpus/ the inputs `make fuzz`
+#                 found that reach code the corpus did not
 #   make install  build and install under PREFIX (default /usr/local),
 #                 staged under DESTDIR: headers, libcopro and libcopro-sim
 #                 (shared and static), copro, the nbdkit plugin (into
@@ -30,7 +32,7 @@ DESTDIR  ?=
 CMAKE_FLAGS ?=
 
 .PHONY: all deps build run check check-normal check-asan check-tsan bench \
-	bench-quick fuzz install clean
+	bench-quick fuzz fuzz-corpus install clean
 
 all: build
 
@@ -107,6 +109,22 @@ fuzz: deps
 		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 			$(FUZZDIR)/corpus/$$name $$( [ -d $$corpus ] && echo $$corpus ); \
 	done
+
+# libFuzzer's merge, by edges reached (not hit counts or compared
+# values, which would keep hundreds of near-twins): only an input that
+# reaches new code joins, named by its SHA-1. The fuzz.NAME tests then run
+# it in every build.
+fuzz-corpus:
+	@set -e; found=0; for f in $(FUZZDIR)/tests/fuzz/fuzz_*; do \
+		[ -x "$$f" ] || continue; found=1; \
+		name=$$(basename $$f); corpus=tests/fuzz/corpus/$${name#fuzz_}; \
+		[ -d $(FUZZDIR)/corpus/$$name ] || continue; \
+		mkdir -p $$corpus; before=$$(ls $$corpus | wc -l); \
+		$$f -merge=1 -use_counters=0 -use_value_profile=0 \
+			$$corpus $(FUZZDIR)/corpus/$$name 2>/dev/null; \
+		echo "$$name: $$before inputs, now $$(ls $$corpus | wc -l)"; \
+	done; \
+	[ $$found = 1 ] || { echo "no fuzz targets in $(FUZZDIR): run make fuzz first" >&2; exit 1; }
 
 # A packager's build: no -Werror unless the build directory already was a
 # developer's. The prefix is set at configure time (pkg-config and CMake
