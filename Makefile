@@ -120,8 +120,10 @@ fuzz-corpus:
 		name=$$(basename $$f); corpus=tests/fuzz/corpus/$${name#fuzz_}; \
 		[ -d $(FUZZDIR)/corpus/$$name ] || continue; \
 		mkdir -p $$corpus; before=$$(ls $$corpus | wc -l); \
+		log=$(FUZZDIR)/merge-$$name.log; \
 		$$f -merge=1 -use_counters=0 -use_value_profile=0 \
-			$$corpus $(FUZZDIR)/corpus/$$name 2>/dev/null; \
+			$$corpus $(FUZZDIR)/corpus/$$name > $$log 2>&1 || \
+			{ echo "$$name: the merge failed; see $$log" >&2; exit 1; }; \
 		echo "$$name: $$before inputs, now $$(ls $$corpus | wc -l)"; \
 	done; \
 	[ $$found = 1 ] || { echo "no fuzz targets in $(FUZZDIR): run make fuzz first" >&2; exit 1; }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Growing an array by doubling: the one helper behind the platform's and
- * the bus's tables and the trace reader's and writer's arrays. Internal.
+ * the bus's tables, the trace reader's arrays and those of its Chrome
+ * export. Internal.
  */
 #ifndef COPRO_GROW_H
 #define COPRO_GROW_H
