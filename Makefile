@@ -94,6 +94,8 @@ bench-quick: deps
 	./$(BUILD)/copro bench boot --boots 20 --rounds 2000
 	./$(BUILD)/copro bench nvme --quick --seconds 1
 	./$(BUILD)/copro bench nbd --quick --seconds 2 --size 64M
+	./$(BUILD)/copro bench scmi --rounds 20000
+	./$(BUILD)/copro bench msgq --count 20000
 
 fuzz: deps
 	cmake -S . -B $(FUZZDIR) $(CMAKE_GEN) -DCMAKE_C_COMPILER=clang \
