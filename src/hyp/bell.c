@@ -13,7 +13,10 @@
  * have bound, so an unbound bit never interrupts; the level interrupt
  * takes those bits with bell_recv (clearing them, which deasserts the
  * line) and delivers one signal per set bit, or the word to the whole-mask
- * client. It only takes flags when every bound channel has room.
+ * client. It only takes flags when every bound channel has room. A
+ * discard (rx_sync) takes its channel's flags from the discarding thread;
+ * the resource's rx_lock makes it wait for flags the handler has taken
+ * but not yet delivered.
  */
 #include <errno.h>
 #include <stdatomic.h>
@@ -39,6 +42,7 @@ struct bell_res {
 	/* Bound channels, under db->lock; the handler reads them too. */
 	struct copro_mbox_chan *_Atomic bits[64];
 	struct copro_mbox_chan *_Atomic all;
+	struct copro_mutex rx_lock; /* from bell_recv to the delivery */
 	unsigned nbound;
 	uint64_t mask;
 	char name[48];
@@ -68,6 +72,12 @@ static void res_unlink(struct copro_gh_bell *db, struct bell_res *res)
 			*pp = res->next;
 			return;
 		}
+}
+
+static void res_free(struct bell_res *res)
+{
+	copro_mutex_destroy(&res->rx_lock);
+	free(res);
 }
 
 static unsigned chan_bit(uint64_t id)
@@ -107,10 +117,12 @@ static void bell_irq(void *ctx)
 			return;
 		copro_irq_enable(res->irq);
 	}
+	copro_mutex_lock(&res->rx_lock);
 	/* Only the bits someone listens to; the enable mask is the same. */
 	e = copro_gh_bell_recv(db->p, res->r.capid, all ? ~0ull : res->mask,
 			       &old);
 	if (e) {
+		copro_mutex_unlock(&res->rx_lock);
 		copro_dev_err(&db->ld,
 			      "doorbell cap 0x%" PRIx64 " (virq %u): bell_recv:"
 			      " %s (%" PRId64 "), interrupt disabled",
@@ -122,6 +134,7 @@ static void bell_irq(void *ctx)
 	if (all) {
 		if (old)
 			copro_mbox_chan_rx(all, &old, sizeof(old));
+		copro_mutex_unlock(&res->rx_lock);
 		return;
 	}
 	flags = old & res->mask;
@@ -131,6 +144,7 @@ static void bell_irq(void *ctx)
 		if ((flags >> b & 1) && c)
 			copro_mbox_chan_rx(c, NULL, 0);
 	}
+	copro_mutex_unlock(&res->rx_lock);
 }
 
 /* The receiver hears exactly the bound bits. */
@@ -263,7 +277,7 @@ static void db_shutdown(void *ctx, struct copro_mbox_chan *chan)
 	if (irq)
 		copro_irq_free(irq);
 	if (gone)
-		free(res);
+		res_free(res);
 }
 
 static int ring(struct copro_gh_bell *db, struct copro_mbox_chan *chan,
@@ -323,12 +337,46 @@ static void db_rx_resume(void *ctx, struct copro_mbox_chan *chan)
 		copro_irq_enable(res->irq);
 }
 
+/*
+ * A discard: the channel's own flags, taken here (the framework drops
+ * the signal); other channels' bits stay set for the handler.
+ */
+static void db_rx_sync(void *ctx, struct copro_mbox_chan *chan)
+{
+	struct copro_gh_bell *db = ctx;
+	struct bell_res *res = copro_mbox_chan_priv(chan);
+	unsigned bit = chan_bit(copro_mbox_chan_id(chan));
+	uint64_t mask = bit == COPRO_GH_BELL_ALL ? ~0ull : 1ull << bit;
+	uint64_t old = 0;
+	int64_t e;
+
+	if (atomic_load(&res->withdrawn))
+		return;
+	copro_mutex_lock(&res->rx_lock);
+	if (!copro_mbox_chan_rx_room(chan)) {
+		copro_mutex_unlock(&res->rx_lock);
+		return;
+	}
+	e = copro_gh_bell_recv(db->p, res->r.capid, mask, &old);
+	if (e)
+		copro_dev_err(&db->ld,
+			      "doorbell cap 0x%" PRIx64 ": bell_recv(0x%016"
+			      PRIx64 ") while discarding: %s (%" PRId64 ")",
+			      res->r.capid, mask, copro_gh_error_name(e), e);
+	else if (bit == COPRO_GH_BELL_ALL && old)
+		copro_mbox_chan_rx(chan, &old, sizeof(old));
+	else if (bit != COPRO_GH_BELL_ALL && (old & mask))
+		copro_mbox_chan_rx(chan, NULL, 0);
+	copro_mutex_unlock(&res->rx_lock);
+}
+
 static const struct copro_mbox_controller_ops db_ops = {
 	.startup = db_startup,
 	.shutdown = db_shutdown,
 	.send = db_send,
 	.call = db_call,
 	.rx_resume = db_rx_resume,
+	.rx_sync = db_rx_sync,
 };
 
 /* ---- resources ----------------------------------------------------------- */
@@ -350,6 +398,11 @@ int copro_gh_bell_add(struct copro_gh_bell *db,
 	res = calloc(1, sizeof(*res));
 	if (!res)
 		return -ENOMEM;
+	ret = copro_mutex_init(&res->rx_lock);
+	if (ret < 0) {
+		free(res);
+		return ret;
+	}
 	res->db = db;
 	res->r = *r;
 	snprintf(res->name, sizeof(res->name), "bell-0x%" PRIx64, r->capid);
@@ -362,7 +415,7 @@ int copro_gh_bell_add(struct copro_gh_bell *db,
 	}
 	copro_mutex_unlock(&db->lock);
 	if (ret < 0)
-		free(res);
+		res_free(res);
 	return ret;
 }
 
@@ -382,7 +435,7 @@ int copro_gh_bell_del(struct copro_gh_bell *db, uint64_t capid)
 	if (!res->nbound) {
 		res_unlink(db, res);
 		copro_mutex_unlock(&db->lock);
-		free(res);
+		res_free(res);
 		return 0;
 	}
 	atomic_store(&res->withdrawn, true);
@@ -454,7 +507,7 @@ int copro_gh_bell_remove(struct copro_gh_bell *db)
 		struct bell_res *r = db->res;
 
 		db->res = r->next;
-		free(r);
+		res_free(r);
 	}
 	copro_mutex_destroy(&db->lock);
 	free(db);

@@ -11,7 +11,11 @@
  *
  * RX: the not-empty interrupt drains the queue into the framework, but
  * only while the client's ring has room; otherwise the line is disabled
- * until rx_resume, and the messages wait in the hypervisor's queue.
+ * until rx_resume, and the messages wait in the hypervisor's queue. A
+ * discard (rx_sync) empties the queue from the discarding thread; the
+ * resource's rx_lock keeps it and the handler from taking messages at
+ * the same time, and makes the discard wait for a message the handler
+ * has taken but not yet handed over.
  *
  * Resources come and go at run time. Withdrawing one whose channel is
  * bound revokes the channel (pending sends fail with -ENODEV) but leaves
@@ -42,6 +46,7 @@ struct mq_res {
 	_Atomic bool withdrawn; /* copro_gh_msgq_del while bound */
 	struct copro_irq *irq;
 	struct copro_mbox_chan *_Atomic chan;
+	struct copro_mutex rx_lock; /* taking messages, and buf */
 	uint8_t buf[COPRO_GH_MSGQ_MAX_MSG_SIZE];
 	char name[48];
 };
@@ -73,6 +78,12 @@ static void res_unlink(struct copro_gh_msgq *mq, struct mq_res *res)
 		}
 }
 
+static void res_free(struct mq_res *res)
+{
+	copro_mutex_destroy(&res->rx_lock);
+	free(res);
+}
+
 /* ---- interrupts ------------------------------------------------------ */
 
 static void mq_tx_irq(void *ctx)
@@ -87,56 +98,75 @@ static void mq_tx_irq(void *ctx)
 		copro_mbox_chan_tx_room(chan);
 }
 
+enum rx_took { RX_TOOK, RX_EMPTY, RX_FAILED };
+
+/*
+ * Take one message into res->buf and hand it over (rx_lock held). A
+ * hypervisor error is logged with `then`, what the caller does about it.
+ */
+static enum rx_took rx_one(struct copro_gh_msgq *mq, struct mq_res *res,
+			   struct copro_mbox_chan *chan, bool *more,
+			   const char *then)
+{
+	size_t size = 0;
+	int64_t e;
+
+	*more = false;
+	e = copro_gh_msgq_recv(mq->p, res->r.capid, res->buf, sizeof(res->buf),
+			       &size, more);
+	if (e == COPRO_GH_MSGQUEUE_EMPTY)
+		return RX_EMPTY;
+	if (e) {
+		mq->hyp_errors++;
+		copro_dev_err(&mq->ld,
+			      "queue cap 0x%" PRIx64 " (virq %u): msgq_recv:"
+			      " %s (%" PRId64 ")%s",
+			      res->r.capid, res->r.virq, copro_gh_error_name(e),
+			      e, then);
+		return RX_FAILED;
+	}
+	if (copro_mbox_chan_rx(chan, res->buf, size) < 0)
+		copro_dev_dbg(&mq->ld,
+			      "queue cap 0x%" PRIx64
+			      ": a %zu-byte message found no client",
+			      res->r.capid, size);
+	return RX_TOOK;
+}
+
 static void mq_rx_irq(void *ctx)
 {
 	struct mq_res *res = ctx;
 	struct copro_gh_msgq *mq = res->mq;
 	struct copro_mbox_chan *chan = atomic_load(&res->chan);
+	bool more = true;
 
 	mq->rx_irqs++;
 	if (!chan) {
 		copro_irq_disable(res->irq);
 		return;
 	}
-	for (unsigned i = 0; i < RX_BATCH; i++) {
-		size_t size = 0;
-		bool more = false;
-		int64_t e;
-
+	copro_mutex_lock(&res->rx_lock);
+	for (unsigned i = 0; more && i < RX_BATCH; i++) {
 		if (!copro_mbox_chan_rx_room(chan)) {
 			copro_irq_disable(res->irq);
 			/* rx_resume may have run between the check and here. */
 			if (!copro_mbox_chan_rx_room(chan))
-				return;
+				break;
 			copro_irq_enable(res->irq);
 		}
-		e = copro_gh_msgq_recv(mq->p, res->r.capid, res->buf,
-				       sizeof(res->buf), &size, &more);
-		if (e == COPRO_GH_MSGQUEUE_EMPTY)
-			return;
-		if (e) {
-			/*
-			 * The line would stay asserted and the same error
-			 * repeat: stop here, loudly; rx_resume retries.
-			 */
-			mq->hyp_errors++;
-			copro_dev_err(&mq->ld,
-				      "queue cap 0x%" PRIx64 " (virq %u):"
-				      " msgq_recv: %s (%" PRId64 "), receive"
-				      " interrupt disabled",
-				      res->r.capid, res->r.virq,
-				      copro_gh_error_name(e), e);
+		/*
+		 * On an error the line would stay asserted and the same error
+		 * repeat: stop here, loudly; rx_resume retries.
+		 */
+		enum rx_took took = rx_one(mq, res, chan, &more,
+					   ", receive interrupt disabled");
+
+		if (took == RX_FAILED)
 			copro_irq_disable(res->irq);
-			return;
-		}
-		if (copro_mbox_chan_rx(chan, res->buf, size) < 0)
-			copro_dev_dbg(&mq->ld,
-				      "queue cap 0x%" PRIx64
-				      ": a %zu-byte message found no client",
-				      res->r.capid, size);
-		if (!more)
-			return;
+		if (took != RX_TOOK)
+			break;
 	}
+	copro_mutex_unlock(&res->rx_lock);
 }
 
 /* ---- controller ops ----------------------------------------------------- */
@@ -240,7 +270,7 @@ static void mq_shutdown(void *ctx, struct copro_mbox_chan *chan)
 		res_unlink(mq, res);
 	copro_mutex_unlock(&mq->lock);
 	if (gone)
-		free(res);
+		res_free(res);
 }
 
 static int mq_send(void *ctx, struct copro_mbox_chan *chan, const void *msg,
@@ -282,11 +312,34 @@ static void mq_rx_resume(void *ctx, struct copro_mbox_chan *chan)
 		copro_irq_enable(res->irq);
 }
 
+/*
+ * A discard: what the queue holds now is taken here (the framework drops
+ * it), at most a queue's depth, so a hypervisor that always says "not
+ * empty" cannot hold the caller. A withdrawn queue holds nothing.
+ */
+static void mq_rx_sync(void *ctx, struct copro_mbox_chan *chan)
+{
+	struct copro_gh_msgq *mq = ctx;
+	struct mq_res *res = copro_mbox_chan_priv(chan);
+	bool more = true;
+
+	if (atomic_load(&res->withdrawn))
+		return;
+	copro_mutex_lock(&res->rx_lock);
+	for (unsigned i = 0; more && i < RX_BATCH; i++)
+		if (!copro_mbox_chan_rx_room(chan) ||
+		    rx_one(mq, res, chan, &more, ", while discarding") !=
+			    RX_TOOK)
+			break;
+	copro_mutex_unlock(&res->rx_lock);
+}
+
 static const struct copro_mbox_controller_ops mq_ops = {
 	.startup = mq_startup,
 	.shutdown = mq_shutdown,
 	.send = mq_send,
 	.rx_resume = mq_rx_resume,
+	.rx_sync = mq_rx_sync,
 };
 
 /* ---- resources ------------------------------------------------------------ */
@@ -308,6 +361,11 @@ int copro_gh_msgq_add(struct copro_gh_msgq *mq,
 	res = calloc(1, sizeof(*res));
 	if (!res)
 		return -ENOMEM;
+	ret = copro_mutex_init(&res->rx_lock);
+	if (ret < 0) {
+		free(res);
+		return ret;
+	}
 	res->mq = mq;
 	res->r = *r;
 	if (opts)
@@ -324,7 +382,7 @@ int copro_gh_msgq_add(struct copro_gh_msgq *mq,
 	}
 	copro_mutex_unlock(&mq->lock);
 	if (ret < 0)
-		free(res);
+		res_free(res);
 	return ret;
 }
 
@@ -348,7 +406,7 @@ int copro_gh_msgq_del(struct copro_gh_msgq *mq, uint64_t capid)
 	if (!res)
 		return -ENOENT;
 	if (!chan) {
-		free(res);
+		res_free(res);
 		return 0;
 	}
 	/* The channel is the client's; what it waits for will never come. */
@@ -437,7 +495,7 @@ int copro_gh_msgq_remove(struct copro_gh_msgq *mq)
 		struct mq_res *r = mq->res;
 
 		mq->res = r->next;
-		free(r);
+		res_free(r);
 	}
 	copro_mutex_destroy(&mq->lock);
 	free(mq);

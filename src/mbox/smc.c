@@ -10,7 +10,13 @@
  * but only while the client's ring has room: a channel whose ring is full
  * is disabled at the firmware (RX_DISABLE), which then stops asserting
  * the line for it, until the framework's rx_resume enables it again. An
- * event the firmware holds is never lost, and the line never storms.
+ * event the firmware holds is never lost, and the line never storms. A
+ * pass takes at most RX_BATCH events a channel (the level brings the
+ * handler back), so a firmware that never runs dry cannot hold the
+ * interrupt thread. A discard (rx_sync) drains its channel from the
+ * discarding thread; the channel's rx_lock keeps it and the handler from
+ * taking events at the same time, and makes the discard wait for an
+ * event the handler has taken but not yet handed over.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -21,6 +27,7 @@
 
 #include <copro/error.h>
 #include <copro/log.h>
+#include <copro/os.h>
 #include <copro/driver/mbox_controller.h>
 #include <copro/driver/platform.h>
 #include <copro/regs/smc_mbox.h>
@@ -29,6 +36,8 @@
 
 /* Bound receive channels the interrupt handler scans. */
 #define SMC_MBOX_MAX_RX 16
+/* Events taken from one channel in one pass. */
+#define RX_BATCH 64
 
 struct copro_smc_mbox {
 	struct copro_logdev ld;
@@ -48,6 +57,7 @@ struct copro_smc_mbox {
 struct smc_chan {
 	uint32_t id;
 	int rx_slot; /* index in rx[], or -1 */
+	struct copro_mutex rx_lock; /* taking events (receive channels) */
 };
 
 static int call(struct copro_smc_mbox *m, uint32_t id, unsigned op,
@@ -70,14 +80,18 @@ static int64_t ret_of(const struct copro_smc_mbox *m,
 
 /* ---- receive ------------------------------------------------------------ */
 
-/* Drain one channel's events while its client has room. */
-static void rx_drain(struct copro_smc_mbox *m, struct copro_mbox_chan *chan)
+/*
+ * Drain one channel's events while its client has room, at most
+ * RX_BATCH (sc->rx_lock held).
+ */
+static void rx_drain_locked(struct copro_smc_mbox *m,
+			    struct copro_mbox_chan *chan)
 {
 	struct smc_chan *sc = copro_mbox_chan_priv(chan);
 	struct copro_smccc_regs r;
 	uint8_t msg[COPRO_SMC_MBOX_MTU];
 
-	for (;;) {
+	for (unsigned n = 0; n < RX_BATCH; n++) {
 		if (!copro_mbox_chan_rx_room(chan)) {
 			/* Held at the firmware until rx_resume. */
 			call(m, sc->id, COPRO_SMC_MBOX_RX_DISABLE, NULL, 0, &r);
@@ -132,6 +146,15 @@ static void rx_drain(struct copro_smc_mbox *m, struct copro_mbox_chan *chan)
 	}
 }
 
+static void rx_drain(struct copro_smc_mbox *m, struct copro_mbox_chan *chan)
+{
+	struct smc_chan *sc = copro_mbox_chan_priv(chan);
+
+	copro_mutex_lock(&sc->rx_lock);
+	rx_drain_locked(m, chan);
+	copro_mutex_unlock(&sc->rx_lock);
+}
+
 static void smc_mbox_irq(void *ctx)
 {
 	struct copro_smc_mbox *m = ctx;
@@ -160,6 +183,12 @@ static int smc_xlate(void *ctx, const uint32_t *args, unsigned nargs,
 	}
 	*chan_id = args[0];
 	return 0;
+}
+
+static void chan_free(struct smc_chan *sc)
+{
+	copro_mutex_destroy(&sc->rx_lock);
+	free(sc);
 }
 
 static int smc_startup(void *ctx, struct copro_mbox_chan *chan, uint64_t id,
@@ -197,6 +226,11 @@ static int smc_startup(void *ctx, struct copro_mbox_chan *chan, uint64_t id,
 	sc = calloc(1, sizeof(*sc));
 	if (!sc)
 		return -ENOMEM;
+	rc = copro_mutex_init(&sc->rx_lock);
+	if (rc < 0) {
+		free(sc);
+		return rc;
+	}
 	sc->id = (uint32_t)id;
 	sc->rx_slot = -1;
 	*dir = 0;
@@ -214,7 +248,7 @@ static int smc_startup(void *ctx, struct copro_mbox_chan *chan, uint64_t id,
 			copro_dev_err(&m->ld, "channel %" PRIu64 ": more than"
 				      " %d receive channels bound", id,
 				      SMC_MBOX_MAX_RX);
-			free(sc);
+			chan_free(sc);
 			return -ENOSPC;
 		}
 		*dir |= COPRO_MBOX_DIR_RX;
@@ -226,7 +260,7 @@ static int smc_startup(void *ctx, struct copro_mbox_chan *chan, uint64_t id,
 		copro_dev_err(&m->ld, "channel %" PRIu64 ": the firmware gives"
 			      " it neither send nor receive (0x%" PRIx64 ")",
 			      id, r.x[1]);
-		free(sc);
+		chan_free(sc);
 		return -ENOENT;
 	}
 	copro_mbox_chan_set_priv(chan, sc);
@@ -256,7 +290,7 @@ static void smc_shutdown(void *ctx, struct copro_mbox_chan *chan)
 			copro_irq_enable(m->irq);
 	}
 	copro_mbox_chan_set_priv(chan, NULL);
-	free(sc);
+	chan_free(sc);
 }
 
 static int do_call(struct copro_smc_mbox *m, struct copro_mbox_chan *chan,
@@ -328,6 +362,15 @@ static void smc_rx_resume(void *ctx, struct copro_mbox_chan *chan)
 		call(m, sc->id, COPRO_SMC_MBOX_RX_ENABLE, NULL, 0, &r);
 }
 
+/* A discard: the channel's events, taken here (the framework drops them). */
+static void smc_rx_sync(void *ctx, struct copro_mbox_chan *chan)
+{
+	struct smc_chan *sc = copro_mbox_chan_priv(chan);
+
+	if (sc && sc->rx_slot >= 0)
+		rx_drain(ctx, chan);
+}
+
 static const struct copro_mbox_controller_ops smc_ops = {
 	.xlate = smc_xlate,
 	.startup = smc_startup,
@@ -335,6 +378,7 @@ static const struct copro_mbox_controller_ops smc_ops = {
 	.send = smc_send,
 	.call = smc_call,
 	.rx_resume = smc_rx_resume,
+	.rx_sync = smc_rx_sync,
 };
 
 /* ---- probe ----------------------------------------------------------- */

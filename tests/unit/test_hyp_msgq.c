@@ -4,7 +4,8 @@
  * CREDIT streaming with queue-full push-back (nothing lost, nothing
  * reordered), withdrawing a bound resource, sends to a destroyed queue,
  * VMs created and destroyed while traffic flows, a peer VM disappearing
- * mid-conversation, and doorbell bit and mask channels.
+ * mid-conversation, doorbell bit and mask channels, and discards that
+ * take what the hypervisor still holds.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -67,8 +68,15 @@ static void rec_tx_done(void *ctx, struct copro_mbox_chan *chan, int status)
 		atomic_fetch_add(&r->tx_other, 1);
 }
 
+/* A doorbell client that holds its first signal until told to go. */
+struct gate {
+	_Atomic bool closed;
+	_Atomic unsigned in_rx, n, stale;
+};
+
 struct t {
 	struct hyp_fix f;
+	struct gate g; /* opened by teardown, should a test fail holding it */
 	struct copro_gh_resource ptx, vrx;
 	struct copro_mbox_chan *tx, *rx;
 	struct rec txr, rxr;
@@ -107,6 +115,7 @@ static int teardown(void **state)
 {
 	struct t *t = *state;
 
+	atomic_store(&t->g.closed, false);
 	copro_mbox_free(t->tx);
 	copro_mbox_free(t->rx);
 	hyp_fix_fini(&t->f);
@@ -469,6 +478,141 @@ static void test_doorbell_channels(void **state)
 	copro_mbox_free(rxall);
 }
 
+/*
+ * Below the not-empty threshold the messages sit in the hypervisor's
+ * queue with no interrupt: a discard takes them (dropped, counted), and
+ * only what is sent after it arrives.
+ */
+static void test_discard_takes_the_queue(void **state)
+{
+	struct t *t = *state;
+	struct hyp_side *v = &t->f.vm[0];
+	struct copro_gh_resource vtx, prx;
+	struct copro_gh_msgq_opts four = { .not_empty_thres = 4 };
+	struct copro_mbox_client cl = { .ctx = &t->rxr, .rx = rec_rx };
+	struct copro_mbox_client ct = { 0 };
+	struct copro_mbox_chan *rx, *tx;
+	struct copro_mbox_stats st;
+	uint8_t m[16];
+
+	assert_int_equal(hyp_fix_res(v, 3, COPRO_GH_RSC_MSGQ_TX, &vtx), 0);
+	assert_int_equal(hyp_fix_res(&t->f.prim, v->vmid, COPRO_GH_RSC_MSGQ_RX, &prx), 0);
+	assert_int_equal(copro_gh_msgq_add(t->f.prim.mq, &prx, &four), 0);
+	assert_int_equal(copro_mbox_request(t->f.prim.p, COPRO_GH_MSGQ_CONTROLLER,
+					    prx.capid, &cl, &rx), 0);
+	assert_int_equal(copro_gh_msgq_add(v->mq, &vtx, NULL), 0);
+	assert_int_equal(copro_mbox_request(v->p, COPRO_GH_MSGQ_CONTROLLER,
+					    vtx.capid, &ct, &tx), 0);
+	/* Numbered 7..9: rec_rx counts any of them arriving as bad. */
+	for (uint32_t i = 7; i < 10; i++) {
+		msg16(m, i);
+		assert_int_equal(copro_mbox_send(tx, m, sizeof(m), TEST_TIMEOUT_NS), 0);
+	}
+	assert_int_equal(copro_mbox_flush(tx, TEST_TIMEOUT_NS), 0);
+	assert_false(copro_bus_irq_get(t->f.prim.bus, prx.virq));
+	assert_int_equal(copro_mbox_rx_discard(rx), 0);
+	copro_mbox_get_stats(rx, &st);
+	assert_int_equal(st.rx_discarded, 3);
+	/* Four more reach the threshold: exactly those four arrive. */
+	for (uint32_t i = 0; i < 4; i++) {
+		msg16(m, i);
+		assert_int_equal(copro_mbox_send(tx, m, sizeof(m), TEST_TIMEOUT_NS), 0);
+	}
+	assert_true(wait_count(&t->rxr.n, 4));
+	assert_int_equal(atomic_load(&t->rxr.bad), 0);
+	copro_mbox_free(tx);
+	assert_int_equal(atomic_load(&t->rxr.n), 4);
+	copro_mbox_get_stats(rx, &st);
+	assert_int_equal(st.received, 4);
+	assert_int_equal(st.rx_discarded, 3);
+	copro_mbox_free(rx);
+}
+
+static void gate_rx(void *ctx, struct copro_mbox_chan *chan, const void *msg,
+		    size_t len)
+{
+	struct gate *g = ctx;
+
+	(void)msg;
+	(void)len;
+	atomic_fetch_add(&g->in_rx, 1);
+	while (atomic_load(&g->closed))
+		copro_sleep_ns(50 * COPRO_NSEC_PER_USEC);
+	if (copro_mbox_rx_stale(chan))
+		atomic_fetch_add(&g->stale, 1);
+	atomic_fetch_add(&g->n, 1);
+}
+
+struct queued_arg {
+	struct copro_mbox_chan *chan;
+	unsigned want;
+};
+
+static bool queued(void *arg)
+{
+	struct queued_arg *a = arg;
+
+	return copro_mbox_rx_queued(a->chan) >= a->want;
+}
+
+/*
+ * One signal in the client, one behind it in its ring (of two: the one
+ * in rx keeps its slot), the third still a flag at the hypervisor: the discard drops the ring's and takes the
+ * flag; the one inside rx finds itself stale; later rings arrive.
+ */
+static void test_doorbell_discard_takes_the_flag(void **state)
+{
+	struct t *t = *state;
+	struct hyp_side *v = &t->f.vm[0];
+	struct copro_gh_resource btx, brx;
+	struct gate *g = &t->g;
+	struct copro_mbox_client ctx = { 0 };
+	struct copro_mbox_client crx = { .ctx = g, .rx = gate_rx, .rx_ring = 2 };
+	struct copro_mbox_chan *tx, *rx;
+	struct copro_mbox_stats st;
+	struct queued_arg q;
+	uint64_t old = 0;
+
+	assert_int_equal(hyp_fix_res(&t->f.prim, v->vmid, COPRO_GH_RSC_BELL_TX, &btx), 0);
+	assert_int_equal(hyp_fix_res(v, 3, COPRO_GH_RSC_BELL_RX, &brx), 0);
+	assert_int_equal(copro_gh_bell_add(t->f.prim.db, &btx), 0);
+	assert_int_equal(copro_gh_bell_add(v->db, &brx), 0);
+	assert_int_equal(copro_mbox_request(v->p, COPRO_GH_BELL_CONTROLLER,
+					    copro_gh_bell_chan(brx.capid, 6), &crx, &rx), 0);
+	assert_int_equal(copro_mbox_request(t->f.prim.p, COPRO_GH_BELL_CONTROLLER,
+					    copro_gh_bell_chan(btx.capid, 6), &ctx, &tx), 0);
+	atomic_store(&g->closed, true);
+	q.chan = rx;
+	/* Each ring waits for the last to be taken: flags do not queue. */
+	assert_int_equal(copro_mbox_ring(tx, 0), 0);
+	q.want = 1;
+	assert_true(test_wait_until(queued, &q, TEST_TIMEOUT_NS));
+	assert_true(wait_count(&g->in_rx, 1));
+	assert_int_equal(copro_mbox_ring(tx, 0), 0);
+	q.want = 2;
+	assert_true(test_wait_until(queued, &q, TEST_TIMEOUT_NS));
+	assert_int_equal(copro_mbox_ring(tx, 0), 0);
+	assert_int_equal(copro_mbox_rx_discard(rx), 0);
+	/* The flag is gone from the hypervisor (bit 9: bound by nobody). */
+	assert_int_equal(copro_gh_bell_send(t->f.prim.p, btx.capid, 1u << 9, &old), 0);
+	assert_int_equal(old, 0);
+	/* The flag's signal is dropped now; the ring's when rx returns. */
+	copro_mbox_get_stats(rx, &st);
+	assert_int_equal(st.rx_discarded, 1);
+	atomic_store(&g->closed, false);
+	assert_true(wait_count(&g->n, 1));
+	assert_int_equal(atomic_load(&g->stale), 1);
+	/* A ring after the discard arrives (behind the drop), not stale. */
+	assert_int_equal(copro_mbox_ring(tx, 0), 0);
+	assert_true(wait_count(&g->n, 2));
+	assert_int_equal(atomic_load(&g->stale), 1);
+	copro_mbox_free(tx);
+	copro_mbox_get_stats(rx, &st);
+	assert_int_equal(st.received, 2);
+	assert_int_equal(st.rx_discarded, 2);
+	copro_mbox_free(rx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -480,6 +624,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_peer_disappears_mid_conversation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_thresholds_from_the_client, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_doorbell_channels, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_discard_takes_the_queue, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_doorbell_discard_takes_the_flag, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

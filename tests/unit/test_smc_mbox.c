@@ -6,7 +6,8 @@
  * firmware has or not; sends with their bytes and the reply registers;
  * receive with the interrupt, in order, through a full ring (the
  * firmware holds the rest); events queued before binding; a channel
- * without the interrupt; the HVC variant; polled operation.
+ * without the interrupt; the HVC variant; polled operation; a discard
+ * taking what the firmware still holds.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -480,6 +481,42 @@ static void test_polled(void **state)
 	copro_mbox_free(c);
 }
 
+/*
+ * Polled, so the events stay at the firmware until asked for: a discard
+ * takes them (dropped, counted), and only what comes after arrives.
+ */
+static void test_discard_takes_the_firmwares_events(void **state)
+{
+	struct fx *f = *state;
+	struct rx_log l = { 0 };
+	struct copro_mbox_chan *c;
+	struct rx_wait w = { &l, 1, NULL };
+	struct copro_mbox_stats st;
+
+	assert_int_equal(bind(f, 4, &l, 0, &c), 0);
+	w.poll = c;
+	for (uint8_t i = 0; i < 3; i++)
+		assert_int_equal(copro_sim_smc_mbox_post(f->fw, 4, &i, 1), 0);
+	assert_int_equal(copro_sim_smc_mbox_queued(f->fw, 4), 3);
+	assert_int_equal(copro_mbox_rx_discard(c), 0);
+	assert_int_equal(copro_sim_smc_mbox_queued(f->fw, 4), 0);
+	copro_mbox_get_stats(c, &st);
+	assert_int_equal(st.rx_discarded, 3);
+	assert_int_equal(st.received, 0);
+	/* The line went down with the queue: a poll finds nothing. */
+	assert_false(copro_bus_irq_get(f->bus, LINE));
+	copro_mbox_poll(c);
+	assert_int_equal(atomic_load(&l.n), 0);
+	/* What comes after the discard is delivered as usual. */
+	uint8_t after = 0x42;
+
+	assert_int_equal(copro_sim_smc_mbox_post(f->fw, 4, &after, 1), 0);
+	assert_true(test_wait_until(rx_got, &w, TEST_TIMEOUT_NS));
+	assert_int_equal(atomic_load(&l.n), 1);
+	assert_int_equal(l.msgs[0][0], 0x42);
+	copro_mbox_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -494,6 +531,9 @@ int main(void)
 		T(test_smc64_mtu),
 		cmocka_unit_test_setup_teardown(test_polled, setup_polled,
 						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_discard_takes_the_firmwares_events, setup_polled,
+			teardown),
 #undef T
 	};
 
