@@ -57,17 +57,19 @@ void mbox_chan_leave(struct copro_mbox_chan *chan, _Atomic uint32_t *users)
 	atomic_fetch_sub_explicit(users, 1, memory_order_seq_cst);
 }
 
-static bool chan_idle(struct copro_mbox_chan *chan)
+/* No client call inside the channel, and (all) no handler either. */
+static bool chan_idle(struct copro_mbox_chan *chan, bool all)
 {
-	return !atomic_load(&chan->irq_users) && !atomic_load(&chan->api_users);
+	return !atomic_load(&chan->api_users) &&
+	       (!all || !atomic_load(&chan->irq_users));
 }
 
-static void chan_wait_idle(struct copro_mbox_chan *chan)
+static void chan_wait_idle(struct copro_mbox_chan *chan, bool all)
 {
 	for (;;) {
 		uint32_t key = copro_event_prepare(&chan->idle_ev);
 
-		if (chan_idle(chan))
+		if (chan_idle(chan, all))
 			return;
 		copro_event_wait(&chan->idle_ev, key, FREE_RECHECK_NS,
 				 COPRO_SPIN_DEFAULT_NS);
@@ -372,9 +374,17 @@ static void chan_quiesce(struct copro_mbox_chan *chan)
 	atomic_store(&chan->shutting, true);
 	copro_mutex_unlock(&chan->tx_lock);
 	copro_event_signal(&chan->tx_ev);
+	/*
+	 * A client call already inside may still be in one of the
+	 * controller's ops (send, call, rx_resume, rx_sync), which may use
+	 * what shutdown frees: wait it out first. Handlers run on until
+	 * shutdown stops them; one that enters now finds the channel
+	 * shutting.
+	 */
+	chan_wait_idle(chan, false);
 	if (ctrl->d.ops->shutdown)
 		ctrl->d.ops->shutdown(ctrl->d.ctx, chan);
-	chan_wait_idle(chan);
+	chan_wait_idle(chan, true);
 }
 
 static int chan_bind(struct copro_mbox_controller *ctrl, uint64_t id,
@@ -448,7 +458,7 @@ static int chan_bind(struct copro_mbox_controller *ctrl, uint64_t id,
 			      copro_strerror(ret));
 		/* Whatever the controller delivered meanwhile must be over. */
 		atomic_store(&chan->shutting, true);
-		chan_wait_idle(chan);
+		chan_wait_idle(chan, true);
 		chan_unlink(chan);
 		chan_destroy(chan);
 		return ret;

@@ -622,13 +622,10 @@ static bool in_rx(void *arg)
 	return atomic_load(&((struct trec *)arg)->in_rx) == 1;
 }
 
-struct shut_arg {
-	struct tctrl *t;
-};
-
-static bool shut_down(void *arg)
+/* A bidirectional channel has send room until copro_mbox_free begins. */
+static bool free_began(void *arg)
 {
-	return tctrl_shutdowns(((struct shut_arg *)arg)->t, CHAN) == 1;
+	return copro_mbox_tx_room(arg) == 0;
 }
 
 static void test_free_waits_for_callback(void **state)
@@ -643,17 +640,22 @@ static void test_free_waits_for_callback(void **state)
 	assert_true(test_wait_until(in_rx, &f.r, TEST_TIMEOUT_NS));
 
 	struct freer fr = { .chan = f.chan };
-	struct shut_arg sa = { f.t };
 
+	assert_true(copro_mbox_tx_room(f.chan) > 0);
 	assert_int_equal(copro_thread_start(&th, "free", free_thread, &fr), 0);
-	assert_true(test_wait_until(shut_down, &sa, TEST_TIMEOUT_NS));
-	/* Past shutdown, yet it must not return while the callback runs. */
+	assert_true(test_wait_until(free_began, f.chan, TEST_TIMEOUT_NS));
+	/*
+	 * Begun, yet it must not return while the callback runs, nor shut
+	 * the controller's side down under a call still inside the channel.
+	 */
 	copro_sleep_ns(20 * COPRO_NSEC_PER_MSEC);
 	assert_false(atomic_load(&fr.done));
+	assert_int_equal(tctrl_shutdowns(f.t, CHAN), 0);
 	assert_int_equal(atomic_load(&f.r.in_rx), 1);
 	trec_open_gate(&f.r);
 	copro_thread_join(&th);
 	assert_true(atomic_load(&fr.done));
+	assert_int_equal(tctrl_shutdowns(f.t, CHAN), 1);
 	assert_int_equal(atomic_load(&f.r.in_rx), 0);
 	/* Delivery stopped with the unbinding: the rest was dropped. */
 	assert_true(trec_nrx(&f.r) >= 1);

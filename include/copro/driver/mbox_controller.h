@@ -40,7 +40,10 @@ struct copro_mbox_controller_ops {
 	/*
 	 * The client is gone: stop interrupts for this channel. On return
 	 * the controller's handlers must be done with `chan` (disable the
-	 * lines: copro_irq_disable waits for a running handler).
+	 * lines: copro_irq_disable waits for a running handler). No other
+	 * op for `chan` is running or will run (the framework waits out
+	 * the client calls inside the channel first), so shutdown may free
+	 * what they use.
 	 */
 	void (*shutdown)(void *ctx, struct copro_mbox_chan *chan);
 	/*
