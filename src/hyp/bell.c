@@ -16,7 +16,16 @@
  * client. It only takes flags when every bound channel has room. A
  * discard (rx_sync) takes its channel's flags from the discarding thread;
  * the resource's rx_lock makes it wait for flags the handler has taken
- * but not yet delivered.
+ * but not yet delivered. A pass holds that lock over the deliveries, so a
+ * client's interrupt-context rx must not unbind another channel of the
+ * same doorbell (its own it never may).
+ *
+ * A withdrawal (del) and the unbinding of any of the doorbell's channels
+ * may come at once from several threads. The controller's lock decides
+ * who frees the line (the first to take it); each keeps the resource
+ * alive while it works unlocked (busy), an unbinding waits for a
+ * withdrawal still revoking the channels before it lets its channel go,
+ * and whoever leaves a withdrawn resource unused frees it.
  */
 #include <errno.h>
 #include <stdatomic.h>
@@ -38,13 +47,20 @@ struct bell_res {
 	struct copro_gh_bell *db;
 	struct copro_gh_resource r;
 	_Atomic bool withdrawn;
+	/* The line: the handler's while it runs; others' while owned. */
 	struct copro_irq *irq;
-	/* Bound channels, under db->lock; the handler reads them too. */
+	bool irq_owned;	   /* requested, not yet taken to be freed */
+	unsigned busy;	   /* dels and unbindings working unlocked */
+	unsigned revoking; /* dels revoking the bound channels */
+	/*
+	 * Bound channels, under db->lock, as are irq_owned, busy and
+	 * revoking; the handler reads the channels too.
+	 */
 	struct copro_mbox_chan *_Atomic bits[64];
 	struct copro_mbox_chan *_Atomic all;
 	struct copro_mutex rx_lock; /* from bell_recv to the delivery */
 	unsigned nbound;
-	uint64_t mask;
+	_Atomic uint64_t mask; /* the bound bits; written under db->lock */
 	char name[48];
 };
 
@@ -103,9 +119,12 @@ static bool all_have_room(struct bell_res *res)
 	return true;
 }
 
-static void bell_irq(void *ctx)
+/*
+ * One pass (rx_lock held, so that an unbinding, which takes the lock
+ * once its bit is clear, knows no pass still holds its channel).
+ */
+static void bell_take_locked(struct bell_res *res)
 {
-	struct bell_res *res = ctx;
 	struct copro_gh_bell *db = res->db;
 	struct copro_mbox_chan *all = atomic_load(&res->all);
 	uint64_t old = 0, flags;
@@ -117,12 +136,22 @@ static void bell_irq(void *ctx)
 			return;
 		copro_irq_enable(res->irq);
 	}
-	copro_mutex_lock(&res->rx_lock);
 	/* Only the bits someone listens to; the enable mask is the same. */
-	e = copro_gh_bell_recv(db->p, res->r.capid, all ? ~0ull : res->mask,
-			       &old);
+	uint64_t mask = all ? ~0ull : atomic_load(&res->mask);
+
+	/*
+	 * None (the last channel is going, or binding has not set its
+	 * bit yet): nothing to take, nobody to tell; off until a bind.
+	 */
+	if (!mask) {
+		copro_irq_disable(res->irq);
+		/* A bind may have set its bit and enabled the line meanwhile. */
+		if (atomic_load(&res->mask) || atomic_load(&res->all))
+			copro_irq_enable(res->irq);
+		return;
+	}
+	e = copro_gh_bell_recv(db->p, res->r.capid, mask, &old);
 	if (e) {
-		copro_mutex_unlock(&res->rx_lock);
 		copro_dev_err(&db->ld,
 			      "doorbell cap 0x%" PRIx64 " (virq %u): bell_recv:"
 			      " %s (%" PRId64 "), interrupt disabled",
@@ -134,23 +163,31 @@ static void bell_irq(void *ctx)
 	if (all) {
 		if (old)
 			copro_mbox_chan_rx(all, &old, sizeof(old));
-		copro_mutex_unlock(&res->rx_lock);
 		return;
 	}
-	flags = old & res->mask;
+	flags = old & mask;
 	for (unsigned b = 0; flags && b < 64; b++) {
 		struct copro_mbox_chan *c = atomic_load(&res->bits[b]);
 
 		if ((flags >> b & 1) && c)
 			copro_mbox_chan_rx(c, NULL, 0);
 	}
+}
+
+static void bell_irq(void *ctx)
+{
+	struct bell_res *res = ctx;
+
+	copro_mutex_lock(&res->rx_lock);
+	bell_take_locked(res);
 	copro_mutex_unlock(&res->rx_lock);
 }
 
 /* The receiver hears exactly the bound bits. */
 static int rx_mask(struct copro_gh_bell *db, struct bell_res *res)
 {
-	int64_t e = copro_gh_bell_mask(db->p, res->r.capid, res->mask, 0);
+	uint64_t mask = atomic_load(&res->mask);
+	int64_t e = copro_gh_bell_mask(db->p, res->r.capid, mask, 0);
 
 	/* A doorbell that is gone has nothing left to mask. */
 	if (e == COPRO_GH_CSPACE_CAP_REVOKED && !res->nbound)
@@ -159,39 +196,67 @@ static int rx_mask(struct copro_gh_bell *db, struct bell_res *res)
 		copro_dev_err(&db->ld,
 			      "doorbell cap 0x%" PRIx64 ": bell_mask(0x%016" PRIx64
 			      "): %s",
-			      res->r.capid, res->mask, copro_gh_error_name(e));
+			      res->r.capid, mask, copro_gh_error_name(e));
 	return copro_gh_errno(e);
 }
 
 /* ---- controller ops ------------------------------------------------------ */
 
-/*
- * Forget one channel (db->lock held). The last one takes the interrupt
- * with it (returned, for the caller to free unlocked: freeing waits for
- * a running handler); a withdrawn resource is unlinked (*gone).
- */
-static struct copro_irq *unbind_locked(struct copro_gh_bell *db,
-				       struct bell_res *res, unsigned bit,
-				       bool *gone)
+/* The line, to whoever frees it: the first to ask (db->lock held). */
+static struct copro_irq *irq_take_locked(struct bell_res *res)
 {
-	struct copro_irq *irq = NULL;
+	struct copro_irq *irq = res->irq_owned ? res->irq : NULL;
 
+	res->irq_owned = false;
+	return irq;
+}
+
+/*
+ * A withdrawn resource nobody uses any more leaves the list (db->lock
+ * held): true when the caller is to free it, unlocked.
+ */
+static bool res_done_locked(struct copro_gh_bell *db, struct bell_res *res)
+{
+	if (!atomic_load(&res->withdrawn) || res->nbound || res->busy)
+		return false;
+	res_unlink(db, res);
+	return true;
+}
+
+/*
+ * Forget one channel (db->lock held). The last one takes the line with
+ * it (returned, for the caller to free unlocked: freeing waits for a
+ * running handler).
+ */
+static struct copro_irq *unbind_locked(struct bell_res *res, unsigned bit)
+{
 	if (bit == COPRO_GH_BELL_ALL) {
 		atomic_store(&res->all, NULL);
-		res->mask = 0;
+		atomic_store(&res->mask, 0);
 	} else {
 		atomic_store(&res->bits[bit], NULL);
-		res->mask &= ~(1ull << bit);
+		atomic_fetch_and(&res->mask, ~(1ull << bit));
 	}
-	*gone = false;
-	if (!--res->nbound) {
-		irq = res->irq;
-		res->irq = NULL;
-		*gone = atomic_load(&res->withdrawn);
-		if (*gone)
-			res_unlink(db, res);
+	return --res->nbound ? NULL : irq_take_locked(res);
+}
+
+/*
+ * The resource behind `capid` for a new channel (db->lock held), once no
+ * unbinding is still freeing its line: NULL if there is none to bind.
+ */
+static struct bell_res *res_for_bind(struct copro_gh_bell *db, uint64_t capid)
+{
+	for (;;) {
+		struct bell_res *res = res_find(db, capid);
+
+		if (!res || atomic_load(&res->withdrawn))
+			return NULL;
+		if (res->irq_owned || !res->busy)
+			return res;
+		copro_mutex_unlock(&db->lock);
+		copro_sleep_ns(10 * COPRO_NSEC_PER_USEC);
+		copro_mutex_lock(&db->lock);
 	}
-	return irq;
 }
 
 static int db_startup(void *ctx, struct copro_mbox_chan *chan, uint64_t id,
@@ -202,12 +267,12 @@ static int db_startup(void *ctx, struct copro_mbox_chan *chan, uint64_t id,
 	unsigned bit = chan_bit(id);
 	struct copro_irq *irq = NULL;
 	struct bell_res *res;
-	bool rx, gone = false;
+	bool rx;
 	int ret = 0;
 
 	copro_mutex_lock(&db->lock);
-	res = res_find(db, capid);
-	if (!res || atomic_load(&res->withdrawn)) {
+	res = res_for_bind(db, capid);
+	if (!res) {
 		copro_mutex_unlock(&db->lock);
 		copro_dev_err(&db->ld,
 			      "no doorbell with capability 0x%" PRIx64
@@ -220,31 +285,44 @@ static int db_startup(void *ctx, struct copro_mbox_chan *chan, uint64_t id,
 	    (bit == COPRO_GH_BELL_ALL && res->nbound) ||
 	    (bit < 64 && atomic_load(&res->bits[bit])))
 		ret = -EBUSY;
-	if (!ret && rx && !res->irq) {
-		if (res->r.virq == COPRO_GH_VIRQ_NONE)
-			ret = -ENXIO;
-		else
-			ret = copro_irq_request(db->p, res->r.virq, bell_irq,
-						res, res->name, &res->irq);
-	}
+	if (!ret && rx && res->r.virq == COPRO_GH_VIRQ_NONE)
+		ret = -ENXIO;
 	if (!ret) {
 		if (bit == COPRO_GH_BELL_ALL) {
 			atomic_store(&res->all, chan);
-			res->mask = ~0ull;
+			atomic_store(&res->mask, ~0ull);
 		} else {
 			atomic_store(&res->bits[bit], chan);
-			res->mask |= 1ull << bit;
+			atomic_fetch_or(&res->mask, 1ull << bit);
 		}
 		res->nbound++;
 		if (rx)
 			ret = rx_mask(db, res);
+		/*
+		 * The line last, once the bits it serves are set: it may fire
+		 * at once (a flag raised before the bind).
+		 */
+		if (!ret && rx && !res->irq_owned) {
+			ret = copro_irq_request(db->p, res->r.virq, bell_irq,
+						res, res->name, &res->irq);
+			res->irq_owned = !ret;
+		} else if (!ret && rx) {
+			/* A line the last bitless pass turned off. */
+			copro_irq_enable(res->irq);
+		}
 		if (ret < 0)
-			irq = unbind_locked(db, res, bit, &gone);
+			irq = unbind_locked(res, bit);
 	}
+	if (irq)
+		res->busy++;
 	copro_mutex_unlock(&db->lock);
 	/* A failed bind leaves nothing behind: the framework frees chan. */
-	if (irq)
+	if (irq) {
 		copro_irq_free(irq);
+		copro_mutex_lock(&db->lock);
+		res->busy--;
+		copro_mutex_unlock(&db->lock);
+	}
 	if (ret < 0) {
 		copro_dev_err(&db->ld,
 			      "doorbell cap 0x%" PRIx64 " %s %u: cannot bind: %s",
@@ -262,20 +340,37 @@ static void db_shutdown(void *ctx, struct copro_mbox_chan *chan)
 	struct copro_gh_bell *db = ctx;
 	struct bell_res *res = copro_mbox_chan_priv(chan);
 	unsigned bit = chan_bit(copro_mbox_chan_id(chan));
-	struct copro_irq *irq = NULL;
-	bool gone = false;
+	struct copro_irq *irq;
+	bool gone;
 
 	if (!res)
 		return;
 	copro_mutex_lock(&db->lock);
-	irq = unbind_locked(db, res, bit, &gone);
-	if (res->r.type == COPRO_GH_RSC_BELL_RX && !gone &&
+	irq = unbind_locked(res, bit);
+	if (res->r.type == COPRO_GH_RSC_BELL_RX &&
 	    !atomic_load(&res->withdrawn))
 		rx_mask(db, res);
+	res->busy++;
 	copro_mutex_unlock(&db->lock);
-	/* Waits for a running handler, which may still look at the bits. */
+	/*
+	 * A pass of the handler may still hold this channel, its bit read
+	 * before we cleared it: wait it out (freeing the line, when this
+	 * was the last channel, waits too).
+	 */
+	copro_mutex_lock(&res->rx_lock);
+	copro_mutex_unlock(&res->rx_lock);
 	if (irq)
 		copro_irq_free(irq);
+	copro_mutex_lock(&db->lock);
+	/* A withdrawal may be revoking this very channel: let it finish. */
+	while (res->revoking) {
+		copro_mutex_unlock(&db->lock);
+		copro_sleep_ns(10 * COPRO_NSEC_PER_USEC);
+		copro_mutex_lock(&db->lock);
+	}
+	res->busy--;
+	gone = res_done_locked(db, res);
+	copro_mutex_unlock(&db->lock);
 	if (gone)
 		res_free(res);
 }
@@ -328,13 +423,18 @@ static int db_call(void *ctx, struct copro_mbox_chan *chan, const void *msg,
 	return ret;
 }
 
+/* Not once a withdrawal has taken the line to free it. */
 static void db_rx_resume(void *ctx, struct copro_mbox_chan *chan)
 {
+	struct copro_gh_bell *db = ctx;
 	struct bell_res *res = copro_mbox_chan_priv(chan);
 
-	(void)ctx;
-	if (res && res->irq)
+	if (!res)
+		return;
+	copro_mutex_lock(&db->lock);
+	if (res->irq_owned)
 		copro_irq_enable(res->irq);
+	copro_mutex_unlock(&db->lock);
 }
 
 /*
@@ -422,7 +522,7 @@ int copro_gh_bell_add(struct copro_gh_bell *db,
 int copro_gh_bell_del(struct copro_gh_bell *db, uint64_t capid)
 {
 	struct copro_mbox_chan *chans[65];
-	struct copro_irq *irq = NULL;
+	struct copro_irq *irq;
 	struct bell_res *res;
 	unsigned n = 0;
 
@@ -432,25 +532,34 @@ int copro_gh_bell_del(struct copro_gh_bell *db, uint64_t capid)
 		copro_mutex_unlock(&db->lock);
 		return -ENOENT;
 	}
-	if (!res->nbound) {
-		res_unlink(db, res);
+	atomic_store(&res->withdrawn, true);
+	if (res_done_locked(db, res)) {
 		copro_mutex_unlock(&db->lock);
 		res_free(res);
 		return 0;
 	}
-	atomic_store(&res->withdrawn, true);
+	/* Channels stay the clients'; the last unbinding frees res. */
 	for (unsigned b = 0; b < 64; b++)
 		if (atomic_load(&res->bits[b]))
 			chans[n++] = atomic_load(&res->bits[b]);
 	if (atomic_load(&res->all))
 		chans[n++] = atomic_load(&res->all);
-	irq = res->irq;
-	res->irq = NULL;
+	irq = irq_take_locked(res);
+	res->busy++;
+	res->revoking++;
 	copro_mutex_unlock(&db->lock);
 	if (irq)
 		copro_irq_free(irq);
 	for (unsigned i = 0; i < n; i++)
 		copro_mbox_chan_revoke(chans[i], -ENODEV);
+	copro_mutex_lock(&db->lock);
+	res->revoking--;
+	res->busy--;
+	bool gone = res_done_locked(db, res);
+
+	copro_mutex_unlock(&db->lock);
+	if (gone)
+		res_free(res);
 	return 0;
 }
 

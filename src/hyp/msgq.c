@@ -19,7 +19,11 @@
  *
  * Resources come and go at run time. Withdrawing one whose channel is
  * bound revokes the channel (pending sends fail with -ENODEV) but leaves
- * it to its client; the resource is freed when the channel is.
+ * it to its client; the resource is freed when the channel is. A
+ * withdrawal, a kick and the client's unbinding may come at once from
+ * three threads: the controller's lock decides who frees the line (the
+ * first to take it), and the unbinding waits for a withdrawal or kick
+ * still holding the channel before it lets the channel go.
  */
 #include <errno.h>
 #include <stdatomic.h>
@@ -44,8 +48,11 @@ struct mq_res {
 	struct copro_gh_resource r;
 	struct copro_gh_msgq_opts o;
 	_Atomic bool withdrawn; /* copro_gh_msgq_del while bound */
+	/* The line: the handlers' while they run; others' while owned. */
 	struct copro_irq *irq;
-	struct copro_mbox_chan *_Atomic chan;
+	bool irq_owned; /* requested, not yet taken to be freed; mq->lock */
+	unsigned busy;	/* dels and kicks using chan unlocked; mq->lock */
+	struct copro_mbox_chan *_Atomic chan; /* set under mq->lock */
 	struct copro_mutex rx_lock; /* taking messages, and buf */
 	uint8_t buf[COPRO_GH_MSGQ_MAX_MSG_SIZE];
 	char name[48];
@@ -82,6 +89,57 @@ static void res_free(struct mq_res *res)
 {
 	copro_mutex_destroy(&res->rx_lock);
 	free(res);
+}
+
+/* The line, to whoever frees it: the first to ask (mq->lock held). */
+static struct copro_irq *irq_take_locked(struct mq_res *res)
+{
+	struct copro_irq *irq = res->irq_owned ? res->irq : NULL;
+
+	res->irq_owned = false;
+	return irq;
+}
+
+/*
+ * Enable the line from outside its handlers (a send finding the queue
+ * full, rx_resume): not once a withdrawal has taken it to free it.
+ */
+static void irq_enable_owned(struct copro_gh_msgq *mq, struct mq_res *res)
+{
+	copro_mutex_lock(&mq->lock);
+	if (res->irq_owned)
+		copro_irq_enable(res->irq);
+	copro_mutex_unlock(&mq->lock);
+}
+
+/*
+ * Let the channel go: free the line (waiting out its handlers) unless a
+ * withdrawal took it, wait for a withdrawal or kick still using the
+ * channel, then forget it; a withdrawn resource goes with it.
+ */
+static void res_unbind(struct copro_gh_msgq *mq, struct mq_res *res)
+{
+	struct copro_irq *irq;
+	bool gone;
+
+	copro_mutex_lock(&mq->lock);
+	irq = irq_take_locked(res);
+	copro_mutex_unlock(&mq->lock);
+	if (irq)
+		copro_irq_free(irq);
+	copro_mutex_lock(&mq->lock);
+	while (res->busy) {
+		copro_mutex_unlock(&mq->lock);
+		copro_sleep_ns(10 * COPRO_NSEC_PER_USEC);
+		copro_mutex_lock(&mq->lock);
+	}
+	atomic_store(&res->chan, NULL);
+	gone = atomic_load(&res->withdrawn);
+	if (gone)
+		res_unlink(mq, res);
+	copro_mutex_unlock(&mq->lock);
+	if (gone)
+		res_free(res);
 }
 
 /* ---- interrupts ------------------------------------------------------ */
@@ -203,10 +261,13 @@ static int mq_startup(void *ctx, struct copro_mbox_chan *chan, uint64_t id,
 	bool tx;
 	int ret;
 
+	/* Claimed at once: a withdrawal from now on revokes the channel. */
 	copro_mutex_lock(&mq->lock);
 	res = res_find(mq, id);
-	if (res && res->withdrawn)
+	if (res && (res->withdrawn || atomic_load(&res->chan)))
 		res = NULL;
+	if (res)
+		atomic_store(&res->chan, chan);
 	copro_mutex_unlock(&mq->lock);
 	if (!res) {
 		copro_dev_err(&mq->ld,
@@ -221,56 +282,42 @@ static int mq_startup(void *ctx, struct copro_mbox_chan *chan, uint64_t id,
 			      "receive queue cap 0x%" PRIx64
 			      " has no interrupt: it cannot be bound",
 			      id);
-		return -ENXIO;
+		ret = -ENXIO;
+		goto undo;
 	}
 	ret = configure(mq, res);
 	if (ret < 0)
-		return ret;
+		goto undo;
 	copro_mbox_chan_set_priv(chan, res);
-	atomic_store(&res->chan, chan);
 	if (res->r.virq != COPRO_GH_VIRQ_NONE) {
+		/* The handle is in place before a handler can run. */
 		ret = copro_irq_request(mq->p, res->r.virq,
 					tx ? mq_tx_irq : mq_rx_irq, res,
 					res->name, &res->irq);
 		if (ret < 0) {
-			atomic_store(&res->chan, NULL);
 			copro_dev_err(&mq->ld,
 				      "queue cap 0x%" PRIx64
 				      ": cannot request virq %u: %s",
 				      id, res->r.virq, copro_strerror(ret));
-			return ret;
+			goto undo;
 		}
 		/* TX: armed only when a send finds the queue full. */
 		if (tx)
 			copro_irq_disable(res->irq);
+		copro_mutex_lock(&mq->lock);
+		res->irq_owned = true;
+		copro_mutex_unlock(&mq->lock);
 	}
 	*dir = tx ? COPRO_MBOX_DIR_TX : COPRO_MBOX_DIR_RX;
 	return 0;
-}
-
-static void res_release_irq(struct mq_res *res)
-{
-	if (res->irq) {
-		copro_irq_free(res->irq);
-		res->irq = NULL;
-	}
+undo:
+	res_unbind(mq, res);
+	return ret;
 }
 
 static void mq_shutdown(void *ctx, struct copro_mbox_chan *chan)
 {
-	struct copro_gh_msgq *mq = ctx;
-	struct mq_res *res = copro_mbox_chan_priv(chan);
-	bool gone;
-
-	res_release_irq(res);
-	atomic_store(&res->chan, NULL);
-	copro_mutex_lock(&mq->lock);
-	gone = res->withdrawn;
-	if (gone)
-		res_unlink(mq, res);
-	copro_mutex_unlock(&mq->lock);
-	if (gone)
-		res_free(res);
+	res_unbind(ctx, copro_mbox_chan_priv(chan));
 }
 
 static int mq_send(void *ctx, struct copro_mbox_chan *chan, const void *msg,
@@ -291,8 +338,7 @@ static int mq_send(void *ctx, struct copro_mbox_chan *chan, const void *msg,
 	if (e == COPRO_GH_OK || e == COPRO_GH_MSGQUEUE_FULL) {
 		if (e)
 			mq->full++;
-		if (res->irq)
-			copro_irq_enable(res->irq);
+		irq_enable_owned(mq, res);
 		return e ? -EBUSY : COPRO_MBOX_SENT_FULL;
 	}
 	mq->hyp_errors++;
@@ -305,11 +351,7 @@ static int mq_send(void *ctx, struct copro_mbox_chan *chan, const void *msg,
 
 static void mq_rx_resume(void *ctx, struct copro_mbox_chan *chan)
 {
-	struct mq_res *res = copro_mbox_chan_priv(chan);
-
-	(void)ctx;
-	if (res->irq)
-		copro_irq_enable(res->irq);
+	irq_enable_owned(ctx, copro_mbox_chan_priv(chan));
 }
 
 /*
@@ -389,29 +431,34 @@ int copro_gh_msgq_add(struct copro_gh_msgq *mq,
 int copro_gh_msgq_del(struct copro_gh_msgq *mq, uint64_t capid)
 {
 	struct copro_mbox_chan *chan = NULL;
+	struct copro_irq *irq = NULL;
 	struct mq_res *res;
 
 	copro_mutex_lock(&mq->lock);
 	res = res_find(mq, capid);
-	if (res && !res->withdrawn) {
-		chan = atomic_load(&res->chan);
-		if (chan)
-			res->withdrawn = true;
-		else
-			res_unlink(mq, res);
-	} else {
-		res = NULL;
-	}
-	copro_mutex_unlock(&mq->lock);
-	if (!res)
+	if (!res || res->withdrawn) {
+		copro_mutex_unlock(&mq->lock);
 		return -ENOENT;
+	}
+	chan = atomic_load(&res->chan);
 	if (!chan) {
+		res_unlink(mq, res);
+		copro_mutex_unlock(&mq->lock);
 		res_free(res);
 		return 0;
 	}
+	/* Bound: the channel's unbinding frees the resource, after us. */
+	atomic_store(&res->withdrawn, true);
+	irq = irq_take_locked(res);
+	res->busy++;
+	copro_mutex_unlock(&mq->lock);
+	if (irq)
+		copro_irq_free(irq);
 	/* The channel is the client's; what it waits for will never come. */
-	res_release_irq(res);
 	copro_mbox_chan_revoke(chan, -ENODEV);
+	copro_mutex_lock(&mq->lock);
+	res->busy--;
+	copro_mutex_unlock(&mq->lock);
 	return 0;
 }
 
@@ -425,11 +472,16 @@ int copro_gh_msgq_kick(struct copro_gh_msgq *mq, uint64_t capid)
 	if (res && res->r.type == COPRO_GH_RSC_MSGQ_TX &&
 	    !atomic_load(&res->withdrawn))
 		chan = atomic_load(&res->chan);
+	if (chan)
+		res->busy++;
 	copro_mutex_unlock(&mq->lock);
 	if (!chan)
 		return -ENOENT;
 	/* As if the interrupt had come: the framework sends again. */
 	copro_mbox_chan_tx_room(chan);
+	copro_mutex_lock(&mq->lock);
+	res->busy--;
+	copro_mutex_unlock(&mq->lock);
 	return 0;
 }
 

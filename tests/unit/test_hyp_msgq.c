@@ -260,6 +260,157 @@ static void test_send_to_destroyed_queue(void **state)
 	test_logcap_expect(&t->f.cap, "msgq_send of 16 bytes: CSPACE_CAP_REVOKED");
 }
 
+struct unbinder {
+	struct copro_mbox_chan *chan;
+	struct copro_gh_msgq *mq;
+	uint64_t capid;
+	int del_ret;
+};
+
+static void *free_main(void *arg)
+{
+	copro_mbox_free(((struct unbinder *)arg)->chan);
+	return NULL;
+}
+
+static void *del_main(void *arg)
+{
+	struct unbinder *u = arg;
+
+	u->del_ret = copro_gh_msgq_del(u->mq, u->capid);
+	return NULL;
+}
+
+/*
+ * The VM goes (del) just as the client lets go of the channel (free),
+ * both at once, round after round, with sends in flight: whichever comes
+ * first, the resource, its line and the channel are let go once, and the
+ * capability can be offered and bound again.
+ */
+static void test_withdraw_races_unbind(void **state)
+{
+	struct t *t = *state;
+	struct copro_mbox_client ct = { .ctx = &t->txr, .tx_done = rec_tx_done };
+	uint8_t m[16];
+
+	copro_mbox_free(t->tx);
+	t->tx = NULL;
+	assert_int_equal(copro_gh_msgq_del(t->f.prim.mq, t->ptx.capid), 0);
+	for (unsigned round = 0; round < 200; round++) {
+		struct unbinder u = { .mq = t->f.prim.mq, .capid = t->ptx.capid };
+		struct copro_thread a, b;
+
+		assert_int_equal(copro_gh_msgq_add(t->f.prim.mq, &t->ptx, NULL), 0);
+		assert_int_equal(copro_mbox_request(t->f.prim.p,
+						    COPRO_GH_MSGQ_CONTROLLER,
+						    t->ptx.capid, &ct, &u.chan),
+				 0);
+		msg16(m, 0);
+		for (unsigned i = 0; i < round % 24; i++)
+			copro_mbox_send(u.chan, m, sizeof(m), 0);
+		assert_int_equal(copro_thread_start(&a, "free", free_main, &u), 0);
+		assert_int_equal(copro_thread_start(&b, "del", del_main, &u), 0);
+		copro_thread_join(&a);
+		copro_thread_join(&b);
+		/* Bound or already unbound when it ran: withdrawn either way. */
+		assert_int_equal(u.del_ret, 0);
+		assert_int_equal(copro_gh_msgq_del(t->f.prim.mq, t->ptx.capid),
+				 -ENOENT);
+	}
+	/* Offered once more: it binds and carries a message. */
+	assert_int_equal(copro_gh_msgq_add(t->f.prim.mq, &t->ptx, NULL), 0);
+	assert_int_equal(copro_mbox_request(t->f.prim.p, COPRO_GH_MSGQ_CONTROLLER,
+					    t->ptx.capid, &ct, &t->tx), 0);
+	atomic_store(&t->rxr.n, 0);
+	msg16(m, 0);
+	assert_int_equal(copro_mbox_send(t->tx, m, sizeof(m), TEST_TIMEOUT_NS), 0);
+	assert_true(wait_count(&t->rxr.n, 1));
+}
+
+struct bell_unbinder {
+	struct copro_mbox_chan *chan;
+};
+
+static void *bell_free_main(void *arg)
+{
+	copro_mbox_free(((struct bell_unbinder *)arg)->chan);
+	return NULL;
+}
+
+struct bell_del {
+	struct copro_gh_bell *db;
+	uint64_t capid;
+	int ret;
+};
+
+static void *bell_del_main(void *arg)
+{
+	struct bell_del *d = arg;
+
+	d->ret = copro_gh_bell_del(d->db, d->capid);
+	return NULL;
+}
+
+/*
+ * The same race on a receiving doorbell with two bit channels, each
+ * freed by its own thread while a third withdraws the doorbell and
+ * signals keep arriving: the line and the resource are let go once, and
+ * the doorbell can be offered and bound again.
+ */
+static void test_bell_withdraw_races_unbind(void **state)
+{
+	struct t *t = *state;
+	struct hyp_side *v = &t->f.vm[0];
+	struct copro_gh_resource btx, brx;
+	struct rec r = { 0 };
+	struct copro_mbox_client crx = { .ctx = &r, .rx = rec_rx };
+	struct copro_mbox_client ctx = { 0 };
+	struct copro_mbox_chan *tx;
+	uint64_t old;
+
+	assert_int_equal(hyp_fix_res(&t->f.prim, v->vmid, COPRO_GH_RSC_BELL_TX, &btx), 0);
+	assert_int_equal(hyp_fix_res(v, 3, COPRO_GH_RSC_BELL_RX, &brx), 0);
+	assert_int_equal(copro_gh_bell_add(t->f.prim.db, &btx), 0);
+	assert_int_equal(copro_mbox_request(t->f.prim.p, COPRO_GH_BELL_CONTROLLER,
+					    copro_gh_bell_chan(btx.capid, COPRO_GH_BELL_ALL),
+					    &ctx, &tx), 0);
+	for (unsigned round = 0; round < 200; round++) {
+		struct bell_unbinder u[2];
+		struct bell_del d = { v->db, brx.capid, -1 };
+		struct copro_thread th[3];
+		uint64_t both = 1u << 1 | 1u << 2;
+
+		assert_int_equal(copro_gh_bell_add(v->db, &brx), 0);
+		for (unsigned i = 0; i < 2; i++)
+			assert_int_equal(copro_mbox_request(
+						 v->p, COPRO_GH_BELL_CONTROLLER,
+						 copro_gh_bell_chan(brx.capid, 1 + i),
+						 &crx, &u[i].chan),
+					 0);
+		assert_int_equal(copro_mbox_send(tx, &both, sizeof(both), 0), 0);
+		assert_int_equal(copro_thread_start(&th[0], "free1", bell_free_main, &u[0]), 0);
+		assert_int_equal(copro_thread_start(&th[1], "del", bell_del_main, &d), 0);
+		assert_int_equal(copro_thread_start(&th[2], "free2", bell_free_main, &u[1]), 0);
+		assert_int_equal(copro_mbox_send(tx, &both, sizeof(both), 0), 0);
+		for (unsigned i = 0; i < 3; i++)
+			copro_thread_join(&th[i]);
+		assert_int_equal(d.ret, 0);
+		assert_int_equal(copro_gh_bell_del(v->db, brx.capid), -ENOENT);
+	}
+	/* Offered once more: it binds and hears a ring. */
+	struct copro_mbox_chan *rx;
+	uint64_t one = 1u << 1;
+
+	atomic_store(&r.n, 0);
+	assert_int_equal(copro_gh_bell_add(v->db, &brx), 0);
+	assert_int_equal(copro_mbox_request(v->p, COPRO_GH_BELL_CONTROLLER,
+					    copro_gh_bell_chan(brx.capid, 1), &crx, &rx), 0);
+	assert_int_equal(copro_gh_bell_send(t->f.prim.p, btx.capid, one, &old), 0);
+	assert_true(wait_count(&r.n, 1));
+	copro_mbox_free(rx);
+	copro_mbox_free(tx);
+}
+
 struct streamer {
 	struct copro_mbox_chan *tx;
 	uint32_t count;
@@ -620,6 +771,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lost_not_full_interrupt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_withdraw_fails_pending, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_send_to_destroyed_queue, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_withdraw_races_unbind, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bell_withdraw_races_unbind, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vms_come_and_go_during_traffic, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_peer_disappears_mid_conversation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_thresholds_from_the_client, setup, teardown),
