@@ -267,7 +267,7 @@ static int db_startup(void *ctx, struct copro_mbox_chan *chan, uint64_t id,
 	unsigned bit = chan_bit(id);
 	struct copro_irq *irq = NULL;
 	struct bell_res *res;
-	bool rx;
+	bool rx, undo = false;
 	int ret = 0;
 
 	copro_mutex_lock(&db->lock);
@@ -310,15 +310,22 @@ static int db_startup(void *ctx, struct copro_mbox_chan *chan, uint64_t id,
 			/* A line the last bitless pass turned off. */
 			copro_irq_enable(res->irq);
 		}
-		if (ret < 0)
+		if (ret < 0) {
 			irq = unbind_locked(res, bit);
+			undo = true;
+			res->busy++;
+		}
 	}
-	if (irq)
-		res->busy++;
 	copro_mutex_unlock(&db->lock);
-	/* A failed bind leaves nothing behind: the framework frees chan. */
-	if (irq) {
-		copro_irq_free(irq);
+	/*
+	 * A failed bind leaves nothing behind: the framework frees chan,
+	 * which a pass may have read (see db_shutdown).
+	 */
+	if (undo) {
+		copro_mutex_lock(&res->rx_lock);
+		copro_mutex_unlock(&res->rx_lock);
+		if (irq)
+			copro_irq_free(irq);
 		copro_mutex_lock(&db->lock);
 		res->busy--;
 		copro_mutex_unlock(&db->lock);
