@@ -60,6 +60,8 @@ struct hyp_msgq {
 	struct hyp_virq tx_irq; /* not full, on the sender's side */
 	struct hyp_virq rx_irq; /* not empty, on the receiver's side */
 	bool stalled;
+	int64_t fail_err; /* fault: receive answers this ... */
+	unsigned fail_n;  /* ... this many times while a message waits */
 };
 
 struct hyp_bell {

@@ -606,6 +606,33 @@ int copro_sim_hyp_msgq_stall(struct copro_sim_hyp *h, uint16_t vmid,
 	return ret;
 }
 
+int copro_sim_hyp_msgq_fail_recv(struct copro_sim_hyp *h, uint16_t vmid,
+				 uint64_t capid, int64_t err, unsigned n)
+{
+	struct hyp_vm *vm;
+	struct hyp_cap *c;
+	int ret = 0;
+
+	if (err == COPRO_GH_OK || err == COPRO_GH_MSGQUEUE_EMPTY)
+		return -EINVAL;
+	copro_mutex_lock(&h->lock);
+	vm = hyp_vm_find(h, vmid);
+	c = vm ? cap_find(vm, capid) : NULL;
+	if (!c || !c->obj || c->obj->type != OBJ_MSGQ) {
+		ret = -ENOENT;
+	} else {
+		struct hyp_msgq *q = (struct hyp_msgq *)c->obj;
+
+		q->fail_err = err;
+		q->fail_n = n;
+		hyp_tracef(h, "vm %u: queue cap 0x%" PRIx64 ": next %u"
+			   " receive(s) fail with %s (fault)", vmid, capid, n,
+			   copro_gh_error_name(err));
+	}
+	copro_mutex_unlock(&h->lock);
+	return ret;
+}
+
 void copro_sim_hyp_lose_irqs(struct copro_sim_hyp *h, uint16_t vmid,
 			     unsigned n)
 {

@@ -95,6 +95,10 @@ int64_t hyp_msgq_recv(struct copro_sim_hyp *h, struct hyp_msgq *q, void *buf,
 		h->st.msgq_empty++;
 		return COPRO_GH_MSGQUEUE_EMPTY;
 	}
+	if (q->fail_n) {
+		q->fail_n--;
+		return q->fail_err;
+	}
 	len = q->len[q->head];
 	/* The message stays queued when the buffer is too small. */
 	if (len > max)

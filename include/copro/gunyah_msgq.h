@@ -82,7 +82,11 @@ COPRO_API int copro_gh_msgq_del(struct copro_gh_msgq *mq, uint64_t capid);
  * whose send or flush timed out because that interrupt was lost. The
  * framework hands over what is queued; if the queue is still full, the
  * interrupt is armed again. Nothing is lost or reordered either way.
- * -ENOENT when no channel is bound to capid.
+ * On an RX queue: enable its receive interrupt again, which the driver
+ * turned off when a receive failed (the error is logged and counted in
+ * hyp_errors; the message waits in the queue), so a client that has
+ * dealt with the cause resumes receiving. -ENOENT when no channel is
+ * bound to capid.
  */
 COPRO_API int copro_gh_msgq_kick(struct copro_gh_msgq *mq, uint64_t capid);
 

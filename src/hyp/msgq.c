@@ -214,7 +214,7 @@ static void mq_rx_irq(void *ctx)
 		}
 		/*
 		 * On an error the line would stay asserted and the same error
-		 * repeat: stop here, loudly; rx_resume retries.
+		 * repeat: stop here, loudly; a kick (or rx_resume) retries.
 		 */
 		enum rx_took took = rx_one(mq, res, chan, &more,
 					   ", receive interrupt disabled");
@@ -469,9 +469,15 @@ int copro_gh_msgq_kick(struct copro_gh_msgq *mq, uint64_t capid)
 
 	copro_mutex_lock(&mq->lock);
 	res = res_find(mq, capid);
-	if (res && res->r.type == COPRO_GH_RSC_MSGQ_TX &&
-	    !atomic_load(&res->withdrawn))
+	if (res && !atomic_load(&res->withdrawn))
 		chan = atomic_load(&res->chan);
+	if (chan && res->r.type == COPRO_GH_RSC_MSGQ_RX) {
+		/* The line back on: it fires at once if a message waits. */
+		if (res->irq_owned)
+			copro_irq_enable(res->irq);
+		copro_mutex_unlock(&mq->lock);
+		return 0;
+	}
 	if (chan)
 		res->busy++;
 	copro_mutex_unlock(&mq->lock);

@@ -220,6 +220,53 @@ static void test_lost_not_full_interrupt(void **state)
 	assert_int_equal(copro_gh_msgq_kick(t->f.prim.mq, t->vrx.capid), -ENOENT);
 }
 
+static bool one_hyp_error(void *arg)
+{
+	struct copro_gh_msgq_stats st;
+
+	copro_gh_msgq_get_stats(arg, &st);
+	return st.hyp_errors >= 1;
+}
+
+/*
+ * A receive fails: the error is logged and counted, the receive
+ * interrupt goes off (the same error would repeat while the line stays
+ * asserted) with the message left in the queue, and a kick brings it.
+ */
+static void test_receive_error_then_kick(void **state)
+{
+	struct t *t = *state;
+	struct hyp_side *v = &t->f.vm[0];
+	struct copro_gh_msgq_stats st;
+	uint8_t m[16];
+
+	assert_int_equal(copro_sim_hyp_msgq_fail_recv(t->f.hyp, v->vmid,
+						      t->vrx.capid,
+						      COPRO_GH_OK, 1),
+			 -EINVAL);
+	assert_int_equal(copro_sim_hyp_msgq_fail_recv(t->f.hyp, v->vmid,
+						      t->vrx.capid,
+						      COPRO_GH_ADDR_INVAL, 1),
+			 0);
+	msg16(m, 0);
+	assert_int_equal(copro_mbox_send(t->tx, m, sizeof(m), TEST_TIMEOUT_NS), 0);
+	assert_true(test_wait_until(one_hyp_error, v->mq, TEST_TIMEOUT_NS));
+	test_logcap_expect(&t->f.cap, "msgq_recv: ADDR_INVALID (22), receive"
+				      " interrupt disabled");
+	/* Still queued, the line asserted, yet nothing delivered. */
+	assert_true(copro_bus_irq_get(v->bus, t->vrx.virq));
+	assert_int_equal(atomic_load(&t->rxr.n), 0);
+	assert_int_equal(copro_gh_msgq_kick(v->mq, t->vrx.capid), 0);
+	assert_true(wait_count(&t->rxr.n, 1));
+	assert_int_equal(atomic_load(&t->rxr.bad), 0);
+	copro_gh_msgq_get_stats(v->mq, &st);
+	assert_int_equal(st.hyp_errors, 1);
+	/* And the stream goes on. */
+	msg16(m, 1);
+	assert_int_equal(copro_mbox_send(t->tx, m, sizeof(m), TEST_TIMEOUT_NS), 0);
+	assert_true(wait_count(&t->rxr.n, 2));
+}
+
 static void test_withdraw_fails_pending(void **state)
 {
 	struct t *t = *state;
@@ -769,6 +816,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_full_pushback_nothing_lost, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lost_not_full_interrupt, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_receive_error_then_kick, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_withdraw_fails_pending, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_send_to_destroyed_queue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_withdraw_races_unbind, setup, teardown),

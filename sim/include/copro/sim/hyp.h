@@ -73,6 +73,15 @@ COPRO_API int copro_sim_hyp_set_link_queues(struct copro_sim_hyp *h, unsigned de
  */
 COPRO_API int copro_sim_hyp_msgq_stall(struct copro_sim_hyp *h, uint16_t vmid,
 				       uint64_t capid, bool stall);
+/*
+ * The next `n` receives on the queue behind `capid` that find a message
+ * fail with the hypervisor error `err` (a COPRO_GH_* code other than OK
+ * and MSGQUEUE_EMPTY; -EINVAL otherwise); the message stays queued and
+ * the interrupt asserted. -ENOENT if there is no such queue.
+ */
+COPRO_API int copro_sim_hyp_msgq_fail_recv(struct copro_sim_hyp *h,
+					   uint16_t vmid, uint64_t capid,
+					   int64_t err, unsigned n);
 /* The next `n` interrupt assertions towards `vmid` are lost. */
 COPRO_API void copro_sim_hyp_lose_irqs(struct copro_sim_hyp *h, uint16_t vmid,
 				       unsigned n);
