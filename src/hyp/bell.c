@@ -68,7 +68,7 @@ struct copro_gh_bell {
 	struct copro_platform *p;
 	struct copro_logdev ld;
 	struct copro_mbox_controller *ctrl;
-	struct copro_mutex lock;
+	struct copro_mutex lock; /* the list, and what bell_res says */
 	struct bell_res *res;
 	char name[64];
 };
@@ -145,7 +145,7 @@ static void bell_take_locked(struct bell_res *res)
 	 */
 	if (!mask) {
 		copro_irq_disable(res->irq);
-		/* A bind may have set its bit and enabled the line meanwhile. */
+		/* A bind may have set its bit and enabled the line since. */
 		if (atomic_load(&res->mask) || atomic_load(&res->all))
 			copro_irq_enable(res->irq);
 		return;

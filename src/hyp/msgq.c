@@ -62,7 +62,7 @@ struct copro_gh_msgq {
 	struct copro_platform *p;
 	struct copro_logdev ld;
 	struct copro_mbox_controller *ctrl;
-	struct copro_mutex lock; /* the resource list */
+	struct copro_mutex lock; /* the list; entries' chan, irq_owned, busy */
 	struct mq_res *res;
 	_Atomic uint64_t full, tx_irqs, rx_irqs, hyp_errors;
 	char name[64];
