@@ -578,21 +578,29 @@ int copro_sim_hyp_set_link_queues(struct copro_sim_hyp *h, unsigned depth,
 
 /* ---- faults -------------------------------------------------------------- */
 
+/* The queue behind `capid` in `vmid`'s table, or NULL (h->lock held). */
+static struct hyp_msgq *msgq_find_locked(struct copro_sim_hyp *h,
+					 uint16_t vmid, uint64_t capid)
+{
+	struct hyp_vm *vm = hyp_vm_find(h, vmid);
+	struct hyp_cap *c = vm ? cap_find(vm, capid) : NULL;
+
+	if (!c || !c->obj || c->obj->type != OBJ_MSGQ)
+		return NULL;
+	return (struct hyp_msgq *)c->obj;
+}
+
 int copro_sim_hyp_msgq_stall(struct copro_sim_hyp *h, uint16_t vmid,
 			     uint64_t capid, bool stall)
 {
-	struct hyp_vm *vm;
-	struct hyp_cap *c;
+	struct hyp_msgq *q;
 	int ret = 0;
 
 	copro_mutex_lock(&h->lock);
-	vm = hyp_vm_find(h, vmid);
-	c = vm ? cap_find(vm, capid) : NULL;
-	if (!c || !c->obj || c->obj->type != OBJ_MSGQ) {
+	q = msgq_find_locked(h, vmid, capid);
+	if (!q) {
 		ret = -ENOENT;
 	} else {
-		struct hyp_msgq *q = (struct hyp_msgq *)c->obj;
-
 		if (stall) {
 			q->stalled = true;
 			hyp_virq_set(h, &q->rx_irq, false);
@@ -609,20 +617,16 @@ int copro_sim_hyp_msgq_stall(struct copro_sim_hyp *h, uint16_t vmid,
 int copro_sim_hyp_msgq_fail_recv(struct copro_sim_hyp *h, uint16_t vmid,
 				 uint64_t capid, int64_t err, unsigned n)
 {
-	struct hyp_vm *vm;
-	struct hyp_cap *c;
+	struct hyp_msgq *q;
 	int ret = 0;
 
 	if (err == COPRO_GH_OK || err == COPRO_GH_MSGQUEUE_EMPTY)
 		return -EINVAL;
 	copro_mutex_lock(&h->lock);
-	vm = hyp_vm_find(h, vmid);
-	c = vm ? cap_find(vm, capid) : NULL;
-	if (!c || !c->obj || c->obj->type != OBJ_MSGQ) {
+	q = msgq_find_locked(h, vmid, capid);
+	if (!q) {
 		ret = -ENOENT;
 	} else {
-		struct hyp_msgq *q = (struct hyp_msgq *)c->obj;
-
 		q->fail_err = err;
 		q->fail_n = n;
 		hyp_tracef(h, "vm %u: queue cap 0x%" PRIx64 ": next %u"

@@ -307,9 +307,11 @@ static void test_send_to_destroyed_queue(void **state)
 	test_logcap_expect(&t->f.cap, "msgq_send of 16 bytes: CSPACE_CAP_REVOKED");
 }
 
+/* One side of a race: a client's free, or the withdrawal of its resource. */
 struct unbinder {
 	struct copro_mbox_chan *chan;
-	struct copro_gh_msgq *mq;
+	struct copro_gh_msgq *mq; /* del from this... */
+	struct copro_gh_bell *db; /* ...or this */
 	uint64_t capid;
 	int del_ret;
 };
@@ -324,7 +326,8 @@ static void *del_main(void *arg)
 {
 	struct unbinder *u = arg;
 
-	u->del_ret = copro_gh_msgq_del(u->mq, u->capid);
+	u->del_ret = u->db ? copro_gh_bell_del(u->db, u->capid)
+			   : copro_gh_msgq_del(u->mq, u->capid);
 	return NULL;
 }
 
@@ -374,30 +377,6 @@ static void test_withdraw_races_unbind(void **state)
 	assert_true(wait_count(&t->rxr.n, 1));
 }
 
-struct bell_unbinder {
-	struct copro_mbox_chan *chan;
-};
-
-static void *bell_free_main(void *arg)
-{
-	copro_mbox_free(((struct bell_unbinder *)arg)->chan);
-	return NULL;
-}
-
-struct bell_del {
-	struct copro_gh_bell *db;
-	uint64_t capid;
-	int ret;
-};
-
-static void *bell_del_main(void *arg)
-{
-	struct bell_del *d = arg;
-
-	d->ret = copro_gh_bell_del(d->db, d->capid);
-	return NULL;
-}
-
 /*
  * The same race on a receiving doorbell with two bit channels, each
  * freed by its own thread while a third withdraws the doorbell and
@@ -422,8 +401,9 @@ static void test_bell_withdraw_races_unbind(void **state)
 					    copro_gh_bell_chan(btx.capid, COPRO_GH_BELL_ALL),
 					    &ctx, &tx), 0);
 	for (unsigned round = 0; round < 200; round++) {
-		struct bell_unbinder u[2];
-		struct bell_del d = { v->db, brx.capid, -1 };
+		struct unbinder u[2] = { 0 };
+		struct unbinder d = { .db = v->db, .capid = brx.capid,
+				      .del_ret = -1 };
 		struct copro_thread th[3];
 		uint64_t both = 1u << 1 | 1u << 2;
 
@@ -435,13 +415,13 @@ static void test_bell_withdraw_races_unbind(void **state)
 						 &crx, &u[i].chan),
 					 0);
 		assert_int_equal(copro_mbox_send(tx, &both, sizeof(both), 0), 0);
-		assert_int_equal(copro_thread_start(&th[0], "free1", bell_free_main, &u[0]), 0);
-		assert_int_equal(copro_thread_start(&th[1], "del", bell_del_main, &d), 0);
-		assert_int_equal(copro_thread_start(&th[2], "free2", bell_free_main, &u[1]), 0);
+		assert_int_equal(copro_thread_start(&th[0], "free1", free_main, &u[0]), 0);
+		assert_int_equal(copro_thread_start(&th[1], "del", del_main, &d), 0);
+		assert_int_equal(copro_thread_start(&th[2], "free2", free_main, &u[1]), 0);
 		assert_int_equal(copro_mbox_send(tx, &both, sizeof(both), 0), 0);
 		for (unsigned i = 0; i < 3; i++)
 			copro_thread_join(&th[i]);
-		assert_int_equal(d.ret, 0);
+		assert_int_equal(d.del_ret, 0);
 		assert_int_equal(copro_gh_bell_del(v->db, brx.capid), -ENOENT);
 	}
 	/* Offered once more: it binds and hears a ring. */
