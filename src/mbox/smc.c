@@ -233,6 +233,8 @@ static int smc_startup(void *ctx, struct copro_mbox_chan *chan, uint64_t id,
 	}
 	sc->id = (uint32_t)id;
 	sc->rx_slot = -1;
+	/* Before the handler, scanning rx[] for another channel, finds it. */
+	copro_mbox_chan_set_priv(chan, sc);
 	*dir = 0;
 	if (r.x[1] & COPRO_SMC_MBOX_CAN_SEND)
 		*dir |= COPRO_MBOX_DIR_TX;
@@ -248,6 +250,7 @@ static int smc_startup(void *ctx, struct copro_mbox_chan *chan, uint64_t id,
 			copro_dev_err(&m->ld, "channel %" PRIu64 ": more than"
 				      " %d receive channels bound", id,
 				      SMC_MBOX_MAX_RX);
+			copro_mbox_chan_set_priv(chan, NULL);
 			chan_free(sc);
 			return -ENOSPC;
 		}
@@ -260,10 +263,10 @@ static int smc_startup(void *ctx, struct copro_mbox_chan *chan, uint64_t id,
 		copro_dev_err(&m->ld, "channel %" PRIu64 ": the firmware gives"
 			      " it neither send nor receive (0x%" PRIx64 ")",
 			      id, r.x[1]);
+		copro_mbox_chan_set_priv(chan, NULL);
 		chan_free(sc);
 		return -ENOENT;
 	}
-	copro_mbox_chan_set_priv(chan, sc);
 	if (sc->rx_slot >= 0) {
 		call(m, sc->id, COPRO_SMC_MBOX_RX_ENABLE, NULL, 0, &r);
 		/* Events queued before binding fire at once. */
