@@ -7,7 +7,7 @@
  * receive with the interrupt, in order, through a full ring (the
  * firmware holds the rest); events queued before binding; a channel
  * without the interrupt; the HVC variant; polled operation; a discard
- * taking what the firmware still holds.
+ * taking what the firmware still holds; a firmware that never runs dry.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -517,6 +517,76 @@ static void test_discard_takes_the_firmwares_events(void **state)
 	copro_mbox_free(c);
 }
 
+/*
+ * A hostile hypervisor's mailbox: channel 0 receives, and RECV always has
+ * one more event; the test holds the line asserted itself.
+ */
+struct endless {
+	_Atomic unsigned recvs;
+};
+
+static void endless_fw(void *ctx, const struct copro_smccc_regs *in,
+		       struct copro_smccc_regs *out)
+{
+	struct endless *e = ctx;
+
+	out->x[0] = 0;
+	switch (in->x[2]) {
+	case COPRO_SMC_MBOX_INFO:
+		out->x[1] = COPRO_SMC_MBOX_CAN_RECV;
+		break;
+	case COPRO_SMC_MBOX_RECV:
+		out->x[1] = 1;
+		out->x[2] = atomic_fetch_add(&e->recvs, 1) & 0xff;
+		break;
+	case COPRO_SMC_MBOX_RX_ENABLE:
+	case COPRO_SMC_MBOX_RX_DISABLE:
+		break;
+	default:
+		out->x[0] = (uint64_t)COPRO_SMCCC_NOT_SUPPORTED;
+	}
+}
+
+/*
+ * Neither the interrupt handler nor a discard lets such a firmware hold
+ * the host: a pass takes 64 events a channel and returns, the level
+ * brings the handler back, and the poll returns after its rounds.
+ */
+static void test_firmware_that_never_runs_dry(void **state)
+{
+	struct fx *f = *state;
+	struct endless e = { 0 };
+	struct rx_log l = { 0 };
+	struct copro_mbox_client cl = {
+		.ctx = &l, .rx = rx, .rx_mode = COPRO_MBOX_RX_IRQ,
+	};
+	struct copro_smc_mbox *m;
+	struct copro_mbox_chan *c;
+	struct copro_mbox_stats st;
+	unsigned n;
+
+	assert_int_equal(copro_sim_smccc_add(f->el2, HVC_FID, endless_fw, &e),
+			 0);
+	assert_int_equal(copro_smc_mbox_probe(f->p, node(f, "/mbox-hvc"), &m),
+			 0);
+	assert_int_equal(copro_mbox_request(f->p, "mbox-hvc", 0, &cl, &c), 0);
+	copro_bus_irq_set(f->bus, LINE + 1, true);
+	copro_mbox_poll(c);
+	n = atomic_load(&l.n);
+	assert_true(n >= 64);
+	assert_int_equal(n % 64, 0);
+	assert_int_equal(atomic_load(&e.recvs), n);
+	/* A discard takes one pass's worth, drops it, and returns. */
+	assert_int_equal(copro_mbox_rx_discard(c), 0);
+	copro_mbox_get_stats(c, &st);
+	assert_int_equal(st.rx_discarded, 64);
+	assert_int_equal(atomic_load(&l.n), n);
+	copro_bus_irq_set(f->bus, LINE + 1, false);
+	copro_mbox_free(c);
+	assert_int_equal(copro_smc_mbox_remove(m), 0);
+	copro_sim_smccc_remove(f->el2, HVC_FID);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -533,6 +603,9 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(
 			test_discard_takes_the_firmwares_events, setup_polled,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_firmware_that_never_runs_dry, setup_polled,
 			teardown),
 #undef T
 	};
