@@ -109,7 +109,13 @@ struct copro_gh_rm_config {
 COPRO_API int copro_gh_rm_open(struct copro_platform *p,
 			       const struct copro_gh_rm_config *cfg,
 			       struct copro_gh_rm **out);
-/* No call may still be in flight (a waiting one is woken, -ESHUTDOWN). */
+/*
+ * Close the client, from any thread but a notify callback's. Calls in
+ * flight end with -ESHUTDOWN: one waiting for its reply is woken, and
+ * close returns once every caller has returned (one still sending, once
+ * its send does, within the call's timeout). Calls begun after close
+ * began fail with -ESHUTDOWN; none may begin after it returned.
+ */
 COPRO_API void copro_gh_rm_close(struct copro_gh_rm *rm);
 
 /*

@@ -44,11 +44,13 @@ struct copro_gh_rm {
 	struct copro_gh_rm_config cfg;
 	struct copro_mbox_chan *tx, *rx;
 	struct copro_rm_rx asm_;
-	struct copro_mutex lock;      /* calls[], next_seq, closing */
+	struct copro_mutex lock;      /* calls[], next_seq, closing, inflight */
 	struct copro_mutex send_lock; /* one request's fragments at a time */
 	struct rm_call calls[RM_MAX_CALLS];
 	uint16_t next_seq;
 	bool closing;
+	unsigned inflight; /* calls between taking a slot and returning */
+	struct copro_event idle; /* the last call out while closing */
 	bool threaded;
 	struct copro_gh_rm_stats st;
 };
@@ -197,6 +199,7 @@ int copro_gh_rm_call(struct copro_gh_rm *rm, uint32_t msg_id,
 			break;
 		}
 	if (c) {
+		rm->inflight++;
 		memset(c, 0, sizeof(*c));
 		c->used = true;
 		c->msg_id = msg_id;
@@ -248,6 +251,12 @@ int copro_gh_rm_call(struct copro_gh_rm *rm, uint32_t msg_id,
 		*resp_len = c->resp_len;
 	free(c->resp);
 	c->used = false;
+	/*
+	 * Under the lock, and our last touch: once close sees no call in
+	 * flight it frees the client.
+	 */
+	if (!--rm->inflight && rm->closing)
+		copro_event_signal(&rm->idle);
 	copro_mutex_unlock(&rm->lock);
 	return ret;
 }
@@ -413,6 +422,7 @@ int copro_gh_rm_open(struct copro_platform *p,
 	ret = copro_rm_rx_init(&rm->asm_, false);
 	if (ret < 0)
 		goto err_free;
+	copro_event_init(&rm->idle);
 	ret = copro_mutex_init(&rm->lock);
 	if (ret < 0)
 		goto err_rx;
@@ -473,6 +483,22 @@ void copro_gh_rm_close(struct copro_gh_rm *rm)
 			copro_completion_complete(&rm->calls[i].done);
 		}
 	copro_mutex_unlock(&rm->lock);
+	/*
+	 * The callers just woken, and any still sending, return before the
+	 * client goes (a send ends within the call's timeout).
+	 */
+	for (;;) {
+		uint32_t key = copro_event_prepare(&rm->idle);
+		unsigned n;
+
+		copro_mutex_lock(&rm->lock);
+		n = rm->inflight;
+		copro_mutex_unlock(&rm->lock);
+		if (!n)
+			break;
+		copro_event_wait(&rm->idle, key, RM_POLL_SLICE_NS,
+				 COPRO_SPIN_DEFAULT_NS);
+	}
 	copro_mbox_free(rm->rx);
 	copro_mbox_free(rm->tx);
 	copro_gh_msgq_del(rm->cfg.mq, rm->cfg.rx_capid);

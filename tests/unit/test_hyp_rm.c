@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -400,6 +401,54 @@ static void test_rm_polled(void **state)
 	hyp_fix_vm_down(f, 0);
 }
 
+struct rm_caller {
+	struct copro_gh_rm *rm;
+	uint64_t calls_before;
+	uint16_t self;
+	_Atomic int ret;
+};
+
+static void *get_vmid_main(void *arg)
+{
+	struct rm_caller *c = arg;
+
+	atomic_store(&c->ret, copro_gh_rm_get_vmid(c->rm, &c->self));
+	return NULL;
+}
+
+static bool call_out(void *arg)
+{
+	struct rm_caller *c = arg;
+	struct copro_gh_rm_stats st;
+
+	copro_gh_rm_get_stats(c->rm, &st);
+	return st.calls > c->calls_before;
+}
+
+/*
+ * The client closes while a call waits for a reply that will not come
+ * (its interrupt lost): the caller wakes with -ESHUTDOWN, and close
+ * returns only once the caller has let go of the client.
+ */
+static void test_rm_close_during_a_call(void **state)
+{
+	struct hyp_fix *f = *state;
+	struct rm_caller c = { .rm = f->prim.rm, .ret = 1 };
+	struct copro_gh_rm_stats st;
+	struct copro_thread th;
+
+	copro_gh_rm_get_stats(f->prim.rm, &st);
+	c.calls_before = st.calls;
+	copro_sim_hyp_lose_irqs(f->hyp, COPRO_SIM_HYP_PRIMARY_VMID, 1);
+	assert_int_equal(copro_thread_start(&th, "call", get_vmid_main, &c), 0);
+	assert_true(test_wait_until(call_out, &c, TEST_TIMEOUT_NS));
+	copro_gh_rm_close(f->prim.rm);
+	f->prim.rm = NULL;
+	/* Back from close: the call has returned, not merely been woken. */
+	assert_int_equal(atomic_load(&c.ret), -ESHUTDOWN);
+	copro_thread_join(&th);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -413,6 +462,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rm_fragmented_both_ways, rm_setup, rm_teardown),
 		cmocka_unit_test_setup_teardown(test_rm_lost_interrupt, rm_setup, rm_teardown),
 		cmocka_unit_test_setup_teardown(test_rm_polled, rm_setup_polled, rm_teardown),
+		cmocka_unit_test_setup_teardown(test_rm_close_during_a_call, rm_setup, rm_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
