@@ -427,8 +427,9 @@ static bool call_out(void *arg)
 
 /*
  * The client closes while a call waits for a reply that will not come
- * (its interrupt lost): the caller wakes with -ESHUTDOWN, and close
- * returns only once the caller has let go of the client.
+ * (the primary's queue from the RM stalled): the caller wakes with
+ * -ESHUTDOWN, and close frees the client only once the caller has let
+ * go of it (before, the caller took a destroyed lock and aborted).
  */
 static void test_rm_close_during_a_call(void **state)
 {
@@ -437,16 +438,28 @@ static void test_rm_close_during_a_call(void **state)
 	struct copro_gh_rm_stats st;
 	struct copro_thread th;
 
+	const struct copro_dt *dt = copro_board_dt(f->b);
+	int node = copro_dt_next_compatible(dt, -1, COPRO_SIM_HYP_RM_COMPATIBLE);
+	uint64_t from_rm;
+
+	assert_true(node >= 0);
+	assert_int_equal(copro_dt_reg_raw(dt, node, 1, &from_rm), 0);
 	copro_gh_rm_get_stats(f->prim.rm, &st);
 	c.calls_before = st.calls;
-	copro_sim_hyp_lose_irqs(f->hyp, COPRO_SIM_HYP_PRIMARY_VMID, 1);
+	assert_int_equal(copro_sim_hyp_msgq_stall(f->hyp,
+						  COPRO_SIM_HYP_PRIMARY_VMID,
+						  from_rm, true),
+			 0);
 	assert_int_equal(copro_thread_start(&th, "call", get_vmid_main, &c), 0);
 	assert_true(test_wait_until(call_out, &c, TEST_TIMEOUT_NS));
 	copro_gh_rm_close(f->prim.rm);
 	f->prim.rm = NULL;
-	/* Back from close: the call has returned, not merely been woken. */
-	assert_int_equal(atomic_load(&c.ret), -ESHUTDOWN);
 	copro_thread_join(&th);
+	assert_int_equal(atomic_load(&c.ret), -ESHUTDOWN);
+	assert_int_equal(copro_sim_hyp_msgq_stall(f->hyp,
+						  COPRO_SIM_HYP_PRIMARY_VMID,
+						  from_rm, false),
+			 0);
 }
 
 int main(void)
