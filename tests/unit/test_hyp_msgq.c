@@ -562,6 +562,28 @@ static void test_peer_disappears_mid_conversation(void **state)
 	assert_true(wait_count(&t->rxr.n, 1));
 }
 
+/*
+ * VM 0 sends to the primary: offer and bind both ends, the primary's
+ * receiving end with `rx_opts`; rx delivers to t->rxr.
+ */
+static void bind_vm0_to_primary(struct t *t, const struct copro_gh_resource *vtx,
+				const struct copro_gh_resource *prx,
+				const struct copro_gh_msgq_opts *rx_opts,
+				struct copro_mbox_chan **rx,
+				struct copro_mbox_chan **tx)
+{
+	struct hyp_side *v = &t->f.vm[0];
+	struct copro_mbox_client cl = { .ctx = &t->rxr, .rx = rec_rx };
+	struct copro_mbox_client ct = { 0 };
+
+	assert_int_equal(copro_gh_msgq_add(t->f.prim.mq, prx, rx_opts), 0);
+	assert_int_equal(copro_mbox_request(t->f.prim.p, COPRO_GH_MSGQ_CONTROLLER,
+					    prx->capid, &cl, rx), 0);
+	assert_int_equal(copro_gh_msgq_add(v->mq, vtx, NULL), 0);
+	assert_int_equal(copro_mbox_request(v->p, COPRO_GH_MSGQ_CONTROLLER,
+					    vtx->capid, &ct, tx), 0);
+}
+
 /* Thresholds the client asks for are set at bind time. */
 static void test_thresholds_from_the_client(void **state)
 {
@@ -571,7 +593,6 @@ static void test_thresholds_from_the_client(void **state)
 	struct copro_gh_msgq_opts four = { .not_empty_thres = 4 };
 	struct copro_gh_msgq_opts bad = { .not_empty_thres = 17 };
 	struct copro_mbox_client cl = { .ctx = &t->rxr, .rx = rec_rx };
-	struct copro_mbox_client ct = { 0 };
 	struct copro_mbox_chan *rx, *tx;
 	uint8_t m[16];
 
@@ -583,12 +604,7 @@ static void test_thresholds_from_the_client(void **state)
 					    prx.capid, &cl, &rx), -EINVAL);
 	test_logcap_expect(&t->f.cap, "not-empty threshold 17 refused: ARGUMENT_INVALID");
 	assert_int_equal(copro_gh_msgq_del(t->f.prim.mq, prx.capid), 0);
-	assert_int_equal(copro_gh_msgq_add(t->f.prim.mq, &prx, &four), 0);
-	assert_int_equal(copro_mbox_request(t->f.prim.p, COPRO_GH_MSGQ_CONTROLLER,
-					    prx.capid, &cl, &rx), 0);
-	assert_int_equal(copro_gh_msgq_add(v->mq, &vtx, NULL), 0);
-	assert_int_equal(copro_mbox_request(v->p, COPRO_GH_MSGQ_CONTROLLER,
-					    vtx.capid, &ct, &tx), 0);
+	bind_vm0_to_primary(t, &vtx, &prx, &four, &rx, &tx);
 	for (uint32_t i = 0; i < 3; i++) {
 		msg16(m, i);
 		assert_int_equal(copro_mbox_send(tx, m, sizeof(m), TEST_TIMEOUT_NS), 0);
@@ -684,20 +700,13 @@ static void test_discard_takes_the_queue(void **state)
 	struct hyp_side *v = &t->f.vm[0];
 	struct copro_gh_resource vtx, prx;
 	struct copro_gh_msgq_opts four = { .not_empty_thres = 4 };
-	struct copro_mbox_client cl = { .ctx = &t->rxr, .rx = rec_rx };
-	struct copro_mbox_client ct = { 0 };
 	struct copro_mbox_chan *rx, *tx;
 	struct copro_mbox_stats st;
 	uint8_t m[16];
 
 	assert_int_equal(hyp_fix_res(v, 3, COPRO_GH_RSC_MSGQ_TX, &vtx), 0);
 	assert_int_equal(hyp_fix_res(&t->f.prim, v->vmid, COPRO_GH_RSC_MSGQ_RX, &prx), 0);
-	assert_int_equal(copro_gh_msgq_add(t->f.prim.mq, &prx, &four), 0);
-	assert_int_equal(copro_mbox_request(t->f.prim.p, COPRO_GH_MSGQ_CONTROLLER,
-					    prx.capid, &cl, &rx), 0);
-	assert_int_equal(copro_gh_msgq_add(v->mq, &vtx, NULL), 0);
-	assert_int_equal(copro_mbox_request(v->p, COPRO_GH_MSGQ_CONTROLLER,
-					    vtx.capid, &ct, &tx), 0);
+	bind_vm0_to_primary(t, &vtx, &prx, &four, &rx, &tx);
 	/* Numbered 7..9: rec_rx counts any of them arriving as bad. */
 	for (uint32_t i = 7; i < 10; i++) {
 		msg16(m, i);
