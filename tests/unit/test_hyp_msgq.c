@@ -732,6 +732,100 @@ static void test_discard_takes_the_queue(void **state)
 	copro_mbox_free(rx);
 }
 
+/*
+ * A hostile hypervisor whose receive queue is never empty: every
+ * msgq_recv returns one more message and says more are waiting.
+ */
+struct endless_hyp {
+	_Atomic uint32_t recvs, other;
+};
+
+#define ENDLESS_CAP 0x77u
+#define ENDLESS_LINE 40u
+
+static void endless_hvc(void *ctx, enum copro_conduit conduit,
+			const struct copro_smccc_regs *in,
+			struct copro_smccc_regs *out)
+{
+	struct endless_hyp *e = ctx;
+	uint32_t call = ((uint32_t)in->x[0] & 0xffff) - 0x8000;
+	uint8_t m[16];
+
+	(void)conduit;
+	if (call != COPRO_GH_CALL_MSGQ_RECV || in->x[1] != ENDLESS_CAP ||
+	    in->x[3] < sizeof(m)) {
+		atomic_fetch_add(&e->other, 1);
+		out->x[0] = (uint64_t)COPRO_GH_UNIMPLEMENTED;
+		return;
+	}
+	msg16(m, atomic_fetch_add(&e->recvs, 1));
+	memcpy((void *)(uintptr_t)in->x[2], m, sizeof(m));
+	out->x[0] = COPRO_GH_OK;
+	out->x[1] = sizeof(m);
+	out->x[2] = 1; /* not empty, ever */
+}
+
+/*
+ * Neither the receive interrupt nor a discard lets such a hypervisor
+ * hold the host: a pass takes a queue's depth (256) and returns, the
+ * level brings the handler back, the poll returns after its rounds, and
+ * a discard drops exactly one pass's worth.
+ */
+static void test_hypervisor_that_never_runs_dry(void **state)
+{
+	struct t *t = *state;
+	struct endless_hyp e = { 0 };
+	struct rec r = { 0 };
+	struct copro_bus_config bc = {
+		.dt = copro_board_dt(t->f.b),
+		.log = test_logcap_log(&t->f.cap),
+		.threaded = false,
+	};
+	const struct copro_gh_resource res = {
+		.type = COPRO_GH_RSC_MSGQ_RX,
+		.capid = ENDLESS_CAP,
+		.virq = ENDLESS_LINE,
+	};
+	struct copro_mbox_client cl = {
+		.ctx = &r, .rx = rec_rx, .rx_mode = COPRO_MBOX_RX_IRQ,
+	};
+	struct copro_mbox_stats st;
+	struct copro_bus *bus;
+	struct copro_platform *p;
+	struct copro_gh_msgq *mq;
+	struct copro_mbox_chan *c;
+	uint32_t n;
+
+	assert_int_equal(copro_bus_create(&bc, &bus), 0);
+	assert_int_equal(copro_bus_platform_create(bus, &p), 0);
+	assert_int_equal(copro_bus_add_fwcall(bus, COPRO_CONDUIT_HVC,
+					      COPRO_GH_OWNER, endless_hvc, &e),
+			 0);
+	assert_int_equal(copro_gh_msgq_probe(p, NULL, &mq), 0);
+	assert_int_equal(copro_gh_msgq_add(mq, &res, NULL), 0);
+	assert_int_equal(copro_mbox_request(p, COPRO_GH_MSGQ_CONTROLLER,
+					    ENDLESS_CAP, &cl, &c), 0);
+	copro_bus_irq_set(bus, ENDLESS_LINE, true);
+	copro_mbox_poll(c);
+	n = atomic_load(&r.n);
+	assert_true(n >= COPRO_GH_MSGQ_MAX_DEPTH);
+	assert_int_equal(n % COPRO_GH_MSGQ_MAX_DEPTH, 0);
+	assert_int_equal(atomic_load(&e.recvs), n);
+	assert_int_equal(atomic_load(&r.bad), 0);
+	/* A discard takes one pass's worth, drops it, and returns. */
+	assert_int_equal(copro_mbox_rx_discard(c), 0);
+	copro_mbox_get_stats(c, &st);
+	assert_int_equal(st.rx_discarded, COPRO_GH_MSGQ_MAX_DEPTH);
+	assert_int_equal(atomic_load(&r.n), n);
+	assert_int_equal(atomic_load(&e.other), 0);
+	copro_bus_irq_set(bus, ENDLESS_LINE, false);
+	copro_mbox_free(c);
+	assert_int_equal(copro_gh_msgq_remove(mq), 0);
+	copro_bus_remove_fwcall(bus, COPRO_CONDUIT_HVC, COPRO_GH_OWNER);
+	copro_platform_destroy(p);
+	copro_bus_destroy(bus);
+}
+
 static void gate_rx(void *ctx, struct copro_mbox_chan *chan, const void *msg,
 		    size_t len)
 {
@@ -833,6 +927,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_doorbell_channels, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_discard_takes_the_queue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_doorbell_discard_takes_the_flag, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hypervisor_that_never_runs_dry, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
