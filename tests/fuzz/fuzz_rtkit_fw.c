@@ -127,6 +127,9 @@ static struct {
 	uint64_t last_log, last_ioreport;
 	bool have_log, have_ioreport;
 	uint8_t logs_pending[32];	/* LOG indices received, unacked */
+	bool acks_untracked;		/* raw A2I pushes: acks unknown */
+	bool syslog_init_seen;		/* since the last HELLO */
+	bool crash_seen;		/* a crash message since the last HELLO */
 	unsigned iop_acks, ap_acks;
 	uint64_t last_iop_ack, last_ap_ack;
 	unsigned epmaps, hellos;
@@ -257,6 +260,12 @@ static void check_mgmt(uint64_t msg)
 		if (rest != RTK_HELLO_MAKE(fz.cfg.ver_min, fz.cfg.ver_max))
 			bad(0, msg, "HELLO with other versions");
 		fz.hellos++;
+		/* A new session: no ring, nothing awaiting the AP. */
+		fz.syslog_init_seen = false;
+		fz.crash_seen = false;
+		memset(fz.logs_pending, 0, sizeof(fz.logs_pending));
+		memset(fz.have_req, 0, sizeof(fz.have_req));
+		fz.have_log = fz.have_ioreport = false;
 		return;
 	case RTK_MGMT_EPMAP: {
 		unsigned base = (unsigned)RTK_EPMAP_BASE(msg);
@@ -280,8 +289,16 @@ static void check_mgmt(uint64_t msg)
 		    !valid_pwr((unsigned)RTK_PWR_STATE(msg)))
 			bad(0, msg, "power state ACK malformed");
 		if (type == RTK_MGMT_SET_IOP_PWR_STATE_ACK) {
+			unsigned st = (unsigned)RTK_PWR_STATE(msg);
+
 			fz.iop_acks++;
 			fz.last_iop_ack = msg;
+			/* Asleep, quiesced or off: the ring is gone. */
+			if (st == 0 || st == 1 || st == 0x10) {
+				fz.syslog_init_seen = false;
+				memset(fz.logs_pending, 0,
+				       sizeof(fz.logs_pending));
+			}
 		} else {
 			fz.ap_acks++;
 			fz.last_ap_ack = msg;
@@ -323,8 +340,10 @@ static void check_bufreq(int id, uint8_t ep, uint64_t msg)
 		bad(ep, msg, "buffer at an address nobody chose");
 	fz.last_req[id] = msg;
 	fz.have_req[id] = iova == 0 || fz.modes[id] == COPRO_SIM_RTKIT_BUF_IOVA;
-	if (id == B_CRASHLOG && iova && fz.modes[id] == COPRO_SIM_RTKIT_BUF_HOST)
+	if (id == B_CRASHLOG && iova && fz.modes[id] == COPRO_SIM_RTKIT_BUF_HOST) {
 		fz.have_req[id] = false; /* a crash */
+		fz.crash_seen = true;
+	}
 }
 
 static void check_msg(uint8_t ep, uint64_t msg)
@@ -333,6 +352,10 @@ static void check_msg(uint8_t ep, uint64_t msg)
 
 	if (fz.foreign)
 		return;
+	/* Nothing follows a crash but a new session's HELLO. */
+	if (fz.crash_seen &&
+	    (ep != 0 || RTK_MGMT_TYPE(msg) != RTK_MGMT_HELLO))
+		bad(ep, msg, "a message after the crash");
 	if (!in_map(ep))
 		bad(ep, msg, "endpoint not in the map");
 	switch (ep) {
@@ -352,12 +375,21 @@ static void check_msg(uint8_t ep, uint64_t msg)
 				    RTK_SYSLOG_INIT_MAKE(fz.cfg.syslog_entries,
 							 fz.cfg.syslog_msg_size)))
 				bad(ep, msg, "syslog INIT");
+			fz.syslog_init_seen = true;
 		} else if (type == RTK_SYSLOG_LOG) {
 			unsigned i = (unsigned)RTK_SYSLOG_INDEX(msg);
 
 			if (msg != (RTK_EP_TYPE_MAKE(RTK_SYSLOG_LOG) | i) ||
 			    i >= fz.cfg.syslog_entries)
 				bad(ep, msg, "syslog LOG");
+			/* The AP cannot read a ring it was not told about. */
+			if (!fz.syslog_init_seen)
+				bad(ep, msg, "syslog LOG before the ring's INIT");
+			/* An entry stays the AP's until acknowledged. */
+			if (!fz.acks_untracked &&
+			    fz.logs_pending[i / 8] & (1u << (i % 8)))
+				bad(ep, msg, "syslog LOG of an entry not yet"
+				    " acknowledged");
 			fz.last_log = msg;
 			fz.have_log = true;
 			fz.logs_pending[i / 8] |= (uint8_t)(1u << (i % 8));
@@ -418,6 +450,10 @@ static void send(uint8_t ep, uint64_t msg)
 	}
 	wr(fz.mbox + fz.lay->a2i_send0, 8, msg);
 	wr(fz.mbox + fz.lay->a2i_send1, 8, ep);
+	/* An exact acknowledgement frees the entry. */
+	if (ep == 2 && msg == (RTK_EP_TYPE_MAKE(RTK_SYSLOG_LOG) | (msg & 0xff)))
+		fz.logs_pending[(msg & 0xff) / 8] &=
+			(uint8_t)~(1u << ((msg & 0xff) % 8));
 }
 
 static void fence(void)
@@ -510,7 +546,6 @@ static void answer_all(void)
 		for (unsigned i = 0; i < 256; i++)
 			if (fz.logs_pending[i / 8] & (1u << (i % 8)))
 				send(2, RTK_EP_TYPE_MAKE(RTK_SYSLOG_LOG) | i);
-		memset(fz.logs_pending, 0, sizeof(fz.logs_pending));
 	}
 	if (fz.have_ioreport) {
 		unsigned t = (unsigned)RTK_EP_TYPE(fz.last_ioreport);
@@ -619,6 +654,8 @@ static void make_cfg(int id, struct copro_sim_rtkit_config *c)
 		c->sram_phys = SRAM_PHYS;
 		c->sram_size = SRAM_SIZE;
 		c->ver_min = c->ver_max = 12;
+		/* What u-boot starts: syslog may come late, or never. */
+		c->required_eps = (1u << 1) | (1u << 4) | (1u << 8);
 		break;
 	default: { /* a map over several chunks, old oslog, no SART */
 		static const uint8_t eps[] = { 1, 2, 3, 4, 8, 0x0a, 0x45,
@@ -786,7 +823,7 @@ static void op_mgmt(const uint8_t *r)
 
 	switch (r[0] % 8) {
 	case 0: /* HELLO_REPLY: versions near the range, or as given */
-		v = r[1] & 0x80 ? (unsigned)(f & 0xffff) : 9 + (r[1] & 7);
+		v = r[1] & 0x80 ? (unsigned)(f & 0xffff) : 9u + (r[1] & 7u);
 		msg = RTK_MGMT_TYPE_MAKE(RTK_MGMT_HELLO_REPLY) |
 		      RTK_HELLO_MAKE(v, r[2] & 0x80 ? v ^ r[3] : v);
 		break;
@@ -974,6 +1011,8 @@ static void op_reg(const uint8_t *r)
 	/* No A2I overflow unless asked: later messages must get through. */
 	if (off == l->a2i_send1 && a2i_full() && !(r[1] & 0x40))
 		return;
+	if (off == l->a2i_send1)
+		fz.acks_untracked = true;
 	/* Pushing into I2A: what comes out is not all the firmware's. */
 	if (off == l->i2a_send1)
 		fz.foreign = true;
@@ -1026,6 +1065,8 @@ static void op_cpu(uint8_t sel)
 static void reset_input(void)
 {
 	fz.foreign = false;
+	fz.acks_untracked = false;
+	fz.syslog_init_seen = fz.crash_seen = false;
 	fz.injected = false;
 	fz.n_grants = 0;
 	fz.grants_overflow = false;
