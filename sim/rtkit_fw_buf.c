@@ -262,8 +262,6 @@ static void set_ready(struct copro_sim_rtkit *fw, enum fw_buf_id id)
 	copro_dev_dbg(&fw->ld, "%s buffer ready at 0x%" PRIx64 " (0x%" PRIx64
 		      " bytes, %s)", buf_names[id], fw->bufs[id].iova,
 		      fw->bufs[id].size, mode_name(fw->bufs[id].mode));
-	if (id == FWB_SYSLOG)
-		fw_syslog_flush(fw);
 }
 
 void fw_buf_request(struct copro_sim_rtkit *fw, enum fw_buf_id id)
@@ -286,7 +284,10 @@ void fw_buf_request(struct copro_sim_rtkit *fw, enum fw_buf_id id)
 	b->iova = iova;
 	b->size = fw->buf_size;
 	b->state = FB_WAIT;
-	/* The AP maps an SRAM buffer without answering. */
+	/*
+	 * The AP maps an SRAM buffer without answering. Held syslog lines
+	 * wait for the ring's INIT (fw_log_start_ep), which follows this.
+	 */
 	if (b->mode == COPRO_SIM_RTKIT_BUF_MMIO)
 		set_ready(fw, id);
 	fw_send(fw, buf_ep(id), msg);
@@ -336,6 +337,9 @@ void fw_buf_reply(struct copro_sim_rtkit *fw, enum fw_buf_id id, uint8_t ep,
 	}
 	b->iova = iova;
 	set_ready(fw, id);
+	/* The ring's INIT went out at STARTEP: held lines may follow. */
+	if (id == FWB_SYSLOG)
+		fw_syslog_flush(fw);
 }
 
 /* ---- access --------------------------------------------------------------- */

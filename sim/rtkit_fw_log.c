@@ -57,6 +57,11 @@ void fw_log_start_ep(struct copro_sim_rtkit *fw, uint8_t ep)
 		fw_send(fw, ep, RTK_EP_TYPE_MAKE(RTK_SYSLOG_INIT) |
 				RTK_SYSLOG_INIT_MAKE(fw->cfg.syslog_entries,
 						     fw->cfg.syslog_msg_size));
+		/*
+		 * An SRAM ring is ready already: lines held until now go
+		 * out, after the request and INIT that tell the AP of it.
+		 */
+		fw_syslog_flush(fw);
 		break;
 	case FW_EP_IOREPORT:
 		fw_buf_request(fw, FWB_IOREPORT);

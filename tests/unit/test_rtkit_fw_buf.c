@@ -404,6 +404,53 @@ static void test_mmio_mode(void **state)
 	test_ap_free(ap);
 }
 
+/*
+ * Syslog started after AP ON (not needed to boot, as under u-boot) with
+ * its ring in SRAM: a line held until then goes out only after the
+ * buffer request and INIT that tell the AP where and how the ring is.
+ */
+static void test_mmio_syslog_started_late(void **state)
+{
+	struct copro_sim_rtkit_config cfg = all_modes(COPRO_SIM_RTKIT_BUF_MMIO);
+	struct test_ap *ap;
+	uint8_t ep;
+	uint64_t msg;
+
+	(void)state;
+	cfg.sram_phys = SRAM_PHYS;
+	cfg.sram_size = SRAM_SIZE;
+	cfg.required_eps = (1u << 1) | (1u << 4) | (1u << 8);
+	ap = test_ap_new(NULL, &cfg);
+	test_ap_hello(ap, 11, 12, 12);
+	test_ap_epmap(ap);
+	test_ap_send(ap, 0, STARTEP(1));
+	test_ap_send(ap, 0, STARTEP(4));
+	test_ap_send(ap, 0, STARTEP(8));
+	test_ap_pump_until(ap, 0, IOP_ACK(ON));
+	test_ap_ap_state(ap, ON);
+	/* Held: syslog is not started. Two round trips: it has run. */
+	assert_int_equal(copro_sim_rtkit_syslog(ap->fw, "late", "held"), 0);
+	test_ap_ap_state(ap, ON);
+	test_ap_ap_state(ap, ON);
+	test_ap_expect_none(ap);
+
+	test_ap_send(ap, 0, STARTEP(2));
+	assert_true(test_ap_recv(ap, &ep, &msg));
+	assert_int_equal(ep, 2);
+	assert_int_equal(msg, BUFREQ(4, SRAM_PHYS + BUF_SIZE));
+	assert_true(test_ap_handle(ap, ep, msg));
+	assert_true(test_ap_recv(ap, &ep, &msg));
+	assert_int_equal(ep, 2);
+	assert_int_equal(msg, SYS(RTK_SYSLOG_INIT,
+				  RTK_SYSLOG_INIT_MAKE(8, 0x80)));
+	assert_true(test_ap_handle(ap, ep, msg));
+	test_ap_pump_lines(ap, 1);
+	assert_string_equal(ap->last_context, "late");
+	assert_string_equal(ap->last_text, "held");
+	assert_int_equal(test_ap_stats(ap).refused, 0);
+	test_ap_free(ap);
+}
+
 /* ---- the SART filter -------------------------------------------------------------------- */
 
 static bool blocked_once(void *arg)
@@ -463,6 +510,7 @@ int main(void)
 		cmocka_unit_test(test_buffer_answers),
 		cmocka_unit_test(test_iova_mode),
 		cmocka_unit_test(test_mmio_mode),
+		cmocka_unit_test(test_mmio_syslog_started_late),
 		cmocka_unit_test(test_sart_blocks),
 	};
 
