@@ -130,6 +130,9 @@ static struct {
 	bool acks_untracked;		/* raw A2I pushes: acks unknown */
 	bool syslog_init_seen;		/* since the last HELLO */
 	bool crash_seen;		/* a crash message since the last HELLO */
+	/* Handshake steps a well-behaved host would answer (op 5). */
+	bool need_hello_reply, need_ap_on;
+	uint64_t need_epmap_reply;	/* the chunk, 0: none */
 	unsigned iop_acks, ap_acks;
 	uint64_t last_iop_ack, last_ap_ack;
 	unsigned epmaps, hellos;
@@ -266,6 +269,9 @@ static void check_mgmt(uint64_t msg)
 		memset(fz.logs_pending, 0, sizeof(fz.logs_pending));
 		memset(fz.have_req, 0, sizeof(fz.have_req));
 		fz.have_log = fz.have_ioreport = false;
+		fz.need_hello_reply = true;
+		fz.need_epmap_reply = 0;
+		fz.need_ap_on = false;
 		return;
 	case RTK_MGMT_EPMAP: {
 		unsigned base = (unsigned)RTK_EPMAP_BASE(msg);
@@ -281,6 +287,7 @@ static void check_mgmt(uint64_t msg)
 			bad(0, msg, "EPMAP chunk is not the map");
 		fz.epmaps++;
 		fz.last_epmap = msg;
+		fz.need_epmap_reply = msg;
 		return;
 	}
 	case RTK_MGMT_SET_IOP_PWR_STATE_ACK:
@@ -293,6 +300,7 @@ static void check_mgmt(uint64_t msg)
 
 			fz.iop_acks++;
 			fz.last_iop_ack = msg;
+			fz.need_ap_on = st == 0x20;
 			/* Asleep, quiesced or off: the ring is gone. */
 			if (st == 0 || st == 1 || st == 0x10) {
 				fz.syslog_init_seen = false;
@@ -540,6 +548,28 @@ static void answer_buf(int id)
 /* What a well-behaved host answers to what came in. */
 static void answer_all(void)
 {
+	if (fz.need_hello_reply)
+		send(0, RTK_MGMT_TYPE_MAKE(RTK_MGMT_HELLO_REPLY) |
+				RTK_HELLO_MAKE(fz.cfg.ver_max, fz.cfg.ver_max));
+	if (fz.need_epmap_reply) {
+		uint64_t m = fz.need_epmap_reply;
+
+		send(0, RTK_MGMT_TYPE_MAKE(RTK_MGMT_EPMAP) |
+				RTK_EPMAP_BASE_MAKE(RTK_EPMAP_BASE(m)) |
+				(m & RTK_EPMAP_LAST ? RTK_EPMAP_LAST
+						    : RTK_EPMAP_MORE));
+		if (m & RTK_EPMAP_LAST)
+			for (unsigned ep = 1; ep < 0x20; ep++)
+				if (in_map(ep))
+					send(0, RTK_MGMT_TYPE_MAKE(
+							RTK_MGMT_STARTEP) |
+							RTK_STARTEP_MAKE(ep));
+	}
+	if (fz.need_ap_on)
+		send(0, RTK_MGMT_TYPE_MAKE(RTK_MGMT_SET_AP_PWR_STATE) |
+				RTK_PWR_STATE_MAKE(0x20));
+	fz.need_hello_reply = fz.need_ap_on = false;
+	fz.need_epmap_reply = 0;
 	for (int id = 0; id < NBUF; id++)
 		answer_buf(id);
 	if (fz.have_log) {
@@ -573,6 +603,8 @@ static void restart_clean(void)
 	memset(fz.have_req, 0, sizeof(fz.have_req));
 	fz.have_log = fz.have_ioreport = false;
 	memset(fz.logs_pending, 0, sizeof(fz.logs_pending));
+	fz.need_hello_reply = fz.need_ap_on = false;
+	fz.need_epmap_reply = 0;
 	cpu_run(true);
 }
 
@@ -586,6 +618,7 @@ static void good_boot(void)
 	restart_clean();
 	msg = expect_mgmt(RTK_MGMT_HELLO, "no HELLO after RUN");
 	(void)msg;
+	fz.need_hello_reply = false;
 	send(0, RTK_MGMT_TYPE_MAKE(RTK_MGMT_HELLO_REPLY) |
 			RTK_HELLO_MAKE(ver, ver));
 	for (;;) {
@@ -608,6 +641,8 @@ static void good_boot(void)
 	if (RTK_PWR_STATE(msg) != 0x20)
 		bad(0, msg, "IOP ACK at boot is not ON");
 	sync_fw();
+	fz.need_hello_reply = fz.need_ap_on = false;
+	fz.need_epmap_reply = 0;
 	answer_all();
 	send(0, RTK_MGMT_TYPE_MAKE(RTK_MGMT_SET_AP_PWR_STATE) |
 			RTK_PWR_STATE_MAKE(0x20));
@@ -644,6 +679,8 @@ static void make_cfg(int id, struct copro_sim_rtkit_config *c)
 		c->ioreport_buf = COPRO_SIM_RTKIT_BUF_IOVA;
 		c->oslog_buf = COPRO_SIM_RTKIT_BUF_HOST;
 		c->iova_base = fz.window;
+		/* Short: a forgotten echo stalls it within an input. */
+		c->ioreport_timeout_ns = 3000000;
 		c->syslog_entries = 3;
 		c->syslog_msg_size = 0x40;
 		c->sart = fz.sart_model;
