@@ -826,9 +826,16 @@ static void check_arena(void)
 	}
 }
 
+/*
+ * After a sync the firmware is idle but for its timers: an ioreport
+ * stall may still come, which clears `up` before it sets `stalled`, so
+ * `stalled` is read first.
+ */
 static void check_stats(void)
 {
 	struct copro_sim_rtkit_stats s;
+	bool stalled = copro_sim_rtkit_stalled(fz.fw);
+	bool crashed = copro_sim_rtkit_crashed(fz.fw);
 
 	copro_sim_rtkit_get_stats(fz.fw, &s);
 	if (s.syslog_acked > s.syslog_sent ||
@@ -836,8 +843,7 @@ static void check_stats(void)
 		abort();
 	if (copro_sim_rtkit_is_up(fz.fw) &&
 	    (copro_sim_rtkit_iop_state(fz.fw) != 0x20 ||
-	     copro_sim_rtkit_ap_state(fz.fw) != 0x20 ||
-	     copro_sim_rtkit_crashed(fz.fw) || copro_sim_rtkit_stalled(fz.fw)))
+	     copro_sim_rtkit_ap_state(fz.fw) != 0x20 || crashed || stalled))
 		abort();
 }
 
