@@ -23,12 +23,13 @@
  *   3 sel idx          a syslog acknowledgement (exact or altered)
  *   4 sel              an ioreport echo (exact or altered)
  *   5                  the well-behaved answers to what was received
+ *                      (HELLO, EPMAP, IOP ON, buffers, LOG, ioreport)
  *   6                  sync: wait until the firmware has handled it all
  *   7 kind arg n ...   an injection (syslog, ioreport, crash, restart,
  *                      hostile)
  *   8 sel              CPU_CONTROL: stop, RUN, or stop then RUN
- *   9 reg w v[8]       a raw mailbox register access
- *  10 off w v[4]       an SRAM window access (32-bit only, else refused)
+ *   9 reg w off v[8]   a raw mailbox register access
+ *  10 - w off[2] v[4] an SRAM window access (32-bit only, else refused)
  *  11                  restart and boot well-behaved again
  *  12 sel f[4]         application endpoint traffic
  *
@@ -40,7 +41,9 @@
  * arena, SART-allowed or not, keeps its pattern); every message the
  * firmware sends is well-formed for its endpoint (unless a hostile burst
  * was injected or the harness pushed into I2A itself) and names an
- * endpoint of its map; the counters stay consistent.
+ * endpoint of its map; a syslog LOG comes after its ring's INIT and never
+ * for an entry the AP has not acknowledged; nothing follows a crash but a
+ * new HELLO; the counters stay consistent.
  */
 #include <inttypes.h>
 #include <sched.h>
@@ -114,7 +117,6 @@ static struct {
 	bool running;
 	bool foreign;			/* I2A may hold what the firmware did not send */
 	bool injected;			/* an injection since the last sync */
-	unsigned steps;
 	struct {
 		uint64_t iova, size;
 	} grants[MAX_GRANTS];
@@ -122,8 +124,7 @@ static struct {
 	bool grants_overflow;
 	uint8_t ioreport_types[32];	/* types injected, bit per type */
 	/* What the firmware said last, for answers. */
-	uint64_t last_req[NBUF];	/* buffer requests not yet answered */
-	bool have_req[NBUF];
+	bool have_req[NBUF];		/* buffer requests not yet answered */
 	uint64_t last_log, last_ioreport;
 	bool have_log, have_ioreport;
 	uint8_t logs_pending[32];	/* LOG indices received, unacked */
@@ -133,10 +134,6 @@ static struct {
 	/* Handshake steps a well-behaved host would answer (op 5). */
 	bool need_hello_reply, need_ap_on;
 	uint64_t need_epmap_reply;	/* the chunk, 0: none */
-	unsigned iop_acks, ap_acks;
-	uint64_t last_iop_ack, last_ap_ack;
-	unsigned epmaps, hellos;
-	uint64_t last_epmap;
 } fz;
 
 /* ---- the log: fences --------------------------------------------------- */
@@ -262,7 +259,6 @@ static void check_mgmt(uint64_t msg)
 	case RTK_MGMT_HELLO:
 		if (rest != RTK_HELLO_MAKE(fz.cfg.ver_min, fz.cfg.ver_max))
 			bad(0, msg, "HELLO with other versions");
-		fz.hellos++;
 		/* A new session: no ring, nothing awaiting the AP. */
 		fz.syslog_init_seen = false;
 		fz.crash_seen = false;
@@ -285,8 +281,6 @@ static void check_mgmt(uint64_t msg)
 			bad(0, msg, "EPMAP with stray bits");
 		if (RTK_EPMAP_BITMAP(msg) != want)
 			bad(0, msg, "EPMAP chunk is not the map");
-		fz.epmaps++;
-		fz.last_epmap = msg;
 		fz.need_epmap_reply = msg;
 		return;
 	}
@@ -298,8 +292,6 @@ static void check_mgmt(uint64_t msg)
 		if (type == RTK_MGMT_SET_IOP_PWR_STATE_ACK) {
 			unsigned st = (unsigned)RTK_PWR_STATE(msg);
 
-			fz.iop_acks++;
-			fz.last_iop_ack = msg;
 			fz.need_ap_on = st == 0x20;
 			/* Asleep, quiesced or off: the ring is gone. */
 			if (st == 0 || st == 1 || st == 0x10) {
@@ -307,9 +299,6 @@ static void check_mgmt(uint64_t msg)
 				memset(fz.logs_pending, 0,
 				       sizeof(fz.logs_pending));
 			}
-		} else {
-			fz.ap_acks++;
-			fz.last_ap_ack = msg;
 		}
 		return;
 	default:
@@ -346,7 +335,6 @@ static void check_bufreq(int id, uint8_t ep, uint64_t msg)
 				!(id == B_CRASHLOG &&
 				  granted(iova, fz.buf_pages * RTK_PAGE_SIZE)))
 		bad(ep, msg, "buffer at an address nobody chose");
-	fz.last_req[id] = msg;
 	fz.have_req[id] = iova == 0 || fz.modes[id] == COPRO_SIM_RTKIT_BUF_IOVA;
 	if (id == B_CRASHLOG && iova && fz.modes[id] == COPRO_SIM_RTKIT_BUF_HOST) {
 		fz.have_req[id] = false; /* a crash */
