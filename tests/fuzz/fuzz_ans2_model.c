@@ -643,9 +643,11 @@ static void io(struct fhost *h, const uint8_t *r)
 						     (off % h->buf[B_DATA].size &
 						      ~(size_t)(NVME_PAGE_SIZE - 1)));
 
-		len = (r[4] % 4 + 1) * sizeof(*rg);
+		unsigned nr = r[4] % 4u + 1;
+
+		len = nr * sizeof(*rg);
 		off &= ~(size_t)(NVME_PAGE_SIZE - 1);
-		for (unsigned i = 0; i < r[4] % 4 + 1; i++) {
+		for (unsigned i = 0; i < nr; i++) {
 			rg[i].slba = lba + i * 16;
 			rg[i].nlb = nlb;
 		}
