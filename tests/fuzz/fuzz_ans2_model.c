@@ -423,23 +423,28 @@ static unsigned reap(struct fhost *h, unsigned q)
 	return n;
 }
 
-static unsigned wq;
-static bool any_ready(struct fhost *h)
-{
-	return cq_ready(h, wq);
-}
-
-/* Wait a little for a completion on q, then reap. */
-static void await(struct fhost *h, unsigned q)
-{
-	wq = q;
-	wait_until(any_ready, h, POLL_NS);
-	reap(h, q);
-}
-
+/*
+ * No command runs or waits for a worker: nothing more completes until
+ * the host does something (the doorbells publish their commands before
+ * they return, and a worker counts itself active before it takes one).
+ */
 static bool idle(struct fhost *h)
 {
 	return !atomic_load(&h->m->active) && !atomic_load(&h->m->pending);
+}
+
+static unsigned wq;
+static bool done_or_idle(struct fhost *h)
+{
+	return cq_ready(h, wq) || idle(h);
+}
+
+/* Wait (a little) for a completion on q, then reap. */
+static void await(struct fhost *h, unsigned q)
+{
+	wq = q;
+	wait_until(done_or_idle, h, POLL_NS);
+	reap(h, q);
 }
 
 static void wait_idle(struct fhost *h)
@@ -807,16 +812,21 @@ static void check_cqs(struct fhost *h)
 	}
 }
 
-static bool quiet_after_reset(struct fhost *h)
+/*
+ * After a reset every tag is free and nothing is pending; a worker may
+ * still count itself active for a moment while it finds nothing to take.
+ */
+static void check_quiet_after_reset(struct fhost *h)
 {
 	struct copro_sim_ans2 *m = h->m;
 
-	if (atomic_load(&m->active) || atomic_load(&m->pending))
-		return false;
+	if (atomic_load(&m->pending))
+		die("commands pending after the reset");
 	for (unsigned i = 0; i < ANS2_MAX_TAGS; i++)
 		if (atomic_load(&m->tags[i].state) != TAG_FREE)
-			return false;
-	return true;
+			die("a tag in flight after the reset");
+	if (!wait_until(idle, h, WAIT_NS))
+		die("workers busy long after the reset");
 }
 
 static void check_stats(const struct copro_sim_ans2_stats *a,
@@ -852,8 +862,7 @@ static void reset(struct fhost *h)
 	copro_reset_assert(h->rst);
 	copro_reset_deassert(h->rst);
 	h->powered_off = h->in_reset = false;
-	if (!quiet_after_reset(h))
-		die("commands still in flight after the reset");
+	check_quiet_after_reset(h);
 	if (rd(h, ANS2_NVME_CSTS) != 0 || rd(h, ANS2_NVME_CC) != 0)
 		die("CSTS or CC not 0 after the reset");
 	if (copro_bus_irq_get(h->bus, h->line))
