@@ -5,25 +5,28 @@
  * entries, TCBs and PRP lists out of garbage, rings doorbells in any
  * state and resets or powers the block off in the middle of commands.
  *
- * Two boards are set up once: the t8103 (the M1's controller: linear
- * submission queues, the NVMMU) and the t8015 (the A11's: ring queues),
- * each with the model on a small temporary disk (unlinked at once), the
- * host's DMA buffers, and the RTKit firmware booted by the host RTKit
- * library as tests/unit/test_ans2_model_host.h does. Between inputs the
- * block's reset line is cycled (every register back to its reset value,
- * every queue, tag and TCB forgotten; the firmware keeps running), the
- * faults disarmed, the disk and the vendor area zeroed, so inputs are
- * independent.
+ * Three hosts are set up once: the t8103 (the M1's controller: linear
+ * submission queues, the NVMMU), the t8015 (the A11's: ring queues), and
+ * the t8103 again with every command on one worker thread
+ * (workers_only); each with the model on a small temporary disk
+ * (unlinked at once), the host's DMA buffers, and the RTKit firmware
+ * booted by the host RTKit library as tests/unit/test_ans2_model_host.h
+ * does. Between inputs the block's reset line is cycled (every register
+ * back to its reset value, every queue, tag and TCB forgotten; the
+ * firmware keeps running, or is booted again after a crash or a power
+ * cut), the faults disarmed, the disk and the vendor area zeroed, so
+ * inputs are independent.
  *
- * Input: byte 0 bit 0 picks the board, then records (the first byte's
+ * Input: byte 0 modulo 3 picks the host, then records (the first byte's
  * value modulo the number of kinds picks the kind):
  *   REG32   idx v[4]            32-bit write of a register of the table
  *   REG64   idx a[3]            64-bit write of an address (see addr())
  *   READ    idx                 a register read (32 and 64 bits)
  *   RAW     off[3] w v[8]       any aligned offset of the region
  *   BUF     sel off[2] n d[n]   bytes into one of the host's buffers
- *   SQE     q slot opc fl a[3] a[3] c10[4] c11[4] c12[4] ring
- *                               a submission entry (and its TCB)
+ *   SQE     how slot opc fl a[3] a[3] c10[4] c11[4] c12[4] -
+ *                               a submission entry (how: bit 0 the
+ *                               queue, 1 submit and ring, 2 the TCB)
  *   TCB     q tag opc fl cid len[2] a[3] a[3]
  *   PRPL    first[2] n stride chain   a PRP list in the list buffer
  *   STEP    s arg               a well-formed host step (bring-up, ...)
@@ -38,7 +41,7 @@
  * completion queues' positions stay inside the queues the controller
  * accepted (and those inside DMA memory), the statistics add up, and
  * after the reset line cycled the controller is idle with CSTS 0, the
- * interrupt line low and the firmware still up.
+ * interrupt line low and the firmware up again.
  */
 #include <fcntl.h>
 #include <inttypes.h>
@@ -79,7 +82,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define WAIT_NS (5ull * 1000000000ull)
 #define POLL_NS (20ull * 1000000ull)
 #define NBUF 8
-#define FAULTS 8
+#define FAULTS 9
 
 struct fhost {
 	bool a11;
@@ -105,6 +108,8 @@ struct fhost {
 	unsigned depth[2], head[2], phase[2], tail[2];
 	uint16_t cid;
 	bool powered_off, in_reset;
+	/* FAULT_CRASH was armed in this input. */
+	bool crash_armed;
 };
 
 enum { B_SQ0, B_SQ1, B_CQ0, B_CQ1, B_TCB0, B_TCB1, B_PRP, B_DATA };
@@ -112,7 +117,7 @@ enum { B_SQ0, B_SQ1, B_CQ0, B_CQ1, B_TCB0, B_TCB1, B_PRP, B_DATA };
 static struct {
 	bool ready;
 	struct copro_log *log;
-	struct fhost h[2];
+	struct fhost h[3];
 	uint64_t sink;
 } fz;
 
@@ -189,16 +194,28 @@ static int ref(struct fhost *h, const char *prop, const char *cells)
 	return r.node;
 }
 
-static int host_setup(struct fhost *h, const char *board)
+/* The host's RTKit heard of a crash: read what the crashlog says. */
+static void crashed(void *ctx, const struct copro_crashlog *cl)
 {
+	(void)ctx;
+	if (cl && cl->has_str)
+		fz.sink += strlen(cl->str);
+}
+
+static int host_setup(struct fhost *h, const char *board, bool workers_only)
+{
+	static const struct copro_rtkit_ops ops = { .crashed = crashed };
 	static const size_t sizes[NBUF] = {
 		SQ_SIZE, SQ_SIZE, CQ_SIZE, CQ_SIZE,
 		TCB_SIZE, TCB_SIZE, PRP_SIZE, DATA_SIZE,
 	};
 	struct copro_board_config bc = { .board = board, .threaded = true,
 					 .firmware_only = true, .log = fz.log };
-	struct copro_sim_ans2_config cfg = { .size = DISK_SIZE };
-	struct copro_rtkit_config rcfg = { .shmem_mode = COPRO_RTKIT_SHMEM_SART };
+	struct copro_sim_ans2_config cfg = { .size = DISK_SIZE,
+					     .workers_only = workers_only,
+					     .workers = workers_only ? 1 : 0 };
+	struct copro_rtkit_config rcfg = { .ops = &ops,
+					   .shmem_mode = COPRO_RTKIT_SHMEM_SART };
 	char path[] = "/tmp/copro-fuzz-ans2-XXXXXX";
 	int sart_node, mbox_node, ret;
 
@@ -256,7 +273,9 @@ static int setup(void)
 							    : COPRO_LOG_ERR,
 			     &fz.log))
 		return -1;
-	if (host_setup(&fz.h[0], "t8103") || host_setup(&fz.h[1], "t8015"))
+	if (host_setup(&fz.h[0], "t8103", false) ||
+	    host_setup(&fz.h[1], "t8015", false) ||
+	    host_setup(&fz.h[2], "t8103", true))
 		return -1;
 	return 0;
 }
@@ -775,15 +794,23 @@ static void supply(struct fhost *h, uint8_t s)
 
 static void fault(struct fhost *h, uint8_t f, uint8_t n)
 {
-	/* Not the crash: it needs the host's crash handling, not this. */
 	static const enum copro_sim_ans2_fault faults[FAULTS] = {
 		COPRO_SIM_ANS2_FAULT_LOST_IRQ, COPRO_SIM_ANS2_FAULT_DOORBELL_RACE,
 		COPRO_SIM_ANS2_FAULT_STUCK,    COPRO_SIM_ANS2_FAULT_DMA,
 		COPRO_SIM_ANS2_FAULT_IDENTIFY, COPRO_SIM_ANS2_FAULT_QUEUE_COUNT,
 		COPRO_SIM_ANS2_FAULT_FLUSH,    COPRO_SIM_ANS2_FAULT_NO_BOOT_STATUS,
+		COPRO_SIM_ANS2_FAULT_CRASH,
 	};
+	enum copro_sim_ans2_fault which = faults[f % FAULTS];
 
-	copro_sim_ans2_set_fault(h->m, faults[f % FAULTS], n % 4);
+	if (which == COPRO_SIM_ANS2_FAULT_CRASH)
+		h->crash_armed |= n % 4 != 0;
+	copro_sim_ans2_set_fault(h->m, which, n % 4);
+}
+
+static bool fw_down(struct fhost *h)
+{
+	return !atomic_load(&h->m->fw_up);
 }
 
 /* ---- invariants and the reset between inputs ------------------------------- */
@@ -853,6 +880,16 @@ static void reset(struct fhost *h)
 	struct copro_sim_ans2 *m = h->m;
 	struct stat st;
 
+	/*
+	 * The injected crash fired (its count ran out): the firmware goes
+	 * down on its own thread; wait for the controller to hear of it, so
+	 * it does not arrive after the reset below.
+	 */
+	if (h->crash_armed &&
+	    !atomic_load(&m->faults[COPRO_SIM_ANS2_FAULT_CRASH]) &&
+	    !wait_until(fw_down, h, WAIT_NS))
+		die("the injected crash never took the firmware down");
+	h->crash_armed = false;
 	for (int f = 0; f < COPRO_SIM_ANS2_FAULT_COUNT; f++)
 		copro_sim_ans2_set_fault(m, (enum copro_sim_ans2_fault)f, 0);
 	/* The reset line: every register and queue back to its reset state. */
@@ -899,7 +936,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (size < 1 || size > 4096)
 		return 0;
-	h = &fz.h[data[0] & 1];
+	h = &fz.h[data[0] % 3];
 	copro_sim_ans2_get_stats(h->m, &before);
 	while (i < size) {
 		uint8_t op = data[i++] % 14;
