@@ -108,8 +108,8 @@ struct fhost {
 	unsigned depth[2], head[2], phase[2], tail[2];
 	uint16_t cid;
 	bool powered_off, in_reset;
-	/* FAULT_CRASH was armed in this input. */
-	bool crash_armed;
+	/* FAULT_CRASH was armed, and it fired (its count ran out). */
+	bool crash_armed, crash_fired;
 };
 
 enum { B_SQ0, B_SQ1, B_CQ0, B_CQ1, B_TCB0, B_TCB1, B_PRP, B_DATA };
@@ -792,6 +792,15 @@ static void supply(struct fhost *h, uint8_t s)
 	}
 }
 
+/* Before FAULT_CRASH is set again, or at the end: did it fire? */
+static void crash_check(struct fhost *h)
+{
+	if (h->crash_armed &&
+	    !atomic_load(&h->m->faults[COPRO_SIM_ANS2_FAULT_CRASH]))
+		h->crash_fired = true;
+	h->crash_armed = false;
+}
+
 static void fault(struct fhost *h, uint8_t f, uint8_t n)
 {
 	static const enum copro_sim_ans2_fault faults[FAULTS] = {
@@ -803,8 +812,10 @@ static void fault(struct fhost *h, uint8_t f, uint8_t n)
 	};
 	enum copro_sim_ans2_fault which = faults[f % FAULTS];
 
-	if (which == COPRO_SIM_ANS2_FAULT_CRASH)
-		h->crash_armed |= n % 4 != 0;
+	if (which == COPRO_SIM_ANS2_FAULT_CRASH) {
+		crash_check(h);
+		h->crash_armed = n % 4 != 0;
+	}
 	copro_sim_ans2_set_fault(h->m, which, n % 4);
 }
 
@@ -881,15 +892,14 @@ static void reset(struct fhost *h)
 	struct stat st;
 
 	/*
-	 * The injected crash fired (its count ran out): the firmware goes
-	 * down on its own thread; wait for the controller to hear of it, so
-	 * it does not arrive after the reset below.
+	 * The injected crash fired: the firmware goes down on its own
+	 * thread; wait for the controller to hear of it, so it does not
+	 * arrive after the reset below.
 	 */
-	if (h->crash_armed &&
-	    !atomic_load(&m->faults[COPRO_SIM_ANS2_FAULT_CRASH]) &&
-	    !wait_until(fw_down, h, WAIT_NS))
+	crash_check(h);
+	if (h->crash_fired && !wait_until(fw_down, h, WAIT_NS))
 		die("the injected crash never took the firmware down");
-	h->crash_armed = false;
+	h->crash_fired = false;
 	for (int f = 0; f < COPRO_SIM_ANS2_FAULT_COUNT; f++)
 		copro_sim_ans2_set_fault(m, (enum copro_sim_ans2_fault)f, 0);
 	/* The reset line: every register and queue back to its reset state. */
