@@ -107,9 +107,13 @@ struct fhost {
 	/* The host's view of its queues (a hostile host may spoil it). */
 	unsigned depth[2], head[2], phase[2], tail[2];
 	uint16_t cid;
-	bool powered_off, in_reset;
+	/* Our reference on each power domain (they count), the reset line. */
+	bool pd_on[2], in_reset;
 	/* FAULT_CRASH was armed, and it fired (its count ran out). */
 	bool crash_armed, crash_fired;
+	/* Crashes the host's RTKit reported; those the harness waited for. */
+	_Atomic unsigned crashes_heard;
+	unsigned crashes_seen;
 };
 
 enum { B_SQ0, B_SQ1, B_CQ0, B_CQ1, B_TCB0, B_TCB1, B_PRP, B_DATA };
@@ -194,12 +198,31 @@ static int ref(struct fhost *h, const char *prop, const char *cells)
 	return r.node;
 }
 
-/* The host's RTKit heard of a crash: read what the crashlog says. */
+/*
+ * The host's RTKit heard of a crash: read what the crashlog says, then
+ * count it (the crashlog is the library's until the call returns).
+ */
 static void crashed(void *ctx, const struct copro_crashlog *cl)
 {
-	(void)ctx;
+	struct fhost *h = ctx;
+
 	if (cl && cl->has_str)
 		fz.sink += strlen(cl->str);
+	atomic_fetch_add(&h->crashes_heard, 1);
+}
+
+/* Power domain i (0, or the A11's second) on or off, once each way. */
+static int power(struct fhost *h, unsigned i, bool on)
+{
+	struct copro_power *pd = i ? h->pd2 : h->pd;
+	int ret;
+
+	if (!pd || h->pd_on[i] == on)
+		return 0;
+	ret = on ? copro_power_on(pd) : copro_power_off(pd);
+	if (!ret)
+		h->pd_on[i] = on;
+	return ret;
 }
 
 static int host_setup(struct fhost *h, const char *board, bool workers_only)
@@ -214,7 +237,7 @@ static int host_setup(struct fhost *h, const char *board, bool workers_only)
 	struct copro_sim_ans2_config cfg = { .size = DISK_SIZE,
 					     .workers_only = workers_only,
 					     .workers = workers_only ? 1 : 0 };
-	struct copro_rtkit_config rcfg = { .ops = &ops,
+	struct copro_rtkit_config rcfg = { .ops = &ops, .ctx = h,
 					   .shmem_mode = COPRO_RTKIT_SHMEM_SART };
 	char path[] = "/tmp/copro-fuzz-ans2-XXXXXX";
 	int sart_node, mbox_node, ret;
@@ -259,8 +282,7 @@ static int host_setup(struct fhost *h, const char *board, bool workers_only)
 			return -1;
 	if (copro_power_get_dt(h->p, h->node, 1, &h->pd2))
 		h->pd2 = NULL;
-	if (copro_power_on(h->pd) || (h->pd2 && copro_power_on(h->pd2)) ||
-	    fw_boot(h))
+	if (power(h, 0, true) || power(h, 1, true) || fw_boot(h))
 		return -1;
 	return 0;
 }
@@ -770,8 +792,6 @@ static void prpl_rec(struct fhost *h, const uint8_t *r)
 
 static void supply(struct fhost *h, uint8_t s)
 {
-	struct copro_power *pd = (s & 4) && h->pd2 ? h->pd2 : h->pd;
-
 	switch (s % 4) {
 	case 0:
 		copro_reset_assert(h->rst);
@@ -781,13 +801,8 @@ static void supply(struct fhost *h, uint8_t s)
 		copro_reset_deassert(h->rst);
 		h->in_reset = false;
 		break;
-	case 2:
-		copro_power_off(pd);
-		h->powered_off = true;
-		break;
-	case 3:
-		copro_power_on(pd);
-		h->powered_off = false;
+	default:
+		power(h, (s >> 2) & 1, s % 4 == 3);
 		break;
 	}
 }
@@ -822,6 +837,11 @@ static void fault(struct fhost *h, uint8_t f, uint8_t n)
 static bool fw_down(struct fhost *h)
 {
 	return !atomic_load(&h->m->fw_up);
+}
+
+static bool crash_heard(struct fhost *h)
+{
+	return atomic_load(&h->crashes_heard) != h->crashes_seen;
 }
 
 /* ---- invariants and the reset between inputs ------------------------------- */
@@ -899,19 +919,33 @@ static void reset(struct fhost *h)
 	crash_check(h);
 	if (h->crash_fired && !wait_until(fw_down, h, WAIT_NS))
 		die("the injected crash never took the firmware down");
+	/*
+	 * And for the host's RTKit to be done with its crash report before
+	 * fw_boot's reinit frees the crashlog it reports.
+	 */
+	if (h->crash_fired && !wait_until(crash_heard, h, WAIT_NS))
+		die("the host never heard of the injected crash");
+	h->crashes_seen = atomic_load(&h->crashes_heard);
 	h->crash_fired = false;
 	for (int f = 0; f < COPRO_SIM_ANS2_FAULT_COUNT; f++)
 		copro_sim_ans2_set_fault(m, (enum copro_sim_ans2_fault)f, 0);
-	/* The reset line: every register and queue back to its reset state. */
-	copro_power_on(h->pd);
-	if (h->pd2)
-		copro_power_on(h->pd2);
+	/*
+	 * Powered and out of reset, then the reset line cycled: every
+	 * register and queue back to its reset state, whatever happened
+	 * while the input held the block off.
+	 */
+	power(h, 0, true);
+	power(h, 1, true);
+	copro_reset_deassert(h->rst);
 	copro_reset_assert(h->rst);
 	copro_reset_deassert(h->rst);
-	h->powered_off = h->in_reset = false;
+	h->in_reset = false;
 	check_quiet_after_reset(h);
-	if (rd(h, ANS2_NVME_CSTS) != 0 || rd(h, ANS2_NVME_CC) != 0)
+	if (rd(h, ANS2_NVME_CSTS) != 0 || rd(h, ANS2_NVME_CC) != 0) {
+		fprintf(stderr, "CSTS 0x%" PRIx32 " CC 0x%" PRIx32 "\n",
+			rd(h, ANS2_NVME_CSTS), rd(h, ANS2_NVME_CC));
 		die("CSTS or CC not 0 after the reset");
+	}
 	if (copro_bus_irq_get(h->bus, h->line))
 		die("the interrupt line is high after the reset");
 	if (fw_boot(h))
@@ -1058,8 +1092,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 out:
-	if (!h->powered_off && !h->in_reset)
-		wait_idle(h);
+	wait_idle(h);
 	check_cqs(h);
 	reset(h);
 	copro_sim_ans2_get_stats(h->m, &after);
