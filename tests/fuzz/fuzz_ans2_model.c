@@ -114,6 +114,7 @@ struct fhost {
 	/* Crashes the host's RTKit reported; those the harness waited for. */
 	_Atomic unsigned crashes_heard;
 	unsigned crashes_seen;
+	_Atomic uint64_t crash_chars;	/* on the host's RTKit thread */
 };
 
 enum { B_SQ0, B_SQ1, B_CQ0, B_CQ1, B_TCB0, B_TCB1, B_PRP, B_DATA };
@@ -207,7 +208,7 @@ static void crashed(void *ctx, const struct copro_crashlog *cl)
 	struct fhost *h = ctx;
 
 	if (cl && cl->has_str)
-		fz.sink += strlen(cl->str);
+		atomic_fetch_add(&h->crash_chars, strlen(cl->str));
 	atomic_fetch_add(&h->crashes_heard, 1);
 }
 
