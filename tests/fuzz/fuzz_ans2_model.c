@@ -82,6 +82,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define WAIT_NS (5ull * 1000000000ull)
 #define POLL_NS (20ull * 1000000ull)
 #define NBUF 8
+
+/*
+ * A hostile host writes its DMA memory while the controller reads it (a
+ * slot reused in flight, bytes over a queue), or gives two commands in
+ * flight the same buffer: on hardware torn data in the host's memory,
+ * which the model copes with (the ASan runs say so). Under
+ * ThreadSanitizer those are races in the host's memory, not the model's:
+ * the host's buffers are declared benign races there, so that what TSan
+ * reports is the model's own.
+ */
+#if defined(__SANITIZE_THREAD__)
+#define FUZZ_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define FUZZ_TSAN 1
+#endif
+#endif
+#ifdef FUZZ_TSAN
+/* The TSan runtime's dynamic annotation. */
+void AnnotateBenignRaceSized(const char *file, int line,
+			     const volatile void *mem, unsigned long size,
+			     const char *desc);
+#define BENIGN_RACE(p, n)                                                  \
+	AnnotateBenignRaceSized(__FILE__, __LINE__, (p), (n),              \
+				"the hostile host's DMA memory")
+#else
+#define BENIGN_RACE(p, n) ((void)(p), (void)(n))
+#endif
 #define FAULTS 9
 
 struct fhost {
@@ -278,9 +306,11 @@ static int host_setup(struct fhost *h, const char *board, bool workers_only)
 	rcfg.sart = h->sart_drv;
 	if (copro_rtkit_create(h->p, h->node, &rcfg, &h->rtk))
 		return -1;
-	for (int i = 0; i < NBUF; i++)
+	for (int i = 0; i < NBUF; i++) {
 		if (copro_dma_alloc(h->p, sizes[i], &h->buf[i]))
 			return -1;
+		BENIGN_RACE(h->buf[i].cpu, h->buf[i].size);
+	}
 	if (copro_power_get_dt(h->p, h->node, 1, &h->pd2))
 		h->pd2 = NULL;
 	if (power(h, 0, true) || power(h, 1, true) || fw_boot(h))
