@@ -133,7 +133,7 @@ struct fhost {
 	/* sq0 sq1 cq0 cq1 tcb0 tcb1 prp data */
 	struct copro_dma_buf buf[NBUF];
 	/* The host's view of its queues (a hostile host may spoil it). */
-	unsigned depth[2], head[2], phase[2], tail[2];
+	unsigned depth[2], head[2], phase[2], tail[2], sqdepth[2];
 	uint16_t cid;
 	/* Our reference on each power domain (they count), the reset line. */
 	bool pd_on[2], in_reset;
@@ -440,7 +440,7 @@ static void submit(struct fhost *h, unsigned q, unsigned tag,
 		   struct nvme_sqe s, bool tcb)
 {
 	if (h->a11) {
-		unsigned n = q ? ANS2_T8015_DEPTH : ANS2_T8015_DEPTH;
+		unsigned n = h->sqdepth[q] ? h->sqdepth[q] : ANS2_T8015_DEPTH;
 
 		s.cid = h->cid++;
 		h->tail[q] %= n;
@@ -552,6 +552,7 @@ static void enable(struct fhost *h)
 	h->head[0] = h->tail[0] = 0;
 	h->phase[0] = 1;
 	h->depth[0] = h->a11 ? ANS2_T8015_DEPTH : ANS2_ADMIN_DEPTH;
+	h->sqdepth[0] = h->depth[0];
 	wr(h, ANS2_NVME_CC, ANS2_CC_EN | 6u << 16 | 4u << 20);
 }
 
@@ -581,6 +582,7 @@ static void create_cq(struct fhost *h, unsigned depth)
 static void create_sq(struct fhost *h, unsigned depth)
 {
 	h->tail[1] = 0;
+	h->sqdepth[1] = depth;
 	submit(h, 0, 0,
 	       admin_sqe(NVME_ADMIN_CREATE_SQ, 1 | (depth - 1) << 16,
 			 NVME_QUEUE_PHYS_CONTIG | 1u << 16,
@@ -994,6 +996,7 @@ static void reset(struct fhost *h)
 	memset(h->depth, 0, sizeof(h->depth));
 	memset(h->head, 0, sizeof(h->head));
 	memset(h->tail, 0, sizeof(h->tail));
+	memset(h->sqdepth, 0, sizeof(h->sqdepth));
 	h->phase[0] = h->phase[1] = 1;
 	h->cid = 0;
 }
