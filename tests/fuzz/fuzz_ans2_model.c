@@ -840,13 +840,19 @@ static void supply(struct fhost *h, uint8_t s)
 	}
 }
 
-/* Before FAULT_CRASH is set again, or at the end: did it fire? */
-static void crash_check(struct fhost *h)
+/*
+ * FAULT_CRASH set to n (0 at the end of an input): did the count it had
+ * run out, i.e. did the crash fire? An exchange, not a look then a set:
+ * a command completing on a worker in between may fire it.
+ */
+static void crash_set(struct fhost *h, unsigned n)
 {
-	if (h->crash_armed &&
-	    !atomic_load(&h->m->faults[COPRO_SIM_ANS2_FAULT_CRASH]))
+	unsigned old = atomic_exchange(&h->m->faults[COPRO_SIM_ANS2_FAULT_CRASH],
+				       n);
+
+	if (h->crash_armed && !old)
 		h->crash_fired = true;
-	h->crash_armed = false;
+	h->crash_armed = n != 0;
 }
 
 static void fault(struct fhost *h, uint8_t f, uint8_t n)
@@ -860,11 +866,10 @@ static void fault(struct fhost *h, uint8_t f, uint8_t n)
 	};
 	enum copro_sim_ans2_fault which = faults[f % FAULTS];
 
-	if (which == COPRO_SIM_ANS2_FAULT_CRASH) {
-		crash_check(h);
-		h->crash_armed = n % 4 != 0;
-	}
-	copro_sim_ans2_set_fault(h->m, which, n % 4);
+	if (which == COPRO_SIM_ANS2_FAULT_CRASH)
+		crash_set(h, n % 4);
+	else
+		copro_sim_ans2_set_fault(h->m, which, n % 4);
 }
 
 static bool fw_down(struct fhost *h)
@@ -949,7 +954,7 @@ static void reset(struct fhost *h)
 	 * thread; wait for the controller to hear of it, so it does not
 	 * arrive after the reset below.
 	 */
-	crash_check(h);
+	crash_set(h, 0);
 	if (h->crash_fired && !wait_until(fw_down, h, WAIT_NS))
 		die("the injected crash never took the firmware down");
 	/*
