@@ -19,7 +19,11 @@
 /* What the callbacks will need once the lock is dropped. */
 struct deferred {
 	bool restarted, crashed, syslog, recv;
-	const struct copro_crashlog *cl;
+	/*
+	 * The crashed callback's own decode: rtk->crashlog (a copy) is
+	 * freed by a reinit, which may run while the callback does.
+	 */
+	struct copro_crashlog *cl;
 	uint8_t ep;
 	uint64_t msg;
 	char context[COPRO_RTKIT_SYSLOG_CONTEXT_MAX];
@@ -79,8 +83,18 @@ static void run_events(struct copro_rtkit *rtk, struct copro_rtkit_out *out,
 			break;
 		case COPRO_RTKIT_EV_CRASHED:
 			free(rtk->crashlog);
-			rtk->crashlog = rtk_crash_decode(rtk);
-			d->cl = rtk->crashlog;
+			rtk->crashlog = NULL;
+			free(d->cl);
+			d->cl = rtk_crash_decode(rtk);
+			if (d->cl) {
+				rtk->crashlog = malloc(sizeof(*d->cl));
+				if (rtk->crashlog)
+					*rtk->crashlog = *d->cl;
+				else
+					copro_dev_err(&rtk->ld,
+						      "crashlog: no memory to keep it"
+						      " for copro_rtkit_crashlog");
+			}
 			d->crashed = true;
 			break;
 		case COPRO_RTKIT_EV_RECV:
@@ -157,7 +171,7 @@ int rtk_send_out(struct copro_rtkit *rtk, const struct copro_rtkit_out *out)
 	return send_out(rtk, out, send_blocking);
 }
 
-static void run_callbacks(struct copro_rtkit *rtk, const struct deferred *d)
+static void run_callbacks(struct copro_rtkit *rtk, struct deferred *d)
 {
 	const struct copro_rtkit_ops *ops = rtk->ops;
 
@@ -169,6 +183,7 @@ static void run_callbacks(struct copro_rtkit *rtk, const struct deferred *d)
 		ops->syslog(rtk->cfg.ctx, d->context, d->text);
 	if (d->recv && ops->recv_message)
 		ops->recv_message(rtk->cfg.ctx, d->ep, d->msg);
+	free(d->cl);
 }
 
 /*
@@ -287,6 +302,7 @@ bool rtk_irq_handle(struct copro_rtkit *rtk, uint8_t ep, uint64_t msg)
 	if (rtk->ops->trace)
 		rtk->ops->trace(rtk->cfg.ctx, false, ep, msg, t);
 	/* No callbacks: irq_safe let nothing through that has one. */
+	free(d.cl);
 	send_out(rtk, &out, send_irq);
 	atomic_fetch_sub(&rtk->irq_busy, 1);
 	if (atomic_exchange(&rtk->irq_waiter, false) || wake)

@@ -11,6 +11,9 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -326,6 +329,101 @@ static void test_crash_wakes_waiter(void **state)
 	test_rtk_close(&t);
 }
 
+/*
+ * A client's crashed callback, held until the test has reinitialised the
+ * library under it: the crashlog it was handed must stay what it was for
+ * the whole call (rtkit.h), though the reinit frees the library's copy.
+ */
+struct gated {
+	struct seen s;
+	_Atomic bool entered, open, changed;
+	struct copro_crashlog at_entry;
+};
+
+static bool gate_open(void *arg)
+{
+	return atomic_load(&((struct gated *)arg)->open);
+}
+
+static bool gate_entered(void *arg)
+{
+	return atomic_load(&((struct gated *)arg)->entered);
+}
+
+static bool gate_counted(void *arg)
+{
+	return atomic_load(&((struct gated *)arg)->s.crashes) > 0;
+}
+
+static void on_crashed_gated(void *ctx, const struct copro_crashlog *cl)
+{
+	struct gated *g = ctx;
+
+	if (cl)
+		memcpy(&g->at_entry, cl, sizeof(*cl));
+	atomic_store(&g->entered, true);
+	if (!test_wait_until(gate_open, g, TEST_TIMEOUT_NS) || !cl ||
+	    memcmp(cl, &g->at_entry, sizeof(*cl)))
+		atomic_store(&g->changed, true);
+	atomic_fetch_add(&g->s.crashes, 1);
+}
+
+static void test_crash_callback_outlives_reinit(void **state)
+{
+	static const struct copro_rtkit_ops ops = { .crashed = on_crashed_gated };
+	struct gated *g = calloc(1, sizeof(*g));
+	struct copro_rtkit_config cfg = { .ops = &ops };
+	struct test_rtk t;
+	size_t len, cur;
+	void *log = make_crashlog("held across a reinit", -1, &len);
+	void *reuse;
+
+	assert_non_null(g);
+	cfg.ctx = g;
+	current_seen = &g->s;
+#ifdef __GLIBC__
+	/* glibc fills what is freed: a use after free reads the filling. */
+	mallopt(M_PERTURB, 0xa5);
+#endif
+	test_rtk_open(&t, test_threaded(state), NULL);
+	assert_int_equal(test_rtk_create(&t, &cfg), 0);
+	assert_int_equal(test_rtk_boot(&t), 0);
+	cur = test_iop_count(t.iop);
+	test_iop_send(t.iop, COPRO_RTKIT_EP_CRASHLOG,
+		      sys_msg(RTK_BUFFER_REQUEST, RTK_BUF_SIZE_MAKE(CL_PAGES)));
+	assert_true(test_rtk_wait_ap(&t, &cur, COPRO_RTKIT_EP_CRASHLOG,
+				     RTK_BUFFER_REQUEST, NULL));
+	assert_int_equal(test_iop_dma_write(
+				 t.iop,
+				 copro_rtkit_shmem(t.rtk, COPRO_RTKIT_EP_CRASHLOG)->iova,
+				 log, len),
+			 0);
+	assert_int_equal(test_iop_send(t.iop, COPRO_RTKIT_EP_CRASHLOG,
+				       sys_msg(RTK_CRASHLOG_CRASH, 0)),
+			 0);
+	/* The callback runs in the mailbox's consumer thread: held there. */
+	assert_true(test_wait_until(gate_entered, g, TEST_TIMEOUT_NS));
+	test_rtk_cpu(&t, false);
+	assert_int_equal(copro_rtkit_reinit(t.rtk), 0);
+	assert_null(copro_rtkit_crashlog(t.rtk));
+	/* And whatever was freed may be handed out again. */
+	reuse = malloc(sizeof(struct copro_crashlog));
+	assert_non_null(reuse);
+	memset(reuse, 0x5a, sizeof(struct copro_crashlog));
+	atomic_store(&g->open, true);
+	assert_true(test_wait_until(gate_counted, g, TEST_TIMEOUT_NS));
+	assert_int_equal(atomic_load(&g->s.crashes), 1);
+	assert_false(atomic_load(&g->changed));
+	assert_string_equal(g->at_entry.str, "held across a reinit");
+	free(reuse);
+	free(log);
+	test_rtk_close(&t);
+	free(g);
+#ifdef __GLIBC__
+	mallopt(M_PERTURB, 0);
+#endif
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -334,6 +432,7 @@ int main(void)
 		TEST_BOTH(test_crash_partial_log, NULL, NULL),
 		TEST_BOTH(test_crash_mmio, NULL, NULL),
 		TEST_BOTH(test_crash_wakes_waiter, NULL, NULL),
+		TEST_THREADED(test_crash_callback_outlives_reinit, NULL, NULL),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
