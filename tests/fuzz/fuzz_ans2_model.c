@@ -68,6 +68,7 @@
 #include <copro/sim/rtkit_fw.h>
 #include <copro/sim/sart_model.h>
 
+#include "ans2_host_tcb.h"
 #include "ans2_internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -417,18 +418,7 @@ static struct ans2_tcb *tcb_at(struct fhost *h, unsigned q, unsigned tag)
 static void fill_tcb(struct fhost *h, unsigned q, unsigned tag,
 		     const struct nvme_sqe *s)
 {
-	struct ans2_tcb *t = tcb_at(h, q, tag);
-
-	memset(t, 0, sizeof(*t));
-	t->opcode = s->opcode;
-	t->command_id = (uint8_t)tag;
-	t->prp1 = s->prp1;
-	t->prp2 = s->prp2;
-	t->length = s->cdw12 & 0xffff;
-	if (s->opcode & NVME_OPC_HOST_TO_CTRL)
-		t->dma_flags |= ANS2_TCB_DMA_TO_DEVICE;
-	if (s->opcode & NVME_OPC_CTRL_TO_HOST)
-		t->dma_flags |= ANS2_TCB_DMA_FROM_DEVICE;
+	ans2_host_tcb_fill(tcb_at(h, q, tag), tag, s);
 }
 
 /*

@@ -38,6 +38,7 @@
 #include <copro/rtkit.h>
 #include <copro/sim/sart_model.h>
 
+#include "ans2_host_tcb.h"
 #include "testutil.h"
 
 #define H_DISK_SIZE (16u << 20)
@@ -285,18 +286,7 @@ static inline struct ans2_tcb *h_tcb(struct host *h, unsigned q, unsigned tag)
 static inline void h_fill_tcb(struct host *h, unsigned q, unsigned tag,
 			      const struct nvme_sqe *s)
 {
-	struct ans2_tcb *t = h_tcb(h, q, tag);
-
-	memset(t, 0, sizeof(*t));
-	t->opcode = s->opcode;
-	t->command_id = (uint8_t)tag;
-	t->prp1 = s->prp1;
-	t->prp2 = s->prp2;
-	t->length = s->cdw12 & 0xffff;
-	if (s->opcode & NVME_OPC_HOST_TO_CTRL)
-		t->dma_flags |= ANS2_TCB_DMA_TO_DEVICE;
-	if (s->opcode & NVME_OPC_CTRL_TO_HOST)
-		t->dma_flags |= ANS2_TCB_DMA_FROM_DEVICE;
+	ans2_host_tcb_fill(h_tcb(h, q, tag), tag, s);
 }
 
 /* Place the entry at its tag (without touching the TCB) and ring. */
