@@ -56,6 +56,7 @@
 
 #include <copro/asc.h>
 #include <copro/error.h>
+#include <copro/le.h>
 #include <copro/log.h>
 #include <copro/regs/ans2.h>
 #include <copro/regs/asc.h>
@@ -335,17 +336,6 @@ static int setup(void)
 }
 
 /* ---- the host's pieces ------------------------------------------------ */
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return get32(p) | (uint64_t)get32(p + 4) << 32;
-}
 
 /*
  * An address from 3 bytes: one of the host's buffers plus an offset
@@ -748,7 +738,7 @@ static void raw(struct fhost *h, const uint8_t *r)
 	uint64_t off = (r[0] | (uint64_t)r[1] << 8 | (uint64_t)r[2] << 16) %
 		       ANS2_NVME_REGION_SIZE;
 	unsigned width = r[3] & 1 ? 8 : 4;
-	uint64_t v = get64(r + 4);
+	uint64_t v = copro_get_le64(r + 4);
 
 	off &= ~(uint64_t)(width - 1);
 	if (r[3] & 2)
@@ -766,9 +756,9 @@ static void sqe_rec(struct fhost *h, const uint8_t *r)
 		.nsid = r[3] & 0x80 ? ANS2_NSID : r[3],
 		.prp1 = addr(h, r + 4),
 		.prp2 = addr(h, r + 7),
-		.cdw10 = get32(r + 10),
-		.cdw11 = get32(r + 14),
-		.cdw12 = get32(r + 18),
+		.cdw10 = copro_get_le32(r + 10),
+		.cdw11 = copro_get_le32(r + 14),
+		.cdw12 = copro_get_le32(r + 18),
 	};
 
 	if (r[0] & 2) {
@@ -1020,7 +1010,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 0:
 			if (left < 5)
 				goto out;
-			wr(h, regs32[r[0] % NREGS32], get32(r + 1));
+			wr(h, regs32[r[0] % NREGS32], copro_get_le32(r + 1));
 			i += 5;
 			break;
 		case 1:

@@ -56,6 +56,7 @@
 #include <string.h>
 
 #include <copro/driver/platform.h>
+#include <copro/le.h>
 #include <copro/log.h>
 #include <copro/os.h>
 #include <copro/regs/asc.h>
@@ -271,10 +272,7 @@ static void check_mgmt(uint64_t msg)
 		return;
 	case RTK_MGMT_EPMAP: {
 		unsigned base = (unsigned)RTK_EPMAP_BASE(msg);
-		uint32_t want = (uint32_t)fz.map[base * 4] |
-				(uint32_t)fz.map[base * 4 + 1] << 8 |
-				(uint32_t)fz.map[base * 4 + 2] << 16 |
-				(uint32_t)fz.map[base * 4 + 3] << 24;
+		uint32_t want = copro_get_le32(&fz.map[base * 4]);
 
 		if (rest & ~(RTK_EPMAP_LAST | RTK_EPMAP_BASE_MAKE(7) |
 			     0xffffffffull))
