@@ -191,6 +191,7 @@ static void boot_reset(struct copro_sim_rtkit *fw)
 	atomic_store(&fw->start_ns, copro_time_ns());
 	memset(fw->started, 0, sizeof(fw->started));
 	fw->version = 0;
+	fw->waking = false;
 	fw->iop_on = false;
 	fw->ap_on = false;
 	atomic_store(&fw->up, false);

@@ -438,6 +438,22 @@ static void test_fault_lost_acks(void **state)
 		assert_true(test_ap_handle(ap, ep, msg));
 	}
 	assert_int_equal(test_ap_stats(ap).refused, 0);
+
+	/*
+	 * A restart after that wake is a cold boot: its IOP ON reports the
+	 * boot and answers no request, so the lost-ack fault, still armed,
+	 * does not take it. A refused message fences the buffer answers
+	 * above: the firmware must have taken them before it restarts.
+	 */
+	test_ap_send(ap, 0, STARTEP(0));
+	test_ap_wait_refused(ap, 1);
+	assert_int_equal(copro_sim_rtkit_restart(ap->fw), 0);
+	test_ap_expect(ap, 0, MGMT(RTK_MGMT_HELLO, RTK_HELLO_MAKE(11, 12)));
+	test_ap_reinit(ap);
+	test_ap_send(ap, 0, MGMT(RTK_MGMT_HELLO_REPLY, RTK_HELLO_MAKE(12, 12)));
+	test_ap_epmap(ap);
+	test_ap_start_system(ap);
+	assert_int_equal(test_ap_stats(ap).refused, 1);
 	test_ap_free(ap);
 }
 
