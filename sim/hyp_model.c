@@ -614,13 +614,43 @@ int copro_sim_hyp_msgq_stall(struct copro_sim_hyp *h, uint16_t vmid,
 	return ret;
 }
 
+/* An error a hypervisor answers, and a receive may fail with. */
+static bool gh_failure(int64_t err)
+{
+	switch (err) {
+	case COPRO_GH_UNIMPLEMENTED:
+	case COPRO_GH_RETRY:
+	case COPRO_GH_ARG_INVAL:
+	case COPRO_GH_ARG_SIZE:
+	case COPRO_GH_ARG_ALIGN:
+	case COPRO_GH_NOMEM:
+	case COPRO_GH_ADDR_OVFL:
+	case COPRO_GH_ADDR_UNFL:
+	case COPRO_GH_ADDR_INVAL:
+	case COPRO_GH_DENIED:
+	case COPRO_GH_BUSY:
+	case COPRO_GH_IDLE:
+	case COPRO_GH_IRQ_BOUND:
+	case COPRO_GH_IRQ_UNBOUND:
+	case COPRO_GH_CSPACE_CAP_NULL:
+	case COPRO_GH_CSPACE_CAP_REVOKED:
+	case COPRO_GH_CSPACE_WRONG_OBJ_TYPE:
+	case COPRO_GH_CSPACE_INSUF_RIGHTS:
+	case COPRO_GH_CSPACE_FULL:
+	case COPRO_GH_MSGQUEUE_FULL:
+		return true;
+	}
+	return false;
+}
+
 int copro_sim_hyp_msgq_fail_recv(struct copro_sim_hyp *h, uint16_t vmid,
 				 uint64_t capid, int64_t err, unsigned n)
 {
 	struct hyp_msgq *q;
 	int ret = 0;
 
-	if (err == COPRO_GH_OK || err == COPRO_GH_MSGQUEUE_EMPTY)
+	/* Not OK, not EMPTY, not copro's own BAD_RESULT, not any number. */
+	if (!gh_failure(err))
 		return -EINVAL;
 	copro_mutex_lock(&h->lock);
 	q = msgq_find_locked(h, vmid, capid);
