@@ -6,7 +6,8 @@
  * (a 12-byte header on the first fragment) or sends notifications.
  *
  * The VM lifecycle it offers (the subset of Gunyah's RM RPC copro uses):
- *   VM_ALLOC_VMID   a new VM owned by the caller, with its RM queue pair
+ *   VM_ALLOC_VMID   a new VM owned by the caller (the primary: no other
+ *                   VM may), with its RM queue pair
  *   VM_START        the VM runs; the RM links it to its owner and to every
  *                   other running VM of that owner: a message queue each
  *                   way and a doorbell each way
@@ -297,6 +298,12 @@ static uint32_t do_alloc(struct copro_sim_hyp *h, struct rm_req *r)
 	uint16_t want = r->len >= 2 ? copro_get_le16(r->p) : 0;
 	struct hyp_vm *vm;
 
+	/*
+	 * Only the primary VM creates VMs, as in Gunyah's RM: a VM's VMs
+	 * would outlive it, and only their owner may deallocate them.
+	 */
+	if (r->vm->vmid != COPRO_SIM_HYP_PRIMARY_VMID)
+		return COPRO_RM_DENIED;
 	if (r->len < 4)
 		return COPRO_RM_ARGUMENT_INVALID;
 	if (!want)

@@ -335,6 +335,15 @@ static void test_rm_only_owner(void **state)
 					  sizeof(req), NULL, NULL, &err),
 			 -EPERM);
 	assert_int_equal(err, COPRO_RM_DENIED);
+	/*
+	 * Nor allocate VMs of its own, as Gunyah's RM: they would outlive
+	 * it, with nobody left who may deallocate them.
+	 */
+	memset(req, 0, sizeof(req));
+	assert_int_equal(copro_gh_rm_call(f->vm[0].rm, COPRO_RM_VM_ALLOC_VMID,
+					  req, sizeof(req), NULL, NULL, &err),
+			 -EPERM);
+	assert_int_equal(err, COPRO_RM_DENIED);
 	/* Truncated request payload. */
 	assert_int_equal(copro_gh_rm_call(f->prim.rm, COPRO_RM_VM_START, req, 2,
 					  NULL, NULL, &err),
