@@ -88,6 +88,8 @@ struct hyp_port {
 	struct copro_sim_hyp *h;
 	uint16_t vmid;
 	struct copro_bus *bus;
+	/* Its VM is gone: calls reach no VM, not even a new one of its id. */
+	bool dead;
 	struct hyp_port *next; /* on ports_dead */
 };
 

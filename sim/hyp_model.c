@@ -263,6 +263,7 @@ void hyp_vm_free(struct copro_sim_hyp *h, struct hyp_vm *vm)
 			h->vms[i] = NULL;
 	if (vm->port) {
 		/* Its machine still exists: the conduit goes at detach. */
+		vm->port->dead = true;
 		vm->port->next = h->ports_dead;
 		h->ports_dead = vm->port;
 	}
@@ -430,7 +431,7 @@ static void hyp_fwcall(void *ctx, enum copro_conduit conduit,
 		return;
 	}
 	copro_mutex_lock(&h->lock);
-	vm = hyp_vm_find(h, port->vmid);
+	vm = port->dead ? NULL : hyp_vm_find(h, port->vmid);
 	e = dispatch(h, vm, call, out);
 	h->st.hypercalls++;
 	if (call != COPRO_GH_CALL_IDENTIFY) {
