@@ -20,6 +20,7 @@
 
 #define HYP_MAX_VMS 16
 #define HYP_RM_DEPTH 8
+#define HYP_RM_BACKLOG 32 /* messages the RM keeps waiting for one VM */
 #define HYP_FIRST_VIRQ 64 /* run-time virqs of a VM start here */
 #define HYP_LINK_DEPTH 16
 #define HYP_LINK_MSG_SIZE 240
@@ -103,6 +104,20 @@ struct rm_rx {
 	bool active;
 };
 
+/*
+ * A reply or notification for a VM whose queue from the RM had no room:
+ * sent fragment by fragment as the VM reads.
+ */
+struct rm_out {
+	struct rm_out *next;
+	enum copro_rm_type type;
+	uint16_t seq;
+	uint32_t msg_id, err;
+	unsigned conts, next_frag;
+	size_t len, off;
+	uint8_t payload[];
+};
+
 struct rm_notif {
 	struct rm_notif *next;
 	uint16_t to;
@@ -124,6 +139,8 @@ struct hyp_vm {
 	struct hyp_msgq *to_rm, *from_rm;
 	struct copro_sim_hyp_rm_desc rm_desc;
 	struct rm_rx rx;
+	struct rm_out *out; /* the RM's messages waiting for room */
+	unsigned nout;
 };
 
 struct copro_sim_hyp {
@@ -205,5 +222,7 @@ void hyp_rm_vm_exit(struct copro_sim_hyp *h, struct hyp_vm *vm,
 		    uint32_t exit_type);
 /* An RM queue pair for a new VM (lock held). */
 int hyp_rm_queues(struct copro_sim_hyp *h, struct hyp_vm *vm);
+/* The VM goes: what the RM had waiting for it too (lock held). */
+void hyp_rm_vm_gone(struct hyp_vm *vm);
 
 #endif

@@ -267,6 +267,7 @@ void hyp_vm_free(struct copro_sim_hyp *h, struct hyp_vm *vm)
 		vm->port->next = h->ports_dead;
 		h->ports_dead = vm->port;
 	}
+	hyp_rm_vm_gone(vm);
 	free(vm->rx.buf);
 	free(vm->caps);
 	free(vm);

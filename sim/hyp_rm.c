@@ -18,8 +18,11 @@
  *                   them when it names itself)
  *   VM_GET_VMID     the caller's own id
  * Requests from a VM the RM cannot parse are dropped and counted, as a
- * real RM ignores malformed messages; a VM that never drains its replies
- * makes the RM drop them after RM_SEND_WAIT_NS (5 s) rather than stall forever.
+ * real RM ignores malformed messages. What the RM sends a VM waits in that
+ * VM's backlog while its queue is full, and goes as the VM makes room (its
+ * not-full interrupt wakes the RM): a VM that never reads its replies holds
+ * up only its own, and past HYP_RM_BACKLOG waiting messages the RM drops
+ * new ones for it, as Gunyah's RM drops what a VM leaves unread.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -31,7 +34,6 @@
 
 #include "hyp_internal.h"
 
-#define RM_SEND_WAIT_NS (5 * COPRO_NSEC_PER_SEC)
 #define RM_IDLE_WAIT_NS (100 * COPRO_NSEC_PER_MSEC)
 #define RM_FIRST_VMID 0x45
 #define RM_FIRST_REPLY (COPRO_RM_MSGQ_SIZE - COPRO_RM_REPLY_HDR_SIZE)
@@ -84,80 +86,115 @@ int hyp_rm_queues(struct copro_sim_hyp *h, struct hyp_vm *vm)
 	return 0;
 }
 
-/*
- * One message to `vmid` on its from_rm queue, waiting (lock dropped) for
- * room. The VM may be gone after a wait: it is looked up again.
- */
-static void rm_push(struct copro_sim_hyp *h, uint16_t vmid, const uint8_t *msg,
-		    size_t len, bool push)
+/* Sends what fits of vm's waiting messages: true if anything went. */
+static bool rm_flush(struct copro_sim_hyp *h, struct hyp_vm *vm)
 {
-	uint64_t deadline = copro_deadline(RM_SEND_WAIT_NS);
+	bool sent = false;
 
-	for (;;) {
-		struct hyp_vm *vm = hyp_vm_find(h, vmid);
+	while (vm->out && vm->from_rm) {
+		struct rm_out *o = vm->out;
+		unsigned i = o->next_frag;
+		size_t h_len = i || o->type != COPRO_RM_REPLY
+				       ? COPRO_RM_HDR_SIZE
+				       : COPRO_RM_REPLY_HDR_SIZE;
+		size_t n = o->len - o->off < COPRO_RM_MSGQ_SIZE - h_len
+				   ? o->len - o->off
+				   : COPRO_RM_MSGQ_SIZE - h_len;
+		uint8_t msg[COPRO_RM_MSGQ_SIZE];
 		bool not_full;
 		int64_t e;
 
-		if (!vm || !vm->from_rm || h->rm_stop) {
+		msg[0] = COPRO_RM_API;
+		msg[1] = (uint8_t)((i ? COPRO_RM_CONTINUATION : o->type) |
+				   o->conts << COPRO_RM_FRAGS_SHIFT);
+		copro_put_le16(msg + 2, o->seq);
+		copro_put_le32(msg + 4, o->msg_id);
+		if (h_len == COPRO_RM_REPLY_HDR_SIZE)
+			copro_put_le32(msg + 8, o->err);
+		if (n)
+			memcpy(msg + h_len, o->payload + o->off, n);
+		e = hyp_msgq_send(h, vm->from_rm, msg, h_len + n,
+				  i == o->conts, &not_full);
+		/* Full: the queue's not-full interrupt wakes the RM. */
+		if (e == COPRO_GH_MSGQUEUE_FULL)
+			break;
+		sent = true;
+		if (e) {
 			h->st.rm_dropped++;
-			return;
+			hyp_tracef(h, "rm: message to vm %u dropped (%s)",
+				   vm->vmid, copro_gh_error_name(e));
+		} else {
+			o->off += n;
+			if (++o->next_frag <= o->conts)
+				continue;
 		}
-		uint32_t key = copro_event_prepare(&h->rm_ev);
-
-		e = hyp_msgq_send(h, vm->from_rm, msg, len, push, &not_full);
-		if (e == COPRO_GH_OK)
-			return;
-		int64_t left = copro_deadline_left(deadline);
-
-		if (e != COPRO_GH_MSGQUEUE_FULL || left == 0) {
-			h->st.rm_dropped++;
-			hyp_tracef(h, "rm: message to vm %u dropped (%s)", vmid,
-				   e ? copro_gh_error_name(e) : "timeout");
-			return;
-		}
-		copro_mutex_unlock(&h->lock);
-		copro_event_wait(&h->rm_ev, key, left, 0);
-		copro_mutex_lock(&h->lock);
+		vm->out = o->next;
+		vm->nout--;
+		free(o);
 	}
+	return sent;
 }
 
-/* A reply or notification, fragmented as the RPC requires. */
+void hyp_rm_vm_gone(struct hyp_vm *vm)
+{
+	while (vm->out) {
+		struct rm_out *o = vm->out;
+
+		vm->out = o->next;
+		free(o);
+	}
+	vm->nout = 0;
+}
+
+/*
+ * A reply or notification, fragmented as the RPC requires, behind what
+ * the VM already has waiting; as much goes at once as its queue takes.
+ */
 static void rm_send(struct copro_sim_hyp *h, uint16_t vmid,
 		    enum copro_rm_type type, uint16_t seq, uint32_t msg_id,
 		    uint32_t err, const uint8_t *payload, size_t len)
 {
-	size_t hdr = type == COPRO_RM_REPLY ? COPRO_RM_REPLY_HDR_SIZE
-					    : COPRO_RM_HDR_SIZE;
-	size_t first = COPRO_RM_MSGQ_SIZE - hdr;
-	unsigned conts = len > first ? (unsigned)((len - first +
-						   COPRO_RM_FRAG_PAYLOAD - 1) /
-						  COPRO_RM_FRAG_PAYLOAD)
-				     : 0;
-	uint8_t msg[COPRO_RM_MSGQ_SIZE];
-	size_t off = 0;
+	size_t first = COPRO_RM_MSGQ_SIZE - (type == COPRO_RM_REPLY
+						     ? COPRO_RM_REPLY_HDR_SIZE
+						     : COPRO_RM_HDR_SIZE);
+	struct hyp_vm *vm = hyp_vm_find(h, vmid);
+	struct rm_out *o, **pp;
 
-	for (unsigned i = 0; i <= conts; i++) {
-		size_t h_len = i ? COPRO_RM_HDR_SIZE : hdr;
-		size_t n = len - off < COPRO_RM_MSGQ_SIZE - h_len
-				   ? len - off
-				   : COPRO_RM_MSGQ_SIZE - h_len;
-
-		msg[0] = COPRO_RM_API;
-		msg[1] = (uint8_t)((i ? COPRO_RM_CONTINUATION : type) |
-				   conts << COPRO_RM_FRAGS_SHIFT);
-		copro_put_le16(msg + 2, seq);
-		copro_put_le32(msg + 4, msg_id);
-		if (!i && type == COPRO_RM_REPLY)
-			copro_put_le32(msg + 8, err);
-		if (n)
-			memcpy(msg + h_len, payload + off, n);
-		off += n;
-		rm_push(h, vmid, msg, h_len + n, i == conts);
-	}
 	if (type == COPRO_RM_REPLY)
 		h->st.rm_replies++;
 	else
 		h->st.rm_notifications++;
+	if (!vm || !vm->from_rm) {
+		h->st.rm_dropped++;
+		return;
+	}
+	if (vm->nout >= HYP_RM_BACKLOG) {
+		h->st.rm_dropped++;
+		hyp_tracef(h, "rm: message 0x%08" PRIx32 " to vm %u dropped"
+			   " (%u waiting for it to read its queue)", msg_id,
+			   vmid, vm->nout);
+		return;
+	}
+	o = malloc(sizeof(*o) + len);
+	if (!o) {
+		h->st.rm_dropped++;
+		return;
+	}
+	*o = (struct rm_out){
+		.type = type, .seq = seq, .msg_id = msg_id, .err = err,
+		.len = len,
+		.conts = len > first ? (unsigned)((len - first +
+						   COPRO_RM_FRAG_PAYLOAD - 1) /
+						  COPRO_RM_FRAG_PAYLOAD)
+				     : 0,
+	};
+	if (len)
+		memcpy(o->payload, payload, len);
+	for (pp = &vm->out; *pp; pp = &(*pp)->next)
+		;
+	*pp = o;
+	vm->nout++;
+	rm_flush(h, vm);
 }
 
 /* ---- VM lifecycle ---------------------------------------------------------- */
@@ -534,6 +571,9 @@ static bool rm_pass(struct copro_sim_hyp *h)
 {
 	bool work = false;
 
+	for (unsigned i = 0; i < HYP_MAX_VMS && !h->rm_stop; i++)
+		if (h->vms[i] && h->vms[i]->out && rm_flush(h, h->vms[i]))
+			work = true;
 	while (h->notifs && !h->rm_stop) {
 		struct rm_notif *n = h->notifs;
 

@@ -3,7 +3,7 @@
  * The resource manager RPC: fragmentation at its boundaries, reassembly
  * and every way it rejects a sequence, the RM client's calls against the
  * model's RM and their failures (refusals, a lost interrupt, a reply that
- * comes too late).
+ * comes too late), a VM that never reads its replies stalling nobody.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +15,9 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <copro/le.h>
 
 #include "test_hyp.h"
 
@@ -471,6 +474,51 @@ static void test_rm_close_during_a_call(void **state)
 			 0);
 }
 
+/*
+ * A VM sends requests and never reads the replies (its RM client closed,
+ * its queue from the RM full): the RM still answers the others at once.
+ * Before, its thread waited up to 5 s for room in that VM's queue, reply
+ * after reply, with every other VM's call behind it.
+ */
+static void test_rm_unread_replies_stall_nobody(void **state)
+{
+	struct hyp_fix *f = *state;
+	struct hyp_side *vm = &f->vm[0];
+	uint8_t req[COPRO_RM_HDR_SIZE + 4] = { COPRO_RM_API, COPRO_RM_REQUEST };
+	struct copro_gh_resource *v;
+	uint64_t to_rm = 0, t0;
+	uint16_t self = 0;
+	size_t n;
+	bool nf;
+
+	assert_int_equal(hyp_fix_vm_up(f, 0), 0);
+	assert_int_equal(copro_gh_rm_get_resources(vm->rm, vm->vmid, &v, &n), 0);
+	for (size_t i = 0; i < n; i++)
+		if (v[i].type == COPRO_GH_RSC_MSGQ_TX &&
+		    v[i].partner_vmid == COPRO_SIM_HYP_RM_VMID)
+			to_rm = v[i].capid;
+	free(v);
+	assert_int_not_equal(to_rm, 0);
+	copro_gh_rm_close(vm->rm);
+	vm->rm = NULL;
+	/* More requests than its queue from the RM (8 deep) holds replies. */
+	copro_put_le32(req + 4, COPRO_RM_VM_GET_VMID);
+	for (unsigned i = 0; i < 12; i++) {
+		copro_put_le16(req + 2, (uint16_t)i);
+		for (unsigned k = 0; k < 2000; k++) {
+			if (copro_gh_msgq_send(vm->p, to_rm, req, sizeof(req),
+					       COPRO_GH_MSGQ_SEND_PUSH, &nf) !=
+			    COPRO_GH_MSGQUEUE_FULL)
+				break;
+			usleep(100);
+		}
+	}
+	t0 = copro_time_ns();
+	assert_int_equal(copro_gh_rm_get_vmid(f->prim.rm, &self), 0);
+	assert_int_equal(self, COPRO_SIM_HYP_PRIMARY_VMID);
+	assert_true(copro_time_ns() - t0 < COPRO_NSEC_PER_SEC);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -485,6 +533,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rm_lost_interrupt, rm_setup, rm_teardown),
 		cmocka_unit_test_setup_teardown(test_rm_polled, rm_setup_polled, rm_teardown),
 		cmocka_unit_test_setup_teardown(test_rm_close_during_a_call, rm_setup, rm_teardown),
+		cmocka_unit_test_setup_teardown(test_rm_unread_replies_stall_nobody, rm_setup, rm_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
