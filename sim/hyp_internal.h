@@ -22,6 +22,7 @@
 #define HYP_RM_DEPTH 8
 #define HYP_RM_BACKLOG 32 /* messages the RM keeps waiting for one VM */
 #define HYP_FIRST_VIRQ 64 /* run-time virqs of a VM start here */
+#define HYP_NO_VIRQ COPRO_BUS_IRQ_LINES /* every line of the VM taken */
 #define HYP_LINK_DEPTH 16
 #define HYP_LINK_MSG_SIZE 240
 
@@ -133,7 +134,7 @@ struct hyp_vm {
 	struct hyp_cap *caps;
 	unsigned ncaps, capcaps;
 	uint64_t next_cap;
-	unsigned next_virq;
+	unsigned next_virq; /* where hyp_virq_alloc looks first */
 	unsigned lose_irqs; /* fault: assertions still to lose */
 	/* The RM queue pair: to_rm (VM sends), from_rm (VM receives). */
 	struct hyp_msgq *to_rm, *from_rm;
@@ -176,7 +177,8 @@ void hyp_virq_set(struct copro_sim_hyp *h, struct hyp_virq *v, bool level);
 uint64_t hyp_cap_add(struct hyp_vm *vm, struct hyp_obj *obj, unsigned rights,
 		     enum copro_gh_rsc_type rsc, uint16_t partner,
 		     uint32_t virq);
-unsigned hyp_virq_alloc(struct hyp_vm *vm);
+/* A free run-time line of vm, or HYP_NO_VIRQ (lock held). */
+unsigned hyp_virq_alloc(struct copro_sim_hyp *h, struct hyp_vm *vm);
 struct hyp_vm *hyp_vm_new(struct copro_sim_hyp *h, uint16_t vmid,
 			  uint16_t owner);
 /*

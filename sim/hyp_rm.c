@@ -57,12 +57,13 @@ int hyp_rm_queues(struct copro_sim_hyp *h, struct hyp_vm *vm)
 	}
 	hyp_obj_link(h, &vm->to_rm->o, OBJ_MSGQ, vm);
 	hyp_obj_link(h, &vm->from_rm->o, OBJ_MSGQ, vm);
-	if (!fixed) {
-		d->tx_virq = hyp_virq_alloc(vm);
-		d->rx_virq = hyp_virq_alloc(vm);
-	}
+	/* Each line taken before the next is chosen. */
+	if (!fixed)
+		d->tx_virq = hyp_virq_alloc(h, vm);
 	vm->to_rm->tx_irq = (struct hyp_virq){ .vm = vm, .line = d->tx_virq };
 	vm->to_rm->rx_irq = (struct hyp_virq){ .rm = true };
+	if (!fixed)
+		d->rx_virq = hyp_virq_alloc(h, vm);
 	vm->from_rm->rx_irq = (struct hyp_virq){ .vm = vm, .line = d->rx_virq };
 	vm->from_rm->tx_irq = (struct hyp_virq){ .rm = true };
 
@@ -257,8 +258,10 @@ static uint32_t link_queue(struct copro_sim_hyp *h, struct hyp_vm *from,
 		return COPRO_RM_NOMEM;
 	hyp_obj_link(h, &q->o, OBJ_MSGQ, owner);
 	q->o.peer = owner == from ? to : from;
-	vtx = hyp_virq_alloc(from);
-	vrx = hyp_virq_alloc(to);
+	vtx = hyp_virq_alloc(h, from);
+	vrx = hyp_virq_alloc(h, to);
+	if (vtx == HYP_NO_VIRQ || vrx == HYP_NO_VIRQ)
+		return COPRO_RM_NORESOURCE;
 	q->tx_irq = (struct hyp_virq){ .vm = from, .line = vtx };
 	q->rx_irq = (struct hyp_virq){ .vm = to, .line = vrx };
 	if (!hyp_cap_add(from, &q->o, RIGHT_SEND, COPRO_GH_RSC_MSGQ_TX,
@@ -279,7 +282,9 @@ static uint32_t link_bell(struct copro_sim_hyp *h, struct hyp_vm *from,
 		return COPRO_RM_NOMEM;
 	hyp_obj_link(h, &b->o, OBJ_BELL, owner);
 	b->o.peer = owner == from ? to : from;
-	v = hyp_virq_alloc(to);
+	v = hyp_virq_alloc(h, to);
+	if (v == HYP_NO_VIRQ)
+		return COPRO_RM_NORESOURCE;
 	b->irq = (struct hyp_virq){ .vm = to, .line = v };
 	if (!hyp_cap_add(from, &b->o, RIGHT_SEND, COPRO_GH_RSC_BELL_TX,
 			 to->vmid, COPRO_GH_VIRQ_NONE) ||

@@ -3,7 +3,8 @@
  * The resource manager RPC: fragmentation at its boundaries, reassembly
  * and every way it rejects a sequence, the RM client's calls against the
  * model's RM and their failures (refusals, a lost interrupt, a reply that
- * comes too late), a VM that never reads its replies stalling nobody.
+ * comes too late), a VM that never reads its replies stalling nobody,
+ * interrupt lines coming back with the VMs that took them.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -519,6 +520,49 @@ static void test_rm_unread_replies_stall_nobody(void **state)
 	assert_true(copro_time_ns() - t0 < COPRO_NSEC_PER_SEC);
 }
 
+/* The primary's interrupt line for its link queue from vmid. */
+static uint32_t rx_line_from(struct hyp_fix *f, uint16_t vmid)
+{
+	struct copro_gh_resource *v;
+	uint32_t line = COPRO_GH_VIRQ_NONE;
+	size_t n;
+
+	assert_int_equal(copro_gh_rm_get_resources(f->prim.rm, vmid, &v, &n), 0);
+	for (size_t i = 0; i < n; i++)
+		if (v[i].type == COPRO_GH_RSC_MSGQ_RX)
+			line = v[i].virq;
+	free(v);
+	return line;
+}
+
+/*
+ * VMs come and go for as long as the primary runs: the interrupt lines
+ * their links took on the primary's machine come back with them. Each
+ * start takes three; before, never returned, they ran past the machine's
+ * COPRO_BUS_IRQ_LINES (4096) after some 1,340 starts, and a new link's
+ * interrupt could never rise.
+ */
+static void test_rm_virqs_come_back(void **state)
+{
+	struct hyp_fix *f = *state;
+	uint32_t line, prev = 0;
+	unsigned wrapped = 0;
+	uint16_t vmid;
+
+	for (unsigned i = 0; i < 1400; i++) {
+		assert_int_equal(copro_gh_rm_alloc_vmid(f->prim.rm, 0, &vmid), 0);
+		assert_int_equal(copro_gh_rm_vm_start(f->prim.rm, vmid), 0);
+		line = rx_line_from(f, vmid);
+		assert_true(line < COPRO_BUS_IRQ_LINES);
+		wrapped += line < prev;
+		prev = line;
+		assert_int_equal(copro_gh_rm_vm_stop(f->prim.rm, vmid), 0);
+		assert_int_equal(copro_gh_rm_dealloc_vmid(f->prim.rm, vmid), 0);
+	}
+	/* Past the last line, the first ones again, once. */
+	assert_int_equal(wrapped, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -534,6 +578,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rm_polled, rm_setup_polled, rm_teardown),
 		cmocka_unit_test_setup_teardown(test_rm_close_during_a_call, rm_setup, rm_teardown),
 		cmocka_unit_test_setup_teardown(test_rm_unread_replies_stall_nobody, rm_setup, rm_teardown),
+		cmocka_unit_test_setup_teardown(test_rm_virqs_come_back, rm_setup, rm_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
