@@ -22,7 +22,7 @@
  * VM's backlog while its queue is full, and goes as the VM makes room (its
  * not-full interrupt wakes the RM): a VM that never reads its replies holds
  * up only its own, and past HYP_RM_BACKLOG waiting messages the RM drops
- * new ones for it, as Gunyah's RM drops what a VM leaves unread.
+ * the oldest, as Gunyah's RM drops what a VM leaves unread.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -136,6 +136,28 @@ static bool rm_flush(struct copro_sim_hyp *h, struct hyp_vm *vm)
 	return sent;
 }
 
+/*
+ * The VM has left HYP_RM_BACKLOG messages unread: the oldest not begun
+ * goes, as Gunyah's RM drops a pending reply for a newer one and the
+ * oldest pending notification, so the answer to the VM's latest call is
+ * there when it reads again.
+ */
+static void rm_drop_oldest(struct copro_sim_hyp *h, struct hyp_vm *vm)
+{
+	struct rm_out **pp = &vm->out, *o;
+
+	if ((*pp)->next_frag)
+		pp = &(*pp)->next; /* begun: the VM has part of it */
+	o = *pp;
+	*pp = o->next;
+	vm->nout--;
+	h->st.rm_dropped++;
+	hyp_tracef(h, "rm: message 0x%08" PRIx32 " to vm %u dropped (%u more"
+		   " wait for it to read its queue)", o->msg_id, vm->vmid,
+		   vm->nout);
+	free(o);
+}
+
 void hyp_rm_vm_gone(struct hyp_vm *vm)
 {
 	while (vm->out) {
@@ -169,13 +191,8 @@ static void rm_send(struct copro_sim_hyp *h, uint16_t vmid,
 		h->st.rm_dropped++;
 		return;
 	}
-	if (vm->nout >= HYP_RM_BACKLOG) {
-		h->st.rm_dropped++;
-		hyp_tracef(h, "rm: message 0x%08" PRIx32 " to vm %u dropped"
-			   " (%u waiting for it to read its queue)", msg_id,
-			   vmid, vm->nout);
-		return;
-	}
+	if (vm->nout >= HYP_RM_BACKLOG)
+		rm_drop_oldest(h, vm);
 	o = malloc(sizeof(*o) + len);
 	if (!o) {
 		h->st.rm_dropped++;
