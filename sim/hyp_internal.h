@@ -20,7 +20,9 @@
 
 #define HYP_MAX_VMS 16
 #define HYP_RM_DEPTH 8
+#define HYP_RM_BACKLOG 32 /* messages the RM keeps waiting for one VM */
 #define HYP_FIRST_VIRQ 64 /* run-time virqs of a VM start here */
+#define HYP_NO_VIRQ COPRO_BUS_IRQ_LINES /* every line of the VM taken */
 #define HYP_LINK_DEPTH 16
 #define HYP_LINK_MSG_SIZE 240
 
@@ -88,6 +90,8 @@ struct hyp_port {
 	struct copro_sim_hyp *h;
 	uint16_t vmid;
 	struct copro_bus *bus;
+	/* Its VM is gone: calls reach no VM, not even a new one of its id. */
+	bool dead;
 	struct hyp_port *next; /* on ports_dead */
 };
 
@@ -99,6 +103,20 @@ struct rm_rx {
 	uint32_t msg_id;
 	uint16_t seq;
 	bool active;
+};
+
+/*
+ * A reply or notification for a VM whose queue from the RM had no room:
+ * sent fragment by fragment as the VM reads.
+ */
+struct rm_out {
+	struct rm_out *next;
+	enum copro_rm_type type;
+	uint16_t seq;
+	uint32_t msg_id, err;
+	unsigned conts, next_frag;
+	size_t len, off;
+	uint8_t payload[];
 };
 
 struct rm_notif {
@@ -116,12 +134,14 @@ struct hyp_vm {
 	struct hyp_cap *caps;
 	unsigned ncaps, capcaps;
 	uint64_t next_cap;
-	unsigned next_virq;
+	unsigned next_virq; /* where hyp_virq_alloc looks first */
 	unsigned lose_irqs; /* fault: assertions still to lose */
 	/* The RM queue pair: to_rm (VM sends), from_rm (VM receives). */
 	struct hyp_msgq *to_rm, *from_rm;
 	struct copro_sim_hyp_rm_desc rm_desc;
 	struct rm_rx rx;
+	struct rm_out *out; /* the RM's messages waiting for room */
+	unsigned nout;
 };
 
 struct copro_sim_hyp {
@@ -157,7 +177,8 @@ void hyp_virq_set(struct copro_sim_hyp *h, struct hyp_virq *v, bool level);
 uint64_t hyp_cap_add(struct hyp_vm *vm, struct hyp_obj *obj, unsigned rights,
 		     enum copro_gh_rsc_type rsc, uint16_t partner,
 		     uint32_t virq);
-unsigned hyp_virq_alloc(struct hyp_vm *vm);
+/* A free run-time line of vm, or HYP_NO_VIRQ (lock held). */
+unsigned hyp_virq_alloc(struct copro_sim_hyp *h, struct hyp_vm *vm);
 struct hyp_vm *hyp_vm_new(struct copro_sim_hyp *h, uint16_t vmid,
 			  uint16_t owner);
 /*
@@ -203,5 +224,7 @@ void hyp_rm_vm_exit(struct copro_sim_hyp *h, struct hyp_vm *vm,
 		    uint32_t exit_type);
 /* An RM queue pair for a new VM (lock held). */
 int hyp_rm_queues(struct copro_sim_hyp *h, struct hyp_vm *vm);
+/* The VM goes: what the RM had waiting for it too (lock held). */
+void hyp_rm_vm_gone(struct hyp_vm *vm);
 
 #endif

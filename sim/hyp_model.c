@@ -83,9 +83,42 @@ void hyp_virq_set(struct copro_sim_hyp *h, struct hyp_virq *v, bool level)
 		copro_bus_irq_set(v->vm->port->bus, v->line, level);
 }
 
-unsigned hyp_virq_alloc(struct hyp_vm *vm)
+static void line_mark(uint8_t *used, const struct hyp_virq *v,
+		      const struct hyp_vm *vm)
 {
-	return vm->next_virq++;
+	if (v->vm == vm && v->line < COPRO_BUS_IRQ_LINES)
+		used[v->line / 8] |= (uint8_t)(1u << (v->line % 8));
+}
+
+/*
+ * A run-time line of vm no object of it has, the next in turn after the
+ * last one given: lines come back with the objects that had them (as the
+ * RM's irq manager returns them), and one is given again only after all
+ * the others, so that a driver still letting go of a line does not meet
+ * it again at once.
+ */
+unsigned hyp_virq_alloc(struct copro_sim_hyp *h, struct hyp_vm *vm)
+{
+	const unsigned n = COPRO_BUS_IRQ_LINES - HYP_FIRST_VIRQ;
+	uint8_t used[COPRO_BUS_IRQ_LINES / 8] = { 0 };
+
+	for (struct hyp_obj *o = h->objs; o; o = o->next) {
+		if (o->type == OBJ_MSGQ) {
+			line_mark(used, &((struct hyp_msgq *)o)->tx_irq, vm);
+			line_mark(used, &((struct hyp_msgq *)o)->rx_irq, vm);
+		} else {
+			line_mark(used, &((struct hyp_bell *)o)->irq, vm);
+		}
+	}
+	for (unsigned i = 0; i < n; i++) {
+		unsigned l = HYP_FIRST_VIRQ + (vm->next_virq + i) % n;
+
+		if (!(used[l / 8] & (1u << (l % 8)))) {
+			vm->next_virq = (l - HYP_FIRST_VIRQ + 1) % n;
+			return l;
+		}
+	}
+	return HYP_NO_VIRQ;
 }
 
 /* ---- VMs and capabilities -------------------------------------------- */
@@ -119,7 +152,6 @@ struct hyp_vm *hyp_vm_new(struct copro_sim_hyp *h, uint16_t vmid,
 	vm->state = VM_ALLOCATED;
 	/* Capability ids look like Gunyah's: opaque, never 0. */
 	vm->next_cap = 0x100 + ((uint64_t)vmid << 12);
-	vm->next_virq = HYP_FIRST_VIRQ;
 	h->vms[slot] = vm;
 	h->st.vms_created++;
 	return vm;
@@ -263,9 +295,11 @@ void hyp_vm_free(struct copro_sim_hyp *h, struct hyp_vm *vm)
 			h->vms[i] = NULL;
 	if (vm->port) {
 		/* Its machine still exists: the conduit goes at detach. */
+		vm->port->dead = true;
 		vm->port->next = h->ports_dead;
 		h->ports_dead = vm->port;
 	}
+	hyp_rm_vm_gone(vm);
 	free(vm->rx.buf);
 	free(vm->caps);
 	free(vm);
@@ -430,7 +464,7 @@ static void hyp_fwcall(void *ctx, enum copro_conduit conduit,
 		return;
 	}
 	copro_mutex_lock(&h->lock);
-	vm = hyp_vm_find(h, port->vmid);
+	vm = port->dead ? NULL : hyp_vm_find(h, port->vmid);
 	e = dispatch(h, vm, call, out);
 	h->st.hypercalls++;
 	if (call != COPRO_GH_CALL_IDENTIFY) {
@@ -614,13 +648,43 @@ int copro_sim_hyp_msgq_stall(struct copro_sim_hyp *h, uint16_t vmid,
 	return ret;
 }
 
+/* An error a hypervisor answers, and a receive may fail with. */
+static bool gh_failure(int64_t err)
+{
+	switch (err) {
+	case COPRO_GH_UNIMPLEMENTED:
+	case COPRO_GH_RETRY:
+	case COPRO_GH_ARG_INVAL:
+	case COPRO_GH_ARG_SIZE:
+	case COPRO_GH_ARG_ALIGN:
+	case COPRO_GH_NOMEM:
+	case COPRO_GH_ADDR_OVFL:
+	case COPRO_GH_ADDR_UNFL:
+	case COPRO_GH_ADDR_INVAL:
+	case COPRO_GH_DENIED:
+	case COPRO_GH_BUSY:
+	case COPRO_GH_IDLE:
+	case COPRO_GH_IRQ_BOUND:
+	case COPRO_GH_IRQ_UNBOUND:
+	case COPRO_GH_CSPACE_CAP_NULL:
+	case COPRO_GH_CSPACE_CAP_REVOKED:
+	case COPRO_GH_CSPACE_WRONG_OBJ_TYPE:
+	case COPRO_GH_CSPACE_INSUF_RIGHTS:
+	case COPRO_GH_CSPACE_FULL:
+	case COPRO_GH_MSGQUEUE_FULL:
+		return true;
+	}
+	return false;
+}
+
 int copro_sim_hyp_msgq_fail_recv(struct copro_sim_hyp *h, uint16_t vmid,
 				 uint64_t capid, int64_t err, unsigned n)
 {
 	struct hyp_msgq *q;
 	int ret = 0;
 
-	if (err == COPRO_GH_OK || err == COPRO_GH_MSGQUEUE_EMPTY)
+	/* Not OK, not EMPTY, not copro's own BAD_RESULT, not any number. */
+	if (!gh_failure(err))
 		return -EINVAL;
 	copro_mutex_lock(&h->lock);
 	q = msgq_find_locked(h, vmid, capid);

@@ -6,7 +6,8 @@
  * (a 12-byte header on the first fragment) or sends notifications.
  *
  * The VM lifecycle it offers (the subset of Gunyah's RM RPC copro uses):
- *   VM_ALLOC_VMID   a new VM owned by the caller, with its RM queue pair
+ *   VM_ALLOC_VMID   a new VM owned by the caller (the primary: no other
+ *                   VM may), with its RM queue pair
  *   VM_START        the VM runs; the RM links it to its owner and to every
  *                   other running VM of that owner: a message queue each
  *                   way and a doorbell each way
@@ -17,8 +18,11 @@
  *                   them when it names itself)
  *   VM_GET_VMID     the caller's own id
  * Requests from a VM the RM cannot parse are dropped and counted, as a
- * real RM ignores malformed messages; a VM that never drains its replies
- * makes the RM drop them after RM_SEND_WAIT_NS (5 s) rather than stall forever.
+ * real RM ignores malformed messages. What the RM sends a VM waits in that
+ * VM's backlog while its queue is full, and goes as the VM makes room (its
+ * not-full interrupt wakes the RM): a VM that never reads its replies holds
+ * up only its own, and past HYP_RM_BACKLOG waiting messages the RM drops
+ * the oldest, as Gunyah's RM drops what a VM leaves unread.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -30,7 +34,6 @@
 
 #include "hyp_internal.h"
 
-#define RM_SEND_WAIT_NS (5 * COPRO_NSEC_PER_SEC)
 #define RM_IDLE_WAIT_NS (100 * COPRO_NSEC_PER_MSEC)
 #define RM_FIRST_VMID 0x45
 #define RM_FIRST_REPLY (COPRO_RM_MSGQ_SIZE - COPRO_RM_REPLY_HDR_SIZE)
@@ -54,12 +57,13 @@ int hyp_rm_queues(struct copro_sim_hyp *h, struct hyp_vm *vm)
 	}
 	hyp_obj_link(h, &vm->to_rm->o, OBJ_MSGQ, vm);
 	hyp_obj_link(h, &vm->from_rm->o, OBJ_MSGQ, vm);
-	if (!fixed) {
-		d->tx_virq = hyp_virq_alloc(vm);
-		d->rx_virq = hyp_virq_alloc(vm);
-	}
+	/* Each line taken before the next is chosen. */
+	if (!fixed)
+		d->tx_virq = hyp_virq_alloc(h, vm);
 	vm->to_rm->tx_irq = (struct hyp_virq){ .vm = vm, .line = d->tx_virq };
 	vm->to_rm->rx_irq = (struct hyp_virq){ .rm = true };
+	if (!fixed)
+		d->rx_virq = hyp_virq_alloc(h, vm);
 	vm->from_rm->rx_irq = (struct hyp_virq){ .vm = vm, .line = d->rx_virq };
 	vm->from_rm->tx_irq = (struct hyp_virq){ .rm = true };
 
@@ -83,80 +87,132 @@ int hyp_rm_queues(struct copro_sim_hyp *h, struct hyp_vm *vm)
 	return 0;
 }
 
-/*
- * One message to `vmid` on its from_rm queue, waiting (lock dropped) for
- * room. The VM may be gone after a wait: it is looked up again.
- */
-static void rm_push(struct copro_sim_hyp *h, uint16_t vmid, const uint8_t *msg,
-		    size_t len, bool push)
+/* Sends what fits of vm's waiting messages: true if anything went. */
+static bool rm_flush(struct copro_sim_hyp *h, struct hyp_vm *vm)
 {
-	uint64_t deadline = copro_deadline(RM_SEND_WAIT_NS);
+	bool sent = false;
 
-	for (;;) {
-		struct hyp_vm *vm = hyp_vm_find(h, vmid);
+	while (vm->out && vm->from_rm) {
+		struct rm_out *o = vm->out;
+		unsigned i = o->next_frag;
+		size_t h_len = i || o->type != COPRO_RM_REPLY
+				       ? COPRO_RM_HDR_SIZE
+				       : COPRO_RM_REPLY_HDR_SIZE;
+		size_t n = o->len - o->off < COPRO_RM_MSGQ_SIZE - h_len
+				   ? o->len - o->off
+				   : COPRO_RM_MSGQ_SIZE - h_len;
+		uint8_t msg[COPRO_RM_MSGQ_SIZE];
 		bool not_full;
 		int64_t e;
 
-		if (!vm || !vm->from_rm || h->rm_stop) {
+		msg[0] = COPRO_RM_API;
+		msg[1] = (uint8_t)((i ? COPRO_RM_CONTINUATION : o->type) |
+				   o->conts << COPRO_RM_FRAGS_SHIFT);
+		copro_put_le16(msg + 2, o->seq);
+		copro_put_le32(msg + 4, o->msg_id);
+		if (h_len == COPRO_RM_REPLY_HDR_SIZE)
+			copro_put_le32(msg + 8, o->err);
+		if (n)
+			memcpy(msg + h_len, o->payload + o->off, n);
+		e = hyp_msgq_send(h, vm->from_rm, msg, h_len + n,
+				  i == o->conts, &not_full);
+		/* Full: the queue's not-full interrupt wakes the RM. */
+		if (e == COPRO_GH_MSGQUEUE_FULL)
+			break;
+		sent = true;
+		if (e) {
 			h->st.rm_dropped++;
-			return;
+			hyp_tracef(h, "rm: message to vm %u dropped (%s)",
+				   vm->vmid, copro_gh_error_name(e));
+		} else {
+			o->off += n;
+			if (++o->next_frag <= o->conts)
+				continue;
 		}
-		uint32_t key = copro_event_prepare(&h->rm_ev);
-
-		e = hyp_msgq_send(h, vm->from_rm, msg, len, push, &not_full);
-		if (e == COPRO_GH_OK)
-			return;
-		int64_t left = copro_deadline_left(deadline);
-
-		if (e != COPRO_GH_MSGQUEUE_FULL || left == 0) {
-			h->st.rm_dropped++;
-			hyp_tracef(h, "rm: message to vm %u dropped (%s)", vmid,
-				   e ? copro_gh_error_name(e) : "timeout");
-			return;
-		}
-		copro_mutex_unlock(&h->lock);
-		copro_event_wait(&h->rm_ev, key, left, 0);
-		copro_mutex_lock(&h->lock);
+		vm->out = o->next;
+		vm->nout--;
+		free(o);
 	}
+	return sent;
 }
 
-/* A reply or notification, fragmented as the RPC requires. */
+/*
+ * The VM has left HYP_RM_BACKLOG messages unread: the oldest not begun
+ * goes, as Gunyah's RM drops a pending reply for a newer one and the
+ * oldest pending notification, so the answer to the VM's latest call is
+ * there when it reads again.
+ */
+static void rm_drop_oldest(struct copro_sim_hyp *h, struct hyp_vm *vm)
+{
+	struct rm_out **pp = &vm->out, *o;
+
+	if ((*pp)->next_frag)
+		pp = &(*pp)->next; /* begun: the VM has part of it */
+	o = *pp;
+	*pp = o->next;
+	vm->nout--;
+	h->st.rm_dropped++;
+	hyp_tracef(h, "rm: message 0x%08" PRIx32 " to vm %u dropped (%u more"
+		   " wait for it to read its queue)", o->msg_id, vm->vmid,
+		   vm->nout);
+	free(o);
+}
+
+void hyp_rm_vm_gone(struct hyp_vm *vm)
+{
+	while (vm->out) {
+		struct rm_out *o = vm->out;
+
+		vm->out = o->next;
+		free(o);
+	}
+	vm->nout = 0;
+}
+
+/*
+ * A reply or notification, fragmented as the RPC requires, behind what
+ * the VM already has waiting; as much goes at once as its queue takes.
+ */
 static void rm_send(struct copro_sim_hyp *h, uint16_t vmid,
 		    enum copro_rm_type type, uint16_t seq, uint32_t msg_id,
 		    uint32_t err, const uint8_t *payload, size_t len)
 {
-	size_t hdr = type == COPRO_RM_REPLY ? COPRO_RM_REPLY_HDR_SIZE
-					    : COPRO_RM_HDR_SIZE;
-	size_t first = COPRO_RM_MSGQ_SIZE - hdr;
-	unsigned conts = len > first ? (unsigned)((len - first +
-						   COPRO_RM_FRAG_PAYLOAD - 1) /
-						  COPRO_RM_FRAG_PAYLOAD)
-				     : 0;
-	uint8_t msg[COPRO_RM_MSGQ_SIZE];
-	size_t off = 0;
+	size_t first = COPRO_RM_MSGQ_SIZE - (type == COPRO_RM_REPLY
+						     ? COPRO_RM_REPLY_HDR_SIZE
+						     : COPRO_RM_HDR_SIZE);
+	struct hyp_vm *vm = hyp_vm_find(h, vmid);
+	struct rm_out *o, **pp;
 
-	for (unsigned i = 0; i <= conts; i++) {
-		size_t h_len = i ? COPRO_RM_HDR_SIZE : hdr;
-		size_t n = len - off < COPRO_RM_MSGQ_SIZE - h_len
-				   ? len - off
-				   : COPRO_RM_MSGQ_SIZE - h_len;
-
-		msg[0] = COPRO_RM_API;
-		msg[1] = (uint8_t)((i ? COPRO_RM_CONTINUATION : type) |
-				   conts << COPRO_RM_FRAGS_SHIFT);
-		copro_put_le16(msg + 2, seq);
-		copro_put_le32(msg + 4, msg_id);
-		if (!i && type == COPRO_RM_REPLY)
-			copro_put_le32(msg + 8, err);
-		if (n)
-			memcpy(msg + h_len, payload + off, n);
-		off += n;
-		rm_push(h, vmid, msg, h_len + n, i == conts);
-	}
 	if (type == COPRO_RM_REPLY)
 		h->st.rm_replies++;
 	else
 		h->st.rm_notifications++;
+	if (!vm || !vm->from_rm) {
+		h->st.rm_dropped++;
+		return;
+	}
+	if (vm->nout >= HYP_RM_BACKLOG)
+		rm_drop_oldest(h, vm);
+	o = malloc(sizeof(*o) + len);
+	if (!o) {
+		h->st.rm_dropped++;
+		return;
+	}
+	*o = (struct rm_out){
+		.type = type, .seq = seq, .msg_id = msg_id, .err = err,
+		.len = len,
+		.conts = len > first ? (unsigned)((len - first +
+						   COPRO_RM_FRAG_PAYLOAD - 1) /
+						  COPRO_RM_FRAG_PAYLOAD)
+				     : 0,
+	};
+	if (len)
+		memcpy(o->payload, payload, len);
+	for (pp = &vm->out; *pp; pp = &(*pp)->next)
+		;
+	*pp = o;
+	vm->nout++;
+	rm_flush(h, vm);
 }
 
 /* ---- VM lifecycle ---------------------------------------------------------- */
@@ -219,8 +275,10 @@ static uint32_t link_queue(struct copro_sim_hyp *h, struct hyp_vm *from,
 		return COPRO_RM_NOMEM;
 	hyp_obj_link(h, &q->o, OBJ_MSGQ, owner);
 	q->o.peer = owner == from ? to : from;
-	vtx = hyp_virq_alloc(from);
-	vrx = hyp_virq_alloc(to);
+	vtx = hyp_virq_alloc(h, from);
+	vrx = hyp_virq_alloc(h, to);
+	if (vtx == HYP_NO_VIRQ || vrx == HYP_NO_VIRQ)
+		return COPRO_RM_NORESOURCE;
 	q->tx_irq = (struct hyp_virq){ .vm = from, .line = vtx };
 	q->rx_irq = (struct hyp_virq){ .vm = to, .line = vrx };
 	if (!hyp_cap_add(from, &q->o, RIGHT_SEND, COPRO_GH_RSC_MSGQ_TX,
@@ -241,7 +299,9 @@ static uint32_t link_bell(struct copro_sim_hyp *h, struct hyp_vm *from,
 		return COPRO_RM_NOMEM;
 	hyp_obj_link(h, &b->o, OBJ_BELL, owner);
 	b->o.peer = owner == from ? to : from;
-	v = hyp_virq_alloc(to);
+	v = hyp_virq_alloc(h, to);
+	if (v == HYP_NO_VIRQ)
+		return COPRO_RM_NORESOURCE;
 	b->irq = (struct hyp_virq){ .vm = to, .line = v };
 	if (!hyp_cap_add(from, &b->o, RIGHT_SEND, COPRO_GH_RSC_BELL_TX,
 			 to->vmid, COPRO_GH_VIRQ_NONE) ||
@@ -297,6 +357,12 @@ static uint32_t do_alloc(struct copro_sim_hyp *h, struct rm_req *r)
 	uint16_t want = r->len >= 2 ? copro_get_le16(r->p) : 0;
 	struct hyp_vm *vm;
 
+	/*
+	 * Only the primary VM creates VMs, as in Gunyah's RM: a VM's VMs
+	 * would outlive it, and only their owner may deallocate them.
+	 */
+	if (r->vm->vmid != COPRO_SIM_HYP_PRIMARY_VMID)
+		return COPRO_RM_DENIED;
 	if (r->len < 4)
 		return COPRO_RM_ARGUMENT_INVALID;
 	if (!want)
@@ -527,6 +593,9 @@ static bool rm_pass(struct copro_sim_hyp *h)
 {
 	bool work = false;
 
+	for (unsigned i = 0; i < HYP_MAX_VMS && !h->rm_stop; i++)
+		if (h->vms[i] && h->vms[i]->out && rm_flush(h, h->vms[i]))
+			work = true;
 	while (h->notifs && !h->rm_stop) {
 		struct rm_notif *n = h->notifs;
 

@@ -3,7 +3,7 @@
  * The Gunyah hypervisor model at the hypercall level: capability lookups
  * and their errors, message queue send/receive/flush/configure with PUSH
  * and both thresholds, doorbell flags and masks, capabilities vanishing
- * with their VM.
+ * with their VM, a deallocated VM's machine reaching nothing.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -326,6 +326,41 @@ static void test_caps_vanish_with_vm(void **state)
 			 COPRO_GH_CSPACE_CAP_NULL);
 }
 
+/*
+ * A VM deallocated while its machine is still attached: the machine
+ * reaches nothing, even once the RM gives its VMID to a new VM (whose
+ * capability ids are numbered alike). Before, its hypercalls acted as
+ * the new VM's.
+ */
+static void test_dead_machine_reaches_nothing(void **state)
+{
+	struct pair *t = *state;
+	struct hyp_side *vm = &t->f.vm[0];
+	struct copro_gh_resource *v;
+	uint64_t from_rm = 0;
+	uint16_t again = 0;
+	uint8_t m[4];
+	size_t n;
+	bool b;
+
+	assert_int_equal(copro_gh_rm_get_resources(vm->rm, vm->vmid, &v, &n), 0);
+	for (size_t i = 0; i < n; i++)
+		if (v[i].type == COPRO_GH_RSC_MSGQ_RX &&
+		    v[i].partner_vmid == COPRO_SIM_HYP_RM_VMID)
+			from_rm = v[i].capid;
+	free(v);
+	assert_int_not_equal(from_rm, 0);
+	assert_int_equal(copro_gh_rm_vm_stop(t->f.prim.rm, vm->vmid), 0);
+	assert_int_equal(copro_gh_rm_dealloc_vmid(t->f.prim.rm, vm->vmid), 0);
+	assert_int_equal(copro_gh_msgq_recv(V(t), from_rm, m, 4, &n, &b),
+			 COPRO_GH_CSPACE_CAP_NULL);
+	/* The VMID again, for a VM with no machine yet. */
+	assert_int_equal(copro_gh_rm_alloc_vmid(t->f.prim.rm, vm->vmid, &again), 0);
+	assert_int_equal(again, vm->vmid);
+	assert_int_equal(copro_gh_msgq_recv(V(t), from_rm, m, 4, &n, &b),
+			 COPRO_GH_CSPACE_CAP_NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -336,6 +371,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_msgq_push_and_threshold, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_doorbell, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_caps_vanish_with_vm, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dead_machine_reaches_nothing, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -244,6 +244,14 @@ static void test_receive_error_then_kick(void **state)
 						      t->vrx.capid,
 						      COPRO_GH_OK, 1),
 			 -EINVAL);
+	/* Only a hypervisor's error: not copro's own, not any number. */
+	assert_int_equal(copro_sim_hyp_msgq_fail_recv(t->f.hyp, v->vmid,
+						      t->vrx.capid,
+						      COPRO_GH_BAD_RESULT, 1),
+			 -EINVAL);
+	assert_int_equal(copro_sim_hyp_msgq_fail_recv(t->f.hyp, v->vmid,
+						      t->vrx.capid, 0x1234, 1),
+			 -EINVAL);
 	assert_int_equal(copro_sim_hyp_msgq_fail_recv(t->f.hyp, v->vmid,
 						      t->vrx.capid,
 						      COPRO_GH_ADDR_INVAL, 1),

@@ -3,7 +3,9 @@
  * The resource manager RPC: fragmentation at its boundaries, reassembly
  * and every way it rejects a sequence, the RM client's calls against the
  * model's RM and their failures (refusals, a lost interrupt, a reply that
- * comes too late).
+ * comes too late), a VM that never reads its replies stalling nobody and
+ * getting the answer to its latest call once it reads again,
+ * interrupt lines coming back with the VMs that took them.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +17,9 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <copro/le.h>
 
 #include "test_hyp.h"
 
@@ -335,6 +340,15 @@ static void test_rm_only_owner(void **state)
 					  sizeof(req), NULL, NULL, &err),
 			 -EPERM);
 	assert_int_equal(err, COPRO_RM_DENIED);
+	/*
+	 * Nor allocate VMs of its own, as Gunyah's RM: they would outlive
+	 * it, with nobody left who may deallocate them.
+	 */
+	memset(req, 0, sizeof(req));
+	assert_int_equal(copro_gh_rm_call(f->vm[0].rm, COPRO_RM_VM_ALLOC_VMID,
+					  req, sizeof(req), NULL, NULL, &err),
+			 -EPERM);
+	assert_int_equal(err, COPRO_RM_DENIED);
 	/* Truncated request payload. */
 	assert_int_equal(copro_gh_rm_call(f->prim.rm, COPRO_RM_VM_START, req, 2,
 					  NULL, NULL, &err),
@@ -462,6 +476,172 @@ static void test_rm_close_during_a_call(void **state)
 			 0);
 }
 
+/* VM i up, its RM client closed: its RM queues are the test's to drive. */
+static void vm_without_rm_client(struct hyp_fix *f, unsigned i,
+				 uint64_t *to_rm, uint64_t *from_rm)
+{
+	struct hyp_side *vm = &f->vm[i];
+	struct copro_gh_resource *v;
+	size_t n;
+
+	*to_rm = *from_rm = 0;
+	assert_int_equal(hyp_fix_vm_up(f, i), 0);
+	assert_int_equal(copro_gh_rm_get_resources(vm->rm, vm->vmid, &v, &n), 0);
+	for (size_t k = 0; k < n; k++) {
+		if (v[k].partner_vmid != COPRO_SIM_HYP_RM_VMID)
+			continue;
+		if (v[k].type == COPRO_GH_RSC_MSGQ_TX)
+			*to_rm = v[k].capid;
+		else if (v[k].type == COPRO_GH_RSC_MSGQ_RX)
+			*from_rm = v[k].capid;
+	}
+	free(v);
+	assert_int_not_equal(*to_rm, 0);
+	assert_int_not_equal(*from_rm, 0);
+	copro_gh_rm_close(vm->rm);
+	vm->rm = NULL;
+}
+
+/* A VM_GET_VMID request, by hypercall: waits while its queue is full. */
+static void raw_get_vmid(struct hyp_side *vm, uint64_t to_rm, uint16_t seq)
+{
+	uint8_t req[COPRO_RM_HDR_SIZE + 4] = { COPRO_RM_API, COPRO_RM_REQUEST };
+	bool nf;
+
+	copro_put_le16(req + 2, seq);
+	copro_put_le32(req + 4, COPRO_RM_VM_GET_VMID);
+	for (unsigned k = 0; k < 20000; k++) {
+		if (copro_gh_msgq_send(vm->p, to_rm, req, sizeof(req),
+				       COPRO_GH_MSGQ_SEND_PUSH, &nf) !=
+		    COPRO_GH_MSGQUEUE_FULL)
+			return;
+		usleep(100);
+	}
+	fail_msg("the RM took no request from VM %u", vm->vmid);
+}
+
+/*
+ * A VM sends requests and never reads the replies (its RM client closed,
+ * its queue from the RM full): the RM still answers the others at once.
+ * Before, its thread waited up to 5 s for room in that VM's queue, reply
+ * after reply, with every other VM's call behind it.
+ */
+static void test_rm_unread_replies_stall_nobody(void **state)
+{
+	struct hyp_fix *f = *state;
+	uint64_t to_rm, from_rm, t0;
+	uint16_t self = 0;
+
+	vm_without_rm_client(f, 0, &to_rm, &from_rm);
+	/* More requests than its queue from the RM (8 deep) holds replies. */
+	for (uint16_t i = 0; i < 12; i++)
+		raw_get_vmid(&f->vm[0], to_rm, i);
+	t0 = copro_time_ns();
+	assert_int_equal(copro_gh_rm_get_vmid(f->prim.rm, &self), 0);
+	assert_int_equal(self, COPRO_SIM_HYP_PRIMARY_VMID);
+	assert_true(copro_time_ns() - t0 < COPRO_NSEC_PER_SEC);
+}
+
+struct rm_count {
+	struct copro_sim_hyp *hyp;
+	uint64_t until;
+};
+
+static bool rm_handled(void *arg)
+{
+	struct rm_count *c = arg;
+	struct copro_sim_hyp_stats st;
+
+	copro_sim_hyp_get_stats(c->hyp, &st);
+	return st.rm_requests >= c->until;
+}
+
+/*
+ * A VM left more replies unread than the RM keeps for it (8 in its queue,
+ * 32 waiting): the RM drops the oldest, so once the VM reads again the
+ * answer to its latest request is there. Dropping the newest instead
+ * lost the answer to every call the VM made until it had read all.
+ */
+static void test_rm_overflowing_vm_gets_its_answer(void **state)
+{
+	struct hyp_fix *f = *state;
+	struct hyp_side *vm = &f->vm[0];
+	struct copro_sim_hyp_stats st;
+	struct rm_count c;
+	uint8_t m[COPRO_RM_MSGQ_SIZE];
+	uint64_t to_rm, from_rm;
+	unsigned got = 0, found = 0;
+	size_t n;
+	bool ne;
+
+	vm_without_rm_client(f, 0, &to_rm, &from_rm);
+	copro_sim_hyp_get_stats(f->hyp, &st);
+	c.hyp = f->hyp;
+	c.until = st.rm_requests + 49;
+	for (uint16_t i = 0; i < 48; i++)
+		raw_get_vmid(vm, to_rm, i);
+	raw_get_vmid(vm, to_rm, 0x4242);
+	/* All answered (or dropped) before the VM reads again. */
+	assert_true(test_wait_until(rm_handled, &c, TEST_TIMEOUT_NS));
+	/* Read what comes, until the answer to 0x4242 or 5 s of nothing. */
+	for (unsigned idle = 0; !found && idle < 50000;) {
+		if (copro_gh_msgq_recv(vm->p, from_rm, m, sizeof(m), &n, &ne)) {
+			idle++;
+			usleep(100);
+			continue;
+		}
+		got++;
+		assert_true(n >= COPRO_RM_REPLY_HDR_SIZE);
+		found = copro_get_le16(m + 2) == 0x4242;
+	}
+	assert_true(found);
+	/* Its queue's 8, then the 32 the RM kept, the latest last. */
+	assert_int_equal(got, 8 + 32);
+}
+
+/* The primary's interrupt line for its link queue from vmid. */
+static uint32_t rx_line_from(struct hyp_fix *f, uint16_t vmid)
+{
+	struct copro_gh_resource *v;
+	uint32_t line = COPRO_GH_VIRQ_NONE;
+	size_t n;
+
+	assert_int_equal(copro_gh_rm_get_resources(f->prim.rm, vmid, &v, &n), 0);
+	for (size_t i = 0; i < n; i++)
+		if (v[i].type == COPRO_GH_RSC_MSGQ_RX)
+			line = v[i].virq;
+	free(v);
+	return line;
+}
+
+/*
+ * VMs come and go for as long as the primary runs: the interrupt lines
+ * their links took on the primary's machine come back with them. Each
+ * start takes three; before, never returned, they ran past the machine's
+ * COPRO_BUS_IRQ_LINES (4096) after some 1,340 starts, and a new link's
+ * interrupt could never rise.
+ */
+static void test_rm_virqs_come_back(void **state)
+{
+	struct hyp_fix *f = *state;
+	uint32_t line, prev = 0;
+	unsigned wrapped = 0;
+	uint16_t vmid;
+
+	for (unsigned i = 0; i < 1400; i++) {
+		assert_int_equal(copro_gh_rm_alloc_vmid(f->prim.rm, 0, &vmid), 0);
+		assert_int_equal(copro_gh_rm_vm_start(f->prim.rm, vmid), 0);
+		line = rx_line_from(f, vmid);
+		assert_true(line < COPRO_BUS_IRQ_LINES);
+		wrapped += line < prev;
+		prev = line;
+		assert_int_equal(copro_gh_rm_vm_stop(f->prim.rm, vmid), 0);
+		assert_int_equal(copro_gh_rm_dealloc_vmid(f->prim.rm, vmid), 0);
+	}
+	/* Past the last line, the first ones again, once. */
+	assert_int_equal(wrapped, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -476,6 +656,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rm_lost_interrupt, rm_setup, rm_teardown),
 		cmocka_unit_test_setup_teardown(test_rm_polled, rm_setup_polled, rm_teardown),
 		cmocka_unit_test_setup_teardown(test_rm_close_during_a_call, rm_setup, rm_teardown),
+		cmocka_unit_test_setup_teardown(test_rm_unread_replies_stall_nobody, rm_setup, rm_teardown),
+		cmocka_unit_test_setup_teardown(test_rm_overflowing_vm_gets_its_answer, rm_setup, rm_teardown),
+		cmocka_unit_test_setup_teardown(test_rm_virqs_come_back, rm_setup, rm_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

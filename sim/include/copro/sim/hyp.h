@@ -75,8 +75,9 @@ COPRO_API int copro_sim_hyp_msgq_stall(struct copro_sim_hyp *h, uint16_t vmid,
 				       uint64_t capid, bool stall);
 /*
  * The next `n` receives on the queue behind `capid` that find a message
- * fail with the hypervisor error `err` (a COPRO_GH_* code other than OK
- * and MSGQUEUE_EMPTY; -EINVAL otherwise); the message stays queued and
+ * fail with the hypervisor error `err` (a COPRO_GH_* code other than OK,
+ * MSGQUEUE_EMPTY and copro's own BAD_RESULT; -EINVAL otherwise, a number
+ * that is no error included); the message stays queued and
  * the interrupt asserted. -ENOENT if there is no such queue.
  */
 COPRO_API int copro_sim_hyp_msgq_fail_recv(struct copro_sim_hyp *h,
