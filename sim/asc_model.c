@@ -209,6 +209,12 @@ struct asc_side {
 	alignas(64) _Atomic uint64_t rd_apart;
 };
 
+/* A slot of a FIFO's ring (struct asc_fifo's ent). */
+struct asc_slot {
+	_Atomic uint64_t msg0;
+	_Atomic uint32_t msg1;
+};
+
 /*
  * One FIFO: free-running indices (wr - rd is the fill level, and they are
  * the pushed and popped counts) in the two sides' blocks, the entries,
@@ -243,7 +249,15 @@ struct asc_fifo {
 	alignas(64) _Atomic uint32_t sleepers;
 	struct copro_event ev;
 
-	alignas(64) struct copro_asc_msg ent[ASC_FIFO_DEPTH];
+	/*
+	 * The ring. Its words are atomic, stored and loaded relaxed (the
+	 * indices and nseq order them for the consumer): a RECV0 read may
+	 * come from any CPU, not only the one that pops (a driver's second
+	 * thread, a hostile host), and while that one pops and the producer
+	 * refills the slot the read gives some message, as the register
+	 * would, instead of racing on a plain object.
+	 */
+	alignas(64) struct asc_slot ent[ASC_FIFO_DEPTH];
 
 	/*
 	 * Interrupt state, as LINE_EMPTY | LINE_NOT_EMPTY bits, under
@@ -471,7 +485,10 @@ static int fifo_push(struct copro_sim_asc *asc, struct asc_fifo *f,
 	atomic_store_explicit(&f->prod->nseq, 2 * wr + 2, memory_order_release);
 	atomic_store_explicit(&f->prod->wr, wr + 1, memory_order_release);
 	atomic_store_explicit(&f->prod->wr_own, wr + 1, memory_order_release);
-	f->ent[wr & FIFO_MASK] = *msg;
+	atomic_store_explicit(&f->ent[wr & FIFO_MASK].msg0, msg->msg0,
+			      memory_order_relaxed);
+	atomic_store_explicit(&f->ent[wr & FIFO_MASK].msg1, msg->msg1,
+			      memory_order_relaxed);
 	fifo_after(asc, f, true, false, wr, LINE_NOT_EMPTY);
 	return 0;
 }
@@ -496,7 +513,10 @@ static void entry_at(const struct asc_fifo *f, uint64_t k,
 		/* Push k + 1 began: synchronise with it for the ring's k. */
 		(void)atomic_load_explicit(&p->nseq, memory_order_acquire);
 	}
-	*msg = f->ent[k & FIFO_MASK];
+	msg->msg0 = atomic_load_explicit(&f->ent[k & FIFO_MASK].msg0,
+					 memory_order_relaxed);
+	msg->msg1 = atomic_load_explicit(&f->ent[k & FIFO_MASK].msg1,
+					 memory_order_relaxed);
 }
 
 /* RECV1's upper bits for a pop at rd with the FIFO filled to wr. */
@@ -592,8 +612,10 @@ static uint64_t fifo_mmio_pop(struct copro_sim_asc *asc, struct asc_fifo *f)
 }
 
 /*
- * Lock-free: only the FIFO's one reader pops, so the head entry cannot
- * change under it; a concurrent push only makes a later entry visible.
+ * Lock-free. Read by the CPU that pops, the head entry cannot change
+ * under it, and a concurrent push only makes a later entry visible. Read
+ * by another CPU while that one pops and the producer refills the slot,
+ * it gives the head or a later message (the ring's words are atomic).
  */
 static uint64_t fifo_mmio_peek(struct asc_fifo *f)
 {
@@ -672,6 +694,10 @@ static int fifo_init(struct copro_sim_asc *asc, struct asc_fifo *f,
 	atomic_init(&f->sleepers, 0);
 	atomic_init(&f->overflows, 0);
 	atomic_init(&f->underflows, 0);
+	for (unsigned i = 0; i < ASC_FIFO_DEPTH; i++) {
+		atomic_init(&f->ent[i].msg0, 0);
+		atomic_init(&f->ent[i].msg1, 0);
+	}
 	copro_event_init(&f->ev);
 	/* Out of reset M3 enables nothing; a driver enables what it uses. */
 	f->irq_enable = 0;

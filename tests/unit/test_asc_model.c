@@ -1231,6 +1231,68 @@ static void test_iop_second_writer(void **state)
 	cpu_run(f, false);
 }
 
+/*
+ * RECV0 read by another CPU than the one popping: a host is free to read
+ * any register from any core (a second thread of a driver, a debugger,
+ * a hostile guest), and the register gives the head's msg0 or, racing a
+ * pop and the refill of that slot, another message's. The model must
+ * give the same without a data race on its ring (ThreadSanitizer: the
+ * peek's read of a slot against the firmware's push into it, 16 messages
+ * later; fuzz_mmio_models found it).
+ */
+#define PEEK_ROUNDS 400u
+#define PEEK_BURST 8u
+
+struct peeker {
+	const struct copro_mmio *mbox;
+	_Atomic bool stop;
+	_Atomic uint64_t seen, bad;
+};
+
+static void *peek_thread(void *arg)
+{
+	struct peeker *p = arg;
+
+	while (!atomic_load(&p->stop)) {
+		uint64_t v = copro_readq(p->mbox, ASC_I2A_RECV0);
+
+		/* Empty (0), or a message of the stream. */
+		if (v >= (uint64_t)PEEK_ROUNDS * PEEK_BURST + 1)
+			atomic_fetch_add(&p->bad, 1);
+		atomic_fetch_add(&p->seen, 1);
+	}
+	return NULL;
+}
+
+static void test_recv0_from_another_cpu(void **state)
+{
+	struct fx *f = *state;
+	struct peeker p = { .mbox = f->mbox };
+	struct copro_thread t = { 0 };
+	struct i2a_count want = { f, 0 };
+	uint64_t next = 1, m0, r1;
+
+	cpu_run(f, true);
+	assert_int_equal(copro_thread_start(&t, "peeker", peek_thread, &p), 0);
+	for (unsigned r = 0; r < PEEK_ROUNDS; r++) {
+		for (unsigned i = 0; i < PEEK_BURST; i++)
+			a2i_push(f, next + i, (uint32_t)(next + i));
+		want.n += PEEK_BURST;
+		assert_true(test_wait_until(i2a_pushed_reached, &want,
+					    TEST_TIMEOUT_NS));
+		for (unsigned i = 0; i < PEEK_BURST; i++, next++) {
+			pop(f, false, &m0, &r1);
+			assert_int_equal(m0, next);
+			assert_int_equal((uint32_t)r1, (uint32_t)next);
+		}
+	}
+	atomic_store(&p.stop, true);
+	copro_thread_join(&t);
+	assert_int_equal(atomic_load(&p.bad), 0);
+	assert_true(atomic_load(&p.seen) > 0);
+	cpu_run(f, false);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1257,6 +1319,7 @@ int main(void)
 		T(test_fifo_stress_watched),
 		T(test_room_waiter_wakes),
 		T(test_iop_second_writer),
+		T(test_recv0_from_another_cpu),
 		cmocka_unit_test(test_destroy_running),
 	};
 
