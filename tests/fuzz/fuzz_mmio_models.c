@@ -6,11 +6,12 @@
  * u-boot, OpenBSD, or a broken one) would make them. Models: the ASC
  * mailbox and CPU control registers (sim/asc_model.c, all three
  * layouts), the SART (v0, v2, v3), the SRAM, the PMGR power states, the
- * SMCCC dispatcher and the SMC mailbox firmware behind SMC and HVC, the
- * Gunyah hypervisor's hypercall entry, and the bus itself (regions,
- * holes, widths, alignment, the platform's mappings, DMA). The ANS2
- * controller's registers are read only (fuzz_ans2_model drives them),
- * and the ASCs run the echo firmware instead of RTKit (fuzz_rtkit_fw).
+ * SMCCC dispatcher and the SMC mailbox firmware behind SMC and HVC, and
+ * the bus itself (regions, holes, widths, alignment, the platform's
+ * mappings, DMA). Others are only reached: the ANS2 controller's
+ * registers are read (fuzz_ans2_model drives them), the ASCs run the echo
+ * firmware instead of RTKit (fuzz_rtkit_fw), and Gunyah's hypercalls are
+ * one more owner behind HVC here (fuzz_hyp_model plays its guests).
  *
  * Every built-in board is set up once (copro_board_names(), in that
  * order), and one variant: "t8103-m3", the t8103 with its mailbox in the
