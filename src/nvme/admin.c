@@ -16,6 +16,13 @@
 
 #define ADMIN_TIMEOUT_NS (2 * COPRO_NSEC_PER_SEC)
 
+/* The bring-up's and teardown's admin commands: cfg.ctrl_timeout_ns. */
+static int64_t admin_timeout(const struct copro_nvme *nvme)
+{
+	return nvme->cfg.ctrl_timeout_ns > 0 ? nvme->cfg.ctrl_timeout_ns
+					     : ADMIN_TIMEOUT_NS;
+}
+
 int copro_nvme_admin(struct copro_nvme *nvme, struct nvme_sqe *cmd,
 		     int64_t timeout_ns, const char *what, uint32_t *result)
 {
@@ -106,7 +113,7 @@ static int identify(struct copro_nvme *nvme, uint32_t cns, uint32_t nsid,
 	};
 
 	memset(nvme->idbuf.cpu, 0, NVME_PAGE_SIZE);
-	return copro_nvme_admin(nvme, &cmd, ADMIN_TIMEOUT_NS, what, NULL);
+	return copro_nvme_admin(nvme, &cmd, admin_timeout(nvme), what, NULL);
 }
 
 static int identify_ctrl(struct copro_nvme *nvme, struct copro_nvme_info *in)
@@ -242,13 +249,13 @@ int copro_nvme_create_io_queues(struct copro_nvme *nvme)
 	uint32_t granted;
 	int rc;
 
-	rc = copro_nvme_admin(nvme, &cq, ADMIN_TIMEOUT_NS,
+	rc = copro_nvme_admin(nvme, &cq, admin_timeout(nvme),
 			      "Create I/O Completion Queue", NULL);
 	if (!rc)
-		rc = copro_nvme_admin(nvme, &sq, ADMIN_TIMEOUT_NS,
+		rc = copro_nvme_admin(nvme, &sq, admin_timeout(nvme),
 				      "Create I/O Submission Queue", NULL);
 	if (!rc)
-		rc = copro_nvme_admin(nvme, &feat, ADMIN_TIMEOUT_NS,
+		rc = copro_nvme_admin(nvme, &feat, admin_timeout(nvme),
 				      "Set Features (Number of Queues)",
 				      &granted);
 	if (rc)
@@ -271,10 +278,10 @@ void copro_nvme_delete_io_queues(struct copro_nvme *nvme)
 	struct nvme_sqe cq = { .opcode = NVME_ADMIN_DELETE_CQ, .cdw10 = qid };
 	int rc;
 
-	rc = copro_nvme_admin(nvme, &sq, ADMIN_TIMEOUT_NS,
+	rc = copro_nvme_admin(nvme, &sq, admin_timeout(nvme),
 			      "Delete I/O Submission Queue", NULL);
 	if (!rc)
-		rc = copro_nvme_admin(nvme, &cq, ADMIN_TIMEOUT_NS,
+		rc = copro_nvme_admin(nvme, &cq, admin_timeout(nvme),
 				      "Delete I/O Completion Queue", NULL);
 	if (rc)
 		copro_dev_warn(&nvme->ld,

@@ -49,6 +49,12 @@ static int wait_reg(struct copro_nvme *nvme, uint32_t reg, uint32_t mask,
 	}
 }
 
+/* A register poll's timeout: the configured one, else the default. */
+static int64_t ctrl_wait(const struct copro_nvme *nvme, int64_t dflt)
+{
+	return nvme->cfg.ctrl_timeout_ns > 0 ? nvme->cfg.ctrl_timeout_ns : dflt;
+}
+
 static int64_t ready_timeout(struct copro_nvme *nvme)
 {
 	int64_t to = (int64_t)CAP_TO(copro_readq(nvme->regs, ANS2_NVME_CAP)) *
@@ -59,7 +65,7 @@ static int64_t ready_timeout(struct copro_nvme *nvme)
 		to = 500 * COPRO_NSEC_PER_MSEC;
 	if (to > 5 * COPRO_NSEC_PER_SEC)
 		to = 5 * COPRO_NSEC_PER_SEC;
-	return to;
+	return ctrl_wait(nvme, to);
 }
 
 void copro_nvme_ctrl_disable(struct copro_nvme *nvme, bool shn)
@@ -74,7 +80,8 @@ void copro_nvme_ctrl_disable(struct copro_nvme *nvme, bool shn)
 		cc = (cc & ~ANS2_CC_SHN_MASK) | ANS2_CC_SHN_NORMAL;
 		copro_writel(nvme->regs, ANS2_NVME_CC, cc);
 		if (wait_reg(nvme, ANS2_NVME_CSTS, ANS2_CSTS_SHST_MASK,
-			     ANS2_CSTS_SHST_CMPLT, SHUTDOWN_TIMEOUT_NS, &csts))
+			     ANS2_CSTS_SHST_CMPLT,
+			     ctrl_wait(nvme, SHUTDOWN_TIMEOUT_NS), &csts))
 			copro_dev_warn(&nvme->ld,
 				       "controller shutdown did not complete (CSTS 0x%08x); disabling it anyway",
 				       csts);
@@ -200,12 +207,13 @@ static int copro_start(struct copro_nvme *nvme)
 		return step_fail(nvme, "RTKit boot", rc);
 booted:
 	rc = wait_reg(nvme, ANS2_BOOT_STATUS, ~0u, ANS2_BOOT_STATUS_OK,
-		      BOOT_STATUS_TIMEOUT_NS, &v);
+		      ctrl_wait(nvme, BOOT_STATUS_TIMEOUT_NS), &v);
 	if (rc) {
 		copro_dev_err(&nvme->ld,
 			      "bring-up failed at BOOT_STATUS: reads 0x%08x, not 0x%08x, %lld ms after RTKit booted",
 			      v, ANS2_BOOT_STATUS_OK,
-			      (long long)(BOOT_STATUS_TIMEOUT_NS / COPRO_NSEC_PER_MSEC));
+			      (long long)(ctrl_wait(nvme, BOOT_STATUS_TIMEOUT_NS) /
+					  COPRO_NSEC_PER_MSEC));
 		return rc;
 	}
 	return 0;
