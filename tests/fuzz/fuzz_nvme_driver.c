@@ -70,7 +70,16 @@
  *     inside DMA memory when the doorbell rings, TCBs match their SQEs,
  *     and doorbells name only the queue's own tags or a tail inside it.
  *
- * FUZZ_NVME_DRV_LOG=1 prints the driver's log.
+ * Known, and found by this target (not fixed yet): a completion posted
+ * twice whose second copy lands after the host wrote the CQ head is
+ * still in the ring when the driver issues that tag again, and the
+ * driver takes it for the new command's completion, which fails the
+ * success check above. The CID is the bare tag here; Linux's apple.c
+ * carries a generation count in CID bits 12-15, and nvme_find_rq
+ * refuses an entry whose generation is not the request's.
+ *
+ * FUZZ_NVME_DRV_LOG=1 prints the driver's log and the controller's
+ * decisions.
  */
 #include <errno.h>
 #include <stdatomic.h>
