@@ -137,9 +137,7 @@ static int get_rtkit(struct copro_nvme *nvme)
 		.shmem_mode = COPRO_RTKIT_SHMEM_SART,
 		.sart = nvme->sart,
 		/* 0: RTKit's own default. */
-		.timeout_ns = nvme->cfg.ctrl_timeout_ns > 0
-				      ? nvme->cfg.ctrl_timeout_ns
-				      : 0,
+		.timeout_ns = nvme_ctrl_timeout(nvme, 0),
 	};
 	struct copro_dt_ref ref;
 	char path[256];
