@@ -70,13 +70,21 @@
  *     inside DMA memory when the doorbell rings, TCBs match their SQEs,
  *     and doorbells name only the queue's own tags or a tail inside it.
  *
- * Known, and found by this target (not fixed yet): a completion posted
- * twice whose second copy lands after the host wrote the CQ head is
- * still in the ring when the driver issues that tag again, and the
- * driver takes it for the new command's completion, which fails the
- * success check above. The CID is the bare tag here; Linux's apple.c
- * carries a generation count in CID bits 12-15, and nvme_find_rq
- * refuses an entry whose generation is not the request's.
+ * A limit of the hardware, not of the driver: on ANS2 the command id is
+ * the tag (the NVMMU's TCB carries the bare tag, the linear doorbell is
+ * the tag, and NVMMU_TCB_INVAL is written with the entry's command id),
+ * as in Linux's apple.c, which sets NVME_QUIRK_SKIP_CID_GEN: no
+ * generation bits in the CID. An entry for a tag that completes nothing
+ * (a completion posted twice, an entry for a tag not running) and is
+ * still queued when the driver issues that tag again is taken for the
+ * new command's completion by any driver; this target found it (the
+ * corpus file dup-completion-reissued-tag). The controller remembers
+ * where such stray entries sit in each CQ; a command issued while one
+ * for its tag is queued (in the ring, not passed by the host's CQ head,
+ * or waiting for room) is tainted, and exactly those commands are
+ * exempt from the success match and the data check (a taint record
+ * stands for the success; see execute() and log_take()). Every other
+ * check holds for them.
  *
  * FUZZ_NVME_DRV_LOG=1 prints the driver's log and the controller's
  * decisions.
@@ -144,6 +152,7 @@ enum dkind {
 struct ccmd {
 	bool active;	/* fetched, no success posted since */
 	bool held;
+	bool tainted;	/* issued while a stray entry for its tag was queued */
 	unsigned q;	/* 0 admin, 1 I/O */
 	struct nvme_sqe sqe;
 };
@@ -155,7 +164,15 @@ struct cqueue {
 	uint16_t phase;
 	bool live;	/* admin: enabled; I/O: created */
 	struct nvme_cqe wait[CQ_WAIT_MAX]; /* posted while the ring was full */
+	bool wait_stray[CQ_WAIT_MAX];
 	unsigned nwait;
+	/*
+	 * Per ring slot: the entry there completes no command the host
+	 * has issued on its tag (a second copy, an entry for a tag not
+	 * running, an abort); see stray_queued().
+	 */
+	bool stray[64];
+	uint16_t stray_cid[64], stray_sq[64];
 };
 
 /* Registers whose reads the input may perturb. */
@@ -167,11 +184,16 @@ struct regfault {
 	uint32_t val;
 };
 
+/*
+ * A success the controller posted, or (taint) a command issued on a tag
+ * a stray entry was still queued for: the host may take that entry for
+ * it, so it may succeed without a success of its own (see execute()).
+ */
 struct success {
 	uint8_t opc;
 	uint64_t slba, nlb; /* blocks, not 0-based */
 	uint64_t seq;
-	bool used;
+	bool used, taint;
 };
 
 struct ctl {
@@ -404,6 +426,33 @@ static bool piece_check_write(struct ctl *c, uint64_t a, size_t n, size_t off,
 
 /* ---- completions ------------------------------------------------------- */
 
+/*
+ * lock held: command m's success (or, `taint`, its licence to succeed
+ * without one) recorded for the checks; only I/O and the vendor command
+ * are checked.
+ */
+static void log_record(struct ctl *c, const struct ccmd *m, bool taint)
+{
+	struct success *s = &c->log[c->nlog];
+	uint8_t opc = m->sqe.opcode;
+
+	if (m->q != 1 && opc != ANS2_VENDOR_OPC)
+		return;
+	if (c->nlog == SUCCESS_LOG) {
+		c->log_full = true;
+		return;
+	}
+	s->opc = opc;
+	s->slba = ((uint64_t)m->sqe.cdw11 << 32) | m->sqe.cdw10;
+	s->nlb = (m->sqe.cdw12 & 0xffff) + 1u;
+	if (opc == NVME_CMD_FLUSH)
+		s->slba = s->nlb = 0;
+	s->seq = ++c->seq;
+	s->used = false;
+	s->taint = taint;
+	c->nlog++;
+}
+
 /* lock held. The line: high while a CQ holds unacknowledged entries. */
 static void irq_update(struct ctl *c)
 {
@@ -416,8 +465,12 @@ static void irq_update(struct ctl *c)
 	copro_bus_irq_set(c->bus, c->line, level);
 }
 
-/* lock held: one entry into queue qi's ring (waits while it is full). */
-static void cq_put(struct ctl *c, unsigned qi, struct nvme_cqe e, bool raw_phase)
+/*
+ * lock held: one entry into queue qi's ring (waits while it is full).
+ * `stray`: it completes nothing the host has issued on its tag.
+ */
+static void cq_put(struct ctl *c, unsigned qi, struct nvme_cqe e,
+		   bool raw_phase, bool stray)
 {
 	struct cqueue *q = &c->q[qi];
 	struct nvme_cqe *slot;
@@ -426,8 +479,10 @@ static void cq_put(struct ctl *c, unsigned qi, struct nvme_cqe e, bool raw_phase
 	if (!q->live || !q->cq_depth)
 		return;
 	if (!raw_phase && (q->tail + 1) % q->cq_depth == q->head) {
-		if (q->nwait < CQ_WAIT_MAX)
+		if (q->nwait < CQ_WAIT_MAX) {
+			q->wait_stray[q->nwait] = stray;
 			q->wait[q->nwait++] = e;
+		}
 		return;
 	}
 	if (copro_bus_dma_map(c->bus, "fuzz-ctl",
@@ -441,6 +496,10 @@ static void cq_put(struct ctl *c, unsigned qi, struct nvme_cqe e, bool raw_phase
 					      : ((e.status & ~NVME_CQE_PHASE) |
 						 q->phase)),
 			 __ATOMIC_RELEASE);
+	/* An entry with the old phase is never read: the host stops there. */
+	q->stray[q->tail] = stray && !raw_phase;
+	q->stray_cid[q->tail] = e.cid;
+	q->stray_sq[q->tail] = e.sq_id;
 	if (++q->tail == q->cq_depth) {
 		q->tail = 0;
 		q->phase ^= 1;
@@ -457,6 +516,19 @@ static bool accepted(const struct ctl *c, unsigned qi, unsigned cid,
 {
 	return cid < ANS2_MAX_TAGS && sq_id == qi && c->cmd[cid].active &&
 	       c->cmd[cid].q == qi;
+}
+
+/*
+ * lock held: would an entry for `cid` the host takes (`accept`) complete
+ * the command the host issued on it? Not when none runs, nor when the
+ * command is tainted: the stray entry queued before it is the one the
+ * host takes, and this one is a stray in turn.
+ */
+static bool completes(const struct ctl *c, unsigned cid, bool accept)
+{
+	const struct ccmd *m = &c->cmd[cid % ANS2_MAX_TAGS];
+
+	return accept && m->active && !m->tainted;
 }
 
 /*
@@ -484,23 +556,8 @@ static struct nvme_cqe finish(struct ctl *c, unsigned cid, uint16_t status,
 			e.status = NVME_CQE_STATUS(NVME_SCT_GENERIC,
 						   NVME_SC_DATA_XFER_ERROR);
 	}
-	if ((m->q == 1 || m->sqe.opcode == ANS2_VENDOR_OPC) && !e.status) {
-		struct success *s = &c->log[c->nlog];
-		uint8_t opc = m->sqe.opcode;
-
-		if (c->nlog == SUCCESS_LOG) {
-			c->log_full = true;
-		} else {
-			s->opc = opc;
-			s->slba = ((uint64_t)m->sqe.cdw11 << 32) | m->sqe.cdw10;
-			s->nlb = (m->sqe.cdw12 & 0xffff) + 1u;
-			if (opc == NVME_CMD_FLUSH)
-				s->slba = s->nlb = 0;
-			s->seq = ++c->seq;
-			s->used = false;
-			c->nlog++;
-		}
-	}
+	if (!e.status)
+		log_record(c, m, false);
 	m->active = false;
 	return e;
 }
@@ -509,12 +566,12 @@ static struct nvme_cqe finish(struct ctl *c, unsigned cid, uint16_t status,
 static void post_made_up(struct ctl *c, unsigned qi, unsigned cid,
 			 unsigned sq_id, uint16_t status)
 {
-	struct nvme_cqe e = finish(c, cid, status, 0,
-				   accepted(c, qi, cid, sq_id));
+	bool acc = accepted(c, qi, cid, sq_id), stray = !completes(c, cid, acc);
+	struct nvme_cqe e = finish(c, cid, status, 0, acc);
 
 	e.cid = (uint16_t)cid;
 	e.sq_id = (uint16_t)sq_id;
-	cq_put(c, qi, e, false);
+	cq_put(c, qi, e, false, stray);
 }
 
 static uint16_t error_status(struct ctl *c)
@@ -535,6 +592,7 @@ static void post(struct ctl *c, unsigned cid, enum dkind k, uint16_t status,
 	struct ccmd *m = &c->cmd[cid];
 	unsigned qi = m->q;
 	struct nvme_cqe e;
+	bool acc, stray;
 
 	if (getenv("FUZZ_NVME_DRV_LOG"))
 		fprintf(stderr, "fuzz-ctl: tag %u (queue %u, opcode 0x%02x%s): decision %d, status 0x%x\n",
@@ -549,8 +607,9 @@ static void post(struct ctl *c, unsigned cid, enum dkind k, uint16_t status,
 	if (k == D_ERROR && !status)
 		status = error_status(c);
 	/* Entries the host must refuse complete nothing it may believe. */
-	e = finish(c, cid, status, result,
-		   k != D_WRONG_SQ && k != D_BAD_PHASE && k != D_OTHER_CQ);
+	acc = k != D_WRONG_SQ && k != D_BAD_PHASE && k != D_OTHER_CQ;
+	stray = !completes(c, cid, acc);
+	e = finish(c, cid, status, result, acc);
 	switch (k) {
 	case D_WRONG_SQ:
 		e.sq_id = (uint16_t)(qi ^ 1);
@@ -567,12 +626,13 @@ static void post(struct ctl *c, unsigned cid, enum dkind k, uint16_t status,
 	if (k == D_BAD_PHASE) {
 		e.status = (uint16_t)((e.status & ~NVME_CQE_PHASE) |
 				      (c->q[qi].phase ^ 1));
-		cq_put(c, qi, e, true);
+		cq_put(c, qi, e, true, false);
 	} else {
-		cq_put(c, qi, e, false);
+		cq_put(c, qi, e, false, stray);
 	}
+	/* The second copy completes nothing: a stray. */
 	if (k == D_TWICE)
-		cq_put(c, qi, e, false);
+		cq_put(c, qi, e, false, true);
 	if (k == D_IRQ_STUCK)
 		c->irq_stuck = true;
 	if (k != D_NO_IRQ)
@@ -655,7 +715,7 @@ static void forget_io(struct ctl *c, bool abort_held)
 						NVME_SCT_GENERIC,
 						NVME_SC_ABORT_SQ_DELETED), 0,
 					    false),
-			       false);
+			       false, true);
 		m->active = false;
 		m->held = false;
 	}
@@ -777,7 +837,41 @@ static void dsm_fixup(struct ctl *c, struct ccmd *m)
 	m->sqe.cdw12 = r.nlb ? r.nlb - 1 : 0;
 }
 
-/* lock held: a command fetched from queue qi; it runs now. */
+/*
+ * lock held: is a stray entry for tag `cid` of queue qi still queued on
+ * CQ qi (in the ring and not passed by the host's CQ head, or waiting
+ * for room)? An entry naming another SQ is refused by its SQ id.
+ */
+static bool stray_queued(const struct ctl *c, unsigned qi, unsigned cid)
+{
+	const struct cqueue *q = &c->q[qi];
+
+	if (!q->live || !q->cq_depth)
+		return false;
+	for (unsigned p = q->head; p != q->tail; p = (p + 1) % q->cq_depth)
+		if (q->stray[p] && q->stray_cid[p] == cid &&
+		    q->stray_sq[p] == qi)
+			return true;
+	for (unsigned i = 0; i < q->nwait; i++)
+		if (q->wait_stray[i] && q->wait[i].cid == cid &&
+		    q->wait[i].sq_id == qi)
+			return true;
+	return false;
+}
+
+/*
+ * lock held: a command fetched from queue qi; it runs now.
+ *
+ * The command id is the tag (on ANS2 as in Linux's apple.c, which sets
+ * NVME_QUIRK_SKIP_CID_GEN): nothing in an entry tells one command on a
+ * tag from the next. So when the tag is issued while a stray entry for
+ * it (a completion posted twice, an entry for a tag not running, an
+ * abort) is still queued, the host takes that entry for this command,
+ * as any driver would. Such a command is tainted: it may succeed without
+ * a success of its own (a taint record licenses one), a read's data is
+ * not checked for it, and its own completion is a stray in turn. Every
+ * other check holds for it.
+ */
 static void execute(struct ctl *c, unsigned qi, unsigned cid,
 		    const struct nvme_sqe *s)
 {
@@ -786,6 +880,7 @@ static void execute(struct ctl *c, unsigned qi, unsigned cid,
 	uint16_t status = 0;
 	uint32_t result = 0;
 
+	m->tainted = stray_queued(c, qi, cid);
 	m->active = true;
 	m->held = false;
 	m->q = qi;
@@ -795,6 +890,12 @@ static void execute(struct ctl *c, unsigned qi, unsigned cid,
 	else {
 		fetch_io(c, s);
 		dsm_fixup(c, m);
+	}
+	if (m->tainted) {
+		if (getenv("FUZZ_NVME_DRV_LOG"))
+			fprintf(stderr, "fuzz-ctl: tag %u (queue %u, opcode 0x%02x) issued while a stray entry for it is queued: tainted\n",
+				cid, qi, s->opcode);
+		log_record(c, m, true);
 	}
 	if (k == D_HELD_FIRST && c->nheld)
 		post_held(c, 0, D_BEHAVE);
@@ -883,9 +984,13 @@ static void cq_doorbell(struct ctl *c, unsigned qi, uint32_t v)
 	q->head = v;
 	while (q->nwait && (q->tail + 1) % q->cq_depth != q->head) {
 		struct nvme_cqe e = q->wait[0];
+		bool stray = q->wait_stray[0];
 
-		memmove(&q->wait[0], &q->wait[1], --q->nwait * sizeof(e));
-		cq_put(c, qi, e, false);
+		q->nwait--;
+		memmove(&q->wait[0], &q->wait[1], q->nwait * sizeof(e));
+		memmove(&q->wait_stray[0], &q->wait_stray[1],
+			q->nwait * sizeof(stray));
+		cq_put(c, qi, e, false, stray);
 	}
 	irq_update(c);
 }
@@ -1219,36 +1324,58 @@ static uint8_t req_opcode(const struct copro_nvme_req *r)
  * A success the caller saw must be one the controller posted after the
  * request was submitted, for the same command; each is used once. A
  * successful read must hold the data the controller wrote for its LBAs.
+ * A tainted command (execute()) may take the place of a success: its
+ * taint record, used once like a success, and then the data is not
+ * checked. Which of two identical commands (op, LBA, length) the host
+ * took the stray entry for cannot be told, so while a taint record for
+ * the same command is unused, neither's data is checked.
  */
-/* lock held: takes the success the caller believes in, or dies. */
-static void log_take(struct ctl *c, uint8_t opc, uint64_t slba, uint64_t nlb,
+/*
+ * lock held: takes the success the caller believes in, or dies. True
+ * when the data cannot be checked.
+ */
+static bool log_take(struct ctl *c, uint8_t opc, uint64_t slba, uint64_t nlb,
 		     uint64_t seq)
 {
+	struct success *ok = NULL, *taint = NULL;
+
 	for (unsigned i = 0; i < c->nlog; i++) {
 		struct success *s = &c->log[i];
 
-		if (!s->used && s->seq > seq && s->opc == opc &&
-		    s->slba == slba && s->nlb == nlb) {
-			s->used = true;
-			return;
-		}
+		if (s->used || s->seq <= seq || s->opc != opc ||
+		    s->slba != slba || s->nlb != nlb)
+			continue;
+		if (s->taint && !taint)
+			taint = s;
+		else if (!s->taint && !ok)
+			ok = s;
+	}
+	if (ok) {
+		ok->used = true;
+		return taint != NULL;
+	}
+	if (taint) {
+		taint->used = true;
+		return true;
 	}
 	check(c->log_full,
 	      "success for a command the controller never completed with success");
+	return false;
 }
 
 static void check_success(struct ctl *c, const struct copro_nvme_req *r,
 			  uint64_t seq)
 {
 	uint8_t opc = req_opcode(r);
+	bool unchecked;
 
 	copro_mutex_lock(&c->lock);
 	if (opc == NVME_CMD_FLUSH)
-		log_take(c, opc, 0, 0, seq);
+		unchecked = log_take(c, opc, 0, 0, seq);
 	else
-		log_take(c, opc, r->offset / c->lba_size, r->len / c->lba_size,
-			 seq);
-	if (r->op == COPRO_NVME_READ)
+		unchecked = log_take(c, opc, r->offset / c->lba_size,
+				     r->len / c->lba_size, seq);
+	if (r->op == COPRO_NVME_READ && !unchecked)
 		check(matches(r->buf, r->len, READ_SALT(c), r->offset),
 		      "a successful read does not hold its own data");
 	copro_mutex_unlock(&c->lock);
@@ -1538,8 +1665,10 @@ static void do_vendor(struct run *r, const uint8_t *a)
 	if (!rc) {
 		copro_mutex_lock(&c->lock);
 		/* Recorded as an I/O's: SLBA the NDT, NLB the op plus one. */
-		log_take(c, ANS2_VENDOR_OPC, cdw[0], (cdw[2] & 0xffff) + 1u, seq);
-		check(!rd || !len || !memcmp(buf, c->vendor, len),
+		bool unchecked = log_take(c, ANS2_VENDOR_OPC, cdw[0],
+					  (cdw[2] & 0xffff) + 1u, seq);
+
+		check(unchecked || !rd || !len || !memcmp(buf, c->vendor, len),
 		      "a successful vendor read does not hold the controller's data");
 		copro_mutex_unlock(&c->lock);
 	}
