@@ -54,6 +54,17 @@ struct copro_nvme_config {
 	 * ringing the doorbell, as it does by default.
 	 */
 	bool irq_only;
+	/*
+	 * Every wait on the controller and its coprocessor outside I/O:
+	 * each admin command, each register poll of the bring-up, reset and
+	 * shutdown (BOOT_STATUS, CSTS ready, shutdown complete) and each of
+	 * RTKit's waits (copro_rtkit_config.timeout_ns). 0: the defaults
+	 * (admin commands 2 s, BOOT_STATUS and shutdown 1 s, ready CAP.TO
+	 * kept within 0.5-5 s, RTKit 1 s). For tests and harnesses that
+	 * make the controller fail on purpose and need each failure to end
+	 * quickly.
+	 */
+	int64_t ctrl_timeout_ns;
 };
 
 /*

@@ -14,6 +14,7 @@
 
 #include "nvme/nvme_internal.h"
 
+/* The bring-up's and teardown's admin commands, unless ctrl_timeout_ns. */
 #define ADMIN_TIMEOUT_NS (2 * COPRO_NSEC_PER_SEC)
 
 int copro_nvme_admin(struct copro_nvme *nvme, struct nvme_sqe *cmd,
@@ -106,7 +107,9 @@ static int identify(struct copro_nvme *nvme, uint32_t cns, uint32_t nsid,
 	};
 
 	memset(nvme->idbuf.cpu, 0, NVME_PAGE_SIZE);
-	return copro_nvme_admin(nvme, &cmd, ADMIN_TIMEOUT_NS, what, NULL);
+	return copro_nvme_admin(nvme, &cmd,
+				nvme_ctrl_timeout(nvme, ADMIN_TIMEOUT_NS), what,
+				NULL);
 }
 
 static int identify_ctrl(struct copro_nvme *nvme, struct copro_nvme_info *in)
@@ -239,16 +242,17 @@ int copro_nvme_create_io_queues(struct copro_nvme *nvme)
 		.cdw10 = NVME_FEAT_NUM_QUEUES,
 		.cdw11 = 0, /* one submission and one completion queue, 0-based */
 	};
+	const int64_t to = nvme_ctrl_timeout(nvme, ADMIN_TIMEOUT_NS);
 	uint32_t granted;
 	int rc;
 
-	rc = copro_nvme_admin(nvme, &cq, ADMIN_TIMEOUT_NS,
-			      "Create I/O Completion Queue", NULL);
+	rc = copro_nvme_admin(nvme, &cq, to, "Create I/O Completion Queue",
+			      NULL);
 	if (!rc)
-		rc = copro_nvme_admin(nvme, &sq, ADMIN_TIMEOUT_NS,
+		rc = copro_nvme_admin(nvme, &sq, to,
 				      "Create I/O Submission Queue", NULL);
 	if (!rc)
-		rc = copro_nvme_admin(nvme, &feat, ADMIN_TIMEOUT_NS,
+		rc = copro_nvme_admin(nvme, &feat, to,
 				      "Set Features (Number of Queues)",
 				      &granted);
 	if (rc)
@@ -269,12 +273,13 @@ void copro_nvme_delete_io_queues(struct copro_nvme *nvme)
 	const uint32_t qid = 1;
 	struct nvme_sqe sq = { .opcode = NVME_ADMIN_DELETE_SQ, .cdw10 = qid };
 	struct nvme_sqe cq = { .opcode = NVME_ADMIN_DELETE_CQ, .cdw10 = qid };
+	const int64_t to = nvme_ctrl_timeout(nvme, ADMIN_TIMEOUT_NS);
 	int rc;
 
-	rc = copro_nvme_admin(nvme, &sq, ADMIN_TIMEOUT_NS,
-			      "Delete I/O Submission Queue", NULL);
+	rc = copro_nvme_admin(nvme, &sq, to, "Delete I/O Submission Queue",
+			      NULL);
 	if (!rc)
-		rc = copro_nvme_admin(nvme, &cq, ADMIN_TIMEOUT_NS,
+		rc = copro_nvme_admin(nvme, &cq, to,
 				      "Delete I/O Completion Queue", NULL);
 	if (rc)
 		copro_dev_warn(&nvme->ld,

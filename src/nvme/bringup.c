@@ -59,7 +59,7 @@ static int64_t ready_timeout(struct copro_nvme *nvme)
 		to = 500 * COPRO_NSEC_PER_MSEC;
 	if (to > 5 * COPRO_NSEC_PER_SEC)
 		to = 5 * COPRO_NSEC_PER_SEC;
-	return to;
+	return nvme_ctrl_timeout(nvme, to);
 }
 
 void copro_nvme_ctrl_disable(struct copro_nvme *nvme, bool shn)
@@ -74,7 +74,9 @@ void copro_nvme_ctrl_disable(struct copro_nvme *nvme, bool shn)
 		cc = (cc & ~ANS2_CC_SHN_MASK) | ANS2_CC_SHN_NORMAL;
 		copro_writel(nvme->regs, ANS2_NVME_CC, cc);
 		if (wait_reg(nvme, ANS2_NVME_CSTS, ANS2_CSTS_SHST_MASK,
-			     ANS2_CSTS_SHST_CMPLT, SHUTDOWN_TIMEOUT_NS, &csts))
+			     ANS2_CSTS_SHST_CMPLT,
+			     nvme_ctrl_timeout(nvme, SHUTDOWN_TIMEOUT_NS),
+			     &csts))
 			copro_dev_warn(&nvme->ld,
 				       "controller shutdown did not complete (CSTS 0x%08x); disabling it anyway",
 				       csts);
@@ -173,6 +175,7 @@ static int copro_start(struct copro_nvme *nvme)
 {
 	bool cpu_runs = copro_readl(nvme->ans, ANS2_CPU_CONTROL) &
 			ANS2_CPU_CONTROL_RUN;
+	int64_t boot_to;
 	uint32_t v;
 	int rc;
 
@@ -199,13 +202,14 @@ static int copro_start(struct copro_nvme *nvme)
 	if (rc)
 		return step_fail(nvme, "RTKit boot", rc);
 booted:
-	rc = wait_reg(nvme, ANS2_BOOT_STATUS, ~0u, ANS2_BOOT_STATUS_OK,
-		      BOOT_STATUS_TIMEOUT_NS, &v);
+	boot_to = nvme_ctrl_timeout(nvme, BOOT_STATUS_TIMEOUT_NS);
+	rc = wait_reg(nvme, ANS2_BOOT_STATUS, ~0u, ANS2_BOOT_STATUS_OK, boot_to,
+		      &v);
 	if (rc) {
 		copro_dev_err(&nvme->ld,
 			      "bring-up failed at BOOT_STATUS: reads 0x%08x, not 0x%08x, %lld ms after RTKit booted",
 			      v, ANS2_BOOT_STATUS_OK,
-			      (long long)(BOOT_STATUS_TIMEOUT_NS / COPRO_NSEC_PER_MSEC));
+			      (long long)(boot_to / COPRO_NSEC_PER_MSEC));
 		return rc;
 	}
 	return 0;

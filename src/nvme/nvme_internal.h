@@ -269,6 +269,16 @@ static inline enum nvme_state nvme_state(const struct copro_nvme *nvme)
 	return (enum nvme_state)atomic_load(&((struct copro_nvme *)nvme)->state);
 }
 
+/*
+ * A wait outside I/O (an admin command, a register poll, RTKit's
+ * handshakes): cfg.ctrl_timeout_ns when it is set, else `dflt`.
+ */
+static inline int64_t nvme_ctrl_timeout(const struct copro_nvme *nvme,
+					int64_t dflt)
+{
+	return nvme->cfg.ctrl_timeout_ns > 0 ? nvme->cfg.ctrl_timeout_ns : dflt;
+}
+
 const char *copro_nvme_state_name(enum nvme_state s);
 
 /* ---- queues, tags, completion (queue.c) ------------------------------ */

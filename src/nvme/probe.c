@@ -136,6 +136,8 @@ static int get_rtkit(struct copro_nvme *nvme)
 		.ctx = nvme,
 		.shmem_mode = COPRO_RTKIT_SHMEM_SART,
 		.sart = nvme->sart,
+		/* 0: RTKit's own default. */
+		.timeout_ns = nvme_ctrl_timeout(nvme, 0),
 	};
 	struct copro_dt_ref ref;
 	char path[256];
