@@ -860,6 +860,18 @@ static bool sart_allows(const struct sart *s, uint64_t phys, uint64_t len)
 	return false;
 }
 
+/* The model's counts become the shadow's: after what it cannot predict. */
+static void sart_take_stats(struct sart *s)
+{
+	struct copro_sim_sart_stats st;
+
+	copro_sim_sart_get_stats(s->m, &st);
+	s->bad = st.bad_accesses;
+	s->writes = st.reg_writes;
+	s->allowed = st.allowed;
+	s->blocked = st.blocked;
+}
+
 static void sart_check_stats(struct sart *s)
 {
 	struct copro_sim_sart_stats st;
@@ -2105,15 +2117,9 @@ static void asc_after_helper(struct board *bd, struct asc *s)
 
 static void sart_after_helper(struct board *bd, struct sart *s)
 {
-	struct copro_sim_sart_stats st;
-
 	for (unsigned i = 0; i < s->nregs; i++)
 		s->regs[i] = (uint32_t)raw_rd(bd, s->phys + 4 * i, 4);
-	copro_sim_sart_get_stats(s->m, &st);
-	s->bad = st.bad_accesses;
-	s->writes = st.reg_writes;
-	s->allowed = st.allowed;
-	s->blocked = st.blocked;
+	sart_take_stats(s);
 }
 
 /*
@@ -2308,7 +2314,6 @@ static void find_sarts(struct board *bd)
 {
 	static const char *const compat[] = { SART_COMPAT_V0, SART_COMPAT_V2,
 					      SART_COMPAT_V3 };
-	struct copro_sim_sart_stats st;
 	uint64_t size, v;
 
 	for (size_t c = 0; c < sizeof(compat) / sizeof(compat[0]); c++) {
@@ -2331,11 +2336,7 @@ static void find_sarts(struct board *bd)
 				      "SART register %u", i);
 				s->init[i] = s->regs[i] = (uint32_t)v;
 			}
-			copro_sim_sart_get_stats(s->m, &st);
-			s->bad = st.bad_accesses;
-			s->writes = st.reg_writes;
-			s->allowed = st.allowed;
-			s->blocked = st.blocked;
+			sart_take_stats(s);
 		}
 	}
 }
