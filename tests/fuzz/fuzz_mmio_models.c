@@ -522,6 +522,22 @@ static void asc_check_lines(struct board *bd, struct asc *s)
 	}
 }
 
+/* A FIFO's counts, where the shadow knows them exactly. */
+static void fifo_check_counts(const struct fshadow *f, const char *name,
+			      uint64_t pushed, uint64_t popped, uint64_t over,
+			      uint64_t under)
+{
+	if (!f->exact)
+		return;
+	CHECK(pushed == f->wr && popped == f->rd && over == f->over &&
+		      under == f->under,
+	      "%s counts %" PRIu64 "/%" PRIu64 " over %" PRIu64
+	      " under %" PRIu64 ", expected %" PRIu64 "/%" PRIu64 " %" PRIu64
+	      " %" PRIu64,
+	      name, pushed, popped, over, under, f->wr, f->rd, f->over,
+	      f->under);
+}
+
 static void asc_check(struct board *bd, struct asc *s)
 {
 	struct copro_sim_asc_stats st, later;
@@ -543,28 +559,10 @@ static void asc_check(struct board *bd, struct asc *s)
 	CHECK(bd->par || st.bad_accesses == s->bad,
 	      "ASC bad accesses %" PRIu64 ", expected %" PRIu64,
 	      st.bad_accesses, s->bad);
-	if (s->f[A2I].exact)
-		CHECK(st.a2i_pushed == s->f[A2I].wr &&
-			      st.a2i_popped == s->f[A2I].rd &&
-			      st.a2i_overflows == s->f[A2I].over &&
-			      st.a2i_underflows == s->f[A2I].under,
-		      "A2I counts %" PRIu64 "/%" PRIu64 " over %" PRIu64
-		      " under %" PRIu64 ", expected %" PRIu64 "/%" PRIu64
-		      " %" PRIu64 " %" PRIu64,
-		      st.a2i_pushed, st.a2i_popped, st.a2i_overflows,
-		      st.a2i_underflows, s->f[A2I].wr, s->f[A2I].rd,
-		      s->f[A2I].over, s->f[A2I].under);
-	if (s->f[I2A].exact)
-		CHECK(st.i2a_pushed == s->f[I2A].wr &&
-			      st.i2a_popped == s->f[I2A].rd &&
-			      st.i2a_overflows == s->f[I2A].over &&
-			      st.i2a_underflows == s->f[I2A].under,
-		      "I2A counts %" PRIu64 "/%" PRIu64 " over %" PRIu64
-		      " under %" PRIu64 ", expected %" PRIu64 "/%" PRIu64
-		      " %" PRIu64 " %" PRIu64,
-		      st.i2a_pushed, st.i2a_popped, st.i2a_overflows,
-		      st.i2a_underflows, s->f[I2A].wr, s->f[I2A].rd,
-		      s->f[I2A].over, s->f[I2A].under);
+	fifo_check_counts(&s->f[A2I], "A2I", st.a2i_pushed, st.a2i_popped,
+			  st.a2i_overflows, st.a2i_underflows);
+	fifo_check_counts(&s->f[I2A], "I2A", st.i2a_pushed, st.i2a_popped,
+			  st.i2a_overflows, st.i2a_underflows);
 	asc_check_lines(bd, s);
 }
 
