@@ -175,12 +175,13 @@ static enum rx_took rx_one(struct copro_gh_msgq *mq, struct mq_res *res,
 	if (e == COPRO_GH_MSGQUEUE_EMPTY)
 		return RX_EMPTY;
 	if (e) {
-		mq->hyp_errors++;
+		/* Said first: whoever sees the count may read the log. */
 		copro_dev_err(&mq->ld,
 			      "queue cap 0x%" PRIx64 " (virq %u): msgq_recv:"
 			      " %s (%" PRId64 ")%s",
 			      res->r.capid, res->r.virq, copro_gh_error_name(e),
 			      e, then);
+		mq->hyp_errors++;
 		return RX_FAILED;
 	}
 	if (copro_mbox_chan_rx(chan, res->buf, size) < 0)
@@ -341,11 +342,11 @@ static int mq_send(void *ctx, struct copro_mbox_chan *chan, const void *msg,
 		irq_enable_owned(mq, res);
 		return e ? -EBUSY : COPRO_MBOX_SENT_FULL;
 	}
-	mq->hyp_errors++;
 	copro_dev_err(&mq->ld,
 		      "queue cap 0x%" PRIx64 ": msgq_send of %zu bytes: %s"
 		      " (%" PRId64 ")",
 		      res->r.capid, len, copro_gh_error_name(e), e);
+	mq->hyp_errors++;
 	return copro_gh_errno(e);
 }
 
