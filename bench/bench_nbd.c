@@ -348,10 +348,11 @@ static void baseline_text(const struct bench *b, char *buf, size_t len)
 /* How ours ran, as the baseline text says how nbdkit file did. */
 static const char ours_text[] =
 	"copro serve --disk DISK --size SIZE over a Unix socket, its defaults "
-	"(nbdkit's threads; the model copies a page read twice, or written "
-	"twice since the last flush and within about 4 s, through its shared "
-	"mapping of the disk, and reads and writes the rest with calls, as "
-	"--no-map does everything)";
+	"(nbdkit's threads; the model copies a page read twice through its "
+	"shared mapping of the disk, and a page written twice since the last "
+	"flush and within about 4 s while such copies repaid their page "
+	"faults on this host (--map-writes measured); the rest with read and "
+	"write calls, as --no-map does everything)";
 
 static void report_table(const struct bench *b, const struct result *cp,
 			 const struct result *fl, size_t first, size_t npoints)

@@ -130,6 +130,19 @@ static int size_disk(struct copro_sim_ans2 *m, int fd, const char *what,
 	return 0;
 }
 
+static enum disk_map_writes map_writes(enum copro_sim_ans2_map_writes w)
+{
+	switch (w) {
+	case COPRO_SIM_ANS2_MAP_WRITES_SECOND_TOUCH:
+		return DISK_MAP_WRITES_SECOND_TOUCH;
+	case COPRO_SIM_ANS2_MAP_WRITES_NEVER:
+		return DISK_MAP_WRITES_NEVER;
+	case COPRO_SIM_ANS2_MAP_WRITES_MEASURED:
+		break;
+	}
+	return DISK_MAP_WRITES_MEASURED;
+}
+
 int ans2_disk_open(struct copro_sim_ans2 *m,
 		   const struct copro_sim_ans2_config *cfg)
 {
@@ -137,6 +150,11 @@ int ans2_disk_open(struct copro_sim_ans2 *m,
 	int fd, ret;
 
 	m->disk.fd = -1;
+	if ((unsigned)cfg->map_writes > COPRO_SIM_ANS2_MAP_WRITES_NEVER) {
+		copro_dev_err(&m->ld, "disk %s: no such map_writes policy %u",
+			      what, (unsigned)cfg->map_writes);
+		return -EINVAL;
+	}
 	if (cfg->size % ANS2_LBA_SIZE) {
 		copro_dev_err(&m->ld,
 			      "disk size %" PRIu64
@@ -171,7 +189,7 @@ int ans2_disk_open(struct copro_sim_ans2 *m,
 	m->disk.fd = fd;
 	m->disk.slow_flush = cfg->slow_flush;
 	ret = disk_map_init(&m->disk.map, cfg->unmapped ? -1 : fd, m->disk.size,
-			    !cfg->read_only);
+			    !cfg->read_only, map_writes(cfg->map_writes));
 	if (ret < 0)
 		copro_dev_dbg(&m->ld, "disk %s not mapped (%s): all its data moves with read and write calls",
 			      what, copro_strerror(ret));
@@ -183,6 +201,16 @@ int ans2_disk_open(struct copro_sim_ans2 *m,
 
 void ans2_disk_close(struct copro_sim_ans2 *m)
 {
+	struct disk_map *dm = &m->disk.map;
+
+	if (disk_map_on(dm) && disk_map_cost_ns(dm, DISK_MAP_CALL))
+		copro_dev_dbg(&m->ld, "disk: a page written costs %" PRIu64
+			      " ns by call, %" PRIu64 " through the mapping taking it in, %"
+			      PRIu64 " once in; pages written twice went %s of late",
+			      disk_map_cost_ns(dm, DISK_MAP_CALL),
+			      disk_map_cost_ns(dm, DISK_MAP_FAULT),
+			      disk_map_cost_ns(dm, DISK_MAP_HIT),
+			      disk_map_takes_writes(dm) ? "in" : "by call");
 	/* The map is made right after the fd, and nothing fails between. */
 	if (m->disk.fd >= 0) {
 		disk_map_fini(&m->disk.map);
@@ -212,9 +240,10 @@ static void iov_advance(struct iovec **iov, unsigned *niov, size_t n)
  * ahead: it returns what went wrong, or zeroes past a shrunk file's end.
  */
 static int try_map(struct copro_sim_ans2 *m, struct iovec *iov, uint64_t off,
-		   size_t len, bool write)
+		   size_t len, bool write, uint64_t *call_t0)
 {
-	int ret = write ? disk_map_write(&m->disk.map, iov->iov_base, off, len)
+	int ret = write ? disk_map_write(&m->disk.map, iov->iov_base, off, len,
+					 call_t0)
 			: disk_map_read(&m->disk.map, iov->iov_base, off, len);
 
 	if (ret == -EFAULT)
@@ -232,8 +261,11 @@ static int try_map(struct copro_sim_ans2 *m, struct iovec *iov, uint64_t off,
 static int rw_all(struct copro_sim_ans2 *m, struct iovec *iov, unsigned niov,
 		  uint64_t off, size_t len, bool write)
 {
+	uint64_t call_t0 = 0;
+	size_t all = len;
+
 	if (niov == 1 && iov->iov_len == len &&
-	    try_map(m, iov, off, len, write) > 0)
+	    try_map(m, iov, off, len, write, &call_t0) > 0)
 		return 1;
 	while (len) {
 		int cnt = niov > IOV_MAX ? IOV_MAX : (int)niov;
@@ -270,6 +302,9 @@ static int rw_all(struct copro_sim_ans2 *m, struct iovec *iov, unsigned niov,
 		off += (uint64_t)n;
 		len -= (size_t)n;
 	}
+	/* What the mapping weighs its copies against (disk_map.h). */
+	if (call_t0)
+		disk_map_call_timed(&m->disk.map, call_t0, all);
 	return 0;
 }
 

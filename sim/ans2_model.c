@@ -436,6 +436,12 @@ void copro_sim_ans2_get_stats(const struct copro_sim_ans2 *m,
 	}
 	out->mapped = m->disk.map.base != NULL;
 	out->map_faults = atomic_load(&mm->disk.map.faults);
+	out->map_write_call_ns = disk_map_cost_ns(&mm->disk.map, DISK_MAP_CALL);
+	out->map_write_fault_ns = disk_map_cost_ns(&mm->disk.map,
+						   DISK_MAP_FAULT);
+	out->map_write_hit_ns = disk_map_cost_ns(&mm->disk.map, DISK_MAP_HIT);
+	out->map_takes_writes = disk_map_on(&mm->disk.map) &&
+				disk_map_takes_writes(&mm->disk.map);
 	out->errors = atomic_load(&mm->st.errors);
 	out->flushes = atomic_load(&mm->st.flushes);
 	out->fdatasyncs = atomic_load(&mm->st.fdatasyncs);

@@ -314,6 +314,7 @@ int copro_board_create(const struct copro_board_config *cfg,
 		.workers = cfg->ans2_workers,
 		.read_only = cfg->disk_read_only,
 		.unmapped = cfg->disk_unmapped,
+		.map_writes = cfg->disk_map_writes,
 	};
 	b->firmware_only = cfg->firmware_only;
 

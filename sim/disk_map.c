@@ -11,6 +11,7 @@
 
 #define MAP_PAGE_SHIFT 12
 #define MAP_PAGE_SIZE (1ull << MAP_PAGE_SHIFT)
+#define EXPLORE_NS 10000000ull	/* see explore() */
 
 static void free_bits(struct disk_map *dm)
 {
@@ -22,7 +23,8 @@ static void free_bits(struct disk_map *dm)
 	dm->tag = NULL;
 }
 
-int disk_map_init(struct disk_map *dm, int fd, uint64_t size, bool writable)
+int disk_map_init(struct disk_map *dm, int fd, uint64_t size, bool writable,
+		  enum disk_map_writes writes)
 {
 	void *p;
 	int ret;
@@ -36,6 +38,16 @@ int disk_map_init(struct disk_map *dm, int fd, uint64_t size, bool writable)
 	atomic_init(&dm->syncs, 1);
 	atomic_init(&dm->off, false);
 	atomic_init(&dm->faults, 0);
+	dm->writes = writes;
+	for (unsigned w = 0; w < DISK_MAP_WAYS; w++) {
+		atomic_init(&dm->cost[w].ns, 0);
+		atomic_init(&dm->cost[w].pages, 0);
+	}
+	atomic_init(&dm->taken_in, 0);
+	atomic_init(&dm->written_again, 0);
+	atomic_init(&dm->ticket, 0);
+	atomic_init(&dm->explored_at, copro_time_coarse_ns());
+	dm->explore_ns = EXPLORE_NS;
 	for (unsigned i = 0; i < DISK_MAP_STRIPES; i++)
 		copro_mutex_init(&dm->stripe[i]);
 
@@ -253,6 +265,131 @@ void disk_map_unlock(struct disk_map *dm, uint64_t off, uint64_t len)
 		span_unlock(dm, off, len);
 }
 
+/* ---- what a write through the mapping saves -------------------------- */
+
+/*
+ * Every TIME_EVERY-th write is timed (a clock read costs about 25 ns, a
+ * 4 KiB copy 400), every write that takes pages in too (each a fault of
+ * a few microseconds). The figures decay, halved past their span, so
+ * they follow the host and the workload: a cost over the last few
+ * thousand timed pages, the counts over the last 64 Ki pages written.
+ *
+ * Taking a page in pays while the pages written again saved more than
+ * the faults cost beyond their calls; writing into pages already in pays
+ * while such a copy is cheaper than a call (it is not where the kernel
+ * writes pages back faster than they are written again, and each copy
+ * faults: 1 MiB sequential writes over a 256 MiB file). Until both ways
+ * have MIN_PAGES timed pages, they go (at worst MIN_PAGES faults). While
+ * a way does not pay, a candidate takes it anyway now and then (explore
+ * below), timed.
+ *
+ * Concurrent writers update the figures with relaxed atomics and may lose
+ * an update across a halving: they are estimates, and a lost sample
+ * costs nothing but a little accuracy.
+ */
+#define TIME_EVERY 8u
+#define MIN_PAGES 16u
+#define COST_SPAN 4096u
+#define COUNT_SPAN 65536u
+
+static uint64_t get(_Atomic uint64_t *a)
+{
+	return atomic_load_explicit(a, memory_order_relaxed);
+}
+
+static void put(_Atomic uint64_t *a, uint64_t v)
+{
+	atomic_store_explicit(a, v, memory_order_relaxed);
+}
+
+static uint64_t add(_Atomic uint64_t *a, uint64_t v)
+{
+	return atomic_fetch_add_explicit(a, v, memory_order_relaxed) + v;
+}
+
+void disk_map_cost_add(struct disk_map *dm, enum disk_map_way way,
+		       uint64_t ns, uint64_t pages)
+{
+	struct disk_map_cost *c = &dm->cost[way];
+	uint64_t t = add(&c->ns, ns);
+
+	if (add(&c->pages, pages) > COST_SPAN) {
+		put(&c->pages, get(&c->pages) / 2);
+		put(&c->ns, t / 2);
+	}
+}
+
+static void count(struct disk_map *dm, enum disk_map_way way, uint64_t pages)
+{
+	_Atomic uint64_t *n = way == DISK_MAP_HIT ? &dm->written_again
+						  : &dm->taken_in;
+
+	if (add(n, pages) + get(way == DISK_MAP_HIT ? &dm->taken_in
+						     : &dm->written_again) >
+	    COUNT_SPAN) {
+		put(&dm->taken_in, get(&dm->taken_in) / 2);
+		put(&dm->written_again, get(&dm->written_again) / 2);
+	}
+}
+
+uint64_t disk_map_cost_ns(struct disk_map *dm, enum disk_map_way way)
+{
+	uint64_t pages = get(&dm->cost[way].pages);
+
+	return pages ? get(&dm->cost[way].ns) / pages : 0;
+}
+
+bool disk_map_takes_writes(struct disk_map *dm)
+{
+	if (dm->writes != DISK_MAP_WRITES_MEASURED)
+		return dm->writes == DISK_MAP_WRITES_SECOND_TOUCH;
+	if (get(&dm->cost[DISK_MAP_CALL].pages) < MIN_PAGES ||
+	    get(&dm->cost[DISK_MAP_FAULT].pages) < MIN_PAGES)
+		return true;
+	double call = (double)disk_map_cost_ns(dm, DISK_MAP_CALL);
+	double fault = (double)disk_map_cost_ns(dm, DISK_MAP_FAULT);
+	double hit = (double)disk_map_cost_ns(dm, DISK_MAP_HIT);
+
+	/* What the pages written again saved, against what taking them in
+	 * cost beyond their calls (negative if a fault is cheaper). */
+	return (double)get(&dm->written_again) * (call - hit) >
+	       (double)get(&dm->taken_in) * (fault - call);
+}
+
+bool disk_map_hits_pay(struct disk_map *dm)
+{
+	if (dm->writes != DISK_MAP_WRITES_MEASURED)
+		return dm->writes == DISK_MAP_WRITES_SECOND_TOUCH;
+	if (get(&dm->cost[DISK_MAP_CALL].pages) < MIN_PAGES ||
+	    get(&dm->cost[DISK_MAP_HIT].pages) < MIN_PAGES)
+		return true;
+	return disk_map_cost_ns(dm, DISK_MAP_HIT) <
+	       disk_map_cost_ns(dm, DISK_MAP_CALL);
+}
+
+/*
+ * A candidate goes against the figures, to keep them current, once every
+ * explore_ns: a bound on what it costs (a 256 KiB write that faults in
+ * each page, 150 us on the dearest host seen, every 10 ms, is 1.5% of
+ * the time; a 4 KiB one, 0.1%).
+ */
+static bool explore(struct disk_map *dm)
+{
+	uint64_t now = copro_time_coarse_ns(), at = get(&dm->explored_at);
+
+	return dm->writes == DISK_MAP_WRITES_MEASURED &&
+	       now - at >= dm->explore_ns &&
+	       atomic_compare_exchange_strong_explicit(&dm->explored_at, &at, now,
+						       memory_order_relaxed,
+						       memory_order_relaxed);
+}
+
+void disk_map_call_timed(struct disk_map *dm, uint64_t t0, size_t len)
+{
+	disk_map_cost_add(dm, DISK_MAP_CALL, copro_time_ns() - t0,
+			  (len + MAP_PAGE_SIZE - 1) >> MAP_PAGE_SHIFT);
+}
+
 /* ---- copies ---------------------------------------------------------- */
 
 static int faulted(struct disk_map *dm)
@@ -290,19 +427,40 @@ int disk_map_read(struct disk_map *dm, void *dst, uint64_t off, size_t len)
 }
 
 int disk_map_write(struct disk_map *dm, const void *src, uint64_t off,
-		   size_t len)
+		   size_t len, uint64_t *call_t0)
 {
-	if (!in_map(dm, off, len))
+	*call_t0 = 0;
+	if (!in_map(dm, off, len) || dm->writes == DISK_MAP_WRITES_NEVER)
 		return 0;
 	uint32_t tag = write_tag(dm);
+	bool timed = add(&dm->ticket, 1) % TIME_EVERY == 0, go = false;
+	enum disk_map_way way = DISK_MAP_CALL;
 
-	if (!all_have(dm, off, len, BIT(DISK_MAP_HAVE_W) | BIT(DISK_MAP_SEEN_W),
-		      tag)) {
-		mark(dm, off, len, BIT(DISK_MAP_SEEN_W), tag);
+	if (all_have(dm, off, len, BIT(DISK_MAP_HAVE_W), tag)) {
+		way = DISK_MAP_HIT;
+		go = disk_map_hits_pay(dm);
+	} else if (all_have(dm, off, len,
+			    BIT(DISK_MAP_HAVE_W) | BIT(DISK_MAP_SEEN_W), tag)) {
+		way = DISK_MAP_FAULT;
+		go = disk_map_takes_writes(dm);
+	}
+	if (!go && way != DISK_MAP_CALL && explore(dm))
+		go = timed = true;
+	if (!go) {
+		if (way != DISK_MAP_HIT)
+			mark(dm, off, len, BIT(DISK_MAP_SEEN_W), tag);
+		if (timed)
+			*call_t0 = copro_time_ns();
 		return 0;
 	}
+	uint64_t pages = end_page(off, len) - first_page(off);
+	uint64_t t0 = timed || way == DISK_MAP_FAULT ? copro_time_ns() : 0;
+
 	if (sigbus_guarded_copy(dm->base + off, src, len) < 0)
 		return faulted(dm);
+	if (t0)
+		disk_map_cost_add(dm, way, copro_time_ns() - t0, pages);
+	count(dm, way, pages);
 	mark(dm, off, len, BIT(DISK_MAP_HAVE_R) | BIT(DISK_MAP_HAVE_W), tag);
 	return 1;
 }

@@ -3,16 +3,29 @@
  * A disk file's shared mapping, for the pages that are cheaper to copy
  * than to read or write with a call.
  *
- * A 4 KiB copy into a page the mapping already holds writable costs about
- * a third of a pwrite (0.45 against 1.3 us here); one into a page it does
- * not (never touched, or cleaned by a flush, which write-protects it)
- * takes a page fault and costs half as much again as the pwrite. So a
- * page goes through the mapping once it is known there: copied before,
- * or written (read) by a call since the last flush, for a write (a read):
- * the second touch pays the fault, and the ones after it gain. A flush
- * forgets the pages written, as it write-protects them, and so do about
- * 4 s (a writeback the model does not see write-protects them too). The
- * bits are hints: a stale one costs a fault or a call, never data.
+ * A 4 KiB copy into a page the mapping already holds writable costs a
+ * fifth to a third of a pwrite; one into a page it does not (never
+ * touched, or cleaned by a writeback, which write-protects it) takes a
+ * page fault, whose cost depends on the host: about 1.5 pwrites on a
+ * bare Intel host, 5 on a paravirtual AMD guest where a PTE write traps
+ * (docs/performance.md). So a page is known before it goes through the
+ * mapping: copied before, or written (read) by a call since the last
+ * flush, for a write (a read).
+ *
+ * Reads take the mapping at a page's second touch: its fault is paid
+ * once while the page stays. Writes weigh it (DISK_MAP_WRITES_MEASURED):
+ * a page's second write pays the fault only while the copies so far
+ * repaid theirs, measured on this host: the pages written again through
+ * the mapping, times what each saved against a call, against the pages
+ * taken in, times what their fault cost beyond a call; and a write into
+ * pages already in copies while that is cheaper than a call (it is not
+ * where the kernel writes pages back as fast as they come, so that each
+ * copy faults again). Every write counts; every eighth is timed, and
+ * every fault; while a way does not pay, a candidate still takes it
+ * every 10 ms, so the figures stay current. A flush forgets the pages written, as it write-protects them, and so do
+ * about 4 s (a writeback the model does not see write-protects them
+ * too). The bits are hints: a stale one costs a fault or a call, never
+ * data.
  *
  * Writes take a stripe lock over their pages, calls and copies alike, so
  * a 4 KiB LBA is written whole against any other write, as a pwrite
@@ -51,6 +64,26 @@ enum disk_map_bit {
 	DISK_MAP_BITS
 };
 
+/* How writes use the mapping (copro_sim_ans2_config.map_writes). */
+enum disk_map_writes {
+	DISK_MAP_WRITES_MEASURED,	/* a page goes in while that pays */
+	DISK_MAP_WRITES_SECOND_TOUCH,	/* every page written twice goes in */
+	DISK_MAP_WRITES_NEVER,		/* writes take calls; reads still copy */
+};
+
+/* The ways a write goes, timed apart. */
+enum disk_map_way {
+	DISK_MAP_CALL,		/* a pwrite */
+	DISK_MAP_FAULT,		/* a copy taking pages in (their faults) */
+	DISK_MAP_HIT,		/* a copy into pages already in */
+	DISK_MAP_WAYS
+};
+
+/* Recent timed writes of one way: their time and pages, both decaying. */
+struct disk_map_cost {
+	_Atomic uint64_t ns, pages;
+};
+
 struct disk_map {
 	char *base;		/* NULL: not mapped, every access takes a call */
 	uint64_t size;
@@ -61,6 +94,15 @@ struct disk_map {
 	_Atomic uint32_t *tag, syncs;
 	size_t words;
 	_Atomic uint64_t faults;
+	enum disk_map_writes writes;
+	struct disk_map_cost cost[DISK_MAP_WAYS];
+	/* Recent pages taken in and written again through it (decaying). */
+	_Atomic uint64_t taken_in, written_again;
+	_Atomic uint64_t ticket;	/* every write: which are timed */
+	/* A candidate goes against the figures once every explore_ns (10 ms;
+	 * tests set it): the last time one did. */
+	_Atomic uint64_t explored_at;
+	uint64_t explore_ns;
 	struct copro_mutex stripe[DISK_MAP_STRIPES];
 };
 
@@ -70,7 +112,8 @@ struct disk_map {
  * either way the map is valid, and unmapped it sends every access to the
  * calls.
  */
-int disk_map_init(struct disk_map *dm, int fd, uint64_t size, bool writable);
+int disk_map_init(struct disk_map *dm, int fd, uint64_t size, bool writable,
+		  enum disk_map_writes writes);
 void disk_map_fini(struct disk_map *dm);
 
 static inline bool disk_map_on(const struct disk_map *dm)
@@ -86,8 +129,24 @@ static inline bool disk_map_on(const struct disk_map *dm)
  * makes the call, which says what is wrong).
  */
 int disk_map_read(struct disk_map *dm, void *dst, uint64_t off, size_t len);
+/*
+ * As disk_map_read; when it returns 0, *call_t0 is the time the caller's
+ * call starts if that call is to be timed (disk_map_call_timed after
+ * it), else 0.
+ */
 int disk_map_write(struct disk_map *dm, const void *src, uint64_t off,
-		   size_t len);
+		   size_t len, uint64_t *call_t0);
+void disk_map_call_timed(struct disk_map *dm, uint64_t t0, size_t len);
+
+/* A way's recent cost, ns a 4 KiB page (0: not timed yet). */
+uint64_t disk_map_cost_ns(struct disk_map *dm, enum disk_map_way way);
+/* Whether a page written a second time goes through the mapping now. */
+bool disk_map_takes_writes(struct disk_map *dm);
+/* Whether a write into pages already in goes through the mapping now. */
+bool disk_map_hits_pay(struct disk_map *dm);
+/* Adds a timed write of `pages` pages (for tests: any figures). */
+void disk_map_cost_add(struct disk_map *dm, enum disk_map_way way,
+		       uint64_t ns, uint64_t pages);
 
 /* Around every write to the file, whichever way it goes. */
 void disk_map_lock(struct disk_map *dm, uint64_t off, uint64_t len);

@@ -26,6 +26,7 @@ expect 2 "invalid value '1000' for --size" --size 1000
 expect 2 "invalid value '70000' for --port \(a TCP port, 1 to 65535\)" --port 70000
 expect 2 "invalid value 'ten' for --threads" --threads ten
 expect 2 "invalid value 'maybe' for --tls" --tls maybe
+expect 2 "invalid value 'often' for --map-writes" --map-writes often
 expect 2 "--tls require needs --tls-certificates DIR" --tls require
 expect 2 "--socket and --port exclude each other" --socket "$work/s" --port 10809
 expect 2 "--daemon and --run exclude each other" --daemon --run true

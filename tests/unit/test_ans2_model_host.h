@@ -72,6 +72,7 @@ struct host {
 	unsigned depth[2], head[2], phase[2];
 	bool read_only;		/* set before h_open_board */
 	bool unmapped;		/* likewise: the model's data moves by calls */
+	enum copro_sim_ans2_map_writes map_writes;	/* likewise */
 };
 
 static inline uint32_t h_rd(struct host *h, uint64_t off)
@@ -148,6 +149,7 @@ static inline void h_open_board(struct host *h, const char *board,
 	cfg.slow_flush = slow_flush;
 	cfg.read_only = h->read_only;
 	cfg.unmapped = h->unmapped;
+	cfg.map_writes = h->map_writes;
 
 	assert_int_equal(test_logcap_init(&h->logcap), 0);
 	h->cap = &h->logcap;

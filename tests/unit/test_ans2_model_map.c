@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The ANS2 model's disk mapping: a page goes through it from its second
- * touch since the last flush, a flush sends writes back to the calls,
- * deallocated pages leave it, the data is the file's either way, and a
- * copy the kernel cannot back (the file shrank behind the model's back)
- * fails over to the calls with a warning instead of killing the process.
+ * touch since the last flush (for writes, under the second-touch policy;
+ * the measured one is tested in test_disk_map.c), a flush sends writes
+ * back to the calls, deallocated pages leave it, the data is the file's
+ * either way, writes can be kept off it, and a copy the kernel cannot
+ * back (the file shrank behind the model's back) fails over to the calls
+ * with a warning instead of killing the process.
  */
 #include <sys/stat.h>
 
@@ -101,6 +103,55 @@ static void test_second_touch(void **state)
 	assert_int_equal(h_stats(h).map_faults, 0);
 }
 
+/* Writes never go through the mapping; reads still do; the data is one. */
+static void test_writes_never(void **state)
+{
+	struct host *h = *state;
+	struct copro_sim_ans2_stats st;
+
+	h_bringup(h);
+	fresh_window();
+	for (uint32_t i = 0; i < 4; i++) {
+		write_lba(h, LBA, 20 + i);
+		check_lba(h, LBA, 20 + i);
+	}
+	st = h_stats(h);
+	assert_true(st.mapped);
+	assert_false(st.map_takes_writes);
+	assert_int_equal(st.mapped_writes, 0);
+	assert_true(st.mapped_reads > 0);
+	assert_int_equal(st.map_write_fault_ns, 0);
+	assert_int_equal(st.map_write_hit_ns, 0);
+}
+
+/*
+ * The measured policy's figures reach the stats: a call's cost once
+ * every eighth write is timed, a fault's once a page is taken in (the
+ * first pages are, whatever faults cost, until both are measured).
+ */
+static void test_measured_figures(void **state)
+{
+	struct host *h = *state;
+	struct copro_sim_ans2_stats st;
+
+	h_bringup(h);
+	fresh_window();
+	st = h_stats(h);
+	assert_true(st.map_takes_writes);
+	assert_int_equal(st.map_write_call_ns, 0);
+	assert_int_equal(st.map_write_fault_ns, 0);
+	for (uint32_t i = 0; i < 16; i++)
+		write_lba(h, LBA + i, i);
+	write_lba(h, LBA, 100);
+	st = h_stats(h);
+	assert_true(st.map_write_call_ns > 0);
+	assert_true(st.map_write_fault_ns > 0);
+	assert_int_equal(st.mapped_writes, 1);
+	check_lba(h, LBA, 100);
+	for (uint32_t i = 1; i < 16; i++)
+		check_lba(h, LBA + i, i);
+}
+
 static void test_deallocated_pages_leave(void **state)
 {
 	struct host *h = *state;
@@ -140,6 +191,27 @@ static int setup_unmapped(void **state)
 	return 0;
 }
 
+static int setup_map_writes(void **state, enum copro_sim_ans2_map_writes w)
+{
+	struct host *h = calloc(1, sizeof(*h));
+
+	assert_non_null(h);
+	h->map_writes = w;
+	h_open_cfg(h, false);
+	*state = h;
+	return 0;
+}
+
+static int setup_second_touch(void **state)
+{
+	return setup_map_writes(state, COPRO_SIM_ANS2_MAP_WRITES_SECOND_TOUCH);
+}
+
+static int setup_writes_never(void **state)
+{
+	return setup_map_writes(state, COPRO_SIM_ANS2_MAP_WRITES_NEVER);
+}
+
 static void test_unmapped(void **state)
 {
 	struct host *h = *state;
@@ -169,6 +241,7 @@ static void test_shrunk_file(void **state)
 	struct host *h = calloc(1, sizeof(*h));
 
 	assert_non_null(h);
+	h->map_writes = COPRO_SIM_ANS2_MAP_WRITES_SECOND_TOUCH;
 	h_open_cfg(h, false);
 	*state = h;
 
@@ -204,10 +277,14 @@ static void test_shrunk_file(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_second_touch, h_setup,
+		cmocka_unit_test_setup_teardown(test_second_touch,
+						setup_second_touch, h_teardown),
+		cmocka_unit_test_setup_teardown(test_writes_never,
+						setup_writes_never, h_teardown),
+		cmocka_unit_test_setup_teardown(test_measured_figures, h_setup,
 						h_teardown),
 		cmocka_unit_test_setup_teardown(test_deallocated_pages_leave,
-						h_setup, h_teardown),
+						setup_second_touch, h_teardown),
 		cmocka_unit_test_setup_teardown(test_unmapped, setup_unmapped,
 						h_teardown),
 		cmocka_unit_test_setup_teardown(test_shrunk_file, NULL,

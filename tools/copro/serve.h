@@ -38,6 +38,7 @@ struct serve_opts {
 	unsigned threads;	/* 0: nbdkit's default */
 	unsigned shutdown_timeout;
 	bool read_only, raw, daemon, stats, slow_flush, no_map, verbose;
+	const char *map_writes;	/* the plugin's map-writes=, or NULL */
 	/* Testing. */
 	unsigned fault_crash_after, fault_flush;
 	bool fault_bringup;

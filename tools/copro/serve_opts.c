@@ -47,6 +47,9 @@ void cmd_serve_usage(FILE *out)
 		"      --slow-flush        flushes take as long as on the hardware (17 ms)\n"
 		"      --no-map            the model moves data with read and write calls\n"
 		"                          only, never through a mapping of the disk\n"
+		"      --map-writes POLICY how writes use the mapping: measured (a page\n"
+		"                          written twice goes in while that paid on\n"
+		"                          this host; the default), second-touch or never\n"
 		"      --record FILE       record every register access, interrupt, DMA\n"
 		"                          buffer and power change to FILE; complete\n"
 		"                          when the server stops (see copro trace)\n"
@@ -112,7 +115,7 @@ static int check_combinations(struct serve_opts *o)
 int serve_parse(int argc, char **argv, struct serve_opts *o)
 {
 	enum {
-		OPT_SLOW_FLUSH = 256, OPT_NO_MAP, OPT_RECORD, OPT_FAULT_CRASH,
+		OPT_SLOW_FLUSH = 256, OPT_NO_MAP, OPT_MAP_WRITES, OPT_RECORD, OPT_FAULT_CRASH,
 		OPT_FAULT_BRINGUP, OPT_FAULT_FLUSH, OPT_TLS, OPT_TLS_CERTS,
 		OPT_DAEMON, OPT_PIDFILE, OPT_RUN, OPT_STATS, OPT_RAW,
 		OPT_SHUTDOWN_TIMEOUT,
@@ -138,6 +141,7 @@ int serve_parse(int argc, char **argv, struct serve_opts *o)
 		{ "shutdown-timeout", required_argument, NULL, OPT_SHUTDOWN_TIMEOUT },
 		{ "slow-flush", no_argument, NULL, OPT_SLOW_FLUSH },
 		{ "no-map", no_argument, NULL, OPT_NO_MAP },
+		{ "map-writes", required_argument, NULL, OPT_MAP_WRITES },
 		{ "record", required_argument, NULL, OPT_RECORD },
 		/* Testing: the coprocessor crashes after N I/O commands; the
 		 * bring-up fails after the checks passed; N flushes fail. */
@@ -197,6 +201,14 @@ int serve_parse(int argc, char **argv, struct serve_opts *o)
 			break;
 		case OPT_SLOW_FLUSH: o->slow_flush = true; break;
 		case OPT_NO_MAP: o->no_map = true; break;
+		case OPT_MAP_WRITES:
+			if (strcmp(optarg, "measured") &&
+			    strcmp(optarg, "second-touch") && strcmp(optarg, "never"))
+				ret = bad("--map-writes", optarg,
+					  "measured, second-touch or never");
+			else
+				o->map_writes = optarg;
+			break;
 		case OPT_RECORD:
 			if (!*optarg)
 				ret = bad("--record", optarg, "a file name");

@@ -179,6 +179,8 @@ static void nbdkit_argv(const struct serve_ctx *c, int status_fd,
 		arg(a, "slow-flush=true");
 	if (o->no_map)
 		arg(a, "map=false");
+	if (o->map_writes)
+		argf(a, "map-writes=%s", o->map_writes);
 	if (o->verbose)
 		arg(a, "log=debug");
 	/* The plugin makes it absolute before nbdkit changes directory. */

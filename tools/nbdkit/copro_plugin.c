@@ -5,7 +5,8 @@
  *
  *   nbdkit ./nbdkit-copro-plugin.so [disk=]FILE [board=NAME|FILE]
  *          [size=SIZE] [readonly=BOOL] [export=NAME] [raw=BOOL]
- *          [slow-flush=BOOL] [map=BOOL] [log=LEVEL] [record=FILE]
+ *          [slow-flush=BOOL] [map=BOOL] [map-writes=POLICY] [log=LEVEL]
+ *          [record=FILE]
  *
  * Lifecycle: configuration is checked in config_complete and get_ready,
  * where errors still reach the user: the disk is opened there and locked
@@ -58,6 +59,7 @@ struct copro_plugin {
 	char *export_name;	/* NULL: any name the client asks for */
 	char *record;		/* absolute path of the recording, or NULL */
 	bool read_only, raw, slow_flush, no_map;
+	enum copro_sim_ans2_map_writes map_writes;
 	enum copro_log_level log_level;
 	int status_fd;		/* copro serve's channel, or -1 */
 	/* Testing: the coprocessor crashes after N more commands; bring-up
@@ -153,6 +155,22 @@ static int copro_plugin_config(const char *key, const char *value)
 			return -1;
 		cp.no_map = !v;
 		return 0;
+	}
+	if (!strcmp(key, "map-writes")) {
+		static const char *const names[] = {
+			[COPRO_SIM_ANS2_MAP_WRITES_MEASURED] = "measured",
+			[COPRO_SIM_ANS2_MAP_WRITES_SECOND_TOUCH] = "second-touch",
+			[COPRO_SIM_ANS2_MAP_WRITES_NEVER] = "never",
+		};
+
+		for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (!strcmp(value, names[i])) {
+				cp.map_writes = (enum copro_sim_ans2_map_writes)i;
+				return 0;
+			}
+		nbdkit_error("map-writes=%s: not measured, second-touch or never",
+			     value);
+		return -1;
 	}
 	if (!strcmp(key, "record")) {
 		free(cp.record);
@@ -342,6 +360,7 @@ static int copro_plugin_after_fork(void)
 		.disk_read_only = cp.read_only,
 		.slow_flush = cp.slow_flush,
 		.disk_unmapped = cp.no_map,
+		.disk_map_writes = cp.map_writes,
 		.record_path = cp.record,
 	};
 	const struct copro_nvme_config ncfg = { 0 };
@@ -669,6 +688,10 @@ static struct nbdkit_plugin plugin = {
 		"map=BOOL                  the model may copy pages through a mapping\n"
 		"                          of the disk (default true; false: read and\n"
 		"                          write calls only)\n"
+		"map-writes=POLICY         how writes use the mapping: measured (a\n"
+		"                          page written twice goes in while that paid\n"
+		"                          on this host; default), second-touch or\n"
+		"                          never\n"
 		"log=LEVEL                 err, warn, info, debug or trace\n"
 		"record=FILE               record every register access, interrupt,\n"
 		"                          DMA buffer and power change (copro trace)",

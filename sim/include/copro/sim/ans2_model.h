@@ -83,6 +83,22 @@ struct copro_sim_sart;
 #define COPRO_SIM_ANS2_WORKERS_DEFAULT 3u
 #define COPRO_SIM_ANS2_WORKERS_MAX 3u
 
+/*
+ * How the model's writes use its shared mapping of the disk. A write
+ * into a page the mapping holds writable is a copy, a fifth to a third
+ * of a pwrite's cost; taking a page in costs a page fault, 1.5 to 5
+ * pwrites depending on the host (docs/performance.md).
+ */
+enum copro_sim_ans2_map_writes {
+	/* A page written a second time goes in while the pages before it
+	 * repaid their faults, as measured on this host (the default). */
+	COPRO_SIM_ANS2_MAP_WRITES_MEASURED,
+	/* Every page written a second time goes in. */
+	COPRO_SIM_ANS2_MAP_WRITES_SECOND_TOUCH,
+	/* Writes take calls only. */
+	COPRO_SIM_ANS2_MAP_WRITES_NEVER,
+};
+
 struct copro_sim_ans2_config {
 	/*
 	 * Backing file or block device: a file is created if missing and
@@ -118,12 +134,17 @@ struct copro_sim_ans2_config {
 	bool read_only;
 	/*
 	 * Move data with read and write calls only, never by copies through
-	 * a shared mapping of the disk (which a page written twice since the
-	 * last flush and within about 4 s, or read twice, takes: a third of
-	 * a call's cost). The model then installs no SIGBUS handler (see its
-	 * stats' `mapped`).
+	 * a shared mapping of the disk (which a page read twice takes, and
+	 * one written twice as `map_writes` says: a copy costs a fifth to a
+	 * third of a call). The model then installs no SIGBUS handler (see
+	 * its stats' `mapped`).
 	 */
 	bool unmapped;
+	/*
+	 * How writes use the mapping (reads take it at a page's second
+	 * touch whatever this says).
+	 */
+	enum copro_sim_ans2_map_writes map_writes;
 };
 
 /*
@@ -220,6 +241,13 @@ struct copro_sim_ans2_stats {
 	 */
 	bool mapped;
 	uint64_t mapped_reads, mapped_writes, map_faults;
+	/*
+	 * What writes cost of late, ns a 4 KiB page: a call, a copy taking
+	 * pages in (their faults), a copy into pages already in (0: not
+	 * timed yet); whether a page written a second time goes in now.
+	 */
+	uint64_t map_write_call_ns, map_write_fault_ns, map_write_hit_ns;
+	bool map_takes_writes;
 };
 COPRO_API void copro_sim_ans2_get_stats(const struct copro_sim_ans2 *m,
 					struct copro_sim_ans2_stats *out);

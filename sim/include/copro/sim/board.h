@@ -15,6 +15,7 @@
 #include <copro/dt.h>
 #include <copro/log.h>
 #include <copro/platform.h>
+#include <copro/sim/ans2_model.h>
 #include <copro/sim/bus.h>
 #include <copro/trace.h>
 
@@ -62,6 +63,7 @@ struct copro_board_config {
 	unsigned ans2_workers;	/* copro_sim_ans2_config.workers */
 	bool disk_read_only;	/* the namespace is write protected */
 	bool disk_unmapped;	/* copro_sim_ans2_config.unmapped */
+	enum copro_sim_ans2_map_writes disk_map_writes; /* .map_writes */
 	/*
 	 * Coprocessors get their firmware model but not the hardware its
 	 * application side drives (no ANS2 controller model): for tests
