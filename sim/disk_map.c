@@ -339,13 +339,22 @@ uint64_t disk_map_cost_ns(struct disk_map *dm, enum disk_map_way way)
 	return pages ? get(&dm->cost[way].ns) / pages : 0;
 }
 
+/* Not weighed: a fixed policy, or a way not yet timed enough; and then
+ * whether the way goes. */
+static bool unweighed(struct disk_map *dm, enum disk_map_way way, bool *go)
+{
+	*go = dm->writes != DISK_MAP_WRITES_NEVER;
+	return dm->writes != DISK_MAP_WRITES_MEASURED ||
+	       get(&dm->cost[DISK_MAP_CALL].pages) < MIN_PAGES ||
+	       get(&dm->cost[way].pages) < MIN_PAGES;
+}
+
 bool disk_map_takes_writes(struct disk_map *dm)
 {
-	if (dm->writes != DISK_MAP_WRITES_MEASURED)
-		return dm->writes == DISK_MAP_WRITES_SECOND_TOUCH;
-	if (get(&dm->cost[DISK_MAP_CALL].pages) < MIN_PAGES ||
-	    get(&dm->cost[DISK_MAP_FAULT].pages) < MIN_PAGES)
-		return true;
+	bool go;
+
+	if (unweighed(dm, DISK_MAP_FAULT, &go))
+		return go;
 	double call = (double)disk_map_cost_ns(dm, DISK_MAP_CALL);
 	double fault = (double)disk_map_cost_ns(dm, DISK_MAP_FAULT);
 	double hit = (double)disk_map_cost_ns(dm, DISK_MAP_HIT);
@@ -358,11 +367,10 @@ bool disk_map_takes_writes(struct disk_map *dm)
 
 bool disk_map_hits_pay(struct disk_map *dm)
 {
-	if (dm->writes != DISK_MAP_WRITES_MEASURED)
-		return dm->writes == DISK_MAP_WRITES_SECOND_TOUCH;
-	if (get(&dm->cost[DISK_MAP_CALL].pages) < MIN_PAGES ||
-	    get(&dm->cost[DISK_MAP_HIT].pages) < MIN_PAGES)
-		return true;
+	bool go;
+
+	if (unweighed(dm, DISK_MAP_HIT, &go))
+		return go;
 	return disk_map_cost_ns(dm, DISK_MAP_HIT) <
 	       disk_map_cost_ns(dm, DISK_MAP_CALL);
 }
@@ -377,7 +385,8 @@ static bool explore(struct disk_map *dm)
 {
 	uint64_t now = copro_time_coarse_ns(), at = get(&dm->explored_at);
 
-	return dm->writes == DISK_MAP_WRITES_MEASURED &&
+	/* `at` may be another thread's later reading of the coarse clock. */
+	return dm->writes == DISK_MAP_WRITES_MEASURED && now >= at &&
 	       now - at >= dm->explore_ns &&
 	       atomic_compare_exchange_strong_explicit(&dm->explored_at, &at, now,
 						       memory_order_relaxed,

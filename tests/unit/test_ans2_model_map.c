@@ -180,36 +180,32 @@ static void test_deallocated_pages_leave(void **state)
 	assert_int_equal(h_stats(h).mapped_reads, mapped + 1);
 }
 
-static int setup_unmapped(void **state)
+static int setup_map(void **state, bool unmapped,
+		     enum copro_sim_ans2_map_writes w)
 {
 	struct host *h = calloc(1, sizeof(*h));
 
 	assert_non_null(h);
-	h->unmapped = true;
-	h_open_cfg(h, false);
-	*state = h;
-	return 0;
-}
-
-static int setup_map_writes(void **state, enum copro_sim_ans2_map_writes w)
-{
-	struct host *h = calloc(1, sizeof(*h));
-
-	assert_non_null(h);
+	h->unmapped = unmapped;
 	h->map_writes = w;
 	h_open_cfg(h, false);
 	*state = h;
 	return 0;
 }
 
+static int setup_unmapped(void **state)
+{
+	return setup_map(state, true, COPRO_SIM_ANS2_MAP_WRITES_MEASURED);
+}
+
 static int setup_second_touch(void **state)
 {
-	return setup_map_writes(state, COPRO_SIM_ANS2_MAP_WRITES_SECOND_TOUCH);
+	return setup_map(state, false, COPRO_SIM_ANS2_MAP_WRITES_SECOND_TOUCH);
 }
 
 static int setup_writes_never(void **state)
 {
-	return setup_map_writes(state, COPRO_SIM_ANS2_MAP_WRITES_NEVER);
+	return setup_map(state, false, COPRO_SIM_ANS2_MAP_WRITES_NEVER);
 }
 
 static void test_unmapped(void **state)

@@ -61,6 +61,25 @@ static int wr(struct fx *f, const void *src, uint64_t off, size_t len)
 	return disk_map_write(&f->dm, src, off, len, &t0);
 }
 
+/* A write that is the caller's call, and not one to time. */
+static void wr_call_untimed(struct disk_map *dm, const void *src, uint64_t off)
+{
+	uint64_t t0 = 1;
+
+	assert_int_equal(disk_map_write(dm, src, off, PAGE, &t0), 0);
+	assert_int_equal(t0, 0);
+}
+
+/* Starts a window of the coarse clock's write tags with a second or more
+ * left in it (the write bits lapse at its end). */
+static void start_window(void)
+{
+	uint64_t window = 1ull << 32, now = copro_time_coarse_ns();
+
+	if (window - (now & (window - 1)) < 1000000000ull)
+		copro_sleep_ns(window - (now & (window - 1)) + 10000000ull);
+}
+
 static int teardown(void **state)
 {
 	struct fx *f = *state;
@@ -131,14 +150,7 @@ static void test_second_touch(void **state)
 
 	*state = f;
 	memset(a, 0x5a, sizeof(a));
-	/*
-	 * The write bits also lapse with the coarse clock's 2^32 ns window:
-	 * start with a second or more left in it.
-	 */
-	uint64_t window = 1ull << 32, now = copro_time_coarse_ns();
-
-	if (window - (now & (window - 1)) < 1000000000ull)
-		copro_sleep_ns(window - (now & (window - 1)) + 10000000ull);
+	start_window();
 
 	/* Writes: a call first, then copies. */
 	assert_int_equal(wr(f, a, 8 * PAGE, PAGE), 0);
@@ -174,14 +186,6 @@ static void test_second_touch(void **state)
 	assert_int_equal(disk_map_read(&f->dm, b, (PAGES - 1) * PAGE,
 				       2 * PAGE), 0);
 	assert_int_equal(f->dm.faults, 0);
-}
-
-static void start_window(void)
-{
-	uint64_t window = 1ull << 32, now = copro_time_coarse_ns();
-
-	if (window - (now & (window - 1)) < 1000000000ull)
-		copro_sleep_ns(window - (now & (window - 1)) + 10000000ull);
 }
 
 /* Sets the recent figures: ns a page of each way, pages taken in and
@@ -353,12 +357,8 @@ static void test_writes_never(void **state)
 	memset(a, 0x66, sizeof(a));
 	start_window();
 	assert_false(disk_map_takes_writes(&f->dm));
-	for (unsigned i = 0; i < 4; i++) {
-		uint64_t t0 = 1;
-
-		assert_int_equal(disk_map_write(&f->dm, a, 0, PAGE, &t0), 0);
-		assert_int_equal(t0, 0);
-	}
+	for (unsigned i = 0; i < 4; i++)
+		wr_call_untimed(&f->dm, a, 0);
 	assert_int_equal(disk_map_read(&f->dm, b, 0, PAGE), 0);
 	assert_int_equal(disk_map_read(&f->dm, b, 0, PAGE), 1);
 }
@@ -393,10 +393,7 @@ static void test_unmapped(void **state)
 				       DISK_MAP_WRITES_MEASURED), 0);
 	assert_false(disk_map_on(&f->dm));
 	for (int i = 0; i < 3; i++) {
-		uint64_t t0 = 1;
-
-		assert_int_equal(disk_map_write(&f->dm, b, 0, PAGE, &t0), 0);
-		assert_int_equal(t0, 0);
+		wr_call_untimed(&f->dm, b, 0);
 		assert_int_equal(disk_map_read(&f->dm, b, 0, PAGE), 0);
 	}
 	/* No mapping, no stripes to take. */
