@@ -22,10 +22,10 @@
  * where the kernel writes pages back as fast as they come, so that each
  * copy faults again). Every write counts; every eighth is timed, and
  * every fault; while a way does not pay, a candidate still takes it
- * every 10 ms, so the figures stay current. A flush forgets the pages written, as it write-protects them, and so do
- * about 4 s (a writeback the model does not see write-protects them
- * too). The bits are hints: a stale one costs a fault or a call, never
- * data.
+ * every 10 ms, so the figures stay current. A flush forgets the pages
+ * written, as it write-protects them, and so do about 4 s (a writeback
+ * the model does not see write-protects them too). The bits are hints: a
+ * stale one costs a fault or a call, never data.
  *
  * Writes take a stripe lock over their pages, calls and copies alike, so
  * a 4 KiB LBA is written whole against any other write, as a pwrite
