@@ -130,17 +130,22 @@ static int size_disk(struct copro_sim_ans2 *m, int fd, const char *what,
 	return 0;
 }
 
-static enum disk_map_writes map_writes(enum copro_sim_ans2_map_writes w)
+static const char *const map_writes_names[] = {
+	[COPRO_SIM_ANS2_MAP_WRITES_MEASURED] = "measured",
+	[COPRO_SIM_ANS2_MAP_WRITES_SECOND_TOUCH] = "second-touch",
+	[COPRO_SIM_ANS2_MAP_WRITES_NEVER] = "never",
+};
+
+int copro_sim_ans2_map_writes_parse(const char *name,
+				    enum copro_sim_ans2_map_writes *out)
 {
-	switch (w) {
-	case COPRO_SIM_ANS2_MAP_WRITES_SECOND_TOUCH:
-		return DISK_MAP_WRITES_SECOND_TOUCH;
-	case COPRO_SIM_ANS2_MAP_WRITES_NEVER:
-		return DISK_MAP_WRITES_NEVER;
-	case COPRO_SIM_ANS2_MAP_WRITES_MEASURED:
-		break;
-	}
-	return DISK_MAP_WRITES_MEASURED;
+	for (unsigned i = 0;
+	     i < sizeof(map_writes_names) / sizeof(map_writes_names[0]); i++)
+		if (!strcmp(name, map_writes_names[i])) {
+			*out = (enum copro_sim_ans2_map_writes)i;
+			return 0;
+		}
+	return -EINVAL;
 }
 
 int ans2_disk_open(struct copro_sim_ans2 *m,
@@ -189,7 +194,7 @@ int ans2_disk_open(struct copro_sim_ans2 *m,
 	m->disk.fd = fd;
 	m->disk.slow_flush = cfg->slow_flush;
 	ret = disk_map_init(&m->disk.map, cfg->unmapped ? -1 : fd, m->disk.size,
-			    !cfg->read_only, map_writes(cfg->map_writes));
+			    !cfg->read_only, cfg->map_writes);
 	if (ret < 0)
 		copro_dev_dbg(&m->ld, "disk %s not mapped (%s): all its data moves with read and write calls",
 			      what, copro_strerror(ret));

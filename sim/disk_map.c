@@ -24,7 +24,7 @@ static void free_bits(struct disk_map *dm)
 }
 
 int disk_map_init(struct disk_map *dm, int fd, uint64_t size, bool writable,
-		  enum disk_map_writes writes)
+		  enum copro_sim_ans2_map_writes writes)
 {
 	void *p;
 	int ret;
@@ -143,24 +143,46 @@ static uint32_t write_tag(struct disk_map *dm)
 	       (uint32_t)(copro_time_coarse_ns() >> 32);
 }
 
-/* Every page of the range has one of the bits in `kinds`. */
-static bool all_have(struct disk_map *dm, uint64_t off, uint64_t len,
-		     unsigned kinds, uint32_t tag)
+/* Every page of the range was read before (by a call or a copy). */
+static bool all_read(struct disk_map *dm, uint64_t off, uint64_t len)
 {
 	for (uint64_t p = first_page(off), e = end_page(off, len); p < e;) {
-		uint64_t mask, v = 0;
+		uint64_t mask;
 		size_t w = next_run(&p, e, &mask);
-		bool current = atomic_load_explicit(&dm->tag[w],
-						    memory_order_relaxed) == tag;
+		uint64_t v = load(dm->bits[DISK_MAP_HAVE_R], w) |
+			     load(dm->bits[DISK_MAP_SEEN_R], w);
 
-		for (unsigned k = 0; k < DISK_MAP_BITS; k++)
-			if ((kinds & BIT(k)) &&
-			    (current || !(WRITE_BITS & BIT(k))))
-				v |= load(dm->bits[k], w);
 		if ((v & mask) != mask)
 			return false;
 	}
 	return true;
+}
+
+/*
+ * How a write of the range would go, by its pages' write bits under the
+ * current tag: HIT if every page is in, FAULT if every page is in or
+ * written since (a candidate), else CALL (some page's first write).
+ */
+static enum disk_map_way write_way(struct disk_map *dm, uint64_t off,
+				   uint64_t len, uint32_t tag)
+{
+	enum disk_map_way way = DISK_MAP_HIT;
+
+	for (uint64_t p = first_page(off), e = end_page(off, len); p < e;) {
+		uint64_t mask, have = 0, seen = 0;
+		size_t w = next_run(&p, e, &mask);
+
+		if (atomic_load_explicit(&dm->tag[w], memory_order_relaxed) ==
+		    tag) {
+			have = load(dm->bits[DISK_MAP_HAVE_W], w);
+			seen = load(dm->bits[DISK_MAP_SEEN_W], w);
+		}
+		if (((have | seen) & mask) != mask)
+			return DISK_MAP_CALL;
+		if ((have & mask) != mask)
+			way = DISK_MAP_FAULT;
+	}
+	return way;
 }
 
 static void or_bits(_Atomic uint64_t *a, size_t w, uint64_t mask)
@@ -321,12 +343,11 @@ void disk_map_cost_add(struct disk_map *dm, enum disk_map_way way,
 
 static void count(struct disk_map *dm, enum disk_map_way way, uint64_t pages)
 {
-	_Atomic uint64_t *n = way == DISK_MAP_HIT ? &dm->written_again
-						  : &dm->taken_in;
+	bool hit = way == DISK_MAP_HIT;
+	_Atomic uint64_t *n = hit ? &dm->written_again : &dm->taken_in;
+	_Atomic uint64_t *other = hit ? &dm->taken_in : &dm->written_again;
 
-	if (add(n, pages) + get(way == DISK_MAP_HIT ? &dm->taken_in
-						     : &dm->written_again) >
-	    COUNT_SPAN) {
+	if (add(n, pages) + get(other) > COUNT_SPAN) {
 		put(&dm->taken_in, get(&dm->taken_in) / 2);
 		put(&dm->written_again, get(&dm->written_again) / 2);
 	}
@@ -343,8 +364,8 @@ uint64_t disk_map_cost_ns(struct disk_map *dm, enum disk_map_way way)
  * whether the way goes. */
 static bool unweighed(struct disk_map *dm, enum disk_map_way way, bool *go)
 {
-	*go = dm->writes != DISK_MAP_WRITES_NEVER;
-	return dm->writes != DISK_MAP_WRITES_MEASURED ||
+	*go = dm->writes != COPRO_SIM_ANS2_MAP_WRITES_NEVER;
+	return dm->writes != COPRO_SIM_ANS2_MAP_WRITES_MEASURED ||
 	       get(&dm->cost[DISK_MAP_CALL].pages) < MIN_PAGES ||
 	       get(&dm->cost[way].pages) < MIN_PAGES;
 }
@@ -386,7 +407,7 @@ static bool explore(struct disk_map *dm)
 	uint64_t now = copro_time_coarse_ns(), at = get(&dm->explored_at);
 
 	/* `at` may be another thread's later reading of the coarse clock. */
-	return dm->writes == DISK_MAP_WRITES_MEASURED && now >= at &&
+	return dm->writes == COPRO_SIM_ANS2_MAP_WRITES_MEASURED && now >= at &&
 	       now - at >= dm->explore_ns &&
 	       atomic_compare_exchange_strong_explicit(&dm->explored_at, &at, now,
 						       memory_order_relaxed,
@@ -420,8 +441,7 @@ int disk_map_read(struct disk_map *dm, void *dst, uint64_t off, size_t len)
 	if (!in_map(dm, off, len))
 		return 0;
 	/* Read bits carry no tag. */
-	if (!all_have(dm, off, len, BIT(DISK_MAP_HAVE_R) | BIT(DISK_MAP_SEEN_R),
-		      0)) {
+	if (!all_read(dm, off, len)) {
 		mark(dm, off, len, BIT(DISK_MAP_SEEN_R), 0);
 		return 0;
 	}
@@ -439,20 +459,16 @@ int disk_map_write(struct disk_map *dm, const void *src, uint64_t off,
 		   size_t len, uint64_t *call_t0)
 {
 	*call_t0 = 0;
-	if (!in_map(dm, off, len) || dm->writes == DISK_MAP_WRITES_NEVER)
+	if (!in_map(dm, off, len) ||
+	    dm->writes == COPRO_SIM_ANS2_MAP_WRITES_NEVER)
 		return 0;
 	uint32_t tag = write_tag(dm);
-	bool timed = add(&dm->ticket, 1) % TIME_EVERY == 0, go = false;
-	enum disk_map_way way = DISK_MAP_CALL;
+	bool timed = add(&dm->ticket, 1) % TIME_EVERY == 0;
+	enum disk_map_way way = write_way(dm, off, len, tag);
+	bool go = way == DISK_MAP_HIT	  ? disk_map_hits_pay(dm)
+		  : way == DISK_MAP_FAULT ? disk_map_takes_writes(dm)
+					  : false;
 
-	if (all_have(dm, off, len, BIT(DISK_MAP_HAVE_W), tag)) {
-		way = DISK_MAP_HIT;
-		go = disk_map_hits_pay(dm);
-	} else if (all_have(dm, off, len,
-			    BIT(DISK_MAP_HAVE_W) | BIT(DISK_MAP_SEEN_W), tag)) {
-		way = DISK_MAP_FAULT;
-		go = disk_map_takes_writes(dm);
-	}
 	if (!go && way != DISK_MAP_CALL && explore(dm))
 		go = timed = true;
 	if (!go) {

@@ -13,7 +13,7 @@
  * flush, for a write (a read).
  *
  * Reads take the mapping at a page's second touch: its fault is paid
- * once while the page stays. Writes weigh it (DISK_MAP_WRITES_MEASURED):
+ * once while the page stays. Writes weigh it (map_writes measured):
  * a page's second write pays the fault only while the copies so far
  * repaid theirs, measured on this host: the pages written again through
  * the mapping, times what each saved against a call, against the pages
@@ -45,6 +45,7 @@
 #include <stdint.h>
 
 #include <copro/os.h>
+#include <copro/sim/ans2_model.h>
 
 /*
  * Stripes a write may hold all at once (a 256 KiB chunk spans 64 pages):
@@ -62,13 +63,6 @@ enum disk_map_bit {
 	DISK_MAP_HAVE_W,
 	DISK_MAP_SEEN_W,
 	DISK_MAP_BITS
-};
-
-/* How writes use the mapping (copro_sim_ans2_config.map_writes). */
-enum disk_map_writes {
-	DISK_MAP_WRITES_MEASURED,	/* a page goes in while that pays */
-	DISK_MAP_WRITES_SECOND_TOUCH,	/* every page written twice goes in */
-	DISK_MAP_WRITES_NEVER,		/* writes take calls; reads still copy */
 };
 
 /* The ways a write goes, timed apart. */
@@ -94,7 +88,7 @@ struct disk_map {
 	_Atomic uint32_t *tag, syncs;
 	size_t words;
 	_Atomic uint64_t faults;
-	enum disk_map_writes writes;
+	enum copro_sim_ans2_map_writes writes;	/* config.map_writes */
 	struct disk_map_cost cost[DISK_MAP_WAYS];
 	/* Recent pages taken in and written again through it (decaying). */
 	_Atomic uint64_t taken_in, written_again;
@@ -113,7 +107,7 @@ struct disk_map {
  * calls.
  */
 int disk_map_init(struct disk_map *dm, int fd, uint64_t size, bool writable,
-		  enum disk_map_writes writes);
+		  enum copro_sim_ans2_map_writes writes);
 void disk_map_fini(struct disk_map *dm);
 
 static inline bool disk_map_on(const struct disk_map *dm)

@@ -152,6 +152,23 @@ static void test_measured_figures(void **state)
 		check_lba(h, LBA + i, i);
 }
 
+/* The policies' names, as copro serve and the plugin take them. */
+static void test_map_writes_names(void **state)
+{
+	enum copro_sim_ans2_map_writes w = COPRO_SIM_ANS2_MAP_WRITES_NEVER;
+
+	assert_int_equal(copro_sim_ans2_map_writes_parse("measured", &w), 0);
+	assert_int_equal(w, COPRO_SIM_ANS2_MAP_WRITES_MEASURED);
+	assert_int_equal(copro_sim_ans2_map_writes_parse("second-touch", &w), 0);
+	assert_int_equal(w, COPRO_SIM_ANS2_MAP_WRITES_SECOND_TOUCH);
+	assert_int_equal(copro_sim_ans2_map_writes_parse("never", &w), 0);
+	assert_int_equal(w, COPRO_SIM_ANS2_MAP_WRITES_NEVER);
+	assert_int_equal(copro_sim_ans2_map_writes_parse("Never", &w), -EINVAL);
+	assert_int_equal(copro_sim_ans2_map_writes_parse("", &w), -EINVAL);
+	assert_int_equal(w, COPRO_SIM_ANS2_MAP_WRITES_NEVER);
+	(void)state;
+}
+
 static void test_deallocated_pages_leave(void **state)
 {
 	struct host *h = *state;
@@ -279,6 +296,7 @@ int main(void)
 						setup_writes_never, h_teardown),
 		cmocka_unit_test_setup_teardown(test_measured_figures, h_setup,
 						h_teardown),
+		cmocka_unit_test(test_map_writes_names),
 		cmocka_unit_test_setup_teardown(test_deallocated_pages_leave,
 						setup_second_touch, h_teardown),
 		cmocka_unit_test_setup_teardown(test_unmapped, setup_unmapped,

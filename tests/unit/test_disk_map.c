@@ -33,7 +33,7 @@ struct fx {
  * cmocka puts its own SIGBUS handler around each test and fixture: the
  * map is made in the test, where the guard's handler goes over it.
  */
-static struct fx *open_map_writes(enum disk_map_writes writes)
+static struct fx *open_map_writes(enum copro_sim_ans2_map_writes writes)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 
@@ -50,7 +50,7 @@ static struct fx *open_map_writes(enum disk_map_writes writes)
 
 static struct fx *open_map(void)
 {
-	return open_map_writes(DISK_MAP_WRITES_SECOND_TOUCH);
+	return open_map_writes(COPRO_SIM_ANS2_MAP_WRITES_SECOND_TOUCH);
 }
 
 /* A write: 1 copied, 0 the caller's call. */
@@ -240,7 +240,7 @@ static unsigned second_writes_copied(struct fx *f, uint64_t first, unsigned n)
  */
 static void test_measured(void **state)
 {
-	struct fx *f = open_map_writes(DISK_MAP_WRITES_MEASURED);
+	struct fx *f = open_map_writes(COPRO_SIM_ANS2_MAP_WRITES_MEASURED);
 	uint8_t a[PAGE];
 
 	*state = f;
@@ -301,7 +301,7 @@ static void test_measured(void **state)
 /* Candidates explore once every 10 ms, one writer at a time. */
 static void test_explore_interval(void **state)
 {
-	struct fx *f = open_map_writes(DISK_MAP_WRITES_MEASURED);
+	struct fx *f = open_map_writes(COPRO_SIM_ANS2_MAP_WRITES_MEASURED);
 	uint8_t a[PAGE];
 
 	*state = f;
@@ -324,7 +324,7 @@ static void test_explore_interval(void **state)
  * page, and the figures decay past their span. */
 static void test_measured_timing(void **state)
 {
-	struct fx *f = open_map_writes(DISK_MAP_WRITES_MEASURED);
+	struct fx *f = open_map_writes(COPRO_SIM_ANS2_MAP_WRITES_MEASURED);
 	uint8_t a[PAGE];
 	unsigned timed = 0;
 
@@ -350,7 +350,7 @@ static void test_measured_timing(void **state)
 /* Writes never copy; reads do, from their second touch. */
 static void test_writes_never(void **state)
 {
-	struct fx *f = open_map_writes(DISK_MAP_WRITES_NEVER);
+	struct fx *f = open_map_writes(COPRO_SIM_ANS2_MAP_WRITES_NEVER);
 	uint8_t a[PAGE], b[PAGE];
 
 	*state = f;
@@ -390,7 +390,7 @@ static void test_unmapped(void **state)
 	assert_non_null(f);
 	f->fd = -1;
 	assert_int_equal(disk_map_init(&f->dm, -1, PAGES * PAGE, true,
-				       DISK_MAP_WRITES_MEASURED), 0);
+				       COPRO_SIM_ANS2_MAP_WRITES_MEASURED), 0);
 	assert_false(disk_map_on(&f->dm));
 	for (int i = 0; i < 3; i++) {
 		wr_call_untimed(&f->dm, b, 0);

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <copro/sim/ans2_model.h>
+
 #include "cli.h"
 #include "cli_size.h"
 #include "serve.h"
@@ -201,14 +203,16 @@ int serve_parse(int argc, char **argv, struct serve_opts *o)
 			break;
 		case OPT_SLOW_FLUSH: o->slow_flush = true; break;
 		case OPT_NO_MAP: o->no_map = true; break;
-		case OPT_MAP_WRITES:
-			if (strcmp(optarg, "measured") &&
-			    strcmp(optarg, "second-touch") && strcmp(optarg, "never"))
+		case OPT_MAP_WRITES: {
+			enum copro_sim_ans2_map_writes w;
+
+			if (copro_sim_ans2_map_writes_parse(optarg, &w) < 0)
 				ret = bad("--map-writes", optarg,
-					  "measured, second-touch or never");
+					  COPRO_SIM_ANS2_MAP_WRITES_NAMES);
 			else
 				o->map_writes = optarg;
 			break;
+		}
 		case OPT_RECORD:
 			if (!*optarg)
 				ret = bad("--record", optarg, "a file name");

@@ -157,18 +157,9 @@ static int copro_plugin_config(const char *key, const char *value)
 		return 0;
 	}
 	if (!strcmp(key, "map-writes")) {
-		static const char *const names[] = {
-			[COPRO_SIM_ANS2_MAP_WRITES_MEASURED] = "measured",
-			[COPRO_SIM_ANS2_MAP_WRITES_SECOND_TOUCH] = "second-touch",
-			[COPRO_SIM_ANS2_MAP_WRITES_NEVER] = "never",
-		};
-
-		for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-			if (!strcmp(value, names[i])) {
-				cp.map_writes = (enum copro_sim_ans2_map_writes)i;
-				return 0;
-			}
-		nbdkit_error("map-writes=%s: not measured, second-touch or never",
+		if (!copro_sim_ans2_map_writes_parse(value, &cp.map_writes))
+			return 0;
+		nbdkit_error("map-writes=%s: not " COPRO_SIM_ANS2_MAP_WRITES_NAMES,
 			     value);
 		return -1;
 	}

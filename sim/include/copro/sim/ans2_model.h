@@ -99,6 +99,14 @@ enum copro_sim_ans2_map_writes {
 	COPRO_SIM_ANS2_MAP_WRITES_NEVER,
 };
 
+/* The policies' names, as copro_sim_ans2_map_writes_parse takes them. */
+#define COPRO_SIM_ANS2_MAP_WRITES_NAMES "measured, second-touch or never"
+
+/* The policy named `name` (one of the names above): 0, or -EINVAL. */
+COPRO_API int
+copro_sim_ans2_map_writes_parse(const char *name,
+				enum copro_sim_ans2_map_writes *out);
+
 struct copro_sim_ans2_config {
 	/*
 	 * Backing file or block device: a file is created if missing and
